@@ -1,0 +1,65 @@
+"""Settings, read once from the environment (prefix ``TASKFORGE_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Limits(BaseSettings):
+    """Request and data limits; every one is enforced with a clear error."""
+
+    model_config = SettingsConfigDict(env_prefix="TASKFORGE_LIMIT_")
+
+    query_depth: int = Field(12, description="Maximum GraphQL selection depth.")
+    query_aliases: int = Field(30, description="Maximum aliases in one document.")
+    query_tokens: int = Field(2000, description="Maximum tokens in one document.")
+    page_size: int = Field(100, description="Maximum `first` of a connection.")
+    payload_bytes: int = Field(256 * 1024, description="Maximum size of a job payload (JSON).")
+    batch_size: int = Field(1000, description="Maximum jobs in one enqueueJobs call.")
+    request_bytes: int = Field(8 * 1024 * 1024, description="Maximum HTTP request body.")
+
+
+class Settings(BaseSettings):
+    """Service configuration. Unset values fall back to the embedded default."""
+
+    model_config = SettingsConfigDict(env_prefix="TASKFORGE_")
+
+    data_dir: Path = Field(Path("data"), description="Folder for the SQLite file and secret key.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy async URL; default: SQLite file in data_dir."
+    )
+    redis_url: str | None = Field(None, description="Redis URL; unset: in-process broker.")
+    secret_key: str | None = Field(
+        None, description="Token signing key; default: generated once and kept in data_dir."
+    )
+    host: str = Field("127.0.0.1", description="Bind address of `serve`.")
+    port: int = Field(8000, description="Port of `serve`.")
+    token_ttl_seconds: int = Field(12 * 3600, description="Lifetime of login tokens.")
+    relay_interval: float = Field(0.2, description="Seconds between outbox relay polls.")
+    db_pool_size: int = Field(10, description="Connections per process (PostgreSQL).")
+    bootstrap: bool = Field(True, description="Create an admin org on an empty database.")
+    limits: Limits = Field(default_factory=Limits)
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'taskforge.db').resolve()}"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

@@ -1,0 +1,1 @@
+"""Pure domain rules: enums, state machines, validation. No I/O."""

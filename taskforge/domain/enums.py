@@ -1,0 +1,109 @@
+"""Enumerations shared by persistence, services and the schema."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class UserRole(StrEnum):
+    ADMIN = "ADMIN"
+    MEMBER = "MEMBER"
+
+
+class Tier(StrEnum):
+    STARTER = "STARTER"
+    PRO = "PRO"
+    ENTERPRISE = "ENTERPRISE"
+
+
+class JobStatus(StrEnum):
+    PENDING = "PENDING"
+    SCHEDULED = "SCHEDULED"
+    PROCESSING = "PROCESSING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    SKIPPED = "SKIPPED"
+
+
+class DependencyStatus(StrEnum):
+    NONE = "NONE"
+    WAITING = "WAITING"
+    SATISFIED = "SATISFIED"
+    FAILED = "FAILED"
+
+
+class WorkerType(StrEnum):
+    GENERAL = "GENERAL"
+    SPECIALIZED_CPU = "SPECIALIZED_CPU"
+    SPECIALIZED_IO = "SPECIALIZED_IO"
+
+
+class WorkerStatus(StrEnum):
+    ONLINE = "ONLINE"
+    OFFLINE = "OFFLINE"
+    DRAINING = "DRAINING"
+
+
+class ExecutionStatus(StrEnum):
+    STARTED = "STARTED"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    RETRYING = "RETRYING"
+    CANCELLED = "CANCELLED"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+
+class DependencyType(StrEnum):
+    SEQUENTIAL = "SEQUENTIAL"
+    PARALLEL = "PARALLEL"
+    CONDITIONAL = "CONDITIONAL"
+    FAN_IN = "FAN_IN"
+    FAN_OUT = "FAN_OUT"
+
+
+class DependencyCondition(StrEnum):
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    ALWAYS = "ALWAYS"
+
+
+class EdgeStatus(StrEnum):
+    PENDING = "PENDING"
+    RESOLVED = "RESOLVED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class WorkflowStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class FailurePolicy(StrEnum):
+    FAIL_FAST = "FAIL_FAST"
+    CONTINUE_ON_FAILURE = "CONTINUE_ON_FAILURE"
+    MANUAL = "MANUAL"
+
+
+class ScheduleKind(StrEnum):
+    ONCE = "ONCE"
+    RECURRING = "RECURRING"
+    CRON = "CRON"
+
+
+class ScheduleStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"

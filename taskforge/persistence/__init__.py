@@ -1,0 +1,1 @@
+"""Tables, migrations, dialect strategies and repositories: the only SQL in TaskForge."""

@@ -1,0 +1,80 @@
+"""Per-dialect strategies, chosen once from the URL. Nothing above persistence/
+branches on the database kind."""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Select, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+# "IMMEDIATE" for write transactions on SQLite, so a reader never has to upgrade
+# its lock mid-transaction (which fails with SQLITE_BUSY instead of waiting).
+BEGIN_MODE: contextvars.ContextVar[str] = contextvars.ContextVar("begin_mode", default="DEFERRED")
+
+T = TypeVar("T", bound=Select[Any])
+
+
+class Dialect(Protocol):
+    name: str
+
+    def engine_kwargs(self, pool_size: int) -> dict[str, Any]: ...
+
+    def configure(self, engine: AsyncEngine) -> None: ...
+
+    def lock_for_claim(self, stmt: T) -> T:
+        """Row locks for a claim: SKIP LOCKED where the database has it."""
+        ...
+
+
+class PostgresDialect:
+    name = "postgresql"
+
+    def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
+        return {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+
+    def configure(self, engine: AsyncEngine) -> None:
+        return None
+
+    def lock_for_claim(self, stmt: T) -> T:
+        return stmt.with_for_update(skip_locked=True)
+
+
+class SqliteDialect:
+    name = "sqlite"
+
+    def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
+        return {"connect_args": {"timeout": 30}}
+
+    def configure(self, engine: AsyncEngine) -> None:
+        sync = engine.sync_engine
+
+        @event.listens_for(sync, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take transaction control away from the driver; "begin" below issues it.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(sync, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql(f"BEGIN {BEGIN_MODE.get()}")
+
+    def lock_for_claim(self, stmt: T) -> T:
+        # The write transaction (BEGIN IMMEDIATE) already excludes other writers.
+        return stmt
+
+
+def dialect_for(url: str) -> Dialect:
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        return PostgresDialect()
+    if backend == "sqlite":
+        return SqliteDialect()
+    raise ValueError(f"unsupported database: {backend} (use postgresql+asyncpg or sqlite+aiosqlite)")

@@ -1,0 +1,331 @@
+"""SQLAlchemy tables for every entity. Indexes follow seed 003 §8.1 plus the hot paths.
+
+Tenant-owned rows carry ``organization_id`` directly so every query filters on it
+without a join.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from taskforge.domain.enums import (
+    DependencyCondition,
+    DependencyStatus,
+    DependencyType,
+    EdgeStatus,
+    ExecutionStatus,
+    FailurePolicy,
+    JobStatus,
+    LogLevel,
+    ScheduleKind,
+    ScheduleStatus,
+    Tier,
+    UserRole,
+    WorkerStatus,
+    WorkerType,
+    WorkflowStatus,
+)
+from taskforge.persistence.types import BigId, PortableJSON, UTCDateTime, str_enum, utcnow
+
+CASCADE = "CASCADE"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: PortableJSON}
+
+
+def _id() -> Mapped[uuid.UUID]:
+    return mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+def _org() -> Mapped[uuid.UUID]:
+    return mapped_column(ForeignKey("organizations.id", ondelete=CASCADE), index=True)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(default=utcnow)
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[uuid.UUID] = _id()
+    name: Mapped[str] = mapped_column(String(200))
+    billing_email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[UserRole] = mapped_column(str_enum(UserRole))
+    created_at: Mapped[datetime] = _created()
+
+
+class Subscription(Base):
+    """Tier and limits of an organization, plus the running monthly usage counter."""
+
+    __tablename__ = "subscriptions"
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE), unique=True
+    )
+    tier: Mapped[Tier] = mapped_column(str_enum(Tier))
+    max_jobs_per_month: Mapped[int | None]
+    max_workers: Mapped[int | None]
+    current_period_end: Mapped[datetime | None]
+    usage_period: Mapped[str] = mapped_column(String(7), default="")
+    jobs_used: Mapped[int] = mapped_column(default=0)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    permissions: Mapped[list[str]] = mapped_column(PortableJSON)
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class JobQueue(Base):
+    __tablename__ = "job_queues"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete=CASCADE))
+    name: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(default=5)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _created()
+
+
+class Workflow(Base):
+    __tablename__ = "workflows"
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete=CASCADE))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[WorkflowStatus] = mapped_column(str_enum(WorkflowStatus))
+    failure_policy: Mapped[FailurePolicy] = mapped_column(str_enum(FailurePolicy))
+    timeout_seconds: Mapped[int | None]
+    priority: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("idx_jobs_status_scheduled_priority", "status", "scheduled_for", "priority"),
+        # claim path: ready jobs of a queue by priority then age
+        Index("idx_jobs_claim", "queue_id", "status", "priority", "created_at"),
+        # tenant listing, newest first (keyset pagination)
+        Index("idx_jobs_org_created", "organization_id", "created_at", "id"),
+    )
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE)
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete=CASCADE))
+    queue_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("job_queues.id", ondelete=CASCADE), index=True
+    )
+    workflow_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("workflows.id", ondelete=CASCADE), index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(200))
+    job_type: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[JobStatus] = mapped_column(str_enum(JobStatus))
+    status_reason: Mapped[str | None] = mapped_column(String(200))
+    dependency_status: Mapped[DependencyStatus] = mapped_column(
+        str_enum(DependencyStatus), default=DependencyStatus.NONE
+    )
+    priority: Mapped[int] = mapped_column(default=5)
+    scheduled_for: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int | None]
+    output: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Worker(Base):
+    __tablename__ = "workers"
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("projects.id", ondelete=CASCADE), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    worker_type: Mapped[WorkerType] = mapped_column(str_enum(WorkerType))
+    status: Mapped[WorkerStatus] = mapped_column(str_enum(WorkerStatus))
+    last_heartbeat: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class QueueWorkerAssignment(Base):
+    __tablename__ = "queue_worker_assignments"
+    queue_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("job_queues.id", ondelete=CASCADE), primary_key=True
+    )
+    worker_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workers.id", ondelete=CASCADE), primary_key=True, index=True
+    )
+    weight: Mapped[int] = mapped_column(default=1)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class JobExecution(Base):
+    __tablename__ = "job_executions"
+    __table_args__ = (Index("idx_job_executions_lease", "status", "lease_expires_at"),)
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE)
+    )
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete=CASCADE), index=True)
+    worker_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("workers.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[ExecutionStatus] = mapped_column(str_enum(ExecutionStatus))
+    attempt_number: Mapped[int] = mapped_column(Integer)
+    output: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    lease_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = _created()
+
+
+class ExecutionLog(Base):
+    __tablename__ = "execution_logs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("job_executions.id", ondelete=CASCADE), index=True
+    )
+    level: Mapped[LogLevel] = mapped_column(str_enum(LogLevel))
+    message: Mapped[str] = mapped_column(Text)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    logged_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobDependency(Base):
+    __tablename__ = "job_dependencies"
+    __table_args__ = (UniqueConstraint("parent_job_id", "child_job_id"),)
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE)
+    )
+    parent_job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete=CASCADE))
+    child_job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("jobs.id", ondelete=CASCADE), index=True
+    )
+    dependency_type: Mapped[DependencyType] = mapped_column(str_enum(DependencyType))
+    condition: Mapped[DependencyCondition] = mapped_column(str_enum(DependencyCondition))
+    expression: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[EdgeStatus] = mapped_column(str_enum(EdgeStatus), default=EdgeStatus.PENDING)
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _created()
+
+
+class ScheduledJob(Base):
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (Index("idx_scheduled_jobs_due", "status", "next_run_at"),)
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete=CASCADE))
+    queue_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("job_queues.id", ondelete=CASCADE)
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[ScheduleKind] = mapped_column(str_enum(ScheduleKind))
+    expression: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    job_type: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    priority: Mapped[int] = mapped_column(default=5)
+    workflow_definition: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    status: Mapped[ScheduleStatus] = mapped_column(str_enum(ScheduleStatus))
+    misfire_policy: Mapped[str] = mapped_column(String(32), default="FIRE_ONCE")
+    max_runs: Mapped[int | None]
+    runs_count: Mapped[int] = mapped_column(default=0)
+    next_run_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Event(Base):
+    """Outbox row, written in the transaction of the change it describes.
+
+    ``seq`` is stamped by the relay in commit order; it is the public event id and
+    the resume cursor (insertion ids can commit out of order on PostgreSQL).
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("idx_events_unstamped", "id", sqlite_where=text("seq IS NULL"),
+              postgresql_where=text("seq IS NULL")),
+        Index("idx_events_org_seq", "organization_id", "seq"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    seq: Mapped[int | None] = mapped_column(BigId, unique=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE)
+    )
+    topic: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = _created()
+
+
+class OutboxCursor(Base):
+    """Single row holding the last stamped ``seq``; its row lock elects the relay."""
+
+    __tablename__ = "outbox_cursor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigId, default=0)
