@@ -33,3 +33,7 @@ def sources_of(target: JobStatus) -> frozenset[JobStatus]:
 def check_transition(job_id: object, current: JobStatus, target: JobStatus) -> None:
     if not can_transition(current, target):
         raise InvalidTransition("job", job_id, current.value, target.value)
+
+
+# not yet ended: a queue holding any of these is not deleted without force
+ACTIVE: frozenset[JobStatus] = frozenset({S.PENDING, S.SCHEDULED, S.PROCESSING})

@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextvars
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, event
+from sqlalchemy import Select, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 # "IMMEDIATE" for write transactions on SQLite, so a reader never has to upgrade
 # its lock mid-transaction (which fails with SQLITE_BUSY instead of waiting).
@@ -28,6 +28,10 @@ class Dialect(Protocol):
         """Row locks for a claim: SKIP LOCKED where the database has it."""
         ...
 
+    async def xact_lock(self, session: AsyncSession, key: int) -> None:
+        """Serialize a rare use case across processes until the transaction ends."""
+        ...
+
 
 class PostgresDialect:
     name = "postgresql"
@@ -40,6 +44,9 @@ class PostgresDialect:
 
     def lock_for_claim(self, stmt: T) -> T:
         return stmt.with_for_update(skip_locked=True)
+
+    async def xact_lock(self, session: AsyncSession, key: int) -> None:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 class SqliteDialect:
@@ -70,11 +77,22 @@ class SqliteDialect:
         # The write transaction (BEGIN IMMEDIATE) already excludes other writers.
         return stmt
 
+    async def xact_lock(self, session: AsyncSession, key: int) -> None:
+        return None  # BEGIN IMMEDIATE already serializes writers
+
+
+_STRATEGIES: dict[str, Dialect] = {"postgresql": PostgresDialect(), "sqlite": SqliteDialect()}
+
+
+def of(session: AsyncSession) -> Dialect:
+    """The strategy for the database a session is bound to."""
+    return _STRATEGIES[session.get_bind().dialect.name]
+
 
 def dialect_for(url: str) -> Dialect:
     backend = make_url(url).get_backend_name()
-    if backend == "postgresql":
-        return PostgresDialect()
-    if backend == "sqlite":
-        return SqliteDialect()
-    raise ValueError(f"unsupported database: {backend} (use postgresql+asyncpg or sqlite+aiosqlite)")
+    if backend in _STRATEGIES:
+        return _STRATEGIES[backend]
+    raise ValueError(
+        f"unsupported database: {backend} (use postgresql+asyncpg or sqlite+aiosqlite)"
+    )

@@ -308,8 +308,12 @@ class Event(Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        Index("idx_events_unstamped", "id", sqlite_where=text("seq IS NULL"),
-              postgresql_where=text("seq IS NULL")),
+        Index(
+            "idx_events_unstamped",
+            "id",
+            sqlite_where=text("seq IS NULL"),
+            postgresql_where=text("seq IS NULL"),
+        ),
         Index("idx_events_org_seq", "organization_id", "seq"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

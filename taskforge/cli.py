@@ -1,0 +1,158 @@
+"""The ``taskforge`` command: serve, migrate, apikey create, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import uuid
+from collections.abc import Sequence
+
+from taskforge.config import Limits, Settings
+
+
+def _settings_help() -> str:
+    lines = ["configuration (environment variables):"]
+    for name, field in Settings.model_fields.items():
+        if name == "limits":
+            continue
+        lines.append(f"  TASKFORGE_{name.upper():<22} {field.description}")
+    for name, field in Limits.model_fields.items():
+        lines.append(
+            f"  TASKFORGE_LIMIT_{name.upper():<16} {field.description} (default {field.default})"
+        )
+    return "\n".join(lines)
+
+
+def _print_bootstrap(settings: Settings):  # type: ignore[no-untyped-def]
+    def show(created) -> None:  # type: ignore[no-untyped-def]
+        url = f"http://{settings.host}:{settings.port}/graphql"
+        print(
+            "\n".join(
+                [
+                    "",
+                    "TaskForge first run: an organization and admin were created.",
+                    f"  GraphiQL:   {url}",
+                    f"  email:      {created.admin.email}",
+                    f"  password:   {created.admin_password}",
+                    f"  API key:    {created.api_key.secret}",
+                    f"  project:    {created.project.id} (default)",
+                    f"  queue:      {created.queue.id} (default)",
+                    "These are shown only once. In GraphiQL, set the header",
+                    '  {"Authorization": "Bearer <API key>"}',
+                    "",
+                ]
+            ),
+            flush=True,
+        )
+
+    return show
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from taskforge.app import create_app
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = Settings(**overrides)
+    app = create_app(settings, on_bootstrap=_print_bootstrap(settings))
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=args.log_level,
+        ws="websockets-sansio",
+    )
+
+
+def migrate(_: argparse.Namespace) -> None:
+    from taskforge.persistence.database import Database
+    from taskforge.persistence.migrate import upgrade
+
+    settings = Settings()
+
+    async def run() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            await upgrade(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    print("database is at the latest schema")
+
+
+def apikey_create(args: argparse.Namespace) -> None:
+    from taskforge.runtime import Runtime
+    from taskforge.services import auth
+    from taskforge.services.base import Principal
+
+    async def run() -> str:
+        rt = Runtime.create(Settings())
+        try:
+            org_id = uuid.UUID(args.org) if args.org else await _only_org(rt)
+            admin = Principal(org_id, frozenset({"admin"}))
+            created = await auth.create_api_key(rt.services, admin, args.name, args.permission)
+            return created.secret
+        finally:
+            await rt.db.dispose()
+
+    print(asyncio.run(run()))
+
+
+async def _only_org(rt: object) -> uuid.UUID:
+    from sqlalchemy import select
+
+    from taskforge.persistence.tables import Organization
+
+    async with rt.db.read() as session:  # type: ignore[attr-defined]
+        ids = list(await session.scalars(select(Organization.id).limit(2)))
+    if len(ids) != 1:
+        raise SystemExit("several organizations exist: pass --org ID")
+    return ids[0]
+
+
+def export_schema(_: argparse.Namespace) -> None:
+    from taskforge.schema.roots import build_schema
+
+    sys.stdout.write(build_schema(Limits()).as_str() + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="taskforge", description="TaskForge job orchestration")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "serve",
+        help="run the API server",
+        epilog=_settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--host", help="bind address (TASKFORGE_HOST)")
+    p.add_argument("--port", type=int, help="port (TASKFORGE_PORT)")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("migrate", help="migrate the database to the latest schema")
+    p.set_defaults(func=migrate)
+
+    p = sub.add_parser("apikey", help="manage API keys")
+    keys = p.add_subparsers(dest="apikey_command", required=True)
+    c = keys.add_parser("create", help="create an API key and print it once")
+    c.add_argument("--name", required=True)
+    c.add_argument("--permission", action="append", default=None, help="repeatable; default: admin")
+    c.add_argument("--org", help="organization id (default: the only one)")
+    c.set_defaults(func=apikey_create)
+
+    p = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    p.set_defaults(func=export_schema)
+
+    args = parser.parse_args(argv)
+    if getattr(args, "permission", "unset") is None:
+        args.permission = ["admin"]
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Queue settings: retry policy and timeout, validated and with defaults."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from taskforge.domain.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    base_delay: float = 1.0
+    multiplier: float = 2.0
+    max_delay: float = 300.0
+    jitter: bool = True
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    retry: RetryPolicy = RetryPolicy()
+    timeout_seconds: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"retry": asdict(self.retry), "timeout_seconds": self.timeout_seconds}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> QueueSettings:
+        data = data or {}
+        return cls(RetryPolicy(**data.get("retry", {})), data.get("timeout_seconds"))
+
+
+def validate_settings(settings: QueueSettings) -> QueueSettings:
+    r = settings.retry
+    if not 1 <= r.max_attempts <= 100:
+        raise InvalidInput("maxAttempts must be between 1 and 100", field="maxAttempts")
+    if r.base_delay < 0 or r.max_delay < 0:
+        raise InvalidInput("retry delays cannot be negative", field="baseDelaySeconds")
+    if r.max_delay < r.base_delay:
+        raise InvalidInput(
+            "maxDelaySeconds must be at least baseDelaySeconds", field="maxDelaySeconds"
+        )
+    if not 1.0 <= r.multiplier <= 100.0:
+        raise InvalidInput("multiplier must be between 1 and 100", field="multiplier")
+    if settings.timeout_seconds is not None and settings.timeout_seconds <= 0:
+        raise InvalidInput("timeoutSeconds must be positive", field="timeoutSeconds")
+    return settings

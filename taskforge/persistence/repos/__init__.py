@@ -1,0 +1,1 @@
+"""Repositories: named queries over the tables, each taking the caller's session."""

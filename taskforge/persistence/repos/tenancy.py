@@ -1,0 +1,110 @@
+"""Organizations, users, subscriptions (quota counter), projects and API keys."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, case, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.persistence import dialects
+from taskforge.persistence.tables import ApiKey, Organization, Project, Subscription, User
+
+
+async def any_organization(session: AsyncSession) -> bool:
+    return (await session.scalar(select(Organization.id).limit(1))) is not None
+
+
+async def serialize_bootstrap(session: AsyncSession) -> None:
+    """Make concurrent first starts of several replicas take turns."""
+    await dialects.of(session).xact_lock(session, 7310001)
+
+
+async def organization(session: AsyncSession, org_id: uuid.UUID) -> Organization | None:
+    return await session.get(Organization, org_id)
+
+
+async def subscription(session: AsyncSession, org_id: uuid.UUID) -> Subscription | None:
+    return await session.scalar(select(Subscription).where(Subscription.organization_id == org_id))
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == email))
+
+
+async def user(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    return await session.scalar(
+        select(User).where(User.id == user_id, User.organization_id == org_id)
+    )
+
+
+async def consume_jobs_quota(session: AsyncSession, org_id: uuid.UUID, n: int, period: str) -> bool:
+    """Atomically add ``n`` to this month's job count unless it would pass the limit."""
+    used_now = case((Subscription.usage_period == period, Subscription.jobs_used), else_=0)
+    result = await session.execute(
+        update(Subscription)
+        .where(
+            Subscription.organization_id == org_id,
+            or_(
+                Subscription.max_jobs_per_month.is_(None),
+                used_now + n <= Subscription.max_jobs_per_month,
+            ),
+        )
+        .values(jobs_used=used_now + n, usage_period=period)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def project(
+    session: AsyncSession, org_id: uuid.UUID, project_id: uuid.UUID
+) -> Project | None:
+    return await session.scalar(
+        select(Project).where(Project.id == project_id, Project.organization_id == org_id)
+    )
+
+
+async def project_by_name(session: AsyncSession, org_id: uuid.UUID, name: str) -> Project | None:
+    return await session.scalar(
+        select(Project).where(Project.organization_id == org_id, Project.name == name)
+    )
+
+
+async def projects_by_ids(
+    session: AsyncSession, org_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Project]:
+    rows = await session.scalars(
+        select(Project).where(Project.organization_id == org_id, Project.id.in_(ids))
+    )
+    return list(rows)
+
+
+async def api_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
+    return await session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+
+
+async def api_key(session: AsyncSession, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
+    return await session.scalar(
+        select(ApiKey).where(ApiKey.id == key_id, ApiKey.organization_id == org_id)
+    )
+
+
+async def touch_api_key(
+    session: AsyncSession, key_id: uuid.UUID, now: datetime, stale_before: datetime
+) -> None:
+    """Record use, at most once per interval so a busy key is not a write per request."""
+    await session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < stale_before),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def projects_listing(org_id: uuid.UUID) -> Select[tuple[Project]]:
+    return select(Project).where(Project.organization_id == org_id)

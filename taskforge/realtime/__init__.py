@@ -1,0 +1,1 @@
+"""Events after commit: brokers (in-process, Redis), the outbox relay, subscription streams."""

@@ -1,0 +1,150 @@
+"""Fan-out of committed events to this process's subscribers.
+
+The in-process broker serves the embedded default. The Redis broker publishes to
+Redis pub/sub and keeps a single Redis subscription per process, dispatching to
+local subscribers, so N WebSocket clients cost one Redis connection, not N.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+CHANNEL_PREFIX = "taskforge:events:"
+
+
+def channel_for(org_id: object) -> str:
+    return f"{CHANNEL_PREFIX}{org_id}"
+
+
+class Broker(Protocol):
+    async def publish(self, messages: list[tuple[str, str]]) -> None:
+        """Publish (channel, message) pairs, in order."""
+
+    def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[str]]:
+        """Context manager yielding a queue of the channel's messages."""
+        ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class LocalFanout:
+    """Channel -> local subscriber queues."""
+
+    def __init__(self) -> None:
+        self._subs: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+
+    def deliver(self, channel: str, message: str) -> None:
+        for queue in self._subs.get(channel, ()):
+            queue.put_nowait(message)
+
+    def add(self, channel: str) -> tuple[asyncio.Queue[str], bool]:
+        """Returns the queue and whether it is the channel's first subscriber."""
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        first = not self._subs[channel]
+        self._subs[channel].add(queue)
+        return queue, first
+
+    def remove(self, channel: str, queue: asyncio.Queue[str]) -> bool:
+        """Returns whether the channel has no subscribers left."""
+        subs = self._subs.get(channel)
+        if subs is None:
+            return True
+        subs.discard(queue)
+        if not subs:
+            del self._subs[channel]
+            return True
+        return False
+
+
+class InProcessBroker:
+    def __init__(self) -> None:
+        self._fanout = LocalFanout()
+
+    async def publish(self, messages: list[tuple[str, str]]) -> None:
+        for channel, message in messages:
+            self._fanout.deliver(channel, message)
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[str]]:
+        queue, _ = self._fanout.add(channel)
+        try:
+            yield queue
+        finally:
+            self._fanout.remove(channel, queue)
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisBroker:
+    def __init__(self, url: str) -> None:
+        self._redis = aioredis.from_url(url, decode_responses=True)
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._fanout = LocalFanout()
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def publish(self, messages: list[tuple[str, str]]) -> None:
+        if not messages:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for channel, message in messages:
+                pipe.publish(channel, message)
+            await pipe.execute()
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[str]]:
+        async with self._lock:
+            queue, first = self._fanout.add(channel)
+            if first:
+                await self._pubsub.subscribe(channel)
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.create_task(self._read())
+        try:
+            yield queue
+        finally:
+            async with self._lock:
+                if self._fanout.remove(channel, queue):
+                    await self._pubsub.unsubscribe(channel)
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # connection trouble: redis-py reconnects on next call
+                log.exception("redis pub/sub read failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            if message is not None and message["type"] == "message":
+                self._fanout.deliver(message["channel"], message["data"])
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        await self._pubsub.aclose()
+        await self._redis.aclose()
+
+
+def make_broker(redis_url: str | None) -> Broker:
+    return RedisBroker(redis_url) if redis_url else InProcessBroker()

@@ -1,0 +1,1 @@
+"""Thin resolvers and DataLoaders: GraphQL <-> services. No SQL, no rules."""

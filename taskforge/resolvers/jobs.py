@@ -1,0 +1,81 @@
+"""Resolvers for jobs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from taskforge.domain.enums import JobStatus
+from taskforge.resolvers import ids
+from taskforge.schema import types as t
+from taskforge.schema.context import Context
+from taskforge.schema.inputs import EnqueueJobInput
+from taskforge.services import jobs, pagination
+
+Info = strawberry.Info[Context, None]
+
+
+def _spec(item: EnqueueJobInput) -> jobs.NewJob:
+    payload = item.payload if item.payload is not None else {}
+    return jobs.NewJob(
+        queue_id=ids.parse(item.queue_id, "queueId"),
+        job_type=item.job_type,
+        payload=payload,  # type: ignore[arg-type]
+        priority=item.priority,
+        scheduled_for=item.scheduled_for,
+        max_attempts=item.max_attempts,
+    )
+
+
+async def enqueue_job(info: Info, input: EnqueueJobInput) -> t.Job:
+    principal = await info.context.principal()
+    [row] = await jobs.enqueue(info.context.svc, principal, [_spec(input)])
+    return t.Job.of(row)
+
+
+async def enqueue_jobs(
+    info: Info, jobs_: Annotated[list[EnqueueJobInput], strawberry.argument(name="jobs")]
+) -> list[t.Job]:
+    principal = await info.context.principal()
+    rows = await jobs.enqueue(info.context.svc, principal, [_spec(i) for i in jobs_])
+    return [t.Job.of(row) for row in rows]
+
+
+async def cancel_job(info: Info, id: strawberry.ID, reason: str | None = None) -> t.Job:
+    principal = await info.context.principal()
+    return t.Job.of(await jobs.cancel(info.context.svc, principal, ids.parse(id), reason))
+
+
+async def delete_job(info: Info, id: strawberry.ID) -> strawberry.ID:
+    principal = await info.context.principal()
+    await jobs.delete(info.context.svc, principal, ids.parse(id))
+    return id
+
+
+async def job(info: Info, id: strawberry.ID) -> t.Job:
+    principal = await info.context.principal()
+    return t.Job.of(await jobs.get(info.context.svc, principal, ids.parse(id)))
+
+
+async def jobs_(
+    info: Info,
+    first: int = 50,
+    after: str | None = None,
+    queue_id: strawberry.ID | None = None,
+    project_id: strawberry.ID | None = None,
+    status: list[t.JobStatusEnum] | None = None,  # type: ignore[valid-type]
+    job_type: str | None = None,
+) -> t.Connection[t.Job]:
+    principal = await info.context.principal()
+    listing = await jobs.list_jobs(
+        info.context.svc,
+        principal,
+        first=first,
+        after=pagination.decode(after),
+        queue_id=ids.optional(queue_id, "queueId"),
+        project_id=ids.optional(project_id, "projectId"),
+        statuses=[JobStatus(s) for s in status] if status else None,
+        job_type=job_type,
+    )
+    return t.Connection.build(listing, t.Job.of)  # type: ignore[arg-type]

@@ -1,0 +1,49 @@
+"""Per-request DataLoaders, each one batched query scoped to the caller's tenant."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
+
+from taskforge.persistence import tables
+from taskforge.services import jobs, queues, tenancy
+
+if TYPE_CHECKING:
+    from taskforge.schema.context import Context
+
+R = TypeVar("R")
+
+
+class Loaders:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        # A WebSocket context lives as long as the connection: batch, but never serve
+        # stale rows from an earlier event.
+        cache = not isinstance(ctx.request, WebSocket)
+        self.queue = DataLoader(self._by_id(queues.by_ids), cache=cache)
+        self.project = DataLoader(self._by_id(tenancy.projects_by_ids), cache=cache)
+        self.job = DataLoader(self._by_id(jobs.by_ids), cache=cache)
+        self.queues_by_project = DataLoader(self._queues_by_project, cache=cache)
+
+    def _by_id(
+        self, fetch: Callable[..., Coroutine[Any, Any, Sequence[R]]]
+    ) -> Callable[[list[uuid.UUID]], Coroutine[Any, Any, list[R | None]]]:
+        async def load(ids: list[uuid.UUID]) -> list[R | None]:
+            principal = await self._ctx.principal()
+            rows = await fetch(self._ctx.svc, principal, ids)
+            found = {row.id: row for row in rows}  # type: ignore[attr-defined]
+            return [found.get(i) for i in ids]
+
+        return load
+
+    async def _queues_by_project(self, ids: list[uuid.UUID]) -> list[list[tables.JobQueue]]:
+        principal = await self._ctx.principal()
+        grouped: dict[uuid.UUID, list[tables.JobQueue]] = defaultdict(list)
+        for row in await queues.by_projects(self._ctx.svc, principal, ids):
+            grouped[row.project_id].append(row)
+        return [grouped[i] for i in ids]

@@ -1,0 +1,44 @@
+"""Assembles one process's resources: database, services, broker and relay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from taskforge.config import Settings
+from taskforge.persistence.database import Database
+from taskforge.persistence.migrate import upgrade
+from taskforge.realtime.broker import Broker, make_broker
+from taskforge.realtime.relay import Relay
+from taskforge.services.base import Services
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    services: Services
+    broker: Broker
+    relay: Relay
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        db = Database(settings.resolved_database_url, settings.db_pool_size)
+        broker = make_broker(settings.redis_url)
+        relay = Relay(db, broker, settings.relay_interval)
+        services = Services(db, settings, on_commit=[relay.notify])
+        return cls(settings, db, services, broker, relay)
+
+    @property
+    def embedded(self) -> bool:
+        return self.db.dialect.name == "sqlite"
+
+    async def start(self, *, migrate: bool | None = None) -> None:
+        """Migrate (by default only the embedded SQLite database) and start the relay."""
+        if migrate if migrate is not None else self.embedded:
+            await upgrade(self.db)
+        self.relay.start()
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.broker.close()
+        await self.db.dispose()

@@ -1,0 +1,58 @@
+"""Per-request context: the runtime, the lazily authenticated caller, DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from taskforge.runtime import Runtime
+from taskforge.services import auth
+from taskforge.services.base import Principal, Services
+
+
+def bearer(value: object) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    scheme, _, rest = value.partition(" ")
+    return rest.strip() if scheme.lower() == "bearer" else value.strip()
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    request: Request | WebSocket
+    response: Any = None
+    connection_params: dict[str, Any] | None = None
+    _principal: Principal | None = field(default=None, repr=False)
+
+    @property
+    def svc(self) -> Services:
+        return self.runtime.services
+
+    def credential(self) -> str | None:
+        if self.connection_params is not None:
+            params = self.connection_params
+            return bearer(
+                params.get("Authorization") or params.get("authorization") or params.get("token")
+            )
+        return bearer(self.request.headers.get("authorization"))
+
+    async def principal(self) -> Principal:
+        if self._principal is None:
+            self._principal = await auth.authenticate(self.svc, self.credential())
+        return self._principal
+
+    async def require(self, permission: str) -> Principal:
+        principal = await self.principal()
+        principal.require(permission)
+        return principal
+
+    @cached_property
+    def loaders(self) -> Any:
+        from taskforge.resolvers.loaders import Loaders
+
+        return Loaders(self)

@@ -1,0 +1,42 @@
+"""GraphQL input types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+
+@strawberry.input
+class QueueSettingsInput:
+    max_attempts: int | None = None
+    base_delay_seconds: float | None = None
+    multiplier: float | None = None
+    max_delay_seconds: float | None = None
+    jitter: bool | None = None
+    timeout_seconds: int | None = None
+
+    def changes(self) -> dict[str, Any]:
+        names = {
+            "max_attempts": "max_attempts",
+            "base_delay_seconds": "base_delay",
+            "multiplier": "multiplier",
+            "max_delay_seconds": "max_delay",
+            "jitter": "jitter",
+            "timeout_seconds": "timeout_seconds",
+        }
+        return {
+            dst: getattr(self, src) for src, dst in names.items() if getattr(self, src) is not None
+        }
+
+
+@strawberry.input
+class EnqueueJobInput:
+    queue_id: strawberry.ID
+    job_type: str
+    payload: JSON = strawberry.field(default_factory=dict)
+    priority: int = 5
+    scheduled_for: datetime | None = None
+    max_attempts: int | None = None

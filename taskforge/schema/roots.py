@@ -1,0 +1,68 @@
+"""Root Query, Mutation and Subscription types and the schema object."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.schema.config import StrawberryConfig
+
+from taskforge.config import Limits
+from taskforge.resolvers import jobs as job_r
+from taskforge.resolvers import queues as queue_r
+from taskforge.resolvers import subscriptions as sub_r
+from taskforge.resolvers import tenancy as tenancy_r
+from taskforge.schema import types as t
+from taskforge.schema.errors import ErrorCodes
+
+
+@strawberry.type
+class Query:
+    viewer: t.Viewer = strawberry.field(resolver=tenancy_r.viewer)
+    projects: t.Connection[t.Project] = strawberry.field(resolver=tenancy_r.projects)
+    project: t.Project = strawberry.field(resolver=tenancy_r.project)
+    queues: t.Connection[t.Queue] = strawberry.field(resolver=queue_r.queues_)
+    queue: t.Queue = strawberry.field(resolver=queue_r.queue)
+    jobs: t.Connection[t.Job] = strawberry.field(resolver=job_r.jobs_)
+    job: t.Job = strawberry.field(resolver=job_r.job)
+
+
+@strawberry.type
+class Mutation:
+    login: t.LoginPayload = strawberry.mutation(resolver=tenancy_r.login)
+    create_api_key: t.CreateApiKeyPayload = strawberry.mutation(resolver=tenancy_r.create_api_key)
+    revoke_api_key: t.ApiKey = strawberry.mutation(resolver=tenancy_r.revoke_api_key)
+    create_project: t.Project = strawberry.mutation(resolver=tenancy_r.create_project)
+    create_queue: t.Queue = strawberry.mutation(resolver=queue_r.create_queue)
+    update_queue: t.Queue = strawberry.mutation(resolver=queue_r.update_queue)
+    delete_queue: strawberry.ID = strawberry.mutation(resolver=queue_r.delete_queue)
+    enqueue_job: t.Job = strawberry.mutation(resolver=job_r.enqueue_job)
+    enqueue_jobs: list[t.Job] = strawberry.mutation(
+        resolver=job_r.enqueue_jobs, graphql_type=list[t.Job]
+    )
+    cancel_job: t.Job = strawberry.mutation(resolver=job_r.cancel_job)
+    delete_job: strawberry.ID = strawberry.mutation(resolver=job_r.delete_job)
+
+
+@strawberry.type
+class Subscription:
+    job_status_changed = strawberry.subscription(resolver=sub_r.job_status_changed)
+
+
+def _introspection(ctx: IgnoreContext) -> bool:
+    return ctx.field_name.startswith("__")
+
+
+def build_schema(limits: Limits) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            QueryDepthLimiter(max_depth=limits.query_depth, should_ignore=_introspection),
+            MaxAliasesLimiter(max_alias_count=limits.query_aliases),
+            MaxTokensLimiter(max_token_count=limits.query_tokens),
+            ErrorCodes,
+        ],
+    )

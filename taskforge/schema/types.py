@@ -1,0 +1,281 @@
+"""GraphQL object types. They describe the schema; data comes from services."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+import strawberry
+from strawberry.scalars import JSON
+
+from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, UserRole
+from taskforge.domain.queues import QueueSettings as DomainQueueSettings
+from taskforge.persistence import tables
+from taskforge.services import pagination
+
+if TYPE_CHECKING:
+    from taskforge.schema.context import Context
+
+JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
+DependencyStatusEnum = strawberry.enum(DependencyStatus, name="DependencyStatus")
+TierEnum = strawberry.enum(Tier, name="Tier")
+UserRoleEnum = strawberry.enum(UserRole, name="UserRole")
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items matching the filters (runs a count).")
+    async def total_count(self) -> int:
+        return await self._total()
+
+    @classmethod
+    def build(
+        cls, listing: pagination.Listing[object], convert: Callable[[object], T]
+    ) -> Connection[T]:
+        edges = [
+            Edge(cursor=pagination.encode(row.created_at, row.id), node=convert(row))  # type: ignore[attr-defined]
+            for row in listing.items
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=listing.has_next,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            _total=listing.total,
+        )
+
+
+@strawberry.type
+class Organization:
+    id: strawberry.ID
+    name: str
+    billing_email: str
+    tier: TierEnum  # type: ignore[valid-type]
+    max_jobs_per_month: int | None
+    max_workers: int | None
+    jobs_used_this_month: int
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    email: str
+    role: UserRoleEnum  # type: ignore[valid-type]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: tables.User) -> User:
+        return cls(
+            id=strawberry.ID(str(row.id)), email=row.email, role=row.role, created_at=row.created_at
+        )
+
+
+@strawberry.type
+class ApiKey:
+    id: strawberry.ID
+    name: str
+    prefix: str
+    permissions: list[str]
+    project_id: strawberry.ID | None
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: tables.ApiKey) -> ApiKey:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            prefix=row.prefix,
+            permissions=list(row.permissions),
+            project_id=strawberry.ID(str(row.project_id)) if row.project_id else None,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
+        )
+
+
+@strawberry.type
+class Viewer:
+    organization: Organization
+    user: User | None
+    api_key: ApiKey | None
+    permissions: list[str]
+
+
+@strawberry.type
+class QueueSettings:
+    max_attempts: int
+    base_delay_seconds: float
+    multiplier: float
+    max_delay_seconds: float
+    jitter: bool
+    timeout_seconds: int | None
+
+    @classmethod
+    def of(cls, raw: dict[str, object]) -> QueueSettings:
+        s = DomainQueueSettings.from_json(raw)  # type: ignore[arg-type]
+        return cls(
+            max_attempts=s.retry.max_attempts,
+            base_delay_seconds=s.retry.base_delay,
+            multiplier=s.retry.multiplier,
+            max_delay_seconds=s.retry.max_delay,
+            jitter=s.retry.jitter,
+            timeout_seconds=s.timeout_seconds,
+        )
+
+
+@strawberry.type
+class Project:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    created_at: datetime
+
+    @strawberry.field
+    async def queues(self, info: strawberry.Info[Context, None]) -> list[Queue]:
+        rows = await info.context.loaders.queues_by_project.load(uuid.UUID(self.id))
+        return [Queue.of(row) for row in rows]
+
+    @classmethod
+    def of(cls, row: tables.Project) -> Project:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            description=row.description,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type
+class Queue:
+    id: strawberry.ID
+    name: str
+    priority: int
+    settings: QueueSettings
+    created_at: datetime
+    project_id: strawberry.ID
+
+    @strawberry.field
+    async def project(self, info: strawberry.Info[Context, None]) -> Project:
+        row = await info.context.loaders.project.load(uuid.UUID(self.project_id))
+        return Project.of(row)
+
+    @classmethod
+    def of(cls, row: tables.JobQueue) -> Queue:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            priority=row.priority,
+            settings=QueueSettings.of(row.settings),
+            created_at=row.created_at,
+            project_id=strawberry.ID(str(row.project_id)),
+        )
+
+
+@strawberry.type
+class Job:
+    id: strawberry.ID
+    job_type: str
+    payload: JSON
+    status: JobStatusEnum  # type: ignore[valid-type]
+    status_reason: str | None
+    dependency_status: DependencyStatusEnum  # type: ignore[valid-type]
+    priority: int
+    scheduled_for: datetime | None
+    attempts: int
+    max_attempts: int | None
+    output: JSON | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    queue_id: strawberry.ID
+    project_id: strawberry.ID
+
+    @strawberry.field
+    async def queue(self, info: strawberry.Info[Context, None]) -> Queue:
+        row = await info.context.loaders.queue.load(uuid.UUID(self.queue_id))
+        return Queue.of(row)
+
+    @classmethod
+    def of(cls, row: tables.Job) -> Job:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            job_type=row.job_type,
+            payload=row.payload,
+            status=row.status,
+            status_reason=row.status_reason,
+            dependency_status=row.dependency_status,
+            priority=row.priority,
+            scheduled_for=row.scheduled_for,
+            attempts=row.attempts,
+            max_attempts=row.max_attempts,
+            output=row.output,
+            error=row.error,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            queue_id=strawberry.ID(str(row.queue_id)),
+            project_id=strawberry.ID(str(row.project_id)),
+        )
+
+
+@strawberry.type
+class LoginPayload:
+    token: str
+    expires_at: datetime
+    user: User
+
+
+@strawberry.type
+class CreateApiKeyPayload:
+    api_key: ApiKey
+    secret: str = strawberry.field(description="The key itself; shown only this once.")
+
+
+@strawberry.type
+class JobStatusEvent:
+    event_id: strawberry.ID
+    job_id: strawberry.ID
+    queue_id: strawberry.ID
+    project_id: strawberry.ID
+    job_type: str
+    status: JobStatusEnum  # type: ignore[valid-type]
+    previous_status: JobStatusEnum | None  # type: ignore[valid-type]
+    reason: str | None
+    occurred_at: datetime
+
+    @strawberry.field(description="The job now, or null if it was deleted since.")
+    async def job(self, info: strawberry.Info[Context, None]) -> Job | None:
+        row = await info.context.loaders.job.load(uuid.UUID(self.job_id))
+        return Job.of(row) if row is not None else None

@@ -1,0 +1,1 @@
+"""Use cases, one transaction each, and the background engines."""

@@ -1,0 +1,183 @@
+"""Authentication: argon2 passwords, signed expiring tokens, hashed API keys."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain import validation
+from taskforge.domain.errors import InvalidInput, NotFound, Unauthenticated
+from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
+from taskforge.persistence.repos import tenancy as repo
+from taskforge.persistence.tables import ApiKey, User
+from taskforge.services.base import Principal, Services, emit
+
+KEY_PREFIX = "tf_"
+_hasher = PasswordHasher()
+# verified when the email is unknown, so a miss costs as much as a hit
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def _verify_password(hashed: str, password: str) -> bool:
+    try:
+        return await asyncio.to_thread(_hasher.verify, hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_key(secret: str) -> str:
+    # API keys carry 256 bits of entropy: a fast hash is enough and keeps lookups indexed.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(svc: Services, user: User) -> tuple[str, datetime]:
+    now = svc.clock()
+    expires = now + timedelta(seconds=svc.settings.token_ttl_seconds)
+    claims = {"sub": str(user.id), "org": str(user.organization_id), "iat": now, "exp": expires}
+    return jwt.encode(claims, svc.settings.resolved_secret_key, algorithm="HS256"), expires
+
+
+async def login(svc: Services, email: str, password: str) -> tuple[str, datetime, User]:
+    email = validation.email(email)
+    async with svc.read() as session:
+        user = await repo.user_by_email(session, email)
+    ok = await _verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok:
+        raise Unauthenticated("invalid email or password")
+    token, expires = issue_token(svc, user)
+    return token, expires, user
+
+
+async def authenticate(svc: Services, credential: str | None) -> Principal:
+    """Resolve a bearer credential (login token or ``tf_`` API key) to a principal."""
+    if not credential:
+        raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>'")
+    if credential.startswith(KEY_PREFIX):
+        return await _authenticate_key(svc, credential)
+    try:
+        claims = jwt.decode(
+            credential,
+            svc.settings.resolved_secret_key,
+            algorithms=["HS256"],
+            options={"require": ["exp", "sub", "org"]},
+        )
+        user_id, org_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("token expired; log in again") from exc
+    except (jwt.InvalidTokenError, ValueError) as exc:
+        raise Unauthenticated("invalid token") from exc
+    async with svc.read() as session:
+        user = await repo.user(session, org_id, user_id)
+    if user is None:
+        raise Unauthenticated("invalid token")
+    return Principal(org_id, permissions_for_role(user.role), user_id=user.id)
+
+
+async def _authenticate_key(svc: Services, secret: str) -> Principal:
+    now = svc.clock()
+    async with svc.read() as session:
+        key = await repo.api_key_by_hash(session, hash_key(secret))
+    if key is None or key.revoked_at is not None:
+        raise Unauthenticated("invalid API key")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise Unauthenticated("API key expired")
+    if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
+        async with svc.write() as session:
+            await repo.touch_api_key(session, key.id, now, now - LAST_USED_RESOLUTION)
+    return Principal(key.organization_id, frozenset(key.permissions), api_key_id=key.id)
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKey
+    secret: str
+
+
+def _new_secret() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+async def create_api_key_in(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    name: str,
+    permissions: list[str],
+    project_id: uuid.UUID | None,
+    expires_at: datetime | None,
+) -> NewApiKey:
+    secret = _new_secret()
+    key = ApiKey(
+        id=uuid.uuid4(),
+        organization_id=org_id,
+        project_id=project_id,
+        name=validation.name(name),
+        prefix=secret[:10],
+        key_hash=hash_key(secret),
+        permissions=validate_permissions(permissions),
+        expires_at=expires_at,
+    )
+    session.add(key)
+    await session.flush()
+    return NewApiKey(key, secret)
+
+
+async def create_api_key(
+    svc: Services,
+    principal: Principal,
+    name: str,
+    permissions: list[str],
+    project_id: uuid.UUID | None = None,
+    expires_at: datetime | None = None,
+) -> NewApiKey:
+    principal.require(ADMIN)
+    if expires_at is not None and expires_at <= svc.clock():
+        raise InvalidInput("expiresAt must be in the future", field="expiresAt")
+    async with svc.write() as session:
+        if (
+            project_id is not None
+            and await repo.project(session, principal.organization_id, project_id) is None
+        ):
+            raise NotFound("project", project_id)
+        created = await create_api_key_in(
+            session, principal.organization_id, name, permissions, project_id, expires_at
+        )
+        await emit(
+            session,
+            principal.organization_id,
+            "api_keys",
+            "api_key.created",
+            {"apiKeyId": str(created.key.id)},
+        )
+    return created
+
+
+async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID) -> ApiKey:
+    principal.require(ADMIN)
+    async with svc.write() as session:
+        key = await repo.api_key(session, principal.organization_id, key_id)
+        if key is None:
+            raise NotFound("apiKey", key_id)
+        if key.revoked_at is None:
+            key.revoked_at = svc.clock()
+            await emit(
+                session,
+                principal.organization_id,
+                "api_keys",
+                "api_key.revoked",
+                {"apiKeyId": str(key.id)},
+            )
+    return key

@@ -1,0 +1,61 @@
+"""What every use case needs: the caller, the database, settings, a clock, events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.config import Settings
+from taskforge.domain.errors import Forbidden
+from taskforge.domain.tenancy import grants
+from taskforge.persistence.database import Database
+from taskforge.persistence.repos import outbox
+from taskforge.persistence.types import utcnow
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: always exactly one organization."""
+
+    organization_id: uuid.UUID
+    permissions: frozenset[str]
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+
+    def require(self, permission: str) -> None:
+        if not grants(self.permissions, permission):
+            raise Forbidden(f"this operation needs the '{permission}' permission")
+
+
+@dataclass
+class Services:
+    db: Database
+    settings: Settings
+    clock: Callable[[], datetime] = utcnow
+    # called after every committed write; wakes the outbox relay at once
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.write() as session:
+            yield session
+        for hook in self.on_commit:
+            hook()
+
+    def read(self) -> Any:
+        return self.db.read()
+
+
+async def emit(
+    session: AsyncSession, org_id: uuid.UUID, topic: str, type_: str, payload: dict[str, Any]
+) -> None:
+    """Record one event in the caller's transaction (the outbox)."""
+    await outbox.append(
+        session, [{"organization_id": org_id, "topic": topic, "type": type_, "payload": payload}]
+    )

@@ -1,0 +1,179 @@
+"""Jobs: enqueue (single and batch, with quota), cancel, delete, read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from taskforge.domain import validation
+from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
+from taskforge.domain.errors import InvalidInput, InvalidTransition, NotFound, QuotaExceeded
+from taskforge.domain.jobs import sources_of
+from taskforge.persistence.repos import jobs as repo
+from taskforge.persistence.repos import outbox, queues, tenancy
+from taskforge.persistence.tables import Job
+from taskforge.services.base import Principal, Services, emit
+from taskforge.services.pagination import Cursor, Listing, paginate
+
+STATUS_CHANGED = "job.status_changed"
+
+
+@dataclass(frozen=True)
+class NewJob:
+    queue_id: uuid.UUID
+    job_type: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    priority: int = 5
+    scheduled_for: datetime | None = None
+    max_attempts: int | None = None
+
+
+def status_event(
+    job: Job | dict[str, Any], previous: JobStatus | None, reason: str | None = None
+) -> dict[str, Any]:
+    get = job.get if isinstance(job, dict) else lambda k: getattr(job, k)
+    return {
+        "organization_id": get("organization_id"),
+        "topic": "jobs",
+        "type": STATUS_CHANGED,
+        "payload": {
+            "jobId": str(get("id")),
+            "queueId": str(get("queue_id")),
+            "projectId": str(get("project_id")),
+            "jobType": get("job_type"),
+            "status": str(get("status")),
+            "previousStatus": str(previous) if previous else None,
+            "reason": reason,
+        },
+    }
+
+
+async def enqueue(svc: Services, principal: Principal, specs: list[NewJob]) -> list[Job]:
+    """Create jobs in one transaction: all of them, or none."""
+    principal.require("jobs:write")
+    limits = svc.settings.limits
+    if not specs:
+        raise InvalidInput("no jobs given", field="jobs")
+    if len(specs) > limits.batch_size:
+        raise InvalidInput(f"at most {limits.batch_size} jobs per call", field="jobs")
+    org, now = principal.organization_id, svc.clock()
+    rows: list[dict[str, Any]] = []
+    for spec in specs:
+        if spec.max_attempts is not None and not 1 <= spec.max_attempts <= 100:
+            raise InvalidInput("maxAttempts must be between 1 and 100", field="maxAttempts")
+        later = spec.scheduled_for is not None and spec.scheduled_for > now
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "organization_id": org,
+                "queue_id": spec.queue_id,
+                "job_type": validation.job_type(spec.job_type),
+                "payload": validation.json_payload(spec.payload, limits.payload_bytes),
+                "priority": validation.priority(spec.priority),
+                "scheduled_for": spec.scheduled_for,
+                "status": JobStatus.SCHEDULED if later else JobStatus.PENDING,
+                "dependency_status": DependencyStatus.NONE,
+                "max_attempts": spec.max_attempts,
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    queue_ids = {spec.queue_id for spec in specs}
+    async with svc.write() as session:
+        found = {q.id: q for q in await queues.by_ids(session, org, list(queue_ids))}
+        for qid in queue_ids - found.keys():
+            raise NotFound("queue", qid)
+        if not await tenancy.consume_jobs_quota(session, org, len(rows), now.strftime("%Y-%m")):
+            raise QuotaExceeded("monthly job quota of your subscription is used up")
+        for row in rows:
+            row["project_id"] = found[row["queue_id"]].project_id
+        await repo.insert_many(session, rows)
+        await outbox.append(session, [status_event(row, None) for row in rows])
+        jobs = await repo.by_ids(session, org, [row["id"] for row in rows])
+    by_id = {job.id: job for job in jobs}
+    return [by_id[row["id"]] for row in rows]
+
+
+async def cancel(
+    svc: Services, principal: Principal, job_id: uuid.UUID, reason: str | None = None
+) -> Job:
+    principal.require("jobs:write")
+    org, now = principal.organization_id, svc.clock()
+    async with svc.write() as session:
+        job = await repo.get(session, org, job_id)
+        if job is None:
+            raise NotFound("job", job_id)
+        previous = job.status
+        target = JobStatus.CANCELLED
+        if previous not in sources_of(target):
+            raise InvalidTransition("job", job_id, previous.value, target.value)
+        why = reason or "cancelled_by_user"
+        changed = await repo.transition(
+            session,
+            org,
+            job_id,
+            [previous],
+            {"status": target, "status_reason": why, "finished_at": now, "updated_at": now},
+        )
+        if not changed:  # lost a race with a worker; report what it is now
+            await session.refresh(job)
+            raise InvalidTransition("job", job_id, job.status.value, target.value)
+        await repo.end_live_executions(session, job_id, ExecutionStatus.CANCELLED, now, why)
+        await session.refresh(job)
+        await outbox.append(session, [status_event(job, previous, why)])
+    return job
+
+
+async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid.UUID:
+    """Delete a job, its executions, logs and edges; re-evaluate its children."""
+    principal.require("jobs:write")
+    org = principal.organization_id
+    async with svc.write() as session:
+        job = await repo.get(session, org, job_id)
+        if job is None:
+            raise NotFound("job", job_id)
+        payload = status_event(job, job.status)["payload"]
+        children = await repo.delete_cascade(session, org, job_id)
+        await repo.release_waiting_children(session, children)
+        await emit(session, org, "jobs", "job.deleted", payload)
+    return job_id
+
+
+async def get(svc: Services, principal: Principal, job_id: uuid.UUID) -> Job:
+    principal.require("jobs:read")
+    async with svc.read() as session:
+        job = await repo.get(session, principal.organization_id, job_id)
+    if job is None:
+        raise NotFound("job", job_id)
+    return job
+
+
+async def list_jobs(
+    svc: Services,
+    principal: Principal,
+    *,
+    first: int,
+    after: Cursor | None,
+    queue_id: uuid.UUID | None = None,
+    project_id: uuid.UUID | None = None,
+    statuses: list[JobStatus] | None = None,
+    job_type: str | None = None,
+) -> Listing[Job]:
+    principal.require("jobs:read")
+    stmt = repo.listing(
+        principal.organization_id,
+        queue_id=queue_id,
+        project_id=project_id,
+        statuses=statuses,
+        job_type=job_type,
+    )
+    return await paginate(svc, stmt, Job, first, after)
+
+
+async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Job]:
+    principal.require("jobs:read")
+    async with svc.read() as session:
+        return await repo.by_ids(session, principal.organization_id, ids)

@@ -1,0 +1,61 @@
+"""Opaque cursors for connections: base64 of (created_at, id)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select
+
+from taskforge.domain import validation
+from taskforge.domain.errors import InvalidInput
+from taskforge.persistence.repos.paging import count, fetch_page
+from taskforge.services.base import Services
+
+Cursor = tuple[datetime, uuid.UUID]
+T = TypeVar("T")
+
+
+def encode(created_at: datetime, ident: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{ident}".encode()).decode()
+
+
+def decode(cursor: str | None) -> Cursor | None:
+    if cursor is None:
+        return None
+    try:
+        at, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        parsed = datetime.fromisoformat(at)
+        if parsed.tzinfo is None:
+            raise ValueError("naive")
+        return parsed, uuid.UUID(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("after is not a valid cursor", field="after") from exc
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """One page of a connection; ``total`` runs its count only when asked for."""
+
+    items: list[T]
+    has_next: bool
+    total: Callable[[], Awaitable[int]]
+
+
+async def paginate(
+    svc: Services, stmt: Select[tuple[T]], model: Any, first: int, after: Cursor | None
+) -> Listing[T]:
+    first = validation.page_size(first, svc.settings.limits.page_size)
+    async with svc.read() as session:
+        page = await fetch_page(session, stmt, model.created_at, model.id, first, after)
+
+    async def total() -> int:
+        async with svc.read() as session:
+            return await count(session, stmt)
+
+    return Listing(page.items, page.has_next, total)

@@ -1,0 +1,152 @@
+"""Job queues: create, update, delete, read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from taskforge.domain import validation
+from taskforge.domain.errors import Conflict, NotFound
+from taskforge.domain.queues import QueueSettings, RetryPolicy, validate_settings
+from taskforge.persistence.repos import queues as repo
+from taskforge.persistence.repos import tenancy
+from taskforge.persistence.tables import JobQueue
+from taskforge.services.base import Principal, Services, emit
+from taskforge.services.pagination import Cursor, Listing, paginate
+
+
+def _merge_settings(current: QueueSettings, changes: dict[str, Any]) -> QueueSettings:
+    retry_changes = {k: v for k, v in changes.items() if k in RetryPolicy.__dataclass_fields__}
+    settings = replace(current, retry=replace(current.retry, **retry_changes))
+    if "timeout_seconds" in changes:
+        settings = replace(settings, timeout_seconds=changes["timeout_seconds"])
+    return validate_settings(settings)
+
+
+def _payload(queue: JobQueue) -> dict[str, Any]:
+    return {"queueId": str(queue.id), "projectId": str(queue.project_id), "name": queue.name}
+
+
+async def create_queue(
+    svc: Services,
+    principal: Principal,
+    project_id: uuid.UUID,
+    name: str,
+    priority: int = 5,
+    settings: dict[str, Any] | None = None,
+) -> JobQueue:
+    principal.require("jobs:write")
+    org = principal.organization_id
+    queue = JobQueue(
+        id=uuid.uuid4(),
+        organization_id=org,
+        project_id=project_id,
+        name=validation.name(name),
+        priority=validation.priority(priority),
+        settings=_merge_settings(QueueSettings(), settings or {}).to_json(),
+    )
+    try:
+        async with svc.write() as session:
+            if await tenancy.project(session, org, project_id) is None:
+                raise NotFound("project", project_id)
+            if await repo.by_name(session, project_id, queue.name) is not None:
+                raise Conflict(f"queue {queue.name!r} already exists in this project", field="name")
+            session.add(queue)
+            await session.flush()
+            await emit(session, org, "queues", "queue.created", _payload(queue))
+    except IntegrityError as exc:
+        raise Conflict(
+            f"queue {queue.name!r} already exists in this project", field="name"
+        ) from exc
+    return queue
+
+
+async def update_queue(
+    svc: Services,
+    principal: Principal,
+    queue_id: uuid.UUID,
+    name: str | None = None,
+    priority: int | None = None,
+    settings: dict[str, Any] | None = None,
+) -> JobQueue:
+    principal.require("jobs:write")
+    org = principal.organization_id
+    try:
+        async with svc.write() as session:
+            queue = await repo.get(session, org, queue_id)
+            if queue is None:
+                raise NotFound("queue", queue_id)
+            if name is not None:
+                new_name = validation.name(name)
+                other = await repo.by_name(session, queue.project_id, new_name)
+                if other is not None and other.id != queue.id:
+                    raise Conflict(
+                        f"queue {new_name!r} already exists in this project", field="name"
+                    )
+                queue.name = new_name
+            if priority is not None:
+                queue.priority = validation.priority(priority)
+            if settings:
+                current = QueueSettings.from_json(queue.settings)
+                queue.settings = _merge_settings(current, settings).to_json()
+            await session.flush()
+            await emit(session, org, "queues", "queue.updated", _payload(queue))
+    except IntegrityError as exc:
+        raise Conflict("a queue with that name already exists in this project") from exc
+    return queue
+
+
+async def delete_queue(
+    svc: Services, principal: Principal, queue_id: uuid.UUID, force: bool = False
+) -> uuid.UUID:
+    """Delete a queue and its jobs; refused while jobs are unfinished unless forced."""
+    principal.require("jobs:write")
+    org = principal.organization_id
+    async with svc.write() as session:
+        queue = await repo.get(session, org, queue_id)
+        if queue is None:
+            raise NotFound("queue", queue_id)
+        if not force and await repo.has_active_jobs(session, queue_id):
+            raise Conflict("queue has unfinished jobs; cancel them or pass force: true")
+        payload = _payload(queue)
+        await session.delete(queue)
+        await emit(session, org, "queues", "queue.deleted", payload)
+    return queue_id
+
+
+async def get_queue(svc: Services, principal: Principal, queue_id: uuid.UUID) -> JobQueue:
+    principal.require("jobs:read")
+    async with svc.read() as session:
+        queue = await repo.get(session, principal.organization_id, queue_id)
+    if queue is None:
+        raise NotFound("queue", queue_id)
+    return queue
+
+
+async def list_queues(
+    svc: Services,
+    principal: Principal,
+    project_id: uuid.UUID | None,
+    first: int,
+    after: Cursor | None,
+) -> Listing[JobQueue]:
+    principal.require("jobs:read")
+    stmt = repo.listing(principal.organization_id, project_id)
+    return await paginate(svc, stmt, JobQueue, first, after)
+
+
+async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[JobQueue]:
+    principal.require("jobs:read")
+    async with svc.read() as session:
+        return await repo.by_ids(session, principal.organization_id, ids)
+
+
+async def by_projects(
+    svc: Services, principal: Principal, project_ids: list[uuid.UUID]
+) -> list[JobQueue]:
+    principal.require("jobs:read")
+    async with svc.read() as session:
+        return await repo.by_projects(session, principal.organization_id, project_ids)
