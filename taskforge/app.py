@@ -132,6 +132,8 @@ def create_app(
             f"taskforge_uptime_seconds {time.monotonic() - started:.3f}",
             "# TYPE taskforge_events_published_total counter",
             f"taskforge_events_published_total {runtime.relay.published}",
+            "# TYPE taskforge_subscriptions gauge",
+            f"taskforge_subscriptions {runtime.broker.subscribers}",
         ]
         return PlainTextResponse("\n".join(lines) + "\n")
 

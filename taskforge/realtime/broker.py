@@ -37,12 +37,21 @@ class Broker(Protocol):
 
     async def close(self) -> None: ...
 
+    @property
+    def subscribers(self) -> int:
+        """Live local subscriptions (a gauge for /metrics)."""
+        ...
+
 
 class LocalFanout:
     """Channel -> local subscriber queues."""
 
     def __init__(self) -> None:
         self._subs: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+
+    @property
+    def count(self) -> int:
+        return sum(len(subs) for subs in self._subs.values())
 
     def deliver(self, channel: str, message: str) -> None:
         for queue in self._subs.get(channel, ()):
@@ -71,6 +80,10 @@ class InProcessBroker:
     def __init__(self) -> None:
         self._fanout = LocalFanout()
 
+    @property
+    def subscribers(self) -> int:
+        return self._fanout.count
+
     async def publish(self, messages: list[tuple[str, str]]) -> None:
         for channel, message in messages:
             self._fanout.deliver(channel, message)
@@ -97,6 +110,10 @@ class RedisBroker:
         self._fanout = LocalFanout()
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def subscribers(self) -> int:
+        return self._fanout.count
 
     async def publish(self, messages: list[tuple[str, str]]) -> None:
         if not messages:

@@ -47,6 +47,7 @@ class Relay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
+        self._stopping = False
 
     def notify(self) -> None:
         """Called after a local commit so its events go out without waiting a poll."""
@@ -67,7 +68,7 @@ class Relay:
         return len(events)
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 sent = await self.tick()
@@ -76,17 +77,24 @@ class Relay:
             except Exception:
                 log.exception("outbox relay tick failed")
                 sent = 0
-                await asyncio.sleep(self._interval)
             if sent < BATCH:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._interval)
+                    async with asyncio.timeout(self._interval):
+                        await self._wake.wait()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+    async def stop(self, grace: float = 5.0) -> None:
+        """Let the current tick finish (cancelling mid-query strands the connection)."""
+        self._stopping = True
+        self._wake.set()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
