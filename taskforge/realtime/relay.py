@@ -55,6 +55,9 @@ class Relay:
 
     async def tick(self) -> int:
         """Stamp and publish one batch; returns how many events went out."""
+        async with self._db.read() as session:
+            if not await outbox.has_unstamped(session):
+                return 0
         async with self._db.write() as session:
             cursor = await outbox.lock_cursor(session)
             if cursor is None:

@@ -36,7 +36,7 @@ class QueueSettingsInput:
 class EnqueueJobInput:
     queue_id: strawberry.ID
     job_type: str
-    payload: JSON = strawberry.field(default_factory=dict)
+    payload: JSON | None = strawberry.field(default=None, description="Defaults to {}.")
     priority: int = 5
     scheduled_for: datetime | None = None
     max_attempts: int | None = None

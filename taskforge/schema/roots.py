@@ -60,9 +60,9 @@ def build_schema(limits: Limits) -> strawberry.Schema:
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            QueryDepthLimiter(max_depth=limits.query_depth, should_ignore=_introspection),
-            MaxAliasesLimiter(max_alias_count=limits.query_aliases),
-            MaxTokensLimiter(max_token_count=limits.query_tokens),
+            lambda: QueryDepthLimiter(max_depth=limits.query_depth, should_ignore=_introspection),
+            lambda: MaxAliasesLimiter(max_alias_count=limits.query_aliases),
+            lambda: MaxTokensLimiter(max_token_count=limits.query_tokens),
             ErrorCodes,
         ],
     )

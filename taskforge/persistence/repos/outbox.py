@@ -18,6 +18,12 @@ async def append(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         await session.execute(insert(Event), rows)
 
 
+async def has_unstamped(session: AsyncSession) -> bool:
+    """Cheap read (partial index) so an idle relay never opens a write transaction."""
+    found = await session.scalar(select(Event.id).where(Event.seq.is_(None)).limit(1))
+    return found is not None
+
+
 async def lock_cursor(session: AsyncSession) -> OutboxCursor | None:
     """Take the relay's cursor row; None while another replica's relay holds it."""
     stmt = dialects.of(session).lock_for_claim(select(OutboxCursor).where(OutboxCursor.id == 1))
