@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import StreamExecutionResult
 
 from taskforge.domain.errors import TaskForgeError
 
@@ -54,10 +55,21 @@ def to_graphql_error(error: GraphQLError) -> GraphQLError:
     )
 
 
+def _convert(result: object) -> None:
+    errors = getattr(result, "errors", None)
+    if result is not None and errors:
+        result.errors = [to_graphql_error(e) for e in errors]  # type: ignore[attr-defined]
+
+
 class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
+        self._streamed = False
         yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if result is not None and errors:
-            result.errors = [to_graphql_error(e) for e in errors]
+        if not self._streamed:
+            _convert(self.execution_context.result)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Subscription (and other streamed) results, before they are sent."""
+        self._streamed = True
+        _convert(result)
+        yield None

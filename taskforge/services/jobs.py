@@ -163,6 +163,12 @@ async def list_jobs(
     job_type: str | None = None,
 ) -> Listing[Job]:
     principal.require("jobs:read")
+    org = principal.organization_id
+    async with svc.read() as session:  # a filter naming a foreign object is NOT_FOUND
+        if queue_id is not None and await queues.get(session, org, queue_id) is None:
+            raise NotFound("queue", queue_id)
+        if project_id is not None and await tenancy.project(session, org, project_id) is None:
+            raise NotFound("project", project_id)
     stmt = repo.listing(
         principal.organization_id,
         queue_id=queue_id,

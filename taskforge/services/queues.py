@@ -134,6 +134,10 @@ async def list_queues(
     after: Cursor | None,
 ) -> Listing[JobQueue]:
     principal.require("jobs:read")
+    if project_id is not None:
+        async with svc.read() as session:
+            if await tenancy.project(session, principal.organization_id, project_id) is None:
+                raise NotFound("project", project_id)
     stmt = repo.listing(principal.organization_id, project_id)
     return await paginate(svc, stmt, JobQueue, first, after)
 

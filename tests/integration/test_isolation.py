@@ -1,0 +1,103 @@
+"""Two tenants: every operation with the other tenant's ids is NOT_FOUND and changes
+nothing; lists and subscriptions never show the other tenant's data."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from taskforge.persistence.tables import ApiKey, Event, Job, JobQueue, Project
+from taskforge.services import jobs
+from tests.conftest import admin_of
+from tests.helpers import asgi_client, served, subscribe, wait_for_subscribers
+
+
+async def snapshot(runtime, org_id) -> str:
+    """Every row the tenant owns, serialised."""
+    out = {}
+    async with runtime.db.read() as session:
+        for model in (Project, JobQueue, Job, ApiKey):
+            rows = await session.scalars(select(model).where(model.organization_id == org_id))
+            out[model.__tablename__] = sorted(
+                json.dumps({c.name: str(getattr(r, c.key)) for c in model.__mapper__.columns
+                            if c.name != "last_used_at"},  # authenticating sets it
+                           sort_keys=True)
+                for r in rows
+            )
+    return json.dumps(out)
+
+
+@pytest.fixture
+async def foreign(svc, other_org):
+    [job] = await jobs.enqueue(svc, admin_of(other_org), [
+        jobs.NewJob(queue_id=other_org.queue.id, job_type="secret")])
+    return {"project": str(other_org.project.id), "queue": str(other_org.queue.id),
+            "job": str(job.id), "key": str(other_org.api_key.key.id)}
+
+
+OPERATIONS = [
+    ("query($id: ID!) { project(id: $id) { id } }", "project"),
+    ("query($id: ID!) { queue(id: $id) { id } }", "queue"),
+    ("query($id: ID!) { job(id: $id) { id } }", "job"),
+    ("query($id: ID!) { queues(projectId: $id) { totalCount } }", "project"),
+    ("query($id: ID!) { jobs(queueId: $id) { totalCount } }", "queue"),
+    ("query($id: ID!) { jobs(projectId: $id) { totalCount } }", "project"),
+    ('mutation($id: ID!) { createQueue(projectId: $id, name: "x") { id } }', "project"),
+    ('mutation($id: ID!) { updateQueue(id: $id, name: "x", priority: 1) { id } }', "queue"),
+    ("mutation($id: ID!) { deleteQueue(id: $id, force: true) }", "queue"),
+    ('mutation($id: ID!) { enqueueJob(input: {queueId: $id, jobType: "x"}) { id } }', "queue"),
+    ('mutation($id: ID!) { enqueueJobs(jobs: [{queueId: $id, jobType: "x"}]) { id } }', "queue"),
+    ("mutation($id: ID!) { cancelJob(id: $id) { id } }", "job"),
+    ("mutation($id: ID!) { deleteJob(id: $id) }", "job"),
+    ("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", "key"),
+    ('mutation($id: ID!) { createApiKey(name: "k", permissions: ["admin"], projectId: $id) '
+     "{ secret } }", "project"),
+]
+
+
+@pytest.mark.parametrize("query,kind", OPERATIONS)
+async def test_foreign_ids_are_not_found(runtime, org, other_org, foreign, query, kind) -> None:
+    orgs = (org.organization.id, other_org.organization.id)
+    before = [await snapshot(runtime, o) for o in orgs]
+    async with asgi_client(runtime, org.api_key.secret) as gql:
+        assert await gql.error(query, {"id": foreign[kind]}) == "NOT_FOUND"
+    assert [await snapshot(runtime, o) for o in orgs] == before
+
+
+async def test_lists_show_only_own_objects(runtime, org, other_org, foreign) -> None:
+    async with asgi_client(runtime, org.api_key.secret) as gql:
+        data = await gql.ok("{ projects { totalCount edges { node { id } } } "
+                            "queues { totalCount edges { node { id } } } "
+                            "jobs { totalCount } viewer { organization { id } } }")
+    assert [e["node"]["id"] for e in data["projects"]["edges"]] == [str(org.project.id)]
+    assert [e["node"]["id"] for e in data["queues"]["edges"]] == [str(org.queue.id)]
+    assert data["jobs"]["totalCount"] == 0
+    assert data["viewer"]["organization"]["id"] == str(org.organization.id)
+
+
+async def test_subscription_never_sees_another_tenant(runtime, org, other_org, foreign) -> None:
+    query = "subscription($id: ID) { jobStatusChanged(jobId: $id) { jobId status } }"
+    async with served(runtime) as base:
+        async with subscribe(base, org.api_key.secret, query, {"id": foreign["job"]}) as sub:
+            msg = await sub.next()
+            assert msg["type"] in {"error", "next"}
+            errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
+            assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+        async with subscribe(base, org.api_key.secret, query) as mine:
+            await wait_for_subscribers(runtime, 1)
+            await jobs.cancel(runtime.services, admin_of(other_org), uuid.UUID(foreign["job"]))
+            [own] = await jobs.enqueue(runtime.services, admin_of(org), [
+                jobs.NewJob(queue_id=org.queue.id, job_type="mine")])
+            msg = await mine.next()
+            assert msg["payload"]["data"]["jobStatusChanged"] == {
+                "jobId": str(own.id), "status": "PENDING"}
+            await mine.nothing_for(0.3)
+    async with runtime.db.read() as session:
+        foreign_events = await session.scalars(
+            select(Event.seq).where(Event.organization_id == other_org.organization.id,
+                                    Event.type == jobs.STATUS_CHANGED))
+        assert all(seq is not None for seq in foreign_events)  # published, just not to us
