@@ -106,7 +106,8 @@ class InProcessBroker:
 class RedisBroker:
     def __init__(self, url: str) -> None:
         self._redis = aioredis.from_url(url, decode_responses=True)
-        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = self._redis.pubsub()
+        self._confirmed: dict[str, asyncio.Event] = {}
         self._fanout = LocalFanout()
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
@@ -128,9 +129,17 @@ class RedisBroker:
         async with self._lock:
             queue, first = self._fanout.add(channel)
             if first:
+                confirmed = self._confirmed[channel] = asyncio.Event()
                 await self._pubsub.subscribe(channel)
-            if self._reader is None or self._reader.done():
-                self._reader = asyncio.create_task(self._read())
+                if self._reader is None or self._reader.done():
+                    self._reader = asyncio.create_task(self._read())
+                # events published before Redis confirms would not reach us
+                try:
+                    async with asyncio.timeout(5):
+                        await confirmed.wait()
+                except BaseException:
+                    self._fanout.remove(channel, queue)
+                    raise
         try:
             yield queue
         finally:
@@ -148,8 +157,12 @@ class RedisBroker:
                 log.exception("redis pub/sub read failed; retrying")
                 await asyncio.sleep(0.5)
                 continue
-            if message is not None and message["type"] == "message":
+            if message is None:
+                continue
+            if message["type"] == "message":
                 self._fanout.deliver(message["channel"], message["data"])
+            elif message["type"] == "subscribe" and message["channel"] in self._confirmed:
+                self._confirmed.pop(message["channel"]).set()
 
     async def ping(self) -> None:
         await self._redis.ping()

@@ -1,0 +1,158 @@
+"""Outbox relay, brokers and the jobStatusChanged subscription over a real WebSocket.
+
+Runs on SQLite and PostgreSQL, each with the in-process broker and real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import websockets
+from sqlalchemy import select
+
+from taskforge.persistence.tables import Event
+from taskforge.realtime.broker import InProcessBroker, RedisBroker
+from taskforge.runtime import Runtime
+from taskforge.services import jobs
+from tests.conftest import admin_of, make_settings
+from tests.helpers import served, subscribe, wait_for_subscribers
+
+SUB = """subscription($job: ID, $queue: ID, $statuses: [JobStatus!]) {
+  jobStatusChanged(jobId: $job, queueId: $queue, statuses: $statuses) {
+    eventId jobId queueId status previousStatus reason job { id status }
+  }
+}"""
+
+
+@pytest.fixture(params=["memory", "redis"])
+def broker_url(request):
+    return request.getfixturevalue("redis_url") if request.param == "redis" else None
+
+
+@pytest.fixture
+async def rt(database_url, tmp_path, broker_url):
+    runtime = Runtime.create(make_settings(database_url, tmp_path, redis_url=broker_url))
+    await runtime.start(migrate=False)
+    yield runtime
+    await runtime.stop()
+
+
+def new_job(org, **kw):
+    return jobs.NewJob(queue_id=kw.pop("queue_id", org.queue.id), job_type="t", **kw)
+
+
+async def test_relay_stamps_in_commit_order(rt) -> None:
+    from tests.conftest import new_org
+
+    org = await new_org(rt.services)
+    await asyncio.gather(*(jobs.enqueue(rt.services, admin_of(org), [new_job(org)] * 3)
+                           for _ in range(10)))
+    deadline = asyncio.get_running_loop().time() + 5
+    while True:
+        async with rt.db.read() as session:
+            seqs = list(await session.scalars(select(Event.seq).order_by(Event.id)))
+        if all(s is not None for s in seqs) or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.02)
+    assert sorted(seqs) == list(range(1, len(seqs) + 1))  # dense, unique, all stamped
+
+
+async def test_subscription_delivers_filtered_events(rt) -> None:
+    from tests.conftest import new_org
+
+    org = await new_org(rt.services)
+    admin = admin_of(org)
+    [watched, other] = await jobs.enqueue(rt.services, admin, [new_job(org), new_job(org)])
+    async with served(rt) as base:
+        async with (
+            subscribe(base, org.api_key.secret, SUB, {"job": str(watched.id)}) as by_job,
+            subscribe(base, org.api_key.secret, SUB, {"statuses": ["CANCELLED"]}) as by_status,
+            subscribe(base, org.api_key.secret, SUB, {"queue": str(org.queue.id)}) as by_queue,
+        ):
+            await wait_for_subscribers(rt, 3)
+            await jobs.cancel(rt.services, admin, other.id)
+            await jobs.cancel(rt.services, admin, watched.id, "enough")
+
+            got = (await by_job.next())["payload"]["data"]["jobStatusChanged"]
+            assert (got["jobId"], got["status"], got["previousStatus"], got["reason"]) == (
+                str(watched.id), "CANCELLED", "PENDING", "enough")
+            assert got["job"] == {"id": str(watched.id), "status": "CANCELLED"}
+            await by_job.nothing_for(0.2)
+
+            statuses = [(await by_status.next())["payload"]["data"]["jobStatusChanged"]
+                        for _ in range(2)]
+            assert [s["jobId"] for s in statuses] == [str(other.id), str(watched.id)]
+            assert int(statuses[0]["eventId"]) < int(statuses[1]["eventId"])
+
+            [fresh] = await jobs.enqueue(rt.services, admin, [new_job(org)])
+            seen = [(await by_queue.next())["payload"]["data"]["jobStatusChanged"]
+                    for _ in range(3)]
+            assert [(s["jobId"], s["status"]) for s in seen] == [
+                (str(other.id), "CANCELLED"), (str(watched.id), "CANCELLED"),
+                (str(fresh.id), "PENDING")]
+
+
+async def test_websocket_auth(rt) -> None:
+    from tests.conftest import new_org
+
+    org = await new_org(rt.services)
+    async with served(rt) as base:
+        async with websockets.connect(f"ws://{base}/graphql",
+                                      subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init",
+                                      "payload": {"Authorization": "Bearer tf_wrong"}}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+            assert closed.value.rcvd.code == 4403
+        async with websockets.connect(f"ws://{base}/graphql",
+                                      subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                      "payload": {"query": SUB}}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+            assert closed.value.rcvd.code == 4401
+        # a valid token in connection_init works
+        async with subscribe(base, org.api_key.secret, SUB) as sub:
+            await wait_for_subscribers(rt, 1)
+            [job] = await jobs.enqueue(rt.services, admin_of(org), [new_job(org)])
+            assert (await sub.next())["payload"]["data"]["jobStatusChanged"]["jobId"] == str(job.id)
+
+
+async def test_events_reach_other_replicas_through_redis(database_url, tmp_path, redis_url) -> None:
+    """Two API replicas on one database: a change made through one is seen on the other."""
+    from tests.conftest import new_org
+
+    a = Runtime.create(make_settings(database_url, tmp_path, redis_url=redis_url))
+    b = Runtime.create(make_settings(database_url, tmp_path, redis_url=redis_url))
+    await a.start(migrate=False)
+    await b.start(migrate=False)
+    try:
+        org = await new_org(a.services)
+        async with served(b) as base, subscribe(base, org.api_key.secret, SUB) as sub:
+            await wait_for_subscribers(b, 1)
+            [job] = await jobs.enqueue(a.services, admin_of(org), [new_job(org)])
+            got = (await sub.next())["payload"]["data"]["jobStatusChanged"]
+            assert (got["jobId"], got["status"]) == (str(job.id), "PENDING")
+            await sub.nothing_for(0.3)  # exactly once, although both relays run
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+async def test_broker_fanout(kind, request) -> None:
+    broker = (RedisBroker(request.getfixturevalue("redis_url")) if kind == "redis"
+              else InProcessBroker())
+    try:
+        async with broker.subscribe("c1") as q1, broker.subscribe("c1") as q2, \
+                broker.subscribe("c2") as q3:
+            assert broker.subscribers == 3
+            await broker.publish([("c1", "a"), ("c2", "b"), ("c1", "c")])
+            for q in (q1, q2):
+                assert [await asyncio.wait_for(q.get(), 2) for _ in range(2)] == ["a", "c"]
+            assert await asyncio.wait_for(q3.get(), 2) == "b"
+        assert broker.subscribers == 0
+        await broker.ping()
+    finally:
+        await broker.close()
