@@ -107,7 +107,7 @@ async def _only_org(rt: object) -> uuid.UUID:
     from taskforge.persistence.tables import Organization
 
     async with rt.db.read() as session:  # type: ignore[attr-defined]
-        ids = list(await session.scalars(select(Organization.id).limit(2)))
+        ids: list[uuid.UUID] = list(await session.scalars(select(Organization.id).limit(2)))
     if len(ids) != 1:
         raise SystemExit("several organizations exist: pass --org ID")
     return ids[0]

@@ -75,15 +75,17 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-_TRUNCATE = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables)
-                      if t.name != "outbox_cursor")
+_TRUNCATE = ", ".join(
+    t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "outbox_cursor"
+)
 
 
 async def _reset_pg(url: str) -> None:
     conn = await asyncpg.connect(url.replace("+asyncpg", ""))
     try:
-        await conn.execute(f"TRUNCATE {_TRUNCATE} RESTART IDENTITY CASCADE;"
-                           "UPDATE outbox_cursor SET last_seq = 0")
+        await conn.execute(
+            f"TRUNCATE {_TRUNCATE} RESTART IDENTITY CASCADE;UPDATE outbox_cursor SET last_seq = 0"
+        )
     finally:
         await conn.close()
 
@@ -128,7 +130,9 @@ def svc(runtime: Runtime) -> Any:
     return runtime.services
 
 
-async def new_org(svc: Any, name: str = "Acme", tier: Tier = Tier.STARTER) -> tenancy.NewOrganization:
+async def new_org(
+    svc: Any, name: str = "Acme", tier: Tier = Tier.STARTER
+) -> tenancy.NewOrganization:
     email = f"{name.lower().replace(' ', '')}-{uuid.uuid4().hex[:8]}@example.com"
     created = await tenancy.create_organization(svc, name, email, PASSWORD, tier)
     assert created is not None

@@ -26,8 +26,9 @@ class GraphQLClient:
 
     async def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        resp = await self.http.post("/graphql", json={"query": query, "variables": variables},
-                                    headers=headers)
+        resp = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
         body: dict[str, Any] = resp.json()
         return body
 
@@ -66,8 +67,14 @@ async def served(runtime: Runtime) -> AsyncIterator[str]:
     """A real uvicorn server in this event loop; yields its base URL."""
     port = free_port()
     app = create_app(runtime=runtime)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off", ws="websockets-sansio")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="websockets-sansio",
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -103,14 +110,23 @@ class Subscription:
 async def subscribe(
     base: str, token: str, query: str, variables: dict[str, Any] | None = None
 ) -> AsyncIterator[Subscription]:
-    async with websockets.connect(f"ws://{base}/graphql",
-                                  subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        await ws.send(json.dumps({"type": "connection_init",
-                                  "payload": {"Authorization": f"Bearer {token}"}}))
+    async with websockets.connect(
+        f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:  # type: ignore[list-item]
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        )
         ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert ack["type"] == "connection_ack", ack
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": query, "variables": variables or {}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables or {}},
+                }
+            )
+        )
         yield Subscription(ws)
 
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -29,7 +29,7 @@ class Broker(Protocol):
     async def publish(self, messages: list[tuple[str, str]]) -> None:
         """Publish (channel, message) pairs, in order."""
 
-    def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[str]]:
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[asyncio.Queue[str]]:
         """Context manager yielding a queue of the channel's messages."""
         ...
 
@@ -172,7 +172,7 @@ class RedisBroker:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-        await self._pubsub.aclose()
+        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._redis.aclose()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -17,7 +17,7 @@ Info = strawberry.Info[Context, None]
 
 
 def _spec(item: EnqueueJobInput) -> jobs.NewJob:
-    payload = item.payload if item.payload is not None else {}
+    payload: Any = item.payload if item.payload is not None else {}
     return jobs.NewJob(
         queue_id=ids.parse(item.queue_id, "queueId"),
         job_type=item.job_type,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -231,7 +231,7 @@ class Job:
         return cls(
             id=strawberry.ID(str(row.id)),
             job_type=row.job_type,
-            payload=row.payload,
+            payload=cast(JSON, row.payload),
             status=row.status,
             status_reason=row.status_reason,
             dependency_status=row.dependency_status,
@@ -239,7 +239,7 @@ class Job:
             scheduled_for=row.scheduled_for,
             attempts=row.attempts,
             max_attempts=row.max_attempts,
-            output=row.output,
+            output=cast(JSON | None, row.output),
             error=row.error,
             created_at=row.created_at,
             updated_at=row.updated_at,

@@ -48,7 +48,7 @@ class Listing(Generic[T]):
 
 
 async def paginate(
-    svc: Services, stmt: Select[tuple[T]], model: Any, first: int, after: Cursor | None
+    svc: Services, stmt: Select[T], model: Any, first: int, after: Cursor | None
 ) -> Listing[T]:
     first = validation.page_size(first, svc.settings.limits.page_size)
     async with svc.read() as session:

@@ -60,8 +60,11 @@ async def test_bad_credentials_do_not_authenticate(svc, credential) -> None:
 
 async def test_token_signed_with_another_key_is_rejected(svc, org) -> None:
     forged = jwt.encode(
-        {"sub": str(org.admin.id), "org": str(org.organization.id),
-         "exp": svc.clock() + timedelta(hours=1)},
+        {
+            "sub": str(org.admin.id),
+            "org": str(org.organization.id),
+            "exp": svc.clock() + timedelta(hours=1),
+        },
         "some-other-secret-that-is-long-enough-000000",
         algorithm="HS256",
     )
@@ -109,8 +112,9 @@ async def test_api_key_input_is_validated(svc, admin) -> None:
     with pytest.raises(InvalidInput):
         await auth.create_api_key(svc, admin, "", ["jobs:read"])
     with pytest.raises(InvalidInput):
-        await auth.create_api_key(svc, admin, "k", ["jobs:read"],
-                                  expires_at=svc.clock() - timedelta(seconds=1))
+        await auth.create_api_key(
+            svc, admin, "k", ["jobs:read"], expires_at=svc.clock() - timedelta(seconds=1)
+        )
 
 
 async def test_only_admins_manage_keys(svc, org) -> None:

@@ -28,17 +28,22 @@ async def job_count(runtime) -> int:
 
 async def test_login_then_use_the_token(gql, org) -> None:
     anon = gql.as_(None)
-    data = await anon.ok("mutation($e: String!, $p: String!) { login(email: $e, password: $p) "
-                         "{ token expiresAt user { email role } } }",
-                         {"e": org.admin.email, "p": PASSWORD})
+    data = await anon.ok(
+        "mutation($e: String!, $p: String!) { login(email: $e, password: $p) "
+        "{ token expiresAt user { email role } } }",
+        {"e": org.admin.email, "p": PASSWORD},
+    )
     assert data["login"]["user"] == {"email": org.admin.email, "role": "ADMIN"}
     viewer = await anon.as_(data["login"]["token"]).ok(
-        "{ viewer { organization { id tier maxJobsPerMonth } user { email } apiKey { id } } }")
+        "{ viewer { organization { id tier maxJobsPerMonth } user { email } apiKey { id } } }"
+    )
     assert viewer["viewer"]["organization"]["id"] == str(org.organization.id)
     assert viewer["viewer"]["organization"]["tier"] == "STARTER"
     assert viewer["viewer"]["apiKey"] is None
-    assert await anon.error("mutation { login(email: \"x@y.io\", password: \"nope-nope\") "
-                            "{ token } }") == "UNAUTHENTICATED"
+    assert (
+        await anon.error('mutation { login(email: "x@y.io", password: "nope-nope") { token } }')
+        == "UNAUTHENTICATED"
+    )
 
 
 @pytest.mark.parametrize("token", [None, "garbage", "tf_unknown", "Bearer"])
@@ -47,48 +52,69 @@ async def test_unauthenticated(gql, token) -> None:
 
 
 async def test_permission_is_forbidden_not_hidden(gql) -> None:
-    data = await gql.ok('mutation { createApiKey(name: "ro", permissions: ["jobs:read"]) '
-                        "{ secret apiKey { id permissions } } }")
+    data = await gql.ok(
+        'mutation { createApiKey(name: "ro", permissions: ["jobs:read"]) '
+        "{ secret apiKey { id permissions } } }"
+    )
     reader = gql.as_(data["createApiKey"]["secret"])
     assert (await reader.ok("{ jobs { totalCount } }"))["jobs"]["totalCount"] == 0
     code = await reader.error('mutation { createProject(name: "p") { id } }')
     assert code == "FORBIDDEN"
-    revoked = await gql.ok("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
-                           {"id": data["createApiKey"]["apiKey"]["id"]})
+    revoked = await gql.ok(
+        "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }",
+        {"id": data["createApiKey"]["apiKey"]["id"]},
+    )
     assert revoked["revokeApiKey"]["revokedAt"] is not None
     assert await reader.error("{ jobs { totalCount } }") == "UNAUTHENTICATED"
 
 
 async def test_full_flow(gql, runtime) -> None:
     project = (await gql.ok('mutation { createProject(name: "web") { id } }'))["createProject"]
-    queue = (await gql.ok(
-        "mutation($p: ID!) { createQueue(projectId: $p, name: \"q\", priority: 7, "
-        "settings: {maxAttempts: 4, timeoutSeconds: 9}) { id settings { maxAttempts timeoutSeconds } } }",
-        {"p": project["id"]}))["createQueue"]
+    queue = (
+        await gql.ok(
+            'mutation($p: ID!) { createQueue(projectId: $p, name: "q", priority: 7, '
+            "settings: {maxAttempts: 4, timeoutSeconds: 9}) "
+            "{ id settings { maxAttempts timeoutSeconds } } }",
+            {"p": project["id"]},
+        )
+    )["createQueue"]
     assert queue["settings"] == {"maxAttempts": 4, "timeoutSeconds": 9}
-    job = (await gql.ok(ENQUEUE, {"q": queue["id"], "t": "send", "p": {"to": "a"}, "prio": 3}))
+    job = await gql.ok(ENQUEUE, {"q": queue["id"], "t": "send", "p": {"to": "a"}, "prio": 3})
     job_id = job["enqueueJob"]["id"]
-    batch = await gql.ok("mutation($q: ID!) { enqueueJobs(jobs: [{queueId: $q, jobType: \"a\"}, "
-                         "{queueId: $q, jobType: \"b\"}]) { id jobType } }", {"q": queue["id"]})
+    batch = await gql.ok(
+        'mutation($q: ID!) { enqueueJobs(jobs: [{queueId: $q, jobType: "a"}, '
+        '{queueId: $q, jobType: "b"}]) { id jobType } }',
+        {"q": queue["id"]},
+    )
     assert [j["jobType"] for j in batch["enqueueJobs"]] == ["a", "b"]
-    listed = await gql.ok("query($q: ID!) { jobs(queueId: $q, status: [PENDING], first: 2) "
-                          "{ totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }",
-                          {"q": queue["id"]})
+    listed = await gql.ok(
+        "query($q: ID!) { jobs(queueId: $q, status: [PENDING], first: 2) "
+        "{ totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }",
+        {"q": queue["id"]},
+    )
     assert listed["jobs"]["totalCount"] == 3 and listed["jobs"]["pageInfo"]["hasNextPage"]
-    rest = await gql.ok("query($q: ID!, $a: String) { jobs(queueId: $q, first: 2, after: $a) "
-                        "{ pageInfo { hasNextPage } edges { node { id } } } }",
-                        {"q": queue["id"], "a": listed["jobs"]["pageInfo"]["endCursor"]})
+    rest = await gql.ok(
+        "query($q: ID!, $a: String) { jobs(queueId: $q, first: 2, after: $a) "
+        "{ pageInfo { hasNextPage } edges { node { id } } } }",
+        {"q": queue["id"], "a": listed["jobs"]["pageInfo"]["endCursor"]},
+    )
     assert len(rest["jobs"]["edges"]) == 1 and not rest["jobs"]["pageInfo"]["hasNextPage"]
-    cancelled = await gql.ok("mutation($id: ID!) { cancelJob(id: $id) { status statusReason } }",
-                             {"id": job_id})
+    cancelled = await gql.ok(
+        "mutation($id: ID!) { cancelJob(id: $id) { status statusReason } }", {"id": job_id}
+    )
     assert cancelled["cancelJob"]["status"] == "CANCELLED"
-    assert await gql.error("mutation($id: ID!) { cancelJob(id: $id) { status } }",
-                           {"id": job_id}) == "CONFLICT"
+    assert (
+        await gql.error("mutation($id: ID!) { cancelJob(id: $id) { status } }", {"id": job_id})
+        == "CONFLICT"
+    )
     assert (await gql.ok("mutation($id: ID!) { deleteJob(id: $id) }", {"id": job_id}))[
-        "deleteJob"] == job_id
+        "deleteJob"
+    ] == job_id
     assert await gql.error("query($id: ID!) { job(id: $id) { id } }", {"id": job_id}) == "NOT_FOUND"
-    assert await gql.error("mutation($id: ID!) { deleteQueue(id: $id) }",
-                           {"id": queue["id"]}) == "CONFLICT"
+    assert (
+        await gql.error("mutation($id: ID!) { deleteQueue(id: $id) }", {"id": queue["id"]})
+        == "CONFLICT"
+    )
     await gql.ok("mutation($id: ID!) { deleteQueue(id: $id, force: true) }", {"id": queue["id"]})
     assert await job_count(runtime) == 0
 
@@ -111,9 +137,12 @@ async def test_bad_enqueue_input(gql, org, runtime, variables, code) -> None:
 
 async def test_bad_names_and_emails(gql) -> None:
     assert await gql.error('mutation { createProject(name: "  ") { id } }') == "BAD_USER_INPUT"
-    assert await gql.as_(None).error(
-        'mutation { login(email: "not-an-email", password: "whatever1") { token } }'
-    ) == "BAD_USER_INPUT"
+    assert (
+        await gql.as_(None).error(
+            'mutation { login(email: "not-an-email", password: "whatever1") { token } }'
+        )
+        == "BAD_USER_INPUT"
+    )
     assert await gql.error("{ jobs(first: 1000) { totalCount } }") == "BAD_USER_INPUT"
     assert await gql.error('{ jobs(after: "garbage") { totalCount } }') == "BAD_USER_INPUT"
     assert await gql.error("{ nope }") == "BAD_USER_INPUT"
@@ -123,21 +152,23 @@ async def test_bad_names_and_emails(gql) -> None:
 async def test_payload_over_the_limit(gql, org, runtime) -> None:
     big = {"blob": "x" * (runtime.settings.limits.payload_bytes + 1)}
     assert await gql.error(ENQUEUE, {"q": str(org.queue.id), "t": "n", "p": big, "prio": 1}) == (
-        "BAD_USER_INPUT")
+        "BAD_USER_INPUT"
+    )
     assert await job_count(runtime) == 0
 
 
 async def test_request_body_limit(gql, runtime) -> None:
-    runtime.settings.limits.request_bytes  # the app reads it at creation
     body = "x" * (runtime.settings.limits.request_bytes + 10)
-    resp = await gql.http.post("/graphql", content=body,
-                               headers={"content-type": "application/json"})
+    resp = await gql.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
     assert resp.status_code == 413
     assert resp.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_depth_alias_and_token_limits(gql, runtime) -> None:
     limits = runtime.settings.limits
+
     def nested(levels: int) -> str:  # queue -> project -> queues -> project ...
         inner = "id"
         for i in range(levels):
@@ -146,8 +177,11 @@ async def test_depth_alias_and_token_limits(gql, runtime) -> None:
 
     await gql.ok(nested(limits.query_depth - 4))
     assert await gql.error(nested(limits.query_depth)) == "BAD_USER_INPUT"
-    aliases = "{ " + " ".join(f"a{i}: viewer {{ permissions }}"
-                              for i in range(limits.query_aliases + 1)) + " }"
+    aliases = (
+        "{ "
+        + " ".join(f"a{i}: viewer {{ permissions }}" for i in range(limits.query_aliases + 1))
+        + " }"
+    )
     assert await gql.error(aliases) == "BAD_USER_INPUT"
     tokens = "{ viewer { " + "permissions " * limits.query_tokens + "} }"
     assert await gql.error(tokens) == "BAD_USER_INPUT"
@@ -171,24 +205,32 @@ async def test_unexpected_errors_are_masked(gql, monkeypatch) -> None:
 
 
 async def test_no_n_plus_one(gql, org, runtime) -> None:
-    projects = [(await gql.ok(f'mutation {{ createProject(name: "p{i}") {{ id }} }}'))[
-        "createProject"]["id"] for i in range(2)]
+    projects = [
+        (await gql.ok(f'mutation {{ createProject(name: "p{i}") {{ id }} }}'))["createProject"][
+            "id"
+        ]
+        for i in range(2)
+    ]
     queue_ids = []
     for i, p in enumerate(projects * 2):
-        q = await gql.ok(f'mutation($p: ID!) {{ createQueue(projectId: $p, name: "q{i}") {{ id }} }}',
-                         {"p": p})
+        q = await gql.ok(
+            f'mutation($p: ID!) {{ createQueue(projectId: $p, name: "q{i}") {{ id }} }}', {"p": p}
+        )
         queue_ids.append(q["createQueue"]["id"])
-    query = ("{ jobs(first: 100) { edges { node { id queue { name project { name "
-             "queues { name } } } } } } }")
+    query = (
+        "{ jobs(first: 100) { edges { node { id queue { name project { name "
+        "queues { name } } } } } } }"
+    )
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
         statements.append(statement)
 
     async def run_and_count(n_jobs: int) -> int:
-        await gql.ok("mutation($jobs: [EnqueueJobInput!]!) { enqueueJobs(jobs: $jobs) { id } }",
-                     {"jobs": [{"queueId": queue_ids[i % 4], "jobType": "x"}
-                               for i in range(n_jobs)]})
+        await gql.ok(
+            "mutation($jobs: [EnqueueJobInput!]!) { enqueueJobs(jobs: $jobs) { id } }",
+            {"jobs": [{"queueId": queue_ids[i % 4], "jobType": "x"} for i in range(n_jobs)]},
+        )
         statements.clear()
         event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", record)
         try:
@@ -197,8 +239,15 @@ async def test_no_n_plus_one(gql, org, runtime) -> None:
             event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", record)
         assert all(e["node"]["queue"]["project"]["queues"] for e in data["jobs"]["edges"])
         # the relay shares the engine; count only this request's reads
-        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")
-                    and "outbox_cursor" not in s and "FROM events" not in s])
+        return len(
+            [
+                s
+                for s in statements
+                if s.lstrip().upper().startswith("SELECT")
+                and "outbox_cursor" not in s
+                and "FROM events" not in s
+            ]
+        )
 
     few = await run_and_count(4)
     many = await run_and_count(60)

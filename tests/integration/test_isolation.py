@@ -22,9 +22,14 @@ async def snapshot(runtime, org_id) -> str:
         for model in (Project, JobQueue, Job, ApiKey):
             rows = await session.scalars(select(model).where(model.organization_id == org_id))
             out[model.__tablename__] = sorted(
-                json.dumps({c.name: str(getattr(r, c.key)) for c in model.__mapper__.columns
-                            if c.name != "last_used_at"},  # authenticating sets it
-                           sort_keys=True)
+                json.dumps(
+                    {
+                        c.name: str(getattr(r, c.key))
+                        for c in model.__mapper__.columns
+                        if c.name != "last_used_at"
+                    },  # authenticating sets it
+                    sort_keys=True,
+                )
                 for r in rows
             )
     return json.dumps(out)
@@ -32,10 +37,15 @@ async def snapshot(runtime, org_id) -> str:
 
 @pytest.fixture
 async def foreign(svc, other_org):
-    [job] = await jobs.enqueue(svc, admin_of(other_org), [
-        jobs.NewJob(queue_id=other_org.queue.id, job_type="secret")])
-    return {"project": str(other_org.project.id), "queue": str(other_org.queue.id),
-            "job": str(job.id), "key": str(other_org.api_key.key.id)}
+    [job] = await jobs.enqueue(
+        svc, admin_of(other_org), [jobs.NewJob(queue_id=other_org.queue.id, job_type="secret")]
+    )
+    return {
+        "project": str(other_org.project.id),
+        "queue": str(other_org.queue.id),
+        "job": str(job.id),
+        "key": str(other_org.api_key.key.id),
+    }
 
 
 OPERATIONS = [
@@ -53,8 +63,11 @@ OPERATIONS = [
     ("mutation($id: ID!) { cancelJob(id: $id) { id } }", "job"),
     ("mutation($id: ID!) { deleteJob(id: $id) }", "job"),
     ("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", "key"),
-    ('mutation($id: ID!) { createApiKey(name: "k", permissions: ["admin"], projectId: $id) '
-     "{ secret } }", "project"),
+    (
+        'mutation($id: ID!) { createApiKey(name: "k", permissions: ["admin"], projectId: $id) '
+        "{ secret } }",
+        "project",
+    ),
 ]
 
 
@@ -69,9 +82,11 @@ async def test_foreign_ids_are_not_found(runtime, org, other_org, foreign, query
 
 async def test_lists_show_only_own_objects(runtime, org, other_org, foreign) -> None:
     async with asgi_client(runtime, org.api_key.secret) as gql:
-        data = await gql.ok("{ projects { totalCount edges { node { id } } } "
-                            "queues { totalCount edges { node { id } } } "
-                            "jobs { totalCount } viewer { organization { id } } }")
+        data = await gql.ok(
+            "{ projects { totalCount edges { node { id } } } "
+            "queues { totalCount edges { node { id } } } "
+            "jobs { totalCount } viewer { organization { id } } }"
+        )
     assert [e["node"]["id"] for e in data["projects"]["edges"]] == [str(org.project.id)]
     assert [e["node"]["id"] for e in data["queues"]["edges"]] == [str(org.queue.id)]
     assert data["jobs"]["totalCount"] == 0
@@ -90,14 +105,22 @@ async def test_subscription_never_sees_another_tenant(runtime, org, other_org, f
         async with subscribe(base, org.api_key.secret, query) as mine:
             await wait_for_subscribers(runtime, 1)
             await jobs.cancel(runtime.services, admin_of(other_org), uuid.UUID(foreign["job"]))
-            [own] = await jobs.enqueue(runtime.services, admin_of(org), [
-                jobs.NewJob(queue_id=org.queue.id, job_type="mine")])
+            [own] = await jobs.enqueue(
+                runtime.services,
+                admin_of(org),
+                [jobs.NewJob(queue_id=org.queue.id, job_type="mine")],
+            )
             msg = await mine.next()
             assert msg["payload"]["data"]["jobStatusChanged"] == {
-                "jobId": str(own.id), "status": "PENDING"}
+                "jobId": str(own.id),
+                "status": "PENDING",
+            }
             await mine.nothing_for(0.3)
     async with runtime.db.read() as session:
         foreign_events = await session.scalars(
-            select(Event.seq).where(Event.organization_id == other_org.organization.id,
-                                    Event.type == jobs.STATUS_CHANGED))
+            select(Event.seq).where(
+                Event.organization_id == other_org.organization.id,
+                Event.type == jobs.STATUS_CHANGED,
+            )
+        )
         assert all(seq is not None for seq in foreign_events)  # published, just not to us

@@ -27,7 +27,9 @@ from taskforge.services import jobs, queues, tenancy
 
 
 def spec(org, **kw) -> jobs.NewJob:  # type: ignore[no-untyped-def]
-    return jobs.NewJob(queue_id=kw.pop("queue_id", org.queue.id), job_type=kw.pop("job_type", "noop"), **kw)
+    return jobs.NewJob(
+        queue_id=kw.pop("queue_id", org.queue.id), job_type=kw.pop("job_type", "noop"), **kw
+    )
 
 
 async def count(svc, model, *where) -> int:  # type: ignore[no-untyped-def]
@@ -55,8 +57,12 @@ async def test_future_jobs_are_scheduled(svc, org, admin) -> None:
 
 async def test_batch_is_all_or_nothing(svc, org, admin) -> None:
     good = spec(org)
-    for bad in (spec(org, priority=10), spec(org, job_type="bad type"),
-                spec(org, queue_id=uuid.uuid4()), spec(org, max_attempts=0)):
+    for bad in (
+        spec(org, priority=10),
+        spec(org, job_type="bad type"),
+        spec(org, queue_id=uuid.uuid4()),
+        spec(org, max_attempts=0),
+    ):
         with pytest.raises((InvalidInput, NotFound)):
             await jobs.enqueue(svc, admin, [good, good, bad])
     assert await count(svc, Job) == 0
@@ -86,10 +92,15 @@ async def test_cancel(svc, org, admin) -> None:
     with pytest.raises(NotFound):
         await jobs.cancel(svc, admin, uuid.uuid4())
     async with svc.read() as session:
-        statuses = list(await session.scalars(
-            select(Event.payload).where(Event.type == jobs.STATUS_CHANGED).order_by(Event.id)))
+        statuses = list(
+            await session.scalars(
+                select(Event.payload).where(Event.type == jobs.STATUS_CHANGED).order_by(Event.id)
+            )
+        )
     assert [(p["status"], p["previousStatus"]) for p in statuses] == [
-        ("PENDING", None), ("CANCELLED", "PENDING")]
+        ("PENDING", None),
+        ("CANCELLED", "PENDING"),
+    ]
 
 
 async def test_cancel_ends_the_live_execution(svc, org, admin) -> None:
@@ -98,9 +109,15 @@ async def test_cancel_ends_the_live_execution(svc, org, admin) -> None:
         row = await session.get(Job, job.id)
         assert row is not None
         row.status = JobStatus.PROCESSING
-        session.add(JobExecution(organization_id=org.organization.id, job_id=job.id,
-                                 status=ExecutionStatus.STARTED, attempt_number=1,
-                                 started_at=svc.clock()))
+        session.add(
+            JobExecution(
+                organization_id=org.organization.id,
+                job_id=job.id,
+                status=ExecutionStatus.STARTED,
+                attempt_number=1,
+                started_at=svc.clock(),
+            )
+        )
     await jobs.cancel(svc, admin, job.id)
     async with svc.read() as session:
         execution = await session.scalar(select(JobExecution).where(JobExecution.job_id == job.id))
@@ -110,15 +127,25 @@ async def test_cancel_ends_the_live_execution(svc, org, admin) -> None:
 async def test_delete_cascades_and_releases_children(svc, org, admin) -> None:
     parent, child, other_parent, grandchild = await jobs.enqueue(svc, admin, [spec(org)] * 4)
     async with svc.write() as session:
-        execution = JobExecution(organization_id=org.organization.id, job_id=parent.id,
-                                 status=ExecutionStatus.FAILED, attempt_number=1)
+        execution = JobExecution(
+            organization_id=org.organization.id,
+            job_id=parent.id,
+            status=ExecutionStatus.FAILED,
+            attempt_number=1,
+        )
         session.add(execution)
         await session.flush()
         session.add(ExecutionLog(execution_id=execution.id, level=LogLevel.INFO, message="hi"))
         for p, c in ((parent, child), (child, grandchild), (other_parent, grandchild)):
-            session.add(JobDependency(organization_id=org.organization.id, parent_job_id=p.id,
-                                      child_job_id=c.id, dependency_type=DependencyType.SEQUENTIAL,
-                                      condition=DependencyCondition.SUCCEEDED))
+            session.add(
+                JobDependency(
+                    organization_id=org.organization.id,
+                    parent_job_id=p.id,
+                    child_job_id=c.id,
+                    dependency_type=DependencyType.SEQUENTIAL,
+                    condition=DependencyCondition.SUCCEEDED,
+                )
+            )
         for j in (child, grandchild):
             (await session.get(Job, j.id)).dependency_status = DependencyStatus.WAITING  # type: ignore[union-attr]
 
@@ -158,8 +185,9 @@ async def test_list_filters_and_pagination(svc, org, admin) -> None:
 
     by_queue = await jobs.list_jobs(svc, admin, first=50, after=None, queue_id=q2.id)
     assert {j.job_type for j in by_queue.items} == {"b"} and await by_queue.total() == 3
-    by_status = await jobs.list_jobs(svc, admin, first=50, after=None,
-                                     statuses=[JobStatus.CANCELLED])
+    by_status = await jobs.list_jobs(
+        svc, admin, first=50, after=None, statuses=[JobStatus.CANCELLED]
+    )
     assert [j.id for j in by_status.items] == [to_cancel.id]
     by_type = await jobs.list_jobs(svc, admin, first=50, after=None, job_type="a")
     assert await by_type.total() == 5
@@ -180,8 +208,9 @@ async def test_projects(svc, org, admin) -> None:
 
 
 async def test_queue_lifecycle(svc, org, admin) -> None:
-    queue = await queues.create_queue(svc, admin, org.project.id, "emails", 8,
-                                      {"max_attempts": 5, "timeout_seconds": 30})
+    queue = await queues.create_queue(
+        svc, admin, org.project.id, "emails", 8, {"max_attempts": 5, "timeout_seconds": 30}
+    )
     assert queue.priority == 8 and queue.settings["retry"]["max_attempts"] == 5
     with pytest.raises(Conflict):
         await queues.create_queue(svc, admin, org.project.id, "emails")
@@ -192,8 +221,9 @@ async def test_queue_lifecycle(svc, org, admin) -> None:
     with pytest.raises(NotFound):
         await queues.create_queue(svc, admin, uuid.uuid4(), "x")
 
-    updated = await queues.update_queue(svc, admin, queue.id, name="mail", priority=2,
-                                        settings={"base_delay": 3.0})
+    updated = await queues.update_queue(
+        svc, admin, queue.id, name="mail", priority=2, settings={"base_delay": 3.0}
+    )
     assert (updated.name, updated.priority) == ("mail", 2)
     assert updated.settings["retry"] == {**queue.settings["retry"], "base_delay": 3.0}
     with pytest.raises(Conflict):

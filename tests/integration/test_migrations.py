@@ -16,8 +16,21 @@ async def test_migrated_schema_equals_orm_metadata(runtime) -> None:
         assert await conn.run_sync(diff) == []
         tables = await conn.run_sync(lambda c: set(c.dialect.get_table_names(c)))
     expected = {
-        "organizations", "users", "subscriptions", "projects", "api_keys", "job_queues",
-        "jobs", "workers", "queue_worker_assignments", "job_executions", "execution_logs",
-        "job_dependencies", "workflows", "scheduled_jobs", "events", "outbox_cursor",
+        "organizations",
+        "users",
+        "subscriptions",
+        "projects",
+        "api_keys",
+        "job_queues",
+        "jobs",
+        "workers",
+        "queue_worker_assignments",
+        "job_executions",
+        "execution_logs",
+        "job_dependencies",
+        "workflows",
+        "scheduled_jobs",
+        "events",
+        "outbox_cursor",
     }
     assert expected <= tables

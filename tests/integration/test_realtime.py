@@ -46,8 +46,9 @@ async def test_relay_stamps_in_commit_order(rt) -> None:
     from tests.conftest import new_org
 
     org = await new_org(rt.services)
-    await asyncio.gather(*(jobs.enqueue(rt.services, admin_of(org), [new_job(org)] * 3)
-                           for _ in range(10)))
+    await asyncio.gather(
+        *(jobs.enqueue(rt.services, admin_of(org), [new_job(org)] * 3) for _ in range(10))
+    )
     deadline = asyncio.get_running_loop().time() + 5
     while True:
         async with rt.db.read() as session:
@@ -64,7 +65,7 @@ async def test_subscription_delivers_filtered_events(rt) -> None:
     org = await new_org(rt.services)
     admin = admin_of(org)
     [watched, other] = await jobs.enqueue(rt.services, admin, [new_job(org), new_job(org)])
-    async with served(rt) as base:
+    async with served(rt) as base:  # noqa: SIM117 (base is needed by the next line)
         async with (
             subscribe(base, org.api_key.secret, SUB, {"job": str(watched.id)}) as by_job,
             subscribe(base, org.api_key.secret, SUB, {"statuses": ["CANCELLED"]}) as by_status,
@@ -76,21 +77,29 @@ async def test_subscription_delivers_filtered_events(rt) -> None:
 
             got = (await by_job.next())["payload"]["data"]["jobStatusChanged"]
             assert (got["jobId"], got["status"], got["previousStatus"], got["reason"]) == (
-                str(watched.id), "CANCELLED", "PENDING", "enough")
+                str(watched.id),
+                "CANCELLED",
+                "PENDING",
+                "enough",
+            )
             assert got["job"] == {"id": str(watched.id), "status": "CANCELLED"}
             await by_job.nothing_for(0.2)
 
-            statuses = [(await by_status.next())["payload"]["data"]["jobStatusChanged"]
-                        for _ in range(2)]
+            statuses = [
+                (await by_status.next())["payload"]["data"]["jobStatusChanged"] for _ in range(2)
+            ]
             assert [s["jobId"] for s in statuses] == [str(other.id), str(watched.id)]
             assert int(statuses[0]["eventId"]) < int(statuses[1]["eventId"])
 
             [fresh] = await jobs.enqueue(rt.services, admin, [new_job(org)])
-            seen = [(await by_queue.next())["payload"]["data"]["jobStatusChanged"]
-                    for _ in range(3)]
+            seen = [
+                (await by_queue.next())["payload"]["data"]["jobStatusChanged"] for _ in range(3)
+            ]
             assert [(s["jobId"], s["status"]) for s in seen] == [
-                (str(other.id), "CANCELLED"), (str(watched.id), "CANCELLED"),
-                (str(fresh.id), "PENDING")]
+                (str(other.id), "CANCELLED"),
+                (str(watched.id), "CANCELLED"),
+                (str(fresh.id), "PENDING"),
+            ]
 
 
 async def test_websocket_auth(rt) -> None:
@@ -98,17 +107,21 @@ async def test_websocket_auth(rt) -> None:
 
     org = await new_org(rt.services)
     async with served(rt) as base:
-        async with websockets.connect(f"ws://{base}/graphql",
-                                      subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"type": "connection_init",
-                                      "payload": {"Authorization": "Bearer tf_wrong"}}))
+        async with websockets.connect(
+            f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]
+        ) as ws:
+            await ws.send(
+                json.dumps(
+                    {"type": "connection_init", "payload": {"Authorization": "Bearer tf_wrong"}}
+                )
+            )
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 5)
             assert closed.value.rcvd.code == 4403
-        async with websockets.connect(f"ws://{base}/graphql",
-                                      subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": SUB}}))
+        async with websockets.connect(
+            f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"]
+        ) as ws:
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUB}}))
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 5)
             assert closed.value.rcvd.code == 4401
@@ -142,11 +155,15 @@ async def test_events_reach_other_replicas_through_redis(database_url, tmp_path,
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])
 async def test_broker_fanout(kind, request) -> None:
-    broker = (RedisBroker(request.getfixturevalue("redis_url")) if kind == "redis"
-              else InProcessBroker())
+    broker = (
+        RedisBroker(request.getfixturevalue("redis_url")) if kind == "redis" else InProcessBroker()
+    )
     try:
-        async with broker.subscribe("c1") as q1, broker.subscribe("c1") as q2, \
-                broker.subscribe("c2") as q3:
+        async with (
+            broker.subscribe("c1") as q1,
+            broker.subscribe("c1") as q2,
+            broker.subscribe("c2") as q3,
+        ):
             assert broker.subscribers == 3
             await broker.publish([("c1", "a"), ("c2", "b"), ("c1", "c")])
             for q in (q1, q2):

@@ -34,7 +34,7 @@ def listing(
     project_id: uuid.UUID | None = None,
     statuses: Iterable[JobStatus] | None = None,
     job_type: str | None = None,
-) -> Select[tuple[Job]]:
+) -> Select[Job]:
     stmt = select(Job).where(Job.organization_id == org_id)
     if queue_id is not None:
         stmt = stmt.where(Job.queue_id == queue_id)

@@ -22,7 +22,7 @@ class Page(Generic[T]):
 
 async def fetch_page(
     session: AsyncSession,
-    stmt: Select[tuple[T]],
+    stmt: Select[T],
     created: InstrumentedAttribute[datetime],
     ident: InstrumentedAttribute[uuid.UUID],
     first: int,

@@ -44,7 +44,7 @@ async def by_projects(
     return list(rows)
 
 
-def listing(org_id: uuid.UUID, project_id: uuid.UUID | None) -> Select[tuple[JobQueue]]:
+def listing(org_id: uuid.UUID, project_id: uuid.UUID | None) -> Select[JobQueue]:
     stmt = select(JobQueue).where(JobQueue.organization_id == org_id)
     if project_id is not None:
         stmt = stmt.where(JobQueue.project_id == project_id)

@@ -106,5 +106,5 @@ async def touch_api_key(
     )
 
 
-def projects_listing(org_id: uuid.UUID) -> Select[tuple[Project]]:
+def projects_listing(org_id: uuid.UUID) -> Select[Project]:
     return select(Project).where(Project.organization_id == org_id)

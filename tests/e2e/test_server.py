@@ -1,0 +1,149 @@
+"""The real server as a subprocess, driven by real HTTP and WebSocket clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.conftest import PG_ADMIN_DSN, REDIS_URL
+from tests.helpers import GraphQLClient, free_port, subscribe
+
+pytestmark = pytest.mark.e2e
+TASKFORGE = [sys.executable, "-m", "taskforge.cli"]
+
+
+def _pg(sql: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(params=["embedded", "postgres+redis"])
+def server_env(request, tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFORGE_")}
+    if request.param == "embedded":
+        yield env
+        return
+    db = f"taskforge_e2e_{os.getpid()}"
+    _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    _pg(f'CREATE DATABASE "{db}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    env |= {"TASKFORGE_DATABASE_URL": f"{base}/{db}", "TASKFORGE_REDIS_URL": REDIS_URL}
+    subprocess.run([*TASKFORGE, "migrate"], env=env, cwd=tmp_path, check=True, timeout=60)
+    yield env
+    _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def server(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*TASKFORGE, "serve", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Uvicorn running" in line:
+                break
+        out = "".join(lines)
+        assert "Uvicorn running" in out, out
+        creds = dict(re.findall(r"^\s+(email|password|API key):\s+(\S+)", out, re.M))
+        yield f"127.0.0.1:{port}", creds
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)  # drains and closes the pipe
+
+
+async def _wait_subscribed(http: httpx.AsyncClient, n: int) -> None:
+    for _ in range(500):
+        metrics = (await http.get("/metrics")).text
+        if int(re.search(r"^taskforge_subscriptions (\d+)", metrics, re.M).group(1)) >= n:  # type: ignore[union-attr]
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("subscription never registered")
+
+
+async def test_first_run_login_create_subscribe_cancel(server_env, tmp_path) -> None:
+    with server(server_env, tmp_path) as (base, creds):
+        assert creds["email"] == "admin@taskforge.local" and creds["API key"].startswith("tf_")
+        async with httpx.AsyncClient(base_url=f"http://{base}", timeout=10) as http:
+            assert (await http.get("/healthz")).json()["status"] == "ok"
+            assert (await http.get("/readyz")).json() == {
+                "status": "ok",
+                "database": "ok",
+                "broker": "ok",
+            }
+            graphiql = await http.get("/graphql", headers={"accept": "text/html"})
+            assert graphiql.status_code == 200 and "graphiql" in graphiql.text.lower()
+
+            anon = GraphQLClient(http)
+            login = await anon.ok(
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                {"e": creds["email"], "p": creds["password"]},
+            )
+            gql = anon.as_(login["login"]["token"])
+            project = (await gql.ok('mutation { createProject(name: "e2e") { id } }'))[
+                "createProject"
+            ]["id"]
+            queue = (
+                await gql.ok(
+                    'mutation($p: ID!) { createQueue(projectId: $p, name: "q") { id } }',
+                    {"p": project},
+                )
+            )["createQueue"]["id"]
+            job = (
+                await gql.ok(
+                    "mutation($q: ID!) { enqueueJob(input: {queueId: $q, "
+                    'jobType: "report", payload: {n: 1}}) { id status } }',
+                    {"q": queue},
+                )
+            )["enqueueJob"]
+            assert job["status"] == "PENDING"
+
+            query = (
+                "subscription($id: ID!) { jobStatusChanged(jobId: $id) "
+                "{ eventId jobId status previousStatus } }"
+            )
+            async with subscribe(base, login["login"]["token"], query, {"id": job["id"]}) as sub:
+                await _wait_subscribed(http, 1)
+                await gql.ok("mutation($id: ID!) { cancelJob(id: $id) { id } }", {"id": job["id"]})
+                event = (await sub.next(timeout=10))["payload"]["data"]["jobStatusChanged"]
+            assert event["jobId"] == job["id"]
+            assert (event["status"], event["previousStatus"]) == ("CANCELLED", "PENDING")
+            assert int(event["eventId"]) > 0
+
+
+async def test_second_start_does_not_bootstrap_again(server_env, tmp_path) -> None:
+    with server(server_env, tmp_path) as (_, creds):
+        assert "API key" in creds
+    with server(server_env, tmp_path) as (base, creds):
+        assert creds == {}
+        async with httpx.AsyncClient(base_url=f"http://{base}") as http:
+            assert (await http.get("/readyz")).status_code == 200
