@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Bind address of `serve`.")
     port: int = Field(8000, description="Port of `serve`.")
     token_ttl_seconds: int = Field(12 * 3600, description="Lifetime of login tokens.")
+    auth_cache_seconds: float = Field(
+        5.0,
+        description="How long a replica trusts a checked credential (0: check every request). "
+        "A revoked key is refused at once by the replica that revoked it, by others within this.",
+    )
     relay_interval: float = Field(0.2, description="Seconds between outbox relay polls.")
     db_pool_size: int = Field(10, description="Connections per process (PostgreSQL).")
     bootstrap: bool = Field(True, description="Create an admin org on an empty database.")

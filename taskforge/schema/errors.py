@@ -67,6 +67,10 @@ class ErrorCodes(SchemaExtension):
         yield
         if not self._streamed:
             _convert(self.execution_context.result)
+            # parse errors become the response from here, without a result object
+            pre = self.execution_context.pre_execution_errors
+            if pre:
+                pre[:] = [to_graphql_error(e) for e in pre]
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         """Subscription (and other streamed) results, before they are sent."""

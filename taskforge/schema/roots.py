@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.schema.config import StrawberryConfig
 
@@ -60,9 +65,11 @@ def build_schema(limits: Limits) -> strawberry.Schema:
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
+            ErrorCodes,
             lambda: QueryDepthLimiter(max_depth=limits.query_depth, should_ignore=_introspection),
             lambda: MaxAliasesLimiter(max_alias_count=limits.query_aliases),
             lambda: MaxTokensLimiter(max_token_count=limits.query_tokens),
-            ErrorCodes,
+            # clients send the same few documents over and over
+            lambda: ValidationCache(maxsize=256),
         ],
     )

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
@@ -66,6 +66,27 @@ async def authenticate(svc: Services, credential: str | None) -> Principal:
     """Resolve a bearer credential (login token or ``tf_`` API key) to a principal."""
     if not credential:
         raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>'")
+    now = svc.clock()
+    cached = svc.auth_cache.get(credential)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    principal, expires = await _check(svc, credential)
+    trusted_until = now + timedelta(seconds=svc.settings.auth_cache_seconds)
+    if svc.settings.auth_cache_seconds > 0:
+        if len(svc.auth_cache) > 10_000:
+            svc.auth_cache.clear()
+        svc.auth_cache[credential] = (principal, min(trusted_until, expires or trusted_until))
+    return principal
+
+
+def forget_key(svc: Services, key_id: uuid.UUID) -> None:
+    for credential, (principal, _) in list(svc.auth_cache.items()):
+        if principal.api_key_id == key_id:
+            del svc.auth_cache[credential]
+
+
+async def _check(svc: Services, credential: str) -> tuple[Principal, datetime | None]:
+    """The principal and when the credential itself expires."""
     if credential.startswith(KEY_PREFIX):
         return await _authenticate_key(svc, credential)
     try:
@@ -76,6 +97,7 @@ async def authenticate(svc: Services, credential: str | None) -> Principal:
             options={"require": ["exp", "sub", "org"]},
         )
         user_id, org_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
+        expires = datetime.fromtimestamp(claims["exp"], UTC)
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("token expired; log in again") from exc
     except (jwt.InvalidTokenError, ValueError) as exc:
@@ -84,10 +106,10 @@ async def authenticate(svc: Services, credential: str | None) -> Principal:
         user = await repo.user(session, org_id, user_id)
     if user is None:
         raise Unauthenticated("invalid token")
-    return Principal(org_id, permissions_for_role(user.role), user_id=user.id)
+    return Principal(org_id, permissions_for_role(user.role), user_id=user.id), expires
 
 
-async def _authenticate_key(svc: Services, secret: str) -> Principal:
+async def _authenticate_key(svc: Services, secret: str) -> tuple[Principal, datetime | None]:
     now = svc.clock()
     async with svc.read() as session:
         key = await repo.api_key_by_hash(session, hash_key(secret))
@@ -98,7 +120,8 @@ async def _authenticate_key(svc: Services, secret: str) -> Principal:
     if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
         async with svc.write() as session:
             await repo.touch_api_key(session, key.id, now, now - LAST_USED_RESOLUTION)
-    return Principal(key.organization_id, frozenset(key.permissions), api_key_id=key.id)
+    principal = Principal(key.organization_id, frozenset(key.permissions), api_key_id=key.id)
+    return principal, key.expires_at
 
 
 @dataclass(frozen=True)
@@ -173,6 +196,7 @@ async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID)
             raise NotFound("apiKey", key_id)
         if key.revoked_at is None:
             key.revoked_at = svc.clock()
+            forget_key(svc, key.id)
             await emit(
                 session,
                 principal.organization_id,

@@ -127,8 +127,9 @@ async def test_first_run_login_create_subscribe_cancel(server_env, tmp_path) -> 
             )["enqueueJob"]
             assert job["status"] == "PENDING"
 
+            # the creation event may still be on its way: watch for the cancel only
             query = (
-                "subscription($id: ID!) { jobStatusChanged(jobId: $id) "
+                "subscription($id: ID!) { jobStatusChanged(jobId: $id, statuses: [CANCELLED]) "
                 "{ eventId jobId status previousStatus } }"
             )
             async with subscribe(base, login["login"]["token"], query, {"id": job["id"]}) as sub:

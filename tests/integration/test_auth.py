@@ -162,3 +162,22 @@ async def test_monthly_job_quota(svc) -> None:
         await jobs.enqueue(svc, admin, [spec])
     listing = await jobs.list_jobs(svc, admin, first=10, after=None)
     assert await listing.total() == 3
+
+
+async def test_revocation_reaches_other_replicas_within_the_cache_window(svc, admin) -> None:
+    from taskforge.services.base import Services
+
+    replica = Services(svc.db, svc.settings)  # a second API process on the same database
+    created = await auth.create_api_key(svc, admin, "shared", ["jobs:read"])
+    await auth.authenticate(svc, created.secret)  # now trusted by this replica
+    await auth.revoke_api_key(replica, admin, created.key.id)
+    with pytest.raises(Unauthenticated):
+        await auth.authenticate(replica, created.secret)  # the revoking replica: at once
+    assert await auth.authenticate(svc, created.secret)  # the other: until its window ends
+    real_clock = svc.clock
+    svc.clock = lambda: real_clock() + timedelta(seconds=svc.settings.auth_cache_seconds + 1)
+    try:
+        with pytest.raises(Unauthenticated):
+            await auth.authenticate(svc, created.secret)
+    finally:
+        svc.clock = real_clock
