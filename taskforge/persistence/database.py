@@ -23,6 +23,9 @@ class Database:
         self.engine = create_async_engine(url, **self.dialect.engine_kwargs(pool_size))
         self.dialect.configure(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**self.dialect.read_options()), expire_on_commit=False
+        )
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -36,8 +39,9 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only transaction (never blocks writers on SQLite WAL)."""
-        async with self._sessions() as session, session.begin():
+        """For reads: autocommit on PostgreSQL, a deferred transaction on SQLite (WAL
+        readers never block writers). Not a snapshot across statements on PostgreSQL."""
+        async with self._read_sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> None:

@@ -24,6 +24,10 @@ class Dialect(Protocol):
 
     def configure(self, engine: AsyncEngine) -> None: ...
 
+    def read_options(self) -> dict[str, Any]:
+        """Execution options of read-only sessions."""
+        ...
+
     def lock_for_claim(self, stmt: T) -> T:
         """Row locks for a claim: SKIP LOCKED where the database has it."""
         ...
@@ -37,7 +41,12 @@ class PostgresDialect:
     name = "postgresql"
 
     def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
-        return {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+        # no pre-ping: it costs a round trip per checkout; recycle instead
+        return {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+
+    def read_options(self) -> dict[str, Any]:
+        # single-statement reads need no BEGIN/COMMIT round trips
+        return {"isolation_level": "AUTOCOMMIT"}
 
     def configure(self, engine: AsyncEngine) -> None:
         return None
@@ -54,6 +63,9 @@ class SqliteDialect:
 
     def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
         return {"connect_args": {"timeout": 30}}
+
+    def read_options(self) -> dict[str, Any]:
+        return {}
 
     def configure(self, engine: AsyncEngine) -> None:
         sync = engine.sync_engine

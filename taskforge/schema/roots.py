@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from graphql import ASTValidationRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 
 from taskforge.config import Limits
@@ -18,6 +16,7 @@ from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import subscriptions as sub_r
 from taskforge.resolvers import tenancy as tenancy_r
 from taskforge.schema import types as t
+from taskforge.schema.caching import DocumentCache
 from taskforge.schema.errors import ErrorCodes
 
 
@@ -59,6 +58,13 @@ def _introspection(ctx: IgnoreContext) -> bool:
 
 
 def build_schema(limits: Limits) -> strawberry.Schema:
+    # Rules are built once: ValidationCache keys on them, so per-request rule classes
+    # (what QueryDepthLimiter and MaxAliasesLimiter create) would never hit the cache.
+    rules: list[type[ASTValidationRule]] = [
+        depth_validator(limits.query_depth, _introspection),
+        aliases_validator(limits.query_aliases),
+    ]
+    documents = DocumentCache(256)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -66,10 +72,9 @@ def build_schema(limits: Limits) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorCodes,
-            lambda: QueryDepthLimiter(max_depth=limits.query_depth, should_ignore=_introspection),
-            lambda: MaxAliasesLimiter(max_alias_count=limits.query_aliases),
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.query_tokens),
-            # clients send the same few documents over and over
+            documents.extension(),
             lambda: ValidationCache(maxsize=256),
         ],
     )

@@ -1,0 +1,1 @@
+"""The Python worker SDK and runner: claims jobs through the GraphQL API with an API key."""
