@@ -144,7 +144,24 @@ async def test_first_run_login_create_subscribe_cancel(server_env, tmp_path) -> 
 async def test_second_start_does_not_bootstrap_again(server_env, tmp_path) -> None:
     with server(server_env, tmp_path) as (_, creds):
         assert "API key" in creds
+    made = subprocess.run(  # noqa: ASYNC221 (nothing else runs meanwhile)
+        [*TASKFORGE, "apikey", "create", "--name", "ci", "--permission", "jobs:read"],
+        env=server_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    new_key = made.stdout.strip()
+    assert new_key.startswith("tf_")
     with server(server_env, tmp_path) as (base, creds):
         assert creds == {}
         async with httpx.AsyncClient(base_url=f"http://{base}") as http:
             assert (await http.get("/readyz")).status_code == 200
+            reader = GraphQLClient(http, new_key)
+            viewer = await reader.ok("{ viewer { permissions apiKey { name } } }")
+            assert viewer["viewer"] == {"permissions": ["jobs:read"], "apiKey": {"name": "ci"}}
+            assert await reader.error('mutation { createProject(name: "x") { id } }') == (
+                "FORBIDDEN"
+            )
