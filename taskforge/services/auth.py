@@ -19,7 +19,7 @@ from taskforge.domain.errors import InvalidInput, NotFound, Unauthenticated
 from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
 from taskforge.persistence.repos import tenancy as repo
 from taskforge.persistence.tables import ApiKey, User
-from taskforge.services.base import Principal, Services, emit
+from taskforge.services.base import Principal, Services, emit, found
 
 KEY_PREFIX = "tf_"
 _hasher = PasswordHasher()
@@ -191,9 +191,9 @@ async def create_api_key(
 async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID) -> ApiKey:
     principal.require(ADMIN)
     async with svc.write() as session:
-        key = await repo.api_key(session, principal.organization_id, key_id)
-        if key is None:
-            raise NotFound("apiKey", key_id)
+        key = found(
+            await repo.api_key(session, principal.organization_id, key_id), "apiKey", key_id
+        )
         if key.revoked_at is None:
             key.revoked_at = svc.clock()
             forget_key(svc, key.id)

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.config import Settings
-from taskforge.domain.errors import Forbidden
+from taskforge.domain.errors import Forbidden, NotFound
 from taskforge.domain.tenancy import grants
 from taskforge.persistence.database import Database
 from taskforge.persistence.repos import outbox
@@ -61,3 +61,13 @@ async def emit(
     await outbox.append(
         session, [{"organization_id": org_id, "topic": topic, "type": type_, "payload": payload}]
     )
+
+
+T = TypeVar("T")
+
+
+def found(row: T | None, kind: str, ident: object) -> T:
+    """The row, or NOT_FOUND (also what another tenant's id gets)."""
+    if row is None:
+        raise NotFound(kind, ident)
+    return row

@@ -14,7 +14,7 @@ from taskforge.domain.jobs import sources_of
 from taskforge.persistence.repos import jobs as repo
 from taskforge.persistence.repos import outbox, queues, tenancy
 from taskforge.persistence.tables import Job
-from taskforge.services.base import Principal, Services, emit
+from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
 STATUS_CHANGED = "job.status_changed"
@@ -103,9 +103,7 @@ async def cancel(
     principal.require("jobs:write")
     org, now = principal.organization_id, svc.clock()
     async with svc.write() as session:
-        job = await repo.get(session, org, job_id)
-        if job is None:
-            raise NotFound("job", job_id)
+        job = found(await repo.get(session, org, job_id), "job", job_id)
         previous = job.status
         target = JobStatus.CANCELLED
         if previous not in sources_of(target):
@@ -132,9 +130,7 @@ async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid
     principal.require("jobs:write")
     org = principal.organization_id
     async with svc.write() as session:
-        job = await repo.get(session, org, job_id)
-        if job is None:
-            raise NotFound("job", job_id)
+        job = found(await repo.get(session, org, job_id), "job", job_id)
         payload = status_event(job, job.status)["payload"]
         children = await repo.delete_cascade(session, org, job_id)
         await repo.release_waiting_children(session, children)
@@ -145,9 +141,7 @@ async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid
 async def get(svc: Services, principal: Principal, job_id: uuid.UUID) -> Job:
     principal.require("jobs:read")
     async with svc.read() as session:
-        job = await repo.get(session, principal.organization_id, job_id)
-    if job is None:
-        raise NotFound("job", job_id)
+        job = found(await repo.get(session, principal.organization_id, job_id), "job", job_id)
     return job
 
 

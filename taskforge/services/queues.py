@@ -14,7 +14,7 @@ from taskforge.domain.queues import QueueSettings, RetryPolicy, validate_setting
 from taskforge.persistence.repos import queues as repo
 from taskforge.persistence.repos import tenancy
 from taskforge.persistence.tables import JobQueue
-from taskforge.services.base import Principal, Services, emit
+from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
 
@@ -76,9 +76,7 @@ async def update_queue(
     org = principal.organization_id
     try:
         async with svc.write() as session:
-            queue = await repo.get(session, org, queue_id)
-            if queue is None:
-                raise NotFound("queue", queue_id)
+            queue = found(await repo.get(session, org, queue_id), "queue", queue_id)
             if name is not None:
                 new_name = validation.name(name)
                 other = await repo.by_name(session, queue.project_id, new_name)
@@ -106,9 +104,7 @@ async def delete_queue(
     principal.require("jobs:write")
     org = principal.organization_id
     async with svc.write() as session:
-        queue = await repo.get(session, org, queue_id)
-        if queue is None:
-            raise NotFound("queue", queue_id)
+        queue = found(await repo.get(session, org, queue_id), "queue", queue_id)
         if not force and await repo.has_active_jobs(session, queue_id):
             raise Conflict("queue has unfinished jobs; cancel them or pass force: true")
         payload = _payload(queue)
@@ -120,9 +116,9 @@ async def delete_queue(
 async def get_queue(svc: Services, principal: Principal, queue_id: uuid.UUID) -> JobQueue:
     principal.require("jobs:read")
     async with svc.read() as session:
-        queue = await repo.get(session, principal.organization_id, queue_id)
-    if queue is None:
-        raise NotFound("queue", queue_id)
+        queue = found(
+            await repo.get(session, principal.organization_id, queue_id), "queue", queue_id
+        )
     return queue
 
 

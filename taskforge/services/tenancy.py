@@ -22,7 +22,7 @@ from taskforge.persistence.tables import (
     User,
 )
 from taskforge.services import auth
-from taskforge.services.base import Principal, Services, emit
+from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
 
@@ -141,9 +141,11 @@ async def create_project(
 async def get_project(svc: Services, principal: Principal, project_id: uuid.UUID) -> Project:
     principal.require("jobs:read")
     async with svc.read() as session:
-        project = await repo.project(session, principal.organization_id, project_id)
-    if project is None:
-        raise NotFound("project", project_id)
+        project = found(
+            await repo.project(session, principal.organization_id, project_id),
+            "project",
+            project_id,
+        )
     return project
 
 
