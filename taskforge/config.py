@@ -21,6 +21,9 @@ class Limits(BaseSettings):
     page_size: int = Field(100, description="Maximum `first` of a connection.")
     payload_bytes: int = Field(256 * 1024, description="Maximum size of a job payload (JSON).")
     batch_size: int = Field(1000, description="Maximum jobs in one enqueueJobs call.")
+    claim_size: int = Field(500, description="Maximum jobs in one claimJobs call.")
+    log_entries: int = Field(1000, description="Maximum entries in one appendLogs call.")
+    log_message_bytes: int = Field(64 * 1024, description="Maximum size of one log message.")
     request_bytes: int = Field(8 * 1024 * 1024, description="Maximum HTTP request body.")
 
 
@@ -45,6 +48,11 @@ class Settings(BaseSettings):
         description="How long a replica trusts a checked credential (0: check every request). "
         "A revoked key is refused at once by the replica that revoked it, by others within this.",
     )
+    heartbeat_timeout_seconds: float = Field(
+        30.0, description="A worker silent this long is OFFLINE."
+    )
+    default_lease_seconds: int = Field(60, description="Lease of a claim unless the worker asks.")
+    reaper_interval: float = Field(1.0, description="Seconds between lease/timeout sweeps.")
     relay_interval: float = Field(0.2, description="Seconds between outbox relay polls.")
     db_pool_size: int = Field(10, description="Connections per process (PostgreSQL).")
     bootstrap: bool = Field(True, description="Create an admin org on an empty database.")

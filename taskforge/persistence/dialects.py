@@ -6,15 +6,16 @@ from __future__ import annotations
 import contextvars
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, event, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql.selectable import GenerativeSelect
 
 # "IMMEDIATE" for write transactions on SQLite, so a reader never has to upgrade
 # its lock mid-transaction (which fails with SQLITE_BUSY instead of waiting).
 BEGIN_MODE: contextvars.ContextVar[str] = contextvars.ContextVar("begin_mode", default="DEFERRED")
 
-T = TypeVar("T", bound=Select[Any])
+T = TypeVar("T", bound=GenerativeSelect)
 
 
 class Dialect(Protocol):
@@ -28,8 +29,12 @@ class Dialect(Protocol):
         """Execution options of read-only sessions."""
         ...
 
-    def lock_for_claim(self, stmt: T) -> T:
-        """Row locks for a claim: SKIP LOCKED where the database has it."""
+    def lock_for_claim(self, stmt: T, of: Any = None) -> T:
+        """Row locks for a claim (of ``of``'s rows): SKIP LOCKED where the database has it."""
+        ...
+
+    def lock_row(self, stmt: T) -> T:
+        """A row lock that waits (FOR UPDATE) where the database has row locks."""
         ...
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
@@ -51,8 +56,11 @@ class PostgresDialect:
     def configure(self, engine: AsyncEngine) -> None:
         return None
 
-    def lock_for_claim(self, stmt: T) -> T:
-        return stmt.with_for_update(skip_locked=True)
+    def lock_for_claim(self, stmt: T, of: Any = None) -> T:
+        return stmt.with_for_update(skip_locked=True, of=of)
+
+    def lock_row(self, stmt: T) -> T:
+        return stmt.with_for_update()
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
@@ -85,8 +93,11 @@ class SqliteDialect:
         def _on_begin(conn: Any) -> None:
             conn.exec_driver_sql(f"BEGIN {BEGIN_MODE.get()}")
 
-    def lock_for_claim(self, stmt: T) -> T:
+    def lock_for_claim(self, stmt: T, of: Any = None) -> T:
         # The write transaction (BEGIN IMMEDIATE) already excludes other writers.
+        return stmt
+
+    def lock_row(self, stmt: T) -> T:
         return stmt
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:

@@ -236,6 +236,8 @@ class JobExecution(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     lease_expires_at: Mapped[datetime | None]
+    # started_at + the queue's timeout: past it the reaper fails the attempt
+    deadline_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = _created()
 
 

@@ -1,0 +1,160 @@
+"""Workers: register (with the tier's worker quota), heartbeat, drain, read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from taskforge.domain import validation
+from taskforge.domain.enums import WorkerStatus, WorkerType
+from taskforge.domain.errors import InvalidInput, QuotaExceeded
+from taskforge.persistence.repos import queues, workers
+from taskforge.persistence.tables import QueueWorkerAssignment, Worker
+from taskforge.services.base import Principal, Services, emit, found
+from taskforge.services.pagination import Cursor, Listing, paginate
+
+PERMISSION = "workers"
+
+
+@dataclass(frozen=True)
+class QueueWeight:
+    queue_id: uuid.UUID
+    weight: int = 1
+
+
+def is_healthy(worker: Worker, now: datetime, timeout: float) -> bool:
+    return (
+        worker.status is not WorkerStatus.OFFLINE
+        and worker.last_heartbeat is not None
+        and worker.last_heartbeat > now - timedelta(seconds=timeout)
+    )
+
+
+def _event(worker: Worker) -> dict[str, str]:
+    return {"workerId": str(worker.id), "status": worker.status.value, "name": worker.name}
+
+
+async def register(
+    svc: Services,
+    principal: Principal,
+    name: str,
+    worker_type: WorkerType,
+    assignments: list[QueueWeight],
+) -> Worker:
+    principal.require(PERMISSION)
+    org, now = principal.organization_id, svc.clock()
+    if not assignments:
+        raise InvalidInput("a worker needs at least one queue", field="queues")
+    if len({a.queue_id for a in assignments}) != len(assignments):
+        raise InvalidInput("a queue is listed twice", field="queues")
+    for a in assignments:
+        if not 1 <= a.weight <= 100:
+            raise InvalidInput("weight must be between 1 and 100", field="weight")
+    worker = Worker(
+        id=uuid.uuid4(),
+        organization_id=org,
+        name=validation.name(name),
+        worker_type=worker_type,
+        status=WorkerStatus.ONLINE,
+        last_heartbeat=now,
+        created_at=now,
+    )
+    async with svc.write() as session:
+        subscription = await workers.lock_subscription(session, org)
+        limit = subscription.max_workers if subscription else None
+        if limit is not None and await workers.count_live(session, org) >= limit:
+            raise QuotaExceeded(f"your subscription allows {limit} live workers")
+        found_queues = await queues.by_ids(session, org, [a.queue_id for a in assignments])
+        known = {q.id: q for q in found_queues}
+        for a in assignments:
+            found(known.get(a.queue_id), "queue", a.queue_id)
+        worker.project_id = found_queues[0].project_id
+        session.add(worker)
+        await session.flush()
+        session.add_all(
+            QueueWorkerAssignment(
+                queue_id=a.queue_id, worker_id=worker.id, weight=a.weight, created_at=now
+            )
+            for a in assignments
+        )
+        await emit(session, org, "workers", "worker.registered", _event(worker))
+    return worker
+
+
+async def heartbeat(
+    svc: Services, principal: Principal, worker_id: uuid.UUID, lease_seconds: int | None = None
+) -> tuple[Worker, int]:
+    """Marks the worker alive and extends the leases of everything it holds."""
+    principal.require(PERMISSION)
+    now = svc.clock()
+    lease = lease_seconds or svc.settings.default_lease_seconds
+    if not 1 <= lease <= 3600:
+        raise InvalidInput("leaseSeconds must be between 1 and 3600", field="leaseSeconds")
+    async with svc.write() as session:
+        worker = found(
+            await workers.get(session, principal.organization_id, worker_id), "worker", worker_id
+        )
+        worker.last_heartbeat = now
+        if worker.status is WorkerStatus.OFFLINE:
+            worker.status = WorkerStatus.ONLINE
+            await emit(
+                session, principal.organization_id, "workers", "worker.online", _event(worker)
+            )
+        extended = await workers.extend_leases(session, worker_id, now + timedelta(seconds=lease))
+    return worker, extended
+
+
+async def drain(svc: Services, principal: Principal, worker_id: uuid.UUID) -> Worker:
+    """The worker finishes what it holds and is handed nothing new."""
+    principal.require(PERMISSION)
+    async with svc.write() as session:
+        worker = found(
+            await workers.get(session, principal.organization_id, worker_id), "worker", worker_id
+        )
+        if worker.status is not WorkerStatus.DRAINING:
+            worker.status = WorkerStatus.DRAINING
+            await emit(
+                session, principal.organization_id, "workers", "worker.draining", _event(worker)
+            )
+    return worker
+
+
+async def get(svc: Services, principal: Principal, worker_id: uuid.UUID) -> Worker:
+    principal.require(PERMISSION)
+    async with svc.read() as session:
+        worker = await workers.get(session, principal.organization_id, worker_id)
+    return found(worker, "worker", worker_id)
+
+
+async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Worker]:
+    async with svc.read() as session:
+        return await workers.by_ids(session, principal.organization_id, ids)
+
+
+async def list_workers(
+    svc: Services,
+    principal: Principal,
+    statuses: list[WorkerStatus] | None,
+    first: int,
+    after: Cursor | None,
+) -> Listing[Worker]:
+    principal.require(PERMISSION)
+    stmt = workers.listing(principal.organization_id, statuses)
+    return await paginate(svc, stmt, Worker, first, after)
+
+
+async def mark_silent_offline(svc: Services) -> int:
+    """Engine step: workers whose heartbeats stopped become OFFLINE."""
+    stale = svc.clock() - timedelta(seconds=svc.settings.heartbeat_timeout_seconds)
+    async with svc.write() as session:
+        gone = await workers.mark_silent_offline(session, stale)
+        for w in gone:
+            await emit(
+                session,
+                w.organization_id,
+                "workers",
+                "worker.offline",
+                {"workerId": str(w.id), "status": WorkerStatus.OFFLINE.value},
+            )
+    return len(gone)
