@@ -10,6 +10,7 @@ from taskforge.persistence.migrate import upgrade
 from taskforge.realtime.broker import Broker, make_broker
 from taskforge.realtime.relay import Relay
 from taskforge.services.base import Services
+from taskforge.services.engines import Periodic, reaper
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Runtime:
     services: Services
     broker: Broker
     relay: Relay
+    engines: list[Periodic]
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -26,19 +28,24 @@ class Runtime:
         broker = make_broker(settings.redis_url)
         relay = Relay(db, broker, settings.relay_interval)
         services = Services(db, settings, on_commit=[relay.notify])
-        return cls(settings, db, services, broker, relay)
+        return cls(settings, db, services, broker, relay, [reaper(services)])
 
     @property
     def embedded(self) -> bool:
         return self.db.dialect.name == "sqlite"
 
-    async def start(self, *, migrate: bool | None = None) -> None:
-        """Migrate (by default only the embedded SQLite database) and start the relay."""
+    async def start(self, *, migrate: bool | None = None, engines: bool = True) -> None:
+        """Migrate (by default only the embedded SQLite database), start relay and engines."""
         if migrate if migrate is not None else self.embedded:
             await upgrade(self.db)
         self.relay.start()
+        if engines:
+            for engine in self.engines:
+                engine.start()
 
     async def stop(self) -> None:
+        for engine in self.engines:
+            await engine.stop()
         await self.relay.stop()
         await self.broker.close()
         await self.db.dispose()

@@ -120,7 +120,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     rt = Runtime.create(settings)
-    await rt.start(migrate=False)
+    # engines off: service tests drive reaping themselves with a controlled clock
+    await rt.start(migrate=False, engines=False)
     yield rt
     await rt.stop()
 

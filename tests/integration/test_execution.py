@@ -313,3 +313,98 @@ async def test_logs(svc, org, admin) -> None:
     async with svc.read() as session:
         assert len(list(await session.scalars(select(ExecutionLog)))) == 2
         assert (await session.scalar(select(JobExecution))).status is ExecutionStatus.STARTED
+
+
+async def test_reaper_engine_runs_in_the_runtime(database_url, tmp_path) -> None:
+    import asyncio
+
+    from taskforge.runtime import Runtime
+    from tests.conftest import make_settings
+
+    rt = Runtime.create(make_settings(database_url, tmp_path, reaper_interval=0.05))
+    await rt.start(migrate=False)
+    try:
+        svc = rt.services
+        org = await new_org(svc)
+        admin = admin_of(org)
+        worker = await make_worker(svc, admin, org.queue.id)
+        [job] = await enqueue(svc, admin, org.queue.id)
+        await executions.claim(svc, admin, worker.id, None, 1, lease_seconds=1)
+        for _ in range(100):
+            if (await jobs.get(svc, admin, job.id)).status is JobStatus.SCHEDULED:
+                break
+            await asyncio.sleep(0.05)
+        j = await jobs.get(svc, admin, job.id)
+        assert (j.status, j.status_reason) == (JobStatus.SCHEDULED, "lease_expired")
+    finally:
+        await rt.stop()
+
+
+async def test_sync_job_status(svc, org, admin) -> None:
+    from taskforge.persistence.tables import Job
+    from taskforge.services import consistency
+
+    worker = await make_worker(svc, admin, org.queue.id)
+    [a, b, c] = await enqueue(svc, admin, org.queue.id, 3)
+    claimed = {x.job.id: x for x in await executions.claim(svc, admin, worker.id, None, 3)}
+    assert await consistency.sync_job_status(svc, admin, a.id) == []
+    async with svc.write() as session:  # simulate crashes that split job and execution
+        (await session.get(Job, a.id)).status = JobStatus.SUCCEEDED
+        (
+            await session.get(JobExecution, claimed[b.id].execution_id)
+        ).status = ExecutionStatus.SUCCEEDED
+        (
+            await session.get(JobExecution, claimed[c.id].execution_id)
+        ).status = ExecutionStatus.FAILED
+        (await session.get(Job, c.id)).status = JobStatus.SUCCEEDED
+    assert await consistency.sync_job_status(svc, admin, a.id) == [
+        "closed_execution_started_to_succeeded"
+    ]
+    assert await consistency.sync_job_status(svc, admin, b.id) == [
+        "synced_job_processing_to_succeeded"
+    ]
+    assert await consistency.sync_job_status(svc, admin, c.id) == ["synced_job_succeeded_to_failed"]
+    for job_id in (a.id, b.id, c.id):
+        assert await consistency.sync_job_status(svc, admin, job_id) == []
+    with pytest.raises(NotFound):
+        await consistency.sync_job_status(svc, admin, uuid.uuid4())
+
+
+async def test_cleanup_orphans(svc, org, admin, other_org) -> None:
+    from taskforge.domain.enums import DependencyCondition, DependencyType
+    from taskforge.domain.errors import Forbidden
+    from taskforge.persistence.tables import JobDependency, Worker
+    from taskforge.services import consistency
+    from taskforge.services.base import Principal
+
+    worker = await make_worker(svc, admin, org.queue.id)
+    [lost, orphan, parent, child] = await enqueue(svc, admin, org.queue.id, 4)
+    claimed = await executions.claim(svc, admin, worker.id, None, 2)
+    held = {c.job.id: c for c in claimed}
+    assert set(held) == {lost.id, orphan.id}
+    async with svc.write() as session:
+        (await session.get(Worker, worker.id)).status = WorkerStatus.OFFLINE
+        # orphan: its execution row vanished but the job still says PROCESSING
+        await session.delete(await session.get(JobExecution, held[orphan.id].execution_id))
+        session.add(
+            JobDependency(
+                organization_id=org.organization.id,
+                parent_job_id=parent.id,
+                child_job_id=child.id,
+                dependency_type=DependencyType.SEQUENTIAL,
+                condition=DependencyCondition.SUCCEEDED,
+            )
+        )
+    with pytest.raises(Forbidden):
+        await consistency.cleanup_orphans(
+            svc, Principal(org.organization.id, frozenset({"jobs:write"}))
+        )
+    report = await consistency.cleanup_orphans(svc, admin)
+    assert report.failed_execution_ids == [held[lost.id].execution_id]
+    assert report.requeued_job_ids == [orphan.id]
+    assert (await jobs.get(svc, admin, lost.id)).status_reason == "worker_lost"
+    assert (await jobs.get(svc, admin, orphan.id)).status is JobStatus.PENDING
+    assert (await consistency.cleanup_orphans(svc, admin)).requeued_job_ids == []
+    # the other tenant is untouched
+    assert (await consistency.cleanup_orphans(svc, admin_of(other_org))).failed_execution_ids == []
+    assert report.deleted_edge_ids == []  # foreign keys keep edges from dangling

@@ -82,3 +82,12 @@ async def mark_silent_offline(session: AsyncSession, stale_before: datetime) -> 
         .returning(Worker.id, Worker.organization_id)
     )
     return [Worker(id=r.id, organization_id=r.organization_id) for r in rows]
+
+
+async def offline_ids(session: AsyncSession, org_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(Worker.id).where(
+            Worker.organization_id == org_id, Worker.status == WorkerStatus.OFFLINE
+        )
+    )
+    return list(rows)
