@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from taskforge.persistence import tables
-from taskforge.services import jobs, queues, tenancy
+from taskforge.services import executions, jobs, queues, tenancy, workers
 
 if TYPE_CHECKING:
     from taskforge.schema.context import Context
@@ -29,6 +29,12 @@ class Loaders:
         self.project = DataLoader(self._by_id(tenancy.projects_by_ids), cache=cache)
         self.job = DataLoader(self._by_id(jobs.by_ids), cache=cache)
         self.queues_by_project = DataLoader(self._queues_by_project, cache=cache)
+        self.worker = DataLoader(self._by_id(workers.by_ids), cache=cache)
+        self.assignments = DataLoader(
+            self._grouped(workers.assignments_of, "worker_id"), cache=cache
+        )
+        self.executions = DataLoader(self._grouped(executions.executions_of, "job_id"), cache=cache)
+        self.logs = DataLoader(self._grouped(executions.logs_of, "execution_id"), cache=cache)
 
     def _by_id(
         self, fetch: Callable[..., Coroutine[Any, Any, Sequence[R]]]
@@ -38,6 +44,18 @@ class Loaders:
             rows = await fetch(self._ctx.svc, principal, ids)
             found = {row.id: row for row in rows}  # type: ignore[attr-defined]
             return [found.get(i) for i in ids]
+
+        return load
+
+    def _grouped(
+        self, fetch: Callable[..., Coroutine[Any, Any, Sequence[R]]], key: str
+    ) -> Callable[[list[uuid.UUID]], Coroutine[Any, Any, list[list[R]]]]:
+        async def load(ids: list[uuid.UUID]) -> list[list[R]]:
+            principal = await self._ctx.principal()
+            grouped: dict[uuid.UUID, list[R]] = defaultdict(list)
+            for row in await fetch(self._ctx.svc, principal, ids):
+                grouped[getattr(row, key)].append(row)
+            return [grouped[i] for i in ids]
 
         return load
 

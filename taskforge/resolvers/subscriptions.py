@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
@@ -11,9 +12,11 @@ import strawberry
 from taskforge.domain.enums import JobStatus
 from taskforge.realtime import streams
 from taskforge.resolvers import ids
+from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
 from taskforge.schema.context import Context
 from taskforge.services import jobs, queues
+from taskforge.services import queues as queues_service
 
 Info = strawberry.Info[Context, None]
 
@@ -58,4 +61,31 @@ async def job_status_changed(
             previous_status=JobStatus(p["previousStatus"]) if p["previousStatus"] else None,
             reason=p["reason"],
             occurred_at=datetime.fromisoformat(event["createdAt"]),
+        )
+
+
+async def jobs_available(
+    info: Info, queues: list[strawberry.ID] | None = None
+) -> AsyncGenerator[x.JobsAvailable, None]:
+    """A light wake-up signal for workers: a job became claimable in one of the queues.
+
+    Jobs that become due later (scheduled, retries) send no signal: workers also poll.
+    """
+    ctx = info.context
+    principal = await ctx.principal()
+    principal.require("workers")
+    wanted = {str(ids.parse(q, "queues")) for q in queues} if queues else None
+    if wanted:
+        for q in wanted:
+            await queues_service.get_queue(ctx.svc, principal, uuid.UUID(q))
+
+    def accept(event: dict[str, Any]) -> bool:
+        p = event["payload"]
+        return p["status"] == "PENDING" and (wanted is None or p["queueId"] in wanted)
+
+    async for event in streams.events(
+        ctx.runtime.broker, principal.organization_id, {jobs.STATUS_CHANGED}, accept
+    ):
+        yield x.JobsAvailable(
+            event_id=strawberry.ID(str(event["seq"])), queue_id=event["payload"]["queueId"]
         )

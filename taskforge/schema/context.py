@@ -9,9 +9,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from taskforge.persistence.tables import Worker
 from taskforge.runtime import Runtime
 from taskforge.services import auth
 from taskforge.services.base import Principal, Services
+from taskforge.services.workers import is_healthy
 
 
 def bearer(value: object) -> str | None:
@@ -50,6 +52,9 @@ class Context:
         principal = await self.principal()
         principal.require(permission)
         return principal
+
+    def healthy(self, worker: Worker) -> bool:
+        return is_healthy(worker, self.svc.clock(), self.runtime.settings.heartbeat_timeout_seconds)
 
     @cached_property
     def loaders(self) -> Any:

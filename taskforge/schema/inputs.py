@@ -8,6 +8,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from taskforge.domain.enums import LogLevel
+from taskforge.schema.execution_types import LogLevelEnum
+
 
 @strawberry.input
 class QueueSettingsInput:
@@ -40,3 +43,29 @@ class EnqueueJobInput:
     priority: int = 5
     scheduled_for: datetime | None = None
     max_attempts: int | None = None
+
+
+@strawberry.input
+class QueueWeightInput:
+    queue_id: strawberry.ID
+    weight: int = 1
+
+
+@strawberry.input
+class CompleteJobInput:
+    execution_id: strawberry.ID
+    output: JSON | None = None
+
+
+@strawberry.input
+class FailJobInput:
+    execution_id: strawberry.ID
+    error: str
+    retryable: bool = True
+
+
+@strawberry.input
+class LogEntryInput:
+    message: str
+    level: LogLevelEnum = LogLevel.INFO  # type: ignore[valid-type]
+    metadata: JSON | None = None

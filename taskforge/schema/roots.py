@@ -15,6 +15,8 @@ from taskforge.resolvers import jobs as job_r
 from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import subscriptions as sub_r
 from taskforge.resolvers import tenancy as tenancy_r
+from taskforge.resolvers import workers as worker_r
+from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
 from taskforge.schema.caching import DocumentCache
 from taskforge.schema.errors import ErrorCodes
@@ -29,6 +31,8 @@ class Query:
     queue: t.Queue = strawberry.field(resolver=queue_r.queue)
     jobs: t.Connection[t.Job] = strawberry.field(resolver=job_r.jobs_)
     job: t.Job = strawberry.field(resolver=job_r.job)
+    workers: t.Connection[x.Worker] = strawberry.field(resolver=worker_r.workers_)
+    worker: x.Worker = strawberry.field(resolver=worker_r.worker)
 
 
 @strawberry.type
@@ -46,11 +50,25 @@ class Mutation:
     )
     cancel_job: t.Job = strawberry.mutation(resolver=job_r.cancel_job)
     delete_job: strawberry.ID = strawberry.mutation(resolver=job_r.delete_job)
+    register_worker: x.Worker = strawberry.mutation(resolver=worker_r.register_worker)
+    worker_heartbeat: x.HeartbeatPayload = strawberry.mutation(resolver=worker_r.worker_heartbeat)
+    drain_worker: x.Worker = strawberry.mutation(resolver=worker_r.drain_worker)
+    claim_jobs: list[x.ClaimedJob] = strawberry.mutation(resolver=worker_r.claim_jobs)
+    complete_job: t.Job = strawberry.mutation(resolver=worker_r.complete_job)
+    fail_job: t.Job = strawberry.mutation(resolver=worker_r.fail_job)
+    complete_jobs: list[x.AckResult] = strawberry.mutation(resolver=worker_r.complete_jobs)
+    fail_jobs: list[x.AckResult] = strawberry.mutation(resolver=worker_r.fail_jobs)
+    append_logs: int = strawberry.mutation(resolver=worker_r.append_logs)
+    sync_job_status: x.SyncJobStatusPayload = strawberry.mutation(resolver=worker_r.sync_job_status)
+    cleanup_orphans: x.CleanupOrphansPayload = strawberry.mutation(
+        resolver=worker_r.cleanup_orphans
+    )
 
 
 @strawberry.type
 class Subscription:
     job_status_changed = strawberry.subscription(resolver=sub_r.job_status_changed)
+    jobs_available = strawberry.subscription(resolver=sub_r.jobs_available)
 
 
 def _introspection(ctx: IgnoreContext) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Generic, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,6 +17,7 @@ from taskforge.services import pagination
 
 if TYPE_CHECKING:
     from taskforge.schema.context import Context
+    from taskforge.schema.execution_types import Execution
 
 JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
 DependencyStatusEnum = strawberry.enum(DependencyStatus, name="DependencyStatus")
@@ -225,6 +226,15 @@ class Job:
     async def queue(self, info: strawberry.Info[Context, None]) -> Queue:
         row = await info.context.loaders.queue.load(uuid.UUID(self.queue_id))
         return Queue.of(row)
+
+    @strawberry.field(description="Every attempt, oldest first.")
+    async def executions(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Execution, strawberry.lazy("taskforge.schema.execution_types")]]:
+        from taskforge.schema.execution_types import Execution
+
+        rows = await info.context.loaders.executions.load(uuid.UUID(self.id))
+        return [Execution.of(r) for r in rows]
 
     @classmethod
     def of(cls, row: tables.Job) -> Job:

@@ -39,6 +39,7 @@ class Ack:
     """Outcome of one acknowledgement in a batch: ok, or the error it would raise."""
 
     execution_id: uuid.UUID
+    job_id: uuid.UUID | None = None
     error: TaskForgeError | None = None
 
 
@@ -56,7 +57,7 @@ async def claim(
         raise InvalidInput(
             f"limit must be between 1 and {svc.settings.limits.claim_size}", field="limit"
         )
-    lease = lease_seconds or svc.settings.default_lease_seconds
+    lease = svc.settings.default_lease_seconds if lease_seconds is None else lease_seconds
     if not 1 <= lease <= 3600:
         raise InvalidInput("leaseSeconds must be between 1 and 3600", field="leaseSeconds")
     lease_until = now + timedelta(seconds=lease)
@@ -181,9 +182,9 @@ async def _acknowledge(
                     raise NotFound("execution", execution_id)
                 _check_current(execution, job)
                 events.append(await apply(session, execution, job, arg, now))
-                results.append(Ack(execution_id))
+                results.append(Ack(execution_id, job.id))
             except TaskForgeError as exc:
-                results.append(Ack(execution_id, exc))
+                results.append(Ack(execution_id, job.id if job else None, exc))
         await session.flush()
         await outbox.append(session, events)
     return results

@@ -88,7 +88,7 @@ async def heartbeat(
     """Marks the worker alive and extends the leases of everything it holds."""
     principal.require(PERMISSION)
     now = svc.clock()
-    lease = lease_seconds or svc.settings.default_lease_seconds
+    lease = svc.settings.default_lease_seconds if lease_seconds is None else lease_seconds
     if not 1 <= lease <= 3600:
         raise InvalidInput("leaseSeconds must be between 1 and 3600", field="leaseSeconds")
     async with svc.write() as session:
@@ -158,3 +158,11 @@ async def mark_silent_offline(svc: Services) -> int:
                 {"workerId": str(w.id), "status": WorkerStatus.OFFLINE.value},
             )
     return len(gone)
+
+
+async def assignments_of(
+    svc: Services, principal: Principal, worker_ids: list[uuid.UUID]
+) -> list[QueueWorkerAssignment]:
+    async with svc.read() as session:
+        own = {w.id for w in await workers.by_ids(session, principal.organization_id, worker_ids)}
+        return await workers.assignments(session, list(own))

@@ -9,8 +9,17 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from taskforge.persistence.tables import ApiKey, Event, Job, JobQueue, Project
-from taskforge.services import jobs
+from taskforge.domain.enums import WorkerType
+from taskforge.persistence.tables import (
+    ApiKey,
+    Event,
+    Job,
+    JobExecution,
+    JobQueue,
+    Project,
+    Worker,
+)
+from taskforge.services import executions, jobs, workers
 from tests.conftest import admin_of
 from tests.helpers import asgi_client, served, subscribe, wait_for_subscribers
 
@@ -19,7 +28,7 @@ async def snapshot(runtime, org_id) -> str:
     """Every row the tenant owns, serialised."""
     out = {}
     async with runtime.db.read() as session:
-        for model in (Project, JobQueue, Job, ApiKey):
+        for model in (Project, JobQueue, Job, ApiKey, Worker, JobExecution):
             rows = await session.scalars(select(model).where(model.organization_id == org_id))
             out[model.__tablename__] = sorted(
                 json.dumps(
@@ -37,14 +46,23 @@ async def snapshot(runtime, org_id) -> str:
 
 @pytest.fixture
 async def foreign(svc, other_org):
-    [job] = await jobs.enqueue(
-        svc, admin_of(other_org), [jobs.NewJob(queue_id=other_org.queue.id, job_type="secret")]
+    """The other tenant's objects: a PENDING job, a worker holding a PROCESSING one."""
+    admin = admin_of(other_org)
+    spec = jobs.NewJob(queue_id=other_org.queue.id, job_type="secret")
+    [running] = await jobs.enqueue(svc, admin, [spec])
+    worker = await workers.register(
+        svc, admin, "theirs", WorkerType.GENERAL, [workers.QueueWeight(other_org.queue.id)]
     )
+    [claimed] = await executions.claim(svc, admin, worker.id, None, 1)
+    assert claimed.job.id == running.id
+    [job] = await jobs.enqueue(svc, admin, [spec])
     return {
         "project": str(other_org.project.id),
         "queue": str(other_org.queue.id),
         "job": str(job.id),
         "key": str(other_org.api_key.key.id),
+        "worker": str(worker.id),
+        "execution": str(claimed.execution_id),
     }
 
 
@@ -68,6 +86,15 @@ OPERATIONS = [
         "{ secret } }",
         "project",
     ),
+    ("query($id: ID!) { worker(id: $id) { id } }", "worker"),
+    ('mutation($id: ID!) { registerWorker(name: "w", queues: [{queueId: $id}]) { id } }', "queue"),
+    ("mutation($id: ID!) { workerHeartbeat(workerId: $id) { leasesExtended } }", "worker"),
+    ("mutation($id: ID!) { drainWorker(workerId: $id) { id } }", "worker"),
+    ("mutation($id: ID!) { claimJobs(workerId: $id) { attempt } }", "worker"),
+    ("mutation($id: ID!) { completeJob(executionId: $id) { id } }", "execution"),
+    ('mutation($id: ID!) { failJob(executionId: $id, error: "x") { id } }', "execution"),
+    ('mutation($id: ID!) { appendLogs(executionId: $id, entries: [{message: "x"}]) }', "execution"),
+    ("mutation($id: ID!) { syncJobStatus(jobId: $id) { actions } }", "job"),
 ]
 
 
@@ -124,3 +151,21 @@ async def test_subscription_never_sees_another_tenant(runtime, org, other_org, f
             )
         )
         assert all(seq is not None for seq in foreign_events)  # published, just not to us
+
+
+async def test_batch_acks_with_foreign_ids_are_not_found(runtime, org, other_org, foreign) -> None:
+    before = await snapshot(runtime, other_org.organization.id)
+    async with asgi_client(runtime, org.api_key.secret) as gql:
+        for mutation in (
+            "completeJobs(items: [{executionId: $id}])",
+            'failJobs(items: [{executionId: $id, error: "x"}])',
+        ):
+            data = await gql.ok(
+                f"mutation($id: ID!) {{ {mutation} {{ ok code }} }}", {"id": foreign["execution"]}
+            )
+            assert next(iter(data.values())) == [{"ok": False, "code": "NOT_FOUND"}]
+        listed = await gql.ok("{ workers { totalCount } }")
+        assert listed["workers"]["totalCount"] == 0
+        report = await gql.ok("mutation { cleanupOrphans { failedExecutionIds } }")
+        assert report["cleanupOrphans"]["failedExecutionIds"] == []
+    assert await snapshot(runtime, other_org.organization.id) == before

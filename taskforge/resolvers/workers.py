@@ -1,0 +1,198 @@
+"""Resolvers for workers, claims, acknowledgements, logs and consistency repairs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from taskforge.domain.enums import LogLevel, WorkerStatus, WorkerType
+from taskforge.resolvers import ids
+from taskforge.schema import execution_types as x
+from taskforge.schema import types as t
+from taskforge.schema.context import Context
+from taskforge.schema.inputs import (
+    CompleteJobInput,
+    FailJobInput,
+    LogEntryInput,
+    QueueWeightInput,
+)
+from taskforge.services import consistency, executions, jobs, pagination, workers
+from taskforge.services.executions import Ack
+
+Info = strawberry.Info[Context, None]
+
+
+def _worker(info: Info, row: Any) -> x.Worker:
+    return x.Worker.of(row, info.context.healthy(row))
+
+
+async def register_worker(
+    info: Info,
+    name: str,
+    queues: list[QueueWeightInput],
+    type: x.WorkerTypeEnum = WorkerType.GENERAL,  # type: ignore[valid-type]
+) -> x.Worker:
+    principal = await info.context.principal()
+    assignments = [workers.QueueWeight(ids.parse(q.queue_id, "queueId"), q.weight) for q in queues]
+    row = await workers.register(info.context.svc, principal, name, WorkerType(type), assignments)
+    return _worker(info, row)
+
+
+async def worker_heartbeat(
+    info: Info, worker_id: strawberry.ID, lease_seconds: int | None = None
+) -> x.HeartbeatPayload:
+    principal = await info.context.principal()
+    row, extended = await workers.heartbeat(
+        info.context.svc, principal, ids.parse(worker_id, "workerId"), lease_seconds
+    )
+    return x.HeartbeatPayload(worker=_worker(info, row), leases_extended=extended)
+
+
+async def drain_worker(info: Info, worker_id: strawberry.ID) -> x.Worker:
+    principal = await info.context.principal()
+    row = await workers.drain(info.context.svc, principal, ids.parse(worker_id, "workerId"))
+    return _worker(info, row)
+
+
+async def worker(info: Info, id: strawberry.ID) -> x.Worker:
+    principal = await info.context.principal()
+    return _worker(info, await workers.get(info.context.svc, principal, ids.parse(id)))
+
+
+async def workers_(
+    info: Info,
+    status: list[x.WorkerStatusEnum] | None = None,  # type: ignore[valid-type]
+    first: int = 50,
+    after: str | None = None,
+) -> t.Connection[x.Worker]:
+    principal = await info.context.principal()
+    listing = await workers.list_workers(
+        info.context.svc,
+        principal,
+        [WorkerStatus(s) for s in status] if status else None,
+        first,
+        pagination.decode(after),
+    )
+    return t.Connection.build(listing, lambda row: _worker(info, row))  # type: ignore[arg-type]
+
+
+async def claim_jobs(
+    info: Info,
+    worker_id: strawberry.ID,
+    queues: list[strawberry.ID] | None = None,
+    limit: int = 10,
+    lease_seconds: int | None = None,
+) -> list[x.ClaimedJob]:
+    principal = await info.context.principal()
+    claimed = await executions.claim(
+        info.context.svc,
+        principal,
+        ids.parse(worker_id, "workerId"),
+        [ids.parse(q, "queues") for q in queues] if queues else None,
+        limit,
+        lease_seconds,
+    )
+    return [
+        x.ClaimedJob(
+            execution_id=strawberry.ID(str(c.execution_id)),
+            attempt=c.attempt,
+            lease_expires_at=c.lease_expires_at,
+            job=t.Job.of(c.job),
+        )
+        for c in claimed
+    ]
+
+
+def _ack(a: Ack) -> x.AckResult:
+    return x.AckResult(
+        execution_id=strawberry.ID(str(a.execution_id)),
+        ok=a.error is None,
+        code=a.error.code if a.error else None,
+        message=a.error.message if a.error else None,
+    )
+
+
+async def _job_after(info: Info, acks: list[Ack]) -> t.Job:
+    executions.raise_single(acks)
+    principal = await info.context.principal()
+    job_id = acks[0].job_id
+    assert job_id is not None
+    return t.Job.of(await jobs.get(info.context.svc, principal, job_id))
+
+
+async def complete_job(
+    info: Info, execution_id: strawberry.ID, output: JSON | None = None
+) -> t.Job:
+    principal = await info.context.principal()
+    acks = await executions.complete(
+        info.context.svc,
+        principal,
+        [(ids.parse(execution_id, "executionId"), output)],  # type: ignore[list-item]
+    )
+    return await _job_after(info, acks)
+
+
+async def fail_job(
+    info: Info, execution_id: strawberry.ID, error: str, retryable: bool = True
+) -> t.Job:
+    principal = await info.context.principal()
+    acks = await executions.fail(
+        info.context.svc, principal, [(ids.parse(execution_id, "executionId"), (error, retryable))]
+    )
+    return await _job_after(info, acks)
+
+
+async def complete_jobs(info: Info, items: list[CompleteJobInput]) -> list[x.AckResult]:
+    principal = await info.context.principal()
+    acks = await executions.complete(
+        info.context.svc,
+        principal,
+        [(ids.parse(i.execution_id, "executionId"), i.output) for i in items],  # type: ignore[misc]
+    )
+    return [_ack(a) for a in acks]
+
+
+async def fail_jobs(info: Info, items: list[FailJobInput]) -> list[x.AckResult]:
+    principal = await info.context.principal()
+    acks = await executions.fail(
+        info.context.svc,
+        principal,
+        [(ids.parse(i.execution_id, "executionId"), (i.error, i.retryable)) for i in items],
+    )
+    return [_ack(a) for a in acks]
+
+
+async def append_logs(info: Info, execution_id: strawberry.ID, entries: list[LogEntryInput]) -> int:
+    principal = await info.context.principal()
+    return await executions.append_logs(
+        info.context.svc,
+        principal,
+        ids.parse(execution_id, "executionId"),
+        [(LogLevel(e.level), e.message, e.metadata) for e in entries],  # type: ignore[misc]
+    )
+
+
+async def sync_job_status(info: Info, job_id: strawberry.ID) -> x.SyncJobStatusPayload:
+    principal = await info.context.principal()
+    job = ids.parse(job_id, "jobId")
+    actions = await consistency.sync_job_status(info.context.svc, principal, job)
+    return x.SyncJobStatusPayload(
+        job=t.Job.of(await jobs.get(info.context.svc, principal, job)), actions=actions
+    )
+
+
+async def cleanup_orphans(info: Info) -> x.CleanupOrphansPayload:
+    principal = await info.context.principal()
+    report = await consistency.cleanup_orphans(info.context.svc, principal)
+
+    def as_ids(values: list[uuid.UUID]) -> list[strawberry.ID]:
+        return [strawberry.ID(str(v)) for v in values]
+
+    return x.CleanupOrphansPayload(
+        requeued_job_ids=as_ids(report.requeued_job_ids),
+        failed_execution_ids=as_ids(report.failed_execution_ids),
+        deleted_edge_ids=as_ids(report.deleted_edge_ids),
+    )

@@ -1,0 +1,170 @@
+"""GraphQL types of job execution: workers, executions, logs, claims, acks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from taskforge.domain.enums import ExecutionStatus, LogLevel, WorkerStatus, WorkerType
+from taskforge.persistence import tables
+from taskforge.schema.types import Job, Queue
+
+if TYPE_CHECKING:
+    from taskforge.schema.context import Context
+
+WorkerTypeEnum = strawberry.enum(WorkerType, name="WorkerType")
+WorkerStatusEnum = strawberry.enum(WorkerStatus, name="WorkerStatus")
+ExecutionStatusEnum = strawberry.enum(ExecutionStatus, name="ExecutionStatus")
+LogLevelEnum = strawberry.enum(LogLevel, name="LogLevel")
+
+
+@strawberry.type
+class QueueAssignment:
+    weight: int
+    is_active: bool
+    queue_id: strawberry.ID
+
+    @strawberry.field
+    async def queue(self, info: strawberry.Info[Context, None]) -> Queue:
+        return Queue.of(await info.context.loaders.queue.load(uuid.UUID(self.queue_id)))
+
+
+@strawberry.type
+class Worker:
+    id: strawberry.ID
+    name: str
+    type: WorkerTypeEnum  # type: ignore[valid-type]
+    status: WorkerStatusEnum  # type: ignore[valid-type]
+    last_heartbeat: datetime | None
+    created_at: datetime
+    is_healthy: bool
+
+    @strawberry.field
+    async def queues(self, info: strawberry.Info[Context, None]) -> list[QueueAssignment]:
+        rows = await info.context.loaders.assignments.load(uuid.UUID(self.id))
+        return [
+            QueueAssignment(
+                weight=a.weight, is_active=a.is_active, queue_id=strawberry.ID(str(a.queue_id))
+            )
+            for a in rows
+        ]
+
+    @classmethod
+    def of(cls, row: tables.Worker, healthy: bool) -> Worker:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            type=row.worker_type,
+            status=row.status,
+            last_heartbeat=row.last_heartbeat,
+            created_at=row.created_at,
+            is_healthy=healthy,
+        )
+
+
+@strawberry.type
+class ExecutionLog:
+    id: strawberry.ID
+    level: LogLevelEnum  # type: ignore[valid-type]
+    message: str
+    metadata: JSON
+    logged_at: datetime
+
+
+@strawberry.type
+class Execution:
+    id: strawberry.ID
+    attempt: int
+    status: ExecutionStatusEnum  # type: ignore[valid-type]
+    output: JSON | None
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    lease_expires_at: datetime | None
+    worker_id: strawberry.ID | None
+
+    @strawberry.field(description="Seconds from start to finish; null while running.")
+    def duration(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @strawberry.field
+    async def worker(self, info: strawberry.Info[Context, None]) -> Worker | None:
+        if self.worker_id is None:
+            return None
+        row = await info.context.loaders.worker.load(uuid.UUID(self.worker_id))
+        return None if row is None else Worker.of(row, info.context.healthy(row))
+
+    @strawberry.field
+    async def logs(self, info: strawberry.Info[Context, None]) -> list[ExecutionLog]:
+        rows = await info.context.loaders.logs.load(uuid.UUID(self.id))
+        return [
+            ExecutionLog(
+                id=strawberry.ID(str(r.id)),
+                level=r.level,
+                message=r.message,
+                metadata=cast(JSON, r.metadata_),
+                logged_at=r.logged_at,
+            )
+            for r in rows
+        ]
+
+    @classmethod
+    def of(cls, row: tables.JobExecution) -> Execution:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            attempt=row.attempt_number,
+            status=row.status,
+            output=cast(JSON | None, row.output),
+            error=row.error,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            lease_expires_at=row.lease_expires_at,
+            worker_id=strawberry.ID(str(row.worker_id)) if row.worker_id else None,
+        )
+
+
+@strawberry.type
+class ClaimedJob:
+    execution_id: strawberry.ID
+    attempt: int
+    lease_expires_at: datetime
+    job: Job
+
+
+@strawberry.type
+class AckResult:
+    execution_id: strawberry.ID
+    ok: bool
+    code: str | None
+    message: str | None
+
+
+@strawberry.type
+class HeartbeatPayload:
+    worker: Worker
+    leases_extended: int
+
+
+@strawberry.type
+class SyncJobStatusPayload:
+    job: Job
+    actions: list[str]
+
+
+@strawberry.type
+class CleanupOrphansPayload:
+    requeued_job_ids: list[strawberry.ID]
+    failed_execution_ids: list[strawberry.ID]
+    deleted_edge_ids: list[strawberry.ID]
+
+
+@strawberry.type
+class JobsAvailable:
+    event_id: strawberry.ID
+    queue_id: strawberry.ID
