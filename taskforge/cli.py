@@ -145,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     c.add_argument("--org", help="organization id (default: the only one)")
     c.set_defaults(func=apikey_create)
 
+    from taskforge.worker.cli import add_parser as add_worker_parser
+
+    add_worker_parser(sub)
+
     p = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     p.set_defaults(func=export_schema)
 

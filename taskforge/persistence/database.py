@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ class Database:
         self.engine = create_async_engine(url, **self.dialect.engine_kwargs(pool_size))
         self.dialect.configure(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if self.dialect.serialize_writes() else None
         self._read_sessions = async_sessionmaker(
             self.engine.execution_options(**self.dialect.read_options()), expire_on_commit=False
         )
@@ -32,7 +35,11 @@ class Database:
         """A read-write transaction, committed when the block exits cleanly."""
         token = BEGIN_MODE.set("IMMEDIATE")
         try:
-            async with self._sessions() as session, session.begin():
+            async with contextlib.AsyncExitStack() as stack:
+                if self._write_lock is not None:
+                    await stack.enter_async_context(self._write_lock)
+                session = await stack.enter_async_context(self._sessions())
+                await stack.enter_async_context(session.begin())
                 yield session
         finally:
             BEGIN_MODE.reset(token)

@@ -92,8 +92,6 @@ async def claim(
         }
         previous = {j.id: j.status for j in jobs}
         rows = await repo.start(session, jobs, worker_id, now, lease_until, deadlines)
-        for job in jobs:
-            await session.refresh(job)
         await outbox.append(session, [status_event(j, previous[j.id]) for j in jobs])
     return [
         Claimed(job, row["id"], row["attempt_number"], lease_until)

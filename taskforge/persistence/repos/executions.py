@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -78,20 +78,16 @@ async def start(
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
 ) -> list[dict[str, Any]]:
-    """Mark the locked jobs PROCESSING and insert one STARTED execution each."""
-    ids = [job.id for job in jobs]
-    await session.execute(
-        update(Job)
-        .where(Job.id.in_(ids))
-        .values(
-            status=JobStatus.PROCESSING,
-            attempts=Job.attempts + 1,
-            started_at=now,
-            updated_at=now,
-            status_reason=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    """Mark the locked jobs PROCESSING and insert one STARTED execution each.
+
+    The jobs are the locked ORM rows: changing them in place flushes as one batched
+    UPDATE and leaves them current, with no re-read.
+    """
+    for job in jobs:
+        job.status, job.started_at, job.updated_at = JobStatus.PROCESSING, now, now
+        job.attempts += 1
+        job.status_reason = None
+    await session.flush()
     rows = [
         {
             "id": uuid.uuid4(),
@@ -99,7 +95,7 @@ async def start(
             "job_id": job.id,
             "worker_id": worker_id,
             "status": ExecutionStatus.STARTED,
-            "attempt_number": job.attempts + 1,
+            "attempt_number": job.attempts,
             "started_at": now,
             "lease_expires_at": lease_until,
             "deadline_at": deadlines.get(job.id),

@@ -1,0 +1,104 @@
+"""`taskforge worker`: load handlers, resolve queues, run until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import signal
+from typing import Any
+
+from taskforge.worker import JOB_TYPE_ATTRIBUTE
+from taskforge.worker.client import Client
+from taskforge.worker.handlers import BUILTIN
+from taskforge.worker.runner import Handler, Settings, Worker
+
+QUEUES = "{ queues(first: 100) { edges { node { id name project { name } } } } }"
+
+
+def load_handlers(modules: list[str]) -> dict[str, Handler]:
+    """Built-ins, then each module's ``@handler`` functions and ``handlers`` dict."""
+    found: dict[str, Handler] = dict(BUILTIN)
+    for name in modules:
+        module = importlib.import_module(name)
+        found.update(getattr(module, "handlers", {}))
+        for value in vars(module).values():
+            job_type = getattr(value, JOB_TYPE_ATTRIBUTE, None)
+            if isinstance(job_type, str):
+                found[job_type] = value
+    return found
+
+
+async def resolve_queues(client: Client, specs: list[str]) -> list[tuple[str, int]]:
+    """``name``, ``project/name`` or an id, each optionally ``:weight``."""
+    edges = (await client.call(QUEUES))["queues"]["edges"]
+    nodes: list[dict[str, Any]] = [e["node"] for e in edges]
+    resolved = []
+    for spec in specs:
+        ref, _, weight = spec.partition(":")
+        matches = [
+            n for n in nodes if ref in (n["id"], n["name"], f"{n['project']['name']}/{n['name']}")
+        ]
+        if len(matches) != 1:
+            raise SystemExit(
+                f"queue {ref!r}: {'ambiguous, use project/name' if matches else 'not found'}"
+            )
+        resolved.append((matches[0]["id"], int(weight or 1)))
+    return resolved
+
+
+async def run(args: argparse.Namespace) -> int:
+    client = Client(args.url, args.api_key)
+    try:
+        queues = await resolve_queues(client, args.queue)
+        settings = Settings(
+            concurrency=args.concurrency,
+            batch=args.batch,
+            lease_seconds=args.lease,
+            grace_seconds=args.grace,
+            poll_interval=args.poll,
+        )
+        worker = Worker(client, load_handlers(args.handlers or []), queues, settings, args.name)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.run(stop)
+        logging.getLogger("taskforge.worker").info("stopped after %d jobs", worker.processed)
+        return 0
+    finally:
+        await client.close()
+
+
+def add_parser(sub: Any) -> None:
+    import os
+
+    p = sub.add_parser("worker", help="run jobs with the Python worker SDK")
+    p.add_argument("--url", default=os.environ.get("TASKFORGE_URL", "http://127.0.0.1:8000"))
+    p.add_argument(
+        "--api-key", default=os.environ.get("TASKFORGE_API_KEY"), help="default: $TASKFORGE_API_KEY"
+    )
+    p.add_argument(
+        "--queue",
+        action="append",
+        default=None,
+        help="name, project/name or id, optionally :weight; repeatable",
+    )
+    p.add_argument("--handlers", action="append", help="module with handlers; repeatable")
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--batch", type=int, default=50, help="most jobs claimed per call")
+    p.add_argument("--lease", type=int, default=30, help="lease seconds")
+    p.add_argument("--grace", type=float, default=30.0, help="drain grace seconds")
+    p.add_argument("--poll", type=float, default=1.0, help="polling fallback seconds")
+    p.add_argument("--name")
+
+    def main(args: argparse.Namespace) -> None:
+        if not args.api_key:
+            raise SystemExit("an API key is needed: --api-key or TASKFORGE_API_KEY")
+        args.queue = args.queue or ["default"]
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        raise SystemExit(asyncio.run(run(args)))
+
+    p.set_defaults(func=main)

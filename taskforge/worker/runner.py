@@ -1,0 +1,226 @@
+"""The worker runner: claims in batches, runs N handlers at once, acknowledges in batches.
+
+It waits on the server's ``jobsAvailable`` signal and polls as a fallback (retries and
+scheduled jobs fall due without a signal). On stop it drains: it claims nothing more,
+lets running handlers finish within a grace period, and releases the rest as
+retryable failures so other workers pick them up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from taskforge.worker.client import ApiError, Client
+from taskforge.worker.context import JobContext, PermanentError
+
+log = logging.getLogger("taskforge.worker")
+Handler = Callable[[dict[str, Any], JobContext], Any]
+
+REGISTER = """mutation($name: String!, $queues: [QueueWeightInput!]!) {
+  registerWorker(name: $name, queues: $queues) { id } }"""
+CLAIM = """mutation($w: ID!, $n: Int!, $lease: Int!) {
+  claimJobs(workerId: $w, limit: $n, leaseSeconds: $lease) {
+    executionId attempt job { id jobType payload } } }"""
+ACK = """mutation($done: [CompleteJobInput!]!, $failed: [FailJobInput!]!) {
+  completeJobs(items: $done) { ok code } failJobs(items: $failed) { ok code } }"""
+LOGS = """mutation($e: ID!, $entries: [LogEntryInput!]!) {
+  appendLogs(executionId: $e, entries: $entries) }"""
+HEARTBEAT = """mutation($w: ID!, $lease: Int!) {
+  workerHeartbeat(workerId: $w, leaseSeconds: $lease) { leasesExtended } }"""
+DRAIN = """mutation($w: ID!) { drainWorker(workerId: $w) { status } }"""
+
+
+@dataclass
+class Settings:
+    concurrency: int = 8
+    batch: int = 50
+    lease_seconds: int = 30
+    poll_interval: float = 1.0
+    grace_seconds: float = 30.0
+    ack_interval: float = 0.02
+
+
+class Worker:
+    def __init__(
+        self,
+        client: Client,
+        handlers: dict[str, Handler],
+        queues: list[tuple[str, int]],
+        settings: Settings | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.client, self.handlers, self.queues = client, handlers, queues
+        self.settings = settings or Settings()
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.worker_id: str | None = None
+        self.processed = 0
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._done: list[dict[str, Any]] = []
+        self._failed: list[dict[str, Any]] = []
+        self._wake = asyncio.Event()
+        self._acked = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        s = self.settings
+        data = await self.client.call(
+            REGISTER,
+            {"name": self.name, "queues": [{"queueId": q, "weight": w} for q, w in self.queues]},
+        )
+        self.worker_id = data["registerWorker"]["id"]
+        log.info("worker %s registered as %s", self.name, self.worker_id)
+        helpers = [
+            asyncio.create_task(self._heartbeats(stop)),
+            asyncio.create_task(self._signals()),
+            asyncio.create_task(self._acks(stop)),
+        ]
+        try:
+            while not stop.is_set():
+                # cleared before claiming: a handler finishing meanwhile must wake us
+                self._wake.clear()
+                free = s.concurrency - len(self._running)
+                claimed = await self._claim(min(free, s.batch)) if free > 0 else 0
+                if claimed and claimed == min(free, s.batch):
+                    continue  # there may be more right away
+                waiters = [
+                    asyncio.ensure_future(self._wake.wait()),
+                    asyncio.ensure_future(stop.wait()),
+                ]
+                await asyncio.wait(
+                    waiters, timeout=s.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+                for w in waiters:
+                    w.cancel()
+            await self._drain()
+        finally:
+            for task in helpers:
+                task.cancel()
+            for task in helpers:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await self._flush()
+
+    async def _claim(self, n: int) -> int:
+        data = await self.client.call(
+            CLAIM, {"w": self.worker_id, "n": n, "lease": self.settings.lease_seconds}
+        )
+        for item in data["claimJobs"]:
+            job = item["job"]
+            ctx = JobContext(
+                job["id"],
+                item["executionId"],
+                job["jobType"],
+                item["attempt"],
+                _heartbeat=self._heartbeat,
+            )
+            task = asyncio.create_task(self._execute(job["payload"] or {}, ctx))
+            self._running[ctx.execution_id] = task
+        return len(data["claimJobs"])
+
+    async def _execute(self, payload: dict[str, Any], ctx: JobContext) -> None:
+        handler = self.handlers.get(ctx.job_type)
+        try:
+            if handler is None:
+                raise PermanentError(f"no handler for job type {ctx.job_type!r}")
+            if inspect.iscoroutinefunction(handler):
+                result = await handler(payload, ctx)
+            else:
+                result = await asyncio.to_thread(handler, payload, ctx)
+            output = result if result is None or isinstance(result, dict) else {"result": result}
+            await self._send_logs(ctx)
+            self._done.append({"executionId": ctx.execution_id, "output": output})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            ctx.log(f"{type(exc).__name__}: {exc}", level="ERROR")
+            await self._send_logs(ctx)
+            self._failed.append(
+                {
+                    "executionId": ctx.execution_id,
+                    "error": f"{type(exc).__name__}: {exc}"[:2000],
+                    "retryable": not isinstance(exc, PermanentError),
+                }
+            )
+        finally:
+            self._running.pop(ctx.execution_id, None)
+            self.processed += 1
+            self._wake.set()
+
+    async def _send_logs(self, ctx: JobContext) -> None:
+        if ctx._logs:
+            entries, ctx._logs = ctx._logs, []
+            with contextlib.suppress(ApiError):
+                await self.client.call(LOGS, {"e": ctx.execution_id, "entries": entries})
+
+    async def _flush(self) -> None:
+        done, self._done = self._done, []
+        failed, self._failed = self._failed, []
+        if not done and not failed:
+            return
+        try:
+            data = await self.client.call(ACK, {"done": done, "failed": failed})
+        except Exception:  # keep them for the next flush
+            self._done[:0], self._failed[:0] = done, failed
+            raise
+        stale = [r for r in data["completeJobs"] + data["failJobs"] if not r["ok"]]
+        if stale:
+            log.info("%d acknowledgements were stale (job cancelled or lease lost)", len(stale))
+
+    async def _acks(self, stop: asyncio.Event) -> None:
+        while True:
+            await asyncio.sleep(self.settings.ack_interval)
+            try:
+                await self._flush()
+            except Exception:
+                log.exception("acknowledging failed; will retry")
+
+    async def _heartbeat(self) -> None:
+        await self.client.call(
+            HEARTBEAT, {"w": self.worker_id, "lease": self.settings.lease_seconds}
+        )
+
+    async def _heartbeats(self, stop: asyncio.Event) -> None:
+        while True:
+            await asyncio.sleep(self.settings.lease_seconds / 3)
+            try:
+                await self._heartbeat()
+            except Exception:
+                log.exception("heartbeat failed")
+
+    async def _signals(self) -> None:
+        async for _ in self.client.signals([q for q, _ in self.queues]):
+            self._wake.set()
+
+    async def _drain(self) -> None:
+        """Claim nothing more; finish within the grace period, release the rest."""
+        with contextlib.suppress(Exception):
+            await self.client.call(DRAIN, {"w": self.worker_id}, retries=2)
+        running = list(self._running.items())
+        if running:
+            log.info(
+                "draining: waiting up to %.0fs for %d jobs",
+                self.settings.grace_seconds,
+                len(running),
+            )
+            _, pending = await asyncio.wait(
+                [t for _, t in running], timeout=self.settings.grace_seconds
+            )
+            for execution_id, task in running:
+                if task in pending:
+                    task.cancel()
+                    self._failed.append(
+                        {
+                            "executionId": execution_id,
+                            "retryable": True,
+                            "error": "released: worker shut down",
+                        }
+                    )
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._flush()
