@@ -1,0 +1,79 @@
+"""Fixtures for end-to-end tests: the real `taskforge serve` as a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.conftest import PG_ADMIN_DSN, REDIS_URL
+from tests.helpers import free_port
+
+TASKFORGE = [sys.executable, "-m", "taskforge.cli"]
+
+
+def _pg(sql: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(params=["embedded", "postgres+redis"])
+def server_env(request, tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFORGE_")}
+    if request.param == "embedded":
+        yield env
+        return
+    db = f"taskforge_e2e_{os.getpid()}"
+    _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    _pg(f'CREATE DATABASE "{db}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    env |= {"TASKFORGE_DATABASE_URL": f"{base}/{db}", "TASKFORGE_REDIS_URL": REDIS_URL}
+    subprocess.run([*TASKFORGE, "migrate"], env=env, cwd=tmp_path, check=True, timeout=60)
+    yield env
+    _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def server(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*TASKFORGE, "serve", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Uvicorn running" in line:
+                break
+        out = "".join(lines)
+        assert "Uvicorn running" in out, out
+        creds = dict(re.findall(r"^\s+(email|password|API key):\s+(\S+)", out, re.M))
+        yield f"127.0.0.1:{port}", creds
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)  # drains and closes the pipe
