@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from taskforge import __version__
 from taskforge.config import Settings
@@ -28,7 +29,13 @@ from taskforge.services.tenancy import NewOrganization, bootstrap
 
 class TaskForgeGraphQL(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
-        super().__init__(build_schema(runtime.settings.limits), graphql_ide="graphiql")
+        # graphql-transport-ws only: the legacy graphql-ws protocol (subscriptions-
+        # transport-ws) is unmaintained and every current client speaks the new one.
+        super().__init__(
+            build_schema(runtime.settings.limits),
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
         self.runtime = runtime
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -133,7 +140,7 @@ def create_app(
             "# TYPE taskforge_events_published_total counter",
             f"taskforge_events_published_total {runtime.relay.published}",
             "# TYPE taskforge_subscriptions gauge",
-            f"taskforge_subscriptions {runtime.broker.subscribers}",
+            f"taskforge_subscriptions {runtime.tail.subscribers}",
         ]
         return PlainTextResponse("\n".join(lines) + "\n")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import logging
 import sys
 import uuid
 from collections.abc import Sequence
@@ -57,13 +59,47 @@ def serve(args: argparse.Namespace) -> None:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
     app = create_app(settings, on_bootstrap=_print_bootstrap(settings))
+    # A server allocates in bursts (a page of rows, a big graph): collecting the young
+    # generation every 700 allocations re-walks the same live objects over and over.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
         log_level=args.log_level,
         ws="websockets-sansio",
+        # WebSocket keep-alive: a client that stops answering pings is dropped, and
+        # its subscriptions with it
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
     )
+
+
+def run_scheduler(_: argparse.Namespace) -> None:
+    """The scheduler engine alone (plus the outbox relay), e.g. as its own deployment."""
+    import asyncio
+    import signal
+
+    from taskforge.runtime import Runtime
+    from taskforge.services.scheduler import Scheduler
+
+    async def run() -> None:
+        rt = Runtime.create(Settings(), scheduler=False)
+        rt.engines = [Scheduler(rt.services)]
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await rt.start()
+        logging.getLogger("taskforge").info("scheduler running")
+        try:
+            await stop.wait()
+        finally:
+            await rt.stop()
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(run())
 
 
 def migrate(_: argparse.Namespace) -> None:
@@ -134,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=serve)
 
+    p = sub.add_parser(
+        "scheduler",
+        help="run only the scheduler engine (any number of them, on the same database)",
+    )
+    p.set_defaults(func=run_scheduler)
+
     p = sub.add_parser("migrate", help="migrate the database to the latest schema")
     p.set_defaults(func=migrate)
 
@@ -148,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     from taskforge.worker.cli import add_parser as add_worker_parser
 
     add_worker_parser(sub)
+    from taskforge.workflow_cli import add_parser as add_workflow_parser
+
+    add_workflow_parser(sub)
 
     p = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     p.set_defaults(func=export_schema)

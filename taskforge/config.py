@@ -25,6 +25,13 @@ class Limits(BaseSettings):
     log_entries: int = Field(1000, description="Maximum entries in one appendLogs call.")
     log_message_bytes: int = Field(64 * 1024, description="Maximum size of one log message.")
     request_bytes: int = Field(8 * 1024 * 1024, description="Maximum HTTP request body.")
+    workflow_jobs: int = Field(
+        10_000, description="Maximum jobs in one workflow or one connected dependency graph."
+    )
+    dependency_depth: int = Field(100, description="Maximum levels of a dependency graph.")
+    definition_bytes: int = Field(
+        4 * 1024 * 1024, description="Maximum size of a workflow definition."
+    )
 
 
 class Settings(BaseSettings):
@@ -54,6 +61,32 @@ class Settings(BaseSettings):
     default_lease_seconds: int = Field(60, description="Lease of a claim unless the worker asks.")
     reaper_interval: float = Field(1.0, description="Seconds between lease/timeout sweeps.")
     relay_interval: float = Field(0.2, description="Seconds between outbox relay polls.")
+    event_poll_interval: float = Field(
+        0.5, description="Seconds between reads of the events table while Redis is away."
+    )
+    event_retention_hours: float = Field(
+        72.0, description="How long events are kept for subscriptions resuming with `after`."
+    )
+    subscription_buffer: int = Field(
+        1000, description="Events a subscription may fall behind before it is dropped."
+    )
+    subscriptions_per_connection: int = Field(
+        20, description="Most subscriptions one WebSocket connection may hold."
+    )
+    scheduler_enabled: bool = Field(
+        True, description="Run the scheduler engine inside `serve` (or run `taskforge scheduler`)."
+    )
+    scheduler_max_sleep: float = Field(
+        1.0, description="Longest the scheduler sleeps before looking for due schedules again."
+    )
+    scheduler_batch: int = Field(200, description="Due schedules one scheduler tick claims.")
+    schedule_misfire_grace_seconds: float = Field(
+        60.0, description="An occurrence later than this counts as missed (misfire policy)."
+    )
+    schedule_misfire_cap: int = Field(100, description="Most missed runs FIRE_ALL catches up.")
+    schedule_rate_limit_per_minute: int = Field(
+        6000, description="Default jobs per minute schedules may create per job type and tenant."
+    )
     db_pool_size: int = Field(10, description="Connections per process (PostgreSQL).")
     bootstrap: bool = Field(True, description="Create an admin org on an empty database.")
     limits: Limits = Field(default_factory=Limits)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from taskforge.config import Settings
 from taskforge.persistence.database import Database
 from taskforge.persistence.migrate import upgrade
 from taskforge.realtime.broker import Broker, make_broker
 from taskforge.realtime.relay import Relay
+from taskforge.realtime.tail import EventTail
 from taskforge.services.base import Services
-from taskforge.services.engines import Periodic, reaper
+from taskforge.services.engines import event_pruning, reaper, workflow_timeouts
+from taskforge.services.scheduler import Scheduler
+
+
+class Engine(Protocol):
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -20,15 +29,24 @@ class Runtime:
     services: Services
     broker: Broker
     relay: Relay
-    engines: list[Periodic]
+    tail: EventTail
+    engines: list[Engine]
 
     @classmethod
-    def create(cls, settings: Settings) -> Runtime:
+    def create(cls, settings: Settings, *, scheduler: bool | None = None) -> Runtime:
         db = Database(settings.resolved_database_url, settings.db_pool_size)
         broker = make_broker(settings.redis_url)
         relay = Relay(db, broker, settings.relay_interval)
         services = Services(db, settings, on_commit=[relay.notify])
-        return cls(settings, db, services, broker, relay, [reaper(services)])
+        tail = EventTail(db, broker, settings.event_poll_interval, settings.subscription_buffer)
+        engines: list[Engine] = [
+            reaper(services),
+            workflow_timeouts(services),
+            event_pruning(services),
+        ]
+        if settings.scheduler_enabled if scheduler is None else scheduler:
+            engines.append(Scheduler(services))
+        return cls(settings, db, services, broker, relay, tail, engines)
 
     @property
     def embedded(self) -> bool:
@@ -39,6 +57,7 @@ class Runtime:
         if migrate if migrate is not None else self.embedded:
             await upgrade(self.db)
         self.relay.start()
+        await self.tail.start()
         if engines:
             for engine in self.engines:
                 engine.start()
@@ -47,5 +66,6 @@ class Runtime:
         for engine in self.engines:
             await engine.stop()
         await self.relay.stop()
+        await self.tail.stop()
         await self.broker.close()
         await self.db.dispose()

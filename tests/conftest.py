@@ -84,7 +84,8 @@ async def _reset_pg(url: str) -> None:
     conn = await asyncpg.connect(url.replace("+asyncpg", ""))
     try:
         await conn.execute(
-            f"TRUNCATE {_TRUNCATE} RESTART IDENTITY CASCADE;UPDATE outbox_cursor SET last_seq = 0"
+            f"TRUNCATE {_TRUNCATE} RESTART IDENTITY CASCADE;"
+            "UPDATE outbox_cursor SET last_seq = 0, pruned_through = 0"
         )
     finally:
         await conn.close()

@@ -131,10 +131,32 @@ async def subscribe(
 
 
 async def wait_for_subscribers(runtime: Runtime, n: int, timeout: float = 5.0) -> None:
-    """Wait until this process's broker has ``n`` live subscriptions."""
+    """Wait until this process has ``n`` live subscriptions."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while runtime.broker.subscribers < n:
+    while runtime.tail.subscribers < n:
         if loop.time() > deadline:
-            raise AssertionError(f"{runtime.broker.subscribers} subscribers, expected {n}")
+            raise AssertionError(f"{runtime.tail.subscribers} subscribers, expected {n}")
+        await asyncio.sleep(0.01)
+
+
+async def events_settled(runtime: Runtime, timeout: float = 5.0) -> None:
+    """Wait until every committed event is stamped and this process's tail has passed
+    it: a subscription attached now sees only what is committed later."""
+    from sqlalchemy import func, select
+
+    from taskforge.persistence.tables import Event
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        async with runtime.db.read() as session:
+            unstamped = await session.scalar(
+                select(func.count()).select_from(Event).where(Event.seq.is_(None))
+            )
+            top = await session.scalar(select(func.max(Event.seq))) or 0
+        if not unstamped and runtime.tail.position >= top:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"{unstamped} events unstamped, tail at {runtime.tail.position}")
         await asyncio.sleep(0.01)

@@ -107,3 +107,11 @@ class ScheduleStatus(StrEnum):
     PAUSED = "PAUSED"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
+
+
+class MisfirePolicy(StrEnum):
+    """What a schedule does with occurrences missed while no scheduler ran."""
+
+    SKIP = "SKIP"
+    FIRE_ONCE = "FIRE_ONCE"
+    FIRE_ALL = "FIRE_ALL"

@@ -54,3 +54,13 @@ class QuotaExceeded(TaskForgeError):
 
 class RateLimited(TaskForgeError):
     code = "RATE_LIMITED"
+
+
+class ResyncRequired(TaskForgeError):
+    """A resume cursor older than the retained events: the client must reload."""
+
+    code = "RESYNC_REQUIRED"
+
+
+class SlowConsumer(TaskForgeError):
+    code = "SLOW_CONSUMER"

@@ -12,12 +12,13 @@ from taskforge.domain.errors import InvalidInput
 class TierLimits:
     max_jobs_per_month: int | None
     max_workers: int | None
+    max_schedules: int | None = None
 
 
 TIER_LIMITS: dict[Tier, TierLimits] = {
-    Tier.STARTER: TierLimits(max_jobs_per_month=10_000, max_workers=5),
-    Tier.PRO: TierLimits(max_jobs_per_month=1_000_000, max_workers=50),
-    Tier.ENTERPRISE: TierLimits(max_jobs_per_month=None, max_workers=None),
+    Tier.STARTER: TierLimits(max_jobs_per_month=10_000, max_workers=5, max_schedules=100),
+    Tier.PRO: TierLimits(max_jobs_per_month=1_000_000, max_workers=50, max_schedules=10_000),
+    Tier.ENTERPRISE: TierLimits(max_jobs_per_month=None, max_workers=None, max_schedules=None),
 }
 
 ADMIN = "admin"

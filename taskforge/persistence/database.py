@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, ClassVar
 
+import asyncpg  # type: ignore[import-untyped]
+import orjson
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from taskforge.persistence.dialects import BEGIN_MODE, dialect_for
+
+# set in a session's info by whatever writes outbox events in its transaction
+EVENTS_WRITTEN = "taskforge.events_written"
 
 
 class Database:
@@ -29,6 +36,9 @@ class Database:
         self._read_sessions = async_sessionmaker(
             self.engine.execution_options(**self.dialect.read_options()), expire_on_commit=False
         )
+        # committed write transactions that wrote outbox events: the relay needs a wake-up
+        # after those only
+        self.event_commits = 0
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -41,6 +51,8 @@ class Database:
                 session = await stack.enter_async_context(self._sessions())
                 await stack.enter_async_context(session.begin())
                 yield session
+            if session.info.get(EVENTS_WRITTEN):  # reached only once committed
+                self.event_commits += 1
         finally:
             BEGIN_MODE.reset(token)
 
@@ -57,3 +69,66 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def json_text(value: Any) -> str:
+    """JSON text for a json/jsonb parameter sent on the driver connection: orjson, several
+    times faster than json.dumps on the hot paths; json.dumps takes what orjson refuses
+    (integers over 64 bits, keys that are not strings)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+class DriverRow:
+    """A row read on the driver connection, like a SQLAlchemy row (``row.column``).
+    ``converters`` turn stored values into domain types (string enums), once per row."""
+
+    converters: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    def __init__(self, record: Any) -> None:
+        values = self.__dict__
+        values.update(record.items())
+        for name, convert in self.converters.items():
+            if values.get(name) is not None:
+                values[name] = convert(values[name])
+
+    @classmethod
+    def all(cls, records: list[Any]) -> list[Any]:
+        return [cls(r) for r in records]
+
+
+async def driver_connection(
+    session: AsyncSession, *, standalone: bool = False
+) -> asyncpg.Connection | None:
+    """The asyncpg connection under this session's transaction, or None on other drivers.
+
+    The few hottest statements (claim, ack, outbox) run on it directly: a fixed SQL text
+    that asyncpg prepares once per connection, without SQLAlchemy's per-statement compile
+    and result processing, which cost more than the round trip itself. Callers keep a
+    portable path for the None case.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its first statement; a raw
+    statement sent earlier would run in autocommit, outside the unit of work. So the
+    adapter's transaction is started here, the way its own cursors start it. Should
+    those internals change, this returns None and everything takes the portable path.
+
+    ``standalone``: the caller's statement need not be atomic with anything after it
+    (e.g. it is all its unit of work does), so when no transaction is open yet it runs
+    and commits on its own, which spares the BEGIN and COMMIT round trips; statements
+    after it then open the transaction.
+    """
+    fairy = await (await session.connection()).get_raw_connection()
+    driver = fairy.driver_connection
+    adapter: Any = fairy.dbapi_connection
+    if not isinstance(driver, asyncpg.Connection) or not hasattr(adapter, "_start_transaction"):
+        return None
+    if standalone and not driver.is_in_transaction():
+        return driver
+    if getattr(adapter, "_transaction", None) is None:
+        async with adapter._execute_mutex:
+            await adapter._start_transaction()
+    if not driver.is_in_transaction() and getattr(adapter, "isolation_level", None) != "autocommit":
+        return None
+    return driver

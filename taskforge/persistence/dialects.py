@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextvars
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Insert, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.selectable import GenerativeSelect
@@ -45,6 +46,10 @@ class Dialect(Protocol):
         """Serialize a rare use case across processes until the transaction ends."""
         ...
 
+    def insert_ignore(self, table: Table) -> Insert:
+        """An INSERT that skips rows violating a unique constraint (ON CONFLICT DO NOTHING)."""
+        ...
+
 
 class PostgresDialect:
     name = "postgresql"
@@ -71,6 +76,9 @@ class PostgresDialect:
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    def insert_ignore(self, table: Table) -> Insert:
+        return postgresql.insert(table).on_conflict_do_nothing()
 
 
 class SqliteDialect:
@@ -114,6 +122,9 @@ class SqliteDialect:
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
         return None  # BEGIN IMMEDIATE already serializes writers
+
+    def insert_ignore(self, table: Table) -> Insert:
+        return sqlite.insert(table).on_conflict_do_nothing()
 
 
 _STRATEGIES: dict[str, Dialect] = {"postgresql": PostgresDialect(), "sqlite": SqliteDialect()}

@@ -31,6 +31,7 @@ from taskforge.domain.enums import (
     FailurePolicy,
     JobStatus,
     LogLevel,
+    MisfirePolicy,
     ScheduleKind,
     ScheduleStatus,
     Tier,
@@ -42,6 +43,9 @@ from taskforge.domain.enums import (
 from taskforge.persistence.types import BigId, PortableJSON, UTCDateTime, str_enum, utcnow
 
 CASCADE = "CASCADE"
+# Literal, not bound: a partial index is only usable when the query states its predicate
+# (SQLite) and in PostgreSQL's generic plans of prepared statements.
+READY_PREDICATE = "status = 'PENDING' AND dependency_status IN ('NONE', 'SATISFIED')"
 
 
 class Base(DeclarativeBase):
@@ -135,6 +139,16 @@ class JobQueue(Base):
 
 class Workflow(Base):
     __tablename__ = "workflows"
+    __table_args__ = (
+        # the timeout engine: live workflows by deadline
+        Index(
+            "idx_workflows_deadline",
+            "deadline_at",
+            postgresql_where=text("status IN ('RUNNING', 'PAUSED')"),
+            sqlite_where=text("status IN ('RUNNING', 'PAUSED')"),
+        ),
+        Index("idx_workflows_org_created", "organization_id", "created_at", "id"),
+    )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = _org()
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete=CASCADE))
@@ -149,16 +163,25 @@ class Workflow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
 
 
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
         Index("idx_jobs_status_scheduled_priority", "status", "scheduled_for", "priority"),
-        # claim path: ready jobs of a queue by priority then age
-        Index("idx_jobs_claim", "queue_id", "status", "priority", "created_at"),
+        # due retries and delayed starts
+        Index(
+            "idx_jobs_due",
+            "queue_id",
+            "scheduled_for",
+            postgresql_where=text("status = 'SCHEDULED'"),
+            sqlite_where=text("status = 'SCHEDULED'"),
+        ),
         # tenant listing, newest first (keyset pagination)
         Index("idx_jobs_org_created", "organization_id", "created_at", "id"),
+        # a workflow's jobs, and "has it any job still live" as one index probe
+        Index("idx_jobs_workflow_status", "workflow_id", "status"),
     )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -169,7 +192,7 @@ class Job(Base):
         ForeignKey("job_queues.id", ondelete=CASCADE), index=True
     )
     workflow_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("workflows.id", ondelete=CASCADE), index=True
+        ForeignKey("workflows.id", ondelete=CASCADE)
     )
     name: Mapped[str | None] = mapped_column(String(200))
     job_type: Mapped[str] = mapped_column(String(200))
@@ -189,6 +212,17 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+# claim path: only claimable rows, already in claim order (see repos/executions)
+Index(
+    "idx_jobs_ready",
+    Job.queue_id,
+    Job.priority.desc(),
+    Job.created_at,
+    postgresql_where=text(READY_PREDICATE),
+    sqlite_where=text(READY_PREDICATE),
+)
 
 
 class Worker(Base):
@@ -255,15 +289,19 @@ class ExecutionLog(Base):
 
 class JobDependency(Base):
     __tablename__ = "job_dependencies"
-    __table_args__ = (UniqueConstraint("parent_job_id", "child_job_id"),)
+    __table_args__ = (
+        # (parent, child) unique also serves "outgoing edges of these parents"
+        UniqueConstraint("parent_job_id", "child_job_id"),
+        # "does this child still wait on / has it lost an edge": index probes, even for
+        # a fan-in of thousands
+        Index("idx_job_dependencies_child_status", "child_job_id", "status"),
+    )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete=CASCADE)
     )
     parent_job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete=CASCADE))
-    child_job_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("jobs.id", ondelete=CASCADE), index=True
-    )
+    child_job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete=CASCADE))
     dependency_type: Mapped[DependencyType] = mapped_column(str_enum(DependencyType))
     condition: Mapped[DependencyCondition] = mapped_column(str_enum(DependencyCondition))
     expression: Mapped[str | None] = mapped_column(Text)
@@ -275,6 +313,7 @@ class JobDependency(Base):
 
 class ScheduledJob(Base):
     __tablename__ = "scheduled_jobs"
+    # the engine's only query: due ACTIVE schedules by time (deleted ones have no next run)
     __table_args__ = (Index("idx_scheduled_jobs_due", "status", "next_run_at"),)
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = _org()
@@ -289,16 +328,60 @@ class ScheduledJob(Base):
     job_type: Mapped[str | None] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     priority: Mapped[int] = mapped_column(default=5)
+    max_attempts: Mapped[int | None]
     workflow_definition: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
     status: Mapped[ScheduleStatus] = mapped_column(str_enum(ScheduleStatus))
-    misfire_policy: Mapped[str] = mapped_column(String(32), default="FIRE_ONCE")
+    misfire_policy: Mapped[MisfirePolicy] = mapped_column(
+        str_enum(MisfirePolicy), default=MisfirePolicy.FIRE_ONCE
+    )
     max_runs: Mapped[int | None]
     runs_count: Mapped[int] = mapped_column(default=0)
+    # RECURRING intervals count from here (creation, or the last change of expression)
+    anchor_at: Mapped[datetime | None]
     next_run_at: Mapped[datetime | None]
     last_run_at: Mapped[datetime | None]
+    rate_limit_per_minute: Mapped[int | None]
+    # the first occurrence a rate limit deferred: owed, fired before anything newer
+    pending_fire_at: Mapped[datetime | None]
+    deferrals: Mapped[int] = mapped_column(default=0)
+    last_deferred_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", PortableJSON, default=dict)
+    created_by: Mapped[str | None] = mapped_column(String(100))
     deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ScheduleFire(Base):
+    """One fired occurrence. The unique (schedule, occurrence) pair is the guard that
+    makes a double fire impossible even if two engines got past the row lock."""
+
+    __tablename__ = "schedule_fires"
+    __table_args__ = (UniqueConstraint("schedule_id", "fire_at"),)
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    schedule_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("scheduled_jobs.id", ondelete=CASCADE)
+    )
+    fire_at: Mapped[datetime]
+    fired_at: Mapped[datetime]
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    workflow_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("workflows.id", ondelete="SET NULL")
+    )
+
+
+class RateWindow(Base):
+    """Jobs a tenant's schedules created per job type in one minute (rate limit)."""
+
+    __tablename__ = "rate_windows"
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE), primary_key=True
+    )
+    job_type: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class Event(Base):
@@ -335,3 +418,5 @@ class OutboxCursor(Base):
     __tablename__ = "outbox_cursor"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigId, default=0)
+    # events up to this seq were pruned: a resume cursor below it must resync
+    pruned_through: Mapped[int] = mapped_column(BigId, default=0, server_default="0")

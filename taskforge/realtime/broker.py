@@ -18,11 +18,8 @@ from typing import Protocol
 import redis.asyncio as aioredis
 
 log = logging.getLogger(__name__)
-CHANNEL_PREFIX = "taskforge:events:"
-
-
-def channel_for(org_id: object) -> str:
-    return f"{CHANNEL_PREFIX}{org_id}"
+# every stamped event, all tenants: each process's event tail listens here
+EVENTS_CHANNEL = "taskforge:events"
 
 
 class Broker(Protocol):
@@ -145,7 +142,9 @@ class RedisBroker:
         finally:
             async with self._lock:
                 if self._fanout.remove(channel, queue):
-                    await self._pubsub.unsubscribe(channel)
+                    # Redis may be gone; leaving must still work (and let a cancel through)
+                    with contextlib.suppress(Exception):
+                        await self._pubsub.unsubscribe(channel)
 
     async def _read(self) -> None:
         while True:

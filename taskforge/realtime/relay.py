@@ -1,8 +1,9 @@
 """The outbox relay: stamps committed events with a commit-ordered ``seq`` and publishes them.
 
 Every replica runs one. The cursor row's lock (SKIP LOCKED on PostgreSQL) makes
-exactly one of them relay at a time, and publishing happens while the lock is
-held, so subscribers receive each tenant's events in ``seq`` order.
+exactly one of them stamp at a time, so ``seq`` is dense and in commit order. Events
+are published after the commit, to one channel for all tenants; order and delivery
+are the event tail's job (realtime/tail.py), which fills any gap from the table.
 """
 
 from __future__ import annotations
@@ -13,31 +14,35 @@ import json
 import logging
 from typing import Any
 
+import orjson
+from sqlalchemy import Row
+
+from taskforge.lifecycle import finish
 from taskforge.persistence.database import Database
 from taskforge.persistence.repos import outbox
 from taskforge.persistence.tables import Event
-from taskforge.realtime.broker import Broker, channel_for
+from taskforge.realtime.broker import EVENTS_CHANNEL, Broker
 
 log = logging.getLogger(__name__)
 BATCH = 500
 
 
-def encode(event: Event) -> str:
-    return json.dumps(
-        {
-            "seq": event.seq,
-            "organizationId": str(event.organization_id),
-            "topic": event.topic,
-            "type": event.type,
-            "payload": event.payload,
-            "createdAt": event.created_at.isoformat(),
-        },
-        separators=(",", ":"),
+def encode(event: Event | Row[Any]) -> str:
+    """The broker message of a stamped event. A payload given as text is the stored JSON
+    (what the relay reads back), embedded as is rather than decoded and re-encoded."""
+    payload = event.payload
+    raw = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+    return (
+        f'{{"seq":{json.dumps(event.seq)},"organizationId":"{event.organization_id}",'
+        f'"topic":{json.dumps(event.topic)},"type":{json.dumps(event.type)},'
+        f'"payload":{raw},"createdAt":"{event.created_at.isoformat()}"}}'
     )
 
 
-def decode(message: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(message)
+def decode(message: str | bytes) -> dict[str, Any]:
+    # orjson: every process decodes every event; event payloads carry no integers over
+    # 64 bits (orjson would read those as floats)
+    data: dict[str, Any] = orjson.loads(message)
     return data
 
 
@@ -48,43 +53,58 @@ class Relay:
         self._task: asyncio.Task[None] | None = None
         self.published = 0
         self._stopping = False
+        self._event_commits = db.event_commits
 
     def notify(self) -> None:
-        """Called after a local commit so its events go out without waiting a poll."""
-        self._wake.set()
+        """Called after a local commit so its events go out without waiting a poll. A
+        commit that wrote no events (a claim that found nothing, a heartbeat) needs no
+        tick, which would cost a round trip."""
+        if self._db.event_commits != self._event_commits:
+            self._event_commits = self._db.event_commits
+            self._wake.set()
 
-    async def tick(self) -> int:
-        """Stamp and publish one batch; returns how many events went out."""
-        async with self._db.read() as session:
-            if not await outbox.has_unstamped(session):
-                return 0
+    async def tick(self, woken: bool = False) -> int:
+        """Stamp and publish one batch; returns how many events went out.
+
+        Polls first check with a cheap read, so an idle relay never opens a write
+        transaction; a wake-up after a local commit knows there is work.
+        """
+        if not woken:
+            async with self._db.read() as session:
+                if not await outbox.has_unstamped(session):
+                    return 0
         async with self._db.write() as session:
-            cursor = await outbox.lock_cursor(session)
-            if cursor is None:
-                return 0
-            events = await outbox.stamp(session, cursor, BATCH)
-            if events:
-                await self._broker.publish(
-                    [(channel_for(ev.organization_id), encode(ev)) for ev in events]
+            events = await outbox.stamp_next(session, BATCH)
+        # After the commit, best effort: the broker is a signal; every process's event
+        # tail reads what a lost or failed publish missed from the table.
+        if events:
+            try:
+                await self._broker.publish([(EVENTS_CHANNEL, encode(ev)) for ev in events])
+            except Exception as exc:
+                log.warning(
+                    "publishing %d events failed (%s); tails read the table", len(events), exc
                 )
         self.published += len(events)
         return len(events)
 
     async def run(self) -> None:
+        woken = True  # events may be waiting from before the start
         while not self._stopping:
             self._wake.clear()
             try:
-                sent = await self.tick()
+                sent = await self.tick(woken)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox relay tick failed")
                 sent = 0
-            if sent < BATCH:
+            woken = sent == BATCH  # a full batch: there may be more
+            if not woken:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._interval):
                         await self._wake.wait()
+                woken = self._wake.is_set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox-relay")
@@ -94,10 +114,4 @@ class Relay:
         self._stopping = True
         self._wake.set()
         task, self._task = self._task, None
-        if task is None:
-            return
-        done, _ = await asyncio.wait({task}, timeout=grace)
-        if not done:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await finish(task, grace)

@@ -1,4 +1,5 @@
-"""Per-subscription event streams: one tenant's channel, filtered, in ``seq`` order."""
+"""Per-subscription event streams: replay from a cursor, then live, with no gap and no
+duplicate at the seam, in ``seq`` order, one tenant only."""
 
 from __future__ import annotations
 
@@ -6,29 +7,65 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from taskforge.realtime.broker import Broker, channel_for
-from taskforge.realtime.relay import decode
+from taskforge.domain.errors import ResyncRequired, SlowConsumer
+from taskforge.persistence.database import Database
+from taskforge.persistence.repos import event_log
+from taskforge.realtime.relay import decode, encode
+from taskforge.realtime.tail import EventTail
+from taskforge.realtime.tail import SlowConsumer as Overflow
+
+REPLAY_PAGE = 500
 
 
 async def events(
-    broker: Broker,
+    tail: EventTail,
+    db: Database,
     org_id: uuid.UUID,
     event_types: set[str],
     accept: Callable[[dict[str, Any]], bool] = lambda _: True,
+    after: int | None = None,
+    on_overflow: Callable[[], None] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield the tenant's events of the given types that pass ``accept``.
 
-    Only the tenant's own channel is subscribed, so another tenant's events never
-    reach this stream. Duplicates (a re-published batch) are dropped by ``seq``.
+    With ``after``, first the stored events after that id up to the tail's position,
+    then the live ones after it: the live feed is attached before the replay starts,
+    so whatever commits meanwhile waits in its buffer.
     """
-    last_seq = 0
-    async with broker.subscribe(channel_for(org_id)) as queue:
+    feed, position = tail.attach(org_id, event_types)
+    feed.on_overflow = on_overflow
+    try:
+        if after is not None:
+            last = after
+            async with db.read() as session:
+                pruned = await event_log.pruned_through(session)
+            if after < pruned:
+                raise ResyncRequired(
+                    f"events up to {pruned} are no longer kept; reload the state and"
+                    " subscribe without `after` (or with a newer event id)",
+                    prunedThrough=pruned,
+                )
+            while last < position:
+                async with db.read() as session:
+                    rows = await event_log.replay(
+                        session, org_id, last, position, event_types, REPLAY_PAGE
+                    )
+                for row in rows:
+                    event = decode(encode(row))
+                    if accept(event):
+                        yield event
+                if len(rows) < REPLAY_PAGE:
+                    break
+                last = rows[-1].seq
         while True:
-            event = decode(await queue.get())
-            if event["seq"] <= last_seq:
-                continue
-            last_seq = event["seq"]
-            if event["organizationId"] != str(org_id) or event["type"] not in event_types:
-                continue
+            try:
+                event = await feed.get()
+            except Overflow as exc:
+                raise SlowConsumer(
+                    "this subscription fell too far behind (its buffer is full); resubscribe"
+                    " with `after` set to the last event id received"
+                ) from exc
             if accept(event):
                 yield event
+    finally:
+        tail.detach(feed)

@@ -11,7 +11,15 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from taskforge.persistence import tables
-from taskforge.services import executions, jobs, queues, tenancy, workers
+from taskforge.services import (
+    dependencies,
+    executions,
+    jobs,
+    queues,
+    tenancy,
+    workers,
+    workflows,
+)
 
 if TYPE_CHECKING:
     from taskforge.schema.context import Context
@@ -35,6 +43,12 @@ class Loaders:
         )
         self.executions = DataLoader(self._grouped(executions.executions_of, "job_id"), cache=cache)
         self.logs = DataLoader(self._grouped(executions.logs_of, "execution_id"), cache=cache)
+        self.edges = DataLoader(self._edges, cache=cache)
+        self.workflow = DataLoader(self._by_id(workflows.by_ids), cache=cache)
+        self.workflow_counts = DataLoader(self._workflow_counts, cache=cache)
+        self.workflow_jobs = DataLoader(
+            self._grouped(workflows.jobs_of, "workflow_id"), cache=cache
+        )
 
     def _by_id(
         self, fetch: Callable[..., Coroutine[Any, Any, Sequence[R]]]
@@ -58,6 +72,20 @@ class Loaders:
             return [grouped[i] for i in ids]
 
         return load
+
+    async def _workflow_counts(self, ids: list[uuid.UUID]) -> list[dict[Any, int]]:
+        principal = await self._ctx.principal()
+        counts = await workflows.counts_of(self._ctx.svc, principal, ids)
+        return [counts.get(i, {}) for i in ids]
+
+    async def _edges(self, ids: list[uuid.UUID]) -> list[list[tables.JobDependency]]:
+        """Edges touching each job (in or out): one query for the whole batch."""
+        principal = await self._ctx.principal()
+        grouped: dict[uuid.UUID, list[tables.JobDependency]] = defaultdict(list)
+        for edge in await dependencies.edges_of(self._ctx.svc, principal, ids):
+            grouped[edge.parent_job_id].append(edge)
+            grouped[edge.child_job_id].append(edge)
+        return [grouped[i] for i in ids]
 
     async def _queues_by_project(self, ids: list[uuid.UUID]) -> list[list[tables.JobQueue]]:
         principal = await self._ctx.principal()

@@ -1,42 +1,109 @@
-"""Subscription resolvers: authenticate, validate arguments, then stream events."""
+"""Subscription resolvers: authenticate, validate arguments, then stream events.
+
+Each takes ``after`` (an event id): it first replays what the client missed, then goes
+live. A connection holds a bounded number of subscriptions; one that falls too far
+behind is dropped with close code 4008 rather than buffered without bound.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import strawberry
+from starlette.websockets import WebSocket
 
 from taskforge.domain.enums import JobStatus
+from taskforge.domain.errors import InvalidInput, RateLimited
 from taskforge.realtime import streams
 from taskforge.resolvers import ids
+from taskforge.schema import event_types as ev
 from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
 from taskforge.schema.context import Context
-from taskforge.services import jobs, queues
-from taskforge.services import queues as queues_service
+from taskforge.services import job_events, jobs, queues, schedules, workflows
+from taskforge.services.base import Principal
 
 Info = strawberry.Info[Context, None]
+SLOW_CONSUMER_CLOSE = 4008
+
+
+def _cursor(after: strawberry.ID | None) -> int | None:
+    if after is None:
+        return None
+    try:
+        value = int(str(after))
+    except ValueError as exc:
+        raise InvalidInput(f"after is not an event id: {after!r}", field="after") from exc
+    if value < 0:
+        raise InvalidInput("after is not an event id", field="after")
+    return value
+
+
+async def _stream(
+    ctx: Context,
+    principal: Principal,
+    types: set[str],
+    accept: Any,
+    after: int | None,
+) -> AsyncIterator[dict[str, Any]]:
+    """The tenant's events with the connection's cap and slow-consumer drop applied."""
+    limit = ctx.runtime.settings.subscriptions_per_connection
+    if ctx.subscriptions >= limit:
+        raise RateLimited(f"at most {limit} subscriptions per connection", limit=limit)
+    ctx.subscriptions += 1
+    try:
+        async for event in streams.events(
+            ctx.runtime.tail,
+            ctx.runtime.db,
+            principal.organization_id,
+            types,
+            accept,
+            after,
+            on_overflow=lambda: _drop(ctx.request),
+        ):
+            yield event
+    finally:
+        ctx.subscriptions -= 1
+
+
+def _drop(conn: Any) -> None:
+    if isinstance(conn, WebSocket):
+        asyncio.get_running_loop().create_task(_close(conn))
+
+
+async def _close(ws: WebSocket) -> None:
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(2):
+            await ws.close(code=SLOW_CONSUMER_CLOSE, reason="slow consumer: buffer full")
 
 
 async def job_status_changed(
     info: Info,
     job_id: strawberry.ID | None = None,
     queue_id: strawberry.ID | None = None,
+    workflow_id: strawberry.ID | None = None,
     statuses: list[t.JobStatusEnum] | None = None,  # type: ignore[valid-type]
+    after: strawberry.ID | None = None,
 ) -> AsyncGenerator[t.JobStatusEvent, None]:
     ctx = info.context
     principal = await ctx.principal()
+    principal.require("jobs:read")
+    cursor = _cursor(after)
     job = ids.optional(job_id, "jobId")
     queue = ids.optional(queue_id, "queueId")
+    flow = ids.optional(workflow_id, "workflowId")
     # unknown or foreign ids fail now, with NOT_FOUND, instead of a silent stream
     if job is not None:
         await jobs.get(ctx.svc, principal, job)
     if queue is not None:
         await queues.get_queue(ctx.svc, principal, queue)
-    principal.require("jobs:read")
+    if flow is not None:
+        await workflows.get(ctx.svc, principal, flow)
     wanted = {JobStatus(s).value for s in statuses} if statuses else None
 
     def accept(event: dict[str, Any]) -> bool:
@@ -44,12 +111,12 @@ async def job_status_changed(
         return (
             (job is None or p["jobId"] == str(job))
             and (queue is None or p["queueId"] == str(queue))
+            and (flow is None or p.get("workflowId") == str(flow))
             and (wanted is None or p["status"] in wanted)
         )
 
-    async for event in streams.events(
-        ctx.runtime.broker, principal.organization_id, {jobs.STATUS_CHANGED}, accept
-    ):
+    types = {job_events.STATUS_CHANGED}
+    async for event in _stream(ctx, principal, types, accept, cursor):
         p = event["payload"]
         yield t.JobStatusEvent(
             event_id=strawberry.ID(str(event["seq"])),
@@ -61,7 +128,50 @@ async def job_status_changed(
             previous_status=JobStatus(p["previousStatus"]) if p["previousStatus"] else None,
             reason=p["reason"],
             occurred_at=datetime.fromisoformat(event["createdAt"]),
+            workflow_id=p.get("workflowId"),
         )
+
+
+async def workflow_progress(
+    info: Info, workflow_id: strawberry.ID, after: strawberry.ID | None = None
+) -> AsyncGenerator[ev.WorkflowProgressEvent, None]:
+    """Each job change in the workflow, with the workflow's status and stats after it."""
+    ctx = info.context
+    principal = await ctx.principal()
+    cursor = _cursor(after)
+    flow = str(await _workflow_id(ctx, principal, workflow_id))
+
+    def accept(event: dict[str, Any]) -> bool:
+        return bool(event["payload"].get("workflowId") == flow)
+
+    types = {job_events.STATUS_CHANGED, "workflow.status_changed"}
+    async for event in _stream(ctx, principal, types, accept, cursor):
+        yield ev.WorkflowProgressEvent.of(event)
+
+
+async def _workflow_id(ctx: Context, principal: Principal, value: strawberry.ID) -> uuid.UUID:
+    flow = ids.parse(value, "workflowId")
+    await workflows.get(ctx.svc, principal, flow)
+    return flow
+
+
+async def scheduler_ticks(
+    info: Info, schedule_id: strawberry.ID | None = None, after: strawberry.ID | None = None
+) -> AsyncGenerator[ev.SchedulerTick, None]:
+    """Each fired occurrence: when, what it created, and the schedule's next run."""
+    ctx = info.context
+    principal = await ctx.principal()
+    principal.require(schedules.READ)
+    cursor = _cursor(after)
+    wanted = ids.optional(schedule_id, "scheduleId")
+    if wanted is not None:
+        await schedules.get(ctx.svc, principal, wanted)
+
+    def accept(event: dict[str, Any]) -> bool:
+        return wanted is None or event["payload"]["scheduleId"] == str(wanted)
+
+    async for event in _stream(ctx, principal, {"schedule.fired"}, accept, cursor):
+        yield ev.SchedulerTick.of(event)
 
 
 async def jobs_available(
@@ -77,15 +187,20 @@ async def jobs_available(
     wanted = {str(ids.parse(q, "queues")) for q in queues} if queues else None
     if wanted:
         for q in wanted:
-            await queues_service.get_queue(ctx.svc, principal, uuid.UUID(q))
+            await _queue_exists(ctx, principal, uuid.UUID(q))
 
     def accept(event: dict[str, Any]) -> bool:
+        # a new or re-queued PENDING job, or a PENDING job whose dependencies resolved
         p = event["payload"]
-        return p["status"] == "PENDING" and (wanted is None or p["queueId"] in wanted)
+        ready = p["status"] == "PENDING" and p.get("dependencyStatus") != "WAITING"
+        return ready and (wanted is None or p["queueId"] in wanted)
 
-    async for event in streams.events(
-        ctx.runtime.broker, principal.organization_id, {jobs.STATUS_CHANGED}, accept
-    ):
+    types = {job_events.STATUS_CHANGED, job_events.DEPENDENCY_CHANGED}
+    async for event in _stream(ctx, principal, types, accept, None):
         yield x.JobsAvailable(
             event_id=strawberry.ID(str(event["seq"])), queue_id=event["payload"]["queueId"]
         )
+
+
+async def _queue_exists(ctx: Context, principal: Principal, queue_id: uuid.UUID) -> None:
+    await queues.get_queue(ctx.svc, principal, queue_id)

@@ -30,6 +30,7 @@ class Context:
     response: Any = None
     connection_params: dict[str, Any] | None = None
     _principal: Principal | None = field(default=None, repr=False)
+    subscriptions: int = 0  # live subscriptions of this WebSocket connection
 
     @property
     def svc(self) -> Services:

@@ -8,8 +8,9 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from taskforge.domain.enums import LogLevel
+from taskforge.domain.enums import DependencyCondition, DependencyType, LogLevel
 from taskforge.schema.execution_types import LogLevelEnum
+from taskforge.schema.workflow_types import DependencyConditionEnum, DependencyTypeEnum
 
 
 @strawberry.input
@@ -69,3 +70,24 @@ class LogEntryInput:
     message: str
     level: LogLevelEnum = LogLevel.INFO  # type: ignore[valid-type]
     metadata: JSON | None = None
+
+
+@strawberry.input
+class CreateDependencyInput:
+    parent_job_id: strawberry.ID
+    child_job_id: strawberry.ID
+    type: DependencyTypeEnum = DependencyType.SEQUENTIAL  # type: ignore[valid-type]
+    condition: DependencyConditionEnum = DependencyCondition.SUCCEEDED  # type: ignore[valid-type]
+    expression: str | None = strawberry.field(
+        default=None,
+        description='CONDITIONAL edges: e.g. output.validation_status == "valid".',
+    )
+
+
+@strawberry.input
+class CreateWorkflowInput:
+    project_id: strawberry.ID
+    definition: JSON = strawberry.field(
+        description="The definition: an object, or JSON or YAML text."
+    )
+    start: bool = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from graphql import ASTValidationRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ValidationCache
@@ -13,11 +15,15 @@ from strawberry.schema.config import StrawberryConfig
 from taskforge.config import Limits
 from taskforge.resolvers import jobs as job_r
 from taskforge.resolvers import queues as queue_r
+from taskforge.resolvers import schedules as schedule_r
 from taskforge.resolvers import subscriptions as sub_r
 from taskforge.resolvers import tenancy as tenancy_r
 from taskforge.resolvers import workers as worker_r
+from taskforge.resolvers import workflows as wf_r
 from taskforge.schema import execution_types as x
+from taskforge.schema import schedule_types as sch
 from taskforge.schema import types as t
+from taskforge.schema import workflow_types as w
 from taskforge.schema.caching import DocumentCache
 from taskforge.schema.errors import ErrorCodes
 
@@ -33,6 +39,14 @@ class Query:
     job: t.Job = strawberry.field(resolver=job_r.job)
     workers: t.Connection[x.Worker] = strawberry.field(resolver=worker_r.workers_)
     worker: x.Worker = strawberry.field(resolver=worker_r.worker)
+    check_dependencies: w.DependencyCheck = strawberry.field(resolver=wf_r.check_dependencies)
+    dependency_graph: w.Graph = strawberry.field(resolver=wf_r.dependency_graph)
+    workflows: t.Connection[w.Workflow] = strawberry.field(resolver=wf_r.workflows_)
+    workflow: w.Workflow = strawberry.field(resolver=wf_r.workflow)
+    schedules: t.Connection[sch.Schedule] = strawberry.field(resolver=schedule_r.schedules_)
+    schedule: sch.Schedule = strawberry.field(resolver=schedule_r.schedule)
+    schedule_summary: sch.ScheduleSummary = strawberry.field(resolver=schedule_r.schedule_summary)
+    preview_schedule: list[datetime] = strawberry.field(resolver=schedule_r.preview_schedule)
 
 
 @strawberry.type
@@ -63,11 +77,27 @@ class Mutation:
     cleanup_orphans: x.CleanupOrphansPayload = strawberry.mutation(
         resolver=worker_r.cleanup_orphans
     )
+    create_dependency: w.Dependency = strawberry.mutation(resolver=wf_r.create_dependency)
+    delete_dependency: strawberry.ID = strawberry.mutation(resolver=wf_r.delete_dependency)
+    create_workflow: w.Workflow = strawberry.mutation(resolver=wf_r.create_workflow)
+    start_workflow: w.Workflow = strawberry.mutation(resolver=wf_r.start_workflow)
+    cancel_workflow: w.Workflow = strawberry.mutation(resolver=wf_r.cancel_workflow)
+    retry_workflow: w.Workflow = strawberry.mutation(resolver=wf_r.retry_workflow)
+    resume_workflow: w.Workflow = strawberry.mutation(resolver=wf_r.resume_workflow)
+    delete_workflow: strawberry.ID = strawberry.mutation(resolver=wf_r.delete_workflow)
+    create_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.create_schedule)
+    update_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.update_schedule)
+    pause_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.pause_schedule)
+    resume_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.resume_schedule)
+    trigger_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.trigger_schedule)
+    delete_schedule: strawberry.ID = strawberry.mutation(resolver=schedule_r.delete_schedule)
 
 
 @strawberry.type
 class Subscription:
     job_status_changed = strawberry.subscription(resolver=sub_r.job_status_changed)
+    workflow_progress = strawberry.subscription(resolver=sub_r.workflow_progress)
+    scheduler_ticks = strawberry.subscription(resolver=sub_r.scheduler_ticks)
     jobs_available = strawberry.subscription(resolver=sub_r.jobs_available)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,8 +16,11 @@ from taskforge.persistence import tables
 from taskforge.services import pagination
 
 if TYPE_CHECKING:
+    from sqlalchemy import Row
+
     from taskforge.schema.context import Context
     from taskforge.schema.execution_types import Execution
+    from taskforge.schema.workflow_types import Dependency
 
 JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
 DependencyStatusEnum = strawberry.enum(DependencyStatus, name="DependencyStatus")
@@ -221,6 +224,38 @@ class Job:
     finished_at: datetime | None
     queue_id: strawberry.ID
     project_id: strawberry.ID
+    name: str | None = strawberry.field(description="The job's name within its workflow.")
+    workflow_id: strawberry.ID | None
+
+    @strawberry.field(description="Edges this job waits on (it is their child).")
+    async def dependencies(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Dependency, strawberry.lazy("taskforge.schema.workflow_types")]]:
+        from taskforge.schema.workflow_types import Dependency
+
+        rows = await info.context.loaders.edges.load(uuid.UUID(self.id))
+        return [Dependency.of(e) for e in rows if str(e.child_job_id) == self.id]
+
+    @strawberry.field(description="Edges from this job to the jobs that wait on it.")
+    async def dependents(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Dependency, strawberry.lazy("taskforge.schema.workflow_types")]]:
+        from taskforge.schema.workflow_types import Dependency
+
+        rows = await info.context.loaders.edges.load(uuid.UUID(self.id))
+        return [Dependency.of(e) for e in rows if str(e.parent_job_id) == self.id]
+
+    @strawberry.field(description="Jobs this job depends on.")
+    async def parents(self, info: strawberry.Info[Context, None]) -> list[Job]:
+        rows = await info.context.loaders.edges.load(uuid.UUID(self.id))
+        ids = [e.parent_job_id for e in rows if str(e.child_job_id) == self.id]
+        return [Job.of(j) for j in await info.context.loaders.job.load_many(ids) if j]
+
+    @strawberry.field(description="Jobs that depend on this job.")
+    async def children(self, info: strawberry.Info[Context, None]) -> list[Job]:
+        rows = await info.context.loaders.edges.load(uuid.UUID(self.id))
+        ids = [e.child_job_id for e in rows if str(e.parent_job_id) == self.id]
+        return [Job.of(j) for j in await info.context.loaders.job.load_many(ids) if j]
 
     @strawberry.field
     async def queue(self, info: strawberry.Info[Context, None]) -> Queue:
@@ -237,7 +272,7 @@ class Job:
         return [Execution.of(r) for r in rows]
 
     @classmethod
-    def of(cls, row: tables.Job) -> Job:
+    def of(cls, row: tables.Job | Row[Any]) -> Job:
         return cls(
             id=strawberry.ID(str(row.id)),
             job_type=row.job_type,
@@ -257,6 +292,8 @@ class Job:
             finished_at=row.finished_at,
             queue_id=strawberry.ID(str(row.queue_id)),
             project_id=strawberry.ID(str(row.project_id)),
+            name=row.name,
+            workflow_id=strawberry.ID(str(row.workflow_id)) if row.workflow_id else None,
         )
 
 
@@ -284,6 +321,7 @@ class JobStatusEvent:
     previous_status: JobStatusEnum | None  # type: ignore[valid-type]
     reason: str | None
     occurred_at: datetime
+    workflow_id: strawberry.ID | None = None
 
     @strawberry.field(description="The job now, or null if it was deleted since.")
     async def job(self, info: strawberry.Info[Context, None]) -> Job | None:

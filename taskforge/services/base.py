@@ -40,6 +40,8 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     # called after every committed write; wakes the outbox relay at once
     on_commit: list[Callable[[], None]] = field(default_factory=list)
+    # called after a schedule changed; wakes this process's scheduler loop
+    on_schedule_change: list[Callable[[], None]] = field(default_factory=list)
     # credential -> (principal, trusted until): spares a lookup per request
     auth_cache: dict[str, tuple[Principal, datetime]] = field(default_factory=dict)
 

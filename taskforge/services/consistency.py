@@ -14,10 +14,10 @@ from taskforge.domain.executions import JOB_FOR_EXECUTION, consistent
 from taskforge.domain.tenancy import ADMIN
 from taskforge.persistence.repos import executions as exec_repo
 from taskforge.persistence.repos import jobs as job_repo
-from taskforge.persistence.repos import outbox, workers
+from taskforge.persistence.repos import workers
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.executions import fail_attempt
-from taskforge.services.jobs import status_event
+from taskforge.services.job_events import record, status_event
 
 # a live execution of a job that is no longer PROCESSING is closed to match the job
 _CLOSE_AS = {
@@ -41,6 +41,7 @@ async def sync_job_status(svc: Services, principal: Principal, job_id: uuid.UUID
         if latest is None:
             # PROCESSING with no attempt at all: run it again
             job.status, job.status_reason = JobStatus.PENDING, "requeued_by_sync"
+            job.scheduled_for = None
             actions.append(f"requeued_job_{previous.value.lower()}_to_pending")
         elif status is ExecutionStatus.STARTED:
             latest.status = _CLOSE_AS.get(job.status, ExecutionStatus.CANCELLED)
@@ -54,7 +55,7 @@ async def sync_job_status(svc: Services, principal: Principal, job_id: uuid.UUID
         job.updated_at = now
         if job.status is not previous:
             await session.flush()
-            await outbox.append(session, [status_event(job, previous, "sync")])
+            await record(session, [status_event(job, previous, "sync")])
     return actions
 
 
@@ -87,9 +88,10 @@ async def cleanup_orphans(svc: Services, principal: Principal) -> CleanupReport:
         # PROCESSING with no live attempt at all: run again
         for job in await exec_repo.processing_without_live_execution(session, org):
             job.status, job.status_reason, job.updated_at = JobStatus.PENDING, "orphaned", now
+            job.scheduled_for = None
             events.append(status_event(job, JobStatus.PROCESSING, "orphaned"))
             report.requeued_job_ids.append(job.id)
         report.deleted_edge_ids = await exec_repo.dangling_edges(session, org)
         await session.flush()
-        await outbox.append(session, events)
+        await record(session, events)
     return report

@@ -6,8 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
-from taskforge.services import executions, workers
+from taskforge.lifecycle import finish
+from taskforge.persistence.repos import event_log
+from taskforge.services import executions, workers, workflows
 from taskforge.services.base import Services
 
 log = logging.getLogger(__name__)
@@ -37,13 +40,7 @@ class Periodic:
     async def stop(self, grace: float = 5.0) -> None:
         self._stopping.set()
         task, self._task = self._task, None
-        if task is None:
-            return
-        done, _ = await asyncio.wait({task}, timeout=grace)
-        if not done:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await finish(task, grace)
 
 
 def reaper(svc: Services) -> Periodic:
@@ -55,3 +52,26 @@ def reaper(svc: Services) -> Periodic:
         await workers.mark_silent_offline(svc)
 
     return Periodic("lease-reaper", step, svc.settings.reaper_interval)
+
+
+def workflow_timeouts(svc: Services) -> Periodic:
+    """Fails live workflows past their deadline and cancels what they have left."""
+
+    async def step() -> None:
+        while await workflows.time_out(svc) > 0:
+            pass
+
+    return Periodic("workflow-timeouts", step, svc.settings.reaper_interval)
+
+
+def event_pruning(svc: Services) -> Periodic:
+    """Deletes events older than the retention window (resume cursors below resync)."""
+
+    async def step() -> None:
+        before = svc.clock() - timedelta(hours=svc.settings.event_retention_hours)
+        while True:
+            async with svc.write() as session:
+                if await event_log.prune(session, before, 10_000) < 10_000:
+                    return
+
+    return Periodic("event-pruning", step, 60.0)

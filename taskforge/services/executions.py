@@ -19,16 +19,18 @@ from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeE
 from taskforge.domain.executions import next_attempt_at
 from taskforge.domain.queues import QueueSettings
 from taskforge.persistence.repos import executions as repo
-from taskforge.persistence.repos import outbox, queues, workers
+from taskforge.persistence.repos import jobs as jobs_repo
+from taskforge.persistence.repos import queues
 from taskforge.persistence.tables import ExecutionLog, Job, JobExecution
 from taskforge.services.base import Principal, Services, found
-from taskforge.services.jobs import status_event
+from taskforge.services.job_events import record, status_event
+from taskforge.services.resolution import Moved, after_changes, moved_rows
 from taskforge.services.workers import PERMISSION
 
 
 @dataclass(frozen=True)
 class Claimed:
-    job: Job
+    job: Any  # the claimed job's columns (a row, read like a Job)
     execution_id: uuid.UUID
     attempt: int
     lease_expires_at: datetime
@@ -62,74 +64,69 @@ async def claim(
         raise InvalidInput("leaseSeconds must be between 1 and 3600", field="leaseSeconds")
     lease_until = now + timedelta(seconds=lease)
     async with svc.write() as session:
-        worker = found(await workers.get(session, org, worker_id), "worker", worker_id)
-        worker.last_heartbeat = now  # claiming is a sign of life
-        if worker.status is WorkerStatus.DRAINING:
+        # one statement: the worker's heartbeat, its active queues and which have ready
+        # or due jobs
+        status, assigned = await repo.claim_targets(session, org, worker_id, now)
+        if status is None:
+            raise NotFound("worker", worker_id)
+        if status is WorkerStatus.DRAINING:
             return []
-        worker.status = WorkerStatus.ONLINE
-        assigned = {
-            a.queue_id for a in await workers.assignments(session, [worker_id]) if a.is_active
-        }
+        active = {a.queue_id: a for a in assigned if a.is_active}
         if queue_ids:
             known = {q.id for q in await queues.by_ids(session, org, queue_ids)}
             for qid in queue_ids:
                 found(qid if qid in known else None, "queue", qid)
-            targets = [q for q in queue_ids if q in assigned]
+            targets = {q: active[q] for q in queue_ids if q in active}
         else:
-            targets = list(assigned)
-        if not targets:
-            return []
-        jobs = await repo.claim(session, org, worker_id, targets, limit, now)
-        if not jobs:
-            return []
-        timeouts = {
-            q.id: QueueSettings.from_json(q.settings).timeout_seconds
-            for q in await queues.by_ids(session, org, list({j.queue_id for j in jobs}))
-        }
+            targets = active
+        if not any(t.ready or t.due for t in targets.values()):
+            return []  # nothing to claim: no transaction was opened
+        due = [q for q, t in targets.items() if t.due]  # promoting is a no-op elsewhere
+        events = [
+            status_event(j, JobStatus.SCHEDULED)
+            for j in (await jobs_repo.promote_due(session, due, now) if due else [])
+        ]
         deadlines = {
-            j.id: now + timedelta(seconds=t) if (t := timeouts.get(j.queue_id)) else None
-            for j in jobs
+            q: now + timedelta(seconds=s)
+            if (s := QueueSettings.from_json(t.settings).timeout_seconds)
+            else None
+            for q, t in targets.items()
         }
-        previous = {j.id: j.status for j in jobs}
-        rows = await repo.start(session, jobs, worker_id, now, lease_until, deadlines)
-        await outbox.append(session, [status_event(j, previous[j.id]) for j in jobs])
+        claimed = await repo.claim(
+            session, _rank(targets), limit, now, worker_id, lease_until, deadlines
+        )
+        events += [status_event(j, JobStatus.PENDING) for j, _, _ in claimed]
+        # PARALLEL edges resolve when their parent starts; a job known to have no PENDING
+        # outgoing edge gives the engine nothing to decide
+        if any(pending is not False for _, _, pending in claimed):
+            events += await after_changes(session, moved_rows(j for j, _, _ in claimed), now)
+        await record(session, events)
     return [
-        Claimed(job, row["id"], row["attempt_number"], lease_until)
-        for job, row in zip(jobs, rows, strict=True)
+        Claimed(job, execution_id, job.attempts, lease_until) for job, execution_id, _ in claimed
     ]
+
+
+def _rank(targets: dict[uuid.UUID, Any]) -> list[list[uuid.UUID]]:
+    """Queues grouped by rank (queue priority, then the worker's weight), best first."""
+    ranks: dict[tuple[int, int], list[uuid.UUID]] = {}
+    for qid, target in targets.items():
+        ranks.setdefault((target.priority, target.weight), []).append(qid)
+    return [ranks[k] for k in sorted(ranks, reverse=True)]
+
+
+def _stale(execution_id: uuid.UUID, status: ExecutionStatus, job_status: JobStatus) -> Conflict:
+    return Conflict(
+        f"execution {execution_id} is no longer current (execution {status.value},"
+        f" job {job_status.value})",
+        executionStatus=status.value,
+        jobStatus=job_status.value,
+    )
 
 
 def _check_current(execution: JobExecution, job: Job) -> None:
     """An ack counts only for the job's live attempt; anything else is stale."""
     if execution.status is not ExecutionStatus.STARTED or job.status is not JobStatus.PROCESSING:
-        raise Conflict(
-            f"execution {execution.id} is no longer current (execution {execution.status.value},"
-            f" job {job.status.value})",
-            executionStatus=execution.status.value,
-            jobStatus=job.status.value,
-        )
-
-
-async def _succeed(
-    session: AsyncSession,
-    execution: JobExecution,
-    job: Job,
-    output: dict[str, Any] | None,
-    now: datetime,
-) -> dict[str, Any]:
-    execution.status, execution.output, execution.finished_at = (
-        ExecutionStatus.SUCCEEDED,
-        output,
-        now,
-    )
-    job.status, job.output, job.finished_at, job.updated_at = (
-        JobStatus.SUCCEEDED,
-        output,
-        now,
-        now,
-    )
-    job.error = None
-    return status_event(job, JobStatus.PROCESSING)
+        raise _stale(execution.id, execution.status, job.status)
 
 
 async def fail_attempt(
@@ -167,6 +164,8 @@ async def _acknowledge(
     principal.require(PERMISSION)
     org, now = principal.organization_id, svc.clock()
     results: list[Ack] = []
+    if not items:  # a batch ack often carries only successes: no transaction for nothing
+        return results
     async with svc.write() as session:
         rows = {
             e.id: (e, j)
@@ -184,23 +183,66 @@ async def _acknowledge(
             except TaskForgeError as exc:
                 results.append(Ack(execution_id, job.id if job else None, exc))
         await session.flush()
-        await outbox.append(session, events)
+        ended = [
+            Moved(job.id, job.status, job.workflow_id)
+            for job in (rows[a.execution_id][1] for a in results if a.error is None)
+            if job.status is not JobStatus.SCHEDULED  # a retry decides nothing yet
+        ]
+        events += await after_changes(session, ended, now)
+        await record(session, events)
     return results
 
 
 async def complete(
     svc: Services, principal: Principal, items: list[tuple[uuid.UUID, dict[str, Any] | None]]
 ) -> list[Ack]:
+    """Acknowledge successes: one locking read and one batched update per call."""
+    principal.require(PERMISSION)
     for _, output in items:
         if output is not None:
             validation.json_payload(output, svc.settings.limits.payload_bytes, "output")
-
-    async def apply(
-        session: AsyncSession, e: JobExecution, j: Job, output: Any, now: datetime
-    ) -> dict[str, Any]:
-        return await _succeed(session, e, j, output, now)
-
-    return await _acknowledge(svc, principal, items, apply)
+    org, now = principal.organization_id, svc.clock()
+    results: list[Ack] = []
+    if not items:
+        return results
+    async with svc.write() as session:
+        rows = {r.id: r for r in await repo.ack_rows(session, org, [i for i, _ in items])}
+        done: list[tuple[uuid.UUID, uuid.UUID, Any]] = []
+        moved: list[Moved] = []
+        events = []
+        # a success decides only the job's PENDING outgoing edges and its workflow: a
+        # batch with neither gives the dependency engine nothing to do
+        engine = False
+        for execution_id, output in items:
+            row = rows.pop(execution_id, None)  # pop: a repeated id is acked once
+            if row is None:
+                results.append(Ack(execution_id, None, NotFound("execution", execution_id)))
+            elif (
+                row.status is not ExecutionStatus.STARTED
+                or row.job_status is not JobStatus.PROCESSING
+            ):
+                stale = _stale(execution_id, row.status, row.job_status)
+                results.append(Ack(execution_id, row.job_id, stale))
+            else:
+                done.append((execution_id, row.job_id, output))
+                moved.append(Moved(row.job_id, JobStatus.SUCCEEDED, row.workflow_id, output))
+                engine = engine or row.workflow_id is not None or row.has_pending_out is not False
+                results.append(Ack(execution_id, row.job_id))
+                job = {
+                    "id": row.job_id,
+                    "organization_id": row.organization_id,
+                    "queue_id": row.queue_id,
+                    "project_id": row.project_id,
+                    "job_type": row.job_type,
+                    "workflow_id": row.workflow_id,
+                    "status": JobStatus.SUCCEEDED,
+                }
+                events.append(status_event(job, JobStatus.PROCESSING))
+        await repo.succeed(session, done, now)
+        if engine:
+            events += await after_changes(session, moved, now)
+        await record(session, events)
+    return results
 
 
 async def fail(
@@ -286,5 +328,9 @@ async def reap(svc: Services, batch: int = 500) -> int:
             reason = "timeout" if timed_out else "lease_expired"
             events.append(await fail_attempt(session, execution, job, reason, True, now, reason))
         await session.flush()
-        await outbox.append(session, events)
+        ended = [Moved(j.id, j.status, j.workflow_id) for _, j in rows]
+        events += await after_changes(
+            session, [m for m in ended if m.status is not JobStatus.SCHEDULED], now
+        )
+        await record(session, events)
     return len(rows)

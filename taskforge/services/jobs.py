@@ -7,17 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from taskforge.domain import validation
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, NotFound, QuotaExceeded
 from taskforge.domain.jobs import sources_of
 from taskforge.persistence.repos import jobs as repo
-from taskforge.persistence.repos import outbox, queues, tenancy
+from taskforge.persistence.repos import queues, tenancy
 from taskforge.persistence.tables import Job
 from taskforge.services.base import Principal, Services, emit, found
+from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
-
-STATUS_CHANGED = "job.status_changed"
+from taskforge.services.resolution import Moved, after_changes
 
 
 @dataclass(frozen=True)
@@ -30,27 +33,7 @@ class NewJob:
     max_attempts: int | None = None
 
 
-def status_event(
-    job: Job | dict[str, Any], previous: JobStatus | None, reason: str | None = None
-) -> dict[str, Any]:
-    get = job.get if isinstance(job, dict) else lambda k: getattr(job, k)
-    return {
-        "organization_id": get("organization_id"),
-        "topic": "jobs",
-        "type": STATUS_CHANGED,
-        "payload": {
-            "jobId": str(get("id")),
-            "queueId": str(get("queue_id")),
-            "projectId": str(get("project_id")),
-            "jobType": get("job_type"),
-            "status": str(get("status")),
-            "previousStatus": str(previous) if previous else None,
-            "reason": reason,
-        },
-    }
-
-
-async def enqueue(svc: Services, principal: Principal, specs: list[NewJob]) -> list[Job]:
+async def enqueue(svc: Services, principal: Principal, specs: list[NewJob]) -> list[Row[Any]]:
     """Create jobs in one transaction: all of them, or none."""
     principal.require("jobs:write")
     limits = svc.settings.limits
@@ -59,42 +42,48 @@ async def enqueue(svc: Services, principal: Principal, specs: list[NewJob]) -> l
     if len(specs) > limits.batch_size:
         raise InvalidInput(f"at most {limits.batch_size} jobs per call", field="jobs")
     org, now = principal.organization_id, svc.clock()
-    rows: list[dict[str, Any]] = []
-    for spec in specs:
-        if spec.max_attempts is not None and not 1 <= spec.max_attempts <= 100:
-            raise InvalidInput("maxAttempts must be between 1 and 100", field="maxAttempts")
-        later = spec.scheduled_for is not None and spec.scheduled_for > now
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "organization_id": org,
-                "queue_id": spec.queue_id,
-                "job_type": validation.job_type(spec.job_type),
-                "payload": validation.json_payload(spec.payload, limits.payload_bytes),
-                "priority": validation.priority(spec.priority),
-                "scheduled_for": spec.scheduled_for,
-                "status": JobStatus.SCHEDULED if later else JobStatus.PENDING,
-                "dependency_status": DependencyStatus.NONE,
-                "max_attempts": spec.max_attempts,
-                "attempts": 0,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    queue_ids = {spec.queue_id for spec in specs}
+    rows = [job_row(svc, org, spec, now) for spec in specs]
     async with svc.write() as session:
-        found = {q.id: q for q in await queues.by_ids(session, org, list(queue_ids))}
-        for qid in queue_ids - found.keys():
-            raise NotFound("queue", qid)
-        if not await tenancy.consume_jobs_quota(session, org, len(rows), now.strftime("%Y-%m")):
-            raise QuotaExceeded("monthly job quota of your subscription is used up")
-        for row in rows:
-            row["project_id"] = found[row["queue_id"]].project_id
-        await repo.insert_many(session, rows)
-        await outbox.append(session, [status_event(row, None) for row in rows])
-        jobs = await repo.by_ids(session, org, [row["id"] for row in rows])
-    by_id = {job.id: job for job in jobs}
-    return [by_id[row["id"]] for row in rows]
+        created = await insert_jobs(session, org, rows, now)
+    return created
+
+
+def job_row(svc: Services, org: uuid.UUID, spec: NewJob, now: datetime) -> dict[str, Any]:
+    """A validated job row (without its project, which comes from the queue)."""
+    limits = svc.settings.limits
+    if spec.max_attempts is not None and not 1 <= spec.max_attempts <= 100:
+        raise InvalidInput("maxAttempts must be between 1 and 100", field="maxAttempts")
+    later = spec.scheduled_for is not None and spec.scheduled_for > now
+    return {
+        "id": uuid.uuid4(),
+        "organization_id": org,
+        "queue_id": spec.queue_id,
+        "job_type": validation.job_type(spec.job_type),
+        "payload": validation.json_payload(spec.payload, limits.payload_bytes),
+        "priority": validation.priority(spec.priority),
+        "scheduled_for": spec.scheduled_for,
+        "status": JobStatus.SCHEDULED if later else JobStatus.PENDING,
+        "dependency_status": DependencyStatus.NONE,
+        "max_attempts": spec.max_attempts,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def insert_jobs(
+    session: AsyncSession, org: uuid.UUID, rows: list[dict[str, Any]], now: datetime
+) -> list[Row[Any]]:
+    """Insert validated rows in the caller's transaction: queues checked, quota taken,
+    status events written. (An error rolls the transaction back, inserts included.)"""
+    created = await repo.insert_in_queues(session, org, rows)
+    if len(created) < len(rows):
+        inserted = {row.queue_id for row in created}
+        raise NotFound("queue", next(r["queue_id"] for r in rows if r["queue_id"] not in inserted))
+    if not await tenancy.consume_jobs_quota(session, org, len(rows), now.strftime("%Y-%m")):
+        raise QuotaExceeded("monthly job quota of your subscription is used up")
+    await record(session, [status_event(row, None) for row in created])
+    return created
 
 
 async def cancel(
@@ -121,7 +110,9 @@ async def cancel(
             raise InvalidTransition("job", job_id, job.status.value, target.value)
         await repo.end_live_executions(session, job_id, ExecutionStatus.CANCELLED, now, why)
         await session.refresh(job)
-        await outbox.append(session, [status_event(job, previous, why)])
+        events = [status_event(job, previous, why)]
+        events += await after_changes(session, [Moved.of(job)], now)
+        await record(session, events)
     return job
 
 

@@ -67,6 +67,9 @@ class Worker:
         self._failed: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
         self._acked = asyncio.Event()
+        # the last claim got less than it asked for: the queues are empty, so a finished
+        # handler is no reason to claim again (a signal or the poll is)
+        self._starved = False
 
     async def run(self, stop: asyncio.Event) -> None:
         s = self.settings
@@ -86,9 +89,11 @@ class Worker:
                 # cleared before claiming: a handler finishing meanwhile must wake us
                 self._wake.clear()
                 free = s.concurrency - len(self._running)
-                claimed = await self._claim(min(free, s.batch)) if free > 0 else 0
-                if claimed and claimed == min(free, s.batch):
-                    continue  # there may be more right away
+                if free > 0:
+                    want = min(free, s.batch)
+                    self._starved = await self._claim(want) < want
+                    if not self._starved:
+                        continue  # there may be more right away
                 waiters = [
                     asyncio.ensure_future(self._wake.wait()),
                     asyncio.ensure_future(stop.wait()),
@@ -151,7 +156,8 @@ class Worker:
         finally:
             self._running.pop(ctx.execution_id, None)
             self.processed += 1
-            self._wake.set()
+            if not self._starved:
+                self._wake.set()
 
     async def _send_logs(self, ctx: JobContext) -> None:
         if ctx._logs:

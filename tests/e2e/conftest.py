@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,7 +74,13 @@ def server(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, dict[str, str]
         out = "".join(lines)
         assert "Uvicorn running" in out, out
         creds = dict(re.findall(r"^\s+(email|password|API key):\s+(\S+)", out, re.M))
+        # keep draining: a full pipe would block the server's request logging
+        drain = threading.Thread(target=proc.stdout.read, daemon=True)
+        drain.start()
         yield f"127.0.0.1:{port}", creds
     finally:
         proc.terminate()
-        proc.communicate(timeout=15)  # drains and closes the pipe
+        proc.wait(timeout=15)
+        if proc.stdout is not None:
+            with contextlib.suppress(ValueError):  # closed while the drain thread reads
+                proc.stdout.close()

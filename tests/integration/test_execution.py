@@ -17,8 +17,9 @@ from taskforge.domain.enums import (
     WorkerType,
 )
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from taskforge.persistence.repos import executions as repo
 from taskforge.persistence.repos import tenancy as tenancy_repo
-from taskforge.persistence.tables import ExecutionLog, JobExecution
+from taskforge.persistence.tables import ExecutionLog, JobExecution, Worker
 from taskforge.services import executions, jobs, queues, workers
 from taskforge.services.workers import QueueWeight
 from tests.conftest import admin_of, new_org
@@ -373,7 +374,7 @@ async def test_sync_job_status(svc, org, admin) -> None:
 async def test_cleanup_orphans(svc, org, admin, other_org) -> None:
     from taskforge.domain.enums import DependencyCondition, DependencyType
     from taskforge.domain.errors import Forbidden
-    from taskforge.persistence.tables import JobDependency, Worker
+    from taskforge.persistence.tables import JobDependency
     from taskforge.services import consistency
     from taskforge.services.base import Principal
 
@@ -408,3 +409,62 @@ async def test_cleanup_orphans(svc, org, admin, other_org) -> None:
     # the other tenant is untouched
     assert (await consistency.cleanup_orphans(svc, admin_of(other_org))).failed_execution_ids == []
     assert report.deleted_edge_ids == []  # foreign keys keep edges from dangling
+
+
+class _Abort(Exception):
+    pass
+
+
+async def test_a_claim_is_part_of_its_unit_of_work(svc, org, admin) -> None:
+    """The hot statements (PostgreSQL: sent straight to the driver) share the session's
+    transaction: rolled back with it, nothing of the claim stays."""
+    worker = await make_worker(svc, admin, org.queue.id)
+    [job] = await enqueue(svc, admin, org.queue.id)
+    now = svc.clock()
+    with pytest.raises(_Abort):
+        async with svc.write() as session:
+            [(row, _, _)] = await repo.claim(
+                session, [[org.queue.id]], 1, now, worker.id, now + timedelta(seconds=60), {}
+            )
+            assert row.id == job.id and row.status is JobStatus.PROCESSING
+            raise _Abort
+    assert (await jobs.get(svc, admin, job.id)).status is JobStatus.PENDING
+    assert await executions.executions_of(svc, admin, [job.id]) == []
+    [again] = await executions.claim(svc, admin, worker.id, None, 1)
+    assert again.job.id == job.id and again.attempt == 1
+
+
+async def test_claims_beat_at_most_once_a_second(svc, org, admin, clock) -> None:
+    """A claim is a sign of life, but a busy worker's claims write it once a second."""
+    worker = await make_worker(svc, admin, org.queue.id)
+    registered = worker.last_heartbeat
+    clock.advance(0.5)
+    assert await executions.claim(svc, admin, worker.id, None, 1) == []
+    assert (await workers.get(svc, admin, worker.id)).last_heartbeat == registered
+    clock.advance(1)
+    assert await executions.claim(svc, admin, worker.id, None, 1) == []
+    assert (await workers.get(svc, admin, worker.id)).last_heartbeat == clock.now
+    async with svc.write() as session:  # a silent worker marked OFFLINE comes back at once
+        (await session.get(Worker, worker.id)).status = WorkerStatus.OFFLINE
+    assert await executions.claim(svc, admin, worker.id, None, 1) == []
+    assert (await workers.get(svc, admin, worker.id)).status is WorkerStatus.ONLINE
+
+
+async def test_claims_take_due_and_ready_jobs_only(svc, org, admin, clock) -> None:
+    """Nothing ready or due: no claim work at all; a due retry is promoted and claimed in
+    the same call."""
+    worker = await make_worker(svc, admin, org.queue.id)
+    [later] = await enqueue(svc, admin, org.queue.id, scheduled_for=clock.now + timedelta(hours=1))
+    assert await executions.claim(svc, admin, worker.id, None, 5) == []
+    clock.advance(3601)
+    [due] = await executions.claim(svc, admin, worker.id, None, 5)
+    assert due.job.id == later.id and due.job.status is JobStatus.PROCESSING
+
+
+async def test_relay_wakes_only_for_commits_with_events(runtime, svc, org, admin) -> None:
+    worker = await make_worker(svc, admin, org.queue.id)
+    before = runtime.db.event_commits
+    assert await executions.claim(svc, admin, worker.id, None, 5) == []  # writes no event
+    assert runtime.db.event_commits == before
+    await enqueue(svc, admin, org.queue.id)
+    assert runtime.db.event_commits == before + 1

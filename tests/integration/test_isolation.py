@@ -9,17 +9,28 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from taskforge.domain.enums import WorkerType
+from taskforge.domain.enums import ScheduleKind, WorkerType
 from taskforge.persistence.tables import (
     ApiKey,
     Event,
     Job,
+    JobDependency,
     JobExecution,
     JobQueue,
     Project,
+    ScheduledJob,
     Worker,
+    Workflow,
 )
-from taskforge.services import executions, jobs, workers
+from taskforge.services import (
+    dependencies,
+    executions,
+    job_events,
+    jobs,
+    schedules,
+    workers,
+    workflows,
+)
 from tests.conftest import admin_of
 from tests.helpers import asgi_client, served, subscribe, wait_for_subscribers
 
@@ -28,7 +39,17 @@ async def snapshot(runtime, org_id) -> str:
     """Every row the tenant owns, serialised."""
     out = {}
     async with runtime.db.read() as session:
-        for model in (Project, JobQueue, Job, ApiKey, Worker, JobExecution):
+        for model in (
+            Project,
+            JobQueue,
+            Job,
+            ApiKey,
+            Worker,
+            JobExecution,
+            Workflow,
+            JobDependency,
+            ScheduledJob,
+        ):
             rows = await session.scalars(select(model).where(model.organization_id == org_id))
             out[model.__tablename__] = sorted(
                 json.dumps(
@@ -56,6 +77,21 @@ async def foreign(svc, other_org):
     [claimed] = await executions.claim(svc, admin, worker.id, None, 1)
     assert claimed.job.id == running.id
     [job] = await jobs.enqueue(svc, admin, [spec])
+    [child] = await jobs.enqueue(svc, admin, [spec])
+    edge = await dependencies.create(svc, admin, job.id, child.id)
+    definition = {"name": "theirs", "jobs": [{"name": "a", "job_type": "t"}]}
+    flow = await workflows.create(svc, admin, other_org.project.id, definition)
+    schedule = await schedules.create(
+        svc,
+        admin,
+        schedules.ScheduleSpec(
+            name="theirs",
+            kind=ScheduleKind.CRON,
+            expression="0 * * * *",
+            queue_id=other_org.queue.id,
+            job_type="secret",
+        ),
+    )
     return {
         "project": str(other_org.project.id),
         "queue": str(other_org.queue.id),
@@ -63,6 +99,9 @@ async def foreign(svc, other_org):
         "key": str(other_org.api_key.key.id),
         "worker": str(worker.id),
         "execution": str(claimed.execution_id),
+        "dependency": str(edge.id),
+        "workflow": str(flow.id),
+        "schedule": str(schedule.id),
     }
 
 
@@ -95,7 +134,58 @@ OPERATIONS = [
     ('mutation($id: ID!) { failJob(executionId: $id, error: "x") { id } }', "execution"),
     ('mutation($id: ID!) { appendLogs(executionId: $id, entries: [{message: "x"}]) }', "execution"),
     ("mutation($id: ID!) { syncJobStatus(jobId: $id) { actions } }", "job"),
+    ("query($id: ID!) { checkDependencies(jobId: $id) { canExecute } }", "job"),
+    ("query($id: ID!) { dependencyGraph(jobId: $id) { roots } }", "job"),
+    ("mutation($id: ID!) { deleteDependency(id: $id) }", "dependency"),
+    ("query($id: ID!) { workflow(id: $id) { id } }", "workflow"),
+    ("query($id: ID!) { workflows(projectId: $id) { totalCount } }", "project"),
+    ("mutation($id: ID!) { startWorkflow(id: $id) { id } }", "workflow"),
+    ("mutation($id: ID!) { cancelWorkflow(id: $id) { id } }", "workflow"),
+    ("mutation($id: ID!) { retryWorkflow(id: $id) { id } }", "workflow"),
+    ("mutation($id: ID!) { resumeWorkflow(id: $id, action: ABORT) { id } }", "workflow"),
+    ("mutation($id: ID!) { deleteWorkflow(id: $id) }", "workflow"),
+    (
+        'mutation($id: ID!) { createWorkflow(input: {projectId: $id, definition: {name: "w",'
+        ' jobs: [{name: "a", job_type: "t"}]}}) { id } }',
+        "project",
+    ),
+    ("query($id: ID!) { schedule(id: $id) { id } }", "schedule"),
+    ('mutation($id: ID!) { updateSchedule(id: $id, input: {name: "x"}) { id } }', "schedule"),
+    ("mutation($id: ID!) { pauseSchedule(id: $id) { id } }", "schedule"),
+    ("mutation($id: ID!) { resumeSchedule(id: $id) { id } }", "schedule"),
+    ("mutation($id: ID!) { triggerSchedule(id: $id) { id } }", "schedule"),
+    ("mutation($id: ID!) { deleteSchedule(id: $id) }", "schedule"),
+    (
+        'mutation($id: ID!) { createSchedule(input: {name: "s", type: CRON, expression:'
+        ' "* * * * *", queueId: $id, jobType: "x"}) { id } }',
+        "queue",
+    ),
+    (
+        'mutation($id: ID!) { createSchedule(input: {name: "s", type: CRON, expression:'
+        ' "* * * * *", projectId: $id, workflowDefinition: {name: "w", jobs: [{name: "a",'
+        ' job_type: "t"}]}}) { id } }',
+        "project",
+    ),
 ]
+
+
+@pytest.mark.parametrize("foreign_end", ["parentJobId", "childJobId"])
+async def test_cross_tenant_edges_are_not_found(runtime, org, other_org, foreign, foreign_end):
+    [own] = await jobs.enqueue(
+        runtime.services, admin_of(org), [jobs.NewJob(queue_id=org.queue.id, job_type="t")]
+    )
+    ends = {"parentJobId": str(own.id), "childJobId": str(own.id), foreign_end: foreign["job"]}
+    orgs = (org.organization.id, other_org.organization.id)
+    before = [await snapshot(runtime, o) for o in orgs]
+    async with asgi_client(runtime, org.api_key.secret) as gql:
+        query = (
+            "mutation($p: ID!, $c: ID!) { createDependency(input: {parentJobId: $p,"
+            " childJobId: $c}) { id } }"
+        )
+        assert await gql.error(query, {"p": ends["parentJobId"], "c": ends["childJobId"]}) == (
+            "NOT_FOUND"
+        )
+    assert [await snapshot(runtime, o) for o in orgs] == before
 
 
 @pytest.mark.parametrize("query,kind", OPERATIONS)
@@ -110,13 +200,16 @@ async def test_foreign_ids_are_not_found(runtime, org, other_org, foreign, query
 async def test_lists_show_only_own_objects(runtime, org, other_org, foreign) -> None:
     async with asgi_client(runtime, org.api_key.secret) as gql:
         data = await gql.ok(
-            "{ projects { totalCount edges { node { id } } } "
+            "{ projects { totalCount edges { node { id } } } workflows { totalCount } "
+            "schedules { totalCount } scheduleSummary { total } "
             "queues { totalCount edges { node { id } } } "
             "jobs { totalCount } viewer { organization { id } } }"
         )
     assert [e["node"]["id"] for e in data["projects"]["edges"]] == [str(org.project.id)]
     assert [e["node"]["id"] for e in data["queues"]["edges"]] == [str(org.queue.id)]
     assert data["jobs"]["totalCount"] == 0
+    assert data["workflows"]["totalCount"] == 0
+    assert data["schedules"]["totalCount"] == data["scheduleSummary"]["total"] == 0
     assert data["viewer"]["organization"]["id"] == str(org.organization.id)
 
 
@@ -147,7 +240,7 @@ async def test_subscription_never_sees_another_tenant(runtime, org, other_org, f
         foreign_events = await session.scalars(
             select(Event.seq).where(
                 Event.organization_id == other_org.organization.id,
-                Event.type == jobs.STATUS_CHANGED,
+                Event.type == job_events.STATUS_CHANGED,
             )
         )
         assert all(seq is not None for seq in foreign_events)  # published, just not to us

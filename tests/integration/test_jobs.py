@@ -23,7 +23,7 @@ from taskforge.persistence.tables import (
     JobExecution,
     JobQueue,
 )
-from taskforge.services import jobs, queues, tenancy
+from taskforge.services import job_events, jobs, queues, tenancy
 
 
 def spec(org, **kw) -> jobs.NewJob:  # type: ignore[no-untyped-def]
@@ -43,7 +43,9 @@ async def test_enqueue_writes_job_and_event(svc, org, admin) -> None:
     assert job.dependency_status is DependencyStatus.NONE
     assert (job.payload, job.priority, job.project_id) == ({"n": 1}, 7, org.project.id)
     async with svc.read() as session:
-        events = list(await session.scalars(select(Event).where(Event.type == jobs.STATUS_CHANGED)))
+        events = list(
+            await session.scalars(select(Event).where(Event.type == job_events.STATUS_CHANGED))
+        )
     assert [e.payload["jobId"] for e in events] == [str(job.id)]
     assert events[0].payload["status"] == "PENDING"
     assert events[0].organization_id == org.organization.id
@@ -66,7 +68,7 @@ async def test_batch_is_all_or_nothing(svc, org, admin) -> None:
         with pytest.raises((InvalidInput, NotFound)):
             await jobs.enqueue(svc, admin, [good, good, bad])
     assert await count(svc, Job) == 0
-    assert await count(svc, Event, Event.type == jobs.STATUS_CHANGED) == 0
+    assert await count(svc, Event, Event.type == job_events.STATUS_CHANGED) == 0
     created = await jobs.enqueue(svc, admin, [good] * 25)
     assert len(created) == 25 and await count(svc, Job) == 25
 
@@ -94,7 +96,9 @@ async def test_cancel(svc, org, admin) -> None:
     async with svc.read() as session:
         statuses = list(
             await session.scalars(
-                select(Event.payload).where(Event.type == jobs.STATUS_CHANGED).order_by(Event.id)
+                select(Event.payload)
+                .where(Event.type == job_events.STATUS_CHANGED)
+                .order_by(Event.id)
             )
         )
     assert [(p["status"], p["previousStatus"]) for p in statuses] == [

@@ -30,6 +30,8 @@ async def test_migrated_schema_equals_orm_metadata(runtime) -> None:
         "job_dependencies",
         "workflows",
         "scheduled_jobs",
+        "schedule_fires",
+        "rate_windows",
         "events",
         "outbox_cursor",
     }

@@ -16,7 +16,7 @@ from taskforge.realtime.broker import InProcessBroker, RedisBroker
 from taskforge.runtime import Runtime
 from taskforge.services import jobs
 from tests.conftest import admin_of, make_settings
-from tests.helpers import served, subscribe, wait_for_subscribers
+from tests.helpers import events_settled, served, subscribe, wait_for_subscribers
 
 SUB = """subscription($job: ID, $queue: ID, $statuses: [JobStatus!]) {
   jobStatusChanged(jobId: $job, queueId: $queue, statuses: $statuses) {
@@ -65,6 +65,7 @@ async def test_subscription_delivers_filtered_events(rt) -> None:
     org = await new_org(rt.services)
     admin = admin_of(org)
     [watched, other] = await jobs.enqueue(rt.services, admin, [new_job(org), new_job(org)])
+    await events_settled(rt)  # live streams start after what is already published
     async with served(rt) as base:  # noqa: SIM117 (base is needed by the next line)
         async with (
             subscribe(base, org.api_key.secret, SUB, {"job": str(watched.id)}) as by_job,

@@ -7,15 +7,141 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, insert, select, update
+from sqlalchemy import Row, Select, Table, delete, exists, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import DependencyStatus, EdgeStatus, ExecutionStatus, JobStatus
-from taskforge.persistence.tables import Job, JobDependency, JobExecution
+from taskforge.persistence import dialects
+from taskforge.persistence.database import DriverRow, driver_connection, json_text
+from taskforge.persistence.tables import (
+    READY_PREDICATE,
+    Job,
+    JobDependency,
+    JobExecution,
+    JobQueue,
+)
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 
 
-async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    await session.execute(insert(Job), rows)
+class JobRow(DriverRow):
+    """A job read on the driver connection (PostgreSQL's fast paths)."""
+
+    converters = {"status": JobStatus, "dependency_status": DependencyStatus}
+
+
+# PostgreSQL: the rows of an enqueue, one array per column (one statement text for any
+# batch), each taking its project from its queue; rows naming another tenant's queue or
+# none are left out (the caller reports them).
+INSERT_IN_QUEUES_PG = """
+INSERT INTO jobs (id, organization_id, project_id, queue_id, job_type, payload, priority,
+    scheduled_for, status, dependency_status, max_attempts, attempts, created_at, updated_at)
+SELECT r.id, q.organization_id, q.project_id, r.queue_id, r.job_type, r.payload::jsonb,
+    r.priority, r.scheduled_for, r.status, r.dependency_status, r.max_attempts, r.attempts,
+    r.created_at, r.updated_at
+FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
+        $8::text[], $9::text[], $10::int[], $11::int[], $12::timestamptz[], $13::timestamptz[])
+    AS r(id, queue_id, job_type, payload, priority, scheduled_for, status, dependency_status,
+        max_attempts, attempts, created_at, updated_at)
+JOIN job_queues q ON q.id = r.queue_id AND q.organization_id = $1
+RETURNING jobs.*
+"""
+_INSERT_COLUMNS = (
+    "id",
+    "queue_id",
+    "job_type",
+    "payload",
+    "priority",
+    "scheduled_for",
+    "status",
+    "dependency_status",
+    "max_attempts",
+    "attempts",
+    "created_at",
+    "updated_at",
+)
+
+
+async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Row[Any]]:
+    """Insert and return the new rows, in the order given (no re-read)."""
+    stmt = insert(JOBS).returning(*JOBS.c, sort_by_parameter_order=True)
+    return list(await session.execute(stmt, rows))
+
+
+async def insert_in_queues(
+    session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    """Insert rows (``_INSERT_COLUMNS``) into the organization's queues, each with its
+    queue's project; returns the new rows in the order given. Rows whose queue is not
+    one of the organization's are left out."""
+    driver = await driver_connection(session)
+    if driver is None:
+        queue_ids = list({r["queue_id"] for r in rows})
+        stmt = select(QUEUES.c.id, QUEUES.c.project_id).where(
+            QUEUES.c.organization_id == org_id, QUEUES.c.id.in_(queue_ids)
+        )
+        projects = dict(list(await session.execute(stmt)))  # type: ignore[arg-type]
+        known = [
+            {**r, "project_id": projects[r["queue_id"]]} for r in rows if r["queue_id"] in projects
+        ]
+        return await insert_many(session, known) if known else []
+    columns = [[r[c] for r in rows] for c in _INSERT_COLUMNS]
+    columns[3] = [json_text(p) for p in columns[3]]  # payload: JSON text
+    created = JobRow.all(await driver.fetch(INSERT_IN_QUEUES_PG, org_id, *columns))
+    order = {r["id"]: i for i, r in enumerate(rows)}
+    return sorted(created, key=lambda row: order[row.id])  # RETURNING has no order
+
+
+async def promote_due(
+    session: AsyncSession, queue_ids: Sequence[uuid.UUID], now: datetime
+) -> list[Row[Any]]:
+    """SCHEDULED jobs whose time has come become PENDING (by the due index)."""
+    due = (
+        select(JOBS.c.id)
+        .where(
+            JOBS.c.queue_id.in_(queue_ids),
+            text("status = 'SCHEDULED'"),
+            JOBS.c.scheduled_for <= now,
+        )
+        .order_by(JOBS.c.scheduled_for)
+        .limit(1000)
+    )
+    due = dialects.of(session).lock_for_claim(due, of=JOBS)
+    stmt = (
+        update(JOBS)
+        .where(JOBS.c.id.in_(due.scalar_subquery()))
+        .values(status=JobStatus.PENDING, updated_at=now)
+        .returning(*JOBS.c)
+    )
+    return list(await session.execute(stmt))
+
+
+async def claim_ready(
+    session: AsyncSession, group: Sequence[uuid.UUID], limit: int, now: datetime
+) -> list[Row[Any]]:
+    """The portable claim (repos.executions.claim): up to ``limit`` ready jobs of these
+    queues, by the ready index in claim order, PROCESSING with their attempt counted."""
+    picked = (
+        select(JOBS.c.id)
+        .where(JOBS.c.queue_id.in_(group), text(READY_PREDICATE))
+        .order_by(JOBS.c.priority.desc(), JOBS.c.created_at)
+        .limit(limit)
+    )
+    picked = dialects.of(session).lock_for_claim(picked, of=JOBS)
+    stmt = (
+        update(JOBS)
+        .where(JOBS.c.id.in_(picked.scalar_subquery()))
+        .values(
+            status=JobStatus.PROCESSING,
+            attempts=JOBS.c.attempts + 1,
+            started_at=now,
+            updated_at=now,
+            status_reason=None,
+        )
+        .returning(*JOBS.c)
+    )
+    return list(await session.execute(stmt))
 
 
 async def get(session: AsyncSession, org_id: uuid.UUID, job_id: uuid.UUID) -> Job | None:

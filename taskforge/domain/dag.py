@@ -1,0 +1,341 @@
+"""Graph algorithms over string node keys, and the workflow graph exports.
+
+Everything here is O(V + E) and iterative, so a 10,000-job workflow neither hits the
+recursion limit nor takes noticeable time. Edge endpoints missing from ``nodes`` count
+as nodes; a repeated edge counts once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from taskforge.domain.errors import InvalidInput
+
+Adjacency = dict[str, list[str]]
+
+
+def _graph(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> tuple[Adjacency, Adjacency]:
+    """(children, parents), both keyed by every node in first-seen order."""
+    children: Adjacency = {node: [] for node in nodes}
+    parents: Adjacency = {node: [] for node in children}
+    seen: set[tuple[str, str]] = set()
+    for parent, child in edges:
+        if (parent, child) in seen:
+            continue
+        seen.add((parent, child))
+        for node in (parent, child):
+            if node not in children:
+                children[node], parents[node] = [], []
+        children[parent].append(child)
+        parents[child].append(parent)
+    return children, parents
+
+
+def _cycle(children: Adjacency) -> list[str] | None:
+    # Depth-first with an explicit stack; ``on_path`` maps a node on the current path
+    # to its position, so meeting one again yields the cycle by slicing.
+    done: set[str] = set()
+    for start in children:
+        if start in done:
+            continue
+        path, on_path = [start], {start: 0}
+        stack = [iter(children[start])]
+        while stack:
+            for child in stack[-1]:
+                if child in on_path:
+                    return [*path[on_path[child] :], child]
+                if child not in done:
+                    on_path[child] = len(path)
+                    path.append(child)
+                    stack.append(iter(children[child]))
+                    break
+            else:
+                finished = path.pop()
+                del on_path[finished]
+                done.add(finished)
+                stack.pop()
+    return None
+
+
+def cycle_error(cycle: Sequence[str], field: str = "jobs") -> InvalidInput:
+    """The one wording of a cycle error, shared by every caller that finds one."""
+    return InvalidInput(f"dependency cycle: {' -> '.join(cycle)}", field=field, cycle=list(cycle))
+
+
+def _order(children: Adjacency, parents: Adjacency) -> tuple[list[str], dict[str, int]]:
+    """Kahn's algorithm: a topological order and each node's level; raises on a cycle."""
+    indegree = {node: len(ps) for node, ps in parents.items()}
+    order = [node for node, degree in indegree.items() if degree == 0]
+    level = dict.fromkeys(order, 0)
+    for node in order:  # ``order`` grows while we walk it
+        for child in children[node]:
+            level[child] = max(level.get(child, 0), level[node] + 1)
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                order.append(child)
+    if len(order) < len(children):
+        cycle = _cycle(children)
+        assert cycle is not None  # Kahn stalls only on a cycle
+        raise cycle_error(cycle)
+    return order, level
+
+
+def find_cycle(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[str] | None:
+    """A cycle as a closed path, e.g. ``["a", "b", "c", "a"]``; None if acyclic."""
+    children, _ = _graph(nodes, edges)
+    return _cycle(children)
+
+
+def _levels(children: Adjacency, parents: Adjacency) -> list[list[str]]:
+    _, level = _order(children, parents)
+    grouped: list[list[str]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for node, depth in level.items():
+        grouped[depth].append(node)
+    return [sorted(group) for group in grouped]
+
+
+def topological_levels(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """Level 0 holds the roots; a node sits one level below its deepest parent."""
+    return _levels(*_graph(nodes, edges))
+
+
+def roots(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[str]:
+    _, parents = _graph(nodes, edges)
+    return sorted(node for node, ps in parents.items() if not ps)
+
+
+def leaves(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[str]:
+    children, _ = _graph(nodes, edges)
+    return sorted(node for node, cs in children.items() if not cs)
+
+
+def _critical(
+    children: Adjacency, parents: Adjacency, weight: Mapping[str, float] | None
+) -> list[str]:
+    order, _ = _order(children, parents)
+    weights = weight or {}
+    best: dict[str, float] = {}
+    via: dict[str, str | None] = {}
+    for node in order:
+        # ties go to the smaller id so the answer does not depend on input order
+        prev = min(parents[node], key=lambda p: (-best[p], p), default=None)
+        best[node] = float(weights.get(node, 1.0)) + (best[prev] if prev is not None else 0.0)
+        via[node] = prev
+    ends = [node for node in order if not children[node]]
+    if not ends:
+        return []
+    path = [min(ends, key=lambda n: (-best[n], n))]
+    while (prev := via[path[-1]]) is not None:
+        path.append(prev)
+    return path[::-1]
+
+
+def critical_path(
+    nodes: Iterable[str],
+    edges: Iterable[tuple[str, str]],
+    weight: Mapping[str, float] | None = None,
+) -> list[str]:
+    """The heaviest root-to-leaf path; a node weighs 1 unless ``weight`` says otherwise."""
+    return _critical(*_graph(nodes, edges), weight)
+
+
+def check_limits(
+    nodes: Iterable[str], edges: Iterable[tuple[str, str]], max_nodes: int, max_depth: int
+) -> None:
+    children, parents = _graph(nodes, edges)
+    if len(children) > max_nodes:
+        raise InvalidInput(
+            f"a workflow may have at most {max_nodes} jobs, got {len(children)}",
+            field="jobs",
+            count=len(children),
+            limit=max_nodes,
+        )
+    depth = len(_levels(children, parents))
+    if depth > max_depth:
+        raise InvalidInput(
+            f"dependencies are {depth} levels deep, over the limit of {max_depth}",
+            field="jobs",
+            depth=depth,
+            limit=max_depth,
+        )
+
+
+# --- exports ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeView:
+    id: str
+    label: str
+    status: str | None = None
+    job_type: str | None = None
+
+
+@dataclass(frozen=True)
+class EdgeView:
+    parent: str
+    child: str
+    type: str
+    condition: str
+    status: str | None = None
+
+
+_NODE_COLOURS = {
+    "PENDING": "#eeeeee",
+    "SCHEDULED": "#bbdefb",
+    "PROCESSING": "#fff59d",
+    "SUCCEEDED": "#c8e6c9",
+    "FAILED": "#ffcdd2",
+    "CANCELLED": "#d7ccc8",
+    "SKIPPED": "#f5f5f5",
+}
+_EDGE_COLOURS = {
+    "PENDING": "#9e9e9e",
+    "RESOLVED": "#2e7d32",
+    "FAILED": "#c62828",
+    "CANCELLED": "#8d6e63",
+}
+_NO_STATUS, _UNKNOWN_STATUS = "#ffffff", "#e0e0e0"
+
+
+def _node_colour(status: str | None) -> str:
+    return _NO_STATUS if status is None else _NODE_COLOURS.get(status, _UNKNOWN_STATUS)
+
+
+def _edge_label(edge: EdgeView) -> str | None:
+    # SEQUENTIAL on SUCCEEDED is the common case; label only what differs from it
+    shown = [
+        value
+        for value, default in ((edge.type, "SEQUENTIAL"), (edge.condition, "SUCCEEDED"))
+        if value != default
+    ]
+    return " / ".join(shown) or None
+
+
+def _views(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> tuple[Adjacency, Adjacency]:
+    return _graph((n.id for n in nodes), ((e.parent, e.child) for e in edges))
+
+
+def to_json(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> dict[str, Any]:
+    children, parents = _views(nodes, edges)
+    return {
+        "nodes": [
+            {"id": n.id, "label": n.label, "status": n.status, "jobType": n.job_type} for n in nodes
+        ],
+        "edges": [
+            {
+                "parent": e.parent,
+                "child": e.child,
+                "type": e.type,
+                "condition": e.condition,
+                "status": e.status,
+            }
+            for e in edges
+        ],
+        "roots": sorted(n for n, ps in parents.items() if not ps),
+        "leaves": sorted(n for n, cs in children.items() if not cs),
+        "levels": _levels(children, parents),
+        "criticalPath": _critical(children, parents, None),
+    }
+
+
+def _dot_quote(text: str) -> str:
+    # Backslashes first, so the escapes added next are not doubled; a real newline
+    # becomes DOT's centred line break.
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def to_dot(nodes: Sequence[NodeView], edges: Sequence[EdgeView], title: str = "workflow") -> str:
+    q = _dot_quote
+    lines = [
+        f"digraph {q(title)} {{",
+        "  rankdir=TB;",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+    ]
+    for n in nodes:
+        label = n.label if n.status is None else f"{n.label}\n{n.status}"
+        attrs = [f"label={q(label)}", f"fillcolor={q(_node_colour(n.status))}"]
+        if n.job_type:
+            attrs.append(f"tooltip={q(n.job_type)}")
+        lines.append(f"  {q(n.id)} [{', '.join(attrs)}];")
+    for e in edges:
+        attrs = []
+        if (text := _edge_label(e)) is not None:
+            attrs.append(f"label={q(text)}")
+        if e.type == "CONDITIONAL":
+            attrs.append("style=dashed")
+        if e.status in _EDGE_COLOURS:
+            attrs.append(f"color={q(_EDGE_COLOURS[e.status])}")
+        suffix = f" [{', '.join(attrs)}]" if attrs else ""
+        lines.append(f"  {q(e.parent)} -> {q(e.child)}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# '#' first: Mermaid entity codes start with it, so a literal one must not survive
+_MERMAID_ESCAPES = (
+    ("#", "#35;"),
+    ('"', "#quot;"),
+    ("<", "#lt;"),
+    (">", "#gt;"),
+    ("|", "#124;"),
+    ("`", "#96;"),
+    ("\r", ""),
+    ("\n", " "),
+)
+
+
+def _mermaid_text(text: str) -> str:
+    for raw, code in _MERMAID_ESCAPES:
+        text = text.replace(raw, code)
+    return text
+
+
+class _MermaidIds:
+    """Stable ``n_<word chars>`` ids; the prefix keeps keywords like ``end`` harmless."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, str] = {}
+        self._used: set[str] = set()
+
+    def __call__(self, key: str) -> str:
+        if key not in self._ids:
+            base = "n_" + re.sub(r"\W", "_", key, flags=re.ASCII)
+            candidate, n = base, 1
+            while candidate in self._used:  # 'a-b' and 'a_b' must not merge
+                n += 1
+                candidate = f"{base}_{n}"
+            self._used.add(candidate)
+            self._ids[key] = candidate
+        return self._ids[key]
+
+
+def to_mermaid(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> str:
+    safe = _MermaidIds()
+    lines = ["flowchart TD"]
+    by_status: dict[str, list[str]] = {}
+    for n in nodes:
+        text = _mermaid_text(n.label)
+        if n.status is not None:
+            text += "<br/>" + _mermaid_text(n.status)
+            by_status.setdefault(n.status, []).append(safe(n.id))
+        lines.append(f'    {safe(n.id)}["{text}"]')
+    links_by_status: dict[str, list[str]] = {}
+    for index, e in enumerate(edges):
+        arrow = "-.->" if e.type == "CONDITIONAL" else "-->"
+        if (label := _edge_label(e)) is not None:
+            arrow += f'|"{_mermaid_text(label)}"|'
+        lines.append(f"    {safe(e.parent)} {arrow} {safe(e.child)}")
+        if e.status in _EDGE_COLOURS:
+            links_by_status.setdefault(e.status, []).append(str(index))
+    for status, members in sorted(by_status.items()):
+        css = "st_" + re.sub(r"\W", "_", status.lower(), flags=re.ASCII)
+        lines.append(f"    classDef {css} fill:{_node_colour(status)},stroke:#616161")
+        lines.append(f"    class {','.join(members)} {css}")
+    for status, indexes in sorted(links_by_status.items()):
+        lines.append(f"    linkStyle {','.join(indexes)} stroke:{_EDGE_COLOURS[status]}")
+    return "\n".join(lines) + "\n"

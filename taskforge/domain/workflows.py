@@ -1,0 +1,371 @@
+"""Workflows (seeds 000, 002): parsing a JSON/YAML definition, deriving the status, stats.
+
+A definition is validated as a whole before anything is stored: every job, every
+dependency name, then the graph (cycles, size, depth). Errors carry the path of the
+offending value, e.g. ``jobs[3].depends_on``, so a client can point at it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import yaml
+
+from taskforge.domain import dag, validation
+from taskforge.domain.enums import (
+    DependencyCondition,
+    DependencyType,
+    FailurePolicy,
+    JobStatus,
+    WorkflowStatus,
+)
+from taskforge.domain.errors import InvalidInput
+from taskforge.domain.jobs import TERMINAL
+
+E = TypeVar("E", bound=StrEnum)
+W, J = WorkflowStatus, JobStatus
+
+TERMINAL_WORKFLOW: frozenset[WorkflowStatus] = frozenset({W.SUCCEEDED, W.FAILED, W.CANCELLED})
+
+
+@dataclass(frozen=True)
+class JobDef:
+    name: str
+    job_type: str
+    queue: str | None
+    payload: dict[str, Any]
+    priority: int
+    max_attempts: int | None
+
+
+@dataclass(frozen=True)
+class EdgeDef:
+    parent: str
+    child: str
+    type: DependencyType
+    condition: DependencyCondition
+    expression: str | None
+
+
+@dataclass(frozen=True)
+class WorkflowDefinition:
+    name: str
+    description: str | None
+    failure_policy: FailurePolicy
+    timeout_seconds: int | None
+    priority: int
+    jobs: tuple[JobDef, ...]
+    edges: tuple[EdgeDef, ...]
+
+
+# --- parsing -------------------------------------------------------------------------
+
+_WORKFLOW_KEYS = frozenset({"name", "description", "failure_policy", "timeout", "priority", "jobs"})
+_JOB_KEYS = frozenset(
+    {"name", "job_type", "queue", "payload", "priority", "max_attempts"}
+    | {"depends_on", "dependencies"}  # the job's incoming edges
+)
+_DEPENDENCY_KEYS = frozenset({"job", "type", "condition", "expression"})
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_UNITS = (86400, 3600, 60, 1)
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
+
+
+def _fields(raw: Any, allowed: frozenset[str], where: str) -> dict[str, Any]:
+    """The object's keys in snake_case; unknown keys are rejected so typos surface."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(f"{where} must be an object", field=where)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        field = f"{where}.{key}" if where != "definition" else str(key)
+        name = _snake(key) if isinstance(key, str) else key
+        if name not in allowed:
+            hint = difflib.get_close_matches(str(name), sorted(allowed), n=1)
+            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            raise InvalidInput(f"unknown key '{key}' in {where}{suggestion}", field=field)
+        if name in out:
+            raise InvalidInput(f"{where} gives '{name}' twice", field=field)
+        out[name] = value
+    return out
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must be a non-empty string", field=field)
+    return value.strip()
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    return None if value is None else _text(value, field)
+
+
+def _integer(value: Any, field: str) -> int:
+    # bool is an int subclass; ``priority: true`` is a mistake, not 1
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} must be an integer", field=field)
+    return value
+
+
+def _enum(cls: type[E], value: Any, field: str) -> E:
+    # accept any case and '-' for '_': "continue-on-failure" is CONTINUE_ON_FAILURE
+    normal = value.strip().upper().replace("-", "_") if isinstance(value, str) else ""
+    try:
+        return cls(normal)
+    except ValueError:
+        allowed = ", ".join(member.value for member in cls)
+        raise InvalidInput(
+            f"{field} must be one of {allowed}, got {value!r}", field=field
+        ) from None
+
+
+def _timeout(value: Any) -> int | None:
+    if value is None:
+        return None
+    seconds = None
+    if isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        match = _DURATION.fullmatch(text) if text else None
+        if text.isdigit():
+            seconds = int(text)
+        elif match and any(match.groups()):
+            seconds = sum(
+                int(g or 0) * unit for g, unit in zip(match.groups(), _UNITS, strict=True)
+            )
+    elif not isinstance(value, bool) and isinstance(value, int):
+        seconds = value
+    if seconds is None or seconds <= 0:
+        raise InvalidInput(
+            f"timeout must be a positive number of seconds or a duration like '1h30m', "
+            f"got {value!r}",
+            field="timeout",
+        )
+    return seconds
+
+
+def _load(source: str | Mapping[str, Any]) -> Any:
+    if not isinstance(source, str):
+        return source
+    try:
+        return json.loads(source)
+    except ValueError:
+        pass
+    try:
+        return yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(
+            f"definition is neither JSON nor YAML: {exc}", field="definition"
+        ) from None
+
+
+def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes: int) -> JobDef:
+    name = validation.name(_text(f.get("name"), f"{where}.name"), f"{where}.name")
+    job_type = _text(f.get("job_type"), f"{where}.job_type")
+    try:
+        validation.job_type(job_type)
+    except InvalidInput as exc:  # the shared rule names the API field; point at ours
+        raise InvalidInput(f"{where}.job_type: {exc.message}", field=f"{where}.job_type") from None
+    payload = f.get("payload")
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise InvalidInput(f"{where}.payload must be an object", field=f"{where}.payload")
+    validation.json_payload(payload, payload_bytes, field=f"{where}.payload")
+    max_attempts = f.get("max_attempts")
+    if max_attempts is not None:
+        field = f"{where}.max_attempts"
+        if not 1 <= _integer(max_attempts, field) <= 100:
+            raise InvalidInput(
+                f"{field} must be between 1 and 100, got {max_attempts}", field=field
+            )
+    priority = _integer(f.get("priority", default_priority), f"{where}.priority")
+    return JobDef(
+        name=name,
+        job_type=job_type,
+        queue=_optional_text(f.get("queue"), f"{where}.queue"),
+        payload=payload,
+        priority=validation.priority(priority, f"{where}.priority"),
+        max_attempts=max_attempts,
+    )
+
+
+def _edges(f: Mapping[str, Any], child: str, where: str) -> list[tuple[EdgeDef, str]]:
+    """The job's incoming edges, each with the field it came from."""
+    out: list[tuple[EdgeDef, str]] = []
+    depends_on = f.get("depends_on") or []
+    if isinstance(depends_on, str):  # a lone name is a one-element list
+        depends_on = [depends_on]
+    field = f"{where}.depends_on"
+    if not isinstance(depends_on, list):
+        raise InvalidInput(f"{field} must be a list of job names", field=field)
+    for parent in depends_on:
+        edge = EdgeDef(
+            _text(parent, field),
+            child,
+            DependencyType.SEQUENTIAL,
+            DependencyCondition.SUCCEEDED,
+            None,
+        )
+        out.append((edge, field))
+    dependencies = f.get("dependencies") or []
+    if not isinstance(dependencies, list):
+        raise InvalidInput(f"{where}.dependencies must be a list", field=f"{where}.dependencies")
+    for j, item in enumerate(dependencies):
+        at = f"{where}.dependencies[{j}]"
+        d = _fields(item, _DEPENDENCY_KEYS, at)
+        kind = _enum(DependencyType, d.get("type", "SEQUENTIAL"), f"{at}.type")
+        expression = _optional_text(d.get("expression"), f"{at}.expression")
+        if expression is not None and kind is not DependencyType.CONDITIONAL:
+            raise InvalidInput(
+                f"{at}.expression is only allowed on a CONDITIONAL dependency, not {kind.value}",
+                field=f"{at}.expression",
+            )
+        condition = d.get("condition", "SUCCEEDED")
+        edge = EdgeDef(
+            parent=_text(d.get("job"), f"{at}.job"),
+            child=child,
+            type=kind,
+            condition=_enum(DependencyCondition, condition, f"{at}.condition"),
+            expression=expression,
+        )
+        out.append((edge, f"{at}.job"))
+    return out
+
+
+def _check_edges(edges: list[tuple[EdgeDef, str]], names: set[str]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for edge, field in edges:
+        if edge.parent not in names:
+            raise InvalidInput(
+                f"job '{edge.child}' depends on unknown job '{edge.parent}'", field=field
+            )
+        if edge.parent == edge.child:
+            raise InvalidInput(f"job '{edge.child}' depends on itself", field=field)
+        if (edge.parent, edge.child) in seen:
+            raise InvalidInput(
+                f"job '{edge.child}' depends on '{edge.parent}' more than once", field=field
+            )
+        seen.add((edge.parent, edge.child))
+
+
+def parse_definition(
+    source: str | Mapping[str, Any], *, max_jobs: int, max_depth: int, payload_bytes: int
+) -> WorkflowDefinition:
+    f = _fields(_load(source), _WORKFLOW_KEYS, "definition")
+    name = validation.name(_text(f.get("name"), "name"))
+    description = _optional_text(f.get("description"), "description")
+    policy = _enum(FailurePolicy, f.get("failure_policy", "FAIL_FAST"), "failure_policy")
+    timeout = _timeout(f.get("timeout"))
+    priority = validation.priority(_integer(f.get("priority", 5), "priority"))
+    raw_jobs = f.get("jobs")
+    if not isinstance(raw_jobs, list) or not raw_jobs:
+        raise InvalidInput("jobs must be a non-empty list", field="jobs")
+    jobs: list[JobDef] = []
+    edges: list[tuple[EdgeDef, str]] = []
+    names: set[str] = set()
+    for i, raw in enumerate(raw_jobs):
+        where = f"jobs[{i}]"
+        fields = _fields(raw, _JOB_KEYS, where)
+        job = _job(fields, where, priority, payload_bytes)
+        if job.name in names:
+            raise InvalidInput(f"job name '{job.name}' is used twice", field=f"{where}.name")
+        names.add(job.name)
+        jobs.append(job)
+        edges.extend(_edges(fields, job.name, where))
+    # names first, so a cycle or depth error never mentions a job that does not exist
+    _check_edges(edges, names)
+    order = [job.name for job in jobs]
+    pairs = [(edge.parent, edge.child) for edge, _ in edges]
+    if (cycle := dag.find_cycle(order, pairs)) is not None:
+        raise dag.cycle_error(cycle)
+    dag.check_limits(order, pairs, max_jobs, max_depth)
+    return WorkflowDefinition(
+        name=name,
+        description=description,
+        failure_policy=policy,
+        timeout_seconds=timeout,
+        priority=priority,
+        jobs=tuple(jobs),
+        edges=tuple(edge for edge, _ in edges),
+    )
+
+
+# --- status --------------------------------------------------------------------------
+
+CANCELLED_BY_USER = "cancelled_by_user"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules look at, computed once from the jobs."""
+
+    current: WorkflowStatus
+    policy: FailurePolicy
+    any_failed: bool  # some job is FAILED
+    all_ended: bool  # every job is terminal (true when there are none)
+    any_bad: bool  # FAILED, or CANCELLED for a reason other than the user asking
+
+
+# (why, when, status): the first row whose condition holds decides
+RULES: tuple[tuple[str, Callable[[Facts], bool], WorkflowStatus], ...] = (
+    ("cancelled stays cancelled", lambda f: f.current is W.CANCELLED, W.CANCELLED),
+    ("not started yet", lambda f: f.current is W.PENDING, W.PENDING),
+    (
+        "manual policy: a failed job waits for the operator to retry, skip or abort",
+        lambda f: (
+            f.policy is FailurePolicy.MANUAL and f.current not in TERMINAL_WORKFLOW and f.any_failed
+        ),
+        W.PAUSED,
+    ),
+    ("everything ended, something failed", lambda f: f.all_ended and f.any_bad, W.FAILED),
+    ("everything ended well", lambda f: f.all_ended, W.SUCCEEDED),
+    ("still going", lambda f: True, W.RUNNING),
+)
+
+
+def facts(
+    current: WorkflowStatus, policy: FailurePolicy, jobs: Iterable[tuple[JobStatus, str | None]]
+) -> Facts:
+    states = list(jobs)
+    return Facts(
+        current=current,
+        policy=policy,
+        any_failed=any(status is J.FAILED for status, _ in states),
+        all_ended=all(status in TERMINAL for status, _ in states),
+        # a job the user cancelled on purpose is no failure; one cancelled because
+        # a dependency failed (or for any other reason) is
+        any_bad=any(
+            status is J.FAILED or (status is J.CANCELLED and reason != CANCELLED_BY_USER)
+            for status, reason in states
+        ),
+    )
+
+
+def derive_status(
+    current: WorkflowStatus, policy: FailurePolicy, jobs: Iterable[tuple[JobStatus, str | None]]
+) -> WorkflowStatus:
+    known = facts(current, policy, jobs)
+    return next(status for _, when, status in RULES if when(known))
+
+
+def stats(statuses: Iterable[JobStatus]) -> dict[str, Any]:
+    counts = dict.fromkeys((s.value for s in JobStatus), 0)
+    for status in statuses:
+        counts[status.value] += 1
+    total = sum(counts.values())
+    completed = sum(counts[s.value] for s in TERMINAL)
+    percentage = round(100 * completed / total, 1) if total else 100.0
+    return {
+        "total": total,
+        "counts": counts,
+        "completed": completed,
+        "completionPercentage": percentage,
+    }

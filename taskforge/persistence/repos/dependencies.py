@@ -1,0 +1,294 @@
+"""Dependency edges: inserts, the resolution engine's set-based reads and writes, and
+graph walks. Every statement is keyed by the jobs in hand (parents just finished,
+their children, one BFS frontier): none scans all jobs or all edges.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Row,
+    String,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import DependencyStatus, EdgeStatus, JobStatus
+from taskforge.persistence.tables import Job, JobDependency
+
+EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+NOT_STARTED = (JobStatus.PENDING, JobStatus.SCHEDULED)
+# enough of a job for the engine to evaluate its edges and report its changes
+ENGINE_COLUMNS = (
+    JOBS.c.id,
+    JOBS.c.organization_id,
+    JOBS.c.project_id,
+    JOBS.c.queue_id,
+    JOBS.c.workflow_id,
+    JOBS.c.job_type,
+    JOBS.c.status,
+    JOBS.c.status_reason,
+    JOBS.c.dependency_status,
+    JOBS.c.output,
+)
+
+
+async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(EDGES), rows)
+
+
+async def get(session: AsyncSession, org_id: uuid.UUID, edge_id: uuid.UUID) -> JobDependency | None:
+    return await session.scalar(
+        select(JobDependency).where(
+            JobDependency.id == edge_id, JobDependency.organization_id == org_id
+        )
+    )
+
+
+async def find(
+    session: AsyncSession, parent_id: uuid.UUID, child_id: uuid.UUID
+) -> JobDependency | None:
+    return await session.scalar(
+        select(JobDependency).where(
+            JobDependency.parent_job_id == parent_id, JobDependency.child_job_id == child_id
+        )
+    )
+
+
+async def delete_edge(session: AsyncSession, edge_id: uuid.UUID) -> None:
+    await session.execute(delete(EDGES).where(EDGES.c.id == edge_id))
+
+
+async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    """PENDING edges leaving these parents (the only ones a parent's change can decide)."""
+    if not parent_ids:
+        return []
+    stmt = select(EDGES).where(
+        EDGES.c.parent_job_id.in_(parent_ids), EDGES.c.status == EdgeStatus.PENDING
+    )
+    return list(await session.execute(stmt))
+
+
+async def set_status(
+    session: AsyncSession,
+    edge_ids: Sequence[uuid.UUID],
+    status: EdgeStatus,
+    now: datetime,
+    by: str,
+) -> None:
+    if edge_ids:
+        await session.execute(
+            update(EDGES)
+            .where(EDGES.c.id.in_(edge_ids), EDGES.c.status == EdgeStatus.PENDING)
+            .values(status=status, resolved_at=now, resolved_by=by)
+        )
+
+
+async def incoming_counts(
+    session: AsyncSession, child_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[EdgeStatus, int]]:
+    """Incoming edge counts per status: a fan-in of thousands is a few rows, not thousands."""
+    ids = list(child_ids)
+    grouped: dict[uuid.UUID, dict[EdgeStatus, int]] = defaultdict(dict)
+    if ids:
+        stmt = (
+            select(EDGES.c.child_job_id, EDGES.c.status, func.count())
+            .where(EDGES.c.child_job_id.in_(ids))
+            .group_by(EDGES.c.child_job_id, EDGES.c.status)
+        )
+        for child, status, n in await session.execute(stmt):
+            grouped[child][status] = n
+    return grouped
+
+
+async def incoming_present(
+    session: AsyncSession, child_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, set[EdgeStatus]]:
+    """Which edge statuses each child's incoming edges have: one index probe per status
+    and child, so a fan-in of thousands costs the same as a single edge."""
+    ids = list(child_ids)
+    if not ids:
+        return {}
+    probes = [
+        exists()
+        .where(EDGES.c.child_job_id == JOBS.c.id, EDGES.c.status == status)
+        .label(status.value)
+        for status in EdgeStatus
+    ]
+    rows = await session.execute(select(JOBS.c.id, *probes).where(JOBS.c.id.in_(ids)))
+    return {row.id: {st for st in EdgeStatus if row._mapping[st.value]} for row in rows}
+
+
+async def engine_rows(session: AsyncSession, job_ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
+    ids = list(job_ids)
+    if not ids:
+        return []
+    return list(await session.execute(select(*ENGINE_COLUMNS).where(JOBS.c.id.in_(ids))))
+
+
+async def set_dependency_status(
+    session: AsyncSession, job_ids: Sequence[uuid.UUID], status: DependencyStatus, now: datetime
+) -> None:
+    if job_ids:
+        await session.execute(
+            update(JOBS)
+            .where(JOBS.c.id.in_(job_ids))
+            .values(dependency_status=status, updated_at=now)
+        )
+
+
+async def end_not_started(
+    session: AsyncSession,
+    job_ids: Sequence[uuid.UUID],
+    status: JobStatus,
+    reason: str,
+    now: datetime,
+) -> list[Row[Any]]:
+    """Jobs that have not started end with ``status`` (a job already running or ended
+    is left alone: compare-and-set on the status). Returns the rows that changed."""
+    if not job_ids:
+        return []
+    stmt = (
+        update(JOBS)
+        .where(JOBS.c.id.in_(job_ids), JOBS.c.status.in_(NOT_STARTED))
+        .values(status=status, status_reason=reason, finished_at=now, updated_at=now)
+        .returning(*ENGINE_COLUMNS)
+    )
+    return list(await session.execute(stmt))
+
+
+async def edges_touching(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
+) -> list[JobDependency]:
+    """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
+    column = JobDependency.child_job_id if upstream else JobDependency.parent_job_id
+    rows = await session.scalars(
+        select(JobDependency).where(
+            JobDependency.organization_id == org_id, column.in_(list(job_ids))
+        )
+    )
+    return list(rows)
+
+
+async def edges_of_jobs(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
+) -> list[JobDependency]:
+    """Edges into or out of these jobs (for the DataLoaders)."""
+    ids = list(job_ids)
+    rows = await session.scalars(
+        select(JobDependency).where(
+            JobDependency.organization_id == org_id,
+            or_(JobDependency.parent_job_id.in_(ids), JobDependency.child_job_id.in_(ids)),
+        )
+    )
+    return list(rows)
+
+
+async def edges_of_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[Row[Any]]:
+    parent = JOBS.alias("parent")
+    stmt = (
+        select(EDGES)
+        .join(parent, parent.c.id == EDGES.c.parent_job_id)
+        .where(parent.c.workflow_id == workflow_id)
+    )
+    return list(await session.execute(stmt))
+
+
+async def reset_into(session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:
+    """Edges into these jobs go back to PENDING (a retry re-decides them)."""
+    if child_ids:
+        await session.execute(
+            update(EDGES)
+            .where(EDGES.c.child_job_id.in_(child_ids))
+            .values(status=EdgeStatus.PENDING, resolved_at=None, resolved_by=None)
+        )
+
+
+async def fail_pending_into(
+    session: AsyncSession, child_ids: Sequence[uuid.UUID], now: datetime, by: str
+) -> None:
+    """Edges into jobs that ended without running can no longer resolve."""
+    if child_ids:
+        await session.execute(
+            update(EDGES)
+            .where(EDGES.c.child_job_id.in_(child_ids), EDGES.c.status == EdgeStatus.PENDING)
+            .values(status=EdgeStatus.CANCELLED, resolved_at=now, resolved_by=by)
+        )
+
+
+# -- graph reads: plain rows with only the columns a graph shows ----------------------
+
+
+def _text(column: Any) -> Any:
+    # statuses and types as plain strings: tens of thousands of enum conversions saved
+    return type_coerce(column, String).label(column.name)
+
+
+GRAPH_JOB_COLUMNS = (
+    JOBS.c.id,
+    JOBS.c.name,
+    JOBS.c.job_type,
+    _text(JOBS.c.status),
+    JOBS.c.started_at,
+    JOBS.c.finished_at,
+)
+GRAPH_EDGE_COLUMNS = (
+    EDGES.c.id,
+    EDGES.c.parent_job_id,
+    EDGES.c.child_job_id,
+    _text(EDGES.c.dependency_type),
+    _text(EDGES.c.condition),
+    _text(EDGES.c.status),
+)
+
+
+async def graph_jobs(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
+) -> list[Row[Any]]:
+    stmt = select(*GRAPH_JOB_COLUMNS).where(
+        JOBS.c.organization_id == org_id, JOBS.c.id.in_(list(job_ids))
+    )
+    return list(await session.execute(stmt))
+
+
+async def graph_of_workflow(
+    session: AsyncSession, workflow_id: uuid.UUID
+) -> tuple[list[Any], list[Any]]:
+    jobs = await session.execute(
+        select(*GRAPH_JOB_COLUMNS)
+        .where(JOBS.c.workflow_id == workflow_id)
+        .order_by(JOBS.c.created_at, JOBS.c.name)
+    )
+    parent = JOBS.alias("parent")
+    edges = await session.execute(
+        select(*GRAPH_EDGE_COLUMNS)
+        .join(parent, parent.c.id == EDGES.c.parent_job_id)
+        .where(parent.c.workflow_id == workflow_id)
+    )
+    return list(jobs.all()), list(edges.all())
+
+
+async def graph_step(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
+) -> list[Row[Any]]:
+    """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
+    column = EDGES.c.child_job_id if upstream else EDGES.c.parent_job_id
+    stmt = select(*GRAPH_EDGE_COLUMNS).where(
+        EDGES.c.organization_id == org_id, column.in_(list(job_ids))
+    )
+    return list(await session.execute(stmt))

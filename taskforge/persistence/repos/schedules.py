@@ -1,0 +1,198 @@
+"""Schedules: rows, the engine's due query, the fire guard and rate windows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import ScheduleKind, ScheduleStatus
+from taskforge.persistence import dialects
+from taskforge.persistence.tables import RateWindow, ScheduledJob, ScheduleFire
+
+FIRES: Table = ScheduleFire.__table__  # type: ignore[assignment]
+WINDOWS: Table = RateWindow.__table__  # type: ignore[assignment]
+LIVE = ScheduledJob.deleted_at.is_(None)
+
+
+async def get(
+    session: AsyncSession, org_id: uuid.UUID, schedule_id: uuid.UUID
+) -> ScheduledJob | None:
+    return await session.scalar(
+        select(ScheduledJob).where(
+            ScheduledJob.id == schedule_id, ScheduledJob.organization_id == org_id, LIVE
+        )
+    )
+
+
+async def lock(
+    session: AsyncSession, org_id: uuid.UUID, schedule_id: uuid.UUID
+) -> ScheduledJob | None:
+    stmt = select(ScheduledJob).where(
+        ScheduledJob.id == schedule_id, ScheduledJob.organization_id == org_id, LIVE
+    )
+    return await session.scalar(dialects.of(session).lock_row(stmt))
+
+
+async def due(session: AsyncSession, now: datetime, limit: int) -> list[ScheduledJob]:
+    """Due ACTIVE schedules, oldest first, locked; rows another engine holds are skipped.
+
+    Walks the (status, next_run_at) index from its start: the cost is the number due,
+    not the number of schedules. Deleted schedules have no next run.
+    """
+    stmt = (
+        select(ScheduledJob)
+        .where(ScheduledJob.status == ScheduleStatus.ACTIVE, ScheduledJob.next_run_at <= now)
+        .order_by(ScheduledJob.next_run_at)
+        .limit(limit)
+    )
+    return list(await session.scalars(dialects.of(session).lock_for_claim(stmt)))
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """The earliest next run of any ACTIVE schedule (one index probe)."""
+    stmt = select(func.min(ScheduledJob.next_run_at)).where(
+        ScheduledJob.status == ScheduleStatus.ACTIVE
+    )
+    return await session.scalar(stmt)
+
+
+async def record_fire(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """Insert a fired occurrence; False if that occurrence was already fired."""
+    stmt = dialects.of(session).insert_ignore(FIRES).values(**row)
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def record_fires(session: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert occurrences; returns the ids of those not fired before (the others hit
+    the unique key and are skipped, in the same statement)."""
+    fresh: set[uuid.UUID] = set()
+    for i in range(0, len(rows), 500):  # bounded parameters per statement
+        stmt = (
+            dialects.of(session)
+            .insert_ignore(FIRES)
+            .values(rows[i : i + 500])
+            .returning(FIRES.c.id)
+        )
+        fresh.update(await session.scalars(stmt))
+    return fresh
+
+
+async def link_fires(session: AsyncSession, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """(occurrence id, job id) pairs: one batched UPDATE."""
+    if pairs:
+        await session.execute(
+            update(FIRES).where(FIRES.c.id == bindparam("fid")).values(job_id=bindparam("jid")),
+            [{"fid": f, "jid": j} for f, j in pairs],
+        )
+
+
+async def set_fire_target(
+    session: AsyncSession,
+    fire_id: uuid.UUID,
+    job_id: uuid.UUID | None,
+    workflow_id: uuid.UUID | None,
+) -> None:
+    await session.execute(
+        update(FIRES).where(FIRES.c.id == fire_id).values(job_id=job_id, workflow_id=workflow_id)
+    )
+
+
+async def take_rate(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    job_type: str,
+    window_start: datetime,
+    n: int,
+    limit: int,
+) -> bool:
+    """Count ``n`` jobs into this minute's window unless that would pass ``limit``.
+
+    The window row is shared by every replica: the conditional UPDATE is atomic.
+    """
+    key = {"organization_id": org_id, "job_type": job_type, "window_start": window_start}
+    await session.execute(dialects.of(session).insert_ignore(WINDOWS).values(**key, count=0))
+    result = await session.execute(
+        update(WINDOWS)
+        .where(
+            WINDOWS.c.organization_id == org_id,
+            WINDOWS.c.job_type == job_type,
+            WINDOWS.c.window_start == window_start,
+            WINDOWS.c.count + n <= limit,
+        )
+        .values(count=WINDOWS.c.count + n)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def take_rate_upto(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    job_type: str,
+    window_start: datetime,
+    wanted: int,
+    limit: int,
+) -> int:
+    """Take up to ``wanted`` from this minute's window under ``limit``; returns how
+    many were granted. The window row is locked, so replicas never over-grant."""
+    key = {"organization_id": org_id, "job_type": job_type, "window_start": window_start}
+    await session.execute(dialects.of(session).insert_ignore(WINDOWS).values(**key, count=0))
+    where = (
+        WINDOWS.c.organization_id == org_id,
+        WINDOWS.c.job_type == job_type,
+        WINDOWS.c.window_start == window_start,
+    )
+    used = await session.scalar(
+        dialects.of(session).lock_row(select(WINDOWS.c.count).where(*where))
+    )
+    granted = max(0, min(wanted, limit - int(used or 0)))
+    if granted:
+        await session.execute(update(WINDOWS).where(*where).values(count=WINDOWS.c.count + granted))
+    return granted
+
+
+async def prune_windows(session: AsyncSession, before: datetime) -> None:
+    await session.execute(WINDOWS.delete().where(WINDOWS.c.window_start < before))
+
+
+async def count_live(session: AsyncSession, org_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(ScheduledJob.organization_id == org_id, LIVE)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def status_counts(
+    session: AsyncSession, org_id: uuid.UUID, now: datetime
+) -> tuple[dict[ScheduleStatus, int], int]:
+    """Schedules per status, and how many ACTIVE ones are due now."""
+    stmt = (
+        select(ScheduledJob.status, func.count())
+        .where(ScheduledJob.organization_id == org_id, LIVE)
+        .group_by(ScheduledJob.status)
+    )
+    counts = {status: n for status, n in await session.execute(stmt)}
+    due_now = await session.scalar(
+        select(func.count()).where(
+            ScheduledJob.organization_id == org_id,
+            ScheduledJob.status == ScheduleStatus.ACTIVE,
+            ScheduledJob.next_run_at <= now,
+        )
+    )
+    return counts, int(due_now or 0)
+
+
+def listing(
+    org_id: uuid.UUID,
+    statuses: Iterable[ScheduleStatus] | None = None,
+    kinds: Iterable[ScheduleKind] | None = None,
+) -> Select[ScheduledJob]:
+    stmt = select(ScheduledJob).where(ScheduledJob.organization_id == org_id, LIVE)
+    if statuses:
+        stmt = stmt.where(ScheduledJob.status.in_(list(statuses)))
+    if kinds:
+        stmt = stmt.where(ScheduledJob.kind.in_(list(kinds)))
+    return stmt

@@ -1,0 +1,143 @@
+"""Workflows: rows, their jobs' status counts, and the timeout engine's query."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import FailurePolicy, JobStatus, WorkflowStatus
+from taskforge.persistence import dialects
+from taskforge.persistence.tables import Job, Workflow
+
+LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
+
+
+async def get(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow | None:
+    return await session.scalar(
+        select(Workflow).where(Workflow.id == workflow_id, Workflow.organization_id == org_id)
+    )
+
+
+async def lock(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow | None:
+    """The workflow row, locked: its use cases and the engine serialize on it."""
+    stmt = select(Workflow).where(Workflow.id == workflow_id, Workflow.organization_id == org_id)
+    return await session.scalar(dialects.of(session).lock_row(stmt))
+
+
+async def lock_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Workflow]:
+    ids = sorted(ids)  # a fixed order: two transactions never wait on each other in a cycle
+    if not ids:
+        return []
+    stmt = select(Workflow).where(Workflow.id.in_(ids)).order_by(Workflow.id)
+    return list(await session.scalars(dialects.of(session).lock_row(stmt)))
+
+
+async def by_ids(
+    session: AsyncSession, org_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Workflow]:
+    rows = await session.scalars(
+        select(Workflow).where(Workflow.organization_id == org_id, Workflow.id.in_(ids))
+    )
+    return list(rows)
+
+
+async def statuses(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, WorkflowStatus]:
+    stmt = select(Workflow.id, Workflow.status).where(Workflow.id.in_(list(ids)))
+    return {wid: status for wid, status in await session.execute(stmt)}
+
+
+async def policies(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID | None, FailurePolicy]:
+    stmt = select(Workflow.id, Workflow.failure_policy).where(Workflow.id.in_(list(ids)))
+    return {wid: policy for wid, policy in await session.execute(stmt)}
+
+
+async def job_ids(
+    session: AsyncSession, workflow_id: uuid.UUID, statuses: Iterable[JobStatus] | None = None
+) -> list[uuid.UUID]:
+    stmt = select(Job.id).where(Job.workflow_id == workflow_id)
+    if statuses is not None:
+        stmt = stmt.where(Job.status.in_(list(statuses)))
+    return list(await session.scalars(stmt))
+
+
+async def has_live_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> bool:
+    """Whether any job of the workflow has not ended (an index probe)."""
+    live = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.PROCESSING)
+    stmt = select(exists().where(Job.workflow_id == workflow_id, Job.status.in_(live)))
+    return bool(await session.scalar(stmt))
+
+
+async def jobs(session: AsyncSession, workflow_id: uuid.UUID) -> list[Job]:
+    rows = await session.scalars(
+        select(Job).where(Job.workflow_id == workflow_id).order_by(Job.created_at, Job.name)
+    )
+    return list(rows)
+
+
+async def jobs_of_many(
+    session: AsyncSession, org_id: uuid.UUID, workflow_ids: Sequence[uuid.UUID]
+) -> list[Job]:
+    rows = await session.scalars(
+        select(Job)
+        .where(Job.organization_id == org_id, Job.workflow_id.in_(workflow_ids))
+        .order_by(Job.created_at, Job.name)
+    )
+    return list(rows)
+
+
+async def status_counts(
+    session: AsyncSession, workflow_id: uuid.UUID
+) -> dict[tuple[JobStatus, str | None], int]:
+    stmt = (
+        select(Job.status, Job.status_reason, func.count())
+        .where(Job.workflow_id == workflow_id)
+        .group_by(Job.status, Job.status_reason)
+    )
+    return {(status, reason): n for status, reason, n in await session.execute(stmt)}
+
+
+async def status_counts_many(
+    session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[JobStatus, int]]:
+    stmt = (
+        select(Job.workflow_id, Job.status, func.count())
+        .where(Job.workflow_id.in_(workflow_ids))
+        .group_by(Job.workflow_id, Job.status)
+    )
+    out: dict[uuid.UUID, dict[JobStatus, int]] = {}
+    for wid, status, n in await session.execute(stmt):
+        if wid is not None:
+            out.setdefault(wid, {})[status] = n
+    return out
+
+
+async def overdue(session: AsyncSession, now: datetime, limit: int) -> list[Workflow]:
+    """Live workflows past their deadline, locked, skipping rows another replica holds."""
+    stmt = (
+        select(Workflow)
+        .where(Workflow.status.in_(LIVE), Workflow.deadline_at < now)
+        .order_by(Workflow.deadline_at)
+        .limit(limit)
+    )
+    return list(await session.scalars(dialects.of(session).lock_for_claim(stmt)))
+
+
+def listing(
+    org_id: uuid.UUID,
+    project_id: uuid.UUID | None = None,
+    statuses: Iterable[WorkflowStatus] | None = None,
+) -> Select[Workflow]:
+    stmt = select(Workflow).where(Workflow.organization_id == org_id)
+    if project_id is not None:
+        stmt = stmt.where(Workflow.project_id == project_id)
+    if statuses:
+        stmt = stmt.where(Workflow.status.in_(list(statuses)))
+    return stmt

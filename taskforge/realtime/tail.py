@@ -1,0 +1,182 @@
+"""The event tail: one per process, following the stamped outbox in ``seq`` order.
+
+PostgreSQL (or SQLite) is the truth, the broker only a signal. The relay publishes each
+stamped event; when the next expected ``seq`` arrives it is dispatched as is, and when
+a message is missing (Redis blinked, a replica restarted) or the broker is down, the
+tail reads the gap from the events table. So every local subscription receives every
+event of its tenant exactly once and in order, whatever the broker did, and a poll
+keeps it going (with more latency) while the broker is away.
+
+Subscriptions attach with the tail's position: what came before is in the table
+(replay), what comes after arrives in their bounded buffer (live). Attaching happens
+without an await between reading the position and registering, so nothing falls in
+between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from taskforge.persistence.database import Database
+from taskforge.persistence.repos import event_log
+from taskforge.realtime.broker import EVENTS_CHANNEL, Broker
+from taskforge.realtime.relay import decode, encode
+
+log = logging.getLogger(__name__)
+
+
+class SlowConsumer(Exception):
+    """A subscription's buffer overflowed: its client does not keep up."""
+
+
+class Feed:
+    """One subscription's bounded buffer of its tenant's events of some types."""
+
+    def __init__(self, org_id: uuid.UUID, types: frozenset[str], size: int) -> None:
+        self.org_id, self.types = org_id, types
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(size)
+        self.overflowed = asyncio.Event()
+        self.on_overflow: Callable[[], None] | None = None
+
+    def offer(self, event: dict[str, Any]) -> None:
+        if self.overflowed.is_set():
+            return
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:  # memory stays bounded: the subscription is dropped
+            self.overflowed.set()
+            if self.on_overflow is not None:
+                self.on_overflow()
+
+    async def get(self) -> dict[str, Any]:
+        if not self._queue.empty():
+            return self._queue.get_nowait()
+        if self.overflowed.is_set():
+            raise SlowConsumer
+        getter = asyncio.ensure_future(self._queue.get())
+        dropped = asyncio.ensure_future(self.overflowed.wait())
+        try:
+            await asyncio.wait({getter, dropped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            dropped.cancel()
+            if not getter.done():
+                getter.cancel()
+        if getter.done() and not getter.cancelled():
+            return getter.result()
+        raise SlowConsumer
+
+
+class EventTail:
+    def __init__(
+        self, db: Database, broker: Broker, poll_interval: float, buffer: int = 1000
+    ) -> None:
+        self._db, self._broker = db, broker
+        self._poll, self._buffer = poll_interval, buffer
+        self._feeds: dict[uuid.UUID, set[Feed]] = defaultdict(set)
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.position = 0  # the last seq dispatched
+        self.broker_up = False
+        self._stopping = False
+
+    @property
+    def subscribers(self) -> int:
+        return sum(len(feeds) for feeds in self._feeds.values())
+
+    def attach(self, org_id: uuid.UUID, types: Iterable[str]) -> tuple[Feed, int]:
+        """A live feed from the current position, and that position (no await here)."""
+        feed = Feed(org_id, frozenset(types), self._buffer)
+        self._feeds[org_id].add(feed)
+        return feed, self.position
+
+    def detach(self, feed: Feed) -> None:
+        feeds = self._feeds.get(feed.org_id)
+        if feeds is not None:
+            feeds.discard(feed)
+            if not feeds:
+                del self._feeds[feed.org_id]
+
+    async def start(self) -> None:
+        async with self._db.read() as session:
+            self.position = await event_log.max_seq(session)
+        self._tasks = [
+            asyncio.create_task(self._follow(), name="event-tail"),
+            asyncio.create_task(self._listen(), name="event-tail-broker"),
+        ]
+
+    async def stop(self) -> None:
+        self._stopping = True  # a broker error raised while cancelling is not an outage
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    def _dispatch(self, event: dict[str, Any]) -> None:
+        self.position = event["seq"]
+        for feed in self._feeds.get(uuid.UUID(event["organizationId"]), ()):
+            if event["type"] in feed.types:
+                feed.offer(event)
+
+    def _on_message(self, event: dict[str, Any]) -> None:
+        seq = event["seq"]
+        if seq == self.position + 1:
+            self._dispatch(event)
+        elif seq > self.position + 1:
+            self._wake.set()  # something is missing: read it from the table
+
+    async def _listen(self) -> None:
+        """Broker messages: the fast path. Reconnects, and the poll covers the gaps."""
+        delay = 0.5
+        while True:
+            try:
+                async with self._broker.subscribe(EVENTS_CHANNEL) as messages:
+                    self.broker_up, delay = True, 0.5
+                    self._wake.set()  # catch up on whatever passed while away
+                    while True:
+                        self._on_message(decode(await messages.get()))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker away: the table is polled meanwhile
+                if self._stopping:
+                    return
+                if self.broker_up:
+                    log.warning("event broker unavailable (%s); reading the events table", exc)
+                self.broker_up = False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _follow(self) -> None:
+        """Reads the table from the position when woken (a gap), or on each poll."""
+        while True:
+            self._wake.clear()
+            try:
+                await self._catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading the events table failed")
+            # one indexed read per interval: cheap, and it keeps delivering when the
+            # broker is away without knowing it yet
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
+
+    async def _catch_up(self) -> None:
+        while True:
+            async with self._db.read() as session:
+                rows = await event_log.after(session, self.position, 1000)
+            for row in rows:
+                if row.seq == self.position + 1:
+                    self._dispatch(decode(encode(row)))
+                elif row.seq > self.position + 1:  # stamped seqs are dense; wait for it
+                    return
+            if len(rows) < 1000:
+                return

@@ -1,0 +1,174 @@
+"""GraphQL types of schedules: the schedule, its summary, and its inputs."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
+from taskforge.persistence import tables
+from taskforge.services import schedules as service
+from taskforge.services.schedules import ScheduleSpec, Summary
+
+if TYPE_CHECKING:
+    from taskforge.schema.context import Context
+
+ScheduleKindEnum = strawberry.enum(ScheduleKind, name="ScheduleType")
+ScheduleStatusEnum = strawberry.enum(ScheduleStatus, name="ScheduleStatus")
+MisfirePolicyEnum = strawberry.enum(MisfirePolicy, name="MisfirePolicy")
+
+CRON_HELP = (
+    "ONCE: an RFC 3339 time. RECURRING: an interval such as 30s, 15m, 2h, 1d or 1h30m. "
+    "CRON: 5 fields (minute hour day-of-month month day-of-week) or 6 with SECONDS FIRST."
+)
+
+
+@strawberry.type
+class Schedule:
+    id: strawberry.ID
+    name: str
+    type: ScheduleKindEnum  # type: ignore[valid-type]
+    expression: str = strawberry.field(description=CRON_HELP)
+    timezone: str
+    status: ScheduleStatusEnum  # type: ignore[valid-type]
+    project_id: strawberry.ID
+    queue_id: strawberry.ID | None
+    job_type: str | None
+    payload: JSON
+    priority: int
+    max_attempts: int | None
+    workflow_definition: JSON | None
+    misfire_policy: MisfirePolicyEnum  # type: ignore[valid-type]
+    max_runs: int | None
+    runs_count: int
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    rate_limit_per_minute: int | None
+    deferrals: int = strawberry.field(description="Runs the rate limit has deferred so far.")
+    last_deferred_at: datetime | None
+    deferred_occurrence: datetime | None = strawberry.field(
+        description="An occurrence waiting for rate-limit capacity (fires first)."
+    )
+    last_error: str | None
+    metadata: JSON
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    _row: strawberry.Private[tables.ScheduledJob]
+
+    @strawberry.field(description="The next runs (at most 100), honouring maxRuns.")
+    def upcoming_runs(self, info: strawberry.Info[Context, None], count: int = 5) -> list[datetime]:
+        return service.upcoming(info.context.svc, self._row, count)
+
+    @classmethod
+    def of(cls, s: tables.ScheduledJob) -> Schedule:
+        def js(value: Any) -> Any:
+            return json.loads(json.dumps(value)) if value is not None else None
+
+        return cls(
+            id=strawberry.ID(str(s.id)),
+            name=s.name,
+            type=s.kind,
+            expression=s.expression,
+            timezone=s.timezone,
+            status=s.status,
+            project_id=strawberry.ID(str(s.project_id)),
+            queue_id=strawberry.ID(str(s.queue_id)) if s.queue_id else None,
+            job_type=s.job_type,
+            payload=js(s.payload),
+            priority=s.priority,
+            max_attempts=s.max_attempts,
+            workflow_definition=js(s.workflow_definition),
+            misfire_policy=s.misfire_policy,
+            max_runs=s.max_runs,
+            runs_count=s.runs_count,
+            next_run_at=s.next_run_at,
+            last_run_at=s.last_run_at,
+            rate_limit_per_minute=s.rate_limit_per_minute,
+            deferrals=s.deferrals,
+            last_deferred_at=s.last_deferred_at,
+            deferred_occurrence=s.pending_fire_at,
+            last_error=s.last_error,
+            metadata=js(s.metadata_),
+            created_by=s.created_by,
+            created_at=s.created_at,
+            updated_at=s.updated_at,
+            _row=s,
+        )
+
+
+@strawberry.type
+class ScheduleSummary:
+    total: int
+    active: int
+    paused: int
+    completed: int
+    failed: int
+    due_now: int
+
+    @classmethod
+    def of(cls, s: Summary) -> ScheduleSummary:
+        return cls(
+            total=s.total,
+            active=s.active,
+            paused=s.paused,
+            completed=s.completed,
+            failed=s.failed,
+            due_now=s.due_now,
+        )
+
+
+@strawberry.input
+class ScheduleInput:
+    """createSchedule takes name, type and expression; updateSchedule any subset."""
+
+    name: str | None = None
+    type: ScheduleKindEnum | None = None  # type: ignore[valid-type]
+    expression: str | None = strawberry.field(default=None, description=CRON_HELP)
+    timezone: str | None = strawberry.field(default=None, description="IANA name; UTC.")
+    queue_id: strawberry.ID | None = None
+    job_type: str | None = None
+    payload: JSON | None = None
+    priority: int | None = None
+    max_attempts: int | None = None
+    max_runs: int | None = None
+    misfire_policy: MisfirePolicyEnum | None = None  # type: ignore[valid-type]
+    workflow_definition: JSON | None = strawberry.field(
+        default=None, description="Target a workflow: an object, or JSON or YAML text."
+    )
+    project_id: strawberry.ID | None = None
+    metadata: JSON | None = None
+    rate_limit_per_minute: int | None = None
+
+    def spec(self, parse_id: Any) -> ScheduleSpec:
+        given = {
+            name
+            for name in vars(ScheduleSpec())
+            if name != "changed" and getattr(self, _field(name), None) is not None
+        }
+        return ScheduleSpec(
+            name=self.name,
+            kind=ScheduleKind(self.type) if self.type else None,
+            expression=self.expression,
+            timezone=self.timezone,
+            queue_id=parse_id(self.queue_id, "queueId") if self.queue_id else None,
+            job_type=self.job_type,
+            payload=self.payload,  # type: ignore[arg-type]
+            priority=self.priority,
+            max_attempts=self.max_attempts,
+            max_runs=self.max_runs,
+            misfire_policy=MisfirePolicy(self.misfire_policy) if self.misfire_policy else None,
+            workflow_definition=self.workflow_definition,  # type: ignore[arg-type]
+            project_id=parse_id(self.project_id, "projectId") if self.project_id else None,
+            metadata=self.metadata,  # type: ignore[arg-type]
+            rate_limit_per_minute=self.rate_limit_per_minute,
+            changed=given,
+        )
+
+
+def _field(spec_name: str) -> str:
+    return {"kind": "type"}.get(spec_name, spec_name)

@@ -1,0 +1,299 @@
+"""GraphQL types of dependencies and workflows: edges, checks, graphs, workflows, stats."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from taskforge.domain import dag
+from taskforge.domain.enums import (
+    DependencyCondition,
+    DependencyType,
+    EdgeStatus,
+    FailurePolicy,
+    JobStatus,
+    WorkflowStatus,
+)
+from taskforge.domain.workflows import stats as workflow_stats
+from taskforge.persistence import tables
+from taskforge.schema.types import DependencyStatusEnum, Job, JobStatusEnum
+from taskforge.services import workflows as workflow_service
+from taskforge.services.dependencies import Check, Direction
+from taskforge.services.workflows import ResumeAction
+
+if TYPE_CHECKING:
+    from taskforge.schema.context import Context
+
+DependencyTypeEnum = strawberry.enum(DependencyType, name="DependencyType")
+DependencyConditionEnum = strawberry.enum(DependencyCondition, name="DependencyCondition")
+EdgeStatusEnum = strawberry.enum(EdgeStatus, name="EdgeStatus")
+WorkflowStatusEnum = strawberry.enum(WorkflowStatus, name="WorkflowStatus")
+FailurePolicyEnum = strawberry.enum(FailurePolicy, name="FailurePolicy")
+DirectionEnum = strawberry.enum(Direction, name="GraphDirection")
+ResumeActionEnum = strawberry.enum(ResumeAction, name="ResumeAction")
+
+
+@strawberry.type
+class Dependency:
+    id: strawberry.ID
+    parent_job_id: strawberry.ID
+    child_job_id: strawberry.ID
+    type: DependencyTypeEnum  # type: ignore[valid-type]
+    condition: DependencyConditionEnum  # type: ignore[valid-type]
+    expression: str | None
+    status: EdgeStatusEnum  # type: ignore[valid-type]
+    resolved_at: datetime | None
+    resolved_by: str | None
+    created_at: datetime
+
+    @strawberry.field
+    async def parent(self, info: strawberry.Info[Context, None]) -> Job | None:
+        row = await info.context.loaders.job.load(uuid.UUID(self.parent_job_id))
+        return Job.of(row) if row else None
+
+    @strawberry.field
+    async def child(self, info: strawberry.Info[Context, None]) -> Job | None:
+        row = await info.context.loaders.job.load(uuid.UUID(self.child_job_id))
+        return Job.of(row) if row else None
+
+    @classmethod
+    def of(cls, row: Any) -> Dependency:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            parent_job_id=strawberry.ID(str(row.parent_job_id)),
+            child_job_id=strawberry.ID(str(row.child_job_id)),
+            type=row.dependency_type,
+            condition=row.condition,
+            expression=row.expression,
+            status=row.status,
+            resolved_at=row.resolved_at,
+            resolved_by=row.resolved_by,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type
+class DependencyCheck:
+    can_execute: bool
+    total: int
+    resolved: int
+    pending: int
+    failed: int
+    dependency_status: DependencyStatusEnum  # type: ignore[valid-type]
+
+    @classmethod
+    def of(cls, c: Check) -> DependencyCheck:
+        return cls(
+            can_execute=c.can_execute,
+            total=c.total,
+            resolved=c.resolved,
+            pending=c.pending,
+            failed=c.failed,
+            dependency_status=c.dependency_status,
+        )
+
+
+@strawberry.type
+class GraphNode:
+    id: strawberry.ID
+    name: str | None
+    job_type: str
+    status: JobStatusEnum  # type: ignore[valid-type]
+    level: int
+
+
+@strawberry.type
+class GraphEdge:
+    id: strawberry.ID
+    parent_id: strawberry.ID
+    child_id: strawberry.ID
+    type: DependencyTypeEnum  # type: ignore[valid-type]
+    condition: DependencyConditionEnum  # type: ignore[valid-type]
+    status: EdgeStatusEnum  # type: ignore[valid-type]
+
+
+class GraphData:
+    """A graph's rows and what is derived from them, each computed once, on demand:
+    a query asking for ``roots`` does not pay for the critical path or the exports."""
+
+    def __init__(self, jobs: Sequence[Any], edges: Sequence[Any], title: str) -> None:
+        self.jobs, self.edges, self.title = jobs, edges, title
+        self.ids = [str(j.id) for j in jobs]
+        self.pairs = [(str(e.parent_job_id), str(e.child_job_id)) for e in edges]
+
+    @cached_property
+    def levels(self) -> list[list[str]]:
+        return dag.topological_levels(self.ids, self.pairs)
+
+    @cached_property
+    def views(self) -> tuple[list[dag.NodeView], list[dag.EdgeView]]:
+        nodes = [
+            dag.NodeView(str(j.id), j.name or j.job_type, j.status, j.job_type) for j in self.jobs
+        ]
+        edges = [
+            dag.EdgeView(parent, child, e.dependency_type, e.condition, e.status)
+            for (parent, child), e in zip(self.pairs, self.edges, strict=True)
+        ]
+        return nodes, edges
+
+    def critical_path(self) -> list[str]:
+        weight = {
+            str(j.id): (j.finished_at - j.started_at).total_seconds()
+            if j.started_at and j.finished_at
+            else 1.0
+            for j in self.jobs
+        }
+        return dag.critical_path(self.ids, self.pairs, weight)
+
+
+@strawberry.type(description="A dependency graph with live statuses, and its exports.")
+class Graph:
+    _data: strawberry.Private[GraphData]
+
+    @strawberry.field
+    def nodes(self) -> list[GraphNode]:
+        level_of = {n: i for i, level in enumerate(self._data.levels) for n in level}
+        return [
+            GraphNode(
+                id=strawberry.ID(str(j.id)),
+                name=j.name,
+                job_type=j.job_type,
+                status=JobStatus(j.status),
+                level=level_of[str(j.id)],
+            )
+            for j in self._data.jobs
+        ]
+
+    @strawberry.field
+    def edges(self) -> list[GraphEdge]:
+        return [
+            GraphEdge(
+                id=strawberry.ID(str(e.id)),
+                parent_id=strawberry.ID(str(e.parent_job_id)),
+                child_id=strawberry.ID(str(e.child_job_id)),
+                type=DependencyType(e.dependency_type),
+                condition=DependencyCondition(e.condition),
+                status=EdgeStatus(e.status),
+            )
+            for e in self._data.edges
+        ]
+
+    @strawberry.field
+    def roots(self) -> list[strawberry.ID]:
+        return [strawberry.ID(n) for n in dag.roots(self._data.ids, self._data.pairs)]
+
+    @strawberry.field
+    def leaves(self) -> list[strawberry.ID]:
+        return [strawberry.ID(n) for n in dag.leaves(self._data.ids, self._data.pairs)]
+
+    @strawberry.field(description="Jobs by topological level (level 0: the roots).")
+    def levels(self) -> list[list[strawberry.ID]]:
+        return [[strawberry.ID(n) for n in level] for level in self._data.levels]
+
+    @strawberry.field(description="The longest chain by run time (1 per job not yet run).")
+    def critical_path(self) -> list[strawberry.ID]:
+        return [strawberry.ID(n) for n in self._data.critical_path()]
+
+    @strawberry.field(
+        description="Everything above as one JSON document: the cheap way to load a big graph."
+    )
+    def json(self) -> JSON:
+        return dag.to_json(*self._data.views)  # type: ignore[return-value]
+
+    @strawberry.field(description="Graphviz DOT, one node per job coloured by status.")
+    def dot(self) -> str:
+        return dag.to_dot(*self._data.views, title=self._data.title)
+
+    @strawberry.field(description="A Mermaid flowchart, one node per job with its status.")
+    def mermaid(self) -> str:
+        return dag.to_mermaid(*self._data.views)
+
+    @classmethod
+    def build(cls, jobs: Sequence[Any], edges: Sequence[Any], title: str) -> Graph:
+        return cls(_data=GraphData(jobs, edges, title))
+
+
+@strawberry.type
+class StatusCount:
+    status: JobStatusEnum  # type: ignore[valid-type]
+    count: int
+
+
+@strawberry.type
+class WorkflowStats:
+    total: int
+    completed: int
+    completion_percentage: float
+    counts: list[StatusCount]
+
+    @classmethod
+    def of(cls, statuses: Sequence[JobStatus]) -> WorkflowStats:
+        s = workflow_stats(statuses)
+        return cls(
+            total=s["total"],
+            completed=s["completed"],
+            completion_percentage=s["completionPercentage"],
+            counts=[StatusCount(status=JobStatus(k), count=v) for k, v in s["counts"].items()],
+        )
+
+
+@strawberry.type
+class Workflow:
+    id: strawberry.ID
+    project_id: strawberry.ID
+    name: str
+    description: str | None
+    status: WorkflowStatusEnum  # type: ignore[valid-type]
+    failure_policy: FailurePolicyEnum  # type: ignore[valid-type]
+    timeout_seconds: int | None
+    priority: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    deadline_at: datetime | None
+    definition: JSON
+
+    @strawberry.field(description="The workflow's jobs, oldest first.")
+    async def jobs(self, info: strawberry.Info[Context, None]) -> list[Job]:
+        rows = await info.context.loaders.workflow_jobs.load(uuid.UUID(self.id))
+        return [Job.of(r) for r in rows]
+
+    @strawberry.field(description="Jobs per status and the completion percentage.")
+    async def stats(self, info: strawberry.Info[Context, None]) -> WorkflowStats:
+        counts = await info.context.loaders.workflow_counts.load(uuid.UUID(self.id))
+        return WorkflowStats.of(
+            [status for status, n in counts.items() for _ in range(n)]  # stats() counts
+        )
+
+    @strawberry.field(description="Nodes, edges, roots, leaves, levels, critical path, exports.")
+    async def graph(self, info: strawberry.Info[Context, None]) -> Graph:
+        principal = await info.context.principal()
+        jobs, edges = await workflow_service.graph_of(
+            info.context.svc, principal, uuid.UUID(self.id)
+        )
+        return Graph.build(jobs, edges, self.name)
+
+    @classmethod
+    def of(cls, row: tables.Workflow) -> Workflow:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            project_id=strawberry.ID(str(row.project_id)),
+            name=row.name,
+            description=row.description,
+            status=row.status,
+            failure_policy=row.failure_policy,
+            timeout_seconds=row.timeout_seconds,
+            priority=row.priority,
+            created_at=row.created_at,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            deadline_at=row.deadline_at,
+            definition=json.loads(json.dumps(row.definition)),
+        )

@@ -1,0 +1,147 @@
+"""Firing occurrences: the job or workflow each one creates, recorded once.
+
+``fire`` handles one occurrence (workflow targets, manual triggers); ``fire_jobs`` a
+whole tick of job occurrences with set-based statements. Both insert the occurrence
+under the unique (schedule, occurrence) key first: a duplicate is dropped there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import ScheduleStatus
+from taskforge.domain.errors import TaskForgeError
+from taskforge.persistence.repos import schedules as repo
+from taskforge.persistence.tables import ScheduledJob
+from taskforge.services import jobs, workflows
+from taskforge.services.base import Services
+from taskforge.services.schedules import event
+
+
+def _fired(s: ScheduledJob, at: datetime, now: datetime, **target: Any) -> dict[str, Any]:
+    s.runs_count += 1
+    s.last_run_at = now
+    return event(s, "schedule.fired", occurrence=at.isoformat(), firedAt=now.isoformat(), **target)
+
+
+def _failed(s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError) -> dict[str, Any]:
+    s.status, s.last_error, s.next_run_at = ScheduleStatus.FAILED, exc.message, None
+    s.updated_at = now
+    return event(s, "schedule.failed", occurrence=at.isoformat(), error=exc.message)
+
+
+def _job_row(svc: Services, s: ScheduledJob, now: datetime) -> dict[str, Any]:
+    assert s.queue_id is not None and s.job_type is not None
+    spec = jobs.NewJob(
+        queue_id=s.queue_id,
+        job_type=s.job_type,
+        payload=dict(s.payload),
+        priority=s.priority,
+        max_attempts=s.max_attempts,
+    )
+    return jobs.job_row(svc, s.organization_id, spec, now)
+
+
+def _fire_row(s: ScheduledJob, at: datetime, now: datetime) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "organization_id": s.organization_id,
+        "schedule_id": s.id,
+        "fire_at": at,
+        "fired_at": now,
+    }
+
+
+async def fire(
+    svc: Services,
+    session: AsyncSession,
+    s: ScheduledJob,
+    at: datetime,
+    now: datetime,
+    manual: bool = False,
+) -> list[dict[str, Any]]:
+    """Create the occurrence's job or workflow (in the caller's transaction)."""
+    row = _fire_row(s, at, now)
+    fire_id = row["id"]
+    if not await repo.record_fire(session, row):
+        return []  # this occurrence already fired (another engine): the guard held
+    job_id = workflow_id = None
+    try:
+        async with session.begin_nested():  # a failure undoes only this occurrence
+            if s.workflow_definition is not None:
+                definition = s.workflow_definition
+                source = definition.get("source", definition)
+                spec = workflows.parse(svc, source)
+                wf = await workflows.create_in(
+                    session, s.organization_id, s.project_id, spec, source, True, now
+                )
+                workflow_id = wf.id
+            else:
+                rows = [_job_row(svc, s, now)]
+                [created] = await jobs.insert_jobs(session, s.organization_id, rows, now)
+                job_id = created.id
+    except TaskForgeError as exc:  # e.g. quota used up, queue deleted
+        if manual:
+            raise  # the caller sees why; nothing of this trigger is kept
+        return [_failed(s, at, now, exc)]
+    await repo.set_fire_target(session, fire_id, job_id, workflow_id)
+    return [
+        _fired(
+            s,
+            at,
+            now,
+            jobId=str(job_id) if job_id else None,
+            workflowId=str(workflow_id) if workflow_id else None,
+            manual=manual,
+        )
+    ]
+
+
+async def fire_jobs(
+    svc: Services,
+    session: AsyncSession,
+    occurrences: list[tuple[ScheduledJob, datetime]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """A tick's job occurrences, per tenant: record them (duplicates dropped), take the
+    quota and insert the jobs at once, link each occurrence to its job."""
+    by_org: dict[uuid.UUID, list[tuple[ScheduledJob, datetime]]] = defaultdict(list)
+    for s, at in occurrences:
+        by_org[s.organization_id].append((s, at))
+    events: list[dict[str, Any]] = []
+    for org, batch in by_org.items():
+        try:
+            async with session.begin_nested():  # a tenant's failure undoes only its part
+                events += await _fire_batch(svc, session, org, batch, now)
+        except TaskForgeError as exc:  # e.g. the monthly quota is used up
+            failed = {s.id: (s, at) for s, at in batch}
+            events += [_failed(s, at, now, exc) for s, at in failed.values()]
+    return events
+
+
+async def _fire_batch(
+    svc: Services,
+    session: AsyncSession,
+    org: uuid.UUID,
+    batch: list[tuple[ScheduledJob, datetime]],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    fires = [(_fire_row(s, at, now), s, at) for s, at in batch]
+    fresh = await repo.record_fires(session, [row for row, _, _ in fires])
+    fires = [f for f in fires if f[0]["id"] in fresh]
+    if not fires:
+        return []
+    rows = [_job_row(svc, s, now) for _, s, _ in fires]
+    created = await jobs.insert_jobs(session, org, rows, now)
+    await repo.link_fires(
+        session, [(f[0]["id"], j.id) for f, j in zip(fires, created, strict=True)]
+    )
+    return [
+        _fired(s, at, now, jobId=str(j.id), workflowId=None, manual=False)
+        for (_, s, at), j in zip(fires, created, strict=True)
+    ]

@@ -1,0 +1,99 @@
+"""The events a job's changes write: status changes and dependency decisions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import DependencyStatus, JobStatus
+from taskforge.domain.workflows import stats
+from taskforge.persistence.repos import outbox
+from taskforge.persistence.repos import workflows as workflows_repo
+from taskforge.persistence.tables import Job
+
+STATUS_CHANGED = "job.status_changed"
+DEPENDENCY_CHANGED = "job.dependency_changed"
+
+
+def _getter(job: Any) -> Any:
+    return job.get if isinstance(job, dict) else lambda k: getattr(job, k, None)
+
+
+def _job_ref(get: Any) -> dict[str, Any]:
+    workflow = get("workflow_id")
+    return {
+        "jobId": str(get("id")),
+        "queueId": str(get("queue_id")),
+        "projectId": str(get("project_id")),
+        "workflowId": str(workflow) if workflow else None,
+        "jobType": get("job_type"),
+    }
+
+
+def status_event(
+    job: Job | Row[Any] | dict[str, Any], previous: JobStatus | None, reason: str | None = None
+) -> dict[str, Any]:
+    get = _getter(job)
+    return {
+        "organization_id": get("organization_id"),
+        "topic": "jobs",
+        "type": STATUS_CHANGED,
+        "payload": {
+            **_job_ref(get),
+            "status": str(get("status")),
+            "previousStatus": str(previous) if previous else None,
+            "reason": reason,
+        },
+    }
+
+
+def dependency_event(job: Job | Row[Any], dependency_status: DependencyStatus) -> dict[str, Any]:
+    """A job's dependencies were decided; SATISFIED on a PENDING job means claimable."""
+    get = _getter(job)
+    return {
+        "organization_id": get("organization_id"),
+        "topic": "jobs",
+        "type": DEPENDENCY_CHANGED,
+        "payload": {
+            **_job_ref(get),
+            "status": str(get("status")),
+            "dependencyStatus": str(dependency_status),
+        },
+    }
+
+
+async def with_workflow_state(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Give each job event of a workflow the workflow's status and stats as of this
+    transaction (one grouped count for all workflows touched): what workflowProgress
+    streams, and replays, without a query per event per subscriber."""
+    touched = {
+        e["payload"]["workflowId"]
+        for e in events
+        if e["type"] == STATUS_CHANGED and e["payload"].get("workflowId")
+    }
+    if not touched:
+        return
+    ids = [uuid.UUID(w) for w in touched]
+    counts = await workflows_repo.status_counts_many(session, ids)
+    statuses = await workflows_repo.statuses(session, ids)
+    state = {
+        str(w): {
+            "status": str(statuses[w]),
+            "stats": stats([s for s, n in counts.get(w, {}).items() for _ in range(n)]),
+        }
+        for w in ids
+        if w in statuses
+    }
+    for e in events:
+        flow = e["payload"].get("workflowId")
+        if e["type"] == STATUS_CHANGED and flow in state:
+            e["payload"]["workflow"] = state[flow]
+
+
+async def record(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Write a use case's events to the outbox, workflow state attached."""
+    await with_workflow_state(session, events)
+    await outbox.append(session, events)

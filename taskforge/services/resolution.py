@@ -1,0 +1,233 @@
+"""The dependency resolution engine, run inside the transaction of every job change.
+
+Event-driven and set-based: a batch of jobs that started or ended evaluates only
+its own PENDING outgoing edges; the children those edges decide are re-aggregated
+from their incoming edges, and children that can no longer run end SKIPPED or
+CANCELLED and become the next frontier. Then the workflows touched are re-derived
+(failure policies, status). No statement reads more than the jobs in hand, except
+the per-workflow status count.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.dependencies import TERMINAL, EdgeRule, child_outcome, evaluate_edge
+from taskforge.domain.enums import (
+    DependencyStatus,
+    EdgeStatus,
+    FailurePolicy,
+    JobStatus,
+    WorkflowStatus,
+)
+from taskforge.domain.expressions import Expression, compile_expression
+from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
+from taskforge.persistence.repos import dependencies as deps
+from taskforge.persistence.repos import workflows as wf_repo
+from taskforge.services.job_events import dependency_event, status_event
+
+NOT_STARTED = (JobStatus.PENDING, JobStatus.SCHEDULED)
+READY = (DependencyStatus.NONE, DependencyStatus.SATISFIED)
+
+
+@lru_cache(maxsize=1024)
+def _expression(source: str) -> Expression:
+    return compile_expression(source)  # validated when the edge was created
+
+
+def rule_of(edge: Any) -> EdgeRule:
+    expression = _expression(edge.expression) if edge.expression else None
+    return EdgeRule(edge.dependency_type, edge.condition, expression)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A job whose status just changed, as the engine needs it."""
+
+    id: uuid.UUID
+    status: JobStatus
+    workflow_id: uuid.UUID | None = None
+    output: Mapping[str, Any] | None = None
+
+    @classmethod
+    def of(cls, row: Any, output: Mapping[str, Any] | None = None) -> Moved:
+        return cls(row.id, row.status, row.workflow_id, output)
+
+
+async def after_changes(
+    session: AsyncSession, moved: Iterable[Moved], now: datetime
+) -> list[dict[str, Any]]:
+    """Resolve edges and workflows after jobs moved; returns the events to write."""
+    moved = list(moved)
+    if not moved:
+        return []
+    # a start decides PARALLEL edges only; a workflow's status moves when jobs end
+    workflow_ids = {m.workflow_id for m in moved if m.workflow_id and m.status in TERMINAL}
+    failing = {m.workflow_id for m in moved if m.workflow_id and m.status is JobStatus.FAILED}
+    policies = await wf_repo.policies(session, failing) if failing else {}
+
+    def held(m: Moved) -> bool:  # MANUAL: a failure waits for the operator
+        return m.status is JobStatus.FAILED and policies.get(m.workflow_id) is FailurePolicy.MANUAL
+
+    events, ended = await settle(session, [m for m in moved if not held(m)], now)
+    workflow_ids |= {m.workflow_id for m in ended if m.workflow_id is not None}
+    events += await refresh_workflows(session, workflow_ids, failing, now)
+    return events
+
+
+async def settle(
+    session: AsyncSession, moved: list[Moved], now: datetime
+) -> tuple[list[dict[str, Any]], list[Moved]]:
+    """Decide the edges these jobs' changes can decide, transitively.
+
+    Returns the events and the jobs the engine itself ended (SKIPPED / CANCELLED).
+    """
+    events: list[dict[str, Any]] = []
+    ended: list[Moved] = []
+    frontier = {m.id: m for m in moved}
+    while frontier:
+        decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)
+        children: set[uuid.UUID] = set()
+        for edge in await deps.pending_out(session, list(frontier)):
+            parent = frontier[edge.parent_job_id]
+            status = evaluate_edge(rule_of(edge), parent.status, parent.output)
+            if status is not EdgeStatus.PENDING:
+                decided[(status, parent.status)].append(edge.id)
+                children.add(edge.child_job_id)
+        for (status, parent_status), ids in decided.items():
+            await deps.set_status(session, ids, status, now, f"parent:{parent_status.value}")
+        if not children:
+            break
+        child_events, frontier = await aggregate(session, children, now)
+        events += child_events
+        ended += frontier.values()
+    return events, ended
+
+
+async def aggregate(
+    session: AsyncSession, children: set[uuid.UUID], now: datetime
+) -> tuple[list[dict[str, Any]], dict[uuid.UUID, Moved]]:
+    """Re-aggregate the children's incoming edges; end those that can no longer run."""
+    incoming = await deps.incoming_present(session, children)
+    rows = {r.id: r for r in await deps.engine_rows(session, children)}
+    to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
+    to_end: dict[tuple[JobStatus, str], list[uuid.UUID]] = defaultdict(list)
+    for child in children:
+        row = rows.get(child)
+        if row is None:
+            continue
+        dependency, end, reason = child_outcome(incoming.get(child, set()))
+        if dependency is not row.dependency_status:
+            to_dep[dependency].append(child)
+        if end is not None and reason is not None and row.status in NOT_STARTED:
+            to_end[(end, reason)].append(child)
+    events: list[dict[str, Any]] = []
+    for dependency, ids in to_dep.items():
+        await deps.set_dependency_status(session, ids, dependency, now)
+        if dependency in READY:  # claimable now: wakes workers
+            events += [
+                dependency_event(rows[i], dependency)
+                for i in ids
+                if rows[i].status is JobStatus.PENDING
+            ]
+    frontier: dict[uuid.UUID, Moved] = {}
+    for (status, reason), ids in to_end.items():
+        changed = await deps.end_not_started(session, ids, status, reason, now)
+        await deps.fail_pending_into(session, [r.id for r in changed], now, reason)
+        for r in changed:
+            events.append(status_event(r, rows[r.id].status, reason))
+            frontier[r.id] = Moved.of(r)
+    return events, frontier
+
+
+async def refresh_workflows(
+    session: AsyncSession, workflow_ids: set[uuid.UUID], failed: set[uuid.UUID], now: datetime
+) -> list[dict[str, Any]]:
+    """Apply FAIL_FAST and re-derive the status of each workflow touched."""
+    events: list[dict[str, Any]] = []
+    for wf in await wf_repo.lock_many(session, workflow_ids):
+        if wf.status in TERMINAL_WORKFLOW or wf.status is WorkflowStatus.PENDING:
+            continue
+        if wf.id in failed and wf.failure_policy is FailurePolicy.FAIL_FAST:
+            events += await end_workflow_jobs(session, wf.id, "workflow_failed", now)
+        elif wf.id not in failed and await wf_repo.has_live_jobs(session, wf.id):
+            continue  # nothing failed and jobs are still live: the status cannot change
+        events += await rederive(session, wf, now)
+    return events
+
+
+async def end_workflow_jobs(
+    session: AsyncSession, workflow_id: uuid.UUID, reason: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Cancel what has not started in a workflow (running jobs finish)."""
+    waiting = await wf_repo.job_ids(session, workflow_id, NOT_STARTED)
+    changed = await deps.end_not_started(session, waiting, JobStatus.CANCELLED, reason, now)
+    await deps.fail_pending_into(session, [r.id for r in changed], now, reason)
+    return [status_event(r, JobStatus.PENDING, reason) for r in changed]
+
+
+async def rederive(session: AsyncSession, wf: Any, now: datetime) -> list[dict[str, Any]]:
+    counts = await wf_repo.status_counts(session, wf.id)
+    pairs = [(status, reason) for (status, reason), n in counts.items() for _ in range(n)]
+    new = derive_status(wf.status, wf.failure_policy, pairs)
+    if new is wf.status:
+        return []
+    return [await set_workflow_status(session, wf, new, now, counts)]
+
+
+async def set_workflow_status(
+    session: AsyncSession,
+    wf: Any,
+    new: WorkflowStatus,
+    now: datetime,
+    counts: Mapping[tuple[JobStatus, str | None], int] | None = None,
+) -> dict[str, Any]:
+    previous = wf.status
+    wf.status, wf.updated_at = new, now
+    if new in TERMINAL_WORKFLOW:
+        wf.finished_at = now
+    if counts is None:
+        counts = await wf_repo.status_counts(session, wf.id)
+    expanded = [status for (status, _), n in counts.items() for _ in range(n)]
+    return workflow_event(wf, previous, stats(expanded))
+
+
+def workflow_event(
+    wf: Any, previous: WorkflowStatus | None, summary: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "organization_id": wf.organization_id,
+        "topic": "workflows",
+        "type": "workflow.status_changed",
+        "payload": {
+            "workflowId": str(wf.id),
+            "projectId": str(wf.project_id),
+            "status": str(wf.status),
+            "previousStatus": str(previous) if previous else None,
+            "stats": summary,
+        },
+    }
+
+
+def moved_rows(rows: Iterable[Row[Any]]) -> list[Moved]:
+    return [Moved.of(r) for r in rows]
+
+
+async def reaggregate(
+    session: AsyncSession, children: Iterable[uuid.UUID], now: datetime
+) -> list[dict[str, Any]]:
+    """Recompute these jobs' dependency status from their edges (after edges were added,
+    removed or reset), ending and propagating what can no longer run."""
+    events, frontier = await aggregate(session, set(children), now)
+    more, ended = await settle(session, list(frontier.values()), now)
+    workflows = {m.workflow_id for m in [*frontier.values(), *ended] if m.workflow_id}
+    return events + more + await refresh_workflows(session, workflows, set(), now)

@@ -1,0 +1,226 @@
+"""The scheduler engine: fires due schedules exactly once across any number of replicas.
+
+Each tick claims due ACTIVE schedules with row locks (SKIP LOCKED on PostgreSQL, so
+replicas split the work) and, in one transaction per batch, creates each occurrence's
+job or workflow, records the occurrence in ``schedule_fires`` (unique per schedule and
+occurrence: the guard behind the locks), advances ``next_run_at`` along the
+occurrence sequence (never from "now", so nothing drifts), and writes a tick event.
+Between ticks the loop sleeps until the earliest next run (one index probe), bounded,
+and wakes early when a schedule of this process changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import ScheduleKind, ScheduleStatus
+from taskforge.domain.errors import RateLimited
+from taskforge.domain.schedules import plan
+from taskforge.lifecycle import finish
+from taskforge.persistence.repos import schedules as repo
+from taskforge.persistence.tables import ScheduledJob
+from taskforge.services.base import Principal, Services, found
+from taskforge.services.fires import fire, fire_jobs
+from taskforge.services.job_events import record
+from taskforge.services.schedules import WRITE, event, recurrence_of
+
+log = logging.getLogger(__name__)
+MINUTE = timedelta(minutes=1)
+
+
+def _window(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def rate_key(s: ScheduledJob) -> str:
+    """Rate limits count per tenant and job type; a workflow counts as one start."""
+    if s.job_type is not None:
+        return s.job_type
+    name = (s.workflow_definition or {}).get("name", "workflow")
+    return f"workflow:{name}"
+
+
+@dataclass
+class Plan:
+    """One due schedule's part of a tick."""
+
+    s: ScheduledJob
+    fire: list[datetime]
+    following: datetime | None
+    skipped: int
+    granted: int = 0
+
+
+async def tick(svc: Services) -> int:
+    """Fire what is due now, batched; returns how many schedules were handled.
+
+    One transaction for the batch: the occurrences of all job schedules are recorded,
+    counted against the rate limits and quotas, and created with a few set-based
+    statements, not a round trip each.
+    """
+    now = svc.clock()
+    async with svc.write() as session:
+        due = await repo.due(session, now, svc.settings.scheduler_batch)
+        if not due:
+            return 0
+        plans = [_plan(svc, s, now) for s in due]
+        await _grant(svc, session, plans, now)
+        events = await fire_jobs(
+            svc,
+            session,
+            [
+                (p.s, at)
+                for p in plans
+                if p.s.workflow_definition is None
+                for at in p.fire[: p.granted]
+            ],
+            now,
+        )
+        for p in plans:
+            if p.s.workflow_definition is not None:
+                for at in p.fire[: p.granted]:
+                    events += await fire(svc, session, p.s, at, now)
+            events += _settle(p, now)
+        next_of = {str(p.s.id): p.s.next_run_at for p in plans}
+        for e in events:  # ticks report the next run as it now stands
+            following = next_of.get(e["payload"]["scheduleId"])
+            e["payload"]["nextRunAt"] = following.isoformat() if following else None
+        await record(session, events)
+    return len(due)
+
+
+def _plan(svc: Services, s: ScheduledJob, now: datetime) -> Plan:
+    rec = recurrence_of(s)
+    cap = svc.settings.schedule_misfire_cap
+    if s.pending_fire_at is not None:  # deferred by the rate limit: owed, not missed
+        owed = [s.pending_fire_at, *rec.upcoming(s.pending_fire_at, cap)]
+        p = Plan(s, [at for at in owed if at <= now][:cap], rec.next_after(now), 0)
+    else:
+        assert s.next_run_at is not None
+        grace = timedelta(seconds=svc.settings.schedule_misfire_grace_seconds)
+        fp = plan(rec, s.next_run_at, now, s.misfire_policy, grace, cap)
+        p = Plan(s, fp.fire, fp.next_run_at, fp.skipped)
+    if s.max_runs is not None:
+        p.fire = p.fire[: max(0, s.max_runs - s.runs_count)]
+    return p
+
+
+async def _grant(svc: Services, session: AsyncSession, plans: list[Plan], now: datetime) -> None:
+    """Rate limits, one counter per tenant and job type shared by every replica: each
+    plan is granted a prefix of its occurrences, in order, while capacity lasts."""
+    groups: dict[tuple[uuid.UUID, str], list[Plan]] = {}
+    for p in plans:
+        if p.fire:
+            groups.setdefault((p.s.organization_id, rate_key(p.s)), []).append(p)
+    default = svc.settings.schedule_rate_limit_per_minute
+    for (org, key), members in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+        limit = min(m.s.rate_limit_per_minute or default for m in members)
+        wanted = sum(len(m.fire) for m in members)
+        left = await repo.take_rate_upto(session, org, key, _window(now), wanted, limit)
+        for m in members:
+            m.granted = min(len(m.fire), left)
+            left -= m.granted
+
+
+def _settle(p: Plan, now: datetime) -> list[dict[str, Any]]:
+    """Move the schedule on: deferred, failed, completed, or to its next run."""
+    s = p.s
+    s.updated_at = now
+    if s.status is ScheduleStatus.FAILED:
+        return []
+    events: list[dict[str, Any]] = []
+    if p.granted < len(p.fire):  # throttled: the rest is owed from the next window
+        at = p.fire[p.granted]
+        s.pending_fire_at, s.next_run_at = at, _window(now) + MINUTE
+        s.deferrals, s.last_deferred_at = s.deferrals + 1, now
+        events.append(event(s, "schedule.deferred", occurrence=at.isoformat()))
+        return events
+    s.pending_fire_at, s.next_run_at = None, p.following
+    if p.skipped:
+        events.append(event(s, "schedule.missed", skipped=p.skipped))
+    exhausted = s.max_runs is not None and s.runs_count >= s.max_runs
+    if p.following is None or exhausted or (s.kind is ScheduleKind.ONCE and s.runs_count):
+        s.status, s.next_run_at = ScheduleStatus.COMPLETED, None
+        events.append(event(s, "schedule.completed"))
+    return events
+
+
+async def trigger(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> ScheduledJob:
+    """Run a schedule once, now, outside its timetable (rate limit applies)."""
+    principal.require(WRITE)
+    org, now = principal.organization_id, svc.clock()
+    async with svc.write() as session:
+        s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
+        limit = s.rate_limit_per_minute or svc.settings.schedule_rate_limit_per_minute
+        if not await repo.take_rate(session, org, rate_key(s), _window(now), 1, limit):
+            raise RateLimited(
+                f"schedules of this job type may create {limit} jobs per minute",
+                retryAfterSeconds=int((_window(now) + MINUTE - now).total_seconds()) + 1,
+            )
+        events = await fire(svc, session, s, now, now, manual=True)
+        await record(session, events)
+    return s
+
+
+class Scheduler:
+    """The loop: tick, then sleep until the next due time (bounded) or a change."""
+
+    def __init__(self, svc: Services) -> None:
+        self._svc = svc
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self.ticks = 0
+        svc.on_schedule_change.append(self._wake.set)
+
+    async def run(self) -> None:
+        svc = self._svc
+        pruned = svc.clock()
+        while not self._stopping:
+            self._wake.clear()
+            handled = 0
+            try:
+                handled = await tick(svc)
+                self.ticks += 1
+                if svc.clock() - pruned > MINUTE:
+                    pruned = svc.clock()
+                    async with svc.write() as session:
+                        await repo.prune_windows(session, _window(pruned) - 2 * MINUTE)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler tick failed")
+            if handled >= svc.settings.scheduler_batch:
+                continue  # more are due right now
+            await self._sleep()
+
+    async def _sleep(self) -> None:
+        svc = self._svc
+        delay = svc.settings.scheduler_max_sleep
+        with contextlib.suppress(Exception):
+            async with svc.read() as session:
+                next_at = await repo.next_due_at(session)
+            if next_at is not None:
+                delay = min(delay, max(0.0, (next_at - svc.clock()).total_seconds()))
+        if delay <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="scheduler")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        self._stopping = True
+        self._wake.set()
+        task, self._task = self._task, None
+        await finish(task, grace)

@@ -1,0 +1,487 @@
+"""Workflows: a DAG of jobs created from a definition in one transaction, then started,
+cancelled, retried, resumed (MANUAL policy), timed out or deleted.
+
+Jobs of a workflow that has not started wait with dependency status WAITING; starting
+releases the roots. From then on the resolution engine moves the workflow along.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import deque
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.dependencies import validate_edge
+from taskforge.domain.enums import (
+    DependencyStatus,
+    EdgeStatus,
+    ExecutionStatus,
+    JobStatus,
+    WorkflowStatus,
+)
+from taskforge.domain.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    QuotaExceeded,
+)
+from taskforge.domain.queues import QueueSettings
+from taskforge.domain.workflows import TERMINAL_WORKFLOW, WorkflowDefinition, parse_definition
+from taskforge.persistence.repos import dependencies as deps
+from taskforge.persistence.repos import jobs as jobs_repo
+from taskforge.persistence.repos import queues, tenancy
+from taskforge.persistence.repos import workflows as repo
+from taskforge.persistence.tables import Job, JobQueue, Workflow
+from taskforge.services.base import Principal, Services, found
+from taskforge.services.job_events import dependency_event, record, status_event
+from taskforge.services.pagination import Cursor, Listing, paginate
+from taskforge.services.resolution import (
+    Moved,
+    reaggregate,
+    rederive,
+    set_workflow_status,
+    settle,
+    workflow_event,
+)
+
+READ, WRITE = "jobs:read", "workflows:write"
+NOT_ENDED = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.PROCESSING)
+RERUN = (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.SKIPPED)
+
+
+class ResumeAction(StrEnum):
+    RETRY_FAILED = "RETRY_FAILED"
+    SKIP_FAILED = "SKIP_FAILED"
+    ABORT = "ABORT"
+
+
+async def create(
+    svc: Services,
+    principal: Principal,
+    project_id: uuid.UUID,
+    definition: str | dict[str, Any],
+    start: bool = False,
+) -> Workflow:
+    """Validate the whole definition, then write the workflow, its jobs and edges."""
+    principal.require(WRITE)
+    spec = parse(svc, definition)
+    async with svc.write() as session:
+        wf = await create_in(
+            session, principal.organization_id, project_id, spec, definition, start, svc.clock()
+        )
+    return wf
+
+
+def parse(svc: Services, definition: str | dict[str, Any]) -> WorkflowDefinition:
+    """A definition validated as a whole (size, shape, graph, limits, expressions)."""
+    limits = svc.settings.limits
+    size = len(definition if isinstance(definition, str) else json.dumps(definition))
+    if size > limits.definition_bytes:
+        raise InvalidInput(
+            f"definition is over {limits.definition_bytes} bytes", field="definition"
+        )
+    spec = parse_definition(
+        definition,
+        max_jobs=limits.workflow_jobs,
+        max_depth=limits.dependency_depth,
+        payload_bytes=limits.payload_bytes,
+    )
+    for e in spec.edges:  # compiles expressions: a bad one fails here, naming itself
+        validate_edge(e.type, e.condition, e.expression)
+    return spec
+
+
+async def create_in(
+    session: AsyncSession,
+    org: uuid.UUID,
+    project_id: uuid.UUID,
+    spec: WorkflowDefinition,
+    definition: str | dict[str, Any],
+    start: bool,
+    now: datetime,
+) -> Workflow:
+    """Write a parsed workflow in the caller's transaction (also used by schedules)."""
+    found(await tenancy.project(session, org, project_id), "project", project_id)
+    queue_of = await _queues(session, org, project_id, spec)
+    if not await tenancy.consume_jobs_quota(session, org, len(spec.jobs), now.strftime("%Y-%m")):
+        raise QuotaExceeded("monthly job quota of your subscription is used up")
+    wf = Workflow(
+        id=uuid.uuid4(),
+        organization_id=org,
+        project_id=project_id,
+        name=spec.name,
+        description=spec.description,
+        definition=definition if isinstance(definition, dict) else {"source": definition},
+        status=WorkflowStatus.PENDING,
+        failure_policy=spec.failure_policy,
+        timeout_seconds=spec.timeout_seconds,
+        priority=spec.priority,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(wf)
+    await session.flush()
+    ids = {j.name: uuid.uuid4() for j in spec.jobs}
+    await jobs_repo.insert_many(session, _job_rows(wf, spec, ids, queue_of, now))
+    await deps.insert_edges(session, _edge_rows(org, spec, ids, now))
+    events = [workflow_event(wf, None, _empty_stats(len(spec.jobs)))]
+    if start:
+        events += await _start(session, wf, now)
+    await record(session, events)
+    return wf
+
+
+async def start(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    principal.require(WRITE)
+    async with svc.write() as session:
+        wf = await _locked(session, principal, workflow_id)
+        if wf.status is not WorkflowStatus.PENDING:
+            raise InvalidTransition("workflow", workflow_id, wf.status.value, "RUNNING")
+        await record(session, await _start(session, wf, svc.clock()))
+    return wf
+
+
+async def cancel(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    """Cancel every job that has not ended (running ones included)."""
+    principal.require(WRITE)
+    now = svc.clock()
+    async with svc.write() as session:
+        wf = await _locked(session, principal, workflow_id)
+        if wf.status in TERMINAL_WORKFLOW:
+            raise InvalidTransition("workflow", workflow_id, wf.status.value, "CANCELLED")
+        events = await end_all(session, wf, "cancelled_by_user", now)
+        events.append(await set_workflow_status(session, wf, WorkflowStatus.CANCELLED, now))
+        await record(session, events)
+    return wf
+
+
+async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    """Re-run failed, cancelled and skipped jobs and what depends on them; keep successes."""
+    principal.require(WRITE)
+    now = svc.clock()
+    async with svc.write() as session:
+        wf = await _locked(session, principal, workflow_id)
+        if wf.status not in (WorkflowStatus.FAILED, WorkflowStatus.CANCELLED):
+            raise Conflict(
+                f"workflow {workflow_id} is {wf.status.value}; only a FAILED or CANCELLED"
+                " workflow can be retried (a PAUSED one is resumed)",
+                current=wf.status.value,
+            )
+        jobs = {j.id: j for j in await repo.jobs(session, wf.id)}
+        edges = await deps.edges_of_workflow(session, wf.id)
+        again = _downstream({i for i, j in jobs.items() if j.status in RERUN}, edges)
+        again = {i for i in again if jobs[i].status is not JobStatus.SUCCEEDED}
+        events = await _rerun(session, wf, [jobs[i] for i in again], edges, jobs, now)
+        await record(session, events)
+    return wf
+
+
+async def resume(
+    svc: Services, principal: Principal, workflow_id: uuid.UUID, action: ResumeAction
+) -> Workflow:
+    """The operator's answer to a paused (MANUAL) workflow."""
+    principal.require(WRITE)
+    now = svc.clock()
+    async with svc.write() as session:
+        wf = await _locked(session, principal, workflow_id)
+        if wf.status is not WorkflowStatus.PAUSED:
+            raise Conflict(
+                f"workflow {workflow_id} is {wf.status.value}; only a PAUSED workflow"
+                " (MANUAL policy, after a failure) can be resumed",
+                current=wf.status.value,
+            )
+        jobs = {j.id: j for j in await repo.jobs(session, wf.id)}
+        failed = [j for j in jobs.values() if j.status is JobStatus.FAILED]
+        if action is ResumeAction.ABORT:
+            events = await end_all(session, wf, "workflow_aborted", now)
+            events.append(await set_workflow_status(session, wf, WorkflowStatus.FAILED, now))
+        elif action is ResumeAction.RETRY_FAILED:
+            edges = await deps.edges_of_workflow(session, wf.id)
+            events = await _rerun(session, wf, failed, edges, jobs, now)
+        else:  # SKIP_FAILED: the failed steps count as done; their children go on
+            for job in failed:
+                job.status, job.status_reason, job.updated_at = (
+                    JobStatus.SKIPPED,
+                    "skipped_by_operator",
+                    now,
+                )
+            await session.flush()
+            events = [status_event(j, JobStatus.FAILED, "skipped_by_operator") for j in failed]
+            children = await _resolve_out(session, [j.id for j in failed], now)
+            events.append(await set_workflow_status(session, wf, WorkflowStatus.RUNNING, now))
+            events += await reaggregate(session, children, now)
+            events += await rederive(session, wf, now)
+        await record(session, events)
+    return wf
+
+
+async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> uuid.UUID:
+    """Delete a workflow with its jobs, their executions, logs and edges (FK cascade)."""
+    principal.require(WRITE)
+    async with svc.write() as session:
+        wf = await _locked(session, principal, workflow_id)
+        event = workflow_event(wf, wf.status, _empty_stats(0))
+        event["type"] = "workflow.deleted"
+        await session.delete(wf)
+        await session.flush()
+        await record(session, [event])
+    return workflow_id
+
+
+async def time_out(svc: Services, batch: int = 100) -> int:
+    """Engine step: live workflows past their deadline fail; what is left is cancelled."""
+    now = svc.clock()
+    async with svc.write() as session:
+        overdue = await repo.overdue(session, now, batch)
+        events: list[dict[str, Any]] = []
+        for wf in overdue:
+            events += await end_all(session, wf, "workflow_timeout", now)
+            events.append(await set_workflow_status(session, wf, WorkflowStatus.FAILED, now))
+        await record(session, events)
+    return len(overdue)
+
+
+async def get(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    principal.require(READ)
+    async with svc.read() as session:
+        wf = await repo.get(session, principal.organization_id, workflow_id)
+    return found(wf, "workflow", workflow_id)
+
+
+async def list_workflows(
+    svc: Services,
+    principal: Principal,
+    *,
+    first: int,
+    after: Cursor | None,
+    project_id: uuid.UUID | None = None,
+    statuses: list[WorkflowStatus] | None = None,
+) -> Listing[Workflow]:
+    principal.require(READ)
+    org = principal.organization_id
+    if project_id is not None:
+        async with svc.read() as session:
+            if await tenancy.project(session, org, project_id) is None:
+                raise NotFound("project", project_id)
+    return await paginate(svc, repo.listing(org, project_id, statuses), Workflow, first, after)
+
+
+async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Workflow]:
+    principal.require(READ)
+    async with svc.read() as session:
+        return await repo.by_ids(session, principal.organization_id, ids)
+
+
+async def counts_of(
+    svc: Services, principal: Principal, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[JobStatus, int]]:
+    """Jobs per status of each workflow (one grouped count, tenant-scoped)."""
+    principal.require(READ)
+    async with svc.read() as session:
+        mine = {wf.id for wf in await repo.by_ids(session, principal.organization_id, ids)}
+        counts = await repo.status_counts_many(session, list(mine))
+    return {wid: counts.get(wid, {}) for wid in mine}
+
+
+async def jobs_of(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Job]:
+    principal.require(READ)
+    async with svc.read() as session:
+        return await repo.jobs_of_many(session, principal.organization_id, ids)
+
+
+async def graph_of(
+    svc: Services, principal: Principal, workflow_id: uuid.UUID
+) -> tuple[list[Any], list[Any]]:
+    """All jobs and edges of one workflow as plain rows (two queries)."""
+    principal.require(READ)
+    async with svc.read() as session:
+        wf = found(
+            await repo.get(session, principal.organization_id, workflow_id),
+            "workflow",
+            workflow_id,
+        )
+        return await deps.graph_of_workflow(session, wf.id)
+
+
+# -- steps shared by the use cases ---------------------------------------------------
+
+
+async def _locked(session: AsyncSession, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+    wf = await repo.lock(session, principal.organization_id, workflow_id)
+    return found(wf, "workflow", workflow_id)
+
+
+async def _start(session: AsyncSession, wf: Workflow, now: datetime) -> list[dict[str, Any]]:
+    """RUNNING, with a deadline if it has a timeout; the roots become claimable."""
+    events = [await set_workflow_status(session, wf, WorkflowStatus.RUNNING, now)]
+    wf.started_at = now
+    if wf.timeout_seconds:
+        wf.deadline_at = now + timedelta(seconds=wf.timeout_seconds)
+    await session.flush()
+    return events + await reaggregate(session, await repo.job_ids(session, wf.id), now)
+
+
+async def end_all(
+    session: AsyncSession, wf: Workflow, reason: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Every job of the workflow that has not ended is cancelled, running ones too."""
+    events: list[dict[str, Any]] = []
+    live = [j for j in await repo.jobs(session, wf.id) if j.status in NOT_ENDED]
+    for job in live:
+        previous = job.status
+        job.status, job.status_reason = JobStatus.CANCELLED, reason
+        job.finished_at, job.updated_at = now, now
+        if previous is JobStatus.PROCESSING:
+            await jobs_repo.end_live_executions(
+                session, job.id, ExecutionStatus.CANCELLED, now, reason
+            )
+        events.append(status_event(job, previous, reason))
+    await session.flush()
+    await deps.fail_pending_into(session, [j.id for j in live], now, reason)
+    return events
+
+
+async def _rerun(
+    session: AsyncSession,
+    wf: Workflow,
+    jobs: list[Job],
+    edges: list[Any],
+    all_jobs: dict[uuid.UUID, Job],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Put jobs back to PENDING with a fresh attempt budget, re-decide their edges."""
+    policies = await _retry_budgets(session, wf.organization_id, jobs)
+    events: list[dict[str, Any]] = []
+    for job in jobs:
+        previous = job.status
+        job.status, job.status_reason, job.error, job.output = (
+            JobStatus.PENDING,
+            "retried",
+            None,
+            None,
+        )
+        job.finished_at = job.started_at = job.scheduled_for = None
+        # attempts keep counting (history stays ordered); the budget starts again
+        job.max_attempts = job.attempts + policies[job.id]
+        job.dependency_status = DependencyStatus.WAITING
+        job.updated_at = now
+        events.append(status_event(job, previous, "retried"))
+    await session.flush()
+    ids = {j.id for j in jobs}
+    await deps.reset_into(session, list(ids))
+    parents = {e.parent_job_id for e in edges if e.child_job_id in ids} - ids
+    events.append(await set_workflow_status(session, wf, WorkflowStatus.RUNNING, now))
+    moved = [Moved(p, all_jobs[p].status, wf.id, all_jobs[p].output) for p in parents]
+    more, _ = await settle(session, moved, now)
+    events += more
+    events += await reaggregate(session, ids, now)
+    return events
+
+
+async def _retry_budgets(
+    session: AsyncSession, org: uuid.UUID, jobs: list[Job]
+) -> dict[uuid.UUID, int]:
+    rows = await queues.by_ids(session, org, list({j.queue_id for j in jobs}))
+    per_queue = {q.id: QueueSettings.from_json(q.settings).retry.max_attempts for q in rows}
+    return {j.id: j.max_attempts or per_queue.get(j.queue_id, 1) for j in jobs}
+
+
+async def _resolve_out(
+    session: AsyncSession, parent_ids: list[uuid.UUID], now: datetime
+) -> set[uuid.UUID]:
+    """Pending edges out of these jobs resolve by the operator's word."""
+    edges = await deps.pending_out(session, parent_ids)
+    await deps.set_status(session, [e.id for e in edges], EdgeStatus.RESOLVED, now, "operator")
+    return {e.child_job_id for e in edges}
+
+
+def _downstream(start: set[uuid.UUID], edges: list[Any]) -> set[uuid.UUID]:
+    children: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for e in edges:
+        children.setdefault(e.parent_job_id, []).append(e.child_job_id)
+    seen, queue = set(start), deque(start)
+    while queue:
+        for nxt in children.get(queue.popleft(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+async def _queues(
+    session: AsyncSession, org: uuid.UUID, project_id: uuid.UUID, spec: WorkflowDefinition
+) -> dict[str, JobQueue]:
+    """Each job's queue, by name or id within the project; 'default' when none is named."""
+    rows = await queues.by_projects(session, org, [project_id])
+    by_key = {q.name: q for q in rows} | {str(q.id): q for q in rows}
+    out: dict[str, JobQueue] = {}
+    for i, job in enumerate(spec.jobs):
+        key = job.queue or "default"
+        if key not in by_key:
+            raise InvalidInput(
+                f"job {job.name!r}: no queue {key!r} in this project", field=f"jobs[{i}].queue"
+            )
+        out[job.name] = by_key[key]
+    return out
+
+
+def _job_rows(
+    wf: Workflow,
+    spec: WorkflowDefinition,
+    ids: dict[str, uuid.UUID],
+    queue_of: dict[str, JobQueue],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": ids[j.name],
+            "organization_id": wf.organization_id,
+            "project_id": wf.project_id,
+            "queue_id": queue_of[j.name].id,
+            "workflow_id": wf.id,
+            "name": j.name,
+            "job_type": j.job_type,
+            "payload": j.payload,
+            "priority": j.priority,
+            "max_attempts": j.max_attempts,
+            "status": JobStatus.PENDING,
+            # held until the workflow starts
+            "dependency_status": DependencyStatus.WAITING,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for j in spec.jobs
+    ]
+
+
+def _edge_rows(
+    org: uuid.UUID, spec: WorkflowDefinition, ids: dict[str, uuid.UUID], now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": uuid.uuid4(),
+            "organization_id": org,
+            "parent_job_id": ids[e.parent],
+            "child_job_id": ids[e.child],
+            "dependency_type": e.type,
+            "condition": e.condition,
+            "expression": e.expression,
+            "status": EdgeStatus.PENDING,
+            "created_at": now,
+        }
+        for e in spec.edges
+    ]
+
+
+def _empty_stats(total: int) -> dict[str, Any]:
+    return {"total": total, "counts": {}, "completed": 0, "completionPercentage": 0.0}
+
+
+__all__ = ["ResumeAction", "dependency_event"]
