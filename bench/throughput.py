@@ -91,7 +91,9 @@ async def unfinished(conn: asyncpg.Connection) -> bool:
     )
 
 
-async def taskforge(n_jobs: int, concurrency: int, batch: int, steady_seconds: float) -> dict:
+async def taskforge(
+    n_jobs: int, concurrency: int, batch: int, steady_seconds: float, workers: int = 1
+) -> dict:
     key, queue = await fresh_database()
     env = {
         **os.environ,
@@ -124,26 +126,29 @@ async def taskforge(n_jobs: int, concurrency: int, batch: int, steady_seconds: f
                 await enqueue(http, queue, 1000)
             out["enqueue jobs/s"] = n_jobs / (time.perf_counter() - began)
 
-            worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "taskforge.cli",
-                    "worker",
-                    "--url",
-                    f"http://127.0.0.1:{port}",
-                    "--queue",
-                    "default",
-                    "--concurrency",
-                    str(concurrency),
-                    "--batch",
-                    str(batch),
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            pool = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "taskforge.cli",
+                        "worker",
+                        "--url",
+                        f"http://127.0.0.1:{port}",
+                        "--queue",
+                        "default",
+                        "--concurrency",
+                        str(concurrency),
+                        "--batch",
+                        str(batch),
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for _ in range(workers)
+            ]
             conn = await asyncpg.connect(PG)
             try:
                 while await unfinished(conn):
@@ -173,10 +178,12 @@ async def taskforge(n_jobs: int, concurrency: int, batch: int, steady_seconds: f
                 out["enqueue->start p99 ms"] = pct(latencies, 0.99)
             finally:
                 await conn.close()
-                out["worker peak RSS MB"] = peak_rss_mb(worker.pid)
+                out["worker peak RSS MB"] = max(peak_rss_mb(w.pid) for w in pool)
                 out["server peak RSS MB"] = peak_rss_mb(server_pid)
-                worker.send_signal(signal.SIGTERM)
-                worker.wait(30)
+                for w in pool:
+                    w.send_signal(signal.SIGTERM)
+                for w in pool:
+                    w.wait(30)
     return out
 
 
@@ -240,14 +247,16 @@ async def raw_loop(n_jobs: int, batch: int, loops: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=20_000)
-    parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--batch", type=int, default=100)
+    # no-op jobs finish at once: a deep worker keeps a claim of 200 in flight
+    parser.add_argument("--concurrency", type=int, default=400)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
     parser.add_argument("--steady-seconds", type=float, default=10.0)
     args = parser.parse_args()
 
     results = {
         "taskforge": asyncio.run(
-            taskforge(args.jobs, args.concurrency, args.batch, args.steady_seconds)
+            taskforge(args.jobs, args.concurrency, args.batch, args.steady_seconds, args.workers)
         )
     }
     # the peer at its better setting (the issue measured 4-8)
@@ -259,8 +268,8 @@ def main() -> None:
 
     print(
         f"PostgreSQL, {args.jobs} no-op jobs, {os.cpu_count()} cores shared by server, "
-        f"worker and database; TaskForge worker --concurrency {args.concurrency} "
-        f"--batch {args.batch}\n"
+        f"worker and database; TaskForge: {args.workers} worker process(es), --concurrency "
+        f"{args.concurrency} --batch {args.batch}\n"
     )
     for name, figures in results.items():
         print(name)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -40,6 +42,15 @@ class TaskForgeGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self.runtime, request, response)
+
+    def encode_json(self, data: object) -> str:
+        # orjson: a 10,000-node graph or a claim of 200 jobs encodes several times faster
+        # than with json.dumps. Text, not bytes: WebSocket clients expect text frames.
+        # json.dumps takes what orjson refuses (integers over 64 bits).
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            return json.dumps(data, separators=(",", ":"))
 
     async def on_ws_connect(self, context: Context) -> Any:
         # graphql-transport-ws: the credential arrives in connection_init's payload

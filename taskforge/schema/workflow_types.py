@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -258,7 +257,11 @@ class Workflow:
     started_at: datetime | None
     finished_at: datetime | None
     deadline_at: datetime | None
-    definition: JSON
+    _definition: strawberry.Private[Any]
+
+    @strawberry.field(description="The definition the workflow was created from.")
+    def definition(self) -> JSON:
+        return self._definition  # type: ignore[no-any-return]
 
     @strawberry.field(description="The workflow's jobs, oldest first.")
     async def jobs(self, info: strawberry.Info[Context, None]) -> list[Job]:
@@ -295,5 +298,5 @@ class Workflow:
             started_at=row.started_at,
             finished_at=row.finished_at,
             deadline_at=row.deadline_at,
-            definition=json.loads(json.dumps(row.definition)),
+            _definition=row.definition,
         )
