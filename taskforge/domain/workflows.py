@@ -356,10 +356,11 @@ def derive_status(
     return next(status for _, when, status in RULES if when(known))
 
 
-def stats(statuses: Iterable[JobStatus]) -> dict[str, Any]:
+def stats(per_status: Mapping[JobStatus, int]) -> dict[str, Any]:
+    """Counts per status (every status listed), total, completed and percentage."""
     counts = dict.fromkeys((s.value for s in JobStatus), 0)
-    for status in statuses:
-        counts[status.value] += 1
+    for status, n in per_status.items():
+        counts[status.value] += n
     total = sum(counts.values())
     completed = sum(counts[s.value] for s in TERMINAL)
     percentage = round(100 * completed / total, 1) if total else 100.0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -233,8 +233,8 @@ class WorkflowStats:
     counts: list[StatusCount]
 
     @classmethod
-    def of(cls, statuses: Sequence[JobStatus]) -> WorkflowStats:
-        s = workflow_stats(statuses)
+    def of(cls, counts: Mapping[JobStatus, int]) -> WorkflowStats:
+        s = workflow_stats(counts)
         return cls(
             total=s["total"],
             completed=s["completed"],
@@ -271,9 +271,7 @@ class Workflow:
     @strawberry.field(description="Jobs per status and the completion percentage.")
     async def stats(self, info: strawberry.Info[Context, None]) -> WorkflowStats:
         counts = await info.context.loaders.workflow_counts.load(uuid.UUID(self.id))
-        return WorkflowStats.of(
-            [status for status, n in counts.items() for _ in range(n)]  # stats() counts
-        )
+        return WorkflowStats.of(counts)
 
     @strawberry.field(description="Nodes, edges, roots, leaves, levels, critical path, exports.")
     async def graph(self, info: strawberry.Info[Context, None]) -> Graph:

@@ -82,7 +82,7 @@ async def with_workflow_state(session: AsyncSession, events: list[dict[str, Any]
     state = {
         str(w): {
             "status": str(statuses[w]),
-            "stats": stats([s for s, n in counts.get(w, {}).items() for _ in range(n)]),
+            "stats": stats(counts.get(w, {})),
         }
         for w in ids
         if w in statuses

@@ -11,7 +11,7 @@ the per-workflow status count.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -197,8 +197,10 @@ async def set_workflow_status(
         wf.finished_at = now
     if counts is None:
         counts = await wf_repo.status_counts(session, wf.id)
-    expanded = [status for (status, _), n in counts.items() for _ in range(n)]
-    return workflow_event(wf, previous, stats(expanded))
+    per_status: Counter[JobStatus] = Counter()
+    for (status, _), n in counts.items():
+        per_status[status] += n
+    return workflow_event(wf, previous, stats(per_status))
 
 
 def workflow_event(

@@ -259,9 +259,7 @@ async def test_payloads_come_back_exactly(gql, org) -> None:
     """Responses are encoded fast (orjson) but exactly: integers over 64 bits, which the
     fast encoder refuses, and non-ASCII text come back as they were sent."""
     payload = {"big": 2**70, "negative": -(2**65), "text": "naïve ✓", "nested": [1.5, None]}
-    created = await gql.ok(
-        ENQUEUE, {"q": str(org.queue.id), "t": "exact", "p": payload, "prio": 5}
-    )
+    created = await gql.ok(ENQUEUE, {"q": str(org.queue.id), "t": "exact", "p": payload, "prio": 5})
     job_id = created["enqueueJob"]["id"]
     data = await gql.ok("query($id: ID!) { job(id: $id) { payload } }", {"id": job_id})
     assert data["job"]["payload"] == payload

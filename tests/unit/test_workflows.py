@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 
 import pytest
 
@@ -433,7 +434,7 @@ def test_terminal_workflow_statuses() -> None:
 
 
 def test_stats_count_every_status() -> None:
-    out = stats([J.SUCCEEDED, J.SUCCEEDED, J.FAILED, J.PROCESSING, J.PENDING, J.SKIPPED])
+    out = stats(Counter([J.SUCCEEDED, J.SUCCEEDED, J.FAILED, J.PROCESSING, J.PENDING, J.SKIPPED]))
     assert out["total"] == 6
     assert out["counts"] == {
         "PENDING": 1, "SCHEDULED": 0, "PROCESSING": 1, "SUCCEEDED": 2,
@@ -444,11 +445,11 @@ def test_stats_count_every_status() -> None:
 
 
 def test_stats_of_an_empty_workflow() -> None:
-    out = stats([])
+    out = stats(Counter([]))
     assert out == {
         "total": 0,
         "counts": dict.fromkeys((s.value for s in JobStatus), 0),
         "completed": 0,
         "completionPercentage": 100.0,
     }
-    assert stats([J.CANCELLED, J.PENDING, J.PENDING])["completionPercentage"] == 33.3
+    assert stats(Counter([J.CANCELLED, J.PENDING, J.PENDING]))["completionPercentage"] == 33.3

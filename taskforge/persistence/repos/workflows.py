@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from taskforge.domain.enums import FailurePolicy, JobStatus, WorkflowStatus
 from taskforge.persistence import dialects
@@ -32,7 +33,14 @@ async def lock_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Wor
     ids = sorted(ids)  # a fixed order: two transactions never wait on each other in a cycle
     if not ids:
         return []
-    stmt = select(Workflow).where(Workflow.id.in_(ids)).order_by(Workflow.id)
+    # the engine never reads the definition: a 10,000-job workflow's is megabytes of JSON
+    # that every acknowledgement in it would otherwise decode
+    stmt = (
+        select(Workflow)
+        .options(defer(Workflow.definition, raiseload=True))
+        .where(Workflow.id.in_(ids))
+        .order_by(Workflow.id)
+    )
     return list(await session.scalars(dialects.of(session).lock_row(stmt)))
 
 
