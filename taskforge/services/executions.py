@@ -96,9 +96,9 @@ async def claim(
             session, _rank(targets), limit, now, worker_id, lease_until, deadlines
         )
         events += [status_event(j, JobStatus.PENDING) for j, _, _ in claimed]
-        # PARALLEL edges resolve when their parent starts; a job known to have no PENDING
-        # outgoing edge gives the engine nothing to decide
-        if any(pending is not False for _, _, pending in claimed):
+        # only PARALLEL edges resolve when their parent starts; a job known to have no
+        # PENDING one gives the engine nothing to decide
+        if any(starts is not False for _, _, starts in claimed):
             events += await after_changes(session, moved_rows(j for j, _, _ in claimed), now)
         await record(session, events)
     return [

@@ -77,15 +77,9 @@ async def with_workflow_state(session: AsyncSession, events: list[dict[str, Any]
     if not touched:
         return
     ids = [uuid.UUID(w) for w in touched]
-    counts = await workflows_repo.status_counts_many(session, ids)
-    statuses = await workflows_repo.statuses(session, ids)
     state = {
-        str(w): {
-            "status": str(statuses[w]),
-            "stats": stats(counts.get(w, {})),
-        }
-        for w in ids
-        if w in statuses
+        str(w): {"status": str(status), "stats": stats(counts)}
+        for w, (status, counts) in (await workflows_repo.states(session, ids)).items()
     }
     for e in events:
         flow = e["payload"].get("workflowId")

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import DependencyStatus, EdgeStatus, JobStatus
-from taskforge.persistence.database import driver_connection
+from taskforge.persistence.database import DriverRow, driver_connection
 from taskforge.persistence.tables import Job, JobDependency
 
 EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
@@ -75,10 +75,26 @@ async def delete_edge(session: AsyncSession, edge_id: uuid.UUID) -> None:
     await session.execute(delete(EDGES).where(EDGES.c.id == edge_id))
 
 
-async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
-    """PENDING edges leaving these parents (the only ones a parent's change can decide)."""
+PENDING_OUT_PG = """
+SELECT id, parent_job_id, child_job_id, dependency_type, condition, expression
+FROM job_dependencies WHERE parent_job_id = ANY($1::uuid[]) AND status = 'PENDING'
+"""
+SET_STATUS_PG = """
+UPDATE job_dependencies SET status = $2, resolved_at = $3, resolved_by = $4
+WHERE id = ANY($1::uuid[]) AND status = 'PENDING'
+"""
+
+
+async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[Any]:
+    """PENDING edges leaving these parents (the only ones a parent's change can decide).
+    Called for every batch of acknowledgements in a workflow: on PostgreSQL it runs on
+    the driver connection, without SQLAlchemy's compile and result processing."""
     if not parent_ids:
         return []
+    driver = await driver_connection(session)
+    if driver is not None:
+        await session.flush()  # the driver does not autoflush: edges added by this unit
+        return DriverRow.all(await driver.fetch(PENDING_OUT_PG, list(parent_ids)))
     stmt = select(EDGES).where(
         EDGES.c.parent_job_id.in_(parent_ids), EDGES.c.status == EdgeStatus.PENDING
     )
@@ -92,12 +108,18 @@ async def set_status(
     now: datetime,
     by: str,
 ) -> None:
-    if edge_ids:
-        await session.execute(
-            update(EDGES)
-            .where(EDGES.c.id.in_(edge_ids), EDGES.c.status == EdgeStatus.PENDING)
-            .values(status=status, resolved_at=now, resolved_by=by)
-        )
+    if not edge_ids:
+        return
+    driver = await driver_connection(session)
+    if driver is not None:
+        await session.flush()
+        await driver.execute(SET_STATUS_PG, list(edge_ids), status.value, now, by)
+        return
+    await session.execute(
+        update(EDGES)
+        .where(EDGES.c.id.in_(edge_ids), EDGES.c.status == EdgeStatus.PENDING)
+        .values(status=status, resolved_at=now, resolved_by=by)
+    )
 
 
 async def incoming_counts(

@@ -99,8 +99,8 @@ LEFT JOIN job_queues q ON q.id = a.queue_id AND q.organization_id = $1
 
 # Take up to $2 ready jobs of one group of queues (by the partial ready index, in claim
 # order; SKIP LOCKED lets concurrent claimers pass each other), mark them PROCESSING and
-# start one execution each. has_pending_out: whether a job has PENDING outgoing edges,
-# the only thing a start can decide in the dependency engine.
+# start one execution each. starts_edges: whether a job has PENDING outgoing PARALLEL
+# edges, the only edges a start decides (a fan-out's parent skips the engine on claim).
 CLAIM_PG = """
 WITH picked AS (
     SELECT id FROM jobs
@@ -126,7 +126,8 @@ WITH picked AS (
 SELECT claimed.*, started.id AS execution_id, EXISTS (
     SELECT 1 FROM job_dependencies e
     WHERE e.parent_job_id = claimed.id AND e.status = 'PENDING'
-) AS has_pending_out
+        AND e.dependency_type = 'PARALLEL'
+) AS starts_edges
 FROM claimed JOIN started ON started.job_id = claimed.id
 """
 # one queue: "= $1" walks the index in claim order; "= ANY" would sort every ready row
@@ -232,7 +233,8 @@ async def claim(
     by job priority then age; they come back PROCESSING with their attempt counted and
     one STARTED execution each (``deadlines``: per queue).
 
-    Returns (job row, execution id, has PENDING outgoing edges or None if not known).
+    Returns (job row, execution id, whether the start decides edges: PENDING outgoing
+    PARALLEL edges, or None if not known).
     Each claim walks the partial index of ready jobs in claim order, so its cost is the
     number of rows taken, not the number waiting.
     """
@@ -256,7 +258,7 @@ async def claim(
                     list(deadlines.values()),
                 )
             )
-            started = [(r, r.execution_id, r.has_pending_out) for r in rows]
+            started = [(r, r.execution_id, r.starts_edges) for r in rows]
         else:
             rows = await jobs_repo.claim_ready(session, group, remaining, now)
             ids = await _start_portable(session, rows, worker_id, now, lease_until, deadlines)

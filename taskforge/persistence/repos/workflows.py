@@ -53,13 +53,6 @@ async def by_ids(
     return list(rows)
 
 
-async def statuses(
-    session: AsyncSession, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, WorkflowStatus]:
-    stmt = select(Workflow.id, Workflow.status).where(Workflow.id.in_(list(ids)))
-    return {wid: status for wid, status in await session.execute(stmt)}
-
-
 async def policies(
     session: AsyncSession, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID | None, FailurePolicy]:
@@ -110,6 +103,25 @@ async def status_counts(
         .group_by(Job.status, Job.status_reason)
     )
     return {(status, reason): n for status, reason, n in await session.execute(stmt)}
+
+
+async def states(
+    session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]]:
+    """Each workflow's status and its jobs' counts per status, in one statement (mapped
+    columns, so pending changes of this session are flushed first)."""
+    stmt = (
+        select(Workflow.id, Workflow.status, Job.status, func.count(Job.id))
+        .outerjoin(Job, Job.workflow_id == Workflow.id)
+        .where(Workflow.id.in_(workflow_ids))
+        .group_by(Workflow.id, Workflow.status, Job.status)
+    )
+    out: dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]] = {}
+    for wid, status, job_status, n in await session.execute(stmt):
+        _, counts = out.setdefault(wid, (status, {}))
+        if job_status is not None:
+            counts[job_status] = n
+    return out
 
 
 async def status_counts_many(
