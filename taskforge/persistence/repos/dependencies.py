@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import DependencyStatus, EdgeStatus, JobStatus
 from taskforge.persistence.database import DriverRow, driver_connection
+from taskforge.persistence.repos.jobs import JobRow
 from taskforge.persistence.tables import Job, JobDependency
 
 EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
@@ -139,6 +140,16 @@ async def incoming_counts(
     return grouped
 
 
+INCOMING_PRESENT_PG = "SELECT j.id, {} FROM jobs j WHERE j.id = ANY($1::uuid[])".format(
+    ", ".join(
+        f"EXISTS (SELECT 1 FROM job_dependencies e WHERE e.child_job_id = j.id"
+        f" AND e.status = '{s.value}') AS \"{s.value}\""
+        for s in EdgeStatus
+    )
+)
+ENGINE_ROWS_PG = f"SELECT {', '.join(c.name for c in ENGINE_COLUMNS)} FROM jobs WHERE id = ANY($1)"
+
+
 async def incoming_present(
     session: AsyncSession, child_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, set[EdgeStatus]]:
@@ -147,6 +158,11 @@ async def incoming_present(
     ids = list(child_ids)
     if not ids:
         return {}
+    driver = await driver_connection(session)
+    if driver is not None:
+        await session.flush()  # the driver does not autoflush
+        records = await driver.fetch(INCOMING_PRESENT_PG, ids)
+        return {r["id"]: {st for st in EdgeStatus if r[st.value]} for r in records}
     probes = [
         exists()
         .where(EDGES.c.child_job_id == JOBS.c.id, EDGES.c.status == status)
@@ -157,10 +173,14 @@ async def incoming_present(
     return {row.id: {st for st in EdgeStatus if row._mapping[st.value]} for row in rows}
 
 
-async def engine_rows(session: AsyncSession, job_ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
+async def engine_rows(session: AsyncSession, job_ids: Iterable[uuid.UUID]) -> list[Any]:
     ids = list(job_ids)
     if not ids:
         return []
+    driver = await driver_connection(session)
+    if driver is not None:
+        await session.flush()
+        return JobRow.all(await driver.fetch(ENGINE_ROWS_PG, ids))
     return list(await session.execute(select(*ENGINE_COLUMNS).where(JOBS.c.id.in_(ids))))
 
 
