@@ -81,7 +81,7 @@ from taskforge.config import Settings
 from taskforge.domain.enums import Tier, WorkerType
 from taskforge.domain.tenancy import ADMIN
 from taskforge.persistence.repos import outbox
-from taskforge.realtime.broker import EVENTS_CHANNEL
+from taskforge.realtime.broker import events_channel
 from taskforge.runtime import Runtime
 from taskforge.services import executions, queues, tenancy, workers, workflows
 from taskforge.services.base import Principal
@@ -436,10 +436,15 @@ async def subscriptions_on(http: httpx.AsyncClient, base: str) -> int:
 async def tap(url: str, got: list[tuple[float, str]], ready: asyncio.Event) -> None:
     """The events channel itself, as the servers' tails see it (a diagnostic: it splits
     commit -> client into commit -> published and published -> client)."""
+    conn = await asyncpg.connect(PG)
+    try:
+        stream = await conn.fetchval("SELECT stream_id FROM outbox_cursor WHERE id = 1")
+    finally:
+        await conn.close()
     client = aioredis.from_url(url, decode_responses=True)
     pubsub = client.pubsub()
     try:
-        await pubsub.subscribe(EVENTS_CHANNEL)
+        await pubsub.subscribe(events_channel(stream))
         ready.set()
         async for message in pubsub.listen():
             if message["type"] == "message":

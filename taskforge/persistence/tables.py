@@ -420,3 +420,5 @@ class OutboxCursor(Base):
     last_seq: Mapped[int] = mapped_column(BigId, default=0)
     # events up to this seq were pruned: a resume cursor below it must resync
     pruned_through: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    # names this database's broker channel (realtime/broker.events_channel)
+    stream_id: Mapped[str | None] = mapped_column(String(36))

@@ -18,8 +18,13 @@ from typing import Protocol
 import redis.asyncio as aioredis
 
 log = logging.getLogger(__name__)
-# every stamped event, all tenants: each process's event tail listens here
-EVENTS_CHANNEL = "taskforge:events"
+
+
+def events_channel(stream_id: str) -> str:
+    """Every stamped event of one database, all tenants: each process's event tail
+    listens here. Named by the database's stream id, so deployments (or test runs)
+    sharing one Redis never read each other's sequence numbers as their own."""
+    return f"taskforge:{stream_id}:events"
 
 
 class Broker(Protocol):

@@ -19,9 +19,9 @@ from sqlalchemy import Row
 
 from taskforge.lifecycle import finish
 from taskforge.persistence.database import Database
-from taskforge.persistence.repos import outbox
+from taskforge.persistence.repos import event_log, outbox
 from taskforge.persistence.tables import Event
-from taskforge.realtime.broker import EVENTS_CHANNEL, Broker
+from taskforge.realtime.broker import Broker, events_channel
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -54,6 +54,7 @@ class Relay:
         self.published = 0
         self._stopping = False
         self._event_commits = db.event_commits
+        self.channel = ""  # read from the database on the first tick
 
     def notify(self) -> None:
         """Called after a local commit so its events go out without waiting a poll. A
@@ -73,13 +74,16 @@ class Relay:
             async with self._db.read() as session:
                 if not await outbox.has_unstamped(session):
                     return 0
+        if not self.channel:
+            async with self._db.read() as session:
+                self.channel = events_channel(await event_log.stream_id(session))
         async with self._db.write() as session:
             events = await outbox.stamp_next(session, BATCH)
         # After the commit, best effort: the broker is a signal; every process's event
         # tail reads what a lost or failed publish missed from the table.
         if events:
             try:
-                await self._broker.publish([(EVENTS_CHANNEL, encode(ev)) for ev in events])
+                await self._broker.publish([(self.channel, encode(ev)) for ev in events])
             except Exception as exc:
                 log.warning(
                     "publishing %d events failed (%s); tails read the table", len(events), exc

@@ -25,7 +25,7 @@ from typing import Any
 
 from taskforge.persistence.database import Database
 from taskforge.persistence.repos import event_log
-from taskforge.realtime.broker import EVENTS_CHANNEL, Broker
+from taskforge.realtime.broker import Broker, events_channel
 from taskforge.realtime.relay import decode, encode
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ class EventTail:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.position = 0  # the last seq dispatched
+        self.channel = ""  # known once started
         self.broker_up = False
         self._stopping = False
 
@@ -104,6 +105,7 @@ class EventTail:
 
     async def start(self) -> None:
         async with self._db.read() as session:
+            self.channel = events_channel(await event_log.stream_id(session))
             self.position = await event_log.max_seq(session)
         self._tasks = [
             asyncio.create_task(self._follow(), name="event-tail"),
@@ -137,7 +139,7 @@ class EventTail:
         delay = 0.5
         while True:
             try:
-                async with self._broker.subscribe(EVENTS_CHANNEL) as messages:
+                async with self._broker.subscribe(self.channel) as messages:
                     self.broker_up, delay = True, 0.5
                     self._wake.set()  # catch up on whatever passed while away
                     while True:

@@ -154,6 +154,39 @@ async def test_events_reach_other_replicas_through_redis(database_url, tmp_path,
         await b.stop()
 
 
+async def test_deployments_sharing_a_redis_keep_their_events_apart(
+    database_url, tmp_path, redis_url
+) -> None:
+    """Two deployments (two databases) on one Redis: each has its own channel, so B's
+    sequence numbers never move A's tail; A's subscriber gets every A event at once
+    (the table poll, which would mask a lost one, is slowed to a minute)."""
+    from tests.conftest import new_org
+
+    slow = {"redis_url": redis_url, "event_poll_interval": 60.0}
+    a = Runtime.create(make_settings(database_url, tmp_path / "a", **slow))
+    b_url = f"sqlite+aiosqlite:///{tmp_path / 'b.db'}"
+    b = Runtime.create(make_settings(b_url, tmp_path / "b", **slow))
+    await a.start(migrate=False)
+    await b.start(migrate=True)
+    try:
+        assert a.tail.channel != b.tail.channel
+        org_a, org_b = await new_org(a.services), await new_org(b.services, "Other")
+        await events_settled(a)
+        async with served(a) as base, subscribe(base, org_a.api_key.secret, SUB) as sub:
+            await wait_for_subscribers(a, 1)
+            # B publishes more events than A has: its seqs pass A's position
+            for _ in range(5):
+                await jobs.enqueue(b.services, admin_of(org_b), [new_job(org_b)] * 10)
+            await events_settled(b)
+            for _ in range(3):
+                [job] = await jobs.enqueue(a.services, admin_of(org_a), [new_job(org_a)])
+                got = (await sub.next(timeout=5))["payload"]["data"]["jobStatusChanged"]
+                assert (got["jobId"], got["status"]) == (str(job.id), "PENDING")
+    finally:
+        await a.stop()
+        await b.stop()
+
+
 @pytest.mark.parametrize("kind", ["memory", "redis"])
 async def test_broker_fanout(kind, request) -> None:
     broker = (

@@ -19,7 +19,6 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from taskforge.realtime.broker import EVENTS_CHANNEL
 from taskforge.runtime import Runtime
 from taskforge.services import jobs
 from tests.conftest import admin_of, make_settings, new_org
@@ -83,12 +82,12 @@ class PrivateRedis:
             await client.aclose()
 
     @contextlib.asynccontextmanager
-    async def tap(self) -> AsyncIterator[list[int]]:
+    async def tap(self, channel: str) -> AsyncIterator[list[int]]:
         """The seqs published on the events channel while inside (the relay's path)."""
         seqs: list[int] = []
         async with self.client() as client:
             pubsub = client.pubsub()
-            await pubsub.subscribe(EVENTS_CHANNEL)
+            await pubsub.subscribe(channel)
 
             async def read() -> None:
                 async for message in pubsub.listen():
@@ -104,10 +103,10 @@ class PrivateRedis:
                     await reader
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
 
-    async def subscribers(self) -> int:
+    async def subscribers(self, channel: str) -> int:
         """Connections subscribed to the events channel (one per process's tail)."""
         async with self.client() as client:
-            [(_, n)] = await client.pubsub_numsub(EVENTS_CHANNEL)
+            [(_, n)] = await client.pubsub_numsub(channel)
         return int(n)
 
 
@@ -214,12 +213,12 @@ async def test_events_survive_a_redis_outage(database_url, tmp_path, private_red
             await until(lambda: rt.tail.broker_up, 10, "the tail is up")
             # the tail's Redis subscription is back (resubscribed on reconnect)
             for _ in range(200):
-                if await private_redis.subscribers() == 1:
+                if await private_redis.subscribers(rt.tail.channel) == 1:
                     break
                 await asyncio.sleep(0.05)
-            assert await private_redis.subscribers() == 1
+            assert await private_redis.subscribers(rt.tail.channel) == 1
             after: list[float] = []
-            async with private_redis.tap() as published:
+            async with private_redis.tap(rt.tail.channel) as published:
                 for _ in range(5):
                     event, latency = await enqueue_and_receive(rt, org, sub)
                     ids.append(int(event["eventId"]))
@@ -260,12 +259,12 @@ async def test_replicas_meet_again_after_redis_restarts(
 
             await until(lambda: a.tail.broker_up and b.tail.broker_up, 10, "both tails up")
             for _ in range(200):
-                if await private_redis.subscribers() == 2:
+                if await private_redis.subscribers(a.tail.channel) == 2:
                     break
                 await asyncio.sleep(0.05)
-            assert await private_redis.subscribers() == 2
+            assert await private_redis.subscribers(a.tail.channel) == 2
             latencies = []
-            async with private_redis.tap() as published:
+            async with private_redis.tap(a.tail.channel) as published:
                 for _ in range(5):  # A's relay publishes again, B's tail receives it
                     event, latency = await enqueue_and_receive(a, org, sub)
                     ids.append(int(event["eventId"]))

@@ -16,6 +16,14 @@ EVENTS: Table = Event.__table__  # type: ignore[assignment]
 CURSOR: Table = OutboxCursor.__table__  # type: ignore[assignment]
 
 
+async def stream_id(session: AsyncSession) -> str:
+    """The database's event stream id (made by the migration that added it)."""
+    found = await session.scalar(select(CURSOR.c.stream_id).where(CURSOR.c.id == 1))
+    if not found:
+        raise RuntimeError("the events stream has no id: is the database migrated?")
+    return str(found)
+
+
 async def max_seq(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(EVENTS.c.seq))) or 0)
 
