@@ -73,6 +73,9 @@ def serve(args: argparse.Namespace) -> None:
         # its subscriptions with it
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
+        # no permessage-deflate: its zlib state is ~40 KB per connection, more than an
+        # idle subscriber costs otherwise, for messages of a few hundred bytes
+        ws_per_message_deflate=False,
     )
 
 

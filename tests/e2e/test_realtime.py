@@ -177,6 +177,9 @@ async def test_resume_on_another_server_after_a_cut(shared_env, tmp_path) -> Non
 
             async with subscribe(b_base, key, STATUS, {"queue": queue}) as sub:
                 await wait_subscriptions(b_http, 1)
+                # the client offers permessage-deflate; the server declines: zlib state
+                # per connection would cost more memory than small messages save
+                assert "Sec-WebSocket-Extensions" not in sub.ws.response.headers
                 [first] = (await a.ok(ENQUEUE, {"j": [job]}))["enqueueJobs"]
                 [seen] = await events(sub, 1)
                 assert (seen["jobId"], seen["status"], seen["previousStatus"]) == (
