@@ -44,8 +44,8 @@ with redis.asyncio at the same rate as the baseline. Diagnostics: commit -> publ
 (a tap on the events channel), the servers' CPU, the client's loop lag, delivery share
 and latency by 10 s window of commit time, close codes and subscription errors, and the
 gaps in the events' stamped ``seq`` (a gap stalls every event tail). Redis is a private
-redis-server on a free port unless ``--redis-url`` is given: the events channel is not
-namespaced by database, so other deployments or test runs on a shared Redis interfere.
+redis-server on a free port unless ``--redis-url`` is given (the events channel is
+named by the database, so a shared Redis is safe, but its other traffic would add noise).
 """
 
 from __future__ import annotations

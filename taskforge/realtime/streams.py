@@ -3,6 +3,7 @@ duplicate at the seam, in ``seq`` order, one tenant only."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -11,10 +12,11 @@ from taskforge.domain.errors import ResyncRequired, SlowConsumer
 from taskforge.persistence.database import Database
 from taskforge.persistence.repos import event_log
 from taskforge.realtime.relay import decode, encode
-from taskforge.realtime.tail import EventTail
+from taskforge.realtime.tail import EventTail, Route
 from taskforge.realtime.tail import SlowConsumer as Overflow
 
 REPLAY_PAGE = 500
+FAIR_SHARE = 20  # events a stream sends before it lets others run
 
 
 async def events(
@@ -25,14 +27,17 @@ async def events(
     accept: Callable[[dict[str, Any]], bool] = lambda _: True,
     after: int | None = None,
     on_overflow: Callable[[], None] | None = None,
+    route: Route | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield the tenant's events of the given types that pass ``accept``.
 
     With ``after``, first the stored events after that id up to the tail's position,
     then the live ones after it: the live feed is attached before the replay starts,
-    so whatever commits meanwhile waits in its buffer.
+    so whatever commits meanwhile waits in its buffer. ``route`` (a payload field and
+    value that every accepted event has) lets the tail offer this stream only the
+    events of its own workflow or job.
     """
-    feed, position = tail.attach(org_id, event_types)
+    feed, position = tail.attach(org_id, event_types, accept, route)
     feed.on_overflow = on_overflow
     try:
         if after is not None:
@@ -57,15 +62,21 @@ async def events(
                 if len(rows) < REPLAY_PAGE:
                     break
                 last = rows[-1].seq
+        sent = 0
         while True:
             try:
-                event = await feed.get()
+                event = await feed.get()  # the feed applied ``accept`` already
             except Overflow as exc:
                 raise SlowConsumer(
                     "this subscription fell too far behind (its buffer is full); resubscribe"
                     " with `after` set to the last event id received"
                 ) from exc
-            if accept(event):
-                yield event
+            yield event
+            sent += 1
+            if sent % FAIR_SHARE == 0:
+                # a full buffer is drained without a real suspension otherwise (the
+                # queue and often the socket write return at once): let the other
+                # connections, and the tail itself, run in between
+                await asyncio.sleep(0)
     finally:
         tail.detach(feed)

@@ -35,17 +35,37 @@ class SlowConsumer(Exception):
     """A subscription's buffer overflowed: its client does not keep up."""
 
 
-class Feed:
-    """One subscription's bounded buffer of its tenant's events of some types."""
+# payload fields a subscription can be routed by: an event reaches the feeds of its
+# own workflow or job only, not every feed of the tenant
+ROUTES = ("workflowId", "jobId")
+Route = tuple[str, str]  # (field, value), e.g. ("workflowId", "...")
 
-    def __init__(self, org_id: uuid.UUID, types: frozenset[str], size: int) -> None:
-        self.org_id, self.types = org_id, types
+
+class Feed:
+    """One subscription's bounded buffer of its tenant's events of some types that its
+    filter accepts (applied here, so a buffer holds only what will be sent)."""
+
+    def __init__(
+        self,
+        org_id: uuid.UUID,
+        types: frozenset[str],
+        size: int,
+        accept: Callable[[dict[str, Any]], bool] | None = None,
+        route: Route | None = None,
+    ) -> None:
+        self.org_id, self.types, self.accept, self.route = org_id, types, accept, route
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(size)
         self.overflowed = asyncio.Event()
         self.on_overflow: Callable[[], None] | None = None
 
     def offer(self, event: dict[str, Any]) -> None:
-        if self.overflowed.is_set():
+        if self.overflowed.is_set() or event["type"] not in self.types:
+            return
+        try:
+            if self.accept is not None and not self.accept(event):
+                return
+        except Exception:  # a filter's bug must not stop the tail for everyone
+            log.exception("subscription filter failed on event %s", event.get("seq"))
             return
         try:
             self._queue.put_nowait(event)
@@ -78,7 +98,8 @@ class EventTail:
     ) -> None:
         self._db, self._broker = db, broker
         self._poll, self._buffer = poll_interval, buffer
-        self._feeds: dict[uuid.UUID, set[Feed]] = defaultdict(set)
+        self._feeds: dict[uuid.UUID, set[Feed]] = defaultdict(set)  # unrouted, by tenant
+        self._routed: dict[tuple[uuid.UUID, str, str], set[Feed]] = defaultdict(set)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.position = 0  # the last seq dispatched
@@ -88,20 +109,38 @@ class EventTail:
 
     @property
     def subscribers(self) -> int:
-        return sum(len(feeds) for feeds in self._feeds.values())
+        return sum(len(f) for f in self._feeds.values()) + sum(
+            len(f) for f in self._routed.values()
+        )
 
-    def attach(self, org_id: uuid.UUID, types: Iterable[str]) -> tuple[Feed, int]:
-        """A live feed from the current position, and that position (no await here)."""
-        feed = Feed(org_id, frozenset(types), self._buffer)
-        self._feeds[org_id].add(feed)
+    def attach(
+        self,
+        org_id: uuid.UUID,
+        types: Iterable[str],
+        accept: Callable[[dict[str, Any]], bool] | None = None,
+        route: Route | None = None,
+    ) -> tuple[Feed, int]:
+        """A live feed from the current position, and that position (no await here).
+        ``route``: the feed wants only events whose payload has this field value."""
+        if route is not None and route[0] not in ROUTES:
+            raise ValueError(f"cannot route by {route[0]}")
+        feed = Feed(org_id, frozenset(types), self._buffer, accept, route)
+        self._index(feed).add(feed)
         return feed, self.position
 
     def detach(self, feed: Feed) -> None:
-        feeds = self._feeds.get(feed.org_id)
+        index = self._routed if feed.route else self._feeds
+        key: Any = (feed.org_id, *feed.route) if feed.route else feed.org_id
+        feeds = index.get(key)
         if feeds is not None:
             feeds.discard(feed)
             if not feeds:
-                del self._feeds[feed.org_id]
+                del index[key]
+
+    def _index(self, feed: Feed) -> set[Feed]:
+        if feed.route is None:
+            return self._feeds[feed.org_id]
+        return self._routed[(feed.org_id, *feed.route)]
 
     async def start(self) -> None:
         async with self._db.read() as session:
@@ -123,9 +162,16 @@ class EventTail:
 
     def _dispatch(self, event: dict[str, Any]) -> None:
         self.position = event["seq"]
-        for feed in self._feeds.get(uuid.UUID(event["organizationId"]), ()):
-            if event["type"] in feed.types:
-                feed.offer(event)
+        org = uuid.UUID(event["organizationId"])
+        for feed in self._feeds.get(org, ()):
+            feed.offer(event)
+        if self._routed:
+            payload = event["payload"]
+            for field in ROUTES:
+                value = payload.get(field)
+                if value:
+                    for feed in self._routed.get((org, field, value), ()):
+                        feed.offer(event)
 
     def _on_message(self, event: dict[str, Any]) -> None:
         seq = event["seq"]

@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.errors import InvalidInput, RateLimited
 from taskforge.realtime import streams
+from taskforge.realtime.tail import Route
 from taskforge.resolvers import ids
 from taskforge.schema import event_types as ev
 from taskforge.schema import execution_types as x
@@ -50,6 +51,7 @@ async def _stream(
     types: set[str],
     accept: Any,
     after: int | None,
+    route: Route | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """The tenant's events with the connection's cap and slow-consumer drop applied."""
     limit = ctx.runtime.settings.subscriptions_per_connection
@@ -65,6 +67,7 @@ async def _stream(
             accept,
             after,
             on_overflow=lambda: _drop(ctx.request),
+            route=route,
         ):
             yield event
     finally:
@@ -116,7 +119,8 @@ async def job_status_changed(
         )
 
     types = {job_events.STATUS_CHANGED}
-    async for event in _stream(ctx, principal, types, accept, cursor):
+    route = ("jobId", str(job)) if job else ("workflowId", str(flow)) if flow else None
+    async for event in _stream(ctx, principal, types, accept, cursor, route):
         p = event["payload"]
         yield t.JobStatusEvent(
             event_id=strawberry.ID(str(event["seq"])),
@@ -145,7 +149,7 @@ async def workflow_progress(
         return bool(event["payload"].get("workflowId") == flow)
 
     types = {job_events.STATUS_CHANGED, "workflow.status_changed"}
-    async for event in _stream(ctx, principal, types, accept, cursor):
+    async for event in _stream(ctx, principal, types, accept, cursor, ("workflowId", flow)):
         yield ev.WorkflowProgressEvent.of(event)
 
 
