@@ -16,9 +16,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
+from starlette.websockets import WebSocketDisconnected as StarletteWebSocketDisconnected
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 
 from taskforge import __version__
 from taskforge.config import Settings
@@ -29,7 +34,18 @@ from taskforge.schema.roots import build_schema
 from taskforge.services.tenancy import NewOrganization, bootstrap
 
 
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle_task_exception(self, error: Exception) -> None:
+        # a subscription sending to a connection that is gone (the client left, or a
+        # slow consumer was closed) is expected, not a server error worth a traceback
+        if isinstance(error, WebSocketDisconnected | StarletteWebSocketDisconnected):
+            return
+        await super().handle_task_exception(error)
+
+
 class TaskForgeGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, runtime: Runtime) -> None:
         # graphql-transport-ws only: the legacy graphql-ws protocol (subscriptions-
         # transport-ws) is unmaintained and every current client speaks the new one.

@@ -40,6 +40,11 @@ class Broker(Protocol):
     async def close(self) -> None: ...
 
     @property
+    def connected(self) -> bool:
+        """Whether messages can arrive now (False while Redis is unreachable)."""
+        ...
+
+    @property
     def subscribers(self) -> int:
         """Live local subscriptions (a gauge for /metrics)."""
         ...
@@ -98,6 +103,10 @@ class InProcessBroker:
         finally:
             self._fanout.remove(channel, queue)
 
+    @property
+    def connected(self) -> bool:
+        return True
+
     async def ping(self) -> None:
         return None
 
@@ -113,6 +122,11 @@ class RedisBroker:
         self._fanout = LocalFanout()
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
+        self._connected = True
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
 
     @property
     def subscribers(self) -> int:
@@ -157,10 +171,15 @@ class RedisBroker:
                 message = await self._pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # connection trouble: redis-py reconnects on next call
-                log.exception("redis pub/sub read failed; retrying")
+            except Exception as exc:  # connection trouble: redis-py reconnects on next call
+                if self._connected:  # once per outage, not every retry
+                    log.warning("redis pub/sub connection lost (%s); reconnecting", exc)
+                self._connected = False
                 await asyncio.sleep(0.5)
                 continue
+            if not self._connected:  # redis-py reconnected and resubscribed
+                log.warning("redis pub/sub connection is back")
+                self._connected = True
             if message is None:
                 continue
             if message["type"] == "message":

@@ -104,8 +104,13 @@ class EventTail:
         self._tasks: list[asyncio.Task[None]] = []
         self.position = 0  # the last seq dispatched
         self.channel = ""  # known once started
-        self.broker_up = False
+        self._subscribed = False
         self._stopping = False
+
+    @property
+    def broker_up(self) -> bool:
+        """Subscribed to the broker over a live connection (else the table is polled)."""
+        return self._subscribed and self._broker.connected
 
     @property
     def subscribers(self) -> int:
@@ -186,7 +191,7 @@ class EventTail:
         while True:
             try:
                 async with self._broker.subscribe(self.channel) as messages:
-                    self.broker_up, delay = True, 0.5
+                    self._subscribed, delay = True, 0.5
                     self._wake.set()  # catch up on whatever passed while away
                     while True:
                         self._on_message(decode(await messages.get()))
@@ -195,9 +200,9 @@ class EventTail:
             except Exception as exc:  # broker away: the table is polled meanwhile
                 if self._stopping:
                     return
-                if self.broker_up:
+                if self._subscribed:
                     log.warning("event broker unavailable (%s); reading the events table", exc)
-                self.broker_up = False
+                self._subscribed = False
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 

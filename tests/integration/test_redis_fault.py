@@ -294,20 +294,24 @@ async def test_a_runtime_stops_while_redis_is_down(database_url, tmp_path, priva
     assert done, "Runtime.stop() did not return within 10 s with Redis down"
 
 
-# --- known defects, kept as strict xfails: they fail today, and pass once fixed --------
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="RedisBroker._read swallows the connection error and retries, so the tail's "
-    "messages.get() never raises and broker_up stays True while Redis is down (delivery "
-    "is unaffected: the table is polled every event_poll_interval either way)",
-)
-async def test_the_tail_notices_that_redis_is_gone(database_url, tmp_path, private_redis) -> None:
+async def test_the_tail_notices_that_redis_is_gone_and_back(
+    database_url, tmp_path, private_redis, caplog
+) -> None:
+    """broker_up follows the connection, and an outage is logged once each way, not a
+    traceback per reconnect attempt."""
     async with runtime(database_url, tmp_path, private_redis.url) as rt:
         await until(lambda: rt.tail.broker_up, 5, "the tail subscribed")
+        caplog.clear()
         await private_redis.stop()
         try:
             await until(lambda: not rt.tail.broker_up, 5, "the tail noticed Redis is down")
+            await asyncio.sleep(2)  # several reconnect attempts
         finally:
             await private_redis.start()
+        await until(lambda: rt.tail.broker_up, 10, "the tail is up again")
+    broker = [r for r in caplog.records if r.name == "taskforge.realtime.broker"]
+    assert [r.getMessage().split(" (")[0] for r in broker] == [
+        "redis pub/sub connection lost",
+        "redis pub/sub connection is back",
+    ], [r.getMessage() for r in broker]
+    assert not any(r.exc_info for r in broker)
