@@ -67,8 +67,11 @@ class Settings(BaseSettings):
     event_retention_hours: float = Field(
         72.0, description="How long events are kept for subscriptions resuming with `after`."
     )
+    # buffered events are shared with every other feed (a reference each), so a deep
+    # buffer costs little; it lets a tenant-wide stream ride out a relay burst or a
+    # client's pause of some seconds at hundreds of events per second
     subscription_buffer: int = Field(
-        1000, description="Events a subscription may fall behind before it is dropped."
+        10_000, description="Events a subscription may fall behind before it is dropped."
     )
     subscriptions_per_connection: int = Field(
         20, description="Most subscriptions one WebSocket connection may hold."

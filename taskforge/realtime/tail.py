@@ -193,8 +193,14 @@ class EventTail:
                 async with self._broker.subscribe(self.channel) as messages:
                     self._subscribed, delay = True, 0.5
                     self._wake.set()  # catch up on whatever passed while away
+                    received = 0
                     while True:
                         self._on_message(decode(await messages.get()))
+                        received += 1
+                        if received % 100 == 0:
+                            # a burst (the relay catching up) would otherwise be
+                            # dispatched in one go while no stream drains its buffer
+                            await asyncio.sleep(0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker away: the table is polled meanwhile
