@@ -82,7 +82,9 @@ class Settings(BaseSettings):
     scheduler_max_sleep: float = Field(
         1.0, description="Longest the scheduler sleeps before looking for due schedules again."
     )
-    scheduler_batch: int = Field(200, description="Due schedules one scheduler tick claims.")
+    # a tick's occurrences become visible when its transaction commits: smaller ticks
+    # commit sooner (at 500 due/s, 100 kept the visible p99 under half a second)
+    scheduler_batch: int = Field(100, description="Due schedules one scheduler tick claims.")
     schedule_misfire_grace_seconds: float = Field(
         60.0, description="An occurrence later than this counts as missed (misfire policy)."
     )
