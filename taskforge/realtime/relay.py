@@ -25,6 +25,7 @@ from taskforge.realtime.broker import Broker, events_channel
 
 log = logging.getLogger(__name__)
 BATCH = 500
+BUSY_RETRY = 0.01  # seconds before trying again when another relay holds the cursor
 
 
 def encode(event: Event | Row[Any]) -> str:
@@ -55,6 +56,7 @@ class Relay:
         self._stopping = False
         self._event_commits = db.event_commits
         self.channel = ""  # read from the database on the first tick
+        self.busy = False  # the last tick found the cursor held by another relay
 
     def notify(self) -> None:
         """Called after a local commit so its events go out without waiting a poll. A
@@ -70,6 +72,7 @@ class Relay:
         Polls first check with a cheap read, so an idle relay never opens a write
         transaction; a wake-up after a local commit knows there is work.
         """
+        self.busy = False
         if not woken:
             async with self._db.read() as session:
                 if not await outbox.has_unstamped(session):
@@ -78,7 +81,11 @@ class Relay:
             async with self._db.read() as session:
                 self.channel = events_channel(await event_log.stream_id(session))
         async with self._db.write() as session:
-            events = await outbox.stamp_next(session, BATCH)
+            stamped = await outbox.stamp_next(session, BATCH)
+        # another replica's relay holds the cursor: it may have taken its snapshot before
+        # our commit, so look again soon rather than after a whole poll interval
+        self.busy = stamped is None
+        events = stamped or []
         # After the commit, best effort: the broker is a signal; every process's event
         # tail reads what a lost or failed publish missed from the table.
         if events:
@@ -93,6 +100,7 @@ class Relay:
 
     async def run(self) -> None:
         woken = True  # events may be waiting from before the start
+        backoff = BUSY_RETRY
         while not self._stopping:
             self._wake.clear()
             try:
@@ -104,9 +112,14 @@ class Relay:
                 sent = 0
             woken = sent == BATCH  # a full batch: there may be more
             if not woken:
+                # a busy cursor: retry soon, backing off towards the poll interval (under
+                # steady load the other relay is busy most of the time, and it stamps
+                # our events too)
+                wait = min(self._interval, backoff) if self.busy else self._interval
+                backoff = backoff * 2 if self.busy else BUSY_RETRY
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._interval):
+                    async with asyncio.timeout(wait):
                         await self._wake.wait()
                 woken = self._wake.is_set()
 

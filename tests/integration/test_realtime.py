@@ -154,6 +154,40 @@ async def test_events_reach_other_replicas_through_redis(database_url, tmp_path,
         await b.stop()
 
 
+async def test_a_relay_that_finds_the_cursor_busy_retries_soon(pg_database, tmp_path) -> None:
+    """PostgreSQL (the cursor is taken with SKIP LOCKED): while another relay holds the
+    cursor, a relay woken by its own commit retries within milliseconds instead of
+    sleeping a whole poll interval (here 10 s), so the event goes out promptly."""
+    import asyncpg
+
+    from tests.conftest import _reset_pg, new_org
+
+    await _reset_pg(pg_database)
+    settings = make_settings(pg_database, tmp_path).model_copy(update={"relay_interval": 10.0})
+    rt = Runtime.create(settings)
+    await rt.start(migrate=False, engines=False)
+    try:
+        org = await new_org(rt.services)
+        await events_settled(rt, timeout=15)
+        other = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+        try:
+            holding = other.transaction()
+            await holding.start()
+            await other.execute("SELECT 1 FROM outbox_cursor WHERE id = 1 FOR UPDATE")
+            await jobs.enqueue(rt.services, admin_of(org), [new_job(org)])
+            await asyncio.sleep(0.1)  # the relay was woken, found the cursor held
+            assert rt.relay.busy
+            await holding.rollback()  # the other relay is done
+        finally:
+            await other.close()
+        loop = asyncio.get_running_loop()
+        released = loop.time()
+        await events_settled(rt, timeout=5)
+        assert loop.time() - released < 2.0  # the backoff, not the 10 s poll
+    finally:
+        await rt.stop()
+
+
 async def test_deployments_sharing_a_redis_keep_their_events_apart(
     database_url, tmp_path, redis_url
 ) -> None:

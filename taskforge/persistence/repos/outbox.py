@@ -79,10 +79,10 @@ async def lock_cursor(session: AsyncSession) -> int | None:
     return await session.scalar(dialects.of(session).lock_for_claim(stmt))
 
 
-async def stamp_next(session: AsyncSession, limit: int) -> list[Any]:
+async def stamp_next(session: AsyncSession, limit: int) -> list[Any] | None:
     """Take the cursor and stamp the oldest ``limit`` unstamped events with the next
     ``seq`` values, in insertion order; returns them in ``seq`` order with the payload
-    as JSON text (seq, organization_id, topic, type, payload, created_at). Nothing while
+    as JSON text (seq, organization_id, topic, type, payload, created_at). None while
     another replica's relay holds the cursor.
 
     The cursor is locked in its own statement first: the stamping statement must take
@@ -90,7 +90,7 @@ async def stamp_next(session: AsyncSession, limit: int) -> list[Any]:
     relay stamped and committed while this one waited (and stamp them twice)."""
     last_seq = await lock_cursor(session)
     if last_seq is None:
-        return []
+        return None
     driver = await driver_connection(session)
     if driver is None:
         return await stamp(session, last_seq, limit)
