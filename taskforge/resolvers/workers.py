@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -145,13 +145,21 @@ async def fail_job(
     return await _job_after(info, acks)
 
 
-async def complete_jobs(info: Info, items: list[CompleteJobInput]) -> list[x.AckResult]:
+async def complete_jobs(
+    info: Info,
+    items: list[CompleteJobInput] | None = None,
+    execution_ids: Annotated[
+        list[strawberry.ID] | None,
+        strawberry.argument(
+            description="Successes without output: a plain list of ids, which a server "
+            "reads several times faster than input objects (workers ack in hundreds)."
+        ),
+    ] = None,
+) -> list[x.AckResult]:
     principal = await info.context.principal()
-    acks = await executions.complete(
-        info.context.svc,
-        principal,
-        [(ids.parse(i.execution_id, "executionId"), i.output) for i in items],  # type: ignore[misc]
-    )
+    batch = [(ids.parse(i.execution_id, "executionId"), i.output) for i in items or []]
+    batch += [(ids.parse(e, "executionIds"), None) for e in execution_ids or []]
+    acks = await executions.complete(info.context.svc, principal, batch)  # type: ignore[arg-type]
     return [_ack(a) for a in acks]
 
 

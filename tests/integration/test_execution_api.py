@@ -189,3 +189,38 @@ async def test_execution_history_has_no_n_plus_one(gql, org, runtime) -> None:
         )
 
     assert await count(3) == await count(30) <= 5
+
+
+async def test_complete_jobs_takes_items_and_bare_ids_together(gql, org) -> None:
+    q = str(org.queue.id)
+    worker = (await gql.ok(REGISTER, {"q": q}))["registerWorker"]
+    [with_output, bare, stale] = await enqueue(gql, q, 3)
+    claimed = (await gql.ok(CLAIM, {"w": worker["id"], "n": 3}))["claimJobs"]
+    by_job = {c["job"]["id"]: c["executionId"] for c in claimed}
+    await gql.ok("mutation($id: ID!) { cancelJob(id: $id) { id } }", {"id": stale})
+    acks = await gql.ok(
+        "mutation($items: [CompleteJobInput!], $ids: [ID!]) { completeJobs(items: $items, "
+        "executionIds: $ids) { executionId ok code } }",
+        {
+            "items": [{"executionId": by_job[with_output], "output": {"n": 1}}],
+            "ids": [by_job[bare], by_job[stale]],
+        },
+    )
+    assert [(a["executionId"], a["ok"], a["code"]) for a in acks["completeJobs"]] == [
+        (by_job[with_output], True, None),
+        (by_job[bare], True, None),
+        (by_job[stale], False, "CONFLICT"),
+    ]
+    assert (
+        await gql.error('mutation { completeJobs(executionIds: ["nope"]) { ok } }')
+        == "BAD_USER_INPUT"
+    )
+    jobs = await gql.ok(
+        "query($a: ID!, $b: ID!) { a: job(id: $a) { status output } b: job(id: $b) "
+        "{ status output } }",
+        {"a": with_output, "b": bare},
+    )
+    assert jobs == {
+        "a": {"status": "SUCCEEDED", "output": {"n": 1}},
+        "b": {"status": "SUCCEEDED", "output": None},
+    }
