@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from taskforge.domain.enums import ExecutionStatus, JobStatus
 from taskforge.domain.executions import JOB_FOR_EXECUTION, consistent
 from taskforge.domain.tenancy import ADMIN
+from taskforge.persistence.repos import consistency as consistency_repo
 from taskforge.persistence.repos import executions as exec_repo
 from taskforge.persistence.repos import jobs as job_repo
 from taskforge.persistence.repos import workers
@@ -74,7 +75,7 @@ async def cleanup_orphans(svc: Services, principal: Principal) -> CleanupReport:
         events = []
         # attempts held by workers that vanished or went OFFLINE fail (and retry per policy)
         offline = await workers.offline_ids(session, org)
-        for execution, job in await exec_repo.live_without_worker(session, org, offline):
+        for execution, job in await consistency_repo.live_without_worker(session, org, offline):
             if job.status is JobStatus.PROCESSING:
                 events.append(
                     await fail_attempt(
@@ -86,12 +87,12 @@ async def cleanup_orphans(svc: Services, principal: Principal) -> CleanupReport:
             report.failed_execution_ids.append(execution.id)
         await session.flush()
         # PROCESSING with no live attempt at all: run again
-        for job in await exec_repo.processing_without_live_execution(session, org):
+        for job in await consistency_repo.processing_without_live_execution(session, org):
             job.status, job.status_reason, job.updated_at = JobStatus.PENDING, "orphaned", now
             job.scheduled_for = None
             events.append(status_event(job, JobStatus.PROCESSING, "orphaned"))
             report.requeued_job_ids.append(job.id)
-        report.deleted_edge_ids = await exec_repo.dangling_edges(session, org)
+        report.deleted_edge_ids = await consistency_repo.dangling_edges(session, org)
         await session.flush()
         await record(session, events)
     return report
