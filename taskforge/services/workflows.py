@@ -230,6 +230,7 @@ async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
         event["type"] = "workflow.deleted"
         await session.delete(wf)
         await session.flush()
+        await repo.forget_counts(session, workflow_id)
         await record(session, [event])
     return workflow_id
 

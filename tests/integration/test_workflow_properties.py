@@ -5,12 +5,14 @@ workflow's status agreeing with its jobs."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from taskforge.domain.enums import EdgeStatus, JobStatus, WorkflowStatus
+from taskforge.persistence.repos import workflows as wf_repo
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services import executions, workflows
 from taskforge.services.workflows import ResumeAction
@@ -83,6 +85,12 @@ async def test_random_workflows_end_consistently(svc, org, admin, definition, se
         for j in jobs
     )
     assert final is (WorkflowStatus.FAILED if failed else WorkflowStatus.SUCCEEDED)
+    # the counts events report (trigger-kept on PostgreSQL) are the jobs' own counts,
+    # after retries, skips and cancellations
+    async with svc.read() as session:
+        [(status, counts)] = (await wf_repo.states(session, [wf.id])).values()
+    assert status is final
+    assert counts == Counter(j.status for j in jobs)
 
 
 async def _assert_edges_resolved(svc, job_ids) -> None:

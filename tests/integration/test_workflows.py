@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 
 from taskforge.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from taskforge.persistence.repos import dependencies as deps_repo
-from taskforge.persistence.tables import Event, Job, JobDependency, JobExecution, Workflow
+from taskforge.persistence.tables import (
+    Event,
+    Job,
+    JobDependency,
+    JobExecution,
+    Workflow,
+    WorkflowJobCount,
+)
 from taskforge.services import executions, jobs, workflows
 from taskforge.services.workflows import ResumeAction
 from tests.integration.test_execution import Clock
@@ -290,7 +297,7 @@ async def test_delete_workflow_cascades(svc, org, admin) -> None:
     await step(svc, admin, w)
     await workflows.delete(svc, admin, wf.id)
     async with svc.read() as session:
-        for model in (Workflow, Job, JobDependency, JobExecution):
+        for model in (Workflow, Job, JobDependency, JobExecution, WorkflowJobCount):
             assert await session.scalar(select(func.count()).select_from(model)) == 0
     with pytest.raises(NotFound):
         await workflows.get(svc, admin, wf.id)
