@@ -70,10 +70,22 @@ async def job_ids(
     return list(await session.scalars(stmt))
 
 
+LIVE_JOBS = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.PROCESSING)
+HAS_LIVE_JOBS_PG = (
+    "SELECT EXISTS (SELECT 1 FROM jobs WHERE workflow_id = $1 AND status IN ({}))".format(
+        ", ".join(f"'{s.value}'" for s in LIVE_JOBS)
+    )
+)
+
+
 async def has_live_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> bool:
-    """Whether any job of the workflow has not ended (an index probe)."""
-    live = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.PROCESSING)
-    stmt = select(exists().where(Job.workflow_id == workflow_id, Job.status.in_(live)))
+    """Whether any job of the workflow has not ended (an index probe; asked after every
+    batch of acknowledgements in a workflow, so on the driver connection when it can)."""
+    driver = await driver_connection(session)
+    if driver is not None:
+        await session.flush()
+        return bool(await driver.fetchval(HAS_LIVE_JOBS_PG, workflow_id))
+    stmt = select(exists().where(Job.workflow_id == workflow_id, Job.status.in_(LIVE_JOBS)))
     return bool(await session.scalar(stmt))
 
 
