@@ -181,8 +181,8 @@ class Worker:
                     "failed": failed,
                 },
             )
-        except Exception:  # keep them for the next flush
-            self._done[:0], self._failed[:0] = done, failed
+        except BaseException:  # failed or cancelled (the ack loop stops with the worker)
+            self._done[:0], self._failed[:0] = done, failed  # the next (final) flush sends them
             raise
         stale = [r for r in data["completeJobs"] + data["failJobs"] if not r["ok"]]
         if stale:
