@@ -175,7 +175,11 @@ async def test_a_relay_that_finds_the_cursor_busy_retries_soon(pg_database, tmp_
             await holding.start()
             await other.execute("SELECT 1 FROM outbox_cursor WHERE id = 1 FOR UPDATE")
             await jobs.enqueue(rt.services, admin_of(org), [new_job(org)])
-            await asyncio.sleep(0.1)  # the relay was woken, found the cursor held
+            # the relay was woken by the commit and found the cursor held
+            for _ in range(200):
+                if rt.relay.busy:
+                    break
+                await asyncio.sleep(0.005)
             assert rt.relay.busy
             await holding.rollback()  # the other relay is done
         finally:
