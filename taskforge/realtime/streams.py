@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Any
 
 from taskforge.domain.errors import ResyncRequired, SlowConsumer
@@ -28,6 +28,7 @@ async def events(
     after: int | None = None,
     on_overflow: Callable[[], None] | None = None,
     route: Route | None = None,
+    coalesce: Callable[[dict[str, Any]], Hashable] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Yield the tenant's events of the given types that pass ``accept``.
 
@@ -35,7 +36,9 @@ async def events(
     then the live ones after it: the live feed is attached before the replay starts,
     so whatever commits meanwhile waits in its buffer. ``route`` (a payload field and
     value that every accepted event has) lets the tail offer this stream only the
-    events of its own workflow or job.
+    events of its own workflow or job. ``coalesce`` (live events only): of the events
+    already waiting in the buffer, only the last one per key is sent, for signals where
+    a newer one says all an older one did.
     """
     feed, position = tail.attach(org_id, event_types, accept, route)
     feed.on_overflow = on_overflow
@@ -71,9 +74,15 @@ async def events(
                     "this subscription fell too far behind (its buffer is full); resubscribe"
                     " with `after` set to the last event id received"
                 ) from exc
-            yield event
-            sent += 1
-            if sent % FAIR_SHARE == 0:
+            batch = [event]
+            if coalesce is not None:
+                latest = {coalesce(e): e for e in [event, *feed.ready()]}
+                batch = sorted(latest.values(), key=lambda e: int(e["seq"]))
+            for item in batch:
+                yield item
+            sent += len(batch)
+            if sent >= FAIR_SHARE:
+                sent = 0
                 # a full buffer is drained without a real suspension otherwise (the
                 # queue and often the socket write return at once): let the other
                 # connections, and the tail itself, run in between

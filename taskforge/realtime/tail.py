@@ -91,6 +91,13 @@ class Feed:
             return getter.result()
         raise SlowConsumer
 
+    def ready(self) -> list[dict[str, Any]]:
+        """Everything already buffered, without waiting."""
+        out = []
+        while not self._queue.empty():
+            out.append(self._queue.get_nowait())
+        return out
+
 
 class EventTail:
     def __init__(

@@ -52,6 +52,7 @@ async def _stream(
     accept: Any,
     after: int | None,
     route: Route | None = None,
+    coalesce: Any = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """The tenant's events with the connection's cap and slow-consumer drop applied."""
     limit = ctx.runtime.settings.subscriptions_per_connection
@@ -68,6 +69,7 @@ async def _stream(
             after,
             on_overflow=lambda: _drop(ctx.request),
             route=route,
+            coalesce=coalesce,
         ):
             yield event
     finally:
@@ -199,8 +201,13 @@ async def jobs_available(
         ready = p["status"] == "PENDING" and p.get("dependencyStatus") != "WAITING"
         return ready and (wanted is None or p["queueId"] in wanted)
 
+    def queue_of(event: dict[str, Any]) -> str:
+        return str(event["payload"]["queueId"])
+
     types = {job_events.STATUS_CHANGED, job_events.DEPENDENCY_CHANGED}
-    async for event in _stream(ctx, principal, types, accept, None):
+    # a wake-up signal: a burst (a fan-out releasing 10,000 jobs) sends one per queue,
+    # not one per job
+    async for event in _stream(ctx, principal, types, accept, None, coalesce=queue_of):
         yield x.JobsAvailable(
             event_id=strawberry.ID(str(event["seq"])), queue_id=event["payload"]["queueId"]
         )

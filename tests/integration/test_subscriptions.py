@@ -19,7 +19,7 @@ from taskforge.runtime import Runtime
 from taskforge.services import executions, jobs, scheduler, schedules, workflows
 from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import admin_of, make_settings, new_org
-from tests.helpers import served, subscribe, wait_for_subscribers
+from tests.helpers import events_settled, served, subscribe, wait_for_subscribers
 from tests.integration.workflow_driver import run, worker_for
 
 STATUS = """subscription($after: ID, $workflow: ID) {
@@ -366,3 +366,42 @@ async def test_claims_are_progress_too(rt) -> None:
         )
     assert events and all(e.payload["workflow"]["status"] == "RUNNING" for e in events)
     assert claimed.job.workflow_id == wf.id
+
+
+AVAILABLE = (
+    """subscription($queues: [ID!]) { jobsAvailable(queues: $queues) { eventId queueId } }"""
+)
+
+
+async def test_jobs_available_signals_ready_work_once_per_burst(rt) -> None:
+    """A wake-up per queue with ready work: a burst of 300 new jobs wakes a worker a few
+    times (signals already waiting are coalesced per queue), never once per job; other
+    queues and other tenants' work send nothing."""
+    org, other = await new_org(rt.services), await new_org(rt.services, "Other")
+    admin = admin_of(org)
+    await events_settled(rt)
+    async with served(rt) as base:  # noqa: SIM117 (base is needed by the next line)
+        async with subscribe(
+            base, org.api_key.secret, AVAILABLE, {"queues": [str(org.queue.id)]}
+        ) as sub:
+            await wait_for_subscribers(rt, 1)
+            await jobs.enqueue(rt.services, admin_of(other), [job(other)] * 5)
+            await jobs.enqueue(rt.services, admin, [job(org)] * 300)
+            await events_settled(rt)
+            signals = []
+            while True:
+                try:
+                    msg = await sub.next(timeout=1.0)
+                except TimeoutError:
+                    break
+                signals.append(msg["payload"]["data"]["jobsAvailable"])
+    assert 1 <= len(signals) <= 30, len(signals)
+    assert {s["queueId"] for s in signals} == {str(org.queue.id)}
+    async with rt.db.read() as session:
+        newest = await session.scalar(
+            select(Event.seq)
+            .where(Event.organization_id == org.organization.id)
+            .order_by(Event.seq.desc())
+            .limit(1)
+        )
+    assert int(signals[-1]["eventId"]) == newest  # the last signal is the newest change
