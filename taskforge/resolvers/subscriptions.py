@@ -204,7 +204,7 @@ async def jobs_available(
     def queue_of(event: dict[str, Any]) -> str:
         return str(event["payload"]["queueId"])
 
-    types = {job_events.STATUS_CHANGED, job_events.DEPENDENCY_CHANGED}
+    types = {job_events.STATUS_CHANGED, job_events.JOBS_RELEASED}
     # a wake-up signal: a burst (a fan-out releasing 10,000 jobs) sends one per queue,
     # not one per job
     async for event in _stream(ctx, principal, types, accept, None, coalesce=queue_of):

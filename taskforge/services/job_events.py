@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Row
@@ -15,7 +17,7 @@ from taskforge.persistence.repos import workflows as workflows_repo
 from taskforge.persistence.tables import Job
 
 STATUS_CHANGED = "job.status_changed"
-DEPENDENCY_CHANGED = "job.dependency_changed"
+JOBS_RELEASED = "jobs.released"
 
 
 def _getter(job: Any) -> Any:
@@ -50,19 +52,33 @@ def status_event(
     }
 
 
-def dependency_event(job: Job | Row[Any], dependency_status: DependencyStatus) -> dict[str, Any]:
-    """A job's dependencies were decided; SATISFIED on a PENDING job means claimable."""
-    get = _getter(job)
-    return {
-        "organization_id": get("organization_id"),
-        "topic": "jobs",
-        "type": DEPENDENCY_CHANGED,
-        "payload": {
-            **_job_ref(get),
-            "status": str(get("status")),
-            "dependencyStatus": str(dependency_status),
-        },
-    }
+def released_events(
+    jobs: Iterable[Job | Row[Any]], dependency_status: DependencyStatus
+) -> list[dict[str, Any]]:
+    """PENDING jobs whose dependencies were decided and that are claimable now: one event
+    per queue and workflow listing them, so a fan-out releasing 10,000 jobs writes, relays
+    and signals one event rather than 10,000 (workers only need to know a queue has work)."""
+    groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for job in jobs:
+        get = _getter(job)
+        key = (get("organization_id"), get("queue_id"), get("project_id"), get("workflow_id"))
+        groups[key].append(str(get("id")))
+    return [
+        {
+            "organization_id": org,
+            "topic": "jobs",
+            "type": JOBS_RELEASED,
+            "payload": {
+                "jobIds": ids,
+                "queueId": str(queue),
+                "projectId": str(project),
+                "workflowId": str(workflow) if workflow else None,
+                "status": JobStatus.PENDING.value,
+                "dependencyStatus": str(dependency_status),
+            },
+        }
+        for (org, queue, project, workflow), ids in groups.items()
+    ]
 
 
 async def with_workflow_state(session: AsyncSession, events: list[dict[str, Any]]) -> None:

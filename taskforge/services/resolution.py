@@ -33,7 +33,7 @@ from taskforge.domain.expressions import Expression, compile_expression
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
 from taskforge.persistence.repos import dependencies as deps
 from taskforge.persistence.repos import workflows as wf_repo
-from taskforge.services.job_events import dependency_event, status_event
+from taskforge.services.job_events import released_events, status_event
 
 NOT_STARTED = (JobStatus.PENDING, JobStatus.SCHEDULED)
 READY = (DependencyStatus.NONE, DependencyStatus.SATISFIED)
@@ -134,11 +134,8 @@ async def aggregate(
     for dependency, ids in to_dep.items():
         await deps.set_dependency_status(session, ids, dependency, now)
         if dependency in READY:  # claimable now: wakes workers
-            events += [
-                dependency_event(rows[i], dependency)
-                for i in ids
-                if rows[i].status is JobStatus.PENDING
-            ]
+            ready = [rows[i] for i in ids if rows[i].status is JobStatus.PENDING]
+            events += released_events(ready, dependency)
     frontier: dict[uuid.UUID, Moved] = {}
     for (status, reason), ids in to_end.items():
         changed = await deps.end_not_started(session, ids, status, reason, now)

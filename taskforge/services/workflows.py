@@ -39,7 +39,7 @@ from taskforge.persistence.repos import queues, tenancy
 from taskforge.persistence.repos import workflows as repo
 from taskforge.persistence.tables import Job, JobQueue, Workflow
 from taskforge.services.base import Principal, Services, found
-from taskforge.services.job_events import dependency_event, record, status_event
+from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
 from taskforge.services.resolution import (
     Moved,
@@ -485,4 +485,4 @@ def _empty_stats(total: int) -> dict[str, Any]:
     return {"total": total, "counts": {}, "completed": 0, "completionPercentage": 0.0}
 
 
-__all__ = ["ResumeAction", "dependency_event"]
+__all__ = ["ResumeAction"]

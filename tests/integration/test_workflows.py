@@ -386,8 +386,22 @@ async def test_status_events_carry_the_workflow(svc, org, admin) -> None:
     assert flow == ["PENDING", "RUNNING", "SUCCEEDED"]
     final = [e for e in events if e.type == "workflow.status_changed"][-1]
     assert final.payload["stats"]["completionPercentage"] == 100.0
-    released = [e.payload["jobId"] for e in events if e.type == "job.dependency_changed"]
+    released = [j for e in events if e.type == "jobs.released" for j in e.payload["jobIds"]]
     assert len(released) == 3  # a at start, b and c as their parents finished
+
+
+async def test_a_fan_out_releases_its_children_in_one_event(svc, org, admin) -> None:
+    """Workers need to know a queue has work, not each job: releasing 50 children writes
+    one event listing them."""
+    wf, w = await start(svc, org, admin, fan(50))
+    assert await step(svc, admin, w, limit=1) == ["split"]
+    async with svc.read() as session:
+        released = list(await session.scalars(select(Event).where(Event.type == "jobs.released")))
+    by_size = sorted(len(e.payload["jobIds"]) for e in released)
+    assert by_size == [1, 50]  # split at start, then the 50 middle jobs at once
+    big = next(e for e in released if len(e.payload["jobIds"]) == 50)
+    assert big.payload["queueId"] == str(org.queue.id)
+    assert big.payload["workflowId"] == str(wf.id)
 
 
 async def test_finishing_a_job_touches_only_its_edges(svc, org, admin) -> None:
