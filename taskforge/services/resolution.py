@@ -117,8 +117,8 @@ async def aggregate(
     session: AsyncSession, children: set[uuid.UUID], now: datetime
 ) -> tuple[list[dict[str, Any]], dict[uuid.UUID, Moved]]:
     """Re-aggregate the children's incoming edges; end those that can no longer run."""
-    incoming = await deps.incoming_present(session, children)
-    rows = {r.id: r for r in await deps.engine_rows(session, children)}
+    incoming, found = await deps.children_state(session, children)
+    rows = {r.id: r for r in found}
     to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
     to_end: dict[tuple[JobStatus, str], list[uuid.UUID]] = defaultdict(list)
     for child in children:
@@ -151,14 +151,14 @@ async def refresh_workflows(
 ) -> list[dict[str, Any]]:
     """Apply FAIL_FAST and re-derive the status of each workflow touched."""
     events: list[dict[str, Any]] = []
-    for wf in await wf_repo.lock_many(session, workflow_ids):
-        if wf.status in TERMINAL_WORKFLOW or wf.status is WorkflowStatus.PENDING:
+    for row in await wf_repo.lock_for_refresh(session, workflow_ids):
+        if row.status in TERMINAL_WORKFLOW or row.status is WorkflowStatus.PENDING:
             continue
-        if wf.id in failed and wf.failure_policy is FailurePolicy.FAIL_FAST:
-            events += await end_workflow_jobs(session, wf.id, "workflow_failed", now)
-        elif wf.id not in failed and await wf_repo.has_live_jobs(session, wf.id):
+        if row.id in failed and row.failure_policy is FailurePolicy.FAIL_FAST:
+            events += await end_workflow_jobs(session, row.id, "workflow_failed", now)
+        elif row.id not in failed and row.live:
             continue  # nothing failed and jobs are still live: the status cannot change
-        events += await rederive(session, wf, now)
+        events += await rederive(session, await wf_repo.locked(session, row.id), now)
     return events
 
 

@@ -150,6 +150,35 @@ INCOMING_PRESENT_PG = "SELECT j.id, {} FROM jobs j WHERE j.id = ANY($1::uuid[])"
 ENGINE_ROWS_PG = f"SELECT {', '.join(c.name for c in ENGINE_COLUMNS)} FROM jobs WHERE id = ANY($1)"
 
 
+# a child's engine row and which edge statuses its incoming edges have, in one statement
+CHILDREN_PG = "SELECT {}, {} FROM jobs j WHERE j.id = ANY($1::uuid[])".format(
+    ", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS),
+    ", ".join(
+        f"EXISTS (SELECT 1 FROM job_dependencies e WHERE e.child_job_id = j.id"
+        f" AND e.status = '{s.value}') AS edge_{s.value}"
+        for s in EdgeStatus
+    ),
+)
+
+
+async def children_state(
+    session: AsyncSession, child_ids: Iterable[uuid.UUID]
+) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any]]:
+    """The engine rows of these children and the edge statuses each one's incoming edges
+    have (``incoming_present`` and ``engine_rows`` together: one round trip on
+    PostgreSQL, asked after every batch of acknowledgements in a workflow)."""
+    ids = list(child_ids)
+    if not ids:
+        return {}, []
+    driver = await driver_connection(session)
+    if driver is None:
+        return await incoming_present(session, ids), await engine_rows(session, ids)
+    await session.flush()  # the driver does not autoflush
+    rows = JobRow.all(await driver.fetch(CHILDREN_PG, ids))
+    present = {r.id: {s for s in EdgeStatus if getattr(r, f"edge_{s.value.lower()}")} for r in rows}
+    return present, rows
+
+
 async def incoming_present(
     session: AsyncSession, child_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, set[EdgeStatus]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +14,7 @@ from sqlalchemy.orm import defer
 
 from taskforge.domain.enums import FailurePolicy, JobStatus, WorkflowStatus
 from taskforge.persistence import dialects
-from taskforge.persistence.database import driver_connection
+from taskforge.persistence.database import DriverRow, driver_connection
 from taskforge.persistence.tables import Job, Workflow, WorkflowJobCount
 
 LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
@@ -30,19 +32,47 @@ async def lock(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID)
     return await session.scalar(dialects.of(session).lock_row(stmt))
 
 
-async def lock_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Workflow]:
-    ids = sorted(ids)  # a fixed order: two transactions never wait on each other in a cycle
+class RefreshRow(DriverRow):
+    converters = {"status": WorkflowStatus, "failure_policy": FailurePolicy}
+
+
+async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Any]:
+    """The workflows, locked in id order (two transactions never wait on each other in a
+    cycle), each with id, status, failure_policy and whether any job is still live: what
+    the engine decides on after every batch of acknowledgements, in one statement on
+    PostgreSQL. The engine loads a workflow's entity (``locked``) only to change it."""
+    ids = sorted(ids)
     if not ids:
         return []
-    # the engine never reads the definition: a 10,000-job workflow's is megabytes of JSON
-    # that every acknowledgement in it would otherwise decode
+    driver = await driver_connection(session)
+    if driver is not None:
+        await session.flush()  # the driver does not autoflush
+        return RefreshRow.all(await driver.fetch(LOCK_FOR_REFRESH_PG, ids))
     stmt = (
         select(Workflow)
         .options(defer(Workflow.definition, raiseload=True))
         .where(Workflow.id.in_(ids))
         .order_by(Workflow.id)
     )
-    return list(await session.scalars(dialects.of(session).lock_row(stmt)))
+    return [
+        SimpleNamespace(
+            id=wf.id,
+            status=wf.status,
+            failure_policy=wf.failure_policy,
+            live=await has_live_jobs(session, wf.id),
+        )
+        for wf in await session.scalars(dialects.of(session).lock_row(stmt))
+    ]
+
+
+async def locked(session: AsyncSession, workflow_id: uuid.UUID) -> Workflow:
+    """The entity of a workflow this transaction has locked, without its definition (the
+    engine never reads it: a 10,000-job workflow's is megabytes of JSON)."""
+    wf = await session.get(
+        Workflow, workflow_id, options=[defer(Workflow.definition, raiseload=True)]
+    )
+    assert wf is not None  # locked by this transaction: it cannot have gone
+    return wf
 
 
 async def by_ids(
@@ -71,6 +101,13 @@ async def job_ids(
 
 
 LIVE_JOBS = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.PROCESSING)
+_LIVE_SQL = ", ".join(f"'{s.value}'" for s in LIVE_JOBS)
+LOCK_FOR_REFRESH_PG = f"""
+SELECT w.id, w.status, w.failure_policy, EXISTS (
+    SELECT 1 FROM jobs j WHERE j.workflow_id = w.id AND j.status IN ({_LIVE_SQL})
+) AS live
+FROM workflows w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE OF w
+"""
 HAS_LIVE_JOBS_PG = (
     "SELECT EXISTS (SELECT 1 FROM jobs WHERE workflow_id = $1 AND status IN ({}))".format(
         ", ".join(f"'{s.value}'" for s in LIVE_JOBS)
