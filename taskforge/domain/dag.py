@@ -21,14 +21,11 @@ def _graph(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> tuple[Adja
     """(children, parents), both keyed by every node in first-seen order."""
     children: Adjacency = {node: [] for node in nodes}
     parents: Adjacency = {node: [] for node in children}
-    seen: set[tuple[str, str]] = set()
-    for parent, child in edges:
-        if (parent, child) in seen:
-            continue
-        seen.add((parent, child))
-        for node in (parent, child):
-            if node not in children:
-                children[node], parents[node] = [], []
+    for parent, child in dict.fromkeys(edges):  # repeated edges once, in order
+        if parent not in children:
+            children[parent], parents[parent] = [], []
+        if child not in children:
+            children[child], parents[child] = [], []
         children[parent].append(child)
         parents[child].append(parent)
     return children, parents
@@ -89,8 +86,10 @@ def find_cycle(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[s
     return _cycle(children)
 
 
-def _levels(children: Adjacency, parents: Adjacency) -> list[list[str]]:
-    _, level = _order(children, parents)
+def _levels(
+    children: Adjacency, parents: Adjacency, ordered: tuple[list[str], dict[str, int]] | None = None
+) -> list[list[str]]:
+    _, level = ordered or _order(children, parents)
     grouped: list[list[str]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
     for node, depth in level.items():
         grouped[depth].append(node)
@@ -113,9 +112,12 @@ def leaves(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def _critical(
-    children: Adjacency, parents: Adjacency, weight: Mapping[str, float] | None
+    children: Adjacency,
+    parents: Adjacency,
+    weight: Mapping[str, float] | None,
+    ordered: tuple[list[str], dict[str, int]] | None = None,
 ) -> list[str]:
-    order, _ = _order(children, parents)
+    order, _ = ordered or _order(children, parents)
     weights = weight or {}
     best: dict[str, float] = {}
     via: dict[str, str | None] = {}
@@ -221,6 +223,7 @@ def _views(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> tuple[Adjace
 
 def to_json(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> dict[str, Any]:
     children, parents = _views(nodes, edges)
+    ordered = _order(children, parents)  # once, for the levels and the critical path
     return {
         "nodes": [
             {"id": n.id, "label": n.label, "status": n.status, "jobType": n.job_type} for n in nodes
@@ -237,8 +240,8 @@ def to_json(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> dict[str, A
         ],
         "roots": sorted(n for n, ps in parents.items() if not ps),
         "leaves": sorted(n for n, cs in children.items() if not cs),
-        "levels": _levels(children, parents),
-        "criticalPath": _critical(children, parents, None),
+        "levels": _levels(children, parents, ordered),
+        "criticalPath": _critical(children, parents, None, ordered),
     }
 
 
