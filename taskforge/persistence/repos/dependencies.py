@@ -140,16 +140,6 @@ async def incoming_counts(
     return grouped
 
 
-INCOMING_PRESENT_PG = "SELECT j.id, {} FROM jobs j WHERE j.id = ANY($1::uuid[])".format(
-    ", ".join(
-        f"EXISTS (SELECT 1 FROM job_dependencies e WHERE e.child_job_id = j.id"
-        f" AND e.status = '{s.value}') AS \"{s.value}\""
-        for s in EdgeStatus
-    )
-)
-ENGINE_ROWS_PG = f"SELECT {', '.join(c.name for c in ENGINE_COLUMNS)} FROM jobs WHERE id = ANY($1)"
-
-
 # a child's engine row and which edge statuses its incoming edges have, in one statement
 CHILDREN_PG = "SELECT {}, {} FROM jobs j WHERE j.id = ANY($1::uuid[])".format(
     ", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS),
@@ -164,53 +154,31 @@ CHILDREN_PG = "SELECT {}, {} FROM jobs j WHERE j.id = ANY($1::uuid[])".format(
 async def children_state(
     session: AsyncSession, child_ids: Iterable[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any]]:
-    """The engine rows of these children and the edge statuses each one's incoming edges
-    have (``incoming_present`` and ``engine_rows`` together: one round trip on
-    PostgreSQL, asked after every batch of acknowledgements in a workflow)."""
+    """The engine rows of these children, and which edge statuses each one's incoming
+    edges have: one index probe per status and child, so a fan-in of thousands costs
+    what a single edge does. One round trip on PostgreSQL (asked after every batch of
+    acknowledgements in a workflow)."""
     ids = list(child_ids)
     if not ids:
         return {}, []
     driver = await driver_connection(session)
-    if driver is None:
-        return await incoming_present(session, ids), await engine_rows(session, ids)
-    await session.flush()  # the driver does not autoflush
-    rows = JobRow.all(await driver.fetch(CHILDREN_PG, ids))
-    present = {r.id: {s for s in EdgeStatus if getattr(r, f"edge_{s.value.lower()}")} for r in rows}
-    return present, rows
-
-
-async def incoming_present(
-    session: AsyncSession, child_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, set[EdgeStatus]]:
-    """Which edge statuses each child's incoming edges have: one index probe per status
-    and child, so a fan-in of thousands costs the same as a single edge."""
-    ids = list(child_ids)
-    if not ids:
-        return {}
-    driver = await driver_connection(session)
     if driver is not None:
         await session.flush()  # the driver does not autoflush
-        records = await driver.fetch(INCOMING_PRESENT_PG, ids)
-        return {r["id"]: {st for st in EdgeStatus if r[st.value]} for r in records}
+        rows: list[Any] = JobRow.all(await driver.fetch(CHILDREN_PG, ids))
+        present = {
+            r.id: {s for s in EdgeStatus if getattr(r, f"edge_{s.value.lower()}")} for r in rows
+        }
+        return present, rows
     probes = [
         exists()
         .where(EDGES.c.child_job_id == JOBS.c.id, EDGES.c.status == status)
         .label(status.value)
         for status in EdgeStatus
     ]
-    rows = await session.execute(select(JOBS.c.id, *probes).where(JOBS.c.id.in_(ids)))
-    return {row.id: {st for st in EdgeStatus if row._mapping[st.value]} for row in rows}
-
-
-async def engine_rows(session: AsyncSession, job_ids: Iterable[uuid.UUID]) -> list[Any]:
-    ids = list(job_ids)
-    if not ids:
-        return []
-    driver = await driver_connection(session)
-    if driver is not None:
-        await session.flush()
-        return JobRow.all(await driver.fetch(ENGINE_ROWS_PG, ids))
-    return list(await session.execute(select(*ENGINE_COLUMNS).where(JOBS.c.id.in_(ids))))
+    found = await session.execute(select(JOBS.c.id, *probes).where(JOBS.c.id.in_(ids)))
+    present = {r.id: {s for s in EdgeStatus if r._mapping[s.value]} for r in found}
+    rows = list(await session.execute(select(*ENGINE_COLUMNS).where(JOBS.c.id.in_(ids))))
+    return present, rows
 
 
 async def set_dependency_status(
