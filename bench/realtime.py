@@ -82,6 +82,7 @@ from taskforge.domain.enums import Tier, WorkerType
 from taskforge.domain.tenancy import ADMIN
 from taskforge.persistence.repos import outbox
 from taskforge.realtime.broker import events_channel
+from taskforge.realtime.relay import expand
 from taskforge.runtime import Runtime
 from taskforge.services import executions, queues, tenancy, workers, workflows
 from taskforge.services.base import Principal
@@ -554,9 +555,9 @@ async def run(
         await asyncio.sleep(0.2)
     out["drain s"] = time.monotonic() - drained
     conn = await asyncpg.connect(PG)
-    try:  # stamped seqs must be dense: a gap stalls every event tail for good
+    try:  # stamped ids must be dense: a gap stalls every event tail for good
         stamped, top, bottom = await conn.fetchrow(
-            "SELECT count(seq), max(seq), min(seq) FROM events WHERE seq IS NOT NULL"
+            "SELECT sum(span), max(seq + span - 1), min(seq) FROM events WHERE seq IS NOT NULL"
         )
         out["event seq gaps in the table"] = (top - bottom + 1 - stamped) if stamped else 0
     finally:
@@ -601,8 +602,9 @@ def published(
     committed = {(j, st): t for j, st, t in records}
     ms = []
     for received, raw in tapped:
-        event = json.loads(raw)
-        if event["type"] == "job.status_changed":
+        for event in expand(json.loads(raw)):
+            if event["type"] != "job.status_changed":
+                continue
             k = (event["payload"]["jobId"], event["payload"]["status"])
             if k in committed:
                 ms.append((received - committed.pop(k)) * 1000)

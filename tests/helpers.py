@@ -145,6 +145,7 @@ async def events_settled(runtime: Runtime, timeout: float = 5.0) -> None:
     it: a subscription attached now sees only what is committed later."""
     from sqlalchemy import func, select
 
+    from taskforge.persistence.repos import event_log
     from taskforge.persistence.tables import Event
 
     loop = asyncio.get_running_loop()
@@ -154,9 +155,27 @@ async def events_settled(runtime: Runtime, timeout: float = 5.0) -> None:
             unstamped = await session.scalar(
                 select(func.count()).select_from(Event).where(Event.seq.is_(None))
             )
-            top = await session.scalar(select(func.max(Event.seq))) or 0
+            top = await event_log.max_seq(session)
         if not unstamped and runtime.tail.position >= top:
             return
         if loop.time() > deadline:
             raise AssertionError(f"{unstamped} events unstamped, tail at {runtime.tail.position}")
         await asyncio.sleep(0.01)
+
+
+async def stored_events(session: Any, *where: Any) -> list[dict[str, Any]]:
+    """The events of the outbox rows matching ``where``, in insertion order, one dict
+    each (type, payload, seq: None while unstamped): a row holds ``span`` of them."""
+    from sqlalchemy import select
+
+    from taskforge.persistence.tables import Event
+
+    out = []
+    for row in await session.scalars(select(Event).where(*where).order_by(Event.id)):
+        payloads = [row.payload] if row.span == 1 else row.payload
+        for i, payload in enumerate(payloads):
+            seq = None if row.seq is None else row.seq + i
+            out.append(
+                {"type": row.type, "payload": payload, "seq": seq, "org": row.organization_id}
+            )
+    return out

@@ -170,7 +170,6 @@ class Workflow(Base):
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        Index("idx_jobs_status_scheduled_priority", "status", "scheduled_for", "priority"),
         # due retries and delayed starts
         Index(
             "idx_jobs_due",
@@ -183,6 +182,13 @@ class Job(Base):
         Index("idx_jobs_org_created", "organization_id", "created_at", "id"),
         # a workflow's jobs, and "has it any job still live" as one index probe
         Index("idx_jobs_workflow_status", "workflow_id", "status"),
+        # the orphan check; partial, so an attempt writes it once, not on each change
+        Index(
+            "idx_jobs_processing",
+            "organization_id",
+            postgresql_where=text("status = 'PROCESSING'"),
+            sqlite_where=text("status = 'PROCESSING'"),
+        ),
     )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -209,7 +215,7 @@ class Job(Base):
     max_attempts: Mapped[int | None]
     output: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -269,11 +275,19 @@ class QueueWorkerAssignment(Base):
 
 class JobExecution(Base):
     __tablename__ = "job_executions"
-    __table_args__ = (Index("idx_job_executions_lease", "status", "lease_expires_at"),)
-    id: Mapped[uuid.UUID] = _id()
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organizations.id", ondelete=CASCADE)
+    __table_args__ = (
+        # live attempts by lease (the reaper); partial: written once per attempt
+        Index(
+            "idx_job_executions_live",
+            "lease_expires_at",
+            postgresql_where=text("status = 'STARTED'"),
+            sqlite_where=text("status = 'STARTED'"),
+        ),
     )
+    id: Mapped[uuid.UUID] = _id()
+    # no foreign key: the job's cascades the execution, and a key check here would lock
+    # the tenant's row in every claim
+    organization_id: Mapped[uuid.UUID]
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete=CASCADE), index=True)
     worker_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("workers.id", ondelete="SET NULL"), index=True
@@ -402,8 +416,12 @@ class RateWindow(Base):
 class Event(Base):
     """Outbox row, written in the transaction of the change it describes.
 
-    ``seq`` is stamped by the relay in commit order; it is the public event id and
-    the resume cursor (insertion ids can commit out of order on PostgreSQL).
+    A row holds ``span`` events of one tenant, topic and type that one transaction
+    wrote in a row (a claim of 500 jobs writes one row, not 500): with ``span`` 1 the
+    payload is the event's, else the list of their payloads. The relay stamps ``seq``
+    in commit order, the first of the ``span`` consecutive public event ids the row's
+    events get; those ids are the resume cursor (insertion ids can commit out of order
+    on PostgreSQL).
     """
 
     __tablename__ = "events"
@@ -418,12 +436,13 @@ class Event(Base):
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     seq: Mapped[int | None] = mapped_column(BigId, unique=True)
+    span: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete=CASCADE)
     )
     topic: Mapped[str] = mapped_column(String(100))
     type: Mapped[str] = mapped_column(String(100))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    payload: Mapped[Any] = mapped_column(PortableJSON, default=dict)
     created_at: Mapped[datetime] = _created()
 
 

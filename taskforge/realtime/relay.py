@@ -28,23 +28,40 @@ BATCH = 500
 BUSY_RETRY = 0.01  # seconds before trying again when another relay holds the cursor
 
 
-def encode(event: Event | Row[Any]) -> str:
-    """The broker message of a stamped event. A payload given as text is the stored JSON
-    (what the relay reads back), embedded as is rather than decoded and re-encoded."""
-    payload = event.payload
+def encode(row: Event | Row[Any]) -> str:
+    """The broker message of a stamped outbox row (``span`` events). A payload given as
+    text is the stored JSON (what the relay reads back), embedded as is rather than
+    decoded and re-encoded."""
+    payload = row.payload
     raw = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
     return (
-        f'{{"seq":{json.dumps(event.seq)},"organizationId":"{event.organization_id}",'
-        f'"topic":{json.dumps(event.topic)},"type":{json.dumps(event.type)},'
-        f'"payload":{raw},"createdAt":"{event.created_at.isoformat()}"}}'
+        f'{{"seq":{json.dumps(row.seq)},"span":{int(row.span)},'
+        f'"organizationId":"{row.organization_id}",'
+        f'"topic":{json.dumps(row.topic)},"type":{json.dumps(row.type)},'
+        f'"payload":{raw},"createdAt":"{row.created_at.isoformat()}"}}'
     )
 
 
 def decode(message: str | bytes) -> dict[str, Any]:
-    # orjson: every process decodes every event; event payloads carry no integers over
-    # 64 bits (orjson would read those as floats)
+    """A broker message back into its row (see ``expand`` for its events)."""
+    # orjson: every process decodes every message; event payloads carry no integers
+    # over 64 bits (orjson would read those as floats)
     data: dict[str, Any] = orjson.loads(message)
     return data
+
+
+def expand(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a decoded row, each with its own id: seq, seq + 1, ..."""
+    span = row.pop("span", 1)
+    if span == 1:
+        return [row]
+    seq, payloads = row["seq"], row["payload"]
+    return [{**row, "seq": seq + i, "payload": p} for i, p in enumerate(payloads)]
+
+
+def events_of(row: Event | Row[Any]) -> list[dict[str, Any]]:
+    """The events of a stored row, as subscriptions see them."""
+    return expand(decode(encode(row)))
 
 
 class Relay:
@@ -95,7 +112,7 @@ class Relay:
                 log.warning(
                     "publishing %d events failed (%s); tails read the table", len(events), exc
                 )
-        self.published += len(events)
+        self.published += sum(ev.span for ev in events)
         return len(events)
 
     async def run(self) -> None:

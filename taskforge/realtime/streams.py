@@ -11,7 +11,7 @@ from typing import Any
 from taskforge.domain.errors import ResyncRequired, SlowConsumer
 from taskforge.persistence.database import Database
 from taskforge.persistence.repos import event_log
-from taskforge.realtime.relay import decode, encode
+from taskforge.realtime.relay import events_of
 from taskforge.realtime.tail import EventTail, Route
 from taskforge.realtime.tail import SlowConsumer as Overflow
 
@@ -59,12 +59,12 @@ async def events(
                         session, org_id, last, position, event_types, REPLAY_PAGE
                     )
                 for row in rows:
-                    event = decode(encode(row))
-                    if accept(event):
-                        yield event
+                    for event in events_of(row):
+                        if last < event["seq"] <= position and accept(event):
+                            yield event
                 if len(rows) < REPLAY_PAGE:
                     break
-                last = rows[-1].seq
+                last = rows[-1].seq + rows[-1].span - 1
         sent = 0
         while True:
             try:

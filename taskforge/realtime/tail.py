@@ -26,7 +26,7 @@ from typing import Any
 from taskforge.persistence.database import Database
 from taskforge.persistence.repos import event_log
 from taskforge.realtime.broker import Broker, events_channel
-from taskforge.realtime.relay import decode, encode
+from taskforge.realtime.relay import decode, events_of, expand
 
 log = logging.getLogger(__name__)
 
@@ -185,10 +185,12 @@ class EventTail:
                     for feed in self._routed.get((org, field, value), ()):
                         feed.offer(event)
 
-    def _on_message(self, event: dict[str, Any]) -> None:
-        seq = event["seq"]
+    def _on_message(self, row: dict[str, Any]) -> None:
+        """A published row: dispatched if it is the next one, else the table is read."""
+        seq = row["seq"]
         if seq == self.position + 1:
-            self._dispatch(event)
+            for event in expand(row):
+                self._dispatch(event)
         elif seq > self.position + 1:
             self._wake.set()  # something is missing: read it from the table
 
@@ -202,9 +204,11 @@ class EventTail:
                     self._wake.set()  # catch up on whatever passed while away
                     received = 0
                     while True:
-                        self._on_message(decode(await messages.get()))
-                        received += 1
-                        if received % 100 == 0:
+                        row = decode(await messages.get())
+                        received += row.get("span", 1)
+                        self._on_message(row)
+                        if received >= 100:
+                            received = 0
                             # a burst (the relay catching up) would otherwise be
                             # dispatched in one go while no stream drains its buffer
                             await asyncio.sleep(0)
@@ -241,8 +245,9 @@ class EventTail:
                 rows = await event_log.after(session, self.position, 1000)
             for row in rows:
                 if row.seq == self.position + 1:
-                    self._dispatch(decode(encode(row)))
-                elif row.seq > self.position + 1:  # stamped seqs are dense; wait for it
+                    for event in events_of(row):
+                        self._dispatch(event)
+                elif row.seq > self.position + 1:  # stamped ids are dense; wait for it
                     return
             if len(rows) < 1000:
                 return

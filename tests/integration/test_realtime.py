@@ -11,12 +11,19 @@ import pytest
 import websockets
 from sqlalchemy import select
 
+from taskforge.persistence.repos.outbox import MAX_SPAN
 from taskforge.persistence.tables import Event
 from taskforge.realtime.broker import InProcessBroker, RedisBroker
 from taskforge.runtime import Runtime
 from taskforge.services import jobs
 from tests.conftest import admin_of, make_settings
-from tests.helpers import events_settled, served, subscribe, wait_for_subscribers
+from tests.helpers import (
+    events_settled,
+    served,
+    stored_events,
+    subscribe,
+    wait_for_subscribers,
+)
 
 SUB = """subscription($job: ID, $queue: ID, $statuses: [JobStatus!]) {
   jobStatusChanged(jobId: $job, queueId: $queue, statuses: $statuses) {
@@ -52,10 +59,13 @@ async def test_relay_stamps_in_commit_order(rt) -> None:
     deadline = asyncio.get_running_loop().time() + 5
     while True:
         async with rt.db.read() as session:
-            seqs = list(await session.scalars(select(Event.seq).order_by(Event.id)))
+            stored = await stored_events(session)
+        seqs = [e["seq"] for e in stored]
         if all(s is not None for s in seqs) or asyncio.get_running_loop().time() > deadline:
             break
         await asyncio.sleep(0.02)
+    # one status event per job, whatever rows hold them
+    assert sum(e["type"] == "job.status_changed" for e in stored) == 30
     assert sorted(seqs) == list(range(1, len(seqs) + 1))  # dense, unique, all stamped
 
 
@@ -245,3 +255,31 @@ async def test_broker_fanout(kind, request) -> None:
         await broker.ping()
     finally:
         await broker.close()
+
+
+async def test_a_batch_is_a_few_rows_and_every_event_reaches_the_tail(rt) -> None:
+    """A transaction's run of status events shares outbox rows (at most MAX_SPAN each);
+    the tail still hands every event, with its own consecutive id, to subscriptions."""
+    from tests.conftest import new_org
+
+    org = await new_org(rt.services)
+    await events_settled(rt)
+    feed, _ = rt.tail.attach(org.organization.id, {"job.status_changed"})
+    try:
+        made = await jobs.enqueue(rt.services, admin_of(org), [new_job(org)] * (MAX_SPAN + 2))
+        got = [await asyncio.wait_for(feed.get(), 5) for _ in made]
+    finally:
+        rt.tail.detach(feed)
+    assert [e["payload"]["jobId"] for e in got] == [str(j.id) for j in made]
+    seqs = [e["seq"] for e in got]
+    assert seqs == list(range(seqs[0], seqs[0] + len(made)))
+    async with rt.db.read() as session:
+        spans = list(
+            await session.scalars(
+                select(Event.span)
+                .where(Event.organization_id == org.organization.id)
+                .where(Event.type == "job.status_changed")
+                .order_by(Event.id)
+            )
+        )
+    assert spans == [MAX_SPAN, 2]

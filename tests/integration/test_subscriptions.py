@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 import websockets
-from sqlalchemy import select
 
 from taskforge.domain.enums import ScheduleKind
 from taskforge.persistence.repos import event_log
@@ -19,7 +18,13 @@ from taskforge.runtime import Runtime
 from taskforge.services import executions, jobs, scheduler, schedules, workflows
 from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import admin_of, make_settings, new_org
-from tests.helpers import events_settled, served, subscribe, wait_for_subscribers
+from tests.helpers import (
+    events_settled,
+    served,
+    stored_events,
+    subscribe,
+    wait_for_subscribers,
+)
 from tests.integration.workflow_driver import run, worker_for
 
 STATUS = """subscription($after: ID, $workflow: ID) {
@@ -54,15 +59,12 @@ async def status_event_ids(rt, org) -> list[int]:
     deadline = loop.time() + 5
     while True:
         async with rt.db.read() as session:
-            rows = list(
-                await session.execute(
-                    select(Event.seq).where(
-                        Event.organization_id == org.organization.id,
-                        Event.type == "job.status_changed",
-                    )
-                )
+            stored = await stored_events(
+                session,
+                Event.organization_id == org.organization.id,
+                Event.type == "job.status_changed",
             )
-        seqs = [r.seq for r in rows]
+        seqs = [e["seq"] for e in stored]
         if all(s is not None for s in seqs) or loop.time() > deadline:
             return sorted(s for s in seqs if s is not None)
         await asyncio.sleep(0.02)
@@ -358,10 +360,8 @@ async def test_claims_are_progress_too(rt) -> None:
     w = await worker_for(rt.services, admin, org.queue.id)
     [claimed] = await executions.claim(rt.services, admin, w, None, 1)
     async with rt.db.read() as session:
-        events = list(
-            await session.scalars(select(Event).where(Event.type == "job.status_changed"))
-        )
-    assert events and all(e.payload["workflow"]["status"] == "RUNNING" for e in events)
+        events = await stored_events(session, Event.type == "job.status_changed")
+    assert events and all(e["payload"]["workflow"]["status"] == "RUNNING" for e in events)
     assert claimed.job.workflow_id == wf.id
 
 
@@ -395,10 +395,6 @@ async def test_jobs_available_signals_ready_work_once_per_burst(rt) -> None:
     assert 1 <= len(signals) <= 30, len(signals)
     assert {s["queueId"] for s in signals} == {str(org.queue.id)}
     async with rt.db.read() as session:
-        newest = await session.scalar(
-            select(Event.seq)
-            .where(Event.organization_id == org.organization.id)
-            .order_by(Event.seq.desc())
-            .limit(1)
-        )
+        stored = await stored_events(session, Event.organization_id == org.organization.id)
+    newest = max(e["seq"] for e in stored)
     assert int(signals[-1]["eventId"]) == newest  # the last signal is the newest change

@@ -18,6 +18,7 @@ from taskforge.persistence.tables import (
 )
 from taskforge.services import executions, jobs, workflows
 from taskforge.services.workflows import ResumeAction
+from tests.helpers import stored_events
 from tests.integration.test_execution import Clock
 from tests.integration.workflow_driver import run, statuses, step, worker_for, workflow_status
 
@@ -379,14 +380,13 @@ async def test_status_events_carry_the_workflow(svc, org, admin) -> None:
     wf, w = await start(svc, org, admin, chain())
     await run(svc, admin, w)
     async with svc.read() as session:
-        events = list(await session.scalars(select(Event).order_by(Event.id)))
-    job_events = [e for e in events if e.type == "job.status_changed"]
-    assert job_events and all(e.payload["workflowId"] == str(wf.id) for e in job_events)
-    flow = [e.payload["status"] for e in events if e.type == "workflow.status_changed"]
-    assert flow == ["PENDING", "RUNNING", "SUCCEEDED"]
-    final = [e for e in events if e.type == "workflow.status_changed"][-1]
-    assert final.payload["stats"]["completionPercentage"] == 100.0
-    released = [j for e in events if e.type == "jobs.released" for j in e.payload["jobIds"]]
+        events = await stored_events(session)
+    job_events = [e["payload"] for e in events if e["type"] == "job.status_changed"]
+    assert job_events and all(p["workflowId"] == str(wf.id) for p in job_events)
+    flow = [e["payload"] for e in events if e["type"] == "workflow.status_changed"]
+    assert [p["status"] for p in flow] == ["PENDING", "RUNNING", "SUCCEEDED"]
+    assert flow[-1]["stats"]["completionPercentage"] == 100.0
+    released = [j for e in events if e["type"] == "jobs.released" for j in e["payload"]["jobIds"]]
     assert len(released) == 3  # a at start, b and c as their parents finished
 
 
@@ -396,12 +396,12 @@ async def test_a_fan_out_releases_its_children_in_one_event(svc, org, admin) -> 
     wf, w = await start(svc, org, admin, fan(50))
     assert await step(svc, admin, w, limit=1) == ["split"]
     async with svc.read() as session:
-        released = list(await session.scalars(select(Event).where(Event.type == "jobs.released")))
-    by_size = sorted(len(e.payload["jobIds"]) for e in released)
+        released = await stored_events(session, Event.type == "jobs.released")
+    by_size = sorted(len(e["payload"]["jobIds"]) for e in released)
     assert by_size == [1, 50]  # split at start, then the 50 middle jobs at once
-    big = next(e for e in released if len(e.payload["jobIds"]) == 50)
-    assert big.payload["queueId"] == str(org.queue.id)
-    assert big.payload["workflowId"] == str(wf.id)
+    big = next(e["payload"] for e in released if len(e["payload"]["jobIds"]) == 50)
+    assert big["queueId"] == str(org.queue.id)
+    assert big["workflowId"] == str(wf.id)
 
 
 async def test_finishing_a_job_touches_only_its_edges(svc, org, admin) -> None:

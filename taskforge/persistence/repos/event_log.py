@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.persistence.repos.outbox import MAX_SPAN
 from taskforge.persistence.tables import Event, OutboxCursor
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
@@ -25,11 +26,21 @@ async def stream_id(session: AsyncSession) -> str:
 
 
 async def max_seq(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.max(EVENTS.c.seq))) or 0)
+    """The last stamped event id: the end of the row with the highest ``seq``."""
+    last = (
+        await session.execute(
+            select(EVENTS.c.seq + EVENTS.c.span - 1)
+            .where(EVENTS.c.seq.is_not(None))
+            .order_by(EVENTS.c.seq.desc())
+            .limit(1)
+        )
+    ).scalar()
+    return int(last or 0)
 
 
 async def after(session: AsyncSession, position: int, limit: int) -> list[Any]:
-    """Stamped events after ``position``, in ``seq`` order (the unique seq index)."""
+    """Stamped rows starting after ``position``, in ``seq`` order (the unique seq index).
+    For the tail, whose position is always the end of a row."""
     stmt = select(EVENTS).where(EVENTS.c.seq > position).order_by(EVENTS.c.seq).limit(limit)
     return list((await session.execute(stmt)).all())
 
@@ -42,12 +53,15 @@ async def replay(
     types: Iterable[str],
     limit: int,
 ) -> list[Any]:
-    """One tenant's events of some types in (after_seq, upto], by (organization, seq)."""
+    """One tenant's rows of some types holding events in (after_seq, upto], by
+    (organization, seq). The first may start before ``after_seq`` (a cursor can point
+    into a row): it starts at most ``MAX_SPAN`` ids before, which bounds the index range."""
     stmt = (
         select(EVENTS)
         .where(
             EVENTS.c.organization_id == org_id,
-            EVENTS.c.seq > after_seq,
+            EVENTS.c.seq > after_seq - MAX_SPAN,
+            EVENTS.c.seq + EVENTS.c.span - 1 > after_seq,
             EVENTS.c.seq <= upto,
             EVENTS.c.type.in_(list(types)),
         )
@@ -62,21 +76,23 @@ async def pruned_through(session: AsyncSession) -> int:
 
 
 async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
-    """Delete up to ``limit`` stamped events older than ``before``; remember how far."""
+    """Delete up to ``limit`` stamped rows older than ``before``; remember through which
+    event id."""
     oldest = (
-        select(EVENTS.c.seq)
+        select(EVENTS.c.seq, EVENTS.c.span)
         .where(EVENTS.c.seq.is_not(None), EVENTS.c.created_at < before)
         .order_by(EVENTS.c.seq)
         .limit(limit)
     )
-    seqs = list(await session.scalars(oldest))
-    if not seqs:
+    rows = list(await session.execute(oldest))
+    if not rows:
         return 0
-    through = max(seqs)
-    await session.execute(delete(EVENTS).where(EVENTS.c.seq <= through))
+    last = max(rows, key=lambda r: r.seq)
+    through = last.seq + last.span - 1
+    await session.execute(delete(EVENTS).where(EVENTS.c.seq <= last.seq))
     await session.execute(
         update(CURSOR)
         .where(CURSOR.c.id == 1, CURSOR.c.pruned_through < through)
         .values(pruned_through=through)
     )
-    return len(seqs)
+    return len(rows)

@@ -15,12 +15,16 @@ from taskforge.persistence.tables import Event, OutboxCursor
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
 CURSOR: Table = OutboxCursor.__table__  # type: ignore[assignment]
 
+# The most events one row holds: a replay finds the row holding an event id within
+# this many ids before it (event_log.replay)
+MAX_SPAN = 500
+
 # PostgreSQL: one INSERT with one array per column, so the text (and its prepared
-# statement) is the same for any number of events; unnest keeps the given order.
+# statement) is the same for any number of rows; unnest keeps the given order.
 APPEND_PG = """
-INSERT INTO events (organization_id, topic, type, payload, created_at)
-SELECT o, t, y, p::jsonb, $5
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS e(o, t, y, p)
+INSERT INTO events (organization_id, topic, type, payload, span, created_at)
+SELECT o, t, y, p::jsonb, n, $6
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS e(o, t, y, p, n)
 """
 
 LOCK_CURSOR_PG = "SELECT last_seq FROM outbox_cursor WHERE id = 1 FOR UPDATE SKIP LOCKED"
@@ -29,25 +33,48 @@ LOCK_CURSOR_PG = "SELECT last_seq FROM outbox_cursor WHERE id = 1 FOR UPDATE SKI
 # payloads come back as JSON text, ready to publish without a decode and re-encode.
 STAMP_PG = """
 WITH numbered AS (
-    SELECT u.id, $1 + row_number() OVER (ORDER BY u.id) AS seq
-    FROM (SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $2) AS u
+    SELECT u.id, $1 + sum(u.span) OVER (ORDER BY u.id) - u.span + 1 AS seq
+    FROM (SELECT id, span FROM events WHERE seq IS NULL ORDER BY id LIMIT $2) AS u
 ), stamped AS (
     UPDATE events SET seq = numbered.seq FROM numbered WHERE events.id = numbered.id
-    RETURNING events.seq, events.organization_id, events.topic, events.type,
+    RETURNING events.seq, events.span, events.organization_id, events.topic, events.type,
               events.payload::text AS payload, events.created_at
 ), advanced AS (
-    UPDATE outbox_cursor SET last_seq = (SELECT max(seq) FROM stamped)
+    UPDATE outbox_cursor SET last_seq = (SELECT max(seq + span - 1) FROM stamped)
     WHERE id = 1 AND EXISTS (SELECT 1 FROM stamped)
 )
 SELECT * FROM stamped ORDER BY seq
 """
 
 
-async def append(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """rows: organization_id, topic, type, payload (one multi-row INSERT)."""
-    if not rows:
+def spans(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outbox rows of events (organization_id, topic, type, payload): each run of
+    consecutive events of one tenant, topic and type (up to ``MAX_SPAN``) becomes one
+    row, its payload the list of theirs; a lone event keeps its own payload."""
+    rows: list[dict[str, Any]] = []
+    run: list[Any] = []
+    for i, event in enumerate(events):
+        run.append(event["payload"])
+        after = events[i + 1] if i + 1 < len(events) else None
+        key = (event["organization_id"], event["topic"], event["type"])
+        if (
+            after is None
+            or len(run) == MAX_SPAN
+            or (after["organization_id"], after["topic"], after["type"]) != key
+        ):
+            payload = run[0] if len(run) == 1 else run
+            rows.append({**event, "payload": payload, "span": len(run)})
+            run = []
+    return rows
+
+
+async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """events: organization_id, topic, type, payload, in order (one multi-row INSERT
+    of their spans)."""
+    if not events:
         return
     session.info[EVENTS_WRITTEN] = True
+    rows = spans(events)
     driver = await driver_connection(session)
     if driver is None:
         await session.execute(insert(EVENTS), rows)
@@ -58,6 +85,7 @@ async def append(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         [r["topic"] for r in rows],
         [r["type"] for r in rows],
         [json_text(r["payload"]) for r in rows],
+        [r["span"] for r in rows],
         datetime.now(UTC),
     )
 
@@ -80,10 +108,10 @@ async def lock_cursor(session: AsyncSession) -> int | None:
 
 
 async def stamp_next(session: AsyncSession, limit: int) -> list[Any] | None:
-    """Take the cursor and stamp the oldest ``limit`` unstamped events with the next
-    ``seq`` values, in insertion order; returns them in ``seq`` order with the payload
-    as JSON text (seq, organization_id, topic, type, payload, created_at). None while
-    another replica's relay holds the cursor.
+    """Take the cursor and stamp the oldest ``limit`` unstamped rows with the next
+    ``seq`` values, in insertion order, each row as many as its span; returns them in
+    ``seq`` order with the payload as JSON text (seq, span, organization_id, topic,
+    type, payload, created_at). None while another replica's relay holds the cursor.
 
     The cursor is locked in its own statement first: the stamping statement must take
     its snapshot after the lock, or it would still see as unstamped the events another
@@ -98,22 +126,28 @@ async def stamp_next(session: AsyncSession, limit: int) -> list[Any] | None:
 
 
 async def stamp(session: AsyncSession, last_seq: int, limit: int) -> list[Row[Any]]:
-    """Give committed, unstamped events the next ``seq`` values, in insertion order.
+    """Give committed, unstamped rows the next ``seq`` values, in insertion order.
 
-    One set-based UPDATE: the oldest ``limit`` unstamped ids, numbered after the cursor.
+    One set-based UPDATE: the oldest ``limit`` unstamped rows, each numbered after the
+    spans before it.
     """
     oldest = (
-        select(EVENTS.c.id).where(EVENTS.c.seq.is_(None)).order_by(EVENTS.c.id).limit(limit)
+        select(EVENTS.c.id, EVENTS.c.span)
+        .where(EVENTS.c.seq.is_(None))
+        .order_by(EVENTS.c.id)
+        .limit(limit)
     ).subquery()
     numbered = select(
-        oldest.c.id, func.row_number().over(order_by=oldest.c.id).label("n")
+        oldest.c.id,
+        (func.sum(oldest.c.span).over(order_by=oldest.c.id) - oldest.c.span).label("before"),
     ).subquery()
     stmt = (
         update(EVENTS)
         .where(EVENTS.c.id == numbered.c.id)
-        .values(seq=last_seq + numbered.c.n)
+        .values(seq=last_seq + numbered.c.before + 1)
         .returning(
             EVENTS.c.seq,
+            EVENTS.c.span,
             EVENTS.c.organization_id,
             EVENTS.c.topic,
             EVENTS.c.type,
@@ -123,7 +157,8 @@ async def stamp(session: AsyncSession, last_seq: int, limit: int) -> list[Row[An
     )
     events = sorted(await session.execute(stmt), key=lambda e: e.seq)  # RETURNING has no order
     if events:
+        last = events[-1]
         await session.execute(
-            update(CURSOR).where(CURSOR.c.id == 1).values(last_seq=events[-1].seq)
+            update(CURSOR).where(CURSOR.c.id == 1).values(last_seq=last.seq + last.span - 1)
         )
     return events
