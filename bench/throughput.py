@@ -247,10 +247,11 @@ async def raw_loop(n_jobs: int, batch: int, loops: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=20_000)
-    # no-op jobs finish at once: a deep worker keeps a claim of 200 in flight
-    parser.add_argument("--concurrency", type=int, default=400)
-    parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    # no-op jobs finish at once: a deep worker keeps a claim of 500 in flight, and a
+    # second worker process claims while the first one's claim is in the server
+    parser.add_argument("--concurrency", type=int, default=1000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--steady-seconds", type=float, default=10.0)
     args = parser.parse_args()
 
