@@ -100,7 +100,10 @@ async def claim_jobs(
             execution_id=strawberry.ID(str(c.execution_id)),
             attempt=c.attempt,
             lease_expires_at=c.lease_expires_at,
-            job=t.Job.of(c.job),
+            job_id=strawberry.ID(str(c.job.id)),
+            job_type=c.job.job_type,
+            payload=c.job.payload,
+            row=c.job,
         )
         for c in claimed
     ]
@@ -171,6 +174,32 @@ async def fail_jobs(info: Info, items: list[FailJobInput]) -> list[x.AckResult]:
         [(ids.parse(i.execution_id, "executionId"), (i.error, i.retryable)) for i in items],
     )
     return [_ack(a) for a in acks]
+
+
+async def acknowledge_jobs(
+    info: Info,
+    execution_ids: Annotated[
+        list[strawberry.ID] | None,
+        strawberry.argument(description="Successes without output."),
+    ] = None,
+    completed: Annotated[
+        list[CompleteJobInput] | None,
+        strawberry.argument(description="Successes with output."),
+    ] = None,
+    failed: list[FailJobInput] | None = None,
+) -> x.AcknowledgeJobsPayload:
+    """A busy worker's batch of outcomes in one round trip, answered with a count and
+    only the refused acknowledgements (completeJobs and failJobs answer one result per
+    item, which for hundreds costs the server more than the acknowledging does)."""
+    principal = await info.context.principal()
+    svc = info.context.svc
+    done = [(ids.parse(i.execution_id, "completed"), i.output) for i in completed or []]
+    done += [(ids.parse(e, "executionIds"), None) for e in execution_ids or []]
+    bad = [(ids.parse(i.execution_id, "failed"), (i.error, i.retryable)) for i in failed or []]
+    acks = await executions.complete(svc, principal, done)  # type: ignore[arg-type]
+    acks += await executions.fail(svc, principal, bad)
+    rejected = [_ack(a) for a in acks if a.error is not None]
+    return x.AcknowledgeJobsPayload(acknowledged=len(acks) - len(rejected), rejected=rejected)
 
 
 async def append_logs(info: Info, execution_id: strawberry.ID, entries: list[LogEntryInput]) -> int:

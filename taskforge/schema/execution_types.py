@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -131,10 +131,21 @@ class Execution:
 
 @strawberry.type
 class ClaimedJob:
+    """A job handed to a worker. ``jobId``, ``jobType`` and ``payload`` are what a worker
+    needs to run it, as flat fields: a claim returns hundreds, and each nested object
+    costs the server a field resolution per field."""
+
     execution_id: strawberry.ID
     attempt: int
     lease_expires_at: datetime
-    job: Job
+    job_id: strawberry.ID
+    job_type: str
+    payload: JSON
+    row: strawberry.Private[Any]  # the claimed job's columns
+
+    @strawberry.field
+    def job(self) -> Job:
+        return Job.of(self.row)
 
 
 @strawberry.type
@@ -143,6 +154,14 @@ class AckResult:
     ok: bool
     code: str | None
     message: str | None
+
+
+@strawberry.type
+class AcknowledgeJobsPayload:
+    acknowledged: int = strawberry.field(description="Acknowledgements taken.")
+    rejected: list[AckResult] = strawberry.field(
+        description="The refused ones (stale: NOT_FOUND or CONFLICT), each with its code."
+    )
 
 
 @strawberry.type

@@ -72,6 +72,9 @@ class Mutation:
     fail_job: t.Job = strawberry.mutation(resolver=worker_r.fail_job)
     complete_jobs: list[x.AckResult] = strawberry.mutation(resolver=worker_r.complete_jobs)
     fail_jobs: list[x.AckResult] = strawberry.mutation(resolver=worker_r.fail_jobs)
+    acknowledge_jobs: x.AcknowledgeJobsPayload = strawberry.mutation(
+        resolver=worker_r.acknowledge_jobs
+    )
     append_logs: int = strawberry.mutation(resolver=worker_r.append_logs)
     sync_job_status: x.SyncJobStatusPayload = strawberry.mutation(resolver=worker_r.sync_job_status)
     cleanup_orphans: x.CleanupOrphansPayload = strawberry.mutation(

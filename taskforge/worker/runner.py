@@ -28,11 +28,12 @@ REGISTER = """mutation($name: String!, $queues: [QueueWeightInput!]!) {
   registerWorker(name: $name, queues: $queues) { id } }"""
 CLAIM = """mutation($w: ID!, $n: Int!, $lease: Int!) {
   claimJobs(workerId: $w, limit: $n, leaseSeconds: $lease) {
-    executionId attempt job { id jobType payload } } }"""
-# successes without output go as a plain id list: much cheaper for the server to read
+    executionId attempt jobId jobType payload } }"""
+# successes without output go as a plain id list (much cheaper for the server to read),
+# and only refused acknowledgements come back
 ACK = """mutation($done: [CompleteJobInput!]!, $ids: [ID!]!, $failed: [FailJobInput!]!) {
-  completeJobs(items: $done, executionIds: $ids) { ok code }
-  failJobs(items: $failed) { ok code } }"""
+  acknowledgeJobs(completed: $done, executionIds: $ids, failed: $failed) {
+    rejected { code } } }"""
 LOGS = """mutation($e: ID!, $entries: [LogEntryInput!]!) {
   appendLogs(executionId: $e, entries: $entries) }"""
 HEARTBEAT = """mutation($w: ID!, $lease: Int!) {
@@ -119,15 +120,14 @@ class Worker:
             CLAIM, {"w": self.worker_id, "n": n, "lease": self.settings.lease_seconds}
         )
         for item in data["claimJobs"]:
-            job = item["job"]
             ctx = JobContext(
-                job["id"],
+                item["jobId"],
                 item["executionId"],
-                job["jobType"],
+                item["jobType"],
                 item["attempt"],
                 _heartbeat=self._heartbeat,
             )
-            task = asyncio.create_task(self._execute(job["payload"] or {}, ctx))
+            task = asyncio.create_task(self._execute(item["payload"] or {}, ctx))
             self._running[ctx.execution_id] = task
         return len(data["claimJobs"])
 
@@ -184,7 +184,7 @@ class Worker:
         except BaseException:  # failed or cancelled (the ack loop stops with the worker)
             self._done[:0], self._failed[:0] = done, failed  # the next (final) flush sends them
             raise
-        stale = [r for r in data["completeJobs"] + data["failJobs"] if not r["ok"]]
+        stale = data["acknowledgeJobs"]["rejected"]
         if stale:
             log.info("%d acknowledgements were stale (job cancelled or lease lost)", len(stale))
 

@@ -224,3 +224,48 @@ async def test_complete_jobs_takes_items_and_bare_ids_together(gql, org) -> None
         "a": {"status": "SUCCEEDED", "output": {"n": 1}},
         "b": {"status": "SUCCEEDED", "output": None},
     }
+
+
+async def test_acknowledge_jobs_answers_with_a_count_and_the_refusals(gql, org) -> None:
+    q = str(org.queue.id)
+    worker = (await gql.ok(REGISTER, {"q": q}))["registerWorker"]
+    [with_output, bare, failing, stale] = await enqueue(gql, q, 4)
+    claimed = (
+        await gql.ok(
+            """mutation($w: ID!) { claimJobs(workerId: $w, limit: 4) {
+                executionId jobId jobType payload job { id } } }""",
+            {"w": worker["id"]},
+        )
+    )["claimJobs"]
+    assert all(c["jobId"] == c["job"]["id"] and c["jobType"] == "t" for c in claimed)
+    assert all(c["payload"] == {} for c in claimed)
+    by_job = {c["jobId"]: c["executionId"] for c in claimed}
+    await gql.ok("mutation($id: ID!) { cancelJob(id: $id) { id } }", {"id": stale})
+    data = await gql.ok(
+        """mutation($done: [CompleteJobInput!], $ids: [ID!], $failed: [FailJobInput!]) {
+            acknowledgeJobs(completed: $done, executionIds: $ids, failed: $failed) {
+                acknowledged rejected { executionId ok code } } }""",
+        {
+            "done": [{"executionId": by_job[with_output], "output": {"n": 1}}],
+            "ids": [by_job[bare], by_job[stale]],
+            "failed": [{"executionId": by_job[failing], "error": "boom", "retryable": False}],
+        },
+    )
+    assert data["acknowledgeJobs"] == {
+        "acknowledged": 3,
+        "rejected": [{"executionId": by_job[stale], "ok": False, "code": "CONFLICT"}],
+    }
+    jobs = await gql.ok(
+        "query($a: ID!, $b: ID!, $c: ID!) { a: job(id: $a) { status output } "
+        "b: job(id: $b) { status } c: job(id: $c) { status error } }",
+        {"a": with_output, "b": bare, "c": failing},
+    )
+    assert jobs == {
+        "a": {"status": "SUCCEEDED", "output": {"n": 1}},
+        "b": {"status": "SUCCEEDED"},
+        "c": {"status": "FAILED", "error": "boom"},
+    }
+    assert (
+        await gql.error('mutation { acknowledgeJobs(executionIds: ["nope"]) { acknowledged } }')
+        == "BAD_USER_INPUT"
+    )

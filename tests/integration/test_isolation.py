@@ -257,6 +257,16 @@ async def test_batch_acks_with_foreign_ids_are_not_found(runtime, org, other_org
                 f"mutation($id: ID!) {{ {mutation} {{ ok code }} }}", {"id": foreign["execution"]}
             )
             assert next(iter(data.values())) == [{"ok": False, "code": "NOT_FOUND"}]
+        data = await gql.ok(
+            """mutation($id: ID!) { acknowledgeJobs(executionIds: [$id],
+                failed: [{executionId: $id, error: "x"}]) {
+                acknowledged rejected { executionId code } } }""",
+            {"id": foreign["execution"]},
+        )
+        assert data["acknowledgeJobs"] == {
+            "acknowledged": 0,
+            "rejected": [{"executionId": foreign["execution"], "code": "NOT_FOUND"}] * 2,
+        }
         listed = await gql.ok("{ workers { totalCount } }")
         assert listed["workers"]["totalCount"] == 0
         report = await gql.ok("mutation { cleanupOrphans { failedExecutionIds } }")
