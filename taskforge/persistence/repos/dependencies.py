@@ -141,11 +141,12 @@ async def incoming_counts(
 
 
 # a child's engine row and which edge statuses its incoming edges have, in one statement
+# (scalar subqueries, never hashed into a scan of all edges: see repos/executions)
 CHILDREN_PG = "SELECT {}, {} FROM jobs j WHERE j.id = ANY($1::uuid[])".format(
     ", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS),
     ", ".join(
-        f"EXISTS (SELECT 1 FROM job_dependencies e WHERE e.child_job_id = j.id"
-        f" AND e.status = '{s.value}') AS edge_{s.value}"
+        f"(SELECT true FROM job_dependencies e WHERE e.child_job_id = j.id"
+        f" AND e.status = '{s.value}' LIMIT 1) IS NOT NULL AS edge_{s.value}"
         for s in EdgeStatus
     ),
 )

@@ -95,6 +95,11 @@ LEFT JOIN queue_worker_assignments a ON a.worker_id = w.id
 LEFT JOIN job_queues q ON q.id = a.queue_id AND q.organization_id = $1
 """
 
+# "Has this job an edge like ..." is a scalar subquery with LIMIT 1, not EXISTS: the
+# planner may run an EXISTS as one hashed scan of every edge in that status (all
+# tenants' pending edges, on each claim); a scalar subquery is always an index probe
+# per row.
+#
 # Take up to $2 ready jobs of one group of queues (by the partial ready index, in claim
 # order; SKIP LOCKED lets concurrent claimers pass each other), mark them PROCESSING and
 # start one execution each. starts_edges: whether a job has PENDING outgoing PARALLEL
@@ -121,11 +126,12 @@ WITH picked AS (
         ON d.queue_id = c.queue_id
     RETURNING id, job_id
 )
-SELECT claimed.*, started.id AS execution_id, EXISTS (
-    SELECT 1 FROM job_dependencies e
+SELECT claimed.*, started.id AS execution_id, (
+    SELECT true FROM job_dependencies e
     WHERE e.parent_job_id = claimed.id AND e.status = 'PENDING'
         AND e.dependency_type = 'PARALLEL'
-) AS starts_edges
+    LIMIT 1
+) IS NOT NULL AS starts_edges
 FROM claimed JOIN started ON started.job_id = claimed.id
 """
 # one queue: "= $1" walks the index in claim order; "= ANY" would sort every ready row
@@ -135,10 +141,11 @@ CLAIM_ANY_PG = CLAIM_PG.format(queues="= ANY($1::uuid[])", ready=READY_PREDICATE
 # What an acknowledgement checks, with both rows locked.
 ACK_ROWS_PG = """
 SELECT e.id, e.status, e.job_id, j.status AS job_status, j.organization_id, j.queue_id,
-    j.project_id, j.job_type, j.workflow_id, EXISTS (
-        SELECT 1 FROM job_dependencies d
+    j.project_id, j.job_type, j.workflow_id, (
+        SELECT true FROM job_dependencies d
         WHERE d.parent_job_id = j.id AND d.status = 'PENDING'
-    ) AS has_pending_out
+        LIMIT 1
+    ) IS NOT NULL AS has_pending_out
 FROM job_executions e JOIN jobs j ON j.id = e.job_id
 WHERE e.organization_id = $1 AND e.id = ANY($2::uuid[])
 FOR UPDATE OF e, j

@@ -1,0 +1,107 @@
+"""PostgreSQL plans of the hot-path statements: with many pending edges elsewhere, a
+claim, an acknowledgement and the engine's child probe still reach edges only through
+their own jobs (an index probe per job), never by a scan of every edge in a status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from taskforge.domain.enums import Tier, WorkerType
+from taskforge.persistence.repos.dependencies import CHILDREN_PG
+from taskforge.persistence.repos.executions import ACK_ROWS_PG, CLAIM_ONE_PG
+from taskforge.runtime import Runtime
+from taskforge.services import jobs, workers
+from tests.conftest import admin_of, make_settings, new_org
+
+EDGE_INDEXES = ("job_dependencies_pkey", "idx_job_dependencies_child_status")
+
+
+@pytest.fixture
+async def pg_runtime(pg_database, tmp_path):
+    from tests.conftest import _reset_pg
+
+    await _reset_pg(pg_database)
+    rt = Runtime.create(make_settings(pg_database, tmp_path))
+    await rt.start(migrate=False, engines=False)
+    yield rt
+    await rt.stop()
+
+
+def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from nodes(child)
+
+
+def edge_accesses(plan: dict[str, Any]) -> list[str]:
+    """How each plan node reaching job_dependencies does: its index condition, or the
+    kind of scan it is when it has none."""
+    found = []
+    for node in nodes(plan):
+        index = str(node.get("Index Name", ""))
+        if index.startswith(("job_dependencies", "idx_job_dependencies")):
+            found.append(str(node.get("Index Cond", f"{node['Node Type']} without condition")))
+        elif node.get("Relation Name") == "job_dependencies" and node["Node Type"] == "Seq Scan":
+            found.append("Seq Scan")
+
+    return found
+
+
+async def explain(conn: asyncpg.Connection, sql: str, *args: Any) -> list[str]:
+    raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", *args)
+    accesses = edge_accesses(json.loads(raw)[0]["Plan"])
+    assert accesses, "the statement reads no edge"
+    return accesses
+
+
+async def test_hot_statements_probe_edges_by_their_jobs(pg_runtime, pg_database) -> None:
+    svc = pg_runtime.services
+    busy = await new_org(svc, "Busy", Tier.ENTERPRISE)
+    spread = await jobs.enqueue(
+        svc, admin_of(busy), [jobs.NewJob(queue_id=busy.queue.id, job_type="t")] * 1000
+    )
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    mine = await jobs.enqueue(
+        svc, admin_of(org), [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 200
+    )
+    worker = await workers.register(
+        svc, admin_of(org), "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        # another tenant's fan-out and fan-in, all edges pending: 1 -> 998 -> 1
+        root, *middle, sink = (j.id for j in spread)
+        await conn.execute(
+            "INSERT INTO job_dependencies (id, organization_id, parent_job_id, child_job_id,"
+            " dependency_type, condition, status, created_at)"
+            " SELECT gen_random_uuid(), $1, p, c, 'PARALLEL', 'SUCCEEDED', 'PENDING', now()"
+            " FROM unnest($2::uuid[], $3::uuid[]) AS e(p, c)",
+            busy.organization.id,
+            [root] * len(middle) + middle,
+            middle + [sink] * len(middle),
+        )
+        await conn.execute("ANALYZE job_dependencies")
+        now = dt.datetime.now(dt.UTC)
+        tx = conn.transaction()  # the EXPLAIN ANALYZEs change rows: undone at the end
+        await tx.start()
+        try:
+            claim = await explain(
+                conn, CLAIM_ONE_PG, org.queue.id, 200, now, worker.id, now, [], []
+            )
+            started = await conn.fetch(
+                "SELECT id FROM job_executions WHERE organization_id = $1", org.organization.id
+            )
+            ack = await explain(conn, ACK_ROWS_PG, org.organization.id, [r["id"] for r in started])
+            children = await explain(conn, CHILDREN_PG, [j.id for j in mine])
+        finally:
+            await tx.rollback()
+    finally:
+        await conn.close()
+    for conditions in (claim, ack, children):
+        assert all("parent_job_id" in c or "child_job_id" in c for c in conditions), conditions
