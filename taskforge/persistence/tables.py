@@ -276,9 +276,11 @@ class QueueWorkerAssignment(Base):
 class JobExecution(Base):
     __tablename__ = "job_executions"
     __table_args__ = (
-        # live attempts by lease (the reaper); partial: written once per attempt
+        # live attempts: a worker's (its heartbeat extends their leases) and all of them
+        # (the reaper); partial, so an attempt writes it once, not on each change
         Index(
             "idx_job_executions_live",
+            "worker_id",
             "lease_expires_at",
             postgresql_where=text("status = 'STARTED'"),
             sqlite_where=text("status = 'STARTED'"),

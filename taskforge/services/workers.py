@@ -95,13 +95,15 @@ async def heartbeat(
         worker = found(
             await workers.get(session, principal.organization_id, worker_id), "worker", worker_id
         )
+        # the leases first: the worker's row, which its claims update too, is locked
+        # only for the end of the transaction
+        extended = await workers.extend_leases(session, worker_id, now + timedelta(seconds=lease))
         worker.last_heartbeat = now
         if worker.status is WorkerStatus.OFFLINE:
             worker.status = WorkerStatus.ONLINE
             await emit(
                 session, principal.organization_id, "workers", "worker.online", _event(worker)
             )
-        extended = await workers.extend_leases(session, worker_id, now + timedelta(seconds=lease))
     return worker, extended
 
 

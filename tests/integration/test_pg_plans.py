@@ -1,6 +1,5 @@
-"""PostgreSQL plans of the hot-path statements: with many pending edges elsewhere, a
-claim, an acknowledgement and the engine's child probe still reach edges only through
-their own jobs (an index probe per job), never by a scan of every edge in a status."""
+"""PostgreSQL plans of hot-path statements: they read what they act on, not everything
+of a kind (all pending edges, all of a worker's executions)."""
 
 from __future__ import annotations
 
@@ -11,12 +10,14 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy.dialects import postgresql
 
 from taskforge.domain.enums import Tier, WorkerType
+from taskforge.persistence.repos import workers as workers_repo
 from taskforge.persistence.repos.dependencies import CHILDREN_PG
 from taskforge.persistence.repos.executions import ACK_ROWS_PG, CLAIM_ONE_PG
 from taskforge.runtime import Runtime
-from taskforge.services import jobs, workers
+from taskforge.services import executions, jobs, workers
 from tests.conftest import admin_of, make_settings, new_org
 
 EDGE_INDEXES = ("job_dependencies_pkey", "idx_job_dependencies_child_status")
@@ -105,3 +106,36 @@ async def test_hot_statements_probe_edges_by_their_jobs(pg_runtime, pg_database)
         await conn.close()
     for conditions in (claim, ack, children):
         assert all("parent_job_id" in c or "child_job_id" in c for c in conditions), conditions
+
+
+async def test_a_heartbeat_reads_only_the_workers_live_executions(pg_runtime, pg_database) -> None:
+    """A worker that ran 1,000 jobs and holds 5: its heartbeat's lease extension reads
+    the 5 (it holds its row's lock meanwhile, and the worker's claims wait on it)."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    for n in (1000, 5):
+        await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * n)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    done = await executions.claim(svc, admin, worker.id, None, 500)
+    done += await executions.claim(svc, admin, worker.id, None, 500)
+    await executions.complete(svc, admin, [(c.execution_id, None) for c in done])
+    assert len(await executions.claim(svc, admin, worker.id, None, 500)) == 5
+    stmt = workers_repo.lease_extension(worker.id, dt.datetime.now(dt.UTC))
+    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("ANALYZE job_executions")
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        finally:
+            await tx.rollback()
+    finally:
+        await conn.close()
+    scans = [n for n in nodes(json.loads(raw)[0]["Plan"]) if "Index Name" in n]
+    assert [n["Index Name"] for n in scans] == ["idx_job_executions_live"], scans
+    assert sum(n.get("Actual Rows", 0) for n in scans) == 5

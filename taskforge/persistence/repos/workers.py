@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import ExecutionStatus, WorkerStatus
@@ -63,13 +63,19 @@ async def assignments(
     return list(rows)
 
 
-async def extend_leases(session: AsyncSession, worker_id: uuid.UUID, until: datetime) -> int:
-    result = await session.execute(
+def lease_extension(worker_id: uuid.UUID, until: datetime) -> Update:
+    """The worker's live executions' leases to ``until`` (idx_job_executions_live: its
+    live ones only, however many it ran before)."""
+    return (
         update(JobExecution)
         .where(JobExecution.worker_id == worker_id, JobExecution.status == ExecutionStatus.STARTED)
         .values(lease_expires_at=until)
         .execution_options(synchronize_session=False)
     )
+
+
+async def extend_leases(session: AsyncSession, worker_id: uuid.UUID, until: datetime) -> int:
+    result = await session.execute(lease_extension(worker_id, until))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -4,8 +4,9 @@ Every claim and every completion changes a job's and an execution's status, and 
 status change writes a new entry into every index of the row. Dropped: the jobs index
 on created_at alone and the one on (status, scheduled_for, priority), which no query
 of a tenant uses (listings go by idx_jobs_org_created). The orphan check's "PROCESSING
-jobs of a tenant" and the reaper's "live executions by lease" become partial indexes,
-written once per attempt instead of on each change. The executions' foreign key to
+jobs of a tenant" and "live executions" (a worker's, whose leases a heartbeat extends,
+and all, which the reaper reads) become partial indexes, written once per attempt
+instead of on each change. The executions' foreign key to
 organizations goes: an execution belongs to its job (which cascades), and the key's
 check took a share lock on the tenant's row in every claim.
 
@@ -50,7 +51,7 @@ def upgrade() -> None:
         batch_op.drop_index("idx_job_executions_lease")
         batch_op.create_index(
             "idx_job_executions_live",
-            ["lease_expires_at"],
+            ["worker_id", "lease_expires_at"],
             postgresql_where=sa.text(STARTED),
             sqlite_where=sa.text(STARTED),
         )
