@@ -87,7 +87,7 @@ async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
     rows = list(await session.execute(oldest))
     if not rows:
         return 0
-    last = max(rows, key=lambda r: r.seq)
+    last = rows[-1]  # in seq order
     through = last.seq + last.span - 1
     await session.execute(delete(EVENTS).where(EVENTS.c.seq <= last.seq))
     await session.execute(

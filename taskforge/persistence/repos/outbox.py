@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Row, Table, Text, func, insert, select, type_coerce, update
@@ -52,19 +53,21 @@ def spans(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     consecutive events of one tenant, topic and type (up to ``MAX_SPAN``) becomes one
     row, its payload the list of theirs; a lone event keeps its own payload."""
     rows: list[dict[str, Any]] = []
-    run: list[Any] = []
-    for i, event in enumerate(events):
-        run.append(event["payload"])
-        after = events[i + 1] if i + 1 < len(events) else None
-        key = (event["organization_id"], event["topic"], event["type"])
-        if (
-            after is None
-            or len(run) == MAX_SPAN
-            or (after["organization_id"], after["topic"], after["type"]) != key
-        ):
-            payload = run[0] if len(run) == 1 else run
-            rows.append({**event, "payload": payload, "span": len(run)})
-            run = []
+    for (org, topic, type_), run in groupby(
+        events, key=lambda e: (e["organization_id"], e["topic"], e["type"])
+    ):
+        payloads = [e["payload"] for e in run]
+        for i in range(0, len(payloads), MAX_SPAN):
+            chunk = payloads[i : i + MAX_SPAN]
+            rows.append(
+                {
+                    "organization_id": org,
+                    "topic": topic,
+                    "type": type_,
+                    "payload": chunk[0] if len(chunk) == 1 else chunk,
+                    "span": len(chunk),
+                }
+            )
     return rows
 
 
