@@ -174,8 +174,9 @@ async def end_workflow_jobs(
 
 async def rederive(session: AsyncSession, wf: Any, now: datetime) -> list[dict[str, Any]]:
     counts = await wf_repo.status_counts(session, wf.id)
-    pairs = [(status, reason) for (status, reason), n in counts.items() for _ in range(n)]
-    new = derive_status(wf.status, wf.failure_policy, pairs)
+    # the rules ask which (status, reason) pairs occur, not how often
+    present = [pair for pair, n in counts.items() if n > 0]
+    new = derive_status(wf.status, wf.failure_policy, present)
     if new is wf.status:
         return []
     return [await set_workflow_status(session, wf, new, now, counts)]

@@ -3,11 +3,16 @@ parents run, PARALLEL starts, checks and graph walks."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import pytest
 from sqlalchemy import func, select
 
+from taskforge.domain.dependencies import child_outcome
 from taskforge.domain.enums import DependencyCondition, DependencyType, EdgeStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound
+from taskforge.persistence.repos import dependencies as deps_repo
 from taskforge.persistence.tables import Event, Job, JobDependency
 from taskforge.services import dependencies, executions, jobs
 from taskforge.services.dependencies import Direction
@@ -197,3 +202,36 @@ async def test_graph_walks_each_direction(svc, org, admin) -> None:
     assert {j.id for j in sub.jobs} == {a.id, b.id, c.id, d.id} and len(sub.edges) == 3
     with pytest.raises(InvalidInput):
         await dependencies.graph(svc, admin, b.id, Direction.BOTH, 10_000)
+
+
+async def test_the_engine_reads_every_mix_of_edge_statuses_as_its_outcome(svc, org, admin) -> None:
+    """A child per subset of edge statuses: the engine's read of its incoming edges
+    (on PostgreSQL the deciding statuses only, found in index order) decides it as
+    the full set does."""
+    subsets = [
+        {s for i, s in enumerate(EdgeStatus) if mask >> i & 1}
+        for mask in range(2 ** len(EdgeStatus))
+    ]
+    children = await make(svc, admin, org, len(subsets))
+    parents = await make(svc, admin, org, len(EdgeStatus))
+    now = dt.datetime.now(dt.UTC)
+    async with svc.write() as session:
+        for child, statuses in zip(children, subsets, strict=True):
+            for parent, status in zip(parents, sorted(statuses), strict=False):
+                session.add(
+                    JobDependency(
+                        id=uuid.uuid4(),
+                        organization_id=org.organization.id,
+                        parent_job_id=parent.id,
+                        child_job_id=child.id,
+                        dependency_type=DependencyType.SEQUENTIAL,
+                        condition=DependencyCondition.SUCCEEDED,
+                        status=status,
+                        created_at=now,
+                    )
+                )
+    async with svc.read() as session:
+        read, rows = await deps_repo.children_state(session, [c.id for c in children])
+    assert {r.id for r in rows} == {c.id for c in children}
+    for child, statuses in zip(children, subsets, strict=True):
+        assert child_outcome(read.get(child.id, set())) == child_outcome(statuses), statuses

@@ -12,12 +12,13 @@ import asyncpg
 import pytest
 from sqlalchemy.dialects import postgresql
 
-from taskforge.domain.enums import Tier, WorkerType
+from taskforge.domain.enums import JobStatus, Tier, WorkerType
 from taskforge.persistence.repos import workers as workers_repo
+from taskforge.persistence.repos import workflows as workflows_repo
 from taskforge.persistence.repos.dependencies import CHILDREN_PG
 from taskforge.persistence.repos.executions import ACK_ROWS_PG, CLAIM_ONE_PG
 from taskforge.runtime import Runtime
-from taskforge.services import executions, jobs, workers
+from taskforge.services import executions, jobs, workers, workflows
 from tests.conftest import admin_of, make_settings, new_org
 
 EDGE_INDEXES = ("job_dependencies_pkey", "idx_job_dependencies_child_status")
@@ -139,3 +140,38 @@ async def test_a_heartbeat_reads_only_the_workers_live_executions(pg_runtime, pg
     scans = [n for n in nodes(json.loads(raw)[0]["Plan"]) if "Index Name" in n]
     assert [n["Index Name"] for n in scans] == ["idx_job_executions_live"], scans
     assert sum(n.get("Actual Rows", 0) for n in scans) == 5
+
+
+async def test_the_workflow_count_trigger_scales_with_the_rows_it_counts(
+    pg_runtime, pg_database
+) -> None:
+    """The trigger's statement is planned once per connection, from the first firing's
+    transition tables. After a one-row update it must still be linear in a large one
+    (no join of the transition tables, which became a nested loop over 2,000 x 2,000
+    rows); and statements that leave status alone do not fire it."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    jobs_ = [{"name": f"j{i}", "job_type": "t"} for i in range(2001)]
+    wf = await workflows.create(svc, admin_of(org), org.project.id, {"name": "w", "jobs": jobs_})
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    plans: list[str] = []
+    try:
+        await conn.execute(
+            "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
+            " SET auto_explain.log_nested_statements = on; SET client_min_messages = log"
+        )
+        conn.add_log_listener(lambda _, message: plans.append(str(message)))
+        ids = [
+            r["id"] for r in await conn.fetch("SELECT id FROM jobs WHERE workflow_id = $1", wf.id)
+        ]
+        await conn.execute("UPDATE jobs SET status = 'CANCELLED' WHERE id = $1", ids[0])
+        plans.clear()
+        await conn.execute("UPDATE jobs SET status = 'CANCELLED' WHERE id = ANY($1)", ids[1:])
+        counted = [p for p in plans if "workflow_job_counts" in p]
+    finally:
+        await conn.close()
+    assert counted, plans
+    assert not [p for p in counted if "Join" in p or "Nested Loop" in p], counted
+    async with svc.read() as session:
+        ((_, counts),) = (await workflows_repo.states(session, [wf.id])).values()
+    assert counts == {JobStatus.CANCELLED: 2001}

@@ -140,36 +140,56 @@ async def incoming_counts(
     return grouped
 
 
-# a child's engine row and which edge statuses its incoming edges have, in one statement
-# (scalar subqueries, never hashed into a scan of all edges: see repos/executions)
-CHILDREN_PG = "SELECT {}, {} FROM jobs j WHERE j.id = ANY($1::uuid[])".format(
-    ", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS),
-    ", ".join(
-        f"(SELECT true FROM job_dependencies e WHERE e.child_job_id = j.id"
-        f" AND e.status = '{s.value}' LIMIT 1) IS NOT NULL AS edge_{s.value}"
-        for s in EdgeStatus
-    ),
-)
+# A child's engine row and the edge statuses that decide it, in one statement of index
+# probes (scalar subqueries, never hashed into a scan of all edges: see repos/executions).
+# The index on (child_job_id, status) is walked in status order, CANCELLED < FAILED <
+# PENDING < RESOLVED: the first status below RESOLVED is the most decisive one, except
+# that FAILED outranks CANCELLED (one more probe then); with none, one probe tells
+# RESOLVED edges from no edges. Two probes per child where one per status took four.
+CHILDREN_PG = """
+SELECT {columns}, s.first,
+    CASE WHEN s.first IS NULL THEN (
+        SELECT true FROM job_dependencies e WHERE e.child_job_id = j.id LIMIT 1
+    ) IS NOT NULL END AS resolved,
+    CASE WHEN s.first = 'CANCELLED' THEN (
+        SELECT true FROM job_dependencies e
+        WHERE e.child_job_id = j.id AND e.status = 'FAILED' LIMIT 1
+    ) IS NOT NULL END AS failed
+FROM jobs j LEFT JOIN LATERAL (
+    SELECT e.status AS first FROM job_dependencies e
+    WHERE e.child_job_id = j.id AND e.status < 'RESOLVED'
+    ORDER BY e.status LIMIT 1
+) s ON true
+WHERE j.id = ANY($1::uuid[])
+""".format(columns=", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS))
+
+
+def _deciding(record: Any) -> set[EdgeStatus]:
+    first = record["first"]
+    if first is None:
+        return {EdgeStatus.RESOLVED} if record["resolved"] else set()
+    if record["failed"]:
+        return {EdgeStatus.FAILED, EdgeStatus.CANCELLED}
+    return {EdgeStatus(first)}
 
 
 async def children_state(
     session: AsyncSession, child_ids: Iterable[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any]]:
-    """The engine rows of these children, and which edge statuses each one's incoming
-    edges have: one index probe per status and child, so a fan-in of thousands costs
-    what a single edge does. One round trip on PostgreSQL (asked after every batch of
-    acknowledgements in a workflow)."""
+    """The engine rows of these children, and which edge statuses their incoming edges
+    have: all of them, or on PostgreSQL those that decide ``child_outcome`` (the same
+    outcome). Index probes per child, so a fan-in of thousands costs what a single edge
+    does. One round trip on PostgreSQL (asked after every batch of acknowledgements in
+    a workflow)."""
     ids = list(child_ids)
     if not ids:
         return {}, []
     driver = await driver_connection(session)
     if driver is not None:
         await session.flush()  # the driver does not autoflush
-        rows: list[Any] = JobRow.all(await driver.fetch(CHILDREN_PG, ids))
-        present = {
-            r.id: {s for s in EdgeStatus if getattr(r, f"edge_{s.value.lower()}")} for r in rows
-        }
-        return present, rows
+        records = await driver.fetch(CHILDREN_PG, ids)
+        present = {r["id"]: _deciding(r) for r in records}
+        return present, JobRow.all(records)
     probes = [
         exists()
         .where(EDGES.c.child_job_id == JOBS.c.id, EDGES.c.status == status)
@@ -182,10 +202,23 @@ async def children_state(
     return present, rows
 
 
+SET_DEPENDENCY_STATUS_PG = """
+UPDATE jobs SET dependency_status = $2, updated_at = $3 WHERE id = ANY($1::uuid[])
+"""
+
+
 async def set_dependency_status(
     session: AsyncSession, job_ids: Sequence[uuid.UUID], status: DependencyStatus, now: datetime
 ) -> None:
-    if job_ids:
+    """On PostgreSQL one array parameter: a fan-out releasing 10,000 children would
+    otherwise compile and plan a statement with 10,000 placeholders."""
+    if not job_ids:
+        return
+    driver = await driver_connection(session)
+    if driver is not None:
+        await session.flush()
+        await driver.execute(SET_DEPENDENCY_STATUS_PG, list(job_ids), status.value, now)
+    else:
         await session.execute(
             update(JOBS)
             .where(JOBS.c.id.in_(job_ids))
