@@ -96,8 +96,9 @@ async def settle(
     frontier = {m.id: m for m in moved}
     while frontier:
         decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)
-        children: set[uuid.UUID] = set()
-        for edge in await deps.pending_out(session, list(frontier)):
+        parents = [(m.id, m.status) for m in frontier.values()]
+        children, rest = await deps.decide(session, parents, now)
+        for edge in rest:
             parent = frontier[edge.parent_job_id]
             status = evaluate_edge(rule_of(edge), parent.status, parent.output)
             if status is not EdgeStatus.PENDING:

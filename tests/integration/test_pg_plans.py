@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from taskforge.domain.enums import JobStatus, Tier, WorkerType
 from taskforge.persistence.repos import workers as workers_repo
 from taskforge.persistence.repos import workflows as workflows_repo
-from taskforge.persistence.repos.dependencies import CHILDREN_PG
+from taskforge.persistence.repos.dependencies import CHILDREN_PG, DECIDE_PG
 from taskforge.persistence.repos.executions import ACK_ROWS_PG, CLAIM_ONE_PG
 from taskforge.runtime import Runtime
 from taskforge.services import executions, jobs, workers, workflows
@@ -101,11 +101,15 @@ async def test_hot_statements_probe_edges_by_their_jobs(pg_runtime, pg_database)
             )
             ack = await explain(conn, ACK_ROWS_PG, org.organization.id, [r["id"] for r in started])
             children = await explain(conn, CHILDREN_PG, [j.id for j in mine])
+            # ten parents against 2,000 edges, as an ack batch is against a big table
+            # (200 parents here would rightly read the small table sequentially)
+            ids = [j.id for j in mine][:10]
+            decide = await explain(conn, DECIDE_PG, ids, ["SUCCEEDED"] * len(ids), now)
         finally:
             await tx.rollback()
     finally:
         await conn.close()
-    for conditions in (claim, ack, children):
+    for conditions in (claim, ack, children, decide):
         assert all("parent_job_id" in c or "child_job_id" in c for c in conditions), conditions
 
 

@@ -26,7 +26,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.enums import DependencyStatus, EdgeStatus, JobStatus
+from taskforge.domain.dependencies import EdgeRule, evaluate_edge
+from taskforge.domain.enums import (
+    DependencyCondition,
+    DependencyStatus,
+    DependencyType,
+    EdgeStatus,
+    JobStatus,
+)
 from taskforge.persistence.database import DriverRow, driver_connection
 from taskforge.persistence.repos.jobs import JobRow
 from taskforge.persistence.tables import Job, JobDependency
@@ -100,6 +107,64 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
         EDGES.c.parent_job_id.in_(parent_ids), EDGES.c.status == EdgeStatus.PENDING
     )
     return list(await session.execute(stmt))
+
+
+def _status_rules() -> str:
+    """evaluate_edge as a table, for the edges it decides by the parent's status alone
+    (no expression): (type, condition, parent status) -> edge status."""
+    rows = [
+        f"('{t.value}', '{c.value}', '{s.value}', '{out.value}')"
+        for t in DependencyType
+        for c in DependencyCondition
+        for s in JobStatus
+        if (out := evaluate_edge(EdgeRule(t, c), s)) is not EdgeStatus.PENDING
+    ]
+    return ", ".join(rows)
+
+
+# PostgreSQL, one statement per step of the engine: decides the parents' PENDING edges
+# without an expression by the table above (returning each child once), and returns the
+# PENDING edges with an expression, which need the parent's output and are evaluated in
+# Python. The read sees the edges as they were before the update, which touches none of
+# the edges it returns.
+DECIDE_PG = f"""
+WITH rule (dependency_type, condition, parent_status, outcome) AS (
+    VALUES {_status_rules()}
+), decided AS (
+    UPDATE job_dependencies e SET status = r.outcome, resolved_at = $3,
+        resolved_by = 'parent:' || p.status
+    FROM unnest($1::uuid[], $2::text[]) AS p(id, status), rule r
+    WHERE e.parent_job_id = ANY($1::uuid[]) AND e.status = 'PENDING'
+        AND e.expression IS NULL AND p.id = e.parent_job_id
+        AND r.dependency_type = e.dependency_type AND r.condition = e.condition
+        AND r.parent_status = p.status
+    RETURNING e.child_job_id
+)
+SELECT DISTINCT child_job_id, NULL::uuid AS id, NULL::uuid AS parent_job_id,
+    NULL AS dependency_type, NULL AS condition, NULL AS expression
+FROM decided
+UNION ALL
+SELECT child_job_id, id, parent_job_id, dependency_type, condition, expression
+FROM job_dependencies
+WHERE parent_job_id = ANY($1::uuid[]) AND status = 'PENDING' AND expression IS NOT NULL
+"""
+
+
+async def decide(
+    session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
+) -> tuple[set[uuid.UUID], list[Any]]:
+    """Decide what the parents' statuses alone decide: (children of the edges decided
+    here, PENDING edges left for the caller to evaluate). On PostgreSQL the first part
+    is one UPDATE and the second holds only edges with an expression; elsewhere nothing
+    is decided here and every PENDING edge is returned."""
+    ids = [p for p, _ in parents]
+    driver = await driver_connection(session)
+    if driver is None:
+        return set(), await pending_out(session, ids)
+    await session.flush()
+    rows = await driver.fetch(DECIDE_PG, ids, [s.value for _, s in parents], now)
+    children = {r["child_job_id"] for r in rows if r["id"] is None}
+    return children, DriverRow.all([r for r in rows if r["id"] is not None])
 
 
 async def set_status(
