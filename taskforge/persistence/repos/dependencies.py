@@ -57,9 +57,40 @@ ENGINE_COLUMNS = (
 )
 
 
+# PostgreSQL: a workflow's edges in one statement, one array per column (an executemany
+# sent a statement per edge: 19,996 for a 10,000-job fan-out and fan-in)
+INSERT_EDGES_PG = """
+INSERT INTO job_dependencies (id, organization_id, parent_job_id, child_job_id,
+    dependency_type, condition, expression, status, created_at)
+SELECT i, o, p, c, t, k, x, s, $9
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[],
+    $7::text[], $8::text[]) AS e(i, o, p, c, t, k, x, s)
+"""
+_EDGE_COLUMNS = (
+    "id",
+    "organization_id",
+    "parent_job_id",
+    "child_job_id",
+    "dependency_type",
+    "condition",
+    "expression",
+    "status",
+)
+
+
 async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
+    """rows: the columns above, and one created_at for all of them."""
+    if not rows:
+        return
+    driver = await driver_connection(session)
+    if driver is None:
         await session.execute(insert(EDGES), rows)
+        return
+    await session.flush()  # the jobs they reference
+    columns = [[r[c] for r in rows] for c in _EDGE_COLUMNS]
+    for text in columns[4:]:  # enums as their stored names
+        text[:] = [None if v is None else str(v) for v in text]
+    await driver.execute(INSERT_EDGES_PG, *columns, rows[0]["created_at"])
 
 
 async def get(session: AsyncSession, org_id: uuid.UUID, edge_id: uuid.UUID) -> JobDependency | None:
