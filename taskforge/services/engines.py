@@ -75,3 +75,16 @@ def event_pruning(svc: Services) -> Periodic:
                     return
 
     return Periodic("event-pruning", step, 60.0)
+
+
+def count_folding(svc: Services) -> Periodic:
+    """Folds each busy workflow's job count changes into one row per status (PostgreSQL
+    keeps them; elsewhere a workflow's jobs are counted and there is nothing to fold)."""
+
+    async def step() -> None:
+        if svc.db.dialect.name != "postgresql":
+            return
+        while await workflows.fold_counts(svc, limit=100) >= 100:
+            pass
+
+    return Periodic("workflow-count-folding", step, 10.0)

@@ -248,6 +248,12 @@ async def time_out(svc: Services, batch: int = 100) -> int:
     return len(overdue)
 
 
+async def fold_counts(svc: Services, over: int = 64, limit: int = 100) -> int:
+    """Fold the job count changes of busy workflows (see repos.workflows.fold_counts)."""
+    async with svc.write() as session:
+        return await repo.fold_counts(session, over, limit)
+
+
 async def get(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
     principal.require(READ)
     async with svc.read() as session:

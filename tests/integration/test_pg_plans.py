@@ -1,5 +1,6 @@
 """PostgreSQL plans of hot-path statements: they read what they act on, not everything
-of a kind (all pending edges, all of a worker's executions)."""
+of a kind (all pending edges, all of a worker's executions, all of a workflow's count
+changes)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql
 
 from taskforge.domain.enums import JobStatus, Tier, WorkerType
@@ -17,6 +19,7 @@ from taskforge.persistence.repos import workers as workers_repo
 from taskforge.persistence.repos import workflows as workflows_repo
 from taskforge.persistence.repos.dependencies import CHILDREN_PG, DECIDE_PG
 from taskforge.persistence.repos.executions import ACK_ROWS_PG, CLAIM_ONE_PG
+from taskforge.persistence.tables import WorkflowJobCount
 from taskforge.runtime import Runtime
 from taskforge.services import executions, jobs, workers, workflows
 from tests.conftest import admin_of, make_settings, new_org
@@ -181,3 +184,36 @@ async def test_the_workflow_count_trigger_scales_with_the_rows_it_counts(
     async with svc.read() as session:
         ((_, counts),) = (await workflows_repo.states(session, [wf.id])).values()
     assert counts == {JobStatus.CANCELLED: 2001}
+
+
+async def test_folding_keeps_a_workflows_counts_and_few_rows(pg_runtime) -> None:
+    """Every claim and acknowledgement of a workflow's jobs adds count rows that each
+    state read sums; folding leaves one row per status and the same counts."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    spec = {"name": "w", "jobs": [{"name": f"j{i}", "job_type": "t"} for i in range(60)]}
+    wf = await workflows.create(svc, admin, org.project.id, spec, start=True)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    for _ in range(25):  # 2 jobs at a time: one acknowledged, one left running
+        claimed = await executions.claim(svc, admin, worker.id, None, 2)
+        await executions.complete(svc, admin, [(claimed[0].execution_id, None)])
+
+    async def rows_and_counts() -> tuple[int, dict[JobStatus, int]]:
+        async with svc.read() as session:
+            ((_, counts),) = (await workflows_repo.states(session, [wf.id])).values()
+            rows = await session.scalar(
+                select(func.count())
+                .select_from(WorkflowJobCount)
+                .where(WorkflowJobCount.workflow_id == wf.id)
+            )
+        return int(rows or 0), counts
+
+    rows, counts = await rows_and_counts()
+    assert rows > 50
+    assert counts == {JobStatus.PENDING: 10, JobStatus.PROCESSING: 25, JobStatus.SUCCEEDED: 25}
+    assert await workflows.fold_counts(svc, over=50) == 1
+    assert await rows_and_counts() == (3, counts)
+    assert await workflows.fold_counts(svc, over=50) == 0  # nothing crowded is left

@@ -195,6 +195,39 @@ async def states(
     return out
 
 
+# Folds the count changes of workflows holding more than $1 rows (up to $2 workflows)
+# into one row per (workflow, status). A reader's snapshot sees either the old rows or
+# the folded ones, never both; SKIP LOCKED lets two folding replicas split the rows.
+FOLD_COUNTS_PG = """
+WITH crowded AS (
+    SELECT workflow_id FROM workflow_job_counts
+    GROUP BY workflow_id HAVING count(*) > $1 LIMIT $2
+), taken AS (
+    DELETE FROM workflow_job_counts WHERE id IN (
+        SELECT id FROM workflow_job_counts
+        WHERE workflow_id IN (SELECT workflow_id FROM crowded)
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING workflow_id, status, delta
+), folded AS (
+    INSERT INTO workflow_job_counts (workflow_id, status, delta)
+    SELECT workflow_id, status, sum(delta) FROM taken
+    GROUP BY workflow_id, status HAVING sum(delta) <> 0
+)
+SELECT count(DISTINCT workflow_id) FROM taken
+"""
+
+
+async def fold_counts(session: AsyncSession, over: int, limit: int) -> int:
+    """Fold the count changes of up to ``limit`` workflows with more than ``over`` rows,
+    so that ``states`` sums a few rows however long a workflow runs. Returns how many
+    were folded (PostgreSQL; elsewhere jobs are counted and there is nothing to fold)."""
+    driver = await driver_connection(session)
+    if driver is None:
+        return 0
+    return int(await driver.fetchval(FOLD_COUNTS_PG, over, limit))
+
+
 async def forget_counts(session: AsyncSession, workflow_id: uuid.UUID) -> None:
     """A deleted workflow's count changes go with it."""
     await session.execute(
