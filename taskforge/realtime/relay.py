@@ -56,6 +56,9 @@ def expand(row: dict[str, Any]) -> list[dict[str, Any]]:
     if span == 1:
         return [row]
     seq, payloads = row["seq"], row["payload"]
+    if isinstance(payloads, dict):  # events sharing one workflow state (outbox._packed)
+        shared = payloads["workflow"]
+        payloads = [{**p, "workflow": shared} for p in payloads["events"]]
     return [{**row, "seq": seq + i, "payload": p} for i, p in enumerate(payloads)]
 
 

@@ -42,3 +42,26 @@ def test_a_row_expands_to_its_events_with_consecutive_ids() -> None:
     assert all("span" not in e and e["type"] == "t" for e in expand(dict(row)))
     single = {"seq": 4, "span": 1, "payload": {"a": 1}}
     assert expand(single) == [{"seq": 4, "payload": {"a": 1}}]
+
+
+def test_events_of_one_workflow_state_store_it_once_and_expand_whole() -> None:
+    state = {"status": "RUNNING", "stats": {"total": 3, "completed": 1}}
+    other = {"status": "RUNNING", "stats": {"total": 9, "completed": 0}}
+
+    def job(n: int, flow: dict[str, Any]) -> dict[str, Any]:
+        return {**ev(n), "payload": {"jobId": str(n), "status": "SUCCEEDED", "workflow": flow}}
+
+    same = [job(1, state), job(2, dict(state))]
+    mixed = [job(3, state), job(4, other)]
+    (packed,), (listed,) = spans(same), spans(mixed)
+    assert packed["payload"] == {
+        "workflow": state,
+        "events": [{"jobId": "1", "status": "SUCCEEDED"}, {"jobId": "2", "status": "SUCCEEDED"}],
+    }
+    assert isinstance(listed["payload"], list)  # different states stay with each event
+    for row, given in ((packed, same), (listed, mixed)):
+        stored = {"seq": 10, "span": row["span"], "payload": row["payload"]}
+        assert [(e["seq"], e["payload"]) for e in expand(stored)] == [
+            (10, given[0]["payload"]),
+            (11, given[1]["payload"]),
+        ]

@@ -48,10 +48,27 @@ SELECT * FROM stamped ORDER BY seq
 """
 
 
+def _packed(payloads: list[dict[str, Any]]) -> Any:
+    """A row's payload for several events: the list of theirs, or, when they all carry
+    the same workflow state (a batch of one workflow's jobs in one transaction),
+    ``{"workflow": state, "events": [payloads without it]}``, so that the state is
+    stored, relayed and decoded once rather than once per event (relay.expand)."""
+    first = payloads[0].get("workflow") if isinstance(payloads[0], dict) else None
+    if first is None or not all(
+        isinstance(p, dict) and (p.get("workflow") is first or p.get("workflow") == first)
+        for p in payloads
+    ):
+        return payloads
+    return {
+        "workflow": first,
+        "events": [{k: v for k, v in p.items() if k != "workflow"} for p in payloads],
+    }
+
+
 def spans(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Outbox rows of events (organization_id, topic, type, payload): each run of
     consecutive events of one tenant, topic and type (up to ``MAX_SPAN``) becomes one
-    row, its payload the list of theirs; a lone event keeps its own payload."""
+    row, its payload theirs packed (``_packed``); a lone event keeps its own payload."""
     rows: list[dict[str, Any]] = []
     for (org, topic, type_), run in groupby(
         events, key=lambda e: (e["organization_id"], e["topic"], e["type"])
@@ -64,7 +81,7 @@ def spans(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "organization_id": org,
                     "topic": topic,
                     "type": type_,
-                    "payload": chunk[0] if len(chunk) == 1 else chunk,
+                    "payload": chunk[0] if len(chunk) == 1 else _packed(chunk),
                     "span": len(chunk),
                 }
             )
