@@ -26,6 +26,7 @@ from taskforge.schema import event_types as ev
 from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
 from taskforge.schema.context import Context
+from taskforge.schema.shared_events import shared
 from taskforge.services import job_events, jobs, queues, schedules, workflows
 from taskforge.services.base import Principal
 
@@ -123,19 +124,23 @@ async def job_status_changed(
     types = {job_events.STATUS_CHANGED}
     route = ("jobId", str(job)) if job else ("workflowId", str(flow)) if flow else None
     async for event in _stream(ctx, principal, types, accept, cursor, route):
-        p = event["payload"]
-        yield t.JobStatusEvent(
-            event_id=strawberry.ID(str(event["seq"])),
-            job_id=p["jobId"],
-            queue_id=p["queueId"],
-            project_id=p["projectId"],
-            job_type=p["jobType"],
-            status=JobStatus(p["status"]),
-            previous_status=JobStatus(p["previousStatus"]) if p["previousStatus"] else None,
-            reason=p["reason"],
-            occurred_at=datetime.fromisoformat(event["createdAt"]),
-            workflow_id=p.get("workflowId"),
-        )
+        yield shared(event, _job_status_event)
+
+
+def _job_status_event(event: dict[str, Any]) -> t.JobStatusEvent:
+    p = event["payload"]
+    return t.JobStatusEvent(
+        event_id=strawberry.ID(str(event["seq"])),
+        job_id=p["jobId"],
+        queue_id=p["queueId"],
+        project_id=p["projectId"],
+        job_type=p["jobType"],
+        status=JobStatus(p["status"]),
+        previous_status=JobStatus(p["previousStatus"]) if p["previousStatus"] else None,
+        reason=p["reason"],
+        occurred_at=datetime.fromisoformat(event["createdAt"]),
+        workflow_id=p.get("workflowId"),
+    )
 
 
 async def workflow_progress(
@@ -152,7 +157,7 @@ async def workflow_progress(
 
     types = {job_events.STATUS_CHANGED, "workflow.status_changed"}
     async for event in _stream(ctx, principal, types, accept, cursor, ("workflowId", flow)):
-        yield ev.WorkflowProgressEvent.of(event)
+        yield shared(event, ev.WorkflowProgressEvent.of)
 
 
 async def _workflow_id(ctx: Context, principal: Principal, value: strawberry.ID) -> uuid.UUID:
@@ -177,7 +182,7 @@ async def scheduler_ticks(
         return wanted is None or event["payload"]["scheduleId"] == str(wanted)
 
     async for event in _stream(ctx, principal, {"schedule.fired"}, accept, cursor):
-        yield ev.SchedulerTick.of(event)
+        yield shared(event, ev.SchedulerTick.of)
 
 
 async def jobs_available(

@@ -26,6 +26,7 @@ from taskforge.schema import types as t
 from taskforge.schema import workflow_types as w
 from taskforge.schema.caching import DocumentCache
 from taskforge.schema.errors import ErrorCodes
+from taskforge.schema.shared_events import SharedEventExecutor
 
 
 @strawberry.type
@@ -121,6 +122,7 @@ def build_schema(limits: Limits) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=SharedEventExecutor,
         extensions=[
             ErrorCodes,
             lambda: AddValidationRules(rules),

@@ -10,11 +10,13 @@ from datetime import timedelta
 
 import pytest
 import websockets
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from taskforge.domain.enums import ScheduleKind
 from taskforge.persistence.repos import event_log
 from taskforge.persistence.tables import Event
 from taskforge.runtime import Runtime
+from taskforge.schema import event_types as ev
 from taskforge.services import executions, jobs, scheduler, schedules, workflows
 from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import admin_of, make_settings, new_org
@@ -398,3 +400,53 @@ async def test_jobs_available_signals_ready_work_once_per_burst(rt) -> None:
         stored = await stored_events(session, Event.organization_id == org.organization.id)
     newest = max(e["seq"] for e in stored)
     assert int(signals[-1]["eventId"]) == newest  # the last signal is the newest change
+
+
+async def test_subscribers_asking_the_same_share_one_rendering_per_event(rt, monkeypatch) -> None:
+    """Two clients with the same document and variables on one workflow cost one
+    execution per event; a client asking for other fields gets its own, and every
+    client receives exactly what it asked for."""
+    renders: list[str] = []
+    base_execute = StrawberryGraphQLCoreExecutionContext.execute_operation
+
+    def counted(self, serially=None):  # type: ignore[no-untyped-def]
+        if isinstance(self.root_value, ev.WorkflowProgressEvent):
+            renders.append(str(self.root_value.event_id))
+        return base_execute(self, serially)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
+    org = await new_org(rt.services)
+    admin = admin_of(org)
+    definition = {"name": "two", "jobs": [{"name": n, "job_type": "t"} for n in "ab"]}
+    wf = await workflows.create(rt.services, admin, org.project.id, definition, start=True)
+    other = """subscription($id: ID!) { workflowProgress(workflowId: $id) { eventId jobStatus } }"""
+    key, variables = org.api_key.secret, {"id": str(wf.id)}
+    async with (
+        served(rt) as base,
+        subscribe(base, key, PROGRESS, variables) as first,
+        subscribe(base, key, PROGRESS, variables) as second,
+        subscribe(base, key, other, variables) as third,
+    ):
+        await wait_for_subscribers(rt, 3)
+        await run(rt.services, admin, await worker_for(rt.services, admin, org.queue.id))
+        seen: dict[int, list[dict]] = {0: [], 1: [], 2: []}
+        for n, sub in enumerate((first, second)):
+            # until the workflow's own event (no job) says it succeeded
+            while (
+                not seen[n]
+                or seen[n][-1]["jobId"]
+                or seen[n][-1]["workflowStatus"] != ("SUCCEEDED")
+            ):
+                seen[n].append(await data(sub, "workflowProgress"))
+        while len(seen[2]) < len(seen[0]):
+            seen[2].append(await data(third, "workflowProgress"))
+    assert seen[0] == seen[1]
+    assert sorted(e["jobStatus"] for e in seen[0] if e["jobId"]) == [
+        "PROCESSING",
+        "PROCESSING",
+        "SUCCEEDED",
+        "SUCCEEDED",
+    ]
+    assert seen[2] == [{"eventId": e["eventId"], "jobStatus": e["jobStatus"]} for e in seen[0]]
+    # one rendering per event for the two alike, one for the other document
+    assert sorted(renders) == sorted([e["eventId"] for e in seen[0]] * 2)
