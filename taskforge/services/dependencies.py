@@ -26,6 +26,7 @@ from taskforge.domain.enums import (
 from taskforge.domain.errors import Conflict, InvalidInput
 from taskforge.persistence import dialects
 from taskforge.persistence.repos import dependencies as repo
+from taskforge.persistence.repos import graph as graph_repo
 from taskforge.persistence.repos import jobs as jobs_repo
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services.base import Principal, Services, found
@@ -172,14 +173,14 @@ async def graph(
             for _ in range(depth):
                 if not frontier:
                     break
-                step = await repo.graph_step(session, org, frontier, upstream=upstream)
+                step = await graph_repo.graph_step(session, org, frontier, upstream=upstream)
                 edges.update((e.id, e) for e in step)
                 ends = [e.parent_job_id if upstream else e.child_job_id for e in step]
                 frontier = [j for j in dict.fromkeys(ends) if j not in seen]
                 seen.update(frontier)
                 if len(seen) > svc.settings.limits.workflow_jobs:
                     raise InvalidInput("the graph is larger than the limit; lower maxDepth")
-        jobs = await repo.graph_jobs(session, org, list(seen))
+        jobs = await graph_repo.graph_jobs(session, org, list(seen))
     # edges between two reached jobs only (a BOTH walk can reach an edge's one end)
     kept = [e for e in edges.values() if e.parent_job_id in seen and e.child_job_id in seen]
     return Subgraph(job_id, jobs, kept)

@@ -34,6 +34,7 @@ from taskforge.domain.errors import (
 from taskforge.domain.queues import QueueSettings
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, WorkflowDefinition, parse_definition
 from taskforge.persistence.repos import dependencies as deps
+from taskforge.persistence.repos import graph as graph_repo
 from taskforge.persistence.repos import jobs as jobs_repo
 from taskforge.persistence.repos import queues, tenancy
 from taskforge.persistence.repos import workflows as repo
@@ -313,7 +314,7 @@ async def graph_of(
             "workflow",
             workflow_id,
         )
-        return await deps.graph_of_workflow(session, wf.id)
+        return await graph_repo.graph_of_workflow(session, wf.id)
 
 
 # -- steps shared by the use cases ---------------------------------------------------
