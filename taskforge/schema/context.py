@@ -44,6 +44,11 @@ class Context:
             )
         return bearer(self.request.headers.get("authorization"))
 
+    @property
+    def known_principal(self) -> Principal | None:
+        """The caller if already authenticated (no I/O), else None."""
+        return self._principal
+
     async def principal(self) -> Principal:
         if self._principal is None:
             self._principal = await auth.authenticate(self.svc, self.credential())

@@ -54,7 +54,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         return result
 
     def _share_key(self) -> tuple[Any, ...] | None:
-        principal = getattr(self.context_value, "_principal", None)
+        principal = getattr(self.context_value, "known_principal", None)
         if principal is None:
             return None
         try:

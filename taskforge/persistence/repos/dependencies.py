@@ -60,9 +60,8 @@ ENGINE_COLUMNS = (
 INSERT_EDGES_PG = """
 INSERT INTO job_dependencies (id, organization_id, parent_job_id, child_job_id,
     dependency_type, condition, expression, status, created_at)
-SELECT i, o, p, c, t, k, x, s, $9
-FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[],
-    $7::text[], $8::text[]) AS e(i, o, p, c, t, k, x, s)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[],
+    $6::text[], $7::text[], $8::text[], $9::timestamptz[])
 """
 _EDGE_COLUMNS = (
     "id",
@@ -73,11 +72,12 @@ _EDGE_COLUMNS = (
     "condition",
     "expression",
     "status",
+    "created_at",
 )
 
 
 async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """rows: the columns above, and one created_at for all of them."""
+    """rows: the columns above."""
     if not rows:
         return
     driver = await driver_connection(session)
@@ -86,9 +86,9 @@ async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
         return
     await session.flush()  # the jobs they reference
     columns = [[r[c] for r in rows] for c in _EDGE_COLUMNS]
-    for text in columns[4:]:  # enums as their stored names
+    for text in columns[4:8]:  # enums as their stored names
         text[:] = [None if v is None else str(v) for v in text]
-    await driver.execute(INSERT_EDGES_PG, *columns, rows[0]["created_at"])
+    await driver.execute(INSERT_EDGES_PG, *columns)
 
 
 async def get(session: AsyncSession, org_id: uuid.UUID, edge_id: uuid.UUID) -> JobDependency | None:
