@@ -4,6 +4,7 @@ changes)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -146,9 +147,50 @@ async def test_a_heartbeat_reads_only_the_workers_live_executions(pg_runtime, pg
             await tx.rollback()
     finally:
         await conn.close()
-    scans = [n for n in nodes(json.loads(raw)[0]["Plan"]) if "Index Name" in n]
-    assert [n["Index Name"] for n in scans] == ["idx_job_executions_live"], scans
-    assert sum(n.get("Actual Rows", 0) for n in scans) == 5
+    plan = list(nodes(json.loads(raw)[0]["Plan"]))
+    assert not [n for n in plan if n["Node Type"] == "Seq Scan"], plan
+    scans = {n["Index Name"]: n for n in plan if "Index Name" in n}
+    # the live index finds the 5; the update reaches each of them by its primary key
+    assert set(scans) == {"idx_job_executions_live", "job_executions_pkey"}, plan
+    assert scans["idx_job_executions_live"]["Actual Rows"] == 5
+    probe = scans["job_executions_pkey"]
+    assert probe["Actual Rows"] * probe["Actual Loops"] == 5
+
+
+async def test_a_heartbeat_does_not_wait_for_executions_an_acknowledgement_holds(
+    pg_runtime, pg_database
+) -> None:
+    """An acknowledgement locks its executions in its own order; a heartbeat that waited
+    for one of them while holding another deadlocked with it. It skips the held ones
+    (being ended) and extends the rest at once."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 3)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    held, *free = await executions.claim(svc, admin, worker.id, None, 3)
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        await conn.execute(
+            "SELECT 1 FROM job_executions WHERE id = $1 FOR UPDATE", held.execution_id
+        )
+        _, extended = await asyncio.wait_for(
+            workers.heartbeat(svc, admin, worker.id, 3600), timeout=5
+        )
+        await tx.rollback()
+        rows = await conn.fetch(
+            "SELECT id, lease_expires_at - now() AS left FROM job_executions WHERE worker_id = $1",
+            worker.id,
+        )
+    finally:
+        await conn.close()
+    assert extended == 2
+    extended_ids = {r["id"] for r in rows if r["left"] > dt.timedelta(minutes=50)}
+    assert extended_ids == {c.execution_id for c in free}
 
 
 async def test_the_workflow_count_trigger_scales_with_the_rows_it_counts(

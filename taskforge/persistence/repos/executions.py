@@ -148,7 +148,7 @@ SELECT e.id, e.status, e.job_id, j.status AS job_status, j.organization_id, j.qu
     ) IS NOT NULL AS has_pending_out
 FROM job_executions e JOIN jobs j ON j.id = e.job_id
 WHERE e.organization_id = $1 AND e.id = ANY($2::uuid[])
-FOR UPDATE OF e, j
+ORDER BY e.id FOR UPDATE OF e, j
 """
 
 # Executions and their jobs SUCCEEDED, each with its output (JSON text or NULL).
@@ -332,8 +332,9 @@ ACK_COLUMNS = (
 async def ack_rows(
     session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
 ) -> list[Any]:
-    """Just what an acknowledgement checks, with both rows locked; has_pending_out tells
-    whether the job has PENDING outgoing edges."""
+    """Just what an acknowledgement checks, with both rows locked (in execution id order,
+    so two acknowledgements of overlapping batches, a retried one, cannot deadlock);
+    has_pending_out tells whether the job has PENDING outgoing edges."""
     driver = await driver_connection(session)
     if driver is not None:
         return AckRow.all(await driver.fetch(ACK_ROWS_PG, org_id, list(execution_ids)))
@@ -341,6 +342,7 @@ async def ack_rows(
         select(*ACK_COLUMNS)
         .join(Job, Job.id == JobExecution.job_id)
         .where(JobExecution.organization_id == org_id, JobExecution.id.in_(execution_ids))
+        .order_by(JobExecution.id)
     )
     return list(await session.execute(dialects.of(session).lock_row(stmt)))
 

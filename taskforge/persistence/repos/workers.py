@@ -65,10 +65,19 @@ async def assignments(
 
 def lease_extension(worker_id: uuid.UUID, until: datetime) -> Update:
     """The worker's live executions' leases to ``until`` (idx_job_executions_live: its
-    live ones only, however many it ran before)."""
+    live ones only, however many it ran before). Rows another transaction holds are
+    skipped, not waited for: an acknowledgement locks its executions in its own order,
+    and a heartbeat waiting on one of them while holding another deadlocked with it.
+    A held execution is being ended or reaped; if that rolls back, its lease still
+    runs and the next heartbeat extends it."""
+    live = (
+        select(JobExecution.id)
+        .where(JobExecution.worker_id == worker_id, JobExecution.status == ExecutionStatus.STARTED)
+        .with_for_update(skip_locked=True)  # SQLite has no row locks and renders none
+    )
     return (
         update(JobExecution)
-        .where(JobExecution.worker_id == worker_id, JobExecution.status == ExecutionStatus.STARTED)
+        .where(JobExecution.id.in_(live.scalar_subquery()))
         .values(lease_expires_at=until)
         .execution_options(synchronize_session=False)
     )
