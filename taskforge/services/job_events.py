@@ -58,27 +58,35 @@ def released_events(
     """PENDING jobs whose dependencies were decided and that are claimable now: one event
     per queue and workflow listing them, so a fan-out releasing 10,000 jobs writes, relays
     and signals one event rather than 10,000 (workers only need to know a queue has work)."""
-    groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for job in jobs:
         get = _getter(job)
-        key = (get("organization_id"), get("queue_id"), get("project_id"), get("workflow_id"))
-        groups[key].append(str(get("id")))
-    return [
-        {
-            "organization_id": org,
-            "topic": "jobs",
-            "type": JOBS_RELEASED,
-            "payload": {
-                "jobIds": ids,
-                "queueId": str(queue),
-                "projectId": str(project),
-                "workflowId": str(workflow) if workflow else None,
-                "status": JobStatus.PENDING.value,
-                "dependencyStatus": str(dependency_status),
-            },
-        }
-        for (org, queue, project, workflow), ids in groups.items()
-    ]
+        key = (get("organization_id"), get("project_id"), get("queue_id"), get("workflow_id"))
+        groups[key].append(get("id"))
+    return [released_event(*key, ids, dependency_status) for key, ids in groups.items()]
+
+
+def released_event(
+    organization_id: uuid.UUID,
+    project_id: uuid.UUID,
+    queue_id: uuid.UUID,
+    workflow_id: uuid.UUID | None,
+    job_ids: Iterable[uuid.UUID],
+    dependency_status: DependencyStatus,
+) -> dict[str, Any]:
+    return {
+        "organization_id": organization_id,
+        "topic": "jobs",
+        "type": JOBS_RELEASED,
+        "payload": {
+            "jobIds": [str(i) for i in job_ids],
+            "queueId": str(queue_id),
+            "projectId": str(project_id),
+            "workflowId": str(workflow_id) if workflow_id else None,
+            "status": JobStatus.PENDING.value,
+            "dependencyStatus": str(dependency_status),
+        },
+    }
 
 
 async def with_workflow_state(session: AsyncSession, events: list[dict[str, Any]]) -> None:

@@ -33,7 +33,7 @@ from taskforge.domain.expressions import Expression, compile_expression
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
 from taskforge.persistence.repos import dependencies as deps
 from taskforge.persistence.repos import workflows as wf_repo
-from taskforge.services.job_events import released_events, status_event
+from taskforge.services.job_events import released_event, released_events, status_event
 
 NOT_STARTED = (JobStatus.PENDING, JobStatus.SCHEDULED)
 READY = (DependencyStatus.NONE, DependencyStatus.SATISFIED)
@@ -118,20 +118,20 @@ async def aggregate(
     session: AsyncSession, children: set[uuid.UUID], now: datetime
 ) -> tuple[list[dict[str, Any]], dict[uuid.UUID, Moved]]:
     """Re-aggregate the children's incoming edges; end those that can no longer run."""
-    incoming, found = await deps.children_state(session, children)
+    await deps.lock_children(session, sorted(children))
+    incoming, found, released = await deps.decide_children(session, children, now)
+    events = [
+        released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released
+    ]
     rows = {r.id: r for r in found}
     to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
     to_end: dict[tuple[JobStatus, str], list[uuid.UUID]] = defaultdict(list)
-    for child in children:
-        row = rows.get(child)
-        if row is None:
-            continue
+    for child, row in rows.items():
         dependency, end, reason = child_outcome(incoming.get(child, set()))
         if dependency is not row.dependency_status:
             to_dep[dependency].append(child)
         if end is not None and reason is not None and row.status in NOT_STARTED:
             to_end[(end, reason)].append(child)
-    events: list[dict[str, Any]] = []
     for dependency, ids in to_dep.items():
         await deps.set_dependency_status(session, ids, dependency, now)
         if dependency in READY:  # claimable now: wakes workers

@@ -235,3 +235,18 @@ async def test_the_engine_reads_every_mix_of_edge_statuses_as_its_outcome(svc, o
     assert {r.id for r in rows} == {c.id for c in children}
     for child, statuses in zip(children, subsets, strict=True):
         assert child_outcome(read.get(child.id, set())) == child_outcome(statuses), statuses
+    # the engine's form: what every edge RESOLVED decides is applied at once (PostgreSQL)
+    async with svc.write() as session:
+        read, rows, released = await deps_repo.decide_children(
+            session, [c.id for c in children], now
+        )
+    satisfied = {i for group in released for i in group.ids}
+    assert satisfied.isdisjoint(r.id for r in rows)
+    assert satisfied | {r.id for r in rows} == {c.id for c in children}
+    for child, statuses in zip(children, subsets, strict=True):
+        job = await jobs.get(svc, admin, child.id)
+        if child.id in satisfied:
+            assert child_outcome(statuses)[0].value == "SATISFIED", statuses
+            assert job.dependency_status.value == "SATISFIED"
+        else:
+            assert child_outcome(read.get(child.id, set())) == child_outcome(statuses), statuses

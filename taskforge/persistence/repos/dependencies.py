@@ -9,6 +9,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -246,6 +247,26 @@ async def incoming_counts(
     return grouped
 
 
+# Children about to be decided, locked in id order: two parents of one child ending in
+# two transactions at once each see the other's edge still PENDING unless the second
+# waits for the first to commit before reading the edges. Only children that have not
+# started can still change (a started one's ack holds its row, so it is not waited for).
+LOCK_CHILDREN_PG = """
+SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND status IN ('PENDING', 'SCHEDULED')
+ORDER BY id FOR UPDATE
+"""
+
+
+async def lock_children(session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:
+    """Serialize the deciders of these children (row locks; the caller reads their edges
+    in a later statement, which sees what the previous holder committed). SQLite runs
+    one write transaction at a time and needs none."""
+    driver = await driver_connection(session)
+    if driver is not None and child_ids:
+        await session.flush()
+        await driver.execute(LOCK_CHILDREN_PG, list(child_ids))
+
+
 # A child's engine row and the edge statuses that decide it, in one statement of index
 # probes (scalar subqueries, never hashed into a scan of all edges: see repos/executions).
 # The index on (child_job_id, status) is walked in status order, CANCELLED < FAILED <
@@ -306,6 +327,72 @@ async def children_state(
     present = {r.id: {s for s in EdgeStatus if r._mapping[s.value]} for r in found}
     rows = list(await session.execute(select(*ENGINE_COLUMNS).where(JOBS.c.id.in_(ids))))
     return present, rows
+
+
+@dataclass(frozen=True)
+class Released:
+    """Children released in one statement, grouped as their event reports them."""
+
+    organization_id: uuid.UUID
+    project_id: uuid.UUID
+    queue_id: uuid.UUID
+    workflow_id: uuid.UUID | None
+    ids: list[uuid.UUID]
+
+    @property
+    def key(self) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID | None]:
+        return self.organization_id, self.project_id, self.queue_id, self.workflow_id
+
+
+# PostgreSQL, CHILDREN_PG and the commonest decision in one statement: children whose
+# edges are all RESOLVED (child_outcome: SATISFIED, nothing to end) become SATISFIED here
+# and come back as one row per (organization, project, queue, workflow) listing the
+# PENDING ones, which are claimable now; every other child comes back whole, with the
+# statuses that decide it, for the engine. A fan-out's release of 10,000 children is then
+# one statement returning one row, not 10,000 rows read and their ids sent back.
+DECIDE_CHILDREN_PG = """
+WITH state AS (
+    {children}
+), ready AS (
+    UPDATE jobs SET dependency_status = 'SATISFIED', updated_at = $2
+    FROM state s
+    WHERE jobs.id = s.id AND s.first IS NULL AND s.resolved
+        AND s.dependency_status <> 'SATISFIED'
+    RETURNING jobs.id, jobs.organization_id, jobs.project_id, jobs.queue_id,
+        jobs.workflow_id, jobs.status
+)
+SELECT *, NULL::uuid[] AS released FROM state
+WHERE NOT (first IS NULL AND resolved)
+UNION ALL
+SELECT NULL, organization_id, project_id, queue_id, workflow_id, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, array_agg(id)
+FROM ready WHERE status = 'PENDING'
+GROUP BY organization_id, project_id, queue_id, workflow_id
+""".format(children=CHILDREN_PG.strip())
+
+
+async def decide_children(
+    session: AsyncSession, child_ids: Iterable[uuid.UUID], now: datetime
+) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any], list[Released]]:
+    """(deciding edge statuses, engine rows, released groups) of these children. On
+    PostgreSQL the children with every edge RESOLVED are already SATISFIED and only
+    listed in the groups; elsewhere this is children_state and nothing is released."""
+    driver = await driver_connection(session)
+    if driver is None:
+        present, rows = await children_state(session, child_ids)
+        return present, rows, []
+    ids = list(child_ids)
+    if not ids:
+        return {}, [], []
+    await session.flush()
+    records = await driver.fetch(DECIDE_CHILDREN_PG, ids, now)
+    released = [
+        Released(r["organization_id"], r["project_id"], r["queue_id"], r["workflow_id"], group)
+        for r in records
+        if (group := r["released"]) is not None
+    ]
+    rest = [r for r in records if r["released"] is None]
+    return {r["id"]: _deciding(r) for r in rest}, JobRow.all(rest), released
 
 
 SET_DEPENDENCY_STATUS_PG = """

@@ -1,0 +1,119 @@
+"""The dependency engine under concurrent acknowledgements on PostgreSQL: two parents of
+one child ending in two transactions at once must release the child. Each decides its
+own edge, then reads the child's edges; without a lock on the child, each read misses
+the other's uncommitted edge and both leave the child WAITING for good."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from taskforge.domain.enums import Tier, WorkerType
+from taskforge.runtime import Runtime
+from taskforge.services import dependencies, executions, jobs, resolution, workers, workflows
+from tests.conftest import admin_of, make_settings, new_org
+
+
+@pytest.fixture
+async def pg_runtime(pg_database, tmp_path):
+    from tests.conftest import _reset_pg
+
+    await _reset_pg(pg_database)
+    rt = Runtime.create(make_settings(pg_database, tmp_path, db_pool_size=10))
+    await rt.start(migrate=False, engines=False)
+    yield rt
+    await rt.stop()
+
+
+def meet_before_aggregating(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
+    """The first ``parties`` engine steps wait for each other (2 s at most) after deciding
+    their edges and before reading the children: the interleaving that loses a release."""
+    original = resolution.aggregate
+    arrived: list[asyncio.Event] = []
+    everyone = asyncio.Event()
+
+    async def aggregate(*args: Any) -> Any:
+        if len(arrived) < parties:
+            arrived.append(asyncio.Event())
+            if len(arrived) == parties:
+                everyone.set()
+            try:
+                await asyncio.wait_for(everyone.wait(), 2)
+            except TimeoutError:
+                pass  # something else serialized the two: fine, the outcome is checked
+        return await original(*args)
+
+    monkeypatch.setattr(resolution, "aggregate", aggregate)
+
+
+async def acknowledge_at_once(svc: Any, admin: Any, claims: list[Any]) -> None:
+    acks: list[Callable[[], Awaitable[Any]]] = [
+        lambda c=c: executions.complete(svc, admin, [(c.execution_id, None)]) for c in claims
+    ]
+    results = await asyncio.gather(*(ack() for ack in acks))
+    assert all(a.error is None for batch in results for a in batch)
+
+
+async def two_workers(svc: Any, admin: Any, queue_id: Any) -> list[Any]:
+    out = []
+    for name in ("w1", "w2"):
+        worker = await workers.register(
+            svc, admin, name, WorkerType.GENERAL, [workers.QueueWeight(queue_id, 1)]
+        )
+        out.append(worker)
+    return out
+
+
+async def test_two_parents_ending_at_once_release_their_child(pg_runtime, monkeypatch) -> None:
+    svc = pg_runtime.services
+    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    a, b, child = await jobs.enqueue(
+        svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 3
+    )
+    for parent in (a, b):
+        await dependencies.create(svc, admin, parent.id, child.id)
+    w1, w2 = await two_workers(svc, admin, org.queue.id)
+    first = await executions.claim(svc, admin, w1.id, None, 1)
+    second = await executions.claim(svc, admin, w2.id, None, 1)
+    assert {c.job.id for c in first + second} == {a.id, b.id}
+
+    meet_before_aggregating(monkeypatch, 2)
+    await acknowledge_at_once(svc, admin, first + second)
+
+    job = await jobs.get(svc, admin, child.id)
+    assert (job.status.value, job.dependency_status.value) == ("PENDING", "SATISFIED")
+    [claimed] = await executions.claim(svc, admin, w1.id, None, 10)
+    assert claimed.job.id == child.id
+
+
+async def test_a_fan_in_acknowledged_by_two_workers_at_once_completes(
+    pg_runtime, monkeypatch
+) -> None:
+    svc = pg_runtime.services
+    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    definition = {
+        "name": "fan-in",
+        "jobs": [
+            {"name": "a", "job_type": "t"},
+            {"name": "b", "job_type": "t"},
+            {"name": "sink", "job_type": "t", "depends_on": ["a", "b"]},
+        ],
+    }
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    w1, w2 = await two_workers(svc, admin, org.queue.id)
+    first = await executions.claim(svc, admin, w1.id, None, 1)
+    second = await executions.claim(svc, admin, w2.id, None, 1)
+    assert len(first + second) == 2
+
+    meet_before_aggregating(monkeypatch, 2)
+    await acknowledge_at_once(svc, admin, first + second)
+
+    [sink] = await executions.claim(svc, admin, w1.id, None, 10)
+    await executions.complete(svc, admin, [(sink.execution_id, None)])
+    done = await workflows.get(svc, admin, wf.id)
+    assert done.status.value == "SUCCEEDED"
