@@ -58,7 +58,7 @@ def released_events(
     """PENDING jobs whose dependencies were decided and that are claimable now: one event
     per queue and workflow listing them, so a fan-out releasing 10,000 jobs writes, relays
     and signals one event rather than 10,000 (workers only need to know a queue has work)."""
-    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    groups: dict[tuple[Any, Any, Any, Any], list[Any]] = defaultdict(list)
     for job in jobs:
         get = _getter(job)
         key = (get("organization_id"), get("project_id"), get("queue_id"), get("workflow_id"))

@@ -350,9 +350,9 @@ class Released:
 # PENDING ones, which are claimable now; every other child comes back whole, with the
 # statuses that decide it, for the engine. A fan-out's release of 10,000 children is then
 # one statement returning one row, not 10,000 rows read and their ids sent back.
-DECIDE_CHILDREN_PG = """
+DECIDE_CHILDREN_PG = f"""
 WITH state AS (
-    {children}
+    {CHILDREN_PG.strip()}
 ), ready AS (
     UPDATE jobs SET dependency_status = 'SATISFIED', updated_at = $2
     FROM state s
@@ -368,7 +368,7 @@ SELECT NULL, organization_id, project_id, queue_id, workflow_id, NULL, NULL, NUL
     NULL, NULL, NULL, array_agg(id)
 FROM ready WHERE status = 'PENDING'
 GROUP BY organization_id, project_id, queue_id, workflow_id
-""".format(children=CHILDREN_PG.strip())
+"""
 
 
 async def decide_children(
