@@ -81,6 +81,19 @@ def json_text(value: Any) -> str:
         return json.dumps(value)
 
 
+# Two transactions waiting on each other's row locks (40P01) or a serialization conflict
+# (40001): PostgreSQL aborts one, and the transaction can simply run again.
+_RETRYABLE = frozenset({"40P01", "40001"})
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether the database aborted the transaction only to break a lock cycle or a
+    serialization conflict (raised by the driver itself or wrapped by SQLAlchemy)."""
+    return any(
+        getattr(e, "sqlstate", None) in _RETRYABLE for e in (exc, getattr(exc, "orig", None))
+    )
+
+
 class DriverRow:
     """A row read on the driver connection, like a SQLAlchemy row (``row.column``).
     ``converters`` turn stored values into domain types (string enums), once per row."""

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.config import Settings
 from taskforge.domain.errors import Forbidden, NotFound
 from taskforge.domain.tenancy import grants
-from taskforge.persistence.database import Database
+from taskforge.persistence.database import Database, is_retryable
 from taskforge.persistence.repos import outbox
 from taskforge.persistence.types import utcnow
 
@@ -66,6 +67,28 @@ async def emit(
 
 
 T = TypeVar("T")
+P = ParamSpec("P")
+ATTEMPTS = 3
+
+
+def retried(use_case: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Run the use case again when the database aborted its transaction to break a
+    deadlock. Row locks are taken in different orders by different use cases: an
+    acknowledgement holds its jobs, then their children, then waits for their workflow;
+    cancelWorkflow and the timeout hold the workflow and wait for its jobs. One
+    transaction per use case, so nothing of the aborted attempt remains."""
+
+    @functools.wraps(use_case)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await use_case(*args, **kwargs)
+            except Exception as exc:
+                if attempt == ATTEMPTS or not is_retryable(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    return run
 
 
 def found(row: T | None, kind: str, ident: object) -> T:

@@ -29,7 +29,7 @@ from taskforge.persistence.repos import dependencies as repo
 from taskforge.persistence.repos import graph as graph_repo
 from taskforge.persistence.repos import jobs as jobs_repo
 from taskforge.persistence.tables import Job, JobDependency
-from taskforge.services.base import Principal, Services, found
+from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record
 from taskforge.services.resolution import NOT_STARTED, reaggregate, rule_of
 
@@ -59,6 +59,7 @@ class Subgraph:
     edges: list[Any]  # rows: id, parent_job_id, child_job_id, dependency_type, ...
 
 
+@retried
 async def create(
     svc: Services,
     principal: Principal,
@@ -112,6 +113,7 @@ async def create(
     return edge
 
 
+@retried
 async def delete(svc: Services, principal: Principal, edge_id: uuid.UUID) -> uuid.UUID:
     """Remove an edge; a child waiting only on it becomes claimable."""
     principal.require(WRITE)

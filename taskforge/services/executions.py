@@ -22,7 +22,7 @@ from taskforge.persistence.repos import executions as repo
 from taskforge.persistence.repos import jobs as jobs_repo
 from taskforge.persistence.repos import queues
 from taskforge.persistence.tables import ExecutionLog, Job, JobExecution
-from taskforge.services.base import Principal, Services, found
+from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import Moved, after_changes, moved_rows
 from taskforge.services.workers import PERMISSION
@@ -193,6 +193,7 @@ async def _acknowledge(
     return results
 
 
+@retried
 async def complete(
     svc: Services, principal: Principal, items: list[tuple[uuid.UUID, dict[str, Any] | None]]
 ) -> list[Ack]:
@@ -245,6 +246,7 @@ async def complete(
     return results
 
 
+@retried
 async def fail(
     svc: Services, principal: Principal, items: list[tuple[uuid.UUID, tuple[str, bool]]]
 ) -> list[Ack]:
@@ -314,6 +316,7 @@ async def logs_of(
         return await repo.logs_by_executions(session, execution_ids)
 
 
+@retried
 async def reap(svc: Services, batch: int = 500) -> int:
     """Engine step: fail attempts whose lease expired or whose deadline passed.
 

@@ -39,7 +39,7 @@ from taskforge.persistence.repos import jobs as jobs_repo
 from taskforge.persistence.repos import queues, tenancy
 from taskforge.persistence.repos import workflows as repo
 from taskforge.persistence.tables import Job, JobQueue, Workflow
-from taskforge.services.base import Principal, Services, found
+from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
 from taskforge.services.resolution import (
@@ -138,6 +138,7 @@ async def create_in(
     return wf
 
 
+@retried
 async def start(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
     principal.require(WRITE)
     async with svc.write() as session:
@@ -148,6 +149,7 @@ async def start(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> 
     return wf
 
 
+@retried
 async def cancel(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
     """Cancel every job that has not ended (running ones included)."""
     principal.require(WRITE)
@@ -162,6 +164,7 @@ async def cancel(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
     return wf
 
 
+@retried
 async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
     """Re-run failed, cancelled and skipped jobs and what depends on them; keep successes."""
     principal.require(WRITE)
@@ -183,6 +186,7 @@ async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> 
     return wf
 
 
+@retried
 async def resume(
     svc: Services, principal: Principal, workflow_id: uuid.UUID, action: ResumeAction
 ) -> Workflow:
@@ -222,6 +226,7 @@ async def resume(
     return wf
 
 
+@retried
 async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> uuid.UUID:
     """Delete a workflow with its jobs, their executions, logs and edges (FK cascade)."""
     principal.require(WRITE)
@@ -236,6 +241,7 @@ async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
     return workflow_id
 
 
+@retried
 async def time_out(svc: Services, batch: int = 100) -> int:
     """Engine step: live workflows past their deadline fail; what is left is cancelled."""
     now = svc.clock()

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import pytest
 
 from taskforge.domain.enums import Tier, WorkerType
@@ -117,3 +118,40 @@ async def test_a_fan_in_acknowledged_by_two_workers_at_once_completes(
     await executions.complete(svc, admin, [(sink.execution_id, None)])
     done = await workflows.get(svc, admin, wf.id)
     assert done.status.value == "SUCCEEDED"
+
+
+async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(pg_runtime) -> None:
+    """A cancel holds the workflow and waits for its running jobs; an acknowledgement
+    holds its job and waits for the workflow. PostgreSQL aborts one of them (here the
+    acknowledgement, which waited first): the use case runs again, and the job, which
+    the cancel then ended, is reported as no longer running instead of an error."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    definition = {"name": "one", "jobs": [{"name": "a", "job_type": "t"}]}
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    [claim] = await executions.claim(svc, admin, worker.id, None, 1)
+    cancel = await asyncpg.connect(pg_runtime.settings.database_url.replace("+asyncpg", ""))
+    try:
+        tx = cancel.transaction()
+        await tx.start()
+        await cancel.execute("SELECT 1 FROM workflows WHERE id = $1 FOR UPDATE", wf.id)
+        ack = asyncio.create_task(executions.complete(svc, admin, [(claim.execution_id, None)]))
+        await asyncio.sleep(0.3)  # the acknowledgement holds the job and waits
+        await cancel.execute(
+            "UPDATE jobs SET status = 'CANCELLED', finished_at = now() WHERE id = $1",
+            claim.job.id,
+        )
+        await cancel.execute(
+            "UPDATE job_executions SET status = 'CANCELLED' WHERE id = $1", claim.execution_id
+        )
+        await tx.commit()
+        [result] = await asyncio.wait_for(ack, 10)
+    finally:
+        await cancel.close()
+    assert result.error is not None and result.error.code == "CONFLICT"
+    job = await jobs.get(svc, admin, claim.job.id)
+    assert job.status.value == "CANCELLED"
