@@ -259,3 +259,37 @@ async def test_folding_keeps_a_workflows_counts_and_few_rows(pg_runtime) -> None
     assert await workflows.fold_counts(svc, over=50) == 1
     assert await rows_and_counts() == (3, counts)
     assert await workflows.fold_counts(svc, over=50) == 0  # nothing crowded is left
+
+
+async def test_folding_skips_a_workflow_being_deleted_not_one_being_run(
+    pg_runtime, pg_database
+) -> None:
+    """A fold of a workflow that deleteWorkflow holds (FOR UPDATE) would insert folded
+    rows the deletion never sees; it skips that workflow. The engine's lock on a running
+    workflow (FOR NO KEY UPDATE) does not stop it."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    spec = {"name": "w", "jobs": [{"name": f"j{i}", "job_type": "t"} for i in range(20)]}
+    wf = await workflows.create(svc, admin, org.project.id, spec, start=True)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    for _ in range(10):
+        claimed = await executions.claim(svc, admin, worker.id, None, 1)
+        await executions.complete(svc, admin, [(claimed[0].execution_id, None)])
+
+    async def fold_while(lock: str) -> int:
+        conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+        try:
+            tx = conn.transaction()
+            await tx.start()
+            await conn.execute(f"SELECT 1 FROM workflows WHERE id = $1 {lock}", wf.id)
+            folded = await asyncio.wait_for(workflows.fold_counts(svc, over=5), 5)
+            await tx.rollback()
+            return folded
+        finally:
+            await conn.close()
+
+    assert await fold_while("FOR UPDATE") == 0  # deleteWorkflow holds it
+    assert await fold_while("FOR NO KEY UPDATE") == 1  # an acknowledgement holds it

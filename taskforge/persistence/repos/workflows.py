@@ -106,7 +106,7 @@ LOCK_FOR_REFRESH_PG = f"""
 SELECT w.id, w.status, w.failure_policy, EXISTS (
     SELECT 1 FROM jobs j WHERE j.workflow_id = w.id AND j.status IN ({_LIVE_SQL})
 ) AS live
-FROM workflows w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR UPDATE OF w
+FROM workflows w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR NO KEY UPDATE OF w
 """
 HAS_LIVE_JOBS_PG = (
     "SELECT EXISTS (SELECT 1 FROM jobs WHERE workflow_id = $1 AND status IN ({}))".format(
@@ -200,8 +200,10 @@ async def states(
 # the folded ones, never both; SKIP LOCKED lets two folding replicas split the rows.
 FOLD_COUNTS_PG = """
 WITH crowded AS (
-    SELECT workflow_id FROM workflow_job_counts
-    GROUP BY workflow_id HAVING count(*) > $1 LIMIT $2
+    SELECT id AS workflow_id FROM workflows WHERE id IN (
+        SELECT workflow_id FROM workflow_job_counts GROUP BY workflow_id HAVING count(*) > $1
+    )
+    LIMIT $2 FOR KEY SHARE SKIP LOCKED
 ), taken AS (
     DELETE FROM workflow_job_counts WHERE id IN (
         SELECT id FROM workflow_job_counts
@@ -221,7 +223,12 @@ SELECT count(DISTINCT workflow_id) FROM taken
 async def fold_counts(session: AsyncSession, over: int, limit: int) -> int:
     """Fold the count changes of up to ``limit`` workflows with more than ``over`` rows,
     so that ``states`` sums a few rows however long a workflow runs. Returns how many
-    were folded (PostgreSQL; elsewhere jobs are counted and there is nothing to fold)."""
+    were folded (PostgreSQL; elsewhere jobs are counted and there is nothing to fold).
+
+    Each workflow's row is share-locked, so a deleteWorkflow (FOR UPDATE) either waits
+    for the fold and then removes the folded rows too, or holds the row and the fold
+    skips it; without that, rows folded during a deletion outlived their workflow. The
+    engine's lock (FOR NO KEY UPDATE) does not conflict: busy workflows still fold."""
     driver = await driver_connection(session)
     if driver is None:
         return 0
