@@ -57,9 +57,11 @@ def pg_database() -> Iterator[str]:
     """A private PostgreSQL database for this test run, migrated once."""
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
     asyncio.run(_pg_admin(f'CREATE DATABASE "{PG_DB}"'))
-    asyncio.run(_migrate(_pg_url(PG_DB)))
-    yield _pg_url(PG_DB)
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+    try:  # dropped even when the migration fails
+        asyncio.run(_migrate(_pg_url(PG_DB)))
+        yield _pg_url(PG_DB)
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
