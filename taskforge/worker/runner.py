@@ -48,7 +48,11 @@ class Settings:
     lease_seconds: int = 30
     poll_interval: float = 1.0
     grace_seconds: float = 30.0
+    # the longest a result waits for others to share its acknowledgement while other
+    # handlers are still running (an idle worker acknowledges at once)
     ack_interval: float = 0.02
+    # pause before sending again after an acknowledgement failed (the server is down)
+    ack_retry_seconds: float = 0.5
 
 
 class Worker:
@@ -69,7 +73,7 @@ class Worker:
         self._done: list[dict[str, Any]] = []
         self._failed: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
-        self._acked = asyncio.Event()
+        self._to_ack = asyncio.Event()
         # the last claim got less than it asked for: the queues are empty, so a finished
         # handler is no reason to claim again (a signal or the poll is)
         self._starved = False
@@ -158,6 +162,7 @@ class Worker:
         finally:
             self._running.pop(ctx.execution_id, None)
             self.processed += 1
+            self._to_ack.set()
             if not self._starved:
                 self._wake.set()
 
@@ -189,12 +194,29 @@ class Worker:
             log.info("%d acknowledgements were stale (job cancelled or lease lost)", len(stale))
 
     async def _acks(self, stop: asyncio.Event) -> None:
+        """Acknowledge when the worker goes idle, when a batch is ready, or after
+        ack_interval at most: a lone job or a chain's next step is not held back by a
+        timer, while a busy worker sends few large calls. Results that come in while a
+        call is underway go together in the next one."""
+        loop = asyncio.get_running_loop()
+        s = self.settings
         while True:
-            await asyncio.sleep(self.settings.ack_interval)
+            await self._to_ack.wait()
+            deadline = loop.time() + s.ack_interval
+            while self._running and len(self._done) + len(self._failed) < s.batch:
+                self._to_ack.clear()
+                left = deadline - loop.time()
+                if left <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._to_ack.wait(), left)
+            self._to_ack.clear()
             try:
                 await self._flush()
             except Exception:
                 log.exception("acknowledging failed; will retry")
+                self._to_ack.set()
+                await asyncio.sleep(s.ack_retry_seconds)
 
     async def _heartbeat(self) -> None:
         await self.client.call(

@@ -1,5 +1,5 @@
-"""The worker SDK against a real server in this process: acknowledgements in flight when
-the worker stops are not lost."""
+"""The worker SDK against a real server in this process: acknowledgements go as soon as
+handlers end, batch while one is underway, and are not lost when the worker stops."""
 
 from __future__ import annotations
 
@@ -17,16 +17,20 @@ class SlowAcks(Client):
     """Holds every acknowledgement for a while, as a slow network would; records when
     one is underway."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, hold: float = 0.5, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acking = asyncio.Event()
+        self.hold = hold
+        self.acks: list[int] = []  # executions acknowledged per call
 
     async def call(
         self, query: str, variables: dict[str, Any] | None = None, retries: int = 8
     ) -> dict[str, Any]:
         if query == ACK:
             self.acking.set()
-            await asyncio.sleep(0.5)
+            v = variables or {}
+            self.acks.append(len(v["done"]) + len(v["ids"]) + len(v["failed"]))
+            await asyncio.sleep(self.hold)
         return await super().call(query, variables, retries)
 
 
@@ -44,7 +48,7 @@ async def test_an_ack_in_flight_at_stop_is_sent_by_the_final_flush(runtime, org)
             client,
             {"noop": noop},
             [(str(org.queue.id), 1)],
-            Settings(concurrency=2, batch=2, poll_interval=0.1, ack_interval=0.01),
+            Settings(concurrency=2, batch=2, poll_interval=0.1),
         )
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop))
@@ -54,3 +58,45 @@ async def test_an_ack_in_flight_at_stop_is_sent_by_the_final_flush(runtime, org)
         await client.close()
     done = await jobs.get(runtime.services, admin_of(org), job.id)
     assert done.status.value == "SUCCEEDED"
+
+
+async def test_an_idle_worker_acknowledges_at_once_and_batches_while_a_call_is_underway(
+    runtime, org
+) -> None:
+    """An idle worker acknowledges at once, whatever its ack_interval (10 s here): the
+    first job's acknowledgement leaves as soon as its handler ends. Jobs that end while
+    it is held (0.5 s) go together in the next call."""
+    svc, admin = runtime.services, admin_of(org)
+    [first] = await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="a")])
+    async with served(runtime) as base:
+        client = SlowAcks(f"http://{base}", org.api_key.secret)
+        gate = asyncio.Event()
+
+        async def first_job(payload: dict[str, Any], ctx: Any) -> None:
+            return None
+
+        async def later_job(payload: dict[str, Any], ctx: Any) -> None:
+            await gate.wait()
+
+        worker = Worker(
+            client,
+            {"a": first_job, "b": later_job},
+            [(str(org.queue.id), 1)],
+            Settings(concurrency=10, batch=10, poll_interval=0.05, ack_interval=10),
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        await asyncio.wait_for(client.acking.wait(), 5)  # sent without waiting on a timer
+        later = await jobs.enqueue(
+            svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="b")] * 5
+        )
+        while worker.processed < 1 or len(worker._running) < 5:
+            await asyncio.sleep(0.01)
+        gate.set()  # five handlers end while the first acknowledgement is held
+        for job in [first, *later]:
+            while (await jobs.get(svc, admin, job.id)).status.value != "SUCCEEDED":
+                await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        await client.close()
+    assert client.acks == [1, 5]
