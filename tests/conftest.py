@@ -64,6 +64,17 @@ def pg_database() -> Iterator[str]:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
 
 
+@pytest.fixture
+async def pg_runtime(pg_database: str, tmp_path: Path) -> AsyncIterator[Runtime]:
+    """A runtime on the PostgreSQL test database alone, for suites about its locks and
+    plans (no engines; a pool large enough for concurrent use cases)."""
+    await _reset_pg(pg_database)
+    rt = Runtime.create(make_settings(pg_database, tmp_path, db_pool_size=20))
+    await rt.start(migrate=False, engines=False)
+    yield rt
+    await rt.stop()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"

@@ -6,23 +6,9 @@ import asyncio
 import uuid
 from collections import Counter
 
-import pytest
-
 from taskforge.domain.enums import JobStatus, Tier, WorkerType
-from taskforge.runtime import Runtime
 from taskforge.services import executions, jobs, workers
-from tests.conftest import admin_of, make_settings, new_org
-
-
-@pytest.fixture
-async def pg_runtime(pg_database, tmp_path):
-    from tests.conftest import _reset_pg
-
-    await _reset_pg(pg_database)
-    rt = Runtime.create(make_settings(pg_database, tmp_path, db_pool_size=20))
-    await rt.start(migrate=False, engines=False)
-    yield rt
-    await rt.stop()
+from tests.conftest import admin_of, new_org
 
 
 async def test_sixteen_claimers_five_thousand_jobs(pg_runtime) -> None:

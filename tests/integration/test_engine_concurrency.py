@@ -14,20 +14,8 @@ import asyncpg
 import pytest
 
 from taskforge.domain.enums import Tier, WorkerType
-from taskforge.runtime import Runtime
 from taskforge.services import dependencies, executions, jobs, resolution, workers, workflows
-from tests.conftest import admin_of, make_settings, new_org
-
-
-@pytest.fixture
-async def pg_runtime(pg_database, tmp_path):
-    from tests.conftest import _reset_pg
-
-    await _reset_pg(pg_database)
-    rt = Runtime.create(make_settings(pg_database, tmp_path, db_pool_size=10))
-    await rt.start(migrate=False, engines=False)
-    yield rt
-    await rt.stop()
+from tests.conftest import admin_of, new_org
 
 
 def meet_before_aggregating(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:

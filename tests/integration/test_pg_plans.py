@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql
 
@@ -21,22 +20,10 @@ from taskforge.persistence.repos import workflows as workflows_repo
 from taskforge.persistence.repos.dependencies import CHILDREN_PG, DECIDE_PG
 from taskforge.persistence.repos.executions import ACK_ROWS_PG, CLAIM_ONE_PG
 from taskforge.persistence.tables import WorkflowJobCount
-from taskforge.runtime import Runtime
 from taskforge.services import executions, jobs, workers, workflows
-from tests.conftest import admin_of, make_settings, new_org
+from tests.conftest import admin_of, new_org
 
 EDGE_INDEXES = ("job_dependencies_pkey", "idx_job_dependencies_child_status")
-
-
-@pytest.fixture
-async def pg_runtime(pg_database, tmp_path):
-    from tests.conftest import _reset_pg
-
-    await _reset_pg(pg_database)
-    rt = Runtime.create(make_settings(pg_database, tmp_path))
-    await rt.start(migrate=False, engines=False)
-    yield rt
-    await rt.stop()
 
 
 def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -228,20 +215,27 @@ async def test_the_workflow_count_trigger_scales_with_the_rows_it_counts(
     assert counts == {JobStatus.CANCELLED: 2001}
 
 
-async def test_folding_keeps_a_workflows_counts_and_few_rows(pg_runtime) -> None:
-    """Every claim and acknowledgement of a workflow's jobs adds count rows that each
-    state read sums; folding leaves one row per status and the same counts."""
-    svc = pg_runtime.services
+async def busy_workflow(svc: Any, size: int, steps: int, claim: int) -> Any:
+    """A started workflow of ``size`` jobs after ``steps`` rounds of claiming ``claim``
+    jobs and acknowledging the first: each round adds count rows."""
     org = await new_org(svc, "Mine", Tier.ENTERPRISE)
     admin = admin_of(org)
-    spec = {"name": "w", "jobs": [{"name": f"j{i}", "job_type": "t"} for i in range(60)]}
+    spec = {"name": "w", "jobs": [{"name": f"j{i}", "job_type": "t"} for i in range(size)]}
     wf = await workflows.create(svc, admin, org.project.id, spec, start=True)
     worker = await workers.register(
         svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
     )
-    for _ in range(25):  # 2 jobs at a time: one acknowledged, one left running
-        claimed = await executions.claim(svc, admin, worker.id, None, 2)
+    for _ in range(steps):
+        claimed = await executions.claim(svc, admin, worker.id, None, claim)
         await executions.complete(svc, admin, [(claimed[0].execution_id, None)])
+    return wf
+
+
+async def test_folding_keeps_a_workflows_counts_and_few_rows(pg_runtime) -> None:
+    """Every claim and acknowledgement of a workflow's jobs adds count rows that each
+    state read sums; folding leaves one row per status and the same counts."""
+    svc = pg_runtime.services
+    wf = await busy_workflow(svc, size=60, steps=25, claim=2)
 
     async def rows_and_counts() -> tuple[int, dict[JobStatus, int]]:
         async with svc.read() as session:
@@ -268,16 +262,7 @@ async def test_folding_skips_a_workflow_being_deleted_not_one_being_run(
     rows the deletion never sees; it skips that workflow. The engine's lock on a running
     workflow (FOR NO KEY UPDATE) does not stop it."""
     svc = pg_runtime.services
-    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
-    admin = admin_of(org)
-    spec = {"name": "w", "jobs": [{"name": f"j{i}", "job_type": "t"} for i in range(20)]}
-    wf = await workflows.create(svc, admin, org.project.id, spec, start=True)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
-    for _ in range(10):
-        claimed = await executions.claim(svc, admin, worker.id, None, 1)
-        await executions.complete(svc, admin, [(claimed[0].execution_id, None)])
+    wf = await busy_workflow(svc, size=20, steps=10, claim=1)
 
     async def fold_while(lock: str) -> int:
         conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
