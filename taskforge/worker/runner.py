@@ -48,8 +48,8 @@ class Settings:
     lease_seconds: int = 30
     poll_interval: float = 1.0
     grace_seconds: float = 30.0
-    # the longest a result waits for others to share its acknowledgement while other
-    # handlers are still running (an idle worker acknowledges at once)
+    # the longest a result waits for others to share its acknowledgement while the worker
+    # is busy (an idle worker acknowledges at once)
     ack_interval: float = 0.02
     # pause before sending again after an acknowledgement failed (the server is down)
     ack_retry_seconds: float = 0.5
@@ -194,16 +194,17 @@ class Worker:
             log.info("%d acknowledgements were stale (job cancelled or lease lost)", len(stale))
 
     async def _acks(self, stop: asyncio.Event) -> None:
-        """Acknowledge when the worker goes idle, when a batch is ready, or after
-        ack_interval at most: a lone job or a chain's next step is not held back by a
-        timer, while a busy worker sends few large calls. Results that come in while a
-        call is underway go together in the next one."""
+        """Acknowledge when the worker goes idle, or after ack_interval at most while
+        it is busy: a lone job or a chain's next step is not held back by a timer,
+        while a busy worker sends few large calls (each costs the server a transaction,
+        and in a workflow a step of the dependency engine). Results that come in while
+        a call is underway go together in the next one."""
         loop = asyncio.get_running_loop()
         s = self.settings
         while True:
             await self._to_ack.wait()
             deadline = loop.time() + s.ack_interval
-            while self._running and len(self._done) + len(self._failed) < s.batch:
+            while self._busy():
                 self._to_ack.clear()
                 left = deadline - loop.time()
                 if left <= 0:
@@ -217,6 +218,11 @@ class Worker:
                 log.exception("acknowledging failed; will retry")
                 self._to_ack.set()
                 await asyncio.sleep(s.ack_retry_seconds)
+
+    def _busy(self) -> bool:
+        """Handlers are running, or the last claim got all it asked for (more work is
+        being claimed at once): results to acknowledge wait a little for company."""
+        return bool(self._running) or not self._starved
 
     async def _heartbeat(self) -> None:
         await self.client.call(
