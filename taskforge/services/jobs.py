@@ -17,7 +17,7 @@ from taskforge.domain.jobs import sources_of
 from taskforge.persistence.repos import jobs as repo
 from taskforge.persistence.repos import queues, tenancy
 from taskforge.persistence.tables import Job
-from taskforge.services.base import Principal, Services, emit, found
+from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
 from taskforge.services.resolution import Moved, after_changes
@@ -86,6 +86,7 @@ async def insert_jobs(
     return created
 
 
+@retried
 async def cancel(
     svc: Services, principal: Principal, job_id: uuid.UUID, reason: str | None = None
 ) -> Job:
@@ -116,6 +117,7 @@ async def cancel(
     return job
 
 
+@retried
 async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid.UUID:
     """Delete a job, its executions, logs and edges; re-evaluate its children."""
     principal.require("jobs:write")
