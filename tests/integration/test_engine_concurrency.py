@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import Tier, WorkerType
+from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services import dependencies, executions, jobs, resolution, workers, workflows
 from tests.conftest import admin_of, new_org
+
+Parent = aliased(Job)
 
 
 def meet_before_aggregating(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
@@ -143,3 +150,64 @@ async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(pg_run
     assert result.error is not None and result.error.code == "CONFLICT"
     job = await jobs.get(svc, admin, claim.job.id)
     assert job.status.value == "CANCELLED"
+
+
+async def test_random_workflows_drained_by_eight_concurrent_workers_all_succeed(
+    pg_runtime,
+) -> None:
+    """Three random DAGs of 60 jobs, drained by 8 workers claiming and acknowledging at
+    once: every job runs exactly once, never before its parents succeeded, and every
+    workflow succeeds (no child left WAITING, no acknowledgement lost to a deadlock).
+    (The jobs' own timestamps cannot show the order: each use case reads the clock when
+    it begins, and a claim that began first may still take a child released since.)"""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Busy", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    rng = random.Random(7)
+    flows = []
+    for w in range(3):
+        spec: list[dict[str, Any]] = []
+        for i in range(60):
+            earlier = [f"j{k}" for k in range(i)]
+            parents = rng.sample(earlier, min(len(earlier), rng.choice([0, 1, 2, 3, 8])))
+            spec.append({"name": f"j{i}", "job_type": "t", "depends_on": parents})
+        definition = {"name": f"random-{w}", "jobs": spec}
+        flows.append(await workflows.create(svc, admin, org.project.id, definition, start=True))
+    runs: Counter[Any] = Counter()
+    unfinished_parents: list[int] = []
+
+    async def parents_not_succeeded(job_ids: list[Any]) -> int:
+        """Read after the claim returned: a parent's acknowledgement commits before its
+        child can be claimed, so every parent of a claimed job is SUCCEEDED by now."""
+        async with svc.read() as session:
+            n = await session.scalar(
+                select(func.count())
+                .select_from(JobDependency)
+                .join(Parent, Parent.id == JobDependency.parent_job_id)
+                .where(JobDependency.child_job_id.in_(job_ids), Parent.status != "SUCCEEDED")
+            )
+        return int(n or 0)
+
+    async def worker(n: int) -> None:
+        me = await workers.register(
+            svc, admin, f"w{n}", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+        )
+        idle = 0
+        while idle < 20:
+            got = await executions.claim(svc, admin, me.id, None, 5)
+            if not got:
+                idle += 1
+                await asyncio.sleep(0.02)
+                continue
+            idle = 0
+            runs.update(c.job.id for c in got)
+            unfinished_parents.append(await parents_not_succeeded([c.job.id for c in got]))
+            acks = await executions.complete(svc, admin, [(c.execution_id, None) for c in got])
+            assert all(a.error is None for a in acks)
+
+    await asyncio.wait_for(asyncio.gather(*(worker(n) for n in range(8))), 120)
+
+    assert len(runs) == 180 and max(runs.values()) == 1
+    for wf in flows:
+        assert (await workflows.get(svc, admin, wf.id)).status.value == "SUCCEEDED"
+    assert sum(unfinished_parents) == 0
