@@ -17,10 +17,10 @@ from taskforge.domain.jobs import sources_of
 from taskforge.persistence.repos import jobs as repo
 from taskforge.persistence.repos import queues, tenancy
 from taskforge.persistence.tables import Job
-from taskforge.services.base import Principal, Services, emit, found, retried
+from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
-from taskforge.services.resolution import Moved, after_changes
+from taskforge.services.resolution import Moved, after_changes, reaggregate
 
 
 @dataclass(frozen=True)
@@ -121,13 +121,17 @@ async def cancel(
 async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid.UUID:
     """Delete a job, its executions, logs and edges; re-evaluate its children."""
     principal.require("jobs:write")
-    org = principal.organization_id
+    org, now = principal.organization_id, svc.clock()
     async with svc.write() as session:
         job = found(await repo.get(session, org, job_id), "job", job_id)
         payload = status_event(job, job.status)["payload"]
         children = await repo.delete_cascade(session, org, job_id)
-        await repo.release_waiting_children(session, children)
-        await emit(session, org, "jobs", "job.deleted", payload)
+        # as the engine does: children locked, then their remaining edges read
+        events = await reaggregate(session, children, now)
+        events.append(
+            {"organization_id": org, "topic": "jobs", "type": "job.deleted", "payload": payload}
+        )
+        await record(session, events)
     return job_id
 
 

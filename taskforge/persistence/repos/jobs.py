@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, delete, exists, insert, select, text, update
+from sqlalchemy import Row, Select, Table, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.enums import DependencyStatus, EdgeStatus, ExecutionStatus, JobStatus
+from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.persistence import dialects
 from taskforge.persistence.database import DriverRow, driver_connection, json_text
 from taskforge.persistence.tables import (
@@ -220,25 +220,3 @@ async def delete_cascade(
     )
     await session.execute(delete(Job).where(Job.id == job_id, Job.organization_id == org_id))
     return children
-
-
-async def release_waiting_children(session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:
-    """Children no longer waiting on any pending edge become SATISFIED (NONE if edgeless)."""
-    if not child_ids:
-        return
-    has_edges = exists().where(JobDependency.child_job_id == Job.id)
-    pending = exists().where(
-        JobDependency.child_job_id == Job.id, JobDependency.status == EdgeStatus.PENDING
-    )
-    for target, edged in ((DependencyStatus.SATISFIED, True), (DependencyStatus.NONE, False)):
-        await session.execute(
-            update(Job)
-            .where(
-                Job.id.in_(child_ids),
-                Job.dependency_status == DependencyStatus.WAITING,
-                ~pending,
-                has_edges if edged else ~has_edges,
-            )
-            .values(dependency_status=target)
-            .execution_options(synchronize_session=False)
-        )
