@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -72,11 +74,13 @@ ATTEMPTS = 3
 
 
 def retried(use_case: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-    """Run the use case again when the database aborted its transaction to break a
-    deadlock. Row locks are taken in different orders by different use cases: an
-    acknowledgement holds its jobs, then their children, then waits for their workflow;
-    cancelWorkflow and the timeout hold the workflow and wait for its jobs. One
-    transaction per use case, so nothing of the aborted attempt remains."""
+    """Run the use case again (up to ATTEMPTS times, a random moment apart) when the
+    database aborted its transaction to break a deadlock. Use cases take row locks in
+    different orders: an acknowledgement holds its jobs, then their children, then
+    waits for their workflow; cancelWorkflow and the timeout hold the workflow and wait
+    for its jobs; a claim starting PARALLEL children locks them too. One transaction
+    per use case, and events leave only after a commit: nothing of the aborted attempt
+    remains."""
 
     @functools.wraps(use_case)
     async def run(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -86,6 +90,8 @@ def retried(use_case: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
             except Exception as exc:
                 if attempt == ATTEMPTS or not is_retryable(exc):
                     raise
+            # apart, so that the two do not meet again the same way
+            await asyncio.sleep(random.uniform(0, 0.05) * attempt)
         raise AssertionError("unreachable")
 
     return run

@@ -45,6 +45,7 @@ class Ack:
     error: TaskForgeError | None = None
 
 
+@retried
 async def claim(
     svc: Services,
     principal: Principal,

@@ -162,6 +162,10 @@ async def test_a_heartbeat_does_not_wait_for_executions_an_acknowledgement_holds
     try:
         tx = conn.transaction()
         await tx.start()
+        # a log being written key-share-locks its execution: that one is extended
+        await conn.execute(
+            "SELECT 1 FROM job_executions WHERE id = $1 FOR KEY SHARE", free[0].execution_id
+        )
         await conn.execute(
             "SELECT 1 FROM job_executions WHERE id = $1 FOR UPDATE", held.execution_id
         )

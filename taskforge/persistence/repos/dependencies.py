@@ -251,9 +251,11 @@ async def incoming_counts(
 # two transactions at once each see the other's edge still PENDING unless the second
 # waits for the first to commit before reading the edges. Only children that have not
 # started can still change (a started one's ack holds its row, so it is not waited for).
+# NO KEY UPDATE, what an UPDATE of the row takes: it does not hold up inserts of edges
+# or executions that reference the job.
 LOCK_CHILDREN_PG = """
 SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND status IN ('PENDING', 'SCHEDULED')
-ORDER BY id FOR UPDATE
+ORDER BY id FOR NO KEY UPDATE
 """
 
 

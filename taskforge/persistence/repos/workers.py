@@ -73,7 +73,9 @@ def lease_extension(worker_id: uuid.UUID, until: datetime) -> Update:
     live = (
         select(JobExecution.id)
         .where(JobExecution.worker_id == worker_id, JobExecution.status == ExecutionStatus.STARTED)
-        .with_for_update(skip_locked=True)  # SQLite has no row locks and renders none
+        # FOR NO KEY UPDATE: not skipping rows that inserting their logs key-share-locks;
+        # SQLite has no row locks and renders none
+        .with_for_update(skip_locked=True, key_share=True)
     )
     return (
         update(JobExecution)
