@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from taskforge.worker.client import ApiError, Client
 from taskforge.worker.context import JobContext, PermanentError
 
@@ -98,7 +100,16 @@ class Worker:
                 free = s.concurrency - len(self._running)
                 if free > 0:
                     want = min(free, s.batch)
-                    self._starved = await self._claim(want) < want
+                    try:
+                        got = await self._claim(want)
+                    except (ApiError, httpx.HTTPError) as exc:
+                        if isinstance(exc, ApiError) and exc.code != "INTERNAL":
+                            raise  # refused (a key revoked, the worker deleted): stop
+                        # the server failed or stayed unreachable through the client's
+                        # retries: wait for a signal or the next poll and claim again
+                        log.exception("claiming failed; will retry")
+                        got = 0
+                    self._starved = got < want
                     if not self._starved:
                         continue  # there may be more right away
                 waiters = [

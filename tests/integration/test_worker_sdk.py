@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from taskforge.services import jobs
-from taskforge.worker.client import Client
-from taskforge.worker.runner import ACK, Settings, Worker
+from taskforge.worker.client import ApiError, Client
+from taskforge.worker.runner import ACK, CLAIM, Settings, Worker
 from tests.conftest import admin_of
 from tests.helpers import served
 
@@ -100,3 +102,48 @@ async def test_an_idle_worker_acknowledges_at_once_and_batches_while_a_call_is_u
         await asyncio.wait_for(running, 10)
         await client.close()
     assert client.acks == [1, 5]
+
+
+class FailingClaims(Client):
+    """The first claim fails with ``code``, as a server error or a refusal would."""
+
+    def __init__(self, *args: Any, code: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.code, self.failed = code, 0
+
+    async def call(
+        self, query: str, variables: dict[str, Any] | None = None, retries: int = 8
+    ) -> dict[str, Any]:
+        if query == CLAIM and not self.failed:
+            self.failed += 1
+            raise ApiError("claim failed", self.code)
+        return await super().call(query, variables, retries)
+
+
+async def test_a_worker_claims_again_after_a_server_error_and_stops_on_a_refusal(
+    runtime, org
+) -> None:
+    svc, admin = runtime.services, admin_of(org)
+    [job] = await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="a")])
+
+    async def noop(payload: dict[str, Any], ctx: Any) -> None:
+        return None
+
+    async with served(runtime) as base:
+        for code in ("INTERNAL", "FORBIDDEN"):
+            client = FailingClaims(f"http://{base}", org.api_key.secret, code=code)
+            worker = Worker(
+                client, {"a": noop}, [(str(org.queue.id), 1)], Settings(poll_interval=0.05)
+            )
+            stop = asyncio.Event()
+            running = asyncio.create_task(worker.run(stop))
+            if code == "INTERNAL":  # survives, claims again at the next poll
+                while (await jobs.get(svc, admin, job.id)).status.value != "SUCCEEDED":
+                    assert not running.done()
+                    await asyncio.sleep(0.02)
+                stop.set()
+                await asyncio.wait_for(running, 10)
+            else:
+                with pytest.raises(ApiError):
+                    await asyncio.wait_for(running, 10)
+            await client.close()
