@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import Tier, WorkerType
+from taskforge.persistence.repos import executions as executions_repo
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services import dependencies, executions, jobs, resolution, workers, workflows
 from tests.conftest import admin_of, new_org
@@ -115,7 +116,9 @@ async def test_a_fan_in_acknowledged_by_two_workers_at_once_completes(
     assert done.status.value == "SUCCEEDED"
 
 
-async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(pg_runtime) -> None:
+async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(
+    pg_runtime, monkeypatch
+) -> None:
     """A cancel holds the workflow and waits for its running jobs; an acknowledgement
     holds its job and waits for the workflow. PostgreSQL aborts one of them (here the
     acknowledgement, which waited first): the use case runs again, and the job, which
@@ -129,13 +132,28 @@ async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(pg_run
         svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
     )
     [claim] = await executions.claim(svc, admin, worker.id, None, 1)
+    attempts = 0
+    ack_rows = executions_repo.ack_rows
+
+    async def counted(*args: Any) -> Any:
+        nonlocal attempts
+        attempts += 1
+        return await ack_rows(*args)
+
+    monkeypatch.setattr(executions_repo, "ack_rows", counted)
     cancel = await asyncpg.connect(pg_runtime.settings.database_url.replace("+asyncpg", ""))
     try:
         tx = cancel.transaction()
         await tx.start()
         await cancel.execute("SELECT 1 FROM workflows WHERE id = $1 FOR UPDATE", wf.id)
         ack = asyncio.create_task(executions.complete(svc, admin, [(claim.execution_id, None)]))
-        await asyncio.sleep(0.3)  # the acknowledgement holds the job and waits
+        # until the acknowledgement, holding its job, waits for the workflow
+        while not await cancel.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        ):
+            assert not ack.done()
+            await asyncio.sleep(0.01)
         await cancel.execute(
             "UPDATE jobs SET status = 'CANCELLED', finished_at = now() WHERE id = $1",
             claim.job.id,
@@ -147,6 +165,7 @@ async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(pg_run
         [result] = await asyncio.wait_for(ack, 10)
     finally:
         await cancel.close()
+    assert attempts == 2
     assert result.error is not None and result.error.code == "CONFLICT"
     job = await jobs.get(svc, admin, claim.job.id)
     assert job.status.value == "CANCELLED"
