@@ -198,11 +198,17 @@ async def _acknowledge(
 async def complete(
     svc: Services, principal: Principal, items: list[tuple[uuid.UUID, dict[str, Any] | None]]
 ) -> list[Ack]:
-    """Acknowledge successes: one locking read and one batched update per call."""
+    """Acknowledge successes: one locking read and one batched update per call. An
+    output over the limits refuses that item alone (a worker's batch carries other
+    jobs' results, which must not be held back by it)."""
     principal.require(PERMISSION)
-    for _, output in items:
-        if output is not None:
-            validation.json_payload(output, svc.settings.limits.payload_bytes, "output")
+    refused: dict[uuid.UUID, InvalidInput] = {}
+    for execution_id, output in items:
+        try:
+            if output is not None:
+                validation.json_payload(output, svc.settings.limits.payload_bytes, "output")
+        except InvalidInput as exc:
+            refused[execution_id] = exc
     org, now = principal.organization_id, svc.clock()
     results: list[Ack] = []
     if not items:
@@ -217,7 +223,11 @@ async def complete(
         engine = False
         for execution_id, output in items:
             row = rows.pop(execution_id, None)  # pop: a repeated id is acked once
-            if row is None:
+            if execution_id in refused:
+                results.append(
+                    Ack(execution_id, row.job_id if row else None, refused[execution_id])
+                )
+            elif row is None:
                 results.append(Ack(execution_id, None, NotFound("execution", execution_id)))
             elif (
                 row.status is not ExecutionStatus.STARTED

@@ -35,7 +35,7 @@ CLAIM = """mutation($w: ID!, $n: Int!, $lease: Int!) {
 # and only refused acknowledgements come back
 ACK = """mutation($done: [CompleteJobInput!]!, $ids: [ID!]!, $failed: [FailJobInput!]!) {
   acknowledgeJobs(completed: $done, executionIds: $ids, failed: $failed) {
-    rejected { code } } }"""
+    rejected { executionId code message } } }"""
 LOGS = """mutation($e: ID!, $entries: [LogEntryInput!]!) {
   appendLogs(executionId: $e, entries: $entries) }"""
 HEARTBEAT = """mutation($w: ID!, $lease: Int!) {
@@ -200,9 +200,21 @@ class Worker:
         except BaseException:  # failed or cancelled (the ack loop stops with the worker)
             self._done[:0], self._failed[:0] = done, failed  # the next (final) flush sends them
             raise
-        stale = data["acknowledgeJobs"]["rejected"]
+        stale = 0
+        for r in data["acknowledgeJobs"]["rejected"]:
+            if r["code"] == "BAD_USER_INPUT":  # the output was refused: the attempt fails
+                self._failed.append(
+                    {
+                        "executionId": r["executionId"],
+                        "error": f"output refused: {r['message']}"[:2000],
+                        "retryable": False,
+                    }
+                )
+                self._to_ack.set()
+            else:
+                stale += 1
         if stale:
-            log.info("%d acknowledgements were stale (job cancelled or lease lost)", len(stale))
+            log.info("%d acknowledgements were stale (job cancelled or lease lost)", stale)
 
     async def _acks(self, stop: asyncio.Event) -> None:
         """Acknowledge when the worker goes idle, or after ack_interval at most while

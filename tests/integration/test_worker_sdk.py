@@ -147,3 +147,52 @@ async def test_a_worker_claims_again_after_a_server_error_and_stops_on_a_refusal
                 with pytest.raises(ApiError):
                     await asyncio.wait_for(running, 10)
             await client.close()
+
+
+async def test_an_output_over_the_limit_fails_its_job_and_not_the_others(runtime, org) -> None:
+    """One handler returns an output over the payload limit: the server refuses that
+    item alone, the batch's other job succeeds, and the worker fails the refused job
+    (not retryable) instead of re-sending the batch forever."""
+    svc, admin = runtime.services, admin_of(org)
+    big, small = await jobs.enqueue(
+        svc,
+        admin,
+        [jobs.NewJob(queue_id=org.queue.id, job_type=t) for t in ("big", "small")],
+    )
+    limit = runtime.settings.limits.payload_bytes
+    gate = asyncio.Event()
+
+    async def huge(payload: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        await gate.wait()
+        return {"blob": "x" * (limit + 1)}
+
+    async def fine(payload: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        gate.set()  # both end together: one acknowledgement call carries both
+        return {"ok": True}
+
+    async with served(runtime) as base:
+        client = Client(f"http://{base}", org.api_key.secret)
+        worker = Worker(
+            client,
+            {"big": huge, "small": fine},
+            [(str(org.queue.id), 1)],
+            Settings(concurrency=2, batch=2, poll_interval=0.05),
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+
+        async def ended(job_id: Any) -> None:
+            while (await jobs.get(svc, admin, job_id)).status.value in ("PENDING", "PROCESSING"):
+                assert not running.done()
+                await asyncio.sleep(0.02)
+
+        try:
+            await asyncio.wait_for(asyncio.gather(ended(big.id), ended(small.id)), 20)
+        finally:
+            stop.set()
+        await asyncio.wait_for(running, 10)
+        await client.close()
+    assert (await jobs.get(svc, admin, small.id)).status.value == "SUCCEEDED"
+    failed = await jobs.get(svc, admin, big.id)
+    assert failed.status.value == "FAILED"
+    assert "output refused" in (failed.error or "")
