@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import Tier, WorkerType
@@ -26,14 +26,15 @@ from tests.conftest import admin_of, new_org
 Parent = aliased(Job)
 
 
-def meet_before_aggregating(monkeypatch: pytest.MonkeyPatch, parties: int) -> None:
-    """The first ``parties`` engine steps wait for each other (2 s at most) after deciding
-    their edges and before reading the children: the interleaving that loses a release."""
-    original = resolution.aggregate
+def meet_before(monkeypatch: pytest.MonkeyPatch, step: str, parties: int) -> None:
+    """The first ``parties`` calls of the engine's ``step`` wait for each other (2 s at
+    most) before running: both transactions have made their own changes, and neither
+    has read the other's (uncommitted) ones. The interleaving that loses an update."""
+    original = getattr(resolution, step)
     arrived: list[asyncio.Event] = []
     everyone = asyncio.Event()
 
-    async def aggregate(*args: Any) -> Any:
+    async def meet(*args: Any) -> Any:
         if len(arrived) < parties:
             arrived.append(asyncio.Event())
             if len(arrived) == parties:
@@ -43,7 +44,7 @@ def meet_before_aggregating(monkeypatch: pytest.MonkeyPatch, parties: int) -> No
                 await asyncio.wait_for(everyone.wait(), 2)
         return await original(*args)
 
-    monkeypatch.setattr(resolution, "aggregate", aggregate)
+    monkeypatch.setattr(resolution, step, meet)
 
 
 async def acknowledge_at_once(svc: Any, admin: Any, claims: list[Any]) -> None:
@@ -78,7 +79,7 @@ async def test_two_parents_ending_at_once_release_their_child(pg_runtime, monkey
     second = await executions.claim(svc, admin, w2.id, None, 1)
     assert {c.job.id for c in first + second} == {a.id, b.id}
 
-    meet_before_aggregating(monkeypatch, 2)
+    meet_before(monkeypatch, "aggregate", 2)
     await acknowledge_at_once(svc, admin, first + second)
 
     job = await jobs.get(svc, admin, child.id)
@@ -107,13 +108,32 @@ async def test_a_fan_in_acknowledged_by_two_workers_at_once_completes(
     second = await executions.claim(svc, admin, w2.id, None, 1)
     assert len(first + second) == 2
 
-    meet_before_aggregating(monkeypatch, 2)
+    meet_before(monkeypatch, "aggregate", 2)
     await acknowledge_at_once(svc, admin, first + second)
 
     [sink] = await executions.claim(svc, admin, w1.id, None, 10)
     await executions.complete(svc, admin, [(sink.execution_id, None)])
     done = await workflows.get(svc, admin, wf.id)
     assert done.status.value == "SUCCEEDED"
+
+
+async def test_the_last_two_jobs_ending_at_once_end_their_workflow(pg_runtime, monkeypatch) -> None:
+    """Each acknowledgement, holding the workflow's lock in turn, asks whether any job
+    is still live. Asked in the statement that waited for the lock, the second saw the
+    first's job as it was before the wait (live), and the workflow stayed RUNNING."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    definition = {"name": "two", "jobs": [{"name": n, "job_type": "t"} for n in "ab"]}
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    w1, w2 = await two_workers(svc, admin, org.queue.id)
+    first = await executions.claim(svc, admin, w1.id, None, 1)
+    second = await executions.claim(svc, admin, w2.id, None, 1)
+
+    meet_before(monkeypatch, "refresh_workflows", 2)
+    await acknowledge_at_once(svc, admin, first + second)
+
+    assert (await workflows.get(svc, admin, wf.id)).status.value == "SUCCEEDED"
 
 
 async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(
@@ -189,21 +209,32 @@ async def test_random_workflows_drained_by_eight_concurrent_workers_all_succeed(
         for i in range(60):
             earlier = [f"j{k}" for k in range(i)]
             parents = rng.sample(earlier, min(len(earlier), rng.choice([0, 1, 2, 3, 8])))
-            spec.append({"name": f"j{i}", "job_type": "t", "depends_on": parents})
+            # a fifth of the edges PARALLEL: claims then decide edges and lock children too
+            kinds = ["PARALLEL" if rng.random() < 0.2 else "SEQUENTIAL" for _ in parents]
+            edges = [{"job": p, "type": k} for p, k in zip(parents, kinds, strict=True)]
+            spec.append({"name": f"j{i}", "job_type": "t", "dependencies": edges})
         definition = {"name": f"random-{w}", "jobs": spec}
         flows.append(await workflows.create(svc, admin, org.project.id, definition, start=True))
     runs: Counter[Any] = Counter()
     unfinished_parents: list[int] = []
 
     async def parents_not_succeeded(job_ids: list[Any]) -> int:
-        """Read after the claim returned: a parent's acknowledgement commits before its
-        child can be claimed, so every parent of a claimed job is SUCCEEDED by now."""
+        """Read after the claim returned: a parent's acknowledgement (its claim, for a
+        PARALLEL edge) commits before its child can be claimed, so by now every parent
+        of a claimed job has SUCCEEDED (or started, for a PARALLEL edge)."""
+        parallel = JobDependency.dependency_type == "PARALLEL"
         async with svc.read() as session:
             n = await session.scalar(
                 select(func.count())
                 .select_from(JobDependency)
                 .join(Parent, Parent.id == JobDependency.parent_job_id)
-                .where(JobDependency.child_job_id.in_(job_ids), Parent.status != "SUCCEEDED")
+                .where(
+                    JobDependency.child_job_id.in_(job_ids),
+                    or_(
+                        and_(~parallel, Parent.status != "SUCCEEDED"),
+                        and_(parallel, Parent.status.not_in(["PROCESSING", "SUCCEEDED"])),
+                    ),
+                )
             )
         return int(n or 0)
 

@@ -38,16 +38,18 @@ class RefreshRow(DriverRow):
 
 async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Any]:
     """The workflows, locked in id order (two transactions never wait on each other in a
-    cycle), each with id, status, failure_policy and whether any job is still live: what
-    the engine decides on after every batch of acknowledgements, in one statement on
-    PostgreSQL. The engine loads a workflow's entity (``locked``) only to change it."""
+    cycle), each with id, status, failure_policy and whether any job is still live (read
+    once the lock is held): what the engine decides on after every batch of
+    acknowledgements. The engine loads a workflow's entity (``locked``) only to change
+    it."""
     ids = sorted(ids)
     if not ids:
         return []
     driver = await driver_connection(session)
     if driver is not None:
         await session.flush()  # the driver does not autoflush
-        return RefreshRow.all(await driver.fetch(LOCK_FOR_REFRESH_PG, ids))
+        await driver.execute(LOCK_WORKFLOWS_PG, ids)
+        return RefreshRow.all(await driver.fetch(REFRESH_PG, ids))
     stmt = (
         select(Workflow)
         .options(defer(Workflow.definition, raiseload=True))
@@ -102,11 +104,17 @@ async def job_ids(
 
 LIVE_JOBS = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.PROCESSING)
 _LIVE_SQL = ", ".join(f"'{s.value}'" for s in LIVE_JOBS)
-LOCK_FOR_REFRESH_PG = f"""
+# Two statements: the lock, then the read. A read in the locking statement would use
+# that statement's snapshot, taken before it waited: two acknowledgements ending a
+# workflow's last two jobs each saw the other's job still live, and neither ended it.
+LOCK_WORKFLOWS_PG = """
+SELECT id FROM workflows WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE
+"""
+REFRESH_PG = f"""
 SELECT w.id, w.status, w.failure_policy, EXISTS (
     SELECT 1 FROM jobs j WHERE j.workflow_id = w.id AND j.status IN ({_LIVE_SQL})
 ) AS live
-FROM workflows w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id FOR NO KEY UPDATE OF w
+FROM workflows w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id
 """
 HAS_LIVE_JOBS_PG = (
     "SELECT EXISTS (SELECT 1 FROM jobs WHERE workflow_id = $1 AND status IN ({}))".format(
