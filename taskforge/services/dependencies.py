@@ -75,8 +75,11 @@ async def create(
         raise InvalidInput("a job cannot depend on itself", field="childJobId")
     org, now, limits = principal.organization_id, svc.clock(), svc.settings.limits
     async with svc.write() as session:
-        parent = found(await jobs_repo.get(session, org, parent_id), "job", parent_id)
-        child = found(await _locked_job(session, org, child_id), "job", child_id)
+        # both locked (in id order): the parent's status decides the new edge, and an
+        # acknowledgement of the parent racing this would not see the uncommitted edge
+        locked = {i: await _locked_job(session, org, i) for i in sorted((parent_id, child_id))}
+        parent = found(locked[parent_id], "job", parent_id)
+        child = found(locked[child_id], "job", child_id)
         if child.status not in NOT_STARTED:
             raise Conflict(
                 f"job {child_id} has already started ({child.status.value}); only jobs that"

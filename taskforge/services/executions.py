@@ -218,9 +218,6 @@ async def complete(
         done: list[tuple[uuid.UUID, uuid.UUID, Any]] = []
         moved: list[Moved] = []
         events = []
-        # a success decides only the job's PENDING outgoing edges and its workflow: a
-        # batch with neither gives the dependency engine nothing to do
-        engine = False
         for execution_id, output in items:
             row = rows.pop(execution_id, None)  # pop: a repeated id is acked once
             if execution_id in refused:
@@ -238,7 +235,6 @@ async def complete(
             else:
                 done.append((execution_id, row.job_id, output))
                 moved.append(Moved(row.job_id, JobStatus.SUCCEEDED, row.workflow_id, output))
-                engine = engine or row.workflow_id is not None or row.has_pending_out is not False
                 results.append(Ack(execution_id, row.job_id))
                 job = {
                     "id": row.job_id,
@@ -251,8 +247,9 @@ async def complete(
                 }
                 events.append(status_event(job, JobStatus.PROCESSING))
         await repo.succeed(session, done, now)
-        if engine:
-            events += await after_changes(session, moved, now)
+        # each success decides its PENDING outgoing edges (an index probe when it has
+        # none) and its workflow
+        events += await after_changes(session, moved, now)
         await record(session, events)
     return results
 

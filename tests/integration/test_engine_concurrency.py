@@ -261,3 +261,37 @@ async def test_random_workflows_drained_by_eight_concurrent_workers_all_succeed(
     for wf in flows:
         assert (await workflows.get(svc, admin, wf.id)).status.value == "SUCCEEDED"
     assert sum(unfinished_parents) == 0
+
+
+async def test_a_dependency_created_while_its_parent_is_acknowledged_is_decided(
+    pg_runtime, monkeypatch
+) -> None:
+    """createDependency(parent -> child) reads the running parent; the parent's
+    acknowledgement runs meanwhile. Unless the two serialize on the parent, the
+    acknowledgement cannot see the uncommitted edge, the edge is created PENDING after
+    the parent ended, and the child waits for good."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    parent, child = await jobs.enqueue(
+        svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 2
+    )
+    [worker] = (await two_workers(svc, admin, org.queue.id))[:1]
+    [running] = await executions.claim(svc, admin, worker.id, None, 1)
+    assert running.job.id == parent.id
+    acked: list[asyncio.Task[Any]] = []
+    check = dependencies._check_acyclic_and_bounded
+
+    async def meanwhile(*args: Any) -> Any:  # the parent is read; the edge not yet written
+        acked.append(
+            asyncio.create_task(executions.complete(svc, admin, [(running.execution_id, None)]))
+        )
+        await asyncio.wait(acked, timeout=0.5)  # done, or waiting for this transaction
+        return await check(*args)
+
+    monkeypatch.setattr(dependencies, "_check_acyclic_and_bounded", meanwhile)
+    await dependencies.create(svc, admin, parent.id, child.id)
+    await asyncio.wait_for(acked[0], 10)
+
+    job = await jobs.get(svc, admin, child.id)
+    assert (job.status.value, job.dependency_status.value) == ("PENDING", "SATISFIED")

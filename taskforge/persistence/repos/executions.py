@@ -27,7 +27,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import (
-    EdgeStatus,
     ExecutionStatus,
     JobStatus,
     WorkerStatus,
@@ -141,11 +140,7 @@ CLAIM_ANY_PG = CLAIM_PG.format(queues="= ANY($1::uuid[])", ready=READY_PREDICATE
 # What an acknowledgement checks, with both rows locked.
 ACK_ROWS_PG = """
 SELECT e.id, e.status, e.job_id, j.status AS job_status, j.organization_id, j.queue_id,
-    j.project_id, j.job_type, j.workflow_id, (
-        SELECT true FROM job_dependencies d
-        WHERE d.parent_job_id = j.id AND d.status = 'PENDING'
-        LIMIT 1
-    ) IS NOT NULL AS has_pending_out
+    j.project_id, j.job_type, j.workflow_id
 FROM job_executions e JOIN jobs j ON j.id = e.job_id
 WHERE e.organization_id = $1 AND e.id = ANY($2::uuid[])
 ORDER BY e.id FOR UPDATE OF e, j
@@ -164,10 +159,6 @@ UPDATE jobs SET status = 'SUCCEEDED', finished_at = $4, updated_at = $4, error =
     output = done.output::jsonb
 FROM done WHERE jobs.id = done.job_id
 """
-
-
-def _has_pending_out(job_id: Any) -> Any:
-    return exists().where(EDGES.c.parent_job_id == job_id, EDGES.c.status == EdgeStatus.PENDING)
 
 
 async def claim_targets(
@@ -325,7 +316,6 @@ ACK_COLUMNS = (
     Job.project_id,
     Job.job_type,
     Job.workflow_id,
-    _has_pending_out(Job.id).label("has_pending_out"),
 )
 
 
@@ -333,8 +323,10 @@ async def ack_rows(
     session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
 ) -> list[Any]:
     """Just what an acknowledgement checks, with both rows locked (in execution id order,
-    so two acknowledgements of overlapping batches, a retried one, cannot deadlock);
-    has_pending_out tells whether the job has PENDING outgoing edges."""
+    so two acknowledgements of overlapping batches, a retried one, cannot deadlock).
+    Whether a job has PENDING outgoing edges is not read here: read in this statement,
+    which may have waited for the locks, it could miss an edge committed meanwhile (a
+    createDependency from the running job); the engine reads them in its own."""
     driver = await driver_connection(session)
     if driver is not None:
         return AckRow.all(await driver.fetch(ACK_ROWS_PG, org_id, list(execution_ids)))
