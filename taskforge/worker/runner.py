@@ -52,7 +52,7 @@ class Settings:
     grace_seconds: float = 30.0
     # the longest a result waits for others to share its acknowledgement while the worker
     # is busy (an idle worker acknowledges at once)
-    ack_interval: float = 0.02
+    ack_interval: float = 0.05
     # pause before sending again after an acknowledgement failed (the server is down)
     ack_retry_seconds: float = 0.5
 
