@@ -295,3 +295,38 @@ async def test_a_dependency_created_while_its_parent_is_acknowledged_is_decided(
 
     job = await jobs.get(svc, admin, child.id)
     assert (job.status.value, job.dependency_status.value) == ("PENDING", "SATISFIED")
+
+
+async def test_a_parent_deleted_while_the_other_is_acknowledged_releases_the_child(
+    pg_runtime, monkeypatch
+) -> None:
+    """Parents a and b of one child: a's acknowledgement has read the child's edges (b's
+    still there) and not committed when b is deleted. Unless deleteJob waits for the
+    child like the engine does, it reads a's edge as PENDING, and both leave the child
+    WAITING on edges that are all resolved or gone."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    a, b, child = await jobs.enqueue(
+        svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 3
+    )
+    for parent in (a, b):
+        await dependencies.create(svc, admin, parent.id, child.id)
+    [worker] = (await two_workers(svc, admin, org.queue.id))[:1]
+    [running] = await executions.claim(svc, admin, worker.id, None, 1)
+    assert running.job.id == a.id
+    deleted: list[asyncio.Task[Any]] = []
+    refresh = resolution.refresh_workflows
+
+    async def meanwhile(*args: Any) -> Any:  # a's engine has read the child's edges
+        if not deleted:
+            deleted.append(asyncio.create_task(jobs.delete(svc, admin, b.id)))
+            await asyncio.wait(deleted, timeout=0.5)  # done, or waiting for this one
+        return await refresh(*args)
+
+    monkeypatch.setattr(resolution, "refresh_workflows", meanwhile)
+    await executions.complete(svc, admin, [(running.execution_id, None)])
+    await asyncio.wait_for(deleted[0], 10)
+
+    job = await jobs.get(svc, admin, child.id)
+    assert (job.status.value, job.dependency_status.value) == ("PENDING", "SATISFIED")
