@@ -55,18 +55,19 @@ async def acknowledge_at_once(svc: Any, admin: Any, claims: list[Any]) -> None:
     assert all(a.error is None for batch in results for a in batch)
 
 
-async def two_workers(svc: Any, admin: Any, queue_id: Any) -> list[Any]:
+async def register_workers(svc: Any, admin: Any, queue_id: Any, n: int = 2) -> list[Any]:
     out = []
-    for name in ("w1", "w2"):
+    for k in range(1, n + 1):
         worker = await workers.register(
-            svc, admin, name, WorkerType.GENERAL, [workers.QueueWeight(queue_id, 1)]
+            svc, admin, f"w{k}", WorkerType.GENERAL, [workers.QueueWeight(queue_id, 1)]
         )
         out.append(worker)
     return out
 
 
-async def test_two_parents_ending_at_once_release_their_child(pg_runtime, monkeypatch) -> None:
-    svc = pg_runtime.services
+async def two_parents_one_child(svc: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """(organization, admin, parent a, parent b, child): standalone jobs, a -> child and
+    b -> child."""
     org = await new_org(svc, "Race", Tier.ENTERPRISE)
     admin = admin_of(org)
     a, b, child = await jobs.enqueue(
@@ -74,7 +75,13 @@ async def test_two_parents_ending_at_once_release_their_child(pg_runtime, monkey
     )
     for parent in (a, b):
         await dependencies.create(svc, admin, parent.id, child.id)
-    w1, w2 = await two_workers(svc, admin, org.queue.id)
+    return org, admin, a, b, child
+
+
+async def test_two_parents_ending_at_once_release_their_child(pg_runtime, monkeypatch) -> None:
+    svc = pg_runtime.services
+    org, admin, a, b, child = await two_parents_one_child(svc)
+    w1, w2 = await register_workers(svc, admin, org.queue.id)
     first = await executions.claim(svc, admin, w1.id, None, 1)
     second = await executions.claim(svc, admin, w2.id, None, 1)
     assert {c.job.id for c in first + second} == {a.id, b.id}
@@ -103,7 +110,7 @@ async def test_a_fan_in_acknowledged_by_two_workers_at_once_completes(
         ],
     }
     wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
-    w1, w2 = await two_workers(svc, admin, org.queue.id)
+    w1, w2 = await register_workers(svc, admin, org.queue.id)
     first = await executions.claim(svc, admin, w1.id, None, 1)
     second = await executions.claim(svc, admin, w2.id, None, 1)
     assert len(first + second) == 2
@@ -126,7 +133,7 @@ async def test_the_last_two_jobs_ending_at_once_end_their_workflow(pg_runtime, m
     admin = admin_of(org)
     definition = {"name": "two", "jobs": [{"name": n, "job_type": "t"} for n in "ab"]}
     wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
-    w1, w2 = await two_workers(svc, admin, org.queue.id)
+    w1, w2 = await register_workers(svc, admin, org.queue.id)
     first = await executions.claim(svc, admin, w1.id, None, 1)
     second = await executions.claim(svc, admin, w2.id, None, 1)
 
@@ -148,9 +155,7 @@ async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(
     admin = admin_of(org)
     definition = {"name": "one", "jobs": [{"name": "a", "job_type": "t"}]}
     wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    [worker] = await register_workers(svc, admin, org.queue.id, 1)
     [claim] = await executions.claim(svc, admin, worker.id, None, 1)
     attempts = 0
     ack_rows = executions_repo.ack_rows
@@ -238,10 +243,7 @@ async def test_random_workflows_drained_by_eight_concurrent_workers_all_succeed(
             )
         return int(n or 0)
 
-    async def worker(n: int) -> None:
-        me = await workers.register(
-            svc, admin, f"w{n}", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-        )
+    async def worker(me: Any) -> None:
         idle = 0
         while idle < 20:
             got = await executions.claim(svc, admin, me.id, None, 5)
@@ -255,7 +257,8 @@ async def test_random_workflows_drained_by_eight_concurrent_workers_all_succeed(
             acks = await executions.complete(svc, admin, [(c.execution_id, None) for c in got])
             assert all(a.error is None for a in acks)
 
-    await asyncio.wait_for(asyncio.gather(*(worker(n) for n in range(8))), 120)
+    drainers = await register_workers(svc, admin, org.queue.id, 8)
+    await asyncio.wait_for(asyncio.gather(*(worker(w) for w in drainers)), 120)
 
     assert len(runs) == 180 and max(runs.values()) == 1
     for wf in flows:
@@ -276,7 +279,7 @@ async def test_a_dependency_created_while_its_parent_is_acknowledged_is_decided(
     parent, child = await jobs.enqueue(
         svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 2
     )
-    [worker] = (await two_workers(svc, admin, org.queue.id))[:1]
+    [worker] = await register_workers(svc, admin, org.queue.id, 1)
     [running] = await executions.claim(svc, admin, worker.id, None, 1)
     assert running.job.id == parent.id
     acked: list[asyncio.Task[Any]] = []
@@ -305,14 +308,8 @@ async def test_a_parent_deleted_while_the_other_is_acknowledged_releases_the_chi
     child like the engine does, it reads a's edge as PENDING, and both leave the child
     WAITING on edges that are all resolved or gone."""
     svc = pg_runtime.services
-    org = await new_org(svc, "Race", Tier.ENTERPRISE)
-    admin = admin_of(org)
-    a, b, child = await jobs.enqueue(
-        svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 3
-    )
-    for parent in (a, b):
-        await dependencies.create(svc, admin, parent.id, child.id)
-    [worker] = (await two_workers(svc, admin, org.queue.id))[:1]
+    org, admin, a, b, child = await two_parents_one_child(svc)
+    [worker] = await register_workers(svc, admin, org.queue.id, 1)
     [running] = await executions.claim(svc, admin, worker.id, None, 1)
     assert running.job.id == a.id
     deleted: list[asyncio.Task[Any]] = []
