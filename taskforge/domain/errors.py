@@ -56,6 +56,12 @@ class RateLimited(TaskForgeError):
     code = "RATE_LIMITED"
 
 
+class Unavailable(TaskForgeError):
+    """A dependency (the database) cannot be reached right now: the client may retry."""
+
+    code = "UNAVAILABLE"
+
+
 class ResyncRequired(TaskForgeError):
     """A resume cursor older than the retained events: the client must reload."""
 
