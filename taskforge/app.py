@@ -3,49 +3,32 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
-from starlette.websockets import WebSocketDisconnected as StarletteWebSocketDisconnected
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
 
 from taskforge import __version__
 from taskforge.config import Settings
 from taskforge.domain.errors import TaskForgeError
+from taskforge.http.body import BodyLimit
+from taskforge.http.guard import RequestGuard
+from taskforge.http.view import GraphQLView
 from taskforge.runtime import Runtime
 from taskforge.schema.context import Context
 from taskforge.schema.roots import build_schema
 from taskforge.services.tenancy import NewOrganization, bootstrap
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    async def handle_task_exception(self, error: Exception) -> None:
-        # a subscription sending to a connection that is gone (the client left, or a
-        # slow consumer was closed) is expected, not a server error worth a traceback
-        if isinstance(error, WebSocketDisconnected | StarletteWebSocketDisconnected):
-            return
-        await super().handle_task_exception(error)
-
-
-class TaskForgeGraphQL(GraphQL[Context, None]):
-    graphql_transport_ws_handler_class = TransportWSHandler
-
+class TaskForgeGraphQL(GraphQLView):
     def __init__(self, runtime: Runtime) -> None:
         # graphql-transport-ws only: the legacy graphql-ws protocol (subscriptions-
         # transport-ws) is unmaintained and every current client speaks the new one.
@@ -59,15 +42,6 @@ class TaskForgeGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self.runtime, request, response)
 
-    def encode_json(self, data: object) -> str:
-        # orjson: a 10,000-node graph or a claim of 200 jobs encodes several times faster
-        # than with json.dumps. Text, not bytes: WebSocket clients expect text frames.
-        # json.dumps takes what orjson refuses (integers over 64 bits).
-        try:
-            return orjson.dumps(data).decode()
-        except TypeError:
-            return json.dumps(data, separators=(",", ":"))
-
     async def on_ws_connect(self, context: Context) -> Any:
         # graphql-transport-ws: the credential arrives in connection_init's payload
         try:
@@ -77,50 +51,13 @@ class TaskForgeGraphQL(GraphQL[Context, None]):
         return None
 
 
-class BodyLimit:
-    """Refuses request bodies over the limit before they reach GraphQL."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, receive, send)
-            return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send)
-
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = {
-            "errors": [
-                {
-                    "message": f"request body over {self.max_bytes} bytes",
-                    "extensions": {"code": "BAD_USER_INPUT"},
-                }
-            ]
-        }
-        await JSONResponse(body, status_code=413)(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
+def middleware(settings: Settings) -> list[Middleware]:
+    """The app's middleware, outermost first. The guard wraps everything else, so that
+    nothing escapes it and every answer carries a request id."""
+    return [
+        Middleware(RequestGuard),
+        Middleware(BodyLimit, max_bytes=settings.limits.request_bytes),
+    ]
 
 
 def create_app(
@@ -180,7 +117,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics),
         ],
-        middleware=[Middleware(BodyLimit, max_bytes=runtime.settings.limits.request_bytes)],
+        middleware=middleware(runtime.settings),
         lifespan=lifespan,
     )
     app.state.runtime = runtime

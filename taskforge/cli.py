@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 
+from taskforge import logs
 from taskforge.config import Limits, Settings
 
 
@@ -58,6 +59,7 @@ def serve(args: argparse.Namespace) -> None:
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
+    logs.setup(settings.log_format, args.log_level)
     app = create_app(settings, on_bootstrap=_print_bootstrap(settings))
     # A server allocates in bursts (a page of rows, a big graph): collecting the young
     # generation every 700 allocations re-walks the same live objects over and over.
@@ -70,7 +72,11 @@ def serve(args: argparse.Namespace) -> None:
         app,
         host=settings.host,
         port=settings.port,
+        # logging is set up above, once, uvicorn's loggers included; the guard writes
+        # one access line per request (with its request id) in place of uvicorn's
+        log_config=None,
         log_level=args.log_level,
+        access_log=False,
         ws="websockets-sansio",
         # WebSocket keep-alive: a client that stops answering pings is dropped, and
         # its subscriptions with it
@@ -104,7 +110,7 @@ def run_scheduler(_: argparse.Namespace) -> None:
         finally:
             await rt.stop()
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.setup(Settings().log_format)
     asyncio.run(run())
 
 

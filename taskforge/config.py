@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Bind address of `serve`.")
     port: int = Field(8000, description="Port of `serve`.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as readable text or as one JSON object per line."
+    )
     token_ttl_seconds: int = Field(12 * 3600, description="Lifetime of login tokens.")
     auth_cache_seconds: float = Field(
         5.0,

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from taskforge import logs
 from taskforge.persistence.tables import Worker
 from taskforge.runtime import Runtime
 from taskforge.services import auth
@@ -52,6 +53,7 @@ class Context:
     async def principal(self) -> Principal:
         if self._principal is None:
             self._principal = await auth.authenticate(self.svc, self.credential())
+            logs.set_organization(self._principal.organization_id)
         return self._principal
 
     async def require(self, permission: str) -> Principal:

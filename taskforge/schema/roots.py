@@ -25,7 +25,7 @@ from taskforge.schema import schedule_types as sch
 from taskforge.schema import types as t
 from taskforge.schema import workflow_types as w
 from taskforge.schema.caching import DocumentCache
-from taskforge.schema.errors import ErrorCodes
+from taskforge.schema.errors import OperationScope, TaskForgeSchema
 from taskforge.schema.shared_events import SharedEventExecutor
 
 
@@ -117,14 +117,14 @@ def build_schema(limits: Limits) -> strawberry.Schema:
         aliases_validator(limits.query_aliases),
     ]
     documents = DocumentCache(256)
-    return strawberry.Schema(
+    return TaskForgeSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=SharedEventExecutor,
         extensions=[
-            ErrorCodes,
+            OperationScope,
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.query_tokens),
             documents.extension(),

@@ -104,8 +104,10 @@ def add_parser(sub: Any) -> None:
         if not args.api_key:
             raise SystemExit("an API key is needed: --api-key or TASKFORGE_API_KEY")
         args.queue = args.queue or ["default"]
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        from taskforge import logs
+        from taskforge.config import Settings as ServerSettings
+
+        logs.setup(ServerSettings().log_format)
         raise SystemExit(asyncio.run(run(args)))
 
     p.set_defaults(func=main)

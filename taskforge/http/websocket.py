@@ -1,0 +1,70 @@
+"""graphql-transport-ws: malformed messages close the connection with 4400 (never an
+exception), each operation logs under a scope of its own, disconnects are routine."""
+
+from __future__ import annotations
+
+from starlette.websockets import WebSocketDisconnected as StarletteWebSocketDisconnected
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+
+from taskforge import logs
+from taskforge.schema.context import Context
+
+_ID_CHARS = 128
+
+
+def message_problem(message: object) -> str | None:
+    """Why a client message is malformed, or None."""
+    if not isinstance(message, dict):
+        return "a message must be a JSON object"
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        return "a message needs a string `type`"
+    payload = message.get("payload")
+    if kind in ("connection_init", "ping", "pong"):
+        return None if payload is None or isinstance(payload, dict) else "bad `payload`"
+    if kind not in ("subscribe", "complete"):
+        return None  # unknown types are the protocol handler's to refuse
+    ident = message.get("id")
+    if not isinstance(ident, str) or not 0 < len(ident) <= _ID_CHARS:
+        return f"`id` must be a string of 1 to {_ID_CHARS} characters"
+    if kind == "complete":
+        return None
+    if not isinstance(payload, dict):
+        return "`payload` must be an object"
+    if not isinstance(payload.get("query"), str):
+        return "`payload.query` must be a string"
+    for key, kind_, what in (
+        ("variables", dict, "an object"),
+        ("extensions", dict, "an object"),
+        ("operationName", str, "a string"),
+    ):
+        value = payload.get(key)
+        if value is not None and not isinstance(value, kind_):
+            return f"`payload.{key}` must be {what}"
+    return None
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle_message(self, message: Message) -> None:
+        problem = message_problem(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        await super().handle_message(message)
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        # the operation's own task: its log lines name it, not the connection's others
+        logs.enter_operation(operation.operation_name)
+        await super().run_operation(operation)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        # a subscription sending to a connection that is gone (the client left, or a
+        # slow consumer was closed) is expected, not a server error worth a traceback
+        if isinstance(error, WebSocketDisconnected | StarletteWebSocketDisconnected):
+            return
+        await super().handle_task_exception(error)
