@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
+import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import uvicorn
 import websockets
 
+from taskforge import logs
 from taskforge.app import create_app
 from taskforge.runtime import Runtime
 
@@ -179,3 +182,19 @@ async def stored_events(session: Any, *where: Any) -> list[dict[str, Any]]:
                 {"type": row.type, "payload": payload, "seq": seq, "org": row.organization_id}
             )
     return out
+
+
+@contextlib.contextmanager
+def captured_log(log_format: logs.LogFormat = "text") -> Iterator[io.StringIO]:
+    """What the server's log handler writes, at INFO, while the block runs."""
+    stream = io.StringIO()
+    handler = logs.make_handler(log_format, stream)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)

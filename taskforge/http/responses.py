@@ -35,7 +35,7 @@ def refusal(status: int, message: str) -> JSONResponse:
     scope = logs.current()
     if scope is not None:
         scope.outcome = code
-    log.info("request refused (%d %s): %s", status, code, message)
+    log.info("request refused (%d %s): %s", status, code, message, extra={"code": code})
     return JSONResponse(error_body(message, code), status_code=status)
 
 
