@@ -8,7 +8,6 @@ not a single well-formed operation is refused with HTTP 400, before GraphQL runs
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,16 +15,17 @@ import orjson
 from cross_web import HTTPException
 from strawberry.http import GraphQLRequestData
 
-# orjson reads an integer beyond 64 bits as a float; a run of 19 digits may be one
-_LONG_DIGITS = re.compile(r"\d{19}")
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+# orjson reads an integer beyond 64 bits as a float; a run of 19 digits may be one.
+# Found by mapping every digit to "0" (bytes.translate: ~20 times faster than a regex).
+_DIGITS_AS_ZERO = bytes(48 if b in b"0123456789" else 32 for b in range(256))
+_LONG_DIGITS = b"0" * 19
 
 
 def decode_json(data: str | bytes) -> object:
     """Parse client JSON; raises ``json.JSONDecodeError`` for anything malformed."""
     value = orjson.loads(data)
-    long_digits = _LONG_DIGITS_BYTES if isinstance(data, bytes) else _LONG_DIGITS
-    if long_digits.search(data):  # type: ignore[arg-type]
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _LONG_DIGITS in raw.translate(_DIGITS_AS_ZERO):
         # Parse again with the standard library, which keeps big integers exact. Its
         # parser recurses, but orjson has just bounded the depth to 1024 levels.
         try:

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 
 
 @contextlib.contextmanager
-def command(args: list[str], env: dict[str, str], cwd: Path, ready: str) -> Iterator[tuple[Path, str]]:
+def command(
+    args: list[str], env: dict[str, str], cwd: Path, ready: str
+) -> Iterator[tuple[Path, str]]:
     """Run a taskforge command until `ready` appears in its log (stderr); yields the log
     file and what it printed on stdout so far. Stopped with SIGTERM at the end."""
     log = cwd / "stderr.log"

@@ -25,9 +25,11 @@ async def gql(runtime, org):
 async def provoke_coded_errors(gql) -> int:
     """Many kinds of client errors, one per request; returns how many."""
     reader = gql.as_(
-        (await gql.ok('mutation { createApiKey(name: "ro", permissions: ["jobs:read"]) { secret } }'))[
-            "createApiKey"
-        ]["secret"]
+        (
+            await gql.ok(
+                'mutation { createApiKey(name: "ro", permissions: ["jobs:read"]) { secret } }'
+            )
+        )["createApiKey"]["secret"]
     )
     codes = []
     for token in [None, "garbage", "tf_unknown", "Bearer"] * 5:
@@ -79,7 +81,9 @@ async def test_json_lines(gql, monkeypatch) -> None:
             headers={"authorization": f"Bearer {gql.token}"},
         )
         assert await gql.error(MISSING_JOB, {"id": str(uuid.uuid4())}) == "NOT_FOUND"
-        await gql.http.post("/graphql", content=b"{bad", headers={"content-type": "application/json"})
+        await gql.http.post(
+            "/graphql", content=b"{bad", headers={"content-type": "application/json"}
+        )
 
         async def broken(*args, **kwargs):
             raise RuntimeError("boom")
@@ -96,7 +100,8 @@ async def test_json_lines(gql, monkeypatch) -> None:
     assert access[0]["request_id"] == ok.headers["x-request-id"]
     assert access[0]["operation"] == "Me"
     assert access[1]["operation"] == "GetJob"
-    assert access[1]["organization_id"] == str((await gql.ok("{ viewer { organization { id } } }"))["viewer"]["organization"]["id"])
+    viewer = await gql.ok("{ viewer { organization { id } } }")
+    assert access[1]["organization_id"] == viewer["viewer"]["organization"]["id"]
     assert "operation" not in access[2]  # refused before any operation was read
     errors = [r for r in records if r["logger"] == "taskforge.errors"]
     assert [r["code"] for r in errors] == ["NOT_FOUND", "BAD_USER_INPUT", "INTERNAL"]
