@@ -69,27 +69,17 @@ def _printable(text: str) -> str:
 
 def _report(error: GraphQLError, client: GraphQLError, request_id: str) -> None:
     code = str((client.extensions or {}).get("code"))
-    path = ".".join(str(p) for p in error.path or ()) or "-"
+    path = ".".join(str(p) for p in error.path or ())
+    where = f" at {path}" if path else ""
+    extra = {"code": code, "path": path} if path else {"code": code}
     if code == INTERNAL:
         cause = error.original_error
         while isinstance(cause, GraphQLError) and cause.original_error is not None:
             cause = cause.original_error
-        log.error(
-            "unexpected error at %s (request %s)",
-            path,
-            request_id,
-            exc_info=cause,
-            extra={"code": code, "path": path},
-        )
+        log.error("unexpected error%s (request %s)", where, request_id, exc_info=cause, extra=extra)
         return
-    log.log(
-        _LEVELS.get(code, logging.INFO),
-        "graphql error %s at %s: %s",
-        code,
-        path,
-        _printable(client.message),
-        extra={"code": code, "path": path},
-    )
+    level = _LEVELS.get(code, logging.INFO)
+    log.log(level, "graphql error %s%s: %s", code, where, _printable(client.message), extra=extra)
 
 
 def _outcome(current: str | None, code: str) -> str:
