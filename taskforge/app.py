@@ -32,6 +32,8 @@ from taskforge.runtime import Runtime
 from taskforge.schema.context import Context
 from taskforge.schema.roots import build_schema
 from taskforge.services.tenancy import NewOrganization, bootstrap
+from taskforge.web import graphiql
+from taskforge.web.cors import cors_middleware
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -49,12 +51,18 @@ class TaskForgeGraphQL(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
         # graphql-transport-ws only: the legacy graphql-ws protocol (subscriptions-
         # transport-ws) is unmaintained and every current client speaks the new one.
+        settings = runtime.settings
         super().__init__(
-            build_schema(runtime.settings.limits),
-            graphql_ide="graphiql",
+            build_schema(settings.limits, introspection=settings.introspection),
+            graphql_ide="graphiql" if settings.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # browser pages on these origins may open a WebSocket (see web/cors.py)
+            allowed_origins=settings.cors_origins,
         )
         self.runtime = runtime
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page(request)  # our page: its assets are served locally
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self.runtime, request, response)
@@ -179,8 +187,12 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            *(graphiql.routes() if runtime.settings.graphiql else []),
         ],
-        middleware=[Middleware(BodyLimit, max_bytes=runtime.settings.limits.request_bytes)],
+        middleware=[
+            *cors_middleware(runtime.settings.cors_origins),
+            Middleware(BodyLimit, max_bytes=runtime.settings.limits.request_bytes),
+        ],
         lifespan=lifespan,
     )
     app.state.runtime = runtime
