@@ -212,3 +212,15 @@ async def test_graphiql_page_and_its_assets_are_served_locally(http) -> None:
         assert asset.content, ref
         kind = "text/css" if ref.endswith(".css") else "text/javascript"
         assert asset.headers["content-type"].startswith(kind), ref
+
+
+async def test_graphiql_page_behind_a_path_prefix(runtime) -> None:
+    """Mounted under /tf by a proxy (ASGI root_path), the page asks for /tf/... assets."""
+    transport = httpx.ASGITransport(app=create_app(runtime=runtime), root_path="/tf")
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        page = await client.get("/tf/graphql", headers={"Accept": "text/html"})
+        parser = References()
+        parser.feed(page.text)
+        for ref in (u for u in parser.urls if not u.startswith("data:")):
+            assert ref.startswith("/tf/graphiql/static/"), ref
+            assert (await client.get(ref)).status_code == 200, ref
