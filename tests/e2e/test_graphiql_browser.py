@@ -1,5 +1,6 @@
 """GraphiQL in a real browser with no internet: `taskforge serve`'s page loads only
-from the server, and a query typed into it (the key in the headers editor) answers."""
+from the server, a query typed into it (the key in the headers editor) answers, and a
+subscription run from it receives events over the WebSocket."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import asyncio
 import json
 import os
 from pathlib import Path
+from urllib.parse import quote
 
+import httpx
 import pytest
 
 from tests.e2e.chromium import Page, chromium
@@ -25,6 +28,8 @@ HEADERS = (
 )
 QUERY_EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
 RESULT = "document.querySelector('.result-window').innerText"
+RUN = "document.querySelector('.graphiql-execute-button').click()"
+SUBSCRIPTION = "subscription Watch { jobStatusChanged { jobId status } }"
 
 
 async def drive(base: str, key: str, profile: Path) -> None:
@@ -41,7 +46,7 @@ async def drive(base: str, key: str, profile: Path) -> None:
         await page.evaluate(
             f"{QUERY_EDITOR}.setValue({json.dumps(QUERY)});"
             f"{HEADERS}.setValue({json.dumps(headers)});"
-            "document.querySelector('.graphiql-execute-button').click()"
+            f"{RUN}"
         )
         text = await page.wait_for(
             f"{RESULT}.includes({json.dumps(ORG)}) && {RESULT}", 15, "the query's result"
@@ -53,7 +58,36 @@ async def drive(base: str, key: str, profile: Path) -> None:
         local = (f"http://{base}/", "data:")
         assert [url for url in page.requested() if not url.startswith(local)] == []
         assert any(url.endswith("/graphiql.min.js") for url in page.requested())
+        await subscribe_from_the_page(page, base, headers)
+        assert not page.problems()
         await blocked_outside(page)
+
+
+async def subscribe_from_the_page(page: Page, base: str, headers: str) -> None:
+    """The page's subscriptions go over the WebSocket, the key from the headers editor
+    in connection_init; the operation comes in the link (?q=), as GraphiQL shares it."""
+    await page.call("Page.navigate", url=f"http://{base}/graphql?q={quote(SUBSCRIPTION)}")
+    loaded = f"{EDITORS}.length >= 4 && {QUERY_EDITOR}.getValue() === {json.dumps(SUBSCRIPTION)}"
+    await page.wait_for(loaded, 20, "the page with the linked subscription")
+    await page.evaluate(f"{HEADERS}.setValue({json.dumps(headers)}); {RUN}")
+    async with httpx.AsyncClient(base_url=f"http://{base}", headers=json.loads(headers)) as http:
+        await live_subscriptions(http)
+        queues = await http.post("/graphql", json={"query": "{ queues { edges { node { id } } } }"})
+        queue = queues.json()["data"]["queues"]["edges"][0]["node"]["id"]
+        enqueue = 'mutation($q: ID!) { enqueueJob(input: {queueId: $q, jobType: "t"}) { id } }'
+        job = await http.post("/graphql", json={"query": enqueue, "variables": {"q": queue}})
+        job_id = job.json()["data"]["enqueueJob"]["id"]
+    await page.wait_for(f"{RESULT}.includes({json.dumps(job_id)})", 15, "the subscription's event")
+    sockets = [e["params"]["url"] for e in page.events if e["method"] == "Network.webSocketCreated"]
+    assert sockets == [f"ws://{base}/graphql"]
+
+
+async def live_subscriptions(http: httpx.AsyncClient, timeout: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while "taskforge_subscriptions 1" not in (await http.get("/metrics")).text:
+        assert loop.time() < deadline, "the page's subscription never went live"
+        await asyncio.sleep(0.05)
 
 
 async def blocked_outside(page: Page) -> None:
