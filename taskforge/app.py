@@ -26,18 +26,26 @@ from taskforge.runtime import Runtime
 from taskforge.schema.context import Context
 from taskforge.schema.roots import build_schema
 from taskforge.services.tenancy import NewOrganization, bootstrap
+from taskforge.web import graphiql
+from taskforge.web.cors import cors_middleware
 
 
 class TaskForgeGraphQL(GraphQLView):
     def __init__(self, runtime: Runtime) -> None:
         # graphql-transport-ws only: the legacy graphql-ws protocol (subscriptions-
         # transport-ws) is unmaintained and every current client speaks the new one.
+        settings = runtime.settings
         super().__init__(
-            build_schema(runtime.settings.limits),
-            graphql_ide="graphiql",
+            build_schema(settings.limits, introspection=settings.introspection),
+            graphql_ide="graphiql" if settings.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # browser pages on these origins may open a WebSocket (see web/cors.py)
+            allowed_origins=settings.cors_origins,
         )
         self.runtime = runtime
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page(request)  # our page: its assets are served locally
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(self.runtime, request, response)
@@ -52,9 +60,11 @@ class TaskForgeGraphQL(GraphQLView):
 
 
 def middleware(settings: Settings) -> list[Middleware]:
-    """The app's middleware, outermost first. The guard wraps everything else, so that
+    """The app's middleware, outermost first. CORS wraps the guard, so that a browser
+    app can read the guard's answers too; the guard wraps everything else, so that
     nothing escapes it and every answer carries a request id."""
     return [
+        *cors_middleware(settings.cors_origins),
         Middleware(RequestGuard),
         Middleware(BodyLimit, max_bytes=settings.limits.request_bytes),
     ]
@@ -116,6 +126,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            *(graphiql.routes() if runtime.settings.graphiql else []),
         ],
         middleware=middleware(runtime.settings),
         lifespan=lifespan,

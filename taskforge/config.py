@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from strawberry.http.websocket_origin import normalize_origin
 
 
 class Limits(BaseSettings):
@@ -98,7 +101,48 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(10, description="Connections per process (PostgreSQL).")
     bootstrap: bool = Field(True, description="Create an admin org on an empty database.")
+    # browser-facing switches (see taskforge/web/)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins browser apps may call the API from, comma-separated "
+        "(https://app.example.com); * for any. When set, WebSocket upgrades from other "
+        "origins are refused.",
+    )
+    graphiql: bool = Field(True, description="Serve the GraphiQL page on GET /graphql.")
+    introspection: bool = Field(
+        True, description="Answer __schema/__type queries and suggest names in errors."
+    )
     limits: Limits = Field(default_factory=Limits)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):  # from the environment: a JSON list or comma-separated
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _normalize_origins(cls, origins: list[str]) -> list[str]:
+        # as browsers send them (lowercase, no default port), so that CORS and the
+        # WebSocket check compare alike; an entry that could never match is a mistake
+        out = []
+        for origin in origins:
+            parts = urlsplit(origin.strip())
+            normalized = normalize_origin(origin)
+            if origin != "*" and (
+                normalized is None
+                or parts.scheme.lower() not in ("http", "https")
+                or parts.path not in ("", "/")
+                or parts.query
+                or parts.fragment
+            ):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+            out.append(normalized or origin)
+        return out
 
     @cached_property
     def resolved_database_url(self) -> str:

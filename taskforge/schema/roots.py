@@ -26,6 +26,7 @@ from taskforge.schema import types as t
 from taskforge.schema import workflow_types as w
 from taskforge.schema.caching import DocumentCache
 from taskforge.schema.errors import OperationScope, TaskForgeSchema
+from taskforge.schema.introspection import IntrospectionDisabled, quiet_executor, quiet_validation
 from taskforge.schema.shared_events import SharedEventExecutor
 
 
@@ -109,25 +110,31 @@ def _introspection(ctx: IgnoreContext) -> bool:
     return ctx.field_name.startswith("__")
 
 
-def build_schema(limits: Limits) -> strawberry.Schema:
+def build_schema(limits: Limits, introspection: bool = True) -> strawberry.Schema:
+    """The schema; with ``introspection`` off it refuses ``__schema``/``__type`` and
+    its errors suggest no names (see ``schema/introspection.py``)."""
     # Rules are built once: ValidationCache keys on them, so per-request rule classes
     # (what QueryDepthLimiter and MaxAliasesLimiter create) would never hit the cache.
     rules: list[type[ASTValidationRule]] = [
         depth_validator(limits.query_depth, _introspection),
         aliases_validator(limits.query_aliases),
     ]
+    if not introspection:
+        rules.append(IntrospectionDisabled)
     documents = DocumentCache(256)
     return TaskForgeSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
-        execution_context_class=SharedEventExecutor,
+        execution_context_class=(
+            SharedEventExecutor if introspection else quiet_executor(SharedEventExecutor)
+        ),
         extensions=[
             OperationScope,
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=limits.query_tokens),
             documents.extension(),
-            lambda: ValidationCache(maxsize=256),
+            (lambda: ValidationCache(maxsize=256)) if introspection else quiet_validation(256),
         ],
     )

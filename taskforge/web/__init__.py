@@ -1,0 +1,2 @@
+"""What browsers meet: CORS and the WebSocket Origin check, the GraphiQL page and its
+assets (shipped in ``static/``, never loaded from a CDN)."""
