@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from taskforge import logs
 from taskforge.domain.errors import TaskForgeError
@@ -90,6 +93,14 @@ def _outcome(current: str | None, code: str) -> str:
 
 
 class TaskForgeSchema(strawberry.Schema):
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """A single result (plain HTTP): no subscription, which needs a stream. Strawberry
+        allows one on POST and then fails it as a non-null field without a value."""
+        allowed = kwargs.get("allowed_operation_types")
+        allowed = DEFAULT_ALLOWED_OPERATION_TYPES if allowed is None else allowed
+        kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
+        return await super().execute(*args, **kwargs)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

@@ -153,6 +153,22 @@ async def test_get_with_bad_params_is_refused(gql, params) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_subscription_over_plain_http_is_refused(gql, method) -> None:
+    # a subscription needs the WebSocket; Strawberry let it run on POST and failed it
+    # as INTERNAL (a non-null field with no value), with three tracebacks
+    query = "subscription { jobStatusChanged { jobId } }"
+    with captured_log() as log:
+        if method == "GET":
+            headers = {"accept": "application/json", "authorization": f"Bearer {gql.token}"}
+            resp = await gql.http.get("/graphql", params={"query": query}, headers=headers)
+        else:
+            resp = await post(gql, {"query": query})
+    assert "subscriptions are not allowed" in assert_refused(resp)
+    assert "Traceback" not in log.getvalue()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_get_runs_a_query(gql) -> None:
     headers = {"accept": "application/json", "authorization": f"Bearer {gql.token}"}
     resp = await gql.http.get(
