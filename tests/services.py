@@ -1,15 +1,19 @@
-"""Private, throwaway PostgreSQL clusters and Redis servers for tests that must stop a
-database (never the shared one), started and stopped through ``scripts/services``."""
+"""Outages for tests, never of the shared services: private, throwaway PostgreSQL
+clusters and Redis servers (started and stopped through ``scripts/services``), and a
+relay in front of a database that can end its sessions or refuse connections."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 SERVICES = str(Path(__file__).resolve().parent.parent / "scripts" / "services")
 
@@ -82,3 +86,70 @@ def private_redis() -> Iterator[str]:
         with contextlib.suppress(Exception):
             _services("redis-stop", str(root))
         shutil.rmtree(root, ignore_errors=True)
+
+
+FATAL = b"".join(
+    [
+        b"SFATAL\0VFATAL\0C57P01\0",
+        b"Mterminating connection due to administrator command\0\0",
+    ]
+)
+
+
+class Relay:
+    """A TCP relay in front of PostgreSQL that can end every session as a server going
+    down does: the FATAL error first, the close of the socket after."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.sessions: list[tuple[asyncio.StreamWriter, asyncio.StreamWriter, Any]] = []
+
+    async def __aenter__(self) -> Relay:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.listen_port = self.server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.close()
+        await self.end_sessions(close=True)
+        await self.server.wait_closed()
+
+    async def down(self) -> None:
+        """The server is gone: sessions end, connections are refused."""
+        self.server.close()
+        await self.end_sessions(close=True)
+        await self.server.wait_closed()
+
+    async def up(self) -> None:
+        """Back, on the same port."""
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.listen_port)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+        pumps = [
+            asyncio.create_task(self._pump(reader, up_writer)),
+            asyncio.create_task(self._pump(up_reader, writer)),
+        ]
+        self.sessions.append((writer, up_writer, pumps))
+
+    @staticmethod
+    async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        sink.close()  # one side closed: so is the other
+
+    async def end_sessions(self, *, close: bool) -> None:
+        """The server side goes: each client receives the FATAL error; its socket is
+        closed too when ``close``, else held open (the moment before the close)."""
+        for client, upstream, pumps in self.sessions:
+            for pump in pumps:
+                pump.cancel()
+            upstream.close()
+            if not client.is_closing():
+                client.write(b"E" + struct.pack("!i", len(FATAL) + 4) + FATAL)
+                if close:
+                    client.close()
+        if close:
+            self.sessions = []
