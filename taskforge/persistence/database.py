@@ -77,7 +77,8 @@ class Database:
             raise
         except Exception as exc:
             if is_unavailable(exc):
-                raise unavailable(exc) from exc
+                # an expected condition: its cause, in a few words, is in its details
+                raise unavailable(exc) from None
             raise
 
     async def ping(self) -> None:

@@ -70,8 +70,22 @@ def is_unavailable(exc: BaseException) -> bool:
     return any(_one(e) for e in _chain(exc))
 
 
+def describe(exc: BaseException) -> str:
+    """The outage's root cause in a few words, for the server's log."""
+    found = [e for e in _chain(exc) if _one(e)]
+    e = found[-1] if found else exc  # the deepest: the driver's own error
+    if isinstance(e, asyncpg.InternalClientError):
+        # asyncpg's "cannot switch to state N; another operation (2) is in progress": the
+        # server's "terminating connection" came before the close of the socket, and the
+        # protocol was still discarding it; not two operations on one connection
+        return "connection ended by the server"
+    if isinstance(e, sqlite3.OperationalError | OSError):
+        return f"{type(e).__name__}: {e}"
+    sqlstate = getattr(e, "sqlstate", None)
+    message = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return f"{sqlstate}: {message}" if sqlstate else f"{type(e).__name__}: {message}"
+
+
 def unavailable(exc: BaseException) -> Unavailable:
-    # the cause stays in the server's log, not in the client's message
-    return Unavailable(
-        "the database is unavailable; retry later", cause=f"{type(exc).__name__}: {exc}"[:300]
-    )
+    # the cause goes to the server's log, not into the client's message
+    return Unavailable("the database is unavailable; retry later", cause=describe(exc)[:300])
