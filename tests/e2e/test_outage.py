@@ -25,6 +25,7 @@ import websockets
 
 from tests.conftest import REDIS_URL
 from tests.e2e.conftest import TASKFORGE, server
+from tests.helpers import free_port
 from tests.services import PrivatePostgres, private_postgres
 
 pytestmark = pytest.mark.e2e
@@ -279,3 +280,22 @@ async def test_postgres_outage_under_load(tmp_path: Path) -> None:
     for needle in ("InternalClientError", "another operation", "INTERNAL"):
         assert needle not in server_log, server_log[-5000:]
     assert "Traceback" not in d.worker_log.read_text()
+
+
+def test_migrate_waits_for_the_database_then_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFORGE_")}
+    env["TASKFORGE_DATABASE_URL"] = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/x"
+    started = time.monotonic()
+    done = subprocess.run(
+        [*TASKFORGE, "migrate", "--wait", "1.5"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done
+    assert time.monotonic() - started >= 1.0  # it waited
+    assert "retrying" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("error: the database is unavailable: ")
