@@ -10,6 +10,7 @@ error of ours and is masked as ``INTERNAL``.
 from __future__ import annotations
 
 import sqlite3
+from collections import deque
 from collections.abc import Iterator
 
 import asyncpg  # type: ignore[import-untyped]
@@ -31,11 +32,12 @@ _CLOSED = ("connection is closed", "underlying connection is closed")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The error, what SQLAlchemy wrapped (``orig``) and what it was raised from."""
+    """The error, what SQLAlchemy wrapped (``orig``) and what it was raised from, level
+    by level: the driver's own error comes last."""
     seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
+    todo: deque[BaseException | None] = deque([exc])
     while todo:
-        e = todo.pop()
+        e = todo.popleft()
         if e is None or id(e) in seen or len(seen) > 20:
             continue
         seen.add(id(e))
