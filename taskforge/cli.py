@@ -8,10 +8,13 @@ import gc
 import logging
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from taskforge import logs
 from taskforge.config import Limits, Settings
+
+T = TypeVar("T")
 
 
 def _settings_help() -> str:
@@ -114,7 +117,26 @@ def run_scheduler(_: argparse.Namespace) -> None:
     asyncio.run(run())
 
 
-def migrate(_: argparse.Namespace) -> None:
+async def _waiting(step: Callable[[], Awaitable[T]], wait: float) -> T:
+    """Runs ``step`` again while the database is unavailable (starting, restarting),
+    for up to ``wait`` seconds; then says so in one line, without a traceback."""
+    from taskforge.domain.errors import Unavailable
+
+    loop = asyncio.get_running_loop()
+    deadline, delay = loop.time() + wait, 0.5
+    while True:
+        try:
+            return await step()
+        except Unavailable as exc:
+            cause = exc.details.get("cause", exc.message)
+            if loop.time() + delay > deadline:
+                raise SystemExit(f"error: the database is unavailable: {cause}") from None
+            print(f"the database is unavailable; retrying in {delay:.1f}s", file=sys.stderr)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def migrate(args: argparse.Namespace) -> None:
     from taskforge.persistence.database import Database
     from taskforge.persistence.migrate import upgrade
 
@@ -123,7 +145,7 @@ def migrate(_: argparse.Namespace) -> None:
     async def run() -> None:
         db = Database(settings.resolved_database_url)
         try:
-            await upgrade(db)
+            await _waiting(lambda: upgrade(db), args.wait)
         finally:
             await db.dispose()
 
@@ -136,7 +158,7 @@ def apikey_create(args: argparse.Namespace) -> None:
     from taskforge.services import auth
     from taskforge.services.base import Principal
 
-    async def run() -> str:
+    async def create() -> str:
         rt = Runtime.create(Settings())
         try:
             org_id = uuid.UUID(args.org) if args.org else await _only_org(rt)
@@ -145,6 +167,9 @@ def apikey_create(args: argparse.Namespace) -> None:
             return created.secret
         finally:
             await rt.db.dispose()
+
+    async def run() -> str:
+        return await _waiting(create, args.wait)
 
     print(asyncio.run(run()))
 
@@ -188,12 +213,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     p.set_defaults(func=run_scheduler)
 
-    p = sub.add_parser("migrate", help="migrate the database to the latest schema")
+    wait = argparse.ArgumentParser(add_help=False)
+    wait.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for a database that is unavailable (default 30)",
+    )
+
+    p = sub.add_parser("migrate", help="migrate the database to the latest schema", parents=[wait])
     p.set_defaults(func=migrate)
 
     p = sub.add_parser("apikey", help="manage API keys")
     keys = p.add_subparsers(dest="apikey_command", required=True)
-    c = keys.add_parser("create", help="create an API key and print it once")
+    c = keys.add_parser("create", help="create an API key and print it once", parents=[wait])
     c.add_argument("--name", required=True)
     c.add_argument("--permission", action="append", default=None, help="repeatable; default: admin")
     c.add_argument("--org", help="organization id (default: the only one)")

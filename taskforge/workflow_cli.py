@@ -16,6 +16,9 @@ import httpx
 from taskforge.worker.client import ApiError, Client
 
 Action = Callable[[Client, argparse.Namespace], Awaitable[None]]
+# further attempts after an UNAVAILABLE answer or a failed connection (about 6 s in all,
+# more when the server asks for it with Retry-After)
+RETRIES = 5
 STATUSES = ("PENDING", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED")
 
 LIST = """query($first: Int!, $status: [WorkflowStatus!], $project: ID) {
@@ -38,6 +41,16 @@ RESUME = """mutation($id: ID!, $a: ResumeAction!) {
 DELETE = "mutation($id: ID!) { deleteWorkflow(id: $id) }"
 
 
+async def read(client: Client, query: str, variables: dict[str, Any] | None = None) -> Any:
+    return await client.call(query, variables, retries=RETRIES)
+
+
+async def mutate(client: Client, query: str, variables: dict[str, Any]) -> Any:
+    """Not sent again once it may have reached the server (it must not run twice); an
+    UNAVAILABLE answer, which means it did not run, is retried."""
+    return await client.call(query, variables, retries=RETRIES, resend=False)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [list(headers), *([("-" if c is None else str(c)) for c in row] for row in rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
@@ -48,7 +61,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 async def list_(client: Client, args: argparse.Namespace) -> None:
     variables = {"first": args.first, "status": args.status, "project": args.project}
-    page = (await client.call(LIST, variables, retries=0))["workflows"]
+    page = (await read(client, LIST, variables))["workflows"]
     rows = [
         (n["id"], n["name"], n["status"], f"{n['stats']['completionPercentage']:.1f}%")
         for n in (e["node"] for e in page["edges"])
@@ -59,7 +72,7 @@ async def list_(client: Client, args: argparse.Namespace) -> None:
 
 
 async def show(client: Client, args: argparse.Namespace) -> None:
-    wf = (await client.call(SHOW, {"id": args.id}, retries=0))["workflow"]
+    wf = (await read(client, SHOW, {"id": args.id}))["workflow"]
     stats = wf["stats"]
     counts = ", ".join(f"{c['status']} {c['count']}" for c in stats["counts"] if c["count"])
     for label, value in (
@@ -95,16 +108,16 @@ def read_definition(path: str) -> str:
 async def create(client: Client, args: argparse.Namespace) -> None:
     project = args.project
     if project is None:
-        edges = (await client.call(PROJECTS, retries=0))["projects"]["edges"]
+        edges = (await read(client, PROJECTS))["projects"]["edges"]
         if not edges:
             raise SystemExit("error: no project found: pass --project ID")
         project = edges[0]["node"]["id"]
     inp = {"projectId": project, "definition": args.definition, "start": args.start}
-    print((await client.call(CREATE, {"input": inp}, retries=0))["createWorkflow"]["id"])
+    print((await mutate(client, CREATE, {"input": inp}))["createWorkflow"]["id"])
 
 
 async def dependencies(client: Client, args: argparse.Namespace) -> None:
-    data = await client.call(DEPENDENCIES, {"id": args.job_id}, retries=0)
+    data = await read(client, DEPENDENCIES, {"id": args.job_id})
     check, job = data["checkDependencies"], data["job"]
     print(f"job:          {job['name'] or job['id']} ({job['status']})")
     print(f"can execute:  {'yes' if check['canExecute'] else 'no'}")
@@ -120,14 +133,14 @@ async def dependencies(client: Client, args: argparse.Namespace) -> None:
 
 async def graph(client: Client, args: argparse.Namespace) -> None:
     query = GRAPH.format(field=args.format)
-    export = (await client.call(query, {"id": args.id}, retries=0))["workflow"]["graph"]
+    export = (await read(client, query, {"id": args.id}))["workflow"]["graph"]
     value = export[args.format]
     print(json.dumps(value, indent=2) if args.format == "json" else value.rstrip("\n"))
 
 
 def steer(field: str) -> Action:
     async def run(client: Client, args: argparse.Namespace) -> None:
-        wf = (await client.call(STEER.format(field=field), {"id": args.id}, retries=0))[field]
+        wf = (await mutate(client, STEER.format(field=field), {"id": args.id}))[field]
         print(f"{wf['id']} {wf['status']}")
 
     return run
@@ -135,12 +148,12 @@ def steer(field: str) -> Action:
 
 async def resume(client: Client, args: argparse.Namespace) -> None:
     action = args.action.upper().replace("-", "_")
-    wf = (await client.call(RESUME, {"id": args.id, "a": action}, retries=0))["resumeWorkflow"]
+    wf = (await mutate(client, RESUME, {"id": args.id, "a": action}))["resumeWorkflow"]
     print(f"{wf['id']} {wf['status']}")
 
 
 async def delete(client: Client, args: argparse.Namespace) -> None:
-    print(f"deleted {(await client.call(DELETE, {'id': args.id}, retries=0))['deleteWorkflow']}")
+    print(f"deleted {(await mutate(client, DELETE, {'id': args.id}))['deleteWorkflow']}")
 
 
 async def _run(action: Action, args: argparse.Namespace) -> int:

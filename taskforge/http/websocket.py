@@ -9,9 +9,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+)
 
 from taskforge import logs
+from taskforge.domain.errors import Unavailable
 from taskforge.schema.context import Context
 
 _ID_CHARS = 128
@@ -49,7 +53,18 @@ def message_problem(message: object) -> str | None:
     return None
 
 
+TRY_AGAIN_LATER = 1013  # RFC 6455: the server cannot serve the connection right now
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        # the credential could not be checked (the database is unavailable): not a
+        # refusal (4403), which a client would take for a bad key, but "try again later"
+        try:
+            await super().handle_connection_init(message)
+        except Unavailable:
+            await self.websocket.close(TRY_AGAIN_LATER, "the database is unavailable: retry")
+
     async def handle_message(self, message: Message) -> None:
         problem = message_problem(message)
         if problem is not None:

@@ -16,7 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from taskforge.domain.errors import TaskForgeError
 from taskforge.persistence.dialects import BEGIN_MODE, dialect_for
+from taskforge.persistence.outages import is_unavailable, unavailable
 
 # set in a session's info by whatever writes outbox events in its transaction
 EVENTS_WRITTEN = "taskforge.events_written"
@@ -48,20 +50,36 @@ class Database:
             async with contextlib.AsyncExitStack() as stack:
                 if self._write_lock is not None:
                     await stack.enter_async_context(self._write_lock)
-                session = await stack.enter_async_context(self._sessions())
-                await stack.enter_async_context(session.begin())
+                session = await stack.enter_async_context(self._unit(self._sessions))
                 yield session
             if session.info.get(EVENTS_WRITTEN):  # reached only once committed
                 self.event_commits += 1
         finally:
             BEGIN_MODE.reset(token)
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    def read(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
         """For reads: autocommit on PostgreSQL, a deferred transaction on SQLite (WAL
         readers never block writers). Not a snapshot across statements on PostgreSQL."""
-        async with self._read_sessions() as session, session.begin():
-            yield session
+        return self._unit(self._read_sessions)
+
+    @staticmethod
+    @asynccontextmanager
+    async def _unit(
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction. The one place where a database that cannot be
+        reached (down, restarting, a dropped connection, locked past the busy timeout)
+        becomes ``Unavailable``, whether SQLAlchemy or the driver connection saw it."""
+        try:
+            async with sessions() as session, session.begin():
+                yield session
+        except TaskForgeError:
+            raise
+        except Exception as exc:
+            if is_unavailable(exc):
+                # an expected condition: its cause, in a few words, is in its details
+                raise unavailable(exc) from None
+            raise
 
     async def ping(self) -> None:
         async with self.read() as session:

@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.selectable import GenerativeSelect
 
@@ -55,7 +56,8 @@ class PostgresDialect:
     name = "postgresql"
 
     def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
-        # no pre-ping: it costs a round trip per checkout; recycle instead
+        # no pre-ping: it costs a round trip per checkout; recycle, and drop connections
+        # known closed at checkout (configure)
         return {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
 
     def read_options(self) -> dict[str, Any]:
@@ -66,7 +68,14 @@ class PostgresDialect:
         return False
 
     def configure(self, engine: AsyncEngine) -> None:
-        return None
+        @event.listens_for(engine.sync_engine, "checkout")
+        def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            # A restarted server closed every pooled connection, and asyncpg noticed each
+            # close when it happened. Handing one out would fail its request; the pool
+            # replaces it instead. A local flag, not a pre-ping's round trip.
+            driver = getattr(dbapi_conn, "driver_connection", None)
+            if driver is not None and driver.is_closed():
+                raise DisconnectionError("connection closed by the server")
 
     def lock_for_claim(self, stmt: T, of: Any = None) -> T:
         return stmt.with_for_update(skip_locked=True, of=of)
@@ -97,6 +106,9 @@ class SqliteDialect:
 
     def configure(self, engine: AsyncEngine) -> None:
         sync = engine.sync_engine
+        # how long a write waits for another process's lock before the database counts
+        # as unavailable: the URL's ``?timeout=`` (seconds), else 30 s
+        busy_ms = int(float(str(engine.url.query.get("timeout", 30))) * 1000)
 
         @event.listens_for(sync, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -105,7 +117,7 @@ class SqliteDialect:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 

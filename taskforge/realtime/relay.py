@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Row
 
-from taskforge.lifecycle import finish
+from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.database import Database
 from taskforge.persistence.repos import event_log, outbox
 from taskforge.persistence.tables import Event
@@ -121,14 +121,16 @@ class Relay:
     async def run(self) -> None:
         woken = True  # events may be waiting from before the start
         backoff = BUSY_RETRY
+        failures = Failures(log, "outbox relay tick")
         while not self._stopping:
             self._wake.clear()
             try:
                 sent = await self.tick(woken)
+                failures.succeeded()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay tick failed")
+            except Exception as exc:
+                failures.failed(exc)
                 sent = 0
             woken = sent == BATCH  # a full batch: there may be more
             if not woken:

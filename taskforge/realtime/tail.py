@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from taskforge.lifecycle import Failures
 from taskforge.persistence.database import Database
 from taskforge.persistence.repos import event_log
 from taskforge.realtime.broker import Broker, events_channel
@@ -225,14 +226,16 @@ class EventTail:
 
     async def _follow(self) -> None:
         """Reads the table from the position when woken (a gap), or on each poll."""
+        failures = Failures(log, "reading the events table")
         while True:
             self._wake.clear()
             try:
                 await self._catch_up()
+                failures.succeeded()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("reading the events table failed")
+            except Exception as exc:
+                failures.failed(exc)
             # one indexed read per interval: cheap, and it keeps delivering when the
             # broker is away without knowing it yet
             with contextlib.suppress(TimeoutError):

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from taskforge.lifecycle import finish
+from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.repos import event_log
 from taskforge.services import executions, workers, workflows
 from taskforge.services.base import Services
@@ -25,11 +25,13 @@ class Periodic:
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
+        failures = Failures(log, f"{self.name} step")
         while not self._stopping.is_set():
             try:
                 await self._step()
-            except Exception:
-                log.exception("%s step failed", self.name)
+                failures.succeeded()
+            except Exception as exc:
+                failures.failed(exc)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._interval):
                     await self._stopping.wait()

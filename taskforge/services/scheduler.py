@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import RateLimited
 from taskforge.domain.schedules import plan
-from taskforge.lifecycle import finish
+from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.repos import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services.base import Principal, Services, found
@@ -184,6 +184,7 @@ class Scheduler:
     async def run(self) -> None:
         svc = self._svc
         pruned = svc.clock()
+        failures = Failures(log, "scheduler tick")
         while not self._stopping:
             self._wake.clear()
             handled = 0
@@ -194,10 +195,11 @@ class Scheduler:
                     pruned = svc.clock()
                     async with svc.write() as session:
                         await repo.prune_windows(session, _window(pruned) - 2 * MINUTE)
+                failures.succeeded()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("scheduler tick failed")
+            except Exception as exc:
+                failures.failed(exc)
             if handled >= svc.settings.scheduler_batch:
                 continue  # more are due right now
             await self._sleep()

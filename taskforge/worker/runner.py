@@ -43,6 +43,19 @@ HEARTBEAT = """mutation($w: ID!, $lease: Int!) {
 DRAIN = """mutation($w: ID!) { drainWorker(workerId: $w) { status } }"""
 
 
+# codes of failures the worker outlives (it tries again later), unlike a refusal
+TRANSIENT = frozenset({"UNAVAILABLE", "INTERNAL"})
+
+
+def _report(exc: Exception, what: str) -> None:
+    """One line for the server or the network being away (the client already logged each
+    retry); the traceback for anything else."""
+    if isinstance(exc, httpx.HTTPError) or (isinstance(exc, ApiError) and exc.retryable):
+        log.warning("%s failed (%s); will retry", what, exc)
+    else:
+        log.exception("%s failed; will retry", what)
+
+
 @dataclass
 class Settings:
     concurrency: int = 8
@@ -103,11 +116,11 @@ class Worker:
                     try:
                         got = await self._claim(want)
                     except (ApiError, httpx.HTTPError) as exc:
-                        if isinstance(exc, ApiError) and exc.code != "INTERNAL":
+                        if isinstance(exc, ApiError) and exc.code not in TRANSIENT:
                             raise  # refused (a key revoked, the worker deleted): stop
                         # the server failed or stayed unreachable through the client's
                         # retries: wait for a signal or the next poll and claim again
-                        log.exception("claiming failed; will retry")
+                        _report(exc, "claiming")
                         got = 0
                     self._starved = got < want
                     if not self._starved:
@@ -180,7 +193,8 @@ class Worker:
     async def _send_logs(self, ctx: JobContext) -> None:
         if ctx._logs:
             entries, ctx._logs = ctx._logs, []
-            with contextlib.suppress(ApiError):
+            # best effort: a job's result does not wait for (or fail with) its logs
+            with contextlib.suppress(ApiError, httpx.HTTPError):
                 await self.client.call(LOGS, {"e": ctx.execution_id, "entries": entries})
 
     async def _flush(self) -> None:
@@ -237,8 +251,8 @@ class Worker:
             self._to_ack.clear()
             try:
                 await self._flush()
-            except Exception:
-                log.exception("acknowledging failed; will retry")
+            except Exception as exc:
+                _report(exc, "acknowledging")
                 self._to_ack.set()
                 await asyncio.sleep(s.ack_retry_seconds)
 
@@ -257,8 +271,8 @@ class Worker:
             await asyncio.sleep(self.settings.lease_seconds / 3)
             try:
                 await self._heartbeat()
-            except Exception:
-                log.exception("heartbeat failed")
+            except Exception as exc:
+                _report(exc, "heartbeat")
 
     async def _signals(self) -> None:
         async for _ in self.client.signals([q for q, _ in self.queues]):

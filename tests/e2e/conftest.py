@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import asyncpg
 import pytest
@@ -49,8 +50,18 @@ def server_env(request, tmp_path: Path) -> Iterator[dict[str, str]]:
     _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
+def _drain(stream: IO[str], into: list[str] | None) -> None:
+    with contextlib.suppress(ValueError):  # closed while reading
+        for line in stream:
+            if into is not None:
+                into.append(line)
+
+
 @contextlib.contextmanager
-def server(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def server(
+    env: dict[str, str], cwd: Path, output: list[str] | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """``output``, when given, receives the server's log lines as they come."""
     port = free_port()
     proc = subprocess.Popen(
         [*TASKFORGE, "serve", "--port", str(port)],
@@ -75,7 +86,9 @@ def server(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, dict[str, str]
         assert "Uvicorn running" in out, out
         creds = dict(re.findall(r"^\s+(email|password|API key):\s+(\S+)", out, re.M))
         # keep draining: a full pipe would block the server's request logging
-        drain = threading.Thread(target=proc.stdout.read, daemon=True)
+        if output is not None:
+            output.extend(lines)
+        drain = threading.Thread(target=_drain, args=(proc.stdout, output), daemon=True)
         drain.start()
         yield f"127.0.0.1:{port}", creds
     finally:

@@ -15,6 +15,7 @@ from taskforge.app import TaskForgeGraphQL
 from taskforge.domain.errors import Unavailable
 from taskforge.http.parsing import decode_json
 from taskforge.http.websocket import TransportWSHandler
+from taskforge.services import auth
 from taskforge.services import jobs as job_service
 from tests.helpers import asgi_client, captured_log, served
 
@@ -323,6 +324,25 @@ async def test_malformed_websocket_messages_close_with_4400(runtime, org) -> Non
         reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert reply["payload"] == {"data": {"viewer": {"permissions": ["admin"]}}}
         await ws.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_credential_that_cannot_be_checked_closes_with_1013(
+    runtime, org, monkeypatch
+) -> None:
+    # a database outage during connection_init is "try again later", not 4403 (a bad key)
+    async def unavailable(*args, **kwargs):
+        raise Unavailable("the database is unavailable")
+
+    monkeypatch.setattr(auth, "authenticate", unavailable)
+    async with served(runtime) as base:
+        ws = await websockets.connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+        init = {
+            "type": "connection_init",
+            "payload": {"Authorization": f"Bearer {org.api_key.secret}"},
+        }
+        await ws.send(json.dumps(init))
+        assert await _closed_with(ws) == 1013
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
