@@ -277,9 +277,9 @@ def _apply(svc: Services, s: ScheduledJob, spec: ScheduleSpec, given: set[str]) 
     if "kind" in given and spec.kind is not None:
         s.kind = spec.kind
     if "expression" in given and spec.expression is not None:
-        s.expression = spec.expression.strip()
+        s.expression = validation.schedule_expression(spec.expression)
     if "timezone" in given and spec.timezone is not None:
-        s.timezone = spec.timezone
+        s.timezone = validation.timezone(spec.timezone)
     if "queue_id" in given and spec.queue_id is not None:
         s.queue_id = spec.queue_id
     if "job_type" in given and spec.job_type is not None:
