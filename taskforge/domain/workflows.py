@@ -166,7 +166,9 @@ def _load(source: str | Mapping[str, Any], max_bytes: int) -> Any:
         raise InvalidInput(f"definition is over {max_bytes} bytes", field="definition")
     try:  # orjson: stops at a fixed depth instead of recursing without bound
         loaded = orjson.loads(source)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if exc.msg.startswith("depth limit"):  # JSON, and far too deep: no YAML parse
+            raise _too_deep() from None
         try:
             loaded = yaml.safe_load(source)
         except yaml.YAMLError as exc:
@@ -174,13 +176,17 @@ def _load(source: str | Mapping[str, Any], max_bytes: int) -> Any:
                 f"definition is neither JSON nor YAML: {exc}", field="definition"
             ) from None
         except RecursionError:  # PyYAML composes nested collections recursively
-            raise InvalidInput(
-                f"definition is nested deeper than {MAX_JSON_DEPTH} levels",
-                field="definition",
-                rule="depth",
-            ) from None
+            raise _too_deep() from None
     # YAML aliases may share one node many times: the budget counts every visit
     return check_json(loaded, "definition", max_bytes)
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput(
+        f"definition is nested deeper than {MAX_JSON_DEPTH} levels",
+        field="definition",
+        rule="depth",
+    )
 
 
 def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes: int) -> JobDef:

