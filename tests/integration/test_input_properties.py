@@ -16,9 +16,10 @@ from taskforge.domain.enums import Tier
 from tests.conftest import new_org
 from tests.helpers import asgi_client
 from tests.integration.test_input_boundary import deep, raw, row_counts
+from tests.unit.test_inputs import admissible
 
 PROPERTY = settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -62,25 +63,31 @@ class Api:
         self.execution: str | None = None  # one for all the logs, of job log_job
         self.log_job: str | None = None
 
-    async def attempt(self, query: str, variables: dict[str, Any]) -> dict[str, Any] | None:
-        """The data, or None when refused as bad input (which must have written nothing)."""
+    async def attempt(
+        self, query: str, variables: dict[str, Any], *values: Any
+    ) -> dict[str, Any] | None:
+        """The data, or None when refused as bad input (which must have written nothing).
+        ``values`` that break a generic rule (``admissible``) must be refused."""
         before = await row_counts(self.runtime)
         body = await raw(self.gql, query, variables)
         if not body.get("errors"):
+            assert all(admissible(v) for v in values), body
             return body["data"]  # type: ignore[no-any-return]
         [error] = body["errors"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT", error
         assert await row_counts(self.runtime) == before, error
         return None
 
-    async def unique(self, kind: str, query: str, variables: dict[str, Any], name: str) -> Any:
+    async def unique(
+        self, kind: str, query: str, variables: dict[str, Any], name: str, *values: Any
+    ) -> Any:
         """Like ``attempt`` for a name unique per kind: a name stored before is a CONFLICT."""
         stored = self.names.setdefault(kind, set())
         if name.strip() in stored:
             body = await raw(self.gql, query, variables)
             assert body["errors"][0]["extensions"]["code"] in ("CONFLICT", "BAD_USER_INPUT")
             return None
-        data = await self.attempt(query, variables)
+        data = await self.attempt(query, variables, name, *values)
         if data is not None:
             stored.add(name.strip())
         return data
@@ -129,6 +136,7 @@ async def test_create_project(api, name, description) -> None:
         "{ name description } }",
         {"n": name, "d": description},
         name,
+        description,
     )
     if data is not None:
         assert data["createProject"] == {"name": name.strip(), "description": description}
@@ -154,6 +162,7 @@ async def test_register_worker(api, name) -> None:
         "mutation($q: ID!, $n: String!) { registerWorker(name: $n, queues: [{queueId: $q}]) "
         "{ name } }",
         {"q": api.queue, "n": name},
+        name,
     )
     if data is not None:
         assert data["registerWorker"]["name"] == name.strip()
@@ -166,6 +175,7 @@ async def test_enqueue_job_type(api, job_type) -> None:
         "mutation($q: ID!, $t: String!) { enqueueJob(input: {queueId: $q, jobType: $t}) "
         "{ jobType } }",
         {"q": api.queue, "t": job_type},
+        job_type,
     )
     if data is not None:
         assert data["enqueueJob"]["jobType"] == job_type
@@ -181,6 +191,7 @@ async def test_cancel_reason(api, reason) -> None:
     data = await api.attempt(
         "mutation($id: ID!, $r: String) { cancelJob(id: $id, reason: $r) { status statusReason } }",
         {"id": job["enqueueJob"]["id"], "r": reason},
+        reason,
     )
     if data is not None:
         expected = reason or "cancelled_by_user"
@@ -196,6 +207,8 @@ async def test_append_logs(api, message, metadata) -> None:
     data = await api.attempt(
         "mutation($e: ID!, $l: [LogEntryInput!]!) { appendLogs(executionId: $e, entries: $l) }",
         {"e": api.execution, "l": [entry]},
+        message,
+        metadata,
     )
     if data is not None:
         logs = await api.ok(
@@ -216,6 +229,7 @@ async def test_enqueue_payload(api, payload) -> None:
         'mutation($q: ID!, $p: JSON) { enqueueJob(input: {queueId: $q, jobType: "t", '
         "payload: $p}) { id } }",
         {"q": api.queue, "p": payload},
+        payload,
     )
     if data is not None:
         read = await api.ok(
@@ -231,6 +245,7 @@ async def test_complete_output(api, output) -> None:
     data = await api.attempt(
         "mutation($e: ID!, $o: JSON) { completeJob(executionId: $e, output: $o) { id } }",
         {"e": execution, "o": output},
+        output,
     )
     if data is not None:
         read = await api.ok("query($id: ID!) { job(id: $id) { status output } }", {"id": job})
@@ -250,7 +265,11 @@ async def test_create_schedule(api, name, payload, metadata) -> None:
         "metadata": metadata,
     }
     data = await api.attempt(
-        "mutation($i: ScheduleInput!) { createSchedule(input: $i) { id } }", {"i": schedule}
+        "mutation($i: ScheduleInput!) { createSchedule(input: $i) { id } }",
+        {"i": schedule},
+        name,
+        payload,
+        metadata,
     )
     if data is not None:
         read = await api.ok(
@@ -268,6 +287,7 @@ async def test_create_workflow(api, name, payload) -> None:
         "mutation($p: ID!, $d: JSON!) { createWorkflow(input: {projectId: $p, definition: $d}) "
         "{ id definition jobs { name payload } } }",
         {"p": api.project, "d": definition},
+        definition,
     )
     if data is not None:
         read = await api.ok(
