@@ -13,7 +13,7 @@ cannot keep is refused here, as BAD_USER_INPUT naming the field and the rule:
 - timestamps: with a UTC offset, from ``EARLIEST`` up to (not including) ``LATEST``,
   so that adding a retry delay or a lease to one can never overflow.
 
-Everything is pure; the checks are single walks without serialising anything.
+Everything is pure; each check is one walk, without serialising anything.
 """
 
 from __future__ import annotations
@@ -78,76 +78,85 @@ def _key(key: str) -> str:
     return f".{key}" if _SIMPLE_KEY.fullmatch(key) else f"[{json.dumps(key[:40])}]"
 
 
-class _Walk:
-    """One pass over a JSON value: every rule above, plus a size budget counted in
-    characters of strings and keys and one per node. The budget is a lower bound of
-    the encoded size, so it refuses early (and stops YAML alias bombs, whose shared
-    nodes count each time they are reached) without ever encoding the value."""
+def _unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogate): cheap for ASCII."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
-    __slots__ = ("budget", "limit")
 
-    def __init__(self, budget: int) -> None:
-        self.budget = self.limit = budget
+def _unsafe(number: int | float) -> Refused:
+    return Refused(
+        "integer" if type(number) is int else "number",
+        f"has the number {number!s:.40}, outside ±{MAX_SAFE_INTEGER} (JavaScript's safe "
+        "integers); send larger numbers as strings",
+    )
 
-    def value(self, value: Any, depth: int) -> None:
-        kind = type(value)
-        self.budget -= 1
-        if kind is str:
-            self.budget -= len(value)
-            if (problem := text_problem(value, len(value))) is not None:
-                raise problem
-        elif kind is dict:
-            self.container(depth)
+
+def _walk(value: Any, depth: int, budget: int) -> int:
+    """Check ``value`` (see ``walk_json``); returns its size: characters of its strings
+    and keys plus one per node, a lower bound of its encoded size. Raises ``Refused``
+    as soon as the size passes ``budget``, before walking the rest, so that YAML alias
+    bombs, whose shared nodes count each time they are reached, stop early."""
+    kind = type(value)
+    if kind is str:
+        if "\x00" in value or not _unicode(value):
+            raise text_problem(value, len(value)) or Refused("text", "is not valid text")
+        return len(value) + 1
+    if kind is dict or kind is list:
+        if depth >= MAX_JSON_DEPTH:
+            raise Refused("depth", f"is nested deeper than {MAX_JSON_DEPTH} levels")
+        used = 1
+        if kind is list:
+            for i, item in enumerate(value):
+                try:
+                    used += _walk(item, depth + 1, budget - used)
+                except Refused as exc:
+                    exc.path.append(f"[{i}]")
+                    raise
+        else:
             for key, item in value.items():
                 try:
                     if type(key) is not str:
                         raise Refused("key", f"has a key that is not a string: {key!r:.40}")
-                    self.budget -= len(key)
-                    if (problem := text_problem(key, len(key))) is not None:
+                    if "\x00" in key or not _unicode(key):
+                        problem = text_problem(key, len(key))
+                        assert problem is not None
                         raise Refused(problem.rule, f"has a key that {problem.message}")
-                    self.value(item, depth + 1)
+                    used += len(key) + _walk(item, depth + 1, budget - used)
                 except Refused as exc:
                     exc.path.append(_key(key) if type(key) is str else f"[{key!r:.40}]")
                     raise
-        elif kind is list:
-            self.container(depth)
-            for i, item in enumerate(value):
-                try:
-                    self.value(item, depth + 1)
-                except Refused as exc:
-                    exc.path.append(f"[{i}]")
-                    raise
-        elif kind is int:
-            if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-                raise Refused(
-                    "integer",
-                    f"has the number {value!s:.40}, outside ±{MAX_SAFE_INTEGER} (JavaScript's "
-                    "safe integers); send larger numbers as strings",
-                )
-        elif kind is float:
-            if not math.isfinite(value):
-                raise Refused("number", f"has a number that is not finite ({value})")
-            if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-                raise Refused(
-                    "number",
-                    f"has the number {value}, outside ±{MAX_SAFE_INTEGER} (JavaScript's safe "
-                    "integers); send larger numbers as strings",
-                )
-        elif value is not None and kind is not bool:
-            raise Refused("json", f"has a value that is not JSON ({kind.__name__})")
-        if self.budget < 0:
-            raise Refused("size", f"is over the limit of {self.limit} bytes", limit=self.limit)
-
-    def container(self, depth: int) -> None:
-        if depth >= MAX_JSON_DEPTH:
-            raise Refused("depth", f"is nested deeper than {MAX_JSON_DEPTH} levels")
+        if used > budget:
+            raise Refused("size", "")
+        return used
+    if kind is int:
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise _unsafe(value)
+    elif kind is float:
+        if not math.isfinite(value):
+            raise Refused("number", f"has a number that is not finite ({value})")
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise _unsafe(value)
+    elif value is not None and kind is not bool:
+        raise Refused("json", f"has a value that is not JSON ({kind.__name__})")
+    return 1
 
 
 def walk_json(value: Any, budget: int = 1 << 62) -> None:
     """Raise ``Refused`` if ``value`` is not JSON that both databases store and return
-    unchanged. ``budget``: refuse a value whose strings, keys and nodes add up to
-    more (see ``_Walk``); callers that limit the encoded size pass that limit."""
-    _Walk(budget).value(value, 0)
+    unchanged (the rules above). ``budget``: refuse a value whose size (see ``_walk``)
+    is larger; callers that limit the encoded size pass that limit."""
+    try:
+        _walk(value, 0, budget)
+    except Refused as exc:
+        if exc.rule == "size":
+            raise Refused("size", f"is over the limit of {budget} bytes", limit=budget) from None
+        raise
 
 
 def check_json(value: Any, field: str, budget: int = 1 << 62) -> Any:
