@@ -281,3 +281,16 @@ async def test_timestamps_in_range_are_kept(gql, runtime, org) -> None:
     once = job_schedule(org, type="ONCE", expression="9999-06-01T00:00:00Z")
     message = await refused(gql, runtime, SCHEDULE, {"i": once}, "expression")
     assert "up to 9999-01-01" in message
+
+
+async def test_retry_delays_cannot_push_a_retry_past_the_timestamp_range(gql, runtime, org) -> None:
+    """A delay of 1e300 seconds was accepted, and the first failed attempt then failed
+    the server computing its retry time."""
+    create = """mutation($p: ID!, $s: QueueSettingsInput) {
+      createQueue(projectId: $p, name: "slow", settings: $s) { settings { maxDelaySeconds } } }"""
+    p = str(org.project.id)
+    huge = {"baseDelaySeconds": 1e300, "maxDelaySeconds": 1e300}
+    await refused(gql, runtime, create, {"p": p, "s": huge}, "maxDelaySeconds")
+    year = {"baseDelaySeconds": 60, "maxDelaySeconds": 366 * 86_400}
+    made = await gql.ok(create, {"p": p, "s": year})
+    assert made["createQueue"]["settings"]["maxDelaySeconds"] == 366 * 86_400
