@@ -212,8 +212,11 @@ def preview(
     """The next ``count`` occurrences of an expression, for forms (nothing is stored)."""
     if not 1 <= count <= 100:
         raise InvalidInput("count must be between 1 and 100", field="count")
+    expression = validation.schedule_expression(expression)
     now = svc.clock()
-    return compile_recurrence(kind, expression, timezone, now).upcoming(now, count)
+    return compile_recurrence(kind, expression, validation.timezone(timezone), now).upcoming(
+        now, count
+    )
 
 
 def upcoming(svc: Services, s: ScheduledJob, count: int) -> list[datetime]:

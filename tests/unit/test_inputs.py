@@ -234,3 +234,20 @@ def test_json_is_refused_or_encodes_both_ways_unchanged(value: Any) -> None:
     # what SQLite keeps (json) and what PostgreSQL is sent (orjson) both decode equal
     assert json.loads(json.dumps(value)) == value
     assert orjson.loads(orjson.dumps(value)) == value
+
+
+def test_only_root_fields_take_text_json_or_time_arguments() -> None:
+    """The boundary sits on root fields; a nested field taking such an argument would
+    escape it (guard it too before adding one)."""
+    from graphql import GraphQLObjectType, get_named_type
+
+    schema = build_schema(Limits())._schema
+    roots = {schema.query_type, schema.mutation_type, schema.subscription_type}
+    checked = {"String", "ID", "JSON", "DateTime"}
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named in roots:
+            continue
+        for name, field in named.fields.items():
+            for arg_name, arg in field.args.items():
+                kind = get_named_type(arg.type)
+                assert kind.name not in checked, f"{named.name}.{name}({arg_name}: {kind})"
