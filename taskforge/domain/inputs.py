@@ -7,9 +7,10 @@ cannot keep is refused here, as BAD_USER_INPUT naming the field and the rule:
   surrogates (U+D800-U+DFFF are not Unicode scalar values and cannot be encoded as
   UTF-8), at most ``MAX_TEXT`` characters unless a field has a tighter limit;
 - JSON: objects and arrays nested at most ``MAX_JSON_DEPTH`` levels, string keys,
-  strings as above, numbers finite and within JavaScript's safe integer range
-  (PostgreSQL returns integral numbers beyond it as integers, and browsers cannot hold
-  such integers exactly), nothing but dicts, lists, strings, numbers, booleans and null;
+  strings as above, numbers finite and within JavaScript's safe integer range (beyond
+  it browsers cannot hold integers exactly, and PostgreSQL returns a float such as
+  1e300 as a 301-digit integer), nothing but dicts, lists, strings, numbers, booleans
+  and null;
 - timestamps: with a UTC offset, from ``EARLIEST`` up to (not including) ``LATEST``,
   so that adding a retry delay or a lease to one can never overflow.
 
@@ -52,17 +53,25 @@ class Refused(Exception):
         return InvalidInput(f"{where} {self.message}", field=field, rule=self.rule, **self.details)
 
 
+def _unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogate): cheap for ASCII."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def text_problem(value: str, max_chars: int = MAX_TEXT) -> Refused | None:
     """What is wrong with a string for storage on either database, or None."""
     if len(value) > max_chars:
         return Refused("length", f"is longer than {max_chars} characters")
     if "\x00" in value:
         return Refused("nul", NUL)
-    if not value.isascii():
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            return Refused("surrogate", SURROGATE)
+    if not _unicode(value):
+        return Refused("surrogate", SURROGATE)
     return None
 
 
@@ -76,17 +85,6 @@ def check_text(value: str, field: str, max_chars: int = MAX_TEXT) -> str:
 
 def _key(key: str) -> str:
     return f".{key}" if _SIMPLE_KEY.fullmatch(key) else f"[{json.dumps(key[:40])}]"
-
-
-def _unicode(text: str) -> bool:
-    """Whether ``text`` is valid Unicode (no lone surrogate): cheap for ASCII."""
-    if text.isascii():
-        return True
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _unsafe(number: int | float) -> Refused:
