@@ -7,6 +7,8 @@ from typing import Any
 
 from taskforge.domain.errors import InvalidInput
 
+MAX_DELAY_SECONDS = 366 * 86_400  # a retry lands within a year: its time never overflows
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -37,6 +39,11 @@ def validate_settings(settings: QueueSettings) -> QueueSettings:
         raise InvalidInput("maxAttempts must be between 1 and 100", field="maxAttempts")
     if r.base_delay < 0 or r.max_delay < 0:
         raise InvalidInput("retry delays cannot be negative", field="baseDelaySeconds")
+    if r.max_delay > MAX_DELAY_SECONDS:  # also bounds base_delay, which is at most this
+        raise InvalidInput(
+            f"maxDelaySeconds must be at most {MAX_DELAY_SECONDS} (a year)",
+            field="maxDelaySeconds",
+        )
     if r.max_delay < r.base_delay:
         raise InvalidInput(
             "maxDelaySeconds must be at least baseDelaySeconds", field="maxDelaySeconds"

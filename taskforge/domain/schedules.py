@@ -34,6 +34,7 @@ from croniter import CroniterError, croniter
 
 from taskforge.domain.enums import MisfirePolicy, ScheduleKind
 from taskforge.domain.errors import InvalidInput
+from taskforge.domain.inputs import timestamp_problem
 
 MIN_INTERVAL = timedelta(seconds=1)
 MAX_INTERVAL = timedelta(days=366)
@@ -95,9 +96,13 @@ def parse_once(text: str, tz: ZoneInfo) -> datetime:
         parsed = datetime.fromisoformat(cleaned)
     except ValueError as exc:
         raise _bad(f"time '{text}' is not a valid date and time: {exc}") from exc
-    if parsed.tzinfo is None:
-        return _instant(parsed, tz)
-    return parsed.astimezone(UTC)
+    # far-off wall times are refused before a zone conversion could overflow
+    near = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    problem = timestamp_problem(near)
+    instant = _instant(parsed, tz) if problem is None and parsed.tzinfo is None else parsed
+    if problem is not None or (problem := timestamp_problem(instant)) is not None:
+        raise _bad(f"time '{text}' {problem.message}")
+    return instant.astimezone(UTC)
 
 
 # --- cron -------------------------------------------------------------------------

@@ -8,13 +8,13 @@ offending value, e.g. ``jobs[3].depends_on``, so a client can point at it.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+import orjson
 import yaml
 
 from taskforge.domain import dag, validation
@@ -26,6 +26,7 @@ from taskforge.domain.enums import (
     WorkflowStatus,
 )
 from taskforge.domain.errors import InvalidInput
+from taskforge.domain.inputs import MAX_JSON_DEPTH, check_json, check_text
 from taskforge.domain.jobs import TERMINAL
 
 E = TypeVar("E", bound=StrEnum)
@@ -108,6 +109,10 @@ def _optional_text(value: Any, field: str) -> str | None:
     return None if value is None else _text(value, field)
 
 
+def _optional_name(value: Any, field: str) -> str | None:
+    return None if value is None else validation.name(_text(value, field), field)
+
+
 def _integer(value: Any, field: str) -> int:
     # bool is an int subclass; ``priority: true`` is a mistake, not 1
     if isinstance(value, bool) or not isinstance(value, int):
@@ -151,19 +156,37 @@ def _timeout(value: Any) -> int | None:
     return seconds
 
 
-def _load(source: str | Mapping[str, Any]) -> Any:
+def _load(source: str | Mapping[str, Any], max_bytes: int) -> Any:
+    """The definition as data, checked as one JSON value (``inputs.check_json``): its
+    payloads are stored as they are, and as a whole it is stored when given as data."""
     if not isinstance(source, str):
-        return source
-    try:
-        return json.loads(source)
-    except ValueError:
-        pass
-    try:
-        return yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(
-            f"definition is neither JSON nor YAML: {exc}", field="definition"
-        ) from None
+        return check_json(source, "definition", max_bytes)
+    check_text(source, "definition")
+    if len(source.encode()) > max_bytes:
+        raise InvalidInput(f"definition is over {max_bytes} bytes", field="definition")
+    try:  # orjson: stops at a fixed depth instead of recursing without bound
+        loaded = orjson.loads(source)
+    except orjson.JSONDecodeError as exc:
+        if exc.msg.startswith("depth limit"):  # JSON, and far too deep: no YAML parse
+            raise _too_deep() from None
+        try:
+            loaded = yaml.safe_load(source)
+        except yaml.YAMLError as exc:
+            raise InvalidInput(
+                f"definition is neither JSON nor YAML: {exc}", field="definition"
+            ) from None
+        except RecursionError:  # PyYAML composes nested collections recursively
+            raise _too_deep() from None
+    # YAML aliases may share one node many times: the budget counts every visit
+    return check_json(loaded, "definition", max_bytes)
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput(
+        f"definition is nested deeper than {MAX_JSON_DEPTH} levels",
+        field="definition",
+        rule="depth",
+    )
 
 
 def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes: int) -> JobDef:
@@ -190,7 +213,7 @@ def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes:
     return JobDef(
         name=name,
         job_type=job_type,
-        queue=_optional_text(f.get("queue"), f"{where}.queue"),
+        queue=_optional_name(f.get("queue"), f"{where}.queue"),
         payload=payload,
         priority=validation.priority(priority, f"{where}.priority"),
         max_attempts=max_attempts,
@@ -257,11 +280,17 @@ def _check_edges(edges: list[tuple[EdgeDef, str]], names: set[str]) -> None:
 
 
 def parse_definition(
-    source: str | Mapping[str, Any], *, max_jobs: int, max_depth: int, payload_bytes: int
+    source: str | Mapping[str, Any],
+    *,
+    max_jobs: int,
+    max_depth: int,
+    payload_bytes: int,
+    max_bytes: int = 4 * 1024 * 1024,
 ) -> WorkflowDefinition:
-    f = _fields(_load(source), _WORKFLOW_KEYS, "definition")
+    """The definition (data, or JSON or YAML text of at most ``max_bytes``), validated."""
+    f = _fields(_load(source, max_bytes), _WORKFLOW_KEYS, "definition")
     name = validation.name(_text(f.get("name"), "name"))
-    description = _optional_text(f.get("description"), "description")
+    description = validation.description(_optional_text(f.get("description"), "description"))
     policy = _enum(FailurePolicy, f.get("failure_policy", "FAIL_FAST"), "failure_policy")
     timeout = _timeout(f.get("timeout"))
     priority = validation.priority(_integer(f.get("priority", 5), "priority"))

@@ -11,7 +11,7 @@ def parse(value: str, field: str = "id") -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError as exc:
-        raise InvalidInput(f"{field} is not a valid id: {value!r}", field=field) from exc
+        raise InvalidInput(f"{field} is not a valid id: {value!r:.60}", field=field) from exc
 
 
 def optional(value: str | None, field: str) -> uuid.UUID | None:

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from taskforge.domain.enums import DependencyCondition, DependencyType, LogLevel
+from taskforge.schema.boundary import PER_ITEM
 from taskforge.schema.execution_types import LogLevelEnum
 from taskforge.schema.workflow_types import DependencyConditionEnum, DependencyTypeEnum
 
@@ -55,7 +56,9 @@ class QueueWeightInput:
 @strawberry.input
 class CompleteJobInput:
     execution_id: strawberry.ID
-    output: JSON | None = None
+    # checked by the service per item, by the same rules: in a batch, a bad output
+    # refuses its own acknowledgement, not the batch's (the worker fails that attempt)
+    output: JSON | None = strawberry.field(default=None, metadata={PER_ITEM: True})
 
 
 @strawberry.input

@@ -24,6 +24,7 @@ from taskforge.schema import execution_types as x
 from taskforge.schema import schedule_types as sch
 from taskforge.schema import types as t
 from taskforge.schema import workflow_types as w
+from taskforge.schema.boundary import guard
 from taskforge.schema.caching import DocumentCache
 from taskforge.schema.errors import OperationScope, TaskForgeSchema
 from taskforge.schema.introspection import IntrospectionDisabled, quiet_executor, quiet_validation
@@ -104,6 +105,9 @@ class Subscription:
     workflow_progress = strawberry.subscription(resolver=sub_r.workflow_progress)
     scheduler_ticks = strawberry.subscription(resolver=sub_r.scheduler_ticks)
     jobs_available = strawberry.subscription(resolver=sub_r.jobs_available)
+
+
+guard(Query, Mutation, Subscription)
 
 
 def _introspection(ctx: IgnoreContext) -> bool:

@@ -53,6 +53,7 @@ def issue_token(svc: Services, user: User) -> tuple[str, datetime]:
 
 async def login(svc: Services, email: str, password: str) -> tuple[str, datetime, User]:
     email = validation.email(email)
+    validation.text(password, "password", validation.MAX_PASSWORD)
     async with svc.read() as session:
         user = await repo.user_by_email(session, email)
     ok = await _verify_password(user.password_hash if user else _DUMMY_HASH, password)
@@ -167,6 +168,7 @@ async def create_api_key(
     expires_at: datetime | None = None,
 ) -> NewApiKey:
     principal.require(ADMIN)
+    expires_at = validation.timestamp(expires_at, "expiresAt")
     if expires_at is not None and expires_at <= svc.clock():
         raise InvalidInput("expiresAt must be in the future", field="expiresAt")
     async with svc.write() as session:

@@ -286,10 +286,7 @@ async def append_logs(
     now = svc.clock()
     rows = []
     for level, message, metadata in entries:
-        if len(message.encode()) > limits.log_message_bytes:
-            raise InvalidInput(
-                f"a log message is over {limits.log_message_bytes} bytes", field="message"
-            )
+        validation.log_message(message, limits.log_message_bytes)
         validation.json_payload(metadata or {}, limits.payload_bytes, "metadata")
         rows.append(
             {

@@ -53,7 +53,8 @@ def job_row(svc: Services, org: uuid.UUID, spec: NewJob, now: datetime) -> dict[
     limits = svc.settings.limits
     if spec.max_attempts is not None and not 1 <= spec.max_attempts <= 100:
         raise InvalidInput("maxAttempts must be between 1 and 100", field="maxAttempts")
-    later = spec.scheduled_for is not None and spec.scheduled_for > now
+    scheduled_for = validation.timestamp(spec.scheduled_for, "scheduledFor")
+    later = scheduled_for is not None and scheduled_for > now
     return {
         "id": uuid.uuid4(),
         "organization_id": org,
@@ -61,7 +62,7 @@ def job_row(svc: Services, org: uuid.UUID, spec: NewJob, now: datetime) -> dict[
         "job_type": validation.job_type(spec.job_type),
         "payload": validation.json_payload(spec.payload, limits.payload_bytes),
         "priority": validation.priority(spec.priority),
-        "scheduled_for": spec.scheduled_for,
+        "scheduled_for": scheduled_for,
         "status": JobStatus.SCHEDULED if later else JobStatus.PENDING,
         "dependency_status": DependencyStatus.NONE,
         "max_attempts": spec.max_attempts,
@@ -91,6 +92,7 @@ async def cancel(
     svc: Services, principal: Principal, job_id: uuid.UUID, reason: str | None = None
 ) -> Job:
     principal.require("jobs:write")
+    reason = validation.reason(reason)
     org, now = principal.organization_id, svc.clock()
     async with svc.write() as session:
         job = found(await repo.get(session, org, job_id), "job", job_id)

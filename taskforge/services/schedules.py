@@ -212,8 +212,11 @@ def preview(
     """The next ``count`` occurrences of an expression, for forms (nothing is stored)."""
     if not 1 <= count <= 100:
         raise InvalidInput("count must be between 1 and 100", field="count")
+    expression = validation.schedule_expression(expression)
     now = svc.clock()
-    return compile_recurrence(kind, expression, timezone, now).upcoming(now, count)
+    return compile_recurrence(kind, expression, validation.timezone(timezone), now).upcoming(
+        now, count
+    )
 
 
 def upcoming(svc: Services, s: ScheduledJob, count: int) -> list[datetime]:
@@ -277,9 +280,9 @@ def _apply(svc: Services, s: ScheduledJob, spec: ScheduleSpec, given: set[str]) 
     if "kind" in given and spec.kind is not None:
         s.kind = spec.kind
     if "expression" in given and spec.expression is not None:
-        s.expression = spec.expression.strip()
+        s.expression = validation.schedule_expression(spec.expression)
     if "timezone" in given and spec.timezone is not None:
-        s.timezone = spec.timezone
+        s.timezone = validation.timezone(spec.timezone)
     if "queue_id" in given and spec.queue_id is not None:
         s.queue_id = spec.queue_id
     if "job_type" in given and spec.job_type is not None:

@@ -118,7 +118,7 @@ async def create_project(
         id=uuid.uuid4(),
         organization_id=principal.organization_id,
         name=validation.name(name),
-        description=description,
+        description=validation.description(description),
     )
     try:
         async with svc.write() as session:

@@ -7,7 +7,6 @@ releases the roots. From then on the resolution engine moves the workflow along.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
@@ -82,16 +81,12 @@ async def create(
 def parse(svc: Services, definition: str | dict[str, Any]) -> WorkflowDefinition:
     """A definition validated as a whole (size, shape, graph, limits, expressions)."""
     limits = svc.settings.limits
-    size = len(definition if isinstance(definition, str) else json.dumps(definition))
-    if size > limits.definition_bytes:
-        raise InvalidInput(
-            f"definition is over {limits.definition_bytes} bytes", field="definition"
-        )
     spec = parse_definition(
         definition,
         max_jobs=limits.workflow_jobs,
         max_depth=limits.dependency_depth,
         payload_bytes=limits.payload_bytes,
+        max_bytes=limits.definition_bytes,
     )
     for e in spec.edges:  # compiles expressions: a bad one fails here, naming itself
         validate_edge(e.type, e.condition, e.expression)

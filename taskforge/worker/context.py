@@ -11,6 +11,16 @@ class PermanentError(Exception):
     """Raise from a handler to fail the job without retrying."""
 
 
+def printable(text: str) -> str:
+    """Text the server stores: it refuses NUL characters and lone surrogates, which
+    exception messages and logs of binary data may carry, so they are replaced."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode()
+    return text
+
+
 @dataclass
 class JobContext:
     job_id: str
@@ -22,7 +32,8 @@ class JobContext:
 
     def log(self, message: str, level: str = "INFO", **metadata: Any) -> None:
         """Buffered; sent with the job's acknowledgement."""
-        self._logs.append({"level": level, "message": message, "metadata": metadata or None})
+        entry = {"level": level, "message": printable(message), "metadata": metadata or None}
+        self._logs.append(entry)
 
     async def heartbeat(self) -> None:
         """Extend the lease now (long handlers; the runner also heartbeats on its own)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import logging
 import os
 import socket
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 
 from taskforge.worker.client import ApiError, Client
-from taskforge.worker.context import JobContext, PermanentError
+from taskforge.worker.context import JobContext, PermanentError, printable
 
 log = logging.getLogger("taskforge.worker")
 Handler = Callable[[dict[str, Any], JobContext], Any]
@@ -169,6 +170,11 @@ class Worker:
             else:
                 result = await asyncio.to_thread(handler, payload, ctx)
             output = result if result is None or isinstance(result, dict) else {"result": result}
+            if output is not None:  # else the whole acknowledgement batch could not be sent
+                try:
+                    json.dumps(output, allow_nan=False)
+                except (TypeError, ValueError, RecursionError) as exc:
+                    raise PermanentError(f"the handler's result is not JSON: {exc}") from None
             await self._send_logs(ctx)
             self._done.append({"executionId": ctx.execution_id, "output": output})
         except asyncio.CancelledError:
@@ -179,7 +185,7 @@ class Worker:
             self._failed.append(
                 {
                     "executionId": ctx.execution_id,
-                    "error": f"{type(exc).__name__}: {exc}"[:2000],
+                    "error": printable(f"{type(exc).__name__}: {exc}"[:2000]),
                     "retryable": not isinstance(exc, PermanentError),
                 }
             )

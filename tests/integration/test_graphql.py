@@ -256,10 +256,14 @@ async def test_no_n_plus_one(gql, org, runtime) -> None:
 
 
 async def test_payloads_come_back_exactly(gql, org) -> None:
-    """Responses are encoded fast (orjson) but exactly: integers over 64 bits, which the
-    fast encoder refuses, and non-ASCII text come back as they were sent."""
-    payload = {"big": 2**70, "negative": -(2**65), "text": "naïve ✓", "nested": [1.5, None]}
+    """Responses are encoded fast (orjson) but exactly: the largest safe integers and
+    non-ASCII text come back as they were sent; integers beyond JavaScript's safe range
+    (here over 64 bits) are refused rather than returned changed."""
+    payload = {"big": 2**53 - 1, "negative": -(2**53 - 1), "text": "naïve ✓", "nested": [1.5, None]}
     created = await gql.ok(ENQUEUE, {"q": str(org.queue.id), "t": "exact", "p": payload, "prio": 5})
     job_id = created["enqueueJob"]["id"]
     data = await gql.ok("query($id: ID!) { job(id: $id) { payload } }", {"id": job_id})
     assert data["job"]["payload"] == payload
+    for big in (2**70, -(2**65)):
+        variables = {"q": str(org.queue.id), "t": "exact", "p": {"big": big}, "prio": 5}
+        assert await gql.error(ENQUEUE, variables) == "BAD_USER_INPUT"
