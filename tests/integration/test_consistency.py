@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from taskforge.domain.enums import ExecutionStatus, JobStatus
+from taskforge.domain.enums import DependencyType, ExecutionStatus, JobStatus
 from taskforge.domain.errors import Conflict
 from taskforge.domain.executions import consistent
 from taskforge.persistence.repos import executions as exec_repo
 from taskforge.persistence.tables import Job, JobExecution
-from taskforge.services import consistency, executions, jobs, queues, workflows
+from taskforge.services import consistency, dependencies, executions, jobs, queues, workflows
 from taskforge.services.workflows import ResumeAction
 from tests.integration.test_execution import Clock, enqueue, make_worker
 
@@ -201,6 +201,32 @@ async def test_delete_leaves_no_pair_behind(svc, org, admin) -> None:
     await jobs.delete(svc, admin, job.id)
     assert await pair(svc, job.id) is None
     assert await history(svc, job.id) == []
+
+
+async def test_the_engine_ends_a_job_waiting_for_its_retry_with_its_attempt(
+    svc, org, admin, clock
+) -> None:
+    """A job waiting for its retry may still gain a dependency; when that edge can no
+    longer resolve, the engine cancels or skips the job, and closes its attempt."""
+    queue = await retrying_queue(svc, org, admin)
+    worker = (await make_worker(svc, admin, queue.id)).id
+    [cancelled] = await enqueue(svc, admin, queue.id)
+    await in_backoff(svc, admin, worker, cancelled.id)
+    [skipped] = await enqueue(svc, admin, queue.id)
+    await in_backoff(svc, admin, worker, skipped.id)
+    [parent] = await enqueue(svc, admin, org.queue.id)
+    await dependencies.create(svc, admin, parent.id, cancelled.id)
+    await dependencies.create(
+        svc, admin, parent.id, skipped.id, DependencyType.CONDITIONAL, expression="ok == true"
+    )
+    parent_worker = (await make_worker(svc, admin, org.queue.id, name="p")).id
+    [c] = await executions.claim(svc, admin, parent_worker, None, 1)
+    await executions.fail(svc, admin, [(c.execution_id, ("no", False))])
+    assert await pair(svc, cancelled.id) == (J.CANCELLED, E.CANCELLED)
+    assert await pair(svc, skipped.id) == (J.SKIPPED, E.CANCELLED)  # branch not taken
+    await all_consistent(svc, org.organization.id)
+    clock.advance(3600)
+    assert await executions.claim(svc, admin, worker, None, 10) == []
 
 
 # -- workflows: cancel, FAIL_FAST, abort, timeout, retry, resume --------------------
