@@ -1,28 +1,41 @@
 """Executions: retry timing, and which execution status goes with which job status.
 
 The mapping is the consistency rule of seed 004 applied to jobs and their attempts:
-a job and its latest execution never disagree.
+a job and its latest execution never disagree. Who wins when they do is data too
+(``REPAIR``): a job CANCELLED or SKIPPED by a client, an operator or the engine is a
+decision, and the attempts follow it (an open attempt closes as CANCELLED); otherwise
+a finished attempt is the record of what happened, and the job follows it. A finished
+attempt (SUCCEEDED, FAILED, CANCELLED) is never rewritten.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus
 from taskforge.domain.queues import RetryPolicy
 
 E, J = ExecutionStatus, JobStatus
 
+# an attempt still open: running, or the latest one waiting for its retry
+OPEN: frozenset[ExecutionStatus] = frozenset({E.STARTED, E.RETRYING})
+FINISHED: frozenset[ExecutionStatus] = frozenset({E.SUCCEEDED, E.FAILED, E.CANCELLED})
+# job statuses set by someone's decision: they win over what the attempts say
+DECIDED: frozenset[JobStatus] = frozenset({J.CANCELLED, J.SKIPPED})
+
 # job status -> the statuses its latest execution may have (None: no execution yet)
 CONSISTENT: dict[JobStatus, frozenset[ExecutionStatus | None]] = {
+    # waiting: never ran, its retry came due, or re-run after a failure or a cancel
     J.PENDING: frozenset({None, E.RETRYING, E.CANCELLED, E.FAILED}),
     J.SCHEDULED: frozenset({None, E.RETRYING}),
     J.PROCESSING: frozenset({E.STARTED}),
     J.SUCCEEDED: frozenset({E.SUCCEEDED}),
     J.FAILED: frozenset({None, E.FAILED}),
-    J.CANCELLED: frozenset({None, E.CANCELLED, E.FAILED, E.SUCCEEDED}),
-    J.SKIPPED: frozenset({None}),
+    # a decision: no attempt open, whatever the finished ones said
+    J.CANCELLED: frozenset({None, *FINISHED}),
+    J.SKIPPED: frozenset({None, *FINISHED}),
 }
 
 # what a latest execution says the job should be, when the two disagree
@@ -35,8 +48,62 @@ JOB_FOR_EXECUTION: dict[ExecutionStatus, JobStatus] = {
 }
 
 
+class Repair(NamedTuple):
+    """What brings a pair back into agreement: the job's new status, or the latest
+    execution's (None: that side stays)."""
+
+    job: JobStatus | None = None
+    execution: ExecutionStatus | None = None
+
+
+def _job(status: JobStatus) -> Repair:
+    return Repair(job=status)
+
+
+def _close(status: ExecutionStatus) -> Repair:
+    return Repair(execution=status)
+
+
+# (job status, latest execution status) -> the repair, for every pair not in CONSISTENT
+REPAIR: dict[tuple[JobStatus, ExecutionStatus | None], Repair] = {
+    # a job that ran with no attempt on record runs again
+    (J.PROCESSING, None): _job(J.PENDING),
+    (J.SUCCEEDED, None): _job(J.PENDING),
+    # an open attempt of a job that is not running closes as the job says
+    (J.PENDING, E.STARTED): _close(E.CANCELLED),
+    (J.SCHEDULED, E.STARTED): _close(E.RETRYING),
+    (J.SUCCEEDED, E.STARTED): _close(E.SUCCEEDED),
+    (J.FAILED, E.STARTED): _close(E.FAILED),
+    (J.CANCELLED, E.STARTED): _close(E.CANCELLED),
+    (J.SKIPPED, E.STARTED): _close(E.CANCELLED),
+    # a decision wins: the attempt waiting for its retry is closed, the job stays
+    (J.CANCELLED, E.RETRYING): _close(E.CANCELLED),
+    (J.SKIPPED, E.RETRYING): _close(E.CANCELLED),
+    # otherwise the latest attempt is the record of what happened: the job follows it
+    (J.PROCESSING, E.RETRYING): _job(J.SCHEDULED),
+    (J.SUCCEEDED, E.RETRYING): _job(J.SCHEDULED),
+    (J.FAILED, E.RETRYING): _job(J.SCHEDULED),
+    (J.PENDING, E.SUCCEEDED): _job(J.SUCCEEDED),
+    (J.SCHEDULED, E.SUCCEEDED): _job(J.SUCCEEDED),
+    (J.PROCESSING, E.SUCCEEDED): _job(J.SUCCEEDED),
+    (J.FAILED, E.SUCCEEDED): _job(J.SUCCEEDED),
+    (J.SCHEDULED, E.FAILED): _job(J.FAILED),
+    (J.PROCESSING, E.FAILED): _job(J.FAILED),
+    (J.SUCCEEDED, E.FAILED): _job(J.FAILED),
+    (J.SCHEDULED, E.CANCELLED): _job(J.CANCELLED),
+    (J.PROCESSING, E.CANCELLED): _job(J.CANCELLED),
+    (J.SUCCEEDED, E.CANCELLED): _job(J.CANCELLED),
+    (J.FAILED, E.CANCELLED): _job(J.CANCELLED),
+}
+
+
 def consistent(job: JobStatus, latest: ExecutionStatus | None) -> bool:
     return latest in CONSISTENT[job]
+
+
+def repair(job: JobStatus, latest: ExecutionStatus | None) -> Repair | None:
+    """The repair of a pair that disagrees; None for a consistent one."""
+    return None if consistent(job, latest) else REPAIR[(job, latest)]
 
 
 def retry_delay(policy: RetryPolicy, attempt: int, rng: random.Random | None = None) -> float:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.domain import validation
 from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
-from taskforge.domain.executions import next_attempt_at
+from taskforge.domain.executions import OPEN, next_attempt_at, repair
 from taskforge.domain.queues import QueueSettings
 from taskforge.persistence.repos import executions as repo
 from taskforge.persistence.repos import jobs as jobs_repo
@@ -128,6 +128,25 @@ def _check_current(execution: JobExecution, job: Job) -> None:
     """An ack counts only for the job's live attempt; anything else is stale."""
     if execution.status is not ExecutionStatus.STARTED or job.status is not JobStatus.PROCESSING:
         raise _stale(execution.id, execution.status, job.status)
+
+
+def close_open_attempt(execution: JobExecution, status: ExecutionStatus, now: datetime) -> None:
+    """End an open attempt (STARTED, or RETRYING while it is the latest) as ``status``;
+    an attempt that waited for its retry keeps the time it ended."""
+    assert execution.status in OPEN, f"a finished attempt is never rewritten ({execution.id})"
+    execution.status = status
+    execution.finished_at = execution.finished_at or now
+
+
+def close_stray(execution: JobExecution, job: Job, now: datetime) -> bool:
+    """A running attempt of a job that is no longer PROCESSING (cancelled, skipped or
+    ended meanwhile) closes as the consistency table says; the job is not touched.
+    Returns whether it did."""
+    fix = repair(job.status, execution.status)
+    if fix is None or fix.execution is None:
+        return False
+    close_open_attempt(execution, fix.execution, now)
+    return True
 
 
 async def fail_attempt(
@@ -331,12 +350,16 @@ async def reap(svc: Services, batch: int = 500) -> int:
     async with svc.write() as session:
         rows = await repo.expired(session, now, batch)
         events = []
+        failed = []
         for execution, job in rows:
+            if close_stray(execution, job, now):  # never revives a cancelled or ended job
+                continue
             timed_out = execution.deadline_at is not None and execution.deadline_at < now
             reason = "timeout" if timed_out else "lease_expired"
             events.append(await fail_attempt(session, execution, job, reason, True, now, reason))
+            failed.append(job)
         await session.flush()
-        ended = [Moved(j.id, j.status, j.workflow_id) for _, j in rows]
+        ended = [Moved(j.id, j.status, j.workflow_id) for j in failed]
         events += await after_changes(
             session, [m for m in ended if m.status is not JobStatus.SCHEDULED], now
         )

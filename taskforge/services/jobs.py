@@ -95,24 +95,18 @@ async def cancel(
     reason = validation.reason(reason)
     org, now = principal.organization_id, svc.clock()
     async with svc.write() as session:
-        job = found(await repo.get(session, org, job_id), "job", job_id)
+        # locked: a worker's acknowledgement or the reaper holding the job is waited for
+        job = found(await repo.lock(session, org, job_id), "job", job_id)
         previous = job.status
         target = JobStatus.CANCELLED
         if previous not in sources_of(target):
             raise InvalidTransition("job", job_id, previous.value, target.value)
         why = reason or "cancelled_by_user"
-        changed = await repo.transition(
-            session,
-            org,
-            job_id,
-            [previous],
-            {"status": target, "status_reason": why, "finished_at": now, "updated_at": now},
-        )
-        if not changed:  # lost a race with a worker; report what it is now
-            await session.refresh(job)
-            raise InvalidTransition("job", job_id, job.status.value, target.value)
-        await repo.end_live_executions(session, job_id, ExecutionStatus.CANCELLED, now, why)
-        await session.refresh(job)
+        job.status, job.status_reason, job.finished_at, job.updated_at = target, why, now, now
+        await session.flush()
+        # the decision wins over the attempts: a running one or one waiting for its retry
+        # is closed, so that nothing brings the job back
+        await repo.close_open_attempts(session, [job_id], ExecutionStatus.CANCELLED, now, why)
         events = [status_event(job, previous, why)]
         events += await after_changes(session, [Moved.of(job)], now)
         await record(session, events)

@@ -346,13 +346,13 @@ async def end_all(
         previous = job.status
         job.status, job.status_reason = JobStatus.CANCELLED, reason
         job.finished_at, job.updated_at = now, now
-        if previous is JobStatus.PROCESSING:
-            await jobs_repo.end_live_executions(
-                session, job.id, ExecutionStatus.CANCELLED, now, reason
-            )
         events.append(status_event(job, previous, reason))
     await session.flush()
-    await deps.fail_pending_into(session, [j.id for j in live], now, reason)
+    # after the jobs' update, which waited for any reaper holding them: open attempts,
+    # running or waiting for a retry, close with the jobs
+    ids = [j.id for j in live]
+    await jobs_repo.close_open_attempts(session, ids, ExecutionStatus.CANCELLED, now, reason)
+    await deps.fail_pending_into(session, ids, now, reason)
     return events
 
 

@@ -1,16 +1,18 @@
-"""What the consistency repairs look for: jobs and executions a crash left out of step,
-and edges whose jobs are gone. Reads per tenant, rows locked for the repair."""
+"""What the consistency repairs look for: jobs and executions a crash (or an older
+version) left out of step, and edges whose jobs are gone. Reads per tenant, rows locked
+for the repair."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus
+from taskforge.domain.executions import DECIDED, OPEN
 from taskforge.persistence import dialects
 from taskforge.persistence.tables import Job, JobDependency, JobExecution
 
@@ -36,6 +38,31 @@ async def live_without_worker(
             JobExecution.organization_id == org_id,
             JobExecution.status == ExecutionStatus.STARTED,
             or_(JobExecution.worker_id.is_(None), JobExecution.worker_id.in_(offline_worker_ids)),
+        )
+    )
+    rows = await session.execute(dialects.of(session).lock_row(stmt))
+    return [(e, j) for e, j in rows]
+
+
+async def decided_with_open_attempt(
+    session: AsyncSession, org_id: uuid.UUID
+) -> list[tuple[JobExecution, Job]]:
+    """Cancelled or skipped jobs whose latest execution is still open (STARTED, or
+    RETRYING), with that execution; both locked."""
+    newer = aliased(JobExecution)
+    latest = (
+        select(func.max(newer.attempt_number))
+        .where(newer.job_id == JobExecution.job_id)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(JobExecution, Job)
+        .join(Job, Job.id == JobExecution.job_id)
+        .where(
+            Job.organization_id == org_id,
+            Job.status.in_(DECIDED),
+            JobExecution.status.in_(OPEN),
+            JobExecution.attempt_number == latest,
         )
     )
     rows = await session.execute(dialects.of(session).lock_row(stmt))

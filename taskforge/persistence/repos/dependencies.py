@@ -32,9 +32,11 @@ from taskforge.domain.enums import (
     DependencyStatus,
     DependencyType,
     EdgeStatus,
+    ExecutionStatus,
     JobStatus,
 )
 from taskforge.persistence.database import DriverRow, driver_connection
+from taskforge.persistence.repos import jobs as jobs_repo
 from taskforge.persistence.repos.jobs import JobRow
 from taskforge.persistence.tables import Job, JobDependency
 
@@ -429,16 +431,22 @@ async def end_not_started(
     now: datetime,
 ) -> list[Row[Any]]:
     """Jobs that have not started end with ``status`` (a job already running or ended
-    is left alone: compare-and-set on the status). Returns the rows that changed."""
+    is left alone: compare-and-set on the status). Returns the rows that changed.
+
+    A job that ran before (waiting for its retry, or re-run) has its open attempt closed
+    as CANCELLED with it: the engine's decision wins over the attempts."""
     if not job_ids:
         return []
     stmt = (
         update(JOBS)
         .where(JOBS.c.id.in_(job_ids), JOBS.c.status.in_(NOT_STARTED))
         .values(status=status, status_reason=reason, finished_at=now, updated_at=now)
-        .returning(*ENGINE_COLUMNS)
+        .returning(*ENGINE_COLUMNS, JOBS.c.attempts)
     )
-    return list(await session.execute(stmt))
+    changed = list(await session.execute(stmt))
+    ran = [r.id for r in changed if r.attempts]
+    await jobs_repo.close_open_attempts(session, ran, ExecutionStatus.CANCELLED, now, reason)
+    return changed
 
 
 async def edges_touching(

@@ -7,8 +7,22 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, delete, insert, select, text, update
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.persistence import dialects
@@ -148,6 +162,13 @@ async def get(session: AsyncSession, org_id: uuid.UUID, job_id: uuid.UUID) -> Jo
     return await session.scalar(select(Job).where(Job.id == job_id, Job.organization_id == org_id))
 
 
+async def lock(session: AsyncSession, org_id: uuid.UUID, job_id: uuid.UUID) -> Job | None:
+    """The job, its row locked (FOR UPDATE): a claim, an acknowledgement or the reaper
+    holding it is waited for, and what is read is what they committed."""
+    stmt = select(Job).where(Job.id == job_id, Job.organization_id == org_id)
+    return await session.scalar(dialects.of(session).lock_row(stmt))
+
+
 async def by_ids(session: AsyncSession, org_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Job]:
     rows = await session.scalars(select(Job).where(Job.organization_id == org_id, Job.id.in_(ids)))
     return list(rows)
@@ -173,30 +194,43 @@ def listing(
     return stmt
 
 
-async def transition(
+async def close_open_attempts(
     session: AsyncSession,
-    org_id: uuid.UUID,
-    job_id: uuid.UUID,
-    sources: Iterable[JobStatus],
-    values: dict[str, Any],
-) -> bool:
-    """Compare-and-set: change the job only if its status is still one of ``sources``."""
-    result = await session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.organization_id == org_id, Job.status.in_(list(sources)))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def end_live_executions(
-    session: AsyncSession, job_id: uuid.UUID, status: ExecutionStatus, now: datetime, error: str
+    job_ids: Sequence[uuid.UUID],
+    status: ExecutionStatus,
+    now: datetime,
+    reason: str,
 ) -> None:
+    """The open attempt of each job ends with ``status``: a running one (STARTED), or the
+    latest one while it waits for its retry (RETRYING). Earlier attempts and finished ones
+    are history and stay as they are; a RETRYING attempt keeps its error and end time."""
+    if not job_ids:
+        return
+    newer = aliased(JobExecution)
+    latest = (
+        select(func.max(newer.attempt_number))
+        .where(newer.job_id == JobExecution.job_id)
+        .scalar_subquery()
+    )
     await session.execute(
         update(JobExecution)
-        .where(JobExecution.job_id == job_id, JobExecution.status == ExecutionStatus.STARTED)
-        .values(status=status, finished_at=now, error=error)
+        .where(
+            JobExecution.job_id.in_(list(job_ids)),
+            or_(
+                JobExecution.status == ExecutionStatus.STARTED,
+                and_(
+                    JobExecution.status == ExecutionStatus.RETRYING,
+                    JobExecution.attempt_number == latest,
+                ),
+            ),
+        )
+        .values(
+            status=status,
+            finished_at=func.coalesce(
+                JobExecution.finished_at, literal(now, JobExecution.finished_at.type)
+            ),
+            error=func.coalesce(JobExecution.error, reason),
+        )
         .execution_options(synchronize_session=False)
     )
 
