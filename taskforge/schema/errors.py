@@ -19,7 +19,6 @@ from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -97,8 +96,8 @@ class TaskForgeSchema(strawberry.Schema):
         """A single result (plain HTTP): no subscription, which needs a stream. Strawberry
         allows one on POST and then fails it as a non-null field without a value."""
         allowed = kwargs.get("allowed_operation_types")
-        allowed = DEFAULT_ALLOWED_OPERATION_TYPES if allowed is None else allowed
-        kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
+        if allowed is not None:  # the HTTP view always says what a method allows
+            kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
         return await super().execute(*args, **kwargs)
 
     def process_errors(
