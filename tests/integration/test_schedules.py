@@ -78,6 +78,21 @@ async def test_cron_fires_each_occurrence_once_without_drift(svc, org, admin, cl
     assert await count(svc, Job, Job.job_type == "report") == 3
 
 
+async def test_a_tick_fires_payloads_that_are_not_objects(svc, org, admin, clock) -> None:
+    """A payload is any JSON value, as for enqueueJob: one that is not an object does
+    not fail the tick, nor hold back the other schedules due in it."""
+    made = [
+        await schedules.create(svc, admin, job_spec(org, name=f"s{i}", payload=p))
+        for i, p in enumerate([["a", 1], "text", 7, {"k": "v"}])
+    ]
+    await run_until(svc, clock, START + timedelta(minutes=6), step=60)
+    for s in made:
+        assert await fires(svc, s.id) == [datetime(2026, 3, 2, 9, 5, tzinfo=UTC)]
+    async with svc.read() as session:
+        payloads = list(await session.scalars(select(Job.payload).where(Job.job_type == "report")))
+    assert sorted(map(str, payloads)) == sorted(map(str, [["a", 1], "text", 7, {"k": "v"}]))
+
+
 async def test_six_fields_fire_every_second(svc, org, admin, clock) -> None:
     s = await schedules.create(svc, admin, job_spec(org, expression="*/1 * * * * *"))
     await run_until(svc, clock, START + timedelta(seconds=5))
