@@ -20,30 +20,17 @@ from schemathesis.graphql import nodes, scalar
 
 from tests.fuzz.deployment import Deployment
 
+
+def _split(words: str) -> list[str]:
+    return words.split()
+
+
 # GraphQL object literals only take names as keys
 _KEYS = st.sampled_from(
-    [
-        "name",
-        "jobs",
-        "job_type",
-        "queue",
-        "payload",
-        "depends_on",
-        "dependencies",
-        "job",
-        "type",
-        "condition",
-        "expression",
-        "priority",
-        "max_attempts",
-        "failure_policy",
-        "timeout",
-        "description",
-        "status",
-        "output",
-        "n",
-        "x",
-    ]
+    _split(
+        "name jobs job_type queue payload depends_on dependencies job type condition "
+        "expression priority max_attempts failure_policy timeout description status output n x"
+    )
 ) | st.from_regex(r"\A[_A-Za-z][_0-9A-Za-z]{0,8}\Z")
 
 _SCALARS = (
@@ -65,19 +52,10 @@ _INTERVALS = ["30s", "15m", "2h", "1d", "1h30m", "0s", "1000000d"]
 _TIMES = ["2999-01-01T00:00:00Z", "2020-01-01T00:00:00+05:30", "1970-01-01T00:00:00Z"]
 _EXPRESSIONS = ['output.status == "valid"', "output.n > 2 and output.ok", "output.", "not not"]
 _ZONES = ["UTC", "Europe/Rome", "America/New_York", "Asia/Kolkata", "Mars/Olympus", "", "utc"]
-_PERMISSIONS = [
-    "jobs:read",
-    "jobs:write",
-    "job_dependency:read",
-    "job_dependency:write",
-    "scheduled_job:read",
-    "scheduled_job:write",
-    "workflows:read",
-    "workflows:write",
-    "workers",
-    "admin",
-    "root",
-]
+_PERMISSIONS = _split(
+    "jobs:read jobs:write job_dependency:read job_dependency:write scheduled_job:read "
+    "scheduled_job:write workflows:read workflows:write workers admin root"
+)
 # text that has broken servers: NUL, a lone surrogate, long and huge strings,
 # control characters, SQL and format syntax
 _HOSTILE = [
@@ -211,7 +189,7 @@ def _datetimes() -> st.SearchStrategy[str]:
 
 
 # an ID argument's name says which kind of object it takes; a bare ``id`` takes the
-# kind its field names (deleteDependency, revokeApiKey ...), longest names first
+# first kind its field's name contains (deleteDependency, revokeApiKey, job ...)
 _ID_ARGUMENTS = {
     "queueId": "queue",
     "queues": "queue",
@@ -226,8 +204,6 @@ _ID_ARGUMENTS = {
     "scheduleId": "schedule",
 }
 _FIELD_KINDS = ("apikey", "dependency", "workflow", "schedule", "worker", "queue", "project", "job")
-
-
 _STRING_ARGUMENTS = {
     "after": "cursor",
     "email": "email",
@@ -274,9 +250,10 @@ def _bindings(schema: graphql.GraphQLSchema) -> dict[str, str]:
 
 
 def config(deployment: Deployment, schema: graphql.GraphQLSchema) -> SchemathesisConfig:
-    """A schemathesis configuration that, most of the time, gives each ID argument a
-    real id of the kind it takes (a queue id to ``queueId``) and each ``after`` a real
-    cursor; otherwise the scalar strategies below pick the value."""
+    """A schemathesis configuration that, four times in five, gives an argument a real
+    value of the kind it takes: an id of the deployment's (a queue's to ``queueId``), a
+    cursor, a job type, a schedule or condition expression, a timezone, a permission,
+    the admin's email and password. Otherwise the scalar strategies pick the value."""
     pools = {
         **{
             kind: [i for i in ids if i not in deployment.protected]
