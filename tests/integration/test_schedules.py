@@ -4,6 +4,7 @@ resume, max runs, rate-limit deferral, workflow targets, triggers, and racing en
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -160,6 +161,19 @@ async def test_update_recomputes_next_run(svc, org, admin, clock) -> None:
         "2026-03-03T06:30:00+00:00",
         "2026-03-04T06:30:00+00:00",
     ]
+
+
+async def test_update_to_a_queue_not_found_is_not_found(svc, org, other_org, admin) -> None:
+    """A queue that does not exist, or is another tenant's, is NOT_FOUND (a missing
+    one was a foreign-key violation, INTERNAL), and the schedule keeps its queue."""
+    s = await schedules.create(svc, admin, job_spec(org))
+    for queue_id in (uuid.uuid4(), other_org.queue.id):
+        spec = ScheduleSpec(queue_id=queue_id, max_runs=12)
+        spec.changed = {"queue_id", "max_runs"}
+        with pytest.raises(NotFound):
+            await schedules.update(svc, admin, s.id, spec)
+    s = await schedules.get(svc, admin, s.id)
+    assert s.queue_id == org.queue.id and s.max_runs is None
 
 
 async def test_rate_limit_defers_and_never_drops(svc, org, admin, clock) -> None:
