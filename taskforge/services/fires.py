@@ -7,6 +7,7 @@ under the unique (schedule, occurrence) key first: a duplicate is dropped there.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections import defaultdict
 from datetime import datetime
@@ -40,7 +41,8 @@ def _job_row(svc: Services, s: ScheduledJob, now: datetime) -> dict[str, Any]:
     spec = jobs.NewJob(
         queue_id=s.queue_id,
         job_type=s.job_type,
-        payload=dict(s.payload),
+        # any JSON value, as enqueueJob takes it; a copy, so the job never shares it
+        payload=copy.deepcopy(s.payload),
         priority=s.priority,
         max_attempts=s.max_attempts,
     )

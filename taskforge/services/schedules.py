@@ -331,11 +331,15 @@ async def _resolve_project(
     session: AsyncSession, org: uuid.UUID, s: ScheduledJob, spec: ScheduleSpec
 ) -> None:
     """The project comes from the queue (job targets) or is given (workflows)."""
-    if s.queue_id is not None:
-        queue = found(await queues.get(session, org, s.queue_id), "queue", s.queue_id)
-        s.project_id = queue.project_id
-    elif spec.project_id is not None:
-        found(await tenancy.project(session, org, spec.project_id), "project", spec.project_id)
-        s.project_id = spec.project_id
-    elif s.project_id is None:
-        raise InvalidInput("a workflow schedule needs a projectId", field="projectId")
+    # no autoflush: an updated schedule's new queue id must not be written before the
+    # queue is found (a missing one would fail the foreign key, not be NOT_FOUND)
+    with session.no_autoflush:
+        if s.queue_id is not None:
+            queue = found(await queues.get(session, org, s.queue_id), "queue", s.queue_id)
+            s.project_id = queue.project_id
+        elif spec.project_id is not None:
+            project = await tenancy.project(session, org, spec.project_id)
+            found(project, "project", spec.project_id)
+            s.project_id = spec.project_id
+        elif s.project_id is None:
+            raise InvalidInput("a workflow schedule needs a projectId", field="projectId")

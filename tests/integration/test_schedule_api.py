@@ -103,3 +103,16 @@ async def test_schedule_permissions(gql, runtime, org) -> None:
     async with asgi_client(runtime, created["createApiKey"]["secret"]) as limited:
         assert await limited.error(CREATE, {"input": job_input(org)}) == "FORBIDDEN"
         assert await limited.error("{ schedules { totalCount } }") == "FORBIDDEN"
+
+
+@pytest.mark.parametrize("payload", [[1, {"a": 2}], "text", 7, None])
+async def test_a_schedule_fires_any_payload_a_job_takes(gql, org, payload) -> None:
+    """enqueueJob takes any JSON payload; a schedule fires its job with the same."""
+    made = (await gql.ok(CREATE, {"input": job_input(org, payload={})}))["createSchedule"]
+    await gql.ok(
+        "mutation($id: ID!, $p: JSON) { updateSchedule(id: $id, input: {payload: $p}) { id } }",
+        {"id": made["id"], "p": payload},
+    )
+    await gql.ok("mutation($id: ID!) { triggerSchedule(id: $id) { id } }", {"id": made["id"]})
+    jobs = await gql.ok('{ jobs(jobType: "report") { edges { node { payload } } } }')
+    assert [e["node"]["payload"] for e in jobs["jobs"]["edges"]] == [payload or {}]

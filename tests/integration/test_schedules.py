@@ -4,6 +4,7 @@ resume, max runs, rate-limit deferral, workflow targets, triggers, and racing en
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -78,6 +79,21 @@ async def test_cron_fires_each_occurrence_once_without_drift(svc, org, admin, cl
     assert await count(svc, Job, Job.job_type == "report") == 3
 
 
+async def test_a_tick_fires_payloads_that_are_not_objects(svc, org, admin, clock) -> None:
+    """A payload is any JSON value, as for enqueueJob: one that is not an object does
+    not fail the tick, nor hold back the other schedules due in it."""
+    made = [
+        await schedules.create(svc, admin, job_spec(org, name=f"s{i}", payload=p))
+        for i, p in enumerate([["a", 1], "text", 7, {"k": "v"}])
+    ]
+    await run_until(svc, clock, START + timedelta(minutes=6), step=60)
+    for s in made:
+        assert await fires(svc, s.id) == [datetime(2026, 3, 2, 9, 5, tzinfo=UTC)]
+    async with svc.read() as session:
+        payloads = list(await session.scalars(select(Job.payload).where(Job.job_type == "report")))
+    assert sorted(map(str, payloads)) == sorted(map(str, [["a", 1], "text", 7, {"k": "v"}]))
+
+
 async def test_six_fields_fire_every_second(svc, org, admin, clock) -> None:
     s = await schedules.create(svc, admin, job_spec(org, expression="*/1 * * * * *"))
     await run_until(svc, clock, START + timedelta(seconds=5))
@@ -145,6 +161,19 @@ async def test_update_recomputes_next_run(svc, org, admin, clock) -> None:
         "2026-03-03T06:30:00+00:00",
         "2026-03-04T06:30:00+00:00",
     ]
+
+
+async def test_update_to_a_queue_not_found_is_not_found(svc, org, other_org, admin) -> None:
+    """A queue that does not exist, or is another tenant's, is NOT_FOUND (a missing
+    one was a foreign-key violation, INTERNAL), and the schedule keeps its queue."""
+    s = await schedules.create(svc, admin, job_spec(org))
+    for queue_id in (uuid.uuid4(), other_org.queue.id):
+        spec = ScheduleSpec(queue_id=queue_id, max_runs=12)
+        spec.changed = {"queue_id", "max_runs"}
+        with pytest.raises(NotFound):
+            await schedules.update(svc, admin, s.id, spec)
+    s = await schedules.get(svc, admin, s.id)
+    assert s.queue_id == org.queue.id and s.max_runs is None
 
 
 async def test_rate_limit_defers_and_never_drops(svc, org, admin, clock) -> None:

@@ -1,0 +1,5 @@
+"""The fuzz stage runs on both deployments, as the end-to-end suite does."""
+
+from tests.e2e.conftest import server_env
+
+__all__ = ["server_env"]
