@@ -18,7 +18,7 @@ from taskforge.services import (
     queues,
     tenancy,
     workers,
-    workflows,
+    workflow_reads,
 )
 
 if TYPE_CHECKING:
@@ -44,10 +44,10 @@ class Loaders:
         self.executions = DataLoader(self._grouped(executions.executions_of, "job_id"), cache=cache)
         self.logs = DataLoader(self._grouped(executions.logs_of, "execution_id"), cache=cache)
         self.edges = DataLoader(self._edges, cache=cache)
-        self.workflow = DataLoader(self._by_id(workflows.by_ids), cache=cache)
+        self.workflow = DataLoader(self._by_id(workflow_reads.by_ids), cache=cache)
         self.workflow_counts = DataLoader(self._workflow_counts, cache=cache)
         self.workflow_jobs = DataLoader(
-            self._grouped(workflows.jobs_of, "workflow_id"), cache=cache
+            self._grouped(workflow_reads.jobs_of, "workflow_id"), cache=cache
         )
 
     def _by_id(
@@ -75,7 +75,7 @@ class Loaders:
 
     async def _workflow_counts(self, ids: list[uuid.UUID]) -> list[dict[Any, int]]:
         principal = await self._ctx.principal()
-        counts = await workflows.counts_of(self._ctx.svc, principal, ids)
+        counts = await workflow_reads.counts_of(self._ctx.svc, principal, ids)
         return [counts.get(i, {}) for i in ids]
 
     async def _edges(self, ids: list[uuid.UUID]) -> list[list[tables.JobDependency]]:

@@ -27,7 +27,7 @@ from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
 from taskforge.schema.context import Context
 from taskforge.schema.shared_events import shared
-from taskforge.services import job_events, jobs, queues, schedules, workflows
+from taskforge.services import job_events, jobs, queues, schedules, workflow_reads
 from taskforge.services.base import Principal
 
 Info = strawberry.Info[Context, None]
@@ -109,7 +109,7 @@ async def job_status_changed(
     if queue is not None:
         await queues.get_queue(ctx.svc, principal, queue)
     if flow is not None:
-        await workflows.get(ctx.svc, principal, flow)
+        await workflow_reads.get(ctx.svc, principal, flow)
     wanted = {JobStatus(s).value for s in statuses} if statuses else None
 
     def accept(event: dict[str, Any]) -> bool:
@@ -162,7 +162,7 @@ async def workflow_progress(
 
 async def _workflow_id(ctx: Context, principal: Principal, value: strawberry.ID) -> uuid.UUID:
     flow = ids.parse(value, "workflowId")
-    await workflows.get(ctx.svc, principal, flow)
+    await workflow_reads.get(ctx.svc, principal, flow)
     return flow
 
 

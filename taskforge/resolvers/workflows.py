@@ -12,7 +12,7 @@ from taskforge.schema import types as t
 from taskforge.schema import workflow_types as w
 from taskforge.schema.context import Context
 from taskforge.schema.inputs import CreateDependencyInput, CreateWorkflowInput
-from taskforge.services import dependencies, pagination, workflows
+from taskforge.services import dependencies, pagination, workflow_reads, workflows
 from taskforge.services.dependencies import Direction
 from taskforge.services.workflows import ResumeAction
 
@@ -104,7 +104,7 @@ async def delete_workflow(info: Info, id: strawberry.ID) -> strawberry.ID:
 
 async def workflow(info: Info, id: strawberry.ID) -> w.Workflow:
     principal = await info.context.principal()
-    return w.Workflow.of(await workflows.get(info.context.svc, principal, ids.parse(id)))
+    return w.Workflow.of(await workflow_reads.get(info.context.svc, principal, ids.parse(id)))
 
 
 async def workflows_(
@@ -115,7 +115,7 @@ async def workflows_(
     status: list[w.WorkflowStatusEnum] | None = None,  # type: ignore[valid-type]
 ) -> t.Connection[w.Workflow]:
     principal = await info.context.principal()
-    listing = await workflows.list_workflows(
+    listing = await workflow_reads.list_workflows(
         info.context.svc,
         principal,
         first=first,

@@ -23,7 +23,7 @@ from taskforge.domain.enums import (
 from taskforge.domain.workflows import stats as workflow_stats
 from taskforge.persistence import tables
 from taskforge.schema.types import DependencyStatusEnum, Job, JobStatusEnum
-from taskforge.services import workflows as workflow_service
+from taskforge.services import workflow_reads
 from taskforge.services.dependencies import Check, Direction
 from taskforge.services.workflows import ResumeAction
 
@@ -276,9 +276,7 @@ class Workflow:
     @strawberry.field(description="Nodes, edges, roots, leaves, levels, critical path, exports.")
     async def graph(self, info: strawberry.Info[Context, None]) -> Graph:
         principal = await info.context.principal()
-        jobs, edges = await workflow_service.graph_of(
-            info.context.svc, principal, uuid.UUID(self.id)
-        )
+        jobs, edges = await workflow_reads.graph_of(info.context.svc, principal, uuid.UUID(self.id))
         return Graph.build(jobs, edges, self.name)
 
     @classmethod

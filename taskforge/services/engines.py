@@ -7,11 +7,17 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
+from taskforge.domain.enums import WorkflowStatus
 from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.repos import event_log
-from taskforge.services import executions, workers, workflows
-from taskforge.services.base import Services
+from taskforge.persistence.repos import workflows as workflow_repo
+from taskforge.services import executions, workers
+from taskforge.services.base import Services, retried
+from taskforge.services.job_events import record
+from taskforge.services.resolution import set_workflow_status
+from taskforge.services.workflows import end_all
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +66,7 @@ def workflow_timeouts(svc: Services) -> Periodic:
     """Fails live workflows past their deadline and cancels what they have left."""
 
     async def step() -> None:
-        while await workflows.time_out(svc) > 0:
+        while await time_out(svc) > 0:
             pass
 
     return Periodic("workflow-timeouts", step, svc.settings.reaper_interval)
@@ -86,7 +92,30 @@ def count_folding(svc: Services) -> Periodic:
     async def step() -> None:
         if svc.db.dialect.name != "postgresql":
             return
-        while await workflows.fold_counts(svc, limit=100) >= 100:
+        while await fold_counts(svc, limit=100) >= 100:
             pass
 
     return Periodic("workflow-count-folding", step, 10.0)
+
+
+# -- steps -----------------------------------------------------------------------
+
+
+@retried
+async def time_out(svc: Services, batch: int = 100) -> int:
+    """Engine step: live workflows past their deadline fail; what is left is cancelled."""
+    now = svc.clock()
+    async with svc.write() as session:
+        overdue = await workflow_repo.overdue(session, now, batch)
+        events: list[dict[str, Any]] = []
+        for wf in overdue:
+            events += await end_all(session, wf, "workflow_timeout", now)
+            events.append(await set_workflow_status(session, wf, WorkflowStatus.FAILED, now))
+        await record(session, events)
+    return len(overdue)
+
+
+async def fold_counts(svc: Services, over: int = 64, limit: int = 100) -> int:
+    """Fold the job count changes of busy workflows (see repos.workflows.fold_counts)."""
+    async with svc.write() as session:
+        return await workflow_repo.fold_counts(session, over, limit)

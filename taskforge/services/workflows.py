@@ -27,20 +27,17 @@ from taskforge.domain.errors import (
     Conflict,
     InvalidInput,
     InvalidTransition,
-    NotFound,
     QuotaExceeded,
 )
 from taskforge.domain.queues import QueueSettings
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, WorkflowDefinition, parse_definition
 from taskforge.persistence.repos import dependencies as deps
-from taskforge.persistence.repos import graph as graph_repo
 from taskforge.persistence.repos import jobs as jobs_repo
 from taskforge.persistence.repos import queues, tenancy
 from taskforge.persistence.repos import workflows as repo
 from taskforge.persistence.tables import Job, JobQueue, Workflow
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
-from taskforge.services.pagination import Cursor, Listing, paginate
 from taskforge.services.resolution import (
     Moved,
     reaggregate,
@@ -234,88 +231,6 @@ async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
         await repo.forget_counts(session, workflow_id)
         await record(session, [event])
     return workflow_id
-
-
-@retried
-async def time_out(svc: Services, batch: int = 100) -> int:
-    """Engine step: live workflows past their deadline fail; what is left is cancelled."""
-    now = svc.clock()
-    async with svc.write() as session:
-        overdue = await repo.overdue(session, now, batch)
-        events: list[dict[str, Any]] = []
-        for wf in overdue:
-            events += await end_all(session, wf, "workflow_timeout", now)
-            events.append(await set_workflow_status(session, wf, WorkflowStatus.FAILED, now))
-        await record(session, events)
-    return len(overdue)
-
-
-async def fold_counts(svc: Services, over: int = 64, limit: int = 100) -> int:
-    """Fold the job count changes of busy workflows (see repos.workflows.fold_counts)."""
-    async with svc.write() as session:
-        return await repo.fold_counts(session, over, limit)
-
-
-async def get(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
-    principal.require(READ)
-    async with svc.read() as session:
-        wf = await repo.get(session, principal.organization_id, workflow_id)
-    return found(wf, "workflow", workflow_id)
-
-
-async def list_workflows(
-    svc: Services,
-    principal: Principal,
-    *,
-    first: int,
-    after: Cursor | None,
-    project_id: uuid.UUID | None = None,
-    statuses: list[WorkflowStatus] | None = None,
-) -> Listing[Workflow]:
-    principal.require(READ)
-    org = principal.organization_id
-    if project_id is not None:
-        async with svc.read() as session:
-            if await tenancy.project(session, org, project_id) is None:
-                raise NotFound("project", project_id)
-    return await paginate(svc, repo.listing(org, project_id, statuses), Workflow, first, after)
-
-
-async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Workflow]:
-    principal.require(READ)
-    async with svc.read() as session:
-        return await repo.by_ids(session, principal.organization_id, ids)
-
-
-async def counts_of(
-    svc: Services, principal: Principal, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, dict[JobStatus, int]]:
-    """Jobs per status of each workflow (one grouped count, tenant-scoped)."""
-    principal.require(READ)
-    async with svc.read() as session:
-        mine = {wf.id for wf in await repo.by_ids(session, principal.organization_id, ids)}
-        counts = await repo.status_counts_many(session, list(mine))
-    return {wid: counts.get(wid, {}) for wid in mine}
-
-
-async def jobs_of(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Job]:
-    principal.require(READ)
-    async with svc.read() as session:
-        return await repo.jobs_of_many(session, principal.organization_id, ids)
-
-
-async def graph_of(
-    svc: Services, principal: Principal, workflow_id: uuid.UUID
-) -> tuple[list[Any], list[Any]]:
-    """All jobs and edges of one workflow as plain rows (two queries)."""
-    principal.require(READ)
-    async with svc.read() as session:
-        wf = found(
-            await repo.get(session, principal.organization_id, workflow_id),
-            "workflow",
-            workflow_id,
-        )
-        return await graph_repo.graph_of_workflow(session, wf.id)
 
 
 # -- steps shared by the use cases ---------------------------------------------------

@@ -15,7 +15,16 @@ from taskforge.domain.errors import Conflict
 from taskforge.domain.executions import consistent
 from taskforge.persistence.repos import executions as exec_repo
 from taskforge.persistence.tables import Job, JobExecution
-from taskforge.services import consistency, dependencies, executions, jobs, queues, workflows
+from taskforge.services import (
+    consistency,
+    dependencies,
+    engines,
+    executions,
+    jobs,
+    queues,
+    workflow_reads,
+    workflows,
+)
 from taskforge.services.workflows import ResumeAction
 from tests.integration.test_execution import Clock, enqueue, make_worker
 
@@ -102,7 +111,7 @@ async def test_an_operator_skip_of_a_failed_job_stays(svc, org, admin) -> None:
     worker = (await make_worker(svc, admin, org.queue.id)).id
     [c] = await executions.claim(svc, admin, worker, None, 10)
     await executions.fail(svc, admin, [(c.execution_id, ("bad", False))])
-    assert (await workflows.get(svc, admin, wf.id)).status.value == "PAUSED"
+    assert (await workflow_reads.get(svc, admin, wf.id)).status.value == "PAUSED"
     await workflows.resume(svc, admin, wf.id, ResumeAction.SKIP_FAILED)
     assert await pair(svc, c.job.id) == (J.SKIPPED, E.FAILED)
     assert await consistency.sync_job_status(svc, admin, c.job.id) == []
@@ -281,13 +290,13 @@ async def test_fail_fast_cancels_a_job_waiting_for_its_retry(svc, org, admin, cl
     await all_consistent(svc, org.organization.id)
     clock.advance(3600)
     assert await executions.claim(svc, admin, worker, None, 10) == []
-    assert (await workflows.get(svc, admin, wf.id)).status.value == "FAILED"
+    assert (await workflow_reads.get(svc, admin, wf.id)).status.value == "FAILED"
 
 
 async def test_abort_cancels_a_job_waiting_for_its_retry(svc, org, admin, clock) -> None:
     wf, worker, a, side = await _side_in_backoff(svc, org, admin, "MANUAL")
     await executions.fail(svc, admin, [(a.execution_id, ("bad", False))])
-    assert (await workflows.get(svc, admin, wf.id)).status.value == "PAUSED"
+    assert (await workflow_reads.get(svc, admin, wf.id)).status.value == "PAUSED"
     await workflows.resume(svc, admin, wf.id, ResumeAction.ABORT)
     assert await pair(svc, side) == (J.CANCELLED, E.CANCELLED)
     assert await pair(svc, a.job.id) == (J.FAILED, E.FAILED)
@@ -310,7 +319,7 @@ async def test_resume_retry_failed_gives_a_new_attempt(svc, org, admin, clock) -
 async def test_workflow_timeout_closes_attempts_waiting_for_retry(svc, org, admin, clock) -> None:
     wf, worker, a, side = await _side_in_backoff(svc, org, admin, "FAIL_FAST", timeout="1m")
     clock.advance(61)
-    assert await workflows.time_out(svc) == 1
+    assert await engines.time_out(svc) == 1
     assert await pair(svc, side) == (J.CANCELLED, E.CANCELLED)
     assert await pair(svc, a.job.id) == (J.CANCELLED, E.CANCELLED)
     await all_consistent(svc, org.organization.id)

@@ -35,7 +35,16 @@ from taskforge.domain.errors import Conflict, NotFound, TaskForgeError
 from taskforge.domain.executions import consistent
 from taskforge.persistence.tables import Job, JobExecution
 from taskforge.runtime import Runtime
-from taskforge.services import consistency, executions, jobs, queues, workers, workflows
+from taskforge.services import (
+    consistency,
+    engines,
+    executions,
+    jobs,
+    queues,
+    workers,
+    workflow_reads,
+    workflows,
+)
 from taskforge.services.workflows import ResumeAction
 from tests.conftest import admin_of, make_settings, new_org
 from tests.integration.test_execution import make_worker
@@ -186,7 +195,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
             definition["timeout"] = "1m"
         wf = self.run(workflows.create(self.svc, self.admin, self.project_id, definition, True))
         self.workflows.append(wf.id)
-        self.jobs += [j.id for j in self.run(workflows.jobs_of(self.svc, self.admin, [wf.id]))]
+        self.jobs += [j.id for j in self.run(workflow_reads.jobs_of(self.svc, self.admin, [wf.id]))]
 
     @rule(
         outcomes=st.lists(st.sampled_from(OUTCOMES), min_size=1, max_size=3),
@@ -235,7 +244,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
             if not self.workflows:
                 return
             wf = self.pick(self.workflows, back)
-            gone = {j.id for j in self.run(workflows.jobs_of(self.svc, self.admin, [wf]))}
+            gone = {j.id for j in self.run(workflow_reads.jobs_of(self.svc, self.admin, [wf]))}
             if self.attempt(workflows.delete(self.svc, self.admin, wf)):
                 self.workflows.remove(wf)
                 self.jobs = [j for j in self.jobs if j not in gone]
@@ -263,7 +272,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
         elif what == "retry":
             if self.attempt(workflows.retry(self.svc, self.admin, wf)):
                 # explicitly retried: its cancelled and skipped jobs may run again
-                again = self.run(workflows.jobs_of(self.svc, self.admin, [wf]))
+                again = self.run(workflow_reads.jobs_of(self.svc, self.admin, [wf]))
                 self.decided -= {j.id for j in again if j.status not in DECIDED}
         else:
             self.attempt(workflows.resume(self.svc, self.admin, wf, ResumeAction(what)))
@@ -276,7 +285,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
         workers go OFFLINE."""
         self.env.now += timedelta(seconds=seconds)
         self.run(executions.reap(self.svc))
-        self.run(workflows.time_out(self.svc))
+        self.run(engines.time_out(self.svc))
         self.run(workers.mark_silent_offline(self.svc))
 
     @precondition(lambda self: self.jobs)
@@ -295,7 +304,7 @@ class ConsistencyMachine(RuleBasedStateMachine):
     @invariant()
     def pairs_agree_and_decisions_hold(self) -> None:
         self.seen.clear()
-        rows = self.run(workflows.by_ids(self.svc, self.admin, self.workflows))
+        rows = self.run(workflow_reads.by_ids(self.svc, self.admin, self.workflows))
         self.seen_workflows = {wf.id: wf.status for wf in rows}
         for job_id, status, latest in self.run(self.pairs()):
             self.seen[job_id] = (status, latest)

@@ -15,7 +15,7 @@ import pytest
 from taskforge.domain.enums import ExecutionStatus, JobStatus, Tier
 from taskforge.persistence.repos import executions as exec_repo
 from taskforge.persistence.repos import jobs as jobs_repo
-from taskforge.services import executions, jobs, queues, workflows
+from taskforge.services import executions, jobs, queues, workflow_reads, workflows
 from tests.conftest import admin_of, new_org
 from tests.integration.test_execution import make_worker
 
@@ -123,7 +123,7 @@ async def test_a_workflow_cancel_after_the_reaper_closes_the_retry(pg_runtime, m
     svc = pg_runtime.services
     definition = {"name": "one", "jobs": [{"name": "a", "job_type": "t", "queue": "r"}]}
     admin, job, lease_end = await running_job(svc, definition)
-    [wf] = (await workflows.list_workflows(svc, admin, first=1, after=None)).items
+    [wf] = (await workflow_reads.list_workflows(svc, admin, first=1, after=None)).items
     expire(svc, lease_end)
     reaper = Held(monkeypatch, executions, "fail_attempt")
     reaping = asyncio.create_task(executions.reap(svc))

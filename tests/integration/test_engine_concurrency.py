@@ -20,7 +20,15 @@ from sqlalchemy.orm import aliased
 from taskforge.domain.enums import Tier, WorkerType
 from taskforge.persistence.repos import executions as executions_repo
 from taskforge.persistence.tables import Job, JobDependency
-from taskforge.services import dependencies, executions, jobs, resolution, workers, workflows
+from taskforge.services import (
+    dependencies,
+    executions,
+    jobs,
+    resolution,
+    workers,
+    workflow_reads,
+    workflows,
+)
 from tests.conftest import admin_of, new_org
 
 Parent = aliased(Job)
@@ -120,7 +128,7 @@ async def test_a_fan_in_acknowledged_by_two_workers_at_once_completes(
 
     [sink] = await executions.claim(svc, admin, w1.id, None, 10)
     await executions.complete(svc, admin, [(sink.execution_id, None)])
-    done = await workflows.get(svc, admin, wf.id)
+    done = await workflow_reads.get(svc, admin, wf.id)
     assert done.status.value == "SUCCEEDED"
 
 
@@ -140,7 +148,7 @@ async def test_the_last_two_jobs_ending_at_once_end_their_workflow(pg_runtime, m
     meet_before(monkeypatch, "refresh_workflows", 2)
     await acknowledge_at_once(svc, admin, first + second)
 
-    assert (await workflows.get(svc, admin, wf.id)).status.value == "SUCCEEDED"
+    assert (await workflow_reads.get(svc, admin, wf.id)).status.value == "SUCCEEDED"
 
 
 async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(
@@ -262,7 +270,7 @@ async def test_random_workflows_drained_by_eight_concurrent_workers_all_succeed(
 
     assert len(runs) == 180 and max(runs.values()) == 1
     for wf in flows:
-        assert (await workflows.get(svc, admin, wf.id)).status.value == "SUCCEEDED"
+        assert (await workflow_reads.get(svc, admin, wf.id)).status.value == "SUCCEEDED"
     assert sum(unfinished_parents) == 0
 
 

@@ -20,7 +20,7 @@ from taskforge.persistence.repos import workflows as workflows_repo
 from taskforge.persistence.repos.dependencies import CHILDREN_PG, DECIDE_PG
 from taskforge.persistence.repos.executions import ACK_ROWS_PG, CLAIM_ONE_PG
 from taskforge.persistence.tables import WorkflowJobCount
-from taskforge.services import executions, jobs, workers, workflows
+from taskforge.services import engines, executions, jobs, workers, workflows
 from tests.conftest import admin_of, new_org
 
 EDGE_INDEXES = ("job_dependencies_pkey", "idx_job_dependencies_child_status")
@@ -260,9 +260,9 @@ async def test_folding_keeps_a_workflows_counts_and_few_rows(pg_runtime) -> None
     rows, counts = await rows_and_counts()
     assert rows > 50
     assert counts == {JobStatus.PENDING: 10, JobStatus.PROCESSING: 25, JobStatus.SUCCEEDED: 25}
-    assert await workflows.fold_counts(svc, over=50) == 1
+    assert await engines.fold_counts(svc, over=50) == 1
     assert await rows_and_counts() == (3, counts)
-    assert await workflows.fold_counts(svc, over=50) == 0  # nothing crowded is left
+    assert await engines.fold_counts(svc, over=50) == 0  # nothing crowded is left
 
 
 async def test_folding_skips_a_workflow_being_deleted_not_one_being_run(
@@ -280,7 +280,7 @@ async def test_folding_skips_a_workflow_being_deleted_not_one_being_run(
             tx = conn.transaction()
             await tx.start()
             await conn.execute(f"SELECT 1 FROM workflows WHERE id = $1 {lock}", wf.id)
-            folded = await asyncio.wait_for(workflows.fold_counts(svc, over=5), 5)
+            folded = await asyncio.wait_for(engines.fold_counts(svc, over=5), 5)
             await tx.rollback()
             return folded
         finally:

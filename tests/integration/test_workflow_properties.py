@@ -14,7 +14,7 @@ from sqlalchemy import select
 from taskforge.domain.enums import EdgeStatus, JobStatus, WorkflowStatus
 from taskforge.persistence.repos import workflows as wf_repo
 from taskforge.persistence.tables import Job, JobDependency
-from taskforge.services import executions, workflows
+from taskforge.services import executions, workflow_reads, workflows
 from taskforge.services.workflows import ResumeAction
 from tests.integration.workflow_driver import worker_for
 
@@ -69,7 +69,7 @@ async def test_random_workflows_end_consistently(svc, org, admin, definition, se
                     out = what if isinstance(what, dict) else None
                     await executions.complete(svc, admin, [(c.execution_id, out)])
             continue
-        status = (await workflows.get(svc, admin, wf.id)).status
+        status = (await workflow_reads.get(svc, admin, wf.id)).status
         if status is WorkflowStatus.PAUSED:
             await workflows.resume(svc, admin, wf.id, rng.choice(list(ResumeAction)))
             outcome = {k: "ok" if v == "fail" else v for k, v in outcome.items()}
@@ -77,7 +77,7 @@ async def test_random_workflows_end_consistently(svc, org, admin, definition, se
         break
     async with svc.read() as session:
         jobs = list(await session.scalars(select(Job).where(Job.workflow_id == wf.id)))
-    final = (await workflows.get(svc, admin, wf.id)).status
+    final = (await workflow_reads.get(svc, admin, wf.id)).status
     assert {j.status.value for j in jobs} <= TERMINAL, [(j.name, j.status) for j in jobs]
     failed = any(
         j.status is JobStatus.FAILED

@@ -16,7 +16,7 @@ from taskforge.persistence.tables import (
     Workflow,
     WorkflowJobCount,
 )
-from taskforge.services import executions, jobs, workflows
+from taskforge.services import engines, executions, jobs, workflow_reads, workflows
 from taskforge.services.workflows import ResumeAction
 from tests.helpers import stored_events
 from tests.integration.test_execution import Clock
@@ -114,7 +114,7 @@ async def test_fan_out_fan_in(svc, org, admin) -> None:
     wf, w = await start(svc, org, admin, fan(10))
     waves = await run(svc, admin, w)
     assert waves == [["split"], sorted(f"m{i}" for i in range(10)), ["join"]]
-    wf_row = await workflows.get(svc, admin, wf.id)
+    wf_row = await workflow_reads.get(svc, admin, wf.id)
     assert wf_row.status.value == "SUCCEEDED" and wf_row.finished_at is not None
 
 
@@ -279,9 +279,9 @@ async def test_timeout_fails_and_cancels_the_rest(svc, org, admin) -> None:
     wf, w = await start(svc, org, admin, definition)
     await step(svc, admin, w)  # a done
     [running] = await executions.claim(svc, admin, w, None, 10)  # b running
-    assert await workflows.time_out(svc) == 0
+    assert await engines.time_out(svc) == 0
     clock.advance(61)
-    assert await workflows.time_out(svc) == 1
+    assert await engines.time_out(svc) == 1
     assert await statuses(svc, admin, wf.id) == {
         "a": "SUCCEEDED",
         "b": "CANCELLED",
@@ -301,7 +301,7 @@ async def test_delete_workflow_cascades(svc, org, admin) -> None:
         for model in (Workflow, Job, JobDependency, JobExecution, WorkflowJobCount):
             assert await session.scalar(select(func.count()).select_from(model)) == 0
     with pytest.raises(NotFound):
-        await workflows.get(svc, admin, wf.id)
+        await workflow_reads.get(svc, admin, wf.id)
 
 
 async def test_deleting_a_parent_job_releases_its_child(svc, org, admin) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from taskforge.domain.enums import WorkerType
 from taskforge.persistence.repos import workflows as wf_repo
-from taskforge.services import executions, workers, workflows
+from taskforge.services import executions, workers, workflow_reads
 from taskforge.services.workers import QueueWeight
 
 # name -> what the job does: "ok", "fail" (not retryable), or an output dict
@@ -59,4 +59,4 @@ async def statuses(svc, admin, workflow_id: uuid.UUID) -> dict[str, str]:
 
 
 async def workflow_status(svc, admin, workflow_id: uuid.UUID) -> str:
-    return (await workflows.get(svc, admin, workflow_id)).status.value
+    return (await workflow_reads.get(svc, admin, workflow_id)).status.value
