@@ -80,7 +80,7 @@ from bench.throughput import pct, peak_rss_mb
 from taskforge.config import Settings
 from taskforge.domain.enums import Tier, WorkerType
 from taskforge.domain.tenancy import ADMIN
-from taskforge.persistence.repos import outbox
+from taskforge.persistence.common import outbox
 from taskforge.realtime.broker import events_channel
 from taskforge.realtime.relay import expand
 from taskforge.runtime import Runtime

@@ -44,7 +44,7 @@ from sqlalchemy import event
 
 from taskforge.config import Settings
 from taskforge.domain.enums import ScheduleKind, Tier
-from taskforge.persistence.repos import schedules as schedule_repo
+from taskforge.persistence.common import schedules as schedule_repo
 from taskforge.runtime import Runtime
 from taskforge.services import schedules, tenancy
 from taskforge.services.base import Principal

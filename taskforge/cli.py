@@ -175,12 +175,10 @@ def apikey_create(args: argparse.Namespace) -> None:
 
 
 async def _only_org(rt: object) -> uuid.UUID:
-    from sqlalchemy import select
-
-    from taskforge.persistence.tables import Organization
+    from taskforge.persistence.common import tenancy
 
     async with rt.db.read() as session:  # type: ignore[attr-defined]
-        ids: list[uuid.UUID] = list(await session.scalars(select(Organization.id).limit(2)))
+        ids = await tenancy.organization_ids(session, limit=2)
     if len(ids) != 1:
         raise SystemExit("several organizations exist: pass --org ID")
     return ids[0]

@@ -51,7 +51,7 @@ class Runtime:
 
     @property
     def embedded(self) -> bool:
-        return self.db.dialect.name == "sqlite"
+        return self.db.store.embedded
 
     async def start(self, *, migrate: bool | None = None, engines: bool = True) -> None:
         """Migrate (by default only the embedded SQLite database), start relay and engines."""

@@ -148,7 +148,7 @@ async def events_settled(runtime: Runtime, timeout: float = 5.0) -> None:
     it: a subscription attached now sees only what is committed later."""
     from sqlalchemy import func, select
 
-    from taskforge.persistence.repos import event_log
+    from taskforge.persistence.common import event_log
     from taskforge.persistence.tables import Event
 
     loop = asyncio.get_running_loop()

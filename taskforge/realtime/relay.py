@@ -18,8 +18,8 @@ import orjson
 from sqlalchemy import Row
 
 from taskforge.lifecycle import Failures, finish
+from taskforge.persistence.common import event_log, outbox
 from taskforge.persistence.database import Database
-from taskforge.persistence.repos import event_log, outbox
 from taskforge.persistence.tables import Event
 from taskforge.realtime.broker import Broker, events_channel
 

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Any
 
 from taskforge.domain.errors import ResyncRequired, SlowConsumer
+from taskforge.persistence.common import event_log
 from taskforge.persistence.database import Database
-from taskforge.persistence.repos import event_log
 from taskforge.realtime.relay import events_of
 from taskforge.realtime.tail import EventTail, Route
 from taskforge.realtime.tail import SlowConsumer as Overflow

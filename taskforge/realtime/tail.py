@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from taskforge.lifecycle import Failures
+from taskforge.persistence.common import event_log
 from taskforge.persistence.database import Database
-from taskforge.persistence.repos import event_log
 from taskforge.realtime.broker import Broker, events_channel
 from taskforge.realtime.relay import decode, events_of, expand
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.domain import validation
 from taskforge.domain.errors import InvalidInput, NotFound, Unauthenticated
 from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
-from taskforge.persistence.repos import tenancy as repo
+from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import ApiKey, User
 from taskforge.services.base import Principal, Services, emit, found
 

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.config import Settings
 from taskforge.domain.errors import Forbidden, NotFound
 from taskforge.domain.tenancy import grants
+from taskforge.persistence.common import outbox
 from taskforge.persistence.database import Database, is_retryable
-from taskforge.persistence.repos import outbox
 from taskforge.persistence.types import utcnow
 
 

@@ -13,10 +13,10 @@ from datetime import datetime
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.executions import repair
 from taskforge.domain.tenancy import ADMIN
-from taskforge.persistence.repos import consistency as consistency_repo
-from taskforge.persistence.repos import executions as exec_repo
-from taskforge.persistence.repos import jobs as job_repo
-from taskforge.persistence.repos import workers
+from taskforge.persistence.common import consistency as consistency_repo
+from taskforge.persistence.common import executions as exec_repo
+from taskforge.persistence.common import jobs as job_repo
+from taskforge.persistence.common import workers
 from taskforge.persistence.tables import Job, JobExecution
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.executions import close_open_attempt, close_stray, fail_attempt

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import dag
@@ -24,10 +23,9 @@ from taskforge.domain.enums import (
     EdgeStatus,
 )
 from taskforge.domain.errors import Conflict, InvalidInput
-from taskforge.persistence import dialects
-from taskforge.persistence.repos import dependencies as repo
-from taskforge.persistence.repos import graph as graph_repo
-from taskforge.persistence.repos import jobs as jobs_repo
+from taskforge.persistence.common import dependencies as repo
+from taskforge.persistence.common import graph as graph_repo
+from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record
@@ -77,7 +75,7 @@ async def create(
     async with svc.write() as session:
         # both locked (in id order): the parent's status decides the new edge, and an
         # acknowledgement of the parent racing this would not see the uncommitted edge
-        locked = {i: await _locked_job(session, org, i) for i in sorted((parent_id, child_id))}
+        locked = {i: await jobs_repo.lock(session, org, i) for i in sorted((parent_id, child_id))}
         parent = found(locked[parent_id], "job", parent_id)
         child = found(locked[child_id], "job", child_id)
         if child.status not in NOT_STARTED:
@@ -212,11 +210,6 @@ def edge_event(edge: JobDependency, type_: str) -> dict[str, Any]:
             "status": str(edge.status),
         },
     }
-
-
-async def _locked_job(session: AsyncSession, org: uuid.UUID, job_id: uuid.UUID) -> Job | None:
-    stmt = select(Job).where(Job.id == job_id, Job.organization_id == org)
-    return await session.scalar(dialects.of(session).lock_row(stmt))
 
 
 async def _reach(

@@ -11,8 +11,8 @@ from typing import Any
 
 from taskforge.domain.enums import WorkflowStatus
 from taskforge.lifecycle import Failures, finish
-from taskforge.persistence.repos import event_log
-from taskforge.persistence.repos import workflows as workflow_repo
+from taskforge.persistence.common import event_log
+from taskforge.persistence.common import workflows as workflow_repo
 from taskforge.services import executions, workers
 from taskforge.services.base import Services, retried
 from taskforge.services.job_events import record
@@ -86,12 +86,10 @@ def event_pruning(svc: Services) -> Periodic:
 
 
 def count_folding(svc: Services) -> Periodic:
-    """Folds each busy workflow's job count changes into one row per status (PostgreSQL
-    keeps them; elsewhere a workflow's jobs are counted and there is nothing to fold)."""
+    """Folds each busy workflow's job count changes into one row per status (a store
+    that counts a workflow's jobs instead folds nothing and returns 0)."""
 
     async def step() -> None:
-        if svc.db.dialect.name != "postgresql":
-            return
         while await fold_counts(svc, limit=100) >= 100:
             pass
 
@@ -116,6 +114,6 @@ async def time_out(svc: Services, batch: int = 100) -> int:
 
 
 async def fold_counts(svc: Services, over: int = 64, limit: int = 100) -> int:
-    """Fold the job count changes of busy workflows (see repos.workflows.fold_counts)."""
+    """Fold the job count changes of busy workflows (see the store's workflows.fold_counts)."""
     async with svc.write() as session:
         return await workflow_repo.fold_counts(session, over, limit)

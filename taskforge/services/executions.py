@@ -18,9 +18,9 @@ from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerS
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
 from taskforge.domain.executions import OPEN, next_attempt_at, repair
 from taskforge.domain.queues import QueueSettings
-from taskforge.persistence.repos import executions as repo
-from taskforge.persistence.repos import jobs as jobs_repo
-from taskforge.persistence.repos import queues
+from taskforge.persistence.common import executions as repo
+from taskforge.persistence.common import jobs as jobs_repo
+from taskforge.persistence.common import queues
 from taskforge.persistence.tables import ExecutionLog, Job, JobExecution
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
-from taskforge.persistence.repos import schedules as repo
+from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import jobs, workflows
 from taskforge.services.base import Services

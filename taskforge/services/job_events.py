@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import DependencyStatus, JobStatus
 from taskforge.domain.workflows import stats
-from taskforge.persistence.repos import outbox
-from taskforge.persistence.repos import workflows as workflows_repo
+from taskforge.persistence.common import outbox
+from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import Job
 
 STATUS_CHANGED = "job.status_changed"

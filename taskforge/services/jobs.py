@@ -14,8 +14,8 @@ from taskforge.domain import validation
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, NotFound, QuotaExceeded
 from taskforge.domain.jobs import sources_of
-from taskforge.persistence.repos import jobs as repo
-from taskforge.persistence.repos import queues, tenancy
+from taskforge.persistence.common import jobs as repo
+from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event

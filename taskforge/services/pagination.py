@@ -14,7 +14,7 @@ from sqlalchemy import Select
 
 from taskforge.domain import validation
 from taskforge.domain.errors import InvalidInput
-from taskforge.persistence.repos.paging import count, fetch_page
+from taskforge.persistence.common.paging import count, fetch_page
 from taskforge.services.base import Services
 
 Cursor = tuple[datetime, uuid.UUID]

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from taskforge.domain import validation
 from taskforge.domain.errors import Conflict, NotFound
 from taskforge.domain.queues import QueueSettings, RetryPolicy, validate_settings
-from taskforge.persistence.repos import queues as repo
-from taskforge.persistence.repos import tenancy
+from taskforge.persistence.common import queues as repo
+from taskforge.persistence.common import tenancy
 from taskforge.persistence.tables import JobQueue
 from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate

@@ -31,8 +31,8 @@ from taskforge.domain.enums import (
 )
 from taskforge.domain.expressions import Expression, compile_expression
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
-from taskforge.persistence.repos import dependencies as deps
-from taskforge.persistence.repos import workflows as wf_repo
+from taskforge.persistence.common import dependencies as deps
+from taskforge.persistence.common import workflows as wf_repo
 from taskforge.services.job_events import released_event, released_events, status_event
 
 NOT_STARTED = (JobStatus.PENDING, JobStatus.SCHEDULED)

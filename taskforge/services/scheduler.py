@@ -25,7 +25,7 @@ from taskforge.domain.enums import ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import RateLimited
 from taskforge.domain.schedules import plan
 from taskforge.lifecycle import Failures, finish
-from taskforge.persistence.repos import schedules as repo
+from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.fires import fire, fire_jobs

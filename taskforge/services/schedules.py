@@ -19,8 +19,8 @@ from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, QuotaExceeded
 from taskforge.domain.schedules import Recurrence, compile_recurrence
 from taskforge.domain.tenancy import TIER_LIMITS
-from taskforge.persistence.repos import outbox, queues, tenancy, workers
-from taskforge.persistence.repos import schedules as repo
+from taskforge.persistence.common import outbox, queues, tenancy, workers
+from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import workflows
 from taskforge.services.base import Principal, Services, found

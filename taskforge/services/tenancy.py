@@ -12,7 +12,7 @@ from taskforge.domain import validation
 from taskforge.domain.enums import Tier, UserRole
 from taskforge.domain.errors import Conflict, NotFound
 from taskforge.domain.tenancy import ADMIN, TIER_LIMITS
-from taskforge.persistence.repos import tenancy as repo
+from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import (
     ApiKey,
     JobQueue,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from taskforge.domain import validation
 from taskforge.domain.enums import WorkerStatus, WorkerType
 from taskforge.domain.errors import InvalidInput, QuotaExceeded
-from taskforge.persistence.repos import queues, workers
+from taskforge.persistence.common import queues, workers
 from taskforge.persistence.tables import QueueWorkerAssignment, Worker
 from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate

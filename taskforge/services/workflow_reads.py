@@ -7,9 +7,9 @@ from typing import Any
 
 from taskforge.domain.enums import JobStatus, WorkflowStatus
 from taskforge.domain.errors import NotFound
-from taskforge.persistence.repos import graph as graph_repo
-from taskforge.persistence.repos import tenancy
-from taskforge.persistence.repos import workflows as repo
+from taskforge.persistence.common import graph as graph_repo
+from taskforge.persistence.common import tenancy
+from taskforge.persistence.common import workflows as repo
 from taskforge.persistence.tables import Job, Workflow
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate

@@ -31,10 +31,10 @@ from taskforge.domain.errors import (
 )
 from taskforge.domain.queues import QueueSettings
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, WorkflowDefinition, parse_definition
-from taskforge.persistence.repos import dependencies as deps
-from taskforge.persistence.repos import jobs as jobs_repo
-from taskforge.persistence.repos import queues, tenancy
-from taskforge.persistence.repos import workflows as repo
+from taskforge.persistence.common import dependencies as deps
+from taskforge.persistence.common import jobs as jobs_repo
+from taskforge.persistence.common import queues, tenancy
+from taskforge.persistence.common import workflows as repo
 from taskforge.persistence.tables import Job, JobQueue, Workflow
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event

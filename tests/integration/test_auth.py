@@ -14,7 +14,7 @@ from taskforge.domain.errors import (
     QuotaExceeded,
     Unauthenticated,
 )
-from taskforge.persistence.repos import tenancy as repo
+from taskforge.persistence.common import tenancy as repo
 from taskforge.services import auth, jobs, tenancy
 from taskforge.services.base import Principal
 from tests.conftest import PASSWORD, admin_of, new_org

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from taskforge.domain.enums import DependencyType, ExecutionStatus, JobStatus
 from taskforge.domain.errors import Conflict
 from taskforge.domain.executions import consistent
-from taskforge.persistence.repos import executions as exec_repo
+from taskforge.persistence.common import executions as exec_repo
 from taskforge.persistence.tables import Job, JobExecution
 from taskforge.services import (
     consistency,

@@ -13,8 +13,8 @@ import asyncpg
 import pytest
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus, Tier
-from taskforge.persistence.repos import executions as exec_repo
-from taskforge.persistence.repos import jobs as jobs_repo
+from taskforge.persistence.common import executions as exec_repo
+from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.services import executions, jobs, queues, workflow_reads, workflows
 from tests.conftest import admin_of, new_org
 from tests.integration.test_execution import make_worker

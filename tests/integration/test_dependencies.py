@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from taskforge.domain.dependencies import child_outcome
 from taskforge.domain.enums import DependencyCondition, DependencyType, EdgeStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound
-from taskforge.persistence.repos import dependencies as deps_repo
+from taskforge.persistence.common import dependencies as deps_repo
 from taskforge.persistence.tables import Event, Job, JobDependency
 from taskforge.services import dependencies, executions, jobs
 from taskforge.services.dependencies import Direction

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import Tier, WorkerType
-from taskforge.persistence.repos import executions as executions_repo
+from taskforge.persistence.common import executions as executions_repo
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services import (
     dependencies,

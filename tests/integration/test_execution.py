@@ -17,8 +17,8 @@ from taskforge.domain.enums import (
     WorkerType,
 )
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
-from taskforge.persistence.repos import executions as repo
-from taskforge.persistence.repos import tenancy as tenancy_repo
+from taskforge.persistence.common import executions as repo
+from taskforge.persistence.common import tenancy as tenancy_repo
 from taskforge.persistence.tables import ExecutionLog, JobExecution, Worker
 from taskforge.services import executions, jobs, queues, workers
 from taskforge.services.workers import QueueWeight

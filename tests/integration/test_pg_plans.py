@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql
 
 from taskforge.domain.enums import JobStatus, Tier, WorkerType
-from taskforge.persistence.repos import workers as workers_repo
-from taskforge.persistence.repos import workflows as workflows_repo
-from taskforge.persistence.repos.dependencies import CHILDREN_PG, DECIDE_PG
-from taskforge.persistence.repos.executions import ACK_ROWS_PG, CLAIM_ONE_PG
+from taskforge.persistence.common import workers as workers_repo
+from taskforge.persistence.common import workflows as workflows_repo
+from taskforge.persistence.postgres.dependencies import CHILDREN_PG, DECIDE_PG
+from taskforge.persistence.postgres.executions import ACK_ROWS_PG, CLAIM_ONE_PG
 from taskforge.persistence.tables import WorkflowJobCount
 from taskforge.services import engines, executions, jobs, workers, workflows
 from tests.conftest import admin_of, new_org

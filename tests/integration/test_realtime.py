@@ -11,7 +11,7 @@ import pytest
 import websockets
 from sqlalchemy import select
 
-from taskforge.persistence.repos.outbox import MAX_SPAN
+from taskforge.persistence.common.outbox import MAX_SPAN
 from taskforge.persistence.tables import Event
 from taskforge.realtime.broker import InProcessBroker, RedisBroker
 from taskforge.runtime import Runtime

@@ -13,7 +13,7 @@ import websockets
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from taskforge.domain.enums import ScheduleKind
-from taskforge.persistence.repos import event_log
+from taskforge.persistence.common import event_log
 from taskforge.persistence.tables import Event
 from taskforge.runtime import Runtime
 from taskforge.schema import event_types as ev

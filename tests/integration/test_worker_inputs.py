@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from taskforge.persistence.repos import executions as executions_repo
+from taskforge.persistence.common import executions as executions_repo
 from taskforge.services import jobs
 from taskforge.worker.client import Client
 from taskforge.worker.context import PermanentError

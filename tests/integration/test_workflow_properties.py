@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from taskforge.domain.enums import EdgeStatus, JobStatus, WorkflowStatus
-from taskforge.persistence.repos import workflows as wf_repo
+from taskforge.persistence.common import workflows as wf_repo
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services import executions, workflow_reads, workflows
 from taskforge.services.workflows import ResumeAction

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from taskforge.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from taskforge.persistence.repos import dependencies as deps_repo
+from taskforge.persistence.common import dependencies as deps_repo
 from taskforge.persistence.tables import (
     Event,
     Job,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from taskforge.domain.enums import WorkerType
-from taskforge.persistence.repos import workflows as wf_repo
+from taskforge.persistence.common import workflows as wf_repo
 from taskforge.services import executions, workers, workflow_reads
 from taskforge.services.workers import QueueWeight
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from taskforge.persistence.repos.outbox import MAX_SPAN, spans
+from taskforge.persistence.common.outbox import MAX_SPAN, spans
 from taskforge.realtime.relay import expand
 
 ORG, OTHER = uuid.uuid4(), uuid.uuid4()

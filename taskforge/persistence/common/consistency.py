@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus
 from taskforge.domain.executions import DECIDED, OPEN
-from taskforge.persistence import dialects
+from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Job, JobDependency, JobExecution
 
 
@@ -24,7 +24,7 @@ async def processing_without_live_execution(session: AsyncSession, org_id: uuid.
     stmt = select(Job).where(
         Job.organization_id == org_id, Job.status == JobStatus.PROCESSING, ~live
     )
-    return list(await session.scalars(dialects.of(session).lock_row(stmt)))
+    return list(await session.scalars(store_of(session).lock_row(stmt)))
 
 
 async def live_without_worker(
@@ -40,7 +40,7 @@ async def live_without_worker(
             or_(JobExecution.worker_id.is_(None), JobExecution.worker_id.in_(offline_worker_ids)),
         )
     )
-    rows = await session.execute(dialects.of(session).lock_row(stmt))
+    rows = await session.execute(store_of(session).lock_row(stmt))
     return [(e, j) for e, j in rows]
 
 
@@ -65,7 +65,7 @@ async def decided_with_open_attempt(
             JobExecution.attempt_number == latest,
         )
     )
-    rows = await session.execute(dialects.of(session).lock_row(stmt))
+    rows = await session.execute(store_of(session).lock_row(stmt))
     return [(e, j) for e, j in rows]
 
 

@@ -24,9 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
-from taskforge.persistence import dialects
-from taskforge.persistence.database import DriverRow, driver_connection, json_text
+from taskforge.domain.enums import ExecutionStatus, JobStatus
+from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import (
     READY_PREDICATE,
     Job,
@@ -39,44 +38,6 @@ JOBS: Table = Job.__table__  # type: ignore[assignment]
 QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 
 
-class JobRow(DriverRow):
-    """A job read on the driver connection (PostgreSQL's fast paths)."""
-
-    converters = {"status": JobStatus, "dependency_status": DependencyStatus}
-
-
-# PostgreSQL: the rows of an enqueue, one array per column (one statement text for any
-# batch), each taking its project from its queue; rows naming another tenant's queue or
-# none are left out (the caller reports them).
-INSERT_IN_QUEUES_PG = """
-INSERT INTO jobs (id, organization_id, project_id, queue_id, job_type, payload, priority,
-    scheduled_for, status, dependency_status, max_attempts, attempts, created_at, updated_at)
-SELECT r.id, q.organization_id, q.project_id, r.queue_id, r.job_type, r.payload::jsonb,
-    r.priority, r.scheduled_for, r.status, r.dependency_status, r.max_attempts, r.attempts,
-    r.created_at, r.updated_at
-FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
-        $8::text[], $9::text[], $10::int[], $11::int[], $12::timestamptz[], $13::timestamptz[])
-    AS r(id, queue_id, job_type, payload, priority, scheduled_for, status, dependency_status,
-        max_attempts, attempts, created_at, updated_at)
-JOIN job_queues q ON q.id = r.queue_id AND q.organization_id = $1
-RETURNING jobs.*
-"""
-_INSERT_COLUMNS = (
-    "id",
-    "queue_id",
-    "job_type",
-    "payload",
-    "priority",
-    "scheduled_for",
-    "status",
-    "dependency_status",
-    "max_attempts",
-    "attempts",
-    "created_at",
-    "updated_at",
-)
-
-
 async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Row[Any]]:
     """Insert and return the new rows, in the order given (no re-read)."""
     stmt = insert(JOBS).returning(*JOBS.c, sort_by_parameter_order=True)
@@ -86,25 +47,7 @@ async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> list
 async def insert_in_queues(
     session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:
-    """Insert rows (``_INSERT_COLUMNS``) into the organization's queues, each with its
-    queue's project; returns the new rows in the order given. Rows whose queue is not
-    one of the organization's are left out."""
-    driver = await driver_connection(session)
-    if driver is None:
-        queue_ids = list({r["queue_id"] for r in rows})
-        stmt = select(QUEUES.c.id, QUEUES.c.project_id).where(
-            QUEUES.c.organization_id == org_id, QUEUES.c.id.in_(queue_ids)
-        )
-        projects = dict(list(await session.execute(stmt)))  # type: ignore[arg-type]
-        known = [
-            {**r, "project_id": projects[r["queue_id"]]} for r in rows if r["queue_id"] in projects
-        ]
-        return await insert_many(session, known) if known else []
-    columns = [[r[c] for r in rows] for c in _INSERT_COLUMNS]
-    columns[3] = [json_text(p) for p in columns[3]]  # payload: JSON text
-    created = JobRow.all(await driver.fetch(INSERT_IN_QUEUES_PG, org_id, *columns))
-    order = {r["id"]: i for i, r in enumerate(rows)}
-    return sorted(created, key=lambda row: order[row.id])  # RETURNING has no order
+    return await store_of(session).jobs.insert_in_queues(session, org_id, rows)
 
 
 async def promote_due(
@@ -121,7 +64,7 @@ async def promote_due(
         .order_by(JOBS.c.scheduled_for)
         .limit(1000)
     )
-    due = dialects.of(session).lock_for_claim(due, of=JOBS)
+    due = store_of(session).lock_for_claim(due, of=JOBS)
     stmt = (
         update(JOBS)
         .where(JOBS.c.id.in_(due.scalar_subquery()))
@@ -142,7 +85,7 @@ async def claim_ready(
         .order_by(JOBS.c.priority.desc(), JOBS.c.created_at)
         .limit(limit)
     )
-    picked = dialects.of(session).lock_for_claim(picked, of=JOBS)
+    picked = store_of(session).lock_for_claim(picked, of=JOBS)
     stmt = (
         update(JOBS)
         .where(JOBS.c.id.in_(picked.scalar_subquery()))
@@ -166,7 +109,7 @@ async def lock(session: AsyncSession, org_id: uuid.UUID, job_id: uuid.UUID) -> J
     """The job, its row locked (FOR UPDATE): a claim, an acknowledgement or the reaper
     holding it is waited for, and what is read is what they committed."""
     stmt = select(Job).where(Job.id == job_id, Job.organization_id == org_id)
-    return await session.scalar(dialects.of(session).lock_row(stmt))
+    return await session.scalar(store_of(session).lock_row(stmt))
 
 
 async def by_ids(session: AsyncSession, org_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> list[Job]:

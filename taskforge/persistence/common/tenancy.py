@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.persistence import dialects
+from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import ApiKey, Organization, Project, Subscription, User
 
 
@@ -17,9 +17,14 @@ async def any_organization(session: AsyncSession) -> bool:
     return (await session.scalar(select(Organization.id).limit(1))) is not None
 
 
+async def organization_ids(session: AsyncSession, limit: int) -> list[uuid.UUID]:
+    """Up to ``limit`` organization ids (the CLI's "the only organization")."""
+    return list(await session.scalars(select(Organization.id).limit(limit)))
+
+
 async def serialize_bootstrap(session: AsyncSession) -> None:
     """Make concurrent first starts of several replicas take turns."""
-    await dialects.of(session).xact_lock(session, 7310001)
+    await store_of(session).xact_lock(session, 7310001)
 
 
 async def organization(session: AsyncSession, org_id: uuid.UUID) -> Organization | None:

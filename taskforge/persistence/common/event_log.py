@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.persistence.repos.outbox import MAX_SPAN
+from taskforge.persistence.common.outbox import MAX_SPAN
 from taskforge.persistence.tables import Event, OutboxCursor
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]

@@ -11,7 +11,7 @@ from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
-from taskforge.persistence import dialects
+from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import RateWindow, ScheduledJob, ScheduleFire
 
 FIRES: Table = ScheduleFire.__table__  # type: ignore[assignment]
@@ -35,7 +35,7 @@ async def lock(
     stmt = select(ScheduledJob).where(
         ScheduledJob.id == schedule_id, ScheduledJob.organization_id == org_id, LIVE
     )
-    return await session.scalar(dialects.of(session).lock_row(stmt))
+    return await session.scalar(store_of(session).lock_row(stmt))
 
 
 async def due(session: AsyncSession, now: datetime, limit: int) -> list[ScheduledJob]:
@@ -50,7 +50,7 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> list[Schedule
         .order_by(ScheduledJob.next_run_at)
         .limit(limit)
     )
-    return list(await session.scalars(dialects.of(session).lock_for_claim(stmt)))
+    return list(await session.scalars(store_of(session).lock_for_claim(stmt)))
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
@@ -63,7 +63,7 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
 
 async def record_fire(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Insert a fired occurrence; False if that occurrence was already fired."""
-    stmt = dialects.of(session).insert_ignore(FIRES).values(**row)
+    stmt = store_of(session).insert_ignore(FIRES).values(**row)
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -74,10 +74,7 @@ async def record_fires(session: AsyncSession, rows: list[dict[str, Any]]) -> set
     fresh: set[uuid.UUID] = set()
     for i in range(0, len(rows), 500):  # bounded parameters per statement
         stmt = (
-            dialects.of(session)
-            .insert_ignore(FIRES)
-            .values(rows[i : i + 500])
-            .returning(FIRES.c.id)
+            store_of(session).insert_ignore(FIRES).values(rows[i : i + 500]).returning(FIRES.c.id)
         )
         fresh.update(await session.scalars(stmt))
     return fresh
@@ -116,7 +113,7 @@ async def take_rate(
     The window row is shared by every replica: the conditional UPDATE is atomic.
     """
     key = {"organization_id": org_id, "job_type": job_type, "window_start": window_start}
-    await session.execute(dialects.of(session).insert_ignore(WINDOWS).values(**key, count=0))
+    await session.execute(store_of(session).insert_ignore(WINDOWS).values(**key, count=0))
     result = await session.execute(
         update(WINDOWS)
         .where(
@@ -141,15 +138,13 @@ async def take_rate_upto(
     """Take up to ``wanted`` from this minute's window under ``limit``; returns how
     many were granted. The window row is locked, so replicas never over-grant."""
     key = {"organization_id": org_id, "job_type": job_type, "window_start": window_start}
-    await session.execute(dialects.of(session).insert_ignore(WINDOWS).values(**key, count=0))
+    await session.execute(store_of(session).insert_ignore(WINDOWS).values(**key, count=0))
     where = (
         WINDOWS.c.organization_id == org_id,
         WINDOWS.c.job_type == job_type,
         WINDOWS.c.window_start == window_start,
     )
-    used = await session.scalar(
-        dialects.of(session).lock_row(select(WINDOWS.c.count).where(*where))
-    )
+    used = await session.scalar(store_of(session).lock_row(select(WINDOWS.c.count).where(*where)))
     granted = max(0, min(wanted, limit - int(used or 0)))
     if granted:
         await session.execute(update(WINDOWS).where(*where).values(count=WINDOWS.c.count + granted))

@@ -10,7 +10,7 @@ from sqlalchemy import Select, Update, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import ExecutionStatus, WorkerStatus
-from taskforge.persistence import dialects
+from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import (
     JobExecution,
     QueueWorkerAssignment,
@@ -44,7 +44,7 @@ def listing(org_id: uuid.UUID, statuses: Sequence[WorkerStatus] | None) -> Selec
 async def lock_subscription(session: AsyncSession, org_id: uuid.UUID) -> Subscription | None:
     """Serialise quota checks of one organization (row lock; SQLite is already serial)."""
     stmt = select(Subscription).where(Subscription.organization_id == org_id)
-    return await session.scalar(dialects.of(session).lock_row(stmt))
+    return await session.scalar(store_of(session).lock_row(stmt))
 
 
 async def count_live(session: AsyncSession, org_id: uuid.UUID) -> int:

@@ -1,0 +1,55 @@
+"""Row shapes the stores return where the two databases once returned different ones:
+small frozen types, the same from every store."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from taskforge.domain.enums import FailurePolicy, WorkflowStatus
+
+
+class GraphJob(NamedTuple):
+    id: uuid.UUID
+    name: str | None
+    job_type: str
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class GraphEdge(NamedTuple):
+    id: uuid.UUID
+    parent_job_id: uuid.UUID
+    child_job_id: uuid.UUID
+    dependency_type: str
+    condition: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshRow:
+    """What the engine decides a workflow's status on: its status, its failure policy
+    and whether any of its jobs is still live."""
+
+    id: uuid.UUID
+    status: WorkflowStatus
+    failure_policy: FailurePolicy
+    live: bool
+
+
+@dataclass(frozen=True)
+class Released:
+    """Children released in one statement, grouped as their event reports them."""
+
+    organization_id: uuid.UUID
+    project_id: uuid.UUID
+    queue_id: uuid.UUID
+    workflow_id: uuid.UUID | None
+    ids: list[uuid.UUID]
+
+    @property
+    def key(self) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID | None]:
+        return self.organization_id, self.project_id, self.queue_id, self.workflow_id

@@ -1,0 +1,221 @@
+"""Dependency edges: inserts and the resolution engine's set-based reads and writes
+(graph reads are in repos/graph). Every statement is keyed by the jobs in hand (parents
+just finished, their children): none scans all jobs or all edges.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Row,
+    Table,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import (
+    DependencyStatus,
+    EdgeStatus,
+    ExecutionStatus,
+    JobStatus,
+)
+from taskforge.domain.rows import Released
+from taskforge.persistence.common import jobs as jobs_repo
+from taskforge.persistence.store import store_of
+from taskforge.persistence.tables import Job, JobDependency
+
+EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+NOT_STARTED = (JobStatus.PENDING, JobStatus.SCHEDULED)
+# enough of a job for the engine to evaluate its edges and report its changes
+ENGINE_COLUMNS = (
+    JOBS.c.id,
+    JOBS.c.organization_id,
+    JOBS.c.project_id,
+    JOBS.c.queue_id,
+    JOBS.c.workflow_id,
+    JOBS.c.job_type,
+    JOBS.c.status,
+    JOBS.c.status_reason,
+    JOBS.c.dependency_status,
+    JOBS.c.output,
+)
+
+
+async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    return await store_of(session).dependencies.insert_edges(session, rows)
+
+
+async def get(session: AsyncSession, org_id: uuid.UUID, edge_id: uuid.UUID) -> JobDependency | None:
+    return await session.scalar(
+        select(JobDependency).where(
+            JobDependency.id == edge_id, JobDependency.organization_id == org_id
+        )
+    )
+
+
+async def find(
+    session: AsyncSession, parent_id: uuid.UUID, child_id: uuid.UUID
+) -> JobDependency | None:
+    return await session.scalar(
+        select(JobDependency).where(
+            JobDependency.parent_job_id == parent_id, JobDependency.child_job_id == child_id
+        )
+    )
+
+
+async def delete_edge(session: AsyncSession, edge_id: uuid.UUID) -> None:
+    await session.execute(delete(EDGES).where(EDGES.c.id == edge_id))
+
+
+async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[Any]:
+    return await store_of(session).dependencies.pending_out(session, parent_ids)
+
+
+async def decide(
+    session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
+) -> tuple[set[uuid.UUID], list[Any]]:
+    return await store_of(session).dependencies.decide(session, parents, now)
+
+
+async def set_status(
+    session: AsyncSession,
+    edge_ids: Sequence[uuid.UUID],
+    status: EdgeStatus,
+    now: datetime,
+    by: str,
+) -> None:
+    return await store_of(session).dependencies.set_status(session, edge_ids, status, now, by)
+
+
+async def incoming_counts(
+    session: AsyncSession, child_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[EdgeStatus, int]]:
+    """Incoming edge counts per status: a fan-in of thousands is a few rows, not thousands."""
+    ids = list(child_ids)
+    grouped: dict[uuid.UUID, dict[EdgeStatus, int]] = defaultdict(dict)
+    if ids:
+        stmt = (
+            select(EDGES.c.child_job_id, EDGES.c.status, func.count())
+            .where(EDGES.c.child_job_id.in_(ids))
+            .group_by(EDGES.c.child_job_id, EDGES.c.status)
+        )
+        for child, status, n in await session.execute(stmt):
+            grouped[child][status] = n
+    return grouped
+
+
+async def lock_children(session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:
+    return await store_of(session).dependencies.lock_children(session, child_ids)
+
+
+async def children_state(
+    session: AsyncSession, child_ids: Iterable[uuid.UUID]
+) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any]]:
+    return await store_of(session).dependencies.children_state(session, child_ids)
+
+
+async def decide_children(
+    session: AsyncSession, child_ids: Iterable[uuid.UUID], now: datetime
+) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any], list[Released]]:
+    return await store_of(session).dependencies.decide_children(session, child_ids, now)
+
+
+async def set_dependency_status(
+    session: AsyncSession, job_ids: Sequence[uuid.UUID], status: DependencyStatus, now: datetime
+) -> None:
+    return await store_of(session).dependencies.set_dependency_status(session, job_ids, status, now)
+
+
+async def end_not_started(
+    session: AsyncSession,
+    job_ids: Sequence[uuid.UUID],
+    status: JobStatus,
+    reason: str,
+    now: datetime,
+) -> list[Row[Any]]:
+    """Jobs that have not started end with ``status`` (a job already running or ended
+    is left alone: compare-and-set on the status). Returns the rows that changed.
+
+    A job that ran before (waiting for its retry, or re-run) has its open attempt closed
+    as CANCELLED with it: the engine's decision wins over the attempts."""
+    if not job_ids:
+        return []
+    stmt = (
+        update(JOBS)
+        .where(JOBS.c.id.in_(job_ids), JOBS.c.status.in_(NOT_STARTED))
+        .values(status=status, status_reason=reason, finished_at=now, updated_at=now)
+        .returning(*ENGINE_COLUMNS, JOBS.c.attempts)
+    )
+    changed = list(await session.execute(stmt))
+    ran = [r.id for r in changed if r.attempts]
+    await jobs_repo.close_open_attempts(session, ran, ExecutionStatus.CANCELLED, now, reason)
+    return changed
+
+
+async def edges_touching(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
+) -> list[JobDependency]:
+    """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
+    column = JobDependency.child_job_id if upstream else JobDependency.parent_job_id
+    rows = await session.scalars(
+        select(JobDependency).where(
+            JobDependency.organization_id == org_id, column.in_(list(job_ids))
+        )
+    )
+    return list(rows)
+
+
+async def edges_of_jobs(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
+) -> list[JobDependency]:
+    """Edges into or out of these jobs (for the DataLoaders)."""
+    ids = list(job_ids)
+    rows = await session.scalars(
+        select(JobDependency).where(
+            JobDependency.organization_id == org_id,
+            or_(JobDependency.parent_job_id.in_(ids), JobDependency.child_job_id.in_(ids)),
+        )
+    )
+    return list(rows)
+
+
+async def edges_of_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[Row[Any]]:
+    parent = JOBS.alias("parent")
+    stmt = (
+        select(EDGES)
+        .join(parent, parent.c.id == EDGES.c.parent_job_id)
+        .where(parent.c.workflow_id == workflow_id)
+    )
+    return list(await session.execute(stmt))
+
+
+async def reset_into(session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:
+    """Edges into these jobs go back to PENDING (a retry re-decides them)."""
+    if child_ids:
+        await session.execute(
+            update(EDGES)
+            .where(EDGES.c.child_job_id.in_(child_ids))
+            .values(status=EdgeStatus.PENDING, resolved_at=None, resolved_by=None)
+        )
+
+
+async def fail_pending_into(
+    session: AsyncSession, child_ids: Sequence[uuid.UUID], now: datetime, by: str
+) -> None:
+    """Edges into jobs that ended without running can no longer resolve."""
+    if child_ids:
+        await session.execute(
+            update(EDGES)
+            .where(EDGES.c.child_job_id.in_(child_ids), EDGES.c.status == EdgeStatus.PENDING)
+            .values(status=EdgeStatus.CANCELLED, resolved_at=now, resolved_by=by)
+        )

@@ -1,0 +1,171 @@
+"""Claims, executions and logs: the hot-path SQL of job execution.
+
+The claim and the acknowledgement run on every job, so on PostgreSQL they are single
+named statements sent straight to asyncpg (see ``database.driver_connection``); the
+SQLAlchemy Core versions beside them are the portable path (SQLite) and the reference
+for what the statements do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Table,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import (
+    ExecutionStatus,
+    WorkerStatus,
+)
+from taskforge.persistence.store import store_of
+from taskforge.persistence.tables import (
+    ExecutionLog,
+    Job,
+    JobDependency,
+    JobExecution,
+    JobQueue,
+    QueueWorkerAssignment,
+    Worker,
+)
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+EXECUTIONS: Table = JobExecution.__table__  # type: ignore[assignment]
+EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
+WORKERS: Table = Worker.__table__  # type: ignore[assignment]
+ASSIGNMENTS: Table = QueueWorkerAssignment.__table__  # type: ignore[assignment]
+QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
+
+
+# A claim is a sign of life, written at most once a second (the health timeout is tens of
+# seconds): busy workers claim many times a second, and a claim that writes nothing else
+# then commits no WAL.
+BEAT_EVERY = timedelta(seconds=1)
+
+
+async def claim_targets(
+    session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
+) -> tuple[WorkerStatus | None, list[Any]]:
+    return await store_of(session).executions.claim_targets(session, org_id, worker_id, now)
+
+
+async def claim(
+    session: AsyncSession,
+    queue_groups: Sequence[Sequence[uuid.UUID]],
+    limit: int,
+    now: datetime,
+    worker_id: uuid.UUID,
+    lease_until: datetime,
+    deadlines: dict[uuid.UUID, datetime | None],
+) -> list[tuple[Any, uuid.UUID, bool | None]]:
+    return await store_of(session).executions.claim(
+        session, queue_groups, limit, now, worker_id, lease_until, deadlines
+    )
+
+
+async def current_for_update(
+    session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
+) -> list[tuple[JobExecution, Job]]:
+    """Executions with their jobs, locked (the ack path)."""
+    stmt = (
+        select(JobExecution, Job)
+        .join(Job, Job.id == JobExecution.job_id)
+        .where(JobExecution.organization_id == org_id, JobExecution.id.in_(execution_ids))
+    )
+    rows = await session.execute(store_of(session).lock_row(stmt))
+    return [(e, j) for e, j in rows]
+
+
+ACK_COLUMNS = (
+    JobExecution.id,
+    JobExecution.status,
+    JobExecution.job_id,
+    Job.status.label("job_status"),
+    Job.organization_id,
+    Job.queue_id,
+    Job.project_id,
+    Job.job_type,
+    Job.workflow_id,
+)
+
+
+async def ack_rows(
+    session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
+) -> list[Any]:
+    return await store_of(session).executions.ack_rows(session, org_id, execution_ids)
+
+
+async def succeed(
+    session: AsyncSession, done: Sequence[tuple[uuid.UUID, uuid.UUID, Any]], now: datetime
+) -> None:
+    return await store_of(session).executions.succeed(session, done, now)
+
+
+async def expired(
+    session: AsyncSession, now: datetime, limit: int
+) -> list[tuple[JobExecution, Job]]:
+    """Live executions past their lease or deadline, locked, skipping rows in use."""
+    stmt = (
+        select(JobExecution, Job)
+        .join(Job, Job.id == JobExecution.job_id)
+        .where(
+            JobExecution.status == ExecutionStatus.STARTED,
+            or_(JobExecution.lease_expires_at < now, JobExecution.deadline_at < now),
+        )
+        .limit(limit)
+    )
+    rows = await session.execute(store_of(session).lock_for_claim(stmt, of=[JobExecution, Job]))
+    return [(e, j) for e, j in rows]
+
+
+async def latest(session: AsyncSession, job_id: uuid.UUID) -> JobExecution | None:
+    return await session.scalar(
+        select(JobExecution)
+        .where(JobExecution.job_id == job_id)
+        .order_by(JobExecution.attempt_number.desc(), JobExecution.created_at.desc())
+        .limit(1)
+    )
+
+
+async def by_jobs(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
+) -> list[JobExecution]:
+    rows = await session.scalars(
+        select(JobExecution)
+        .where(JobExecution.organization_id == org_id, JobExecution.job_id.in_(job_ids))
+        .order_by(JobExecution.attempt_number)
+    )
+    return list(rows)
+
+
+async def get(
+    session: AsyncSession, org_id: uuid.UUID, execution_id: uuid.UUID
+) -> JobExecution | None:
+    return await session.scalar(
+        select(JobExecution).where(
+            JobExecution.id == execution_id, JobExecution.organization_id == org_id
+        )
+    )
+
+
+async def add_logs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(ExecutionLog), rows)
+
+
+async def logs_by_executions(
+    session: AsyncSession, execution_ids: Sequence[uuid.UUID]
+) -> list[ExecutionLog]:
+    rows = await session.scalars(
+        select(ExecutionLog)
+        .where(ExecutionLog.execution_id.in_(execution_ids))
+        .order_by(ExecutionLog.id)
+    )
+    return list(rows)

@@ -1,0 +1,162 @@
+"""Workflows: rows, their jobs' status counts, and the timeout engine's query."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
+
+from taskforge.domain.enums import FailurePolicy, JobStatus, WorkflowStatus
+from taskforge.persistence.store import store_of
+from taskforge.persistence.tables import Job, Workflow, WorkflowJobCount
+
+LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
+
+
+async def get(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow | None:
+    return await session.scalar(
+        select(Workflow).where(Workflow.id == workflow_id, Workflow.organization_id == org_id)
+    )
+
+
+async def lock(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow | None:
+    """The workflow row, locked: its use cases and the engine serialize on it."""
+    stmt = select(Workflow).where(Workflow.id == workflow_id, Workflow.organization_id == org_id)
+    return await session.scalar(store_of(session).lock_row(stmt))
+
+
+async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Any]:
+    return await store_of(session).workflows.lock_for_refresh(session, ids)
+
+
+async def locked(session: AsyncSession, workflow_id: uuid.UUID) -> Workflow:
+    """The entity of a workflow this transaction has locked, without its definition (the
+    engine never reads it: a 10,000-job workflow's is megabytes of JSON)."""
+    wf = await session.get(
+        Workflow, workflow_id, options=[defer(Workflow.definition, raiseload=True)]
+    )
+    assert wf is not None  # locked by this transaction: it cannot have gone
+    return wf
+
+
+async def by_ids(
+    session: AsyncSession, org_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Workflow]:
+    rows = await session.scalars(
+        select(Workflow).where(Workflow.organization_id == org_id, Workflow.id.in_(ids))
+    )
+    return list(rows)
+
+
+async def policies(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID | None, FailurePolicy]:
+    stmt = select(Workflow.id, Workflow.failure_policy).where(Workflow.id.in_(list(ids)))
+    return {wid: policy for wid, policy in await session.execute(stmt)}
+
+
+async def job_ids(
+    session: AsyncSession, workflow_id: uuid.UUID, statuses: Iterable[JobStatus] | None = None
+) -> list[uuid.UUID]:
+    stmt = select(Job.id).where(Job.workflow_id == workflow_id)
+    if statuses is not None:
+        stmt = stmt.where(Job.status.in_(list(statuses)))
+    return list(await session.scalars(stmt))
+
+
+LIVE_JOBS = (JobStatus.PENDING, JobStatus.SCHEDULED, JobStatus.PROCESSING)
+_LIVE_SQL = ", ".join(f"'{s.value}'" for s in LIVE_JOBS)
+
+
+async def has_live_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> bool:
+    return await store_of(session).workflows.has_live_jobs(session, workflow_id)
+
+
+async def jobs(session: AsyncSession, workflow_id: uuid.UUID) -> list[Job]:
+    rows = await session.scalars(
+        select(Job).where(Job.workflow_id == workflow_id).order_by(Job.created_at, Job.name)
+    )
+    return list(rows)
+
+
+async def jobs_of_many(
+    session: AsyncSession, org_id: uuid.UUID, workflow_ids: Sequence[uuid.UUID]
+) -> list[Job]:
+    rows = await session.scalars(
+        select(Job)
+        .where(Job.organization_id == org_id, Job.workflow_id.in_(workflow_ids))
+        .order_by(Job.created_at, Job.name)
+    )
+    return list(rows)
+
+
+async def status_counts(
+    session: AsyncSession, workflow_id: uuid.UUID
+) -> dict[tuple[JobStatus, str | None], int]:
+    stmt = (
+        select(Job.status, Job.status_reason, func.count())
+        .where(Job.workflow_id == workflow_id)
+        .group_by(Job.status, Job.status_reason)
+    )
+    return {(status, reason): n for status, reason, n in await session.execute(stmt)}
+
+
+async def states(
+    session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]]:
+    return await store_of(session).workflows.states(session, workflow_ids)
+
+
+async def fold_counts(session: AsyncSession, over: int, limit: int) -> int:
+    return await store_of(session).workflows.fold_counts(session, over, limit)
+
+
+async def forget_counts(session: AsyncSession, workflow_id: uuid.UUID) -> None:
+    """A deleted workflow's count changes go with it."""
+    await session.execute(
+        delete(WorkflowJobCount).where(WorkflowJobCount.workflow_id == workflow_id)
+    )
+
+
+async def status_counts_many(
+    session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[JobStatus, int]]:
+    stmt = (
+        select(Job.workflow_id, Job.status, func.count())
+        .where(Job.workflow_id.in_(workflow_ids))
+        .group_by(Job.workflow_id, Job.status)
+    )
+    out: dict[uuid.UUID, dict[JobStatus, int]] = {}
+    for wid, status, n in await session.execute(stmt):
+        if wid is not None:
+            out.setdefault(wid, {})[status] = n
+    return out
+
+
+async def overdue(session: AsyncSession, now: datetime, limit: int) -> list[Workflow]:
+    """Live workflows past their deadline, locked, skipping rows another replica holds."""
+    stmt = (
+        select(Workflow)
+        .where(Workflow.status.in_(LIVE), Workflow.deadline_at < now)
+        .order_by(Workflow.deadline_at)
+        .limit(limit)
+    )
+    return list(await session.scalars(store_of(session).lock_for_claim(stmt)))
+
+
+def listing(
+    org_id: uuid.UUID,
+    project_id: uuid.UUID | None = None,
+    statuses: Iterable[WorkflowStatus] | None = None,
+) -> Select[Workflow]:
+    stmt = select(Workflow).where(Workflow.organization_id == org_id)
+    if project_id is not None:
+        stmt = stmt.where(Workflow.project_id == project_id)
+    if statuses:
+        stmt = stmt.where(Workflow.status.in_(list(statuses)))
+    return stmt

@@ -1,0 +1,70 @@
+"""The PostgreSQL store: raw statements on the asyncpg connection for the hot paths,
+row locks, SKIP LOCKED and advisory locks."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Insert, Table, event, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql.selectable import GenerativeSelect
+
+from taskforge.persistence import store
+from taskforge.persistence.postgres import (
+    dependencies,
+    executions,
+    graph,
+    jobs,
+    outbox,
+    workflows,
+)
+
+T = TypeVar("T", bound=GenerativeSelect)
+
+
+class PostgresStore:
+    embedded = False
+
+    def __init__(self) -> None:
+        self.executions: store.Executions = executions
+        self.jobs: store.Jobs = jobs
+        self.outbox: store.Outbox = outbox
+        self.workflows: store.Workflows = workflows
+        self.graph: store.Graph = graph
+        self.dependencies: store.Dependencies = dependencies
+
+    def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
+        # no pre-ping: it costs a round trip per checkout; recycle, and drop connections
+        # known closed at checkout (configure)
+        return {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+
+    def read_options(self) -> dict[str, Any]:
+        # single-statement reads need no BEGIN/COMMIT round trips
+        return {"isolation_level": "AUTOCOMMIT"}
+
+    def serialize_writes(self) -> bool:
+        return False
+
+    def configure(self, engine: AsyncEngine) -> None:
+        @event.listens_for(engine.sync_engine, "checkout")
+        def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            # A restarted server closed every pooled connection, and asyncpg noticed each
+            # close when it happened. Handing one out would fail its request; the pool
+            # replaces it instead. A local flag, not a pre-ping's round trip.
+            driver = getattr(dbapi_conn, "driver_connection", None)
+            if driver is not None and driver.is_closed():
+                raise DisconnectionError("connection closed by the server")
+
+    def lock_for_claim(self, stmt: T, of: Any = None) -> T:
+        return stmt.with_for_update(skip_locked=True, of=of)
+
+    def lock_row(self, stmt: T) -> T:
+        return stmt.with_for_update()
+
+    async def xact_lock(self, session: AsyncSession, key: int) -> None:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    def insert_ignore(self, table: Table) -> Insert:
+        return postgresql.insert(table).on_conflict_do_nothing()

@@ -1,0 +1,252 @@
+"""PostgreSQL executions: statements sent on the driver connection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Table,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import (
+    ExecutionStatus,
+    JobStatus,
+    WorkerStatus,
+)
+from taskforge.persistence.common.executions import BEAT_EVERY
+from taskforge.persistence.postgres.driver import DriverRow, JobRow, driver_connection, json_text
+from taskforge.persistence.tables import (
+    READY_PREDICATE,
+    Job,
+    JobDependency,
+    JobExecution,
+    JobQueue,
+    QueueWorkerAssignment,
+    Worker,
+)
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+
+
+EXECUTIONS: Table = JobExecution.__table__  # type: ignore[assignment]
+
+
+EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
+
+
+WORKERS: Table = Worker.__table__  # type: ignore[assignment]
+
+
+ASSIGNMENTS: Table = QueueWorkerAssignment.__table__  # type: ignore[assignment]
+
+
+QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
+
+
+class TargetRow(DriverRow):
+    converters = {"worker_status": WorkerStatus}
+
+
+class AckRow(DriverRow):
+    converters = {"status": ExecutionStatus, "job_status": JobStatus}
+
+
+_ONLINE_UNLESS_DRAINING = "CASE WHEN status = 'DRAINING' THEN status ELSE 'ONLINE' END"
+
+
+# The claiming worker's status once its sign of life is recorded (a DRAINING worker stays
+# DRAINING) and its queues, each with whether it has ready jobs (the ready index) and due
+# SCHEDULED ones (the due index): without either there is nothing to claim, and promotion
+# is skipped where none are due.
+TARGETS_PG = f"""
+WITH w AS (
+    SELECT id, {_ONLINE_UNLESS_DRAINING} AS status FROM workers
+    WHERE id = $2 AND organization_id = $1
+), beat AS (
+    UPDATE workers SET last_heartbeat = $3, status = {_ONLINE_UNLESS_DRAINING}
+    WHERE id = (SELECT id FROM w)
+        AND (last_heartbeat IS NULL OR last_heartbeat <= $4 OR status = 'OFFLINE')
+)
+SELECT w.status AS worker_status, a.queue_id, a.weight, a.is_active, q.priority, q.settings,
+    EXISTS (
+        SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {READY_PREDICATE}
+        ORDER BY priority DESC, created_at LIMIT 1  -- the ready index, whatever the stats
+    ) AS ready,
+    EXISTS (
+        SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND status = 'SCHEDULED'
+        AND scheduled_for <= $3
+    ) AS due
+FROM w
+LEFT JOIN queue_worker_assignments a ON a.worker_id = w.id
+LEFT JOIN job_queues q ON q.id = a.queue_id AND q.organization_id = $1
+"""
+
+
+# "Has this job an edge like ..." is a scalar subquery with LIMIT 1, not EXISTS: the
+# planner may run an EXISTS as one hashed scan of every edge in that status (all
+# tenants' pending edges, on each claim); a scalar subquery is always an index probe
+# per row.
+#
+# Take up to $2 ready jobs of one group of queues (by the partial ready index, in claim
+# order; SKIP LOCKED lets concurrent claimers pass each other), mark them PROCESSING and
+# start one execution each. starts_edges: whether a job has PENDING outgoing PARALLEL
+# edges, the only edges a start decides (a fan-out's parent skips the engine on claim).
+CLAIM_PG = """
+WITH picked AS (
+    SELECT id FROM jobs
+    WHERE queue_id {queues} AND {ready}
+    ORDER BY priority DESC, created_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, started_at = $3,
+        updated_at = $3, status_reason = NULL
+    WHERE id = ANY(ARRAY(SELECT id FROM picked))  -- by the primary key, never a scan
+    RETURNING jobs.*
+), started AS (
+    INSERT INTO job_executions (id, organization_id, job_id, worker_id, status,
+        attempt_number, started_at, lease_expires_at, deadline_at, created_at)
+    SELECT gen_random_uuid(), c.organization_id, c.id, $4, 'STARTED', c.attempts, $3, $5,
+        d.deadline, $3
+    FROM claimed c
+    LEFT JOIN unnest($6::uuid[], $7::timestamptz[]) AS d(queue_id, deadline)
+        ON d.queue_id = c.queue_id
+    RETURNING id, job_id
+)
+SELECT claimed.*, started.id AS execution_id, (
+    SELECT true FROM job_dependencies e
+    WHERE e.parent_job_id = claimed.id AND e.status = 'PENDING'
+        AND e.dependency_type = 'PARALLEL'
+    LIMIT 1
+) IS NOT NULL AS starts_edges
+FROM claimed JOIN started ON started.job_id = claimed.id
+"""
+
+
+# one queue: "= $1" walks the index in claim order; "= ANY" would sort every ready row
+CLAIM_ONE_PG = CLAIM_PG.format(queues="= $1", ready=READY_PREDICATE)
+
+
+CLAIM_ANY_PG = CLAIM_PG.format(queues="= ANY($1::uuid[])", ready=READY_PREDICATE)
+
+
+# What an acknowledgement checks, with both rows locked.
+ACK_ROWS_PG = """
+SELECT e.id, e.status, e.job_id, j.status AS job_status, j.organization_id, j.queue_id,
+    j.project_id, j.job_type, j.workflow_id
+FROM job_executions e JOIN jobs j ON j.id = e.job_id
+WHERE e.organization_id = $1 AND e.id = ANY($2::uuid[])
+ORDER BY e.id FOR UPDATE OF e, j
+"""
+
+
+# Executions and their jobs SUCCEEDED, each with its output (JSON text or NULL).
+SUCCEED_PG = """
+WITH done AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS d(execution_id, job_id, output)
+), executions AS (
+    UPDATE job_executions SET status = 'SUCCEEDED', finished_at = $4,
+        output = done.output::jsonb
+    FROM done WHERE job_executions.id = done.execution_id
+)
+UPDATE jobs SET status = 'SUCCEEDED', finished_at = $4, updated_at = $4, error = NULL,
+    output = done.output::jsonb
+FROM done WHERE jobs.id = done.job_id
+"""
+
+
+async def claim_targets(
+    session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
+) -> tuple[WorkerStatus | None, list[Any]]:
+    """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
+    per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
+    (queue_id, weight, is_active, priority, settings, ready, due).
+
+    On PostgreSQL this commits on its own when it opens the unit of work: a sign of life
+    need not wait for the claim, and a claim that finds nothing to do then costs one
+    round trip (no BEGIN, no COMMIT, and no WAL unless the heartbeat was due).
+    """
+    driver = await driver_connection(session, standalone=True)
+    rows = TargetRow.all(await driver.fetch(TARGETS_PG, org_id, worker_id, now, now - BEAT_EVERY))
+    status = rows[0].worker_status if rows else None
+    return status, [r for r in rows if r.queue_id is not None]
+
+
+async def claim(
+    session: AsyncSession,
+    queue_groups: Sequence[Sequence[uuid.UUID]],
+    limit: int,
+    now: datetime,
+    worker_id: uuid.UUID,
+    lease_until: datetime,
+    deadlines: dict[uuid.UUID, datetime | None],
+) -> list[tuple[Any, uuid.UUID, bool | None]]:
+    """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
+    by job priority then age; they come back PROCESSING with their attempt counted and
+    one STARTED execution each (``deadlines``: per queue).
+
+    Returns (job row, execution id, whether the start decides edges: PENDING outgoing
+    PARALLEL edges, or None if not known).
+    Each claim walks the partial index of ready jobs in claim order, so its cost is the
+    number of rows taken, not the number waiting.
+    """
+    driver = await driver_connection(session)
+    claimed: list[tuple[Any, uuid.UUID, bool | None]] = []
+    for group in queue_groups:
+        remaining = limit - len(claimed)
+        if remaining <= 0:
+            break
+        sql, queues = (CLAIM_ONE_PG, group[0]) if len(group) == 1 else (CLAIM_ANY_PG, group)
+        rows: list[Any] = JobRow.all(
+            await driver.fetch(
+                sql,
+                queues,
+                remaining,
+                now,
+                worker_id,
+                lease_until,
+                list(deadlines),
+                list(deadlines.values()),
+            )
+        )
+        started = [(r, r.execution_id, r.starts_edges) for r in rows]
+        started.sort(key=lambda c: (-c[0].priority, c[0].created_at))  # RETURNING has no order
+        claimed += started
+    return claimed
+
+
+async def ack_rows(
+    session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
+) -> list[Any]:
+    """Just what an acknowledgement checks, with both rows locked (in execution id order,
+    so two acknowledgements of overlapping batches, a retried one, cannot deadlock).
+    Whether a job has PENDING outgoing edges is not read here: read in this statement,
+    which may have waited for the locks, it could miss an edge committed meanwhile (a
+    createDependency from the running job); the engine reads them in its own."""
+    driver = await driver_connection(session)
+    return AckRow.all(await driver.fetch(ACK_ROWS_PG, org_id, list(execution_ids)))
+
+
+async def succeed(
+    session: AsyncSession, done: Sequence[tuple[uuid.UUID, uuid.UUID, Any]], now: datetime
+) -> None:
+    """(execution id, job id, output) triples: both rows SUCCEEDED, batched.
+
+    Portable path: acks without output (the common case) share one UPDATE per table;
+    the rest go as one executemany with per-row outputs.
+    """
+    if not done:
+        return
+    driver = await driver_connection(session)
+    await driver.execute(
+        SUCCEED_PG,
+        [e for e, _, _ in done],
+        [j for _, j, _ in done],
+        [None if out is None else json_text(out) for _, _, out in done],
+        now,
+    )
+    return

@@ -1,0 +1,76 @@
+"""PostgreSQL graph: statements sent on the driver connection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.persistence.common.graph import _edges, _jobs
+from taskforge.persistence.postgres.driver import driver_connection
+from taskforge.persistence.tables import Job, JobDependency
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+
+
+EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
+
+
+# On PostgreSQL the graph reads run on the driver connection: for a 10,000-job workflow,
+# SQLAlchemy's per-value result processing took ~20x the statements' own time.
+_JOB_SQL = "SELECT id, name, job_type, status::text AS status, started_at, finished_at FROM jobs"
+
+
+_EDGE_SQL = (
+    "SELECT e.id, e.parent_job_id, e.child_job_id, e.dependency_type::text AS dependency_type,"
+    " e.condition::text AS condition, e.status::text AS status FROM job_dependencies e"
+)
+
+
+GRAPH_JOBS_PG = f"{_JOB_SQL} WHERE organization_id = $1 AND id = ANY($2::uuid[])"
+
+
+WORKFLOW_JOBS_PG = f"{_JOB_SQL} WHERE workflow_id = $1 ORDER BY created_at, name"
+
+
+WORKFLOW_EDGES_PG = (
+    f"{_EDGE_SQL} JOIN jobs parent ON parent.id = e.parent_job_id WHERE parent.workflow_id = $1"
+)
+
+
+STEP_PG = f"{_EDGE_SQL} WHERE e.organization_id = $1 AND e.{{column}} = ANY($2::uuid[])"
+
+
+UPSTREAM_PG, DOWNSTREAM_PG = (
+    STEP_PG.format(column="child_job_id"),
+    STEP_PG.format(column="parent_job_id"),
+)
+
+
+async def graph_jobs(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
+) -> list[Any]:
+    driver = await driver_connection(session)
+    return _jobs(await driver.fetch(GRAPH_JOBS_PG, org_id, list(job_ids)))
+
+
+async def graph_of_workflow(
+    session: AsyncSession, workflow_id: uuid.UUID
+) -> tuple[list[Any], list[Any]]:
+    driver = await driver_connection(session)
+    return (
+        _jobs(await driver.fetch(WORKFLOW_JOBS_PG, workflow_id)),
+        _edges(await driver.fetch(WORKFLOW_EDGES_PG, workflow_id)),
+    )
+
+
+async def graph_step(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
+) -> list[Any]:
+    """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
+    driver = await driver_connection(session)
+    sql = UPSTREAM_PG if upstream else DOWNSTREAM_PG
+    return _edges(await driver.fetch(sql, org_id, list(job_ids)))

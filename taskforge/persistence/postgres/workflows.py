@@ -1,0 +1,133 @@
+"""PostgreSQL workflows: statements sent on the driver connection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import FailurePolicy, JobStatus, WorkflowStatus
+from taskforge.domain.rows import RefreshRow
+from taskforge.persistence.common.workflows import _LIVE_SQL, LIVE_JOBS
+from taskforge.persistence.postgres.driver import driver_connection
+
+LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
+
+
+# Two statements: the lock, then the read. A read in the locking statement would use
+# that statement's snapshot, taken before it waited: two acknowledgements ending a
+# workflow's last two jobs each saw the other's job still live, and neither ended it.
+LOCK_WORKFLOWS_PG = """
+SELECT id FROM workflows WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE
+"""
+
+
+REFRESH_PG = f"""
+SELECT w.id, w.status, w.failure_policy, EXISTS (
+    SELECT 1 FROM jobs j WHERE j.workflow_id = w.id AND j.status IN ({_LIVE_SQL})
+) AS live
+FROM workflows w WHERE w.id = ANY($1::uuid[]) ORDER BY w.id
+"""
+
+
+HAS_LIVE_JOBS_PG = (
+    "SELECT EXISTS (SELECT 1 FROM jobs WHERE workflow_id = $1 AND status IN ({}))".format(
+        ", ".join(f"'{s.value}'" for s in LIVE_JOBS)
+    )
+)
+
+
+# the workflow's status and its job counts as the triggers of migration 0008 keep them
+STATES_PG = """
+SELECT w.id, w.status, c.status AS job_status, c.n FROM workflows w
+LEFT JOIN LATERAL (
+    SELECT status, sum(delta) AS n FROM workflow_job_counts
+    WHERE workflow_id = w.id GROUP BY status
+) AS c ON true
+WHERE w.id = ANY($1::uuid[])
+"""
+
+
+# Folds the count changes of workflows holding more than $1 rows (up to $2 workflows)
+# into one row per (workflow, status). A reader's snapshot sees either the old rows or
+# the folded ones, never both; SKIP LOCKED lets two folding replicas split the rows.
+FOLD_COUNTS_PG = """
+WITH crowded AS (
+    SELECT id AS workflow_id FROM workflows WHERE id IN (
+        SELECT workflow_id FROM workflow_job_counts GROUP BY workflow_id HAVING count(*) > $1
+    )
+    LIMIT $2 FOR KEY SHARE SKIP LOCKED
+), taken AS (
+    DELETE FROM workflow_job_counts WHERE id IN (
+        SELECT id FROM workflow_job_counts
+        WHERE workflow_id IN (SELECT workflow_id FROM crowded)
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING workflow_id, status, delta
+), folded AS (
+    INSERT INTO workflow_job_counts (workflow_id, status, delta)
+    SELECT workflow_id, status, sum(delta) FROM taken
+    GROUP BY workflow_id, status HAVING sum(delta) <> 0
+)
+SELECT count(DISTINCT workflow_id) FROM taken
+"""
+
+
+async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Any]:
+    """The workflows, locked in id order (two transactions never wait on each other in a
+    cycle), each with id, status, failure_policy and whether any job is still live (read
+    once the lock is held): what the engine decides on after every batch of
+    acknowledgements. The engine loads a workflow's entity (``locked``) only to change
+    it."""
+    ids = sorted(ids)
+    if not ids:
+        return []
+    driver = await driver_connection(session)
+    await session.flush()  # the driver does not autoflush
+    await driver.execute(LOCK_WORKFLOWS_PG, ids)
+    return [
+        RefreshRow(
+            r["id"], WorkflowStatus(r["status"]), FailurePolicy(r["failure_policy"]), r["live"]
+        )
+        for r in await driver.fetch(REFRESH_PG, ids)
+    ]
+
+
+async def has_live_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> bool:
+    """Whether any job of the workflow has not ended (an index probe; asked after every
+    batch of acknowledgements in a workflow, so on the driver connection when it can)."""
+    driver = await driver_connection(session)
+    await session.flush()
+    return bool(await driver.fetchval(HAS_LIVE_JOBS_PG, workflow_id))
+
+
+async def states(
+    session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]]:
+    """Each workflow's status and its jobs' counts per status, in one statement, with
+    this session's pending changes flushed first. On PostgreSQL the counts are sums of
+    the trigger-kept changes (a few rows per batch that touched the workflow); elsewhere
+    the jobs are counted."""
+    out: dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]] = {}
+    driver = await driver_connection(session)
+    await session.flush()
+    for r in await driver.fetch(STATES_PG, list(workflow_ids)):
+        _, counts = out.setdefault(r["id"], (WorkflowStatus(r["status"]), {}))
+        if r["job_status"] is not None and r["n"]:
+            counts[JobStatus(r["job_status"])] = int(r["n"])
+    return out
+
+
+async def fold_counts(session: AsyncSession, over: int, limit: int) -> int:
+    """Fold the count changes of up to ``limit`` workflows with more than ``over`` rows,
+    so that ``states`` sums a few rows however long a workflow runs. Returns how many
+    were folded (PostgreSQL; elsewhere jobs are counted and there is nothing to fold).
+
+    Each workflow's row is share-locked, so a deleteWorkflow (FOR UPDATE) either waits
+    for the fold and then removes the folded rows too, or holds the row and the fold
+    skips it; without that, rows folded during a deletion outlived their workflow. The
+    engine's lock (FOR NO KEY UPDATE) does not conflict: busy workflows still fold."""
+    driver = await driver_connection(session)
+    return int(await driver.fetchval(FOLD_COUNTS_PG, over, limit))

@@ -1,0 +1,80 @@
+"""The SQLite store: SQLAlchemy Core statements; one writer at a time, so the lock
+strategy is empty."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Insert, Table, event
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql.selectable import GenerativeSelect
+
+from taskforge.persistence import store
+from taskforge.persistence.sqlite import (
+    dependencies,
+    executions,
+    graph,
+    jobs,
+    outbox,
+    workflows,
+)
+
+T = TypeVar("T", bound=GenerativeSelect)
+
+
+class SqliteStore:
+    embedded = True
+
+    def __init__(self) -> None:
+        self.executions: store.Executions = executions
+        self.jobs: store.Jobs = jobs
+        self.outbox: store.Outbox = outbox
+        self.workflows: store.Workflows = workflows
+        self.graph: store.Graph = graph
+        self.dependencies: store.Dependencies = dependencies
+
+    def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
+        return {"connect_args": {"timeout": 30}}
+
+    def read_options(self) -> dict[str, Any]:
+        return {}
+
+    def serialize_writes(self) -> bool:
+        # SQLite has one writer; waiting writers otherwise poll in the busy handler
+        # with sleeps of up to 100 ms. Queuing them in-process hands the lock on at once.
+        return True
+
+    def configure(self, engine: AsyncEngine) -> None:
+        sync = engine.sync_engine
+        # how long a write waits for another process's lock before the database counts
+        # as unavailable: the URL's ``?timeout=`` (seconds), else 30 s
+        busy_ms = int(float(str(engine.url.query.get("timeout", 30))) * 1000)
+
+        @event.listens_for(sync, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take transaction control away from the driver; "begin" below issues it.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(sync, "begin")
+        def _on_begin(conn: Any) -> None:
+            # IMMEDIATE for writes: a reader never has to upgrade its lock mid-transaction
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if store.WRITING.get() else "BEGIN DEFERRED")
+
+    def lock_for_claim(self, stmt: T, of: Any = None) -> T:
+        return stmt  # the write transaction (BEGIN IMMEDIATE) already excludes other writers
+
+    def lock_row(self, stmt: T) -> T:
+        return stmt
+
+    async def xact_lock(self, session: AsyncSession, key: int) -> None:
+        return None  # BEGIN IMMEDIATE already serializes writers
+
+    def insert_ignore(self, table: Table) -> Insert:
+        return sqlite.insert(table).on_conflict_do_nothing()

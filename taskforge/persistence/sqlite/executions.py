@@ -1,0 +1,218 @@
+"""SQLite executions: the SQLAlchemy Core versions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Row,
+    Table,
+    bindparam,
+    exists,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import (
+    ExecutionStatus,
+    JobStatus,
+    WorkerStatus,
+)
+from taskforge.persistence.common import jobs as jobs_repo
+from taskforge.persistence.common.executions import ACK_COLUMNS, BEAT_EVERY
+from taskforge.persistence.store import store_of
+from taskforge.persistence.tables import (
+    READY_PREDICATE,
+    Job,
+    JobDependency,
+    JobExecution,
+    JobQueue,
+    QueueWorkerAssignment,
+    Worker,
+)
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+
+
+EXECUTIONS: Table = JobExecution.__table__  # type: ignore[assignment]
+
+
+EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
+
+
+WORKERS: Table = Worker.__table__  # type: ignore[assignment]
+
+
+ASSIGNMENTS: Table = QueueWorkerAssignment.__table__  # type: ignore[assignment]
+
+
+QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
+
+
+async def claim_targets(
+    session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
+) -> tuple[WorkerStatus | None, list[Any]]:
+    """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
+    per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
+    (queue_id, weight, is_active, priority, settings, ready, due).
+
+    On PostgreSQL this commits on its own when it opens the unit of work: a sign of life
+    need not wait for the claim, and a claim that finds nothing to do then costs one
+    round trip (no BEGIN, no COMMIT, and no WAL unless the heartbeat was due).
+    """
+    worker = (
+        await session.execute(
+            select(WORKERS.c.status, WORKERS.c.last_heartbeat).where(
+                WORKERS.c.id == worker_id, WORKERS.c.organization_id == org_id
+            )
+        )
+    ).first()
+    if worker is None:
+        return None, []
+    status = worker.status if worker.status is WorkerStatus.DRAINING else WorkerStatus.ONLINE
+    beat = worker.last_heartbeat is None or worker.last_heartbeat <= now - BEAT_EVERY
+    if beat or worker.status is not status:
+        await session.execute(
+            update(WORKERS)
+            .where(WORKERS.c.id == worker_id)
+            .values(last_heartbeat=now, status=status)
+        )
+    ready = exists().where(JOBS.c.queue_id == ASSIGNMENTS.c.queue_id, text(READY_PREDICATE))
+    due = exists().where(
+        JOBS.c.queue_id == ASSIGNMENTS.c.queue_id,
+        text("status = 'SCHEDULED'"),
+        JOBS.c.scheduled_for <= now,
+    )
+    stmt = (
+        select(
+            ASSIGNMENTS,
+            QUEUES.c.priority,
+            QUEUES.c.settings,
+            ready.label("ready"),
+            due.label("due"),
+        )
+        .join(QUEUES, QUEUES.c.id == ASSIGNMENTS.c.queue_id)
+        .where(ASSIGNMENTS.c.worker_id == worker_id, QUEUES.c.organization_id == org_id)
+    )
+    return status, list(await session.execute(stmt))
+
+
+async def claim(
+    session: AsyncSession,
+    queue_groups: Sequence[Sequence[uuid.UUID]],
+    limit: int,
+    now: datetime,
+    worker_id: uuid.UUID,
+    lease_until: datetime,
+    deadlines: dict[uuid.UUID, datetime | None],
+) -> list[tuple[Any, uuid.UUID, bool | None]]:
+    """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
+    by job priority then age; they come back PROCESSING with their attempt counted and
+    one STARTED execution each (``deadlines``: per queue).
+
+    Returns (job row, execution id, whether the start decides edges: PENDING outgoing
+    PARALLEL edges, or None if not known).
+    Each claim walks the partial index of ready jobs in claim order, so its cost is the
+    number of rows taken, not the number waiting.
+    """
+    claimed: list[tuple[Any, uuid.UUID, bool | None]] = []
+    for group in queue_groups:
+        remaining = limit - len(claimed)
+        if remaining <= 0:
+            break
+        rows = await jobs_repo.claim_ready(session, group, remaining, now)
+        ids = await _start_portable(session, rows, worker_id, now, lease_until, deadlines)
+        started = [(r, e, None) for r, e in zip(rows, ids, strict=True)]
+        started.sort(key=lambda c: (-c[0].priority, c[0].created_at))  # RETURNING has no order
+        claimed += started
+    return claimed
+
+
+async def ack_rows(
+    session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
+) -> list[Any]:
+    """Just what an acknowledgement checks, with both rows locked (in execution id order,
+    so two acknowledgements of overlapping batches, a retried one, cannot deadlock).
+    Whether a job has PENDING outgoing edges is not read here: read in this statement,
+    which may have waited for the locks, it could miss an edge committed meanwhile (a
+    createDependency from the running job); the engine reads them in its own."""
+    stmt = (
+        select(*ACK_COLUMNS)
+        .join(Job, Job.id == JobExecution.job_id)
+        .where(JobExecution.organization_id == org_id, JobExecution.id.in_(execution_ids))
+        .order_by(JobExecution.id)
+    )
+    return list(await session.execute(store_of(session).lock_row(stmt)))
+
+
+async def succeed(
+    session: AsyncSession, done: Sequence[tuple[uuid.UUID, uuid.UUID, Any]], now: datetime
+) -> None:
+    """(execution id, job id, output) triples: both rows SUCCEEDED, batched.
+
+    Portable path: acks without output (the common case) share one UPDATE per table;
+    the rest go as one executemany with per-row outputs.
+    """
+    if not done:
+        return
+    bare = [(e, j) for e, j, out in done if out is None]
+    with_output = [(e, j, out) for e, j, out in done if out is not None]
+    execution_done = {"status": ExecutionStatus.SUCCEEDED, "finished_at": now}
+    job_done = {"status": JobStatus.SUCCEEDED, "finished_at": now, "updated_at": now, "error": None}
+    if bare:
+        await session.execute(
+            update(EXECUTIONS)
+            .where(EXECUTIONS.c.id.in_([e for e, _ in bare]))
+            .values(**execution_done, output=None)
+        )
+        await session.execute(
+            update(JOBS).where(JOBS.c.id.in_([j for _, j in bare])).values(**job_done, output=None)
+        )
+    if with_output:
+        await session.execute(
+            update(EXECUTIONS)
+            .where(EXECUTIONS.c.id == bindparam("eid"))
+            .values(**execution_done, output=bindparam("out")),
+            [{"eid": e, "out": out} for e, _, out in with_output],
+        )
+        await session.execute(
+            update(JOBS)
+            .where(JOBS.c.id == bindparam("jid"))
+            .values(**job_done, output=bindparam("out")),
+            [{"jid": j, "out": out} for _, j, out in with_output],
+        )
+
+
+async def _start_portable(
+    session: AsyncSession,
+    jobs: Sequence[Row[Any]],
+    worker_id: uuid.UUID,
+    now: datetime,
+    lease_until: datetime,
+    deadlines: dict[uuid.UUID, datetime | None],
+) -> list[uuid.UUID]:
+    """One STARTED execution per claimed job (a single multi-row INSERT)."""
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "organization_id": job.organization_id,
+            "job_id": job.id,
+            "worker_id": worker_id,
+            "status": ExecutionStatus.STARTED,
+            "attempt_number": job.attempts,
+            "started_at": now,
+            "lease_expires_at": lease_until,
+            "deadline_at": deadlines.get(job.queue_id),
+            "created_at": now,
+        }
+        for job in jobs
+    ]
+    if rows:
+        await session.execute(insert(EXECUTIONS), rows)
+    return [r["id"] for r in rows]

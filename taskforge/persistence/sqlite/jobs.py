@@ -1,0 +1,40 @@
+"""SQLite jobs: the SQLAlchemy Core versions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    Table,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.persistence.common.jobs import insert_many
+from taskforge.persistence.tables import (
+    Job,
+    JobQueue,
+)
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+
+
+QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
+
+
+async def insert_in_queues(
+    session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    """Insert rows (``_INSERT_COLUMNS``) into the organization's queues, each with its
+    queue's project; returns the new rows in the order given. Rows whose queue is not
+    one of the organization's are left out."""
+    queue_ids = list({r["queue_id"] for r in rows})
+    stmt = select(QUEUES.c.id, QUEUES.c.project_id).where(
+        QUEUES.c.organization_id == org_id, QUEUES.c.id.in_(queue_ids)
+    )
+    projects = dict(list(await session.execute(stmt)))  # type: ignore[arg-type]
+    known = [
+        {**r, "project_id": projects[r["queue_id"]]} for r in rows if r["queue_id"] in projects
+    ]
+    return await insert_many(session, known) if known else []
