@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from taskforge.domain.enums import FailurePolicy, WorkflowStatus
+from taskforge.domain.enums import (
+    DependencyCondition,
+    DependencyType,
+    FailurePolicy,
+    WorkflowStatus,
+)
 
 
 class GraphJob(NamedTuple):
@@ -53,3 +58,15 @@ class Released:
     @property
     def key(self) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID | None]:
         return self.organization_id, self.project_id, self.queue_id, self.workflow_id
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEdge:
+    """A PENDING dependency edge, as the engine evaluates it."""
+
+    id: uuid.UUID
+    parent_job_id: uuid.UUID
+    child_job_id: uuid.UUID
+    dependency_type: DependencyType
+    condition: DependencyCondition
+    expression: str | None

@@ -39,7 +39,7 @@ from taskforge.domain.enums import (
     WorkerStatus,
     WorkflowStatus,
 )
-from taskforge.domain.rows import Released
+from taskforge.domain.rows import GraphEdge, GraphJob, PendingEdge, RefreshRow, Released
 
 # set in a session's info by whatever writes outbox events in its transaction
 EVENTS_WRITTEN = "taskforge.events_written"
@@ -53,18 +53,18 @@ T = TypeVar("T", bound=GenerativeSelect)
 
 
 class Executions(Protocol):
-    """"""
+    """Claims and acknowledgements: the statements every job runs."""
 
     async def claim_targets(
         self, session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
     ) -> tuple[WorkerStatus | None, list[Any]]:
         """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
         per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
-        (queue_id, weight, is_active, priority, settings, ready, due).
+        (rows with queue_id, weight, is_active, priority, settings, ready, due).
 
-        On PostgreSQL this commits on its own when it opens the unit of work: a sign of life
-        need not wait for the claim, and a claim that finds nothing to do then costs one
-        round trip (no BEGIN, no COMMIT, and no WAL unless the heartbeat was due)."""
+        PostgreSQL commits this on its own when it opens the unit of work (a sign of life
+        need not wait for the claim, and an empty claim costs one round trip); SQLite
+        writes it in the unit of work. Either way it is written."""
         ...
 
     async def claim(
@@ -81,116 +81,109 @@ class Executions(Protocol):
         by job priority then age; they come back PROCESSING with their attempt counted and
         one STARTED execution each (``deadlines``: per queue).
 
-        Returns (job row, execution id, whether the start decides edges: PENDING outgoing
-        PARALLEL edges, or None if not known).
-        Each claim walks the partial index of ready jobs in claim order, so its cost is the
-        number of rows taken, not the number waiting."""
+        Returns (job row with every job column, execution id, whether the start decides
+        edges: PENDING outgoing PARALLEL edges; None where the store does not read it,
+        SQLite, and the engine then looks). Two concurrent claims never take the same
+        job: SKIP LOCKED on PostgreSQL, one writer at a time on SQLite."""
         ...
 
     async def ack_rows(
         self, session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
     ) -> list[Any]:
-        """Just what an acknowledgement checks, with both rows locked (in execution id order,
-        so two acknowledgements of overlapping batches, a retried one, cannot deadlock).
-        Whether a job has PENDING outgoing edges is not read here: read in this statement,
-        which may have waited for the locks, it could miss an edge committed meanwhile (a
-        createDependency from the running job); the engine reads them in its own."""
+        """What an acknowledgement checks (id, status, job_id, job_status, organization_id,
+        queue_id, project_id, job_type, workflow_id), in execution id order, with both
+        rows locked (so two acknowledgements of overlapping batches cannot deadlock).
+        Outgoing edges are not read here: this statement may have waited for the locks
+        and could miss an edge committed meanwhile; the engine reads them itself."""
         ...
 
     async def succeed(
-        self, session: AsyncSession, done: Sequence[tuple[uuid.UUID, uuid.UUID, Any]], now: datetime
+        self,
+        session: AsyncSession,
+        done: Sequence[tuple[uuid.UUID, uuid.UUID, Any]],
+        now: datetime,
     ) -> None:
-        """(execution id, job id, output) triples: both rows SUCCEEDED, batched.
-
-        Portable path: acks without output (the common case) share one UPDATE per table;
-        the rest go as one executemany with per-row outputs."""
+        """(execution id, job id, output) triples: both rows SUCCEEDED with that output,
+        finished now, the job's error cleared; batched."""
         ...
 
 
 class Jobs(Protocol):
-    """"""
-
     async def insert_in_queues(
         self, session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
     ) -> list[Any]:
-        """Insert rows (``_INSERT_COLUMNS``) into the organization's queues, each with its
-        queue's project; returns the new rows in the order given. Rows whose queue is not
-        one of the organization's are left out."""
+        """Insert job rows into the organization's queues, each with its queue's project;
+        returns the new rows (every job column) in the order given. Rows whose queue is
+        not one of the organization's are left out."""
         ...
 
 
 class Outbox(Protocol):
-    """"""
-
     async def append(self, session: AsyncSession, events: list[dict[str, Any]]) -> None:
         """events: organization_id, topic, type, payload, in order (one multi-row INSERT
-        of their spans)."""
+        of their spans). Marks the session as having written events."""
         ...
 
     async def lock_cursor(self, session: AsyncSession) -> int | None:
-        """Take the relay's cursor row and return its last seq; None while another replica's
-        relay holds it."""
+        """Take the relay's cursor row and return its last seq; None while another
+        replica's relay holds it (never on SQLite, whose writers are serialized)."""
         ...
 
     async def stamp_next(self, session: AsyncSession, limit: int) -> list[Any] | None:
         """Take the cursor and stamp the oldest ``limit`` unstamped rows with the next
         ``seq`` values, in insertion order, each row as many as its span; returns them in
-        ``seq`` order with the payload as JSON text (seq, span, organization_id, topic,
-        type, payload, created_at). None while another replica's relay holds the cursor.
-
-        The cursor is locked in its own statement first: the stamping statement must take
-        its snapshot after the lock, or it would still see as unstamped the events another
-        relay stamped and committed while this one waited (and stamp them twice)."""
+        ``seq`` order (seq, span, organization_id, topic, type, payload as JSON text,
+        created_at). None while another replica's relay holds the cursor."""
         ...
 
 
 class Workflows(Protocol):
-    """"""
-
-    async def lock_for_refresh(self, session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Any]:
-        """The workflows, locked in id order (two transactions never wait on each other in a
-        cycle), each with id, status, failure_policy and whether any job is still live (read
-        once the lock is held): what the engine decides on after every batch of
-        acknowledgements. The engine loads a workflow's entity (``locked``) only to change
-        it."""
+    async def lock_for_refresh(
+        self, session: AsyncSession, ids: Iterable[uuid.UUID]
+    ) -> list[RefreshRow]:
+        """The workflows, locked in id order (two transactions never wait on each other in
+        a cycle), each with whether any job is still live, read once the lock is held:
+        what the engine decides on after every batch of acknowledgements."""
         ...
 
     async def has_live_jobs(self, session: AsyncSession, workflow_id: uuid.UUID) -> bool:
-        """Whether any job of the workflow has not ended (an index probe; asked after every
-        batch of acknowledgements in a workflow, so on the driver connection when it can)."""
+        """Whether any job of the workflow has not ended."""
         ...
 
     async def states(
         self, session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]]:
-        """Each workflow's status and its jobs' counts per status, in one statement, with
-        this session's pending changes flushed first. On PostgreSQL the counts are sums of
-        the trigger-kept changes (a few rows per batch that touched the workflow); elsewhere
-        the jobs are counted."""
+        """Each workflow's status and its jobs' counts per status (statuses with no job
+        left out), with this session's pending changes flushed first.
+
+        Deliberate difference, same result: PostgreSQL sums the changes a trigger keeps
+        in a counts table (a few rows per batch that touched the workflow, folded by
+        ``fold_counts``); SQLite counts the workflow's jobs."""
         ...
 
     async def fold_counts(self, session: AsyncSession, over: int, limit: int) -> int:
-        """Fold the count changes of up to ``limit`` workflows with more than ``over`` rows,
-        so that ``states`` sums a few rows however long a workflow runs. Returns how many
-        were folded (PostgreSQL; elsewhere jobs are counted and there is nothing to fold).
+        """Fold the count changes of up to ``limit`` workflows with more than ``over``
+        rows into one row per status; returns how many workflows were folded. Always 0
+        on SQLite, which keeps no count changes (see ``states``).
 
-        Each workflow's row is share-locked, so a deleteWorkflow (FOR UPDATE) either waits
-        for the fold and then removes the folded rows too, or holds the row and the fold
-        skips it; without that, rows folded during a deletion outlived their workflow. The
-        engine's lock (FOR NO KEY UPDATE) does not conflict: busy workflows still fold."""
+        PostgreSQL share-locks each workflow's row, so a deleteWorkflow either waits for
+        the fold and then removes the folded rows too, or holds the row and the fold
+        skips it."""
         ...
 
 
 class Graph(Protocol):
-    """"""
-
     async def graph_jobs(
         self, session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
-    ) -> list[Any]: ...
+    ) -> list[GraphJob]:
+        """These jobs of the organization, as a graph shows them."""
+        ...
 
     async def graph_of_workflow(
         self, session: AsyncSession, workflow_id: uuid.UUID
-    ) -> tuple[list[Any], list[Any]]: ...
+    ) -> tuple[list[GraphJob], list[GraphEdge]]:
+        """A workflow's jobs (by creation, then name) and the edges leaving them."""
+        ...
 
     async def graph_step(
         self,
@@ -199,33 +192,37 @@ class Graph(Protocol):
         job_ids: Sequence[uuid.UUID],
         *,
         upstream: bool,
-    ) -> list[Any]:
+    ) -> list[GraphEdge]:
         """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
         ...
 
 
 class Dependencies(Protocol):
-    """"""
+    """The resolution engine's set-based reads and writes of edges."""
 
     async def insert_edges(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-        """rows: the columns above."""
+        """Insert edges (id, organization_id, parent_job_id, child_job_id,
+        dependency_type, condition, expression, status, created_at), in one statement."""
         ...
 
     async def pending_out(
         self, session: AsyncSession, parent_ids: Sequence[uuid.UUID]
-    ) -> list[Any]:
-        """PENDING edges leaving these parents (the only ones a parent's change can decide).
-        Called for every batch of acknowledgements in a workflow: on PostgreSQL it runs on
-        the driver connection, without SQLAlchemy's compile and result processing."""
+    ) -> list[PendingEdge]:
+        """PENDING edges leaving these parents (the only ones a parent's change can
+        decide), with this session's pending changes flushed first."""
         ...
 
     async def decide(
-        self, session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
-    ) -> tuple[set[uuid.UUID], list[Any]]:
-        """Decide what the parents' statuses alone decide: (children of the edges decided
-        here, PENDING edges left for the caller to evaluate). On PostgreSQL the first part
-        is one UPDATE and the second holds only edges with an expression; elsewhere nothing
-        is decided here and every PENDING edge is returned."""
+        self,
+        session: AsyncSession,
+        parents: Sequence[tuple[uuid.UUID, JobStatus]],
+        now: datetime,
+    ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
+        """Decide the parents' PENDING edges without an expression by the parents'
+        statuses alone (``evaluate_edge``; resolved_by ``parent:STATUS``) and return the
+        children of the edges decided, with the PENDING edges that have an expression,
+        left for the caller (they need the parent's output). The same decisions on every
+        store: one UPDATE on PostgreSQL, evaluated in Python on SQLite."""
         ...
 
     async def set_status(
@@ -235,30 +232,32 @@ class Dependencies(Protocol):
         status: EdgeStatus,
         now: datetime,
         by: str,
-    ) -> None: ...
+    ) -> None:
+        """These edges, if still PENDING, decided: ``status``, resolved now ``by``."""
+        ...
 
     async def lock_children(self, session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:
-        """Serialize the deciders of these children (row locks; the caller reads their edges
-        in a later statement, which sees what the previous holder committed). SQLite runs
-        one write transaction at a time and needs none."""
+        """Serialize the deciders of these children: row locks in id order on PostgreSQL
+        (the caller reads their edges in a later statement, which then sees what the
+        previous holder committed). Deliberately a no-op on SQLite: its one write
+        transaction at a time already serializes them."""
         ...
 
     async def children_state(
         self, session: AsyncSession, child_ids: Iterable[uuid.UUID]
     ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any]]:
-        """The engine rows of these children, and which edge statuses their incoming edges
-        have: all of them, or on PostgreSQL those that decide ``child_outcome`` (the same
-        outcome). Index probes per child, so a fan-in of thousands costs what a single edge
-        does. One round trip on PostgreSQL (asked after every batch of acknowledgements in
-        a workflow)."""
+        """The engine rows of these children (``ENGINE_COLUMNS``) and, per child with
+        incoming edges, edge statuses that decide ``child_outcome``: every status present
+        on SQLite, the deciding ones on PostgreSQL. The outcome is the same."""
         ...
 
     async def decide_children(
         self, session: AsyncSession, child_ids: Iterable[uuid.UUID], now: datetime
     ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any], list[Released]]:
-        """(deciding edge statuses, engine rows, released groups) of these children. On
-        PostgreSQL the children with every edge RESOLVED are already SATISFIED and only
-        listed in the groups; elsewhere this is children_state and nothing is released."""
+        """``children_state``, with the commonest decision applied: children whose
+        incoming edges are all RESOLVED become SATISFIED here, are left out of the state
+        and rows, and those that changed and are PENDING are listed in the released
+        groups (one per organization, project, queue and workflow)."""
         ...
 
     async def set_dependency_status(
@@ -268,8 +267,8 @@ class Dependencies(Protocol):
         status: DependencyStatus,
         now: datetime,
     ) -> None:
-        """On PostgreSQL one array parameter: a fan-out releasing 10,000 children would
-        otherwise compile and plan a statement with 10,000 placeholders."""
+        """These jobs' dependency status set (one array parameter on PostgreSQL: a
+        fan-out releasing 10,000 children would otherwise plan 10,000 placeholders)."""
         ...
 
 

@@ -21,9 +21,9 @@ from taskforge.domain.enums import (
     EdgeStatus,
     JobStatus,
 )
-from taskforge.domain.rows import Released
+from taskforge.domain.rows import PendingEdge, Released
 from taskforge.persistence.common.dependencies import ENGINE_COLUMNS
-from taskforge.persistence.postgres.driver import DriverRow, JobRow, driver_connection
+from taskforge.persistence.postgres.driver import JobRow, driver_connection
 from taskforge.persistence.tables import Job, JobDependency
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
@@ -208,6 +208,20 @@ async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     await driver.execute(INSERT_EDGES_PG, *columns)
 
 
+def _pending(records: list[Any]) -> list[PendingEdge]:
+    return [
+        PendingEdge(
+            r["id"],
+            r["parent_job_id"],
+            r["child_job_id"],
+            DependencyType(r["dependency_type"]),
+            DependencyCondition(r["condition"]),
+            r["expression"],
+        )
+        for r in records
+    ]
+
+
 async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[Any]:
     """PENDING edges leaving these parents (the only ones a parent's change can decide).
     Called for every batch of acknowledgements in a workflow: on PostgreSQL it runs on
@@ -216,7 +230,7 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
         return []
     driver = await driver_connection(session)
     await session.flush()  # the driver does not autoflush: edges added by this unit
-    return DriverRow.all(await driver.fetch(PENDING_OUT_PG, list(parent_ids)))
+    return _pending(await driver.fetch(PENDING_OUT_PG, list(parent_ids)))
 
 
 async def decide(
@@ -231,7 +245,7 @@ async def decide(
     await session.flush()
     rows = await driver.fetch(DECIDE_PG, ids, [s.value for _, s in parents], now)
     children = {r["child_job_id"] for r in rows if r["id"] is None}
-    return children, DriverRow.all([r for r in rows if r["id"] is not None])
+    return children, _pending([r for r in rows if r["id"] is not None])
 
 
 async def set_status(

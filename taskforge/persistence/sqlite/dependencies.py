@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,12 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain.dependencies import EdgeRule, evaluate_edge
 from taskforge.domain.enums import (
     DependencyStatus,
     EdgeStatus,
     JobStatus,
 )
-from taskforge.domain.rows import Released
+from taskforge.domain.rows import PendingEdge, Released
 from taskforge.persistence.common.dependencies import ENGINE_COLUMNS
 from taskforge.persistence.tables import Job, JobDependency
 
@@ -45,10 +47,15 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
     the driver connection, without SQLAlchemy's compile and result processing."""
     if not parent_ids:
         return []
-    stmt = select(EDGES).where(
-        EDGES.c.parent_job_id.in_(parent_ids), EDGES.c.status == EdgeStatus.PENDING
-    )
-    return list(await session.execute(stmt))
+    stmt = select(
+        EDGES.c.id,
+        EDGES.c.parent_job_id,
+        EDGES.c.child_job_id,
+        EDGES.c.dependency_type,
+        EDGES.c.condition,
+        EDGES.c.expression,
+    ).where(EDGES.c.parent_job_id.in_(parent_ids), EDGES.c.status == EdgeStatus.PENDING)
+    return [PendingEdge(*r) for r in await session.execute(stmt)]
 
 
 async def decide(
@@ -58,8 +65,22 @@ async def decide(
     here, PENDING edges left for the caller to evaluate). On PostgreSQL the first part
     is one UPDATE and the second holds only edges with an expression; elsewhere nothing
     is decided here and every PENDING edge is returned."""
-    ids = [p for p, _ in parents]
-    return set(), await pending_out(session, ids)
+    status_of = dict(parents)
+    decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)
+    children: set[uuid.UUID] = set()
+    rest: list[PendingEdge] = []
+    for edge in await pending_out(session, list(status_of)):
+        if edge.expression is not None:
+            rest.append(edge)
+            continue
+        parent_status = status_of[edge.parent_job_id]
+        outcome = evaluate_edge(EdgeRule(edge.dependency_type, edge.condition), parent_status)
+        if outcome is not EdgeStatus.PENDING:
+            decided[(outcome, parent_status)].append(edge.id)
+            children.add(edge.child_job_id)
+    for (outcome, parent_status), ids in decided.items():
+        await set_status(session, ids, outcome, now, f"parent:{parent_status.value}")
+    return children, rest
 
 
 async def set_status(
@@ -115,7 +136,20 @@ async def decide_children(
     PostgreSQL the children with every edge RESOLVED are already SATISFIED and only
     listed in the groups; elsewhere this is children_state and nothing is released."""
     present, rows = await children_state(session, child_ids)
-    return present, rows, []
+    # every incoming edge RESOLVED: SATISFIED here, reported only in the released groups
+    done = {r.id for r in rows if present.get(r.id) == {EdgeStatus.RESOLVED}}
+    changed = [
+        r for r in rows if r.id in done and r.dependency_status is not DependencyStatus.SATISFIED
+    ]
+    await set_dependency_status(session, [r.id for r in changed], DependencyStatus.SATISFIED, now)
+    groups: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID | None], list[uuid.UUID]]
+    groups = defaultdict(list)
+    for r in changed:
+        if r.status is JobStatus.PENDING:
+            groups[(r.organization_id, r.project_id, r.queue_id, r.workflow_id)].append(r.id)
+    released = [Released(*key, ids) for key, ids in groups.items()]
+    rest = [r for r in rows if r.id not in done]
+    return {r.id: present[r.id] for r in rest if r.id in present}, rest, released
 
 
 async def set_dependency_status(
