@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import (
     Table,
 )
@@ -23,7 +24,7 @@ from taskforge.domain.enums import (
 )
 from taskforge.domain.rows import PendingEdge, Released
 from taskforge.persistence.common.dependencies import ENGINE_COLUMNS
-from taskforge.persistence.postgres.driver import JobRow, driver_connection
+from taskforge.persistence.postgres.driver import JobRow, driver_connection, integrity_error
 from taskforge.persistence.tables import Job, JobDependency
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
@@ -205,7 +206,10 @@ async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     columns = [[r[c] for r in rows] for c in _EDGE_COLUMNS]
     for text in columns[4:8]:  # enums as their stored names
         text[:] = [None if v is None else str(v) for v in text]
-    await driver.execute(INSERT_EDGES_PG, *columns)
+    try:
+        await driver.execute(INSERT_EDGES_PG, *columns)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise integrity_error(exc, INSERT_EDGES_PG) from exc
 
 
 def _pending(records: list[Any]) -> list[PendingEdge]:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import asyncpg  # type: ignore[import-untyped]
 import orjson
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import DependencyStatus, JobStatus
@@ -81,3 +82,9 @@ class JobRow(DriverRow):
     """A job read on the driver connection."""
 
     converters = {"status": JobStatus, "dependency_status": DependencyStatus}
+
+
+def integrity_error(exc: asyncpg.IntegrityConstraintViolationError, sql: str) -> IntegrityError:
+    """A constraint violation on the driver connection as SQLAlchemy reports the same
+    violation of a portable statement: callers see one error type from every store."""
+    return IntegrityError(sql, None, exc)

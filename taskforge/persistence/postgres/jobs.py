@@ -5,12 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import (
     Table,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.persistence.postgres.driver import JobRow, driver_connection, json_text
+from taskforge.persistence.postgres.driver import (
+    JobRow,
+    driver_connection,
+    integrity_error,
+    json_text,
+)
 from taskforge.persistence.tables import (
     Job,
     JobQueue,
@@ -65,6 +71,9 @@ async def insert_in_queues(
     driver = await driver_connection(session)
     columns = [[r[c] for r in rows] for c in _INSERT_COLUMNS]
     columns[3] = [json_text(p) for p in columns[3]]  # payload: JSON text
-    created = JobRow.all(await driver.fetch(INSERT_IN_QUEUES_PG, org_id, *columns))
+    try:
+        created = JobRow.all(await driver.fetch(INSERT_IN_QUEUES_PG, org_id, *columns))
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise integrity_error(exc, INSERT_IN_QUEUES_PG) from exc
     order = {r["id"]: i for i, r in enumerate(rows)}
     return sorted(created, key=lambda row: order[row.id])  # RETURNING has no order
