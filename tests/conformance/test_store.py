@@ -5,14 +5,26 @@ rows changed and the exclusion a claim guarantees."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from collections import Counter
 from typing import Any
 
-from taskforge.domain.enums import FailurePolicy, JobStatus, WorkerType, WorkflowStatus
+from sqlalchemy import select
+
+from taskforge.domain.enums import (
+    ExecutionStatus,
+    FailurePolicy,
+    JobStatus,
+    WorkerStatus,
+    WorkerType,
+    WorkflowStatus,
+)
 from taskforge.domain.rows import GraphJob, RefreshRow
-from taskforge.persistence.common import graph, jobs, workflows
-from taskforge.persistence.tables import Workflow
+from taskforge.persistence.common import executions as store_executions
+from taskforge.persistence.common import graph, jobs, outbox, schedules, workflows
+from taskforge.persistence.store import EVENTS_WRITTEN
+from taskforge.persistence.tables import Event, Job, Workflow
 from taskforge.services import executions, workers
 from taskforge.services import jobs as job_service
 from tests.conftest import admin_of
@@ -99,3 +111,97 @@ async def test_a_locked_job_is_the_job(svc: Any, org: Any) -> None:
         job = await jobs.lock(session, org.organization.id, job_id)
         assert job is not None and job.id == job_id
         assert await jobs.lock(session, uuid.uuid4(), job_id) is None
+
+
+async def _claimed(svc: Any, org: Any, n: int) -> tuple[Any, list[Any]]:
+    admin = admin_of(org)
+    await _enqueue(svc, org, n)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id)]
+    )
+    return worker, await executions.claim(svc, admin, worker.id, None, n)
+
+
+async def test_claim_targets_report_the_worker_and_its_queues(svc: Any, org: Any) -> None:
+    admin = admin_of(org)
+    await _enqueue(svc, org, 1)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id)]
+    )
+    now = dt.datetime.now(dt.UTC)
+    async with svc.write() as session:
+        status, targets = await store_executions.claim_targets(
+            session, org.organization.id, worker.id, now
+        )
+        missing = await store_executions.claim_targets(
+            session, org.organization.id, uuid.uuid4(), now
+        )
+    assert status is WorkerStatus.ONLINE
+    assert [(t.queue_id, bool(t.ready), bool(t.due)) for t in targets] == [
+        (org.queue.id, True, False)
+    ]
+    assert missing == (None, [])
+
+
+async def test_ack_rows_and_succeed(svc: Any, org: Any) -> None:
+    _, claimed = await _claimed(svc, org, 2)
+    ids = sorted(c.execution_id for c in claimed)
+    now = dt.datetime.now(dt.UTC)
+    async with svc.write() as session:
+        rows = await store_executions.ack_rows(session, org.organization.id, ids)
+        assert [r.id for r in rows] == ids  # in execution id order
+        assert {(r.status, r.job_status) for r in rows} == {
+            (ExecutionStatus.STARTED, JobStatus.PROCESSING)
+        }
+        assert await store_executions.ack_rows(session, uuid.uuid4(), ids) == []
+        await store_executions.succeed(
+            session, [(r.id, r.job_id, {"n": i} if i else None) for i, r in enumerate(rows)], now
+        )
+    async with svc.read() as session:
+        done = {
+            j.id: (j.status, j.output)
+            for j in await session.scalars(select(Job).where(Job.id.in_([r.job_id for r in rows])))
+        }
+    assert done == {
+        rows[0].job_id: (JobStatus.SUCCEEDED, None),
+        rows[1].job_id: (JobStatus.SUCCEEDED, {"n": 1}),
+    }
+
+
+async def test_live_jobs_of_a_workflow(svc: Any, org: Any) -> None:
+    wid = await _workflow(svc, org)
+    async with svc.write() as session:
+        assert await workflows.has_live_jobs(session, wid) is False
+        jobs_, edges = await graph.graph_of_workflow(session, wid)
+    assert (jobs_, edges) == ([], [])
+
+
+async def test_an_insert_that_ignores_conflicts_changes_nothing(svc: Any, org: Any) -> None:
+    """The store's insert_ignore skips a duplicate key (rate windows count once)."""
+    window = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+    async with svc.write() as session:
+        assert await schedules.take_rate(session, org.organization.id, "t", window, 3, 5)
+        assert not await schedules.take_rate(session, org.organization.id, "t", window, 3, 5)
+        assert await schedules.take_rate_upto(session, org.organization.id, "t", window, 9, 5) == 2
+
+
+async def test_outbox_append_marks_the_unit_and_writes_spans(svc: Any, org: Any) -> None:
+    events = [
+        {
+            "organization_id": org.organization.id,
+            "topic": "conformance",
+            "type": "ping",
+            "payload": {"i": i},
+        }
+        for i in range(3)
+    ]
+    async with svc.write() as session:
+        await outbox.append(session, events)
+        assert session.info[EVENTS_WRITTEN] is True
+        rows = list(
+            await session.execute(
+                select(Event.span, Event.payload).where(Event.topic == "conformance")
+            )
+        )
+    # three events of one tenant, topic and type in a row: one row of span 3
+    assert [(span, payload) for span, payload in rows] == [(3, [{"i": 0}, {"i": 1}, {"i": 2}])]
