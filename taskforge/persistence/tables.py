@@ -221,7 +221,7 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
 
 
-# claim path: only claimable rows, already in claim order (see repos/executions)
+# claim path: only claimable rows, already in claim order (see postgres/executions)
 Index(
     "idx_jobs_ready",
     Job.queue_id,

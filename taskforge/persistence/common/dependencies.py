@@ -1,5 +1,5 @@
 """Dependency edges: inserts and the resolution engine's set-based reads and writes
-(graph reads are in repos/graph). Every statement is keyed by the jobs in hand (parents
+(graph reads are in common/graph). Every statement is keyed by the jobs in hand (parents
 just finished, their children): none scans all jobs or all edges.
 """
 
@@ -28,7 +28,7 @@ from taskforge.domain.enums import (
     ExecutionStatus,
     JobStatus,
 )
-from taskforge.domain.rows import Released
+from taskforge.domain.rows import PendingEdge, Released
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Job, JobDependency
@@ -77,13 +77,13 @@ async def delete_edge(session: AsyncSession, edge_id: uuid.UUID) -> None:
     await session.execute(delete(EDGES).where(EDGES.c.id == edge_id))
 
 
-async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[Any]:
+async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[PendingEdge]:
     return await store_of(session).dependencies.pending_out(session, parent_ids)
 
 
 async def decide(
     session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
-) -> tuple[set[uuid.UUID], list[Any]]:
+) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     return await store_of(session).dependencies.decide(session, parents, now)
 
 

@@ -1,9 +1,6 @@
-"""Claims, executions and logs: the hot-path SQL of job execution.
-
-The claim and the acknowledgement run on every job, so on PostgreSQL they are single
-named statements sent straight to asyncpg (see ``database.driver_connection``); the
-SQLAlchemy Core versions beside them are the portable path (SQLite) and the reference
-for what the statements do.
+"""Claims, executions and logs. The claim and the acknowledgement run on every job:
+their statements are the store's (``postgres/executions``: single statements prepared
+once per connection; ``sqlite/executions``: SQLAlchemy Core); the rest is portable.
 """
 
 from __future__ import annotations

@@ -51,17 +51,17 @@ def _edges(rows: Iterable[Any]) -> list[GraphEdge]:
 
 async def graph_jobs(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
-) -> list[Any]:
+) -> list[GraphJob]:
     return await store_of(session).graph.graph_jobs(session, org_id, job_ids)
 
 
 async def graph_of_workflow(
     session: AsyncSession, workflow_id: uuid.UUID
-) -> tuple[list[Any], list[Any]]:
+) -> tuple[list[GraphJob], list[GraphEdge]]:
     return await store_of(session).graph.graph_of_workflow(session, workflow_id)
 
 
 async def graph_step(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
-) -> list[Any]:
+) -> list[GraphEdge]:
     return await store_of(session).graph.graph_step(session, org_id, job_ids, upstream=upstream)

@@ -77,7 +77,7 @@ async def promote_due(
 async def claim_ready(
     session: AsyncSession, group: Sequence[uuid.UUID], limit: int, now: datetime
 ) -> list[Row[Any]]:
-    """The portable claim (repos.executions.claim): up to ``limit`` ready jobs of these
+    """The SQLite store's claim (sqlite/executions.claim): up to ``limit`` ready jobs of these
     queues, by the ready index in claim order, PROCESSING with their attempt counted."""
     picked = (
         select(JOBS.c.id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from taskforge.domain.enums import FailurePolicy, JobStatus, WorkflowStatus
+from taskforge.domain.rows import RefreshRow
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Job, Workflow, WorkflowJobCount
 
@@ -30,7 +30,7 @@ async def lock(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID)
     return await session.scalar(store_of(session).lock_row(stmt))
 
 
-async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Any]:
+async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[RefreshRow]:
     return await store_of(session).workflows.lock_for_refresh(session, ids)
 
 

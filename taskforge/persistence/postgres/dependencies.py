@@ -133,7 +133,7 @@ ORDER BY id FOR NO KEY UPDATE
 
 
 # A child's engine row and the edge statuses that decide it, in one statement of index
-# probes (scalar subqueries, never hashed into a scan of all edges: see repos/executions).
+# probes (scalar subqueries, never hashed into a scan of all edges: see postgres/executions).
 # The index on (child_job_id, status) is walked in status order, CANCELLED < FAILED <
 # PENDING < RESOLVED: the first status below RESOLVED is the most decisive one, except
 # that FAILED outranks CANCELLED (one more probe then); with none, one probe tells
@@ -226,7 +226,7 @@ def _pending(records: list[Any]) -> list[PendingEdge]:
     ]
 
 
-async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[Any]:
+async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[PendingEdge]:
     """PENDING edges leaving these parents (the only ones a parent's change can decide).
     Called for every batch of acknowledgements in a workflow: on PostgreSQL it runs on
     the driver connection, without SQLAlchemy's compile and result processing."""
@@ -239,7 +239,7 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
 
 async def decide(
     session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
-) -> tuple[set[uuid.UUID], list[Any]]:
+) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     """Decide what the parents' statuses alone decide: (children of the edges decided
     here, PENDING edges left for the caller to evaluate). On PostgreSQL the first part
     is one UPDATE and the second holds only edges with an expression; elsewhere nothing

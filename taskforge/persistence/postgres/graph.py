@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain.rows import GraphEdge, GraphJob
 from taskforge.persistence.common.graph import _edges, _jobs
 from taskforge.persistence.postgres.driver import driver_connection
 from taskforge.persistence.tables import Job, JobDependency
@@ -52,14 +52,14 @@ UPSTREAM_PG, DOWNSTREAM_PG = (
 
 async def graph_jobs(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
-) -> list[Any]:
+) -> list[GraphJob]:
     driver = await driver_connection(session)
     return _jobs(await driver.fetch(GRAPH_JOBS_PG, org_id, list(job_ids)))
 
 
 async def graph_of_workflow(
     session: AsyncSession, workflow_id: uuid.UUID
-) -> tuple[list[Any], list[Any]]:
+) -> tuple[list[GraphJob], list[GraphEdge]]:
     driver = await driver_connection(session)
     return (
         _jobs(await driver.fetch(WORKFLOW_JOBS_PG, workflow_id)),
@@ -69,7 +69,7 @@ async def graph_of_workflow(
 
 async def graph_step(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
-) -> list[Any]:
+) -> list[GraphEdge]:
     """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
     driver = await driver_connection(session)
     sql = UPSTREAM_PG if upstream else DOWNSTREAM_PG

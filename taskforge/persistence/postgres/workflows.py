@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,7 +74,7 @@ SELECT count(DISTINCT workflow_id) FROM taken
 """
 
 
-async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Any]:
+async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[RefreshRow]:
     """The workflows, locked in id order (two transactions never wait on each other in a
     cycle), each with id, status, failure_policy and whether any job is still live (read
     once the lock is held): what the engine decides on after every batch of
@@ -97,7 +96,7 @@ async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> l
 
 async def has_live_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> bool:
     """Whether any job of the workflow has not ended (an index probe; asked after every
-    batch of acknowledgements in a workflow, so on the driver connection when it can)."""
+    batch of acknowledgements in a workflow)."""
     driver = await driver_connection(session)
     await session.flush()
     return bool(await driver.fetchval(HAS_LIVE_JOBS_PG, workflow_id))

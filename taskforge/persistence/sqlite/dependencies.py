@@ -41,7 +41,7 @@ async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     return
 
 
-async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[Any]:
+async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[PendingEdge]:
     """PENDING edges leaving these parents (the only ones a parent's change can decide).
     Called for every batch of acknowledgements in a workflow: on PostgreSQL it runs on
     the driver connection, without SQLAlchemy's compile and result processing."""
@@ -60,7 +60,7 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
 
 async def decide(
     session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
-) -> tuple[set[uuid.UUID], list[Any]]:
+) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     """Decide what the parents' statuses alone decide: (children of the edges decided
     here, PENDING edges left for the caller to evaluate). On PostgreSQL the first part
     is one UPDATE and the second holds only edges with an expression; elsewhere nothing

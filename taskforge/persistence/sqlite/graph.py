@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain.rows import GraphEdge, GraphJob
 from taskforge.persistence.common.graph import GRAPH_EDGE_COLUMNS, GRAPH_JOB_COLUMNS, _edges, _jobs
 from taskforge.persistence.tables import Job, JobDependency
 
@@ -20,7 +20,7 @@ EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
 
 async def graph_jobs(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
-) -> list[Any]:
+) -> list[GraphJob]:
     stmt = select(*GRAPH_JOB_COLUMNS).where(
         JOBS.c.organization_id == org_id, JOBS.c.id.in_(list(job_ids))
     )
@@ -29,7 +29,7 @@ async def graph_jobs(
 
 async def graph_of_workflow(
     session: AsyncSession, workflow_id: uuid.UUID
-) -> tuple[list[Any], list[Any]]:
+) -> tuple[list[GraphJob], list[GraphEdge]]:
     jobs = await session.execute(
         select(*GRAPH_JOB_COLUMNS)
         .where(JOBS.c.workflow_id == workflow_id)
@@ -46,7 +46,7 @@ async def graph_of_workflow(
 
 async def graph_step(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
-) -> list[Any]:
+) -> list[GraphEdge]:
     """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
     column = EDGES.c.child_job_id if upstream else EDGES.c.parent_job_id
     stmt = select(*GRAPH_EDGE_COLUMNS).where(
