@@ -52,6 +52,8 @@ ENGINE_COLUMNS = (
 
 
 async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert edges (id, organization_id, parent_job_id, child_job_id,
+    dependency_type, condition, expression, status, created_at), in one statement."""
     return await store_of(session).dependencies.insert_edges(session, rows)
 
 
@@ -78,12 +80,19 @@ async def delete_edge(session: AsyncSession, edge_id: uuid.UUID) -> None:
 
 
 async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[PendingEdge]:
+    """PENDING edges leaving these parents (the only ones a parent's change can
+    decide), with this session's pending changes flushed first."""
     return await store_of(session).dependencies.pending_out(session, parent_ids)
 
 
 async def decide(
     session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
+    """Decide the parents' PENDING edges without an expression by the parents'
+    statuses alone (``evaluate_edge``; resolved_by ``parent:STATUS``) and return the
+    children of the edges decided, with the PENDING edges that have an expression,
+    left for the caller (they need the parent's output). The same decisions on every
+    store: one UPDATE on PostgreSQL, evaluated in Python on SQLite."""
     return await store_of(session).dependencies.decide(session, parents, now)
 
 
@@ -94,6 +103,7 @@ async def set_status(
     now: datetime,
     by: str,
 ) -> None:
+    """These edges, if still PENDING, decided: ``status``, resolved now ``by``."""
     return await store_of(session).dependencies.set_status(session, edge_ids, status, now, by)
 
 
@@ -115,24 +125,37 @@ async def incoming_counts(
 
 
 async def lock_children(session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:
+    """Serialize the deciders of these children: row locks in id order on PostgreSQL
+    (the caller reads their edges in a later statement, which then sees what the
+    previous holder committed). Deliberately a no-op on SQLite: its one write
+    transaction at a time already serializes them."""
     return await store_of(session).dependencies.lock_children(session, child_ids)
 
 
 async def children_state(
     session: AsyncSession, child_ids: Iterable[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any]]:
+    """The engine rows of these children (``ENGINE_COLUMNS``) and, per child with
+    incoming edges, edge statuses that decide ``child_outcome``: every status present
+    on SQLite, the deciding ones on PostgreSQL. The outcome is the same."""
     return await store_of(session).dependencies.children_state(session, child_ids)
 
 
 async def decide_children(
     session: AsyncSession, child_ids: Iterable[uuid.UUID], now: datetime
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any], list[Released]]:
+    """``children_state``, with the commonest decision applied: children whose
+    incoming edges are all RESOLVED become SATISFIED here, are left out of the state
+    and rows, and those that changed and are PENDING are listed in the released
+    groups (one per organization, project, queue and workflow)."""
     return await store_of(session).dependencies.decide_children(session, child_ids, now)
 
 
 async def set_dependency_status(
     session: AsyncSession, job_ids: Sequence[uuid.UUID], status: DependencyStatus, now: datetime
 ) -> None:
+    """These jobs' dependency status set (one array parameter on PostgreSQL: a
+    fan-out releasing 10,000 children would otherwise plan 10,000 placeholders)."""
     return await store_of(session).dependencies.set_dependency_status(session, job_ids, status, now)
 
 

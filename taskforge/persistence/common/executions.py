@@ -50,6 +50,13 @@ BEAT_EVERY = timedelta(seconds=1)
 async def claim_targets(
     session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
 ) -> tuple[WorkerStatus | None, list[Any]]:
+    """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
+    per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
+    (rows with queue_id, weight, is_active, priority, settings, ready, due).
+
+    PostgreSQL commits this on its own when it opens the unit of work (a sign of life
+    need not wait for the claim, and an empty claim costs one round trip); SQLite
+    writes it in the unit of work. Either way it is written."""
     return await store_of(session).executions.claim_targets(session, org_id, worker_id, now)
 
 
@@ -62,6 +69,14 @@ async def claim(
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
+    """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
+    by job priority then age; they come back PROCESSING with their attempt counted and
+    one STARTED execution each (``deadlines``: per queue).
+
+    Returns (job row with every job column, execution id, whether the start decides
+    edges: PENDING outgoing PARALLEL edges; None where the store does not read it,
+    SQLite, and the engine then looks). Two concurrent claims never take the same
+    job: SKIP LOCKED on PostgreSQL, one writer at a time on SQLite."""
     return await store_of(session).executions.claim(
         session, queue_groups, limit, now, worker_id, lease_until, deadlines
     )
@@ -96,12 +111,19 @@ ACK_COLUMNS = (
 async def ack_rows(
     session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
 ) -> list[Any]:
+    """What an acknowledgement checks (id, status, job_id, job_status, organization_id,
+    queue_id, project_id, job_type, workflow_id), in execution id order, with both
+    rows locked (so two acknowledgements of overlapping batches cannot deadlock).
+    Outgoing edges are not read here: this statement may have waited for the locks
+    and could miss an edge committed meanwhile; the engine reads them itself."""
     return await store_of(session).executions.ack_rows(session, org_id, execution_ids)
 
 
 async def succeed(
     session: AsyncSession, done: Sequence[tuple[uuid.UUID, uuid.UUID, Any]], now: datetime
 ) -> None:
+    """(execution id, job id, output) triples: both rows SUCCEEDED with that output,
+    finished now, the job's error cleared; batched."""
     return await store_of(session).executions.succeed(session, done, now)
 
 

@@ -52,16 +52,19 @@ def _edges(rows: Iterable[Any]) -> list[GraphEdge]:
 async def graph_jobs(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
 ) -> list[GraphJob]:
+    """These jobs of the organization, as a graph shows them."""
     return await store_of(session).graph.graph_jobs(session, org_id, job_ids)
 
 
 async def graph_of_workflow(
     session: AsyncSession, workflow_id: uuid.UUID
 ) -> tuple[list[GraphJob], list[GraphEdge]]:
+    """A workflow's jobs (by creation, then name) and the edges leaving them."""
     return await store_of(session).graph.graph_of_workflow(session, workflow_id)
 
 
 async def graph_step(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
 ) -> list[GraphEdge]:
+    """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
     return await store_of(session).graph.graph_step(session, org_id, job_ids, upstream=upstream)

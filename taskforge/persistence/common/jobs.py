@@ -47,6 +47,9 @@ async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> list
 async def insert_in_queues(
     session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:
+    """Insert job rows into the organization's queues, each with its queue's project;
+    returns the new rows (every job column) in the order given. Rows whose queue is
+    not one of the organization's are left out."""
     return await store_of(session).jobs.insert_in_queues(session, org_id, rows)
 
 

@@ -60,6 +60,8 @@ def spans(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """events: organization_id, topic, type, payload, in order (one multi-row INSERT
+    of their spans). Marks the session as having written events."""
     return await store_of(session).outbox.append(session, events)
 
 
@@ -70,10 +72,16 @@ async def has_unstamped(session: AsyncSession) -> bool:
 
 
 async def lock_cursor(session: AsyncSession) -> int | None:
+    """Take the relay's cursor row and return its last seq; None while another
+    replica's relay holds it (never on SQLite, whose writers are serialized)."""
     return await store_of(session).outbox.lock_cursor(session)
 
 
 async def stamp_next(session: AsyncSession, limit: int) -> list[Any] | None:
+    """Take the cursor and stamp the oldest ``limit`` unstamped rows with the next
+    ``seq`` values, in insertion order, each row as many as its span; returns them in
+    ``seq`` order (seq, span, organization_id, topic, type, payload as JSON text,
+    created_at). None while another replica's relay holds the cursor."""
     return await store_of(session).outbox.stamp_next(session, limit)
 
 

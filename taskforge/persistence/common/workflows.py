@@ -31,6 +31,9 @@ async def lock(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID)
 
 
 async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[RefreshRow]:
+    """The workflows, locked in id order (two transactions never wait on each other in
+    a cycle), each with whether any job is still live, read once the lock is held:
+    what the engine decides on after every batch of acknowledgements."""
     return await store_of(session).workflows.lock_for_refresh(session, ids)
 
 
@@ -74,6 +77,7 @@ _LIVE_SQL = ", ".join(f"'{s.value}'" for s in LIVE_JOBS)
 
 
 async def has_live_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> bool:
+    """Whether any job of the workflow has not ended."""
     return await store_of(session).workflows.has_live_jobs(session, workflow_id)
 
 
@@ -109,10 +113,23 @@ async def status_counts(
 async def states(
     session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]]:
+    """Each workflow's status and its jobs' counts per status (statuses with no job
+    left out), with this session's pending changes flushed first.
+
+    Deliberate difference, same result: PostgreSQL sums the changes a trigger keeps
+    in a counts table (a few rows per batch that touched the workflow, folded by
+    ``fold_counts``); SQLite counts the workflow's jobs."""
     return await store_of(session).workflows.states(session, workflow_ids)
 
 
 async def fold_counts(session: AsyncSession, over: int, limit: int) -> int:
+    """Fold the count changes of up to ``limit`` workflows with more than ``over``
+    rows into one row per status; returns how many workflows were folded. Always 0
+    on SQLite, which keeps no count changes (see ``states``).
+
+    PostgreSQL share-locks each workflow's row, so a deleteWorkflow either waits for
+    the fold and then removes the folded rows too, or holds the row and the fold
+    skips it."""
     return await store_of(session).workflows.fold_counts(session, over, limit)
 
 

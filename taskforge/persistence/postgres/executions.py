@@ -162,14 +162,9 @@ FROM done WHERE jobs.id = done.job_id
 async def claim_targets(
     session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
 ) -> tuple[WorkerStatus | None, list[Any]]:
-    """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
-    per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
-    (queue_id, weight, is_active, priority, settings, ready, due).
-
-    On PostgreSQL this commits on its own when it opens the unit of work: a sign of life
-    need not wait for the claim, and a claim that finds nothing to do then costs one
-    round trip (no BEGIN, no COMMIT, and no WAL unless the heartbeat was due).
-    """
+    # committed on its own when it opens the unit of work: a sign of life need not wait
+    # for the claim, and a claim that finds nothing costs one round trip (no BEGIN, no
+    # COMMIT, and no WAL unless the heartbeat was due)
     driver = await driver_connection(session, standalone=True)
     rows = TargetRow.all(await driver.fetch(TARGETS_PG, org_id, worker_id, now, now - BEAT_EVERY))
     status = rows[0].worker_status if rows else None
@@ -185,15 +180,6 @@ async def claim(
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
-    """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
-    by job priority then age; they come back PROCESSING with their attempt counted and
-    one STARTED execution each (``deadlines``: per queue).
-
-    Returns (job row, execution id, whether the start decides edges: PENDING outgoing
-    PARALLEL edges, or None if not known).
-    Each claim walks the partial index of ready jobs in claim order, so its cost is the
-    number of rows taken, not the number waiting.
-    """
     driver = await driver_connection(session)
     claimed: list[tuple[Any, uuid.UUID, bool | None]] = []
     for group in queue_groups:
@@ -222,11 +208,6 @@ async def claim(
 async def ack_rows(
     session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
 ) -> list[Any]:
-    """Just what an acknowledgement checks, with both rows locked (in execution id order,
-    so two acknowledgements of overlapping batches, a retried one, cannot deadlock).
-    Whether a job has PENDING outgoing edges is not read here: read in this statement,
-    which may have waited for the locks, it could miss an edge committed meanwhile (a
-    createDependency from the running job); the engine reads them in its own."""
     driver = await driver_connection(session)
     return AckRow.all(await driver.fetch(ACK_ROWS_PG, org_id, list(execution_ids)))
 
@@ -234,11 +215,6 @@ async def ack_rows(
 async def succeed(
     session: AsyncSession, done: Sequence[tuple[uuid.UUID, uuid.UUID, Any]], now: datetime
 ) -> None:
-    """(execution id, job id, output) triples: both rows SUCCEEDED, batched.
-
-    Portable path: acks without output (the common case) share one UPDATE per table;
-    the rest go as one executemany with per-row outputs.
-    """
     if not done:
         return
     driver = await driver_connection(session)

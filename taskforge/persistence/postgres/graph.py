@@ -70,7 +70,6 @@ async def graph_of_workflow(
 async def graph_step(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
 ) -> list[GraphEdge]:
-    """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
     driver = await driver_connection(session)
     sql = UPSTREAM_PG if upstream else DOWNSTREAM_PG
     return _edges(await driver.fetch(sql, org_id, list(job_ids)))

@@ -65,9 +65,6 @@ _INSERT_COLUMNS = (
 async def insert_in_queues(
     session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:
-    """Insert rows (``_INSERT_COLUMNS``) into the organization's queues, each with its
-    queue's project; returns the new rows in the order given. Rows whose queue is not
-    one of the organization's are left out."""
     driver = await driver_connection(session)
     columns = [[r[c] for r in rows] for c in _INSERT_COLUMNS]
     columns[3] = [json_text(p) for p in columns[3]]  # payload: JSON text

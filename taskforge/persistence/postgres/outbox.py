@@ -51,8 +51,6 @@ SELECT * FROM stamped ORDER BY seq
 
 
 async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """events: organization_id, topic, type, payload, in order (one multi-row INSERT
-    of their spans)."""
     if not events:
         return
     session.info[EVENTS_WRITTEN] = True
@@ -70,22 +68,15 @@ async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
 
 
 async def lock_cursor(session: AsyncSession) -> int | None:
-    """Take the relay's cursor row and return its last seq; None while another replica's
-    relay holds it."""
     driver = await driver_connection(session)
     last_seq: int | None = await driver.fetchval(LOCK_CURSOR_PG)
     return last_seq
 
 
 async def stamp_next(session: AsyncSession, limit: int) -> list[Any] | None:
-    """Take the cursor and stamp the oldest ``limit`` unstamped rows with the next
-    ``seq`` values, in insertion order, each row as many as its span; returns them in
-    ``seq`` order with the payload as JSON text (seq, span, organization_id, topic,
-    type, payload, created_at). None while another replica's relay holds the cursor.
-
-    The cursor is locked in its own statement first: the stamping statement must take
-    its snapshot after the lock, or it would still see as unstamped the events another
-    relay stamped and committed while this one waited (and stamp them twice)."""
+    # The cursor is locked in its own statement first: the stamping statement must take
+    # its snapshot after the lock, or it would still see as unstamped the events another
+    # relay stamped and committed while this one waited (and stamp them twice).
     last_seq = await lock_cursor(session)
     if last_seq is None:
         return None

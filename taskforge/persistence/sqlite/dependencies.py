@@ -34,7 +34,6 @@ EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
 
 
 async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """rows: the columns above."""
     if not rows:
         return
     await session.execute(insert(EDGES), rows)
@@ -42,9 +41,6 @@ async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 
 
 async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[PendingEdge]:
-    """PENDING edges leaving these parents (the only ones a parent's change can decide).
-    Called for every batch of acknowledgements in a workflow: on PostgreSQL it runs on
-    the driver connection, without SQLAlchemy's compile and result processing."""
     if not parent_ids:
         return []
     stmt = select(
@@ -61,10 +57,6 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
 async def decide(
     session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
-    """Decide what the parents' statuses alone decide: (children of the edges decided
-    here, PENDING edges left for the caller to evaluate). On PostgreSQL the first part
-    is one UPDATE and the second holds only edges with an expression; elsewhere nothing
-    is decided here and every PENDING edge is returned."""
     status_of = dict(parents)
     decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)
     children: set[uuid.UUID] = set()
@@ -100,20 +92,12 @@ async def set_status(
 
 
 async def lock_children(session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:
-    """Serialize the deciders of these children (row locks; the caller reads their edges
-    in a later statement, which sees what the previous holder committed). SQLite runs
-    one write transaction at a time and needs none."""
     return None  # one write transaction at a time: nothing to serialize
 
 
 async def children_state(
     session: AsyncSession, child_ids: Iterable[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any]]:
-    """The engine rows of these children, and which edge statuses their incoming edges
-    have: all of them, or on PostgreSQL those that decide ``child_outcome`` (the same
-    outcome). Index probes per child, so a fan-in of thousands costs what a single edge
-    does. One round trip on PostgreSQL (asked after every batch of acknowledgements in
-    a workflow)."""
     ids = list(child_ids)
     if not ids:
         return {}, []
@@ -132,9 +116,6 @@ async def children_state(
 async def decide_children(
     session: AsyncSession, child_ids: Iterable[uuid.UUID], now: datetime
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any], list[Released]]:
-    """(deciding edge statuses, engine rows, released groups) of these children. On
-    PostgreSQL the children with every edge RESOLVED are already SATISFIED and only
-    listed in the groups; elsewhere this is children_state and nothing is released."""
     present, rows = await children_state(session, child_ids)
     # every incoming edge RESOLVED: SATISFIED here, reported only in the released groups
     done = {r.id for r in rows if present.get(r.id) == {EdgeStatus.RESOLVED}}
@@ -155,8 +136,6 @@ async def decide_children(
 async def set_dependency_status(
     session: AsyncSession, job_ids: Sequence[uuid.UUID], status: DependencyStatus, now: datetime
 ) -> None:
-    """On PostgreSQL one array parameter: a fan-out releasing 10,000 children would
-    otherwise compile and plan a statement with 10,000 placeholders."""
     if not job_ids:
         return
     await session.execute(

@@ -58,14 +58,6 @@ QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 async def claim_targets(
     session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
 ) -> tuple[WorkerStatus | None, list[Any]]:
-    """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
-    per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
-    (queue_id, weight, is_active, priority, settings, ready, due).
-
-    On PostgreSQL this commits on its own when it opens the unit of work: a sign of life
-    need not wait for the claim, and a claim that finds nothing to do then costs one
-    round trip (no BEGIN, no COMMIT, and no WAL unless the heartbeat was due).
-    """
     worker = (
         await session.execute(
             select(WORKERS.c.status, WORKERS.c.last_heartbeat).where(
@@ -112,15 +104,6 @@ async def claim(
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
-    """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
-    by job priority then age; they come back PROCESSING with their attempt counted and
-    one STARTED execution each (``deadlines``: per queue).
-
-    Returns (job row, execution id, whether the start decides edges: PENDING outgoing
-    PARALLEL edges, or None if not known).
-    Each claim walks the partial index of ready jobs in claim order, so its cost is the
-    number of rows taken, not the number waiting.
-    """
     claimed: list[tuple[Any, uuid.UUID, bool | None]] = []
     for group in queue_groups:
         remaining = limit - len(claimed)
@@ -137,11 +120,6 @@ async def claim(
 async def ack_rows(
     session: AsyncSession, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
 ) -> list[Any]:
-    """Just what an acknowledgement checks, with both rows locked (in execution id order,
-    so two acknowledgements of overlapping batches, a retried one, cannot deadlock).
-    Whether a job has PENDING outgoing edges is not read here: read in this statement,
-    which may have waited for the locks, it could miss an edge committed meanwhile (a
-    createDependency from the running job); the engine reads them in its own."""
     stmt = (
         select(*ACK_COLUMNS)
         .join(Job, Job.id == JobExecution.job_id)
@@ -154,13 +132,10 @@ async def ack_rows(
 async def succeed(
     session: AsyncSession, done: Sequence[tuple[uuid.UUID, uuid.UUID, Any]], now: datetime
 ) -> None:
-    """(execution id, job id, output) triples: both rows SUCCEEDED, batched.
-
-    Portable path: acks without output (the common case) share one UPDATE per table;
-    the rest go as one executemany with per-row outputs.
-    """
     if not done:
         return
+    # acks without output (the common case) share one UPDATE per table; the rest go
+    # as one executemany with per-row outputs
     bare = [(e, j) for e, j, out in done if out is None]
     with_output = [(e, j, out) for e, j, out in done if out is not None]
     execution_done = {"status": ExecutionStatus.SUCCEEDED, "finished_at": now}

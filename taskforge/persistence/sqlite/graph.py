@@ -47,7 +47,6 @@ async def graph_of_workflow(
 async def graph_step(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID], *, upstream: bool
 ) -> list[GraphEdge]:
-    """Edges into (upstream) or out of (downstream) these jobs: one BFS step."""
     column = EDGES.c.child_job_id if upstream else EDGES.c.parent_job_id
     stmt = select(*GRAPH_EDGE_COLUMNS).where(
         EDGES.c.organization_id == org_id, column.in_(list(job_ids))

@@ -26,9 +26,6 @@ QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 async def insert_in_queues(
     session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:
-    """Insert rows (``_INSERT_COLUMNS``) into the organization's queues, each with its
-    queue's project; returns the new rows in the order given. Rows whose queue is not
-    one of the organization's are left out."""
     queue_ids = list({r["queue_id"] for r in rows})
     stmt = select(QUEUES.c.id, QUEUES.c.project_id).where(
         QUEUES.c.organization_id == org_id, QUEUES.c.id.in_(queue_ids)

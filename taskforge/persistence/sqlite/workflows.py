@@ -18,11 +18,6 @@ LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
 
 
 async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[RefreshRow]:
-    """The workflows, locked in id order (two transactions never wait on each other in a
-    cycle), each with id, status, failure_policy and whether any job is still live (read
-    once the lock is held): what the engine decides on after every batch of
-    acknowledgements. The engine loads a workflow's entity (``locked``) only to change
-    it."""
     ids = sorted(ids)
     if not ids:
         return []
@@ -39,8 +34,6 @@ async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> l
 
 
 async def has_live_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> bool:
-    """Whether any job of the workflow has not ended (an index probe; asked after every
-    batch of acknowledgements in a workflow)."""
     stmt = select(exists().where(Job.workflow_id == workflow_id, Job.status.in_(LIVE_JOBS)))
     return bool(await session.scalar(stmt))
 
@@ -48,10 +41,6 @@ async def has_live_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> bool:
 async def states(
     session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]]:
-    """Each workflow's status and its jobs' counts per status, in one statement, with
-    this session's pending changes flushed first. On PostgreSQL the counts are sums of
-    the trigger-kept changes (a few rows per batch that touched the workflow); elsewhere
-    the jobs are counted."""
     out: dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]] = {}
     stmt = (
         select(Workflow.id, Workflow.status, Job.status, func.count(Job.id))
@@ -67,12 +56,4 @@ async def states(
 
 
 async def fold_counts(session: AsyncSession, over: int, limit: int) -> int:
-    """Fold the count changes of up to ``limit`` workflows with more than ``over`` rows,
-    so that ``states`` sums a few rows however long a workflow runs. Returns how many
-    were folded (PostgreSQL; elsewhere jobs are counted and there is nothing to fold).
-
-    Each workflow's row is share-locked, so a deleteWorkflow (FOR UPDATE) either waits
-    for the fold and then removes the folded rows too, or holds the row and the fold
-    skips it; without that, rows folded during a deletion outlived their workflow. The
-    engine's lock (FOR NO KEY UPDATE) does not conflict: busy workflows still fold."""
     return 0
