@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
-from taskforge.persistence import tables
+from taskforge.domain import records
 from taskforge.services import (
     dependencies,
     executions,
@@ -22,7 +22,7 @@ from taskforge.services import (
 )
 
 if TYPE_CHECKING:
-    from taskforge.schema.context import Context
+    from taskforge.resolvers.context import Context
 
 R = TypeVar("R")
 
@@ -78,18 +78,18 @@ class Loaders:
         counts = await workflow_reads.counts_of(self._ctx.svc, principal, ids)
         return [counts.get(i, {}) for i in ids]
 
-    async def _edges(self, ids: list[uuid.UUID]) -> list[list[tables.JobDependency]]:
+    async def _edges(self, ids: list[uuid.UUID]) -> list[list[records.Edge]]:
         """Edges touching each job (in or out): one query for the whole batch."""
         principal = await self._ctx.principal()
-        grouped: dict[uuid.UUID, list[tables.JobDependency]] = defaultdict(list)
+        grouped: dict[uuid.UUID, list[records.Edge]] = defaultdict(list)
         for edge in await dependencies.edges_of(self._ctx.svc, principal, ids):
             grouped[edge.parent_job_id].append(edge)
             grouped[edge.child_job_id].append(edge)
         return [grouped[i] for i in ids]
 
-    async def _queues_by_project(self, ids: list[uuid.UUID]) -> list[list[tables.JobQueue]]:
+    async def _queues_by_project(self, ids: list[uuid.UUID]) -> list[list[records.Queue]]:
         principal = await self._ctx.principal()
-        grouped: dict[uuid.UUID, list[tables.JobQueue]] = defaultdict(list)
+        grouped: dict[uuid.UUID, list[records.Queue]] = defaultdict(list)
         for row in await queues.by_projects(self._ctx.svc, principal, ids):
             grouped[row.project_id].append(row)
         return [grouped[i] for i in ids]
