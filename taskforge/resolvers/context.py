@@ -71,4 +71,6 @@ class Context:
 
     @cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self)
+        # A WebSocket context lives as long as the connection: batch, but never serve
+        # stale rows from an earlier event.
+        return Loaders(self.svc, self.principal, cache=not isinstance(self.request, WebSocket))
