@@ -22,8 +22,8 @@ from taskforge.domain.errors import TaskForgeError, Unavailable
 from taskforge.http.body import BodyLimit
 from taskforge.http.guard import RequestGuard
 from taskforge.http.view import GraphQLView
+from taskforge.resolvers.context import Context
 from taskforge.runtime import Runtime
-from taskforge.schema.context import Context
 from taskforge.schema.roots import build_schema
 from taskforge.services.tenancy import NewOrganization, bootstrap
 from taskforge.web import graphiql

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from taskforge.domain.errors import InvalidInput
 
@@ -142,6 +143,31 @@ def critical_path(
 ) -> list[str]:
     """The heaviest root-to-leaf path; a node weighs 1 unless ``weight`` says otherwise."""
     return _critical(*_graph(nodes, edges), weight)
+
+
+def run_time(started_at: datetime | None, finished_at: datetime | None) -> float:
+    """A job's weight on the critical path: seconds it ran, 1 while it has not finished."""
+    if started_at is None or finished_at is None:
+        return 1.0
+    return (finished_at - started_at).total_seconds()
+
+
+class Timed(Protocol):
+    """A job as the critical path weighs it."""
+
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def started_at(self) -> datetime | None: ...
+
+    @property
+    def finished_at(self) -> datetime | None: ...
+
+
+def run_time_weights(jobs: Iterable[Timed]) -> dict[str, float]:
+    """Critical-path weights by job id (as a string): the seconds each job ran."""
+    return {str(j.id): run_time(j.started_at, j.finished_at) for j in jobs}
 
 
 def check_limits(

@@ -22,7 +22,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from taskforge.http import parsing
 from taskforge.http.responses import refusal
 from taskforge.http.websocket import TransportWSHandler
-from taskforge.schema.context import Context
+from taskforge.resolvers.context import Context
 
 RETRY_AFTER_SECONDS = "1"
 

@@ -16,7 +16,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from taskforge import logs
 from taskforge.domain.errors import Unavailable
-from taskforge.schema.context import Context
+from taskforge.resolvers.context import Context
 
 _ID_CHARS = 128
 

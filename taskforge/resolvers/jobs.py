@@ -8,8 +8,8 @@ import strawberry
 
 from taskforge.domain.enums import JobStatus
 from taskforge.resolvers import ids
+from taskforge.resolvers.context import Context
 from taskforge.schema import types as t
-from taskforge.schema.context import Context
 from taskforge.schema.inputs import EnqueueJobInput
 from taskforge.services import jobs, pagination
 

@@ -1,16 +1,19 @@
-"""Per-request DataLoaders, each one batched query scoped to the caller's tenant."""
+"""Per-request DataLoaders, each one batched query scoped to the caller's tenant.
+
+They know the services and how to get the caller, not the request context that owns
+them.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
-from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
-from taskforge.persistence import tables
+from taskforge.domain import records
 from taskforge.services import (
     dependencies,
     executions,
@@ -20,19 +23,16 @@ from taskforge.services import (
     workers,
     workflow_reads,
 )
-
-if TYPE_CHECKING:
-    from taskforge.schema.context import Context
+from taskforge.services.base import Principal, Services
 
 R = TypeVar("R")
 
 
 class Loaders:
-    def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
-        # A WebSocket context lives as long as the connection: batch, but never serve
-        # stale rows from an earlier event.
-        cache = not isinstance(ctx.request, WebSocket)
+    def __init__(
+        self, svc: Services, principal: Callable[[], Awaitable[Principal]], cache: bool
+    ) -> None:
+        self._svc, self._principal = svc, principal
         self.queue = DataLoader(self._by_id(queues.by_ids), cache=cache)
         self.project = DataLoader(self._by_id(tenancy.projects_by_ids), cache=cache)
         self.job = DataLoader(self._by_id(jobs.by_ids), cache=cache)
@@ -54,8 +54,8 @@ class Loaders:
         self, fetch: Callable[..., Coroutine[Any, Any, Sequence[R]]]
     ) -> Callable[[list[uuid.UUID]], Coroutine[Any, Any, list[R | None]]]:
         async def load(ids: list[uuid.UUID]) -> list[R | None]:
-            principal = await self._ctx.principal()
-            rows = await fetch(self._ctx.svc, principal, ids)
+            principal = await self._principal()
+            rows = await fetch(self._svc, principal, ids)
             found = {row.id: row for row in rows}  # type: ignore[attr-defined]
             return [found.get(i) for i in ids]
 
@@ -65,31 +65,31 @@ class Loaders:
         self, fetch: Callable[..., Coroutine[Any, Any, Sequence[R]]], key: str
     ) -> Callable[[list[uuid.UUID]], Coroutine[Any, Any, list[list[R]]]]:
         async def load(ids: list[uuid.UUID]) -> list[list[R]]:
-            principal = await self._ctx.principal()
+            principal = await self._principal()
             grouped: dict[uuid.UUID, list[R]] = defaultdict(list)
-            for row in await fetch(self._ctx.svc, principal, ids):
+            for row in await fetch(self._svc, principal, ids):
                 grouped[getattr(row, key)].append(row)
             return [grouped[i] for i in ids]
 
         return load
 
     async def _workflow_counts(self, ids: list[uuid.UUID]) -> list[dict[Any, int]]:
-        principal = await self._ctx.principal()
-        counts = await workflow_reads.counts_of(self._ctx.svc, principal, ids)
+        principal = await self._principal()
+        counts = await workflow_reads.counts_of(self._svc, principal, ids)
         return [counts.get(i, {}) for i in ids]
 
-    async def _edges(self, ids: list[uuid.UUID]) -> list[list[tables.JobDependency]]:
+    async def _edges(self, ids: list[uuid.UUID]) -> list[list[records.Edge]]:
         """Edges touching each job (in or out): one query for the whole batch."""
-        principal = await self._ctx.principal()
-        grouped: dict[uuid.UUID, list[tables.JobDependency]] = defaultdict(list)
-        for edge in await dependencies.edges_of(self._ctx.svc, principal, ids):
+        principal = await self._principal()
+        grouped: dict[uuid.UUID, list[records.Edge]] = defaultdict(list)
+        for edge in await dependencies.edges_of(self._svc, principal, ids):
             grouped[edge.parent_job_id].append(edge)
             grouped[edge.child_job_id].append(edge)
         return [grouped[i] for i in ids]
 
-    async def _queues_by_project(self, ids: list[uuid.UUID]) -> list[list[tables.JobQueue]]:
-        principal = await self._ctx.principal()
-        grouped: dict[uuid.UUID, list[tables.JobQueue]] = defaultdict(list)
-        for row in await queues.by_projects(self._ctx.svc, principal, ids):
+    async def _queues_by_project(self, ids: list[uuid.UUID]) -> list[list[records.Queue]]:
+        principal = await self._principal()
+        grouped: dict[uuid.UUID, list[records.Queue]] = defaultdict(list)
+        for row in await queues.by_projects(self._svc, principal, ids):
             grouped[row.project_id].append(row)
         return [grouped[i] for i in ids]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from taskforge.resolvers import ids
+from taskforge.resolvers.context import Context
 from taskforge.schema import types as t
-from taskforge.schema.context import Context
 from taskforge.schema.inputs import QueueSettingsInput
 from taskforge.services import pagination, queues
 

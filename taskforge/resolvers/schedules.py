@@ -8,9 +8,9 @@ import strawberry
 
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
 from taskforge.resolvers import ids
+from taskforge.resolvers.context import Context
 from taskforge.schema import schedule_types as s
 from taskforge.schema import types as t
-from taskforge.schema.context import Context
 from taskforge.services import pagination, scheduler, schedules
 
 Info = strawberry.Info[Context, None]

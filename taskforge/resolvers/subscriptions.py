@@ -22,10 +22,10 @@ from taskforge.domain.errors import InvalidInput, RateLimited
 from taskforge.realtime import streams
 from taskforge.realtime.tail import Route
 from taskforge.resolvers import ids
+from taskforge.resolvers.context import Context
 from taskforge.schema import event_types as ev
 from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
-from taskforge.schema.context import Context
 from taskforge.schema.shared_events import shared
 from taskforge.services import job_events, jobs, queues, schedules, workflow_reads
 from taskforge.services.base import Principal

@@ -7,8 +7,8 @@ from datetime import datetime
 import strawberry
 
 from taskforge.resolvers import ids
+from taskforge.resolvers.context import Context
 from taskforge.schema import types as t
-from taskforge.schema.context import Context
 from taskforge.services import auth, pagination, tenancy
 
 Info = strawberry.Info[Context, None]

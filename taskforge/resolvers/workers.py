@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from taskforge.domain.enums import LogLevel, WorkerStatus, WorkerType
 from taskforge.resolvers import ids
+from taskforge.resolvers.context import Context
 from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
-from taskforge.schema.context import Context
 from taskforge.schema.inputs import (
     CompleteJobInput,
     FailJobInput,
@@ -102,7 +102,7 @@ async def claim_jobs(
             lease_expires_at=c.lease_expires_at,
             job_id=strawberry.ID(str(c.job.id)),
             job_type=c.job.job_type,
-            payload=c.job.payload,
+            payload=cast(JSON, c.job.payload),
             row=c.job,
         )
         for c in claimed

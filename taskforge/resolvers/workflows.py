@@ -8,9 +8,9 @@ import strawberry
 
 from taskforge.domain.enums import DependencyCondition, DependencyType, WorkflowStatus
 from taskforge.resolvers import ids
+from taskforge.resolvers.context import Context
 from taskforge.schema import types as t
 from taskforge.schema import workflow_types as w
-from taskforge.schema.context import Context
 from taskforge.schema.inputs import CreateDependencyInput, CreateWorkflowInput
 from taskforge.services import dependencies, pagination, workflow_reads, workflows
 from taskforge.services.dependencies import Direction

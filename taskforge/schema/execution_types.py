@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from taskforge.domain import records
 from taskforge.domain.enums import ExecutionStatus, LogLevel, WorkerStatus, WorkerType
-from taskforge.persistence import tables
 from taskforge.schema.types import Job, Queue
 
 if TYPE_CHECKING:
-    from taskforge.schema.context import Context
+    from taskforge.resolvers.context import Context
 
 WorkerTypeEnum = strawberry.enum(WorkerType, name="WorkerType")
 WorkerStatusEnum = strawberry.enum(WorkerStatus, name="WorkerStatus")
@@ -54,7 +54,7 @@ class Worker:
         ]
 
     @classmethod
-    def of(cls, row: tables.Worker, healthy: bool) -> Worker:
+    def of(cls, row: records.Worker, healthy: bool) -> Worker:
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
@@ -115,7 +115,7 @@ class Execution:
         ]
 
     @classmethod
-    def of(cls, row: tables.JobExecution) -> Execution:
+    def of(cls, row: records.Execution) -> Execution:
         return cls(
             id=strawberry.ID(str(row.id)),
             attempt=row.attempt_number,
@@ -141,7 +141,7 @@ class ClaimedJob:
     job_id: strawberry.ID
     job_type: str
     payload: JSON
-    row: strawberry.Private[Any]  # the claimed job's columns
+    row: strawberry.Private[records.Job]
 
     @strawberry.field
     def job(self) -> Job:

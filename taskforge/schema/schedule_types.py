@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from taskforge.domain import records
 from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
-from taskforge.persistence import tables
 from taskforge.services import schedules as service
 from taskforge.services.schedules import ScheduleSpec, Summary
 
 if TYPE_CHECKING:
-    from taskforge.schema.context import Context
+    from taskforge.resolvers.context import Context
 
 ScheduleKindEnum = strawberry.enum(ScheduleKind, name="ScheduleType")
 ScheduleStatusEnum = strawberry.enum(ScheduleStatus, name="ScheduleStatus")
@@ -58,14 +58,14 @@ class Schedule:
     created_by: str | None
     created_at: datetime
     updated_at: datetime
-    _row: strawberry.Private[tables.ScheduledJob]
+    _row: strawberry.Private[records.Schedule]
 
     @strawberry.field(description="The next runs (at most 100), honouring maxRuns.")
     def upcoming_runs(self, info: strawberry.Info[Context, None], count: int = 5) -> list[datetime]:
         return service.upcoming(info.context.svc, self._row, count)
 
     @classmethod
-    def of(cls, s: tables.ScheduledJob) -> Schedule:
+    def of(cls, s: records.Schedule) -> Schedule:
         def js(value: Any) -> Any:
             return json.loads(json.dumps(value)) if value is not None else None
 

@@ -1,24 +1,23 @@
-"""GraphQL object types. They describe the schema; data comes from services."""
+"""GraphQL object types. They describe the schema; they are built from the records
+services hand up."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from taskforge.domain import records
 from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, UserRole
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
-from taskforge.persistence import tables
 from taskforge.services import pagination
 
 if TYPE_CHECKING:
-    from sqlalchemy import Row
-
-    from taskforge.schema.context import Context
+    from taskforge.resolvers.context import Context
     from taskforge.schema.execution_types import Execution
     from taskforge.schema.workflow_types import Dependency
 
@@ -28,6 +27,7 @@ TierEnum = strawberry.enum(Tier, name="Tier")
 UserRoleEnum = strawberry.enum(UserRole, name="UserRole")
 
 T = TypeVar("T")
+P = TypeVar("P", bound=records.Paged)
 
 
 @strawberry.type
@@ -55,11 +55,9 @@ class Connection(Generic[T]):
         return await self._total()
 
     @classmethod
-    def build(
-        cls, listing: pagination.Listing[object], convert: Callable[[object], T]
-    ) -> Connection[T]:
+    def build(cls, listing: pagination.Listing[P], convert: Callable[[P], T]) -> Connection[T]:
         edges = [
-            Edge(cursor=pagination.encode(row.created_at, row.id), node=convert(row))  # type: ignore[attr-defined]
+            Edge(cursor=pagination.encode(row.created_at, row.id), node=convert(row))
             for row in listing.items
         ]
         return cls(
@@ -93,7 +91,7 @@ class User:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: tables.User) -> User:
+    def of(cls, row: records.User) -> User:
         return cls(
             id=strawberry.ID(str(row.id)), email=row.email, role=row.role, created_at=row.created_at
         )
@@ -112,7 +110,7 @@ class ApiKey:
     revoked_at: datetime | None
 
     @classmethod
-    def of(cls, row: tables.ApiKey) -> ApiKey:
+    def of(cls, row: records.ApiKey) -> ApiKey:
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
@@ -144,8 +142,8 @@ class QueueSettings:
     timeout_seconds: int | None
 
     @classmethod
-    def of(cls, raw: dict[str, object]) -> QueueSettings:
-        s = DomainQueueSettings.from_json(raw)  # type: ignore[arg-type]
+    def of(cls, raw: Mapping[str, Any]) -> QueueSettings:
+        s = DomainQueueSettings.from_json(dict(raw))
         return cls(
             max_attempts=s.retry.max_attempts,
             base_delay_seconds=s.retry.base_delay,
@@ -169,7 +167,7 @@ class Project:
         return [Queue.of(row) for row in rows]
 
     @classmethod
-    def of(cls, row: tables.Project) -> Project:
+    def of(cls, row: records.Project) -> Project:
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
@@ -193,7 +191,7 @@ class Queue:
         return Project.of(row)
 
     @classmethod
-    def of(cls, row: tables.JobQueue) -> Queue:
+    def of(cls, row: records.Queue) -> Queue:
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
@@ -272,7 +270,7 @@ class Job:
         return [Execution.of(r) for r in rows]
 
     @classmethod
-    def of(cls, row: tables.Job | Row[Any]) -> Job:
+    def of(cls, row: records.Job) -> Job:
         return cls(
             id=strawberry.ID(str(row.id)),
             job_type=row.job_type,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from taskforge.domain import dag
+from taskforge.domain import dag, records
 from taskforge.domain.enums import (
     DependencyCondition,
     DependencyType,
@@ -21,14 +21,13 @@ from taskforge.domain.enums import (
     WorkflowStatus,
 )
 from taskforge.domain.workflows import stats as workflow_stats
-from taskforge.persistence import tables
 from taskforge.schema.types import DependencyStatusEnum, Job, JobStatusEnum
 from taskforge.services import workflow_reads
 from taskforge.services.dependencies import Check, Direction
 from taskforge.services.workflows import ResumeAction
 
 if TYPE_CHECKING:
-    from taskforge.schema.context import Context
+    from taskforge.resolvers.context import Context
 
 DependencyTypeEnum = strawberry.enum(DependencyType, name="DependencyType")
 DependencyConditionEnum = strawberry.enum(DependencyCondition, name="DependencyCondition")
@@ -63,7 +62,7 @@ class Dependency:
         return Job.of(row) if row else None
 
     @classmethod
-    def of(cls, row: Any) -> Dependency:
+    def of(cls, row: records.Edge) -> Dependency:
         return cls(
             id=strawberry.ID(str(row.id)),
             parent_job_id=strawberry.ID(str(row.parent_job_id)),
@@ -122,7 +121,9 @@ class GraphData:
     """A graph's rows and what is derived from them, each computed once, on demand:
     a query asking for ``roots`` does not pay for the critical path or the exports."""
 
-    def __init__(self, jobs: Sequence[Any], edges: Sequence[Any], title: str) -> None:
+    def __init__(
+        self, jobs: Sequence[records.GraphJob], edges: Sequence[records.GraphEdge], title: str
+    ) -> None:
         self.jobs, self.edges, self.title = jobs, edges, title
         self.ids = [str(j.id) for j in jobs]
         self.pairs = [(str(e.parent_job_id), str(e.child_job_id)) for e in edges]
@@ -143,13 +144,7 @@ class GraphData:
         return nodes, edges
 
     def critical_path(self) -> list[str]:
-        weight = {
-            str(j.id): (j.finished_at - j.started_at).total_seconds()
-            if j.started_at and j.finished_at
-            else 1.0
-            for j in self.jobs
-        }
-        return dag.critical_path(self.ids, self.pairs, weight)
+        return dag.critical_path(self.ids, self.pairs, dag.run_time_weights(self.jobs))
 
 
 @strawberry.type(description="A dependency graph with live statuses, and its exports.")
@@ -215,7 +210,9 @@ class Graph:
         return dag.to_mermaid(*self._data.views)
 
     @classmethod
-    def build(cls, jobs: Sequence[Any], edges: Sequence[Any], title: str) -> Graph:
+    def build(
+        cls, jobs: Sequence[records.GraphJob], edges: Sequence[records.GraphEdge], title: str
+    ) -> Graph:
         return cls(_data=GraphData(jobs, edges, title))
 
 
@@ -280,7 +277,7 @@ class Workflow:
         return Graph.build(jobs, edges, self.name)
 
     @classmethod
-    def of(cls, row: tables.Workflow) -> Workflow:
+    def of(cls, row: records.Workflow) -> Workflow:
         return cls(
             id=strawberry.ID(str(row.id)),
             project_id=strawberry.ID(str(row.project_id)),

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import validation
+from taskforge.domain import records, validation
 from taskforge.domain.errors import InvalidInput, NotFound, Unauthenticated
 from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
 from taskforge.persistence.common import tenancy as repo
@@ -51,7 +51,7 @@ def issue_token(svc: Services, user: User) -> tuple[str, datetime]:
     return jwt.encode(claims, svc.settings.resolved_secret_key, algorithm="HS256"), expires
 
 
-async def login(svc: Services, email: str, password: str) -> tuple[str, datetime, User]:
+async def login(svc: Services, email: str, password: str) -> tuple[str, datetime, records.User]:
     email = validation.email(email)
     validation.text(password, "password", validation.MAX_PASSWORD)
     async with svc.read() as session:
@@ -60,7 +60,7 @@ async def login(svc: Services, email: str, password: str) -> tuple[str, datetime
     if user is None or not ok:
         raise Unauthenticated("invalid email or password")
     token, expires = issue_token(svc, user)
-    return token, expires, user
+    return token, expires, records.User.of(user)
 
 
 async def authenticate(svc: Services, credential: str | None) -> Principal:
@@ -127,7 +127,7 @@ async def _authenticate_key(svc: Services, secret: str) -> tuple[Principal, date
 
 @dataclass(frozen=True)
 class NewApiKey:
-    key: ApiKey
+    key: records.ApiKey
     secret: str
 
 
@@ -156,7 +156,7 @@ async def create_api_key_in(
     )
     session.add(key)
     await session.flush()
-    return NewApiKey(key, secret)
+    return NewApiKey(records.ApiKey.of(key), secret)
 
 
 async def create_api_key(
@@ -190,7 +190,7 @@ async def create_api_key(
     return created
 
 
-async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID) -> ApiKey:
+async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID) -> records.ApiKey:
     principal.require(ADMIN)
     async with svc.write() as session:
         key = found(
@@ -206,4 +206,4 @@ async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID)
                 "api_key.revoked",
                 {"apiKeyId": str(key.id)},
             )
-    return key
+    return records.ApiKey.of(key)

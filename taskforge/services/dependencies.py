@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import dag
+from taskforge.domain import dag, records
 from taskforge.domain.dependencies import evaluate_edge, validate_edge
 from taskforge.domain.enums import (
     DependencyCondition,
@@ -53,8 +53,8 @@ class Check:
 @dataclass(frozen=True)
 class Subgraph:
     root: uuid.UUID
-    jobs: list[Any]  # rows: id, name, job_type, status, started_at, finished_at
-    edges: list[Any]  # rows: id, parent_job_id, child_job_id, dependency_type, ...
+    jobs: list[records.GraphJob]
+    edges: list[records.GraphEdge]
 
 
 @retried
@@ -66,7 +66,7 @@ async def create(
     type_: DependencyType = DependencyType.SEQUENTIAL,
     condition: DependencyCondition = DependencyCondition.SUCCEEDED,
     expression: str | None = None,
-) -> JobDependency:
+) -> records.Edge:
     principal.require(WRITE)
     validate_edge(type_, condition, expression)
     if parent_id == child_id:
@@ -111,7 +111,7 @@ async def create(
         events.append(edge_event(edge, "dependency.created"))
         await record(session, events)
         await session.refresh(edge)
-    return edge
+    return records.Edge.of(edge)
 
 
 @retried
@@ -186,16 +186,21 @@ async def graph(
         jobs = await graph_repo.graph_jobs(session, org, list(seen))
     # edges between two reached jobs only (a BOTH walk can reach an edge's one end)
     kept = [e for e in edges.values() if e.parent_job_id in seen and e.child_job_id in seen]
-    return Subgraph(job_id, jobs, kept)
+    return Subgraph(
+        job_id,
+        [records.GraphJob._make(j) for j in jobs],
+        [records.GraphEdge._make(e) for e in kept],
+    )
 
 
 async def edges_of(
     svc: Services, principal: Principal, job_ids: list[uuid.UUID]
-) -> list[JobDependency]:
+) -> list[records.Edge]:
     """Edges into or out of these jobs (DataLoader source)."""
     principal.require(READ)
     async with svc.read() as session:
-        return await repo.edges_of_jobs(session, principal.organization_id, job_ids)
+        rows = await repo.edges_of_jobs(session, principal.organization_id, job_ids)
+    return records.Edge.all(rows)
 
 
 def edge_event(edge: JobDependency, type_: str) -> dict[str, Any]:

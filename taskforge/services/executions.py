@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import validation
+from taskforge.domain import records, validation
 from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
 from taskforge.domain.executions import OPEN, next_attempt_at, repair
@@ -21,7 +21,7 @@ from taskforge.domain.queues import QueueSettings
 from taskforge.persistence.common import executions as repo
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
-from taskforge.persistence.tables import ExecutionLog, Job, JobExecution
+from taskforge.persistence.tables import Job, JobExecution
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import Moved, after_changes, moved_rows
@@ -30,7 +30,7 @@ from taskforge.services.workers import PERMISSION
 
 @dataclass(frozen=True)
 class Claimed:
-    job: Any  # the claimed job's columns (a row, read like a Job)
+    job: records.Job
     execution_id: uuid.UUID
     attempt: int
     lease_expires_at: datetime
@@ -103,7 +103,8 @@ async def claim(
             events += await after_changes(session, moved_rows(j for j, _, _ in claimed), now)
         await record(session, events)
     return [
-        Claimed(job, execution_id, job.attempts, lease_until) for job, execution_id, _ in claimed
+        Claimed(records.Job.of(job), execution_id, job.attempts, lease_until)
+        for job, execution_id, _ in claimed
     ]
 
 
@@ -328,16 +329,18 @@ async def append_logs(
 
 async def executions_of(
     svc: Services, principal: Principal, job_ids: list[uuid.UUID]
-) -> list[JobExecution]:
+) -> list[records.Execution]:
     async with svc.read() as session:
-        return await repo.by_jobs(session, principal.organization_id, job_ids)
+        return records.Execution.all(
+            await repo.by_jobs(session, principal.organization_id, job_ids)
+        )
 
 
 async def logs_of(
     svc: Services, principal: Principal, execution_ids: list[uuid.UUID]
-) -> list[ExecutionLog]:
+) -> list[records.ExecutionLog]:
     async with svc.read() as session:
-        return await repo.logs_by_executions(session, execution_ids)
+        return records.ExecutionLog.all(await repo.logs_by_executions(session, execution_ids))
 
 
 @retried

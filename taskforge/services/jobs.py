@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import validation
+from taskforge.domain import records, validation
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, NotFound, QuotaExceeded
 from taskforge.domain.jobs import sources_of
@@ -33,7 +33,7 @@ class NewJob:
     max_attempts: int | None = None
 
 
-async def enqueue(svc: Services, principal: Principal, specs: list[NewJob]) -> list[Row[Any]]:
+async def enqueue(svc: Services, principal: Principal, specs: list[NewJob]) -> list[records.Job]:
     """Create jobs in one transaction: all of them, or none."""
     principal.require("jobs:write")
     limits = svc.settings.limits
@@ -45,7 +45,7 @@ async def enqueue(svc: Services, principal: Principal, specs: list[NewJob]) -> l
     rows = [job_row(svc, org, spec, now) for spec in specs]
     async with svc.write() as session:
         created = await insert_jobs(session, org, rows, now)
-    return created
+    return records.Job.all(created)
 
 
 def job_row(svc: Services, org: uuid.UUID, spec: NewJob, now: datetime) -> dict[str, Any]:
@@ -90,7 +90,7 @@ async def insert_jobs(
 @retried
 async def cancel(
     svc: Services, principal: Principal, job_id: uuid.UUID, reason: str | None = None
-) -> Job:
+) -> records.Job:
     principal.require("jobs:write")
     reason = validation.reason(reason)
     org, now = principal.organization_id, svc.clock()
@@ -110,7 +110,7 @@ async def cancel(
         events = [status_event(job, previous, why)]
         events += await after_changes(session, [Moved.of(job)], now)
         await record(session, events)
-    return job
+    return records.Job.of(job)
 
 
 @retried
@@ -131,11 +131,11 @@ async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid
     return job_id
 
 
-async def get(svc: Services, principal: Principal, job_id: uuid.UUID) -> Job:
+async def get(svc: Services, principal: Principal, job_id: uuid.UUID) -> records.Job:
     principal.require("jobs:read")
     async with svc.read() as session:
         job = found(await repo.get(session, principal.organization_id, job_id), "job", job_id)
-    return job
+    return records.Job.of(job)
 
 
 async def list_jobs(
@@ -148,7 +148,7 @@ async def list_jobs(
     project_id: uuid.UUID | None = None,
     statuses: list[JobStatus] | None = None,
     job_type: str | None = None,
-) -> Listing[Job]:
+) -> Listing[records.Job]:
     principal.require("jobs:read")
     org = principal.organization_id
     async with svc.read() as session:  # a filter naming a foreign object is NOT_FOUND
@@ -163,10 +163,10 @@ async def list_jobs(
         statuses=statuses,
         job_type=job_type,
     )
-    return await paginate(svc, stmt, Job, first, after)
+    return await paginate(svc, stmt, Job, first, after, records.Job.all)
 
 
-async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Job]:
+async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[records.Job]:
     principal.require("jobs:read")
     async with svc.read() as session:
-        return await repo.by_ids(session, principal.organization_id, ids)
+        return records.Job.all(await repo.by_ids(session, principal.organization_id, ids))

@@ -1,11 +1,11 @@
-"""Opaque cursors for connections: base64 of (created_at, id)."""
+"""Connections' pages of records, and their opaque cursors: base64 of (created_at, id)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -14,11 +14,12 @@ from sqlalchemy import Select
 
 from taskforge.domain import validation
 from taskforge.domain.errors import InvalidInput
+from taskforge.domain.records import Paged
 from taskforge.persistence.common.paging import count, fetch_page
 from taskforge.services.base import Services
 
 Cursor = tuple[datetime, uuid.UUID]
-T = TypeVar("T")
+P = TypeVar("P", bound=Paged)
 
 
 def encode(created_at: datetime, ident: uuid.UUID) -> str:
@@ -39,17 +40,24 @@ def decode(cursor: str | None) -> Cursor | None:
 
 
 @dataclass(frozen=True)
-class Listing(Generic[T]):
-    """One page of a connection; ``total`` runs its count only when asked for."""
+class Listing(Generic[P]):
+    """One page of a connection's records; ``total`` runs its count only when asked for."""
 
-    items: list[T]
+    items: list[P]
     has_next: bool
     total: Callable[[], Awaitable[int]]
 
 
 async def paginate(
-    svc: Services, stmt: Select[T], model: Any, first: int, after: Cursor | None
-) -> Listing[T]:
+    svc: Services,
+    stmt: Select[Any],
+    model: Any,
+    first: int,
+    after: Cursor | None,
+    records: Callable[[Iterable[Any]], list[P]],
+) -> Listing[P]:
+    """One page of ``stmt`` (keyset on the model's (created_at, id)), as records (e.g.
+    ``records.Job.all``)."""
     first = validation.page_size(first, svc.settings.limits.page_size)
     async with svc.read() as session:
         page = await fetch_page(session, stmt, model.created_at, model.id, first, after)
@@ -58,4 +66,4 @@ async def paginate(
         async with svc.read() as session:
             return await count(session, stmt)
 
-    return Listing(page.items, page.has_next, total)
+    return Listing(records(page.items), page.has_next, total)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from taskforge.domain import validation
+from taskforge.domain import records, validation
 from taskforge.domain.errors import Conflict, NotFound
 from taskforge.domain.queues import QueueSettings, RetryPolicy, validate_settings
 from taskforge.persistence.common import queues as repo
@@ -37,7 +37,7 @@ async def create_queue(
     name: str,
     priority: int = 5,
     settings: dict[str, Any] | None = None,
-) -> JobQueue:
+) -> records.Queue:
     principal.require("jobs:write")
     org = principal.organization_id
     queue = JobQueue(
@@ -61,7 +61,7 @@ async def create_queue(
         raise Conflict(
             f"queue {queue.name!r} already exists in this project", field="name"
         ) from exc
-    return queue
+    return records.Queue.of(queue)
 
 
 async def update_queue(
@@ -71,7 +71,7 @@ async def update_queue(
     name: str | None = None,
     priority: int | None = None,
     settings: dict[str, Any] | None = None,
-) -> JobQueue:
+) -> records.Queue:
     principal.require("jobs:write")
     org = principal.organization_id
     try:
@@ -94,7 +94,7 @@ async def update_queue(
             await emit(session, org, "queues", "queue.updated", _payload(queue))
     except IntegrityError as exc:
         raise Conflict("a queue with that name already exists in this project") from exc
-    return queue
+    return records.Queue.of(queue)
 
 
 async def delete_queue(
@@ -113,13 +113,13 @@ async def delete_queue(
     return queue_id
 
 
-async def get_queue(svc: Services, principal: Principal, queue_id: uuid.UUID) -> JobQueue:
+async def get_queue(svc: Services, principal: Principal, queue_id: uuid.UUID) -> records.Queue:
     principal.require("jobs:read")
     async with svc.read() as session:
         queue = found(
             await repo.get(session, principal.organization_id, queue_id), "queue", queue_id
         )
-    return queue
+    return records.Queue.of(queue)
 
 
 async def list_queues(
@@ -128,25 +128,26 @@ async def list_queues(
     project_id: uuid.UUID | None,
     first: int,
     after: Cursor | None,
-) -> Listing[JobQueue]:
+) -> Listing[records.Queue]:
     principal.require("jobs:read")
     if project_id is not None:
         async with svc.read() as session:
             if await tenancy.project(session, principal.organization_id, project_id) is None:
                 raise NotFound("project", project_id)
     stmt = repo.listing(principal.organization_id, project_id)
-    return await paginate(svc, stmt, JobQueue, first, after)
+    return await paginate(svc, stmt, JobQueue, first, after, records.Queue.all)
 
 
-async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[JobQueue]:
+async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[records.Queue]:
     principal.require("jobs:read")
     async with svc.read() as session:
-        return await repo.by_ids(session, principal.organization_id, ids)
+        return records.Queue.all(await repo.by_ids(session, principal.organization_id, ids))
 
 
 async def by_projects(
     svc: Services, principal: Principal, project_ids: list[uuid.UUID]
-) -> list[JobQueue]:
+) -> list[records.Queue]:
     principal.require("jobs:read")
     async with svc.read() as session:
-        return await repo.by_projects(session, principal.organization_id, project_ids)
+        rows = await repo.by_projects(session, principal.organization_id, project_ids)
+    return records.Queue.all(rows)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain import records
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import RateLimited
 from taskforge.domain.schedules import plan
@@ -153,7 +154,7 @@ def _settle(p: Plan, now: datetime) -> list[dict[str, Any]]:
     return events
 
 
-async def trigger(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> ScheduledJob:
+async def trigger(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> records.Schedule:
     """Run a schedule once, now, outside its timetable (rate limit applies)."""
     principal.require(WRITE)
     org, now = principal.organization_id, svc.clock()
@@ -167,7 +168,7 @@ async def trigger(svc: Services, principal: Principal, schedule_id: uuid.UUID) -
             )
         events = await fire(svc, session, s, now, now, manual=True)
         await record(session, events)
-    return s
+    return records.Schedule.of(s)
 
 
 class Scheduler:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import validation
+from taskforge.domain import records, validation
 from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, QuotaExceeded
 from taskforge.domain.schedules import Recurrence, compile_recurrence
@@ -52,11 +52,11 @@ class ScheduleSpec:
     changed: set[str] = field(default_factory=set)  # on update: fields given explicitly
 
 
-def recurrence_of(s: ScheduledJob) -> Recurrence:
+def recurrence_of(s: ScheduledJob | records.Schedule) -> Recurrence:
     return compile_recurrence(s.kind, s.expression, s.timezone, s.anchor_at or s.created_at)
 
 
-async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> ScheduledJob:
+async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> records.Schedule:
     principal.require(WRITE)
     org, now = principal.organization_id, svc.clock()
     if spec.kind is None or spec.expression is None or spec.name is None:
@@ -90,12 +90,12 @@ async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> Sch
         await session.flush()
         await outbox.append(session, [event(schedule, "schedule.created")])
     _changed(svc)
-    return schedule
+    return records.Schedule.of(schedule)
 
 
 async def update(
     svc: Services, principal: Principal, schedule_id: uuid.UUID, spec: ScheduleSpec
-) -> ScheduledJob:
+) -> records.Schedule:
     """Change fields; a new type, expression or timezone re-computes the next run."""
     principal.require(WRITE)
     org, now = principal.organization_id, svc.clock()
@@ -114,14 +114,14 @@ async def update(
         s.updated_at = now
         await outbox.append(session, [event(s, "schedule.updated")])
     _changed(svc)
-    return s
+    return records.Schedule.of(s)
 
 
-async def pause(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> ScheduledJob:
+async def pause(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> records.Schedule:
     return await _move(svc, principal, schedule_id, ScheduleStatus.ACTIVE, ScheduleStatus.PAUSED)
 
 
-async def resume(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> ScheduledJob:
+async def resume(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> records.Schedule:
     """ACTIVE again. Occurrences missed while paused go through the misfire policy (at
     most one run for FIRE_ONCE, none for SKIP), never as a burst."""
     return await _move(svc, principal, schedule_id, ScheduleStatus.PAUSED, ScheduleStatus.ACTIVE)
@@ -133,7 +133,7 @@ async def _move(
     schedule_id: uuid.UUID,
     source: ScheduleStatus,
     target: ScheduleStatus,
-) -> ScheduledJob:
+) -> records.Schedule:
     principal.require(WRITE)
     org, now = principal.organization_id, svc.clock()
     async with svc.write() as session:
@@ -146,7 +146,7 @@ async def _move(
         name = "schedule.paused" if target is ScheduleStatus.PAUSED else "schedule.resumed"
         await outbox.append(session, [event(s, name)])
     _changed(svc)
-    return s
+    return records.Schedule.of(s)
 
 
 async def delete(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> uuid.UUID:
@@ -161,11 +161,11 @@ async def delete(svc: Services, principal: Principal, schedule_id: uuid.UUID) ->
     return schedule_id
 
 
-async def get(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> ScheduledJob:
+async def get(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> records.Schedule:
     principal.require(READ)
     async with svc.read() as session:
         s = await repo.get(session, principal.organization_id, schedule_id)
-    return found(s, "schedule", schedule_id)
+    return records.Schedule.of(found(s, "schedule", schedule_id))
 
 
 async def list_schedules(
@@ -176,10 +176,10 @@ async def list_schedules(
     after: Cursor | None,
     statuses: list[ScheduleStatus] | None = None,
     kinds: list[ScheduleKind] | None = None,
-) -> Listing[ScheduledJob]:
+) -> Listing[records.Schedule]:
     principal.require(READ)
     stmt = repo.listing(principal.organization_id, statuses, kinds)
-    return await paginate(svc, stmt, ScheduledJob, first, after)
+    return await paginate(svc, stmt, ScheduledJob, first, after, records.Schedule.all)
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def preview(
     )
 
 
-def upcoming(svc: Services, s: ScheduledJob, count: int) -> list[datetime]:
+def upcoming(svc: Services, s: records.Schedule, count: int) -> list[datetime]:
     if not 1 <= count <= 100:
         raise InvalidInput("count must be between 1 and 100", field="count")
     if s.status is not ScheduleStatus.ACTIVE or s.next_run_at is None:

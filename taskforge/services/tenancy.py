@@ -8,13 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from taskforge.domain import validation
+from taskforge.domain import records, validation
 from taskforge.domain.enums import Tier, UserRole
 from taskforge.domain.errors import Conflict, NotFound
 from taskforge.domain.tenancy import ADMIN, TIER_LIMITS
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import (
-    ApiKey,
     JobQueue,
     Organization,
     Project,
@@ -112,7 +111,7 @@ async def bootstrap(svc: Services) -> NewOrganization | None:
 
 async def create_project(
     svc: Services, principal: Principal, name: str, description: str | None
-) -> Project:
+) -> records.Project:
     principal.require("jobs:write")
     project = Project(
         id=uuid.uuid4(),
@@ -135,10 +134,12 @@ async def create_project(
             )
     except IntegrityError as exc:  # a concurrent create won the unique name
         raise Conflict(f"a project named {project.name!r} already exists", field="name") from exc
-    return project
+    return records.Project.of(project)
 
 
-async def get_project(svc: Services, principal: Principal, project_id: uuid.UUID) -> Project:
+async def get_project(
+    svc: Services, principal: Principal, project_id: uuid.UUID
+) -> records.Project:
     principal.require("jobs:read")
     async with svc.read() as session:
         project = found(
@@ -146,23 +147,24 @@ async def get_project(svc: Services, principal: Principal, project_id: uuid.UUID
             "project",
             project_id,
         )
-    return project
+    return records.Project.of(project)
 
 
 async def list_projects(
     svc: Services, principal: Principal, first: int, after: Cursor | None
-) -> Listing[Project]:
+) -> Listing[records.Project]:
     principal.require("jobs:read")
     stmt = repo.projects_listing(principal.organization_id)
-    return await paginate(svc, stmt, Project, first, after)
+    return await paginate(svc, stmt, Project, first, after, records.Project.all)
 
 
 async def projects_by_ids(
     svc: Services, principal: Principal, ids: list[uuid.UUID]
-) -> list[Project]:
+) -> list[records.Project]:
     principal.require("jobs:read")
     async with svc.read() as session:
-        return await repo.projects_by_ids(session, principal.organization_id, ids)
+        rows = await repo.projects_by_ids(session, principal.organization_id, ids)
+    return records.Project.all(rows)
 
 
 async def viewer(svc: Services, principal: Principal) -> Viewer:
@@ -179,12 +181,17 @@ async def viewer(svc: Services, principal: Principal) -> Viewer:
         )
     if org is None or sub is None:
         raise NotFound("organization", org_id)
-    return Viewer(org, sub, user, key)
+    return Viewer(
+        records.Organization.of(org),
+        records.Subscription.of(sub),
+        records.User.of(user) if user else None,
+        records.ApiKey.of(key) if key else None,
+    )
 
 
 @dataclass(frozen=True)
 class Viewer:
-    organization: Organization
-    subscription: Subscription
-    user: User | None
-    api_key: ApiKey | None
+    organization: records.Organization
+    subscription: records.Subscription
+    user: records.User | None
+    api_key: records.ApiKey | None

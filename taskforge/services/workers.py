@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from taskforge.domain import validation
+from taskforge.domain import records, validation
 from taskforge.domain.enums import WorkerStatus, WorkerType
 from taskforge.domain.errors import InvalidInput, QuotaExceeded
 from taskforge.persistence.common import queues, workers
@@ -23,7 +23,7 @@ class QueueWeight:
     weight: int = 1
 
 
-def is_healthy(worker: Worker, now: datetime, timeout: float) -> bool:
+def is_healthy(worker: Worker | records.Worker, now: datetime, timeout: float) -> bool:
     return (
         worker.status is not WorkerStatus.OFFLINE
         and worker.last_heartbeat is not None
@@ -41,7 +41,7 @@ async def register(
     name: str,
     worker_type: WorkerType,
     assignments: list[QueueWeight],
-) -> Worker:
+) -> records.Worker:
     principal.require(PERMISSION)
     org, now = principal.organization_id, svc.clock()
     if not assignments:
@@ -79,12 +79,12 @@ async def register(
             for a in assignments
         )
         await emit(session, org, "workers", "worker.registered", _event(worker))
-    return worker
+    return records.Worker.of(worker)
 
 
 async def heartbeat(
     svc: Services, principal: Principal, worker_id: uuid.UUID, lease_seconds: int | None = None
-) -> tuple[Worker, int]:
+) -> tuple[records.Worker, int]:
     """Marks the worker alive and extends the leases of everything it holds."""
     principal.require(PERMISSION)
     now = svc.clock()
@@ -104,10 +104,10 @@ async def heartbeat(
             await emit(
                 session, principal.organization_id, "workers", "worker.online", _event(worker)
             )
-    return worker, extended
+    return records.Worker.of(worker), extended
 
 
-async def drain(svc: Services, principal: Principal, worker_id: uuid.UUID) -> Worker:
+async def drain(svc: Services, principal: Principal, worker_id: uuid.UUID) -> records.Worker:
     """The worker finishes what it holds and is handed nothing new."""
     principal.require(PERMISSION)
     async with svc.write() as session:
@@ -119,19 +119,19 @@ async def drain(svc: Services, principal: Principal, worker_id: uuid.UUID) -> Wo
             await emit(
                 session, principal.organization_id, "workers", "worker.draining", _event(worker)
             )
-    return worker
+    return records.Worker.of(worker)
 
 
-async def get(svc: Services, principal: Principal, worker_id: uuid.UUID) -> Worker:
+async def get(svc: Services, principal: Principal, worker_id: uuid.UUID) -> records.Worker:
     principal.require(PERMISSION)
     async with svc.read() as session:
         worker = await workers.get(session, principal.organization_id, worker_id)
-    return found(worker, "worker", worker_id)
+    return records.Worker.of(found(worker, "worker", worker_id))
 
 
-async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Worker]:
+async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[records.Worker]:
     async with svc.read() as session:
-        return await workers.by_ids(session, principal.organization_id, ids)
+        return records.Worker.all(await workers.by_ids(session, principal.organization_id, ids))
 
 
 async def list_workers(
@@ -140,10 +140,10 @@ async def list_workers(
     statuses: list[WorkerStatus] | None,
     first: int,
     after: Cursor | None,
-) -> Listing[Worker]:
+) -> Listing[records.Worker]:
     principal.require(PERMISSION)
     stmt = workers.listing(principal.organization_id, statuses)
-    return await paginate(svc, stmt, Worker, first, after)
+    return await paginate(svc, stmt, Worker, first, after, records.Worker.all)
 
 
 async def mark_silent_offline(svc: Services) -> int:
@@ -164,7 +164,7 @@ async def mark_silent_offline(svc: Services) -> int:
 
 async def assignments_of(
     svc: Services, principal: Principal, worker_ids: list[uuid.UUID]
-) -> list[QueueWorkerAssignment]:
+) -> list[records.Assignment]:
     async with svc.read() as session:
         own = {w.id for w in await workers.by_ids(session, principal.organization_id, worker_ids)}
-        return await workers.assignments(session, list(own))
+        return records.Assignment.all(await workers.assignments(session, list(own)))

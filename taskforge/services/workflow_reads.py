@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
+from taskforge.domain import records
 from taskforge.domain.enums import JobStatus, WorkflowStatus
 from taskforge.domain.errors import NotFound
 from taskforge.persistence.common import graph as graph_repo
 from taskforge.persistence.common import tenancy
 from taskforge.persistence.common import workflows as repo
-from taskforge.persistence.tables import Job, Workflow
+from taskforge.persistence.tables import Workflow
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
 READ = "jobs:read"
 
 
-async def get(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+async def get(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> records.Workflow:
     principal.require(READ)
     async with svc.read() as session:
         wf = await repo.get(session, principal.organization_id, workflow_id)
-    return found(wf, "workflow", workflow_id)
+    return records.Workflow.of(found(wf, "workflow", workflow_id))
 
 
 async def list_workflows(
@@ -32,20 +32,23 @@ async def list_workflows(
     after: Cursor | None,
     project_id: uuid.UUID | None = None,
     statuses: list[WorkflowStatus] | None = None,
-) -> Listing[Workflow]:
+) -> Listing[records.Workflow]:
     principal.require(READ)
     org = principal.organization_id
     if project_id is not None:
         async with svc.read() as session:
             if await tenancy.project(session, org, project_id) is None:
                 raise NotFound("project", project_id)
-    return await paginate(svc, repo.listing(org, project_id, statuses), Workflow, first, after)
+    stmt = repo.listing(org, project_id, statuses)
+    return await paginate(svc, stmt, Workflow, first, after, records.Workflow.all)
 
 
-async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Workflow]:
+async def by_ids(
+    svc: Services, principal: Principal, ids: list[uuid.UUID]
+) -> list[records.Workflow]:
     principal.require(READ)
     async with svc.read() as session:
-        return await repo.by_ids(session, principal.organization_id, ids)
+        return records.Workflow.all(await repo.by_ids(session, principal.organization_id, ids))
 
 
 async def counts_of(
@@ -59,16 +62,16 @@ async def counts_of(
     return {wid: counts.get(wid, {}) for wid in mine}
 
 
-async def jobs_of(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[Job]:
+async def jobs_of(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[records.Job]:
     principal.require(READ)
     async with svc.read() as session:
-        return await repo.jobs_of_many(session, principal.organization_id, ids)
+        return records.Job.all(await repo.jobs_of_many(session, principal.organization_id, ids))
 
 
 async def graph_of(
     svc: Services, principal: Principal, workflow_id: uuid.UUID
-) -> tuple[list[Any], list[Any]]:
-    """All jobs and edges of one workflow as plain rows (two queries)."""
+) -> tuple[list[records.GraphJob], list[records.GraphEdge]]:
+    """All jobs and edges of one workflow (two queries)."""
     principal.require(READ)
     async with svc.read() as session:
         wf = found(
@@ -76,4 +79,5 @@ async def graph_of(
             "workflow",
             workflow_id,
         )
-        return await graph_repo.graph_of_workflow(session, wf.id)
+        jobs, edges = await graph_repo.graph_of_workflow(session, wf.id)
+    return [records.GraphJob._make(j) for j in jobs], [records.GraphEdge._make(e) for e in edges]

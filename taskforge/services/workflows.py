@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain import records
 from taskforge.domain.dependencies import validate_edge
 from taskforge.domain.enums import (
     DependencyStatus,
@@ -64,7 +65,7 @@ async def create(
     project_id: uuid.UUID,
     definition: str | dict[str, Any],
     start: bool = False,
-) -> Workflow:
+) -> records.Workflow:
     """Validate the whole definition, then write the workflow, its jobs and edges."""
     principal.require(WRITE)
     spec = parse(svc, definition)
@@ -72,7 +73,7 @@ async def create(
         wf = await create_in(
             session, principal.organization_id, project_id, spec, definition, start, svc.clock()
         )
-    return wf
+    return records.Workflow.of(wf)
 
 
 def parse(svc: Services, definition: str | dict[str, Any]) -> WorkflowDefinition:
@@ -131,18 +132,18 @@ async def create_in(
 
 
 @retried
-async def start(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+async def start(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> records.Workflow:
     principal.require(WRITE)
     async with svc.write() as session:
         wf = await _locked(session, principal, workflow_id)
         if wf.status is not WorkflowStatus.PENDING:
             raise InvalidTransition("workflow", workflow_id, wf.status.value, "RUNNING")
         await record(session, await _start(session, wf, svc.clock()))
-    return wf
+    return records.Workflow.of(wf)
 
 
 @retried
-async def cancel(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+async def cancel(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> records.Workflow:
     """Cancel every job that has not ended (running ones included)."""
     principal.require(WRITE)
     now = svc.clock()
@@ -153,11 +154,11 @@ async def cancel(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
         events = await end_all(session, wf, "cancelled_by_user", now)
         events.append(await set_workflow_status(session, wf, WorkflowStatus.CANCELLED, now))
         await record(session, events)
-    return wf
+    return records.Workflow.of(wf)
 
 
 @retried
-async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
+async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> records.Workflow:
     """Re-run failed, cancelled and skipped jobs and what depends on them; keep successes."""
     principal.require(WRITE)
     now = svc.clock()
@@ -175,13 +176,13 @@ async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> 
         again = {i for i in again if jobs[i].status is not JobStatus.SUCCEEDED}
         events = await _rerun(session, wf, [jobs[i] for i in again], edges, jobs, now)
         await record(session, events)
-    return wf
+    return records.Workflow.of(wf)
 
 
 @retried
 async def resume(
     svc: Services, principal: Principal, workflow_id: uuid.UUID, action: ResumeAction
-) -> Workflow:
+) -> records.Workflow:
     """The operator's answer to a paused (MANUAL) workflow."""
     principal.require(WRITE)
     now = svc.clock()
@@ -215,7 +216,7 @@ async def resume(
             events += await reaggregate(session, children, now)
             events += await rederive(session, wf, now)
         await record(session, events)
-    return wf
+    return records.Workflow.of(wf)
 
 
 @retried

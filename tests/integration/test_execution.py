@@ -278,7 +278,7 @@ async def test_worker_quota(svc) -> None:
     with pytest.raises(QuotaExceeded):
         await make_worker(svc, admin, org.queue.id, name="c")
     async with svc.write() as session:  # an OFFLINE worker frees its place
-        (await session.get(type(first), first.id)).status = WorkerStatus.OFFLINE
+        (await session.get(Worker, first.id)).status = WorkerStatus.OFFLINE
     await make_worker(svc, admin, org.queue.id, name="c")
 
 

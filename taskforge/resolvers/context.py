@@ -1,4 +1,8 @@
-"""Per-request context: the runtime, the lazily authenticated caller, DataLoaders."""
+"""Per-request context: the runtime, the lazily authenticated caller, DataLoaders.
+
+It lives beside the resolvers and loaders it serves; GraphQL types name it only in
+annotations.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from taskforge import logs
-from taskforge.persistence.tables import Worker
+from taskforge.domain.records import Worker
+from taskforge.resolvers.loaders import Loaders
 from taskforge.runtime import Runtime
 from taskforge.services import auth
 from taskforge.services.base import Principal, Services
@@ -65,7 +70,7 @@ class Context:
         return is_healthy(worker, self.svc.clock(), self.runtime.settings.heartbeat_timeout_seconds)
 
     @cached_property
-    def loaders(self) -> Any:
-        from taskforge.resolvers.loaders import Loaders
-
-        return Loaders(self)
+    def loaders(self) -> Loaders:
+        # A WebSocket context lives as long as the connection: batch, but never serve
+        # stale rows from an earlier event.
+        return Loaders(self.svc, self.principal, cache=not isinstance(self.request, WebSocket))

@@ -1,0 +1,333 @@
+"""Records: the frozen rows services hand up to the GraphQL layer.
+
+A record is built from any row shape a store returns (an ORM object, a SQLAlchemy
+``Row``, a driver row, a namespace) by attribute access, or from a mapping. Field names
+are the column attributes' names, so a record reads like the row it came from.
+
+These sit on hot read paths (a claim hands up hundreds of jobs): ``of`` reads the fields
+with one ``operator.attrgetter`` built when the class is defined, never by introspection
+per call. The graph's rows are named tuples rather than dataclasses, because a graph of
+10,000 jobs builds 10,000 of them and ``tuple.__new__`` costs a fraction of a frozen
+dataclass's field-by-field ``__init__``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from operator import attrgetter
+from typing import Any, ClassVar, NamedTuple, Protocol, Self, TypeVar, cast
+
+from taskforge.domain.enums import (
+    DependencyCondition,
+    DependencyStatus,
+    DependencyType,
+    EdgeStatus,
+    ExecutionStatus,
+    FailurePolicy,
+    JobStatus,
+    LogLevel,
+    MisfirePolicy,
+    ScheduleKind,
+    ScheduleStatus,
+    Tier,
+    UserRole,
+    WorkerStatus,
+    WorkerType,
+    WorkflowStatus,
+)
+
+R = TypeVar("R", bound="Record")
+
+
+class Paged(Protocol):
+    """What a connection's cursor is made of (every listed record has both)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class Record:
+    """Base of the frozen records: construction from a row or a mapping."""
+
+    __slots__ = ()
+    _names: ClassVar[tuple[str, ...]] = ()
+    _read: ClassVar[Callable[[Any], tuple[Any, ...]]]
+
+    @classmethod
+    def of(cls, row: Any) -> Self:
+        """The record of a row read by attribute (ORM object, ``Row``, driver row)."""
+        return cls(*cls._read(row))
+
+    @classmethod
+    def all(cls, rows: Iterable[Any]) -> list[Self]:
+        read = cls._read
+        return [cls(*read(row)) for row in rows]
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Self:
+        """The record of a mapping with (at least) the record's fields as keys."""
+        return cls(*[values[name] for name in cls._names])
+
+
+def record(cls: type[R]) -> type[R]:
+    """Make ``cls`` a frozen, slotted dataclass with its precomputed field reader."""
+    made = dataclass(frozen=True, slots=True)(cls)
+    names = tuple(f.name for f in fields(cast(Any, made)))
+    made._names = names
+    getter = attrgetter(*names)
+    # attrgetter of one name returns the value itself, not a 1-tuple
+    made._read = getter if len(names) > 1 else lambda row: (getter(row),)  # type: ignore[assignment]
+    return made
+
+
+@record
+class Organization(Record):
+    id: uuid.UUID
+    name: str
+    billing_email: str
+    created_at: datetime
+
+
+@record
+class Subscription(Record):
+    organization_id: uuid.UUID
+    tier: Tier
+    max_jobs_per_month: int | None
+    max_workers: int | None
+    usage_period: str
+    jobs_used: int
+
+
+@record
+class User(Record):
+    """A user, without the password hash (it never leaves the auth service)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    role: UserRole
+    created_at: datetime
+
+
+@record
+class ApiKey(Record):
+    """An API key, without its hash."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    project_id: uuid.UUID | None
+    name: str
+    prefix: str
+    permissions: Sequence[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@record
+class Project(Record):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    description: str | None
+    created_at: datetime
+
+
+@record
+class Queue(Record):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    priority: int
+    settings: Mapping[str, Any]
+    created_at: datetime
+
+
+@record
+class Job(Record):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    project_id: uuid.UUID
+    queue_id: uuid.UUID
+    workflow_id: uuid.UUID | None
+    name: str | None
+    job_type: str
+    payload: Mapping[str, Any]
+    status: JobStatus
+    status_reason: str | None
+    dependency_status: DependencyStatus
+    priority: int
+    scheduled_for: datetime | None
+    attempts: int
+    max_attempts: int | None
+    output: Mapping[str, Any] | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@record
+class Execution(Record):
+    """One attempt of a job."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    job_id: uuid.UUID
+    worker_id: uuid.UUID | None
+    status: ExecutionStatus
+    attempt_number: int
+    output: Mapping[str, Any] | None
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    lease_expires_at: datetime | None
+    deadline_at: datetime | None
+    created_at: datetime
+
+
+@record
+class ExecutionLog(Record):
+    id: int
+    execution_id: uuid.UUID
+    level: LogLevel
+    message: str
+    metadata_: Mapping[str, Any]
+    logged_at: datetime
+
+
+@record
+class Edge(Record):
+    """A dependency edge, parent -> child."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    parent_job_id: uuid.UUID
+    child_job_id: uuid.UUID
+    dependency_type: DependencyType
+    condition: DependencyCondition
+    expression: str | None
+    status: EdgeStatus
+    resolved_at: datetime | None
+    resolved_by: str | None
+    created_at: datetime
+
+
+@record
+class Workflow(Record):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    description: str | None
+    definition: Mapping[str, Any]
+    status: WorkflowStatus
+    failure_policy: FailurePolicy
+    timeout_seconds: int | None
+    priority: int
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    deadline_at: datetime | None
+
+
+@record
+class Schedule(Record):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    project_id: uuid.UUID
+    queue_id: uuid.UUID | None
+    name: str
+    kind: ScheduleKind
+    expression: str
+    timezone: str
+    job_type: str | None
+    payload: Mapping[str, Any]
+    priority: int
+    max_attempts: int | None
+    workflow_definition: Mapping[str, Any] | None
+    status: ScheduleStatus
+    misfire_policy: MisfirePolicy
+    max_runs: int | None
+    runs_count: int
+    anchor_at: datetime | None
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    rate_limit_per_minute: int | None
+    pending_fire_at: datetime | None
+    deferrals: int
+    last_deferred_at: datetime | None
+    last_error: str | None
+    metadata_: Mapping[str, Any]
+    created_by: str | None
+    deleted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@record
+class ScheduleFire(Record):
+    """One fired occurrence of a schedule and what it created."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    schedule_id: uuid.UUID
+    fire_at: datetime
+    fired_at: datetime
+    job_id: uuid.UUID | None
+    workflow_id: uuid.UUID | None
+
+
+@record
+class Worker(Record):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    project_id: uuid.UUID | None
+    name: str
+    worker_type: WorkerType
+    status: WorkerStatus
+    last_heartbeat: datetime | None
+    created_at: datetime
+
+
+@record
+class Assignment(Record):
+    """A worker's assignment to a queue, with its weight."""
+
+    queue_id: uuid.UUID
+    worker_id: uuid.UUID
+    weight: int
+    is_active: bool
+    created_at: datetime
+
+
+class GraphJob(NamedTuple):
+    """A job as a graph shows it; ``status`` is the plain string (cheap for big graphs)."""
+
+    id: uuid.UUID
+    name: str | None
+    job_type: str
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class GraphEdge(NamedTuple):
+    """An edge as a graph shows it; enums as their plain strings."""
+
+    id: uuid.UUID
+    parent_job_id: uuid.UUID
+    child_job_id: uuid.UUID
+    dependency_type: str
+    condition: str
+    status: str
