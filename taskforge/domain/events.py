@@ -88,7 +88,8 @@ class WorkflowStats:
             total=data["total"],
             completed=data["completed"],
             completion_percentage=data["completionPercentage"],
-            counts={JobStatus(s): n for s, n in counts.items()},
+            # in the statuses' order: PostgreSQL's jsonb keeps its own key order
+            counts={s: counts[s.value] for s in JobStatus if s.value in counts},
         )
 
 
