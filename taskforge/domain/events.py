@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import groupby
 from typing import Any, ClassVar, Self
 
@@ -33,8 +34,19 @@ from taskforge.domain.enums import (
 MAX_SPAN = 500
 
 
-def _id(value: Any) -> uuid.UUID | None:
-    return uuid.UUID(value) if value else None
+@lru_cache(maxsize=4096)
+def _shared_id(value: str) -> uuid.UUID:
+    """An id that many events repeat (tenant, queue, project, workflow): parsed once.
+    Every process decodes every event its subscribers filter, and parsing a UUID is
+    most of that cost."""
+    return uuid.UUID(value)
+
+
+def _id(value: str | None) -> uuid.UUID | None:
+    return _shared_id(value) if value else None
+
+
+_STATUSES = tuple((s.value, s) for s in JobStatus)
 
 
 def _text(value: uuid.UUID | None) -> str | None:
@@ -89,7 +101,7 @@ class WorkflowStats:
             completed=data["completed"],
             completion_percentage=data["completionPercentage"],
             # in the statuses' order: PostgreSQL's jsonb keeps its own key order
-            counts={s: counts[s.value] for s in JobStatus if s.value in counts},
+            counts={s: counts[v] for v, s in _STATUSES if v in counts},
         )
 
 
@@ -145,8 +157,8 @@ class JobStatusChanged(Event):
         return cls(
             organization_id=organization_id,
             job_id=uuid.UUID(payload["jobId"]),
-            queue_id=uuid.UUID(payload["queueId"]),
-            project_id=uuid.UUID(payload["projectId"]),
+            queue_id=_shared_id(payload["queueId"]),
+            project_id=_shared_id(payload["projectId"]),
             workflow_id=_id(payload.get("workflowId")),
             job_type=payload["jobType"],
             status=JobStatus(payload["status"]),
@@ -193,8 +205,8 @@ class JobsReleased(Event):
         return cls(
             organization_id=organization_id,
             job_ids=tuple(uuid.UUID(i) for i in payload["jobIds"]),
-            queue_id=uuid.UUID(payload["queueId"]),
-            project_id=uuid.UUID(payload["projectId"]),
+            queue_id=_shared_id(payload["queueId"]),
+            project_id=_shared_id(payload["projectId"]),
             workflow_id=_id(payload.get("workflowId")),
             dependency_status=DependencyStatus(payload["dependencyStatus"]),
         )
@@ -227,8 +239,8 @@ class WorkflowStatusChanged(Event):
         previous = payload.get("previousStatus")
         return cls(
             organization_id=organization_id,
-            workflow_id=uuid.UUID(payload["workflowId"]),
-            project_id=uuid.UUID(payload["projectId"]),
+            workflow_id=_shared_id(payload["workflowId"]),
+            project_id=_shared_id(payload["projectId"]),
             status=WorkflowStatus(payload["status"]),
             previous_status=WorkflowStatus(previous) if previous else None,
             stats=WorkflowStats.decode(payload["stats"]),
@@ -679,7 +691,8 @@ def delivered(message: dict[str, Any]) -> Delivered:
     use and kept on the message: every local subscriber is handed the same one."""
     found: Delivered | None = message.get(TYPED)
     if found is None:
-        event = decode(message["type"], uuid.UUID(message["organizationId"]), message["payload"])
+        org = _shared_id(message["organizationId"])
+        event = decode(message["type"], org, message["payload"])
         found = Delivered(message["seq"], datetime.fromisoformat(message["createdAt"]), event)
         message[TYPED] = found
     return found

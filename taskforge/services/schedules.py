@@ -35,7 +35,6 @@ from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
 READ, WRITE = "scheduled_job:read", "scheduled_job:write"
-TOPIC = "schedules"
 
 
 @dataclass
