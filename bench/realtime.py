@@ -79,10 +79,10 @@ from bench.api import free_port, rss_mb
 from bench.throughput import pct, peak_rss_mb
 from taskforge.config import Settings
 from taskforge.domain.enums import Tier, WorkerType
+from taskforge.domain.events import expand
 from taskforge.domain.tenancy import ADMIN
 from taskforge.persistence.common import outbox
 from taskforge.realtime.broker import events_channel
-from taskforge.realtime.relay import expand
 from taskforge.runtime import Runtime
 from taskforge.services import executions, queues, tenancy, workers, workflows
 from taskforge.services.base import Principal

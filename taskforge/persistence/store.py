@@ -39,6 +39,7 @@ from taskforge.domain.enums import (
     WorkerStatus,
     WorkflowStatus,
 )
+from taskforge.domain.events import Event
 from taskforge.domain.rows import GraphEdge, GraphJob, PendingEdge, RefreshRow, Released
 
 # set in a session's info by whatever writes outbox events in its transaction
@@ -119,9 +120,10 @@ class Jobs(Protocol):
 
 
 class Outbox(Protocol):
-    async def append(self, session: AsyncSession, events: list[dict[str, Any]]) -> None:
-        """events: organization_id, topic, type, payload, in order (one multi-row INSERT
-        of their spans). Marks the session as having written events."""
+    async def append(self, session: AsyncSession, new: Sequence[Event]) -> None:
+        """Typed events, in order: one multi-row INSERT of their encoded rows
+        (``events.encode``: runs of one tenant, topic and type share a row). Marks the
+        session as having written events."""
         ...
 
     async def lock_cursor(self, session: AsyncSession) -> int | None:

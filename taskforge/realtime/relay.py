@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Row
 
+from taskforge.domain.events import expand
 from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.common import event_log, outbox
 from taskforge.persistence.database import Database
@@ -43,23 +44,11 @@ def encode(row: Event | Row[Any]) -> str:
 
 
 def decode(message: str | bytes) -> dict[str, Any]:
-    """A broker message back into its row (see ``expand`` for its events)."""
+    """A broker message back into its row (``events.expand`` gives its events)."""
     # orjson: every process decodes every message; event payloads carry no integers
     # over 64 bits (orjson would read those as floats)
     data: dict[str, Any] = orjson.loads(message)
     return data
-
-
-def expand(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """The events of a decoded row, each with its own id: seq, seq + 1, ..."""
-    span = row.pop("span", 1)
-    if span == 1:
-        return [row]
-    seq, payloads = row["seq"], row["payload"]
-    if isinstance(payloads, dict):  # events sharing one workflow state (outbox._packed)
-        shared = payloads["workflow"]
-        payloads = [{**p, "workflow": shared} for p in payloads["events"]]
-    return [{**row, "seq": seq + i, "payload": p} for i, p in enumerate(payloads)]
 
 
 def events_of(row: Event | Row[Any]) -> list[dict[str, Any]]:

@@ -23,11 +23,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from taskforge.domain.events import expand
 from taskforge.lifecycle import Failures
 from taskforge.persistence.common import event_log
 from taskforge.persistence.database import Database
 from taskforge.realtime.broker import Broker, events_channel
-from taskforge.realtime.relay import decode, events_of, expand
+from taskforge.realtime.relay import decode, events_of
 
 log = logging.getLogger(__name__)
 

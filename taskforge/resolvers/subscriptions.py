@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -19,7 +18,8 @@ from starlette.websockets import WebSocket
 
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.errors import InvalidInput, RateLimited
-from taskforge.realtime import streams
+from taskforge.domain.events import delivered
+from taskforge.realtime import filters, streams
 from taskforge.realtime.tail import Route
 from taskforge.resolvers import ids
 from taskforge.resolvers.context import Context
@@ -27,7 +27,7 @@ from taskforge.schema import event_types as ev
 from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
 from taskforge.schema.shared_events import shared
-from taskforge.services import job_events, jobs, queues, schedules, workflow_reads
+from taskforge.services import jobs, queues, schedules, workflow_reads
 from taskforge.services.base import Principal
 
 Info = strawberry.Info[Context, None]
@@ -49,8 +49,8 @@ def _cursor(after: strawberry.ID | None) -> int | None:
 async def _stream(
     ctx: Context,
     principal: Principal,
-    types: set[str],
-    accept: Any,
+    types: frozenset[str],
+    accept: filters.Filter,
     after: int | None,
     route: Route | None = None,
     coalesce: Any = None,
@@ -65,8 +65,8 @@ async def _stream(
             ctx.runtime.tail,
             ctx.runtime.db,
             principal.organization_id,
-            types,
-            accept,
+            set(types),
+            filters.accepting(accept),
             after,
             on_overflow=lambda: _drop(ctx.request),
             route=route,
@@ -110,37 +110,11 @@ async def job_status_changed(
         await queues.get_queue(ctx.svc, principal, queue)
     if flow is not None:
         await workflow_reads.get(ctx.svc, principal, flow)
-    wanted = {JobStatus(s).value for s in statuses} if statuses else None
-
-    def accept(event: dict[str, Any]) -> bool:
-        p = event["payload"]
-        return (
-            (job is None or p["jobId"] == str(job))
-            and (queue is None or p["queueId"] == str(queue))
-            and (flow is None or p.get("workflowId") == str(flow))
-            and (wanted is None or p["status"] in wanted)
-        )
-
-    types = {job_events.STATUS_CHANGED}
-    route = ("jobId", str(job)) if job else ("workflowId", str(flow)) if flow else None
-    async for event in _stream(ctx, principal, types, accept, cursor, route):
-        yield shared(event, _job_status_event)
-
-
-def _job_status_event(event: dict[str, Any]) -> t.JobStatusEvent:
-    p = event["payload"]
-    return t.JobStatusEvent(
-        event_id=strawberry.ID(str(event["seq"])),
-        job_id=p["jobId"],
-        queue_id=p["queueId"],
-        project_id=p["projectId"],
-        job_type=p["jobType"],
-        status=JobStatus(p["status"]),
-        previous_status=JobStatus(p["previousStatus"]) if p["previousStatus"] else None,
-        reason=p["reason"],
-        occurred_at=datetime.fromisoformat(event["createdAt"]),
-        workflow_id=p.get("workflowId"),
-    )
+    wanted = [JobStatus(s) for s in statuses] if statuses else None
+    accept = filters.job_status(job, queue, flow, wanted)
+    route = filters.route(job=job, workflow=flow)
+    async for event in _stream(ctx, principal, filters.JOB_STATUS, accept, cursor, route):
+        yield shared(event, ev.job_status_event)
 
 
 async def workflow_progress(
@@ -150,13 +124,10 @@ async def workflow_progress(
     ctx = info.context
     principal = await ctx.principal()
     cursor = _cursor(after)
-    flow = str(await _workflow_id(ctx, principal, workflow_id))
-
-    def accept(event: dict[str, Any]) -> bool:
-        return bool(event["payload"].get("workflowId") == flow)
-
-    types = {job_events.STATUS_CHANGED, "workflow.status_changed"}
-    async for event in _stream(ctx, principal, types, accept, cursor, ("workflowId", flow)):
+    flow = await _workflow_id(ctx, principal, workflow_id)
+    accept = filters.workflow_progress(flow)
+    route = filters.route(workflow=flow)
+    async for event in _stream(ctx, principal, filters.WORKFLOW_PROGRESS, accept, cursor, route):
         yield shared(event, ev.WorkflowProgressEvent.of)
 
 
@@ -177,11 +148,8 @@ async def scheduler_ticks(
     wanted = ids.optional(schedule_id, "scheduleId")
     if wanted is not None:
         await schedules.get(ctx.svc, principal, wanted)
-
-    def accept(event: dict[str, Any]) -> bool:
-        return wanted is None or event["payload"]["scheduleId"] == str(wanted)
-
-    async for event in _stream(ctx, principal, {"schedule.fired"}, accept, cursor):
+    accept = filters.scheduler_ticks(wanted)
+    async for event in _stream(ctx, principal, filters.SCHEDULER_TICKS, accept, cursor):
         yield shared(event, ev.SchedulerTick.of)
 
 
@@ -195,26 +163,19 @@ async def jobs_available(
     ctx = info.context
     principal = await ctx.principal()
     principal.require("workers")
-    wanted = {str(ids.parse(q, "queues")) for q in queues} if queues else None
+    wanted = {ids.parse(q, "queues") for q in queues} if queues else None
     if wanted:
         for q in wanted:
-            await _queue_exists(ctx, principal, uuid.UUID(q))
-
-    def accept(event: dict[str, Any]) -> bool:
-        # a new or re-queued PENDING job, or a PENDING job whose dependencies resolved
-        p = event["payload"]
-        ready = p["status"] == "PENDING" and p.get("dependencyStatus") != "WAITING"
-        return ready and (wanted is None or p["queueId"] in wanted)
-
-    def queue_of(event: dict[str, Any]) -> str:
-        return str(event["payload"]["queueId"])
-
-    types = {job_events.STATUS_CHANGED, job_events.JOBS_RELEASED}
+            await _queue_exists(ctx, principal, q)
+    accept = filters.jobs_available(wanted)
+    types = filters.JOBS_AVAILABLE
     # a wake-up signal: a burst (a fan-out releasing 10,000 jobs) sends one per queue,
     # not one per job
-    async for event in _stream(ctx, principal, types, accept, None, coalesce=queue_of):
+    coalesce = filters.queue_of
+    async for event in _stream(ctx, principal, types, accept, None, coalesce=coalesce):
         yield x.JobsAvailable(
-            event_id=strawberry.ID(str(event["seq"])), queue_id=event["payload"]["queueId"]
+            event_id=strawberry.ID(str(delivered(event).seq)),
+            queue_id=strawberry.ID(str(filters.queue_of(event))),
         )
 
 

@@ -1,4 +1,4 @@
-"""GraphQL types of the live streams that carry more than one job's status."""
+"""GraphQL types of the live streams, built from typed events (``events.delivered``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from typing import Any
 
 import strawberry
 
-from taskforge.domain.enums import JobStatus, WorkflowStatus
-from taskforge.schema.types import JobStatusEnum
+from taskforge.domain.events import (
+    JobStatusChanged,
+    ScheduleFired,
+    WorkflowStatusChanged,
+    delivered,
+)
+from taskforge.schema.types import JobStatusEnum, JobStatusEvent
 from taskforge.schema.workflow_types import StatusCount, WorkflowStats, WorkflowStatusEnum
 
 
@@ -27,33 +32,33 @@ class WorkflowProgressEvent:
     occurred_at: datetime
 
     @classmethod
-    def of(cls, event: dict[str, Any]) -> WorkflowProgressEvent:
-        p = event["payload"]
-        is_job = event["type"] == "job.status_changed"
-        # job events carry the workflow's state as of their transaction; the
-        # workflow's own events carry it at the top level
-        flow = p["workflow"] if is_job else {"status": p["status"], "stats": p["stats"]}
-        summary = flow["stats"]
+    def of(cls, message: dict[str, Any]) -> WorkflowProgressEvent:
+        """From a relayed job or workflow status change (``events.delivered``)."""
+        got = delivered(message)
+        event = got.event
+        if isinstance(event, JobStatusChanged):
+            # job events carry the workflow's state as of their transaction
+            assert event.workflow_id is not None and event.workflow is not None
+            flow, summary = event.workflow.status, event.workflow.stats
+            job: JobStatusChanged | None = event
+        else:
+            assert isinstance(event, WorkflowStatusChanged)
+            flow, summary, job = event.status, event.stats, None
         return cls(
-            event_id=strawberry.ID(str(event["seq"])),
-            workflow_id=strawberry.ID(p["workflowId"]),
-            job_id=strawberry.ID(p["jobId"]) if is_job else None,
-            job_status=JobStatus(p["status"]) if is_job else None,
-            previous_job_status=JobStatus(p["previousStatus"])
-            if is_job and p.get("previousStatus")
-            else None,
-            reason=p.get("reason"),
-            workflow_status=WorkflowStatus(flow["status"]),
+            event_id=strawberry.ID(str(got.seq)),
+            workflow_id=strawberry.ID(str(event.workflow_id)),
+            job_id=strawberry.ID(str(job.job_id)) if job else None,
+            job_status=job.status if job else None,
+            previous_job_status=job.previous_status if job else None,
+            reason=job.reason if job else None,
+            workflow_status=flow,
             stats=WorkflowStats(
-                total=summary["total"],
-                completed=summary["completed"],
-                completion_percentage=summary["completionPercentage"],
-                counts=[
-                    StatusCount(status=JobStatus(k), count=v)
-                    for k, v in (summary.get("counts") or {}).items()
-                ],
+                total=summary.total,
+                completed=summary.completed,
+                completion_percentage=summary.completion_percentage,
+                counts=[StatusCount(status=k, count=v) for k, v in summary.counts.items()],
             ),
-            occurred_at=datetime.fromisoformat(event["createdAt"]),
+            occurred_at=got.created_at,
         )
 
 
@@ -69,15 +74,37 @@ class SchedulerTick:
     manual: bool
 
     @classmethod
-    def of(cls, event: dict[str, Any]) -> SchedulerTick:
-        p = event["payload"]
+    def of(cls, message: dict[str, Any]) -> SchedulerTick:
+        """From a relayed ``schedule.fired`` event (``events.delivered``)."""
+        got = delivered(message)
+        event = got.event
+        assert isinstance(event, ScheduleFired)
         return cls(
-            event_id=strawberry.ID(str(event["seq"])),
-            schedule_id=strawberry.ID(p["scheduleId"]),
-            occurrence=datetime.fromisoformat(p["occurrence"]),
-            fired_at=datetime.fromisoformat(p["firedAt"]),
-            job_id=strawberry.ID(p["jobId"]) if p.get("jobId") else None,
-            workflow_id=strawberry.ID(p["workflowId"]) if p.get("workflowId") else None,
-            next_run_at=datetime.fromisoformat(p["nextRunAt"]) if p.get("nextRunAt") else None,
-            manual=bool(p.get("manual")),
+            event_id=strawberry.ID(str(got.seq)),
+            schedule_id=strawberry.ID(str(event.schedule_id)),
+            occurrence=event.occurrence,
+            fired_at=event.fired_at,
+            job_id=strawberry.ID(str(event.job_id)) if event.job_id else None,
+            workflow_id=strawberry.ID(str(event.workflow_id)) if event.workflow_id else None,
+            next_run_at=event.next_run_at,
+            manual=event.manual,
         )
+
+
+def job_status_event(message: dict[str, Any]) -> JobStatusEvent:
+    """jobStatusChanged's event from a relayed job status change."""
+    got = delivered(message)
+    event = got.event
+    assert isinstance(event, JobStatusChanged)
+    return JobStatusEvent(
+        event_id=strawberry.ID(str(got.seq)),
+        job_id=strawberry.ID(str(event.job_id)),
+        queue_id=strawberry.ID(str(event.queue_id)),
+        project_id=strawberry.ID(str(event.project_id)),
+        job_type=event.job_type,
+        status=event.status,
+        previous_status=event.previous_status,
+        reason=event.reason,
+        occurred_at=got.created_at,
+        workflow_id=strawberry.ID(str(event.workflow_id)) if event.workflow_id else None,
+    )

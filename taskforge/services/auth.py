@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import records, validation
 from taskforge.domain.errors import InvalidInput, NotFound, Unauthenticated
+from taskforge.domain.events import ApiKeyCreated, ApiKeyRevoked
 from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import ApiKey, User
@@ -180,13 +181,7 @@ async def create_api_key(
         created = await create_api_key_in(
             session, principal.organization_id, name, permissions, project_id, expires_at
         )
-        await emit(
-            session,
-            principal.organization_id,
-            "api_keys",
-            "api_key.created",
-            {"apiKeyId": str(created.key.id)},
-        )
+        await emit(session, ApiKeyCreated(principal.organization_id, created.key.id))
     return created
 
 
@@ -199,11 +194,5 @@ async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID)
         if key.revoked_at is None:
             key.revoked_at = svc.clock()
             forget_key(svc, key.id)
-            await emit(
-                session,
-                principal.organization_id,
-                "api_keys",
-                "api_key.revoked",
-                {"apiKeyId": str(key.id)},
-            )
+            await emit(session, ApiKeyRevoked(principal.organization_id, key.id))
     return records.ApiKey.of(key)

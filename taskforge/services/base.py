@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.config import Settings
 from taskforge.domain.errors import Forbidden, NotFound
+from taskforge.domain.events import Event
 from taskforge.domain.tenancy import grants
 from taskforge.persistence.common import outbox
 from taskforge.persistence.database import Database, is_retryable
@@ -59,13 +60,9 @@ class Services:
         return self.db.read()
 
 
-async def emit(
-    session: AsyncSession, org_id: uuid.UUID, topic: str, type_: str, payload: dict[str, Any]
-) -> None:
+async def emit(session: AsyncSession, event: Event) -> None:
     """Record one event in the caller's transaction (the outbox)."""
-    await outbox.append(
-        session, [{"organization_id": org_id, "topic": topic, "type": type_, "payload": payload}]
-    )
+    await outbox.append(session, [event])
 
 
 T = TypeVar("T")

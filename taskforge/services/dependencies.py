@@ -23,6 +23,7 @@ from taskforge.domain.enums import (
     EdgeStatus,
 )
 from taskforge.domain.errors import Conflict, InvalidInput
+from taskforge.domain.events import DependencyCreated, DependencyDeleted
 from taskforge.persistence.common import dependencies as repo
 from taskforge.persistence.common import graph as graph_repo
 from taskforge.persistence.common import jobs as jobs_repo
@@ -108,7 +109,7 @@ async def create(
         if decided is not EdgeStatus.PENDING:
             await repo.set_status(session, [edge.id], decided, now, f"parent:{parent.status}")
         events = await reaggregate(session, [child_id], now)
-        events.append(edge_event(edge, "dependency.created"))
+        events.append(edge_event(edge, DependencyCreated))
         await record(session, events)
         await session.refresh(edge)
     return records.Edge.of(edge)
@@ -123,7 +124,7 @@ async def delete(svc: Services, principal: Principal, edge_id: uuid.UUID) -> uui
         edge = found(await repo.get(session, org, edge_id), "dependency", edge_id)
         await repo.delete_edge(session, edge_id)
         events = await reaggregate(session, [edge.child_job_id], now)
-        events.append(edge_event(edge, "dependency.deleted"))
+        events.append(edge_event(edge, DependencyDeleted))
         await record(session, events)
     return edge_id
 
@@ -203,18 +204,14 @@ async def edges_of(
     return records.Edge.all(rows)
 
 
-def edge_event(edge: JobDependency, type_: str) -> dict[str, Any]:
-    return {
-        "organization_id": edge.organization_id,
-        "topic": "dependencies",
-        "type": type_,
-        "payload": {
-            "dependencyId": str(edge.id),
-            "parentJobId": str(edge.parent_job_id),
-            "childJobId": str(edge.child_job_id),
-            "status": str(edge.status),
-        },
-    }
+def edge_event(edge: JobDependency, kind: type[DependencyCreated]) -> DependencyCreated:
+    return kind(
+        organization_id=edge.organization_id,
+        dependency_id=edge.id,
+        parent_job_id=edge.parent_job_id,
+        child_job_id=edge.child_job_id,
+        status=EdgeStatus(edge.status),
+    )
 
 
 async def _reach(

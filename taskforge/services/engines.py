@@ -7,9 +7,9 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 from taskforge.domain.enums import WorkflowStatus
+from taskforge.domain.events import Event
 from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.common import event_log
 from taskforge.persistence.common import workflows as workflow_repo
@@ -105,7 +105,7 @@ async def time_out(svc: Services, batch: int = 100) -> int:
     now = svc.clock()
     async with svc.write() as session:
         overdue = await workflow_repo.overdue(session, now, batch)
-        events: list[dict[str, Any]] = []
+        events: list[Event] = []
         for wf in overdue:
             events += await end_all(session, wf, "workflow_timeout", now)
             events.append(await set_workflow_status(session, wf, WorkflowStatus.FAILED, now))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.domain import records, validation
 from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
+from taskforge.domain.events import Event, JobStatusChanged
 from taskforge.domain.executions import OPEN, next_attempt_at, repair
 from taskforge.domain.queues import QueueSettings
 from taskforge.persistence.common import executions as repo
@@ -83,7 +84,7 @@ async def claim(
         if not any(t.ready or t.due for t in targets.values()):
             return []  # nothing to claim: no transaction was opened
         due = [q for q, t in targets.items() if t.due]  # promoting is a no-op elsewhere
-        events = [
+        events: list[Event] = [
             status_event(j, JobStatus.SCHEDULED)
             for j in (await jobs_repo.promote_due(session, due, now) if due else [])
         ]
@@ -158,7 +159,7 @@ async def fail_attempt(
     retryable: bool,
     now: datetime,
     reason: str | None = None,
-) -> dict[str, Any]:
+) -> JobStatusChanged:
     """End an attempt as failed; the job retries per its queue's policy or fails."""
     queue = await queues.get(session, job.organization_id, job.queue_id)
     policy = QueueSettings.from_json(queue.settings if queue else None).retry
@@ -237,7 +238,7 @@ async def complete(
         rows = {r.id: r for r in await repo.ack_rows(session, org, [i for i, _ in items])}
         done: list[tuple[uuid.UUID, uuid.UUID, Any]] = []
         moved: list[Moved] = []
-        events = []
+        events: list[Event] = []
         for execution_id, output in items:
             row = rows.pop(execution_id, None)  # pop: a repeated id is acked once
             if execution_id in refused:
@@ -280,7 +281,7 @@ async def fail(
 ) -> list[Ack]:
     async def apply(
         session: AsyncSession, e: JobExecution, j: Job, arg: Any, now: datetime
-    ) -> dict[str, Any]:
+    ) -> JobStatusChanged:
         error, retryable = arg
         return await fail_attempt(session, e, j, error[:10_000], retryable, now)
 
@@ -352,7 +353,7 @@ async def reap(svc: Services, batch: int = 500) -> int:
     now = svc.clock()
     async with svc.write() as session:
         rows = await repo.expired(session, now, batch)
-        events = []
+        events: list[Event] = []
         failed = []
         for execution, job in rows:
             if close_stray(execution, job, now):  # never revives a cancelled or ended job

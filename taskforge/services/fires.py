@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
+from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import jobs, workflows
@@ -24,16 +25,23 @@ from taskforge.services.base import Services
 from taskforge.services.schedules import event
 
 
-def _fired(s: ScheduledJob, at: datetime, now: datetime, **target: Any) -> dict[str, Any]:
+def _fired(
+    s: ScheduledJob,
+    at: datetime,
+    now: datetime,
+    job_id: uuid.UUID | None,
+    workflow_id: uuid.UUID | None,
+    manual: bool,
+) -> ScheduleFired:
     s.runs_count += 1
     s.last_run_at = now
-    return event(s, "schedule.fired", occurrence=at.isoformat(), firedAt=now.isoformat(), **target)
+    return event(s, ScheduleFired, at, now, job_id, workflow_id, manual)
 
 
-def _failed(s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError) -> dict[str, Any]:
+def _failed(s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError) -> ScheduleFailed:
     s.status, s.last_error, s.next_run_at = ScheduleStatus.FAILED, exc.message, None
     s.updated_at = now
-    return event(s, "schedule.failed", occurrence=at.isoformat(), error=exc.message)
+    return event(s, ScheduleFailed, at, exc.message)
 
 
 def _job_row(svc: Services, s: ScheduledJob, now: datetime) -> dict[str, Any]:
@@ -66,7 +74,7 @@ async def fire(
     at: datetime,
     now: datetime,
     manual: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[ScheduleChanged]:
     """Create the occurrence's job or workflow (in the caller's transaction)."""
     row = _fire_row(s, at, now)
     fire_id = row["id"]
@@ -97,8 +105,8 @@ async def fire(
             s,
             at,
             now,
-            jobId=str(job_id) if job_id else None,
-            workflowId=str(workflow_id) if workflow_id else None,
+            job_id=job_id,
+            workflow_id=workflow_id,
             manual=manual,
         )
     ]
@@ -109,13 +117,13 @@ async def fire_jobs(
     session: AsyncSession,
     occurrences: list[tuple[ScheduledJob, datetime]],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[ScheduleChanged]:
     """A tick's job occurrences, per tenant: record them (duplicates dropped), take the
     quota and insert the jobs at once, link each occurrence to its job."""
     by_org: dict[uuid.UUID, list[tuple[ScheduledJob, datetime]]] = defaultdict(list)
     for s, at in occurrences:
         by_org[s.organization_id].append((s, at))
-    events: list[dict[str, Any]] = []
+    events: list[ScheduleChanged] = []
     for org, batch in by_org.items():
         try:
             async with session.begin_nested():  # a tenant's failure undoes only its part
@@ -132,7 +140,7 @@ async def _fire_batch(
     org: uuid.UUID,
     batch: list[tuple[ScheduledJob, datetime]],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[ScheduleChanged]:
     fires = [(_fire_row(s, at, now), s, at) for s, at in batch]
     fresh = await repo.record_fires(session, [row for row, _, _ in fires])
     fires = [f for f in fires if f[0]["id"] in fresh]
@@ -144,6 +152,6 @@ async def _fire_batch(
         session, [(f[0]["id"], j.id) for f, j in zip(fires, created, strict=True)]
     )
     return [
-        _fired(s, at, now, jobId=str(j.id), workflowId=None, manual=False)
+        _fired(s, at, now, job_id=j.id, workflow_id=None, manual=False)
         for (_, s, at), j in zip(fires, created, strict=True)
     ]

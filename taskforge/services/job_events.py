@@ -4,57 +4,58 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.enums import DependencyStatus, JobStatus
+from taskforge.domain.enums import DependencyStatus, JobStatus, WorkflowStatus
+from taskforge.domain.events import (
+    Event,
+    JobsReleased,
+    JobStatusChanged,
+    WorkflowState,
+    WorkflowStats,
+)
 from taskforge.domain.workflows import stats
 from taskforge.persistence.common import outbox
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import Job
 
-STATUS_CHANGED = "job.status_changed"
-JOBS_RELEASED = "jobs.released"
+STATUS_CHANGED = JobStatusChanged.type
+JOBS_RELEASED = JobsReleased.type
 
 
 def _getter(job: Any) -> Any:
     return job.get if isinstance(job, dict) else lambda k: getattr(job, k, None)
 
 
-def _job_ref(get: Any) -> dict[str, Any]:
-    workflow = get("workflow_id")
-    return {
-        "jobId": str(get("id")),
-        "queueId": str(get("queue_id")),
-        "projectId": str(get("project_id")),
-        "workflowId": str(workflow) if workflow else None,
-        "jobType": get("job_type"),
-    }
-
-
 def status_event(
-    job: Job | Row[Any] | dict[str, Any], previous: JobStatus | None, reason: str | None = None
-) -> dict[str, Any]:
+    job: Job | Row[Any] | dict[str, Any],
+    previous: JobStatus | None,
+    reason: str | None = None,
+    kind: type[JobStatusChanged] = JobStatusChanged,
+) -> JobStatusChanged:
+    """The job's status change (``kind``: or its deletion, as of its last status)."""
     get = _getter(job)
-    return {
-        "organization_id": get("organization_id"),
-        "topic": "jobs",
-        "type": STATUS_CHANGED,
-        "payload": {
-            **_job_ref(get),
-            "status": str(get("status")),
-            "previousStatus": str(previous) if previous else None,
-            "reason": reason,
-        },
-    }
+    return kind(
+        organization_id=get("organization_id"),
+        job_id=get("id"),
+        queue_id=get("queue_id"),
+        project_id=get("project_id"),
+        workflow_id=get("workflow_id") or None,
+        job_type=get("job_type"),
+        status=JobStatus(get("status")),
+        previous_status=JobStatus(previous) if previous else None,
+        reason=reason,
+    )
 
 
 def released_events(
     jobs: Iterable[Job | Row[Any]], dependency_status: DependencyStatus
-) -> list[dict[str, Any]]:
+) -> list[JobsReleased]:
     """PENDING jobs whose dependencies were decided and that are claimable now: one event
     per queue and workflow listing them, so a fan-out releasing 10,000 jobs writes, relays
     and signals one event rather than 10,000 (workers only need to know a queue has work)."""
@@ -73,45 +74,39 @@ def released_event(
     workflow_id: uuid.UUID | None,
     job_ids: Iterable[uuid.UUID],
     dependency_status: DependencyStatus,
-) -> dict[str, Any]:
-    return {
-        "organization_id": organization_id,
-        "topic": "jobs",
-        "type": JOBS_RELEASED,
-        "payload": {
-            "jobIds": [str(i) for i in job_ids],
-            "queueId": str(queue_id),
-            "projectId": str(project_id),
-            "workflowId": str(workflow_id) if workflow_id else None,
-            "status": JobStatus.PENDING.value,
-            "dependencyStatus": str(dependency_status),
-        },
-    }
+) -> JobsReleased:
+    return JobsReleased(
+        organization_id=organization_id,
+        job_ids=tuple(job_ids),
+        queue_id=queue_id,
+        project_id=project_id,
+        workflow_id=workflow_id or None,
+        dependency_status=DependencyStatus(dependency_status),
+    )
 
 
-async def with_workflow_state(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """Give each job event of a workflow the workflow's status and stats as of this
-    transaction (one grouped count for all workflows touched): what workflowProgress
-    streams, and replays, without a query per event per subscriber."""
+async def with_workflow_state(session: AsyncSession, changes: Sequence[Event]) -> list[Event]:
+    """The events, each job status change of a workflow given the workflow's status and
+    stats as of this transaction (one grouped count for all workflows touched; one state
+    object per workflow, stored once per row): what workflowProgress streams, and
+    replays, without a query per event per subscriber."""
     touched = {
-        e["payload"]["workflowId"]
-        for e in events
-        if e["type"] == STATUS_CHANGED and e["payload"].get("workflowId")
+        e.workflow_id for e in changes if type(e) is JobStatusChanged and e.workflow_id is not None
     }
     if not touched:
-        return
-    ids = [uuid.UUID(w) for w in touched]
+        return list(changes)
     state = {
-        str(w): {"status": str(status), "stats": stats(counts)}
-        for w, (status, counts) in (await workflows_repo.states(session, ids)).items()
+        w: WorkflowState(WorkflowStatus(status), WorkflowStats.decode(stats(counts)))
+        for w, (status, counts) in (await workflows_repo.states(session, list(touched))).items()
     }
-    for e in events:
-        flow = e["payload"].get("workflowId")
-        if e["type"] == STATUS_CHANGED and flow in state:
-            e["payload"]["workflow"] = state[flow]
+    return [
+        replace(e, workflow=state[e.workflow_id])
+        if type(e) is JobStatusChanged and e.workflow_id in state
+        else e
+        for e in changes
+    ]
 
 
-async def record(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+async def record(session: AsyncSession, changes: Sequence[Event]) -> None:
     """Write a use case's events to the outbox, workflow state attached."""
-    await with_workflow_state(session, events)
-    await outbox.append(session, events)
+    await outbox.append(session, await with_workflow_state(session, changes))

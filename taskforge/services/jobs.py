@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.domain import records, validation
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, NotFound, QuotaExceeded
+from taskforge.domain.events import Event, JobDeleted
 from taskforge.domain.jobs import sources_of
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
@@ -107,7 +108,7 @@ async def cancel(
         # the decision wins over the attempts: a running one or one waiting for its retry
         # is closed, so that nothing brings the job back
         await repo.close_open_attempts(session, [job_id], ExecutionStatus.CANCELLED, now, why)
-        events = [status_event(job, previous, why)]
+        events: list[Event] = [status_event(job, previous, why)]
         events += await after_changes(session, [Moved.of(job)], now)
         await record(session, events)
     return records.Job.of(job)
@@ -120,14 +121,12 @@ async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid
     org, now = principal.organization_id, svc.clock()
     async with svc.write() as session:
         job = found(await repo.get(session, org, job_id), "job", job_id)
-        payload = status_event(job, job.status)["payload"]
+        deleted = status_event(job, job.status, kind=JobDeleted)
         children = await repo.delete_cascade(session, org, job_id)
         # as the engine does: children locked, then their remaining edges read
-        events = await reaggregate(session, children, now)
-        events.append(
-            {"organization_id": org, "topic": "jobs", "type": "job.deleted", "payload": payload}
-        )
-        await record(session, events)
+        changes = await reaggregate(session, children, now)
+        changes.append(deleted)
+        await record(session, changes)
     return job_id
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from taskforge.domain import records, validation
 from taskforge.domain.errors import Conflict, NotFound
+from taskforge.domain.events import QueueCreated, QueueDeleted, QueueUpdated
 from taskforge.domain.queues import QueueSettings, RetryPolicy, validate_settings
 from taskforge.persistence.common import queues as repo
 from taskforge.persistence.common import tenancy
@@ -26,8 +27,8 @@ def _merge_settings(current: QueueSettings, changes: dict[str, Any]) -> QueueSet
     return validate_settings(settings)
 
 
-def _payload(queue: JobQueue) -> dict[str, Any]:
-    return {"queueId": str(queue.id), "projectId": str(queue.project_id), "name": queue.name}
+def _event(queue: JobQueue, kind: type[QueueCreated]) -> QueueCreated:
+    return kind(queue.organization_id, queue.id, queue.project_id, queue.name)
 
 
 async def create_queue(
@@ -56,7 +57,7 @@ async def create_queue(
                 raise Conflict(f"queue {queue.name!r} already exists in this project", field="name")
             session.add(queue)
             await session.flush()
-            await emit(session, org, "queues", "queue.created", _payload(queue))
+            await emit(session, _event(queue, QueueCreated))
     except IntegrityError as exc:
         raise Conflict(
             f"queue {queue.name!r} already exists in this project", field="name"
@@ -91,7 +92,7 @@ async def update_queue(
                 current = QueueSettings.from_json(queue.settings)
                 queue.settings = _merge_settings(current, settings).to_json()
             await session.flush()
-            await emit(session, org, "queues", "queue.updated", _payload(queue))
+            await emit(session, _event(queue, QueueUpdated))
     except IntegrityError as exc:
         raise Conflict("a queue with that name already exists in this project") from exc
     return records.Queue.of(queue)
@@ -107,9 +108,9 @@ async def delete_queue(
         queue = found(await repo.get(session, org, queue_id), "queue", queue_id)
         if not force and await repo.has_active_jobs(session, queue_id):
             raise Conflict("queue has unfinished jobs; cancel them or pass force: true")
-        payload = _payload(queue)
+        deleted = _event(queue, QueueDeleted)
         await session.delete(queue)
-        await emit(session, org, "queues", "queue.deleted", payload)
+        await emit(session, deleted)
     return queue_id
 
 

@@ -29,6 +29,7 @@ from taskforge.domain.enums import (
     JobStatus,
     WorkflowStatus,
 )
+from taskforge.domain.events import Event, WorkflowStats, WorkflowStatusChanged
 from taskforge.domain.expressions import Expression, compile_expression
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
 from taskforge.persistence.common import dependencies as deps
@@ -65,7 +66,7 @@ class Moved:
 
 async def after_changes(
     session: AsyncSession, moved: Iterable[Moved], now: datetime
-) -> list[dict[str, Any]]:
+) -> list[Event]:
     """Resolve edges and workflows after jobs moved; returns the events to write."""
     moved = list(moved)
     if not moved:
@@ -86,12 +87,12 @@ async def after_changes(
 
 async def settle(
     session: AsyncSession, moved: list[Moved], now: datetime
-) -> tuple[list[dict[str, Any]], list[Moved]]:
+) -> tuple[list[Event], list[Moved]]:
     """Decide the edges these jobs' changes can decide, transitively.
 
     Returns the events and the jobs the engine itself ended (SKIPPED / CANCELLED).
     """
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     ended: list[Moved] = []
     frontier = {m.id: m for m in moved}
     while frontier:
@@ -116,11 +117,11 @@ async def settle(
 
 async def aggregate(
     session: AsyncSession, children: set[uuid.UUID], now: datetime
-) -> tuple[list[dict[str, Any]], dict[uuid.UUID, Moved]]:
+) -> tuple[list[Event], dict[uuid.UUID, Moved]]:
     """Re-aggregate the children's incoming edges; end those that can no longer run."""
     await deps.lock_children(session, sorted(children))
     incoming, found, released = await deps.decide_children(session, children, now)
-    events = [
+    events: list[Event] = [
         released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released
     ]
     rows = {r.id: r for r in found}
@@ -149,9 +150,9 @@ async def aggregate(
 
 async def refresh_workflows(
     session: AsyncSession, workflow_ids: set[uuid.UUID], failed: set[uuid.UUID], now: datetime
-) -> list[dict[str, Any]]:
+) -> list[Event]:
     """Apply FAIL_FAST and re-derive the status of each workflow touched."""
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     for row in await wf_repo.lock_for_refresh(session, workflow_ids):
         if row.status in TERMINAL_WORKFLOW or row.status is WorkflowStatus.PENDING:
             continue
@@ -165,7 +166,7 @@ async def refresh_workflows(
 
 async def end_workflow_jobs(
     session: AsyncSession, workflow_id: uuid.UUID, reason: str, now: datetime
-) -> list[dict[str, Any]]:
+) -> list[Event]:
     """Cancel what has not started in a workflow (running jobs finish)."""
     waiting = await wf_repo.job_ids(session, workflow_id, NOT_STARTED)
     changed = await deps.end_not_started(session, waiting, JobStatus.CANCELLED, reason, now)
@@ -173,7 +174,7 @@ async def end_workflow_jobs(
     return [status_event(r, JobStatus.PENDING, reason) for r in changed]
 
 
-async def rederive(session: AsyncSession, wf: Any, now: datetime) -> list[dict[str, Any]]:
+async def rederive(session: AsyncSession, wf: Any, now: datetime) -> list[Event]:
     counts = await wf_repo.status_counts(session, wf.id)
     # the rules ask which (status, reason) pairs occur, not how often
     present = [pair for pair, n in counts.items() if n > 0]
@@ -189,7 +190,7 @@ async def set_workflow_status(
     new: WorkflowStatus,
     now: datetime,
     counts: Mapping[tuple[JobStatus, str | None], int] | None = None,
-) -> dict[str, Any]:
+) -> WorkflowStatusChanged:
     previous = wf.status
     wf.status, wf.updated_at = new, now
     if new in TERMINAL_WORKFLOW:
@@ -203,20 +204,21 @@ async def set_workflow_status(
 
 
 def workflow_event(
-    wf: Any, previous: WorkflowStatus | None, summary: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "organization_id": wf.organization_id,
-        "topic": "workflows",
-        "type": "workflow.status_changed",
-        "payload": {
-            "workflowId": str(wf.id),
-            "projectId": str(wf.project_id),
-            "status": str(wf.status),
-            "previousStatus": str(previous) if previous else None,
-            "stats": summary,
-        },
-    }
+    wf: Any,
+    previous: WorkflowStatus | None,
+    summary: dict[str, Any],
+    kind: type[WorkflowStatusChanged] = WorkflowStatusChanged,
+) -> WorkflowStatusChanged:
+    """The workflow's status change (``kind``: or its deletion); ``summary`` as
+    ``domain.workflows.stats`` gives it."""
+    return kind(
+        organization_id=wf.organization_id,
+        workflow_id=wf.id,
+        project_id=wf.project_id,
+        status=WorkflowStatus(wf.status),
+        previous_status=WorkflowStatus(previous) if previous else None,
+        stats=WorkflowStats.decode(summary),
+    )
 
 
 def moved_rows(rows: Iterable[Row[Any]]) -> list[Moved]:
@@ -225,7 +227,7 @@ def moved_rows(rows: Iterable[Row[Any]]) -> list[Moved]:
 
 async def reaggregate(
     session: AsyncSession, children: Iterable[uuid.UUID], now: datetime
-) -> list[dict[str, Any]]:
+) -> list[Event]:
     """Recompute these jobs' dependency status from their edges (after edges were added,
     removed or reset), ending and propagating what can no longer run."""
     events, frontier = await aggregate(session, set(children), now)

@@ -15,15 +15,20 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import records
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import RateLimited
+from taskforge.domain.events import (
+    ScheduleChanged,
+    ScheduleCompleted,
+    ScheduleDeferred,
+    ScheduleMissed,
+)
 from taskforge.domain.schedules import plan
 from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.common import schedules as repo
@@ -90,11 +95,9 @@ async def tick(svc: Services) -> int:
                 for at in p.fire[: p.granted]:
                     events += await fire(svc, session, p.s, at, now)
             events += _settle(p, now)
-        next_of = {str(p.s.id): p.s.next_run_at for p in plans}
-        for e in events:  # ticks report the next run as it now stands
-            following = next_of.get(e["payload"]["scheduleId"])
-            e["payload"]["nextRunAt"] = following.isoformat() if following else None
-        await record(session, events)
+        next_of = {p.s.id: p.s.next_run_at for p in plans}
+        # ticks report the next run as it now stands
+        await record(session, [replace(e, next_run_at=next_of.get(e.schedule_id)) for e in events])
     return len(due)
 
 
@@ -131,26 +134,26 @@ async def _grant(svc: Services, session: AsyncSession, plans: list[Plan], now: d
             left -= m.granted
 
 
-def _settle(p: Plan, now: datetime) -> list[dict[str, Any]]:
+def _settle(p: Plan, now: datetime) -> list[ScheduleChanged]:
     """Move the schedule on: deferred, failed, completed, or to its next run."""
     s = p.s
     s.updated_at = now
     if s.status is ScheduleStatus.FAILED:
         return []
-    events: list[dict[str, Any]] = []
+    events: list[ScheduleChanged] = []
     if p.granted < len(p.fire):  # throttled: the rest is owed from the next window
         at = p.fire[p.granted]
         s.pending_fire_at, s.next_run_at = at, _window(now) + MINUTE
         s.deferrals, s.last_deferred_at = s.deferrals + 1, now
-        events.append(event(s, "schedule.deferred", occurrence=at.isoformat()))
+        events.append(event(s, ScheduleDeferred, at))
         return events
     s.pending_fire_at, s.next_run_at = None, p.following
     if p.skipped:
-        events.append(event(s, "schedule.missed", skipped=p.skipped))
+        events.append(event(s, ScheduleMissed, p.skipped))
     exhausted = s.max_runs is not None and s.runs_count >= s.max_runs
     if p.following is None or exhausted or (s.kind is ScheduleKind.ONCE and s.runs_count):
         s.status, s.next_run_at = ScheduleStatus.COMPLETED, None
-        events.append(event(s, "schedule.completed"))
+        events.append(event(s, ScheduleCompleted))
     return events
 
 

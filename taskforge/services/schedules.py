@@ -10,13 +10,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import records, validation
 from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, QuotaExceeded
+from taskforge.domain.events import (
+    ScheduleChanged,
+    ScheduleCreated,
+    ScheduleDeleted,
+    SchedulePaused,
+    ScheduleResumed,
+    ScheduleUpdated,
+)
 from taskforge.domain.schedules import Recurrence, compile_recurrence
 from taskforge.domain.tenancy import TIER_LIMITS
 from taskforge.persistence.common import outbox, queues, tenancy, workers
@@ -27,7 +35,6 @@ from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
 READ, WRITE = "scheduled_job:read", "scheduled_job:write"
-TOPIC = "schedules"
 
 
 @dataclass
@@ -88,7 +95,7 @@ async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> rec
             raise QuotaExceeded(f"your subscription allows {limit} schedules")
         session.add(schedule)
         await session.flush()
-        await outbox.append(session, [event(schedule, "schedule.created")])
+        await outbox.append(session, [event(schedule, ScheduleCreated)])
     _changed(svc)
     return records.Schedule.of(schedule)
 
@@ -112,7 +119,7 @@ async def update(
         elif s.status is ScheduleStatus.COMPLETED and s.next_run_at is not None:
             s.status = ScheduleStatus.ACTIVE  # more runs allowed again
         s.updated_at = now
-        await outbox.append(session, [event(s, "schedule.updated")])
+        await outbox.append(session, [event(s, ScheduleUpdated)])
     _changed(svc)
     return records.Schedule.of(s)
 
@@ -143,8 +150,9 @@ async def _move(
         s.status, s.updated_at = target, now
         if target is ScheduleStatus.ACTIVE:
             s.next_run_at = _resume_at(s, now)
-        name = "schedule.paused" if target is ScheduleStatus.PAUSED else "schedule.resumed"
-        await outbox.append(session, [event(s, name)])
+        paused = target is ScheduleStatus.PAUSED
+        kind = SchedulePaused if paused else ScheduleResumed
+        await outbox.append(session, [event(s, kind)])
     _changed(svc)
     return records.Schedule.of(s)
 
@@ -156,7 +164,7 @@ async def delete(svc: Services, principal: Principal, schedule_id: uuid.UUID) ->
     async with svc.write() as session:
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
         s.deleted_at, s.next_run_at, s.updated_at = now, None, now
-        await outbox.append(session, [event(s, "schedule.deleted")])
+        await outbox.append(session, [event(s, ScheduleDeleted)])
     _changed(svc)
     return schedule_id
 
@@ -232,18 +240,13 @@ def upcoming(svc: Services, s: records.Schedule, count: int) -> list[datetime]:
     return runs
 
 
-def event(s: ScheduledJob, type_: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "organization_id": s.organization_id,
-        "topic": TOPIC,
-        "type": type_,
-        "payload": {
-            "scheduleId": str(s.id),
-            "status": s.status.value,
-            "nextRunAt": s.next_run_at.isoformat() if s.next_run_at else None,
-            **extra,
-        },
-    }
+E = TypeVar("E", bound=ScheduleChanged)
+
+
+def event(s: ScheduledJob, kind: type[E], *extra: Any) -> E:
+    """The schedule's state after a change of this kind; ``extra``: the fields that kind
+    adds, in order."""
+    return kind(s.organization_id, s.id, ScheduleStatus(s.status), s.next_run_at, *extra)
 
 
 def _resume_at(s: ScheduledJob, now: datetime) -> datetime | None:

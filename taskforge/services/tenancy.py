@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from taskforge.domain import records, validation
 from taskforge.domain.enums import Tier, UserRole
 from taskforge.domain.errors import Conflict, NotFound
+from taskforge.domain.events import OrganizationCreated, ProjectCreated
 from taskforge.domain.tenancy import ADMIN, TIER_LIMITS
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import (
@@ -87,13 +88,7 @@ async def create_organization(
         )
         session.add(queue)
         key = await auth.create_api_key_in(session, org.id, "admin", [ADMIN], project.id, None)
-        await emit(
-            session,
-            org.id,
-            "organizations",
-            "organization.created",
-            {"organizationId": str(org.id)},
-        )
+        await emit(session, OrganizationCreated(org.id))
     return NewOrganization(org, admin, project, queue, key, admin_password)
 
 
@@ -125,13 +120,7 @@ async def create_project(
                 raise Conflict(f"a project named {project.name!r} already exists", field="name")
             session.add(project)
             await session.flush()
-            await emit(
-                session,
-                principal.organization_id,
-                "projects",
-                "project.created",
-                {"projectId": str(project.id)},
-            )
+            await emit(session, ProjectCreated(principal.organization_id, project.id))
     except IntegrityError as exc:  # a concurrent create won the unique name
         raise Conflict(f"a project named {project.name!r} already exists", field="name") from exc
     return records.Project.of(project)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from taskforge.domain import records, validation
 from taskforge.domain.enums import WorkerStatus, WorkerType
 from taskforge.domain.errors import InvalidInput, QuotaExceeded
+from taskforge.domain.events import WorkerDraining, WorkerOffline, WorkerOnline, WorkerRegistered
 from taskforge.persistence.common import queues, workers
 from taskforge.persistence.tables import QueueWorkerAssignment, Worker
 from taskforge.services.base import Principal, Services, emit, found
@@ -31,8 +32,8 @@ def is_healthy(worker: Worker | records.Worker, now: datetime, timeout: float) -
     )
 
 
-def _event(worker: Worker) -> dict[str, str]:
-    return {"workerId": str(worker.id), "status": worker.status.value, "name": worker.name}
+def _event(worker: Worker, kind: type[WorkerRegistered]) -> WorkerRegistered:
+    return kind(worker.organization_id, worker.id, WorkerStatus(worker.status), worker.name)
 
 
 async def register(
@@ -78,7 +79,7 @@ async def register(
             )
             for a in assignments
         )
-        await emit(session, org, "workers", "worker.registered", _event(worker))
+        await emit(session, _event(worker, WorkerRegistered))
     return records.Worker.of(worker)
 
 
@@ -101,9 +102,7 @@ async def heartbeat(
         worker.last_heartbeat = now
         if worker.status is WorkerStatus.OFFLINE:
             worker.status = WorkerStatus.ONLINE
-            await emit(
-                session, principal.organization_id, "workers", "worker.online", _event(worker)
-            )
+            await emit(session, _event(worker, WorkerOnline))
     return records.Worker.of(worker), extended
 
 
@@ -116,9 +115,7 @@ async def drain(svc: Services, principal: Principal, worker_id: uuid.UUID) -> re
         )
         if worker.status is not WorkerStatus.DRAINING:
             worker.status = WorkerStatus.DRAINING
-            await emit(
-                session, principal.organization_id, "workers", "worker.draining", _event(worker)
-            )
+            await emit(session, _event(worker, WorkerDraining))
     return records.Worker.of(worker)
 
 
@@ -152,13 +149,7 @@ async def mark_silent_offline(svc: Services) -> int:
     async with svc.write() as session:
         gone = await workers.mark_silent_offline(session, stale)
         for w in gone:
-            await emit(
-                session,
-                w.organization_id,
-                "workers",
-                "worker.offline",
-                {"workerId": str(w.id), "status": WorkerStatus.OFFLINE.value},
-            )
+            await emit(session, WorkerOffline(w.organization_id, w.id, WorkerStatus.OFFLINE))
     return len(gone)
 
 

@@ -30,6 +30,7 @@ from taskforge.domain.errors import (
     InvalidTransition,
     QuotaExceeded,
 )
+from taskforge.domain.events import Event, WorkflowDeleted
 from taskforge.domain.queues import QueueSettings
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, WorkflowDefinition, parse_definition
 from taskforge.persistence.common import dependencies as deps
@@ -124,7 +125,7 @@ async def create_in(
     ids = {j.name: uuid.uuid4() for j in spec.jobs}
     await jobs_repo.insert_many(session, _job_rows(wf, spec, ids, queue_of, now))
     await deps.insert_edges(session, _edge_rows(org, spec, ids, now))
-    events = [workflow_event(wf, None, _empty_stats(len(spec.jobs)))]
+    events: list[Event] = [workflow_event(wf, None, _empty_stats(len(spec.jobs)))]
     if start:
         events += await _start(session, wf, now)
     await record(session, events)
@@ -225,8 +226,7 @@ async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
     principal.require(WRITE)
     async with svc.write() as session:
         wf = await _locked(session, principal, workflow_id)
-        event = workflow_event(wf, wf.status, _empty_stats(0))
-        event["type"] = "workflow.deleted"
+        event = workflow_event(wf, wf.status, _empty_stats(0), WorkflowDeleted)
         await session.delete(wf)
         await session.flush()
         await repo.forget_counts(session, workflow_id)
@@ -242,7 +242,7 @@ async def _locked(session: AsyncSession, principal: Principal, workflow_id: uuid
     return found(wf, "workflow", workflow_id)
 
 
-async def _start(session: AsyncSession, wf: Workflow, now: datetime) -> list[dict[str, Any]]:
+async def _start(session: AsyncSession, wf: Workflow, now: datetime) -> list[Event]:
     """RUNNING, with a deadline if it has a timeout; the roots become claimable."""
     events = [await set_workflow_status(session, wf, WorkflowStatus.RUNNING, now)]
     wf.started_at = now
@@ -252,11 +252,9 @@ async def _start(session: AsyncSession, wf: Workflow, now: datetime) -> list[dic
     return events + await reaggregate(session, await repo.job_ids(session, wf.id), now)
 
 
-async def end_all(
-    session: AsyncSession, wf: Workflow, reason: str, now: datetime
-) -> list[dict[str, Any]]:
+async def end_all(session: AsyncSession, wf: Workflow, reason: str, now: datetime) -> list[Event]:
     """Every job of the workflow that has not ended is cancelled, running ones too."""
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     live = [j for j in await repo.jobs(session, wf.id) if j.status in NOT_ENDED]
     for job in live:
         previous = job.status
@@ -279,10 +277,10 @@ async def _rerun(
     edges: list[Any],
     all_jobs: dict[uuid.UUID, Job],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[Event]:
     """Put jobs back to PENDING with a fresh attempt budget, re-decide their edges."""
     policies = await _retry_budgets(session, wf.organization_id, jobs)
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     for job in jobs:
         previous = job.status
         job.status, job.status_reason, job.error, job.output = (

@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from taskforge.persistence.common.outbox import MAX_SPAN, spans
-from taskforge.realtime.relay import expand
+from taskforge.domain.events import MAX_SPAN, expand, spans
 
 ORG, OTHER = uuid.uuid4(), uuid.uuid4()
 

@@ -2,67 +2,26 @@
 
 from __future__ import annotations
 
-from itertools import groupby
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, Table, Text, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain import events
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Event, OutboxCursor
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
 CURSOR: Table = OutboxCursor.__table__  # type: ignore[assignment]
 
-# The most events one row holds: a replay finds the row holding an event id within
-# this many ids before it (event_log.replay)
-MAX_SPAN = 500
+MAX_SPAN = events.MAX_SPAN  # the most events one row holds (event_log.replay)
 
 
-def _packed(payloads: list[dict[str, Any]]) -> Any:
-    """A row's payload for several events: the list of theirs, or, when they all carry
-    the same workflow state (a batch of one workflow's jobs in one transaction),
-    ``{"workflow": state, "events": [payloads without it]}``, so that the state is
-    stored, relayed and decoded once rather than once per event (relay.expand)."""
-    first = payloads[0].get("workflow") if isinstance(payloads[0], dict) else None
-    if first is None or not all(
-        isinstance(p, dict) and (p.get("workflow") is first or p.get("workflow") == first)
-        for p in payloads
-    ):
-        return payloads
-    return {
-        "workflow": first,
-        "events": [{k: v for k, v in p.items() if k != "workflow"} for p in payloads],
-    }
-
-
-def spans(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Outbox rows of events (organization_id, topic, type, payload): each run of
-    consecutive events of one tenant, topic and type (up to ``MAX_SPAN``) becomes one
-    row, its payload theirs packed (``_packed``); a lone event keeps its own payload."""
-    rows: list[dict[str, Any]] = []
-    for (org, topic, type_), run in groupby(
-        events, key=lambda e: (e["organization_id"], e["topic"], e["type"])
-    ):
-        payloads = [e["payload"] for e in run]
-        for i in range(0, len(payloads), MAX_SPAN):
-            chunk = payloads[i : i + MAX_SPAN]
-            rows.append(
-                {
-                    "organization_id": org,
-                    "topic": topic,
-                    "type": type_,
-                    "payload": chunk[0] if len(chunk) == 1 else _packed(chunk),
-                    "span": len(chunk),
-                }
-            )
-    return rows
-
-
-async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """events: organization_id, topic, type, payload, in order (one multi-row INSERT
-    of their spans). Marks the session as having written events."""
-    return await store_of(session).outbox.append(session, events)
+async def append(session: AsyncSession, new: Sequence[events.Event]) -> None:
+    """Typed events, in order: one multi-row INSERT of their rows (``events.encode``).
+    Marks the session as having written events."""
+    return await store_of(session).outbox.append(session, new)
 
 
 async def has_unstamped(session: AsyncSession) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.persistence.common.outbox import spans
+from taskforge.domain import events
 from taskforge.persistence.postgres.driver import DriverRow, driver_connection, json_text
 from taskforge.persistence.store import EVENTS_WRITTEN
 from taskforge.persistence.tables import Event, OutboxCursor
@@ -50,11 +51,11 @@ SELECT * FROM stamped ORDER BY seq
 """
 
 
-async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    if not events:
+async def append(session: AsyncSession, new: Sequence[events.Event]) -> None:
+    if not new:
         return
     session.info[EVENTS_WRITTEN] = True
-    rows = spans(events)
+    rows = events.encode(new)
     driver = await driver_connection(session)
     await driver.execute(
         APPEND_PG,

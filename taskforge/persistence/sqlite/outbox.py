@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.persistence.common.outbox import spans, stamp
+from taskforge.domain import events
+from taskforge.persistence.common.outbox import stamp
 from taskforge.persistence.store import EVENTS_WRITTEN, store_of
 from taskforge.persistence.tables import Event, OutboxCursor
 
@@ -17,11 +19,11 @@ EVENTS: Table = Event.__table__  # type: ignore[assignment]
 CURSOR: Table = OutboxCursor.__table__  # type: ignore[assignment]
 
 
-async def append(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    if not events:
+async def append(session: AsyncSession, new: Sequence[events.Event]) -> None:
+    if not new:
         return
     session.info[EVENTS_WRITTEN] = True
-    rows = spans(events)
+    rows = events.encode(new)
     await session.execute(insert(EVENTS), rows)
     return
 
