@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import validation
+from taskforge.domain import transitions, validation
 from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
 from taskforge.domain.executions import OPEN, next_attempt_at, repair
@@ -134,7 +134,7 @@ def close_open_attempt(execution: JobExecution, status: ExecutionStatus, now: da
     """End an open attempt (STARTED, or RETRYING while it is the latest) as ``status``;
     an attempt that waited for its retry keeps the time it ended."""
     assert execution.status in OPEN, f"a finished attempt is never rewritten ({execution.id})"
-    execution.status = status
+    transitions.move(execution, status)
     execution.finished_at = execution.finished_at or now
 
 
@@ -165,12 +165,14 @@ async def fail_attempt(
     execution.error, execution.finished_at = error, now
     job.error, job.updated_at = error, now
     if retryable and retry_at is not None:
-        execution.status = ExecutionStatus.RETRYING
-        job.status, job.scheduled_for = JobStatus.SCHEDULED, retry_at
+        transitions.move(execution, ExecutionStatus.RETRYING)
+        transitions.move(job, JobStatus.SCHEDULED)
+        job.scheduled_for = retry_at
         job.status_reason = reason or "retrying"
     else:
-        execution.status = ExecutionStatus.FAILED
-        job.status, job.finished_at = JobStatus.FAILED, now
+        transitions.move(execution, ExecutionStatus.FAILED)
+        transitions.move(job, JobStatus.FAILED)
+        job.finished_at = now
         job.status_reason = reason or ("attempts_exhausted" if retryable else "failed")
     return status_event(job, JobStatus.PROCESSING, job.status_reason)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain import transitions
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
 from taskforge.persistence.repos import schedules as repo
@@ -31,7 +32,8 @@ def _fired(s: ScheduledJob, at: datetime, now: datetime, **target: Any) -> dict[
 
 
 def _failed(s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError) -> dict[str, Any]:
-    s.status, s.last_error, s.next_run_at = ScheduleStatus.FAILED, exc.message, None
+    transitions.move(s, ScheduleStatus.FAILED)
+    s.last_error, s.next_run_at = exc.message, None
     s.updated_at = now
     return event(s, "schedule.failed", occurrence=at.isoformat(), error=exc.message)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain import transitions
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import RateLimited
 from taskforge.domain.schedules import plan
@@ -148,7 +149,8 @@ def _settle(p: Plan, now: datetime) -> list[dict[str, Any]]:
         events.append(event(s, "schedule.missed", skipped=p.skipped))
     exhausted = s.max_runs is not None and s.runs_count >= s.max_runs
     if p.following is None or exhausted or (s.kind is ScheduleKind.ONCE and s.runs_count):
-        s.status, s.next_run_at = ScheduleStatus.COMPLETED, None
+        transitions.move(s, ScheduleStatus.COMPLETED)
+        s.next_run_at = None
         events.append(event(s, "schedule.completed"))
     return events
 
