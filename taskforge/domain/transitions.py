@@ -135,6 +135,15 @@ def _job_repairs() -> dict[JobStatus, frozenset[JobStatus]]:
 # operator (syncJobStatus) or engine (orphan cleanup): a job follows its latest attempt
 JOB_REPAIRS: Machine[JobStatus] = Machine("job", _job_repairs())
 
+# Source statuses of the store's set-based writes: a table's sources, or the part of
+# them an engine step takes (tests keep each within its table).
+CLAIMABLE = JOBS.sources(J.PROCESSING)  # claim: -> PROCESSING
+DUE = frozenset({J.SCHEDULED})  # promote_due: -> PENDING
+RUNNING = JOBS.sources(J.SUCCEEDED)  # acknowledgement: -> SUCCEEDED
+NOT_STARTED = frozenset({J.PENDING, J.SCHEDULED})  # end_not_started: -> CANCELLED, SKIPPED
+STARTED = EXECUTIONS.sources(E.SUCCEEDED)  # acknowledgement of the attempt: -> SUCCEEDED
+OPEN = EXECUTIONS.sources(E.CANCELLED)  # close_open_attempts: -> CANCELLED
+
 _BY_TYPE: dict[type[StrEnum], Machine[Any]] = {
     JobStatus: JOBS,
     ExecutionStatus: EXECUTIONS,

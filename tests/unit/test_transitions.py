@@ -184,3 +184,13 @@ def test_every_derived_workflow_status_is_allowed(
     # a terminal workflow is never re-derived into something else
     for done in TERMINAL_WORKFLOW:
         assert not transitions.allows(done, W.PAUSED)
+
+
+def test_set_based_sources_stay_within_the_tables() -> None:
+    t = transitions
+    assert {J.PENDING} == t.CLAIMABLE
+    assert t.sources(J.PENDING) >= t.DUE
+    assert {J.PROCESSING} == t.RUNNING
+    assert t.sources(J.CANCELLED) & t.sources(J.SKIPPED) >= t.NOT_STARTED
+    assert {E.STARTED} == t.STARTED
+    assert {E.STARTED, E.RETRYING} == t.OPEN
