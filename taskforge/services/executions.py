@@ -162,16 +162,22 @@ async def fail_attempt(
     queue = await queues.get(session, job.organization_id, job.queue_id)
     policy = QueueSettings.from_json(queue.settings if queue else None).retry
     retry_at = next_attempt_at(policy, execution.attempt_number, now, job.max_attempts)
+    retry = retryable and retry_at is not None
+    attempt, target = (
+        (ExecutionStatus.RETRYING, JobStatus.SCHEDULED)
+        if retry
+        else (ExecutionStatus.FAILED, JobStatus.FAILED)
+    )
+    # both checked before either row changes: a refused pair leaves both as they were
+    transitions.JOBS.check(job.id, job.status, target)
+    transitions.move(execution, attempt)
+    transitions.move(job, target)
     execution.error, execution.finished_at = error, now
     job.error, job.updated_at = error, now
-    if retryable and retry_at is not None:
-        transitions.move(execution, ExecutionStatus.RETRYING)
-        transitions.move(job, JobStatus.SCHEDULED)
+    if retry:
         job.scheduled_for = retry_at
         job.status_reason = reason or "retrying"
     else:
-        transitions.move(execution, ExecutionStatus.FAILED)
-        transitions.move(job, JobStatus.FAILED)
         job.finished_at = now
         job.status_reason = reason or ("attempts_exhausted" if retryable else "failed")
     return status_event(job, JobStatus.PROCESSING, job.status_reason)

@@ -51,8 +51,12 @@ async def test_a_finished_attempt_is_not_failed_again(svc, org, admin) -> None:
             execution = await exec_repo.get(session, org.organization.id, claimed.execution_id)
             row = await job_repo.lock(session, org.organization.id, job.id)
             assert execution is not None and row is not None
-            await executions.fail_attempt(session, execution, row, "late", True, svc.clock())
-    assert raised.value.details == {"current": "SUCCEEDED", "target": "RETRYING"}
+            try:
+                await executions.fail_attempt(session, execution, row, "late", True, svc.clock())
+            finally:  # refused before either row changed, even in this session
+                assert (execution.status, execution.error) == (ExecutionStatus.SUCCEEDED, None)
+                assert (row.status, row.error) == (JobStatus.SUCCEEDED, None)
+    assert raised.value.details == {"current": "SUCCEEDED", "target": "SCHEDULED"}
     async with svc.read() as session:
         execution = await exec_repo.get(session, org.organization.id, claimed.execution_id)
         assert execution is not None
