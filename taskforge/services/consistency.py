@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from taskforge.domain import transitions
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.executions import repair
 from taskforge.domain.tenancy import ADMIN
@@ -52,12 +53,13 @@ def _repair(job: Job, latest: JobExecution | None, now: datetime, requeue_reason
         close_open_attempt(latest, fix.execution, now)
         action = f"closed_execution_{was.value.lower()}_to_{fix.execution.value.lower()}"
     elif fix.job is JobStatus.PENDING:  # no attempt on record: run it again
-        job.status, job.status_reason = JobStatus.PENDING, requeue_reason
+        transitions.repair(job, JobStatus.PENDING)
+        job.status_reason = requeue_reason
         job.scheduled_for = None
         action = f"requeued_job_{previous.value.lower()}_to_pending"
     else:  # the finished attempt is the record of what happened
         assert fix.job is not None
-        job.status = fix.job
+        transitions.repair(job, fix.job)
         if job.status is JobStatus.SCHEDULED and job.scheduled_for is None:
             job.scheduled_for = now
         action = f"synced_job_{previous.value.lower()}_to_{job.status.value.lower()}"

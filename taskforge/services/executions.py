@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import records, validation
+from taskforge.domain import records, transitions, validation
 from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
 from taskforge.domain.events import Event, JobStatusChanged
@@ -136,7 +136,7 @@ def close_open_attempt(execution: JobExecution, status: ExecutionStatus, now: da
     """End an open attempt (STARTED, or RETRYING while it is the latest) as ``status``;
     an attempt that waited for its retry keeps the time it ended."""
     assert execution.status in OPEN, f"a finished attempt is never rewritten ({execution.id})"
-    execution.status = status
+    transitions.move(execution, status)
     execution.finished_at = execution.finished_at or now
 
 
@@ -164,15 +164,23 @@ async def fail_attempt(
     queue = await queues.get(session, job.organization_id, job.queue_id)
     policy = QueueSettings.from_json(queue.settings if queue else None).retry
     retry_at = next_attempt_at(policy, execution.attempt_number, now, job.max_attempts)
+    retry = retryable and retry_at is not None
+    attempt, target = (
+        (ExecutionStatus.RETRYING, JobStatus.SCHEDULED)
+        if retry
+        else (ExecutionStatus.FAILED, JobStatus.FAILED)
+    )
+    # both checked before either row changes: a refused pair leaves both as they were
+    transitions.JOBS.check(job.id, job.status, target)
+    transitions.move(execution, attempt)
+    transitions.move(job, target)
     execution.error, execution.finished_at = error, now
     job.error, job.updated_at = error, now
-    if retryable and retry_at is not None:
-        execution.status = ExecutionStatus.RETRYING
-        job.status, job.scheduled_for = JobStatus.SCHEDULED, retry_at
+    if retry:
+        job.scheduled_for = retry_at
         job.status_reason = reason or "retrying"
     else:
-        execution.status = ExecutionStatus.FAILED
-        job.status, job.finished_at = JobStatus.FAILED, now
+        job.finished_at = now
         job.status_reason = reason or ("attempts_exhausted" if retryable else "failed")
     return status_event(job, JobStatus.PROCESSING, job.status_reason)
 

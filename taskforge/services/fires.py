@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain import transitions
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
 from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired
@@ -39,7 +40,8 @@ def _fired(
 
 
 def _failed(s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError) -> ScheduleFailed:
-    s.status, s.last_error, s.next_run_at = ScheduleStatus.FAILED, exc.message, None
+    transitions.move(s, ScheduleStatus.FAILED)
+    s.last_error, s.next_run_at = exc.message, None
     s.updated_at = now
     return event(s, ScheduleFailed, at, exc.message)
 

@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import records, validation
+from taskforge.domain import records, transitions, validation
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
-from taskforge.domain.errors import InvalidInput, InvalidTransition, NotFound, QuotaExceeded
+from taskforge.domain.errors import InvalidInput, NotFound, QuotaExceeded
 from taskforge.domain.events import Event, JobDeleted
-from taskforge.domain.jobs import sources_of
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
@@ -98,12 +97,9 @@ async def cancel(
     async with svc.write() as session:
         # locked: a worker's acknowledgement or the reaper holding the job is waited for
         job = found(await repo.lock(session, org, job_id), "job", job_id)
-        previous = job.status
-        target = JobStatus.CANCELLED
-        if previous not in sources_of(target):
-            raise InvalidTransition("job", job_id, previous.value, target.value)
+        previous = transitions.move(job, JobStatus.CANCELLED)
         why = reason or "cancelled_by_user"
-        job.status, job.status_reason, job.finished_at, job.updated_at = target, why, now, now
+        job.status_reason, job.finished_at, job.updated_at = why, now, now
         await session.flush()
         # the decision wins over the attempts: a running one or one waiting for its retry
         # is closed, so that nothing brings the job back

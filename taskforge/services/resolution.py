@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain import transitions
 from taskforge.domain.dependencies import TERMINAL, EdgeRule, child_outcome, evaluate_edge
 from taskforge.domain.enums import (
     DependencyStatus,
@@ -192,7 +193,8 @@ async def set_workflow_status(
     counts: Mapping[tuple[JobStatus, str | None], int] | None = None,
 ) -> WorkflowStatusChanged:
     previous = wf.status
-    wf.status, wf.updated_at = new, now
+    transitions.move(wf, new)
+    wf.updated_at = now
     if new in TERMINAL_WORKFLOW:
         wf.finished_at = now
     if counts is None:

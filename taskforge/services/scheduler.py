@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import records
+from taskforge.domain import records, transitions
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import RateLimited
 from taskforge.domain.events import (
@@ -152,7 +152,8 @@ def _settle(p: Plan, now: datetime) -> list[ScheduleChanged]:
         events.append(event(s, ScheduleMissed, p.skipped))
     exhausted = s.max_runs is not None and s.runs_count >= s.max_runs
     if p.following is None or exhausted or (s.kind is ScheduleKind.ONCE and s.runs_count):
-        s.status, s.next_run_at = ScheduleStatus.COMPLETED, None
+        transitions.move(s, ScheduleStatus.COMPLETED)
+        s.next_run_at = None
         events.append(event(s, ScheduleCompleted))
     return events
 

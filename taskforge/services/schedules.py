@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import records, validation
+from taskforge.domain import records, transitions, validation
 from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, QuotaExceeded
 from taskforge.domain.events import (
@@ -115,9 +115,11 @@ async def update(
             s.anchor_at, s.pending_fire_at = now, None
             s.next_run_at = _first_run(recurrence_of(s), s, now)
         if s.max_runs is not None and s.runs_count >= s.max_runs:
-            s.status, s.next_run_at = ScheduleStatus.COMPLETED, None
+            if s.status is not ScheduleStatus.COMPLETED:
+                transitions.move(s, ScheduleStatus.COMPLETED)
+            s.next_run_at = None
         elif s.status is ScheduleStatus.COMPLETED and s.next_run_at is not None:
-            s.status = ScheduleStatus.ACTIVE  # more runs allowed again
+            transitions.move(s, ScheduleStatus.ACTIVE)  # more runs allowed again
         s.updated_at = now
         await outbox.append(session, [event(s, ScheduleUpdated)])
     _changed(svc)
@@ -145,9 +147,10 @@ async def _move(
     org, now = principal.organization_id, svc.clock()
     async with svc.write() as session:
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
-        if s.status is not source:
+        if s.status is not source:  # the table allows more than this mutation does
             raise InvalidTransition("schedule", schedule_id, s.status.value, target.value)
-        s.status, s.updated_at = target, now
+        transitions.move(s, target)
+        s.updated_at = now
         if target is ScheduleStatus.ACTIVE:
             s.next_run_at = _resume_at(s, now)
         paused = target is ScheduleStatus.PAUSED

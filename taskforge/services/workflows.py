@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import records
+from taskforge.domain import records, transitions
 from taskforge.domain.dependencies import validate_edge
 from taskforge.domain.enums import (
     DependencyStatus,
@@ -32,7 +32,7 @@ from taskforge.domain.errors import (
 )
 from taskforge.domain.events import Event, WorkflowDeleted
 from taskforge.domain.queues import QueueSettings
-from taskforge.domain.workflows import TERMINAL_WORKFLOW, WorkflowDefinition, parse_definition
+from taskforge.domain.workflows import WorkflowDefinition, parse_definition
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues, tenancy
@@ -137,7 +137,7 @@ async def start(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> 
     principal.require(WRITE)
     async with svc.write() as session:
         wf = await _locked(session, principal, workflow_id)
-        if wf.status is not WorkflowStatus.PENDING:
+        if wf.status is not WorkflowStatus.PENDING:  # the others are resumed or retried
             raise InvalidTransition("workflow", workflow_id, wf.status.value, "RUNNING")
         await record(session, await _start(session, wf, svc.clock()))
     return records.Workflow.of(wf)
@@ -150,8 +150,7 @@ async def cancel(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
     now = svc.clock()
     async with svc.write() as session:
         wf = await _locked(session, principal, workflow_id)
-        if wf.status in TERMINAL_WORKFLOW:
-            raise InvalidTransition("workflow", workflow_id, wf.status.value, "CANCELLED")
+        transitions.check("workflow", workflow_id, wf.status, WorkflowStatus.CANCELLED)
         events = await end_all(session, wf, "cancelled_by_user", now)
         events.append(await set_workflow_status(session, wf, WorkflowStatus.CANCELLED, now))
         await record(session, events)
@@ -205,11 +204,8 @@ async def resume(
             events = await _rerun(session, wf, failed, edges, jobs, now)
         else:  # SKIP_FAILED: the failed steps count as done; their children go on
             for job in failed:
-                job.status, job.status_reason, job.updated_at = (
-                    JobStatus.SKIPPED,
-                    "skipped_by_operator",
-                    now,
-                )
+                transitions.move(job, JobStatus.SKIPPED)
+                job.status_reason, job.updated_at = "skipped_by_operator", now
             await session.flush()
             events = [status_event(j, JobStatus.FAILED, "skipped_by_operator") for j in failed]
             children = await _resolve_out(session, [j.id for j in failed], now)
@@ -257,8 +253,8 @@ async def end_all(session: AsyncSession, wf: Workflow, reason: str, now: datetim
     events: list[Event] = []
     live = [j for j in await repo.jobs(session, wf.id) if j.status in NOT_ENDED]
     for job in live:
-        previous = job.status
-        job.status, job.status_reason = JobStatus.CANCELLED, reason
+        previous = transitions.move(job, JobStatus.CANCELLED)
+        job.status_reason = reason
         job.finished_at, job.updated_at = now, now
         events.append(status_event(job, previous, reason))
     await session.flush()
@@ -282,13 +278,8 @@ async def _rerun(
     policies = await _retry_budgets(session, wf.organization_id, jobs)
     events: list[Event] = []
     for job in jobs:
-        previous = job.status
-        job.status, job.status_reason, job.error, job.output = (
-            JobStatus.PENDING,
-            "retried",
-            None,
-            None,
-        )
+        previous = transitions.move(job, JobStatus.PENDING)
+        job.status_reason, job.error, job.output = "retried", None, None
         job.finished_at = job.started_at = job.scheduled_for = None
         # attempts keep counting (history stays ordered); the budget starts again
         job.max_attempts = job.attempts + policies[job.id]
