@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from taskforge.persistence.common import executions as exec_repo
-from taskforge.persistence.common import jobs as job_repo
-from taskforge.persistence.common import schedules as schedule_repo
-from taskforge.persistence.common import workflows as wf_repo
 
 from taskforge.domain import transitions
 from taskforge.domain.enums import ExecutionStatus, JobStatus, ScheduleStatus, WorkflowStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition
+from taskforge.persistence.common import executions as exec_repo
+from taskforge.persistence.common import jobs as job_repo
+from taskforge.persistence.common import schedules as schedule_repo
+from taskforge.persistence.common import workflows as wf_repo
 from taskforge.persistence.tables import Event
 from taskforge.services import executions, fires, jobs, schedules, workflow_reads, workflows
 from taskforge.services.resolution import set_workflow_status
