@@ -10,8 +10,9 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from taskforge.domain import events
 from taskforge.domain.enums import (
     ExecutionStatus,
     FailurePolicy,
@@ -186,22 +187,16 @@ async def test_an_insert_that_ignores_conflicts_changes_nothing(svc: Any, org: A
 
 
 async def test_outbox_append_marks_the_unit_and_writes_spans(svc: Any, org: Any) -> None:
-    events = [
-        {
-            "organization_id": org.organization.id,
-            "topic": "conformance",
-            "type": "ping",
-            "payload": {"i": i},
-        }
-        for i in range(3)
-    ]
+    keys = [uuid.uuid4() for _ in range(3)]
+    new = [events.ApiKeyCreated(org.organization.id, key) for key in keys]
     async with svc.write() as session:
-        await outbox.append(session, events)
+        before = (await session.execute(select(func.max(Event.id)))).scalar() or 0
+        await outbox.append(session, new)
         assert session.info[EVENTS_WRITTEN] is True
         rows = list(
-            await session.execute(
-                select(Event.span, Event.payload).where(Event.topic == "conformance")
-            )
+            await session.execute(select(Event.span, Event.payload).where(Event.id > before))
         )
     # three events of one tenant, topic and type in a row: one row of span 3
-    assert [(span, payload) for span, payload in rows] == [(3, [{"i": 0}, {"i": 1}, {"i": 2}])]
+    assert [(span, payload) for span, payload in rows] == [
+        (3, [{"apiKeyId": str(key)} for key in keys])
+    ]
