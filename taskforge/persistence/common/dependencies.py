@@ -29,13 +29,13 @@ from taskforge.domain.enums import (
     JobStatus,
 )
 from taskforge.domain.rows import PendingEdge, Released
+from taskforge.domain.transitions import NOT_STARTED
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Job, JobDependency
 
 EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
 JOBS: Table = Job.__table__  # type: ignore[assignment]
-NOT_STARTED = (JobStatus.PENDING, JobStatus.SCHEDULED)
 # enough of a job for the engine to evaluate its edges and report its changes
 ENGINE_COLUMNS = (
     JOBS.c.id,

@@ -25,8 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus
+from taskforge.domain.transitions import OPEN, STARTED
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import (
+    DUE_PREDICATE,
     READY_PREDICATE,
     Job,
     JobDependency,
@@ -61,7 +63,7 @@ async def promote_due(
         select(JOBS.c.id)
         .where(
             JOBS.c.queue_id.in_(queue_ids),
-            text("status = 'SCHEDULED'"),
+            text(DUE_PREDICATE),
             JOBS.c.scheduled_for <= now,
         )
         .order_by(JOBS.c.scheduled_for)
@@ -163,9 +165,9 @@ async def close_open_attempts(
         .where(
             JobExecution.job_id.in_(list(job_ids)),
             or_(
-                JobExecution.status == ExecutionStatus.STARTED,
+                JobExecution.status.in_(STARTED),
                 and_(
-                    JobExecution.status == ExecutionStatus.RETRYING,
+                    JobExecution.status.in_(OPEN - STARTED),
                     JobExecution.attempt_number == latest,
                 ),
             ),

@@ -23,9 +23,10 @@ from taskforge.domain.enums import (
     JobStatus,
 )
 from taskforge.domain.rows import PendingEdge, Released
+from taskforge.domain.transitions import NOT_STARTED
 from taskforge.persistence.common.dependencies import ENGINE_COLUMNS
 from taskforge.persistence.postgres.driver import JobRow, driver_connection, integrity_error
-from taskforge.persistence.tables import Job, JobDependency
+from taskforge.persistence.tables import Job, JobDependency, status_in
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
 
@@ -126,8 +127,8 @@ FROM unnest($1::uuid[]) AS p(id) CROSS JOIN LATERAL (
 # started can still change (a started one's ack holds its row, so it is not waited for).
 # NO KEY UPDATE, what an UPDATE of the row takes: it does not hold up inserts of edges
 # or executions that reference the job.
-LOCK_CHILDREN_PG = """
-SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND status IN ('PENDING', 'SCHEDULED')
+LOCK_CHILDREN_PG = f"""
+SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND {status_in(NOT_STARTED)}
 ORDER BY id FOR NO KEY UPDATE
 """
 

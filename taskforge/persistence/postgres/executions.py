@@ -17,9 +17,11 @@ from taskforge.domain.enums import (
     JobStatus,
     WorkerStatus,
 )
+from taskforge.domain.transitions import RUNNING, STARTED
 from taskforge.persistence.common.executions import BEAT_EVERY
 from taskforge.persistence.postgres.driver import DriverRow, JobRow, driver_connection, json_text
 from taskforge.persistence.tables import (
+    DUE_PREDICATE,
     READY_PREDICATE,
     Job,
     JobDependency,
@@ -27,6 +29,7 @@ from taskforge.persistence.tables import (
     JobQueue,
     QueueWorkerAssignment,
     Worker,
+    status_in,
 )
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
@@ -77,7 +80,7 @@ SELECT w.status AS worker_status, a.queue_id, a.weight, a.is_active, q.priority,
         ORDER BY priority DESC, created_at LIMIT 1  -- the ready index, whatever the stats
     ) AS ready,
     EXISTS (
-        SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND status = 'SCHEDULED'
+        SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {DUE_PREDICATE}
         AND scheduled_for <= $3
     ) AS due
 FROM w
@@ -103,7 +106,7 @@ WITH picked AS (
     LIMIT $2
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
-    UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, started_at = $3,
+    UPDATE jobs SET status = '{processing}', attempts = attempts + 1, started_at = $3,
         updated_at = $3, status_reason = NULL
     WHERE id = ANY(ARRAY(SELECT id FROM picked))  -- by the primary key, never a scan
     RETURNING jobs.*
@@ -128,10 +131,14 @@ FROM claimed JOIN started ON started.job_id = claimed.id
 
 
 # one queue: "= $1" walks the index in claim order; "= ANY" would sort every ready row
-CLAIM_ONE_PG = CLAIM_PG.format(queues="= $1", ready=READY_PREDICATE)
+CLAIM_ONE_PG = CLAIM_PG.format(
+    queues="= $1", ready=READY_PREDICATE, processing=JobStatus.PROCESSING
+)
 
 
-CLAIM_ANY_PG = CLAIM_PG.format(queues="= ANY($1::uuid[])", ready=READY_PREDICATE)
+CLAIM_ANY_PG = CLAIM_PG.format(
+    queues="= ANY($1::uuid[])", ready=READY_PREDICATE, processing=JobStatus.PROCESSING
+)
 
 
 # What an acknowledgement checks, with both rows locked.
@@ -144,18 +151,21 @@ ORDER BY e.id FOR UPDATE OF e, j
 """
 
 
-# Executions and their jobs SUCCEEDED, each with its output (JSON text or NULL).
-SUCCEED_PG = """
+# Executions and their jobs SUCCEEDED, each with its output (JSON text or NULL). The
+# caller checked both statuses with the rows locked; the guards keep a row outside the
+# transition's sources unchanged whatever the caller.
+SUCCEED_PG = f"""
 WITH done AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS d(execution_id, job_id, output)
 ), executions AS (
-    UPDATE job_executions SET status = 'SUCCEEDED', finished_at = $4,
+    UPDATE job_executions SET status = '{ExecutionStatus.SUCCEEDED}', finished_at = $4,
         output = done.output::jsonb
     FROM done WHERE job_executions.id = done.execution_id
+        AND job_executions.{status_in(STARTED)}
 )
-UPDATE jobs SET status = 'SUCCEEDED', finished_at = $4, updated_at = $4, error = NULL,
-    output = done.output::jsonb
-FROM done WHERE jobs.id = done.job_id
+UPDATE jobs SET status = '{JobStatus.SUCCEEDED}', finished_at = $4, updated_at = $4,
+    error = NULL, output = done.output::jsonb
+FROM done WHERE jobs.id = done.job_id AND jobs.{status_in(RUNNING)}
 """
 
 

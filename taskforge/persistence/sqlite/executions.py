@@ -24,10 +24,12 @@ from taskforge.domain.enums import (
     JobStatus,
     WorkerStatus,
 )
+from taskforge.domain.transitions import RUNNING, STARTED
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common.executions import ACK_COLUMNS, BEAT_EVERY
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import (
+    DUE_PREDICATE,
     READY_PREDICATE,
     Job,
     JobDependency,
@@ -35,12 +37,18 @@ from taskforge.persistence.tables import (
     JobQueue,
     QueueWorkerAssignment,
     Worker,
+    status_in,
 )
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
 
 
 EXECUTIONS: Table = JobExecution.__table__  # type: ignore[assignment]
+
+# an acknowledgement's guards, literal: the per-output path is an executemany, which
+# takes no expanding IN parameter
+_STARTED = text(status_in(STARTED))
+_RUNNING = text(status_in(RUNNING))
 
 
 EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
@@ -78,7 +86,7 @@ async def claim_targets(
     ready = exists().where(JOBS.c.queue_id == ASSIGNMENTS.c.queue_id, text(READY_PREDICATE))
     due = exists().where(
         JOBS.c.queue_id == ASSIGNMENTS.c.queue_id,
-        text("status = 'SCHEDULED'"),
+        text(DUE_PREDICATE),
         JOBS.c.scheduled_for <= now,
     )
     stmt = (
@@ -143,22 +151,24 @@ async def succeed(
     if bare:
         await session.execute(
             update(EXECUTIONS)
-            .where(EXECUTIONS.c.id.in_([e for e, _ in bare]))
+            .where(EXECUTIONS.c.id.in_([e for e, _ in bare]), _STARTED)
             .values(**execution_done, output=None)
         )
         await session.execute(
-            update(JOBS).where(JOBS.c.id.in_([j for _, j in bare])).values(**job_done, output=None)
+            update(JOBS)
+            .where(JOBS.c.id.in_([j for _, j in bare]), _RUNNING)
+            .values(**job_done, output=None)
         )
     if with_output:
         await session.execute(
             update(EXECUTIONS)
-            .where(EXECUTIONS.c.id == bindparam("eid"))
+            .where(EXECUTIONS.c.id == bindparam("eid"), _STARTED)
             .values(**execution_done, output=bindparam("out")),
             [{"eid": e, "out": out} for e, _, out in with_output],
         )
         await session.execute(
             update(JOBS)
-            .where(JOBS.c.id == bindparam("jid"))
+            .where(JOBS.c.id == bindparam("jid"), _RUNNING)
             .values(**job_done, output=bindparam("out")),
             [{"jid": j, "out": out} for _, j, out in with_output],
         )
