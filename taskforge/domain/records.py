@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, ClassVar, NamedTuple, Protocol, Self, TypeVar, cast
+from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from taskforge.domain.enums import (
     DependencyCondition,
@@ -38,6 +38,10 @@ from taskforge.domain.enums import (
     WorkerType,
     WorkflowStatus,
 )
+
+# graphs are handed up in the stores' own shape (domain/rows.py)
+from taskforge.domain.rows import GraphEdge as GraphEdge
+from taskforge.domain.rows import GraphJob as GraphJob
 
 R = TypeVar("R", bound="Record")
 
@@ -309,25 +313,3 @@ class Assignment(Record):
     weight: int
     is_active: bool
     created_at: datetime
-
-
-class GraphJob(NamedTuple):
-    """A job as a graph shows it; ``status`` is the plain string (cheap for big graphs)."""
-
-    id: uuid.UUID
-    name: str | None
-    job_type: str
-    status: str
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class GraphEdge(NamedTuple):
-    """An edge as a graph shows it; enums as their plain strings."""
-
-    id: uuid.UUID
-    parent_job_id: uuid.UUID
-    child_job_id: uuid.UUID
-    dependency_type: str
-    condition: str
-    status: str

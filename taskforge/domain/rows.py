@@ -17,6 +17,8 @@ from taskforge.domain.enums import (
 
 
 class GraphJob(NamedTuple):
+    """A job as a graph shows it; ``status`` is the plain string (cheap for big graphs)."""
+
     id: uuid.UUID
     name: str | None
     job_type: str
@@ -26,6 +28,8 @@ class GraphJob(NamedTuple):
 
 
 class GraphEdge(NamedTuple):
+    """An edge as a graph shows it; enums as their plain strings."""
+
     id: uuid.UUID
     parent_job_id: uuid.UUID
     child_job_id: uuid.UUID

@@ -187,11 +187,7 @@ async def graph(
         jobs = await graph_repo.graph_jobs(session, org, list(seen))
     # edges between two reached jobs only (a BOTH walk can reach an edge's one end)
     kept = [e for e in edges.values() if e.parent_job_id in seen and e.child_job_id in seen]
-    return Subgraph(
-        job_id,
-        [records.GraphJob._make(j) for j in jobs],
-        [records.GraphEdge._make(e) for e in kept],
-    )
+    return Subgraph(job_id, jobs, kept)
 
 
 async def edges_of(

@@ -80,4 +80,4 @@ async def graph_of(
             workflow_id,
         )
         jobs, edges = await graph_repo.graph_of_workflow(session, wf.id)
-    return [records.GraphJob._make(j) for j in jobs], [records.GraphEdge._make(e) for e in edges]
+    return jobs, edges
