@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     )
     retention_batch: int = Field(1000, ge=1, description="Jobs one retention transaction deletes.")
     retention_interval: float = Field(60.0, description="Seconds between retention sweeps.")
+    retention_yield: float = Field(
+        1.0, ge=0, description="After each retention batch, pause this many times its duration."
+    )
     limits: Limits = Field(default_factory=Limits)
 
     @field_validator("cors_origins", mode="before")

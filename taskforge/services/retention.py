@@ -17,7 +17,9 @@ Decisions (README, "Retention"):
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from taskforge.domain.enums import WorkerStatus
@@ -60,10 +62,15 @@ async def sweep(svc: Services) -> tuple[int, int]:
     """Batches until none is full: (jobs, workers) deleted."""
     jobs = workers = 0
     batch = svc.settings.retention_batch
-    while (n := await delete_expired_jobs(svc, batch)) > 0:
+    while True:
+        started = time.monotonic()
+        n = await delete_expired_jobs(svc, batch)
         jobs += n
         if n < batch:
             break
+        # leave the database (and this process) to the hot paths for as long again as
+        # the batch took: retention runs at about half speed, claims barely notice it
+        await asyncio.sleep((time.monotonic() - started) * svc.settings.retention_yield)
     while (n := await prune_workers(svc)) > 0:
         workers += n
         if n < 500:
