@@ -112,6 +112,18 @@ class Settings(BaseSettings):
     introspection: bool = Field(
         True, description="Answer __schema/__type queries and suggest names in errors."
     )
+    # retention (administration): what the background engines delete, in bounded batches
+    job_retention_days: float = Field(
+        30, gt=0, description="Finished jobs older than this are deleted (a queue may override)."
+    )
+    worker_retention_days: float = Field(
+        7, gt=0, description="Workers OFFLINE for longer than this are deleted."
+    )
+    retention_batch: int = Field(1000, ge=1, description="Jobs one retention transaction deletes.")
+    retention_interval: float = Field(60.0, description="Seconds between retention sweeps.")
+    retention_yield: float = Field(
+        1.0, ge=0, description="After each retention batch, pause this many times its duration."
+    )
     limits: Limits = Field(default_factory=Limits)
 
     @field_validator("cors_origins", mode="before")

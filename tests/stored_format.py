@@ -173,6 +173,24 @@ def rows(org: uuid.UUID, workflow: uuid.UUID) -> list[tuple[str, str, Any, int]]
         ("api_keys", "api_key.revoked", {"apiKeyId": KEY}, 1),
         ("organizations", "organization.created", {"organizationId": str(org)}, 1),
         ("projects", "project.created", {"projectId": PROJECT}, 1),
+        # administration: projects, queues, workers and assignments
+        ("projects", "project.updated", {"projectId": PROJECT}, 1),
+        ("projects", "project.deleted", {"projectId": PROJECT}, 1),
+        ("queues", "queue.paused", queue, 1),
+        ("queues", "queue.resumed", queue, 1),
+        ("workers", "worker.deleted", {**worker, "status": "OFFLINE"}, 1),
+        (
+            "workers",
+            "assignment.changed",
+            {"workerId": WORKER, "queueId": queue["queueId"], "weight": 3, "isActive": True},
+            1,
+        ),
+        (
+            "workers",
+            "assignment.removed",
+            {"workerId": WORKER, "queueId": queue["queueId"], "weight": 1, "isActive": False},
+            1,
+        ),
     ]
 
 

@@ -506,6 +506,57 @@ class QueueDeleted(QueueCreated):
 
 
 @dataclass(frozen=True, slots=True)
+class QueuePaused(QueueCreated):
+    """The queue accepts jobs and starts none until resumed."""
+
+    type: ClassVar[str] = "queue.paused"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueResumed(QueueCreated):
+    """The queue starts jobs again: also a jobsAvailable wake-up for its workers."""
+
+    type: ClassVar[str] = "queue.resumed"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerDeleted(WorkerRegistered):
+    type: ClassVar[str] = "worker.deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentChanged(Event):
+    """A worker's assignment to a queue was added or changed (its weight, whether active)."""
+
+    topic: ClassVar[str] = "workers"
+    type: ClassVar[str] = "assignment.changed"
+    worker_id: uuid.UUID
+    queue_id: uuid.UUID
+    weight: int
+    is_active: bool
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "workerId": str(self.worker_id),
+            "queueId": str(self.queue_id),
+            "weight": self.weight,
+            "isActive": self.is_active,
+        }
+
+    @classmethod
+    def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
+        worker, queue = uuid.UUID(payload["workerId"]), uuid.UUID(payload["queueId"])
+        return cls(organization_id, worker, queue, payload["weight"], payload["isActive"])
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRemoved(AssignmentChanged):
+    """The assignment as it was when removed."""
+
+    type: ClassVar[str] = "assignment.removed"
+
+
+@dataclass(frozen=True, slots=True)
 class ApiKeyCreated(Event):
     topic: ClassVar[str] = "api_keys"
     type: ClassVar[str] = "api_key.created"
@@ -551,6 +602,16 @@ class ProjectCreated(Event):
         return cls(organization_id, uuid.UUID(payload["projectId"]))
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectUpdated(ProjectCreated):
+    type: ClassVar[str] = "project.updated"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectDeleted(ProjectCreated):
+    type: ClassVar[str] = "project.deleted"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     JobStatusChanged,
     JobDeleted,
@@ -580,6 +641,13 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ApiKeyRevoked,
     OrganizationCreated,
     ProjectCreated,
+    ProjectUpdated,
+    ProjectDeleted,
+    QueuePaused,
+    QueueResumed,
+    WorkerDeleted,
+    AssignmentChanged,
+    AssignmentRemoved,
 )
 BY_TYPE: dict[str, type[Event]] = {t.type: t for t in EVENT_TYPES}
 

@@ -8,6 +8,7 @@ from typing import Any
 from taskforge.domain.errors import InvalidInput
 
 MAX_DELAY_SECONDS = 366 * 86_400  # a retry lands within a year: its time never overflows
+MAX_RETENTION_DAYS = 3650  # a queue's own retention of finished jobs: up to ten years
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,15 @@ def validate_settings(settings: QueueSettings) -> QueueSettings:
     if settings.timeout_seconds is not None and settings.timeout_seconds <= 0:
         raise InvalidInput("timeoutSeconds must be positive", field="timeoutSeconds")
     return settings
+
+
+def retention_days(value: int, field: str = "retentionDays") -> int | None:
+    """A queue's retention of finished jobs in days; 0 means the deployment's default."""
+    if value == 0:
+        return None
+    if not 1 <= value <= MAX_RETENTION_DAYS:
+        raise InvalidInput(
+            f"{field} must be between 1 and {MAX_RETENTION_DAYS} (0: the default), got {value}",
+            field=field,
+        )
+    return value

@@ -153,6 +153,8 @@ class Queue(Record):
     priority: int
     settings: Mapping[str, Any]
     created_at: datetime
+    paused_at: datetime | None
+    retention_days: int | None
 
 
 @record

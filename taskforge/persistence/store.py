@@ -61,7 +61,8 @@ class Executions(Protocol):
     ) -> tuple[WorkerStatus | None, list[Any]]:
         """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
         per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
-        (rows with queue_id, weight, is_active, priority, settings, ready, due).
+        (rows with queue_id, weight, is_active, priority, settings, paused, ready, due; a
+        paused queue is neither ready nor due).
 
         PostgreSQL commits this on its own when it opens the unit of work (a sign of life
         need not wait for the claim, and an empty claim costs one round trip); SQLite
@@ -274,6 +275,18 @@ class Dependencies(Protocol):
         ...
 
 
+class Retention(Protocol):
+    async def expired(
+        self, session: AsyncSession, now: datetime, default_days: float, limit: int
+    ) -> list[uuid.UUID]:
+        """Up to ``limit`` finished jobs outside workflows whose queue's retention (its
+        ``retention_days``, else ``default_days``) has passed since they finished, with
+        no edge to or from a job that has not finished; locked on PostgreSQL (skipping
+        rows others hold). Each queue's are found by an index range scan, oldest first:
+        one statement on PostgreSQL (LATERAL), the queues one by one on SQLite."""
+        ...
+
+
 class Store(Protocol):
     """A database's engine and lock strategy and its implementations of the areas."""
 
@@ -283,6 +296,7 @@ class Store(Protocol):
     workflows: Workflows
     graph: Graph
     dependencies: Dependencies
+    retention: Retention
 
     @property
     def embedded(self) -> bool:

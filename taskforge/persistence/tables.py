@@ -153,6 +153,10 @@ class JobQueue(Base):
     priority: Mapped[int] = mapped_column(default=5)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = _created()
+    # set while paused: the claim skips the queue (read in the claim's first statement)
+    paused_at: Mapped[datetime | None]
+    # days its finished jobs are kept; None: the deployment's job_retention_days
+    retention_days: Mapped[int | None]
 
 
 class Workflow(Base):
@@ -237,6 +241,18 @@ class Job(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
+
+# retention: a queue's finished jobs outside workflows (which keep their jobs), oldest
+# first (services/retention); the claim's rows are never in it
+FINISHED_PREDICATE = "status IN ('CANCELLED', 'FAILED', 'SKIPPED', 'SUCCEEDED')"
+EXPIRABLE_PREDICATE = f"{FINISHED_PREDICATE} AND workflow_id IS NULL"
+Index(
+    "idx_jobs_finished",
+    Job.queue_id,
+    Job.finished_at,
+    postgresql_where=text(EXPIRABLE_PREDICATE),
+    sqlite_where=text(EXPIRABLE_PREDICATE),
+)
 
 # claim path: only claimable rows, already in claim order (see postgres/executions)
 Index(
@@ -414,7 +430,10 @@ class ScheduleFire(Base):
     )
     fire_at: Mapped[datetime]
     fired_at: Mapped[datetime]
-    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    # indexed: deleting a job sets its fires' job_id to NULL, found by this index
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
     workflow_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("workflows.id", ondelete="SET NULL")
     )

@@ -17,6 +17,7 @@ from taskforge.domain.events import (
     Event,
     JobsReleased,
     JobStatusChanged,
+    QueueResumed,
     ScheduleFired,
     WorkflowStatusChanged,
     delivered,
@@ -28,7 +29,7 @@ Relayed = Callable[[dict[str, Any]], bool]
 JOB_STATUS = frozenset({JobStatusChanged.type})
 WORKFLOW_PROGRESS = frozenset({JobStatusChanged.type, WorkflowStatusChanged.type})
 SCHEDULER_TICKS = frozenset({ScheduleFired.type})
-JOBS_AVAILABLE = frozenset({JobStatusChanged.type, JobsReleased.type})
+JOBS_AVAILABLE = frozenset({JobStatusChanged.type, JobsReleased.type, QueueResumed.type})
 
 
 def accepting(accept: Filter) -> Relayed:
@@ -81,12 +82,14 @@ def scheduler_ticks(schedule: uuid.UUID | None) -> Filter:
 
 
 def jobs_available(queues: Collection[uuid.UUID] | None) -> Filter:
-    """jobsAvailable: a new or re-queued PENDING job, or PENDING jobs whose dependencies
-    were decided, in one of the queues."""
+    """jobsAvailable: a new or re-queued PENDING job, PENDING jobs whose dependencies
+    were decided, or a resumed queue (its waiting jobs start again), in one of the queues."""
     wanted = frozenset(queues) if queues else None
 
     def accept(event: Event) -> bool:
-        if isinstance(event, JobsReleased):
+        if isinstance(event, QueueResumed):
+            ready = True
+        elif isinstance(event, JobsReleased):
             ready = event.dependency_status is not DependencyStatus.WAITING
         elif isinstance(event, JobStatusChanged):
             ready = event.status is JobStatus.PENDING
@@ -100,7 +103,7 @@ def jobs_available(queues: Collection[uuid.UUID] | None) -> Filter:
 def queue_of(message: dict[str, Any]) -> uuid.UUID:
     """The queue a jobsAvailable signal is about (what a burst is coalesced by)."""
     event = delivered(message).event
-    assert isinstance(event, JobsReleased | JobStatusChanged)
+    assert isinstance(event, JobsReleased | JobStatusChanged | QueueResumed)
     return event.queue_id
 
 

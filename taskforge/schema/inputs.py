@@ -22,6 +22,11 @@ class QueueSettingsInput:
     max_delay_seconds: float | None = None
     jitter: bool | None = None
     timeout_seconds: int | None = None
+    retention_days: int | None = strawberry.field(
+        default=None,
+        description="Days finished jobs are kept (1-3650); 0 returns to the deployment's "
+        "default (TASKFORGE_JOB_RETENTION_DAYS).",
+    )
 
     def changes(self) -> dict[str, Any]:
         names = {
@@ -31,6 +36,7 @@ class QueueSettingsInput:
             "max_delay_seconds": "max_delay",
             "jitter": "jitter",
             "timeout_seconds": "timeout_seconds",
+            "retention_days": "retention_days",
         }
         return {
             dst: getattr(self, src) for src, dst in names.items() if getattr(self, src) is not None

@@ -13,6 +13,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from taskforge.config import Limits
+from taskforge.resolvers import fleet as fleet_r
 from taskforge.resolvers import jobs as job_r
 from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import schedules as schedule_r
@@ -97,6 +98,15 @@ class Mutation:
     resume_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.resume_schedule)
     trigger_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.trigger_schedule)
     delete_schedule: strawberry.ID = strawberry.mutation(resolver=schedule_r.delete_schedule)
+    # administration: projects, queues, workers and assignments
+    update_project: t.Project = strawberry.mutation(resolver=fleet_r.update_project)
+    delete_project: strawberry.ID = strawberry.mutation(resolver=fleet_r.delete_project)
+    pause_queue: t.Queue = strawberry.mutation(resolver=fleet_r.pause_queue)
+    resume_queue: t.Queue = strawberry.mutation(resolver=fleet_r.resume_queue)
+    delete_worker: strawberry.ID = strawberry.mutation(resolver=fleet_r.delete_worker)
+    assign_queue: x.Worker = strawberry.mutation(resolver=fleet_r.assign_queue)
+    unassign_queue: x.Worker = strawberry.mutation(resolver=fleet_r.unassign_queue)
+    update_assignment: x.Worker = strawberry.mutation(resolver=fleet_r.update_assignment)
 
 
 @strawberry.type

@@ -140,9 +140,14 @@ class QueueSettings:
     max_delay_seconds: float
     jitter: bool
     timeout_seconds: int | None
+    retention_days: int | None = strawberry.field(
+        default=None,
+        description="Days its finished jobs are kept; null: the deployment's default "
+        "(TASKFORGE_JOB_RETENTION_DAYS).",
+    )
 
     @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> QueueSettings:
+    def of(cls, raw: Mapping[str, Any], retention_days: int | None = None) -> QueueSettings:
         s = DomainQueueSettings.from_json(dict(raw))
         return cls(
             max_attempts=s.retry.max_attempts,
@@ -151,6 +156,7 @@ class QueueSettings:
             max_delay_seconds=s.retry.max_delay,
             jitter=s.retry.jitter,
             timeout_seconds=s.timeout_seconds,
+            retention_days=retention_days,
         )
 
 
@@ -184,6 +190,13 @@ class Queue:
     settings: QueueSettings
     created_at: datetime
     project_id: strawberry.ID
+    paused_at: datetime | None = strawberry.field(
+        default=None, description="Set while paused: the queue accepts jobs and starts none."
+    )
+
+    @strawberry.field
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
 
     @strawberry.field
     async def project(self, info: strawberry.Info[Context, None]) -> Project:
@@ -196,9 +209,10 @@ class Queue:
             id=strawberry.ID(str(row.id)),
             name=row.name,
             priority=row.priority,
-            settings=QueueSettings.of(row.settings),
+            settings=QueueSettings.of(row.settings, row.retention_days),
             created_at=row.created_at,
             project_id=strawberry.ID(str(row.project_id)),
+            paused_at=row.paused_at,
         )
 
 

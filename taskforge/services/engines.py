@@ -17,6 +17,7 @@ from taskforge.services import executions, workers
 from taskforge.services.base import Services, retried
 from taskforge.services.job_events import record
 from taskforge.services.resolution import set_workflow_status
+from taskforge.services.retention import sweep as retention_sweep
 from taskforge.services.workflows import end_all
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,16 @@ def event_pruning(svc: Services) -> Periodic:
                     return
 
     return Periodic("event-pruning", step, 60.0)
+
+
+def retention(svc: Services) -> Periodic:
+    """Deletes finished jobs past their retention and workers offline past theirs, in
+    bounded batches (services/retention)."""
+
+    async def step() -> None:
+        await retention_sweep(svc)
+
+    return Periodic("retention", step, svc.settings.retention_interval)
 
 
 def count_folding(svc: Services) -> Periodic:

@@ -73,7 +73,7 @@ async def claim(
             raise NotFound("worker", worker_id)
         if status is WorkerStatus.DRAINING:
             return []
-        active = {a.queue_id: a for a in assigned if a.is_active}
+        active = {a.queue_id: a for a in assigned if a.is_active and not a.paused}
         if queue_ids:
             known = {q.id for q in await queues.by_ids(session, org, queue_ids)}
             for qid in queue_ids:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from taskforge.domain import records, validation
 from taskforge.domain.errors import Conflict, NotFound
 from taskforge.domain.events import QueueCreated, QueueDeleted, QueueUpdated
-from taskforge.domain.queues import QueueSettings, RetryPolicy, validate_settings
+from taskforge.domain.queues import QueueSettings, RetryPolicy, retention_days, validate_settings
 from taskforge.persistence.common import queues as repo
 from taskforge.persistence.common import tenancy
 from taskforge.persistence.tables import JobQueue
@@ -20,6 +20,7 @@ from taskforge.services.pagination import Cursor, Listing, paginate
 
 
 def _merge_settings(current: QueueSettings, changes: dict[str, Any]) -> QueueSettings:
+    changes = {k: v for k, v in changes.items() if k != "retention_days"}  # a column
     retry_changes = {k: v for k, v in changes.items() if k in RetryPolicy.__dataclass_fields__}
     settings = replace(current, retry=replace(current.retry, **retry_changes))
     if "timeout_seconds" in changes:
@@ -49,6 +50,8 @@ async def create_queue(
         priority=validation.priority(priority),
         settings=_merge_settings(QueueSettings(), settings or {}).to_json(),
     )
+    if settings and settings.get("retention_days") is not None:
+        queue.retention_days = retention_days(settings["retention_days"])
     try:
         async with svc.write() as session:
             if await tenancy.project(session, org, project_id) is None:
@@ -91,6 +94,8 @@ async def update_queue(
             if settings:
                 current = QueueSettings.from_json(queue.settings)
                 queue.settings = _merge_settings(current, settings).to_json()
+                if settings.get("retention_days") is not None:
+                    queue.retention_days = retention_days(settings["retention_days"])
             await session.flush()
             await emit(session, _event(queue, QueueUpdated))
     except IntegrityError as exc:

@@ -18,6 +18,7 @@ from taskforge.persistence.postgres import (
     graph,
     jobs,
     outbox,
+    retention,
     workflows,
 )
 
@@ -34,6 +35,7 @@ class PostgresStore:
         self.workflows: store.Workflows = workflows
         self.graph: store.Graph = graph
         self.dependencies: store.Dependencies = dependencies
+        self.retention: store.Retention = retention
 
     def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
         # no pre-ping: it costs a round trip per checkout; recycle, and drop connections

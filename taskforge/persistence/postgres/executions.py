@@ -64,7 +64,8 @@ _ONLINE_UNLESS_DRAINING = "CASE WHEN status = 'DRAINING' THEN status ELSE 'ONLIN
 # The claiming worker's status once its sign of life is recorded (a DRAINING worker stays
 # DRAINING) and its queues, each with whether it has ready jobs (the ready index) and due
 # SCHEDULED ones (the due index): without either there is nothing to claim, and promotion
-# is skipped where none are due.
+# is skipped where none are due. A paused queue is neither ready nor due (CASE: its
+# indexes are not probed) and reports itself paused: the claim skips it.
 TARGETS_PG = f"""
 WITH w AS (
     SELECT id, {_ONLINE_UNLESS_DRAINING} AS status FROM workers
@@ -75,14 +76,15 @@ WITH w AS (
         AND (last_heartbeat IS NULL OR last_heartbeat <= $4 OR status = 'OFFLINE')
 )
 SELECT w.status AS worker_status, a.queue_id, a.weight, a.is_active, q.priority, q.settings,
-    EXISTS (
+    q.paused_at IS NOT NULL AS paused,
+    CASE WHEN q.paused_at IS NULL THEN EXISTS (
         SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {READY_PREDICATE}
         ORDER BY priority DESC, created_at LIMIT 1  -- the ready index, whatever the stats
-    ) AS ready,
-    EXISTS (
+    ) ELSE false END AS ready,
+    CASE WHEN q.paused_at IS NULL THEN EXISTS (
         SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {DUE_PREDICATE}
         AND scheduled_for <= $3
-    ) AS due
+    ) ELSE false END AS due
 FROM w
 LEFT JOIN queue_worker_assignments a ON a.worker_id = w.id
 LEFT JOIN job_queues q ON q.id = a.queue_id AND q.organization_id = $1

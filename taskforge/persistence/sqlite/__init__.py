@@ -17,6 +17,7 @@ from taskforge.persistence.sqlite import (
     graph,
     jobs,
     outbox,
+    retention,
     workflows,
 )
 
@@ -33,6 +34,7 @@ class SqliteStore:
         self.workflows: store.Workflows = workflows
         self.graph: store.Graph = graph
         self.dependencies: store.Dependencies = dependencies
+        self.retention: store.Retention = retention
 
     def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
         return {"connect_args": {"timeout": 30}}

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     Row,
     Table,
+    and_,
     bindparam,
     exists,
     insert,
@@ -89,13 +90,15 @@ async def claim_targets(
         text(DUE_PREDICATE),
         JOBS.c.scheduled_for <= now,
     )
+    running = QUEUES.c.paused_at.is_(None)  # a paused queue is neither ready nor due
     stmt = (
         select(
             ASSIGNMENTS,
             QUEUES.c.priority,
             QUEUES.c.settings,
-            ready.label("ready"),
-            due.label("due"),
+            QUEUES.c.paused_at.is_not(None).label("paused"),
+            and_(running, ready).label("ready"),
+            and_(running, due).label("due"),
         )
         .join(QUEUES, QUEUES.c.id == ASSIGNMENTS.c.queue_id)
         .where(ASSIGNMENTS.c.worker_id == worker_id, QUEUES.c.organization_id == org_id)
