@@ -1,4 +1,5 @@
-"""The ``taskforge`` command: serve, migrate, apikey create, export-schema."""
+"""The ``taskforge`` command: serve, migrate, export-schema, the worker and the API
+commands (workflow, jobs, queues, schedules, apikey, users)."""
 
 from __future__ import annotations
 
@@ -230,6 +231,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     c.add_argument("--permission", action="append", default=None, help="repeatable; default: admin")
     c.add_argument("--org", help="organization id (default: the only one)")
     c.set_defaults(func=apikey_create)
+    from taskforge.cli_admin import add_apikey_commands, add_parsers, add_user_commands
+
+    add_apikey_commands(keys)
+    p = sub.add_parser("users", help="manage the organization's users")
+    add_user_commands(p.add_subparsers(dest="users_command", required=True))
 
     from taskforge.worker.cli import add_parser as add_worker_parser
 
@@ -237,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from taskforge.workflow_cli import add_parser as add_workflow_parser
 
     add_workflow_parser(sub)
+    add_parsers(sub)
 
     p = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     p.set_defaults(func=export_schema)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
-import sys
-from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
+from taskforge.cli_client import (
+    Action,
+    commands,
+    connection_options,
+    mutate,
+    read,
+    table,
+)
+from taskforge.worker.client import Client
 
-from taskforge.worker.client import ApiError, Client
-
-Action = Callable[[Client, argparse.Namespace], Awaitable[None]]
-# further attempts after an UNAVAILABLE answer or a failed connection (about 6 s in all,
-# more when the server asks for it with Retry-After)
-RETRIES = 5
 STATUSES = ("PENDING", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED")
 
 LIST = """query($first: Int!, $status: [WorkflowStatus!], $project: ID) {
@@ -39,24 +37,6 @@ STEER = "mutation($id: ID!) {{ {field}(id: $id) {{ id status }} }}"
 RESUME = """mutation($id: ID!, $a: ResumeAction!) {
   resumeWorkflow(id: $id, action: $a) { id status } }"""
 DELETE = "mutation($id: ID!) { deleteWorkflow(id: $id) }"
-
-
-async def read(client: Client, query: str, variables: dict[str, Any] | None = None) -> Any:
-    return await client.call(query, variables, retries=RETRIES)
-
-
-async def mutate(client: Client, query: str, variables: dict[str, Any]) -> Any:
-    """Not sent again once it may have reached the server (it must not run twice); an
-    UNAVAILABLE answer, which means it did not run, is retried."""
-    return await client.call(query, variables, retries=RETRIES, resend=False)
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [list(headers), *([("-" if c is None else str(c)) for c in row] for row in rows)]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    )
 
 
 async def list_(client: Client, args: argparse.Namespace) -> None:
@@ -156,40 +136,9 @@ async def delete(client: Client, args: argparse.Namespace) -> None:
     print(f"deleted {(await mutate(client, DELETE, {'id': args.id}))['deleteWorkflow']}")
 
 
-async def _run(action: Action, args: argparse.Namespace) -> int:
-    client = Client(args.url, args.api_key)
-    try:
-        await action(client, args)
-        return 0
-    except ApiError as exc:
-        message = str(exc).split(": ", 1)[-1]
-        print(f"error: {exc.code or 'ERROR'}: {message}", file=sys.stderr)
-    except httpx.HTTPError as exc:
-        print(f"error: cannot reach {client.url}: {exc}", file=sys.stderr)
-    finally:
-        await client.close()
-    return 1
-
-
-def _main(args: argparse.Namespace) -> None:
-    if not args.api_key:
-        raise SystemExit("error: an API key is needed: --api-key or TASKFORGE_API_KEY")
-    raise SystemExit(asyncio.run(_run(args.run, args)))
-
-
 def add_parser(sub: Any) -> None:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=os.environ.get("TASKFORGE_URL", "http://127.0.0.1:8000"))
-    common.add_argument(
-        "--api-key", default=os.environ.get("TASKFORGE_API_KEY"), help="default: $TASKFORGE_API_KEY"
-    )
-    p = sub.add_parser("workflow", help="create, inspect and steer workflows")
-    commands = p.add_subparsers(dest="workflow_command", required=True)
-
-    def command(name: str, action: Action, summary: str) -> argparse.ArgumentParser:
-        c: argparse.ArgumentParser = commands.add_parser(name, help=summary, parents=[common])
-        c.set_defaults(func=_main, run=action)
-        return c
+    common = connection_options(json_output=False)
+    command = commands(sub, "workflow", "create, inspect and steer workflows", common)
 
     c = command("list", list_, "list workflows with their completion")
     c.add_argument("--status", action="append", type=str.upper, choices=STATUSES)
