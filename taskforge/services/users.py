@@ -229,3 +229,16 @@ async def list_api_keys(
     mine = None if ADMIN in principal.permissions else principal.user_id
     stmt = repo.api_keys_listing(principal.organization_id, mine)
     return await paginate(svc, stmt, ApiKey, first, after, records.ApiKey.all)
+
+
+async def reset_password(svc: Services, email: str, password: str) -> records.User:
+    """The operator's reset (``taskforge users reset-password``): a new password for the
+    user with this email; their tokens issued before are refused from now on."""
+    email = validation.email(email)
+    new_hash = await auth.hash_password(validation.password(password))
+    async with svc.write() as session:
+        user = found(await tenancy_repo.user_by_email(session, email), "user", email)
+        user.password_hash = new_hash
+        user.password_changed_at = svc.clock()
+    auth.forget_user(svc, user.id)
+    return records.User.of(user)

@@ -3,7 +3,11 @@ rules, tenant isolation, bad input, and the refusal of revoked credentials."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -312,3 +316,47 @@ async def test_bad_accept_input_names_the_field(gql) -> None:
         assert body["errors"][0]["extensions"]["field"] == field
     # still pending: a refused attempt did not use the invitation up
     assert (await gql.ok(INVITATIONS))["invitations"]["totalCount"] == 1
+
+
+def reset(database_url: str, tmp_path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFORGE_")}
+    env["TASKFORGE_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "taskforge.cli", "users", "reset-password", *args],
+        env=env,
+        cwd=tmp_path,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_operator_resets_a_password(svc, org, database_url, tmp_path) -> None:
+    token, _, _ = await auth.login(svc, org.admin.email, PASSWORD)
+    done = await asyncio.to_thread(reset, database_url, tmp_path, "--email", org.admin.email)
+    assert done.returncode == 0, done.stderr
+    generated = done.stdout.strip()
+    assert len(generated) >= 16
+    svc.auth_cache.clear()  # as on a replica past its window
+    with pytest.raises(auth.Unauthenticated):
+        await auth.authenticate(svc, token)
+    await auth.login(svc, org.admin.email, generated)
+
+    chosen = "chosen-by-operator"
+    args = ("--email", org.admin.email.upper(), "--stdin")
+    done = await asyncio.to_thread(reset, database_url, tmp_path, *args, stdin=chosen + "\n")
+    assert done.returncode == 0, done.stderr
+    assert chosen not in done.stdout
+    await auth.login(svc, org.admin.email, chosen)
+
+    for args, stdin in (
+        (("--email", "nobody@example.com"), ""),
+        (("--email", org.admin.email, "--stdin"), "short\n"),
+        (("--email", "not an email"), ""),
+    ):
+        done = await asyncio.to_thread(reset, database_url, tmp_path, *args, stdin=stdin)
+        assert done.returncode != 0
+        assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
+        assert "Traceback" not in done.stderr
+    await auth.login(svc, org.admin.email, chosen)  # unchanged by the refusals
