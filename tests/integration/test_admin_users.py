@@ -12,14 +12,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import websockets
 from sqlalchemy import select
 
 from taskforge.domain.enums import UserRole
 from taskforge.persistence.tables import ApiKey, Invitation, User
+from taskforge.runtime import Runtime
 from taskforge.services import auth, users
 from taskforge.services.base import Services
-from tests.conftest import PASSWORD, admin_of
-from tests.helpers import GraphQLClient, asgi_client
+from tests.conftest import PASSWORD, admin_of, make_settings, new_org
+from tests.helpers import GraphQLClient, asgi_client, served, subscribe, wait_for_subscribers
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
 INVITE = """mutation($e: String!, $r: UserRole!) {
@@ -360,3 +362,39 @@ async def test_operator_resets_a_password(svc, org, database_url, tmp_path) -> N
         assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
         assert "Traceback" not in done.stderr
     await auth.login(svc, org.admin.email, chosen)  # unchanged by the refusals
+
+
+TICKS = "subscription { schedulerTicks { eventId } }"
+
+
+async def closed_code(sub: Any, timeout: float) -> int:
+    try:
+        while True:
+            await sub.next(timeout=timeout)
+    except websockets.exceptions.ConnectionClosed as exc:
+        assert exc.rcvd is not None, exc
+        return exc.rcvd.code
+
+
+async def test_a_connection_closes_once_its_credential_is_refused(database_url, tmp_path) -> None:
+    rt = Runtime.create(make_settings(database_url, tmp_path, auth_cache_seconds=1.0))
+    await rt.start(migrate=False, engines=False)
+    try:
+        org = await new_org(rt.services)
+        admin = admin_of(org)
+        invited = await users.invite_user(rt.services, admin, "ws@example.com", UserRole.MEMBER)
+        login = await users.accept_invitation(rt.services, invited.token, "Ws", MEMBER_PASSWORD)
+        async with (
+            served(rt) as base,
+            subscribe(base, login.token, TICKS) as by_token,
+            subscribe(base, org.api_key.secret, TICKS) as by_key,
+        ):
+            await wait_for_subscribers(rt, 2)
+            async with rt.db.write() as session:  # as another replica would
+                user = await session.get(User, login.user.id)
+                assert user is not None
+                user.deactivated_at = rt.services.clock()
+            assert await closed_code(by_token, 3.0) == 4403
+            await by_key.nothing_for(0.2)  # the admin's key is still good
+    finally:
+        await rt.stop()
