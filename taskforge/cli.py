@@ -234,8 +234,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     from taskforge.cli_admin import add_apikey_commands, add_parsers, add_user_commands
 
     add_apikey_commands(keys)
-    p = sub.add_parser("users", help="manage the organization's users")
-    add_user_commands(p.add_subparsers(dest="users_command", required=True))
+    from taskforge.users_cli import add_parser as add_users_parser
+
+    add_user_commands(add_users_parser(sub))
 
     from taskforge.worker.cli import add_parser as add_worker_parser
 

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         description="How long a replica trusts a checked credential (0: check every request). "
         "A revoked key is refused at once by the replica that revoked it, by others within this.",
     )
+    invitation_ttl_hours: float = Field(
+        72.0, description="How long an invitation's token can be accepted (inviteUser)."
+    )
     heartbeat_timeout_seconds: float = Field(
         30.0, description="A worker silent this long is OFFLINE."
     )

@@ -117,6 +117,8 @@ class User(Record):
     email: str
     role: UserRole
     created_at: datetime
+    name: str | None
+    deactivated_at: datetime | None
 
 
 @record
@@ -132,6 +134,22 @@ class ApiKey(Record):
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None
+    revoked_at: datetime | None
+    created_by: uuid.UUID | None
+
+
+@record
+class Invitation(Record):
+    """An invitation, without its token's hash."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str
+    role: UserRole
+    invited_by: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
     revoked_at: datetime | None
 
 

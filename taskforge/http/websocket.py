@@ -1,7 +1,12 @@
 """graphql-transport-ws: malformed messages close the connection with 4400 (never an
-exception), each operation logs under a scope of its own, disconnects are routine."""
+exception), each operation logs under a scope of its own, disconnects are routine.
+The credential of a connection is checked again every credential cache window: one
+revoked, deactivated or older than a password change closes it with 4403."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
 
 from starlette.websockets import WebSocketDisconnected as StarletteWebSocketDisconnected
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -15,8 +20,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from taskforge import logs
-from taskforge.domain.errors import Unavailable
+from taskforge.domain.errors import TaskForgeError, Unavailable
 from taskforge.resolvers.context import Context
+from taskforge.services import auth
 
 _ID_CHARS = 128
 
@@ -54,9 +60,14 @@ def message_problem(message: object) -> str | None:
 
 
 TRY_AGAIN_LATER = 1013  # RFC 6455: the server cannot serve the connection right now
+REVOKED = 4403  # graphql-transport-ws "Forbidden": the credential is no longer valid
+# a window of 0 (check every request) re-checks a connection's credential once a second
+MIN_RECHECK_SECONDS = 1.0
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    recheck_task: asyncio.Task[None] | None = None
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         # the credential could not be checked (the database is unavailable): not a
         # refusal (4403), which a client would take for a bad key, but "try again later"
@@ -64,6 +75,33 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_connection_init(message)
         except Unavailable:
             await self.websocket.close(TRY_AGAIN_LATER, "the database is unavailable: retry")
+            return
+        if self.connection_acknowledged and self.recheck_task is None:
+            self.recheck_task = asyncio.create_task(self.recheck_credential())
+
+    async def recheck_credential(self) -> None:
+        """Check the connection's credential against the database once per cache window
+        (what any request on any replica would see by then); close the connection once
+        it is refused. The caller's permissions follow a role change."""
+        svc = self.context.svc
+        interval = max(svc.settings.auth_cache_seconds, MIN_RECHECK_SECONDS)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                principal = await auth.recheck(svc, self.context.credential())
+            except Unavailable:
+                continue  # cannot tell now: the next window asks again
+            except TaskForgeError as exc:
+                await self.websocket.close(REVOKED, exc.message[:120])
+                return
+            self.context.refresh_principal(principal)
+
+    async def shutdown(self) -> None:
+        if self.recheck_task is not None:
+            self.recheck_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.recheck_task
+        await super().shutdown()
 
     async def handle_message(self, message: Message) -> None:
         problem = message_problem(message)

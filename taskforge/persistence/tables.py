@@ -98,6 +98,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[UserRole] = mapped_column(str_enum(UserRole))
     created_at: Mapped[datetime] = _created()
+    name: Mapped[str | None] = mapped_column(String(200))
+    # set: the user can no longer log in, and their tokens and keys are refused
+    deactivated_at: Mapped[datetime | None]
+    # tokens issued before this are refused
+    password_changed_at: Mapped[datetime | None]
 
 
 class Subscription(Base):
@@ -140,6 +145,29 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = _created()
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    # the user who created it (none: created by a key or the operator); their
+    # deactivation stops it
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Invitation(Base):
+    """A single-use invitation to join an organization; only its token's hash is kept."""
+
+    __tablename__ = "invitations"
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[UserRole] = mapped_column(str_enum(UserRole))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
 

@@ -61,6 +61,13 @@ class Context:
             logs.set_organization(self._principal.organization_id)
         return self._principal
 
+    def refresh_principal(self, principal: Principal) -> None:
+        """The caller as checked again (a WebSocket connection, every cache window)."""
+        if self._principal is not None and principal.organization_id == (
+            self._principal.organization_id
+        ):
+            self._principal = principal
+
     async def require(self, permission: str) -> Principal:
         principal = await self.principal()
         principal.require(permission)

@@ -19,11 +19,13 @@ from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import schedules as schedule_r
 from taskforge.resolvers import subscriptions as sub_r
 from taskforge.resolvers import tenancy as tenancy_r
+from taskforge.resolvers import users as users_r
 from taskforge.resolvers import workers as worker_r
 from taskforge.resolvers import workflows as wf_r
 from taskforge.schema import execution_types as x
 from taskforge.schema import schedule_types as sch
 from taskforge.schema import types as t
+from taskforge.schema import user_types as u
 from taskforge.schema import workflow_types as w
 from taskforge.schema.boundary import guard
 from taskforge.schema.caching import DocumentCache
@@ -51,6 +53,9 @@ class Query:
     schedule: sch.Schedule = strawberry.field(resolver=schedule_r.schedule)
     schedule_summary: sch.ScheduleSummary = strawberry.field(resolver=schedule_r.schedule_summary)
     preview_schedule: list[datetime] = strawberry.field(resolver=schedule_r.preview_schedule)
+    users: t.Connection[t.User] = strawberry.field(resolver=users_r.users_)
+    invitations: t.Connection[u.Invitation] = strawberry.field(resolver=users_r.invitations)
+    api_keys: t.Connection[t.ApiKey] = strawberry.field(resolver=users_r.api_keys)
 
 
 @strawberry.type
@@ -107,6 +112,12 @@ class Mutation:
     assign_queue: x.Worker = strawberry.mutation(resolver=fleet_r.assign_queue)
     unassign_queue: x.Worker = strawberry.mutation(resolver=fleet_r.unassign_queue)
     update_assignment: x.Worker = strawberry.mutation(resolver=fleet_r.update_assignment)
+    invite_user: u.InviteUserPayload = strawberry.mutation(resolver=users_r.invite_user)
+    revoke_invitation: u.Invitation = strawberry.mutation(resolver=users_r.revoke_invitation)
+    accept_invitation: t.LoginPayload = strawberry.mutation(resolver=users_r.accept_invitation)
+    update_user_role: t.User = strawberry.mutation(resolver=users_r.update_user_role)
+    deactivate_user: t.User = strawberry.mutation(resolver=users_r.deactivate_user)
+    change_password: t.LoginPayload = strawberry.mutation(resolver=users_r.change_password)
 
 
 @strawberry.type

@@ -89,11 +89,22 @@ class User:
     email: str
     role: UserRoleEnum  # type: ignore[valid-type]
     created_at: datetime
+    name: str | None = None
+    deactivated_at: datetime | None = None
+
+    @strawberry.field(description="False once the user was deactivated.")
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
     @classmethod
     def of(cls, row: records.User) -> User:
         return cls(
-            id=strawberry.ID(str(row.id)), email=row.email, role=row.role, created_at=row.created_at
+            id=strawberry.ID(str(row.id)),
+            email=row.email,
+            role=row.role,
+            created_at=row.created_at,
+            name=row.name,
+            deactivated_at=row.deactivated_at,
         )
 
 
@@ -108,6 +119,10 @@ class ApiKey:
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    created_by: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The user who created the key (none: another key or the operator).",
+    )
 
     @classmethod
     def of(cls, row: records.ApiKey) -> ApiKey:
@@ -121,6 +136,7 @@ class ApiKey:
             expires_at=row.expires_at,
             last_used_at=row.last_used_at,
             revoked_at=row.revoked_at,
+            created_by=strawberry.ID(str(row.created_by)) if row.created_by else None,
         )
 
 

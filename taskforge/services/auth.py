@@ -15,10 +15,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import records, validation
-from taskforge.domain.errors import InvalidInput, NotFound, Unauthenticated
+from taskforge.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from taskforge.domain.events import ApiKeyCreated, ApiKeyRevoked
-from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
+from taskforge.domain.tenancy import ADMIN, grants, permissions_for_role, validate_permissions
 from taskforge.persistence.common import tenancy as repo
+from taskforge.persistence.common import users as users_repo
 from taskforge.persistence.tables import ApiKey, User
 from taskforge.services.base import Principal, Services, emit, found
 
@@ -27,13 +28,15 @@ _hasher = PasswordHasher()
 # verified when the email is unknown, so a miss costs as much as a hit
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+# a float iat may come back a microsecond off: a token issued with the change stays good
+_IAT_SLACK = timedelta(milliseconds=1)
 
 
 async def hash_password(password: str) -> str:
     return await asyncio.to_thread(_hasher.hash, password)
 
 
-async def _verify_password(hashed: str, password: str) -> bool:
+async def verify_password(hashed: str, password: str) -> bool:
     try:
         return await asyncio.to_thread(_hasher.verify, hashed, password)
     except (VerificationError, InvalidHashError):
@@ -48,7 +51,14 @@ def hash_key(secret: str) -> str:
 def issue_token(svc: Services, user: User) -> tuple[str, datetime]:
     now = svc.clock()
     expires = now + timedelta(seconds=svc.settings.token_ttl_seconds)
-    claims = {"sub": str(user.id), "org": str(user.organization_id), "iat": now, "exp": expires}
+    # iat with sub-second precision: a token issued just after a password change (the
+    # same second) must not count as older than it
+    claims = {
+        "sub": str(user.id),
+        "org": str(user.organization_id),
+        "iat": now.timestamp(),
+        "exp": expires,
+    }
     return jwt.encode(claims, svc.settings.resolved_secret_key, algorithm="HS256"), expires
 
 
@@ -57,8 +67,8 @@ async def login(svc: Services, email: str, password: str) -> tuple[str, datetime
     validation.text(password, "password", validation.MAX_PASSWORD)
     async with svc.read() as session:
         user = await repo.user_by_email(session, email)
-    ok = await _verify_password(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not ok:
+    ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or user.deactivated_at is not None:
         raise Unauthenticated("invalid email or password")
     token, expires = issue_token(svc, user)
     return token, expires, records.User.of(user)
@@ -81,9 +91,25 @@ async def authenticate(svc: Services, credential: str | None) -> Principal:
     return principal
 
 
+async def recheck(svc: Services, credential: str | None) -> Principal:
+    """The credential checked against the database now, whatever the cache holds (a
+    long-lived WebSocket connection, every cache window); refreshes the cache."""
+    if not credential:
+        raise Unauthenticated("authentication required")
+    svc.auth_cache.pop(credential, None)
+    return await authenticate(svc, credential)
+
+
 def forget_key(svc: Services, key_id: uuid.UUID) -> None:
     for credential, (principal, _) in list(svc.auth_cache.items()):
         if principal.api_key_id == key_id:
+            del svc.auth_cache[credential]
+
+
+def forget_user(svc: Services, user_id: uuid.UUID) -> None:
+    """Drop this replica's cached trust in a user's tokens and in the keys they created."""
+    for credential, (principal, _) in list(svc.auth_cache.items()):
+        if user_id in (principal.user_id, principal.key_owner_id):
             del svc.auth_cache[credential]
 
 
@@ -96,33 +122,44 @@ async def _check(svc: Services, credential: str) -> tuple[Principal, datetime | 
             credential,
             svc.settings.resolved_secret_key,
             algorithms=["HS256"],
-            options={"require": ["exp", "sub", "org"]},
+            options={"require": ["exp", "sub", "org", "iat"]},
         )
         user_id, org_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["org"])
         expires = datetime.fromtimestamp(claims["exp"], UTC)
+        issued = datetime.fromtimestamp(float(claims["iat"]), UTC)
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("token expired; log in again") from exc
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise Unauthenticated("invalid token") from exc
     async with svc.read() as session:
         user = await repo.user(session, org_id, user_id)
-    if user is None:
+    if user is None or user.deactivated_at is not None:
         raise Unauthenticated("invalid token")
+    if user.password_changed_at is not None and issued < user.password_changed_at - _IAT_SLACK:
+        raise Unauthenticated("the password changed since this token was issued; log in again")
     return Principal(org_id, permissions_for_role(user.role), user_id=user.id), expires
 
 
 async def _authenticate_key(svc: Services, secret: str) -> tuple[Principal, datetime | None]:
     now = svc.clock()
     async with svc.read() as session:
-        key = await repo.api_key_by_hash(session, hash_key(secret))
+        found = await users_repo.api_key_and_creator(session, hash_key(secret))
+    key, creator = found if found is not None else (None, None)
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("invalid API key")
+    if creator is not None and creator.deactivated_at is not None:
+        raise Unauthenticated("invalid API key: the user who created it was deactivated")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthenticated("API key expired")
     if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
         async with svc.write() as session:
             await repo.touch_api_key(session, key.id, now, now - LAST_USED_RESOLUTION)
-    principal = Principal(key.organization_id, frozenset(key.permissions), api_key_id=key.id)
+    principal = Principal(
+        key.organization_id,
+        frozenset(key.permissions),
+        api_key_id=key.id,
+        key_owner_id=key.created_by,
+    )
     return principal, key.expires_at
 
 
@@ -143,6 +180,7 @@ async def create_api_key_in(
     permissions: list[str],
     project_id: uuid.UUID | None,
     expires_at: datetime | None,
+    created_by: uuid.UUID | None = None,
 ) -> NewApiKey:
     secret = _new_secret()
     key = ApiKey(
@@ -154,6 +192,7 @@ async def create_api_key_in(
         key_hash=hash_key(secret),
         permissions=validate_permissions(permissions),
         expires_at=expires_at,
+        created_by=created_by,
     )
     session.add(key)
     await session.flush()
@@ -168,7 +207,17 @@ async def create_api_key(
     project_id: uuid.UUID | None = None,
     expires_at: datetime | None = None,
 ) -> NewApiKey:
-    principal.require(ADMIN)
+    """Users of either role (and admin keys) create keys, never with a permission the
+    caller does not hold itself: FORBIDDEN naming it."""
+    if principal.user_id is None:
+        principal.require(ADMIN)
+    wanted = validate_permissions(permissions)
+    for permission in wanted:
+        if not grants(principal.permissions, permission):
+            raise Forbidden(
+                f"you cannot give a key the '{permission}' permission: you do not hold it",
+                permission=permission,
+            )
     expires_at = validation.timestamp(expires_at, "expiresAt")
     if expires_at is not None and expires_at <= svc.clock():
         raise InvalidInput("expiresAt must be in the future", field="expiresAt")
@@ -179,18 +228,26 @@ async def create_api_key(
         ):
             raise NotFound("project", project_id)
         created = await create_api_key_in(
-            session, principal.organization_id, name, permissions, project_id, expires_at
+            session,
+            principal.organization_id,
+            name,
+            wanted,
+            project_id,
+            expires_at,
+            principal.user_id,
         )
         await emit(session, ApiKeyCreated(principal.organization_id, created.key.id))
     return created
 
 
 async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID) -> records.ApiKey:
-    principal.require(ADMIN)
+    """Admins revoke any key of their organization, users the keys they created."""
     async with svc.write() as session:
         key = found(
             await repo.api_key(session, principal.organization_id, key_id), "apiKey", key_id
         )
+        if principal.user_id is None or key.created_by != principal.user_id:
+            principal.require(ADMIN)
         if key.revoked_at is None:
             key.revoked_at = svc.clock()
             forget_key(svc, key.id)

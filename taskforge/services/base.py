@@ -31,6 +31,8 @@ class Principal:
     permissions: frozenset[str]
     user_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
+    # the user who created the key (a key's principal), whose deactivation stops it
+    key_owner_id: uuid.UUID | None = None
 
     def require(self, permission: str) -> None:
         if not grants(self.permissions, permission):
