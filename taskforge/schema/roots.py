@@ -13,6 +13,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from taskforge.config import Limits
+from taskforge.resolvers import audit as audit_r
 from taskforge.resolvers import jobs as job_r
 from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import schedules as schedule_r
@@ -20,6 +21,7 @@ from taskforge.resolvers import subscriptions as sub_r
 from taskforge.resolvers import tenancy as tenancy_r
 from taskforge.resolvers import workers as worker_r
 from taskforge.resolvers import workflows as wf_r
+from taskforge.schema import audit_types as audit_t
 from taskforge.schema import execution_types as x
 from taskforge.schema import schedule_types as sch
 from taskforge.schema import types as t
@@ -50,6 +52,7 @@ class Query:
     schedule: sch.Schedule = strawberry.field(resolver=schedule_r.schedule)
     schedule_summary: sch.ScheduleSummary = strawberry.field(resolver=schedule_r.schedule_summary)
     preview_schedule: list[datetime] = strawberry.field(resolver=schedule_r.preview_schedule)
+    audit_log: t.Connection[audit_t.AuditEntry] = strawberry.field(resolver=audit_r.audit_log)
 
 
 @strawberry.type

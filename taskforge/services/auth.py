@@ -20,6 +20,7 @@ from taskforge.domain.events import ApiKeyCreated, ApiKeyRevoked
 from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import ApiKey, User
+from taskforge.services import audit
 from taskforge.services.base import Principal, Services, emit, found
 
 KEY_PREFIX = "tf_"
@@ -182,6 +183,14 @@ async def create_api_key(
             session, principal.organization_id, name, permissions, project_id, expires_at
         )
         await emit(session, ApiKeyCreated(principal.organization_id, created.key.id))
+        await audit.record(
+            session,
+            principal,
+            "api_key.created",
+            "api_key",
+            created.key.id,
+            details={"name": created.key.name, "permissions": list(created.key.permissions)},
+        )
     return created
 
 
@@ -195,4 +204,5 @@ async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID)
             key.revoked_at = svc.clock()
             forget_key(svc, key.id)
             await emit(session, ApiKeyRevoked(principal.organization_id, key.id))
+            await audit.record(session, principal, "api_key.revoked", "api_key", key.id)
     return records.ApiKey.of(key)
