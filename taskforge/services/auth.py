@@ -20,7 +20,7 @@ from taskforge.domain.events import ApiKeyCreated, ApiKeyRevoked
 from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import ApiKey, User
-from taskforge.services import audit
+from taskforge.services import abuse, audit
 from taskforge.services.base import Principal, Services, emit, found
 
 KEY_PREFIX = "tf_"
@@ -53,13 +53,19 @@ def issue_token(svc: Services, user: User) -> tuple[str, datetime]:
     return jwt.encode(claims, svc.settings.resolved_secret_key, algorithm="HS256"), expires
 
 
-async def login(svc: Services, email: str, password: str) -> tuple[str, datetime, records.User]:
+async def login(
+    svc: Services, email: str, password: str, address: str | None = None
+) -> tuple[str, datetime, records.User]:
+    """A token for the user; failed attempts are throttled per account and per client
+    ``address`` (services/abuse.py)."""
     email = validation.email(email)
     validation.text(password, "password", validation.MAX_PASSWORD)
+    await abuse.check(svc, "login", account=email, address=address)
     async with svc.read() as session:
         user = await repo.user_by_email(session, email)
     ok = await _verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok:
+        await abuse.failed(svc, "login", account=email, address=address)
         raise Unauthenticated("invalid email or password")
     token, expires = issue_token(svc, user)
     return token, expires, records.User.of(user)
