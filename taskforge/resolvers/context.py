@@ -6,6 +6,7 @@ annotations.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -39,6 +40,7 @@ class Context:
     _principal: Principal | None = field(default=None, repr=False)
     subscriptions: int = 0  # live subscriptions of this WebSocket connection
     _refused: RateLimited | None = field(default=None, repr=False)
+    _admission: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def svc(self) -> Services:
@@ -58,18 +60,23 @@ class Context:
         return self._principal
 
     async def principal(self) -> Principal:
-        if self._principal is None:
+        if self._principal is not None:
+            return self._principal
+        # the root fields resolve concurrently: one of them authenticates and counts the
+        # request, the others wait for its answer
+        async with self._admission:
             if self._refused is not None:  # counted once per request, refused in every field
                 raise RateLimited(self._refused.message, **self._refused.details)
-            principal = await auth.authenticate(self.svc, self.credential())
-            logs.set_organization(principal.organization_id)
-            try:
-                await abuse.admit(self.svc, principal)
-            except RateLimited as exc:
-                self._refused = exc
-                raise
-            self._principal = principal
-        return self._principal
+            if self._principal is None:
+                principal = await auth.authenticate(self.svc, self.credential())
+                logs.set_organization(principal.organization_id)
+                try:
+                    await abuse.admit(self.svc, principal)
+                except RateLimited as exc:
+                    self._refused = exc
+                    raise
+                self._principal = principal
+            return self._principal
 
     @property
     def client_address(self) -> str | None:

@@ -3,8 +3,8 @@
 Answers that say "try again" are retried with capped exponential backoff (and jitter, so
 that workers do not all come back at once), waiting at least what ``Retry-After`` asks:
 UNAVAILABLE (HTTP 503, or a GraphQL error with that code on any status), RATE_LIMITED
-(HTTP 429), other 5xx, and connections that failed. Other GraphQL errors are raised as ``ApiError`` with the
-server's code.
+(HTTP 429), other 5xx, and connections that failed. Other GraphQL errors are raised as
+``ApiError`` with the server's code.
 """
 
 from __future__ import annotations
