@@ -61,6 +61,11 @@ def code(resp: httpx.Response) -> str | None:
 async def test_counters_are_used_as_configured(rt, counter_url) -> None:
     kind = RedisCounters if counter_url else InProcessCounters
     assert isinstance(rt.services.counters, kind)
+    org = await new_org(rt.services)
+    async with client_of(rt) as http:
+        assert code(await post(http, VIEWER, token=org.api_key.secret)) is None
+    [window] = await rt.services.counters.peek([f"org:{org.organization.id}"], abuse.MINUTE)
+    assert window.current == 1
 
 
 async def test_a_key_over_its_share_is_refused_with_a_hint(rt) -> None:
