@@ -13,6 +13,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from strawberry.http.websocket_origin import normalize_origin
 
+from taskforge.domain.enums import Tier
+
 
 class Limits(BaseSettings):
     """Request and data limits; every one is enforced with a clear error."""
@@ -128,6 +130,28 @@ class Settings(BaseSettings):
         1.0, ge=0, description="After each retention batch, pause this many times its duration."
     )
     limits: Limits = Field(default_factory=Limits)
+    # abuse limits (services/abuse.py)
+    rate_limits: bool = Field(
+        True, description="Refuse API requests over the tier's per-minute limits (RATE_LIMITED)."
+    )
+    rate_limit_per_minute: dict[Tier, int | None] = Field(
+        default_factory=dict,
+        description="Per-tier requests per minute for an organization, replacing the built-in "
+        'ones, as JSON: {"STARTER": 600, "ENTERPRISE": null} (null: unlimited).',
+    )
+    rate_limit_key_share: float = Field(
+        0.5, description="Share of its organization's limit one API key or user may use."
+    )
+    throttle_window_seconds: int = Field(
+        900, description="Window of the login (and sign-up, invitation, password) throttles."
+    )
+    throttle_per_account: int = Field(
+        10, description="Failed logins (other attempts) per account and window; 0: no limit."
+    )
+    throttle_per_address: int = Field(
+        100,
+        description="Failed logins (other attempts) per client address and window; 0: no limit.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

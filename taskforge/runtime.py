@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Protocol
 
 from taskforge.config import Settings
+from taskforge.counters import RedisCounters
+from taskforge.persistence.common import event_log
 from taskforge.persistence.database import Database
 from taskforge.persistence.migrate import upgrade
 from taskforge.realtime.broker import Broker, make_broker
@@ -20,6 +23,12 @@ from taskforge.services.engines import (
     workflow_timeouts,
 )
 from taskforge.services.scheduler import Scheduler
+
+
+async def _stream_id(db: Database) -> str:
+    """Names this deployment's keys in a shared Redis (as its events channel)."""
+    async with db.read() as session:
+        return await event_log.stream_id(session)
 
 
 class Engine(Protocol):
@@ -44,6 +53,8 @@ class Runtime:
         broker = make_broker(settings.redis_url)
         relay = Relay(db, broker, settings.relay_interval)
         services = Services(db, settings, on_commit=[relay.notify])
+        if settings.redis_url:
+            services.counters = RedisCounters(settings.redis_url, functools.partial(_stream_id, db))
         tail = EventTail(db, broker, settings.event_poll_interval, settings.subscription_buffer)
         engines: list[Engine] = [
             reaper(services),
@@ -76,4 +87,5 @@ class Runtime:
         await self.relay.stop()
         await self.tail.stop()
         await self.broker.close()
+        await self.services.counters.close()
         await self.db.dispose()

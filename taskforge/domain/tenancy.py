@@ -13,11 +13,21 @@ class TierLimits:
     max_jobs_per_month: int | None
     max_workers: int | None
     max_schedules: int | None = None
+    # API requests per minute for the whole organization (None: unlimited); one key
+    # or user may use Settings.rate_limit_key_share of it
+    requests_per_minute: int | None = None
 
 
 TIER_LIMITS: dict[Tier, TierLimits] = {
-    Tier.STARTER: TierLimits(max_jobs_per_month=10_000, max_workers=5, max_schedules=100),
-    Tier.PRO: TierLimits(max_jobs_per_month=1_000_000, max_workers=50, max_schedules=10_000),
+    Tier.STARTER: TierLimits(
+        max_jobs_per_month=10_000, max_workers=5, max_schedules=100, requests_per_minute=6_000
+    ),
+    Tier.PRO: TierLimits(
+        max_jobs_per_month=1_000_000,
+        max_workers=50,
+        max_schedules=10_000,
+        requests_per_minute=60_000,
+    ),
     Tier.ENTERPRISE: TierLimits(max_jobs_per_month=None, max_workers=None, max_schedules=None),
 }
 

@@ -37,6 +37,21 @@ def _unavailable(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> bool:
     return False
 
 
+def _rate_limited(data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> int | None:
+    """The longest ``retryAfter`` of the RATE_LIMITED errors, if any."""
+    if not isinstance(data, dict):
+        return None
+    waits = [
+        extensions["retryAfter"]
+        for error in data.get("errors") or ()
+        if isinstance(error, dict)
+        and (extensions := error.get("extensions"))
+        and extensions.get("code") == "RATE_LIMITED"
+        and isinstance(extensions.get("retryAfter"), int)
+    ]
+    return max(waits) if waits else None
+
+
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
@@ -83,4 +98,10 @@ class GraphQLView(GraphQL[Context, None]):
         if _unavailable(response_data):
             response.status_code = 503
             response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        elif (wait := _rate_limited(response_data)) is not None:
+            # refused before any field ran: nothing was done (HTTP 429); with some data,
+            # the header alone says when to come back
+            if isinstance(response_data, dict) and response_data.get("data") is None:
+                response.status_code = 429
+            response.headers["Retry-After"] = str(wait)
         return response

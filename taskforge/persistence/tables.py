@@ -522,3 +522,24 @@ class OutboxCursor(Base):
     pruned_through: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
     # names this database's broker channel (realtime/broker.events_channel)
     stream_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class AuditEntry(Base):
+    """One administrative change, written in the transaction of the change itself.
+
+    The actor columns carry no foreign key: an entry outlives the user or key it names.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("idx_audit_log_org_created", "organization_id", "created_at", "id"),)
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE)
+    )
+    created_at: Mapped[datetime] = _created()
+    actor_user_id: Mapped[uuid.UUID | None]
+    actor_api_key_id: Mapped[uuid.UUID | None]
+    action: Mapped[str] = mapped_column(String(100))
+    target_type: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)

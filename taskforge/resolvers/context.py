@@ -6,6 +6,7 @@ annotations.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -14,10 +15,11 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from taskforge import logs
+from taskforge.domain.errors import RateLimited
 from taskforge.domain.records import Worker
 from taskforge.resolvers.loaders import Loaders
 from taskforge.runtime import Runtime
-from taskforge.services import auth
+from taskforge.services import abuse, auth
 from taskforge.services.base import Principal, Services
 from taskforge.services.workers import is_healthy
 
@@ -37,6 +39,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     _principal: Principal | None = field(default=None, repr=False)
     subscriptions: int = 0  # live subscriptions of this WebSocket connection
+    _refused: RateLimited | None = field(default=None, repr=False)
+    _admission: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def svc(self) -> Services:
@@ -56,10 +60,28 @@ class Context:
         return self._principal
 
     async def principal(self) -> Principal:
-        if self._principal is None:
-            self._principal = await auth.authenticate(self.svc, self.credential())
-            logs.set_organization(self._principal.organization_id)
-        return self._principal
+        if self._principal is not None:
+            return self._principal
+        # the root fields resolve concurrently: one of them authenticates and counts the
+        # request, the others wait for its answer
+        async with self._admission:
+            if self._refused is not None:  # counted once per request, refused in every field
+                raise RateLimited(self._refused.message, **self._refused.details)
+            if self._principal is None:
+                principal = await auth.authenticate(self.svc, self.credential())
+                logs.set_organization(principal.organization_id)
+                try:
+                    await abuse.admit(self.svc, principal)
+                except RateLimited as exc:
+                    self._refused = exc
+                    raise
+                self._principal = principal
+            return self._principal
+
+    @property
+    def client_address(self) -> str | None:
+        client = self.request.client
+        return client.host if client else None
 
     def refresh_principal(self, principal: Principal) -> None:
         """The caller as checked again (a WebSocket connection, every cache window)."""

@@ -37,7 +37,9 @@ async def viewer(info: Info) -> t.Viewer:
 
 
 async def login(info: Info, email: str, password: str) -> t.LoginPayload:
-    token, expires, user = await auth.login(info.context.svc, email, password)
+    token, expires, user = await auth.login(
+        info.context.svc, email, password, info.context.client_address
+    )
     return t.LoginPayload(token=token, expires_at=expires, user=t.User.of(user))
 
 

@@ -33,6 +33,8 @@ _REQUEST_ERRORS = (CannotGetOperationTypeError, InvalidOperationTypeError, Missi
 # an outage is worth an operator's attention; a client's mistake is not
 _LEVELS = {"UNAVAILABLE": logging.WARNING}
 _MESSAGE_CHARS = 300
+# error details a client sees, as extensions named in camelCase
+_EXTENSIONS = {"field": "field", "retry_after": "retryAfter"}
 
 
 def _coded(error: GraphQLError, code: str, message: str, **extensions: object) -> GraphQLError:
@@ -55,7 +57,7 @@ def to_graphql_error(error: GraphQLError, request_id: str) -> GraphQLError:
     if isinstance(original, GraphQLError) and original is not error:
         return to_graphql_error(original, request_id)
     if isinstance(original, TaskForgeError):
-        extra = {k: v for k, v in original.details.items() if k == "field"}
+        extra = {_EXTENSIONS[k]: v for k, v in original.details.items() if k in _EXTENSIONS}
         return _coded(error, original.code, original.message, **extra)
     if original is None or isinstance(original, _REQUEST_ERRORS):
         return _coded(error, "BAD_USER_INPUT", error.message)

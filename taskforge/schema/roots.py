@@ -13,6 +13,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from taskforge.config import Limits
+from taskforge.resolvers import audit as audit_r
 from taskforge.resolvers import fleet as fleet_r
 from taskforge.resolvers import jobs as job_r
 from taskforge.resolvers import queues as queue_r
@@ -22,6 +23,7 @@ from taskforge.resolvers import tenancy as tenancy_r
 from taskforge.resolvers import users as users_r
 from taskforge.resolvers import workers as worker_r
 from taskforge.resolvers import workflows as wf_r
+from taskforge.schema import audit_types as audit_t
 from taskforge.schema import execution_types as x
 from taskforge.schema import schedule_types as sch
 from taskforge.schema import types as t
@@ -56,6 +58,7 @@ class Query:
     users: t.Connection[t.User] = strawberry.field(resolver=users_r.users_)
     invitations: t.Connection[u.Invitation] = strawberry.field(resolver=users_r.invitations)
     api_keys: t.Connection[t.ApiKey] = strawberry.field(resolver=users_r.api_keys)
+    audit_log: t.Connection[audit_t.AuditEntry] = strawberry.field(resolver=audit_r.audit_log)
 
 
 @strawberry.type

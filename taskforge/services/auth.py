@@ -21,6 +21,7 @@ from taskforge.domain.tenancy import ADMIN, grants, permissions_for_role, valida
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.common import users as users_repo
 from taskforge.persistence.tables import ApiKey, User
+from taskforge.services import abuse, audit
 from taskforge.services.base import Principal, Services, emit, found
 
 KEY_PREFIX = "tf_"
@@ -62,13 +63,19 @@ def issue_token(svc: Services, user: User) -> tuple[str, datetime]:
     return jwt.encode(claims, svc.settings.resolved_secret_key, algorithm="HS256"), expires
 
 
-async def login(svc: Services, email: str, password: str) -> tuple[str, datetime, records.User]:
+async def login(
+    svc: Services, email: str, password: str, address: str | None = None
+) -> tuple[str, datetime, records.User]:
+    """A token for the user; failed attempts are throttled per account and per client
+    ``address`` (services/abuse.py)."""
     email = validation.email(email)
     validation.text(password, "password", validation.MAX_PASSWORD)
+    await abuse.check(svc, "login", account=email, address=address)
     async with svc.read() as session:
         user = await repo.user_by_email(session, email)
     ok = await verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or user.deactivated_at is not None:
+        await abuse.failed(svc, "login", account=email, address=address)
         raise Unauthenticated("invalid email or password")
     token, expires = issue_token(svc, user)
     return token, expires, records.User.of(user)
@@ -237,6 +244,14 @@ async def create_api_key(
             principal.user_id,
         )
         await emit(session, ApiKeyCreated(principal.organization_id, created.key.id))
+        await audit.record(
+            session,
+            principal,
+            "api_key.created",
+            "api_key",
+            created.key.id,
+            details={"name": created.key.name, "permissions": list(created.key.permissions)},
+        )
     return created
 
 
@@ -252,4 +267,5 @@ async def revoke_api_key(svc: Services, principal: Principal, key_id: uuid.UUID)
             key.revoked_at = svc.clock()
             forget_key(svc, key.id)
             await emit(session, ApiKeyRevoked(principal.organization_id, key.id))
+            await audit.record(session, principal, "api_key.revoked", "api_key", key.id)
     return records.ApiKey.of(key)

@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.config import Settings
+from taskforge.counters import Counters, InProcessCounters
 from taskforge.domain.errors import Forbidden, NotFound
 from taskforge.domain.events import Event
 from taskforge.domain.tenancy import grants
@@ -50,6 +51,10 @@ class Services:
     on_schedule_change: list[Callable[[], None]] = field(default_factory=list)
     # credential -> (principal, trusted until): spares a lookup per request
     auth_cache: dict[str, tuple[Principal, datetime]] = field(default_factory=dict)
+    # request and attempt counters (services/abuse.py): Redis when configured
+    counters: Counters = field(default_factory=InProcessCounters)
+    # organization -> (its requests per minute, known until)
+    rate_tiers: dict[uuid.UUID, tuple[int | None, datetime]] = field(default_factory=dict)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -17,6 +17,7 @@ from taskforge.domain.events import Event, JobDeleted
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
+from taskforge.services import audit
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
@@ -123,6 +124,7 @@ async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid
         changes = await reaggregate(session, children, now)
         changes.append(deleted)
         await record(session, changes)
+        await audit.record(session, principal, "job.deleted", "job", job_id)
     return job_id
 
 

@@ -15,6 +15,7 @@ from taskforge.domain.queues import QueueSettings, RetryPolicy, retention_days, 
 from taskforge.persistence.common import queues as repo
 from taskforge.persistence.common import tenancy
 from taskforge.persistence.tables import JobQueue
+from taskforge.services import audit
 from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
@@ -61,6 +62,9 @@ async def create_queue(
             session.add(queue)
             await session.flush()
             await emit(session, _event(queue, QueueCreated))
+            await audit.record(
+                session, principal, "queue.created", "queue", queue.id, details={"name": queue.name}
+            )
     except IntegrityError as exc:
         raise Conflict(
             f"queue {queue.name!r} already exists in this project", field="name"
@@ -98,6 +102,11 @@ async def update_queue(
                     queue.retention_days = retention_days(settings["retention_days"])
             await session.flush()
             await emit(session, _event(queue, QueueUpdated))
+            changed = [k for k, v in (("name", name), ("priority", priority)) if v is not None]
+            changed += sorted(settings or ())
+            await audit.record(
+                session, principal, "queue.updated", "queue", queue.id, details={"changed": changed}
+            )
     except IntegrityError as exc:
         raise Conflict("a queue with that name already exists in this project") from exc
     return records.Queue.of(queue)
@@ -116,6 +125,14 @@ async def delete_queue(
         deleted = _event(queue, QueueDeleted)
         await session.delete(queue)
         await emit(session, deleted)
+        await audit.record(
+            session,
+            principal,
+            "queue.deleted",
+            "queue",
+            queue_id,
+            details={"name": deleted.name, "force": force},
+        )
     return queue_id
 
 

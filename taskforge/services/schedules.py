@@ -30,7 +30,7 @@ from taskforge.domain.tenancy import TIER_LIMITS
 from taskforge.persistence.common import outbox, queues, tenancy, workers
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
-from taskforge.services import workflows
+from taskforge.services import audit, workflows
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
@@ -168,6 +168,7 @@ async def delete(svc: Services, principal: Principal, schedule_id: uuid.UUID) ->
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
         s.deleted_at, s.next_run_at, s.updated_at = now, None, now
         await outbox.append(session, [event(s, ScheduleDeleted)])
+        await audit.record(session, principal, "schedule.deleted", "schedule", schedule_id)
     _changed(svc)
     return schedule_id
 

@@ -21,7 +21,7 @@ from taskforge.persistence.tables import (
     Subscription,
     User,
 )
-from taskforge.services import auth
+from taskforge.services import audit, auth
 from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
@@ -121,6 +121,14 @@ async def create_project(
             session.add(project)
             await session.flush()
             await emit(session, ProjectCreated(principal.organization_id, project.id))
+            await audit.record(
+                session,
+                principal,
+                "project.created",
+                "project",
+                project.id,
+                details={"name": project.name},
+            )
     except IntegrityError as exc:  # a concurrent create won the unique name
         raise Conflict(f"a project named {project.name!r} already exists", field="name") from exc
     return records.Project.of(project)

@@ -38,6 +38,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.common import workflows as repo
 from taskforge.persistence.tables import Job, JobQueue, Workflow
+from taskforge.services import audit
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import (
@@ -227,6 +228,7 @@ async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
         await session.flush()
         await repo.forget_counts(session, workflow_id)
         await record(session, [event])
+        await audit.record(session, principal, "workflow.deleted", "workflow", workflow_id)
     return workflow_id
 
 

@@ -2,9 +2,9 @@
 
 Answers that say "try again" are retried with capped exponential backoff (and jitter, so
 that workers do not all come back at once), waiting at least what ``Retry-After`` asks:
-UNAVAILABLE (HTTP 503, or a GraphQL error with that code on any status), other 5xx, and
-connections that failed. Other GraphQL errors are raised as ``ApiError`` with the
-server's code.
+UNAVAILABLE (HTTP 503, or a GraphQL error with that code on any status), RATE_LIMITED
+(HTTP 429), other 5xx, and connections that failed. Other GraphQL errors are raised as
+``ApiError`` with the server's code.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import websockets
 log = logging.getLogger("taskforge.worker")
 
 # codes of answers that mean "nothing was done; the same call may succeed later"
-RETRY_CODES = frozenset({"UNAVAILABLE"})
+# (RATE_LIMITED: over the organization's or the key's request rate; HTTP 429)
+RETRY_CODES = frozenset({"UNAVAILABLE", "RATE_LIMITED"})
 MAX_DELAY = 10.0  # seconds between attempts, at most (unless Retry-After asks for more)
 MAX_RETRY_AFTER = 60.0  # a Retry-After above this is taken as this
 
