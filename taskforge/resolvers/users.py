@@ -43,7 +43,8 @@ async def revoke_invitation(info: Info, id: strawberry.ID) -> u.Invitation:
 
 
 async def accept_invitation(info: Info, token: str, name: str, password: str) -> t.LoginPayload:
-    return _login(await users.accept_invitation(info.context.svc, token, name, password))
+    address = info.context.client_address
+    return _login(await users.accept_invitation(info.context.svc, token, name, password, address))
 
 
 async def users_(info: Info, first: int = 50, after: str | None = None) -> t.Connection[t.User]:
@@ -65,7 +66,9 @@ async def deactivate_user(info: Info, id: strawberry.ID) -> t.User:
 
 async def change_password(info: Info, current_password: str, new_password: str) -> t.LoginPayload:
     principal = await info.context.principal()
-    login = await users.change_password(info.context.svc, principal, current_password, new_password)
+    login = await users.change_password(
+        info.context.svc, principal, current_password, new_password, info.context.client_address
+    )
     return _login(login)
 
 

@@ -44,6 +44,7 @@ from taskforge.persistence.common import tenancy as tenancy_repo
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import JobQueue, QueueWorkerAssignment
+from taskforge.services import audit
 from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record
 from taskforge.services.resolution import reaggregate
@@ -81,6 +82,14 @@ async def update_project(
                 project.description = new_description
             await session.flush()
             await emit(session, ProjectUpdated(org, project.id))
+            await audit.record(
+                session,
+                principal,
+                "project.updated",
+                "project",
+                project.id,
+                details={"name": project.name},
+            )
     except IntegrityError as exc:  # a concurrent create or rename won the name
         raise Conflict(conflict, field="name") from exc
     return records.Project.of(project)
@@ -113,6 +122,14 @@ async def delete_project(
             await workflows_repo.forget_counts(session, workflow_id)
         changes = await reaggregate(session, children, now) if children else []
         await record(session, [*changes, *events])
+        await audit.record(
+            session,
+            principal,
+            "project.deleted",
+            "project",
+            project_id,
+            details={"name": project.name, "force": force, "queues": len(queue_ids)},
+        )
     return project_id
 
 
@@ -134,6 +151,7 @@ async def pause_queue(svc: Services, principal: Principal, queue_id: uuid.UUID) 
             queue.paused_at = svc.clock()
             await session.flush()
             await emit(session, _queue_event(queue, QueuePaused))
+            await audit.record(session, principal, "queue.paused", "queue", queue.id)
     return records.Queue.of(queue)
 
 
@@ -148,6 +166,7 @@ async def resume_queue(svc: Services, principal: Principal, queue_id: uuid.UUID)
             queue.paused_at = None
             await session.flush()
             await emit(session, _queue_event(queue, QueueResumed))
+            await audit.record(session, principal, "queue.resumed", "queue", queue.id)
     return records.Queue.of(queue)
 
 
@@ -169,6 +188,10 @@ async def delete_worker(svc: Services, principal: Principal, worker_id: uuid.UUI
         await repo.delete_worker(session, worker_id)
         session.expunge(worker)
         await emit(session, event)
+        details = {"name": event.name}
+        await audit.record(
+            session, principal, "worker.deleted", "worker", worker_id, details=details
+        )
     return worker_id
 
 
@@ -218,6 +241,10 @@ async def assign_queue(
         session.add(added)
         await session.flush()
         await emit(session, _assignment_event(org, added, AssignmentChanged))
+        details = {"queueId": str(queue_id), "weight": weight}
+        await audit.record(
+            session, principal, "worker.assigned", "worker", worker_id, details=details
+        )
         worker = await workers_repo.get(session, org, worker_id)
     return records.Worker.of(found(worker, "worker", worker_id))
 
@@ -244,6 +271,14 @@ async def update_assignment(
             current.is_active = is_active
         await session.flush()
         await emit(session, _assignment_event(org, current, AssignmentChanged))
+        details = {
+            "queueId": str(queue_id),
+            "weight": current.weight,
+            "isActive": current.is_active,
+        }
+        await audit.record(
+            session, principal, "worker.assignment_updated", "worker", worker_id, details=details
+        )
         worker = await workers_repo.get(session, org, worker_id)
     return records.Worker.of(found(worker, "worker", worker_id))
 
@@ -262,5 +297,9 @@ async def unassign_queue(
         await session.delete(current)
         await session.flush()
         await emit(session, event)
+        details = {"queueId": str(queue_id)}
+        await audit.record(
+            session, principal, "worker.unassigned", "worker", worker_id, details=details
+        )
         worker = await workers_repo.get(session, org, worker_id)
     return records.Worker.of(found(worker, "worker", worker_id))

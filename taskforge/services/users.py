@@ -21,7 +21,7 @@ from taskforge.domain.tenancy import ADMIN
 from taskforge.persistence.common import tenancy as tenancy_repo
 from taskforge.persistence.common import users as repo
 from taskforge.persistence.tables import ApiKey, Invitation, User
-from taskforge.services import auth
+from taskforge.services import abuse, audit, auth
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
@@ -82,6 +82,14 @@ async def invite_user(
         )
         session.add(invitation)
         await session.flush()
+        await audit.record(
+            session,
+            principal,
+            "user.invited",
+            "invitation",
+            invitation.id,
+            details={"email": email, "role": role.value},
+        )
     return NewInvitation(records.Invitation.of(invitation), token)
 
 
@@ -107,12 +115,24 @@ async def revoke_invitation(
             raise Conflict("the invitation was already accepted")
         if invitation.revoked_at is None:
             invitation.revoked_at = svc.clock()
+            await audit.record(
+                session,
+                principal,
+                "invitation.revoked",
+                "invitation",
+                invitation.id,
+                details={"email": invitation.email},
+            )
     return records.Invitation.of(invitation)
 
 
-async def accept_invitation(svc: Services, token: str, name: str, password: str) -> Login:
-    """The user the invitation names, in the inviting organization, logged in."""
+async def accept_invitation(
+    svc: Services, token: str, name: str, password: str, address: str | None = None
+) -> Login:
+    """The user the invitation names, in the inviting organization, logged in. Attempts
+    are throttled per token and per client ``address`` (guessing tokens is slow)."""
     validation.text(token, "token", 200)
+    await abuse.throttle(svc, "accept_invitation", account=token, address=address)
     name = validation.name(name)
     password_hash = await auth.hash_password(validation.password(password))
     now = svc.clock()
@@ -142,6 +162,15 @@ async def _join(svc: Services, token: str, name: str, password_hash: str, now: d
         )
         session.add(user)
         await session.flush()
+        await audit.record(
+            session,
+            None,
+            "invitation.accepted",
+            "user",
+            user.id,
+            details={"email": user.email, "role": user.role.value},
+            organization_id=user.organization_id,
+        )
     return user
 
 
@@ -175,10 +204,16 @@ async def _admins_change(
         if role is None:
             if user.deactivated_at is None:
                 user.deactivated_at = svc.clock()
+                await audit.record(session, principal, "user.deactivated", "user", user_id)
         else:
             if user.deactivated_at is not None:
                 raise Conflict(f"user {user_id} is deactivated")
-            user.role = role
+            if user.role is not role:
+                details = {"from": user.role.value, "to": role.value}
+                user.role = role
+                await audit.record(
+                    session, principal, "user.role_changed", "user", user_id, details=details
+                )
     auth.forget_user(svc, user_id)
     return records.User.of(user)
 
@@ -196,11 +231,17 @@ async def deactivate_user(svc: Services, principal: Principal, user_id: uuid.UUI
 
 
 async def change_password(
-    svc: Services, principal: Principal, current_password: str, new_password: str
+    svc: Services,
+    principal: Principal,
+    current_password: str,
+    new_password: str,
+    address: str | None = None,
 ) -> Login:
     """The caller's new password; tokens issued before are refused from now on, so the
-    caller gets a fresh one."""
+    caller gets a fresh one. Attempts are throttled per user and per client ``address``
+    (a stolen token must not become a password oracle)."""
     user_id = _user_principal(principal)
+    await abuse.throttle(svc, "change_password", account=str(user_id), address=address)
     validation.text(current_password, "currentPassword", validation.MAX_PASSWORD)
     new_hash = await auth.hash_password(validation.password(new_password, "newPassword"))
     async with svc.read() as session:
@@ -215,6 +256,7 @@ async def change_password(
         )
         user.password_hash = new_hash
         user.password_changed_at = svc.clock()
+        await audit.record(session, principal, "user.password_changed", "user", user_id)
     auth.forget_user(svc, user_id)
     token, expires = auth.issue_token(svc, user)
     return Login(token, expires, records.User.of(user))
@@ -240,5 +282,13 @@ async def reset_password(svc: Services, email: str, password: str) -> records.Us
         user = found(await tenancy_repo.user_by_email(session, email), "user", email)
         user.password_hash = new_hash
         user.password_changed_at = svc.clock()
+        await audit.record(
+            session,
+            None,
+            "user.password_reset",
+            "user",
+            user.id,
+            organization_id=user.organization_id,
+        )
     auth.forget_user(svc, user.id)
     return records.User.of(user)
