@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     introspection: bool = Field(
         True, description="Answer __schema/__type queries and suggest names in errors."
     )
+    signup: Literal["open", "closed"] = Field(
+        "closed",
+        description="open: anyone may create an organization with signUp; closed: only "
+        "the operator (taskforge org create).",
+    )
+    org_removal_batch: int = Field(
+        1000, description="Rows one transaction removes of a deleted organization."
+    )
     limits: Limits = Field(default_factory=Limits)
 
     @field_validator("cors_origins", mode="before")

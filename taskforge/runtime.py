@@ -12,7 +12,13 @@ from taskforge.realtime.broker import Broker, make_broker
 from taskforge.realtime.relay import Relay
 from taskforge.realtime.tail import EventTail
 from taskforge.services.base import Services
-from taskforge.services.engines import count_folding, event_pruning, reaper, workflow_timeouts
+from taskforge.services.engines import (
+    count_folding,
+    event_pruning,
+    organization_removal,
+    reaper,
+    workflow_timeouts,
+)
 from taskforge.services.scheduler import Scheduler
 
 
@@ -44,6 +50,7 @@ class Runtime:
             workflow_timeouts(services),
             event_pruning(services),
             count_folding(services),
+            organization_removal(services),
         ]
         if settings.scheduler_enabled if scheduler is None else scheduler:
             engines.append(Scheduler(services))

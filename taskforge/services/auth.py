@@ -18,6 +18,7 @@ from taskforge.domain import records, validation
 from taskforge.domain.errors import InvalidInput, NotFound, Unauthenticated
 from taskforge.domain.events import ApiKeyCreated, ApiKeyRevoked
 from taskforge.domain.tenancy import ADMIN, permissions_for_role, validate_permissions
+from taskforge.persistence.common import organizations
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import ApiKey, User
 from taskforge.services.base import Principal, Services, emit, found
@@ -60,6 +61,8 @@ async def login(svc: Services, email: str, password: str) -> tuple[str, datetime
     ok = await _verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok:
         raise Unauthenticated("invalid email or password")
+    async with svc.read() as session:
+        await require_active(session, user.organization_id)
     token, expires = issue_token(svc, user)
     return token, expires, records.User.of(user)
 
@@ -79,6 +82,23 @@ async def authenticate(svc: Services, credential: str | None) -> Principal:
             svc.auth_cache.clear()
         svc.auth_cache[credential] = (principal, min(trusted_until, expires or trusted_until))
     return principal
+
+
+async def require_active(session: AsyncSession, org_id: uuid.UUID) -> None:
+    """Refuse the credentials of a suspended or deleted organization (checked on each
+    cache miss: every replica refuses them within TASKFORGE_AUTH_CACHE_SECONDS)."""
+    state = await organizations.inactive(session, org_id)
+    if state is None or state[1]:
+        raise Unauthenticated("this organization has been deleted")
+    if state[0]:
+        raise Unauthenticated("this organization is suspended; contact the operator")
+
+
+def forget_organization(svc: Services, org_id: uuid.UUID) -> None:
+    """Drop this process's cached credentials of an organization."""
+    for credential, (principal, _) in list(svc.auth_cache.items()):
+        if principal.organization_id == org_id:
+            del svc.auth_cache[credential]
 
 
 def forget_key(svc: Services, key_id: uuid.UUID) -> None:
@@ -106,6 +126,8 @@ async def _check(svc: Services, credential: str) -> tuple[Principal, datetime | 
         raise Unauthenticated("invalid token") from exc
     async with svc.read() as session:
         user = await repo.user(session, org_id, user_id)
+        if user is not None:
+            await require_active(session, org_id)
     if user is None:
         raise Unauthenticated("invalid token")
     return Principal(org_id, permissions_for_role(user.role), user_id=user.id), expires
@@ -115,6 +137,8 @@ async def _authenticate_key(svc: Services, secret: str) -> tuple[Principal, date
     now = svc.clock()
     async with svc.read() as session:
         key = await repo.api_key_by_hash(session, hash_key(secret))
+        if key is not None:
+            await require_active(session, key.organization_id)
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("invalid API key")
     if key.expires_at is not None and key.expires_at <= now:

@@ -12,6 +12,7 @@ from taskforge.domain import records, validation
 from taskforge.domain.enums import Tier, UserRole
 from taskforge.domain.errors import Conflict, NotFound
 from taskforge.domain.events import OrganizationCreated, ProjectCreated
+from taskforge.domain.subscriptions import add_months
 from taskforge.domain.tenancy import ADMIN, TIER_LIMITS
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import (
@@ -64,12 +65,15 @@ async def create_organization(
         org = Organization(id=uuid.uuid4(), name=name, billing_email=email)
         session.add(org)
         await session.flush()
+        started = svc.clock()
         session.add(
             Subscription(
                 organization_id=org.id,
                 tier=tier,
                 max_jobs_per_month=limits.max_jobs_per_month,
                 max_workers=limits.max_workers,
+                period_anchor=started,
+                current_period_end=add_months(started, 1),
             )
         )
         admin = User(
