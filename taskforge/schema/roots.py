@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from taskforge.config import Limits
 from taskforge.resolvers import jobs as job_r
+from taskforge.resolvers import organizations as org_r
 from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import schedules as schedule_r
 from taskforge.resolvers import subscriptions as sub_r
@@ -97,6 +98,15 @@ class Mutation:
     resume_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.resume_schedule)
     trigger_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.trigger_schedule)
     delete_schedule: strawberry.ID = strawberry.mutation(resolver=schedule_r.delete_schedule)
+    sign_up: t.LoginPayload = strawberry.mutation(
+        resolver=org_r.sign_up,
+        description="Create an organization with its first admin, logged in "
+        "(TASKFORGE_SIGNUP=open; else FORBIDDEN).",
+    )
+    update_organization: t.Organization = strawberry.mutation(
+        resolver=org_r.update_organization,
+        description="Rename the caller's organization or change its billing email (admins).",
+    )
 
 
 @strawberry.type

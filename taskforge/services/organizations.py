@@ -28,7 +28,7 @@ from taskforge.domain.subscriptions import (
     organization_status,
     tier_limits,
 )
-from taskforge.domain.tenancy import ADMIN
+from taskforge.domain.tenancy import ADMIN, TIER_LIMITS
 from taskforge.persistence.common import organizations as repo
 from taskforge.persistence.common import tenancy as tenancy_repo
 from taskforge.persistence.common import workers as workers_repo
@@ -58,6 +58,10 @@ class Overview:
     status: OrganizationStatus
     period: Period
     usage: Usage
+
+    @property
+    def max_schedules(self) -> int | None:
+        return TIER_LIMITS[self.subscription.tier].max_schedules
 
 
 def period_of(sub: records.Subscription, now: datetime) -> Period:
