@@ -58,7 +58,7 @@ async def with_subscriptions(
         .order_by(Organization.created_at, Organization.id)
         .limit(limit)
     )
-    return [(org, sub) for org, sub in (await session.execute(stmt)).tuples()]
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
 
 
 async def inactive(session: AsyncSession, org_id: uuid.UUID) -> tuple[bool, bool] | None:
