@@ -87,6 +87,7 @@ async def create(svc: Any, args: argparse.Namespace) -> None:
 
     password = args.password or secrets.token_urlsafe(12)
     created = await organizations.create(svc, args.name, args.email, password, Tier(args.tier))
+    assert created.api_key is not None
     out = {
         "id": str(created.organization.id),
         "name": created.organization.name,

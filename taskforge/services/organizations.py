@@ -107,7 +107,9 @@ async def sign_up(
         )
     validation.name(organization_name, "organizationName")
     try:
-        created = await tenancy.create_organization(svc, organization_name, email, password)
+        created = await tenancy.create_organization(
+            svc, organization_name, email, password, with_api_key=False
+        )
     except IntegrityError as exc:  # a concurrent sign-up won the unique email
         raise Conflict("a user with this email already exists", field="email") from exc
     assert created is not None
@@ -150,11 +152,9 @@ async def create(
 async def list_all(svc: Services, limit: int = 1000) -> list[Overview]:
     async with svc.read() as session:
         rows = await repo.with_subscriptions(session, limit)
-        counts = [await workers_repo.count_live(session, org.id) for org, _ in rows]
+        counts = await repo.live_workers(session, [org.id for org, _ in rows])
     return [
-        _overview_of(svc, org, sub, n)
-        for (org, sub), n in zip(rows, counts, strict=True)
-        if sub is not None
+        _overview_of(svc, org, sub, counts.get(org.id, 0)) for org, sub in rows if sub is not None
     ]
 
 

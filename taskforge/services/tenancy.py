@@ -33,7 +33,7 @@ class NewOrganization:
     admin: User
     project: Project
     queue: JobQueue
-    api_key: auth.NewApiKey
+    api_key: auth.NewApiKey | None  # None: made without one (signUp)
     admin_password: str
 
 
@@ -45,6 +45,7 @@ async def create_organization(
     tier: Tier = Tier.STARTER,
     *,
     only_if_empty: bool = False,
+    with_api_key: bool = True,
 ) -> NewOrganization | None:
     """An organization with its admin user, subscription, default project, queue and key.
 
@@ -91,7 +92,11 @@ async def create_organization(
             organization_id=org.id, project_id=project.id, name="default", priority=5, settings={}
         )
         session.add(queue)
-        key = await auth.create_api_key_in(session, org.id, "admin", [ADMIN], project.id, None)
+        key = (
+            await auth.create_api_key_in(session, org.id, "admin", [ADMIN], project.id, None)
+            if with_api_key
+            else None
+        )
         await emit(session, OrganizationCreated(org.id))
     return NewOrganization(org, admin, project, queue, key, admin_password)
 

@@ -15,6 +15,7 @@ from taskforge.domain.enums import DependencyType, LogLevel, ScheduleKind, Tier,
 from taskforge.domain.errors import Conflict, QuotaExceeded, Unauthenticated
 from taskforge.persistence.common import organizations as org_repo
 from taskforge.persistence.tables import (
+    ApiKey,
     Base,
     Organization,
     Subscription,
@@ -105,6 +106,13 @@ async def test_sign_up_creates_an_organization_with_its_admin_logged_in(
         assert viewer["name"] == "New Co" and viewer["status"] == "ACTIVE"
         assert viewer["id"] != str(org.organization.id)
         assert viewer["subscription"]["tier"] == "STARTER"
+        async with svc.read() as session:  # no key made that nobody was shown
+            keys = await session.scalar(
+                select(func.count())
+                .select_from(ApiKey)
+                .where(ApiKey.organization_id == uuid.UUID(viewer["id"]))
+            )
+        assert keys == 0
         # the same email again, or an existing organization's admin: CONFLICT
         for email in ("new@example.com", org.admin.email):
             before = await org_count(svc)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     exists,
+    func,
     or_,
     select,
     tuple_,
@@ -31,7 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from taskforge.persistence.tables import Base, Organization, Subscription
+from taskforge.domain.enums import WorkerStatus
+from taskforge.persistence.tables import Base, Organization, Subscription, Worker
 
 ORG = "organization_id"
 # tables that belong to no organization (or are the organization itself)
@@ -59,6 +61,16 @@ async def with_subscriptions(
         .limit(limit)
     )
     return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def live_workers(session: AsyncSession, org_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Workers not OFFLINE per organization (one grouped count)."""
+    stmt = (
+        select(Worker.organization_id, func.count())
+        .where(Worker.organization_id.in_(org_ids), Worker.status != WorkerStatus.OFFLINE)
+        .group_by(Worker.organization_id)
+    )
+    return {row[0]: int(row[1]) for row in await session.execute(stmt)}
 
 
 async def inactive(session: AsyncSession, org_id: uuid.UUID) -> tuple[bool, bool] | None:
