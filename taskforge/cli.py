@@ -245,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     add_workflow_parser(sub)
     add_parsers(sub)
+    from taskforge.cli_org import add_parser as add_org_parser
+
+    add_org_parser(sub)
 
     p = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     p.set_defaults(func=export_schema)

@@ -129,6 +129,14 @@ class Settings(BaseSettings):
     retention_yield: float = Field(
         1.0, ge=0, description="After each retention batch, pause this many times its duration."
     )
+    signup: Literal["open", "closed"] = Field(
+        "closed",
+        description="open: anyone may create an organization with signUp; closed: only "
+        "the operator (taskforge org create).",
+    )
+    org_removal_batch: int = Field(
+        1000, description="Rows one transaction removes of a deleted organization."
+    )
     limits: Limits = Field(default_factory=Limits)
     # abuse limits (services/abuse.py)
     rate_limits: bool = Field(

@@ -18,6 +18,7 @@ from taskforge.services.base import Services
 from taskforge.services.engines import (
     count_folding,
     event_pruning,
+    organization_removal,
     reaper,
     retention,
     workflow_timeouts,
@@ -62,6 +63,7 @@ class Runtime:
             event_pruning(services),
             count_folding(services),
             retention(services),
+            organization_removal(services),
         ]
         if settings.scheduler_enabled if scheduler is None else scheduler:
             engines.append(Scheduler(services))

@@ -96,6 +96,8 @@ class Organization(Record):
     name: str
     billing_email: str
     created_at: datetime
+    suspended_at: datetime | None
+    deleted_at: datetime | None
 
 
 @record
@@ -106,6 +108,8 @@ class Subscription(Record):
     max_workers: int | None
     usage_period: str
     jobs_used: int
+    current_period_end: datetime | None
+    period_anchor: datetime | None
 
 
 @record

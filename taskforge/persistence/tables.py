@@ -88,6 +88,10 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     billing_email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # set by the operator (taskforge org suspend): credentials refused, nothing claimed
+    suspended_at: Mapped[datetime | None]
+    # set by taskforge org delete: the removal engine deletes what it owns, then the row
+    deleted_at: Mapped[datetime | None]
 
 
 class User(Base):
@@ -119,6 +123,9 @@ class Subscription(Base):
     current_period_end: Mapped[datetime | None]
     usage_period: Mapped[str] = mapped_column(String(7), default="")
     jobs_used: Mapped[int] = mapped_column(default=0)
+    # periods end whole months after this instant (domain.subscriptions); jobs_used
+    # counts the period ending at current_period_end
+    period_anchor: Mapped[datetime | None]
 
 
 class Project(Base):

@@ -9,7 +9,7 @@ import strawberry
 from taskforge.resolvers import ids
 from taskforge.resolvers.context import Context
 from taskforge.schema import types as t
-from taskforge.services import auth, pagination, tenancy
+from taskforge.services import auth, organizations, pagination, tenancy
 
 Info = strawberry.Info[Context, None]
 
@@ -17,19 +17,9 @@ Info = strawberry.Info[Context, None]
 async def viewer(info: Info) -> t.Viewer:
     principal = await info.context.principal()
     v = await tenancy.viewer(info.context.svc, principal)
-    org = v.organization
-    sub = v.subscription
-    period = info.context.svc.clock().strftime("%Y-%m")
+    view = await organizations.current(info.context.svc, principal)
     return t.Viewer(
-        organization=t.Organization(
-            id=strawberry.ID(str(org.id)),
-            name=org.name,
-            billing_email=org.billing_email,
-            tier=sub.tier,
-            max_jobs_per_month=sub.max_jobs_per_month,
-            max_workers=sub.max_workers,
-            jobs_used_this_month=sub.jobs_used if sub.usage_period == period else 0,
-        ),
+        organization=t.Organization.of(view),
         user=t.User.of(v.user) if v.user else None,
         api_key=t.ApiKey.of(v.api_key) if v.api_key else None,
         permissions=sorted(principal.permissions),

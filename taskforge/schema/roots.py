@@ -16,6 +16,7 @@ from taskforge.config import Limits
 from taskforge.resolvers import audit as audit_r
 from taskforge.resolvers import fleet as fleet_r
 from taskforge.resolvers import jobs as job_r
+from taskforge.resolvers import organizations as org_r
 from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import schedules as schedule_r
 from taskforge.resolvers import subscriptions as sub_r
@@ -121,6 +122,15 @@ class Mutation:
     update_user_role: t.User = strawberry.mutation(resolver=users_r.update_user_role)
     deactivate_user: t.User = strawberry.mutation(resolver=users_r.deactivate_user)
     change_password: t.LoginPayload = strawberry.mutation(resolver=users_r.change_password)
+    sign_up: t.LoginPayload = strawberry.mutation(
+        resolver=org_r.sign_up,
+        description="Create an organization with its first admin, logged in "
+        "(TASKFORGE_SIGNUP=open; else FORBIDDEN).",
+    )
+    update_organization: t.Organization = strawberry.mutation(
+        resolver=org_r.update_organization,
+        description="Rename the caller's organization or change its billing email (admins).",
+    )
 
 
 @strawberry.type

@@ -15,10 +15,13 @@ from taskforge.domain import records
 from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, UserRole
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
 from taskforge.services import pagination
+from taskforge.services.organizations import Overview
 
 if TYPE_CHECKING:
+    from taskforge.domain.subscriptions import OrganizationStatus
     from taskforge.resolvers.context import Context
     from taskforge.schema.execution_types import Execution
+    from taskforge.schema.organization_types import SubscriptionPlan
     from taskforge.schema.workflow_types import Dependency
 
 JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
@@ -77,10 +80,45 @@ class Organization:
     id: strawberry.ID
     name: str
     billing_email: str
+    created_at: datetime
+    status: Annotated[OrganizationStatus, strawberry.lazy("taskforge.schema.organization_types")]
     tier: TierEnum  # type: ignore[valid-type]
-    max_jobs_per_month: int | None
-    max_workers: int | None
-    jobs_used_this_month: int
+    max_jobs_per_month: int | None = strawberry.field(
+        deprecation_reason="Use subscription { limits { maxJobsPerPeriod } }."
+    )
+    max_workers: int | None = strawberry.field(
+        deprecation_reason="Use subscription { limits { maxWorkers } }."
+    )
+    jobs_used_this_month: int = strawberry.field(
+        deprecation_reason="Counts the subscription's period, not the calendar month: "
+        "use subscription { usage { jobsThisPeriod } }."
+    )
+
+    _view: strawberry.Private[Overview]
+
+    @strawberry.field(description="Tier, limits, the running period and its usage.")
+    def subscription(
+        self,
+    ) -> Annotated[SubscriptionPlan, strawberry.lazy("taskforge.schema.organization_types")]:
+        from taskforge.schema.organization_types import SubscriptionPlan
+
+        return SubscriptionPlan.of(self._view)
+
+    @classmethod
+    def of(cls, view: Overview) -> Organization:
+        org, sub = view.organization, view.subscription
+        return cls(
+            id=strawberry.ID(str(org.id)),
+            name=org.name,
+            billing_email=org.billing_email,
+            created_at=org.created_at,
+            status=view.status,
+            tier=sub.tier,
+            max_jobs_per_month=sub.max_jobs_per_month,
+            max_workers=sub.max_workers,
+            jobs_used_this_month=view.usage.jobs_this_period,
+            _view=view,
+        )
 
 
 @strawberry.type

@@ -18,6 +18,7 @@ from taskforge.domain import records, validation
 from taskforge.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from taskforge.domain.events import ApiKeyCreated, ApiKeyRevoked
 from taskforge.domain.tenancy import ADMIN, grants, permissions_for_role, validate_permissions
+from taskforge.persistence.common import organizations
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.common import users as users_repo
 from taskforge.persistence.tables import ApiKey, User
@@ -77,6 +78,8 @@ async def login(
     if user is None or not ok or user.deactivated_at is not None:
         await abuse.failed(svc, "login", account=email, address=address)
         raise Unauthenticated("invalid email or password")
+    async with svc.read() as session:
+        await require_active(session, user.organization_id)
     token, expires = issue_token(svc, user)
     return token, expires, records.User.of(user)
 
@@ -105,6 +108,23 @@ async def recheck(svc: Services, credential: str | None) -> Principal:
         raise Unauthenticated("authentication required")
     svc.auth_cache.pop(credential, None)
     return await authenticate(svc, credential)
+
+
+async def require_active(session: AsyncSession, org_id: uuid.UUID) -> None:
+    """Refuse the credentials of a suspended or deleted organization (checked on each
+    cache miss: every replica refuses them within TASKFORGE_AUTH_CACHE_SECONDS)."""
+    state = await organizations.inactive(session, org_id)
+    if state is None or state[1]:
+        raise Unauthenticated("this organization has been deleted")
+    if state[0]:
+        raise Unauthenticated("this organization is suspended; contact the operator")
+
+
+def forget_organization(svc: Services, org_id: uuid.UUID) -> None:
+    """Drop this process's cached credentials of an organization."""
+    for credential, (principal, _) in list(svc.auth_cache.items()):
+        if principal.organization_id == org_id:
+            del svc.auth_cache[credential]
 
 
 def forget_key(svc: Services, key_id: uuid.UUID) -> None:
@@ -140,6 +160,8 @@ async def _check(svc: Services, credential: str) -> tuple[Principal, datetime | 
         raise Unauthenticated("invalid token") from exc
     async with svc.read() as session:
         user = await repo.user(session, org_id, user_id)
+        if user is not None:
+            await require_active(session, org_id)
     if user is None or user.deactivated_at is not None:
         raise Unauthenticated("invalid token")
     if user.password_changed_at is not None and issued < user.password_changed_at - _IAT_SLACK:
@@ -151,7 +173,9 @@ async def _authenticate_key(svc: Services, secret: str) -> tuple[Principal, date
     now = svc.clock()
     async with svc.read() as session:
         found = await users_repo.api_key_and_creator(session, hash_key(secret))
-    key, creator = found if found is not None else (None, None)
+        key, creator = found if found is not None else (None, None)
+        if key is not None:
+            await require_active(session, key.organization_id)
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("invalid API key")
     if creator is not None and creator.deactivated_at is not None:

@@ -13,7 +13,7 @@ from taskforge.domain.events import Event
 from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.common import event_log
 from taskforge.persistence.common import workflows as workflow_repo
-from taskforge.services import executions, workers
+from taskforge.services import executions, organizations, workers
 from taskforge.services.base import Services, retried
 from taskforge.services.job_events import record
 from taskforge.services.resolution import set_workflow_status
@@ -105,6 +105,15 @@ def count_folding(svc: Services) -> Periodic:
             pass
 
     return Periodic("workflow-count-folding", step, 10.0)
+
+
+def organization_removal(svc: Services) -> Periodic:
+    """Removes what deleted organizations own, in bounded batches, then the organizations."""
+
+    async def step() -> None:
+        await organizations.remove_deleted(svc)
+
+    return Periodic("organization-removal", step, 10.0)
 
 
 # -- steps -----------------------------------------------------------------------

@@ -82,8 +82,8 @@ async def insert_jobs(
     if len(created) < len(rows):
         inserted = {row.queue_id for row in created}
         raise NotFound("queue", next(r["queue_id"] for r in rows if r["queue_id"] not in inserted))
-    if not await tenancy.consume_jobs_quota(session, org, len(rows), now.strftime("%Y-%m")):
-        raise QuotaExceeded("monthly job quota of your subscription is used up")
+    if not await tenancy.consume_jobs_quota(session, org, len(rows), now):
+        raise QuotaExceeded("the job quota of your subscription's period is used up")
     await record(session, [status_event(row, None) for row in created])
     return created
 

@@ -12,6 +12,7 @@ from taskforge.domain import records, validation
 from taskforge.domain.enums import Tier, UserRole
 from taskforge.domain.errors import Conflict, NotFound
 from taskforge.domain.events import OrganizationCreated, ProjectCreated
+from taskforge.domain.subscriptions import add_months
 from taskforge.domain.tenancy import ADMIN, TIER_LIMITS
 from taskforge.persistence.common import tenancy as repo
 from taskforge.persistence.tables import (
@@ -32,7 +33,7 @@ class NewOrganization:
     admin: User
     project: Project
     queue: JobQueue
-    api_key: auth.NewApiKey
+    api_key: auth.NewApiKey | None  # None: made without one (signUp)
     admin_password: str
 
 
@@ -44,6 +45,7 @@ async def create_organization(
     tier: Tier = Tier.STARTER,
     *,
     only_if_empty: bool = False,
+    with_api_key: bool = True,
 ) -> NewOrganization | None:
     """An organization with its admin user, subscription, default project, queue and key.
 
@@ -64,12 +66,15 @@ async def create_organization(
         org = Organization(id=uuid.uuid4(), name=name, billing_email=email)
         session.add(org)
         await session.flush()
+        started = svc.clock()
         session.add(
             Subscription(
                 organization_id=org.id,
                 tier=tier,
                 max_jobs_per_month=limits.max_jobs_per_month,
                 max_workers=limits.max_workers,
+                period_anchor=started,
+                current_period_end=add_months(started, 1),
             )
         )
         admin = User(
@@ -87,7 +92,11 @@ async def create_organization(
             organization_id=org.id, project_id=project.id, name="default", priority=5, settings={}
         )
         session.add(queue)
-        key = await auth.create_api_key_in(session, org.id, "admin", [ADMIN], project.id, None)
+        key = (
+            await auth.create_api_key_in(session, org.id, "admin", [ADMIN], project.id, None)
+            if with_api_key
+            else None
+        )
         await emit(session, OrganizationCreated(org.id))
     return NewOrganization(org, admin, project, queue, key, admin_password)
 

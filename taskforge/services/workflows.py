@@ -105,8 +105,8 @@ async def create_in(
     """Write a parsed workflow in the caller's transaction (also used by schedules)."""
     found(await tenancy.project(session, org, project_id), "project", project_id)
     queue_of = await _queues(session, org, project_id, spec)
-    if not await tenancy.consume_jobs_quota(session, org, len(spec.jobs), now.strftime("%Y-%m")):
-        raise QuotaExceeded("monthly job quota of your subscription is used up")
+    if not await tenancy.consume_jobs_quota(session, org, len(spec.jobs), now):
+        raise QuotaExceeded("the job quota of your subscription's period is used up")
     wf = Workflow(
         id=uuid.uuid4(),
         organization_id=org,

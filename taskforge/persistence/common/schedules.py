@@ -11,6 +11,7 @@ from sqlalchemy import Select, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
+from taskforge.persistence.common import organizations
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import RateWindow, ScheduledJob, ScheduleFire
 
@@ -47,6 +48,7 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> list[Schedule
     stmt = (
         select(ScheduledJob)
         .where(ScheduledJob.status == ScheduleStatus.ACTIVE, ScheduledJob.next_run_at <= now)
+        .where(organizations.not_inactive(ScheduledJob.organization_id))
         .order_by(ScheduledJob.next_run_at)
         .limit(limit)
     )
@@ -56,7 +58,8 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> list[Schedule
 async def next_due_at(session: AsyncSession) -> datetime | None:
     """The earliest next run of any ACTIVE schedule (one index probe)."""
     stmt = select(func.min(ScheduledJob.next_run_at)).where(
-        ScheduledJob.status == ScheduleStatus.ACTIVE
+        ScheduledJob.status == ScheduleStatus.ACTIVE,
+        organizations.not_inactive(ScheduledJob.organization_id),
     )
     return await session.scalar(stmt)
 

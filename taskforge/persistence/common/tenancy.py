@@ -6,9 +6,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, case, or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain.subscriptions import current_period, legacy_anchor
+from taskforge.persistence.common import organizations
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import ApiKey, Organization, Project, Subscription, User
 
@@ -45,19 +47,39 @@ async def user(session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID) -> 
     )
 
 
-async def consume_jobs_quota(session: AsyncSession, org_id: uuid.UUID, n: int, period: str) -> bool:
-    """Atomically add ``n`` to this month's job count unless it would pass the limit."""
-    used_now = case((Subscription.usage_period == period, Subscription.jobs_used), else_=0)
+async def consume_jobs_quota(
+    session: AsyncSession, org_id: uuid.UUID, n: int, now: datetime
+) -> bool:
+    """Atomically add ``n`` to the running period's job count unless it would pass the
+    limit. One statement while the period runs; when it has ended (or was never set),
+    the period holding ``now`` is started first (domain.subscriptions)."""
+    if await _charge(session, org_id, n, now):
+        return True
+    sub = await subscription(session, org_id)
+    if sub is None or (sub.current_period_end is not None and sub.current_period_end > now):
+        return False  # no subscription, or the limit is reached within the period
+    period = current_period(
+        sub.period_anchor, sub.current_period_end, sub.jobs_used, sub.usage_period, now
+    )
+    anchor = sub.period_anchor or legacy_anchor(now)
+    await organizations.roll_period(
+        session, org_id, sub.current_period_end, period.end, anchor, period.jobs_used
+    )
+    return await _charge(session, org_id, n, now)
+
+
+async def _charge(session: AsyncSession, org_id: uuid.UUID, n: int, now: datetime) -> bool:
     result = await session.execute(
         update(Subscription)
         .where(
             Subscription.organization_id == org_id,
+            Subscription.current_period_end > now,
             or_(
                 Subscription.max_jobs_per_month.is_(None),
-                used_now + n <= Subscription.max_jobs_per_month,
+                Subscription.jobs_used + n <= Subscription.max_jobs_per_month,
             ),
         )
-        .values(jobs_used=used_now + n, usage_period=period)
+        .values(jobs_used=Subscription.jobs_used + n)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
