@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     introspection: bool = Field(
         True, description="Answer __schema/__type queries and suggest names in errors."
     )
+    bulk_batch_size: int = Field(
+        500,
+        gt=0,
+        description="Jobs cancelJobs and retryJobs change per transaction (one batch).",
+    )
     limits: Limits = Field(default_factory=Limits)
 
     @field_validator("cors_origins", mode="before")

@@ -13,6 +13,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from taskforge.config import Limits
+from taskforge.resolvers import job_admin as job_admin_r
 from taskforge.resolvers import jobs as job_r
 from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import schedules as schedule_r
@@ -50,6 +51,7 @@ class Query:
     schedule: sch.Schedule = strawberry.field(resolver=schedule_r.schedule)
     schedule_summary: sch.ScheduleSummary = strawberry.field(resolver=schedule_r.schedule_summary)
     preview_schedule: list[datetime] = strawberry.field(resolver=schedule_r.preview_schedule)
+    execution: x.Execution = strawberry.field(resolver=job_admin_r.execution)
 
 
 @strawberry.type
@@ -97,6 +99,14 @@ class Mutation:
     resume_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.resume_schedule)
     trigger_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.trigger_schedule)
     delete_schedule: strawberry.ID = strawberry.mutation(resolver=schedule_r.delete_schedule)
+    retry_job: t.Job = strawberry.mutation(resolver=job_admin_r.retry_job)
+    update_job: t.Job = strawberry.mutation(resolver=job_admin_r.update_job)
+    cancel_jobs: int = strawberry.mutation(
+        resolver=job_admin_r.cancel_jobs, description="Jobs cancelled (in batches)."
+    )
+    retry_jobs: int = strawberry.mutation(
+        resolver=job_admin_r.retry_jobs, description="Jobs reopened (in batches)."
+    )
 
 
 @strawberry.type
