@@ -60,7 +60,12 @@ async def next_batch(
     waited for; rows are taken only for this short transaction)."""
     if after is not None:
         at, ident = after
-        stmt = stmt.where(or_(Job.created_at > at, and_(Job.created_at == at, Job.id > ident)))
+        # the redundant bound is what an index range can start from (the OR is not):
+        # without it every batch would scan the tenant's jobs from the oldest again
+        stmt = stmt.where(
+            Job.created_at >= at,
+            or_(Job.created_at > at, and_(Job.created_at == at, Job.id > ident)),
+        )
     stmt = stmt.order_by(Job.created_at, Job.id).limit(limit)
     return list(await session.execute(store_of(session).lock_row(stmt)))
 
