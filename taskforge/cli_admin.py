@@ -57,7 +57,7 @@ API_KEYS = f"""query($first: Int!) {{
   apiKeys(first: $first) {{ totalCount edges {{ node {{ {API_KEY} }} }} }} }}"""
 API_KEY_REVOKE = f"mutation($id: ID!) {{ revokeApiKey(id: $id) {{ {API_KEY} }} }}"
 
-USER = "id email name role isActive createdAt"
+USER = "id email name role active createdAt"
 USERS = f"""query($first: Int!) {{
   users(first: $first) {{ totalCount edges {{ node {{ {USER} }} }} }} }}"""
 USER_INVITE = """mutation($email: String!, $role: UserRole!) {
@@ -220,7 +220,7 @@ async def apikey_revoke(client: Client, args: argparse.Namespace) -> None:
 
 
 def _user_row(u: dict[str, Any]) -> tuple[Any, ...]:
-    return (u["id"], u["email"], u["name"], u["role"], "active" if u["isActive"] else "inactive")
+    return (u["id"], u["email"], u["name"], u["role"], "active" if u["active"] else "deactivated")
 
 
 USER_HEADERS = ("ID", "EMAIL", "NAME", "ROLE", "STATE")

@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     org_removal_batch: int = Field(
         1000, description="Rows one transaction removes of a deleted organization."
     )
+    bulk_batch_size: int = Field(
+        500,
+        gt=0,
+        description="Jobs cancelJobs and retryJobs change per transaction (one batch).",
+    )
     limits: Limits = Field(default_factory=Limits)
     # abuse limits (services/abuse.py)
     rate_limits: bool = Field(

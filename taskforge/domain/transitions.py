@@ -61,8 +61,9 @@ JOBS: Machine[JobStatus] = Machine(
         J.SUCCEEDED: frozenset({J.PROCESSING}),
         # worker (failJob) or engine (lease reaper): no attempts left, or not retryable
         J.FAILED: frozenset({J.PROCESSING}),
-        # worker (failJob) or engine (lease reaper): attempts left, retry after backoff
-        J.SCHEDULED: frozenset({J.PROCESSING}),
+        # worker (failJob) or engine (lease reaper): attempts left, retry after backoff;
+        # operator: updateJob moves a waiting job's start to a later time
+        J.SCHEDULED: frozenset({J.PROCESSING, J.PENDING}),
         # operator: cancelJob, cancelWorkflow, workflow abort; engine: a workflow's
         # timeout (running jobs too), a failed dependency or FAIL_FAST (not started only)
         J.CANCELLED: frozenset({J.PENDING, J.SCHEDULED, J.PROCESSING}),
@@ -70,7 +71,8 @@ JOBS: Machine[JobStatus] = Machine(
         # operator: resumeWorkflow SKIP_FAILED counts a failed step as done
         J.SKIPPED: frozenset({J.PENDING, J.SCHEDULED, J.FAILED}),
         # engine: a scheduled job or a retry comes due;
-        # operator: retryWorkflow, resumeWorkflow RETRY_FAILED re-run ended jobs
+        # operator: retryWorkflow, resumeWorkflow RETRY_FAILED, retryJob(s) re-run ended
+        # jobs; updateJob brings a scheduled start forward to now
         J.PENDING: frozenset({J.SCHEDULED, J.FAILED, J.CANCELLED, J.SKIPPED}),
     },
 )

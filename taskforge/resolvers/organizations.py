@@ -13,7 +13,7 @@ Info = strawberry.Info[Context, None]
 
 async def sign_up(info: Info, organization_name: str, email: str, password: str) -> t.LoginPayload:
     token, expires, user = await organizations.sign_up(
-        info.context.svc, organization_name, email, password
+        info.context.svc, organization_name, email, password, info.context.client_address
     )
     return t.LoginPayload(token=token, expires_at=expires, user=t.User.of(user))
 

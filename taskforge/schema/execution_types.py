@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
@@ -11,7 +14,10 @@ from strawberry.scalars import JSON
 
 from taskforge.domain import records
 from taskforge.domain.enums import ExecutionStatus, LogLevel, WorkerStatus, WorkerType
-from taskforge.schema.types import Job, Queue
+from taskforge.domain.errors import InvalidInput
+from taskforge.schema.boundary import InputBoundary
+from taskforge.schema.types import Job, PageInfo, Queue
+from taskforge.services import job_admin
 
 if TYPE_CHECKING:
     from taskforge.resolvers.context import Context
@@ -74,6 +80,65 @@ class ExecutionLog:
     metadata: JSON
     logged_at: datetime
 
+    @classmethod
+    def of(cls, r: records.ExecutionLog) -> ExecutionLog:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            level=r.level,
+            message=r.message,
+            metadata=cast(JSON, r.metadata_),
+            logged_at=r.logged_at,
+        )
+
+
+def encode_log_cursor(ident: int) -> str:
+    return base64.urlsafe_b64encode(f"log|{ident}".encode()).decode()
+
+
+def decode_log_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        kind, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        if kind != "log":
+            raise ValueError(kind)
+        return int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("after is not a valid cursor", field="after") from exc
+
+
+@strawberry.type
+class LogEdge:
+    cursor: str
+    node: ExecutionLog
+
+
+@strawberry.type
+class LogConnection:
+    edges: list[LogEdge]
+    page_info: PageInfo
+    _total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Entries matching the level filter (runs a count).")
+    async def total_count(self) -> int:
+        return await self._total()
+
+    @classmethod
+    def build(cls, page: job_admin.LogPage) -> LogConnection:
+        edges = [
+            LogEdge(cursor=encode_log_cursor(r.id), node=ExecutionLog.of(r)) for r in page.items
+        ]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            _total=page.total,
+        )
+
 
 @strawberry.type
 class Execution:
@@ -100,19 +165,35 @@ class Execution:
         row = await info.context.loaders.worker.load(uuid.UUID(self.worker_id))
         return None if row is None else Worker.of(row, info.context.healthy(row))
 
-    @strawberry.field
+    @strawberry.field(
+        description="Every entry, oldest first, unpaged.",
+        deprecation_reason="Use logsConnection: paged, filterable by level.",
+    )
     async def logs(self, info: strawberry.Info[Context, None]) -> list[ExecutionLog]:
         rows = await info.context.loaders.logs.load(uuid.UUID(self.id))
-        return [
-            ExecutionLog(
-                id=strawberry.ID(str(r.id)),
-                level=r.level,
-                message=r.message,
-                metadata=cast(JSON, r.metadata_),
-                logged_at=r.logged_at,
-            )
-            for r in rows
-        ]
+        return [ExecutionLog.of(r) for r in rows]
+
+    @strawberry.field(
+        description="Log entries, oldest first, as a cursor connection; `level` is a minimum"
+        " (WARN: WARN and ERROR entries).",
+        extensions=[InputBoundary()],
+    )
+    async def logs_connection(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int = 50,
+        after: str | None = None,
+        level: LogLevelEnum | None = None,  # type: ignore[valid-type]
+    ) -> LogConnection:
+        page = await job_admin.logs(
+            info.context.svc,
+            await info.context.principal(),
+            uuid.UUID(self.id),
+            first=first,
+            after=decode_log_cursor(after),
+            level=LogLevel(level) if level is not None else None,
+        )
+        return LogConnection.build(page)
 
     @classmethod
     def of(cls, row: records.Execution) -> Execution:

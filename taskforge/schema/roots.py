@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from taskforge.config import Limits
 from taskforge.resolvers import audit as audit_r
 from taskforge.resolvers import fleet as fleet_r
+from taskforge.resolvers import job_admin as job_admin_r
 from taskforge.resolvers import jobs as job_r
 from taskforge.resolvers import organizations as org_r
 from taskforge.resolvers import queues as queue_r
@@ -60,6 +61,7 @@ class Query:
     invitations: t.Connection[u.Invitation] = strawberry.field(resolver=users_r.invitations)
     api_keys: t.Connection[t.ApiKey] = strawberry.field(resolver=users_r.api_keys)
     audit_log: t.Connection[audit_t.AuditEntry] = strawberry.field(resolver=audit_r.audit_log)
+    execution: x.Execution = strawberry.field(resolver=job_admin_r.execution)
 
 
 @strawberry.type
@@ -130,6 +132,14 @@ class Mutation:
     update_organization: t.Organization = strawberry.mutation(
         resolver=org_r.update_organization,
         description="Rename the caller's organization or change its billing email (admins).",
+    )
+    retry_job: t.Job = strawberry.mutation(resolver=job_admin_r.retry_job)
+    update_job: t.Job = strawberry.mutation(resolver=job_admin_r.update_job)
+    cancel_jobs: int = strawberry.mutation(
+        resolver=job_admin_r.cancel_jobs, description="Jobs cancelled (in batches)."
+    )
+    retry_jobs: int = strawberry.mutation(
+        resolver=job_admin_r.retry_jobs, description="Jobs reopened (in batches)."
     )
 
 

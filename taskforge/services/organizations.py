@@ -14,6 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +34,7 @@ from taskforge.persistence.common import organizations as repo
 from taskforge.persistence.common import tenancy as tenancy_repo
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Organization
-from taskforge.services import auth, tenancy
+from taskforge.services import abuse, audit, auth, tenancy
 from taskforge.services.base import Principal, Services
 
 log = logging.getLogger(__name__)
@@ -97,18 +98,20 @@ async def current(svc: Services, principal: Principal) -> Overview:
 
 
 async def sign_up(
-    svc: Services, organization_name: str, email: str, password: str
+    svc: Services, organization_name: str, email: str, password: str, address: str | None = None
 ) -> tuple[str, datetime, records.User]:
-    """A new organization with its first admin, logged in (when sign-up is open)."""
+    """A new organization with its first admin, logged in (when sign-up is open).
+    Attempts are throttled per email and per client ``address``."""
     if svc.settings.signup != "open":
         raise Forbidden(
             "sign-up is closed on this server: the operator creates organizations "
             "(taskforge org create)"
         )
     validation.name(organization_name, "organizationName")
+    await abuse.throttle(svc, "signup", account=email, address=address)
     try:
         created = await tenancy.create_organization(
-            svc, organization_name, email, password, with_api_key=False
+            svc, organization_name, email, password, with_api_key=False, via="signup"
         )
     except IntegrityError as exc:  # a concurrent sign-up won the unique email
         raise Conflict("a user with this email already exists", field="email") from exc
@@ -132,6 +135,15 @@ async def update(
             org.name = new_name
         if new_email is not None:
             org.billing_email = new_email
+        changed = {"name": new_name, "billingEmail": new_email}
+        await audit.record(
+            session,
+            principal,
+            "organization.updated",
+            "organization",
+            org.id,
+            details={k: v for k, v in changed.items() if v is not None},
+        )
     return await _overview(svc, principal.organization_id)
 
 
@@ -185,10 +197,26 @@ async def set_tier(
         sub = await workers_repo.lock_subscription(session, org.id)
         if sub is None:
             raise NotFound("subscription", org_id)
+        details = {
+            "from": sub.tier.value,
+            "to": tier.value,
+            "maxJobsPerPeriod": limits.max_jobs_per_month,
+            "maxWorkers": limits.max_workers,
+        }
         sub.tier = tier
         sub.max_jobs_per_month = limits.max_jobs_per_month
         sub.max_workers = limits.max_workers
+        await _operator_did(session, org_id, "organization.tier_changed", details)
     return await _overview(svc, org_id)
+
+
+async def _operator_did(
+    session: AsyncSession, org_id: uuid.UUID, action: str, details: dict[str, Any] | None = None
+) -> None:
+    """An audit entry of the operator's command (no actor: it works on the database)."""
+    await audit.record(
+        session, None, action, "organization", org_id, details=details, organization_id=org_id
+    )
 
 
 async def _live(session: AsyncSession, org_id: uuid.UUID) -> Organization:
@@ -206,6 +234,7 @@ async def suspend(svc: Services, org_id: uuid.UUID) -> Overview:
         org = await _live(session, org_id)
         if org.suspended_at is None:
             org.suspended_at = svc.clock()
+            await _operator_did(session, org_id, "organization.suspended")
     auth.forget_organization(svc, org_id)
     return await _overview(svc, org_id)
 
@@ -213,7 +242,9 @@ async def suspend(svc: Services, org_id: uuid.UUID) -> Overview:
 async def unsuspend(svc: Services, org_id: uuid.UUID) -> Overview:
     async with svc.write() as session:
         org = await _live(session, org_id)
-        org.suspended_at = None
+        if org.suspended_at is not None:
+            org.suspended_at = None
+            await _operator_did(session, org_id, "organization.unsuspended")
     return await _overview(svc, org_id)
 
 
@@ -225,6 +256,8 @@ async def delete(svc: Services, org_id: uuid.UUID) -> Overview:
             raise NotFound("organization", org_id)
         if org.deleted_at is None:
             org.deleted_at = svc.clock()
+            # removed with the organization's rows; the operator's log keeps the line
+            await _operator_did(session, org_id, "organization.deleted")
     auth.forget_organization(svc, org_id)
     return await _overview(svc, org_id)
 

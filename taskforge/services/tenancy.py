@@ -46,6 +46,7 @@ async def create_organization(
     *,
     only_if_empty: bool = False,
     with_api_key: bool = True,
+    via: str = "operator",
 ) -> NewOrganization | None:
     """An organization with its admin user, subscription, default project, queue and key.
 
@@ -98,6 +99,16 @@ async def create_organization(
             else None
         )
         await emit(session, OrganizationCreated(org.id))
+        details = {"name": name, "tier": tier.value, "via": via}
+        await audit.record(
+            session,
+            None,
+            "organization.created",
+            "organization",
+            org.id,
+            details=details,
+            organization_id=org.id,
+        )
     return NewOrganization(org, admin, project, queue, key, admin_password)
 
 
@@ -110,6 +121,7 @@ async def bootstrap(svc: Services) -> NewOrganization | None:
         secrets.token_urlsafe(12),
         Tier.ENTERPRISE,
         only_if_empty=True,
+        via="bootstrap",
     )
 
 

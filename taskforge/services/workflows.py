@@ -175,7 +175,7 @@ async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> 
         edges = await deps.edges_of_workflow(session, wf.id)
         again = _downstream({i for i, j in jobs.items() if j.status in RERUN}, edges)
         again = {i for i in again if jobs[i].status is not JobStatus.SUCCEEDED}
-        events = await _rerun(session, wf, [jobs[i] for i in again], edges, jobs, now)
+        events = await rerun(session, wf, [jobs[i] for i in again], edges, jobs, now)
         await record(session, events)
     return records.Workflow.of(wf)
 
@@ -202,7 +202,7 @@ async def resume(
             events.append(await set_workflow_status(session, wf, WorkflowStatus.FAILED, now))
         elif action is ResumeAction.RETRY_FAILED:
             edges = await deps.edges_of_workflow(session, wf.id)
-            events = await _rerun(session, wf, failed, edges, jobs, now)
+            events = await rerun(session, wf, failed, edges, jobs, now)
         else:  # SKIP_FAILED: the failed steps count as done; their children go on
             for job in failed:
                 transitions.move(job, JobStatus.SKIPPED)
@@ -268,16 +268,24 @@ async def end_all(session: AsyncSession, wf: Workflow, reason: str, now: datetim
     return events
 
 
-async def _rerun(
+async def rerun(
     session: AsyncSession,
-    wf: Workflow,
+    wf: Workflow | None,
     jobs: list[Job],
     edges: list[Any],
     all_jobs: dict[uuid.UUID, Job],
     now: datetime,
 ) -> list[Event]:
-    """Put jobs back to PENDING with a fresh attempt budget, re-decide their edges."""
-    policies = await _retry_budgets(session, wf.organization_id, jobs)
+    """Put jobs back to PENDING with a fresh attempt budget, re-decide their edges.
+
+    ``wf``: the workflow of the jobs (locked), or None for jobs of no workflow
+    (retryJob). A workflow that ended or paused runs again; one still RUNNING stays
+    so; in one not started yet (PENDING) the jobs wait for its start, which releases
+    them. ``edges``: at least the edges into ``jobs``; ``all_jobs``: at least their
+    parents."""
+    if not jobs:
+        return []
+    policies = await _retry_budgets(session, jobs[0].organization_id, jobs)
     events: list[Event] = []
     for job in jobs:
         previous = transitions.move(job, JobStatus.PENDING)
@@ -292,11 +300,13 @@ async def _rerun(
     ids = {j.id for j in jobs}
     await deps.reset_into(session, list(ids))
     parents = {e.parent_job_id for e in edges if e.child_job_id in ids} - ids
-    events.append(await set_workflow_status(session, wf, WorkflowStatus.RUNNING, now))
-    moved = [Moved(p, all_jobs[p].status, wf.id, all_jobs[p].output) for p in parents]
+    if wf is not None and wf.status not in (WorkflowStatus.RUNNING, WorkflowStatus.PENDING):
+        events.append(await set_workflow_status(session, wf, WorkflowStatus.RUNNING, now))
+    moved = [Moved.of(all_jobs[p], all_jobs[p].output) for p in parents]
     more, _ = await settle(session, moved, now)
     events += more
-    events += await reaggregate(session, ids, now)
+    if wf is None or wf.status is not WorkflowStatus.PENDING:
+        events += await reaggregate(session, ids, now)
     return events
 
 

@@ -34,6 +34,7 @@ PERFORMED: list[tuple[Any, Any]] = [
     (J.SCHEDULED, J.PENDING),  # promote_due: a scheduled job or a retry comes due
     (J.PROCESSING, J.SUCCEEDED),  # completeJob
     (J.PROCESSING, J.SCHEDULED),  # failJob / reaper, attempts left
+    (J.PENDING, J.SCHEDULED),  # updateJob: a later start
     (J.PROCESSING, J.FAILED),  # failJob / reaper, attempts used up
     (J.PENDING, J.CANCELLED),  # cancelJob, dependency failed, FAIL_FAST
     (J.SCHEDULED, J.CANCELLED),
