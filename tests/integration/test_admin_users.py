@@ -16,7 +16,7 @@ import websockets
 from sqlalchemy import select
 
 from taskforge.domain.enums import UserRole
-from taskforge.persistence.tables import ApiKey, Invitation, User
+from taskforge.persistence.tables import ApiKey, Invitation, Organization, User
 from taskforge.runtime import Runtime
 from taskforge.services import auth, users
 from taskforge.services.base import Services
@@ -396,5 +396,28 @@ async def test_a_connection_closes_once_its_credential_is_refused(database_url, 
                 user.deactivated_at = rt.services.clock()
             assert await closed_code(by_token, 3.0) == 4403
             await by_key.nothing_for(0.2)  # the admin's key is still good
+    finally:
+        await rt.stop()
+
+
+async def test_connections_of_a_suspended_organization_close(database_url, tmp_path) -> None:
+    """A suspension (by the operator, on another process) closes the organization's open
+    subscriptions within the credential cache window; another tenant's stay open."""
+    rt = Runtime.create(make_settings(database_url, tmp_path, auth_cache_seconds=1.0))
+    await rt.start(migrate=False, engines=False)
+    try:
+        org, other = await new_org(rt.services), await new_org(rt.services, "Globex")
+        async with (
+            served(rt) as base,
+            subscribe(base, org.api_key.secret, TICKS) as suspended,
+            subscribe(base, other.api_key.secret, TICKS) as untouched,
+        ):
+            await wait_for_subscribers(rt, 2)
+            async with rt.db.write() as session:  # as the operator's command would
+                row = await session.get(Organization, org.organization.id)
+                assert row is not None
+                row.suspended_at = rt.services.clock()
+            assert await closed_code(suspended, 3.0) == 4403
+            await untouched.nothing_for(0.2)
     finally:
         await rt.stop()
