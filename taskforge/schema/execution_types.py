@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
@@ -141,11 +142,12 @@ class ClaimedJob:
     job_id: strawberry.ID
     job_type: str
     payload: JSON
-    row: strawberry.Private[records.Job]
+    # the record is built only if the client selects ``job``
+    record: strawberry.Private[Callable[[], records.Job]]
 
     @strawberry.field
     def job(self) -> Job:
-        return Job.of(self.row)
+        return Job.of(self.record())
 
 
 @strawberry.type
