@@ -100,10 +100,10 @@ async def claim_jobs(
             execution_id=strawberry.ID(str(c.execution_id)),
             attempt=c.attempt,
             lease_expires_at=c.lease_expires_at,
-            job_id=strawberry.ID(str(c.job.id)),
-            job_type=c.job.job_type,
-            payload=cast(JSON, c.job.payload),
-            row=c.job,
+            job_id=strawberry.ID(str(c.job_id)),
+            job_type=c.job_type,
+            payload=cast(JSON, c.payload),
+            record=c.record,
         )
         for c in claimed
     ]

@@ -222,11 +222,12 @@ class ClaimedJob:
     job_id: strawberry.ID
     job_type: str
     payload: JSON
-    row: strawberry.Private[records.Job]
+    # the record is built only if the client selects ``job``
+    record: strawberry.Private[Callable[[], records.Job]]
 
     @strawberry.field
     def job(self) -> Job:
-        return Job.of(self.row)
+        return Job.of(self.record())
 
 
 @strawberry.type

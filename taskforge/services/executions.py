@@ -29,12 +29,42 @@ from taskforge.services.resolution import Moved, after_changes, moved_rows
 from taskforge.services.workers import PERMISSION
 
 
-@dataclass(frozen=True)
 class Claimed:
-    job: records.Job
-    execution_id: uuid.UUID
-    attempt: int
-    lease_expires_at: datetime
+    """A job handed to a worker. What a worker runs it by (id, type, payload) is read off
+    the store's row; the full record is built when first asked for (``job``): a claim
+    hands up hundreds of jobs, and clients seldom select more than those three."""
+
+    __slots__ = ("_job", "_row", "attempt", "execution_id", "lease_expires_at")
+
+    def __init__(
+        self, row: Any, execution_id: uuid.UUID, attempt: int, lease_expires_at: datetime
+    ) -> None:
+        self._row = row
+        self._job: records.Job | None = None
+        self.execution_id = execution_id
+        self.attempt = attempt
+        self.lease_expires_at = lease_expires_at
+
+    @property
+    def job_id(self) -> uuid.UUID:
+        return self._row.id  # type: ignore[no-any-return]
+
+    @property
+    def job_type(self) -> str:
+        return self._row.job_type  # type: ignore[no-any-return]
+
+    @property
+    def payload(self) -> Any:
+        return self._row.payload
+
+    @property
+    def job(self) -> records.Job:
+        if self._job is None:
+            self._job = records.Job.of(self._row)
+        return self._job
+
+    def record(self) -> records.Job:
+        return self.job
 
 
 @dataclass(frozen=True)
@@ -106,8 +136,7 @@ async def claim(
             events += await after_changes(session, moved_rows(j for j, _, _ in claimed), now)
         await record(session, events)
     return [
-        Claimed(records.Job.of(job), execution_id, job.attempts, lease_until)
-        for job, execution_id, _ in claimed
+        Claimed(job, execution_id, job.attempts, lease_until) for job, execution_id, _ in claimed
     ]
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row
@@ -32,6 +33,12 @@ def _getter(job: Any) -> Any:
     return job.get if isinstance(job, dict) else lambda k: getattr(job, k, None)
 
 
+_EVENT_FIELDS = ("organization_id", "id", "queue_id", "project_id", "workflow_id", "job_type")
+_event_fields = attrgetter(*_EVENT_FIELDS, "status")
+# a dict lookup, not a call of the enum: claims and acknowledgements make an event per job
+_JOB_STATUS: dict[Any, JobStatus] = {s.value: s for s in JobStatus}
+
+
 def status_event(
     job: Job | Row[Any] | dict[str, Any],
     previous: JobStatus | None,
@@ -39,17 +46,22 @@ def status_event(
     kind: type[JobStatusChanged] = JobStatusChanged,
 ) -> JobStatusChanged:
     """The job's status change (``kind``: or its deletion, as of its last status)."""
-    get = _getter(job)
+    values: Any
+    if isinstance(job, dict):
+        values = (*map(job.get, _EVENT_FIELDS), job.get("status"))
+    else:
+        values = _event_fields(job)
+    org, job_id, queue, project, workflow, job_type, status = values
     return kind(
-        organization_id=get("organization_id"),
-        job_id=get("id"),
-        queue_id=get("queue_id"),
-        project_id=get("project_id"),
-        workflow_id=get("workflow_id") or None,
-        job_type=get("job_type"),
-        status=JobStatus(get("status")),
-        previous_status=JobStatus(previous) if previous else None,
-        reason=reason,
+        org,
+        job_id,
+        queue,
+        project,
+        workflow or None,
+        job_type,
+        _JOB_STATUS[status],
+        _JOB_STATUS[previous] if previous else None,
+        reason,
     )
 
 

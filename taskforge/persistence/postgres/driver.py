@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, ClassVar
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 import orjson
@@ -17,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import DependencyStatus, JobStatus
+
+E = TypeVar("E", bound=Enum)
 
 
 def json_text(value: Any) -> str:
@@ -27,6 +30,12 @@ def json_text(value: Any) -> str:
         return orjson.dumps(value).decode()
     except TypeError:
         return json.dumps(value)
+
+
+def members(enum: type[E]) -> Callable[[Any], E]:
+    """A converter from a stored value to its enum member: a dict lookup, several times
+    cheaper than calling the enum (claims and acknowledgements convert every row)."""
+    return {m.value: m for m in enum}.__getitem__
 
 
 class DriverRow:
@@ -81,7 +90,7 @@ async def driver_connection(
 class JobRow(DriverRow):
     """A job read on the driver connection."""
 
-    converters = {"status": JobStatus, "dependency_status": DependencyStatus}
+    converters = {"status": members(JobStatus), "dependency_status": members(DependencyStatus)}
 
 
 def integrity_error(exc: asyncpg.IntegrityConstraintViolationError, sql: str) -> IntegrityError:

@@ -19,7 +19,13 @@ from taskforge.domain.enums import (
 )
 from taskforge.domain.transitions import RUNNING, STARTED
 from taskforge.persistence.common.executions import BEAT_EVERY
-from taskforge.persistence.postgres.driver import DriverRow, JobRow, driver_connection, json_text
+from taskforge.persistence.postgres.driver import (
+    DriverRow,
+    JobRow,
+    driver_connection,
+    json_text,
+    members,
+)
 from taskforge.persistence.tables import (
     DUE_PREDICATE,
     READY_PREDICATE,
@@ -51,11 +57,11 @@ QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 
 
 class TargetRow(DriverRow):
-    converters = {"worker_status": WorkerStatus}
+    converters = {"worker_status": members(WorkerStatus)}
 
 
 class AckRow(DriverRow):
-    converters = {"status": ExecutionStatus, "job_status": JobStatus}
+    converters = {"status": members(ExecutionStatus), "job_status": members(JobStatus)}
 
 
 _ONLINE_UNLESS_DRAINING = "CASE WHEN status = 'DRAINING' THEN status ELSE 'ONLINE' END"
