@@ -202,7 +202,9 @@ class JobQueue(Base):
 
 
 # retention: an ended workflow whose jobs have not all been deleted yet
-WORKFLOW_EXPIRABLE_PREDICATE = "status IN ('CANCELLED', 'FAILED', 'SUCCEEDED') AND pruned_at IS NULL"
+WORKFLOW_EXPIRABLE_PREDICATE = (
+    "status IN ('CANCELLED', 'FAILED', 'SUCCEEDED') AND pruned_at IS NULL"
+)
 
 
 class Workflow(Base):

@@ -73,9 +73,7 @@ async def test_expired_workflows(svc: Any, org: Any) -> None:
     # a project whose longest queue retention is longer keeps its workflows longer
     archive = await tenancy.create_project(svc, admin, "archive", None)
     await queues.create_queue(svc, admin, archive.id, "default", 5, {"retention_days": 1})
-    await queues.create_queue(
-        svc, admin, archive.id, "long", 5, {"retention_days": int(days) + 30}
-    )
+    await queues.create_queue(svc, admin, archive.id, "long", 5, {"retention_days": int(days) + 30})
     await _ended(svc, org, WorkflowStatus.SUCCEEDED, days + 10, project_id=archive.id)
     kept_long = await _ended(svc, org, WorkflowStatus.SUCCEEDED, days + 40, project_id=archive.id)
 
@@ -89,7 +87,9 @@ async def test_states_answer_from_frozen_counts(svc: Any, org: Any) -> None:
     async with svc.write() as session:
         assert await retention_repo.freeze_counts(session, wid) is True
         assert await retention_repo.freeze_counts(session, wid) is False
-        await retention_repo.delete_jobs(session, await retention_repo.workflow_jobs(session, wid, 1))
+        await retention_repo.delete_jobs(
+            session, await retention_repo.workflow_jobs(session, wid, 1)
+        )
         states = await workflows.states(session, [wid])
         counts = await workflows.status_counts_many(session, [wid])
     assert states == {wid: (WorkflowStatus.SUCCEEDED, {JobStatus.SUCCEEDED: 2})}

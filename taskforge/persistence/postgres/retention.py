@@ -60,7 +60,7 @@ async def expired(
 # Per project (LATERAL: one range scan of idx_workflows_expirable per project, oldest
 # first), the ended workflows not yet pruned past the longest retention among the
 # project's queues, with no job still live (one probe of idx_jobs_workflow_status each),
-# locked (SKIP LOCKED: one another replica's retention, a fold or a use case holds waits
+# locked (SKIP LOCKED: one held by another replica's retention, a fold or a use case waits
 # for the next batch; FOR UPDATE re-checks a row changed meanwhile, e.g. retried).
 EXPIRED_WORKFLOWS_PG = text(f"""
 SELECT w.id FROM workflows w
