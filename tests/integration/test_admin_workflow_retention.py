@@ -197,6 +197,9 @@ async def test_an_expired_workflow_loses_its_jobs_and_keeps_its_stats(
         assert left is not None
         with pytest.raises(Conflict, match="retention"):
             await job_admin.retry(svc, admin, left)
+        failed_left = job_admin.JobFilter(statuses=frozenset({JobStatus.FAILED}), workflow_id=old)
+        assert await job_admin.retry_many(svc, admin, failed_left) == 0
+        assert await count(runtime, Job, Job.workflow_id == old) == 12
 
         batches = 1
         while (done := await retention.delete_expired_workflow_jobs(svc, 3)) != (0, 0):
