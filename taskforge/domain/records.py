@@ -267,6 +267,7 @@ class Workflow(Record):
     started_at: datetime | None
     finished_at: datetime | None
     deadline_at: datetime | None
+    pruned_at: datetime | None
 
 
 @record

@@ -286,6 +286,18 @@ class Retention(Protocol):
         one statement on PostgreSQL (LATERAL), the queues one by one on SQLite."""
         ...
 
+    async def expired_workflows(
+        self, session: AsyncSession, now: datetime, default_days: float, limit: int
+    ) -> list[uuid.UUID]:
+        """Up to ``limit`` ended workflows (SUCCEEDED, FAILED, CANCELLED) whose jobs
+        retention has not deleted yet, ended longer ago than the longest retention among
+        their project's queues (each queue's ``retention_days``, else ``default_days``;
+        ``default_days`` for a project without queues), with no job that has not ended;
+        locked on PostgreSQL (skipping rows others hold). Each project's are found by a
+        range scan of ``idx_workflows_expirable``, oldest first: one statement on
+        PostgreSQL (LATERAL), the projects one by one on SQLite."""
+        ...
+
 
 class Store(Protocol):
     """A database's engine and lock strategy and its implementations of the areas."""

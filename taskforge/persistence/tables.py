@@ -43,7 +43,14 @@ from taskforge.domain.enums import (
     WorkerType,
     WorkflowStatus,
 )
-from taskforge.persistence.types import BigId, PortableJSON, UTCDateTime, str_enum, utcnow
+from taskforge.persistence.types import (
+    BigId,
+    NullableJSON,
+    PortableJSON,
+    UTCDateTime,
+    str_enum,
+    utcnow,
+)
 
 CASCADE = "CASCADE"
 
@@ -194,6 +201,12 @@ class JobQueue(Base):
     retention_days: Mapped[int | None]
 
 
+# retention: an ended workflow whose jobs have not all been deleted yet
+WORKFLOW_EXPIRABLE_PREDICATE = (
+    "status IN ('CANCELLED', 'FAILED', 'SUCCEEDED') AND pruned_at IS NULL"
+)
+
+
 class Workflow(Base):
     __tablename__ = "workflows"
     __table_args__ = (
@@ -205,6 +218,15 @@ class Workflow(Base):
             sqlite_where=text("status IN ('RUNNING', 'PAUSED')"),
         ),
         Index("idx_workflows_org_created", "organization_id", "created_at", "id"),
+        # retention: each project's ended workflows whose jobs are still kept, oldest
+        # first (services/retention); a workflow leaves it once its last job has gone
+        Index(
+            "idx_workflows_expirable",
+            "project_id",
+            "finished_at",
+            postgresql_where=text(WORKFLOW_EXPIRABLE_PREDICATE),
+            sqlite_where=text(WORKFLOW_EXPIRABLE_PREDICATE),
+        ),
     )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = _org()
@@ -221,6 +243,11 @@ class Workflow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     deadline_at: Mapped[datetime | None]
+    # retention: the jobs' counts per status ({"SUCCEEDED": 3, ...}), frozen before the
+    # first of its jobs is deleted; every read of its counts answers from them once set
+    retained_counts: Mapped[dict[str, int] | None] = mapped_column(NullableJSON)
+    # when retention deleted the last of its jobs
+    pruned_at: Mapped[datetime | None]
 
 
 class Job(Base):

@@ -11,6 +11,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 PortableJSON: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
+# a Python None stored as SQL NULL, never as JSON 'null': "IS NULL" then means "no value"
+NullableJSON: TypeEngine[Any] = JSON(none_as_null=True).with_variant(
+    JSONB(none_as_null=True), "postgresql"
+)
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -254,6 +254,10 @@ class Workflow:
     started_at: datetime | None
     finished_at: datetime | None
     deadline_at: datetime | None
+    pruned_at: datetime | None = strawberry.field(
+        description="When retention deleted the last of its jobs (its stats are those"
+        " it had then; its graph and jobs are empty)."
+    )
     _definition: strawberry.Private[Any]
 
     @strawberry.field(description="The definition the workflow was created from.")
@@ -291,5 +295,6 @@ class Workflow:
             started_at=row.started_at,
             finished_at=row.finished_at,
             deadline_at=row.deadline_at,
+            pruned_at=row.pruned_at,
             _definition=row.definition,
         )

@@ -100,6 +100,14 @@ async def reopen(
             wf = found(
                 await workflows_repo.lock(session, org, workflow_id), "workflow", workflow_id
             )
+            if wf.retained_counts is not None:  # retention is deleting its jobs
+                if strict:
+                    raise Conflict(
+                        f"job {group[0].id} belongs to workflow {wf.id}, whose jobs are"
+                        " being deleted by retention",
+                        current=wf.status.value,
+                    )
+                continue
             if wf.status not in REOPENABLE:
                 if strict:
                     raise Conflict(

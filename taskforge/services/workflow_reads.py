@@ -54,7 +54,8 @@ async def by_ids(
 async def counts_of(
     svc: Services, principal: Principal, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict[JobStatus, int]]:
-    """Jobs per status of each workflow (one grouped count, tenant-scoped)."""
+    """Jobs per status of each workflow (one grouped count, tenant-scoped), or the
+    counts retention froze before deleting its jobs."""
     principal.require(READ)
     async with svc.read() as session:
         mine = {wf.id for wf in await repo.by_ids(session, principal.organization_id, ids)}
@@ -71,7 +72,8 @@ async def jobs_of(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> 
 async def graph_of(
     svc: Services, principal: Principal, workflow_id: uuid.UUID
 ) -> tuple[list[records.GraphJob], list[records.GraphEdge]]:
-    """All jobs and edges of one workflow (two queries)."""
+    """All jobs and edges of one workflow (two queries); none once retention has frozen
+    it (its jobs are deleted or going: its stats stay)."""
     principal.require(READ)
     async with svc.read() as session:
         wf = found(
@@ -79,5 +81,7 @@ async def graph_of(
             "workflow",
             workflow_id,
         )
+        if wf.retained_counts is not None:
+            return [], []
         jobs, edges = await graph_repo.graph_of_workflow(session, wf.id)
     return jobs, edges

@@ -165,6 +165,7 @@ async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> 
     now = svc.clock()
     async with svc.write() as session:
         wf = await _locked(session, principal, workflow_id)
+        _jobs_kept(wf)
         if wf.status not in (WorkflowStatus.FAILED, WorkflowStatus.CANCELLED):
             raise Conflict(
                 f"workflow {workflow_id} is {wf.status.value}; only a FAILED or CANCELLED"
@@ -189,6 +190,7 @@ async def resume(
     now = svc.clock()
     async with svc.write() as session:
         wf = await _locked(session, principal, workflow_id)
+        _jobs_kept(wf)
         if wf.status is not WorkflowStatus.PAUSED:
             raise Conflict(
                 f"workflow {workflow_id} is {wf.status.value}; only a PAUSED workflow"
@@ -238,6 +240,15 @@ async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
 async def _locked(session: AsyncSession, principal: Principal, workflow_id: uuid.UUID) -> Workflow:
     wf = await repo.lock(session, principal.organization_id, workflow_id)
     return found(wf, "workflow", workflow_id)
+
+
+def _jobs_kept(wf: Workflow) -> None:
+    """CONFLICT for a workflow retention has frozen: its jobs are deleted or going."""
+    if wf.retained_counts is not None:
+        raise Conflict(
+            f"workflow {wf.id} cannot run again: its jobs were deleted by retention",
+            current=wf.status.value,
+        )
 
 
 async def _start(session: AsyncSession, wf: Workflow, now: datetime) -> list[Event]:

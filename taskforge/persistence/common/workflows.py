@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,12 +93,40 @@ async def jobs(session: AsyncSession, workflow_id: uuid.UUID) -> list[Job]:
 async def jobs_of_many(
     session: AsyncSession, org_id: uuid.UUID, workflow_ids: Sequence[uuid.UUID]
 ) -> list[Job]:
+    """The jobs of these workflows; none of a workflow whose jobs retention is deleting
+    (what is left of them is on its way out)."""
     rows = await session.scalars(
         select(Job)
-        .where(Job.organization_id == org_id, Job.workflow_id.in_(workflow_ids))
+        .join(Workflow, Workflow.id == Job.workflow_id)
+        .where(
+            Job.organization_id == org_id,
+            Job.workflow_id.in_(workflow_ids),
+            Workflow.retained_counts.is_(None),
+        )
         .order_by(Job.created_at, Job.name)
     )
     return list(rows)
+
+
+def encode_counts(counts: Mapping[JobStatus, int]) -> dict[str, int]:
+    """Counts per status as ``retained_counts`` stores them (statuses with no job left out)."""
+    return {JobStatus(status).value: int(n) for status, n in counts.items() if n}
+
+
+def decode_counts(raw: Any) -> dict[JobStatus, int]:
+    """``retained_counts`` as counts per status (JSON text from the PostgreSQL driver)."""
+    values = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    return {JobStatus(status): int(n) for status, n in values.items() if n}
+
+
+async def frozen_counts(
+    session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[JobStatus, int]]:
+    """The counts frozen by retention of those of these workflows it has frozen."""
+    stmt = select(Workflow.id, Workflow.retained_counts).where(
+        Workflow.id.in_(list(workflow_ids)), Workflow.retained_counts.is_not(None)
+    )
+    return {wid: decode_counts(raw) for wid, raw in await session.execute(stmt)}
 
 
 async def status_counts(
@@ -143,12 +173,16 @@ async def forget_counts(session: AsyncSession, workflow_id: uuid.UUID) -> None:
 async def status_counts_many(
     session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[JobStatus, int]]:
+    """Jobs per status of each workflow: counted, or as retention froze them."""
+    out = await frozen_counts(session, workflow_ids)
+    counted = [wid for wid in workflow_ids if wid not in out]
+    if not counted:
+        return out
     stmt = (
         select(Job.workflow_id, Job.status, func.count())
-        .where(Job.workflow_id.in_(workflow_ids))
+        .where(Job.workflow_id.in_(counted))
         .group_by(Job.workflow_id, Job.status)
     )
-    out: dict[uuid.UUID, dict[JobStatus, int]] = {}
     for wid, status, n in await session.execute(stmt):
         if wid is not None:
             out.setdefault(wid, {})[status] = n

@@ -1,4 +1,5 @@
-"""PostgreSQL retention: one statement finds a batch of expired jobs across queues."""
+"""PostgreSQL retention: one statement finds a batch of expired jobs across queues, one
+a batch of expired workflows across projects."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.persistence.tables import EXPIRABLE_PREDICATE, FINISHED_PREDICATE
+from taskforge.persistence.common.workflows import _LIVE_SQL
+from taskforge.persistence.tables import (
+    EXPIRABLE_PREDICATE,
+    FINISHED_PREDICATE,
+    WORKFLOW_EXPIRABLE_PREDICATE,
+)
 
 # Per queue (LATERAL: one range scan of idx_jobs_finished per queue, oldest first, never
 # a scan of every finished job), the finished jobs outside workflows past the queue's
@@ -47,5 +53,45 @@ async def expired(
 ) -> list[uuid.UUID]:
     rows = await session.execute(
         EXPIRED_PG, {"now": now, "default_days": int(default_days), "limit": limit}
+    )
+    return [r.id for r in rows]
+
+
+# Per project (LATERAL: one range scan of idx_workflows_expirable per project, oldest
+# first), the ended workflows not yet pruned past the longest retention among the
+# project's queues, with no job still live (one probe of idx_jobs_workflow_status each),
+# locked (SKIP LOCKED: one held by another replica's retention, a fold or a use case waits
+# for the next batch; FOR UPDATE re-checks a row changed meanwhile, e.g. retried).
+EXPIRED_WORKFLOWS_PG = text(f"""
+SELECT w.id FROM workflows w
+WHERE w.id IN (
+    SELECT c.id FROM (
+        SELECT p.id AS project_id,
+            COALESCE(max(COALESCE(q.retention_days, :default_days)), :default_days) AS days
+        FROM projects p LEFT JOIN job_queues q ON q.project_id = p.id
+        GROUP BY p.id
+    ) k
+    CROSS JOIN LATERAL (
+        SELECT x.id FROM workflows x
+        WHERE x.project_id = k.project_id AND x.{WORKFLOW_EXPIRABLE_PREDICATE}
+            AND x.finished_at < CAST(:now AS timestamptz) - make_interval(days => k.days)
+            AND NOT EXISTS (
+                SELECT 1 FROM jobs j WHERE j.workflow_id = x.id AND j.status IN ({_LIVE_SQL})
+            )
+        ORDER BY x.finished_at
+        LIMIT :limit
+    ) c
+    LIMIT :limit
+)
+AND w.{WORKFLOW_EXPIRABLE_PREDICATE}
+FOR UPDATE OF w SKIP LOCKED
+""")
+
+
+async def expired_workflows(
+    session: AsyncSession, now: datetime, default_days: float, limit: int
+) -> list[uuid.UUID]:
+    rows = await session.execute(
+        EXPIRED_WORKFLOWS_PG, {"now": now, "default_days": int(default_days), "limit": limit}
     )
     return [r.id for r in rows]

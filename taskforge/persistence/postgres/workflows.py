@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import FailurePolicy, JobStatus, WorkflowStatus
 from taskforge.domain.rows import RefreshRow
-from taskforge.persistence.common.workflows import _LIVE_SQL, LIVE_JOBS
+from taskforge.persistence.common.workflows import _LIVE_SQL, LIVE_JOBS, decode_counts
 from taskforge.persistence.postgres.driver import driver_connection
 
 LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
@@ -38,12 +38,13 @@ HAS_LIVE_JOBS_PG = (
 )
 
 
-# the workflow's status and its job counts as the triggers of migration 0008 keep them
+# the workflow's status and its job counts as the triggers of migration 0008 keep them,
+# or as retention froze them before deleting its jobs (then its count rows are not read)
 STATES_PG = """
-SELECT w.id, w.status, c.status AS job_status, c.n FROM workflows w
+SELECT w.id, w.status, w.retained_counts, c.status AS job_status, c.n FROM workflows w
 LEFT JOIN LATERAL (
     SELECT status, sum(delta) AS n FROM workflow_job_counts
-    WHERE workflow_id = w.id GROUP BY status
+    WHERE workflow_id = w.id AND w.retained_counts IS NULL GROUP BY status
 ) AS c ON true
 WHERE w.id = ANY($1::uuid[])
 """
@@ -102,6 +103,9 @@ async def states(
     driver = await driver_connection(session)
     await session.flush()
     for r in await driver.fetch(STATES_PG, list(workflow_ids)):
+        if r["retained_counts"] is not None:
+            out[r["id"]] = (WorkflowStatus(r["status"]), decode_counts(r["retained_counts"]))
+            continue
         _, counts = out.setdefault(r["id"], (WorkflowStatus(r["status"]), {}))
         if r["job_status"] is not None and r["n"]:
             counts[JobStatus(r["job_status"])] = int(r["n"])

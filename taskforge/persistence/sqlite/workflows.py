@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from taskforge.domain.enums import JobStatus, WorkflowStatus
 from taskforge.domain.rows import RefreshRow
-from taskforge.persistence.common.workflows import LIVE_JOBS
+from taskforge.persistence.common.workflows import LIVE_JOBS, decode_counts
 from taskforge.persistence.tables import Job, Workflow
 
 LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
@@ -42,13 +42,19 @@ async def states(
     session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]]:
     out: dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]] = {}
+    # a workflow whose jobs retention is deleting: the counts it froze first, its jobs
+    # not joined
+    frozen = Workflow.retained_counts
     stmt = (
-        select(Workflow.id, Workflow.status, Job.status, func.count(Job.id))
-        .outerjoin(Job, Job.workflow_id == Workflow.id)
+        select(Workflow.id, Workflow.status, frozen, Job.status, func.count(Job.id))
+        .outerjoin(Job, and_(Job.workflow_id == Workflow.id, frozen.is_(None)))
         .where(Workflow.id.in_(workflow_ids))
-        .group_by(Workflow.id, Workflow.status, Job.status)
+        .group_by(Workflow.id, Workflow.status, frozen, Job.status)
     )
-    for wid, status, job_status, n in await session.execute(stmt):
+    for wid, status, raw, job_status, n in await session.execute(stmt):
+        if raw is not None:
+            out[wid] = (status, decode_counts(raw))
+            continue
         _, counts = out.setdefault(wid, (status, {}))
         if job_status is not None:
             counts[job_status] = n
