@@ -38,18 +38,18 @@ def test_a_new_table_is_covered_without_a_change() -> None:
     for table in Base.metadata.sorted_tables:
         table.to_metadata(metadata)
     Table(
-        "invitations",
+        "referrals",
         metadata,
         Column("id", Uuid, primary_key=True),
         Column("organization_id", Uuid, ForeignKey("organizations.id"), index=True),
     )
     Table(
-        "invitation_uses",
+        "referral_uses",
         metadata,
         Column("id", Integer, primary_key=True),
-        Column("invitation_id", Uuid, ForeignKey("invitations.id"), index=True),
+        Column("referral_id", Uuid, ForeignKey("referrals.id"), index=True),
         Column("note", String(10)),
     )
     assert uncovered(metadata) == []
     names = [s.table.name for s in removal_plan(metadata)]
-    assert names.index("invitation_uses") < names.index("invitations")
+    assert names.index("referral_uses") < names.index("referrals")
