@@ -27,8 +27,8 @@ ACCEPT = """mutation($t: String!, $p: String!) {
   acceptInvitation(token: $t, name: "Mia", password: $p) { token user { id role } } }"""
 KEY = """mutation($perms: [String!]!) {
   createApiKey(name: "mia-worker", permissions: $perms) { secret apiKey { permissions } } }"""
-ENQUEUE = """mutation($q: ID!) {
-  enqueueJob(input: {queueId: $q, jobType: "echo", payload: {"hello": "tenant two"}}) { id } }"""
+ENQUEUE = """mutation($q: ID!, $p: JSON!) {
+  enqueueJob(input: {queueId: $q, jobType: "echo", payload: $p}) { id } }"""
 JOB = "query($id: ID!) { job(id: $id) { status output } }"
 SEEN = """query { jobs(first: 100) { edges { node { id } } } users(first: 100) {
   edges { node { email } } } queues(first: 100) { edges { node { id } } } }"""
@@ -90,7 +90,11 @@ async def test_a_second_tenant_from_nothing(server_env: dict[str, str], tmp_path
 
             # a job of the new tenant, run by a real worker with the member's key
             with_key = anon.as_(key["secret"])
-            job_id = (await _ok(with_key, ENQUEUE, {"q": created["queueId"]}))["enqueueJob"]["id"]
+            job_id = (
+                await _ok(
+                    with_key, ENQUEUE, {"q": created["queueId"], "p": {"hello": "tenant two"}}
+                )
+            )["enqueueJob"]["id"]
             worker = _start_worker(
                 {**server_env, "TASKFORGE_API_KEY": key["secret"]}, tmp_path, base
             )

@@ -29,6 +29,7 @@ from taskforge.services import (
     organizations,
     scheduler,
     schedules,
+    users,
     workflows,
 )
 from taskforge.services.base import Services
@@ -467,6 +468,9 @@ async def populate(svc: Any, tenant: Any) -> None:
     await schedules.create(svc, admin, spec)
     Clock(svc).advance(2)
     await scheduler.tick(svc)
+    await users.invite_user(
+        svc, admin, f"invited-{tenant.organization.id}@example.com", UserRole.MEMBER
+    )
     async with svc.write() as session:  # SQLite keeps no count rows: one by hand
         wf_table: Table = Base.metadata.tables["workflows"]
         wf_id = await session.scalar(

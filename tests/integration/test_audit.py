@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from taskforge.domain.errors import Forbidden
 from taskforge.domain.tenancy import MEMBER_PERMISSIONS
 from taskforge.persistence.tables import AuditEntry, JobQueue
 from taskforge.services import audit, auth, jobs, queues
 from taskforge.services.base import Principal
+from tests.conftest import new_org
 from tests.helpers import asgi_client
 
 LOG = """query($first: Int!, $after: String, $action: String, $type: String, $actor: ID) {
@@ -34,6 +35,30 @@ async def audit_rows(runtime, org_id=None) -> list[AuditEntry]:
 async def log_of(client, **variables) -> list[dict]:
     data = await client.ok(LOG, {"first": 100, **variables})
     return [edge["node"] for edge in data["auditLog"]["edges"]]
+
+
+async def _without_creation_entry(svc, created):
+    """The organization with its ``organization.created`` entry removed: each test here
+    starts from an empty log and counts only the entries its own operations write
+    (tests/integration/test_admin_audit_trail.py checks the creation entry)."""
+    async with svc.write() as session:
+        await session.execute(
+            delete(AuditEntry).where(
+                AuditEntry.organization_id == created.organization.id,
+                AuditEntry.action == "organization.created",
+            )
+        )
+    return created
+
+
+@pytest.fixture
+async def org(svc):
+    return await _without_creation_entry(svc, await new_org(svc, "Acme"))
+
+
+@pytest.fixture
+async def other_org(svc):
+    return await _without_creation_entry(svc, await new_org(svc, "Globex"))
 
 
 @pytest.fixture
