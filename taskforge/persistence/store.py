@@ -62,7 +62,8 @@ class Executions(Protocol):
         """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
         per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
         (rows with queue_id, weight, is_active, priority, settings, paused, ready, due; a
-        paused queue is neither ready nor due).
+        paused queue, or any queue of a suspended or deleted organization, is neither
+        ready nor due, so such a claim takes nothing without another round trip).
 
         PostgreSQL commits this on its own when it opens the unit of work (a sign of life
         need not wait for the claim, and an empty claim costs one round trip); SQLite

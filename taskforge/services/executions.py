@@ -21,7 +21,7 @@ from taskforge.domain.executions import OPEN, next_attempt_at, repair
 from taskforge.domain.queues import QueueSettings
 from taskforge.persistence.common import executions as repo
 from taskforge.persistence.common import jobs as jobs_repo
-from taskforge.persistence.common import organizations, queues
+from taskforge.persistence.common import queues
 from taskforge.persistence.tables import Job, JobExecution
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
@@ -113,8 +113,6 @@ async def claim(
             targets = active
         if not any(t.ready or t.due for t in targets.values()):
             return []  # nothing to claim: no transaction was opened
-        if await organizations.inactive(session, org) != (False, False):
-            return []  # suspended (or deleted): its jobs wait, its workers idle
         due = [q for q, t in targets.items() if t.due]  # promoting is a no-op elsewhere
         events: list[Event] = [
             status_event(j, JobStatus.SCHEDULED)

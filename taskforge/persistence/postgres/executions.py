@@ -80,14 +80,17 @@ WITH w AS (
     UPDATE workers SET last_heartbeat = $3, status = {_ONLINE_UNLESS_DRAINING}
     WHERE id = (SELECT id FROM w)
         AND (last_heartbeat IS NULL OR last_heartbeat <= $4 OR status = 'OFFLINE')
+), o AS (  -- a suspended or deleted organization's queues have nothing to claim
+    SELECT suspended_at IS NULL AND deleted_at IS NULL AS live FROM organizations
+    WHERE id = $1
 )
 SELECT w.status AS worker_status, a.queue_id, a.weight, a.is_active, q.priority, q.settings,
     q.paused_at IS NOT NULL AS paused,
-    CASE WHEN q.paused_at IS NULL THEN EXISTS (
+    CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN EXISTS (
         SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {READY_PREDICATE}
         ORDER BY priority DESC, created_at LIMIT 1  -- the ready index, whatever the stats
     ) ELSE false END AS ready,
-    CASE WHEN q.paused_at IS NULL THEN EXISTS (
+    CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN EXISTS (
         SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {DUE_PREDICATE}
         AND scheduled_for <= $3
     ) ELSE false END AS due

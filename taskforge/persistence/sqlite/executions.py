@@ -36,6 +36,7 @@ from taskforge.persistence.tables import (
     JobDependency,
     JobExecution,
     JobQueue,
+    Organization,
     QueueWorkerAssignment,
     Worker,
     status_in,
@@ -62,6 +63,7 @@ ASSIGNMENTS: Table = QueueWorkerAssignment.__table__  # type: ignore[assignment]
 
 
 QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
+ORGANIZATIONS: Table = Organization.__table__  # type: ignore[assignment]
 
 
 async def claim_targets(
@@ -90,7 +92,14 @@ async def claim_targets(
         text(DUE_PREDICATE),
         JOBS.c.scheduled_for <= now,
     )
-    running = QUEUES.c.paused_at.is_(None)  # a paused queue is neither ready nor due
+    # a paused queue, or any queue of a suspended or deleted organization, is neither
+    # ready nor due
+    live = exists().where(
+        ORGANIZATIONS.c.id == org_id,
+        ORGANIZATIONS.c.suspended_at.is_(None),
+        ORGANIZATIONS.c.deleted_at.is_(None),
+    )
+    running = and_(QUEUES.c.paused_at.is_(None), live)
     stmt = (
         select(
             ASSIGNMENTS,
