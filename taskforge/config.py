@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     retention_batch: int = Field(1000, ge=1, description="Jobs one retention transaction deletes.")
     retention_interval: float = Field(60.0, description="Seconds between retention sweeps.")
     retention_yield: float = Field(
-        1.0, ge=0, description="After each retention batch, pause this many times its duration."
+        2.0, ge=0, description="After each retention batch, pause this many times its duration."
     )
     signup: Literal["open", "closed"] = Field(
         "closed",
