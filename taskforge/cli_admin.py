@@ -15,6 +15,7 @@ from taskforge.cli_client import (
     fields,
     listing,
     mutate,
+    project_or_first,
     read,
     table,
 )
@@ -41,7 +42,6 @@ QUEUES = f"""query($first: Int!, $project: ID) {{
 QUEUE_CREATE = f"""mutation($project: ID!, $name: String!, $priority: Int!) {{
   createQueue(projectId: $project, name: $name, priority: $priority) {{ {QUEUE} }} }}"""
 QUEUE_STEER = f"mutation($id: ID!) {{{{ {{field}}(id: $id) {{{{ {QUEUE} }}}} }}}}"
-PROJECTS = "query { projects(first: 1) { edges { node { id } } } }"
 
 SCHEDULE = """id name type expression timezone status queueId jobType runsCount maxRuns
   nextRunAt lastRunAt"""
@@ -129,12 +129,7 @@ async def queues_list(client: Client, args: argparse.Namespace) -> None:
 
 
 async def queues_create(client: Client, args: argparse.Namespace) -> None:
-    project = args.project
-    if project is None:
-        edges = (await read(client, PROJECTS))["projects"]["edges"]
-        if not edges:
-            raise SystemExit("error: no project found: pass --project ID")
-        project = edges[0]["node"]["id"]
+    project = await project_or_first(client, args.project)
     variables = {"project": project, "name": args.name, "priority": args.priority}
     _queues_table(args, (await mutate(client, QUEUE_CREATE, variables))["createQueue"])
 

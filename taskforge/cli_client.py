@@ -32,6 +32,19 @@ async def mutate(client: Client, query: str, variables: dict[str, Any]) -> Any:
     return await client.call(query, variables, retries=RETRIES, resend=False)
 
 
+PROJECTS = "query { projects(first: 1) { edges { node { id } } } }"
+
+
+async def project_or_first(client: Client, project: str | None) -> str:
+    """The project given, else the caller's first one (a fresh install has one)."""
+    if project is not None:
+        return project
+    edges = (await read(client, PROJECTS))["projects"]["edges"]
+    if not edges:
+        raise SystemExit("error: no project found: pass --project ID")
+    return str(edges[0]["node"]["id"])
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [list(headers), *([("-" if c is None else str(c)) for c in row] for row in rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]

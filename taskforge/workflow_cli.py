@@ -12,6 +12,7 @@ from taskforge.cli_client import (
     commands,
     connection_options,
     mutate,
+    project_or_first,
     read,
     table,
 )
@@ -26,7 +27,6 @@ SHOW = """query($id: ID!) { workflow(id: $id) { id name status failurePolicy tim
   createdAt startedAt finishedAt
   stats { total completed completionPercentage counts { status count } }
   jobs { id name jobType status statusReason } } }"""
-PROJECTS = "query { projects(first: 1) { edges { node { id } } } }"
 CREATE = "mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { id status } }"
 DEPENDENCIES = """query($id: ID!) {
   checkDependencies(jobId: $id) { canExecute total resolved pending failed dependencyStatus }
@@ -86,12 +86,7 @@ def read_definition(path: str) -> str:
 
 
 async def create(client: Client, args: argparse.Namespace) -> None:
-    project = args.project
-    if project is None:
-        edges = (await read(client, PROJECTS))["projects"]["edges"]
-        if not edges:
-            raise SystemExit("error: no project found: pass --project ID")
-        project = edges[0]["node"]["id"]
+    project = await project_or_first(client, args.project)
     inp = {"projectId": project, "definition": args.definition, "start": args.start}
     print((await mutate(client, CREATE, {"input": inp}))["createWorkflow"]["id"])
 
