@@ -46,6 +46,54 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (children not included)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on the machine (backends, WAL writer, checkpointer):
+    the database's share of the work, whoever's session caused it."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    out.append(int(d.name))
+            except OSError:
+                continue
+    return out
+
+
+class CpuSplit:
+    """CPU microseconds per job spent by the server, the workers and the database
+    between start() and stop(): where a job's cost goes."""
+
+    def __init__(self, server: list[int], workers: list[int]) -> None:
+        self.groups = {"server": server, "workers": workers}
+
+    def start(self) -> None:
+        self.before = {k: cpu_seconds(v) for k, v in self.groups.items()}
+        self.before["database"] = cpu_seconds(postgres_pids())
+
+    def stop(self, jobs: int) -> dict[str, float]:
+        after = {k: cpu_seconds(v) for k, v in self.groups.items()}
+        after["database"] = cpu_seconds(postgres_pids())
+        out = {f"CPU us/job {k}": (after[k] - self.before[k]) * 1e6 / jobs for k in after}
+        out["CPU us/job total"] = sum(out.values())
+        return out
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * q))]
@@ -173,6 +221,8 @@ async def taskforge(
                 )
                 for _ in range(workers)
             ]
+            split = CpuSplit([server_pid], [w.pid for w in pool])
+            split.start()
             conn = await asyncpg.connect(PG)
             try:
                 while await unfinished(conn):
@@ -181,6 +231,7 @@ async def taskforge(
                     "SELECT min(started_at), max(finished_at) FROM jobs"
                 )
                 out["completed jobs/s"] = n_jobs / (last - first).total_seconds()
+                out.update(split.stop(n_jobs))
 
                 # steady load: 10 jobs every 50 ms = 200 jobs/s, on the idle worker
                 steady: list[str] = []
