@@ -33,7 +33,7 @@ from taskforge.runtime import Runtime
 from taskforge.services import tenancy
 
 DSN = os.environ.get("TASKFORGE_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
-DB = "taskforge_throughput"
+DB = os.environ.get("TASKFORGE_BENCH_DB", "taskforge_throughput")
 PG = f"{DSN.rsplit('/', 1)[0]}/{DB}"
 URL = PG.replace("postgresql://", "postgresql+asyncpg://", 1)
 ROOT = Path(__file__).resolve().parents[1]
