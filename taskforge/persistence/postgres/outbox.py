@@ -24,7 +24,7 @@ CURSOR: Table = OutboxCursor.__table__  # type: ignore[assignment]
 # statement) is the same for any number of rows; unnest keeps the given order.
 APPEND_PG = """
 INSERT INTO events (organization_id, topic, type, payload, span, created_at)
-SELECT o, t, y, p::jsonb, n, $6
+SELECT o, t, y, p::json, n, $6
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS e(o, t, y, p, n)
 """
 
