@@ -74,3 +74,16 @@ class PendingEdge:
     dependency_type: DependencyType
     condition: DependencyCondition
     expression: str | None
+
+
+class Succeeded(NamedTuple):
+    """An attempt a success acknowledgement ended, with what its job's event and the
+    engine need."""
+
+    execution_id: uuid.UUID
+    job_id: uuid.UUID
+    organization_id: uuid.UUID
+    queue_id: uuid.UUID
+    project_id: uuid.UUID
+    job_type: str
+    workflow_id: uuid.UUID | None

@@ -40,7 +40,14 @@ from taskforge.domain.enums import (
     WorkflowStatus,
 )
 from taskforge.domain.events import Event
-from taskforge.domain.rows import GraphEdge, GraphJob, PendingEdge, RefreshRow, Released
+from taskforge.domain.rows import (
+    GraphEdge,
+    GraphJob,
+    PendingEdge,
+    RefreshRow,
+    Released,
+    Succeeded,
+)
 
 # set in a session's info by whatever writes outbox events in its transaction
 EVENTS_WRITTEN = "taskforge.events_written"
@@ -98,6 +105,21 @@ class Executions(Protocol):
         rows locked (so two acknowledgements of overlapping batches cannot deadlock).
         Outgoing edges are not read here: this statement may have waited for the locks
         and could miss an edge committed meanwhile; the engine reads them itself."""
+        ...
+
+    async def succeed_current(
+        self,
+        session: AsyncSession,
+        org_id: uuid.UUID,
+        items: Sequence[tuple[uuid.UUID, Any]],
+        now: datetime,
+    ) -> list[Succeeded]:
+        """(execution id, output) pairs: each execution of the tenant that is STARTED,
+        with its job running, ends SUCCEEDED together with its job (that output, finished
+        now, the job's error cleared); the rest are left as they are. Returns those that
+        ended. PostgreSQL does it in one statement without a locking read (the update of
+        each job waits for whatever holds it, then checks again); SQLite reads with
+        ``ack_rows`` and writes with ``succeed``."""
         ...
 
     async def succeed(

@@ -256,9 +256,10 @@ async def _acknowledge(
 async def complete(
     svc: Services, principal: Principal, items: list[tuple[uuid.UUID, dict[str, Any] | None]]
 ) -> list[Ack]:
-    """Acknowledge successes: one locking read and one batched update per call. An
-    output over the limits refuses that item alone (a worker's batch carries other
-    jobs' results, which must not be held back by it)."""
+    """Acknowledge successes: one statement ends every current attempt of the batch with
+    its job (PostgreSQL: without a locking read first); only the rest (unknown, stale
+    or refused) are read to say why. An output over the limits refuses that item alone
+    (a worker's batch carries other jobs' results, which must not be held back by it)."""
     principal.require(PERMISSION)
     refused: dict[uuid.UUID, InvalidInput] = {}
     for execution_id, output in items:
@@ -272,39 +273,37 @@ async def complete(
     if not items:
         return results
     async with svc.write() as session:
-        rows = {r.id: r for r in await repo.ack_rows(session, org, [i for i, _ in items])}
-        done: list[tuple[uuid.UUID, uuid.UUID, Any]] = []
+        todo = [(e, out) for e, out in items if e not in refused]
+        ended = {r.execution_id: r for r in await repo.succeed_current(session, org, todo, now)}
+        rest = [e for e, _ in items if e not in ended]
+        others = {r.id: r for r in await repo.ack_rows(session, org, rest)} if rest else {}
         moved: list[Moved] = []
         events: list[Event] = []
         for execution_id, output in items:
-            row = rows.pop(execution_id, None)  # pop: a repeated id is acked once
-            if execution_id in refused:
+            done = ended.pop(execution_id, None)  # pop: a repeated id is acked once
+            row = None if done else others.pop(execution_id, None)
+            if done is not None:
+                moved.append(Moved(done.job_id, JobStatus.SUCCEEDED, done.workflow_id, output))
+                results.append(Ack(execution_id, done.job_id))
+                job = {
+                    "id": done.job_id,
+                    "organization_id": done.organization_id,
+                    "queue_id": done.queue_id,
+                    "project_id": done.project_id,
+                    "job_type": done.job_type,
+                    "workflow_id": done.workflow_id,
+                    "status": JobStatus.SUCCEEDED,
+                }
+                events.append(status_event(job, JobStatus.PROCESSING))
+            elif execution_id in refused:
                 results.append(
                     Ack(execution_id, row.job_id if row else None, refused[execution_id])
                 )
             elif row is None:
                 results.append(Ack(execution_id, None, NotFound("execution", execution_id)))
-            elif (
-                row.status is not ExecutionStatus.STARTED
-                or row.job_status is not JobStatus.PROCESSING
-            ):
+            else:  # read after the statement, with both rows locked: no longer current
                 stale = _stale(execution_id, row.status, row.job_status)
                 results.append(Ack(execution_id, row.job_id, stale))
-            else:
-                done.append((execution_id, row.job_id, output))
-                moved.append(Moved(row.job_id, JobStatus.SUCCEEDED, row.workflow_id, output))
-                results.append(Ack(execution_id, row.job_id))
-                job = {
-                    "id": row.job_id,
-                    "organization_id": row.organization_id,
-                    "queue_id": row.queue_id,
-                    "project_id": row.project_id,
-                    "job_type": row.job_type,
-                    "workflow_id": row.workflow_id,
-                    "status": JobStatus.SUCCEEDED,
-                }
-                events.append(status_event(job, JobStatus.PROCESSING))
-        await repo.succeed(session, done, now)
         # each success decides its PENDING outgoing edges (an index probe when it has
         # none) and its workflow
         events += await after_changes(session, moved, now)

@@ -21,11 +21,11 @@ from taskforge.domain.enums import (
     WorkerType,
     WorkflowStatus,
 )
-from taskforge.domain.rows import GraphJob, RefreshRow
+from taskforge.domain.rows import GraphJob, RefreshRow, Succeeded
 from taskforge.persistence.common import executions as store_executions
 from taskforge.persistence.common import graph, jobs, outbox, schedules, workflows
 from taskforge.persistence.store import EVENTS_WRITTEN
-from taskforge.persistence.tables import Event, Job, Workflow
+from taskforge.persistence.tables import Event, Job, JobExecution, Workflow
 from taskforge.services import executions, workers
 from taskforge.services import jobs as job_service
 from tests.conftest import admin_of
@@ -166,6 +166,55 @@ async def test_ack_rows_and_succeed(svc: Any, org: Any) -> None:
     assert done == {
         rows[0].job_id: (JobStatus.SUCCEEDED, None),
         rows[1].job_id: (JobStatus.SUCCEEDED, {"n": 1}),
+    }
+
+
+async def test_succeed_current_ends_only_current_attempts_of_the_tenant(svc: Any, org: Any) -> None:
+    _, claimed = await _claimed(svc, org, 3)
+    current, stale, foreign = (c.execution_id for c in claimed)
+    jobs_of = {c.execution_id: c.job.id for c in claimed}
+    now = dt.datetime.now(dt.UTC)
+    async with svc.write() as session:  # the second job was cancelled meanwhile
+        await session.execute(
+            Job.__table__.update()
+            .where(Job.id == jobs_of[stale])
+            .values(status=JobStatus.CANCELLED)
+        )
+    async with svc.write() as session:
+        assert (
+            await store_executions.succeed_current(session, uuid.uuid4(), [(foreign, None)], now)
+            == []
+        )
+        ended = await store_executions.succeed_current(
+            session,
+            org.organization.id,
+            [(current, {"n": 1}), (stale, None), (uuid.uuid4(), None)],
+            now,
+        )
+    assert ended == [
+        Succeeded(
+            current,
+            jobs_of[current],
+            org.organization.id,
+            org.queue.id,
+            org.project.id,
+            "noop",
+            None,
+        )
+    ]
+    async with svc.read() as session:
+        rows = {
+            e.id: (e.status, j.status, j.output)
+            for e, j in (
+                await session.execute(
+                    select(JobExecution, Job).join(Job, Job.id == JobExecution.job_id)
+                )
+            ).all()
+        }
+    assert rows == {
+        current: (ExecutionStatus.SUCCEEDED, JobStatus.SUCCEEDED, {"n": 1}),
+        stale: (ExecutionStatus.STARTED, JobStatus.CANCELLED, None),
+        foreign: (ExecutionStatus.STARTED, JobStatus.PROCESSING, None),
     }
 
 

@@ -166,14 +166,14 @@ async def test_an_acknowledgement_that_deadlocks_with_a_cancel_runs_again(
     [worker] = await register_workers(svc, admin, org.queue.id, 1)
     [claim] = await executions.claim(svc, admin, worker.id, None, 1)
     attempts = 0
-    ack_rows = executions_repo.ack_rows
+    succeed_current = executions_repo.succeed_current
 
     async def counted(*args: Any) -> Any:
         nonlocal attempts
         attempts += 1
-        return await ack_rows(*args)
+        return await succeed_current(*args)
 
-    monkeypatch.setattr(executions_repo, "ack_rows", counted)
+    monkeypatch.setattr(executions_repo, "succeed_current", counted)
     cancel = await asyncpg.connect(pg_runtime.settings.database_url.replace("+asyncpg", ""))
     try:
         tx = cancel.transaction()

@@ -22,6 +22,7 @@ from taskforge.domain.enums import (
     ExecutionStatus,
     WorkerStatus,
 )
+from taskforge.domain.rows import Succeeded
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import (
     ExecutionLog,
@@ -117,6 +118,17 @@ async def ack_rows(
     Outgoing edges are not read here: this statement may have waited for the locks
     and could miss an edge committed meanwhile; the engine reads them itself."""
     return await store_of(session).executions.ack_rows(session, org_id, execution_ids)
+
+
+async def succeed_current(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    items: Sequence[tuple[uuid.UUID, Any]],
+    now: datetime,
+) -> list[Succeeded]:
+    """(execution id, output) pairs: the tenant's STARTED executions whose jobs are
+    running end SUCCEEDED with their jobs; returns those (the rest are unchanged)."""
+    return await store_of(session).executions.succeed_current(session, org_id, items, now)
 
 
 async def succeed(

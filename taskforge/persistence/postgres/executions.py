@@ -17,6 +17,7 @@ from taskforge.domain.enums import (
     JobStatus,
     WorkerStatus,
 )
+from taskforge.domain.rows import Succeeded
 from taskforge.domain.transitions import RUNNING, STARTED
 from taskforge.persistence.common.executions import BEAT_EVERY
 from taskforge.persistence.postgres.driver import (
@@ -224,6 +225,56 @@ async def claim(
         started.sort(key=lambda c: (-c[0].priority, c[0].created_at))  # RETURNING has no order
         claimed += started
     return claimed
+
+
+# Successes in one statement: each job still PROCESSING (or the like) whose execution is
+# the tenant's and STARTED becomes SUCCEEDED, then that execution; both guards hold
+# under concurrency because everything that ends an attempt locks the job first
+# (cancel, the reaper, a failure's acknowledgement), which this statement's update of
+# the job waits for and then re-checks. Returns what the events and the engine need,
+# and whether the execution changed too (it always does; the caller checks).
+SUCCEED_CURRENT_PG = f"""
+WITH d AS (
+    SELECT * FROM unnest($2::uuid[], $3::text[]) AS d(execution_id, output)
+), j AS (
+    UPDATE jobs SET status = '{JobStatus.SUCCEEDED}', finished_at = $4, updated_at = $4,
+        error = NULL, output = d.output::jsonb
+    FROM d JOIN job_executions e ON e.id = d.execution_id
+    WHERE e.organization_id = $1 AND e.{status_in(STARTED)}
+        AND jobs.id = e.job_id AND jobs.{status_in(RUNNING)}
+    RETURNING d.execution_id, jobs.id AS job_id, d.output, jobs.organization_id,
+        jobs.queue_id, jobs.project_id, jobs.job_type, jobs.workflow_id
+), x AS (
+    UPDATE job_executions SET status = '{ExecutionStatus.SUCCEEDED}', finished_at = $4,
+        output = j.output::jsonb
+    FROM j WHERE job_executions.id = j.execution_id AND job_executions.{status_in(STARTED)}
+    RETURNING job_executions.id
+)
+SELECT j.execution_id, j.job_id, j.organization_id, j.queue_id, j.project_id, j.job_type,
+    j.workflow_id, x.id IS NOT NULL AS closed
+FROM j LEFT JOIN x ON x.id = j.execution_id
+"""
+
+
+async def succeed_current(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    items: Sequence[tuple[uuid.UUID, Any]],
+    now: datetime,
+) -> list[Succeeded]:
+    if not items:
+        return []
+    driver = await driver_connection(session)
+    rows = await driver.fetch(
+        SUCCEED_CURRENT_PG,
+        org_id,
+        [e for e, _ in items],
+        [None if out is None else json_text(out) for _, out in items],
+        now,
+    )
+    if not all(r["closed"] for r in rows):  # never: see SUCCEED_CURRENT_PG
+        raise RuntimeError("a job succeeded without its execution; rolled back")
+    return [Succeeded(*r[:7]) for r in rows]
 
 
 async def ack_rows(

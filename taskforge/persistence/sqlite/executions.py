@@ -25,6 +25,7 @@ from taskforge.domain.enums import (
     JobStatus,
     WorkerStatus,
 )
+from taskforge.domain.rows import Succeeded
 from taskforge.domain.transitions import RUNNING, STARTED
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common.executions import ACK_COLUMNS, BEAT_EVERY
@@ -147,6 +148,27 @@ async def ack_rows(
         .order_by(JobExecution.id)
     )
     return list(await session.execute(store_of(session).lock_row(stmt)))
+
+
+async def succeed_current(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    items: Sequence[tuple[uuid.UUID, Any]],
+    now: datetime,
+) -> list[Succeeded]:
+    outputs = dict(items)
+    current = [
+        r
+        for r in await ack_rows(session, org_id, list(outputs))
+        if r.status in STARTED and r.job_status in RUNNING
+    ]
+    await succeed(session, [(r.id, r.job_id, outputs[r.id]) for r in current], now)
+    return [
+        Succeeded(
+            r.id, r.job_id, r.organization_id, r.queue_id, r.project_id, r.job_type, r.workflow_id
+        )
+        for r in current
+    ]
 
 
 async def succeed(
