@@ -56,6 +56,40 @@ def _print_bootstrap(settings: Settings):  # type: ignore[no-untyped-def]
     return show
 
 
+# the log level a process started by ``serve --workers`` sets up (it has no arguments)
+_LOG_LEVEL_ENV = "TASKFORGE_SERVE_LOG_LEVEL"
+
+
+def _tune_gc() -> None:
+    # A server allocates in bursts (a page of rows, a big graph): collecting the young
+    # generation every 700 allocations re-walks the same live objects over and over.
+    # But a young generation is collected in one pause that grows with it: at 50,000
+    # objects a collection took up to 70 ms after a burst of claims, stalling every
+    # request in flight; 5,000 keeps pauses under ~10 ms.
+    gc.freeze()
+    gc.set_threshold(5_000, 20, 100)
+
+
+def _uvicorn_options(settings: Settings, log_level: str) -> dict[str, object]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        # logging is set up once per process, uvicorn's loggers included; the guard
+        # writes one access line per request (with its request id) in place of uvicorn's
+        "log_config": None,
+        "log_level": log_level,
+        "access_log": False,
+        "ws": "websockets-sansio",
+        # WebSocket keep-alive: a client that stops answering pings is dropped, and
+        # its subscriptions with it
+        "ws_ping_interval": 20.0,
+        "ws_ping_timeout": 20.0,
+        # no permessage-deflate: its zlib state is ~40 KB per connection, more than an
+        # idle subscriber costs otherwise, for messages of a few hundred bytes
+        "ws_per_message_deflate": False,
+    }
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -64,32 +98,85 @@ def serve(args: argparse.Namespace) -> None:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
     logs.setup(settings.log_format, args.log_level)
+    options = _uvicorn_options(settings, args.log_level)
+    if args.workers > 1:
+        _serve_processes(settings, args.workers, args.log_level, options)
+        return
     app = create_app(settings, on_bootstrap=_print_bootstrap(settings))
-    # A server allocates in bursts (a page of rows, a big graph): collecting the young
-    # generation every 700 allocations re-walks the same live objects over and over.
-    # But a young generation is collected in one pause that grows with it: at 50,000
-    # objects a collection took up to 70 ms after a burst of claims, stalling every
-    # request in flight; 5,000 keeps pauses under ~10 ms.
-    gc.freeze()
-    gc.set_threshold(5_000, 20, 100)
+    _tune_gc()
+    uvicorn.run(app, **options)  # type: ignore[arg-type]
+
+
+def _serve_processes(
+    settings: Settings, processes: int, log_level: str, options: dict[str, object]
+) -> None:
+    """``serve --workers N``: N server processes sharing the port (uvicorn's process
+    manager), for machines where one event loop is the limit. Each runs what one server
+    runs (engines included: replicas already share the work safely); live events and
+    wake-ups cross processes through Redis, so it needs PostgreSQL and Redis. This
+    process migrates and bootstraps once, before any of them starts."""
+    import os
+
+    import uvicorn
+
+    if settings.resolved_database_url.startswith("sqlite"):
+        raise SystemExit(
+            "error: --workers needs PostgreSQL (TASKFORGE_DATABASE_URL): the embedded "
+            "SQLite database takes one writer at a time, so one process serves it"
+        )
+    if not settings.redis_url:
+        raise SystemExit(
+            "error: --workers needs Redis (TASKFORGE_REDIS_URL): it carries live events "
+            "and wake-ups from one server process to the others"
+        )
+    _ = settings.resolved_secret_key  # generated here once, read by every process
+    asyncio.run(_waiting(lambda: _prepare(settings), 60))
+    # the processes read their settings from the environment, like this one did
+    os.environ |= {
+        "TASKFORGE_HOST": settings.host,
+        "TASKFORGE_PORT": str(settings.port),
+        "TASKFORGE_BOOTSTRAP": "false",
+        _LOG_LEVEL_ENV: log_level,
+    }
     uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        # logging is set up above, once, uvicorn's loggers included; the guard writes
-        # one access line per request (with its request id) in place of uvicorn's
-        log_config=None,
-        log_level=args.log_level,
-        access_log=False,
-        ws="websockets-sansio",
-        # WebSocket keep-alive: a client that stops answering pings is dropped, and
-        # its subscriptions with it
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
-        # no permessage-deflate: its zlib state is ~40 KB per connection, more than an
-        # idle subscriber costs otherwise, for messages of a few hundred bytes
-        ws_per_message_deflate=False,
+        "taskforge.cli:server_process_app",
+        factory=True,
+        workers=processes,
+        **options,  # type: ignore[arg-type]
     )
+
+
+async def _prepare(settings: Settings) -> None:
+    """Migrate and, on an empty database, bootstrap (printing the credentials)."""
+    from taskforge.runtime import Runtime
+    from taskforge.services.tenancy import bootstrap
+
+    rt = Runtime.create(settings)
+    await rt.start(migrate=True, engines=False)
+    try:
+        if settings.bootstrap:
+            created = await bootstrap(rt.services)
+            if created is not None:
+                _print_bootstrap(settings)(created)
+    finally:
+        await rt.stop()
+
+
+def server_process_app():  # type: ignore[no-untyped-def]
+    """The app of one process of ``serve --workers N`` (uvicorn calls it in each)."""
+    import os
+
+    from taskforge.app import create_app
+
+    settings = Settings()
+    logs.setup(settings.log_format, os.environ.get(_LOG_LEVEL_ENV, "info"))
+    # set up after uvicorn silenced its access logger (it runs this factory later than
+    # a single server's setup): silenced again, the guard writes the access lines
+    access = logging.getLogger("uvicorn.access")
+    access.handlers, access.propagate = [], False
+    app = create_app(settings)
+    _tune_gc()
+    return app
 
 
 def run_scheduler(_: argparse.Namespace) -> None:
@@ -204,6 +291,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--host", help="bind address (TASKFORGE_HOST)")
     p.add_argument("--port", type=int, help="port (TASKFORGE_PORT)")
     p.add_argument("--log-level", default="info")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes sharing the port (PostgreSQL and Redis only; default 1)",
+    )
     p.set_defaults(func=serve)
 
     p = sub.add_parser(

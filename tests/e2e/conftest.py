@@ -59,12 +59,13 @@ def _drain(stream: IO[str], into: list[str] | None) -> None:
 
 @contextlib.contextmanager
 def server(
-    env: dict[str, str], cwd: Path, output: list[str] | None = None
+    env: dict[str, str], cwd: Path, output: list[str] | None = None, args: tuple[str, ...] = ()
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    """``output``, when given, receives the server's log lines as they come."""
+    """``output``, when given, receives the server's log lines as they come; ``args``:
+    more arguments of ``serve``."""
     port = free_port()
     proc = subprocess.Popen(
-        [*TASKFORGE, "serve", "--port", str(port)],
+        [*TASKFORGE, "serve", "--port", str(port), *args],
         env=env,
         cwd=cwd,
         stdout=subprocess.PIPE,
