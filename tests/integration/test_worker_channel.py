@@ -74,9 +74,7 @@ class Chan:
 @contextlib.asynccontextmanager
 async def channel(base: str, token: str | None = None) -> AsyncIterator[Chan]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with websockets.connect(
-        f"ws://{base}/workers/channel", additional_headers=headers
-    ) as ws:
+    async with websockets.connect(f"ws://{base}/workers/channel", additional_headers=headers) as ws:
         yield Chan(ws)
 
 
@@ -129,9 +127,11 @@ async def test_authentication(rt) -> None:
 async def test_a_revoked_key_or_suspended_organization_closes_the_connection(rt) -> None:
     org = await new_org(rt.services)
     key = await auth.create_api_key(rt.services, admin_of(org), "w", ["workers"])
-    async with served(rt) as base, channel(base, key.secret) as c, channel(
-        base, org.api_key.secret
-    ) as untouched:
+    async with (
+        served(rt) as base,
+        channel(base, key.secret) as c,
+        channel(base, org.api_key.secret) as untouched,
+    ):
         await c.hello(org.queue.id)
         await untouched.hello(org.queue.id)
         await auth.revoke_api_key(rt.services, admin_of(org), key.key.id)
@@ -148,9 +148,7 @@ async def test_tenancy(rt) -> None:
             their_worker = await c.hello(other.queue.id, capacity=5)
             their_executions = [item[0] for item in await c.jobs(5)]
         async with channel(base, org.api_key.secret) as c:
-            await c.send(
-                type="hello", capacity=1, workerId=their_worker, holding=their_executions
-            )
+            await c.send(type="hello", capacity=1, workerId=their_worker, holding=their_executions)
             msg = await c.recv()
             assert (msg["type"], msg["code"]) == ("error", "NOT_FOUND")
             assert await c.closed() == 4404
@@ -159,7 +157,9 @@ async def test_tenancy(rt) -> None:
             [pushed] = await c.jobs(1)
             assert pushed[1] == mine  # never another organization's
             await c.nothing_for(0.3)
-            rejected = await c.ack(ok=their_executions[:1], failed=[[their_executions[1], "x", True]])
+            rejected = await c.ack(
+                ok=their_executions[:1], failed=[[their_executions[1], "x", True]]
+            )
             assert sorted(code for _, code, _ in rejected) == ["NOT_FOUND", "NOT_FOUND"]
             await c.send(type="logs", executionId=their_executions[2], entries=[["INFO", "hi"]])
             msg = await c.recv()
@@ -168,3 +168,177 @@ async def test_tenancy(rt) -> None:
     for job_id in theirs:  # untouched: still running on their worker
         assert await status_of(rt, other, job_id) is JobStatus.PROCESSING
     assert await status_of(rt, org, mine) is JobStatus.SUCCEEDED
+
+
+STATUS = "subscription { jobStatusChanged { jobId status } }"
+
+
+async def test_a_waiting_worker_is_woken_and_subscribers_see_its_jobs(
+    database_url, tmp_path, broker_url
+) -> None:
+    """A worker waiting with credit gets a new job by the wake-up, well before its poll
+    (30 s here); a jobStatusChanged subscriber sees the job run and succeed."""
+    rt = await start(database_url, tmp_path, redis_url=broker_url, worker_channel_poll_seconds=30)
+    try:
+        org = await new_org(rt.services)
+        async with (
+            served(rt) as base,
+            subscribe(base, org.api_key.secret, STATUS) as sub,
+            channel(base, org.api_key.secret) as c,
+        ):
+            await c.hello(org.queue.id, capacity=10)
+            await wait_for_subscribers(rt, 2)  # the subscription and the wake-up
+            await c.nothing_for(0.3)
+            [job_id] = await enqueue(rt, org, 1)
+            [pushed] = await c.jobs(1, timeout=5)
+            assert pushed[1] == job_id
+            assert await c.ack(ok=[pushed[0]]) == []
+            seen: list[str] = []
+            while seen[-1:] != ["SUCCEEDED"]:
+                event = (await sub.next())["payload"]["data"]["jobStatusChanged"]
+                assert event["jobId"] == job_id
+                seen.append(event["status"])
+            assert seen == ["PENDING", "PROCESSING", "SUCCEEDED"]
+    finally:
+        await rt.stop()
+
+
+async def test_jobs_are_pushed_and_their_outcomes_applied(rt) -> None:
+    org = await new_org(rt.services)
+    [ok, retried, failed] = await enqueue(rt, org, 3, payload={"n": 1})
+    async with served(rt) as base, channel(base, org.api_key.secret) as c:
+        worker_id = await c.hello(org.queue.id, capacity=10)
+        pushed = await c.jobs(3)
+        assert sorted(p[1] for p in pushed) == sorted([ok, retried, failed])
+        assert all(p[2:] == ["t", 1, {"n": 1}] for p in pushed)
+        execution = {p[1]: p[0] for p in pushed}
+        await c.send(
+            type="logs",
+            executionId=execution[ok],
+            entries=[["INFO", "one", {"k": 1}], ["WARN", "two"]],
+        )
+        await c.send(type="beat")
+        rejected = await c.ack(
+            done=[[execution[ok], {"out": 42}]],
+            failed=[[execution[retried], "boom", True], [execution[failed], "bad", False]],
+        )
+        assert rejected == []
+        # the retryable failure comes back as a second attempt (after its ~1 s delay)
+        [again] = await c.jobs(1, timeout=10)
+        assert again[1:4] == [retried, "t", 2]
+        assert await c.ack(ok=[again[0]]) == []
+    svc, admin = rt.services, admin_of(org)
+    assert (await jobs.get(svc, admin, uuid.UUID(ok))).output == {"out": 42}
+    assert await status_of(rt, org, retried) is JobStatus.SUCCEEDED
+    assert await status_of(rt, org, failed) is JobStatus.FAILED
+    runs = await executions.executions_of(svc, admin, [uuid.UUID(retried)])
+    assert [(e.attempt_number, e.status) for e in runs] == [
+        (1, ExecutionStatus.RETRYING),
+        (2, ExecutionStatus.SUCCEEDED),
+    ]
+    assert all(str(e.worker_id) == worker_id for e in runs)
+    logs = await executions.logs_of(svc, admin, [uuid.UUID(execution[ok])])
+    assert [(entry.level.value, entry.message, entry.metadata_) for entry in logs] == [
+        ("INFO", "one", {"k": 1}),
+        ("WARN", "two", {}),
+    ]
+
+
+async def test_a_worker_never_holds_more_than_its_capacity(rt) -> None:
+    org = await new_org(rt.services)
+    ids = await enqueue(rt, org, 10)
+    async with served(rt) as base, channel(base, org.api_key.secret) as c:
+        await c.hello(org.queue.id, capacity=2)
+        held = [p[0] for p in await c.jobs(2)]
+        await c.nothing_for(0.5)
+        ran: list[str] = []
+        while held:
+            done = held.pop(0)
+            ran.append(done)
+            assert await c.ack(ok=[done]) == []
+            if len(ran) + len(held) < 10:
+                held += [p[0] for p in await c.jobs(1)]  # the credit came back: one more
+            assert len(held) <= 2
+            await c.nothing_for(0.05)
+        assert len(set(ran)) == 10
+    for job_id in ids:
+        assert await status_of(rt, org, job_id) is JobStatus.SUCCEEDED
+
+
+async def test_a_reconnect_pushes_again_what_the_worker_does_not_hold(rt) -> None:
+    """Jobs pushed into a connection that broke: those the worker holds (running, or
+    with an outcome not yet sent) are not pushed again, the others are; the outcomes
+    buffered across the drop are applied. Every job runs once."""
+    org = await new_org(rt.services)
+    ids = await enqueue(rt, org, 5)
+    async with served(rt) as base:
+        async with channel(base, org.api_key.secret) as c:
+            worker_id = await c.hello(org.queue.id, capacity=5)
+            first = {p[0]: p for p in await c.jobs(5)}
+            c.ws.transport.abort()  # the socket breaks, no close frame
+        running, finished, *lost = sorted(first)
+        async with channel(base, org.api_key.secret) as c:
+            await c.send(type="hello", capacity=5, workerId=worker_id, holding=[running, finished])
+            assert (await c.recv())["type"] == "welcome"
+            again = await c.jobs(3)
+            assert sorted(p[0] for p in again) == sorted(lost)
+            assert all(p == first[p[0]] for p in again)  # the same attempts
+            assert await c.ack(ok=[finished]) == []  # buffered across the drop
+            await c.nothing_for(0.3)  # credit: 5 held (2 + 3), one returned but no job left
+            assert await c.ack(ok=[running, *lost]) == []
+    svc, admin = rt.services, admin_of(org)
+    runs = await executions.executions_of(svc, admin, [uuid.UUID(i) for i in ids])
+    assert len(runs) == 5 and all(e.status is ExecutionStatus.SUCCEEDED for e in runs)
+    assert {str(e.worker_id) for e in runs} == {worker_id}
+
+
+async def test_drain_stops_pushing_and_running_jobs_finish(rt) -> None:
+    org = await new_org(rt.services)
+    [first, *waiting] = await enqueue(rt, org, 3)
+    rt.settings.worker_channel_poll_seconds = 0.1
+    async with served(rt) as base, channel(base, org.api_key.secret) as c:
+        worker_id = await c.hello(org.queue.id, capacity=1)
+        [held] = await c.jobs(1)
+        await c.send(type="drain")
+        assert (await c.recv())["type"] == "drained"
+        assert await c.ack(ok=[held[0]]) == []  # credit, but nothing comes
+        await c.nothing_for(0.5)
+    svc, admin = rt.services, admin_of(org)
+    worker = await workers.get(svc, admin, uuid.UUID(worker_id))
+    assert worker.status is WorkerStatus.DRAINING
+    assert held[1] == first and await status_of(rt, org, first) is JobStatus.SUCCEEDED
+    for job_id in waiting:
+        assert await status_of(rt, org, job_id) is JobStatus.PENDING
+
+
+MALFORMED: list[Any] = [
+    "not json",
+    "[1, 2]",
+    {"type": 5},
+    {"type": "claim"},
+    {"type": "hello", "name": "w", "queues": [], "capacity": 1},
+    {"type": "hello", "name": "w", "queues": [["q", 1]], "capacity": 1},
+    {"type": "hello", "capacity": 0, "workerId": str(uuid.uuid4())},
+    {"type": "ack", "ok": ["not-an-id"]},
+    {"type": "ack", "failed": [[str(uuid.uuid4()), "x"]]},
+    {"type": "ack", "done": [[str(uuid.uuid4()), [1]]]},
+    {"type": "logs", "executionId": str(uuid.uuid4()), "entries": [["LOUD", "x"]]},
+    {"type": "hello", "name": "again", "queues": [[str(uuid.uuid4()), 1]], "capacity": 1},
+]
+
+
+async def test_malformed_messages_close_with_4400(rt) -> None:
+    org = await new_org(rt.services)
+    async with served(rt) as base:
+        for i, bad in enumerate(MALFORMED):
+            async with channel(base, org.api_key.secret) as c:
+                # the first four and the hello shapes as a first message; the rest after one
+                if i >= 7:
+                    await c.hello(org.queue.id)
+                await c.ws.send(bad if isinstance(bad, str) else json.dumps(bad))
+                try:
+                    await c.recv()
+                    raise AssertionError(f"{bad!r} was answered")
+                except websockets.ConnectionClosed as exc:
+                    assert exc.rcvd is not None and exc.rcvd.code == 4400, (bad, exc)
+                    assert exc.rcvd.reason and "Traceback" not in exc.rcvd.reason
