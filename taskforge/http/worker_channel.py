@@ -163,13 +163,13 @@ class Channel:
             hello = await self._hello()
             if hello is None:
                 return
-            welcome = await self._attach(hello)
-            if welcome is None:
+            again = await self._attach(hello)
+            if again is None:
                 return
             detach = self._wake_on_jobs(hello)
             await self.send(p.welcome(self.worker_id))  # type: ignore[arg-type]
-            if welcome:
-                await self._push(welcome)
+            if again:
+                await self._push(again)
             self._pushing = asyncio.create_task(self._pusher(), name="channel-push")
             tasks = [
                 self._pushing,

@@ -124,7 +124,10 @@ class ChannelWorker(Worker):
         await ws.send(orjson.dumps(hello).decode())
         answer = orjson.loads(await asyncio.wait_for(ws.recv(), 30))
         if answer.get("type") != "welcome":
-            raise ApiError(str(answer.get("message")), answer.get("code"))
+            error = ApiError(str(answer.get("message")), answer.get("code"))
+            if error.retryable:  # the server or the rate limit: connect again later
+                raise ConnectionError(str(error))
+            raise error  # refused: the worker stops
         self.worker_id = answer["workerId"]
         self._ws = ws
         self._welcomed.set()

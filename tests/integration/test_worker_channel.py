@@ -15,6 +15,7 @@ import pytest
 import websockets
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus, WorkerStatus
+from taskforge.persistence.tables import Organization
 from taskforge.runtime import Runtime
 from taskforge.services import auth, executions, jobs, workers
 from tests.conftest import admin_of, make_settings, new_org
@@ -137,6 +138,11 @@ async def test_a_revoked_key_or_suspended_organization_closes_the_connection(rt)
         await auth.revoke_api_key(rt.services, admin_of(org), key.key.id)
         assert await c.closed(3.0) == 4403
         await untouched.nothing_for(0.2)
+        async with rt.db.write() as session:  # as the operator's command, on another replica
+            row = await session.get(Organization, org.organization.id)
+            assert row is not None
+            row.suspended_at = rt.services.clock()
+        assert await untouched.closed(3.0) == 4403
 
 
 async def test_tenancy(rt) -> None:
