@@ -26,8 +26,12 @@ Worker -> server:
   [[executionId, error, retryable]...]}: one ``complete`` and one ``fail`` per message.
   Always answered, in order, by ``acked`` {rejected: [[executionId, code, message]...]}
   (empty when everything was applied), or by ``error`` {about: "ack"} when nothing can
-  be said (UNAVAILABLE: send the same items again). Every item returns its credit.
-- ``beat``: heartbeat, extends the leases of what the worker holds (by ``lease``).
+  be said (UNAVAILABLE: send the same items again). Every item returns its credit,
+  but one whose output was refused (BAD_USER_INPUT): its attempt still runs until the
+  worker sends its failure.
+- ``beat``: heartbeat, extends the leases of what the worker holds (by ``lease``); the
+  worker's live attempts that this connection did not push (claimed by a connection
+  that broke without the server knowing) are pushed here.
 - ``logs`` {executionId, entries: [[level, message, metadata?]...]}: appended; errors come
   back as ``error`` {about: "logs"}.
 - ``drain``: the worker gets nothing new; answered by ``drained`` once no ``jobs`` will
@@ -68,6 +72,7 @@ from taskforge import logs
 from taskforge.domain.enums import WorkerType
 from taskforge.domain.errors import (
     Forbidden,
+    InvalidInput,
     TaskForgeError,
     Unauthenticated,
     Unavailable,
@@ -122,6 +127,8 @@ class Channel:
         self._credit = asyncio.Event()  # credit came back, or the pusher must stop
         self._stop = asyncio.Event()  # draining or leaving
         self._pushing: asyncio.Task[None] | None = None
+        # held while claiming or reconciling, until ``outstanding`` has what they found
+        self._claiming = asyncio.Lock()
 
     # -- sending and closing --
 
@@ -322,9 +329,11 @@ class Channel:
             want = min(credit, limit)
             self._signal.clear()  # before claiming: a job committed meanwhile wakes us
             try:
-                claimed = await executions.claim(
-                    self.svc, self.principal, self.worker_id, None, want, self.lease
-                )
+                async with self._claiming:
+                    claimed = await executions.claim(
+                        self.svc, self.principal, self.worker_id, None, want, self.lease
+                    )
+                    self.outstanding.update(c.execution_id for c in claimed)
             except Unavailable as exc:
                 await self.send(p.error(exc.code, exc.message, "claim"))
                 claimed = []
@@ -381,7 +390,10 @@ class Channel:
 
         if not await self._call("ack", apply()):
             return  # answered by the error; the worker sends the items again
-        self.outstanding.difference_update(ack.ids())
+        # an attempt whose output was refused is still running: its credit comes back
+        # with the failure the worker sends for it
+        refused = {a.execution_id for a in results if isinstance(a.error, InvalidInput)}
+        self.outstanding.difference_update(e for e in ack.ids() if e not in refused)
         self._credit.set()
         rejected = [
             [a.execution_id, a.error.code, a.error.message] for a in results if a.error is not None
@@ -391,6 +403,22 @@ class Channel:
     async def _beat(self) -> None:
         assert self.principal is not None and self.worker_id is not None
         await workers.heartbeat(self.svc, self.principal, self.worker_id, self.lease)
+        if not self.draining:
+            await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        """Push the worker's live attempts that this connection never pushed: those a
+        connection that is gone without the server knowing yet (a half-open socket,
+        perhaps on another replica) claimed after the worker re-attached here. Else
+        the worker's beats would keep their leases alive, and nobody would run them.
+        Acknowledgements sent before the beat are applied by now (one reader)."""
+        assert self.principal is not None and self.worker_id is not None
+        async with self._claiming:  # a claim's attempts are in ``outstanding`` first
+            live = await executions.held_by(self.svc, self.principal, self.worker_id)
+            stray = [c for c in live if c.execution_id not in self.outstanding]
+            self.outstanding.update(c.execution_id for c in stray)
+        if stray:
+            await self.send(p.jobs([_item(c) for c in stray]))
 
     async def _logs(self, message: p.Logs) -> None:
         assert self.principal is not None

@@ -298,6 +298,32 @@ async def test_a_reconnect_pushes_again_what_the_worker_does_not_hold(rt) -> Non
     assert {str(e.worker_id) for e in runs} == {worker_id}
 
 
+async def test_a_beat_pushes_what_a_stale_connection_claimed(rt) -> None:
+    """A worker reconnected while the server still holds its old connection (a
+    half-open socket): what the old one claims afterwards goes nowhere; the worker's
+    next beat on the new connection gets it pushed there."""
+    org = await new_org(rt.services)
+    key = org.api_key.secret
+    [first] = await enqueue(rt, org, 1)
+    async with served(rt) as base, channel(base, key) as old, channel(base, key) as new:
+        worker_id = await old.hello(org.queue.id, capacity=5)
+        [held] = await old.jobs(1)
+        await new.send(type="hello", capacity=1, workerId=worker_id, holding=[held[0]])
+        assert (await new.recv())["type"] == "welcome"  # no credit left here
+        later = await enqueue(rt, org, 2)
+        stray = await old.jobs(2)  # claimed by the old connection: never run
+        await new.nothing_for(0.2)
+        await new.send(type="beat")
+        pushed = await new.jobs(2)
+        assert sorted(pushed) == sorted(stray)
+        await new.send(type="beat")
+        await new.nothing_for(0.3)  # pushed once
+        assert await new.ack(ok=[held[0], *(p[0] for p in pushed)]) == []
+    assert held[1] == first
+    for job_id in [first, *later]:
+        assert await status_of(rt, org, job_id) is JobStatus.SUCCEEDED
+
+
 async def test_drain_stops_pushing_and_running_jobs_finish(rt) -> None:
     org = await new_org(rt.services)
     [first, *waiting] = await enqueue(rt, org, 3)
