@@ -135,7 +135,7 @@ class Channel:
     async def send(self, message: dict[str, Any]) -> None:
         if self.closed:
             raise Closed
-        # default: the driver's own UUID type (asyncpg's), which orjson does not know
+        # default: ids read by the store may be its driver's own UUID type (not orjson's)
         data = orjson.dumps(message, default=str).decode()
         async with self._send_lock:
             try:

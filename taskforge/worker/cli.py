@@ -98,7 +98,9 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--handlers", action="append", help="module with handlers; repeatable")
     p.add_argument("--concurrency", type=int, default=8)
-    p.add_argument("--batch", type=int, default=50, help="most jobs claimed per call")
+    p.add_argument(
+        "--batch", type=int, default=50, help="most jobs claimed per call (--transport graphql)"
+    )
     p.add_argument("--lease", type=int, default=30, help="lease seconds")
     p.add_argument("--grace", type=float, default=30.0, help="drain grace seconds")
     p.add_argument("--poll", type=float, default=1.0, help="polling fallback seconds")
