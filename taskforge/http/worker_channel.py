@@ -69,7 +69,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from taskforge import logs
-from taskforge.domain.enums import WorkerType
+from taskforge.domain.enums import JobStatus, WorkerType
 from taskforge.domain.errors import (
     Forbidden,
     InvalidInput,
@@ -77,6 +77,7 @@ from taskforge.domain.errors import (
     Unauthenticated,
     Unavailable,
 )
+from taskforge.domain.events import JobStatusChanged
 from taskforge.http.parsing import decode_json
 from taskforge.http.websocket import MIN_RECHECK_SECONDS
 from taskforge.realtime import filters
@@ -90,6 +91,7 @@ from taskforge.worker import protocol as p
 
 log = logging.getLogger("taskforge.channel")
 
+STATUS_CHANGED = JobStatusChanged.type
 HELLO_SECONDS = 10.0  # the first message must come this soon
 SETTLE_SECONDS = 5.0  # a claim under way when the worker leaves may finish (and be sent)
 
@@ -292,6 +294,12 @@ class Channel:
         ready = filters.accepting(wanted)
 
         def accept(message: dict[str, Any]) -> bool:
+            # most events are jobs starting or ending: told apart without decoding them
+            if self._signal.is_set() or (
+                message["type"] == STATUS_CHANGED
+                and message["payload"].get("status") != JobStatus.PENDING
+            ):
+                return False
             if ready(message):
                 self._signal.set()
             return False
