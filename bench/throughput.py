@@ -164,7 +164,12 @@ async def commit_floor(seconds: float) -> list[float]:
 
 
 async def taskforge(
-    n_jobs: int, concurrency: int, batch: int, steady_seconds: float, workers: int = 1
+    n_jobs: int,
+    concurrency: int,
+    batch: int,
+    steady_seconds: float,
+    workers: int = 1,
+    transport: str = "channel",
 ) -> dict:
     key, queue = await fresh_database()
     env = {
@@ -213,6 +218,8 @@ async def taskforge(
                         str(concurrency),
                         "--batch",
                         str(batch),
+                        "--transport",
+                        transport,
                     ],
                     env=env,
                     cwd=ROOT,
@@ -332,11 +339,19 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--steady-seconds", type=float, default=10.0)
+    parser.add_argument("--transport", choices=("channel", "graphql"), default="channel")
     args = parser.parse_args()
 
     results = {
         "taskforge": asyncio.run(
-            taskforge(args.jobs, args.concurrency, args.batch, args.steady_seconds, args.workers)
+            taskforge(
+                args.jobs,
+                args.concurrency,
+                args.batch,
+                args.steady_seconds,
+                args.workers,
+                args.transport,
+            )
         )
     }
     # the peer at its better setting (the issue measured 4-8)

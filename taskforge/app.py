@@ -1,4 +1,5 @@
-"""The ASGI application: /graphql (HTTP, WebSocket, GraphiQL), /healthz, /readyz, /metrics."""
+"""The ASGI application: /graphql (HTTP, WebSocket, GraphiQL), /workers/channel, /healthz,
+/readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from taskforge import __version__
 from taskforge.config import Settings
 from taskforge.domain.errors import TaskForgeError, Unavailable
+from taskforge.http import worker_channel
 from taskforge.http.body import BodyLimit
 from taskforge.http.guard import RequestGuard
 from taskforge.http.view import GraphQLView
@@ -125,6 +127,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            worker_channel.route(runtime),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

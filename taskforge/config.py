@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         30.0, description="A worker silent this long is OFFLINE."
     )
     default_lease_seconds: int = Field(60, description="Lease of a claim unless the worker asks.")
+    worker_channel_poll_seconds: float = Field(
+        1.0,
+        description="Seconds a worker channel with credit waits for a wake-up before it "
+        "claims again (retries and scheduled jobs fall due without one).",
+    )
     reaper_interval: float = Field(1.0, description="Seconds between lease/timeout sweeps.")
     relay_interval: float = Field(0.2, description="Seconds between outbox relay polls.")
     event_poll_interval: float = Field(

@@ -22,6 +22,7 @@ from taskforge.domain.queues import QueueSettings
 from taskforge.persistence.common import executions as repo
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
+from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
@@ -135,6 +136,19 @@ async def claim(
         await record(session, events)
     return [
         Claimed(job, execution_id, job.attempts, lease_until) for job, execution_id, _ in claimed
+    ]
+
+
+async def held_by(svc: Services, principal: Principal, worker_id: uuid.UUID) -> list[Claimed]:
+    """The worker's live attempts, as claims (what a worker that lost its connection
+    may never have received); NOT_FOUND for another tenant's worker."""
+    principal.require(PERMISSION)
+    org = principal.organization_id
+    async with svc.read() as session:
+        found(await workers_repo.get(session, org, worker_id), "worker", worker_id)
+        rows = await repo.held_by(session, org, worker_id)
+    return [
+        Claimed(job, e.id, e.attempt_number, e.lease_expires_at or svc.clock()) for job, e in rows
     ]
 
 

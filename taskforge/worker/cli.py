@@ -1,4 +1,5 @@
-"""`taskforge worker`: load handlers, resolve queues, run until SIGTERM/SIGINT."""
+"""`taskforge worker`: load handlers, resolve queues, run until SIGTERM/SIGINT, over the
+worker channel (default) or GraphQL (``--transport graphql``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import signal
 from typing import Any
 
 from taskforge.worker import JOB_TYPE_ATTRIBUTE
+from taskforge.worker.channel import ChannelWorker
 from taskforge.worker.client import Client
 from taskforge.worker.handlers import BUILTIN
 from taskforge.worker.runner import Handler, Settings, Worker
@@ -60,7 +62,9 @@ async def run(args: argparse.Namespace) -> int:
             grace_seconds=args.grace,
             poll_interval=args.poll,
         )
-        worker = Worker(client, load_handlers(args.handlers or []), queues, settings, args.name)
+        # the channel pushes jobs up to --concurrency; GraphQL claims up to --batch per call
+        kind = ChannelWorker if args.transport == "channel" else Worker
+        worker = kind(client, load_handlers(args.handlers or []), queues, settings, args.name)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -94,11 +98,20 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--handlers", action="append", help="module with handlers; repeatable")
     p.add_argument("--concurrency", type=int, default=8)
-    p.add_argument("--batch", type=int, default=50, help="most jobs claimed per call")
+    p.add_argument(
+        "--batch", type=int, default=50, help="most jobs claimed per call (--transport graphql)"
+    )
     p.add_argument("--lease", type=int, default=30, help="lease seconds")
     p.add_argument("--grace", type=float, default=30.0, help="drain grace seconds")
     p.add_argument("--poll", type=float, default=1.0, help="polling fallback seconds")
     p.add_argument("--name")
+    p.add_argument(
+        "--transport",
+        choices=("channel", "graphql"),
+        default="channel",
+        help="channel: one WebSocket (/workers/channel) that jobs are pushed on; graphql: "
+        "claimJobs/acknowledgeJobs over HTTP and the jobsAvailable subscription",
+    )
 
     def main(args: argparse.Namespace) -> None:
         if not args.api_key:

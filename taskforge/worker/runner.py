@@ -284,10 +284,14 @@ class Worker:
         async for _ in self.client.signals([q for q, _ in self.queues]):
             self._wake.set()
 
-    async def _drain(self) -> None:
-        """Claim nothing more; finish within the grace period, release the rest."""
+    async def _stop_claims(self) -> None:
+        """The server hands this worker nothing more."""
         with contextlib.suppress(Exception):
             await self.client.call(DRAIN, {"w": self.worker_id}, retries=2)
+
+    async def _drain(self) -> None:
+        """Claim nothing more; finish within the grace period, release the rest."""
+        await self._stop_claims()
         running = list(self._running.items())
         if running:
             log.info(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import (
     ExecutionStatus,
+    JobStatus,
     WorkerStatus,
 )
 from taskforge.domain.rows import Succeeded
@@ -94,6 +95,25 @@ async def current_for_update(
     )
     rows = await session.execute(store_of(session).lock_row(stmt))
     return [(e, j) for e, j in rows]
+
+
+async def held_by(
+    session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID
+) -> list[tuple[Job, JobExecution]]:
+    """The worker's live attempts (STARTED, their job PROCESSING), with their jobs, by
+    the partial index of live attempts."""
+    stmt = (
+        select(Job, JobExecution)
+        .join(Job, Job.id == JobExecution.job_id)
+        .where(
+            JobExecution.worker_id == worker_id,
+            JobExecution.status == ExecutionStatus.STARTED,
+            JobExecution.organization_id == org_id,
+            Job.status == JobStatus.PROCESSING,
+        )
+        .order_by(JobExecution.started_at)
+    )
+    return [(j, e) for j, e in await session.execute(stmt)]
 
 
 ACK_COLUMNS = (

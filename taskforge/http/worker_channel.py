@@ -1,0 +1,478 @@
+"""The worker channel: one long-lived WebSocket per worker at ``/workers/channel``.
+
+A compact JSON protocol (one object per frame, lists as arrays) in place of the
+``claimJobs`` / ``acknowledgeJobs`` mutations and the ``jobsAvailable`` subscription: the
+server pushes jobs as credit allows, the worker sends outcomes back. It calls the same
+services as the GraphQL resolvers, so tenancy, leases, retries, events and consistency
+are theirs. Message shapes are checked in taskforge/worker/protocol.py.
+
+Authentication: ``Authorization: Bearer <API key or token>`` on the upgrade request, or
+``token`` in the first message. None or an invalid one closes with 4401, a caller
+without the ``workers`` permission with 4403, a request rate over the limit with 4429;
+the connection counts as one request. The credential is checked again every credential
+cache window (as graphql-transport-ws connections are): revoked, deactivated, or its
+organization suspended, the connection closes with 4403.
+
+Worker -> server:
+
+- ``hello`` {name, queues: [[queueId, weight]...], capacity, lease?, workerId?, holding?,
+  token?}: the first message. Without ``workerId`` registers a new worker; with the id of
+  one of the organization's workers, re-attaches to it (a reconnect: ``name`` and
+  ``queues`` are then optional). ``holding``: the executions the worker received and has
+  not had acknowledged (running, or outcomes not yet answered with ``acked``). Answered
+  by ``welcome`` {workerId}; an unknown or another tenant's worker gets ``error``
+  NOT_FOUND and a close (4404).
+- ``ack`` {ok: [executionId...], done: [[executionId, output]...], failed:
+  [[executionId, error, retryable]...]}: one ``complete`` and one ``fail`` per message.
+  Always answered, in order, by ``acked`` {rejected: [[executionId, code, message]...]}
+  (empty when everything was applied), or by ``error`` {about: "ack"} when nothing can
+  be said (UNAVAILABLE: send the same items again). Every item returns its credit,
+  but one whose output was refused (BAD_USER_INPUT): its attempt still runs until the
+  worker sends its failure.
+- ``beat``: heartbeat, extends the leases of what the worker holds (by ``lease``); the
+  worker's live attempts that this connection did not push (claimed by a connection
+  that broke without the server knowing) are pushed here.
+- ``logs`` {executionId, entries: [[level, message, metadata?]...]}: appended; errors come
+  back as ``error`` {about: "logs"}.
+- ``drain``: the worker gets nothing new; answered by ``drained`` once no ``jobs`` will
+  follow.
+
+Server -> worker: ``welcome``, ``jobs`` {jobs: [[executionId, jobId, jobType, attempt,
+payload]...]}, ``acked``, ``drained``, ``error`` {code, message, about}.
+
+Credit: never more than ``capacity`` executions pushed and not acknowledged (those held
+at a reconnect count). While it has credit the connection claims up to
+min(credit, ``limits.claim_size``); a short claim waits for a jobs-available wake-up
+from this process's event tail (as ``jobsAvailable`` does) or
+``worker_channel_poll_seconds``. A slow worker has no credit: nothing is buffered.
+
+Reconnect: on a ``hello`` with ``workerId``, the worker's live attempts (STARTED) that it
+does not hold were pushed into a connection that broke: they are pushed again (and
+count against credit); those it holds are not. Nothing is lost, nothing runs twice.
+
+A malformed message closes with 4400 and a reason; a service that cannot answer now
+(UNAVAILABLE) gets an ``error`` message and the connection stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from taskforge import logs
+from taskforge.domain.enums import JobStatus, WorkerType
+from taskforge.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    TaskForgeError,
+    Unauthenticated,
+    Unavailable,
+)
+from taskforge.domain.events import JobStatusChanged
+from taskforge.http.parsing import decode_json
+from taskforge.http.websocket import MIN_RECHECK_SECONDS
+from taskforge.realtime import filters
+from taskforge.resolvers.context import bearer
+from taskforge.runtime import Runtime
+from taskforge.services import abuse, auth, executions, workers
+from taskforge.services.base import Principal
+from taskforge.services.executions import Claimed
+from taskforge.services.workers import PERMISSION
+from taskforge.worker import protocol as p
+
+log = logging.getLogger("taskforge.channel")
+
+STATUS_CHANGED = JobStatusChanged.type
+HELLO_SECONDS = 10.0  # the first message must come this soon
+SETTLE_SECONDS = 5.0  # a claim under way when the worker leaves may finish (and be sent)
+
+
+class Closed(Exception):
+    """The connection is closed (by us, with a code, or by the worker)."""
+
+
+def route(runtime: Runtime) -> WebSocketRoute:
+    async def endpoint(ws: WebSocket) -> None:
+        await Channel(runtime, ws).serve()
+
+    return WebSocketRoute(p.PATH, endpoint)
+
+
+def _item(c: Claimed) -> list[Any]:
+    return [c.execution_id, c.job_id, c.job_type, c.attempt, c.payload]
+
+
+class Channel:
+    """One worker's connection: a reader (this task), a pusher and a credential check."""
+
+    def __init__(self, runtime: Runtime, ws: WebSocket) -> None:
+        self.runtime, self.ws, self.svc = runtime, ws, runtime.services
+        self.principal: Principal | None = None
+        self.credential: str | None = None
+        self.worker_id: uuid.UUID | None = None
+        self.capacity = 0
+        self.lease: int | None = None
+        self.outstanding: set[uuid.UUID] = set()  # pushed, not acknowledged
+        self.closed = False
+        self.draining = False
+        self._send_lock = asyncio.Lock()
+        self._signal = asyncio.Event()  # a job became claimable (or poll)
+        self._credit = asyncio.Event()  # credit came back, or the pusher must stop
+        self._stop = asyncio.Event()  # draining or leaving
+        self._pushing: asyncio.Task[None] | None = None
+        # held while claiming or reconciling, until ``outstanding`` has what they found
+        self._claiming = asyncio.Lock()
+
+    # -- sending and closing --
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if self.closed:
+            raise Closed
+        # default: ids read by the store may be its driver's own UUID type (not orjson's)
+        data = orjson.dumps(message, default=str).decode()
+        async with self._send_lock:
+            try:
+                await self.ws.send_text(data)
+            except Exception as exc:  # the worker went away mid-send
+                self.closed = True
+                raise Closed from exc
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._stop.set()
+        self._credit.set()
+        with contextlib.suppress(Exception):
+            async with self._send_lock:
+                await self.ws.close(code, reason[:120])
+
+    async def refuse(self, exc: TaskForgeError, about: str | None = None) -> None:
+        """Say why, then close with the code's close code."""
+        with contextlib.suppress(Closed):
+            await self.send(p.error(exc.code, exc.message, about))
+        await self.close(p.CLOSE_CODES.get(exc.code, p.BAD_MESSAGE), exc.message)
+
+    # -- the connection --
+
+    async def serve(self) -> None:
+        await self.ws.accept()
+        tasks: list[asyncio.Task[None]] = []
+        detach: Callable[[], None] | None = None
+        try:
+            hello = await self._hello()
+            if hello is None:
+                return
+            again = await self._attach(hello)
+            if again is None:
+                return
+            detach = self._wake_on_jobs(hello)
+            await self.send(p.welcome(self.worker_id))  # type: ignore[arg-type]
+            if again:
+                await self._push(again)
+            self._pushing = asyncio.create_task(self._pusher(), name="channel-push")
+            tasks = [
+                self._pushing,
+                asyncio.create_task(self._recheck(), name="channel-recheck"),
+            ]
+            await self._read()
+        except Closed:
+            pass
+        finally:
+            self.closed = True
+            self._stop.set()
+            self._credit.set()
+            if tasks:
+                # a claim under way commits and is sent or, the socket gone, left STARTED
+                # for a reconnect to push again (or the reaper, after its lease)
+                pusher, *others = tasks
+                for task in others:
+                    task.cancel()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await asyncio.wait_for(pusher, SETTLE_SECONDS)
+                for task in others:
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        await task
+            if detach is not None:
+                detach()
+
+    async def _receive(self, within: float | None = None) -> p.ClientMessage | None:
+        """The next message, parsed; None when the worker left. Malformed: closes."""
+        try:
+            async with asyncio.timeout(within):
+                frame = await self.ws.receive()
+        except TimeoutError:
+            await self.close(p.BAD_MESSAGE, "no hello in time")
+            raise Closed from None
+        if frame["type"] == "websocket.disconnect":
+            self.closed = True
+            return None
+        raw = frame.get("text")
+        if raw is None:
+            raw = frame.get("bytes") or b""
+        if len(raw) > self.svc.settings.limits.request_bytes:
+            await self.close(p.BAD_MESSAGE, "message too large")
+            raise Closed
+        try:
+            return p.parse(decode_json(raw))
+        except json.JSONDecodeError:
+            await self.close(p.BAD_MESSAGE, "a message must be JSON")
+        except p.ProtocolError as exc:
+            await self.close(p.BAD_MESSAGE, exc.reason)
+        raise Closed
+
+    async def _hello(self) -> p.Hello | None:
+        header = bearer(self.ws.headers.get("authorization"))
+        if header is not None and not await self._authenticate(header):
+            return None
+        message = await self._receive(HELLO_SECONDS)
+        if message is None:
+            return None
+        if not isinstance(message, p.Hello):
+            await self.close(p.BAD_MESSAGE, "the first message must be a hello")
+            return None
+        if header is None and not await self._authenticate(message.token):
+            return None
+        return message
+
+    async def _authenticate(self, credential: str | None) -> bool:
+        try:
+            principal = await auth.authenticate(self.svc, credential)
+        except Unavailable:
+            await self.close(p.TRY_AGAIN_LATER, "the database is unavailable: retry")
+            return False
+        except TaskForgeError as exc:
+            await self.close(p.UNAUTHENTICATED, exc.message)
+            return False
+        logs.set_organization(principal.organization_id)
+        try:
+            principal.require(PERMISSION)
+            await abuse.admit(self.svc, principal)  # the connection is one request
+        except TaskForgeError as exc:
+            await self.refuse(exc)
+            return False
+        self.principal, self.credential = principal, credential
+        return True
+
+    async def _attach(self, hello: p.Hello) -> list[Claimed] | None:
+        """Register or re-attach the worker; what to push again (None: refused)."""
+        assert self.principal is not None
+        self.capacity, self.lease = hello.capacity, hello.lease
+        try:
+            if hello.worker_id is None:
+                assignments = [workers.QueueWeight(q, w) for q, w in hello.queues]
+                row = await workers.register(
+                    self.svc, self.principal, hello.name or "", WorkerType.GENERAL, assignments
+                )
+                self.worker_id = row.id
+                return []
+            await workers.heartbeat(self.svc, self.principal, hello.worker_id, hello.lease)
+            self.worker_id = hello.worker_id
+            live = await executions.held_by(self.svc, self.principal, hello.worker_id)
+        except TaskForgeError as exc:
+            await self.refuse(exc, "hello")
+            return None
+        # held and still live: in flight (an outcome buffered across the drop comes next)
+        self.outstanding.update(c.execution_id for c in live if c.execution_id in hello.holding)
+        return [c for c in live if c.execution_id not in hello.holding]
+
+    def _wake_on_jobs(self, hello: p.Hello) -> Callable[[], None]:
+        """Wake the pusher when a job becomes claimable in the worker's queues (of a
+        re-attached worker without ``queues``: in any queue of the tenant). The filter
+        only sets the wake-up and accepts nothing: no event is ever buffered here."""
+        assert self.principal is not None
+        wanted = filters.jobs_available({q for q, _ in hello.queues} or None)
+        ready = filters.accepting(wanted)
+
+        def accept(message: dict[str, Any]) -> bool:
+            # most events are jobs starting or ending: told apart without decoding them
+            if self._signal.is_set() or (
+                message["type"] == STATUS_CHANGED
+                and message["payload"].get("status") != JobStatus.PENDING
+            ):
+                return False
+            if ready(message):
+                self._signal.set()
+            return False
+
+        tail = self.runtime.tail
+        feed, _ = tail.attach(self.principal.organization_id, filters.JOBS_AVAILABLE, accept)
+        return lambda: tail.detach(feed)
+
+    # -- pushing --
+
+    async def _push(self, claimed: list[Claimed]) -> None:
+        self.outstanding.update(c.execution_id for c in claimed)
+        await self.send(p.jobs([_item(c) for c in claimed]))
+
+    async def _pusher(self) -> None:
+        try:
+            await self._claim_loop()
+        except Closed:
+            pass
+        except Exception:  # a bug: said once, and the worker reconnects
+            log.exception("the worker channel's claims failed")
+            await self.close(1011, "internal error")
+
+    async def _claim_loop(self) -> None:
+        """Claim while there is credit; after a short claim, wait for a wake-up."""
+        assert self.principal is not None and self.worker_id is not None
+        limit = self.svc.settings.limits.claim_size
+        poll = self.svc.settings.worker_channel_poll_seconds
+        while not self._stop.is_set():
+            credit = self.capacity - len(self.outstanding)
+            if credit <= 0:
+                self._credit.clear()  # no await since the check: no return is missed
+                await self._credit.wait()
+                continue
+            want = min(credit, limit)
+            self._signal.clear()  # before claiming: a job committed meanwhile wakes us
+            try:
+                async with self._claiming:
+                    claimed = await executions.claim(
+                        self.svc, self.principal, self.worker_id, None, want, self.lease
+                    )
+                    self.outstanding.update(c.execution_id for c in claimed)
+            except Unavailable as exc:
+                await self.send(p.error(exc.code, exc.message, "claim"))
+                claimed = []
+            except TaskForgeError as exc:  # the worker was deleted, a permission lost
+                await self.refuse(exc, "claim")
+                return
+            if claimed:
+                await self._push(claimed)
+            if len(claimed) < want:
+                await _first(self._signal, self._stop, within=poll)
+
+    # -- reading --
+
+    async def _read(self) -> None:
+        while True:
+            message = await self._receive()
+            if message is None:
+                return
+            if isinstance(message, p.Ack):
+                await self._ack(message)
+            elif isinstance(message, p.Beat):
+                await self._call("beat", self._beat())
+            elif isinstance(message, p.Logs):
+                await self._call("logs", self._logs(message))
+            elif isinstance(message, p.Drain):
+                await self._drain()
+            else:
+                await self.close(p.BAD_MESSAGE, "hello was already sent")
+                raise Closed
+
+    async def _call(self, about: str, work: Any) -> bool:
+        """Run a service call: its refusal is an ``error`` message, a lost credential
+        or permission closes the connection."""
+        try:
+            await work
+        except (Unauthenticated, Forbidden) as exc:
+            await self.refuse(exc, about)
+            raise Closed from None
+        except TaskForgeError as exc:
+            await self.send(p.error(exc.code, exc.message, about))
+            return False
+        return True
+
+    async def _ack(self, ack: p.Ack) -> None:
+        principal = self.principal
+        assert principal is not None
+        results: list[executions.Ack] = []
+        done: list[tuple[uuid.UUID, Any]] = [(e, None) for e in ack.ok]
+        done += ack.done
+
+        async def apply() -> None:
+            results.extend(await executions.complete(self.svc, principal, done))
+            results.extend(await executions.fail(self.svc, principal, ack.failed))
+
+        if not await self._call("ack", apply()):
+            return  # answered by the error; the worker sends the items again
+        # an attempt whose output was refused is still running: its credit comes back
+        # with the failure the worker sends for it
+        refused = {a.execution_id for a in results if isinstance(a.error, InvalidInput)}
+        self.outstanding.difference_update(e for e in ack.ids() if e not in refused)
+        self._credit.set()
+        rejected = [
+            [a.execution_id, a.error.code, a.error.message] for a in results if a.error is not None
+        ]
+        await self.send(p.acked(rejected))
+
+    async def _beat(self) -> None:
+        assert self.principal is not None and self.worker_id is not None
+        await workers.heartbeat(self.svc, self.principal, self.worker_id, self.lease)
+        if not self.draining:
+            await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        """Push the worker's live attempts that this connection never pushed: those a
+        connection that is gone without the server knowing yet (a half-open socket,
+        perhaps on another replica) claimed after the worker re-attached here. Else
+        the worker's beats would keep their leases alive, and nobody would run them.
+        Acknowledgements sent before the beat are applied by now (one reader)."""
+        assert self.principal is not None and self.worker_id is not None
+        async with self._claiming:  # a claim's attempts are in ``outstanding`` first
+            live = await executions.held_by(self.svc, self.principal, self.worker_id)
+            stray = [c for c in live if c.execution_id not in self.outstanding]
+            self.outstanding.update(c.execution_id for c in stray)
+        if stray:
+            await self.send(p.jobs([_item(c) for c in stray]))
+
+    async def _logs(self, message: p.Logs) -> None:
+        assert self.principal is not None
+        await executions.append_logs(
+            self.svc, self.principal, message.execution_id, message.entries
+        )
+
+    async def _drain(self) -> None:
+        assert self.principal is not None and self.worker_id is not None
+        if not await self._call("drain", workers.drain(self.svc, self.principal, self.worker_id)):
+            return
+        self.draining = True
+        self._stop.set()
+        self._credit.set()
+        if self._pushing is not None:  # it sends the claim it may have under way, then stops
+            await self._pushing
+        await self.send(p.DRAINED)
+
+    # -- the credential --
+
+    async def _recheck(self) -> None:
+        """The credential against the database once per cache window (what any request
+        on any replica would see by then), as graphql-transport-ws connections are."""
+        assert self.principal is not None
+        interval = max(self.svc.settings.auth_cache_seconds, MIN_RECHECK_SECONDS)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                principal = await auth.recheck(self.svc, self.credential)
+                principal.require(PERMISSION)
+            except Unavailable:
+                continue  # cannot tell now: the next window asks again
+            except TaskForgeError as exc:
+                await self.close(p.FORBIDDEN, exc.message)
+                return
+            if principal.organization_id == self.principal.organization_id:
+                self.principal = principal
+
+
+async def _first(*events: asyncio.Event, within: float) -> None:
+    """Until one of the events is set, or the timeout."""
+    if any(e.is_set() for e in events):
+        return
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

@@ -1,0 +1,63 @@
+"""The worker channel's message shapes (no I/O): what parses, and what is refused."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from taskforge.domain.enums import LogLevel
+from taskforge.worker import protocol as p
+
+A, B = uuid.uuid4(), uuid.uuid4()
+
+
+def test_messages_parse_into_their_shapes() -> None:
+    hello = p.parse(
+        {"type": "hello", "name": "w", "queues": [[str(A), 3]], "capacity": 8, "lease": 30}
+    )
+    assert hello == p.Hello(capacity=8, name="w", queues=[(A, 3)], lease=30)
+    resumed = p.parse({"type": "hello", "capacity": 2, "workerId": str(A), "holding": [str(B)]})
+    assert isinstance(resumed, p.Hello)
+    assert (resumed.worker_id, resumed.holding, resumed.queues) == (A, frozenset({B}), [])
+    ack = p.parse(
+        {
+            "type": "ack",
+            "ok": [str(A)],
+            "done": [[str(B), {"x": 1}]],
+            "failed": [[str(A), "boom", False]],
+        }
+    )
+    assert ack == p.Ack([A], [(B, {"x": 1})], [(A, ("boom", False))])
+    assert isinstance(ack, p.Ack) and ack.ids() == [A, B, A]
+    logs = p.parse({"type": "logs", "executionId": str(A), "entries": [["WARN", "m"]]})
+    assert logs == p.Logs(A, [(LogLevel.WARN, "m", None)])
+    assert p.parse({"type": "beat"}) == p.Beat()
+    assert p.parse({"type": "drain"}) == p.Drain()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        None,
+        [],
+        {"type": None},
+        {"type": "nope"},
+        {"type": "hello", "capacity": 1, "name": "w"},  # a new worker without queues
+        {"type": "hello", "capacity": True, "workerId": str(A)},
+        {"type": "hello", "capacity": p.MAX_CAPACITY + 1, "workerId": str(A)},
+        {"type": "hello", "capacity": 1, "workerId": str(A), "lease": 0},
+        {"type": "hello", "capacity": 1, "name": "w", "queues": [[str(A), 101]]},
+        {"type": "hello", "capacity": 1, "name": 5, "queues": [[str(A), 1]]},
+        {"type": "ack", "ok": str(A)},
+        {"type": "ack", "ok": [str(A)] * (p.MAX_ITEMS + 1)},
+        {"type": "ack", "done": [[str(A)]]},
+        {"type": "ack", "failed": [[str(A), "e", "yes"]]},
+        {"type": "logs", "executionId": "x", "entries": []},
+        {"type": "logs", "executionId": str(A), "entries": [["INFO", "m", [1]]]},
+    ],
+)
+def test_malformed_messages_are_refused_with_a_reason(message: object) -> None:
+    with pytest.raises(p.ProtocolError) as refused:
+        p.parse(message)
+    assert 0 < len(refused.value.reason) <= 120
