@@ -4,10 +4,10 @@ services, in one process, without HTTP, GraphQL or a worker, on PostgreSQL.
     .venv/bin/python -m bench.hotpath [--jobs 20000] [--batch 500]
 
 Prints, per phase, the CPU microseconds per job of this process (services and driver)
-and of the database (the backends of this process's sessions; the WAL writer is not counted), and the
-wall-clock jobs/s. One claimer and one acknowledger run one after the other, so the
-figures are the statements' own cost, not contention's; compare a change with the
-commit before it in interleaved runs.
+and of the database (the backends of this process's sessions; the WAL writer is not
+counted), and the wall-clock jobs/s. One claimer and one acknowledger run one after
+the other, so the figures are the statements' own cost, not contention's; compare a
+change with the commit before it in interleaved runs.
 """
 
 from __future__ import annotations
