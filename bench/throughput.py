@@ -61,35 +61,40 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
-def postgres_pids() -> list[int]:
-    """Every PostgreSQL process on the machine (backends, WAL writer, checkpointer):
-    the database's share of the work, whoever's session caused it."""
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if (d / "comm").read_text().strip() == "postgres":
-                    out.append(int(d.name))
-            except OSError:
-                continue
-    return out
+async def database_pids(conn: asyncpg.Connection) -> list[int]:
+    """The bench database's backends and the server's shared writers (WAL writer,
+    checkpointer, background writer): the database's share of the work, without other
+    databases' sessions that may run on the machine meanwhile."""
+    rows = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 OR backend_type IN "
+        "('walwriter', 'checkpointer', 'background writer')",
+        DB,
+    )
+    return [r["pid"] for r in rows]
 
 
 class CpuSplit:
     """CPU microseconds per job spent by the server, the workers and the database
-    between start() and stop(): where a job's cost goes."""
+    between start() and stop(): where a job's cost goes. A worker counts from its
+    registration: its process start-up (imports) is not a cost per job."""
 
     def __init__(self, server: list[int], workers: list[int]) -> None:
-        self.groups = {"server": server, "workers": workers}
+        self.server, self.workers = server, workers
 
-    def start(self) -> None:
-        self.before = {k: cpu_seconds(v) for k, v in self.groups.items()}
-        self.before["database"] = cpu_seconds(postgres_pids())
+    async def start(self, conn: asyncpg.Connection) -> None:
+        self.before = {"server": cpu_seconds(self.server)}
+        self.db_before = {p: cpu_seconds([p]) for p in await database_pids(conn)}
+        while await conn.fetchval("SELECT count(*) FROM workers") < len(self.workers):
+            await asyncio.sleep(0.005)
+        self.before["workers"] = cpu_seconds(self.workers)
 
-    def stop(self, jobs: int) -> dict[str, float]:
-        after = {k: cpu_seconds(v) for k, v in self.groups.items()}
-        after["database"] = cpu_seconds(postgres_pids())
-        out = {f"CPU us/job {k}": (after[k] - self.before[k]) * 1e6 / jobs for k in after}
+    async def stop(self, conn: asyncpg.Connection, jobs: int) -> dict[str, float]:
+        used = {k: cpu_seconds(getattr(self, k)) - v for k, v in self.before.items()}
+        # a backend that started meanwhile did all its work in the run
+        used["database"] = sum(
+            cpu_seconds([p]) - self.db_before.get(p, 0.0) for p in await database_pids(conn)
+        )
+        out = {f"CPU us/job {k}": v * 1e6 / jobs for k, v in used.items()}
         out["CPU us/job total"] = sum(out.values())
         return out
 
@@ -229,16 +234,16 @@ async def taskforge(
                 for _ in range(workers)
             ]
             split = CpuSplit([server_pid], [w.pid for w in pool])
-            split.start()
             conn = await asyncpg.connect(PG)
             try:
+                await split.start(conn)
                 while await unfinished(conn):
                     await asyncio.sleep(0.1)
                 first, last = await conn.fetchrow(
                     "SELECT min(started_at), max(finished_at) FROM jobs"
                 )
                 out["completed jobs/s"] = n_jobs / (last - first).total_seconds()
-                out.update(split.stop(n_jobs))
+                out.update(await split.stop(conn, n_jobs))
 
                 # steady load: 10 jobs every 50 ms = 200 jobs/s, on the idle worker
                 steady: list[str] = []
