@@ -3,6 +3,7 @@ of enqueueJobs (limits, tenancy, quota, events, one transaction), on both backen
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from taskforge.domain.enums import Tier
 from taskforge.persistence.common import tenancy as tenancy_repo
 from taskforge.persistence.tables import Event, Job
+from taskforge.services import jobs
 from tests.conftest import new_org
 from tests.helpers import asgi_client
 
@@ -146,3 +148,16 @@ async def test_the_monthly_quota_counts_every_job_all_or_none(runtime) -> None:
         assert await jobs_in_db(runtime) == 2
         await gql.ok(BATCH, {**variables, "p": [{}]})
     assert await jobs_in_db(runtime) == 3
+
+
+async def test_the_created_jobs_are_the_stored_ones(svc, org, admin) -> None:
+    """The enqueue hands up the rows as stored (PostgreSQL builds them from what it
+    sent rather than reading them back): equal to a later read, field by field."""
+    later = datetime(2999, 1, 1, 9, tzinfo=timezone(timedelta(hours=2)))
+    specs = [
+        jobs.NewJob(org.queue.id, "a", {"n": 1.5, "list": [1, "x", None], "ü": {"k": True}}),
+        jobs.NewJob(org.queue.id, "b", {}, priority=9, scheduled_for=later, max_attempts=4),
+    ]
+    created = await jobs.enqueue(svc, admin, specs)
+    assert [await jobs.get(svc, admin, job.id) for job in created] == created
+    assert created[1].scheduled_for == later and created[1].scheduled_for.utcoffset() == timedelta()
