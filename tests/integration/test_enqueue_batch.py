@@ -111,7 +111,14 @@ async def test_bad_input_creates_nothing(runtime, org, variables, field) -> None
     assert await jobs_in_db(runtime) == 0
 
 
-async def test_a_non_object_payload_is_refused_before_the_service(gql, runtime, org) -> None:
+async def test_payloads_need_not_be_objects(gql, org) -> None:
+    """As in enqueueJobs, a payload is any JSON value but null."""
+    payloads = [[1, 2], "text", 3, True, {}]
+    data = await gql.ok(BATCH, {"q": str(org.queue.id), "t": "noop", "p": payloads})
+    assert [j["payload"] for j in data["enqueueJobBatch"]["jobs"]] == payloads
+
+
+async def test_a_null_payload_is_refused_by_graphql(gql, runtime, org) -> None:
     body = await gql.raw(BATCH, {"q": str(org.queue.id), "t": "noop", "p": [{}, None]})
     assert body.get("errors")
     assert await jobs_in_db(runtime) == 0
