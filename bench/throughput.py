@@ -348,19 +348,19 @@ def oban_python() -> str:
     RuntimeError saying why it cannot be had."""
     python = OBAN_VENV / "bin" / "python"
 
-    def run(*cmd: str | Path) -> None:
+    def run(what: str, *cmd: str | Path) -> None:
         done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
         if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
-            raise RuntimeError(f"{Path(str(cmd[0])).name} {cmd[1]} failed: {tail}")
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise RuntimeError(f"{what} failed: {tail[0]}")
 
     if not python.exists():
         base = python312()
         if base is None:
             raise RuntimeError("no Python 3.12 found (set TASKFORGE_BENCH_PYTHON312)")
-        run(base, "-m", "venv", OBAN_VENV)
+        run(f"making {OBAN_VENV.name} with {base}", base, "-m", "venv", OBAN_VENV)
     if subprocess.run([python, "-c", "import oban"], capture_output=True).returncode != 0:
-        run(python, "-m", "pip", "install", "-q", "oban")
+        run(f"pip install oban into {OBAN_VENV.name}", python, "-m", "pip", "install", "-q", "oban")
     return str(python)
 
 
