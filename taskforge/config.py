@@ -26,7 +26,9 @@ class Limits(BaseSettings):
     query_tokens: int = Field(2000, description="Maximum tokens in one document.")
     page_size: int = Field(100, description="Maximum `first` of a connection.")
     payload_bytes: int = Field(256 * 1024, description="Maximum size of a job payload (JSON).")
-    batch_size: int = Field(1000, description="Maximum jobs in one enqueueJobs call.")
+    batch_size: int = Field(
+        1000, description="Maximum jobs in one enqueueJobs or enqueueJobBatch call."
+    )
     claim_size: int = Field(500, description="Maximum jobs in one claimJobs call.")
     log_entries: int = Field(1000, description="Maximum entries in one appendLogs call.")
     log_message_bytes: int = Field(64 * 1024, description="Maximum size of one log message.")

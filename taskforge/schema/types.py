@@ -363,6 +363,28 @@ class Job:
         )
 
 
+@strawberry.type(
+    description="The jobs one enqueueJobBatch call created, in the order of its payloads."
+)
+class JobBatch:
+    rows: strawberry.Private[list[records.Job]]
+
+    @strawberry.field(description="How many jobs were created.")
+    def count(self) -> int:
+        return len(self.rows)
+
+    @strawberry.field(
+        description="The new jobs' ids: the cheap answer for a large batch (one list of "
+        "scalars instead of an object a job)."
+    )
+    def ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(str(row.id)) for row in self.rows]
+
+    @strawberry.field(description="The new jobs.")
+    def jobs(self) -> list[Job]:
+        return [Job.of(row) for row in self.rows]
+
+
 @strawberry.type
 class LoginPayload:
     token: str

@@ -34,22 +34,35 @@ class NewJob:
     max_attempts: int | None = None
 
 
-async def enqueue(svc: Services, principal: Principal, specs: list[NewJob]) -> list[records.Job]:
-    """Create jobs in one transaction: all of them, or none."""
+async def enqueue(
+    svc: Services,
+    principal: Principal,
+    specs: list[NewJob],
+    field: str = "jobs",
+    payloads: bool = False,
+) -> list[records.Job]:
+    """Create jobs in one transaction: all of them, or none. ``field`` names the list
+    in errors about it; with ``payloads`` (enqueueJobBatch, whose list is the jobs'
+    payloads) a refused payload is named by its index, ``payloads[3]``."""
     principal.require("jobs:write")
     limits = svc.settings.limits
     if not specs:
-        raise InvalidInput("no jobs given", field="jobs")
+        raise InvalidInput("no jobs given", field=field)
     if len(specs) > limits.batch_size:
-        raise InvalidInput(f"at most {limits.batch_size} jobs per call", field="jobs")
+        raise InvalidInput(f"at most {limits.batch_size} jobs per call", field=field)
     org, now = principal.organization_id, svc.clock()
-    rows = [job_row(svc, org, spec, now) for spec in specs]
+    if payloads:
+        rows = [job_row(svc, org, s, now, f"{field}[{i}]") for i, s in enumerate(specs)]
+    else:
+        rows = [job_row(svc, org, spec, now) for spec in specs]
     async with svc.write() as session:
         created = await insert_jobs(session, org, rows, now)
     return records.Job.all(created)
 
 
-def job_row(svc: Services, org: uuid.UUID, spec: NewJob, now: datetime) -> dict[str, Any]:
+def job_row(
+    svc: Services, org: uuid.UUID, spec: NewJob, now: datetime, payload_field: str = "payload"
+) -> dict[str, Any]:
     """A validated job row (without its project, which comes from the queue)."""
     limits = svc.settings.limits
     if spec.max_attempts is not None and not 1 <= spec.max_attempts <= 100:
@@ -61,7 +74,7 @@ def job_row(svc: Services, org: uuid.UUID, spec: NewJob, now: datetime) -> dict[
         "organization_id": org,
         "queue_id": spec.queue_id,
         "job_type": validation.job_type(spec.job_type),
-        "payload": validation.json_payload(spec.payload, limits.payload_bytes),
+        "payload": validation.json_payload(spec.payload, limits.payload_bytes, payload_field),
         "priority": validation.priority(spec.priority),
         "scheduled_for": scheduled_for,
         "status": JobStatus.SCHEDULED if later else JobStatus.PENDING,
