@@ -33,6 +33,22 @@ from taskforge.realtime.relay import decode, events_of
 log = logging.getLogger(__name__)
 
 
+EARLY_ROWS = 10_000
+
+
+def stamped(message: str | bytes) -> int:
+    """The ``seq`` of a broker message without decoding it (``relay.encode`` writes it
+    first); 0 when it does not start as expected (then it is decoded as usual)."""
+    head = message[:32] if isinstance(message, str) else message[:32].decode("ascii", "replace")
+    if not head.startswith('{"seq":'):
+        return 0
+    end = head.find(",", 7)
+    try:
+        return int(head[7:end]) if end > 0 else 0
+    except ValueError:
+        return 0
+
+
 class SlowConsumer(Exception):
     """A subscription's buffer overflowed: its client does not keep up."""
 
@@ -112,6 +128,9 @@ class EventTail:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.position = 0  # the last seq dispatched
+        # broker rows that arrived before the one they follow, by seq (bounded: the
+        # table has them too)
+        self._early: dict[int, dict[str, Any]] = {}
         self.channel = ""  # known once started
         self._subscribed = False
         self._stopping = False
@@ -188,13 +207,32 @@ class EventTail:
                         feed.offer(event)
 
     def _on_message(self, row: dict[str, Any]) -> None:
-        """A published row: dispatched if it is the next one, else the table is read."""
+        """A published row: dispatched if it is the next one, with whatever arrived
+        early after it. One that arrives early (two relays published out of order, or a
+        message was lost) waits for the missing ones, and the table is read for them."""
         seq = row["seq"]
         if seq == self.position + 1:
             for event in expand(row):
                 self._dispatch(event)
+            self._follow_early()
         elif seq > self.position + 1:
+            if len(self._early) < EARLY_ROWS:
+                self._early[seq] = row
             self._wake.set()  # something is missing: read it from the table
+
+    def _follow_early(self) -> None:
+        """Dispatch the rows that arrived early and are next now; forget those passed."""
+        early = self._early
+        while early:
+            row = early.pop(self.position + 1, None)
+            if row is None:
+                if min(early) <= self.position:  # read from the table meanwhile
+                    for seq in [s for s in early if s <= self.position]:
+                        del early[seq]
+                    continue
+                return
+            for event in expand(row):
+                self._dispatch(event)
 
     async def _listen(self) -> None:
         """Broker messages: the fast path. Reconnects, and the poll covers the gaps."""
@@ -206,7 +244,10 @@ class EventTail:
                     self._wake.set()  # catch up on whatever passed while away
                     received = 0
                     while True:
-                        row = decode(await messages.get())
+                        message = await messages.get()
+                        if 0 < stamped(message) <= self.position:
+                            continue  # read from the table already: not worth decoding
+                        row = decode(message)
                         received += row.get("span", 1)
                         self._on_message(row)
                         if received >= 100:
@@ -252,6 +293,7 @@ class EventTail:
                     for event in events_of(row):
                         self._dispatch(event)
                 elif row.seq > self.position + 1:  # stamped ids are dense; wait for it
-                    return
-            if len(rows) < 1000:
+                    break
+            self._follow_early()
+            if len(rows) < 1000 or rows[-1].seq > self.position:
                 return

@@ -72,3 +72,65 @@ def test_routes_are_payload_fields_the_tail_knows() -> None:
     tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         tail.attach(ORG, {STATUS}, route=("queueId", "q"))
+
+
+def row(seq: int, span: int = 1) -> dict[str, Any]:
+    """A decoded broker message of ``span`` events of one workflow's jobs."""
+    payloads = [{"workflowId": None, "jobId": str(uuid.uuid4())} for _ in range(span)]
+    return {
+        "seq": seq,
+        "span": span,
+        "organizationId": str(ORG),
+        "type": STATUS,
+        "payload": payloads[0] if span == 1 else payloads,
+    }
+
+
+def test_rows_arriving_early_wait_for_the_missing_one_instead_of_being_dropped() -> None:
+    tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
+    feed, _ = tail.attach(ORG, {STATUS})
+    # another relay's rows 3-5 and 6 were published before this relay's 1-2
+    tail._on_message(row(6))
+    tail._on_message(row(3, span=3))
+    assert drain(feed) == [] and tail.position == 0
+    assert tail._wake.is_set()  # the table is read too, in case 1-2 never come
+    tail._on_message(row(1, span=2))
+    assert drain(feed) == [1, 2, 3, 4, 5, 6] and tail.position == 6
+    assert not tail._early
+    tail._on_message(row(3))  # late and already passed: ignored
+    tail._on_message(row(7))
+    assert drain(feed) == [7]
+
+
+def test_rows_read_from_the_table_meanwhile_are_not_sent_twice() -> None:
+    tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
+    feed, _ = tail.attach(ORG, {STATUS})
+    tail._on_message(row(3))
+    tail._on_message(row(5))
+    tail.position = 3  # the table gave 1-3 (dispatched by the catch-up)
+    tail._follow_early()
+    assert drain(feed) == [] and list(tail._early) == [5]  # 4 is still missing
+    tail._on_message(row(4))
+    assert drain(feed) == [4, 5] and not tail._early
+
+
+def test_the_seq_of_a_broker_message_is_read_without_decoding() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from taskforge.realtime.relay import encode
+    from taskforge.realtime.tail import stamped
+
+    stored = SimpleNamespace(
+        seq=123456789,
+        span=2,
+        organization_id=ORG,
+        topic="jobs",
+        type=STATUS,
+        payload='[{"a":1},{"a":2}]',
+        created_at=datetime.now(UTC),
+    )
+    message = encode(stored)  # type: ignore[arg-type]
+    assert stamped(message) == 123456789
+    assert stamped(message.encode()) == 123456789
+    assert stamped('{"other":1}') == 0 and stamped('{"seq":"x",') == 0
