@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -61,7 +61,10 @@ Route = tuple[str, str]  # (field, value), e.g. ("workflowId", "...")
 
 class Feed:
     """One subscription's bounded buffer of its tenant's events of some types that its
-    filter accepts (applied here, so a buffer holds only what will be sent)."""
+    filter accepts (applied here, so a buffer holds only what will be sent).
+
+    A plain deque and one future while its stream waits: an idle subscription holds no
+    task, and handing it an event costs no more than completing that future."""
 
     def __init__(
         self,
@@ -72,12 +75,14 @@ class Feed:
         route: Route | None = None,
     ) -> None:
         self.org_id, self.types, self.accept, self.route = org_id, types, accept, route
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(size)
-        self.overflowed = asyncio.Event()
+        self._buffer: deque[dict[str, Any]] = deque()
+        self._size = size if size > 0 else None  # as asyncio.Queue: 0 is unbounded
+        self._waiter: asyncio.Future[None] | None = None
+        self.overflowed = False
         self.on_overflow: Callable[[], None] | None = None
 
     def offer(self, event: dict[str, Any]) -> None:
-        if self.overflowed.is_set() or event["type"] not in self.types:
+        if self.overflowed or event["type"] not in self.types:
             return
         try:
             if self.accept is not None and not self.accept(event):
@@ -85,35 +90,39 @@ class Feed:
         except Exception:  # a filter's bug must not stop the tail for everyone
             log.exception("subscription filter failed on event %s", event.get("seq"))
             return
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:  # memory stays bounded: the subscription is dropped
-            self.overflowed.set()
+        if self._size is not None and len(self._buffer) >= self._size:
+            # memory stays bounded: the subscription is dropped
+            self.overflowed = True
+            self._wake()
             if self.on_overflow is not None:
                 self.on_overflow()
+            return
+        self._buffer.append(event)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def get(self) -> dict[str, Any]:
-        if not self._queue.empty():
-            return self._queue.get_nowait()
-        if self.overflowed.is_set():
-            raise SlowConsumer
-        getter = asyncio.ensure_future(self._queue.get())
-        dropped = asyncio.ensure_future(self.overflowed.wait())
-        try:
-            await asyncio.wait({getter, dropped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            dropped.cancel()
-            if not getter.done():
-                getter.cancel()
-        if getter.done() and not getter.cancelled():
-            return getter.result()
-        raise SlowConsumer
+        """The next event; what was buffered before an overflow is still handed out,
+        then ``SlowConsumer``."""
+        while True:
+            if self._buffer:
+                return self._buffer.popleft()
+            if self.overflowed:
+                raise SlowConsumer
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
     def ready(self) -> list[dict[str, Any]]:
         """Everything already buffered, without waiting."""
-        out = []
-        while not self._queue.empty():
-            out.append(self._queue.get_nowait())
+        out = list(self._buffer)
+        self._buffer.clear()
         return out
 
 

@@ -25,8 +25,8 @@ def event(seq: int, workflow: str | None, job: str, org: uuid.UUID = ORG, **payl
 
 def drain(feed: Any) -> list[int]:
     got = []
-    while not feed._queue.empty():
-        got.append(feed._queue.get_nowait()["seq"])
+    for event in feed.ready():
+        got.append(event["seq"])
     return got
 
 
@@ -134,3 +134,47 @@ def test_the_seq_of_a_broker_message_is_read_without_decoding() -> None:
     assert stamped(message) == 123456789
     assert stamped(message.encode()) == 123456789
     assert stamped('{"other":1}') == 0 and stamped('{"seq":"x",') == 0
+
+
+async def test_a_waiting_feed_holds_no_task_and_wakes_on_an_event() -> None:
+    import asyncio
+
+    tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
+    feeds = [tail.attach(ORG, {STATUS})[0] for _ in range(10)]
+    before = len(asyncio.all_tasks())
+    waiting = [asyncio.create_task(feed.get()) for feed in feeds]
+    await asyncio.sleep(0.01)
+    # only the streams' own tasks: waiting costs no helper tasks per subscription
+    assert len(asyncio.all_tasks()) == before + len(feeds)
+    tail._dispatch(event(1, None, str(uuid.uuid4())))
+    got = await asyncio.wait_for(asyncio.gather(*waiting), 1.0)
+    assert [e["seq"] for e in got] == [1] * len(feeds)
+
+
+async def test_an_overflowing_feed_hands_out_its_buffer_then_gives_up() -> None:
+    import asyncio
+
+    from taskforge.realtime.tail import Feed, SlowConsumer
+
+    dropped: list[bool] = []
+    feed = Feed(ORG, frozenset({STATUS}), size=2)
+    feed.on_overflow = lambda: dropped.append(True)
+    for seq in (1, 2, 3, 4):
+        feed.offer(event(seq, None, str(uuid.uuid4())))
+    assert feed.overflowed and dropped == [True]
+    assert [(await feed.get())["seq"] for _ in range(2)] == [1, 2]
+    with pytest.raises(SlowConsumer):
+        await feed.get()
+
+    waiting = Feed(ORG, frozenset({STATUS}), size=1)
+    getter = asyncio.create_task(waiting.get())
+    await asyncio.sleep(0.01)
+    waiting.offer(event(1, None, str(uuid.uuid4())))
+    assert (await getter)["seq"] == 1
+    getter = asyncio.create_task(waiting.get())
+    await asyncio.sleep(0.01)
+    waiting.offer(event(2, None, str(uuid.uuid4())))  # fills it
+    waiting.offer(event(3, None, str(uuid.uuid4())))  # overflows it
+    assert (await getter)["seq"] == 2
+    with pytest.raises(SlowConsumer):
+        await asyncio.wait_for(waiting.get(), 1.0)
