@@ -97,3 +97,33 @@ async def test_the_last_connection_to_leave_stops_the_checks(database_url, tmp_p
             assert checking.done()
     finally:
         await rt.stop()
+
+
+async def test_an_idle_connection_holds_one_task(database_url, tmp_path) -> None:
+    """Once its connection_init is answered, a connection needs no timer task for it, nor
+    a credential check task of its own (one serves every connection on the key)."""
+    import json
+
+    rt = Runtime.create(make_settings(database_url, tmp_path, auth_cache_seconds=1.0))
+    await rt.start(migrate=False, engines=False)
+    try:
+        org = await new_org(rt.services)
+        assert org.api_key is not None
+        init = {"type": "connection_init", "payload": {"Authorization": org.api_key.secret}}
+        async with served(rt) as base, contextlib.AsyncExitStack() as stack:
+            before = len(asyncio.all_tasks())
+            for _ in range(CONNECTIONS):
+                ws = await stack.enter_async_context(
+                    websockets.connect(
+                        f"ws://{base}/graphql",
+                        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                        ping_interval=None,
+                    )
+                )
+                await ws.send(json.dumps(init))
+                assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await asyncio.sleep(0.1)
+            # each connection's own task, and the one checking the key for all of them
+            assert len(asyncio.all_tasks()) - before == CONNECTIONS + 1
+    finally:
+        await rt.stop()
