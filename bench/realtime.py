@@ -330,6 +330,7 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
     failed = 0
     lag: list[float] = []
     took: list[float] = []  # each transaction's duration
+    took_at: list[float] = []  # when each ended (monotonic)
 
     async def lane(n: int, began: float) -> None:
         nonlocal failed
@@ -350,6 +351,7 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
                 )
                 now = time.time()
                 took.append(time.perf_counter() - t)
+                took_at.append(time.monotonic())
                 records.extend((str(a.job_id), "SUCCEEDED", now) for a in acks if not a.error)
                 failed += sum(a.error is not None for a in acks)
             if k == ticks:  # the last tick only completes
@@ -362,12 +364,16 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
             )
             now = time.time()
             took.append(time.perf_counter() - t)
+            took_at.append(time.monotonic())
             records.extend((str(c.job.id), "PROCESSING", now) for c in claimed)
 
     began = time.monotonic() + 0.5
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     await asyncio.gather(*(lane(n, began) for n in range(lanes)))
     elapsed = time.monotonic() - began
+    took_by_window: dict[int, list[float]] = defaultdict(list)
+    for x, at in zip(took, took_at, strict=True):
+        took_by_window[int((at - began) // 10)].append(x)
     used = resource.getrusage(resource.RUSAGE_SELF)
     busy = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
     await rt.stop()
@@ -382,6 +388,10 @@ async def drive(spec: dict[str, Any]) -> dict[str, Any]:
         "transaction p50 ms": pct(took, 0.5) * 1000,
         "transaction p99 ms": pct(took, 0.99) * 1000,
         "transaction max ms": max(took) * 1000,
+        # the claims slow down as the jobs they passed pile up as dead index entries
+        "transaction p50 ms by 10 s window": [
+            round(pct(v, 0.5) * 1000, 1) for _, v in sorted(took_by_window.items())
+        ],
     }
 
 
@@ -455,11 +465,13 @@ async def tap(url: str, got: list[tuple[float, str]], ready: asyncio.Event) -> N
         await client.aclose()
 
 
-async def loop_lag(samples: list[float], stop: asyncio.Event) -> None:
+async def loop_lag(samples: list[float], stop: asyncio.Event, at: list[float]) -> None:
+    """The client's event loop lag every 50 ms (``at``: when, by time.time())."""
     while not stop.is_set():
         began = time.perf_counter()
         await asyncio.sleep(0.05)
         samples.append(time.perf_counter() - began - 0.05)
+        at.append(time.time())
 
 
 async def run(
@@ -515,8 +527,9 @@ async def run(
     spec = {**{k: setup[k] for k in ("org", "queues")}, "redis": args.redis_url}
     spec |= {"rate": args.rate, "seconds": args.seconds, "tick": args.tick, "lanes": args.lanes}
     lag: list[float] = []
+    lag_at: list[float] = []
     stop = asyncio.Event()
-    monitor = asyncio.create_task(loop_lag(lag, stop))
+    monitor = asyncio.create_task(loop_lag(lag, stop, lag_at))
     tapped: list[tuple[float, str]] = []
     tapping = asyncio.Event()
     tapper = asyncio.create_task(tap(args.redis_url, tapped, tapping))
@@ -582,6 +595,14 @@ async def run(
     out["client CPU %"] = client_cpu / wall * 100
     out["client loop lag p99 ms"] = pct(lag, 0.99) * 1000
     out["client loop lag max ms"] = max(lag) * 1000
+    t0 = min((t for _, _, t in records), default=0.0)
+    lag_windows: dict[int, list[float]] = defaultdict(list)
+    for t, x in zip(lag_at, lag, strict=True):
+        if t >= t0:
+            lag_windows[int((t - t0) // 10)].append(x * 1000)
+    out["client loop lag p99 ms by 10 s window"] = [
+        round(pct(v, 0.99), 1) for _, v in sorted(lag_windows.items())
+    ]
     out |= analyse(records, workflow_of, subs, firehose)
     out |= published(records, tapped)
     alive = sum(sub.closed is None for sub in everyone)
@@ -600,20 +621,30 @@ def published(
 ) -> dict[str, Any]:
     """commit -> the event's message on the Redis channel (relay stamping + publish)."""
     committed = {(j, st): t for j, st, t in records}
+    t0 = min(committed.values(), default=0.0)
     ms = []
+    by_window: dict[int, list[float]] = defaultdict(list)  # by commit time, as analyse()
     for received, raw in tapped:
         for event in expand(json.loads(raw)):
             if event["type"] != "job.status_changed":
                 continue
             k = (event["payload"]["jobId"], event["payload"]["status"])
             if k in committed:
-                ms.append((received - committed.pop(k)) * 1000)
+                t = committed.pop(k)
+                ms.append((received - t) * 1000)
+                by_window[int((t - t0) // 10)].append(ms[-1])
     if not ms:
         return {"commit->published": "nothing published"}
     return {
         "commit->published p50 ms": pct(ms, 0.5),
         "commit->published p99 ms": pct(ms, 0.99),
         "commit->published max ms": max(ms),
+        "commit->published p50 ms by 10 s window": [
+            round(pct(v, 0.5), 1) for _, v in sorted(by_window.items())
+        ],
+        "commit->published p99 ms by 10 s window": [
+            round(pct(v, 0.99), 1) for _, v in sorted(by_window.items())
+        ],
         "changes never published": len(committed),
     }
 
@@ -708,6 +739,9 @@ def analyse(
     ]
     out["latency p50 ms by 10 s window"] = [
         round(pct(by_window[w], 0.5)) for w in sorted(windows) if by_window[w]
+    ]
+    out["latency p99 ms by 10 s window"] = [
+        round(pct(by_window[w], 0.99)) for w in sorted(windows) if by_window[w]
     ]
     for name, values in (("latency", latencies), ("firehose latency", hose_latencies)):
         if values:

@@ -35,7 +35,7 @@ MAX_SPAN = 500
 
 
 @lru_cache(maxsize=4096)
-def _shared_id(value: str) -> uuid.UUID:
+def shared_id(value: str) -> uuid.UUID:
     """An id that many events repeat (tenant, queue, project, workflow): parsed once.
     Every process decodes every event its subscribers filter, and parsing a UUID is
     most of that cost."""
@@ -43,7 +43,7 @@ def _shared_id(value: str) -> uuid.UUID:
 
 
 def _id(value: str | None) -> uuid.UUID | None:
-    return _shared_id(value) if value else None
+    return shared_id(value) if value else None
 
 
 _STATUSES = tuple((s.value, s) for s in JobStatus)
@@ -164,8 +164,8 @@ class JobStatusChanged(Event):
         return cls(
             organization_id=organization_id,
             job_id=uuid.UUID(payload["jobId"]),
-            queue_id=_shared_id(payload["queueId"]),
-            project_id=_shared_id(payload["projectId"]),
+            queue_id=shared_id(payload["queueId"]),
+            project_id=shared_id(payload["projectId"]),
             workflow_id=_id(payload.get("workflowId")),
             job_type=payload["jobType"],
             status=JobStatus(payload["status"]),
@@ -212,8 +212,8 @@ class JobsReleased(Event):
         return cls(
             organization_id=organization_id,
             job_ids=tuple(uuid.UUID(i) for i in payload["jobIds"]),
-            queue_id=_shared_id(payload["queueId"]),
-            project_id=_shared_id(payload["projectId"]),
+            queue_id=shared_id(payload["queueId"]),
+            project_id=shared_id(payload["projectId"]),
             workflow_id=_id(payload.get("workflowId")),
             dependency_status=DependencyStatus(payload["dependencyStatus"]),
         )
@@ -246,8 +246,8 @@ class WorkflowStatusChanged(Event):
         previous = payload.get("previousStatus")
         return cls(
             organization_id=organization_id,
-            workflow_id=_shared_id(payload["workflowId"]),
-            project_id=_shared_id(payload["projectId"]),
+            workflow_id=shared_id(payload["workflowId"]),
+            project_id=shared_id(payload["projectId"]),
             status=WorkflowStatus(payload["status"]),
             previous_status=WorkflowStatus(previous) if previous else None,
             stats=WorkflowStats.decode(payload["stats"]),
@@ -766,7 +766,7 @@ def delivered(message: dict[str, Any]) -> Delivered:
     use and kept on the message: every local subscriber is handed the same one."""
     found: Delivered | None = message.get(TYPED)
     if found is None:
-        org = _shared_id(message["organizationId"])
+        org = shared_id(message["organizationId"])
         event = decode(message["type"], org, message["payload"])
         found = Delivered(message["seq"], datetime.fromisoformat(message["createdAt"]), event)
         message[TYPED] = found

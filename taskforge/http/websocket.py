@@ -1,7 +1,8 @@
 """graphql-transport-ws: malformed messages close the connection with 4400 (never an
 exception), each operation logs under a scope of its own, disconnects are routine.
-The credential of a connection is checked again every credential cache window: one
-revoked, deactivated or older than a password change closes it with 4403."""
+The credential of a connection is checked again every credential cache window, once for
+all of the replica's connections holding it (services/auth.watch): one revoked,
+deactivated or older than a password change closes them with 4403."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from taskforge import logs
 from taskforge.domain.errors import TaskForgeError, Unavailable
 from taskforge.resolvers.context import Context
 from taskforge.services import auth
+from taskforge.services.base import Principal
 
 _ID_CHARS = 128
 
@@ -61,12 +63,12 @@ def message_problem(message: object) -> str | None:
 
 TRY_AGAIN_LATER = 1013  # RFC 6455: the server cannot serve the connection right now
 REVOKED = 4403  # graphql-transport-ws "Forbidden": the credential is no longer valid
-# a window of 0 (check every request) re-checks a connection's credential once a second
-MIN_RECHECK_SECONDS = 1.0
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    recheck_task: asyncio.Task[None] | None = None
+    # the credential this connection holds while its checks are watched (auth.watch)
+    watched: str | None = None
+    closing: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         # the credential could not be checked (the database is unavailable): not a
@@ -76,31 +78,32 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except Unavailable:
             await self.websocket.close(TRY_AGAIN_LATER, "the database is unavailable: retry")
             return
-        if self.connection_acknowledged and self.recheck_task is None:
-            self.recheck_task = asyncio.create_task(self.recheck_credential())
+        if self.connection_acknowledged and self.watched is None:
+            # checked again once per cache window, with every other connection of this
+            # replica holding the same credential
+            self.watched = self.context.credential() or ""
+            auth.watch(self.context.svc, self.watched, self)
 
-    async def recheck_credential(self) -> None:
-        """Check the connection's credential against the database once per cache window
-        (what any request on any replica would see by then); close the connection once
-        it is refused. The caller's permissions follow a role change."""
-        svc = self.context.svc
-        interval = max(svc.settings.auth_cache_seconds, MIN_RECHECK_SECONDS)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                principal = await auth.recheck(svc, self.context.credential())
-            except Unavailable:
-                continue  # cannot tell now: the next window asks again
-            except TaskForgeError as exc:
-                await self.websocket.close(REVOKED, exc.message[:120])
-                return
-            self.context.refresh_principal(principal)
+    def checked(self, principal: Principal) -> None:
+        """The caller's permissions follow a role change."""
+        self.context.refresh_principal(principal)
+
+    def refused(self, error: TaskForgeError) -> None:
+        self.watched = None  # the watch let go of it already
+        if self.closing is None:
+            self.closing = asyncio.create_task(self._close_refused(error))
+
+    async def _close_refused(self, error: TaskForgeError) -> None:
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await self.websocket.close(REVOKED, error.message[:120])
 
     async def shutdown(self) -> None:
-        if self.recheck_task is not None:
-            self.recheck_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.recheck_task
+        if self.watched is not None:
+            checking = auth.unwatch(self.context.svc, self.watched, self)
+            self.watched = None
+            if checking is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await checking
         await super().shutdown()
 
     async def handle_message(self, message: Message) -> None:

@@ -66,6 +66,7 @@ class Relay:
         self._event_commits = db.event_commits
         self.channel = ""  # read from the database on the first tick
         self.busy = False  # the last tick found the cursor held by another relay
+        self._waiting: int | None = None  # the oldest unstamped row at the last poll
 
     def notify(self) -> None:
         """Called after a local commit so its events go out without waiting a poll. A
@@ -78,14 +79,20 @@ class Relay:
     async def tick(self, woken: bool = False) -> int:
         """Stamp and publish one batch; returns how many events went out.
 
-        Polls first check with a cheap read, so an idle relay never opens a write
-        transaction; a wake-up after a local commit knows there is work.
+        A wake-up after a local commit knows there is work. Polls first check with a
+        cheap read, so an idle relay never opens a write transaction, and leave events
+        committed since the previous poll to the relay of the process that committed
+        them (woken by its commit, it is already on its way): racing it for the cursor
+        would only make it wait, and publish out of order. A poll stamps what is still
+        waiting from the previous one (that process died, or its relay is stuck).
         """
         self.busy = False
         if not woken:
             async with self._db.read() as session:
-                if not await outbox.has_unstamped(session):
-                    return 0
+                oldest = await outbox.oldest_unstamped(session)
+            waiting, self._waiting = self._waiting, oldest
+            if oldest is None or waiting is None or oldest > waiting:
+                return 0
         if not self.channel:
             async with self._db.read() as session:
                 self.channel = events_channel(await event_log.stream_id(session))
@@ -132,7 +139,8 @@ class Relay:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(wait):
                         await self._wake.wait()
-                woken = self._wake.is_set()
+                # a retry after a busy cursor still has this process's events to stamp
+                woken = self._wake.is_set() or self.busy
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox-relay")

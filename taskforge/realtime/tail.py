@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +31,22 @@ from taskforge.realtime.broker import Broker, events_channel
 from taskforge.realtime.relay import decode, events_of
 
 log = logging.getLogger(__name__)
+
+
+EARLY_ROWS = 10_000
+
+
+def stamped(message: str | bytes) -> int:
+    """The ``seq`` of a broker message without decoding it (``relay.encode`` writes it
+    first); 0 when it does not start as expected (then it is decoded as usual)."""
+    head = message[:32] if isinstance(message, str) else message[:32].decode("ascii", "replace")
+    if not head.startswith('{"seq":'):
+        return 0
+    end = head.find(",", 7)
+    try:
+        return int(head[7:end]) if end > 0 else 0
+    except ValueError:
+        return 0
 
 
 class SlowConsumer(Exception):
@@ -45,7 +61,10 @@ Route = tuple[str, str]  # (field, value), e.g. ("workflowId", "...")
 
 class Feed:
     """One subscription's bounded buffer of its tenant's events of some types that its
-    filter accepts (applied here, so a buffer holds only what will be sent)."""
+    filter accepts (applied here, so a buffer holds only what will be sent).
+
+    A plain deque and one future while its stream waits: an idle subscription holds no
+    task, and handing it an event costs no more than completing that future."""
 
     def __init__(
         self,
@@ -56,12 +75,14 @@ class Feed:
         route: Route | None = None,
     ) -> None:
         self.org_id, self.types, self.accept, self.route = org_id, types, accept, route
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(size)
-        self.overflowed = asyncio.Event()
+        self._buffer: deque[dict[str, Any]] = deque()
+        self._size = size if size > 0 else None  # as asyncio.Queue: 0 is unbounded
+        self._waiter: asyncio.Future[None] | None = None
+        self.overflowed = False
         self.on_overflow: Callable[[], None] | None = None
 
     def offer(self, event: dict[str, Any]) -> None:
-        if self.overflowed.is_set() or event["type"] not in self.types:
+        if self.overflowed or event["type"] not in self.types:
             return
         try:
             if self.accept is not None and not self.accept(event):
@@ -69,35 +90,39 @@ class Feed:
         except Exception:  # a filter's bug must not stop the tail for everyone
             log.exception("subscription filter failed on event %s", event.get("seq"))
             return
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:  # memory stays bounded: the subscription is dropped
-            self.overflowed.set()
+        if self._size is not None and len(self._buffer) >= self._size:
+            # memory stays bounded: the subscription is dropped
+            self.overflowed = True
+            self._wake()
             if self.on_overflow is not None:
                 self.on_overflow()
+            return
+        self._buffer.append(event)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def get(self) -> dict[str, Any]:
-        if not self._queue.empty():
-            return self._queue.get_nowait()
-        if self.overflowed.is_set():
-            raise SlowConsumer
-        getter = asyncio.ensure_future(self._queue.get())
-        dropped = asyncio.ensure_future(self.overflowed.wait())
-        try:
-            await asyncio.wait({getter, dropped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            dropped.cancel()
-            if not getter.done():
-                getter.cancel()
-        if getter.done() and not getter.cancelled():
-            return getter.result()
-        raise SlowConsumer
+        """The next event; what was buffered before an overflow is still handed out,
+        then ``SlowConsumer``."""
+        while True:
+            if self._buffer:
+                return self._buffer.popleft()
+            if self.overflowed:
+                raise SlowConsumer
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
     def ready(self) -> list[dict[str, Any]]:
         """Everything already buffered, without waiting."""
-        out = []
-        while not self._queue.empty():
-            out.append(self._queue.get_nowait())
+        out = list(self._buffer)
+        self._buffer.clear()
         return out
 
 
@@ -112,6 +137,9 @@ class EventTail:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.position = 0  # the last seq dispatched
+        # broker rows that arrived before the one they follow, by seq (bounded: the
+        # table has them too)
+        self._early: dict[int, dict[str, Any]] = {}
         self.channel = ""  # known once started
         self._subscribed = False
         self._stopping = False
@@ -188,13 +216,32 @@ class EventTail:
                         feed.offer(event)
 
     def _on_message(self, row: dict[str, Any]) -> None:
-        """A published row: dispatched if it is the next one, else the table is read."""
+        """A published row: dispatched if it is the next one, with whatever arrived
+        early after it. One that arrives early (two relays published out of order, or a
+        message was lost) waits for the missing ones, and the table is read for them."""
         seq = row["seq"]
         if seq == self.position + 1:
             for event in expand(row):
                 self._dispatch(event)
+            self._follow_early()
         elif seq > self.position + 1:
+            if len(self._early) < EARLY_ROWS:
+                self._early[seq] = row
             self._wake.set()  # something is missing: read it from the table
+
+    def _follow_early(self) -> None:
+        """Dispatch the rows that arrived early and are next now; forget those passed."""
+        early = self._early
+        while early:
+            row = early.pop(self.position + 1, None)
+            if row is None:
+                if min(early) <= self.position:  # read from the table meanwhile
+                    for seq in [s for s in early if s <= self.position]:
+                        del early[seq]
+                    continue
+                return
+            for event in expand(row):
+                self._dispatch(event)
 
     async def _listen(self) -> None:
         """Broker messages: the fast path. Reconnects, and the poll covers the gaps."""
@@ -206,7 +253,10 @@ class EventTail:
                     self._wake.set()  # catch up on whatever passed while away
                     received = 0
                     while True:
-                        row = decode(await messages.get())
+                        message = await messages.get()
+                        if 0 < stamped(message) <= self.position:
+                            continue  # read from the table already: not worth decoding
+                        row = decode(message)
                         received += row.get("span", 1)
                         self._on_message(row)
                         if received >= 100:
@@ -252,6 +302,7 @@ class EventTail:
                     for event in events_of(row):
                         self._dispatch(event)
                 elif row.seq > self.position + 1:  # stamped ids are dense; wait for it
-                    return
-            if len(rows) < 1000:
+                    break
+            self._follow_early()
+            if len(rows) < 1000 or rows[-1].seq > self.position:
                 return

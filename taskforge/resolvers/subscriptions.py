@@ -18,7 +18,6 @@ from starlette.websockets import WebSocket
 
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.errors import InvalidInput, RateLimited
-from taskforge.domain.events import delivered
 from taskforge.realtime import filters, streams
 from taskforge.realtime.tail import Route
 from taskforge.resolvers import ids
@@ -174,7 +173,7 @@ async def jobs_available(
     coalesce = filters.queue_of
     async for event in _stream(ctx, principal, types, accept, None, coalesce=coalesce):
         yield x.JobsAvailable(
-            event_id=strawberry.ID(str(delivered(event).seq)),
+            event_id=strawberry.ID(str(event["seq"])),
             queue_id=strawberry.ID(str(filters.queue_of(event))),
         )
 

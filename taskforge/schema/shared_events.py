@@ -13,10 +13,10 @@ is never shared across tenants or rights. The results go when the event object d
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import orjson
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 T = TypeVar("T")
@@ -58,7 +58,10 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         if principal is None:
             return None
         try:
-            variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
+            # orjson: every subscriber computes its key for every event it is sent
+            variables = orjson.dumps(
+                self.variable_values.coerced, option=orjson.OPT_SORT_KEYS, default=str
+            )
         except (TypeError, ValueError):
             return None
         return (id(self.operation), variables, principal.organization_id, principal.permissions)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 
 import jwt
 from argon2 import PasswordHasher
@@ -15,7 +18,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import records, validation
-from taskforge.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from taskforge.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TaskForgeError,
+    Unauthenticated,
+    Unavailable,
+)
 from taskforge.domain.events import ApiKeyCreated, ApiKeyRevoked
 from taskforge.domain.tenancy import ADMIN, grants, permissions_for_role, validate_permissions
 from taskforge.persistence.common import organizations
@@ -108,6 +118,93 @@ async def recheck(svc: Services, credential: str | None) -> Principal:
         raise Unauthenticated("authentication required")
     svc.auth_cache.pop(credential, None)
     return await authenticate(svc, credential)
+
+
+# a window of 0 (check every request) re-checks long-lived holders once a second
+MIN_RECHECK_SECONDS = 1.0
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Holder(Protocol):
+    """A long-lived user of a credential (a WebSocket connection)."""
+
+    def checked(self, principal: Principal) -> None:
+        """The credential is still good: the caller as checked now (a role may change)."""
+
+    def refused(self, error: TaskForgeError) -> None:
+        """The credential is refused now (revoked, deactivated, suspended, expired)."""
+
+
+@dataclass(eq=False)
+class CredentialWatch:
+    """This replica's holders of one credential and the task that checks it for them."""
+
+    holders: set[Holder] = field(default_factory=set)
+    task: asyncio.Task[None] | None = None
+
+
+def watch(svc: Services, credential: str | None, holder: Holder) -> None:
+    """Check ``credential`` against the database once per cache window (what any request
+    on any replica sees by then) for as long as ``holder`` holds it, and tell it. Every
+    holder of a credential shares one check per window: a thousand subscriptions on one
+    API key cost one lookup per window, not a thousand."""
+    key = credential or ""
+    found = svc.credential_watches.get(key)
+    if found is None:
+        found = svc.credential_watches[key] = CredentialWatch()
+        found.task = asyncio.create_task(_recheck(svc, credential, found))
+    found.holders.add(holder)
+
+
+def unwatch(svc: Services, credential: str | None, holder: Holder) -> asyncio.Task[None] | None:
+    """``holder`` let go of ``credential``; returns the check's task once no holder is
+    left (cancelled: the caller may await it)."""
+    key = credential or ""
+    found = svc.credential_watches.get(key)
+    if found is None:
+        return None
+    found.holders.discard(holder)
+    if found.holders:
+        return None
+    del svc.credential_watches[key]
+    task, found.task = found.task, None
+    if task is not None:
+        task.cancel()
+    return task
+
+
+async def _recheck(svc: Services, credential: str | None, watched: CredentialWatch) -> None:
+    interval = max(svc.settings.auth_cache_seconds, MIN_RECHECK_SECONDS)
+    while watched.holders:
+        await asyncio.sleep(interval)
+        try:
+            principal = await recheck(svc, credential)
+        except Unavailable:
+            continue  # cannot tell now: the next window asks again
+        except asyncio.CancelledError:
+            raise
+        except TaskForgeError as exc:
+            holders = list(watched.holders)
+            watched.holders.clear()
+            if svc.credential_watches.get(credential or "") is watched:
+                del svc.credential_watches[credential or ""]
+            for holder in holders:
+                _tell(holder.refused, exc)
+            return
+        except Exception:  # a bug must not leave the holders unchecked for good
+            log.exception("checking a credential again failed")
+            continue
+        for holder in list(watched.holders):
+            _tell(holder.checked, principal)
+
+
+def _tell(callback: Callable[[T], None], value: T) -> None:
+    # one holder's failure must not keep the others from hearing
+    try:
+        callback(value)
+    except Exception:
+        log.exception("a credential holder failed")
 
 
 async def require_active(session: AsyncSession, org_id: uuid.UUID) -> None:

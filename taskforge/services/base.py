@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,9 @@ from taskforge.domain.tenancy import grants
 from taskforge.persistence.common import outbox
 from taskforge.persistence.database import Database, is_retryable
 from taskforge.persistence.types import utcnow
+
+if TYPE_CHECKING:
+    from taskforge.services.auth import CredentialWatch
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Services:
     on_schedule_change: list[Callable[[], None]] = field(default_factory=list)
     # credential -> (principal, trusted until): spares a lookup per request
     auth_cache: dict[str, tuple[Principal, datetime]] = field(default_factory=dict)
+    # credential -> its long-lived holders (WebSocket connections), checked together
+    credential_watches: dict[str, CredentialWatch] = field(default_factory=dict)
     # request and attempt counters (services/abuse.py): Redis when configured
     counters: Counters = field(default_factory=InProcessCounters)
     # organization -> (its requests per minute, known until)

@@ -25,8 +25,8 @@ def event(seq: int, workflow: str | None, job: str, org: uuid.UUID = ORG, **payl
 
 def drain(feed: Any) -> list[int]:
     got = []
-    while not feed._queue.empty():
-        got.append(feed._queue.get_nowait()["seq"])
+    for event in feed.ready():
+        got.append(event["seq"])
     return got
 
 
@@ -72,3 +72,109 @@ def test_routes_are_payload_fields_the_tail_knows() -> None:
     tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         tail.attach(ORG, {STATUS}, route=("queueId", "q"))
+
+
+def row(seq: int, span: int = 1) -> dict[str, Any]:
+    """A decoded broker message of ``span`` events of one workflow's jobs."""
+    payloads = [{"workflowId": None, "jobId": str(uuid.uuid4())} for _ in range(span)]
+    return {
+        "seq": seq,
+        "span": span,
+        "organizationId": str(ORG),
+        "type": STATUS,
+        "payload": payloads[0] if span == 1 else payloads,
+    }
+
+
+def test_rows_arriving_early_wait_for_the_missing_one_instead_of_being_dropped() -> None:
+    tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
+    feed, _ = tail.attach(ORG, {STATUS})
+    # another relay's rows 3-5 and 6 were published before this relay's 1-2
+    tail._on_message(row(6))
+    tail._on_message(row(3, span=3))
+    assert drain(feed) == [] and tail.position == 0
+    assert tail._wake.is_set()  # the table is read too, in case 1-2 never come
+    tail._on_message(row(1, span=2))
+    assert drain(feed) == [1, 2, 3, 4, 5, 6] and tail.position == 6
+    assert not tail._early
+    tail._on_message(row(3))  # late and already passed: ignored
+    tail._on_message(row(7))
+    assert drain(feed) == [7]
+
+
+def test_rows_read_from_the_table_meanwhile_are_not_sent_twice() -> None:
+    tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
+    feed, _ = tail.attach(ORG, {STATUS})
+    tail._on_message(row(3))
+    tail._on_message(row(5))
+    tail.position = 3  # the table gave 1-3 (dispatched by the catch-up)
+    tail._follow_early()
+    assert drain(feed) == [] and list(tail._early) == [5]  # 4 is still missing
+    tail._on_message(row(4))
+    assert drain(feed) == [4, 5] and not tail._early
+
+
+def test_the_seq_of_a_broker_message_is_read_without_decoding() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from taskforge.realtime.relay import encode
+    from taskforge.realtime.tail import stamped
+
+    stored = SimpleNamespace(
+        seq=123456789,
+        span=2,
+        organization_id=ORG,
+        topic="jobs",
+        type=STATUS,
+        payload='[{"a":1},{"a":2}]',
+        created_at=datetime.now(UTC),
+    )
+    message = encode(stored)  # type: ignore[arg-type]
+    assert stamped(message) == 123456789
+    assert stamped(message.encode()) == 123456789
+    assert stamped('{"other":1}') == 0 and stamped('{"seq":"x",') == 0
+
+
+async def test_a_waiting_feed_holds_no_task_and_wakes_on_an_event() -> None:
+    import asyncio
+
+    tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
+    feeds = [tail.attach(ORG, {STATUS})[0] for _ in range(10)]
+    before = len(asyncio.all_tasks())
+    waiting = [asyncio.create_task(feed.get()) for feed in feeds]
+    await asyncio.sleep(0.01)
+    # only the streams' own tasks: waiting costs no helper tasks per subscription
+    assert len(asyncio.all_tasks()) == before + len(feeds)
+    tail._dispatch(event(1, None, str(uuid.uuid4())))
+    got = await asyncio.wait_for(asyncio.gather(*waiting), 1.0)
+    assert [e["seq"] for e in got] == [1] * len(feeds)
+
+
+async def test_an_overflowing_feed_hands_out_its_buffer_then_gives_up() -> None:
+    import asyncio
+
+    from taskforge.realtime.tail import Feed, SlowConsumer
+
+    dropped: list[bool] = []
+    feed = Feed(ORG, frozenset({STATUS}), size=2)
+    feed.on_overflow = lambda: dropped.append(True)
+    for seq in (1, 2, 3, 4):
+        feed.offer(event(seq, None, str(uuid.uuid4())))
+    assert feed.overflowed and dropped == [True]
+    assert [(await feed.get())["seq"] for _ in range(2)] == [1, 2]
+    with pytest.raises(SlowConsumer):
+        await feed.get()
+
+    waiting = Feed(ORG, frozenset({STATUS}), size=1)
+    getter = asyncio.create_task(waiting.get())
+    await asyncio.sleep(0.01)
+    waiting.offer(event(1, None, str(uuid.uuid4())))
+    assert (await getter)["seq"] == 1
+    getter = asyncio.create_task(waiting.get())
+    await asyncio.sleep(0.01)
+    waiting.offer(event(2, None, str(uuid.uuid4())))  # fills it
+    waiting.offer(event(3, None, str(uuid.uuid4())))  # overflows it
+    assert (await getter)["seq"] == 2
+    with pytest.raises(SlowConsumer):
+        await asyncio.wait_for(waiting.get(), 1.0)

@@ -30,6 +30,14 @@ async def has_unstamped(session: AsyncSession) -> bool:
     return found is not None
 
 
+async def oldest_unstamped(session: AsyncSession) -> int | None:
+    """The insertion id of the oldest unstamped row, if any (the partial index)."""
+    found: int | None = await session.scalar(
+        select(EVENTS.c.id).where(EVENTS.c.seq.is_(None)).order_by(EVENTS.c.id).limit(1)
+    )
+    return found
+
+
 async def lock_cursor(session: AsyncSession) -> int | None:
     """Take the relay's cursor row and return its last seq; None while another
     replica's relay holds it (never on SQLite, whose writers are serialized)."""
