@@ -79,7 +79,6 @@ from taskforge.domain.errors import (
 )
 from taskforge.domain.events import JobStatusChanged
 from taskforge.http.parsing import decode_json
-from taskforge.http.websocket import MIN_RECHECK_SECONDS
 from taskforge.realtime import filters
 from taskforge.resolvers.context import bearer
 from taskforge.runtime import Runtime
@@ -112,7 +111,8 @@ def _item(c: Claimed) -> list[Any]:
 
 
 class Channel:
-    """One worker's connection: a reader (this task), a pusher and a credential check."""
+    """One worker's connection: a reader (this task), a pusher, and a holder of its
+    credential, checked with the replica's other holders of it (auth.watch)."""
 
     def __init__(self, runtime: Runtime, ws: WebSocket) -> None:
         self.runtime, self.ws, self.svc = runtime, ws, runtime.services
@@ -129,6 +129,7 @@ class Channel:
         self._credit = asyncio.Event()  # credit came back, or the pusher must stop
         self._stop = asyncio.Event()  # draining or leaving
         self._pushing: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None  # refused by the credential check
         # held while claiming or reconciling, until ``outstanding`` has what they found
         self._claiming = asyncio.Lock()
 
@@ -166,8 +167,8 @@ class Channel:
 
     async def serve(self) -> None:
         await self.ws.accept()
-        tasks: list[asyncio.Task[None]] = []
         detach: Callable[[], None] | None = None
+        watched = False
         try:
             hello = await self._hello()
             if hello is None:
@@ -180,10 +181,8 @@ class Channel:
             if again:
                 await self._push(again)
             self._pushing = asyncio.create_task(self._pusher(), name="channel-push")
-            tasks = [
-                self._pushing,
-                asyncio.create_task(self._recheck(), name="channel-recheck"),
-            ]
+            auth.watch(self.svc, self.credential, self)
+            watched = True
             await self._read()
         except Closed:
             pass
@@ -191,19 +190,18 @@ class Channel:
             self.closed = True
             self._stop.set()
             self._credit.set()
-            if tasks:
+            if self._pushing is not None:
                 # a claim under way commits and is sent or, the socket gone, left STARTED
                 # for a reconnect to push again (or the reaper, after its lease)
-                pusher, *others = tasks
-                for task in others:
-                    task.cancel()
                 with contextlib.suppress(Exception, asyncio.CancelledError):
-                    await asyncio.wait_for(pusher, SETTLE_SECONDS)
-                for task in others:
-                    with contextlib.suppress(Exception, asyncio.CancelledError):
-                        await task
+                    await asyncio.wait_for(self._pushing, SETTLE_SECONDS)
             if detach is not None:
                 detach()
+            if watched:
+                checking = auth.unwatch(self.svc, self.credential, self)
+                if checking is not None:
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        await checking
 
     async def _receive(self, within: float | None = None) -> p.ClientMessage | None:
         """The next message, parsed; None when the worker left. Malformed: closes."""
@@ -447,23 +445,24 @@ class Channel:
 
     # -- the credential --
 
-    async def _recheck(self) -> None:
-        """The credential against the database once per cache window (what any request
-        on any replica would see by then), as graphql-transport-ws connections are."""
-        assert self.principal is not None
-        interval = max(self.svc.settings.auth_cache_seconds, MIN_RECHECK_SECONDS)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                principal = await auth.recheck(self.svc, self.credential)
-                principal.require(PERMISSION)
-            except Unavailable:
-                continue  # cannot tell now: the next window asks again
-            except TaskForgeError as exc:
-                await self.close(p.FORBIDDEN, exc.message)
-                return
-            if principal.organization_id == self.principal.organization_id:
-                self.principal = principal
+    def checked(self, principal: Principal) -> None:
+        """The credential is still good (auth.watch, once per cache window for every
+        holder of it on this replica): permissions follow a role change; without the
+        workers permission the connection closes."""
+        try:
+            principal.require(PERMISSION)
+        except TaskForgeError as exc:
+            self.refused(exc)
+            return
+        if self.principal is not None and (
+            principal.organization_id == self.principal.organization_id
+        ):
+            self.principal = principal
+
+    def refused(self, error: TaskForgeError) -> None:
+        """Revoked, deactivated or suspended: the connection closes with 4403."""
+        if self._closing is None:
+            self._closing = asyncio.create_task(self.close(p.FORBIDDEN, error.message))
 
 
 async def _first(*events: asyncio.Event, within: float) -> None:
