@@ -178,23 +178,6 @@ class ChannelWorker(Worker):
                 )
             log.warning("worker channel: %s %s (%s)", msg.get("about"), msg.get("code"), msg)
 
-    def _rejected(self, rejected: list[list[Any]]) -> None:
-        stale = 0
-        for execution_id, code, message in rejected:
-            if code == "BAD_USER_INPUT":  # the output was refused: the attempt fails
-                self._failed.append(
-                    {
-                        "executionId": execution_id,
-                        "error": f"output refused: {message}"[:2000],
-                        "retryable": False,
-                    }
-                )
-                self._to_ack.set()
-            else:
-                stale += 1
-        if stale:
-            log.info("%d acknowledgements were stale (job cancelled or lease lost)", stale)
-
     # -- to the server --
 
     async def _send(self, message: dict[str, Any]) -> bool:

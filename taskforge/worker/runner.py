@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,13 +220,23 @@ class Worker:
         except BaseException:  # failed or cancelled (the ack loop stops with the worker)
             self._done[:0], self._failed[:0] = done, failed  # the next (final) flush sends them
             raise
+        self._rejected(
+            [
+                (r["executionId"], r["code"], r["message"])
+                for r in data["acknowledgeJobs"]["rejected"]
+            ]
+        )
+
+    def _rejected(self, rejected: Sequence[Sequence[Any]]) -> None:
+        """Acknowledgements the server refused, as (execution id, code, message): a refused
+        output fails its attempt in the next acknowledgement; the rest were stale."""
         stale = 0
-        for r in data["acknowledgeJobs"]["rejected"]:
-            if r["code"] == "BAD_USER_INPUT":  # the output was refused: the attempt fails
+        for execution_id, code, message in rejected:
+            if code == "BAD_USER_INPUT":  # the output was refused: the attempt fails
                 self._failed.append(
                     {
-                        "executionId": r["executionId"],
-                        "error": f"output refused: {r['message']}"[:2000],
+                        "executionId": execution_id,
+                        "error": f"output refused: {message}"[:2000],
                         "retryable": False,
                     }
                 )
