@@ -346,13 +346,18 @@ OBAN_VENV = ROOT / "bench" / ".oban-venv"
 
 
 def python312() -> str | None:
-    """An interpreter for Oban's venv: $TASKFORGE_BENCH_PYTHON312, python3.12 on the
-    PATH, or pyenv's newest 3.12."""
-    if found := os.environ.get("TASKFORGE_BENCH_PYTHON312") or shutil.which("python3.12"):
-        return found
+    """An interpreter for Oban's venv: $TASKFORGE_BENCH_PYTHON312, pyenv's newest 3.12, or
+    python3.12 on the PATH; the first that runs (a pyenv shim on the PATH may refuse)."""
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates = sorted(pyenv.glob("3.12.*/bin/python3.12"))
-    return str(candidates[-1]) if candidates else None
+    candidates = [
+        os.environ.get("TASKFORGE_BENCH_PYTHON312"),
+        *reversed([str(p) for p in sorted(pyenv.glob("3.12.*/bin/python3.12"))]),
+        shutil.which("python3.12"),
+    ]
+    for found in candidates:
+        if found and subprocess.run([found, "-c", ""], capture_output=True).returncode == 0:
+            return found
+    return None
 
 
 def oban_python() -> str:
