@@ -119,7 +119,9 @@ def _serve_processes(
 
     import uvicorn
 
-    if settings.resolved_database_url.startswith("sqlite"):
+    from taskforge.persistence.store import store_for
+
+    if store_for(settings.resolved_database_url).embedded:
         raise SystemExit(
             "error: --workers needs PostgreSQL (TASKFORGE_DATABASE_URL): the embedded "
             "SQLite database takes one writer at a time, so one process serves it"
