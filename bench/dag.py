@@ -47,7 +47,7 @@ claim), so ~1x means the dependency adds nothing per job.
 A chain of --chain jobs is --chain levels deep; the server's default limit is 100 levels,
 so the server is started with TASKFORGE_LIMIT_DEPENDENCY_DEPTH raised to --chain (and
 TASKFORGE_LIMIT_WORKFLOW_JOBS to --jobs if that is over 10,000). All other limits are the
-defaults. Targets: fan-out drain <= 1.5x the independent drain; graph queries p50 < 500 ms.
+defaults. Targets: fan-out drain <= 1.2x the independent drain; graph queries p50 < 200 ms.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ PG = f"{throughput.DSN.rsplit('/', 1)[0]}/{DB}"
 URL = PG.replace("postgresql://", "postgresql+asyncpg://", 1)
 ROOT = Path(__file__).resolve().parents[1]
 POLL = 0.05
-FAN_OUT_TARGET, GRAPH_P50_TARGET_MS = 1.5, 500.0
+FAN_OUT_TARGET, GRAPH_P50_TARGET_MS = 1.2, 200.0
 
 PROJECTS = "{ projects(first: 1) { edges { node { id } } } }"
 CREATE = "mutation($i: CreateWorkflowInput!) { createWorkflow(input: $i) { id status } }"

@@ -1,14 +1,10 @@
-"""lean hot-path rows: event payloads kept as JSON text, compressed with lz4; the
-workflow index holds workflow jobs only
+"""lean event rows: event payloads kept as JSON text, compressed with lz4
 
 Every job's status changes write events whose payloads (a batch of 500 packed in one
 row) PostgreSQL parsed into JSONB on insert and printed back to text when the relay
 stamped them, though nothing in the database reads inside them: ``json`` keeps the
 text as written (validated, not converted) and lz4 compresses a large row several
 times faster than the default pglz (where the server lacks lz4, pglz stays).
-``idx_jobs_workflow_status`` only ever serves ``workflow_id = ...``: partial on
-``workflow_id IS NOT NULL``, a job outside a workflow no longer writes an entry to it
-on each status change.
 
 Revision ID: 0018
 Revises: 0017
@@ -25,8 +21,6 @@ down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-IN_WORKFLOW = "workflow_id IS NOT NULL"
-
 LZ4 = """
 DO $$ BEGIN
     ALTER TABLE events ALTER COLUMN payload SET COMPRESSION lz4;
@@ -37,14 +31,6 @@ END $$
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("jobs") as batch_op:
-        batch_op.drop_index("idx_jobs_workflow_status")
-        batch_op.create_index(
-            "idx_jobs_workflow_status",
-            ["workflow_id", "status"],
-            postgresql_where=sa.text(IN_WORKFLOW),
-            sqlite_where=sa.text(IN_WORKFLOW),
-        )
     if op.get_bind().dialect.name == "postgresql":
         op.alter_column(
             "events",
@@ -66,6 +52,3 @@ def downgrade() -> None:
             existing_type=sa.JSON(),
             postgresql_using="payload::jsonb",
         )
-    with op.batch_alter_table("jobs") as batch_op:
-        batch_op.drop_index("idx_jobs_workflow_status")
-        batch_op.create_index("idx_jobs_workflow_status", ["workflow_id", "status"])
