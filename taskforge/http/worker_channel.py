@@ -44,7 +44,10 @@ Credit: never more than ``capacity`` executions pushed and not acknowledged (tho
 at a reconnect count). While it has credit the connection claims up to
 min(credit, ``limits.claim_size``); a short claim waits for a jobs-available wake-up
 from this process's event tail (as ``jobsAvailable`` does) or
-``worker_channel_poll_seconds``. A slow worker has no credit: nothing is buffered.
+``worker_channel_poll_seconds``. After a full claim (a backlog), a claim for less than
+half of min(capacity, ``limits.claim_size``) first waits up to GATHER_SECONDS for more
+credit, so that returning acknowledgements make few full claims rather than many small
+ones. A slow worker has no credit: nothing is buffered.
 
 Reconnect: on a ``hello`` with ``workerId``, the worker's live attempts (STARTED) that it
 does not hold were pushed into a connection that broke: they are pushed again (and
@@ -93,6 +96,9 @@ log = logging.getLogger("taskforge.channel")
 STATUS_CHANGED = JobStatusChanged.type
 HELLO_SECONDS = 10.0  # the first message must come this soon
 SETTLE_SECONDS = 5.0  # a claim under way when the worker leaves may finish (and be sent)
+# With a backlog, the longest a claim waits for returning credit to make it fuller: each
+# claim costs a transaction and a walk of the ready index, whatever its size.
+GATHER_SECONDS = 0.05
 
 
 class Closed(Exception):
@@ -326,18 +332,31 @@ class Channel:
         assert self.principal is not None and self.worker_id is not None
         limit = self.svc.settings.limits.claim_size
         poll = self.svc.settings.worker_channel_poll_seconds
+        fill = max(1, min(limit, self.capacity) // 2)
+        backlog = False  # the last claim got all it asked for: more jobs are waiting
         while not self._stop.is_set():
             credit = self.capacity - len(self.outstanding)
             if credit <= 0:
                 self._credit.clear()  # no await since the check: no return is missed
                 await self._credit.wait()
                 continue
+            if backlog and credit < fill:
+                # acknowledgements are coming back: a moment's wait makes one full claim
+                # of what would be several small ones (an idle queue claims at once)
+                await self._gather(fill)
+                credit = self.capacity - len(self.outstanding)
             want = min(credit, limit)
             self._signal.clear()  # before claiming: a job committed meanwhile wakes us
             try:
                 async with self._claiming:
                     claimed = await executions.claim(
-                        self.svc, self.principal, self.worker_id, None, want, self.lease
+                        self.svc,
+                        self.principal,
+                        self.worker_id,
+                        None,
+                        want,
+                        self.lease,
+                        probe=not backlog,
                     )
                     self.outstanding.update(c.execution_id for c in claimed)
             except Unavailable as exc:
@@ -348,8 +367,20 @@ class Channel:
                 return
             if claimed:
                 await self._push(claimed)
-            if len(claimed) < want:
+            backlog = len(claimed) == want
+            if not backlog:
                 await _first(self._signal, self._stop, within=poll)
+
+    async def _gather(self, fill: int) -> None:
+        """Until ``fill`` credit is free, the pusher stops, or GATHER_SECONDS pass."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GATHER_SECONDS
+        while self.capacity - len(self.outstanding) < fill and not self._stop.is_set():
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            self._credit.clear()  # no await since the check: no return is missed
+            await _first(self._credit, self._stop, within=left)
 
     # -- reading --
 

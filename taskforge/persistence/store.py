@@ -64,13 +64,21 @@ class Executions(Protocol):
     """Claims and acknowledgements: the statements every job runs."""
 
     async def claim_targets(
-        self, session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
+        self,
+        session: AsyncSession,
+        org_id: uuid.UUID,
+        worker_id: uuid.UUID,
+        now: datetime,
+        probe: bool = True,
     ) -> tuple[WorkerStatus | None, list[Any]]:
         """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
         per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
         (rows with queue_id, weight, is_active, priority, settings, paused, ready, due; a
         paused queue, or any queue of a suspended or deleted organization, is neither
         ready nor due, so such a claim takes nothing without another round trip).
+        Without ``probe``, every other queue is reported ready without looking (the
+        caller expects a backlog: the claim itself finds out, and the probe would walk
+        the same index entries).
 
         PostgreSQL commits this on its own when it opens the unit of work (a sign of life
         need not wait for the claim, and an empty claim costs one round trip); SQLite

@@ -85,7 +85,11 @@ async def claim(
     queue_ids: list[uuid.UUID] | None,
     limit: int,
     lease_seconds: int | None = None,
+    probe: bool = True,
 ) -> list[Claimed]:
+    """Up to ``limit`` ready jobs started for the worker. ``probe=False``: the caller
+    expects a backlog (its last claim was full), so the queues are not first probed for
+    ready jobs: the claim finds out, and the probe would walk the same index entries."""
     principal.require(PERMISSION)
     org, now = principal.organization_id, svc.clock()
     if not 1 <= limit <= svc.settings.limits.claim_size:
@@ -99,7 +103,7 @@ async def claim(
     async with svc.write() as session:
         # one statement: the worker's heartbeat, its active queues and which have ready
         # or due jobs
-        status, assigned = await repo.claim_targets(session, org, worker_id, now)
+        status, assigned = await repo.claim_targets(session, org, worker_id, now, probe)
         if status is None:
             raise NotFound("worker", worker_id)
         if status is WorkerStatus.DRAINING:

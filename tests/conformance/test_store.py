@@ -26,7 +26,7 @@ from taskforge.persistence.common import executions as store_executions
 from taskforge.persistence.common import graph, jobs, outbox, schedules, workflows
 from taskforge.persistence.store import EVENTS_WRITTEN
 from taskforge.persistence.tables import Event, Job, JobExecution, Workflow
-from taskforge.services import executions, workers
+from taskforge.services import executions, fleet, workers
 from taskforge.services import jobs as job_service
 from tests.conftest import admin_of
 
@@ -142,6 +142,30 @@ async def test_claim_targets_report_the_worker_and_its_queues(svc: Any, org: Any
         (org.queue.id, True, False)
     ]
     assert missing == (None, [])
+
+
+async def test_claim_targets_without_the_probe_report_running_queues_ready(
+    svc: Any, org: Any
+) -> None:
+    """A claim that expects a backlog skips the ready probe: an empty queue is then
+    reported ready (the claim finds nothing), a paused one still is not."""
+    admin = admin_of(org)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id)]
+    )
+    now = dt.datetime.now(dt.UTC)
+
+    async def ready(probe: bool) -> bool:
+        async with svc.write() as session:
+            _, targets = await store_executions.claim_targets(
+                session, org.organization.id, worker.id, now, probe
+            )
+        return bool(targets[0].ready)
+
+    assert (await ready(True), await ready(False)) == (False, True)  # nothing enqueued
+    assert await executions.claim(svc, admin, worker.id, None, 5, probe=False) == []
+    await fleet.pause_queue(svc, admin, org.queue.id)
+    assert (await ready(True), await ready(False)) == (False, False)
 
 
 async def test_ack_rows_and_succeed(svc: Any, org: Any) -> None:

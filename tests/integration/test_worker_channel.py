@@ -15,6 +15,7 @@ import pytest
 import websockets
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus, WorkerStatus
+from taskforge.http import worker_channel
 from taskforge.persistence.tables import Organization
 from taskforge.runtime import Runtime
 from taskforge.services import auth, executions, jobs, workers
@@ -269,6 +270,34 @@ async def test_a_worker_never_holds_more_than_its_capacity(rt) -> None:
         assert len(set(ran)) == 10
     for job_id in ids:
         assert await status_of(rt, org, job_id) is JobStatus.SUCCEEDED
+
+
+async def test_with_a_backlog_returned_credit_is_gathered_into_fuller_claims(
+    rt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a full claim, one returned credit does not make a claim of one: the pusher
+    waits (GATHER_SECONDS at most) for half the capacity. A queue without a backlog
+    gets each credit's job at once."""
+    monkeypatch.setattr(worker_channel, "GATHER_SECONDS", 5.0)  # no timing in the test
+    org = await new_org(rt.services)
+    await enqueue(rt, org, 30)
+    async with served(rt) as base, channel(base, org.api_key.secret) as c:
+        await c.hello(org.queue.id, capacity=10)
+        held = [p[0] for p in await c.jobs(10)]  # a full claim: a backlog
+        assert await c.ack(ok=held[:1]) == []
+        await c.nothing_for(0.3)  # one credit: gathering
+        assert await c.ack(ok=held[1:5]) == []
+        msg = await c.recv()
+        assert msg["type"] == "jobs" and len(msg["jobs"]) == 5, msg  # one claim of five
+
+    other = await new_org(rt.services)
+    await enqueue(rt, other, 3)
+    async with served(rt) as base, channel(base, other.api_key.secret) as c:
+        await c.hello(other.queue.id, capacity=10)
+        held = [p[0] for p in await c.jobs(3)]  # a short claim: no backlog
+        assert await c.ack(ok=held[:1]) == []
+        await enqueue(rt, other, 1)
+        assert len(await c.jobs(1, timeout=2.0)) == 1  # at once, not after gathering
 
 
 async def test_a_reconnect_pushes_again_what_the_worker_does_not_hold(rt) -> None:

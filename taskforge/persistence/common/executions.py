@@ -50,16 +50,21 @@ BEAT_EVERY = timedelta(seconds=1)
 
 
 async def claim_targets(
-    session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    worker_id: uuid.UUID,
+    now: datetime,
+    probe: bool = True,
 ) -> tuple[WorkerStatus | None, list[Any]]:
     """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
     per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
-    (rows with queue_id, weight, is_active, priority, settings, ready, due).
+    (rows with queue_id, weight, is_active, priority, settings, ready, due). Without
+    ``probe``, a queue that is not paused is reported ready without looking.
 
     PostgreSQL commits this on its own when it opens the unit of work (a sign of life
     need not wait for the claim, and an empty claim costs one round trip); SQLite
     writes it in the unit of work. Either way it is written."""
-    return await store_of(session).executions.claim_targets(session, org_id, worker_id, now)
+    return await store_of(session).executions.claim_targets(session, org_id, worker_id, now, probe)
 
 
 async def claim(

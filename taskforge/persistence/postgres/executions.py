@@ -72,7 +72,8 @@ _ONLINE_UNLESS_DRAINING = "CASE WHEN status = 'DRAINING' THEN status ELSE 'ONLIN
 # DRAINING) and its queues, each with whether it has ready jobs (the ready index) and due
 # SCHEDULED ones (the due index): without either there is nothing to claim, and promotion
 # is skipped where none are due. A paused queue is neither ready nor due (CASE: its
-# indexes are not probed) and reports itself paused: the claim skips it.
+# indexes are not probed) and reports itself paused: the claim skips it. Without the
+# probe ($5 false: a backlog is expected), a running queue is reported ready unprobed.
 TARGETS_PG = f"""
 WITH w AS (
     SELECT id, {_ONLINE_UNLESS_DRAINING} AS status FROM workers
@@ -87,10 +88,10 @@ WITH w AS (
 )
 SELECT w.status AS worker_status, a.queue_id, a.weight, a.is_active, q.priority, q.settings,
     q.paused_at IS NOT NULL AS paused,
-    CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN EXISTS (
+    CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN CASE WHEN $5 THEN EXISTS (
         SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {READY_PREDICATE}
         ORDER BY priority DESC, created_at LIMIT 1  -- the ready index, whatever the stats
-    ) ELSE false END AS ready,
+    ) ELSE true END ELSE false END AS ready,
     CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN EXISTS (
         SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {DUE_PREDICATE}
         AND scheduled_for <= $3
@@ -182,13 +183,19 @@ FROM done WHERE jobs.id = done.job_id AND jobs.{status_in(RUNNING)}
 
 
 async def claim_targets(
-    session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    worker_id: uuid.UUID,
+    now: datetime,
+    probe: bool = True,
 ) -> tuple[WorkerStatus | None, list[Any]]:
     # committed on its own when it opens the unit of work: a sign of life need not wait
     # for the claim, and a claim that finds nothing costs one round trip (no BEGIN, no
     # COMMIT, and no WAL unless the heartbeat was due)
     driver = await driver_connection(session, standalone=True)
-    rows = TargetRow.all(await driver.fetch(TARGETS_PG, org_id, worker_id, now, now - BEAT_EVERY))
+    rows = TargetRow.all(
+        await driver.fetch(TARGETS_PG, org_id, worker_id, now, now - BEAT_EVERY, probe)
+    )
     status = rows[0].worker_status if rows else None
     return status, [r for r in rows if r.queue_id is not None]
 

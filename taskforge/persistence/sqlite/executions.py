@@ -68,7 +68,11 @@ ORGANIZATIONS: Table = Organization.__table__  # type: ignore[assignment]
 
 
 async def claim_targets(
-    session: AsyncSession, org_id: uuid.UUID, worker_id: uuid.UUID, now: datetime
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    worker_id: uuid.UUID,
+    now: datetime,
+    probe: bool = True,
 ) -> tuple[WorkerStatus | None, list[Any]]:
     worker = (
         await session.execute(
@@ -107,7 +111,7 @@ async def claim_targets(
             QUEUES.c.priority,
             QUEUES.c.settings,
             QUEUES.c.paused_at.is_not(None).label("paused"),
-            and_(running, ready).label("ready"),
+            (and_(running, ready) if probe else running).label("ready"),
             and_(running, due).label("due"),
         )
         .join(QUEUES, QUEUES.c.id == ASSIGNMENTS.c.queue_id)
