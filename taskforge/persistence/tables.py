@@ -388,10 +388,11 @@ class JobExecution(Base):
     # no foreign key: the job's cascades the execution, and a key check here would lock
     # the tenant's row in every claim
     organization_id: Mapped[uuid.UUID]
-    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete=CASCADE), index=True)
-    worker_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("workers.id", ondelete="SET NULL"), index=True
-    )
+    # no foreign keys either (migration 0019): each was a locking query per execution in
+    # every claim. Triggers delete a job's executions with it and clear a deleted
+    # worker's; a claim holds its jobs locked and locks its worker's row once.
+    job_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    worker_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     status: Mapped[ExecutionStatus] = mapped_column(str_enum(ExecutionStatus))
     attempt_number: Mapped[int] = mapped_column(Integer)
     output: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)

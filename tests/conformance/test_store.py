@@ -10,13 +10,14 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from taskforge.domain import events
 from taskforge.domain.enums import (
     ExecutionStatus,
     FailurePolicy,
     JobStatus,
+    LogLevel,
     WorkerStatus,
     WorkerType,
     WorkflowStatus,
@@ -25,7 +26,7 @@ from taskforge.domain.rows import GraphJob, RefreshRow, Succeeded
 from taskforge.persistence.common import executions as store_executions
 from taskforge.persistence.common import graph, jobs, outbox, schedules, workflows
 from taskforge.persistence.store import EVENTS_WRITTEN
-from taskforge.persistence.tables import Event, Job, JobExecution, Workflow
+from taskforge.persistence.tables import Event, ExecutionLog, Job, JobExecution, Worker, Workflow
 from taskforge.services import executions, fleet, workers
 from taskforge.services import jobs as job_service
 from tests.conftest import admin_of
@@ -121,6 +122,65 @@ async def _claimed(svc: Any, org: Any, n: int) -> tuple[Any, list[Any]]:
         svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id)]
     )
     return worker, await executions.claim(svc, admin, worker.id, None, n)
+
+
+async def _execution(svc: Any, execution_id: Any) -> Any:
+    async with svc.read() as session:
+        return (
+            await session.execute(select(JobExecution).where(JobExecution.id == execution_id))
+        ).scalar_one_or_none()
+
+
+async def test_an_executions_job_and_worker_are_kept_without_foreign_keys(
+    svc: Any, org: Any
+) -> None:
+    """Deleting a worker clears its executions' worker; deleting a job deletes its
+    executions and their logs (triggers: the claim runs no key checks)."""
+    admin = admin_of(org)
+    worker, [c] = await _claimed(svc, org, 1)
+    await executions.append_logs(svc, admin, c.execution_id, [(LogLevel.INFO, "hi", None)])
+    await executions.complete(svc, admin, [(c.execution_id, None)])
+    async with svc.write() as session:
+        await session.execute(
+            update(Worker).where(Worker.id == worker.id).values(status=WorkerStatus.OFFLINE)
+        )
+    await fleet.delete_worker(svc, admin, worker.id)
+    kept = await _execution(svc, c.execution_id)
+    assert kept is not None and kept.worker_id is None
+
+    await job_service.delete(svc, admin, c.job.id)
+    assert await _execution(svc, c.execution_id) is None
+    async with svc.read() as session:
+        logs = await session.scalar(
+            select(func.count()).where(ExecutionLog.execution_id == c.execution_id)
+        )
+    assert logs == 0
+
+
+async def test_a_workers_deletion_waits_for_its_claim(svc: Any, org: Any) -> None:
+    """A claim holds its worker's row: a deletion meanwhile waits for the claim's commit,
+    then clears the worker of what the claim wrote (no execution names a missing worker)."""
+    admin = admin_of(org)
+    [job_id] = await _enqueue(svc, org, 1)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id)]
+    )
+    now = dt.datetime.now(dt.UTC)
+
+    async def delete_worker() -> None:
+        async with svc.write() as session:
+            await session.execute(delete(Worker).where(Worker.id == worker.id))
+
+    async with svc.write() as session:
+        [(_, execution_id, _)] = await store_executions.claim(
+            session, [[org.queue.id]], 5, now, worker.id, now + dt.timedelta(minutes=1), {}
+        )
+        deleting = asyncio.create_task(delete_worker())
+        await asyncio.sleep(0.5)
+        assert not deleting.done()  # waits for the claim's transaction
+    await asyncio.wait_for(deleting, 10)
+    execution = await _execution(svc, execution_id)
+    assert (execution.job_id, execution.worker_id) == (job_id, None)
 
 
 async def test_claim_targets_report_the_worker_and_its_queues(svc: Any, org: Any) -> None:

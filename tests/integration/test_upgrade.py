@@ -90,6 +90,7 @@ class Fixture:
         self.org, self.project, self.queue = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         self.jobs: dict[uuid.UUID, dict[str, Any]] = {}
         self.executions: dict[uuid.UUID, dict[str, Any]] = {}
+        self.logs: list[dict[str, Any]] = []
         self.edges: dict[uuid.UUID, dict[str, Any]] = {}
         self.workflows: dict[uuid.UUID, dict[str, Any]] = {}
         self.schedules: dict[uuid.UUID, dict[str, Any]] = {}
@@ -141,6 +142,16 @@ class Fixture:
             **extra,
         }
         self.executions[row["id"]] = row
+        # a table whose parent a migration rebuilds (SQLite) must keep its rows
+        self.logs.append(
+            {
+                "execution_id": row["id"],
+                "level": "INFO",
+                "message": f"log of {row['id']}",
+                "metadata": {"n": 1},
+                "logged_at": T0,
+            }
+        )
 
     def edge(
         self, parent: uuid.UUID, child: uuid.UUID, status: EdgeStatus, kind: str, **extra: Any
@@ -400,6 +411,7 @@ async def write_old(url: str, f: Fixture, events: list[dict[str, Any]]) -> None:
             await insert(session, "workflows", list(f.workflows.values()))
             await insert(session, "jobs", list(f.jobs.values()))
             await insert(session, "job_executions", list(f.executions.values()))
+            await insert(session, "execution_logs", f.logs)
             await insert(session, "job_dependencies", list(f.edges.values()))
             await insert(session, "scheduled_jobs", list(f.schedules.values()))
             await insert(session, "events", events)
@@ -414,7 +426,8 @@ def at(value: str | None) -> datetime | None:
 JOB = """query($id: ID!) { job(id: $id) {
   id jobType payload status statusReason dependencyStatus priority scheduledFor attempts
   maxAttempts output error createdAt startedAt finishedAt queueId projectId name workflowId
-  executions { id attempt status output error startedAt finishedAt leaseExpiresAt }
+  executions { id attempt status output error startedAt finishedAt leaseExpiresAt
+    logsConnection { edges { node { level message metadata loggedAt } } } }
   dependencies { id parentJobId childJobId type condition expression status resolvedAt
     resolvedBy }
 } }"""
@@ -457,6 +470,12 @@ def check_job(read: dict[str, Any], row: dict[str, Any], f: Fixture) -> None:
         assert at(got["startedAt"]) == e["started_at"]
         assert at(got["finishedAt"]) == e["finished_at"]
         assert at(got["leaseExpiresAt"]) == e["lease_expires_at"]
+        logs = [edge["node"] for edge in got["logsConnection"]["edges"]]
+        assert [(g["level"], g["message"], g["metadata"], at(g["loggedAt"])) for g in logs] == [
+            (x["level"], x["message"], x["metadata"], x["logged_at"])
+            for x in f.logs
+            if x["execution_id"] == e["id"]
+        ]
     into = {str(e["id"]): e for e in f.edges.values() if e["child_job_id"] == row["id"]}
     assert {d["id"] for d in read["dependencies"]} == set(into)
     for d in read["dependencies"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Uuid
 
-from taskforge.persistence.common.organizations import PLAN, removal_plan, uncovered
+from taskforge.persistence.common.organizations import LINKS, PLAN, removal_plan, uncovered
 from taskforge.persistence.tables import Base
 
 
@@ -22,6 +22,8 @@ def test_children_go_before_their_parents() -> None:
             parent = fk.column.table.name
             if parent in first and parent != step.table.name:
                 assert first[step.table.name] < first[parent], (step.table.name, parent)
+    for name, (_, parent) in LINKS.items():  # links without a foreign key, likewise
+        assert first[name] < first[parent], (name, parent)
     # no foreign key, but the jobs' trigger writes counts as jobs go: after jobs
     assert first["jobs"] < first["workflow_job_counts"] < first["workflows"]
 

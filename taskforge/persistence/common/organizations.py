@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.schema import sort_tables
 
 from taskforge.domain.enums import WorkerStatus
 from taskforge.persistence.tables import Base, Organization, Subscription, Worker
@@ -38,9 +39,12 @@ from taskforge.persistence.tables import Base, Organization, Subscription, Worke
 ORG = "organization_id"
 # tables that belong to no organization (or are the organization itself)
 GLOBAL = frozenset({"organizations", "outbox_cursor"})
-# a tenant's rows without an organization_id column or a foreign key leading to one:
-# table -> (column, table whose ``id`` it holds)
-LINKS: dict[str, tuple[str, str]] = {"workflow_job_counts": ("workflow_id", "workflows")}
+# a tenant's rows reached through a column that is no foreign key (none, or kept by
+# triggers: an execution's job): table -> (column, table whose ``id`` it holds)
+LINKS: dict[str, tuple[str, str]] = {
+    "workflow_job_counts": ("workflow_id", "workflows"),
+    "job_executions": ("job_id", "jobs"),
+}
 
 
 # -- the operator's reads and writes ------------------------------------------------
@@ -216,12 +220,12 @@ def removal_plan(metadata: MetaData = Base.metadata) -> list[Step]:
             by_name[table.name] = step
         return step
 
-    ordered = list(reversed(metadata.sorted_tables))
-    # a linked table without a foreign key goes right before its parent
-    for name, (_, parent) in LINKS.items():
-        table = metadata.tables[name]
-        ordered.remove(table)
-        ordered.insert(ordered.index(metadata.tables[parent]), table)
+    tables = metadata.tables
+    # parents first: a link counts as a foreign key; the jobs' trigger writes counts as
+    # jobs go, so those counts go after the jobs
+    after = [(tables[parent], tables[name]) for name, (_, parent) in LINKS.items()]
+    after.append((tables["workflow_job_counts"], tables["jobs"]))
+    ordered = list(reversed(sort_tables(tables.values(), extra_dependencies=after)))
     plan: list[Step] = []
     for table in ordered:
         step = primary(table)

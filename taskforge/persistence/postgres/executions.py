@@ -109,12 +109,15 @@ LEFT JOIN job_queues q ON q.id = a.queue_id AND q.organization_id = $1
 #
 # Take up to $2 ready jobs of one group of queues (by the partial ready index, in claim
 # order; SKIP LOCKED lets concurrent claimers pass each other), mark them PROCESSING and
-# start one execution each. starts_edges: whether a job has PENDING outgoing PARALLEL
-# edges, the only edges a start decides (a fan-out's parent skips the engine on claim).
+# start one execution each (nothing if the worker is gone). starts_edges: whether a job
+# has PENDING outgoing PARALLEL edges, the only edges a start decides (a fan-out's parent
+# skips the engine on claim).
 CLAIM_PG = """
-WITH picked AS (
+WITH w AS (  -- the executions' worker: its deletion waits for this claim (no key checks)
+    SELECT id FROM workers WHERE id = $4 FOR KEY SHARE
+), picked AS (
     SELECT id FROM jobs
-    WHERE queue_id {queues} AND {ready}
+    WHERE queue_id {queues} AND {ready} AND EXISTS (SELECT 1 FROM w)
     ORDER BY priority DESC, created_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED
