@@ -100,6 +100,7 @@ async def settle(
         decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)
         parents = [(m.id, m.status) for m in frontier.values()]
         children, rest = await deps.decide(session, parents, now)
+        locked = frozenset(children)  # decide locked them
         for edge in rest:
             parent = frontier[edge.parent_job_id]
             status = evaluate_edge(rule_of(edge), parent.status, parent.output)
@@ -110,17 +111,22 @@ async def settle(
             await deps.set_status(session, ids, status, now, f"parent:{parent_status.value}")
         if not children:
             break
-        child_events, frontier = await aggregate(session, children, now)
+        child_events, frontier = await aggregate(session, children, now, locked)
         events += child_events
         ended += frontier.values()
     return events, ended
 
 
 async def aggregate(
-    session: AsyncSession, children: set[uuid.UUID], now: datetime
+    session: AsyncSession,
+    children: set[uuid.UUID],
+    now: datetime,
+    locked: frozenset[uuid.UUID] = frozenset(),
 ) -> tuple[list[Event], dict[uuid.UUID, Moved]]:
-    """Re-aggregate the children's incoming edges; end those that can no longer run."""
-    await deps.lock_children(session, sorted(children))
+    """Re-aggregate the children's incoming edges; end those that can no longer run.
+    ``locked``: those of them this transaction has locked already."""
+    if unlocked := children - locked:  # an expression edge's child; a deadlock is retried
+        await deps.lock_children(session, sorted(unlocked))
     incoming, found, released = await deps.decide_children(session, children, now)
     events: list[Event] = [
         released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released

@@ -90,9 +90,10 @@ async def decide(
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     """Decide the parents' PENDING edges without an expression by the parents'
     statuses alone (``evaluate_edge``; resolved_by ``parent:STATUS``) and return the
-    children of the edges decided, with the PENDING edges that have an expression,
-    left for the caller (they need the parent's output). The same decisions on every
-    store: one UPDATE on PostgreSQL, evaluated in Python on SQLite."""
+    children of the edges decided, locked as ``lock_children`` locks them, with the
+    PENDING edges that have an expression, left for the caller (they need the
+    parent's output). The same decisions on every store: one UPDATE on PostgreSQL
+    (which takes the locks too), evaluated in Python on SQLite."""
     return await store_of(session).dependencies.decide(session, parents, now)
 
 
