@@ -235,7 +235,8 @@ async def claim(
 # and how many executions changed (as many as jobs, always; the caller checks).
 #
 # Every row is reached by its primary key: the execution by a lateral probe (OFFSET 0,
-# not flattened into a join) and the job by its id. The status guards are written as
+# not flattened into a join), the job by its id, the execution's update by the array of
+# ids (not a hash join on a scan of all executions). The status guards are written as
 # expressions (`status || ''`) so that they cannot match the predicates of the partial
 # indexes idx_job_executions_live and idx_jobs_processing: an ANALYZE taken while
 # nothing ran (an idle moment, a fresh deployment) has those indexes look empty, and
@@ -261,7 +262,8 @@ WITH d AS (
 ), x AS (
     UPDATE job_executions SET status = '{ExecutionStatus.SUCCEEDED}', finished_at = $4,
         output = j.output::jsonb
-    FROM j WHERE job_executions.id = j.execution_id
+    FROM j WHERE job_executions.id = ANY(ARRAY(SELECT execution_id FROM j))
+        AND job_executions.id = j.execution_id
         AND {status_in(STARTED, "job_executions.status || ''")}
     RETURNING job_executions.id
 )
