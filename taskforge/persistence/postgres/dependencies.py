@@ -106,7 +106,10 @@ ORDER BY id FOR NO KEY UPDATE
 # is a lookup, not a join: with the table's statistics stale or missing (a workflow
 # created a moment ago), a join here was planned as a nested loop of every parent
 # against every pending edge, 90 ms for an ack of 700 jobs. The children are locked by
-# their primary key (ARRAY: never a scan of the workflow index for their status).
+# their primary key (ARRAY: never a scan of the workflow index for their status). Then
+# (the count of the children's lock read first: children before workflows, the engine's
+# order) the workflows $4 the caller will refresh, which saves that refresh its own
+# locking round trip.
 DECIDE_PG = f"""
 WITH decided AS (
     UPDATE job_dependencies e SET status = x.outcome, resolved_at = $3,
@@ -128,11 +131,15 @@ WITH decided AS (
     WHERE id = ANY(ARRAY(SELECT DISTINCT child_job_id FROM decided))
         AND {status_in(NOT_STARTED)}
     ORDER BY id FOR NO KEY UPDATE
+), flows AS (
+    SELECT id FROM workflows
+    WHERE id = ANY($4::uuid[]) AND (SELECT count(*) FROM locked) >= 0
+    ORDER BY id FOR NO KEY UPDATE
 )
 SELECT DISTINCT child_job_id, NULL::uuid AS id, NULL::uuid AS parent_job_id,
     NULL AS dependency_type, NULL AS condition, NULL AS expression
 FROM decided
-WHERE (SELECT count(*) FROM locked) >= 0  -- a CTE that is not read is not run
+WHERE (SELECT count(*) FROM flows) >= 0  -- a CTE that is not read is not run
 UNION ALL
 SELECT d.child_job_id, d.id, d.parent_job_id, d.dependency_type, d.condition, d.expression
 FROM unnest($1::uuid[]) AS p(id) CROSS JOIN LATERAL (
@@ -245,12 +252,15 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
 
 
 async def decide(
-    session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
+    session: AsyncSession,
+    parents: Sequence[tuple[uuid.UUID, JobStatus]],
+    now: datetime,
+    workflows: Iterable[uuid.UUID] = (),
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     ids = [p for p, _ in parents]
     driver = await driver_connection(session)
     await session.flush()
-    rows = await driver.fetch(DECIDE_PG, ids, [s.value for _, s in parents], now)
+    rows = await driver.fetch(DECIDE_PG, ids, [s.value for _, s in parents], now, sorted(workflows))
     children = {r["child_job_id"] for r in rows if r["id"] is None}
     return children, _pending([r for r in rows if r["id"] is not None])
 
