@@ -173,11 +173,15 @@ class Outbox(Protocol):
 
 class Workflows(Protocol):
     async def lock_for_refresh(
-        self, session: AsyncSession, ids: Iterable[uuid.UUID]
+        self,
+        session: AsyncSession,
+        ids: Iterable[uuid.UUID],
+        locked: Iterable[uuid.UUID] = (),
     ) -> list[RefreshRow]:
         """The workflows, locked in id order (two transactions never wait on each other in
         a cycle), each with whether any job is still live, read once the lock is held:
-        what the engine decides on after every batch of acknowledgements."""
+        what the engine decides on after every batch of acknowledgements. ``locked``:
+        those this transaction holds already (``Dependencies.decide`` took them)."""
         ...
 
     async def has_live_jobs(self, session: AsyncSession, workflow_id: uuid.UUID) -> bool:
@@ -251,12 +255,15 @@ class Dependencies(Protocol):
         session: AsyncSession,
         parents: Sequence[tuple[uuid.UUID, JobStatus]],
         now: datetime,
+        workflows: Iterable[uuid.UUID] = (),
     ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
         """Decide the parents' PENDING edges without an expression by the parents'
         statuses alone (``evaluate_edge``; resolved_by ``parent:STATUS``) and return the
-        children of the edges decided, with the PENDING edges that have an expression,
-        left for the caller (they need the parent's output). The same decisions on every
-        store: one UPDATE on PostgreSQL, evaluated in Python on SQLite."""
+        children of the edges decided, locked as ``lock_children`` locks them, with the
+        PENDING edges that have an expression, left for the caller (they need the
+        parent's output). The same decisions on every store: one UPDATE on PostgreSQL
+        (which takes the locks too), evaluated in Python on SQLite. ``workflows`` are
+        then locked as ``Workflows.lock_for_refresh`` locks them (after the children)."""
         ...
 
     async def set_status(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from operator import attrgetter
 from typing import Any
 
@@ -112,11 +111,28 @@ async def with_workflow_state(session: AsyncSession, changes: Sequence[Event]) -
         for w, (status, counts) in (await workflows_repo.states(session, list(touched))).items()
     }
     return [
-        replace(e, workflow=state[e.workflow_id])
+        _with_state(e, state[e.workflow_id])
         if type(e) is JobStatusChanged and e.workflow_id in state
         else e
         for e in changes
     ]
+
+
+def _with_state(e: JobStatusChanged, state: WorkflowState) -> JobStatusChanged:
+    """``replace(e, workflow=state)``, built positionally: ``dataclasses.replace`` cost
+    20 µs an event (0.4 s of server CPU in the drain of a 10,000-job workflow)."""
+    return JobStatusChanged(
+        e.organization_id,
+        e.job_id,
+        e.queue_id,
+        e.project_id,
+        e.workflow_id,
+        e.job_type,
+        e.status,
+        e.previous_status,
+        e.reason,
+        state,
+    )
 
 
 async def record(session: AsyncSession, changes: Sequence[Event]) -> None:

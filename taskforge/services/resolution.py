@@ -80,16 +80,23 @@ async def after_changes(
     def held(m: Moved) -> bool:  # MANUAL: a failure waits for the operator
         return m.status is JobStatus.FAILED and policies.get(m.workflow_id) is FailurePolicy.MANUAL
 
-    events, ended = await settle(session, [m for m in moved if not held(m)], now)
+    # the first decision also locks the workflows to refresh (one round trip less)
+    deciding = [m for m in moved if not held(m)]
+    locked = frozenset(workflow_ids) if deciding else frozenset()
+    events, ended = await settle(session, deciding, now, locked)
     workflow_ids |= {m.workflow_id for m in ended if m.workflow_id is not None}
-    events += await refresh_workflows(session, workflow_ids, failing, now)
+    events += await refresh_workflows(session, workflow_ids, failing, now, locked)
     return events
 
 
 async def settle(
-    session: AsyncSession, moved: list[Moved], now: datetime
+    session: AsyncSession,
+    moved: list[Moved],
+    now: datetime,
+    workflows: frozenset[uuid.UUID] = frozenset(),
 ) -> tuple[list[Event], list[Moved]]:
-    """Decide the edges these jobs' changes can decide, transitively.
+    """Decide the edges these jobs' changes can decide, transitively; the first
+    decision locks ``workflows`` after its children (for ``refresh_workflows``).
 
     Returns the events and the jobs the engine itself ended (SKIPPED / CANCELLED).
     """
@@ -99,7 +106,9 @@ async def settle(
     while frontier:
         decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)
         parents = [(m.id, m.status) for m in frontier.values()]
-        children, rest = await deps.decide(session, parents, now)
+        children, rest = await deps.decide(session, parents, now, workflows)
+        workflows = frozenset()  # held from here on
+        locked = frozenset(children)  # decide locked them
         for edge in rest:
             parent = frontier[edge.parent_job_id]
             status = evaluate_edge(rule_of(edge), parent.status, parent.output)
@@ -110,17 +119,22 @@ async def settle(
             await deps.set_status(session, ids, status, now, f"parent:{parent_status.value}")
         if not children:
             break
-        child_events, frontier = await aggregate(session, children, now)
+        child_events, frontier = await aggregate(session, children, now, locked)
         events += child_events
         ended += frontier.values()
     return events, ended
 
 
 async def aggregate(
-    session: AsyncSession, children: set[uuid.UUID], now: datetime
+    session: AsyncSession,
+    children: set[uuid.UUID],
+    now: datetime,
+    locked: frozenset[uuid.UUID] = frozenset(),
 ) -> tuple[list[Event], dict[uuid.UUID, Moved]]:
-    """Re-aggregate the children's incoming edges; end those that can no longer run."""
-    await deps.lock_children(session, sorted(children))
+    """Re-aggregate the children's incoming edges; end those that can no longer run.
+    ``locked``: those of them this transaction has locked already."""
+    if unlocked := children - locked:  # an expression edge's child; a deadlock is retried
+        await deps.lock_children(session, sorted(unlocked))
     incoming, found, released = await deps.decide_children(session, children, now)
     events: list[Event] = [
         released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released
@@ -150,11 +164,16 @@ async def aggregate(
 
 
 async def refresh_workflows(
-    session: AsyncSession, workflow_ids: set[uuid.UUID], failed: set[uuid.UUID], now: datetime
+    session: AsyncSession,
+    workflow_ids: set[uuid.UUID],
+    failed: set[uuid.UUID],
+    now: datetime,
+    locked: frozenset[uuid.UUID] = frozenset(),
 ) -> list[Event]:
-    """Apply FAIL_FAST and re-derive the status of each workflow touched."""
+    """Apply FAIL_FAST and re-derive the status of each workflow touched (``locked``:
+    those this transaction holds already)."""
     events: list[Event] = []
-    for row in await wf_repo.lock_for_refresh(session, workflow_ids):
+    for row in await wf_repo.lock_for_refresh(session, workflow_ids, locked):
         if row.status in TERMINAL_WORKFLOW or row.status is WorkflowStatus.PENDING:
             continue
         if row.id in failed and row.failure_policy is FailurePolicy.FAIL_FAST:

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from taskforge.domain.enums import Tier, WorkerType
+from taskforge.domain.enums import JobStatus, Tier, WorkerType
+from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import executions as executions_repo
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services import (
@@ -335,3 +336,47 @@ async def test_a_parent_deleted_while_the_other_is_acknowledged_releases_the_chi
 
     job = await jobs.get(svc, admin, child.id)
     assert (job.status.value, job.dependency_status.value) == ("PENDING", "SATISFIED")
+
+
+async def test_a_decision_locks_its_children_then_the_workflows_to_refresh(
+    pg_runtime, pg_database
+) -> None:
+    """The statement deciding a batch's edges holds their children and the workflows the
+    engine refreshes next (the refresh reads without a locking round trip of its own):
+    another transaction can take neither until it ends."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Locks", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    definition = {
+        "name": "pair",
+        "jobs": [
+            {"name": "a", "job_type": "t"},
+            {"name": "b", "job_type": "t", "depends_on": ["a"]},
+        ],
+    }
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    ids = {j.name: j.id for j in await workflow_reads.jobs_of(svc, admin, [wf.id])}
+    other = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+
+    async def taken(table: str, row: Any) -> bool:
+        try:
+            async with other.transaction():
+                await other.execute(f"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE NOWAIT", row)
+        except asyncpg.LockNotAvailableError:
+            return True
+        return False
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with contextlib.suppress(Undo):
+            async with svc.write() as session:
+                moved = [(ids["a"], JobStatus.SUCCEEDED)]
+                children, _ = await deps.decide(session, moved, svc.clock(), {wf.id})
+                assert children == {ids["b"]}
+                assert await taken("jobs", ids["b"]) and await taken("workflows", wf.id)
+                raise Undo
+        assert not await taken("workflows", wf.id)
+    finally:
+        await other.close()

@@ -18,7 +18,11 @@ from taskforge.domain.enums import JobStatus, Tier, WorkerType
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.postgres.dependencies import CHILDREN_PG, DECIDE_PG
-from taskforge.persistence.postgres.executions import ACK_ROWS_PG, CLAIM_ONE_PG
+from taskforge.persistence.postgres.executions import (
+    ACK_ROWS_PG,
+    CLAIM_ONE_PG,
+    SUCCEED_CURRENT_PG,
+)
 from taskforge.persistence.tables import WorkflowJobCount
 from taskforge.services import engines, executions, jobs, workers, workflows
 from tests.conftest import admin_of, new_org
@@ -99,7 +103,7 @@ async def test_hot_statements_probe_edges_by_their_jobs(pg_runtime, pg_database)
             assert edge_accesses(json.loads(raw)[0]["Plan"]) == []
             children = await explain(conn, CHILDREN_PG, [j.id for j in mine])
             ids = [j.id for j in mine]
-            decide = await explain(conn, DECIDE_PG, ids, ["SUCCEEDED"] * len(ids), now)
+            decide = await explain(conn, DECIDE_PG, ids, ["SUCCEEDED"] * len(ids), now, [])
         finally:
             await tx.rollback()
     finally:
@@ -110,6 +114,52 @@ async def test_hot_statements_probe_edges_by_their_jobs(pg_runtime, pg_database)
         assert all(any(k in c for k in by_job) or c.startswith("(id = ") for c in conditions), (
             conditions
         )
+
+
+async def test_an_acknowledgement_reaches_its_rows_by_their_primary_keys(
+    pg_runtime, pg_database
+) -> None:
+    """Statistics taken while nothing ran (VACUUM (ANALYZE) at an idle moment) have the
+    partial indexes of live executions and processing jobs look empty. The
+    acknowledgement of 64 of 200 running jobs must still reach each execution and job
+    by its primary key, in the generic plan too: a plan scanning those indexes for every
+    row of the batch was quadratic in the jobs running."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    for n in (1000, 1000, 200):  # 2,000 ran before: tables a scan of costs more than probes
+        await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * n)
+        while n == 1000 and (done := await executions.claim(svc, admin, worker.id, None, 500)):
+            await executions.complete(svc, admin, [(c.execution_id, None) for c in done])
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("VACUUM (ANALYZE) jobs, job_executions")
+        running = await executions.claim(svc, admin, worker.id, None, 500)
+        assert len(running) == 200
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        tx = conn.transaction()  # the EXPLAIN ANALYZE acknowledges them: undone
+        await tx.start()
+        try:
+            raw = await conn.fetchval(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) {SUCCEED_CURRENT_PG}",
+                org.organization.id,
+                [c.execution_id for c in running[:64]],
+                [None] * 64,
+                dt.datetime.now(dt.UTC),
+            )
+        finally:
+            await tx.rollback()
+    finally:
+        await conn.close()
+    plan = list(nodes(json.loads(raw)[0]["Plan"]))
+    scans = [n for n in plan if n["Node Type"] == "Seq Scan"]
+    assert not scans, scans
+    indexes = {n["Index Name"] for n in plan if "Index Name" in n}
+    assert indexes == {"jobs_pkey", "job_executions_pkey"}, indexes
+    assert sum(n["Actual Rows"] for n in plan if n["Node Type"] == "ModifyTable") == 128
 
 
 async def test_a_heartbeat_reads_only_the_workers_live_executions(pg_runtime, pg_database) -> None:

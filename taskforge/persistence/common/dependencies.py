@@ -86,14 +86,19 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
 
 
 async def decide(
-    session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
+    session: AsyncSession,
+    parents: Sequence[tuple[uuid.UUID, JobStatus]],
+    now: datetime,
+    workflows: Iterable[uuid.UUID] = (),
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     """Decide the parents' PENDING edges without an expression by the parents'
     statuses alone (``evaluate_edge``; resolved_by ``parent:STATUS``) and return the
-    children of the edges decided, with the PENDING edges that have an expression,
-    left for the caller (they need the parent's output). The same decisions on every
-    store: one UPDATE on PostgreSQL, evaluated in Python on SQLite."""
-    return await store_of(session).dependencies.decide(session, parents, now)
+    children of the edges decided, locked as ``lock_children`` locks them, with the
+    PENDING edges that have an expression, left for the caller (they need the
+    parent's output). The same decisions on every store: one UPDATE on PostgreSQL
+    (which takes the locks too), evaluated in Python on SQLite. ``workflows`` are then
+    locked as ``workflows.lock_for_refresh`` locks them (after the children)."""
+    return await store_of(session).dependencies.decide(session, parents, now, workflows)
 
 
 async def set_status(

@@ -32,11 +32,14 @@ async def lock(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID)
     return await session.scalar(store_of(session).lock_row(stmt))
 
 
-async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[RefreshRow]:
+async def lock_for_refresh(
+    session: AsyncSession, ids: Iterable[uuid.UUID], locked: Iterable[uuid.UUID] = ()
+) -> list[RefreshRow]:
     """The workflows, locked in id order (two transactions never wait on each other in
     a cycle), each with whether any job is still live, read once the lock is held:
-    what the engine decides on after every batch of acknowledgements."""
-    return await store_of(session).workflows.lock_for_refresh(session, ids)
+    what the engine decides on after every batch of acknowledgements. ``locked``:
+    those this transaction holds already (``dependencies.decide`` took them)."""
+    return await store_of(session).workflows.lock_for_refresh(session, ids, locked)
 
 
 async def locked(session: AsyncSession, workflow_id: uuid.UUID) -> Workflow:

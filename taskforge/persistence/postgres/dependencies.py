@@ -82,15 +82,34 @@ def _status_rules() -> str:
     return json.dumps(rules, sort_keys=True)
 
 
+# Children about to be decided, locked in id order: two parents of one child ending in
+# two transactions at once each see the other's edge still PENDING unless the second
+# waits for the first to commit before reading the edges. Only children that have not
+# started can still change (a started one's ack holds its row, so it is not waited for).
+# NO KEY UPDATE, what an UPDATE of the row takes: it does not hold up inserts of edges
+# or executions that reference the job.
+LOCK_CHILDREN_PG = f"""
+SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND {status_in(NOT_STARTED)}
+ORDER BY id FOR NO KEY UPDATE
+"""
+
+
 # PostgreSQL, one statement per step of the engine: decides the parents' PENDING edges
-# without an expression by the rules above (returning each child once), and returns the
-# PENDING edges with an expression, which need the parent's output and are evaluated in
-# Python. The read sees the edges as they were before the update, which touches none of
-# the edges it returns. Each parent's edges are read by a lateral probe of its index
-# (OFFSET 0 keeps the planner from flattening it into a scan of all pending edges) and
-# the rule is a lookup, not a join: with the table's statistics stale or missing (a
-# workflow created a moment ago), a join here was planned as a nested loop of every
-# parent against every pending edge, 90 ms for an ack of 700 jobs.
+# without an expression by the rules above (returning each child once), locks those
+# children as LOCK_CHILDREN_PG does (the engine reads their edges in its next statement,
+# which then sees what a previous holder committed: the lock needs no round trip of its
+# own, one per acknowledgement of a fan-in's parents), and returns the PENDING edges
+# with an expression, which need the parent's output and are evaluated in Python. The
+# read sees the edges as they were before the update, which touches none of the edges
+# it returns. Each parent's edges are read by a lateral probe of its index (OFFSET 0
+# keeps the planner from flattening it into a scan of all pending edges) and the rule
+# is a lookup, not a join: with the table's statistics stale or missing (a workflow
+# created a moment ago), a join here was planned as a nested loop of every parent
+# against every pending edge, 90 ms for an ack of 700 jobs. The children are locked by
+# their primary key (ARRAY: never a scan of the workflow index for their status). Then
+# (the count of the children's lock read first: children before workflows, the engine's
+# order) the workflows $4 the caller will refresh, which saves that refresh its own
+# locking round trip.
 DECIDE_PG = f"""
 WITH decided AS (
     UPDATE job_dependencies e SET status = x.outcome, resolved_at = $3,
@@ -107,10 +126,20 @@ WITH decided AS (
     ) AS x
     WHERE e.id = x.id AND x.outcome IS NOT NULL
     RETURNING e.child_job_id
+), locked AS (
+    SELECT id FROM jobs
+    WHERE id = ANY(ARRAY(SELECT DISTINCT child_job_id FROM decided))
+        AND {status_in(NOT_STARTED)}
+    ORDER BY id FOR NO KEY UPDATE
+), flows AS (
+    SELECT id FROM workflows
+    WHERE id = ANY($4::uuid[]) AND (SELECT count(*) FROM locked) >= 0
+    ORDER BY id FOR NO KEY UPDATE
 )
 SELECT DISTINCT child_job_id, NULL::uuid AS id, NULL::uuid AS parent_job_id,
     NULL AS dependency_type, NULL AS condition, NULL AS expression
 FROM decided
+WHERE (SELECT count(*) FROM flows) >= 0  -- a CTE that is not read is not run
 UNION ALL
 SELECT d.child_job_id, d.id, d.parent_job_id, d.dependency_type, d.condition, d.expression
 FROM unnest($1::uuid[]) AS p(id) CROSS JOIN LATERAL (
@@ -118,18 +147,6 @@ FROM unnest($1::uuid[]) AS p(id) CROSS JOIN LATERAL (
     WHERE parent_job_id = p.id AND status = 'PENDING' AND expression IS NOT NULL
     OFFSET 0
 ) AS d
-"""
-
-
-# Children about to be decided, locked in id order: two parents of one child ending in
-# two transactions at once each see the other's edge still PENDING unless the second
-# waits for the first to commit before reading the edges. Only children that have not
-# started can still change (a started one's ack holds its row, so it is not waited for).
-# NO KEY UPDATE, what an UPDATE of the row takes: it does not hold up inserts of edges
-# or executions that reference the job.
-LOCK_CHILDREN_PG = f"""
-SELECT id FROM jobs WHERE id = ANY($1::uuid[]) AND {status_in(NOT_STARTED)}
-ORDER BY id FOR NO KEY UPDATE
 """
 
 
@@ -235,12 +252,15 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
 
 
 async def decide(
-    session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
+    session: AsyncSession,
+    parents: Sequence[tuple[uuid.UUID, JobStatus]],
+    now: datetime,
+    workflows: Iterable[uuid.UUID] = (),
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     ids = [p for p, _ in parents]
     driver = await driver_connection(session)
     await session.flush()
-    rows = await driver.fetch(DECIDE_PG, ids, [s.value for _, s in parents], now)
+    rows = await driver.fetch(DECIDE_PG, ids, [s.value for _, s in parents], now, sorted(workflows))
     children = {r["child_job_id"] for r in rows if r["id"] is None}
     return children, _pending([r for r in rows if r["id"] is not None])
 

@@ -243,21 +243,38 @@ async def claim(
 # (cancel, the reaper, a failure's acknowledgement), which this statement's update of
 # the job waits for and then re-checks. Returns what the events and the engine need,
 # and how many executions changed (as many as jobs, always; the caller checks).
+#
+# Every row is reached by its primary key: the execution by a lateral probe (OFFSET 0,
+# not flattened into a join), the job by its id, the execution's update by the array of
+# ids (not a hash join on a scan of all executions). The status guards are written as
+# expressions (`status || ''`) so that they cannot match the predicates of the partial
+# indexes idx_job_executions_live and idx_jobs_processing: an ANALYZE taken while
+# nothing ran (an idle moment, a fresh deployment) has those indexes look empty, and
+# the planner then scanned the whole of each for every row of the batch, nested in
+# one another (10 ms for an acknowledgement of 64 jobs with 64 live ones, 150 for 500).
 SUCCEED_CURRENT_PG = f"""
 WITH d AS (
-    SELECT * FROM unnest($2::uuid[], $3::text[]) AS d(execution_id, output)
+    SELECT d.execution_id, d.output, e.job_id
+    FROM unnest($2::uuid[], $3::text[]) AS d(execution_id, output)
+    CROSS JOIN LATERAL (
+        SELECT job_id FROM job_executions
+        WHERE id = d.execution_id AND organization_id = $1
+            AND {status_in(STARTED, "status || ''")}
+        OFFSET 0
+    ) AS e
 ), j AS (
     UPDATE jobs SET status = '{JobStatus.SUCCEEDED}', finished_at = $4, updated_at = $4,
         error = NULL, output = d.output::jsonb
-    FROM d JOIN job_executions e ON e.id = d.execution_id
-    WHERE e.organization_id = $1 AND e.{status_in(STARTED)}
-        AND jobs.id = e.job_id AND jobs.{status_in(RUNNING)}
+    FROM d
+    WHERE jobs.id = d.job_id AND {status_in(RUNNING, "jobs.status || ''")}
     RETURNING d.execution_id, jobs.id AS job_id, d.output, jobs.organization_id,
         jobs.queue_id, jobs.project_id, jobs.job_type, jobs.workflow_id
 ), x AS (
     UPDATE job_executions SET status = '{ExecutionStatus.SUCCEEDED}', finished_at = $4,
         output = j.output::jsonb
-    FROM j WHERE job_executions.id = j.execution_id AND job_executions.{status_in(STARTED)}
+    FROM j WHERE job_executions.id = ANY(ARRAY(SELECT execution_id FROM j))
+        AND job_executions.id = j.execution_id
+        AND {status_in(STARTED, "job_executions.status || ''")}
     RETURNING job_executions.id
 )
 SELECT j.execution_id, j.job_id, j.organization_id, j.queue_id, j.project_id, j.job_type,

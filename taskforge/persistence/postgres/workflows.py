@@ -75,13 +75,16 @@ SELECT count(DISTINCT workflow_id) FROM taken
 """
 
 
-async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[RefreshRow]:
+async def lock_for_refresh(
+    session: AsyncSession, ids: Iterable[uuid.UUID], locked: Iterable[uuid.UUID] = ()
+) -> list[RefreshRow]:
     ids = sorted(ids)
     if not ids:
         return []
     driver = await driver_connection(session)
     await session.flush()  # the driver does not autoflush
-    await driver.execute(LOCK_WORKFLOWS_PG, ids)
+    if unlocked := sorted(set(ids).difference(locked)):
+        await driver.execute(LOCK_WORKFLOWS_PG, unlocked)
     return [
         RefreshRow(
             r["id"], WorkflowStatus(r["status"]), FailurePolicy(r["failure_policy"]), r["live"]

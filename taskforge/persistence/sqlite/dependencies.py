@@ -55,7 +55,10 @@ async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) ->
 
 
 async def decide(
-    session: AsyncSession, parents: Sequence[tuple[uuid.UUID, JobStatus]], now: datetime
+    session: AsyncSession,
+    parents: Sequence[tuple[uuid.UUID, JobStatus]],
+    now: datetime,
+    workflows: Iterable[uuid.UUID] = (),  # one write transaction at a time: no lock
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     status_of = dict(parents)
     decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)

@@ -17,7 +17,9 @@ from taskforge.persistence.tables import Job, Workflow
 LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
 
 
-async def lock_for_refresh(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[RefreshRow]:
+async def lock_for_refresh(
+    session: AsyncSession, ids: Iterable[uuid.UUID], locked: Iterable[uuid.UUID] = ()
+) -> list[RefreshRow]:
     ids = sorted(ids)
     if not ids:
         return []
