@@ -71,6 +71,8 @@ def _tune_gc() -> None:
 
 
 def _uvicorn_options(settings: Settings, log_level: str) -> dict[str, object]:
+    from taskforge.http.ws_protocol import LightWebSocketProtocol
+
     return {
         "host": settings.host,
         "port": settings.port,
@@ -79,7 +81,8 @@ def _uvicorn_options(settings: Settings, log_level: str) -> dict[str, object]:
         "log_config": None,
         "log_level": log_level,
         "access_log": False,
-        "ws": "websockets-sansio",
+        # websockets-sansio, with less held per connection (an idle subscriber)
+        "ws": LightWebSocketProtocol,
         # WebSocket keep-alive: a client that stops answering pings is dropped, and
         # its subscriptions with it
         "ws_ping_interval": 20.0,

@@ -17,6 +17,7 @@ import websockets
 
 from taskforge import logs
 from taskforge.app import create_app
+from taskforge.http.ws_protocol import LightWebSocketProtocol
 from taskforge.runtime import Runtime
 
 
@@ -76,7 +77,7 @@ async def served(runtime: Runtime) -> AsyncIterator[str]:
         port=port,
         log_level="warning",
         lifespan="off",
-        ws="websockets-sansio",
+        ws=LightWebSocketProtocol,  # as `taskforge serve`
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -64,7 +64,8 @@ class Feed:
     filter accepts (applied here, so a buffer holds only what will be sent).
 
     A plain deque and one future while its stream waits: an idle subscription holds no
-    task, and handing it an event costs no more than completing that future."""
+    task, and handing it an event costs no more than completing that future. The deque
+    exists only while events wait (an empty one is ~700 bytes, on every idle subscriber)."""
 
     def __init__(
         self,
@@ -75,7 +76,7 @@ class Feed:
         route: Route | None = None,
     ) -> None:
         self.org_id, self.types, self.accept, self.route = org_id, types, accept, route
-        self._buffer: deque[dict[str, Any]] = deque()
+        self._buffer: deque[dict[str, Any]] | None = None
         self._size = size if size > 0 else None  # as asyncio.Queue: 0 is unbounded
         self._waiter: asyncio.Future[None] | None = None
         self.overflowed = False
@@ -90,14 +91,17 @@ class Feed:
         except Exception:  # a filter's bug must not stop the tail for everyone
             log.exception("subscription filter failed on event %s", event.get("seq"))
             return
-        if self._size is not None and len(self._buffer) >= self._size:
+        buffer = self._buffer
+        if buffer is None:
+            buffer = self._buffer = deque()
+        elif self._size is not None and len(buffer) >= self._size:
             # memory stays bounded: the subscription is dropped
             self.overflowed = True
             self._wake()
             if self.on_overflow is not None:
                 self.on_overflow()
             return
-        self._buffer.append(event)
+        buffer.append(event)
         self._wake()
 
     def _wake(self) -> None:
@@ -109,8 +113,12 @@ class Feed:
         """The next event; what was buffered before an overflow is still handed out,
         then ``SlowConsumer``."""
         while True:
-            if self._buffer:
-                return self._buffer.popleft()
+            buffer = self._buffer
+            if buffer:
+                event = buffer.popleft()
+                if not buffer:
+                    self._buffer = None
+                return event
             if self.overflowed:
                 raise SlowConsumer
             self._waiter = asyncio.get_running_loop().create_future()
@@ -121,8 +129,8 @@ class Feed:
 
     def ready(self) -> list[dict[str, Any]]:
         """Everything already buffered, without waiting."""
-        out = list(self._buffer)
-        self._buffer.clear()
+        out = list(self._buffer or ())
+        self._buffer = None
         return out
 
 

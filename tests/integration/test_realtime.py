@@ -5,12 +5,14 @@ Runs on SQLite and PostgreSQL, each with the in-process broker and real Redis.""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 
 import pytest
 import websockets
 from sqlalchemy import select
 
+from taskforge.persistence.common import outbox
 from taskforge.persistence.common.outbox import MAX_SPAN
 from taskforge.persistence.tables import Event
 from taskforge.realtime.broker import InProcessBroker, RedisBroker
@@ -198,6 +200,91 @@ async def test_a_relay_that_finds_the_cursor_busy_retries_soon(pg_database, tmp_
         released = loop.time()
         await events_settled(rt, timeout=5)
         assert loop.time() - released < 2.0  # the backoff, not the 10 s poll
+    finally:
+        await rt.stop()
+
+
+async def test_a_relay_tick_is_one_statement_on_postgresql(pg_database, tmp_path) -> None:
+    """Taking the cursor, stamping and moving it is one statement committed on its own:
+    no BEGIN, separate lock or COMMIT round trips, each of which left the tick waiting
+    behind whatever else the event loop was running."""
+    from sqlalchemy import event
+
+    from taskforge.realtime.relay import Relay
+    from tests.conftest import _reset_pg, new_org
+
+    await _reset_pg(pg_database)
+    rt = Runtime.create(make_settings(pg_database, tmp_path))
+    await rt.start(migrate=False, engines=False)
+    try:
+        await rt.relay.stop()
+        relay = Relay(rt.db, rt.broker, interval=10.0)
+        await relay.tick(woken=True)  # reads the channel name once
+        await new_org(rt.services)
+        sent: list[str] = []
+
+        def log(query) -> None:  # type: ignore[no-untyped-def]
+            sent.append(query.query)
+
+        def on_checkout(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.driver_connection.add_query_logger(log)
+
+        def on_checkin(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_conn.driver_connection.remove_query_logger(log)
+
+        event.listen(rt.db.engine.sync_engine, "checkout", on_checkout)
+        event.listen(rt.db.engine.sync_engine, "checkin", on_checkin)
+        try:
+            assert await relay.tick(woken=True) > 0
+        finally:
+            event.remove(rt.db.engine.sync_engine, "checkout", on_checkout)
+            event.remove(rt.db.engine.sync_engine, "checkin", on_checkin)
+        assert len(sent) == 1, sent
+        async with rt.db.read() as session:
+            assert not await outbox.has_unstamped(session)
+    finally:
+        await rt.stop()
+
+
+async def test_racing_relays_stamp_every_event_once(pg_database, tmp_path) -> None:
+    """PostgreSQL: relays of several replicas racing for the cursor while events are
+    written: each event is stamped and published once, and the seqs stay dense (a relay
+    whose snapshot predates another's stamp finds the cursor moved and stamps nothing)."""
+    from sqlalchemy import text
+
+    from taskforge.realtime.relay import Relay
+    from tests.conftest import _reset_pg, new_org
+
+    await _reset_pg(pg_database)
+    rt = Runtime.create(make_settings(pg_database, tmp_path))
+    await rt.start(migrate=False, engines=False)
+    try:
+        await rt.relay.stop()
+        org = await new_org(rt.services)
+        relays = [Relay(rt.db, InProcessBroker(), interval=10.0) for _ in range(4)]
+        writing = 2
+
+        async def write() -> None:
+            nonlocal writing
+            for _ in range(40):
+                await jobs.enqueue(rt.services, admin_of(org), [new_job(org)] * 2)
+            writing -= 1
+
+        async def stamp(relay: Relay) -> None:
+            while True:
+                sent = await relay.tick(woken=True)
+                if not (writing or sent or relay.busy):
+                    return
+                await asyncio.sleep(0)
+
+        await asyncio.gather(write(), write(), *(stamp(r) for r in relays))
+        async with rt.db.read() as session:
+            assert not await outbox.has_unstamped(session)
+            rows = (await session.execute(text("SELECT seq, span FROM events ORDER BY seq"))).all()
+        assert rows[0].seq == 1
+        for before, after in itertools.pairwise(rows):
+            assert after.seq == before.seq + before.span  # dense, never twice
+        assert sum(r.published for r in relays) == sum(row.span for row in rows)
     finally:
         await rt.stop()
 

@@ -32,13 +32,27 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS e(o, t
 LOCK_CURSOR_PG = "SELECT last_seq FROM outbox_cursor WHERE id = 1 FOR UPDATE SKIP LOCKED"
 
 
-# PostgreSQL, once the cursor is locked by a statement of its own (see stamp_next): the
-# oldest $2 unstamped events numbered after $1, and the cursor moved, in one statement;
-# payloads come back as JSON text, ready to publish without a decode and re-encode.
+# PostgreSQL: take the cursor, stamp the oldest $1 unstamped events after it and move it,
+# in one statement committed on its own: one round trip, where BEGIN, lock, stamp and
+# COMMIT were four, each a wait behind whatever else a busy event loop runs. The
+# statement's snapshot is taken before the lock: had another relay stamped and committed
+# in between, the events it stamped would still look unstamped here. The lock (FOR
+# UPDATE follows the row to its newest version) then sees a cursor moved since the
+# snapshot (``seen``): nothing is stamped, and a first row with a NULL seq says the
+# cursor was busy, as when another relay holds it (SKIP LOCKED). The cursor moves only
+# when it stamps, so an unchanged one means nothing was stamped since the snapshot.
+# Payloads come back as JSON text, ready to publish without a decode and re-encode.
 STAMP_PG = """
-WITH numbered AS (
-    SELECT u.id, $1 + sum(u.span) OVER (ORDER BY u.id) - u.span + 1 AS seq
-    FROM (SELECT id, span FROM events WHERE seq IS NULL ORDER BY id LIMIT $2) AS u
+WITH locked AS MATERIALIZED (
+    SELECT last_seq FROM outbox_cursor WHERE id = 1 FOR UPDATE SKIP LOCKED
+), seen AS MATERIALIZED (
+    SELECT last_seq FROM outbox_cursor WHERE id = 1
+), start AS MATERIALIZED (
+    SELECT locked.last_seq FROM locked JOIN seen ON seen.last_seq = locked.last_seq
+), numbered AS (
+    SELECT u.id, start.last_seq + sum(u.span) OVER (ORDER BY u.id) - u.span + 1 AS seq
+    FROM start,
+         (SELECT id, span FROM events WHERE seq IS NULL ORDER BY id LIMIT $1) AS u
 ), stamped AS (
     UPDATE events SET seq = numbered.seq FROM numbered WHERE events.id = numbered.id
     RETURNING events.seq, events.span, events.organization_id, events.topic, events.type,
@@ -47,7 +61,10 @@ WITH numbered AS (
     UPDATE outbox_cursor SET last_seq = (SELECT max(seq + span - 1) FROM stamped)
     WHERE id = 1 AND EXISTS (SELECT 1 FROM stamped)
 )
-SELECT * FROM stamped ORDER BY seq
+SELECT * FROM stamped
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL WHERE NOT EXISTS (SELECT 1 FROM start)
+ORDER BY 1 NULLS FIRST
 """
 
 
@@ -75,11 +92,9 @@ async def lock_cursor(session: AsyncSession) -> int | None:
 
 
 async def stamp_next(session: AsyncSession, limit: int) -> list[Any] | None:
-    # The cursor is locked in its own statement first: the stamping statement must take
-    # its snapshot after the lock, or it would still see as unstamped the events another
-    # relay stamped and committed while this one waited (and stamp them twice).
-    last_seq = await lock_cursor(session)
-    if last_seq is None:
+    # all the relay's unit of work does: no BEGIN and COMMIT round trips around it
+    driver = await driver_connection(session, standalone=True)
+    rows = await driver.fetch(STAMP_PG, limit)
+    if rows and rows[0]["seq"] is None:  # the cursor is busy (see STAMP_PG)
         return None
-    driver = await driver_connection(session)
-    return DriverRow.all(await driver.fetch(STAMP_PG, last_seq, limit))
+    return DriverRow.all(rows)
