@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from strawberry.http.websocket_origin import normalize_origin
 
 from taskforge.domain.enums import Tier
 
@@ -187,7 +186,10 @@ class Settings(BaseSettings):
     @classmethod
     def _normalize_origins(cls, origins: list[str]) -> list[str]:
         # as browsers send them (lowercase, no default port), so that CORS and the
-        # WebSocket check compare alike; an entry that could never match is a mistake
+        # WebSocket check compare alike; an entry that could never match is a mistake.
+        # Imported here: strawberry's package is half of every CLI command's start-up.
+        from strawberry.http.websocket_origin import normalize_origin
+
         out = []
         for origin in origins:
             parts = urlsplit(origin.strip())

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -34,6 +35,45 @@ def _pg(sql: str) -> None:
     asyncio.run(run())
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database migrated once, by `taskforge migrate`, for the run: each
+    test's database is a copy (a migration in a process of its own took 3 to 5 s)."""
+    db = f"taskforge_e2e_template_{os.getpid()}"
+    _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    _pg(f'CREATE DATABASE "{db}"')
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFORGE_")}
+        env["TASKFORGE_DATABASE_URL"] = _url(db)
+        cwd = tmp_path_factory.mktemp("migrate")
+        subprocess.run([*TASKFORGE, "migrate"], env=env, cwd=cwd, check=True, timeout=60)
+        yield db
+    finally:
+        _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+def _url(db: str) -> str:
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{db}"
+
+
+def _copy(template: str, db: str) -> None:
+    """``db``, a copy of ``template`` with a stream id of its own, as a migration makes
+    one: Redis keys are named by it (login throttles of 127.0.0.1 too), and copies of
+    one stream would share them from test to test."""
+    _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    _pg(f'CREATE DATABASE "{db}" TEMPLATE "{template}"')
+
+    async def run() -> None:
+        conn = await asyncpg.connect(_url(db).replace("+asyncpg", ""))
+        try:
+            await conn.execute("UPDATE outbox_cursor SET stream_id = $1", str(uuid.uuid4()))
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 @pytest.fixture(params=["embedded", "postgres+redis"])
 def server_env(request, tmp_path: Path) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFORGE_")}
@@ -41,11 +81,8 @@ def server_env(request, tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env
         return
     db = f"taskforge_e2e_{os.getpid()}"
-    _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    _pg(f'CREATE DATABASE "{db}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    env |= {"TASKFORGE_DATABASE_URL": f"{base}/{db}", "TASKFORGE_REDIS_URL": REDIS_URL}
-    subprocess.run([*TASKFORGE, "migrate"], env=env, cwd=tmp_path, check=True, timeout=60)
+    _copy(request.getfixturevalue("migrated_template"), db)
+    env |= {"TASKFORGE_DATABASE_URL": _url(db), "TASKFORGE_REDIS_URL": REDIS_URL}
     yield env
     _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
