@@ -134,11 +134,13 @@ class GraphData:
 
     @cached_property
     def views(self) -> tuple[list[dag.NodeView], list[dag.EdgeView]]:
+        node, edge = dag.NodeView._make, dag.EdgeView._make
         nodes = [
-            dag.NodeView(str(j.id), j.name or j.job_type, j.status, j.job_type) for j in self.jobs
+            node((i, j.name or j.job_type, j.status, j.job_type))
+            for i, j in zip(self.ids, self.jobs, strict=True)
         ]
         edges = [
-            dag.EdgeView(parent, child, e.dependency_type, e.condition, e.status)
+            edge((parent, child, e.dependency_type, e.condition, e.status))
             for (parent, child), e in zip(self.pairs, self.edges, strict=True)
         ]
         return nodes, edges

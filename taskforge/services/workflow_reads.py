@@ -77,7 +77,7 @@ async def graph_of(
     principal.require(READ)
     async with svc.read() as session:
         wf = found(
-            await repo.get(session, principal.organization_id, workflow_id),
+            await repo.get(session, principal.organization_id, workflow_id, definition=False),
             "workflow",
             workflow_id,
         )
