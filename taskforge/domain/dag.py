@@ -256,18 +256,10 @@ def _edge_label(edge: EdgeView) -> str | None:
     return " / ".join(shown) or None
 
 
-def _views(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> tuple[Adjacency, Adjacency]:
-    return _graph((n.id for n in nodes), ((e.parent, e.child) for e in edges))
-
-
 def to_json(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> dict[str, Any]:
-    children, parents = _views(nodes, edges)
-    ordered = _order(children, parents)  # once, for the levels and the critical path
-    return {
-        "nodes": [
-            {"id": n.id, "label": n.label, "status": n.status, "jobType": n.job_type} for n in nodes
-        ],
-        "edges": [
+    return json_document(
+        [{"id": n.id, "label": n.label, "status": n.status, "jobType": n.job_type} for n in nodes],
+        [
             {
                 "parent": e.parent,
                 "child": e.child,
@@ -277,6 +269,25 @@ def to_json(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> dict[str, A
             }
             for e in edges
         ],
+        [n.id for n in nodes],
+        [(e.parent, e.child) for e in edges],
+    )
+
+
+def json_document(
+    nodes: list[dict[str, Any]],
+    edges: list[dict[str, Any]],
+    ids: Iterable[str],
+    pairs: Iterable[tuple[str, str]],
+) -> dict[str, Any]:
+    """The JSON export around nodes and edges already rendered (a caller holding rows
+    renders them straight from the rows, without views in between): ``ids`` and
+    ``pairs`` are their keys."""
+    children, parents = _graph(ids, pairs)
+    ordered = _order(children, parents)  # once, for the levels and the critical path
+    return {
+        "nodes": nodes,
+        "edges": edges,
         "roots": sorted(n for n, ps in parents.items() if not ps),
         "leaves": sorted(n for n, cs in children.items() if not cs),
         "levels": _levels(children, parents, ordered),
