@@ -311,8 +311,13 @@ class Workflow:
     _definition: strawberry.Private[Any]
 
     @strawberry.field(description="The definition the workflow was created from.")
-    def definition(self) -> JSON:
-        return self._definition  # type: ignore[no-any-return]
+    async def definition(self, info: strawberry.Info[Context, None]) -> JSON:
+        if self._definition is not records.UNREAD:
+            return self._definition  # type: ignore[no-any-return]
+        # workflow(id) reads it only when selected: megabytes of JSON for a big workflow
+        principal = await info.context.principal()
+        value = await workflow_reads.definition(info.context.svc, principal, uuid.UUID(self.id))
+        return value  # type: ignore[return-value]
 
     @strawberry.field(description="The workflow's jobs, oldest first.")
     async def jobs(self, info: strawberry.Info[Context, None]) -> list[Job]:

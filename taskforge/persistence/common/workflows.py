@@ -31,6 +31,17 @@ async def get(
     return await session.scalar(stmt)
 
 
+async def definition(
+    session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The workflow's definition (None: no such workflow in the organization)."""
+    stmt = select(Workflow.definition).where(
+        Workflow.id == workflow_id, Workflow.organization_id == org_id
+    )
+    value: dict[str, Any] | None = await session.scalar(stmt)
+    return value
+
+
 async def lock(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow | None:
     """The workflow row, locked: its use cases and the engine serialize on it."""
     stmt = select(Workflow).where(Workflow.id == workflow_id, Workflow.organization_id == org_id)
