@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from taskforge.domain.enums import (
@@ -268,6 +269,15 @@ class Workflow(Record):
     finished_at: datetime | None
     deadline_at: datetime | None
     pruned_at: datetime | None
+
+    @classmethod
+    def without_definition(cls, row: Any) -> Workflow:
+        """The record of a row read without its definition: ``definition`` is UNREAD."""
+        return cls(*[UNREAD if n == "definition" else getattr(row, n) for n in cls._names])
+
+
+UNREAD: Mapping[str, Any] = MappingProxyType({})
+"""A workflow's definition its read left unread (told apart by identity)."""
 
 
 @record

@@ -104,7 +104,9 @@ async def delete_workflow(info: Info, id: strawberry.ID) -> strawberry.ID:
 
 async def workflow(info: Info, id: strawberry.ID) -> w.Workflow:
     principal = await info.context.principal()
-    return w.Workflow.of(await workflow_reads.get(info.context.svc, principal, ids.parse(id)))
+    # the definition is read only if selected (see Workflow.definition)
+    row = await workflow_reads.get(info.context.svc, principal, ids.parse(id), definition=False)
+    return w.Workflow.of(row)
 
 
 async def workflows_(

@@ -185,9 +185,9 @@ async def graph(
                 if len(seen) > svc.settings.limits.workflow_jobs:
                     raise InvalidInput("the graph is larger than the limit; lower maxDepth")
         jobs = await graph_repo.graph_jobs(session, org, list(seen))
-    # edges between two reached jobs only (a BOTH walk can reach an edge's one end)
-    kept = [e for e in edges.values() if e.parent_job_id in seen and e.child_job_id in seen]
-    return Subgraph(job_id, jobs, kept)
+    # Every edge a step returns joins two reached jobs (its frontier end, and its other
+    # end, which the step adds to ``seen``), so none needs filtering out.
+    return Subgraph(job_id, jobs, list(edges.values()))
 
 
 async def edges_of(

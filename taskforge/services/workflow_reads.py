@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from taskforge.domain import records
 from taskforge.domain.enums import JobStatus, WorkflowStatus
@@ -17,11 +19,26 @@ from taskforge.services.pagination import Cursor, Listing, paginate
 READ = "jobs:read"
 
 
-async def get(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> records.Workflow:
+async def get(
+    svc: Services, principal: Principal, workflow_id: uuid.UUID, *, definition: bool = True
+) -> records.Workflow:
+    """The workflow; ``definition=False`` leaves its definition unread (records.UNREAD):
+    a 10,000-job workflow's is megabytes of JSON to send and decode."""
     principal.require(READ)
     async with svc.read() as session:
-        wf = await repo.get(session, principal.organization_id, workflow_id)
-    return records.Workflow.of(found(wf, "workflow", workflow_id))
+        wf = await repo.get(session, principal.organization_id, workflow_id, definition=definition)
+    wf = found(wf, "workflow", workflow_id)
+    return records.Workflow.of(wf) if definition else records.Workflow.without_definition(wf)
+
+
+async def definition(
+    svc: Services, principal: Principal, workflow_id: uuid.UUID
+) -> Mapping[str, Any]:
+    """The definition the workflow was created from."""
+    principal.require(READ)
+    async with svc.read() as session:
+        value = await repo.definition(session, principal.organization_id, workflow_id)
+    return found(value, "workflow", workflow_id)
 
 
 async def list_workflows(
@@ -77,7 +94,7 @@ async def graph_of(
     principal.require(READ)
     async with svc.read() as session:
         wf = found(
-            await repo.get(session, principal.organization_id, workflow_id),
+            await repo.get(session, principal.organization_id, workflow_id, definition=False),
             "workflow",
             workflow_id,
         )

@@ -83,6 +83,43 @@ async def test_json_text_definition_and_listing(gql, org) -> None:
     assert again == "CONFLICT"
 
 
+async def test_workflow_reads_its_definition_only_when_selected(gql, org, runtime) -> None:
+    """A 10,000-job workflow's definition is megabytes of JSON: workflow(id) reads it
+    only for a selection that asks for it, and then returns it as created."""
+    definition = {"name": "lazy", "jobs": [{"name": "a", "job_type": "t"}]}
+    wf = await create(gql, org, definition, start=False)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    async def read(selection: str) -> dict:
+        statements.clear()
+        event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            query = f"query($id: ID!) {{ workflow(id: $id) {{ {selection} }} }}"
+            return (await gql.ok(query, {"id": wf["id"]}))["workflow"]
+        finally:
+            event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", record)
+
+    assert await read("name status graph { roots }") == {
+        "name": "lazy",
+        "status": "PENDING",
+        "graph": {"roots": [await _only_job(gql, wf["id"])]},
+    }
+    reads = [s for s in statements if "FROM workflows" in s]
+    assert reads and not any("definition" in s for s in reads)
+    assert (await read("name definition"))["definition"]["jobs"] == definition["jobs"]
+
+
+async def _only_job(gql, workflow_id: str) -> str:
+    data = await gql.ok(
+        "query($id: ID!) { workflow(id: $id) { jobs { id } } }", {"id": workflow_id}
+    )
+    [job] = data["workflow"]["jobs"]
+    return job["id"]
+
+
 @pytest.mark.parametrize(
     "definition",
     [

@@ -4,7 +4,7 @@ manual resume, timeouts and cascade delete, driven through the real claim/ack se
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from taskforge.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from taskforge.persistence.common import dependencies as deps_repo
@@ -418,3 +418,22 @@ async def test_finishing_a_job_touches_only_its_edges(svc, org, admin) -> None:
             select(func.count()).select_from(JobDependency).where(JobDependency.status == "PENDING")
         )
     assert pending == 3  # the three edges into the join, untouched
+
+
+async def test_the_graph_read_leaves_the_definition_unread(svc, org, admin) -> None:
+    """A graph needs the workflow's rows, not its definition: a 10,000-job workflow's is
+    megabytes of JSON to send and decode per request."""
+    wf = await workflows.create(svc, admin, org.project.id, fan(3), start=False)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(svc.db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        jobs_, edges = await workflow_reads.graph_of(svc, admin, wf.id)
+    finally:
+        event.remove(svc.db.engine.sync_engine, "before_cursor_execute", record)
+    assert (len(jobs_), len(edges)) == (5, 6)
+    reads = [s for s in statements if "FROM workflows" in s]
+    assert reads and not any("definition" in s for s in reads)

@@ -1,5 +1,7 @@
 import itertools
+import json
 import re
+import uuid
 
 import pytest
 from hypothesis import given
@@ -8,6 +10,8 @@ from hypothesis import strategies as st
 from taskforge.domain import dag
 from taskforge.domain.dag import EdgeView, NodeView
 from taskforge.domain.errors import InvalidInput
+from taskforge.domain.rows import GraphEdge, GraphJob
+from taskforge.schema.workflow_types import GraphData
 
 DIAMOND_NODES = ["a", "b", "c", "d"]
 DIAMOND_EDGES = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]
@@ -301,3 +305,32 @@ def test_a_back_edge_yields_a_real_closed_path(graph, data) -> None:
     cycle = dag.find_cycle(nodes, edges)
     assert cycle is not None
     assert_closed_path(cycle, edges)
+
+
+def test_graph_json_from_rows_is_the_views_export() -> None:
+    """workflow.graph { json } renders straight from the rows: the same document as
+    to_json of the views, key for key and in the same order."""
+    ids = [uuid.uuid4() for _ in range(5)]
+    jobs = [
+        GraphJob(ids[0], "split", "etl.split", "SUCCEEDED", None, None),
+        GraphJob(ids[1], None, "etl.part", "FAILED", None, None),
+        GraphJob(ids[2], "b", "etl.part", "SKIPPED", None, None),
+        GraphJob(ids[3], "join", "etl.join", "PENDING", None, None),
+        GraphJob(ids[4], "alone", "t", "PENDING", None, None),
+    ]
+    pairs = [(0, 1), (0, 2), (1, 3), (2, 3)]
+    edges = [
+        GraphEdge(uuid.uuid4(), ids[p], ids[c], "SEQUENTIAL", "ALWAYS", "RESOLVED")
+        for p, c in pairs
+    ]
+    data = GraphData(jobs, edges, "t")
+    out = data.json()
+    assert out == dag.to_json(*data.views)
+    assert json.dumps(out) == json.dumps(dag.to_json(*data.views))
+    assert out["nodes"][1] == {
+        "id": str(ids[1]),
+        "label": "etl.part",
+        "status": "FAILED",
+        "jobType": "etl.part",
+    }
+    assert out["roots"] == sorted([str(ids[0]), str(ids[4])])

@@ -20,10 +20,26 @@ from taskforge.persistence.tables import Job, Workflow, WorkflowJobCount
 LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
 
 
-async def get(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow | None:
-    return await session.scalar(
-        select(Workflow).where(Workflow.id == workflow_id, Workflow.organization_id == org_id)
+async def get(
+    session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID, *, definition: bool = True
+) -> Workflow | None:
+    """The workflow of the organization; ``definition=False`` leaves its definition
+    unread (a 10,000-job workflow's is megabytes of JSON to send and decode)."""
+    stmt = select(Workflow).where(Workflow.id == workflow_id, Workflow.organization_id == org_id)
+    if not definition:
+        stmt = stmt.options(defer(Workflow.definition, raiseload=True))
+    return await session.scalar(stmt)
+
+
+async def definition(
+    session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """The workflow's definition (None: no such workflow in the organization)."""
+    stmt = select(Workflow.definition).where(
+        Workflow.id == workflow_id, Workflow.organization_id == org_id
     )
+    value: dict[str, Any] | None = await session.scalar(stmt)
+    return value
 
 
 async def lock(session: AsyncSession, org_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow | None:
