@@ -81,6 +81,17 @@ SQLITE_DOWN = [
 ]
 
 
+# SQLite's rebuild of jobs (batch mode) reflects this index without its DESC, and a claim
+# would then walk equal priorities in reverse: it is made again as the model has it
+READY_INDEX_SQLITE = [
+    "DROP INDEX idx_jobs_ready",
+    """
+    CREATE INDEX idx_jobs_ready ON jobs (queue_id, priority DESC, created_at)
+    WHERE status = 'PENDING' AND dependency_status IN ('NONE', 'SATISFIED')
+    """,
+]
+
+
 def _fk(column: str) -> str:
     if op.get_bind().dialect.name == "postgresql":
         return f"job_executions_{column}_fkey"
@@ -102,7 +113,7 @@ def upgrade() -> None:
         batch_op.drop_constraint(_fk("job_id"), type_="foreignkey")
         batch_op.drop_constraint(_fk("worker_id"), type_="foreignkey")
     postgres = op.get_bind().dialect.name == "postgresql"
-    for statement in PG_UP if postgres else SQLITE_UP:
+    for statement in PG_UP if postgres else [*READY_INDEX_SQLITE, *SQLITE_UP]:
         op.execute(statement)
 
 
@@ -126,3 +137,6 @@ def downgrade() -> None:
         batch_op.create_foreign_key(
             _jobs_fk("project_id"), "projects", ["project_id"], ["id"], ondelete="CASCADE"
         )
+    if op.get_bind().dialect.name != "postgresql":
+        for statement in READY_INDEX_SQLITE:
+            op.execute(statement)
