@@ -219,7 +219,10 @@ async def test_manual_pauses_then_retry_failed(svc, org, admin) -> None:
     assert await workflow_status(svc, admin, wf.id) == "SUCCEEDED"
     async with svc.read() as session:
         attempts = await session.scalar(
-            select(func.count()).select_from(JobExecution).join(Job).where(Job.name == "a")
+            select(func.count())
+            .select_from(JobExecution)
+            .join(Job, Job.id == JobExecution.job_id)
+            .where(Job.name == "a")
         )
     assert attempts == 2  # history kept
 
