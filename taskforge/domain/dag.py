@@ -158,29 +158,34 @@ def critical_path(
     return _critical(*_graph(nodes, edges), weight)
 
 
-def run_time(started_at: datetime | None, finished_at: datetime | None) -> float:
-    """A job's weight on the critical path: seconds it ran, 1 while it has not finished."""
+def ran_seconds(started_at: datetime | None, finished_at: datetime | None) -> float | None:
+    """Seconds a job ran, once it has finished (None before)."""
     if started_at is None or finished_at is None:
-        return 1.0
+        return None
     return (finished_at - started_at).total_seconds()
 
 
+def run_time(started_at: datetime | None, finished_at: datetime | None) -> float:
+    """A job's weight on the critical path: seconds it ran, 1 while it has not finished."""
+    seconds = ran_seconds(started_at, finished_at)
+    return 1.0 if seconds is None else seconds
+
+
 class Timed(Protocol):
-    """A job as the critical path weighs it."""
+    """A job as the critical path weighs it: graph rows carry the seconds it ran (None
+    until it has finished), not its timestamps."""
 
     @property
     def id(self) -> Any: ...
 
     @property
-    def started_at(self) -> datetime | None: ...
-
-    @property
-    def finished_at(self) -> datetime | None: ...
+    def run_seconds(self) -> float | None: ...
 
 
 def run_time_weights(jobs: Iterable[Timed]) -> dict[str, float]:
-    """Critical-path weights by job id (as a string): the seconds each job ran."""
-    return {str(j.id): run_time(j.started_at, j.finished_at) for j in jobs}
+    """Critical-path weights by job id (as a string): the seconds each job ran, 1 for a
+    job that has not finished."""
+    return {str(j.id): 1.0 if j.run_seconds is None else j.run_seconds for j in jobs}
 
 
 def check_limits(

@@ -99,12 +99,21 @@ async def test_fold_counts_of_an_idle_database_folds_nothing(svc: Any) -> None:
 
 
 async def test_graph_rows_have_one_shape(svc: Any, org: Any) -> None:
-    [job_id] = await _enqueue(svc, org, 1)
+    job_id, ran = await _enqueue(svc, org, 2)
+    started = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+    async with svc.write() as session:
+        finished = started + dt.timedelta(seconds=7, microseconds=250_001)
+        await session.execute(
+            update(Job).where(Job.id == ran).values(started_at=started, finished_at=finished)
+        )
     async with svc.read() as session:
-        [row] = await graph.graph_jobs(session, org.organization.id, [job_id])
-        assert await graph.graph_jobs(session, uuid.uuid4(), [job_id]) == []
-    assert type(row) is GraphJob
-    assert (row.id, row.job_type, row.status) == (job_id, "noop", "PENDING")
+        rows = await graph.graph_jobs(session, org.organization.id, [str(job_id), str(ran)])
+        assert await graph.graph_jobs(session, uuid.uuid4(), [str(job_id)]) == []
+    by_id = {row.id: row for row in rows}
+    assert {type(row) for row in rows} == {GraphJob}
+    # ids as text; of start and finish, only the seconds it ran (None until it finished)
+    assert by_id[str(job_id)] == (str(job_id), None, "noop", "PENDING", None)
+    assert by_id[str(ran)].run_seconds == 7.250001
 
 
 async def test_a_locked_job_is_the_job(svc: Any, org: Any) -> None:

@@ -310,17 +310,17 @@ def test_a_back_edge_yields_a_real_closed_path(graph, data) -> None:
 def test_graph_json_from_rows_is_the_views_export() -> None:
     """workflow.graph { json } renders straight from the rows: the same document as
     to_json of the views, key for key and in the same order."""
-    ids = [uuid.uuid4() for _ in range(5)]
+    ids = [str(uuid.uuid4()) for _ in range(5)]  # rows carry ids as text
     jobs = [
-        GraphJob(ids[0], "split", "etl.split", "SUCCEEDED", None, None),
-        GraphJob(ids[1], None, "etl.part", "FAILED", None, None),
-        GraphJob(ids[2], "b", "etl.part", "SKIPPED", None, None),
-        GraphJob(ids[3], "join", "etl.join", "PENDING", None, None),
-        GraphJob(ids[4], "alone", "t", "PENDING", None, None),
+        GraphJob(ids[0], "split", "etl.split", "SUCCEEDED", None),
+        GraphJob(ids[1], None, "etl.part", "FAILED", None),
+        GraphJob(ids[2], "b", "etl.part", "SKIPPED", None),
+        GraphJob(ids[3], "join", "etl.join", "PENDING", None),
+        GraphJob(ids[4], "alone", "t", "PENDING", None),
     ]
     pairs = [(0, 1), (0, 2), (1, 3), (2, 3)]
     edges = [
-        GraphEdge(uuid.uuid4(), ids[p], ids[c], "SEQUENTIAL", "ALWAYS", "RESOLVED")
+        GraphEdge(str(uuid.uuid4()), ids[p], ids[c], "SEQUENTIAL", "ALWAYS", "RESOLVED")
         for p, c in pairs
     ]
     data = GraphData(jobs, edges, "t")
