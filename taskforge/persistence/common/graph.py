@@ -1,5 +1,6 @@
 """Graph reads of jobs and their edges (dependencyGraph, workflow graphs): plain rows
-with only the columns a graph shows, each BFS step keyed by its frontier."""
+with only the columns a graph shows, each BFS step keyed by its frontier; cyclic
+collection paused while they are read (see ``gc_pause``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.rows import GraphEdge, GraphJob
+from taskforge.gc_pause import collection_paused
 from taskforge.persistence.store import store_of
 
 
@@ -16,14 +18,16 @@ async def graph_jobs(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[str]
 ) -> list[GraphJob]:
     """These jobs of the organization, as a graph shows them."""
-    return await store_of(session).graph.graph_jobs(session, org_id, job_ids)
+    with collection_paused():
+        return await store_of(session).graph.graph_jobs(session, org_id, job_ids)
 
 
 async def graph_of_workflow(
     session: AsyncSession, workflow_id: uuid.UUID
 ) -> tuple[list[GraphJob], list[GraphEdge]]:
     """A workflow's jobs (by creation, then name) and the edges leaving them."""
-    return await store_of(session).graph.graph_of_workflow(session, workflow_id)
+    with collection_paused():
+        return await store_of(session).graph.graph_of_workflow(session, workflow_id)
 
 
 async def graph_step(
@@ -31,4 +35,5 @@ async def graph_step(
 ) -> list[GraphEdge]:
     """Edges into (upstream) or out of (downstream) these jobs (ids as text): one BFS
     step."""
-    return await store_of(session).graph.graph_step(session, org_id, job_ids, upstream=upstream)
+    with collection_paused():
+        return await store_of(session).graph.graph_step(session, org_id, job_ids, upstream=upstream)
