@@ -334,3 +334,41 @@ def test_graph_json_from_rows_is_the_views_export() -> None:
         "jobType": "etl.part",
     }
     assert out["roots"] == sorted([str(ids[0]), str(ids[4])])
+
+
+def _string_export(ids, pairs) -> dict:
+    """The export as the string-keyed functions compute it."""
+    return {
+        "roots": dag.roots(ids, pairs),
+        "leaves": dag.leaves(ids, pairs),
+        "levels": dag.topological_levels(ids, pairs),
+        "criticalPath": dag.critical_path(ids, pairs),
+    }
+
+
+@st.composite
+def messy_dags(draw):
+    """Random DAGs whose ids are listed out of order, repeated, or missing (an edge's
+    endpoint then counts as a node), with repeated edges and tied paths."""
+    nodes, edges = draw(random_dags())
+    listed = draw(st.lists(st.sampled_from(nodes), max_size=len(nodes) + 5))
+    repeated = draw(st.lists(st.sampled_from(edges), max_size=5)) if edges else []
+    return listed, draw(st.permutations(edges + repeated))
+
+
+@given(messy_dags())
+def test_json_document_over_positions_matches_the_string_functions(graph) -> None:
+    ids, pairs = graph
+    doc = dag.json_document([], [], ids, pairs)
+    assert {k: doc[k] for k in ("roots", "leaves", "levels", "criticalPath")} == _string_export(
+        ids, pairs
+    )
+
+
+def test_json_document_names_a_cycle_as_the_string_functions_do() -> None:
+    ids, pairs = ["a", "b", "c", "d"], [("a", "b"), ("b", "c"), ("c", "d"), ("d", "b")]
+    with pytest.raises(InvalidInput) as expected:
+        dag.topological_levels(ids, pairs)
+    with pytest.raises(InvalidInput) as got:
+        dag.json_document([], [], ids, pairs)
+    assert got.value.message == expected.value.message == "dependency cycle: b -> c -> d -> b"
