@@ -1,12 +1,14 @@
-"""The counted pause of cyclic collection around big graph reads."""
+"""The counted pause of cyclic collection around big graph reads, and its scopes."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Iterator
 
 import pytest
 
+from taskforge import gc_pause
 from taskforge.gc_pause import collection_paused
 
 
@@ -39,4 +41,37 @@ def test_a_pause_leaves_collection_off_if_it_was_off_and_survives_errors() -> No
     gc.enable()
     with pytest.raises(ValueError), collection_paused():
         raise ValueError
+    assert gc.isenabled()
+
+
+def test_inside_a_scope_a_pause_lasts_until_the_scope_ends() -> None:
+    # a graph's rows live until its response is encoded: resuming collection when the
+    # read ends would walk them all at the next allocation
+    with gc_pause.scope():
+        with gc_pause.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        with gc_pause.paused():  # a second read of the request holds nothing more
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with gc_pause.paused():  # outside a scope: for the block
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+async def test_a_scope_is_shared_by_the_tasks_it_starts() -> None:
+    async def read() -> None:
+        with gc_pause.paused():
+            await asyncio.sleep(0)
+
+    with gc_pause.scope():
+        await asyncio.gather(read(), read())  # graphql-core runs fields as tasks
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_scope_without_a_pause_changes_nothing() -> None:
+    with gc_pause.scope():
+        assert gc.isenabled()
     assert gc.isenabled()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.rows import GraphEdge, GraphJob
-from taskforge.gc_pause import collection_paused
+from taskforge.gc_pause import paused
 from taskforge.persistence.store import store_of
 
 
@@ -18,7 +18,7 @@ async def graph_jobs(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[str]
 ) -> list[GraphJob]:
     """These jobs of the organization, as a graph shows them."""
-    with collection_paused():
+    with paused():
         return await store_of(session).graph.graph_jobs(session, org_id, job_ids)
 
 
@@ -26,7 +26,7 @@ async def graph_of_workflow(
     session: AsyncSession, workflow_id: uuid.UUID
 ) -> tuple[list[GraphJob], list[GraphEdge]]:
     """A workflow's jobs (by creation, then name) and the edges leaving them."""
-    with collection_paused():
+    with paused():
         return await store_of(session).graph.graph_of_workflow(session, workflow_id)
 
 
@@ -35,5 +35,5 @@ async def graph_step(
 ) -> list[GraphEdge]:
     """Edges into (upstream) or out of (downstream) these jobs (ids as text): one BFS
     step."""
-    with collection_paused():
+    with paused():
         return await store_of(session).graph.graph_step(session, org_id, job_ids, upstream=upstream)
