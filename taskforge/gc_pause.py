@@ -11,27 +11,39 @@ graph's objects are freed by reference counting, which goes on meanwhile; cyclic
 garbage made by other requests waits until the last holder leaves.
 
 Pauses span awaits, so those of concurrent requests overlap: they are counted, and
-collection resumes when the last holder leaves (if it was on when the first came).
+collection resumes when the last holder leaves (if it was on when the first came). A
+pause older than ``LONGEST`` takes no new holders, so overlapping requests cannot keep
+collection off for good.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 
+# A pause joins one under way only while that one is younger than this: graph queries
+# overlapping without end would otherwise keep collection off for good.
+LONGEST = 1.0  # seconds
+
 _holders = 0
 _resume = False
+_since = 0.0
 
 
 @contextlib.contextmanager
 def collection_paused() -> Iterator[None]:
-    """Collection paused for the block."""
-    global _holders, _resume
+    """Collection paused for the block (unless a pause has already lasted ``LONGEST``:
+    then the block takes none, and collection resumes when the holders leave)."""
+    global _holders, _resume, _since
     if _holders == 0:
-        _resume = gc.isenabled()
+        _resume, _since = gc.isenabled(), time.monotonic()
         gc.disable()
+    elif time.monotonic() - _since > LONGEST:
+        yield
+        return
     _holders += 1
     try:
         yield

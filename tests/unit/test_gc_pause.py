@@ -75,3 +75,22 @@ def test_a_scope_without_a_pause_changes_nothing() -> None:
     with gc_pause.scope():
         assert gc.isenabled()
     assert gc.isenabled()
+
+
+def test_a_long_pause_takes_no_new_holders(monkeypatch: pytest.MonkeyPatch) -> None:
+    # graph queries overlapping without end must not keep collection off for good
+    now = [100.0]
+    monkeypatch.setattr(gc_pause.time, "monotonic", lambda: now[0])
+    first = collection_paused()
+    first.__enter__()
+    now[0] += gc_pause.LONGEST / 2
+    with collection_paused():  # joins a young pause
+        pass
+    assert not gc.isenabled()
+    now[0] += gc_pause.LONGEST
+    late = collection_paused()
+    late.__enter__()  # too late to join: holds nothing
+    first.__exit__(None, None, None)
+    assert gc.isenabled()
+    late.__exit__(None, None, None)
+    assert gc.isenabled()
