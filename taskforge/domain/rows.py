@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import NamedTuple
 
 from taskforge.domain.enums import (
@@ -17,22 +16,24 @@ from taskforge.domain.enums import (
 
 
 class GraphJob(NamedTuple):
-    """A job as a graph shows it; ``status`` is the plain string (cheap for big graphs)."""
+    """A job as a graph shows it; its id is the uuid's text and ``status`` the plain
+    string (cheap for big graphs: a graph is keyed and sent by these strings).
+    ``run_seconds``, its critical-path weight, is what the graph needs of its start and
+    finish: decoding two timestamps per job was most of a 10,000-job read."""
 
-    id: uuid.UUID
+    id: str
     name: str | None
     job_type: str
     status: str
-    started_at: datetime | None
-    finished_at: datetime | None
+    run_seconds: float | None  # finished_at - started_at; None until it has finished
 
 
 class GraphEdge(NamedTuple):
-    """An edge as a graph shows it; enums as their plain strings."""
+    """An edge as a graph shows it; ids as the uuids' text, enums as plain strings."""
 
-    id: uuid.UUID
-    parent_job_id: uuid.UUID
-    child_job_id: uuid.UUID
+    id: str
+    parent_job_id: str
+    child_job_id: str
     dependency_type: str
     condition: str
     status: str

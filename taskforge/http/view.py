@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 
+from taskforge import gc_pause
 from taskforge.http import parsing
 from taskforge.http.responses import refusal
 from taskforge.http.websocket import TransportWSHandler
@@ -60,7 +61,9 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            # a big graph read holds collection off until its response is encoded
+            with gc_pause.scope():
+                response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             response = refusal(exc.status_code, exc.reason)
         await response(scope, receive, send)

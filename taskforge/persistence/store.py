@@ -212,9 +212,9 @@ class Workflows(Protocol):
 
 class Graph(Protocol):
     async def graph_jobs(
-        self, session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
+        self, session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[str]
     ) -> list[GraphJob]:
-        """These jobs of the organization, as a graph shows them."""
+        """These jobs of the organization (ids as text), as a graph shows them."""
         ...
 
     async def graph_of_workflow(
@@ -227,7 +227,7 @@ class Graph(Protocol):
         self,
         session: AsyncSession,
         org_id: uuid.UUID,
-        job_ids: Sequence[uuid.UUID],
+        job_ids: Sequence[str],
         *,
         upstream: bool,
     ) -> list[GraphEdge]:

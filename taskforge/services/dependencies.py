@@ -165,15 +165,16 @@ async def graph(
         raise InvalidInput(f"maxDepth must be between 0 and {limit}", field="maxDepth")
     async with svc.read() as session:
         found(await jobs_repo.get(session, org, job_id), "job", job_id)
-        edges: dict[uuid.UUID, Any] = {}
-        seen = {job_id}
+        start = str(job_id)  # a graph's rows carry their ids as text
+        edges: dict[str, Any] = {}
+        seen = {start}
         ways = {
             Direction.UPSTREAM: [True],
             Direction.DOWNSTREAM: [False],
             Direction.BOTH: [True, False],
         }[direction]
         for upstream in ways:
-            frontier = [job_id]
+            frontier = [start]
             for _ in range(depth):
                 if not frontier:
                     break

@@ -75,7 +75,7 @@ async def counts_of(
     counts retention froze before deleting its jobs."""
     principal.require(READ)
     async with svc.read() as session:
-        mine = {wf.id for wf in await repo.by_ids(session, principal.organization_id, ids)}
+        mine = await repo.ids_of(session, principal.organization_id, ids)
         counts = await repo.status_counts_many(session, list(mine))
     return {wid: counts.get(wid, {}) for wid in mine}
 

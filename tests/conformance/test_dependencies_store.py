@@ -164,9 +164,12 @@ async def test_graph_steps_have_one_shape(svc: Any, org: Any) -> None:
     async with svc.write() as session:
         await deps.insert_edges(session, [edge])
     async with svc.read() as session:
-        down = await graph.graph_step(session, org.organization.id, [p], upstream=False)
-        up = await graph.graph_step(session, org.organization.id, [c], upstream=True)
-        other = await graph.graph_step(session, uuid.uuid4(), [p], upstream=False)
+        # ids go in and come out as text, the form a graph is keyed and sent by
+        down = await graph.graph_step(session, org.organization.id, [str(p)], upstream=False)
+        up = await graph.graph_step(session, org.organization.id, [str(c)], upstream=True)
+        other = await graph.graph_step(session, uuid.uuid4(), [str(p)], upstream=False)
     assert down == up
-    assert [tuple(e) for e in down] == [(edge["id"], p, c, "SEQUENTIAL", "SUCCEEDED", "PENDING")]
+    assert [tuple(e) for e in down] == [
+        (str(edge["id"]), str(p), str(c), "SEQUENTIAL", "SUCCEEDED", "PENDING")
+    ]
     assert other == []

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import uuid
 from collections import Counter
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, func, select, update
 
 from taskforge.domain import events
@@ -25,7 +27,7 @@ from taskforge.domain.enums import (
 from taskforge.domain.rows import GraphJob, RefreshRow, Succeeded
 from taskforge.persistence.common import executions as store_executions
 from taskforge.persistence.common import graph, jobs, outbox, schedules, workflows
-from taskforge.persistence.store import EVENTS_WRITTEN
+from taskforge.persistence.store import EVENTS_WRITTEN, store_of
 from taskforge.persistence.tables import Event, ExecutionLog, Job, JobExecution, Worker, Workflow
 from taskforge.services import executions, fleet, workers
 from taskforge.services import jobs as job_service
@@ -99,12 +101,52 @@ async def test_fold_counts_of_an_idle_database_folds_nothing(svc: Any) -> None:
 
 
 async def test_graph_rows_have_one_shape(svc: Any, org: Any) -> None:
-    [job_id] = await _enqueue(svc, org, 1)
+    job_id, ran = await _enqueue(svc, org, 2)
+    started = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+    async with svc.write() as session:
+        finished = started + dt.timedelta(seconds=7, microseconds=250_001)
+        await session.execute(
+            update(Job).where(Job.id == ran).values(started_at=started, finished_at=finished)
+        )
     async with svc.read() as session:
-        [row] = await graph.graph_jobs(session, org.organization.id, [job_id])
-        assert await graph.graph_jobs(session, uuid.uuid4(), [job_id]) == []
-    assert type(row) is GraphJob
-    assert (row.id, row.job_type, row.status) == (job_id, "noop", "PENDING")
+        rows = await graph.graph_jobs(session, org.organization.id, [str(job_id), str(ran)])
+        assert await graph.graph_jobs(session, uuid.uuid4(), [str(job_id)]) == []
+    by_id = {row.id: row for row in rows}
+    assert {type(row) for row in rows} == {GraphJob}
+    # ids as text; of start and finish, only the seconds it ran (None until it finished)
+    assert by_id[str(job_id)] == (str(job_id), None, "noop", "PENDING", None)
+    assert by_id[str(ran)].run_seconds == 7.250001
+
+
+async def test_graph_reads_run_with_collection_paused(
+    svc: Any, org: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A graph read allocates containers per row and per value that all outlive it: the
+    store reads, and builds its rows, with cyclic collection paused (taskforge.gc_pause),
+    which resumes after."""
+    ids = [str(j) for j in await _enqueue(svc, org, 3)]
+    states: list[tuple[bool, bool]] = []
+
+    def spy(read: Any) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            began = gc.isenabled()
+            out = await read(*args, **kwargs)
+            states.append((began, gc.isenabled()))
+            return out
+
+        return call
+
+    assert gc.isenabled()
+    async with svc.read() as session:
+        store = store_of(session).graph
+        for name in ("graph_jobs", "graph_step", "graph_of_workflow"):
+            monkeypatch.setattr(store, name, spy(getattr(store, name)))
+        rows = await graph.graph_jobs(session, org.organization.id, ids)
+        steps = await graph.graph_step(session, org.organization.id, ids, upstream=True)
+        await graph.graph_of_workflow(session, uuid.uuid4())
+    assert len(rows) == 3 and steps == []
+    assert states == [(False, False)] * 3
+    assert gc.isenabled()
 
 
 async def test_a_locked_job_is_the_job(svc: Any, org: Any) -> None:

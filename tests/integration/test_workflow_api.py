@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
 from sqlalchemy import event
 
+from taskforge.http.view import GraphQLView
 from taskforge.services import executions
 from tests.helpers import asgi_client
 from tests.integration.workflow_driver import run, worker_for
@@ -107,6 +109,10 @@ async def test_workflow_reads_its_definition_only_when_selected(gql, org, runtim
         "status": "PENDING",
         "graph": {"roots": [await _only_job(gql, wf["id"])]},
     }
+    reads = [s for s in statements if "FROM workflows" in s]
+    assert reads and not any("definition" in s for s in reads)
+    # the stats' tenancy check too (the bench's graph query selects them)
+    assert await read("stats { total completed }") == {"stats": {"total": 1, "completed": 0}}
     reads = [s for s in statements if "FROM workflows" in s]
     assert reads and not any("definition" in s for s in reads)
     assert (await read("name definition"))["definition"]["jobs"] == definition["jobs"]
@@ -237,3 +243,27 @@ async def test_claims_of_workflow_jobs_report_the_workflow(gql, org, svc, admin)
     )
     assert data["job"]["workflowId"] == wf["id"]
     assert sorted(c["name"] for c in data["job"]["children"]) == ["left", "right"]
+
+
+async def test_a_graph_query_holds_collection_off_until_its_response_is_encoded(
+    gql, org, monkeypatch
+) -> None:
+    """A big graph's objects live until its response is encoded: collection resuming
+    when the read ended walked them all at the next allocation (taskforge.gc_pause)."""
+    wf = await create(gql, org, DIAMOND)
+    job = await gql.ok("query($id: ID!) { workflow(id: $id) { jobs { id } } }", {"id": wf["id"]})
+    encoding: list[bool] = []
+    encode = GraphQLView.encode_json
+
+    def spy(self, data):  # type: ignore[no-untyped-def]
+        encoding.append(gc.isenabled())
+        return encode(self, data)
+
+    monkeypatch.setattr(GraphQLView, "encode_json", spy)
+    assert gc.isenabled()
+    await gql.ok("query($id: ID!) { workflow(id: $id) { graph { json } } }", {"id": wf["id"]})
+    first = job["workflow"]["jobs"][0]["id"]
+    await gql.ok("query($id: ID!) { dependencyGraph(jobId: $id) { roots } }", {"id": first})
+    await gql.ok("query($id: ID!) { workflow(id: $id) { name } }", {"id": wf["id"]})
+    assert encoding == [False, False, True]  # no graph read, no pause
+    assert gc.isenabled()

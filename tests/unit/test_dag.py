@@ -310,17 +310,17 @@ def test_a_back_edge_yields_a_real_closed_path(graph, data) -> None:
 def test_graph_json_from_rows_is_the_views_export() -> None:
     """workflow.graph { json } renders straight from the rows: the same document as
     to_json of the views, key for key and in the same order."""
-    ids = [uuid.uuid4() for _ in range(5)]
+    ids = [str(uuid.uuid4()) for _ in range(5)]  # rows carry ids as text
     jobs = [
-        GraphJob(ids[0], "split", "etl.split", "SUCCEEDED", None, None),
-        GraphJob(ids[1], None, "etl.part", "FAILED", None, None),
-        GraphJob(ids[2], "b", "etl.part", "SKIPPED", None, None),
-        GraphJob(ids[3], "join", "etl.join", "PENDING", None, None),
-        GraphJob(ids[4], "alone", "t", "PENDING", None, None),
+        GraphJob(ids[0], "split", "etl.split", "SUCCEEDED", None),
+        GraphJob(ids[1], None, "etl.part", "FAILED", None),
+        GraphJob(ids[2], "b", "etl.part", "SKIPPED", None),
+        GraphJob(ids[3], "join", "etl.join", "PENDING", None),
+        GraphJob(ids[4], "alone", "t", "PENDING", None),
     ]
     pairs = [(0, 1), (0, 2), (1, 3), (2, 3)]
     edges = [
-        GraphEdge(uuid.uuid4(), ids[p], ids[c], "SEQUENTIAL", "ALWAYS", "RESOLVED")
+        GraphEdge(str(uuid.uuid4()), ids[p], ids[c], "SEQUENTIAL", "ALWAYS", "RESOLVED")
         for p, c in pairs
     ]
     data = GraphData(jobs, edges, "t")
@@ -334,3 +334,41 @@ def test_graph_json_from_rows_is_the_views_export() -> None:
         "jobType": "etl.part",
     }
     assert out["roots"] == sorted([str(ids[0]), str(ids[4])])
+
+
+def _string_export(ids, pairs) -> dict:
+    """The export as the string-keyed functions compute it."""
+    return {
+        "roots": dag.roots(ids, pairs),
+        "leaves": dag.leaves(ids, pairs),
+        "levels": dag.topological_levels(ids, pairs),
+        "criticalPath": dag.critical_path(ids, pairs),
+    }
+
+
+@st.composite
+def messy_dags(draw):
+    """Random DAGs whose ids are listed out of order, repeated, or missing (an edge's
+    endpoint then counts as a node), with repeated edges and tied paths."""
+    nodes, edges = draw(random_dags())
+    listed = draw(st.lists(st.sampled_from(nodes), max_size=len(nodes) + 5))
+    repeated = draw(st.lists(st.sampled_from(edges), max_size=5)) if edges else []
+    return listed, draw(st.permutations(edges + repeated))
+
+
+@given(messy_dags())
+def test_json_document_over_positions_matches_the_string_functions(graph) -> None:
+    ids, pairs = graph
+    doc = dag.json_document([], [], ids, pairs)
+    assert {k: doc[k] for k in ("roots", "leaves", "levels", "criticalPath")} == _string_export(
+        ids, pairs
+    )
+
+
+def test_json_document_names_a_cycle_as_the_string_functions_do() -> None:
+    ids, pairs = ["a", "b", "c", "d"], [("a", "b"), ("b", "c"), ("c", "d"), ("d", "b")]
+    with pytest.raises(InvalidInput) as expected:
+        dag.topological_levels(ids, pairs)
+    with pytest.raises(InvalidInput) as got:
+        dag.json_document([], [], ids, pairs)
+    assert got.value.message == expected.value.message == "dependency cycle: b -> c -> d -> b"

@@ -75,21 +75,21 @@ def test_user_and_api_key_records_carry_no_secret() -> None:
 
 
 def test_critical_path_weights_are_run_times_or_one() -> None:
-    done = SimpleNamespace(id="a", started_at=NOW, finished_at=NOW + timedelta(seconds=7.5))
-    running = SimpleNamespace(id="b", started_at=NOW, finished_at=None)
-    waiting = SimpleNamespace(id=uuid.UUID(int=3), started_at=None, finished_at=None)
+    done = SimpleNamespace(id="a", run_seconds=dag.ran_seconds(NOW, NOW + timedelta(seconds=7.5)))
+    running = SimpleNamespace(id="b", run_seconds=dag.ran_seconds(NOW, None))
+    waiting = SimpleNamespace(id=uuid.UUID(int=3), run_seconds=dag.ran_seconds(None, None))
     assert dag.run_time_weights([done, running, waiting]) == {
         "a": 7.5,
         "b": 1.0,
         str(uuid.UUID(int=3)): 1.0,
     }
     assert dag.run_time(None, NOW) == 1.0
+    assert dag.run_time(NOW, NOW + timedelta(seconds=2)) == 2.0
 
 
 def test_critical_path_follows_the_run_time_weights_of_graph_rows() -> None:
     def job(name: str, seconds: float | None) -> records.GraphJob:
-        end = None if seconds is None else NOW + timedelta(seconds=seconds)
-        return records.GraphJob(name, name, "t", "SUCCEEDED", NOW, end)
+        return records.GraphJob(name, name, "t", "SUCCEEDED", seconds)
 
     # a -> b -> d and a -> c -> d: c ran longest, so the path goes through c
     jobs = [job("a", 1), job("b", 2), job("c", 30), job("d", None)]

@@ -77,6 +77,15 @@ async def by_ids(
     return list(rows)
 
 
+async def ids_of(
+    session: AsyncSession, org_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these workflows the organization has: their ids alone (a row would bring
+    the definition, megabytes of JSON for a big workflow, for a tenancy check)."""
+    stmt = select(Workflow.id).where(Workflow.organization_id == org_id, Workflow.id.in_(ids))
+    return set(await session.scalars(stmt))
+
+
 async def policies(
     session: AsyncSession, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID | None, FailurePolicy]:
