@@ -162,6 +162,76 @@ async def test_an_acknowledgement_reaches_its_rows_by_their_primary_keys(
     assert sum(n["Actual Rows"] for n in plan if n["Node Type"] == "ModifyTable") == 128
 
 
+async def test_an_acknowledgements_generic_plan_works_in_proportion_to_its_batch(
+    pg_runtime, pg_database
+) -> None:
+    """The plan a prepared acknowledgement settles on after a few runs (the generic one,
+    estimating 10 rows for the batch) must not compare every execution with every row
+    of the batch: that nested loop made an acknowledgement of 500 take 4x the rest of
+    its statement. Each output still lands on its own execution and job, a NULL one
+    as NULL."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 300)
+    running = await executions.claim(svc, admin, worker.id, None, 300)
+    assert len(running) == 300
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        await conn.execute(
+            f"PREPARE ack(uuid, uuid[], text[], timestamptz) AS {SUCCEED_CURRENT_PG}"
+        )
+        now = dt.datetime.now(dt.UTC)
+
+        def execute(batch: list[Any], outputs: list[str | None]) -> str:
+            """EXECUTE takes no bound parameters: its arguments are written out."""
+            ids = ",".join(str(c.execution_id) for c in batch)
+            texts = ",".join("NULL" if o is None else f"'{o}'" for o in outputs)
+            return (
+                f"EXECUTE ack('{org.organization.id}', '{{{ids}}}', "
+                f"ARRAY[{texts}]::text[], '{now.isoformat()}')"
+            )
+
+        tx = conn.transaction()  # the EXPLAIN ANALYZE acknowledges them: undone
+        await tx.start()
+        try:
+            raw = await conn.fetchval(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) {execute(running[:250], [None] * 250)}"
+            )
+        finally:
+            await tx.rollback()
+        plan = list(nodes(json.loads(raw)[0]["Plan"]))
+        assert any("$1" in str(n.get("Filter", "")) for n in plan), "not the generic plan"
+        work = max(
+            n["Actual Rows"] * n["Actual Loops"] + n.get("Rows Removed by Join Filter", 0)
+            for n in plan
+        )
+        assert work <= 2 * 250, [(n["Node Type"], n["Actual Loops"]) for n in plan]
+
+        outputs = [None if i % 3 == 0 else json.dumps({"n": i}) for i in range(300)]
+        rows = await conn.fetch(execute(running, outputs))
+        assert len(rows) == 300 and rows[0]["closed"] == 300
+        stored = await conn.fetch(
+            "SELECT e.id, e.status, e.output::text AS e_out, j.status AS j_status, "
+            "j.output::text AS j_out FROM job_executions e JOIN jobs j ON j.id = e.job_id "
+            "WHERE e.id = ANY($1::uuid[])",
+            [c.execution_id for c in running],
+        )
+    finally:
+        await conn.close()
+    expected = {c.execution_id: out for c, out in zip(running, outputs, strict=True)}
+    assert len(stored) == 300
+    for r in stored:
+        want = expected[r["id"]]
+        assert (r["status"], r["j_status"]) == ("SUCCEEDED", "SUCCEEDED")
+        assert r["e_out"] == r["j_out"]
+        assert r["e_out"] is None if want is None else json.loads(r["e_out"]) == json.loads(want)
+
+
 async def test_a_heartbeat_reads_only_the_workers_live_executions(pg_runtime, pg_database) -> None:
     """A worker that ran 1,000 jobs and holds 5: its heartbeat's lease extension reads
     the 5 (it holds its row's lock meanwhile, and the worker's claims wait on it)."""
