@@ -23,6 +23,8 @@ from taskforge.persistence.postgres.executions import (
     CLAIM_ONE_PG,
     SUCCEED_CURRENT_PG,
 )
+from taskforge.persistence.postgres.graph import WORKFLOW_JOBS_PG
+from taskforge.persistence.postgres.workflows import HAS_LIVE_JOBS_PG, REFRESH_PG
 from taskforge.persistence.tables import WorkflowJobCount
 from taskforge.services import engines, executions, jobs, workers, workflows
 from tests.conftest import admin_of, new_org
@@ -308,6 +310,46 @@ async def test_a_heartbeat_does_not_wait_for_executions_an_acknowledgement_holds
     assert extended == 2
     extended_ids = {r["id"] for r in rows if r["left"] > dt.timedelta(minutes=50)}
     assert extended_ids == {c.execution_id for c in free}
+
+
+async def test_the_workflow_index_holds_workflow_jobs_and_serves_their_statements(
+    pg_runtime, pg_database
+) -> None:
+    """Jobs outside workflows write no entry to idx_jobs_workflow_status (partial), and
+    the statements reading a workflow's jobs still reach them through it, in generic
+    plans too: ``workflow_id = $1`` and the correlated ``= w.id`` imply the predicate."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    for _ in range(3):
+        await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 1000)
+    steps = [{"name": f"j{i}", "job_type": "t"} for i in range(20)]
+    wf = await workflows.create(svc, admin, org.project.id, {"name": "w", "jobs": steps})
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("VACUUM (ANALYZE) jobs")
+        entries = await conn.fetchval(
+            "SELECT reltuples FROM pg_class WHERE relname = 'idx_jobs_workflow_status'"
+        )
+        assert entries == 20
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        found = {}
+        for name, sql, kind, arg in (
+            ("refresh", REFRESH_PG, "uuid[]", f"'{{{wf.id}}}'"),
+            ("live", HAS_LIVE_JOBS_PG, "uuid", f"'{wf.id}'"),
+            ("graph", WORKFLOW_JOBS_PG, "uuid", f"'{wf.id}'"),
+        ):
+            await conn.execute(f"PREPARE {name}({kind}) AS {sql}")
+            raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({arg})")
+            plan = list(nodes(json.loads(raw)[0]["Plan"]))
+            found[name] = {
+                str(n.get("Index Name", n["Node Type"]))
+                for n in plan
+                if n.get("Relation Name") == "jobs"
+            }
+    finally:
+        await conn.close()
+    assert found == {name: {"idx_jobs_workflow_status"} for name in found}, found
 
 
 async def test_the_workflow_count_trigger_scales_with_the_rows_it_counts(
