@@ -234,6 +234,54 @@ async def test_an_acknowledgements_generic_plan_works_in_proportion_to_its_batch
         assert r["e_out"] is None if want is None else json.loads(r["e_out"]) == json.loads(want)
 
 
+async def test_a_claims_generic_plan_works_in_proportion_to_its_batch(
+    pg_runtime, pg_database
+) -> None:
+    """A prepared claim's generic plan (10 rows estimated for the batch) reads its result
+    from the update alone: nothing in it is compared with every row of the batch, and
+    each claimed job comes back with the execution that was started for it."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 600)
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        await conn.execute(
+            "PREPARE claim(uuid, int, timestamptz, uuid, timestamptz, uuid[], timestamptz[])"
+            f" AS {CLAIM_ONE_PG}"
+        )
+        now = dt.datetime.now(dt.UTC).isoformat()
+        args = f"'{org.queue.id}', 250, '{now}', '{worker.id}', '{now}', '{{}}', '{{}}'"
+        tx = conn.transaction()  # the EXPLAIN ANALYZE claims them: undone
+        await tx.start()
+        try:
+            raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim({args})")
+        finally:
+            await tx.rollback()
+        plan = list(nodes(json.loads(raw)[0]["Plan"]))
+        assert any("$" in str(n.get("Index Cond", "")) for n in plan), "not the generic plan"
+        work = max(
+            n["Actual Rows"] * n["Actual Loops"] + n.get("Rows Removed by Join Filter", 0)
+            for n in plan
+        )
+        assert work <= 2 * 250, [(n["Node Type"], n["Actual Loops"]) for n in plan]
+        rows = await conn.fetch(f"EXECUTE claim({args})")
+        started = dict(
+            await conn.fetch(
+                "SELECT id, job_id FROM job_executions WHERE organization_id = $1",
+                org.organization.id,
+            )
+        )
+    finally:
+        await conn.close()
+    assert len(rows) == 250 and len(started) == 250
+    assert {r["execution_id"]: r["id"] for r in rows} == started
+
+
 async def test_a_heartbeat_reads_only_the_workers_live_executions(pg_runtime, pg_database) -> None:
     """A worker that ran 1,000 jobs and holds 5: its heartbeat's lease extension reads
     the 5 (it holds its row's lock meanwhile, and the worker's claims wait on it)."""

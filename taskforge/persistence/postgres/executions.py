@@ -109,9 +109,11 @@ LEFT JOIN job_queues q ON q.id = a.queue_id AND q.organization_id = $1
 #
 # Take up to $2 ready jobs of one group of queues (by the partial ready index, in claim
 # order; SKIP LOCKED lets concurrent claimers pass each other), mark them PROCESSING and
-# start one execution each (nothing if the worker is gone). starts_edges: whether a job
-# has PENDING outgoing PARALLEL edges, the only edges a start decides (a fan-out's parent
-# skips the engine on claim).
+# start one execution each (nothing if the worker is gone), whose id the update draws:
+# the result is read from the update alone, not from a join of the two (which a generic
+# plan, estimating 10 rows a side, may make a nested loop over every pair of the batch).
+# starts_edges: whether a job has PENDING outgoing PARALLEL edges, the only edges a start
+# decides (a fan-out's parent skips the engine on claim).
 CLAIM_PG = """
 WITH w AS (  -- the executions' worker: its deletion waits for this claim (no key checks)
     SELECT id FROM workers WHERE id = $4 FOR KEY SHARE
@@ -125,24 +127,23 @@ WITH w AS (  -- the executions' worker: its deletion waits for this claim (no ke
     UPDATE jobs SET status = '{processing}', attempts = attempts + 1, started_at = $3,
         updated_at = $3, status_reason = NULL
     WHERE id = ANY(ARRAY(SELECT id FROM picked))  -- by the primary key, never a scan
-    RETURNING jobs.*
-), started AS (
+    RETURNING jobs.*, gen_random_uuid() AS execution_id
+), started AS (  -- run though not read, as every data-modifying CTE
     INSERT INTO job_executions (id, organization_id, job_id, worker_id, status,
         attempt_number, started_at, lease_expires_at, deadline_at, created_at)
-    SELECT gen_random_uuid(), c.organization_id, c.id, $4, 'STARTED', c.attempts, $3, $5,
+    SELECT c.execution_id, c.organization_id, c.id, $4, 'STARTED', c.attempts, $3, $5,
         d.deadline, $3
     FROM claimed c
     LEFT JOIN unnest($6::uuid[], $7::timestamptz[]) AS d(queue_id, deadline)
         ON d.queue_id = c.queue_id
-    RETURNING id, job_id
 )
-SELECT claimed.*, started.id AS execution_id, (
+SELECT claimed.*, (
     SELECT true FROM job_dependencies e
     WHERE e.parent_job_id = claimed.id AND e.status = 'PENDING'
         AND e.dependency_type = 'PARALLEL'
     LIMIT 1
 ) IS NOT NULL AS starts_edges
-FROM claimed JOIN started ON started.job_id = claimed.id
+FROM claimed
 """
 
 
