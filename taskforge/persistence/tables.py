@@ -264,10 +264,16 @@ class Job(Base):
         ),
         # tenant listing, newest first (keyset pagination)
         Index("idx_jobs_org_created", "organization_id", "created_at", "id"),
-        # a workflow's jobs, and "has it any job still live" as one index probe (not
-        # partial on workflow_id IS NOT NULL: joins on workflow_id could not use it, and
-        # the dependency engine then scanned the jobs; bench.dag's fan-out took 12x)
-        Index("idx_jobs_workflow_status", "workflow_id", "status"),
+        # a workflow's jobs, and "has it any job still live" as one index probe; partial
+        # (migration 0020): a job outside a workflow writes no entry here on each status
+        # change, and every condition on workflow_id implies workflow_id IS NOT NULL
+        Index(
+            "idx_jobs_workflow_status",
+            "workflow_id",
+            "status",
+            postgresql_where=text("workflow_id IS NOT NULL"),
+            sqlite_where=text("workflow_id IS NOT NULL"),
+        ),
         # the orphan check; partial, so an attempt writes it once, not on each change
         Index(
             "idx_jobs_processing",

@@ -19,8 +19,9 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from taskforge.domain.events import expand
@@ -142,6 +143,8 @@ class EventTail:
         self._poll, self._buffer = poll_interval, buffer
         self._feeds: dict[uuid.UUID, set[Feed]] = defaultdict(set)  # unrouted, by tenant
         self._routed: dict[tuple[uuid.UUID, str, str], set[Feed]] = defaultdict(set)
+        # routed feeds by tenant and type: whether a row can reach any of them
+        self._routed_types: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.position = 0  # the last seq dispatched
@@ -176,16 +179,23 @@ class EventTail:
             raise ValueError(f"cannot route by {route[0]}")
         feed = Feed(org_id, frozenset(types), self._buffer, accept, route)
         self._index(feed).add(feed)
+        if route is not None:
+            self._routed_types[org_id].update(feed.types)
         return feed, self.position
 
     def detach(self, feed: Feed) -> None:
         index = self._routed if feed.route else self._feeds
         key: Any = (feed.org_id, *feed.route) if feed.route else feed.org_id
         feeds = index.get(key)
-        if feeds is not None:
+        if feeds is not None and feed in feeds:
             feeds.discard(feed)
             if not feeds:
                 del index[key]
+            if feed.route is not None:
+                counts = self._routed_types[feed.org_id]
+                counts.subtract(feed.types)
+                if not +counts:
+                    del self._routed_types[feed.org_id]
 
     def _index(self, feed: Feed) -> set[Feed]:
         if feed.route is None:
@@ -210,10 +220,18 @@ class EventTail:
                 await task
         self._tasks = []
 
-    def _dispatch(self, event: dict[str, Any]) -> None:
+    def _dispatch(
+        self,
+        event: dict[str, Any],
+        org: uuid.UUID | None = None,
+        feeds: Iterable[Feed] | None = None,
+    ) -> None:
+        """One event to its tenant's feeds (``feeds``: those of them that want its type,
+        when the caller found them for its row) and to the routed ones it names."""
         self.position = event["seq"]
-        org = uuid.UUID(event["organizationId"])
-        for feed in self._feeds.get(org, ()):
+        if org is None:
+            org = uuid.UUID(event["organizationId"])
+        for feed in self._feeds.get(org, ()) if feeds is None else feeds:
             feed.offer(event)
         if self._routed:
             payload = event["payload"]
@@ -223,14 +241,43 @@ class EventTail:
                     for feed in self._routed.get((org, field, value), ()):
                         feed.offer(event)
 
+    def _deliver(
+        self,
+        seq: int,
+        span: int,
+        org: uuid.UUID,
+        type_: str,
+        events: Callable[[], list[dict[str, Any]]],
+    ) -> None:
+        """A row's events (``events()`` expands them) to the feeds that may want them.
+        A row of a type that no feed of its tenant takes (most rows, for most tenants:
+        jobs starting and ending) is passed over whole, without expanding its events or
+        parsing its tenant once per event; the position moves past it all the same."""
+        feeds = [f for f in self._feeds.get(org, ()) if type_ in f.types]
+        routed = self._routed_types.get(org)
+        if not feeds and not (routed and routed[type_] > 0):
+            self.position = seq + span - 1
+            return
+        for event in events():
+            self._dispatch(event, org, feeds)
+
+    def _deliver_message(self, row: dict[str, Any]) -> None:
+        """A decoded broker message (``expand`` gives its events)."""
+        self._deliver(
+            row["seq"],
+            row.get("span", 1),
+            uuid.UUID(row["organizationId"]),
+            row["type"],
+            partial(expand, row),
+        )
+
     def _on_message(self, row: dict[str, Any]) -> None:
         """A published row: dispatched if it is the next one, with whatever arrived
         early after it. One that arrives early (two relays published out of order, or a
         message was lost) waits for the missing ones, and the table is read for them."""
         seq = row["seq"]
         if seq == self.position + 1:
-            for event in expand(row):
-                self._dispatch(event)
+            self._deliver_message(row)
             self._follow_early()
         elif seq > self.position + 1:
             if len(self._early) < EARLY_ROWS:
@@ -248,8 +295,7 @@ class EventTail:
                         del early[seq]
                     continue
                 return
-            for event in expand(row):
-                self._dispatch(event)
+            self._deliver_message(row)
 
     async def _listen(self) -> None:
         """Broker messages: the fast path. Reconnects, and the poll covers the gaps."""
@@ -307,8 +353,9 @@ class EventTail:
                 rows = await event_log.after(session, self.position, 1000)
             for row in rows:
                 if row.seq == self.position + 1:
-                    for event in events_of(row):
-                        self._dispatch(event)
+                    self._deliver(
+                        row.seq, row.span, row.organization_id, row.type, partial(events_of, row)
+                    )
                 elif row.seq > self.position + 1:  # stamped ids are dense; wait for it
                     break
             self._follow_early()

@@ -23,6 +23,8 @@ from taskforge.persistence.postgres.executions import (
     CLAIM_ONE_PG,
     SUCCEED_CURRENT_PG,
 )
+from taskforge.persistence.postgres.graph import WORKFLOW_JOBS_PG
+from taskforge.persistence.postgres.workflows import HAS_LIVE_JOBS_PG, REFRESH_PG
 from taskforge.persistence.tables import WorkflowJobCount
 from taskforge.services import engines, executions, jobs, workers, workflows
 from tests.conftest import admin_of, new_org
@@ -162,6 +164,124 @@ async def test_an_acknowledgement_reaches_its_rows_by_their_primary_keys(
     assert sum(n["Actual Rows"] for n in plan if n["Node Type"] == "ModifyTable") == 128
 
 
+async def test_an_acknowledgements_generic_plan_works_in_proportion_to_its_batch(
+    pg_runtime, pg_database
+) -> None:
+    """The plan a prepared acknowledgement settles on after a few runs (the generic one,
+    estimating 10 rows for the batch) must not compare every execution with every row
+    of the batch: that nested loop made an acknowledgement of 500 take 4x the rest of
+    its statement. Each output still lands on its own execution and job, a NULL one
+    as NULL."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 300)
+    running = await executions.claim(svc, admin, worker.id, None, 300)
+    assert len(running) == 300
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        await conn.execute(
+            f"PREPARE ack(uuid, uuid[], text[], timestamptz) AS {SUCCEED_CURRENT_PG}"
+        )
+        now = dt.datetime.now(dt.UTC)
+
+        def execute(batch: list[Any], outputs: list[str | None]) -> str:
+            """EXECUTE takes no bound parameters: its arguments are written out."""
+            ids = ",".join(str(c.execution_id) for c in batch)
+            texts = ",".join("NULL" if o is None else f"'{o}'" for o in outputs)
+            return (
+                f"EXECUTE ack('{org.organization.id}', '{{{ids}}}', "
+                f"ARRAY[{texts}]::text[], '{now.isoformat()}')"
+            )
+
+        tx = conn.transaction()  # the EXPLAIN ANALYZE acknowledges them: undone
+        await tx.start()
+        try:
+            raw = await conn.fetchval(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) {execute(running[:250], [None] * 250)}"
+            )
+        finally:
+            await tx.rollback()
+        plan = list(nodes(json.loads(raw)[0]["Plan"]))
+        assert any("$1" in str(n.get("Filter", "")) for n in plan), "not the generic plan"
+        work = max(
+            n["Actual Rows"] * n["Actual Loops"] + n.get("Rows Removed by Join Filter", 0)
+            for n in plan
+        )
+        assert work <= 2 * 250, [(n["Node Type"], n["Actual Loops"]) for n in plan]
+
+        outputs = [None if i % 3 == 0 else json.dumps({"n": i}) for i in range(300)]
+        rows = await conn.fetch(execute(running, outputs))
+        assert len(rows) == 300 and rows[0]["closed"] == 300
+        stored = await conn.fetch(
+            "SELECT e.id, e.status, e.output::text AS e_out, j.status AS j_status, "
+            "j.output::text AS j_out FROM job_executions e JOIN jobs j ON j.id = e.job_id "
+            "WHERE e.id = ANY($1::uuid[])",
+            [c.execution_id for c in running],
+        )
+    finally:
+        await conn.close()
+    expected = {c.execution_id: out for c, out in zip(running, outputs, strict=True)}
+    assert len(stored) == 300
+    for r in stored:
+        want = expected[r["id"]]
+        assert (r["status"], r["j_status"]) == ("SUCCEEDED", "SUCCEEDED")
+        assert r["e_out"] == r["j_out"]
+        assert r["e_out"] is None if want is None else json.loads(r["e_out"]) == json.loads(want)
+
+
+async def test_a_claims_generic_plan_works_in_proportion_to_its_batch(
+    pg_runtime, pg_database
+) -> None:
+    """A prepared claim's generic plan (10 rows estimated for the batch) reads its result
+    from the update alone: nothing in it is compared with every row of the batch, and
+    each claimed job comes back with the execution that was started for it."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 600)
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        await conn.execute(
+            "PREPARE claim(uuid, int, timestamptz, uuid, timestamptz, uuid[], timestamptz[])"
+            f" AS {CLAIM_ONE_PG}"
+        )
+        now = dt.datetime.now(dt.UTC).isoformat()
+        args = f"'{org.queue.id}', 250, '{now}', '{worker.id}', '{now}', '{{}}', '{{}}'"
+        tx = conn.transaction()  # the EXPLAIN ANALYZE claims them: undone
+        await tx.start()
+        try:
+            raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim({args})")
+        finally:
+            await tx.rollback()
+        plan = list(nodes(json.loads(raw)[0]["Plan"]))
+        assert any("$" in str(n.get("Index Cond", "")) for n in plan), "not the generic plan"
+        work = max(
+            n["Actual Rows"] * n["Actual Loops"] + n.get("Rows Removed by Join Filter", 0)
+            for n in plan
+        )
+        assert work <= 2 * 250, [(n["Node Type"], n["Actual Loops"]) for n in plan]
+        rows = await conn.fetch(f"EXECUTE claim({args})")
+        started = dict(
+            await conn.fetch(
+                "SELECT id, job_id FROM job_executions WHERE organization_id = $1",
+                org.organization.id,
+            )
+        )
+    finally:
+        await conn.close()
+    assert len(rows) == 250 and len(started) == 250
+    assert {r["execution_id"]: r["id"] for r in rows} == started
+
+
 async def test_a_heartbeat_reads_only_the_workers_live_executions(pg_runtime, pg_database) -> None:
     """A worker that ran 1,000 jobs and holds 5: its heartbeat's lease extension reads
     the 5 (it holds its row's lock meanwhile, and the worker's claims wait on it)."""
@@ -238,6 +358,46 @@ async def test_a_heartbeat_does_not_wait_for_executions_an_acknowledgement_holds
     assert extended == 2
     extended_ids = {r["id"] for r in rows if r["left"] > dt.timedelta(minutes=50)}
     assert extended_ids == {c.execution_id for c in free}
+
+
+async def test_the_workflow_index_holds_workflow_jobs_and_serves_their_statements(
+    pg_runtime, pg_database
+) -> None:
+    """Jobs outside workflows write no entry to idx_jobs_workflow_status (partial), and
+    the statements reading a workflow's jobs still reach them through it, in generic
+    plans too: ``workflow_id = $1`` and the correlated ``= w.id`` imply the predicate."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    for _ in range(3):
+        await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 1000)
+    steps = [{"name": f"j{i}", "job_type": "t"} for i in range(20)]
+    wf = await workflows.create(svc, admin, org.project.id, {"name": "w", "jobs": steps})
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("VACUUM (ANALYZE) jobs")
+        entries = await conn.fetchval(
+            "SELECT reltuples FROM pg_class WHERE relname = 'idx_jobs_workflow_status'"
+        )
+        assert entries == 20
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        found = {}
+        for name, sql, kind, arg in (
+            ("refresh", REFRESH_PG, "uuid[]", f"'{{{wf.id}}}'"),
+            ("live", HAS_LIVE_JOBS_PG, "uuid", f"'{wf.id}'"),
+            ("graph", WORKFLOW_JOBS_PG, "uuid", f"'{wf.id}'"),
+        ):
+            await conn.execute(f"PREPARE {name}({kind}) AS {sql}")
+            raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({arg})")
+            plan = list(nodes(json.loads(raw)[0]["Plan"]))
+            found[name] = {
+                str(n.get("Index Name", n["Node Type"]))
+                for n in plan
+                if n.get("Relation Name") == "jobs"
+            }
+    finally:
+        await conn.close()
+    assert found == {name: {"idx_jobs_workflow_status"} for name in found}, found
 
 
 async def test_the_workflow_count_trigger_scales_with_the_rows_it_counts(

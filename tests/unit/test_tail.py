@@ -114,6 +114,39 @@ def test_rows_read_from_the_table_meanwhile_are_not_sent_twice() -> None:
     assert drain(feed) == [4, 5] and not tail._early
 
 
+def test_a_row_no_feed_takes_is_passed_over_whole_without_expanding_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from taskforge.realtime import tail as module
+
+    expanded: list[int] = []
+    real = module.expand
+    monkeypatch.setattr(module, "expand", lambda r: expanded.append(r["seq"]) or real(r))
+    tail = EventTail(db=None, broker=None, poll_interval=1.0)  # type: ignore[arg-type]
+    other_type, _ = tail.attach(ORG, {"workflow.status_changed"})
+    other_tenant, _ = tail.attach(OTHER, {STATUS})
+    tail._on_message(row(1, span=3))  # nobody of ORG takes STATUS: skipped, position 3
+    assert tail.position == 3 and expanded == []
+    assert drain(other_type) == [] and drain(other_tenant) == []
+
+    flow = str(uuid.uuid4())
+    routed, _ = tail.attach(ORG, {STATUS}, route=("workflowId", flow))
+    message = row(4, span=2)
+    message["payload"][1]["workflowId"] = flow
+    tail._on_message(message)  # a routed feed of ORG takes STATUS: expanded
+    assert expanded == [4] and drain(routed) == [5] and tail.position == 5
+
+    tail.detach(routed)
+    tail.detach(routed)  # twice: the second is a no-op, not a negative count
+    assert not tail._routed_types
+    tail._on_message(row(6))
+    assert expanded == [4] and tail.position == 6
+
+    firehose, _ = tail.attach(ORG, {STATUS})
+    tail._on_message(row(7, span=2))
+    assert expanded == [4, 7] and drain(firehose) == [7, 8] and tail.position == 8
+
+
 def test_the_seq_of_a_broker_message_is_read_without_decoding() -> None:
     from datetime import UTC, datetime
     from types import SimpleNamespace
