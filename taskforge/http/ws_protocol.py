@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from asyncio.transports import BaseTransport, Transport
+from collections.abc import Iterable
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
@@ -89,6 +90,10 @@ class Corked:
             asyncio.get_running_loop().call_soon(self.flush)
         else:
             self._pending.append(data)
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
 
     def flush(self) -> None:
         pending, self._pending = self._pending, None

@@ -68,8 +68,9 @@ async def test_one_turns_writes_reach_the_socket_as_one_in_order() -> None:
     await asyncio.sleep(0)
     assert raw.writes == [b"frame0;frame1;frame2;"]
     corked.write(b"next")
+    corked.writelines([b" and", b" more"])
     await asyncio.sleep(0)
-    assert raw.writes == [b"frame0;frame1;frame2;", b"next"]
+    assert raw.writes == [b"frame0;frame1;frame2;", b"next and more"]
 
 
 async def test_a_close_sends_what_is_pending_first_and_nothing_after() -> None:
