@@ -135,6 +135,10 @@ async def replay(args: argparse.Namespace, setup: dict[str, Any], server: rb.Ser
         idle0 = rb.cpu_seconds(pid)
         await asyncio.sleep(seconds)
         idle = (rb.cpu_seconds(pid) - idle0) / seconds
+        conn = await asyncpg.connect(rb.PG)
+        top = await conn.fetchval("SELECT coalesce(max(seq + span - 1), 0) FROM events")
+        await conn.close()
+        assert top == position - events, f"events were stamped meanwhile: {top}"
         before = sum(len(s.got) for s in subs)
         cpu0, began = rb.cpu_seconds(pid), time.monotonic()
         for k, message in enumerate(messages):
@@ -151,6 +155,7 @@ async def replay(args: argparse.Namespace, setup: dict[str, Any], server: rb.Ser
         took = quiet - began
         used = rb.cpu_seconds(pid) - cpu0 - idle * (time.monotonic() - began)
         delivered = last - before
+        assert delivered > 0, "nothing was delivered"
         results.append(
             {
                 "events": events,
@@ -191,6 +196,9 @@ def main() -> None:
             "TASKFORGE_REDIS_URL": url,
             "TASKFORGE_SECRET_KEY": rb.SECRET,
             "TASKFORGE_BOOTSTRAP": "false",
+            # the recording's workers stop beating once it ends: their going offline
+            # would take the seqs the replay gives its rows
+            "TASKFORGE_HEARTBEAT_TIMEOUT_SECONDS": "86400",
         }
         try:
             with rb.servers(1, env) as procs:
