@@ -43,10 +43,12 @@ subscriptions, before and after connecting the subscribers, idle, over the count
 < 50 KB); and, first, the raw Redis pub/sub publish -> receive latency with
 redis.asyncio at the same rate as the baseline. Diagnostics: commit -> published (a tap
 on the events channel), the servers' CPU, the client's loop lag, delivery share and
-latency by 10 s window of commit time, close codes and subscription errors, and the gaps
-in the events' stamped ``seq`` (a gap stalls every event tail). Redis is a private
-redis-server on a free port unless ``--redis-url`` is given (the events channel is named
-by the database, so a shared Redis is safe, but its other traffic would add noise)."""
+latency by 10 s window of commit time, the servers' and the client's CPU time per
+delivered message (load-independent, unlike the latencies), close codes and
+subscription errors, and the gaps in the events' stamped ``seq`` (a gap stalls every
+event tail). Redis is a private redis-server on a free port unless ``--redis-url`` is
+given (the events channel is named by the database, so a shared Redis is safe, but its
+other traffic would add noise)."""
 
 from __future__ import annotations
 
@@ -604,6 +606,12 @@ async def run(
         round(pct(v, 0.99), 1) for _, v in sorted(lag_windows.items())
     ]
     out |= analyse(records, workflow_of, subs, firehose)
+    # load-independent: what one delivered message cost (the servers' relay, tail and
+    # engines included), whatever else the machine was doing
+    used = [b - a for a, b in zip(cpu0, cpu1, strict=True)]
+    delivered = max(1, out["deliveries"])
+    out["server CPU µs per delivery"] = sum(used) / delivered * 1e6
+    out["client CPU µs per delivery"] = client_cpu / delivered * 1e6
     out |= published(records, tapped)
     alive = sum(sub.closed is None for sub in everyone)
     out["connections open at the end"] = f"{alive}/{len(everyone)}"
@@ -840,6 +848,11 @@ def main() -> None:
     )
     kb = r["KB per idle subscriber"]
     print(f"server memory per idle subscriber: {kb:.1f} KB ({verdict(kb < 50)} the 50 KB target)")
+    print(
+        f"CPU per delivered message: servers {r['server CPU µs per delivery']:.1f} µs, "
+        f"client {r['client CPU µs per delivery']:.1f} µs; load average "
+        + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
     print(json.dumps(results))
 
 

@@ -8,10 +8,8 @@ never plain text. A result carrying an UNAVAILABLE error is HTTP 503 with
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +22,7 @@ from taskforge.http import parsing
 from taskforge.http.responses import refusal
 from taskforge.http.websocket import TransportWSHandler
 from taskforge.resolvers.context import Context
+from taskforge.schema.shared_events import encode, next_frame
 
 RETRY_AFTER_SECONDS = "1"
 
@@ -78,11 +77,10 @@ class GraphQLView(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         # orjson: a 10,000-node graph or a claim of 200 jobs encodes several times faster
         # than with json.dumps. Text, not bytes: WebSocket clients expect text frames.
-        # json.dumps takes what orjson refuses (integers over 64 bits).
-        try:
-            return orjson.dumps(data).decode()
-        except TypeError:
-            return json.dumps(data, separators=(",", ":"))
+        # A subscription event shared by several subscribers is encoded once for all.
+        if isinstance(data, dict) and (frame := next_frame(data)) is not None:
+            return frame
+        return encode(data)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if request.method == "GET":

@@ -6,11 +6,18 @@ and two of uvicorn's are kept for nothing: its ``asyncio.Queue`` of incoming mes
 request and response (their headers: ~4 KB), never read again once the connection is
 accepted. This keeps the first in a list made when a message waits, and lets the
 second go after the handshake.
+
+It also writes what one turn of the event loop sends to a connection in one system
+call: a subscription drains the events waiting in its buffer without suspending, and a
+socket write per message (a loopback send runs the receiver's TCP path too) was a fifth
+of a server's CPU under load. The frames go out in order, at the end of the turn.
 """
 
 from __future__ import annotations
 
 import asyncio
+from asyncio.transports import BaseTransport, Transport
+from collections.abc import Iterable
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
@@ -64,10 +71,51 @@ class Inbox:
         return item
 
 
+class Corked:
+    """A transport whose writes within one turn of the event loop reach the socket as
+    one. Everything the protocol writes goes through it, so frames keep their order; a
+    close sends what is pending first."""
+
+    __slots__ = ("_pending", "transport")
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self._pending: list[bytes] | None = None
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._pending is None:
+            self._pending = [data]
+            asyncio.get_running_loop().call_soon(self.flush)
+        else:
+            self._pending.append(data)
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self.transport.is_closing():
+            self.transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:  # is_closing, pause_reading, ...
+        return getattr(self.transport, name)
+
+
 class LightWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queue = Inbox()  # type: ignore[assignment]
+
+    def connection_made(self, transport: BaseTransport) -> None:
+        super().connection_made(transport)
+        self.transport = Corked(self.transport)  # type: ignore[assignment]
 
     async def send(self, message: ASGISendEvent) -> None:
         await super().send(message)

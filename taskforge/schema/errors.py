@@ -18,12 +18,14 @@ import strawberry
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from taskforge import logs
 from taskforge.domain.errors import TaskForgeError
+from taskforge.schema.runner import LeanExtensionsRunner
 
 log = logging.getLogger("taskforge.errors")
 
@@ -94,6 +96,12 @@ def _outcome(current: str | None, code: str) -> str:
 
 
 class TaskForgeSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # subscription events: no per-result hook work that no extension asks for
+        return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """A single result (plain HTTP): no subscription, which needs a stream. Strawberry
         allows one on POST and then fails it as a non-null field without a value."""

@@ -404,7 +404,8 @@ async def test_jobs_available_signals_ready_work_once_per_burst(rt) -> None:
 
 async def test_subscribers_asking_the_same_share_one_rendering_per_event(rt, monkeypatch) -> None:
     """Two clients with the same document and variables on one workflow cost one
-    execution per event; a client asking for other fields gets its own, and every
+    execution per event (and one per-event executor: the second takes the result before
+    graphql-core makes one); a client asking for other fields gets its own, and every
     client receives exactly what it asked for."""
     renders: list[str] = []
     base_execute = StrawberryGraphQLCoreExecutionContext.execute_operation
@@ -414,7 +415,16 @@ async def test_subscribers_asking_the_same_share_one_rendering_per_event(rt, mon
             renders.append(str(self.root_value.event_id))
         return base_execute(self, serially)
 
+    copies: list[str] = []  # graphql-core's per-event executors
+    base_copy = StrawberryGraphQLCoreExecutionContext.build_per_event_executor
+
+    def copied(self, payload):  # type: ignore[no-untyped-def]
+        if isinstance(payload, ev.WorkflowProgressEvent):
+            copies.append(str(payload.event_id))
+        return base_copy(self, payload)
+
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "build_per_event_executor", copied)
     org = await new_org(rt.services)
     admin = admin_of(org)
     definition = {"name": "two", "jobs": [{"name": n, "job_type": "t"} for n in "ab"]}
@@ -450,3 +460,5 @@ async def test_subscribers_asking_the_same_share_one_rendering_per_event(rt, mon
     assert seen[2] == [{"eventId": e["eventId"], "jobStatus": e["jobStatus"]} for e in seen[0]]
     # one rendering per event for the two alike, one for the other document
     assert sorted(renders) == sorted([e["eventId"] for e in seen[0]] * 2)
+    # and the subscriber that reuses a rendering costs no per-event executor either
+    assert sorted(copies) == sorted(renders)
