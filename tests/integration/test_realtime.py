@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import uuid
 
 import pytest
 import websockets
@@ -327,14 +328,16 @@ async def test_broker_fanout(kind, request) -> None:
     broker = (
         RedisBroker(request.getfixturevalue("redis_url")) if kind == "redis" else InProcessBroker()
     )
+    # channels of this run alone: the Redis server is shared with concurrent test processes
+    c1, c2 = (f"{name}-{uuid.uuid4().hex}" for name in ("c1", "c2"))
     try:
         async with (
-            broker.subscribe("c1") as q1,
-            broker.subscribe("c1") as q2,
-            broker.subscribe("c2") as q3,
+            broker.subscribe(c1) as q1,
+            broker.subscribe(c1) as q2,
+            broker.subscribe(c2) as q3,
         ):
             assert broker.subscribers == 3
-            await broker.publish([("c1", "a"), ("c2", "b"), ("c1", "c")])
+            await broker.publish([(c1, "a"), (c2, "b"), (c1, "c")])
             for q in (q1, q2):
                 assert [await asyncio.wait_for(q.get(), 2) for _ in range(2)] == ["a", "c"]
             assert await asyncio.wait_for(q3.get(), 2) == "b"
