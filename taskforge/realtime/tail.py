@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 
 from taskforge.domain.events import expand
-from taskforge.lifecycle import Failures
+from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.common import event_log
 from taskforge.persistence.database import Database
 from taskforge.realtime.broker import Broker, events_channel
@@ -211,13 +211,21 @@ class EventTail:
             asyncio.create_task(self._listen(), name="event-tail-broker"),
         ]
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """The table reader ends its current read (cancelled mid-query, it would strand
+        its connection, whose pool then logs a failed reset); the broker listener, which
+        holds no database connection, is cancelled."""
         self._stopping = True  # a broker error raised while cancelling is not an outage
-        for task in self._tasks:
+        self._wake.set()
+        if not self._tasks:
+            return
+        follow, *others = self._tasks
+        for task in others:
             task.cancel()
-        for task in self._tasks:
+        for task in others:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await finish(follow, grace)
         self._tasks = []
 
     def _dispatch(
@@ -332,7 +340,7 @@ class EventTail:
     async def _follow(self) -> None:
         """Reads the table from the position when woken (a gap), or on each poll."""
         failures = Failures(log, "reading the events table")
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self._catch_up()

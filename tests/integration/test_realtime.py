@@ -373,3 +373,35 @@ async def test_a_batch_is_a_few_rows_and_every_event_reaches_the_tail(rt) -> Non
             )
         )
     assert spans == [MAX_SPAN, 2]
+
+
+async def test_stopping_the_tail_lets_its_table_read_finish(rt, monkeypatch) -> None:
+    """Shutdown does not cancel the tail's read of the events table mid-query (that
+    strands the connection, and the pool logs a failed reset at every stop under load):
+    the read under way ends, then the tail stops."""
+    from taskforge.realtime import tail as tail_module
+
+    real_after = tail_module.event_log.after
+    reading, release = asyncio.Event(), asyncio.Event()
+    finished: list[bool] = []
+
+    async def slow_after(session, position, limit):
+        reading.set()
+        try:
+            await release.wait()
+            rows = await real_after(session, position, limit)
+        except asyncio.CancelledError:
+            finished.append(False)
+            raise
+        finished.append(True)
+        return rows
+
+    monkeypatch.setattr(tail_module.event_log, "after", slow_after)
+    rt.tail._wake.set()
+    await asyncio.wait_for(reading.wait(), 5)
+    stopping = asyncio.create_task(rt.tail.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # waits for the read rather than cancelling it
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    assert finished == [True]
