@@ -24,6 +24,10 @@ from taskforge.persistence.common import outbox
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import Job
 
+# a session's info: workflows' (status, counts) as the engine's refresh read them last
+# in this transaction, for the events recorded next (with_workflow_state)
+WORKFLOW_STATES = "taskforge.workflow_states"
+
 STATUS_CHANGED = JobStatusChanged.type
 JOBS_RELEASED = JobsReleased.type
 
@@ -104,11 +108,15 @@ async def with_workflow_state(session: AsyncSession, changes: Sequence[Event]) -
     touched = {
         e.workflow_id for e in changes if type(e) is JobStatusChanged and e.workflow_id is not None
     }
+    known: dict[uuid.UUID, Any] = session.info.pop(WORKFLOW_STATES, {})
     if not touched:
         return list(changes)
+    if unread := touched.difference(known):
+        known = {**known, **await workflows_repo.states(session, list(unread))}
     state = {
         w: WorkflowState(WorkflowStatus(status), WorkflowStats.decode(stats(counts)))
-        for w, (status, counts) in (await workflows_repo.states(session, list(touched))).items()
+        for w, (status, counts) in known.items()
+        if w in touched
     }
     return [
         _with_state(e, state[e.workflow_id])
