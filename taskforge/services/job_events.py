@@ -100,24 +100,35 @@ def released_event(
     )
 
 
-async def with_workflow_state(session: AsyncSession, changes: Sequence[Event]) -> list[Event]:
-    """The events, each job status change of a workflow given the workflow's status and
-    stats as of this transaction (one grouped count for all workflows touched; one state
-    object per workflow, stored once per row): what workflowProgress streams, and
-    replays, without a query per event per subscriber."""
+async def workflow_states(
+    session: AsyncSession, changes: Sequence[Event]
+) -> dict[uuid.UUID, WorkflowState]:
+    """The status and stats, as of this transaction, of the workflows of these job
+    status changes (one grouped count for all workflows touched, or none for those the
+    engine's refresh has just read; one state object per workflow, stored once per
+    row): what workflowProgress streams, and replays, without a query per event per
+    subscriber."""
     touched = {
         e.workflow_id for e in changes if type(e) is JobStatusChanged and e.workflow_id is not None
     }
     known: dict[uuid.UUID, Any] = session.info.pop(WORKFLOW_STATES, {})
     if not touched:
-        return list(changes)
+        return {}
     if unread := touched.difference(known):
         known = {**known, **await workflows_repo.states(session, list(unread))}
-    state = {
+    return {
         w: WorkflowState(WorkflowStatus(status), WorkflowStats.decode(stats(counts)))
         for w, (status, counts) in known.items()
         if w in touched
     }
+
+
+async def with_workflow_state(session: AsyncSession, changes: Sequence[Event]) -> list[Event]:
+    """The events, each job status change of a workflow given its workflow's state
+    (``workflow_states``)."""
+    state = await workflow_states(session, changes)
+    if not state:
+        return list(changes)
     return [
         _with_state(e, state[e.workflow_id])
         if type(e) is JobStatusChanged and e.workflow_id in state
@@ -144,5 +155,6 @@ def _with_state(e: JobStatusChanged, state: WorkflowState) -> JobStatusChanged:
 
 
 async def record(session: AsyncSession, changes: Sequence[Event]) -> None:
-    """Write a use case's events to the outbox, workflow state attached."""
-    await outbox.append(session, await with_workflow_state(session, changes))
+    """Write a use case's events to the outbox, workflow state attached (as the events
+    are encoded: not a new event per job to carry it)."""
+    await outbox.append(session, changes, await workflow_states(session, changes))
