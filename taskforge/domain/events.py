@@ -143,7 +143,8 @@ class JobStatusChanged(Event):
     workflow: WorkflowState | None = None
 
     def payload(self, workflow: dict[str, Any] | None = None) -> dict[str, Any]:
-        """``workflow``: this event's workflow state already encoded (shared by a batch)."""
+        """``workflow``: its workflow's state already encoded (shared by a batch), which
+        the event itself may not carry (``encode``'s ``states``)."""
         encoded: dict[str, Any] = {
             "jobId": str(self.job_id),
             "queueId": _shared_text(self.queue_id),
@@ -154,8 +155,10 @@ class JobStatusChanged(Event):
             "previousStatus": str(self.previous_status) if self.previous_status else None,
             "reason": self.reason,
         }
-        if self.workflow is not None:
-            encoded["workflow"] = workflow if workflow is not None else self.workflow.encode()
+        if workflow is not None:
+            encoded["workflow"] = workflow
+        elif self.workflow is not None:
+            encoded["workflow"] = self.workflow.encode()
         return encoded
 
     @classmethod
@@ -667,20 +670,30 @@ def decode(type_: str, organization_id: uuid.UUID, payload: dict[str, Any]) -> E
 # --- the stored format --------------------------------------------------------------
 
 
-def encode(events: Iterable[Event]) -> list[dict[str, Any]]:
+def encode(
+    events: Iterable[Event], workflows: Mapping[uuid.UUID, WorkflowState] | None = None
+) -> list[dict[str, Any]]:
     """Outbox rows (organization_id, topic, type, payload, span) of events, in order.
 
-    A workflow state shared by several job events (one transaction's batch) is encoded
+    ``workflows``: the state of each job event's workflow, for the events that carry
+    none themselves (a new event per job to carry it cost more than its encoding). A
+    workflow state shared by several job events (one transaction's batch) is encoded
     once, and ``pack`` then stores it once for the row."""
     states: dict[int, dict[str, Any]] = {}
     plain: list[dict[str, Any]] = []
+    workflows = workflows or {}
     for e in events:
-        if isinstance(e, JobStatusChanged) and e.workflow is not None:
-            state = states.get(id(e.workflow))
-            if state is None:
-                state = states[id(e.workflow)] = e.workflow.encode()
-            payload = e.payload(state)
-        else:
+        payload = None
+        if isinstance(e, JobStatusChanged):
+            flow = e.workflow
+            if flow is None and e.workflow_id is not None:
+                flow = workflows.get(e.workflow_id)
+            if flow is not None:
+                state = states.get(id(flow))
+                if state is None:
+                    state = states[id(flow)] = flow.encode()
+                payload = e.payload(state)
+        if payload is None:
             payload = e.payload()
         plain.append(
             {

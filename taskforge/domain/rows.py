@@ -11,6 +11,7 @@ from taskforge.domain.enums import (
     DependencyCondition,
     DependencyType,
     FailurePolicy,
+    JobStatus,
     WorkflowStatus,
 )
 
@@ -42,12 +43,14 @@ class GraphEdge(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class RefreshRow:
     """What the engine decides a workflow's status on: its status, its failure policy
-    and whether any of its jobs is still live."""
+    and whether any of its jobs is still live; and its jobs' counts per status as
+    ``workflows.states`` gives them, read with it (the state its job events carry)."""
 
     id: uuid.UUID
     status: WorkflowStatus
     failure_policy: FailurePolicy
     live: bool
+    counts: dict[JobStatus, int]
 
 
 @dataclass(frozen=True)

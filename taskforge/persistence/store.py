@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -39,7 +39,7 @@ from taskforge.domain.enums import (
     WorkerStatus,
     WorkflowStatus,
 )
-from taskforge.domain.events import Event
+from taskforge.domain.events import Event, WorkflowState
 from taskforge.domain.rows import (
     GraphEdge,
     GraphJob,
@@ -152,10 +152,15 @@ class Jobs(Protocol):
 
 
 class Outbox(Protocol):
-    async def append(self, session: AsyncSession, new: Sequence[Event]) -> None:
+    async def append(
+        self,
+        session: AsyncSession,
+        new: Sequence[Event],
+        workflows: Mapping[uuid.UUID, WorkflowState] | None = None,
+    ) -> None:
         """Typed events, in order: one multi-row INSERT of their encoded rows
-        (``events.encode``: runs of one tenant, topic and type share a row). Marks the
-        session as having written events."""
+        (``events.encode``, with ``workflows``: runs of one tenant, topic and type
+        share a row). Marks the session as having written events."""
         ...
 
     async def lock_cursor(self, session: AsyncSession) -> int | None:

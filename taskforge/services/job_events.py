@@ -24,6 +24,10 @@ from taskforge.persistence.common import outbox
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import Job
 
+# a session's info: workflows' (status, counts) as the engine's refresh read them last
+# in this transaction, for the events recorded next (with_workflow_state)
+WORKFLOW_STATES = "taskforge.workflow_states"
+
 STATUS_CHANGED = JobStatusChanged.type
 JOBS_RELEASED = JobsReleased.type
 
@@ -96,20 +100,35 @@ def released_event(
     )
 
 
-async def with_workflow_state(session: AsyncSession, changes: Sequence[Event]) -> list[Event]:
-    """The events, each job status change of a workflow given the workflow's status and
-    stats as of this transaction (one grouped count for all workflows touched; one state
-    object per workflow, stored once per row): what workflowProgress streams, and
-    replays, without a query per event per subscriber."""
+async def workflow_states(
+    session: AsyncSession, changes: Sequence[Event]
+) -> dict[uuid.UUID, WorkflowState]:
+    """The status and stats, as of this transaction, of the workflows of these job
+    status changes (one grouped count for all workflows touched, or none for those the
+    engine's refresh has just read; one state object per workflow, stored once per
+    row): what workflowProgress streams, and replays, without a query per event per
+    subscriber."""
     touched = {
         e.workflow_id for e in changes if type(e) is JobStatusChanged and e.workflow_id is not None
     }
+    known: dict[uuid.UUID, Any] = session.info.pop(WORKFLOW_STATES, {})
     if not touched:
-        return list(changes)
-    state = {
+        return {}
+    if unread := touched.difference(known):
+        known = {**known, **await workflows_repo.states(session, list(unread))}
+    return {
         w: WorkflowState(WorkflowStatus(status), WorkflowStats.decode(stats(counts)))
-        for w, (status, counts) in (await workflows_repo.states(session, list(touched))).items()
+        for w, (status, counts) in known.items()
+        if w in touched
     }
+
+
+async def with_workflow_state(session: AsyncSession, changes: Sequence[Event]) -> list[Event]:
+    """The events, each job status change of a workflow given its workflow's state
+    (``workflow_states``)."""
+    state = await workflow_states(session, changes)
+    if not state:
+        return list(changes)
     return [
         _with_state(e, state[e.workflow_id])
         if type(e) is JobStatusChanged and e.workflow_id in state
@@ -136,5 +155,6 @@ def _with_state(e: JobStatusChanged, state: WorkflowState) -> JobStatusChanged:
 
 
 async def record(session: AsyncSession, changes: Sequence[Event]) -> None:
-    """Write a use case's events to the outbox, workflow state attached."""
-    await outbox.append(session, await with_workflow_state(session, changes))
+    """Write a use case's events to the outbox, workflow state attached (as the events
+    are encoded: not a new event per job to carry it)."""
+    await outbox.append(session, changes, await workflow_states(session, changes))

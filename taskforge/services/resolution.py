@@ -35,7 +35,12 @@ from taskforge.domain.expressions import Expression, compile_expression
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import workflows as wf_repo
-from taskforge.services.job_events import released_event, released_events, status_event
+from taskforge.services.job_events import (
+    WORKFLOW_STATES,
+    released_event,
+    released_events,
+    status_event,
+)
 
 NOT_STARTED = (JobStatus.PENDING, JobStatus.SCHEDULED)
 READY = (DependencyStatus.NONE, DependencyStatus.SATISFIED)
@@ -85,7 +90,11 @@ async def after_changes(
     locked = frozenset(workflow_ids) if deciding else frozenset()
     events, ended = await settle(session, deciding, now, locked)
     workflow_ids |= {m.workflow_id for m in ended if m.workflow_id is not None}
-    events += await refresh_workflows(session, workflow_ids, failing, now, locked)
+    # the states read by the refresh of workflows it left as they were are what the
+    # events recorded next carry (every caller records them at once): not read again
+    unchanged: dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]] = {}
+    events += await refresh_workflows(session, workflow_ids, failing, now, locked, unchanged)
+    session.info[WORKFLOW_STATES] = unchanged
     return events
 
 
@@ -169,17 +178,24 @@ async def refresh_workflows(
     failed: set[uuid.UUID],
     now: datetime,
     locked: frozenset[uuid.UUID] = frozenset(),
+    unchanged: dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]] | None = None,
 ) -> list[Event]:
     """Apply FAIL_FAST and re-derive the status of each workflow touched (``locked``:
-    those this transaction holds already)."""
+    those this transaction holds already). ``unchanged``: gets the status and job
+    counts of each workflow this leaves as read (none of its jobs or its status moved)."""
     events: list[Event] = []
     for row in await wf_repo.lock_for_refresh(session, workflow_ids, locked):
         if row.status in TERMINAL_WORKFLOW or row.status is WorkflowStatus.PENDING:
+            if unchanged is not None:
+                unchanged[row.id] = (row.status, row.counts)
             continue
         if row.id in failed and row.failure_policy is FailurePolicy.FAIL_FAST:
             events += await end_workflow_jobs(session, row.id, "workflow_failed", now)
         elif row.id not in failed and row.live:
-            continue  # nothing failed and jobs are still live: the status cannot change
+            # nothing failed and jobs are still live: the status cannot change
+            if unchanged is not None:
+                unchanged[row.id] = (row.status, row.counts)
+            continue
         events += await rederive(session, await wf_repo.locked(session, row.id), now)
     return events
 

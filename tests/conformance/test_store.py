@@ -91,7 +91,9 @@ async def test_workflow_states_and_refresh_rows(svc: Any, org: Any) -> None:
         refreshed = await workflows.lock_for_refresh(session, [wid])
     # no jobs: a status and no counts, on both stores (not a zero count)
     assert states == {wid: (WorkflowStatus.RUNNING, {})}
-    assert refreshed == [RefreshRow(wid, WorkflowStatus.RUNNING, FailurePolicy.FAIL_FAST, False)]
+    assert refreshed == [
+        RefreshRow(wid, WorkflowStatus.RUNNING, FailurePolicy.FAIL_FAST, False, {})
+    ]
     assert type(refreshed[0]) is RefreshRow
 
 

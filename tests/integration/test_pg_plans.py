@@ -118,6 +118,42 @@ async def test_hot_statements_probe_edges_by_their_jobs(pg_runtime, pg_database)
         )
 
 
+async def test_a_released_child_is_decided_by_one_probe_of_its_edges(
+    pg_runtime, pg_database
+) -> None:
+    """The children a fan-out's root releases (each edge RESOLVED) are read by one probe
+    of their edges each, not one for a status below RESOLVED and another for any edge."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    middle = [{"name": f"m{i}", "job_type": "t", "depends_on": ["root"]} for i in range(20)]
+    definition = {"name": "fan", "jobs": [{"name": "root", "job_type": "t"}, *middle]}
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
+    )
+    [root] = await executions.claim(svc, admin, worker.id, None, 10)
+    await executions.complete(svc, admin, [(root.execution_id, None)])
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        children = await conn.fetch(
+            "SELECT id FROM jobs WHERE workflow_id = $1 AND name <> 'root'", wf.id
+        )
+        raw = await conn.fetchval(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {CHILDREN_PG}", [r["id"] for r in children]
+        )
+        decided = await conn.fetch(CHILDREN_PG, [r["id"] for r in children])
+    finally:
+        await conn.close()
+    probes = sum(
+        n["Actual Loops"]
+        for n in nodes(json.loads(raw)[0]["Plan"])
+        if n.get("Relation Name") == "job_dependencies"
+    )
+    assert len(children) == 20 and probes == 20
+    assert {(r["first"], r["resolved"], r["failed"]) for r in decided} == {(None, True, None)}
+
+
 async def test_an_acknowledgement_reaches_its_rows_by_their_primary_keys(
     pg_runtime, pg_database
 ) -> None:

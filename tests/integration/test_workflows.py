@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from taskforge.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from taskforge.domain.events import expand
 from taskforge.persistence.common import dependencies as deps_repo
+from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import (
     Event,
     Job,
@@ -391,6 +393,49 @@ async def test_status_events_carry_the_workflow(svc, org, admin) -> None:
     assert flow[-1]["stats"]["completionPercentage"] == 100.0
     released = [j for e in events if e["type"] == "jobs.released" for j in e["payload"]["jobIds"]]
     assert len(released) == 3  # a at start, b and c as their parents finished
+
+
+async def test_an_acknowledgement_reads_its_workflow_state_once(
+    svc, org, admin, monkeypatch
+) -> None:
+    """The engine's refresh reads the workflow's job counts with its status: the events
+    of an acknowledgement that leaves the workflow running carry that state, not read a
+    second time; one that ends it reads them after the change."""
+    wf, w = await start(svc, org, admin, fan(3))
+    assert await step(svc, admin, w) == ["split"]
+    running = await executions.claim(svc, admin, w, None, 2)
+    reads = []
+    real = workflows_repo.states
+
+    async def counted(session, ids):
+        reads.append(set(ids))
+        return await real(session, ids)
+
+    monkeypatch.setattr(workflows_repo, "states", counted)
+    await executions.complete(svc, admin, [(running[0].execution_id, None)])
+    assert reads == []
+    await executions.complete(svc, admin, [(running[1].execution_id, None)])
+    assert reads == []
+    assert await run(svc, admin, w) == [["m2"], ["join"]]
+    # each claim reads (no refresh runs then); the join's acknowledgement ended the
+    # workflow and read its state after that change
+    assert reads == [{wf.id}] * 3
+    async with svc.read() as session:
+        rows = await session.scalars(
+            select(Event).where(Event.type == "job.status_changed").order_by(Event.id)
+        )
+        events = [p for r in rows for p in expand({"seq": 0, "span": r.span, "payload": r.payload})]
+    payloads = [e["payload"] for e in events]
+    done = [p for p in payloads if p["jobId"] == str(running[0].job.id)]
+    flow = done[-1]["workflow"]
+    assert done[-1]["status"] == "SUCCEEDED"
+    assert flow["status"] == "RUNNING"
+    counts = {"SUCCEEDED": 2, "PROCESSING": 1, "PENDING": 2}  # m2 claimable, the join waits
+    assert {s: n for s, n in flow["stats"]["counts"].items() if n} == counts
+    assert flow["stats"]["total"] == 5
+    last = payloads[-1]
+    assert last["status"] == "SUCCEEDED"
+    assert {s: n for s, n in last["workflow"]["stats"]["counts"].items() if n} == {"SUCCEEDED": 5}
 
 
 async def test_a_fan_out_releases_its_children_in_one_event(svc, org, admin) -> None:

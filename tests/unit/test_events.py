@@ -132,3 +132,38 @@ def test_one_workflow_state_is_stored_once_for_a_run() -> None:
     [listed] = events.encode(mixed)
     assert isinstance(listed["payload"], list)
     assert [events.delivered(m).event for m in relayed([listed])] == mixed
+
+
+def test_job_events_without_a_state_take_their_workflows_as_encoded() -> None:
+    """``encode``'s ``workflows``: the state of the events' workflows, stored as if each
+    event carried its own; an event's own state wins, other workflows' events get none."""
+    state = events.WorkflowState(
+        WorkflowStatus.RUNNING, events.WorkflowStats.decode(stored_format.STATS)
+    )
+    own = events.WorkflowState(WorkflowStatus.PAUSED, state.stats)
+
+    def changed(
+        workflow_id: uuid.UUID | None, workflow: events.WorkflowState | None = None
+    ) -> events.Event:
+        return events.JobStatusChanged(
+            ORG,
+            uuid.uuid4(),
+            uuid.uuid4(),
+            uuid.uuid4(),
+            workflow_id,
+            "t",
+            JobStatus.PENDING,
+            None,
+            None,
+            workflow,
+        )
+
+    bare = [changed(FLOW), changed(FLOW)]
+    [row] = events.encode(bare, {FLOW: state})
+    carried = [dataclasses.replace(e, workflow=state) for e in bare]
+    assert row == events.encode(carried)[0]
+    assert [events.delivered(m).event for m in relayed([row])] == carried
+    other, alone = changed(uuid.uuid4()), changed(None)
+    mixed = [changed(FLOW, own), other, alone]
+    rows = events.encode(mixed, {FLOW: state})
+    assert [events.delivered(m).event for m in relayed(rows)] == mixed

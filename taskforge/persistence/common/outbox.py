@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Table, Text, func, select, type_coerce, update
@@ -18,10 +19,15 @@ CURSOR: Table = OutboxCursor.__table__  # type: ignore[assignment]
 MAX_SPAN = events.MAX_SPAN  # the most events one row holds (event_log.replay)
 
 
-async def append(session: AsyncSession, new: Sequence[events.Event]) -> None:
-    """Typed events, in order: one multi-row INSERT of their rows (``events.encode``).
+async def append(
+    session: AsyncSession,
+    new: Sequence[events.Event],
+    workflows: Mapping[uuid.UUID, events.WorkflowState] | None = None,
+) -> None:
+    """Typed events, in order: one multi-row INSERT of their rows (``events.encode``;
+    ``workflows``: the state of job events' workflows, for those that carry none).
     Marks the session as having written events."""
-    return await store_of(session).outbox.append(session, new)
+    return await store_of(session).outbox.append(session, new, workflows)
 
 
 async def has_unstamped(session: AsyncSession) -> bool:

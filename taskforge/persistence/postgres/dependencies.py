@@ -99,30 +99,35 @@ ORDER BY id FOR NO KEY UPDATE
 # children as LOCK_CHILDREN_PG does (the engine reads their edges in its next statement,
 # which then sees what a previous holder committed: the lock needs no round trip of its
 # own, one per acknowledgement of a fan-in's parents), and returns the PENDING edges
-# with an expression, which need the parent's output and are evaluated in Python. The
-# read sees the edges as they were before the update, which touches none of the edges
-# it returns. Each parent's edges are read by a lateral probe of its index (OFFSET 0
-# keeps the planner from flattening it into a scan of all pending edges) and the rule
-# is a lookup, not a join: with the table's statistics stale or missing (a workflow
-# created a moment ago), a join here was planned as a nested loop of every parent
-# against every pending edge, 90 ms for an ack of 700 jobs. The children are locked by
-# their primary key (ARRAY: never a scan of the workflow index for their status). Then
-# (the count of the children's lock read first: children before workflows, the engine's
+# with an expression, which need the parent's output and are evaluated in Python. Each
+# parent's PENDING edges are read once (a lateral probe of its index; OFFSET 0 keeps
+# the planner from flattening it into a scan of all pending edges), both kinds at once:
+# a probe per kind read a fan-out root's 10,000 edges twice. The rule is a lookup, not
+# a join: with the table's statistics stale or missing (a workflow created a moment
+# ago), a join here was planned as a nested loop of every parent against every pending
+# edge, 90 ms for an ack of 700 jobs. The update touches none of the edges returned,
+# and the read sees the edges as they were before it. The children are locked by their
+# primary key (ARRAY: never a scan of the workflow index for their status). Then (the
+# count of the children's lock read first: children before workflows, the engine's
 # order) the workflows $4 the caller will refresh, which saves that refresh its own
 # locking round trip.
 DECIDE_PG = f"""
-WITH decided AS (
+WITH pending AS MATERIALIZED (
+    SELECT d.id, d.parent_job_id, d.child_job_id, d.dependency_type, d.condition,
+        d.expression, p.status AS parent_status
+    FROM unnest($1::uuid[], $2::text[]) AS p(id, status)
+    CROSS JOIN LATERAL (
+        SELECT id, parent_job_id, child_job_id, dependency_type, condition, expression
+        FROM job_dependencies WHERE parent_job_id = p.id AND status = 'PENDING'
+        OFFSET 0
+    ) AS d
+), decided AS (
     UPDATE job_dependencies e SET status = x.outcome, resolved_at = $3,
         resolved_by = 'parent:' || x.parent_status
     FROM (
-        SELECT d.id, p.status AS parent_status, '{_status_rules()}'::jsonb
-            ->> (d.dependency_type || ' ' || d.condition || ' ' || p.status) AS outcome
-        FROM unnest($1::uuid[], $2::text[]) AS p(id, status)
-        CROSS JOIN LATERAL (
-            SELECT id, dependency_type, condition FROM job_dependencies
-            WHERE parent_job_id = p.id AND status = 'PENDING' AND expression IS NULL
-            OFFSET 0
-        ) AS d
+        SELECT id, parent_status, '{_status_rules()}'::jsonb
+            ->> (dependency_type || ' ' || condition || ' ' || parent_status) AS outcome
+        FROM pending WHERE expression IS NULL
     ) AS x
     WHERE e.id = x.id AND x.outcome IS NOT NULL
     RETURNING e.child_job_id
@@ -141,33 +146,29 @@ SELECT DISTINCT child_job_id, NULL::uuid AS id, NULL::uuid AS parent_job_id,
 FROM decided
 WHERE (SELECT count(*) FROM flows) >= 0  -- a CTE that is not read is not run
 UNION ALL
-SELECT d.child_job_id, d.id, d.parent_job_id, d.dependency_type, d.condition, d.expression
-FROM unnest($1::uuid[]) AS p(id) CROSS JOIN LATERAL (
-    SELECT * FROM job_dependencies
-    WHERE parent_job_id = p.id AND status = 'PENDING' AND expression IS NOT NULL
-    OFFSET 0
-) AS d
+SELECT child_job_id, id, parent_job_id, dependency_type, condition, expression
+FROM pending WHERE expression IS NOT NULL
 """
 
 
 # A child's engine row and the edge statuses that decide it, in one statement of index
 # probes (scalar subqueries, never hashed into a scan of all edges: see postgres/executions).
 # The index on (child_job_id, status) is walked in status order, CANCELLED < FAILED <
-# PENDING < RESOLVED: the first status below RESOLVED is the most decisive one, except
-# that FAILED outranks CANCELLED (one more probe then); with none, one probe tells
-# RESOLVED edges from no edges. Two probes per child where one per status took four.
+# PENDING < RESOLVED: its first entry is the lowest status, the most decisive one (NULL:
+# no edges; RESOLVED: all resolved), except that FAILED outranks CANCELLED (one more
+# probe then). One probe per child: a released child, whose edges are all RESOLVED, took
+# two (a probe below RESOLVED, then one for any edge), 20,000 for a fan-out's release.
 CHILDREN_PG = """
-SELECT {columns}, s.first,
-    CASE WHEN s.first IS NULL THEN (
-        SELECT true FROM job_dependencies e WHERE e.child_job_id = j.id LIMIT 1
-    ) IS NOT NULL END AS resolved,
-    CASE WHEN s.first = 'CANCELLED' THEN (
+SELECT {columns},
+    CASE WHEN s.low < 'RESOLVED' THEN s.low END AS first,
+    CASE WHEN s.low IS NULL OR s.low >= 'RESOLVED' THEN s.low IS NOT NULL END AS resolved,
+    CASE WHEN s.low = 'CANCELLED' THEN (
         SELECT true FROM job_dependencies e
         WHERE e.child_job_id = j.id AND e.status = 'FAILED' LIMIT 1
     ) IS NOT NULL END AS failed
 FROM jobs j LEFT JOIN LATERAL (
-    SELECT e.status AS first FROM job_dependencies e
-    WHERE e.child_job_id = j.id AND e.status < 'RESOLVED'
+    SELECT e.status AS low FROM job_dependencies e
+    WHERE e.child_job_id = j.id
     ORDER BY e.status LIMIT 1
 ) s ON true
 WHERE j.id = ANY($1::uuid[])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,11 +69,15 @@ ORDER BY 1 NULLS FIRST
 """
 
 
-async def append(session: AsyncSession, new: Sequence[events.Event]) -> None:
+async def append(
+    session: AsyncSession,
+    new: Sequence[events.Event],
+    workflows: Mapping[uuid.UUID, events.WorkflowState] | None = None,
+) -> None:
     if not new:
         return
     session.info[EVENTS_WRITTEN] = True
-    rows = events.encode(new)
+    rows = events.encode(new, workflows)
     driver = await driver_connection(session)
     await driver.execute(
         APPEND_PG,

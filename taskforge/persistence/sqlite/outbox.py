@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert, select
@@ -19,11 +20,15 @@ EVENTS: Table = Event.__table__  # type: ignore[assignment]
 CURSOR: Table = OutboxCursor.__table__  # type: ignore[assignment]
 
 
-async def append(session: AsyncSession, new: Sequence[events.Event]) -> None:
+async def append(
+    session: AsyncSession,
+    new: Sequence[events.Event],
+    workflows: Mapping[uuid.UUID, events.WorkflowState] | None = None,
+) -> None:
     if not new:
         return
     session.info[EVENTS_WRITTEN] = True
-    rows = events.encode(new)
+    rows = events.encode(new, workflows)
     await session.execute(insert(EVENTS), rows)
     return
 

@@ -29,9 +29,17 @@ async def lock_for_refresh(
         .where(Workflow.id.in_(ids))
         .order_by(Workflow.id)
     )
+    rows = list(await session.scalars(stmt))
+    counts = await states(session, ids)
     return [
-        RefreshRow(wf.id, wf.status, wf.failure_policy, await has_live_jobs(session, wf.id))
-        for wf in await session.scalars(stmt)
+        RefreshRow(
+            wf.id,
+            wf.status,
+            wf.failure_policy,
+            await has_live_jobs(session, wf.id),
+            counts[wf.id][1],
+        )
+        for wf in rows
     ]
 
 
