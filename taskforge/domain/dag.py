@@ -318,19 +318,19 @@ def _indexed(
     names = list(position)
     children: list[list[int]] = [[] for _ in names]
     parents: list[list[int]] = [[] for _ in names]
+
+    def add(name: str) -> int:  # an edge's end that is not among the ids
+        i = position[name] = len(names)
+        names.append(name)
+        children.append([])
+        parents.append([])
+        return i
+
     for parent, child in dict.fromkeys(pairs):  # repeated edges once, in order
         p = position.get(parent)
-        if p is None:
-            p = position[parent] = len(names)
-            names.append(parent)
-            children.append([])
-            parents.append([])
+        p = add(parent) if p is None else p
         c = position.get(child)
-        if c is None:
-            c = position[child] = len(names)
-            names.append(child)
-            children.append([])
-            parents.append([])
+        c = add(child) if c is None else c
         children[p].append(c)
         parents[c].append(p)
     return names, children, parents
