@@ -436,6 +436,7 @@ async def test_an_acknowledgement_reads_its_workflow_state_once(
     last = payloads[-1]
     assert last["status"] == "SUCCEEDED"
     assert {s: n for s, n in last["workflow"]["stats"]["counts"].items() if n} == {"SUCCEEDED": 5}
+    assert last["workflow"]["status"] == "SUCCEEDED", last["workflow"]["status"]
 
 
 async def test_a_fan_out_releases_its_children_in_one_event(svc, org, admin) -> None:
