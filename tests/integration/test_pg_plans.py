@@ -59,6 +59,12 @@ def edge_accesses(plan: dict[str, Any]) -> list[str]:
     return found
 
 
+async def worker_of(svc: Any, org: Any) -> Any:
+    """A worker registered on the organization's queue."""
+    queues = [workers.QueueWeight(org.queue.id, 1)]
+    return await workers.register(svc, admin_of(org), "w", WorkerType.GENERAL, queues)
+
+
 async def explain(conn: asyncpg.Connection, sql: str, *args: Any) -> list[str]:
     raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", *args)
     accesses = edge_accesses(json.loads(raw)[0]["Plan"])
@@ -76,9 +82,7 @@ async def test_hot_statements_probe_edges_by_their_jobs(pg_runtime, pg_database)
     mine = await jobs.enqueue(
         svc, admin_of(org), [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 200
     )
-    worker = await workers.register(
-        svc, admin_of(org), "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    worker = await worker_of(svc, org)
     conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
     try:
         # another tenant's fan-out and fan-in, all edges pending: 1 -> 998 -> 1
@@ -136,9 +140,7 @@ async def test_a_released_child_is_decided_by_one_probe_of_its_edges(
     middle = [{"name": f"m{i}", "job_type": "t", "depends_on": ["root"]} for i in range(20)]
     definition = {"name": "fan", "jobs": [{"name": "root", "job_type": "t"}, *middle]}
     wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    worker = await worker_of(svc, org)
     [root] = await executions.claim(svc, admin, worker.id, None, 10)
     await executions.complete(svc, admin, [(root.execution_id, None)])
     conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
@@ -172,9 +174,7 @@ async def test_an_acknowledgement_reaches_its_rows_by_their_primary_keys(
     svc = pg_runtime.services
     org = await new_org(svc, "Mine", Tier.ENTERPRISE)
     admin = admin_of(org)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    worker = await worker_of(svc, org)
     for n in (1000, 1000, 200):  # 2,000 ran before: tables a scan of costs more than probes
         await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * n)
         while n == 1000 and (done := await executions.claim(svc, admin, worker.id, None, 500)):
@@ -218,9 +218,7 @@ async def test_an_acknowledgements_generic_plan_works_in_proportion_to_its_batch
     svc = pg_runtime.services
     org = await new_org(svc, "Mine", Tier.ENTERPRISE)
     admin = admin_of(org)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    worker = await worker_of(svc, org)
     await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 300)
     running = await executions.claim(svc, admin, worker.id, None, 300)
     assert len(running) == 300
@@ -282,9 +280,7 @@ async def test_a_claims_generic_plan_works_in_proportion_to_its_batch(
     svc = pg_runtime.services
     org = await new_org(svc, "Mine", Tier.ENTERPRISE)
     admin = admin_of(org)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    worker = await worker_of(svc, org)
     await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 600)
     conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
     try:
@@ -325,9 +321,7 @@ async def test_a_heartbeat_reads_only_the_workers_live_executions(pg_runtime, pg
     admin = admin_of(org)
     for n in (1000, 5):
         await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * n)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    worker = await worker_of(svc, org)
     done = await executions.claim(svc, admin, worker.id, None, 500)
     done += await executions.claim(svc, admin, worker.id, None, 500)
     await executions.complete(svc, admin, [(c.execution_id, None) for c in done])
@@ -365,9 +359,7 @@ async def test_a_heartbeat_does_not_wait_for_executions_an_acknowledgement_holds
     org = await new_org(svc, "Mine", Tier.ENTERPRISE)
     admin = admin_of(org)
     await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 3)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    worker = await worker_of(svc, org)
     held, *free = await executions.claim(svc, admin, worker.id, None, 3)
     conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
     try:
@@ -477,9 +469,7 @@ async def busy_workflow(svc: Any, size: int, steps: int, claim: int) -> Any:
     admin = admin_of(org)
     spec = {"name": "w", "jobs": [{"name": f"j{i}", "job_type": "t"} for i in range(size)]}
     wf = await workflows.create(svc, admin, org.project.id, spec, start=True)
-    worker = await workers.register(
-        svc, admin, "w", WorkerType.GENERAL, [workers.QueueWeight(org.queue.id, 1)]
-    )
+    worker = await worker_of(svc, org)
     for _ in range(steps):
         claimed = await executions.claim(svc, admin, worker.id, None, claim)
         await executions.complete(svc, admin, [(claimed[0].execution_id, None)])
