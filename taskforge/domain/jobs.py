@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from taskforge.domain.enums import JobStatus
-from taskforge.domain.transitions import JOBS
+from datetime import datetime
+
+from taskforge.domain.enums import DependencyStatus, JobStatus
+from taskforge.domain.transitions import CLAIMABLE, DUE, JOBS
 
 S = JobStatus
 
@@ -25,3 +27,19 @@ def check_transition(job_id: object, current: JobStatus, target: JobStatus) -> N
 
 # not yet ended: a queue holding any of these is not deleted without force
 ACTIVE: frozenset[JobStatus] = frozenset({S.PENDING, S.SCHEDULED, S.PROCESSING})
+
+
+# a job whose dependencies let it start (the ready index's dependency predicate)
+READY_DEPENDENCIES = frozenset({DependencyStatus.NONE, DependencyStatus.SATISFIED})
+
+
+def claimable(
+    status: JobStatus,
+    dependency_status: DependencyStatus,
+    scheduled_for: datetime | None,
+    now: datetime,
+) -> bool:
+    """A claim could take it now: ready (the ready index's rows) or due (promoted first)."""
+    if status in CLAIMABLE:
+        return dependency_status in READY_DEPENDENCIES
+    return status in DUE and scheduled_for is not None and scheduled_for <= now

@@ -337,6 +337,7 @@ class Worker(Record):
     status: WorkerStatus
     last_heartbeat: datetime | None
     created_at: datetime
+    job_types: list[str] | None  # the types it has handlers for (None: any)
 
 
 @record

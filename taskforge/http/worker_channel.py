@@ -16,12 +16,14 @@ organization suspended, the connection closes with 4403.
 Worker -> server:
 
 - ``hello`` {name, queues: [[queueId, weight]...], capacity, lease?, workerId?, holding?,
-  token?}: the first message. Without ``workerId`` registers a new worker; with the id of
-  one of the organization's workers, re-attaches to it (a reconnect: ``name`` and
-  ``queues`` are then optional). ``holding``: the executions the worker received and has
-  not had acknowledged (running, or outcomes not yet answered with ``acked``). Answered
-  by ``welcome`` {workerId}; an unknown or another tenant's worker gets ``error``
-  NOT_FOUND and a close (4404).
+  token?, types?}: the first message. ``types``: the job types the worker has handlers
+  for; it is pushed jobs of those types only (absent: any type; a re-attaching worker
+  without it keeps the types it advertised before). Without ``workerId`` registers a
+  new worker; with the id of one of the organization's workers, re-attaches to it (a
+  reconnect: ``name`` and ``queues`` are then optional). ``holding``: the executions
+  the worker received and has not had acknowledged (running, or outcomes not yet
+  answered with ``acked``). Answered by ``welcome`` {workerId}; an unknown or another
+  tenant's worker gets ``error`` NOT_FOUND and a close (4404).
 - ``ack`` {ok: [executionId...], done: [[executionId, output]...], failed:
   [[executionId, error, retryable]...]}: one ``complete`` and one ``fail`` per message.
   Always answered, in order, by ``acked`` {rejected: [[executionId, code, message]...]}
@@ -127,6 +129,7 @@ class Channel:
         self.worker_id: uuid.UUID | None = None
         self.capacity = 0
         self.lease: int | None = None
+        self.types: list[str] | None = None  # the worker's handler types (None: any)
         self.outstanding: set[uuid.UUID] = set()  # pushed, not acknowledged
         self.closed = False
         self.draining = False
@@ -275,12 +278,19 @@ class Channel:
             if hello.worker_id is None:
                 assignments = [workers.QueueWeight(q, w) for q, w in hello.queues]
                 row = await workers.register(
-                    self.svc, self.principal, hello.name or "", WorkerType.GENERAL, assignments
+                    self.svc,
+                    self.principal,
+                    hello.name or "",
+                    WorkerType.GENERAL,
+                    assignments,
+                    hello.types,
                 )
-                self.worker_id = row.id
+                self.worker_id, self.types = row.id, row.job_types
                 return []
-            await workers.heartbeat(self.svc, self.principal, hello.worker_id, hello.lease)
-            self.worker_id = hello.worker_id
+            row, _ = await workers.heartbeat(
+                self.svc, self.principal, hello.worker_id, hello.lease, hello.types
+            )
+            self.worker_id, self.types = hello.worker_id, row.job_types
             live = await executions.held_by(self.svc, self.principal, hello.worker_id)
         except TaskForgeError as exc:
             await self.refuse(exc, "hello")
@@ -357,6 +367,7 @@ class Channel:
                         want,
                         self.lease,
                         probe=not backlog,
+                        job_types=self.types,
                     )
                     self.outstanding.update(c.execution_id for c in claimed)
             except Unavailable as exc:

@@ -94,10 +94,12 @@ class Executions(Protocol):
         worker_id: uuid.UUID,
         lease_until: datetime,
         deadlines: dict[uuid.UUID, datetime | None],
+        job_types: Sequence[str] | None = None,
     ) -> list[tuple[Any, uuid.UUID, bool | None]]:
         """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
         by job priority then age; they come back PROCESSING with their attempt counted and
-        one STARTED execution each (``deadlines``: per queue).
+        one STARTED execution each (``deadlines``: per queue). ``job_types``: only jobs
+        of these types, found by the typed ready index (None: any type).
 
         Returns (job row with every job column, execution id, whether the start decides
         edges: PENDING outgoing PARALLEL edges; None where the store does not read it,

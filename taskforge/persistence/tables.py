@@ -334,6 +334,17 @@ Index(
     postgresql_where=text(READY_PREDICATE),
     sqlite_where=text(READY_PREDICATE),
 )
+# typed claims (a worker's handler types): the same rows by queue, type, claim order; a
+# queue's rows of other types are never read (migration 0024)
+Index(
+    "idx_jobs_ready_typed",
+    Job.queue_id,
+    Job.job_type,
+    Job.priority.desc(),
+    Job.created_at,
+    postgresql_where=text(READY_PREDICATE),
+    sqlite_where=text(READY_PREDICATE),
+)
 
 
 class WorkflowJobCount(Base):
@@ -362,6 +373,8 @@ class Worker(Base):
     status: Mapped[WorkerStatus] = mapped_column(str_enum(WorkerStatus))
     last_heartbeat: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = _created()
+    # the job types it has handlers for, as advertised on register/hello (NULL: any)
+    job_types: Mapped[list[str] | None] = mapped_column(NullableJSON)
 
 
 class QueueWorkerAssignment(Base):

@@ -49,6 +49,11 @@ class Loaders:
         self.workflow_jobs = DataLoader(
             self._grouped(workflow_reads.jobs_of, "workflow_id"), cache=cache
         )
+        # (queue id, job type) -> whether an online worker runs it (Job.waitingForHandler)
+        self.handled = DataLoader(self._handled, cache=cache)
+
+    async def _handled(self, keys: list[tuple[uuid.UUID, str]]) -> list[bool]:
+        return await workers.handled(self._svc, await self._principal(), keys)
 
     def _by_id(
         self, fetch: Callable[..., Coroutine[Any, Any, Sequence[R]]]

@@ -34,10 +34,19 @@ async def register_worker(
     name: str,
     queues: list[QueueWeightInput],
     type: x.WorkerTypeEnum = WorkerType.GENERAL,  # type: ignore[valid-type]
+    job_types: Annotated[
+        list[str] | None,
+        strawberry.argument(
+            description="The job types the worker has handlers for (omitted: any type); "
+            "Job.waitingForHandler reads them."
+        ),
+    ] = None,
 ) -> x.Worker:
     principal = await info.context.principal()
     assignments = [workers.QueueWeight(ids.parse(q.queue_id, "queueId"), q.weight) for q in queues]
-    row = await workers.register(info.context.svc, principal, name, WorkerType(type), assignments)
+    row = await workers.register(
+        info.context.svc, principal, name, WorkerType(type), assignments, job_types
+    )
     return _worker(info, row)
 
 
@@ -85,6 +94,12 @@ async def claim_jobs(
     queues: list[strawberry.ID] | None = None,
     limit: int = 10,
     lease_seconds: int | None = None,
+    job_types: Annotated[
+        list[str] | None,
+        strawberry.argument(
+            description="Only jobs of these types (the worker's handlers); omitted: any type."
+        ),
+    ] = None,
 ) -> list[x.ClaimedJob]:
     principal = await info.context.principal()
     claimed = await executions.claim(
@@ -94,6 +109,7 @@ async def claim_jobs(
         [ids.parse(q, "queues") for q in queues] if queues else None,
         limit,
         lease_seconds,
+        job_types=job_types,
     )
     return [
         x.ClaimedJob(

@@ -48,6 +48,9 @@ class Worker:
     last_heartbeat: datetime | None
     created_at: datetime
     is_healthy: bool
+    job_types: list[str] | None = strawberry.field(
+        description="The job types it has handlers for and claims (null: any type)."
+    )
 
     @strawberry.field
     async def queues(self, info: strawberry.Info[Context, None]) -> list[QueueAssignment]:
@@ -69,6 +72,7 @@ class Worker:
             last_heartbeat=row.last_heartbeat,
             created_at=row.created_at,
             is_healthy=healthy,
+            job_types=row.job_types,
         )
 
 

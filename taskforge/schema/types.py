@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 
 from taskforge.domain import records
 from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, UserRole
+from taskforge.domain.jobs import claimable
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
 from taskforge.services import pagination
 from taskforge.services.organizations import Overview
@@ -327,6 +328,22 @@ class Job:
     async def queue(self, info: strawberry.Info[Context, None]) -> Queue:
         row = await info.context.loaders.queue.load(uuid.UUID(self.queue_id))
         return Queue.of(row)
+
+    @strawberry.field(
+        description="True while the job could be claimed (PENDING and ready, or SCHEDULED "
+        "and due) but no online worker of its queue has a handler for its type: it waits "
+        "for one rather than failing."
+    )
+    async def waiting_for_handler(self, info: strawberry.Info[Context, None]) -> bool:
+        if not claimable(
+            JobStatus(self.status),
+            DependencyStatus(self.dependency_status),
+            self.scheduled_for,
+            info.context.svc.clock(),
+        ):
+            return False
+        key = (uuid.UUID(self.queue_id), self.job_type)
+        return not await info.context.loaders.handled.load(key)
 
     @strawberry.field(description="Every attempt, oldest first.")
     async def executions(

@@ -24,6 +24,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
+from taskforge.services import workers as workers_svc
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import Moved, after_changes, moved_rows
@@ -86,12 +87,16 @@ async def claim(
     limit: int,
     lease_seconds: int | None = None,
     probe: bool = True,
+    job_types: list[str] | None = None,
 ) -> list[Claimed]:
     """Up to ``limit`` ready jobs started for the worker. ``probe=False``: the caller
     expects a backlog (its last claim was full), so the queues are not first probed for
-    ready jobs: the claim finds out, and the probe would walk the same index entries."""
+    ready jobs: the claim finds out, and the probe would walk the same index entries.
+    ``job_types``: only jobs of these types (the worker's handlers; None: any), so a job
+    no handler of the worker runs stays PENDING for a worker that has one."""
     principal.require(PERMISSION)
     org, now = principal.organization_id, svc.clock()
+    job_types = workers_svc.job_types(job_types)
     if not 1 <= limit <= svc.settings.limits.claim_size:
         raise InvalidInput(
             f"limit must be between 1 and {svc.settings.limits.claim_size}", field="limit"
@@ -130,7 +135,7 @@ async def claim(
             for q, t in targets.items()
         }
         claimed = await repo.claim(
-            session, _rank(targets), limit, now, worker_id, lease_until, deadlines
+            session, _rank(targets), limit, now, worker_id, lease_until, deadlines, job_types
         )
         events += [status_event(j, JobStatus.PENDING) for j, _, _ in claimed]
         # only PARALLEL edges resolve when their parent starts; a job known to have no

@@ -16,6 +16,18 @@ from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
 PERMISSION = "workers"
+MAX_JOB_TYPES = 200  # handler types one worker may advertise
+
+
+def job_types(values: list[str] | None, field: str = "jobTypes") -> list[str] | None:
+    """The job types a worker runs, checked and sorted (None: any type)."""
+    if values is None:
+        return None
+    if not values:
+        raise InvalidInput(f"{field} must not be empty: omit it to take any type", field=field)
+    if len(values) > MAX_JOB_TYPES:
+        raise InvalidInput(f"{field} holds more than {MAX_JOB_TYPES} types", field=field)
+    return sorted({validation.job_type(v, field) for v in values})
 
 
 @dataclass(frozen=True)
@@ -42,9 +54,13 @@ async def register(
     name: str,
     worker_type: WorkerType,
     assignments: list[QueueWeight],
+    types: list[str] | None = None,
 ) -> records.Worker:
+    """A new worker on these queues; ``types``: the job types it has handlers for (None:
+    any), which ``Job.waitingForHandler`` reads."""
     principal.require(PERMISSION)
     org, now = principal.organization_id, svc.clock()
+    types = job_types(types)
     if not assignments:
         raise InvalidInput("a worker needs at least one queue", field="queues")
     if len({a.queue_id for a in assignments}) != len(assignments):
@@ -60,6 +76,7 @@ async def register(
         status=WorkerStatus.ONLINE,
         last_heartbeat=now,
         created_at=now,
+        job_types=types,
     )
     async with svc.write() as session:
         subscription = await workers.lock_subscription(session, org)
@@ -84,11 +101,17 @@ async def register(
 
 
 async def heartbeat(
-    svc: Services, principal: Principal, worker_id: uuid.UUID, lease_seconds: int | None = None
+    svc: Services,
+    principal: Principal,
+    worker_id: uuid.UUID,
+    lease_seconds: int | None = None,
+    types: list[str] | None = None,
 ) -> tuple[records.Worker, int]:
-    """Marks the worker alive and extends the leases of everything it holds."""
+    """Marks the worker alive and extends the leases of everything it holds; ``types``
+    (a reconnecting worker's hello) replaces the job types it advertised."""
     principal.require(PERMISSION)
     now = svc.clock()
+    types = job_types(types)
     lease = svc.settings.default_lease_seconds if lease_seconds is None else lease_seconds
     if not 1 <= lease <= 3600:
         raise InvalidInput("leaseSeconds must be between 1 and 3600", field="leaseSeconds")
@@ -100,6 +123,8 @@ async def heartbeat(
         # only for the end of the transaction
         extended = await workers.extend_leases(session, worker_id, now + timedelta(seconds=lease))
         worker.last_heartbeat = now
+        if types is not None:
+            worker.job_types = types
         if worker.status is WorkerStatus.OFFLINE:
             worker.status = WorkerStatus.ONLINE
             await emit(session, _event(worker, WorkerOnline))
@@ -159,3 +184,23 @@ async def assignments_of(
     async with svc.read() as session:
         own = {w.id for w in await workers.by_ids(session, principal.organization_id, worker_ids)}
         return records.Assignment.all(await workers.assignments(session, list(own)))
+
+
+async def handled(
+    svc: Services, principal: Principal, keys: list[tuple[uuid.UUID, str]]
+) -> list[bool]:
+    """For each (queue id, job type): whether an online worker of the organization on
+    that queue runs the type (it advertised it, or advertised no types). One query."""
+    alive_after = svc.clock() - timedelta(seconds=svc.settings.heartbeat_timeout_seconds)
+    async with svc.read() as session:
+        rows = await workers.serving(
+            session, principal.organization_id, list({q for q, _ in keys}), alive_after
+        )
+    anything: set[uuid.UUID] = set()
+    typed: set[tuple[uuid.UUID, str]] = set()
+    for queue_id, types in rows:
+        if types is None:
+            anything.add(queue_id)
+        else:
+            typed.update((queue_id, t) for t in types)
+    return [q in anything or (q, t) in typed for q, t in keys]

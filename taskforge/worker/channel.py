@@ -118,6 +118,8 @@ class ChannelWorker(Worker):
             "capacity": self.settings.concurrency,
             "lease": self.settings.lease_seconds,
         }
+        if self.job_types is not None:
+            hello["types"] = self.job_types  # pushed only jobs it has handlers for
         if self.worker_id is not None:
             hello["workerId"] = self.worker_id
             hello["holding"] = self._holding()

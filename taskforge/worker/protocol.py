@@ -37,6 +37,7 @@ FATAL_CLOSES = frozenset({BAD_MESSAGE, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND})
 MAX_CAPACITY = 10_000
 MAX_ITEMS = 10_000  # acknowledgements, held executions or log entries in one message
 MAX_QUEUES = 100
+MAX_TYPES = 200  # job types in a hello
 
 
 class ProtocolError(ValueError):
@@ -56,6 +57,8 @@ class Hello:
     worker_id: uuid.UUID | None = None
     holding: frozenset[uuid.UUID] = frozenset()
     token: str | None = None
+    # the job types the worker has handlers for: it is pushed only those (None: any)
+    types: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,11 @@ def _hello(m: dict[str, Any]) -> Hello:
     if worker is None and (name is None or not queues):
         raise ProtocolError("a new worker's hello needs `name` and `queues`")
     lease = m.get("lease")
+    types = m.get("types")
+    if types is not None:
+        types = _list(types, "types", MAX_TYPES)
+        if not types or not all(isinstance(t, str) for t in types):
+            raise ProtocolError("`types` must be a non-empty array of job type strings")
     return Hello(
         capacity=_int(m.get("capacity"), "capacity", 1, MAX_CAPACITY),
         name=name,
@@ -142,6 +150,7 @@ def _hello(m: dict[str, Any]) -> Hello:
         worker_id=None if worker is None else _id(worker, "`workerId`"),
         holding=frozenset(_id(e, "a held execution") for e in _list(m.get("holding"), "holding")),
         token=token,
+        types=types,
     )
 
 

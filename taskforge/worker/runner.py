@@ -27,10 +27,12 @@ from taskforge.worker.context import JobContext, PermanentError, printable
 log = logging.getLogger("taskforge.worker")
 Handler = Callable[[dict[str, Any], JobContext], Any]
 
-REGISTER = """mutation($name: String!, $queues: [QueueWeightInput!]!) {
-  registerWorker(name: $name, queues: $queues) { id } }"""
-CLAIM = """mutation($w: ID!, $n: Int!, $lease: Int!) {
-  claimJobs(workerId: $w, limit: $n, leaseSeconds: $lease) {
+# the worker advertises, and claims, only the job types it has handlers for: a job of
+# another type waits for a worker that can run it
+REGISTER = """mutation($name: String!, $queues: [QueueWeightInput!]!, $types: [String!]) {
+  registerWorker(name: $name, queues: $queues, jobTypes: $types) { id } }"""
+CLAIM = """mutation($w: ID!, $n: Int!, $lease: Int!, $types: [String!]) {
+  claimJobs(workerId: $w, limit: $n, leaseSeconds: $lease, jobTypes: $types) {
     executionId attempt jobId jobType payload } }"""
 # successes without output go as a plain id list (much cheaper for the server to read),
 # and only refused acknowledgements come back
@@ -84,6 +86,8 @@ class Worker:
         self.settings = settings or Settings()
         self.name = name or f"{socket.gethostname()}-{os.getpid()}"
         self.worker_id: str | None = None
+        # what it claims: the types it has handlers for (none: any, as before)
+        self.job_types: list[str] | None = sorted(handlers) or None
         self.processed = 0
         self._running: dict[str, asyncio.Task[None]] = {}
         self._done: list[dict[str, Any]] = []
@@ -98,7 +102,11 @@ class Worker:
         s = self.settings
         data = await self.client.call(
             REGISTER,
-            {"name": self.name, "queues": [{"queueId": q, "weight": w} for q, w in self.queues]},
+            {
+                "name": self.name,
+                "queues": [{"queueId": q, "weight": w} for q, w in self.queues],
+                "types": self.job_types,
+            },
         )
         self.worker_id = data["registerWorker"]["id"]
         log.info("worker %s registered as %s", self.name, self.worker_id)
@@ -146,7 +154,13 @@ class Worker:
 
     async def _claim(self, n: int) -> int:
         data = await self.client.call(
-            CLAIM, {"w": self.worker_id, "n": n, "lease": self.settings.lease_seconds}
+            CLAIM,
+            {
+                "w": self.worker_id,
+                "n": n,
+                "lease": self.settings.lease_seconds,
+                "types": self.job_types,
+            },
         )
         for item in data["claimJobs"]:
             ctx = JobContext(

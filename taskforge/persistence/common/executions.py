@@ -75,17 +75,19 @@ async def claim(
     worker_id: uuid.UUID,
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
+    job_types: Sequence[str] | None = None,
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
     """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
     by job priority then age; they come back PROCESSING with their attempt counted and
-    one STARTED execution each (``deadlines``: per queue).
+    one STARTED execution each (``deadlines``: per queue). ``job_types``: only jobs of
+    these types, by the typed ready index (None: any type).
 
     Returns (job row with every job column, execution id, whether the start decides
     edges: PENDING outgoing PARALLEL edges; None where the store does not read it,
     SQLite, and the engine then looks). Two concurrent claims never take the same
     job: SKIP LOCKED on PostgreSQL, one writer at a time on SQLite."""
     return await store_of(session).executions.claim(
-        session, queue_groups, limit, now, worker_id, lease_until, deadlines
+        session, queue_groups, limit, now, worker_id, lease_until, deadlines, job_types
     )
 
 

@@ -80,16 +80,19 @@ async def promote_due(
 
 
 async def claim_ready(
-    session: AsyncSession, group: Sequence[uuid.UUID], limit: int, now: datetime
+    session: AsyncSession,
+    group: Sequence[uuid.UUID],
+    limit: int,
+    now: datetime,
+    job_types: Sequence[str] | None = None,
 ) -> list[Row[Any]]:
     """The SQLite store's claim (sqlite/executions.claim): up to ``limit`` ready jobs of these
-    queues, by the ready index in claim order, PROCESSING with their attempt counted."""
-    picked = (
-        select(JOBS.c.id)
-        .where(JOBS.c.queue_id.in_(group), text(READY_PREDICATE))
-        .order_by(JOBS.c.priority.desc(), JOBS.c.created_at)
-        .limit(limit)
-    )
+    queues (of ``job_types`` only, by the typed ready index, unless None), by the ready
+    index in claim order, PROCESSING with their attempt counted."""
+    picked = select(JOBS.c.id).where(JOBS.c.queue_id.in_(group), text(READY_PREDICATE))
+    if job_types is not None:
+        picked = picked.where(JOBS.c.job_type.in_(job_types))
+    picked = picked.order_by(JOBS.c.priority.desc(), JOBS.c.created_at).limit(limit)
     picked = store_of(session).lock_for_claim(picked, of=JOBS)
     stmt = (
         update(JOBS)

@@ -63,6 +63,28 @@ async def assignments(
     return list(rows)
 
 
+async def serving(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    queue_ids: Sequence[uuid.UUID],
+    alive_after: datetime,
+) -> list[tuple[uuid.UUID, list[str] | None]]:
+    """(queue id, advertised job types or None for any) of each of the organization's
+    online workers actively assigned to these queues (by the assignments' key)."""
+    stmt = (
+        select(QueueWorkerAssignment.queue_id, Worker.job_types)
+        .join(Worker, Worker.id == QueueWorkerAssignment.worker_id)
+        .where(
+            QueueWorkerAssignment.queue_id.in_(queue_ids),
+            QueueWorkerAssignment.is_active.is_(True),
+            Worker.organization_id == org_id,
+            Worker.status == WorkerStatus.ONLINE,
+            Worker.last_heartbeat > alive_after,
+        )
+    )
+    return [(q, types) for q, types in await session.execute(stmt)]
+
+
 def lease_extension(worker_id: uuid.UUID, until: datetime) -> Update:
     """The worker's live executions' leases to ``until`` (idx_job_executions_live: its
     live ones only, however many it ran before). Rows another transaction holds are

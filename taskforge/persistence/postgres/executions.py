@@ -119,7 +119,7 @@ WITH w AS (  -- the executions' worker: its deletion waits for this claim (no ke
     SELECT id FROM workers WHERE id = $4 FOR KEY SHARE
 ), picked AS (
     SELECT id FROM jobs
-    WHERE queue_id {queues} AND {ready} AND EXISTS (SELECT 1 FROM w)
+    WHERE queue_id {queues}{types} AND {ready} AND EXISTS (SELECT 1 FROM w)
     ORDER BY priority DESC, created_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED
@@ -149,13 +149,31 @@ FROM claimed
 
 # one queue: "= $1" walks the index in claim order; "= ANY" would sort every ready row
 CLAIM_ONE_PG = CLAIM_PG.format(
-    queues="= $1", ready=READY_PREDICATE, processing=JobStatus.PROCESSING
+    queues="= $1", types="", ready=READY_PREDICATE, processing=JobStatus.PROCESSING
 )
 
 
 CLAIM_ANY_PG = CLAIM_PG.format(
-    queues="= ANY($1::uuid[])", ready=READY_PREDICATE, processing=JobStatus.PROCESSING
+    queues="= ANY($1::uuid[])", types="", ready=READY_PREDICATE, processing=JobStatus.PROCESSING
 )
+
+
+# Typed claims (the worker's handler types, $8) go by idx_jobs_ready_typed (queue, type,
+# claim order): rows of other types are never read. One type: "= $8" walks the index in
+# claim order as the untyped claim does. Several: the index is probed per type and only
+# those types' ready rows are sorted (as a group of several queues sorts its queues').
+def _typed(queues: str, types: str) -> str:
+    return CLAIM_PG.format(
+        queues=queues, types=types, ready=READY_PREDICATE, processing=JobStatus.PROCESSING
+    )
+
+
+CLAIM_TYPED_PG = {
+    (False, False): _typed("= $1", " AND job_type = $8"),
+    (False, True): _typed("= $1", " AND job_type = ANY($8::text[])"),
+    (True, False): _typed("= ANY($1::uuid[])", " AND job_type = $8"),
+    (True, True): _typed("= ANY($1::uuid[])", " AND job_type = ANY($8::text[])"),
+}
 
 
 # What an acknowledgement checks, with both rows locked.
@@ -212,14 +230,22 @@ async def claim(
     worker_id: uuid.UUID,
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
+    job_types: Sequence[str] | None = None,
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
     driver = await driver_connection(session)
     claimed: list[tuple[Any, uuid.UUID, bool | None]] = []
+    typed: tuple[Any, ...] = ()
+    if job_types is not None:  # one type bound as a scalar: the index walk in claim order
+        typed = (job_types[0] if len(job_types) == 1 else list(job_types),)
     for group in queue_groups:
         remaining = limit - len(claimed)
         if remaining <= 0:
             break
-        sql, queues = (CLAIM_ONE_PG, group[0]) if len(group) == 1 else (CLAIM_ANY_PG, group)
+        queues: Any = group[0] if len(group) == 1 else group
+        if job_types is None:
+            sql = CLAIM_ONE_PG if len(group) == 1 else CLAIM_ANY_PG
+        else:
+            sql = CLAIM_TYPED_PG[len(group) > 1, len(job_types) > 1]
         rows: list[Any] = JobRow.all(
             await driver.fetch(
                 sql,
@@ -230,6 +256,7 @@ async def claim(
                 lease_until,
                 list(deadlines),
                 list(deadlines.values()),
+                *typed,
             )
         )
         started = [(r, r.execution_id, r.starts_edges) for r in rows]

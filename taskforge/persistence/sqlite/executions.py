@@ -128,13 +128,14 @@ async def claim(
     worker_id: uuid.UUID,
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
+    job_types: Sequence[str] | None = None,
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
     claimed: list[tuple[Any, uuid.UUID, bool | None]] = []
     for group in queue_groups:
         remaining = limit - len(claimed)
         if remaining <= 0:
             break
-        rows = await jobs_repo.claim_ready(session, group, remaining, now)
+        rows = await jobs_repo.claim_ready(session, group, remaining, now, job_types)
         ids = await _start_portable(session, rows, worker_id, now, lease_until, deadlines)
         started = [(r, e, None) for r, e in zip(rows, ids, strict=True)]
         started.sort(key=lambda c: (-c[0].priority, c[0].created_at))  # RETURNING has no order
