@@ -61,3 +61,14 @@ def test_malformed_messages_are_refused_with_a_reason(message: object) -> None:
     with pytest.raises(p.ProtocolError) as refused:
         p.parse(message)
     assert 0 < len(refused.value.reason) <= 120
+
+
+def test_a_hello_names_the_job_types_the_worker_runs() -> None:
+    q = str(uuid.uuid4())
+    base = {"type": "hello", "name": "w", "queues": [[q, 1]], "capacity": 4}
+    assert p.parse(base).types is None  # any type, as before
+    hello = p.parse({**base, "types": ["email", "resize"]})
+    assert isinstance(hello, p.Hello) and hello.types == ["email", "resize"]
+    for bad in ([], [1], "email", ["x"] * (p.MAX_TYPES + 1)):
+        with pytest.raises(p.ProtocolError):
+            p.parse({**base, "types": bad})
