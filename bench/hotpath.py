@@ -1,13 +1,14 @@
 """The database's share of a job's cost: enqueue, claim and acknowledge through the
 services, in one process, without HTTP, GraphQL or a worker, on PostgreSQL.
 
-    .venv/bin/python -m bench.hotpath [--jobs 20000] [--batch 500]
+    .venv/bin/python -m bench.hotpath [--jobs 20000] [--batch 500] [--types noop,...]
 
 Prints, per phase, the CPU microseconds per job of this process (services and driver)
 and of the database (the backends of this process's sessions; the WAL writer is not
 counted), and the wall-clock jobs/s. One claimer and one acknowledger run one after
 the other, so the figures are the statements' own cost, not contention's; compare a
-change with the commit before it in interleaved runs.
+change with the commit before it in interleaved runs. ``--types``: the claims name
+these job types (a worker's handlers; the jobs are all ``noop``).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Meter:
         return (cpu - c0) * 1e6 / n, db * 1e6 / n, n / (wall - w0)
 
 
-async def run(n: int, batch: int) -> None:
+async def run(n: int, batch: int, types: list[str] | None = None) -> None:
     conn = await asyncpg.connect(DSN)
     await conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     await conn.execute(f'CREATE DATABASE "{DB}"')
@@ -85,7 +86,9 @@ async def run(n: int, batch: int) -> None:
         print("  enqueue     %7.1f %7.1f %9.0f" % await m.read(n))
         claimed: list[uuid.UUID] = []
         m = await Meter().start()
-        while got := await executions.claim(svc, principal, worker.id, None, batch, 60):
+        while got := await executions.claim(
+            svc, principal, worker.id, None, batch, 60, job_types=types
+        ):
             claimed += [c.execution_id for c in got]
         print("  claim       %7.1f %7.1f %9.0f" % await m.read(len(claimed)))
         m = await Meter().start()
@@ -100,8 +103,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--types", help="comma-separated job types the claims name")
     args = parser.parse_args()
-    asyncio.run(run(args.jobs, args.batch))
+    asyncio.run(run(args.jobs, args.batch, args.types.split(",") if args.types else None))
 
 
 if __name__ == "__main__":
