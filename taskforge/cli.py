@@ -272,8 +272,10 @@ async def _only_org(rt: object) -> uuid.UUID:
 
     async with rt.db.read() as session:  # type: ignore[attr-defined]
         ids = await tenancy.organization_ids(session, limit=2)
+    if not ids:
+        raise SystemExit("error: no organization yet: run `taskforge serve` once, or pass --org ID")
     if len(ids) != 1:
-        raise SystemExit("several organizations exist: pass --org ID")
+        raise SystemExit("error: several organizations exist: pass --org ID")
     return ids[0]
 
 
@@ -308,6 +310,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = sub.add_parser(
         "scheduler",
         help="run only the scheduler engine (any number of them, on the same database)",
+        epilog=_settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.set_defaults(func=run_scheduler)
 
@@ -320,14 +324,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="how long to wait for a database that is unavailable (default 30)",
     )
 
-    p = sub.add_parser("migrate", help="migrate the database to the latest schema", parents=[wait])
+    raw = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "migrate",
+        help="migrate the database to the latest schema",
+        parents=[wait],
+        epilog=_settings_help(),
+        formatter_class=raw,
+    )
     p.set_defaults(func=migrate)
 
     p = sub.add_parser("apikey", help="manage API keys")
     keys = p.add_subparsers(dest="apikey_command", required=True)
-    c = keys.add_parser("create", help="create an API key and print it once", parents=[wait])
+    c = keys.add_parser(
+        "create",
+        help="create an API key and print it once",
+        parents=[wait],
+        epilog=_settings_help(),
+        formatter_class=raw,
+    )
     c.add_argument("--name", required=True)
-    c.add_argument("--permission", action="append", default=None, help="repeatable; default: admin")
+    c.add_argument(
+        "--permission",
+        action="append",
+        default=None,
+        help="repeatable; default: admin (a worker needs workers and jobs:read)",
+    )
     c.add_argument("--org", help="organization id (default: the only one)")
     c.set_defaults(func=apikey_create)
     from taskforge.cli_admin import add_apikey_commands, add_parsers, add_user_commands
@@ -354,7 +376,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if getattr(args, "permission", "unset") is None:
         args.permission = ["admin"]
-    args.func(args)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:
+        from taskforge.cli_errors import describe
+
+        line = describe(exc)
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ import asyncio
 import gc
 import importlib
 import logging
+import os
 import signal
+import sys
 from typing import Any
 
 from taskforge.worker import JOB_TYPE_ATTRIBUTE
@@ -21,7 +23,11 @@ QUEUES = "{ queues(first: 100) { edges { node { id name project { name } } } } }
 
 
 def load_handlers(modules: list[str]) -> dict[str, Handler]:
-    """Built-ins, then each module's ``@handler`` functions and ``handlers`` dict."""
+    """Built-ins, then each module's ``@handler`` functions and ``handlers`` dict. The
+    modules are looked up in the current directory first (as ``python -m`` does): the
+    console script's own directory is all that is on the path otherwise."""
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
     found: dict[str, Handler] = dict(BUILTIN)
     for name in modules:
         module = importlib.import_module(name)
@@ -43,9 +49,12 @@ async def resolve_queues(client: Client, specs: list[str]) -> list[tuple[str, in
         matches = [
             n for n in nodes if ref in (n["id"], n["name"], f"{n['project']['name']}/{n['name']}")
         ]
-        if len(matches) != 1:
+        if len(matches) > 1:
+            raise SystemExit(f"error: queue {ref!r}: ambiguous, use project/name")
+        if not matches:
             raise SystemExit(
-                f"queue {ref!r}: {'ambiguous, use project/name' if matches else 'not found'}"
+                f"error: NOT_FOUND: queue {ref!r} not found"
+                f" (create it: taskforge queues create --name {ref})"
             )
         resolved.append((matches[0]["id"], int(weight or 1)))
     return resolved
@@ -82,29 +91,55 @@ async def run(args: argparse.Namespace) -> int:
         await client.close()
 
 
-def add_parser(sub: Any) -> None:
-    import os
+ENVIRONMENT = """environment:
+  TASKFORGE_URL         the server, as --url (default http://127.0.0.1:8000)
+  TASKFORGE_API_KEY     the API key, as --api-key; it needs the permissions `workers`
+                        (register, claim, acknowledge) and `jobs:read` (find the queues)
+  TASKFORGE_LOG_FORMAT  text or json (default text)"""
 
-    p = sub.add_parser("worker", help="run jobs with the Python worker SDK")
-    p.add_argument("--url", default=os.environ.get("TASKFORGE_URL", "http://127.0.0.1:8000"))
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="run jobs with the Python worker SDK",
+        description="Run the handlers of --handlers modules (found in the current directory "
+        "first) and the built-ins (noop, sleep, echo, fail) on the given queues.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
-        "--api-key", default=os.environ.get("TASKFORGE_API_KEY"), help="default: $TASKFORGE_API_KEY"
+        "--url",
+        default=os.environ.get("TASKFORGE_URL", "http://127.0.0.1:8000"),
+        help="the server (default: $TASKFORGE_URL or http://127.0.0.1:8000)",
+    )
+    p.add_argument(
+        "--api-key",
+        default=os.environ.get("TASKFORGE_API_KEY"),
+        help="an API key with the workers and jobs:read permissions (default: $TASKFORGE_API_KEY)",
     )
     p.add_argument(
         "--queue",
         action="append",
         default=None,
-        help="name, project/name or id, optionally :weight; repeatable",
+        help="name, project/name or id, optionally :weight; repeatable (default: default)",
     )
-    p.add_argument("--handlers", action="append", help="module with handlers; repeatable")
-    p.add_argument("--concurrency", type=int, default=8)
     p.add_argument(
-        "--batch", type=int, default=50, help="most jobs claimed per call (--transport graphql)"
+        "--handlers",
+        action="append",
+        help="module with handlers (e.g. myapp.jobs, imported from the current directory "
+        "first); repeatable",
     )
-    p.add_argument("--lease", type=int, default=30, help="lease seconds")
-    p.add_argument("--grace", type=float, default=30.0, help="drain grace seconds")
-    p.add_argument("--poll", type=float, default=1.0, help="polling fallback seconds")
-    p.add_argument("--name")
+    p.add_argument("--concurrency", type=int, default=8, help="jobs run at once (default 8)")
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=50,
+        help="most jobs claimed per call (--transport graphql; default 50)",
+    )
+    p.add_argument("--lease", type=int, default=30, help="lease seconds (default 30)")
+    p.add_argument("--grace", type=float, default=30.0, help="drain grace seconds (default 30)")
+    p.add_argument("--poll", type=float, default=1.0, help="polling fallback seconds (default 1)")
+    p.add_argument("--name", help="the worker's name (default: host-pid)")
     p.add_argument(
         "--transport",
         choices=("channel", "graphql"),
@@ -115,7 +150,7 @@ def add_parser(sub: Any) -> None:
 
     def main(args: argparse.Namespace) -> None:
         if not args.api_key:
-            raise SystemExit("an API key is needed: --api-key or TASKFORGE_API_KEY")
+            raise SystemExit("error: an API key is needed: --api-key or TASKFORGE_API_KEY")
         args.queue = args.queue or ["default"]
         from taskforge import logs
         from taskforge.config import Settings as ServerSettings
