@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -104,6 +105,8 @@ async def _run(action: Action, args: argparse.Namespace) -> int:
 def _main(args: argparse.Namespace) -> None:
     if not args.api_key:
         raise SystemExit("error: an API key is needed: --api-key or TASKFORGE_API_KEY")
+    # the client's retries are not news for a one-shot command: only its outcome is said
+    logging.getLogger("taskforge.worker").setLevel(logging.ERROR)
     raise SystemExit(asyncio.run(_run(args.run, args)))
 
 
