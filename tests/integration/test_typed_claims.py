@@ -211,3 +211,13 @@ async def test_an_sdk_worker_leaves_the_types_it_cannot_run(runtime, org, transp
             await asyncio.wait_for(running, 10)
             await client.close()
     assert worker.processed == 3
+
+
+async def test_a_typed_claim_takes_one_batch_in_its_enqueue_order(gql, org) -> None:
+    """An enqueue's jobs share their created_at: a claim of several types takes them in
+    the order they were enqueued, as an untyped claim does."""
+    q = str(org.queue.id)
+    worker = (await gql.ok(REGISTER, {"q": q, "types": ["a", "b"]}))["registerWorker"]["id"]
+    ids = await enqueue(gql, q, *((t, 5) for t in ["b", "a", "c", "a", "b", "b", "a"]))
+    got = (await gql.ok(CLAIM, {"w": worker, "n": 4, "types": ["a", "b"]}))["claimJobs"]
+    assert [c["jobId"] for c in got] == [ids[0], ids[1], ids[3], ids[4]]

@@ -189,11 +189,15 @@ def _typed(queues: str, types: str) -> str:
 
 def _per_type(sql: str) -> str:
     walk = sql[sql.index("    SELECT id FROM jobs") : sql.index("), claimed AS")]
-    lateral = walk.replace("SELECT id FROM jobs", "SELECT id, priority, created_at FROM jobs")
+    # ctid: equal keys (an enqueue's batch shares its created_at) in the order the index
+    # holds them, as a walk of one index returns them
+    lateral = walk.replace(
+        "SELECT id FROM jobs", "SELECT id, priority, created_at, ctid AS at FROM jobs"
+    )
     picked = (
         "    SELECT j.id FROM unnest($8::text[]) AS t(job_type) CROSS JOIN LATERAL (\n"
         f"{lateral.replace('job_type = $8', 'job_type = t.job_type')}    ) j\n"
-        "    ORDER BY j.priority DESC, j.created_at LIMIT $2\n"
+        "    ORDER BY j.priority DESC, j.created_at, j.at LIMIT $2\n"
     )
     return sql.replace(walk, picked)
 
