@@ -118,11 +118,7 @@ CLAIM_PG = """
 WITH w AS (  -- the executions' worker: its deletion waits for this claim (no key checks)
     SELECT id FROM workers WHERE id = $4 FOR KEY SHARE
 ), picked AS (
-    SELECT id FROM jobs
-    WHERE queue_id {queues}{types} AND {ready} AND EXISTS (SELECT 1 FROM w)
-    ORDER BY {order}
-    LIMIT $2
-    FOR UPDATE SKIP LOCKED
+{picked}
 ), claimed AS (
     UPDATE jobs SET status = '{processing}', attempts = attempts + 1, started_at = $3,
         updated_at = $3, status_reason = NULL
@@ -147,24 +143,37 @@ FROM claimed
 """
 
 
+# The walk of a ready index that picks the jobs, in claim order ({columns}: what the
+# statement reads of them; {types}: a condition on the job type).
+WALK_PG = """    SELECT {columns} FROM jobs
+    WHERE queue_id {queues}{types} AND {ready} AND EXISTS (SELECT 1 FROM w)
+    ORDER BY priority DESC, created_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED"""
+
+
+def _claim(queues: str, types: str = "", per_type: bool = False) -> str:
+    walk = WALK_PG.format(
+        columns="id, priority, created_at, ctid AS at" if per_type else "id",
+        queues=queues,
+        types=types,
+        ready=READY_PREDICATE,
+    )
+    if per_type:
+        # ctid: equal keys (an enqueue's batch shares its created_at) in the order the
+        # index holds them, as a walk of one index returns them
+        walk = (
+            "    SELECT j.id FROM unnest($8::text[]) AS t(job_type) CROSS JOIN LATERAL (\n"
+            f"{walk}\n    ) j\n    ORDER BY j.priority DESC, j.created_at, j.at LIMIT $2"
+        )
+    return CLAIM_PG.format(picked=walk, processing=JobStatus.PROCESSING)
+
+
 # one queue: "= $1" walks the index in claim order; "= ANY" would sort every ready row
-IN_CLAIM_ORDER = "priority DESC, created_at"  # the ready indexes' order
-CLAIM_ONE_PG = CLAIM_PG.format(
-    queues="= $1",
-    types="",
-    order=IN_CLAIM_ORDER,
-    ready=READY_PREDICATE,
-    processing=JobStatus.PROCESSING,
-)
+CLAIM_ONE_PG = _claim("= $1")
 
 
-CLAIM_ANY_PG = CLAIM_PG.format(
-    queues="= ANY($1::uuid[])",
-    types="",
-    order=IN_CLAIM_ORDER,
-    ready=READY_PREDICATE,
-    processing=JobStatus.PROCESSING,
-)
+CLAIM_ANY_PG = _claim("= ANY($1::uuid[])")
 
 
 # Typed claims (the worker's handler types, $8) go by idx_jobs_ready_typed (queue, type,
@@ -177,37 +186,12 @@ CLAIM_ANY_PG = CLAIM_PG.format(
 # or, generic, scan the table. The rows locked beyond the $2 claimed stay locked until
 # the claim commits (concurrent claims skip them): a bounded cost, (types - 1) x $2 at
 # most, that an untyped claim does not pay.
-def _typed(queues: str, types: str) -> str:
-    return CLAIM_PG.format(
-        queues=queues,
-        types=types,
-        order=IN_CLAIM_ORDER,
-        ready=READY_PREDICATE,
-        processing=JobStatus.PROCESSING,
-    )
-
-
-def _per_type(sql: str) -> str:
-    walk = sql[sql.index("    SELECT id FROM jobs") : sql.index("), claimed AS")]
-    # ctid: equal keys (an enqueue's batch shares its created_at) in the order the index
-    # holds them, as a walk of one index returns them
-    lateral = walk.replace(
-        "SELECT id FROM jobs", "SELECT id, priority, created_at, ctid AS at FROM jobs"
-    )
-    picked = (
-        "    SELECT j.id FROM unnest($8::text[]) AS t(job_type) CROSS JOIN LATERAL (\n"
-        f"{lateral.replace('job_type = $8', 'job_type = t.job_type')}    ) j\n"
-        "    ORDER BY j.priority DESC, j.created_at, j.at LIMIT $2\n"
-    )
-    return sql.replace(walk, picked)
-
-
-_ONE_TYPE = " AND job_type = $8"
+# Keyed by (several queues, several types).
 CLAIM_TYPED_PG = {
-    (False, False): _typed("= $1", _ONE_TYPE),
-    (False, True): _per_type(_typed("= $1", _ONE_TYPE)),
-    (True, False): _typed("= ANY($1::uuid[])", _ONE_TYPE),
-    (True, True): _per_type(_typed("= ANY($1::uuid[])", _ONE_TYPE)),
+    (False, False): _claim("= $1", " AND job_type = $8"),
+    (False, True): _claim("= $1", " AND job_type = t.job_type", per_type=True),
+    (True, False): _claim("= ANY($1::uuid[])", " AND job_type = $8"),
+    (True, True): _claim("= ANY($1::uuid[])", " AND job_type = t.job_type", per_type=True),
 }
 
 
