@@ -31,6 +31,31 @@ def _settings_help() -> str:
     return "\n".join(lines)
 
 
+def _database_help() -> str:
+    """The settings a command on the database directly reads."""
+    lines = ["configuration (environment variables):"]
+    for name in ("database_url", "data_dir"):
+        field = Settings.model_fields[name]
+        lines.append(f"  TASKFORGE_{name.upper():<22} {field.description}")
+    lines.append("  (every setting: taskforge serve --help)")
+    return "\n".join(lines)
+
+
+def _document_environment(parser: argparse.ArgumentParser) -> None:
+    """Commands on the database directly (they take --wait) that say nothing of their
+    settings name the ones they read in their --help (the API commands name theirs in
+    --url and --api-key)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for command in set(action.choices.values()):
+            options = {o for a in command._actions for o in a.option_strings}
+            if "--wait" in options and not command.epilog:
+                command.epilog = _database_help()
+                command.formatter_class = argparse.RawDescriptionHelpFormatter
+            _document_environment(command)
+
+
 def _print_bootstrap(settings: Settings):  # type: ignore[no-untyped-def]
     def show(created) -> None:  # type: ignore[no-untyped-def]
         url = f"http://{settings.host}:{settings.port}/graphql"
@@ -373,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     p.set_defaults(func=export_schema)
 
+    _document_environment(parser)
     args = parser.parse_args(argv)
     if getattr(args, "permission", "unset") is None:
         args.permission = ["admin"]
