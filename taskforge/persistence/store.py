@@ -70,9 +70,12 @@ class Executions(Protocol):
         worker_id: uuid.UUID,
         now: datetime,
         probe: bool = True,
+        job_types: Sequence[str] | None = None,
     ) -> tuple[WorkerStatus | None, list[Any]]:
         """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
         per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
+        (``ready`` probed for jobs of ``job_types`` only, by the typed ready index, unless
+        None)
         (rows with queue_id, weight, is_active, priority, settings, paused, ready, due; a
         paused queue, or any queue of a suspended or deleted organization, is neither
         ready nor due, so such a claim takes nothing without another round trip).

@@ -108,7 +108,7 @@ async def claim(
     async with svc.write() as session:
         # one statement: the worker's heartbeat, its active queues and which have ready
         # or due jobs
-        status, assigned = await repo.claim_targets(session, org, worker_id, now, probe)
+        status, assigned = await repo.claim_targets(session, org, worker_id, now, probe, job_types)
         if status is None:
             raise NotFound("worker", worker_id)
         if status is WorkerStatus.DRAINING:

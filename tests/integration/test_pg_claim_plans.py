@@ -12,7 +12,11 @@ import asyncpg
 import pytest
 
 from taskforge.domain.enums import Tier
-from taskforge.persistence.postgres.executions import CLAIM_ONE_PG, CLAIM_TYPED_PG
+from taskforge.persistence.postgres.executions import (
+    CLAIM_ONE_PG,
+    CLAIM_TYPED_PG,
+    TYPED_TARGETS_PG,
+)
 from taskforge.services import jobs
 from tests.conftest import admin_of, new_org
 from tests.integration.test_pg_plans import nodes, work, worker_of
@@ -124,3 +128,27 @@ async def test_the_untyped_claim_keeps_the_ready_index_in_claim_order(crowded, g
         n["Node Type"] == "Sort" for n in plan
     )
     assert work(plan) <= 2 * LIMIT
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+async def test_a_typed_probe_reads_only_its_types(crowded, generic) -> None:
+    """The probe before a claim: a queue full of other types is not ready for a worker
+    that runs none of them, found by one probe of the typed index per type."""
+    org, worker, conn = crowded
+    mode = "force_generic_plan" if generic else "force_custom_plan"
+    await conn.execute(f"SET plan_cache_mode = {mode}")
+    await conn.execute(
+        f"PREPARE targets(uuid, uuid, timestamptz, timestamptz, bool, text[]) AS {TYPED_TARGETS_PG}"
+    )
+    now = dt.datetime.now(dt.UTC).isoformat()
+    for types, ready in (("{absent,unknown}", False), ("{absent,also}", True)):
+        args = f"'{org.organization.id}', '{worker.id}', '{now}', '{now}', true, '{types}'"
+        raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE targets({args})")
+        plan = list(nodes(json.loads(raw)[0]["Plan"]))
+        scans = [n for n in plan if n.get("Relation Name") == "jobs"]
+        assert {n.get("Index Name") for n in scans} <= {"idx_jobs_ready_typed", "idx_jobs_due"}, [
+            (n["Node Type"], n.get("Index Name"), n["Actual Rows"]) for n in scans
+        ]
+        assert work(plan) <= 2, [(n["Node Type"], n["Actual Rows"]) for n in plan]
+        [row] = await conn.fetch(f"EXECUTE targets({args})")
+        assert row["ready"] is ready

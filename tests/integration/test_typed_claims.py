@@ -221,3 +221,24 @@ async def test_a_typed_claim_takes_one_batch_in_its_enqueue_order(gql, org) -> N
     ids = await enqueue(gql, q, *((t, 5) for t in ["b", "a", "c", "a", "b", "b", "a"]))
     got = (await gql.ok(CLAIM, {"w": worker, "n": 4, "types": ["a", "b"]}))["claimJobs"]
     assert [c["jobId"] for c in got] == [ids[0], ids[1], ids[3], ids[4]]
+
+
+async def test_a_typed_probe_finds_a_queue_ready_only_with_its_types(svc, org) -> None:
+    """Before a claim, a worker's queues are probed for ready jobs: of its types only, so
+    a queue full of other types costs it no claim transaction."""
+    from taskforge.persistence.common import executions as repo
+
+    admin = admin_of(org)
+    worker = await workers.register(
+        svc, admin, "w", _general(), [workers.QueueWeight(org.queue.id)], ["a"]
+    )
+    await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="b")] * 3)
+
+    async def ready(types: list[str] | None) -> bool:
+        async with svc.write() as session:
+            org_id, now = org.organization.id, svc.clock()
+            _, [target] = await repo.claim_targets(session, org_id, worker.id, now, True, types)
+        return bool(target.ready)
+
+    assert await ready(None) and await ready(["b"]) and await ready(["a", "b"])
+    assert not await ready(["a"]) and not await ready(["a", "c"])

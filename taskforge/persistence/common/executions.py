@@ -55,16 +55,21 @@ async def claim_targets(
     worker_id: uuid.UUID,
     now: datetime,
     probe: bool = True,
+    job_types: Sequence[str] | None = None,
 ) -> tuple[WorkerStatus | None, list[Any]]:
     """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
     per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
     (rows with queue_id, weight, is_active, priority, settings, ready, due). Without
-    ``probe``, a queue that is not paused is reported ready without looking.
+    ``probe``, a queue that is not paused is reported ready without looking; with
+    ``job_types``, ready means ready jobs of those types (a queue full of others is
+    not ready for this worker).
 
     PostgreSQL commits this on its own when it opens the unit of work (a sign of life
     need not wait for the claim, and an empty claim costs one round trip); SQLite
     writes it in the unit of work. Either way it is written."""
-    return await store_of(session).executions.claim_targets(session, org_id, worker_id, now, probe)
+    return await store_of(session).executions.claim_targets(
+        session, org_id, worker_id, now, probe, job_types
+    )
 
 
 async def claim(

@@ -74,6 +74,20 @@ _ONLINE_UNLESS_DRAINING = "CASE WHEN status = 'DRAINING' THEN status ELSE 'ONLIN
 # is skipped where none are due. A paused queue is neither ready nor due (CASE: its
 # indexes are not probed) and reports itself paused: the claim skips it. Without the
 # probe ($5 false: a backlog is expected), a running queue is reported ready unprobed.
+READY_PROBE = f"""EXISTS (
+        SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {READY_PREDICATE}
+        ORDER BY priority DESC, created_at LIMIT 1  -- the ready index, whatever the stats
+    )"""
+# a typed worker's probe: one probe of idx_jobs_ready_typed per type, never a row of
+# another type (a scalar subquery in claim order: as an EXISTS or unordered, a plan
+# expecting the types spread evenly may scan the queue's rows until one matches)
+TYPED_READY_PROBE = f"""EXISTS (
+        SELECT 1 FROM unnest($6::text[]) AS t(job_type) WHERE (
+            SELECT true FROM jobs
+            WHERE queue_id = a.queue_id AND job_type = t.job_type AND {READY_PREDICATE}
+            ORDER BY priority DESC, created_at LIMIT 1
+        )
+    )"""
 TARGETS_PG = f"""
 WITH w AS (
     SELECT id, {_ONLINE_UNLESS_DRAINING} AS status FROM workers
@@ -88,10 +102,8 @@ WITH w AS (
 )
 SELECT w.status AS worker_status, a.queue_id, a.weight, a.is_active, q.priority, q.settings,
     q.paused_at IS NOT NULL AS paused,
-    CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN CASE WHEN $5 THEN EXISTS (
-        SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {READY_PREDICATE}
-        ORDER BY priority DESC, created_at LIMIT 1  -- the ready index, whatever the stats
-    ) ELSE true END ELSE false END AS ready,
+    CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN CASE WHEN $5 THEN {{ready}}
+    ELSE true END ELSE false END AS ready,
     CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN EXISTS (
         SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {DUE_PREDICATE}
         AND scheduled_for <= $3
@@ -100,6 +112,8 @@ FROM w
 LEFT JOIN queue_worker_assignments a ON a.worker_id = w.id
 LEFT JOIN job_queues q ON q.id = a.queue_id AND q.organization_id = $1
 """
+UNTYPED_TARGETS_PG = TARGETS_PG.format(ready=READY_PROBE)
+TYPED_TARGETS_PG = TARGETS_PG.format(ready=TYPED_READY_PROBE)
 
 
 # "Has this job an edge like ..." is a scalar subquery with LIMIT 1, not EXISTS: the
@@ -229,14 +243,17 @@ async def claim_targets(
     worker_id: uuid.UUID,
     now: datetime,
     probe: bool = True,
+    job_types: Sequence[str] | None = None,
 ) -> tuple[WorkerStatus | None, list[Any]]:
     # committed on its own when it opens the unit of work: a sign of life need not wait
     # for the claim, and a claim that finds nothing costs one round trip (no BEGIN, no
     # COMMIT, and no WAL unless the heartbeat was due)
     driver = await driver_connection(session, standalone=True)
-    rows = TargetRow.all(
-        await driver.fetch(TARGETS_PG, org_id, worker_id, now, now - BEAT_EVERY, probe)
-    )
+    args = (org_id, worker_id, now, now - BEAT_EVERY, probe)
+    if job_types is None:
+        rows = TargetRow.all(await driver.fetch(UNTYPED_TARGETS_PG, *args))
+    else:
+        rows = TargetRow.all(await driver.fetch(TYPED_TARGETS_PG, *args, list(job_types)))
     status = rows[0].worker_status if rows else None
     return status, [r for r in rows if r.queue_id is not None]
 

@@ -73,6 +73,7 @@ async def claim_targets(
     worker_id: uuid.UUID,
     now: datetime,
     probe: bool = True,
+    job_types: Sequence[str] | None = None,
 ) -> tuple[WorkerStatus | None, list[Any]]:
     worker = (
         await session.execute(
@@ -92,6 +93,8 @@ async def claim_targets(
             .values(last_heartbeat=now, status=status)
         )
     ready = exists().where(JOBS.c.queue_id == ASSIGNMENTS.c.queue_id, text(READY_PREDICATE))
+    if job_types is not None:  # by the typed ready index
+        ready = ready.where(JOBS.c.job_type.in_(job_types))
     due = exists().where(
         JOBS.c.queue_id == ASSIGNMENTS.c.queue_id,
         text(DUE_PREDICATE),
