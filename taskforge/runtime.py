@@ -88,8 +88,6 @@ class Runtime:
             retention(services),
             organization_removal(services),
         ]
-        if settings.scheduler_enabled if scheduler is None else scheduler:
-            engines.append(Scheduler(services))
         sampler = None
         if metrics is not None:
             _probe(metrics, db, tail)
@@ -97,6 +95,8 @@ class Runtime:
             engines.append(
                 Periodic("metrics-sampler", sampler.tick, settings.metrics_sample_interval)
             )
+        if settings.scheduler_enabled if scheduler is None else scheduler:
+            engines.append(Scheduler(services))
         return cls(settings, db, services, broker, relay, tail, engines, metrics, sampler)
 
     @property
