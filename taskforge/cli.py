@@ -136,6 +136,8 @@ def _serve_processes(
         )
     _ = settings.resolved_secret_key  # generated here once, read by every process
     asyncio.run(_waiting(lambda: _prepare(settings), 60))
+    if settings.metrics:
+        _metrics_directory()
     # the processes read their settings from the environment, like this one did
     os.environ |= {
         "TASKFORGE_HOST": settings.host,
@@ -149,6 +151,29 @@ def _serve_processes(
         workers=processes,
         **options,  # type: ignore[arg-type]
     )
+
+
+def _metrics_directory() -> None:
+    """prometheus_client's multiprocess mode: every process writes its values to files in
+    PROMETHEUS_MULTIPROC_DIR and /metrics, in whichever process answers, adds them up.
+    A directory given is emptied first (values of a previous run would count); without
+    one, a temporary directory, removed at exit."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from taskforge.metrics import MULTIPROC_ENV
+
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    made = tempfile.mkdtemp(prefix="taskforge-metrics-")
+    atexit.register(shutil.rmtree, made, ignore_errors=True)
+    os.environ[MULTIPROC_ENV] = made
 
 
 async def _prepare(settings: Settings) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from prometheus_client.multiprocess import mark_process_dead
+
 from taskforge.config import Settings
 from taskforge.counters import RedisCounters
+from taskforge.metrics import multiprocess
 from taskforge.metrics.sampler import Sampler
 from taskforge.metrics.server import ServerMetrics
 from taskforge.persistence.common import event_log
@@ -46,6 +51,13 @@ def _probe(metrics: ServerMetrics, db: Database, tail: EventTail) -> None:
         metrics.pool_size.set(getattr(pool, "size", _zero)())
 
     metrics.probe(refresh)
+
+
+def _refreshed(metrics: ServerMetrics) -> Callable[[], Awaitable[None]]:
+    async def step() -> None:
+        metrics.refresh()
+
+    return step
 
 
 def _zero() -> int:
@@ -95,6 +107,8 @@ class Runtime:
             engines.append(
                 Periodic("metrics-sampler", sampler.tick, settings.metrics_sample_interval)
             )
+            if multiprocess():  # another process may answer the scrape: keep ours fresh
+                engines.append(Periodic("metrics-refresh", _refreshed(metrics), 1.0))
         if settings.scheduler_enabled if scheduler is None else scheduler:
             engines.append(Scheduler(services))
         return cls(settings, db, services, broker, relay, tail, engines, metrics, sampler)
@@ -121,3 +135,6 @@ class Runtime:
         await self.broker.close()
         await self.services.counters.close()
         await self.db.dispose()
+        if self.metrics is not None and multiprocess():
+            # this process's live gauges leave the aggregate with it
+            mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

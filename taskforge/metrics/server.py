@@ -126,31 +126,32 @@ class ServerMetrics:
             registry=r,
             multiprocess_mode="livemax",
         )
-        # this process's own, summed over processes in multiprocess mode
+        # this process's own; in multiprocess mode one series per live process (``pid``
+        # label), which PromQL's sum() adds up
         self.subscriptions = Gauge(
             "taskforge_subscriptions",
             "Live GraphQL subscriptions.",
             registry=r,
-            multiprocess_mode="livesum",
+            multiprocess_mode="liveall",
         )
         self.websockets = Gauge(
             "taskforge_websocket_connections",
             "Open WebSocket connections by endpoint.",
             ("endpoint",),
             registry=r,
-            multiprocess_mode="livesum",
+            multiprocess_mode="liveall",
         )
         self.pool_checked_out = Gauge(
             "taskforge_db_pool_checked_out",
             "Database connections in use.",
             registry=r,
-            multiprocess_mode="livesum",
+            multiprocess_mode="liveall",
         )
         self.pool_size = Gauge(
             "taskforge_db_pool_size",
             "Database connections the pool holds (in use or idle).",
             registry=r,
-            multiprocess_mode="livesum",
+            multiprocess_mode="liveall",
         )
         self.uptime = Gauge(
             "taskforge_uptime_seconds",
