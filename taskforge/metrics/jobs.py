@@ -70,8 +70,13 @@ class JobSeries:
         self._waits: dict[uuid.UUID, Histogram] = {}
         self._runs: dict[tuple[uuid.UUID, str], Histogram] = {}
 
-    def count(self, changes: Iterable[Sequence[Event]], names: dict[uuid.UUID, str]) -> None:
+    def count(
+        self, changes: Iterable[Sequence[Event]], names: dict[uuid.UUID, str]
+    ) -> list[JobStatusChanged]:
+        """Count the transitions; returns those of queues not yet named (``names``), left
+        for the caller to name and count again (so one pass serves the usual case)."""
         children = self._children
+        unnamed: list[JobStatusChanged] = []
         for events in changes:
             for e in events:
                 if type(e) is not JobStatusChanged:
@@ -82,11 +87,26 @@ class JobSeries:
                 key = (e.queue_id, e.job_type)
                 bound = children.get(key)
                 if bound is None:
-                    name = names.get(e.queue_id, "unknown")
+                    name = names.get(e.queue_id)
+                    if name is None:
+                        unnamed.append(e)
+                        continue
                     bound = children[key] = tuple(
                         c.labels(name, e.job_type) for c in self._counters
                     )
                 bound[kind].inc()
+        return unnamed
+
+    def created(self, jobs: Iterable[tuple[uuid.UUID, str]], names: dict[uuid.UUID, str]) -> None:
+        """Jobs created without a status event each (a workflow's)."""
+        for queue_id, job_type in jobs:
+            bound = self._children.get((queue_id, job_type))
+            if bound is None:
+                name = names.get(queue_id, "unknown")
+                bound = self._children[(queue_id, job_type)] = tuple(
+                    c.labels(name, job_type) for c in self._counters
+                )
+            bound[ENQUEUED].inc()
 
     def observe_wait(
         self, queue_id: uuid.UUID, names: dict[uuid.UUID, str], seconds: float

@@ -37,11 +37,14 @@ class Pending:
     expirations: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     later: list[Callable[[], None]] = field(default_factory=list)
 
+    # jobs created without a status event each (a workflow's): (queue id, job type)
+    created: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+
     def queue_ids(self) -> set[uuid.UUID]:
+        """The queues of the notes other than job events (a few per transaction)."""
         ids = {q for q, _ in self.waits} | {q for q, _, _ in self.runs}
         ids.update(q for q, _ in self.expirations)
-        for events in self.changes:
-            ids.update(e.queue_id for e in events if hasattr(e, "queue_id"))
+        ids.update(q for q, _ in self.created)
         return ids
 
 
@@ -179,10 +182,15 @@ class ServerMetrics:
     ) -> None:
         """Count a committed transaction's notes (naming new queues with one read)."""
         names = self.queue_names
-        if unknown := notes.queue_ids().difference(names):
-            names.update(await names_of(unknown))
-        if notes.changes:
-            self.jobs.count(notes.changes, names)
+        unnamed = self.jobs.count(notes.changes, names) if notes.changes else []
+        unknown = notes.queue_ids().union(e.queue_id for e in unnamed).difference(names)
+        if unknown:  # the first sight of a queue in this process: one read
+            found = await names_of(unknown)
+            names.update({q: found.get(q, "unknown") for q in unknown})
+        if unnamed:
+            self.jobs.count([unnamed], names)
+        if notes.created:
+            self.jobs.created(notes.created, names)
         for queue_id, seconds in notes.waits:
             self.jobs.observe_wait(queue_id, names, seconds)
         for queue_id, outcome, seconds in notes.runs:

@@ -206,3 +206,23 @@ async def test_every_series_has_help_and_type(runtime: Runtime) -> None:
         assert family.name.startswith("taskforge_"), family.name
         assert f"# HELP {family.name}" in text and f"# TYPE {family.name}" in text
         assert family.documentation
+
+
+async def test_a_workflows_jobs_count_as_enqueued(runtime: Runtime, org) -> None:
+    definition = {
+        "name": "two",
+        "jobs": [{"name": "a", "job_type": "wf"}, {"name": "b", "job_type": "wf"}],
+    }
+    async with asgi_client(runtime, org.api_key.secret) as gql:
+        await gql.ok(
+            "mutation($p: ID!, $d: JSON!) { createWorkflow(input: {projectId: $p,"
+            " definition: $d, start: false}) { id } }",
+            {"p": str(org.project.id), "d": definition},
+        )
+        found = await scrape(gql.http)
+    wf = {"queue": "default", "job_type": "wf"}
+    assert value(found, "taskforge_jobs_enqueued_total", **wf) == 2
+    assert (
+        value(found, "taskforge_graphql_requests_total", operation="createWorkflow", outcome="ok")
+        == 1
+    )
