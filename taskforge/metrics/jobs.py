@@ -7,6 +7,7 @@ transition is a dict lookup and an ``inc``: no label dict per event."""
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -74,9 +75,11 @@ class JobSeries:
         self, changes: Iterable[Sequence[Event]], names: dict[uuid.UUID, str]
     ) -> list[JobStatusChanged]:
         """Count the transitions; returns those of queues not yet named (``names``), left
-        for the caller to name and count again (so one pass serves the usual case)."""
+        for the caller to name and count again (so one pass serves the usual case). A
+        batch is tallied first: one ``inc`` per series touched, not per job."""
         children = self._children
         unnamed: list[JobStatusChanged] = []
+        tally: dict[Counter, int] = {}
         for events in changes:
             for e in events:
                 if type(e) is not JobStatusChanged:
@@ -84,43 +87,85 @@ class JobSeries:
                 kind = transition(e)
                 if kind is None:
                     continue
-                key = (e.queue_id, e.job_type)
-                bound = children.get(key)
+                bound = children.get((e.queue_id, e.job_type))
                 if bound is None:
-                    name = names.get(e.queue_id)
-                    if name is None:
+                    bound = self._bind(e.queue_id, e.job_type, names)
+                    if bound is None:
                         unnamed.append(e)
                         continue
-                    bound = children[key] = tuple(
-                        c.labels(name, e.job_type) for c in self._counters
-                    )
-                bound[kind].inc()
+                child = bound[kind]
+                tally[child] = tally.get(child, 0) + 1
+        for child, n in tally.items():
+            child.inc(n)
         return unnamed
+
+    def _bind(
+        self, queue_id: uuid.UUID, job_type: str, names: dict[uuid.UUID, str]
+    ) -> tuple[Counter, ...] | None:
+        name = names.get(queue_id)
+        if name is None:
+            return None
+        bound = tuple(c.labels(name, job_type) for c in self._counters)
+        self._children[(queue_id, job_type)] = bound
+        return bound
 
     def created(self, jobs: Iterable[tuple[uuid.UUID, str]], names: dict[uuid.UUID, str]) -> None:
         """Jobs created without a status event each (a workflow's)."""
+        tally: dict[Counter, int] = {}
         for queue_id, job_type in jobs:
-            bound = self._children.get((queue_id, job_type))
-            if bound is None:
-                name = names.get(queue_id, "unknown")
-                bound = self._children[(queue_id, job_type)] = tuple(
-                    c.labels(name, job_type) for c in self._counters
-                )
-            bound[ENQUEUED].inc()
+            bound = self._children.get((queue_id, job_type)) or self._bind(
+                queue_id, job_type, {queue_id: "unknown", **names}
+            )
+            assert bound is not None
+            tally[bound[ENQUEUED]] = tally.get(bound[ENQUEUED], 0) + 1
+        for child, n in tally.items():
+            child.inc(n)
 
-    def observe_wait(
-        self, queue_id: uuid.UUID, names: dict[uuid.UUID, str], seconds: float
+    def observe_waits(
+        self, waits: Iterable[tuple[uuid.UUID, float]], names: dict[uuid.UUID, str]
     ) -> None:
-        child = self._waits.get(queue_id)
-        if child is None:
-            child = self._waits[queue_id] = self.wait.labels(names.get(queue_id, "unknown"))
-        child.observe(max(seconds, 0.0))
+        by_queue: dict[uuid.UUID, list[float]] = {}
+        for queue_id, seconds in waits:
+            by_queue.setdefault(queue_id, []).append(seconds)
+        for queue_id, amounts in by_queue.items():
+            child = self._waits.get(queue_id)
+            if child is None:
+                child = self._waits[queue_id] = self.wait.labels(names.get(queue_id, "unknown"))
+            observe_many(child, amounts)
 
-    def observe_run(
-        self, queue_id: uuid.UUID, outcome: str, names: dict[uuid.UUID, str], seconds: float
+    def observe_runs(
+        self, runs: Iterable[tuple[uuid.UUID, str, float]], names: dict[uuid.UUID, str]
     ) -> None:
-        child = self._runs.get((queue_id, outcome))
-        if child is None:
-            name = names.get(queue_id, "unknown")
-            child = self._runs[(queue_id, outcome)] = self.run.labels(name, outcome)
-        child.observe(max(seconds, 0.0))
+        by_key: dict[tuple[uuid.UUID, str], list[float]] = {}
+        for queue_id, outcome, seconds in runs:
+            by_key.setdefault((queue_id, outcome), []).append(seconds)
+        for key, amounts in by_key.items():
+            child = self._runs.get(key)
+            if child is None:
+                name = names.get(key[0], "unknown")
+                child = self._runs[key] = self.run.labels(name, key[1])
+            observe_many(child, amounts)
+
+
+def observe_many(child: Histogram, amounts: Sequence[float]) -> None:
+    """Observe each amount (negatives as 0): tallied per bucket first, so a claim of 500
+    takes a lock per bucket touched rather than two per job. Through prometheus_client's
+    stored values (non-cumulative buckets and a sum, as ``Histogram.observe`` writes
+    them); one observation at a time if a version stores them otherwise."""
+    buckets = getattr(child, "_buckets", None)
+    bounds = getattr(child, "_upper_bounds", None)
+    total = getattr(child, "_sum", None)
+    if buckets is None or bounds is None or total is None or len(buckets) != len(bounds):
+        for amount in amounts:
+            child.observe(max(amount, 0.0))
+        return
+    tally: dict[int, int] = {}
+    added = 0.0
+    for amount in amounts:
+        amount = max(amount, 0.0)
+        added += amount
+        i = bisect_left(bounds, amount)  # the first bound >= amount, as observe() picks
+        tally[i] = tally.get(i, 0) + 1
+    for i, n in tally.items():
+        buckets[i].inc(n)
+    total.inc(added)

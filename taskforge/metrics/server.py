@@ -191,10 +191,10 @@ class ServerMetrics:
             self.jobs.count([unnamed], names)
         if notes.created:
             self.jobs.created(notes.created, names)
-        for queue_id, seconds in notes.waits:
-            self.jobs.observe_wait(queue_id, names, seconds)
-        for queue_id, outcome, seconds in notes.runs:
-            self.jobs.observe_run(queue_id, outcome, names, seconds)
+        if notes.waits:
+            self.jobs.observe_waits(notes.waits, names)
+        if notes.runs:
+            self.jobs.observe_runs(notes.runs, names)
         for queue_id, reason in notes.expirations:
             self.lease_expirations.labels(names.get(queue_id, "unknown"), reason).inc()
         for observe in notes.later:
