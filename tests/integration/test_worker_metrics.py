@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from taskforge.metrics.exposition import render
 from taskforge.services import jobs
 from taskforge.worker.channel import ChannelWorker
 from taskforge.worker.cli import expose_metrics
@@ -67,3 +68,9 @@ async def test_a_worker_serves_its_own_series(runtime, org, kind) -> None:
     assert value(found, "taskforge_worker_jobs_in_flight") == 0
     claims = value(found, "taskforge_worker_claim_seconds_count")
     assert claims >= 1 if kind is Worker else claims == 0  # the channel pushes
+    # the server counted the same transitions, over either transport
+    server = samples(render(runtime.metrics).decode())
+    ok_jobs = {"queue": "default", "job_type": "ok"}
+    assert value(server, "taskforge_jobs_started_total", **ok_jobs) == 2
+    assert value(server, "taskforge_jobs_succeeded_total", **ok_jobs) == 2
+    assert value(server, "taskforge_job_run_seconds_count", queue="default", outcome="failed") == 2
