@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,6 +28,9 @@ from taskforge.persistence.types import utcnow
 if TYPE_CHECKING:
     from taskforge.metrics.server import ServerMetrics
     from taskforge.services.auth import CredentialWatch
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,10 @@ class Services:
         for hook in self.on_commit:
             hook()
         if metrics is not None and notes is not None:
-            await metrics.committed(notes, self._queue_names)
+            try:
+                await metrics.committed(notes, self._queue_names)
+            except Exception as exc:  # committed all the same: never the caller's error
+                log.warning("counting a committed change failed: %r", exc)
 
     async def _queue_names(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
         async with self.db.read() as session:
