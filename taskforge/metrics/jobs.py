@@ -29,13 +29,17 @@ _BY_STATUS = {
 }
 
 
-def transition(e: JobStatusChanged) -> int | None:
-    """Which counted transition a job status event is, if any."""
-    if e.previous_status is None:
+def transition(previous: JobStatus | None, status: JobStatus) -> int | None:
+    """Which counted transition a job status change is, if any."""
+    if previous is None:
         return ENQUEUED
-    if e.status is JobStatus.SCHEDULED and e.previous_status is JobStatus.PROCESSING:
+    if status is JobStatus.SCHEDULED and previous is JobStatus.PROCESSING:
         return RETRIED
-    return _BY_STATUS.get(e.status)
+    return _BY_STATUS.get(status)
+
+
+# every (previous, status) pair looked up once: a dict probe per event, not a call
+_TRANSITIONS = {(p, s): transition(p, s) for p in (None, *JobStatus) for s in JobStatus}
 
 
 class JobSeries:
@@ -77,14 +81,14 @@ class JobSeries:
         """Count the transitions; returns those of queues not yet named (``names``), left
         for the caller to name and count again (so one pass serves the usual case). A
         batch is tallied first: one ``inc`` per series touched, not per job."""
-        children = self._children
+        children, transitions = self._children, _TRANSITIONS
         unnamed: list[JobStatusChanged] = []
         tally: dict[Counter, int] = {}
         for events in changes:
             for e in events:
                 if type(e) is not JobStatusChanged:
                     continue
-                kind = transition(e)
+                kind = transitions.get((e.previous_status, e.status))
                 if kind is None:
                     continue
                 bound = children.get((e.queue_id, e.job_type))
