@@ -95,7 +95,7 @@ async def _local_counts(base: str, seen: int) -> dict[str, int]:
                 r'^taskforge_subscriptions\{pid="(\d+)"\} (\S+)', metrics, re.M
             )
         }
-        if len([n for n in counts.values() if n]) >= seen and sum(counts.values()) == SUBSCRIBERS:
+        if len(counts) >= seen and sum(counts.values()) == SUBSCRIBERS:
             break
         await asyncio.sleep(0.05)
     return counts
@@ -133,9 +133,9 @@ async def test_two_processes_share_the_port_and_the_live_events(
                 await stack.enter_async_context(subscribe(base, key, query, {"q": queue}))
                 for _ in range(SUBSCRIBERS)
             ]
-            # both processes serve: each holds some of the subscriptions
+            # both processes serve: each reports its own subscriptions
             counts = await _local_counts(base, 2)
-            assert len([n for n in counts.values() if n]) == 2, counts
+            assert len(counts) == 2, counts
             assert sum(counts.values()) == SUBSCRIBERS  # every process's, whichever answers
             assert len([p for p in _children(parent) if p != parent]) >= 2
             ids = []
@@ -157,3 +157,19 @@ async def test_two_processes_share_the_port_and_the_live_events(
                 assert [g["jobId"] for g in got] == ids
                 event_ids = [int(g["eventId"]) for g in got]
                 assert event_ids == sorted(set(event_ids))
+        # the counters of both processes add up, whichever process answers the scrape
+        for _ in range(4):
+            async with httpx.AsyncClient(base_url=f"http://{base}", timeout=10) as http:
+                metrics = (await http.get("/metrics")).text
+            t = '{job_type="t",queue="default"}'
+            for series in ("enqueued", "cancelled"):
+                found = re.search(
+                    rf"^taskforge_jobs_{series}_total{re.escape(t)} (\S+)", metrics, re.M
+                )
+                assert found is not None and float(found.group(1)) == JOBS, metrics
+            ops = re.findall(
+                r'^taskforge_graphql_requests_total\{operation="cancelJob",outcome="ok"\} (\S+)',
+                metrics,
+                re.M,
+            )
+            assert [float(n) for n in ops] == [JOBS]
