@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, literal, or_, select, text, update
+from sqlalchemy import Select, Table, and_, func, literal, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.persistence.store import store_of
@@ -45,17 +45,29 @@ async def take_lease(
     return bool(created.rowcount)  # type: ignore[attr-defined]
 
 
-async def queue_depths(session: AsyncSession, cap: int, queues: int) -> list[Any]:
+def depths_statement(cap: int, queues: int) -> Select[Any]:
     """(queue name, ready jobs up to ``cap``, oldest ready job's created_at or None) for
     the first ``queues`` queues. Each figure is one correlated probe of ``idx_jobs_ready``
-    (the index's own predicate, so the planner uses it), at most ``cap`` entries; the
-    oldest is among those entries (exact below ``cap``)."""
+    (the index's own predicate and order, so the planner uses it), at most ``cap``
+    entries; the oldest is among those, the next ``cap`` to be claimed (exact below
+    ``cap``)."""
     ready = and_(JOBS.c.queue_id == QUEUES.c.id, text(READY_PREDICATE))
-    head = select(JOBS.c.created_at).where(ready).limit(cap).correlate(QUEUES).subquery()
+    # in the index's (claim) order: the index gives the first ``cap`` without sorting
+    head = (
+        select(JOBS.c.created_at)
+        .where(ready)
+        .order_by(JOBS.c.priority.desc(), JOBS.c.created_at)
+        .limit(cap)
+        .correlate(QUEUES)
+        .subquery()
+    )
     depth = select(func.count()).select_from(head).scalar_subquery()
     oldest = select(func.min(head.c.created_at)).scalar_subquery()
-    stmt = select(QUEUES.c.name, depth, oldest).order_by(QUEUES.c.id).limit(queues)
-    return list(await session.execute(stmt))
+    return select(QUEUES.c.name, depth, oldest).order_by(QUEUES.c.id).limit(queues)
+
+
+async def queue_depths(session: AsyncSession, cap: int, queues: int) -> list[Any]:
+    return list(await session.execute(depths_statement(cap, queues)))
 
 
 async def queue_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -64,7 +76,11 @@ async def queue_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.U
     return {row.id: row.name for row in rows}
 
 
-async def outbox_backlog(session: AsyncSession, cap: int) -> int:
-    """Unstamped outbox rows, up to ``cap``."""
+def backlog_statement(cap: int) -> Select[Any]:
+    """Unstamped outbox rows, up to ``cap`` (``idx_events_unstamped``)."""
     head = select(literal(1).label("x")).where(EVENTS.c.seq.is_(None)).limit(cap).subquery()
-    return int(await session.scalar(select(func.count()).select_from(head)) or 0)
+    return select(func.count()).select_from(head)
+
+
+async def outbox_backlog(session: AsyncSession, cap: int) -> int:
+    return int(await session.scalar(backlog_statement(cap)) or 0)
