@@ -1,4 +1,5 @@
-"""GraphQL operations counted by root field and outcome, timed by root field.
+"""GraphQL operations counted by root field and outcome, timed by root field. A
+subscription is counted when it ends, and not timed (its lifetime is not a latency).
 
 The label is the operation's first root field (``enqueueJob``, ``jobs``): names the
 schema defines, a bounded set, where the client's operation name could be anything. An
@@ -12,6 +13,7 @@ from typing import Any
 
 from graphql import FieldNode, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from taskforge.metrics.server import ServerMetrics
 
@@ -41,6 +43,13 @@ def outcome(errors: Any) -> str:
     return str(code or "GRAPHQL_ERROR")
 
 
+def _subscription(ctx: Any) -> bool:
+    try:
+        return bool(ctx.operation_type is OperationType.SUBSCRIPTION)
+    except Exception:  # no document, or no such operation: not one
+        return False
+
+
 def extension(metrics: ServerMetrics) -> type[SchemaExtension]:
     requests, latency = metrics.requests, metrics.latency
 
@@ -56,7 +65,8 @@ def extension(metrics: ServerMetrics) -> type[SchemaExtension]:
                 errors = (
                     getattr(result, "errors", None) if result is not None else None
                 ) or ctx.pre_execution_errors
-                latency.labels(field).observe(time.perf_counter() - started)
+                if not _subscription(ctx):  # its lifetime is no operation's latency
+                    latency.labels(field).observe(time.perf_counter() - started)
                 requests.labels(field, outcome(errors)).inc()
 
     return OperationMetrics

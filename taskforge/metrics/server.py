@@ -67,13 +67,14 @@ class ServerMetrics:
         self.started = time.monotonic()
         self.requests = Counter(
             "taskforge_graphql_requests",
-            "GraphQL operations by root field and outcome (ok, or the first error's code).",
+            "GraphQL operations by root field and outcome (ok, or the first error's code); "
+            "a subscription counts when it ends.",
             ("operation", "outcome"),
             registry=r,
         )
         self.latency = Histogram(
             "taskforge_graphql_operation_seconds",
-            "GraphQL operation latency by root field (a subscription: its setup).",
+            "GraphQL operation latency by root field (subscriptions are not timed).",
             ("operation",),
             registry=r,
         )

@@ -4,6 +4,7 @@ cancelled, a lease expires, a schedule fires, a subscriber connects) read back f
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -96,6 +97,16 @@ async def test_a_scripted_run_reads_back_by_value(runtime: Runtime, org) -> None
             found = await scrape(http)
             assert value(found, "taskforge_subscriptions") == 1
             assert value(found, "taskforge_websocket_connections", endpoint="/graphql") == 1
+        # a subscription counts when it ends, untimed
+        sub = {"operation": "jobStatusChanged"}
+        for _ in range(100):
+            ended = await scrape(http)
+            if value(ended, "taskforge_graphql_requests_total", outcome="ok", **sub) == 1:
+                break
+            await asyncio.sleep(0.02)
+        assert value(ended, "taskforge_graphql_requests_total", outcome="ok", **sub) == 1
+        assert value(ended, "taskforge_graphql_operation_seconds_count", **sub) == 0
+        assert value(ended, "taskforge_websocket_connections", endpoint="/graphql") == 0
 
     t = {"queue": "default", "job_type": "t"}
     assert value(found, "taskforge_jobs_enqueued_total", **t) == 5
