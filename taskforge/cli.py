@@ -209,17 +209,25 @@ def server_process_app():  # type: ignore[no-untyped-def]
     return app
 
 
-def run_scheduler(_: argparse.Namespace) -> None:
-    """The scheduler engine alone (plus the outbox relay), e.g. as its own deployment."""
+def run_scheduler(args: argparse.Namespace) -> None:
+    """The scheduler engine alone (plus the outbox relay), e.g. as its own deployment;
+    ``--metrics-port``: its series (fires, lateness, relay) on that port."""
     import asyncio
     import signal
 
-    from taskforge.runtime import Runtime
+    from taskforge.runtime import Runtime, metrics_refresh
     from taskforge.services.scheduler import Scheduler
 
     async def run() -> None:
         rt = Runtime.create(Settings(), scheduler=False)
         rt.engines = [Scheduler(rt.services)]
+        if args.metrics_port is not None and rt.metrics is not None:
+            from prometheus_client import start_http_server
+
+            rt.engines.append(metrics_refresh(rt.metrics))
+            start_http_server(
+                args.metrics_port, addr=args.metrics_host, registry=rt.metrics.registry
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -333,6 +341,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = sub.add_parser(
         "scheduler",
         help="run only the scheduler engine (any number of them, on the same database)",
+    )
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve this process's Prometheus metrics on this port (/metrics); default: none",
+    )
+    p.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        help="address of the metrics port (default: %(default)s)",
     )
     p.set_defaults(func=run_scheduler)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,11 +52,14 @@ def _probe(metrics: ServerMetrics, db: Database, tail: EventTail) -> None:
     metrics.probe(refresh)
 
 
-def _refreshed(metrics: ServerMetrics) -> Callable[[], Awaitable[None]]:
+def metrics_refresh(metrics: ServerMetrics) -> Periodic:
+    """Refreshes this process's gauges every second, for scrapes that do not (another
+    process's /metrics, prometheus_client's own server)."""
+
     async def step() -> None:
         metrics.refresh()
 
-    return step
+    return Periodic("metrics-refresh", step, 1.0)
 
 
 def _zero() -> int:
@@ -108,7 +110,7 @@ class Runtime:
                 Periodic("metrics-sampler", sampler.tick, settings.metrics_sample_interval)
             )
             if multiprocess():  # another process may answer the scrape: keep ours fresh
-                engines.append(Periodic("metrics-refresh", _refreshed(metrics), 1.0))
+                engines.append(metrics_refresh(metrics))
         if settings.scheduler_enabled if scheduler is None else scheduler:
             engines.append(Scheduler(services))
         return cls(settings, db, services, broker, relay, tail, engines, metrics, sampler)
