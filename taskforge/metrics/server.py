@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -28,17 +27,16 @@ LATENESS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600)
 
 @dataclass(slots=True)
 class Pending:
-    """A transaction's notes: job status events, queue waits and run times by queue id
-    (named after the commit), lease expirations, and label-free observations."""
+    """A transaction's notes: job status events, jobs created without one (a workflow's:
+    queue id, job type), queue waits and run times by queue id (named after the commit),
+    lease expirations, and label-free observations."""
 
     changes: list[Sequence[Event]] = field(default_factory=list)
+    created: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     waits: list[tuple[uuid.UUID, float]] = field(default_factory=list)
     runs: list[tuple[uuid.UUID, str, float]] = field(default_factory=list)
     expirations: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     later: list[Callable[[], None]] = field(default_factory=list)
-
-    # jobs created without a status event each (a workflow's): (queue id, job type)
-    created: list[tuple[uuid.UUID, str]] = field(default_factory=list)
 
     def queue_ids(self) -> set[uuid.UUID]:
         """The queues of the notes other than job events (a few per transaction)."""
@@ -52,10 +50,6 @@ def pending(session: AsyncSession) -> Pending | None:
     """The session's notes; None when metrics are off."""
     found: Pending | None = session.info.get(PENDING)
     return found
-
-
-def seconds_since(then: datetime | None, now: datetime) -> float | None:
-    return None if then is None else (now - then).total_seconds()
 
 
 class ServerMetrics:
