@@ -130,7 +130,10 @@ class JobSeries:
     ) -> None:
         by_queue: dict[uuid.UUID, list[float]] = {}
         for queue_id, seconds in waits:
-            by_queue.setdefault(queue_id, []).append(seconds)
+            if (same := by_queue.get(queue_id)) is None:
+                by_queue[queue_id] = [seconds]
+            else:
+                same.append(seconds)
         for queue_id, amounts in by_queue.items():
             child = self._waits.get(queue_id)
             if child is None:
@@ -156,6 +159,9 @@ def observe_many(child: Histogram, amounts: Sequence[float]) -> None:
     takes a lock per bucket touched rather than two per job. Through prometheus_client's
     stored values (non-cumulative buckets and a sum, as ``Histogram.observe`` writes
     them); one observation at a time if a version stores them otherwise."""
+    if len(amounts) == 1:
+        child.observe(max(amounts[0], 0.0))
+        return
     buckets = getattr(child, "_buckets", None)
     bounds = getattr(child, "_upper_bounds", None)
     total = getattr(child, "_sum", None)

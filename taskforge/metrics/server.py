@@ -38,12 +38,17 @@ class Pending:
     expirations: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     later: list[Callable[[], None]] = field(default_factory=list)
 
-    def queue_ids(self) -> set[uuid.UUID]:
-        """The queues of the notes other than job events (a few per transaction)."""
-        ids = {q for q, _ in self.waits} | {q for q, _, _ in self.runs}
-        ids.update(q for q, _ in self.expirations)
-        ids.update(q for q, _ in self.created)
-        return ids
+    def __bool__(self) -> bool:
+        """Whether there is anything to count (most transactions: a heartbeat, an empty
+        claim, have nothing)."""
+        return bool(
+            self.changes
+            or self.created
+            or self.waits
+            or self.runs
+            or self.expirations
+            or self.later
+        )
 
 
 def pending(session: AsyncSession) -> Pending | None:
@@ -178,10 +183,13 @@ class ServerMetrics:
         """Count a committed transaction's notes (naming new queues with one read)."""
         names = self.queue_names
         unnamed = self.jobs.count(notes.changes, names) if notes.changes else []
-        unknown = notes.queue_ids().union(e.queue_id for e in unnamed).difference(names)
-        if unknown:  # the first sight of a queue in this process: one read
-            found = await names_of(unknown)
-            names.update({q: found.get(q, "unknown") for q in unknown})
+        missing = {e.queue_id for e in unnamed} if unnamed else set()
+        for notes_of in (notes.waits, notes.runs, notes.expirations, notes.created):
+            if notes_of:
+                missing.update(note[0] for note in notes_of if note[0] not in names)
+        if missing:  # the first sight of a queue in this process: one read
+            found = await names_of(missing)
+            names.update({q: found.get(q, "unknown") for q in missing})
         if unnamed:
             self.jobs.count([unnamed], names)
         if notes.created:

@@ -79,7 +79,7 @@ class Services:
             yield session
         for hook in self.on_commit:
             hook()
-        if metrics is not None and notes is not None:
+        if metrics is not None and notes:
             try:
                 await metrics.committed(notes, self._queue_names)
             except Exception as exc:  # committed all the same: never the caller's error
