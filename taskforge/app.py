@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
@@ -24,6 +23,10 @@ from taskforge.http import worker_channel
 from taskforge.http.body import BodyLimit
 from taskforge.http.guard import RequestGuard
 from taskforge.http.view import GraphQLView
+from taskforge.metrics import exposition
+from taskforge.metrics import graphql as metrics_graphql
+from taskforge.metrics.server import ServerMetrics
+from taskforge.metrics.websockets import WebSocketGauge
 from taskforge.resolvers.context import Context
 from taskforge.runtime import Runtime
 from taskforge.schema.roots import build_schema
@@ -38,7 +41,13 @@ class TaskForgeGraphQL(GraphQLView):
         # transport-ws) is unmaintained and every current client speaks the new one.
         settings = runtime.settings
         super().__init__(
-            build_schema(settings.limits, introspection=settings.introspection),
+            build_schema(
+                settings.limits,
+                introspection=settings.introspection,
+                extra=[]
+                if runtime.metrics is None
+                else [metrics_graphql.extension(runtime.metrics)],
+            ),
             graphql_ide="graphiql" if settings.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             # browser pages on these origins may open a WebSocket (see web/cors.py)
@@ -63,13 +72,14 @@ class TaskForgeGraphQL(GraphQLView):
         return None
 
 
-def middleware(settings: Settings) -> list[Middleware]:
+def middleware(settings: Settings, metrics: ServerMetrics | None = None) -> list[Middleware]:
     """The app's middleware, outermost first. CORS wraps the guard, so that a browser
     app can read the guard's answers too; the guard wraps everything else, so that
     nothing escapes it and every answer carries a request id."""
     return [
         *cors_middleware(settings.cors_origins),
         Middleware(RequestGuard),
+        *([] if metrics is None else [Middleware(WebSocketGauge, metrics=metrics)]),
         Middleware(BodyLimit, max_bytes=settings.limits.request_bytes),
     ]
 
@@ -81,7 +91,6 @@ def create_app(
 ) -> Starlette:
     """The app; its lifespan migrates (embedded default), bootstraps and starts engines."""
     runtime = runtime or Runtime.create(settings or Settings())
-    started = time.monotonic()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -111,17 +120,6 @@ def create_app(
             {"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503
         )
 
-    async def metrics(_: Request) -> Response:
-        lines = [
-            "# TYPE taskforge_uptime_seconds gauge",
-            f"taskforge_uptime_seconds {time.monotonic() - started:.3f}",
-            "# TYPE taskforge_events_published_total counter",
-            f"taskforge_events_published_total {runtime.relay.published}",
-            "# TYPE taskforge_subscriptions gauge",
-            f"taskforge_subscriptions {runtime.tail.subscribers}",
-        ]
-        return PlainTextResponse("\n".join(lines) + "\n")
-
     graphql = TaskForgeGraphQL(runtime)
     app = Starlette(
         routes=[
@@ -130,10 +128,10 @@ def create_app(
             worker_channel.route(runtime),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics),
+            Route("/metrics", exposition.endpoint(runtime.metrics, runtime.settings.metrics_token)),
             *(graphiql.routes() if runtime.settings.graphiql else []),
         ],
-        middleware=middleware(runtime.settings),
+        middleware=middleware(runtime.settings, runtime.metrics),
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -161,6 +161,8 @@ def _serve_processes(
         )
     _ = settings.resolved_secret_key  # generated here once, read by every process
     asyncio.run(_waiting(lambda: _prepare(settings), 60))
+    if settings.metrics:
+        _metrics_directory()
     # the processes read their settings from the environment, like this one did
     os.environ |= {
         "TASKFORGE_HOST": settings.host,
@@ -174,6 +176,29 @@ def _serve_processes(
         workers=processes,
         **options,  # type: ignore[arg-type]
     )
+
+
+def _metrics_directory() -> None:
+    """prometheus_client's multiprocess mode: every process writes its values to files in
+    PROMETHEUS_MULTIPROC_DIR and /metrics, in whichever process answers, adds them up.
+    A directory given is emptied first (values of a previous run would count); without
+    one, a temporary directory, removed at exit."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from taskforge.metrics import MULTIPROC_ENV
+
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    made = tempfile.mkdtemp(prefix="taskforge-metrics-")
+    atexit.register(shutil.rmtree, made, ignore_errors=True)
+    os.environ[MULTIPROC_ENV] = made
 
 
 async def _prepare(settings: Settings) -> None:
@@ -209,17 +234,25 @@ def server_process_app():  # type: ignore[no-untyped-def]
     return app
 
 
-def run_scheduler(_: argparse.Namespace) -> None:
-    """The scheduler engine alone (plus the outbox relay), e.g. as its own deployment."""
+def run_scheduler(args: argparse.Namespace) -> None:
+    """The scheduler engine alone (plus the outbox relay), e.g. as its own deployment;
+    ``--metrics-port``: its series (fires, lateness, relay) on that port."""
     import asyncio
     import signal
 
-    from taskforge.runtime import Runtime
+    from taskforge.runtime import Runtime, metrics_refresh
     from taskforge.services.scheduler import Scheduler
 
     async def run() -> None:
         rt = Runtime.create(Settings(), scheduler=False)
         rt.engines = [Scheduler(rt.services)]
+        if args.metrics_port is not None and rt.metrics is not None:
+            from prometheus_client import start_http_server
+
+            rt.engines.append(metrics_refresh(rt.metrics))
+            start_http_server(
+                args.metrics_port, addr=args.metrics_host, registry=rt.metrics.registry
+            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -337,6 +370,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="run only the scheduler engine (any number of them, on the same database)",
         epilog=_settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve this process's Prometheus metrics on this port (/metrics); default: none",
+    )
+    p.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        help="address of the metrics port (default: %(default)s)",
     )
     p.set_defaults(func=run_scheduler)
 

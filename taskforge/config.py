@@ -79,6 +79,18 @@ class Settings(BaseSettings):
     )
     reaper_interval: float = Field(1.0, description="Seconds between lease/timeout sweeps.")
     relay_interval: float = Field(0.2, description="Seconds between outbox relay polls.")
+    metrics: bool = Field(
+        True,
+        description="Prometheus metrics on /metrics; false: no instrumentation and /metrics 404.",
+    )
+    metrics_token: str | None = Field(
+        None, description="When set, /metrics needs `Authorization: Bearer <token>`."
+    )
+    metrics_sample_interval: float = Field(
+        15.0,
+        description="Seconds between samples of queue depths and the outbox backlog "
+        "(taken by one replica at a time).",
+    )
     event_poll_interval: float = Field(
         0.5, description="Seconds between reads of the events table while Redis is away."
     )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from prometheus_client.multiprocess import mark_process_dead
 
 from taskforge.config import Settings
 from taskforge.counters import RedisCounters
+from taskforge.metrics import multiprocess
+from taskforge.metrics.sampler import Sampler
+from taskforge.metrics.server import ServerMetrics
 from taskforge.persistence.common import event_log
 from taskforge.persistence.database import Database
 from taskforge.persistence.migrate import upgrade
@@ -16,6 +22,7 @@ from taskforge.realtime.relay import Relay
 from taskforge.realtime.tail import EventTail
 from taskforge.services.base import Services
 from taskforge.services.engines import (
+    Periodic,
     count_folding,
     event_pruning,
     organization_removal,
@@ -30,6 +37,33 @@ async def _stream_id(db: Database) -> str:
     """Names this deployment's keys in a shared Redis (as its events channel)."""
     async with db.read() as session:
         return await event_log.stream_id(session)
+
+
+def _probe(metrics: ServerMetrics, db: Database, tail: EventTail) -> None:
+    """This process's gauges read from its own state (before each scrape, each sample)."""
+    pool: Any = db.engine.pool
+
+    def refresh() -> None:
+        metrics.subscriptions.set(tail.subscribers)
+        # SQLite's pool (NullPool/StaticPool) may count nothing: it reports 0
+        metrics.pool_checked_out.set(getattr(pool, "checkedout", _zero)())
+        metrics.pool_size.set(getattr(pool, "size", _zero)())
+
+    metrics.probe(refresh)
+
+
+def metrics_refresh(metrics: ServerMetrics) -> Periodic:
+    """Refreshes this process's gauges every second, for scrapes that do not (another
+    process's /metrics, prometheus_client's own server)."""
+
+    async def step() -> None:
+        metrics.refresh()
+
+    return Periodic("metrics-refresh", step, 1.0)
+
+
+def _zero() -> int:
+    return 0
 
 
 class Engine(Protocol):
@@ -47,13 +81,16 @@ class Runtime:
     relay: Relay
     tail: EventTail
     engines: list[Engine]
+    metrics: ServerMetrics | None = None  # None: TASKFORGE_METRICS=false
+    sampler: Sampler | None = None
 
     @classmethod
     def create(cls, settings: Settings, *, scheduler: bool | None = None) -> Runtime:
         db = Database(settings.resolved_database_url, settings.db_pool_size)
         broker = make_broker(settings.redis_url)
-        relay = Relay(db, broker, settings.relay_interval)
-        services = Services(db, settings, on_commit=[relay.notify])
+        metrics = ServerMetrics() if settings.metrics else None
+        relay = Relay(db, broker, settings.relay_interval, metrics)
+        services = Services(db, settings, on_commit=[relay.notify], metrics=metrics)
         if settings.redis_url:
             services.counters = RedisCounters(settings.redis_url, functools.partial(_stream_id, db))
         tail = EventTail(db, broker, settings.event_poll_interval, settings.subscription_buffer)
@@ -65,9 +102,18 @@ class Runtime:
             retention(services),
             organization_removal(services),
         ]
+        sampler = None
+        if metrics is not None:
+            _probe(metrics, db, tail)
+            sampler = Sampler(services, metrics)
+            engines.append(
+                Periodic("metrics-sampler", sampler.tick, settings.metrics_sample_interval)
+            )
+            if multiprocess():  # another process may answer the scrape: keep ours fresh
+                engines.append(metrics_refresh(metrics))
         if settings.scheduler_enabled if scheduler is None else scheduler:
             engines.append(Scheduler(services))
-        return cls(settings, db, services, broker, relay, tail, engines)
+        return cls(settings, db, services, broker, relay, tail, engines, metrics, sampler)
 
     @property
     def embedded(self) -> bool:
@@ -91,3 +137,6 @@ class Runtime:
         await self.broker.close()
         await self.services.counters.close()
         await self.db.dispose()
+        if self.metrics is not None and multiprocess():
+            # this process's live gauges leave the aggregate with it
+            mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from taskforge.domain.enums import (
@@ -91,3 +92,5 @@ class Succeeded(NamedTuple):
     project_id: uuid.UUID
     job_type: str
     workflow_id: uuid.UUID | None
+    # the attempt's start (the run time series)
+    started_at: datetime | None = None

@@ -603,3 +603,13 @@ class AuditEntry(Base):
     target_type: Mapped[str] = mapped_column(String(50))
     target_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(PortableJSON, default=dict)
+
+
+class EngineLease(Base):
+    """Who runs a one-replica background task (the metrics sampler) until when: a replica
+    takes the lease when it is free or expired and renews it while it runs the task."""
+
+    __tablename__ = "engine_leases"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime]

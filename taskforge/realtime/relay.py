@@ -19,9 +19,11 @@ from sqlalchemy import Row
 
 from taskforge.domain.events import expand
 from taskforge.lifecycle import Failures, finish
+from taskforge.metrics.server import ServerMetrics
 from taskforge.persistence.common import event_log, outbox
 from taskforge.persistence.database import Database
 from taskforge.persistence.tables import Event
+from taskforge.persistence.types import utcnow
 from taskforge.realtime.broker import Broker, events_channel
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,15 @@ def events_of(row: Event | Row[Any]) -> list[dict[str, Any]]:
 
 
 class Relay:
-    def __init__(self, db: Database, broker: Broker, interval: float) -> None:
+    def __init__(
+        self,
+        db: Database,
+        broker: Broker,
+        interval: float,
+        metrics: ServerMetrics | None = None,
+    ) -> None:
         self._db, self._broker, self._interval = db, broker, interval
+        self._metrics = metrics
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
@@ -111,8 +120,20 @@ class Relay:
                 log.warning(
                     "publishing %d events failed (%s); tails read the table", len(events), exc
                 )
-        self.published += sum(ev.span for ev in events)
+        spans = sum(ev.span for ev in events)
+        self.published += spans
+        if self._metrics is not None and events:
+            self._observe(events, spans)
         return len(events)
+
+    def _observe(self, events: list[Any], spans: int) -> None:
+        """Published events and each row's lag since its commit (its insert, to the
+        clock's precision: the row is written in the transaction that commits it)."""
+        assert self._metrics is not None
+        self._metrics.events_published.inc(spans)
+        now, lag = utcnow(), self._metrics.relay_lag
+        for ev in events:
+            lag.observe(max((now - ev.created_at).total_seconds(), 0.0))
 
     async def run(self) -> None:
         woken = True  # events may be waiting from before the start

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
 from graphql import ASTValidationRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
@@ -164,7 +170,9 @@ def _introspection(ctx: IgnoreContext) -> bool:
     return ctx.field_name.startswith("__")
 
 
-def build_schema(limits: Limits, introspection: bool = True) -> strawberry.Schema:
+def build_schema(
+    limits: Limits, introspection: bool = True, extra: Sequence[type[SchemaExtension]] = ()
+) -> strawberry.Schema:
     """The schema; with ``introspection`` off it refuses ``__schema``/``__type`` and
     its errors suggest no names (see ``schema/introspection.py``)."""
     # Rules are built once: ValidationCache keys on them, so per-request rule classes
@@ -190,5 +198,6 @@ def build_schema(limits: Limits, introspection: bool = True) -> strawberry.Schem
             lambda: MaxTokensLimiter(max_token_count=limits.query_tokens),
             documents.extension(),
             (lambda: ValidationCache(maxsize=256)) if introspection else quiet_validation(256),
+            *extra,  # the app's (metrics)
         ],
     )

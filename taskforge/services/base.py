@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,12 +20,17 @@ from taskforge.counters import Counters, InProcessCounters
 from taskforge.domain.errors import Forbidden, NotFound
 from taskforge.domain.events import Event
 from taskforge.domain.tenancy import grants
-from taskforge.persistence.common import outbox
+from taskforge.metrics.server import PENDING, Pending
+from taskforge.persistence.common import gauges, outbox
 from taskforge.persistence.database import Database, is_retryable
 from taskforge.persistence.types import utcnow
 
 if TYPE_CHECKING:
+    from taskforge.metrics.server import ServerMetrics
     from taskforge.services.auth import CredentialWatch
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,13 +66,28 @@ class Services:
     counters: Counters = field(default_factory=InProcessCounters)
     # organization -> (its requests per minute, known until)
     rate_tiers: dict[uuid.UUID, tuple[int | None, datetime]] = field(default_factory=dict)
+    # Prometheus series (metrics/server.py); None: TASKFORGE_METRICS=false, nothing counted
+    metrics: ServerMetrics | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
+        metrics = self.metrics
+        notes = None if metrics is None else Pending()
         async with self.db.write() as session:
+            if notes is not None:
+                session.info[PENDING] = notes
             yield session
         for hook in self.on_commit:
             hook()
+        if metrics is not None and notes:
+            try:
+                await metrics.committed(notes, self._queue_names)
+            except Exception as exc:  # committed all the same: never the caller's error
+                log.warning("counting a committed change failed: %r", exc)
+
+    async def _queue_names(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        async with self.db.read() as session:
+            return await gauges.queue_names(session, ids)
 
     def read(self) -> Any:
         return self.db.read()

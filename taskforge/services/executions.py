@@ -19,6 +19,7 @@ from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeE
 from taskforge.domain.events import Event, JobStatusChanged
 from taskforge.domain.executions import OPEN, next_attempt_at, repair
 from taskforge.domain.queues import QueueSettings
+from taskforge.metrics.server import pending
 from taskforge.persistence.common import executions as repo
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
@@ -143,6 +144,12 @@ async def claim(
         if any(starts is not False for _, _, starts in claimed):
             events += await after_changes(session, moved_rows(j for j, _, _ in claimed), now)
         await record(session, events)
+        if (notes := pending(session)) is not None:
+            # ready since its enqueue, or since its delay or retry came due
+            notes.waits += [
+                (j.queue_id, (now - (j.scheduled_for or j.created_at)).total_seconds())
+                for j, _, _ in claimed
+            ]
     return [
         Claimed(job, execution_id, job.attempts, lease_until) for job, execution_id, _ in claimed
     ]
@@ -297,7 +304,8 @@ async def complete(
         return results
     async with svc.write() as session:
         todo = [(e, out) for e, out in items if e not in refused]
-        ended = {r.execution_id: r for r in await repo.succeed_current(session, org, todo, now)}
+        succeeded = await repo.succeed_current(session, org, todo, now)
+        ended = {r.execution_id: r for r in succeeded}
         rest = [e for e, _ in items if e not in ended]
         others = {r.id: r for r in await repo.ack_rows(session, org, rest)} if rest else {}
         moved: list[Moved] = []
@@ -331,6 +339,12 @@ async def complete(
         # none) and its workflow
         events += await after_changes(session, moved, now)
         await record(session, events)
+        if (notes := pending(session)) is not None:
+            notes.runs += [
+                (r.queue_id, "succeeded", (now - r.started_at).total_seconds())
+                for r in succeeded
+                if r.started_at is not None
+            ]
     return results
 
 
@@ -342,6 +356,8 @@ async def fail(
         session: AsyncSession, e: JobExecution, j: Job, arg: Any, now: datetime
     ) -> JobStatusChanged:
         error, retryable = arg
+        if (notes := pending(session)) is not None and e.started_at is not None:
+            notes.runs.append((j.queue_id, "failed", (now - e.started_at).total_seconds()))
         return await fail_attempt(session, e, j, error[:10_000], retryable, now)
 
     return await _acknowledge(svc, principal, items, apply)
@@ -421,6 +437,8 @@ async def reap(svc: Services, batch: int = 500) -> int:
             reason = "timeout" if timed_out else "lease_expired"
             events.append(await fail_attempt(session, execution, job, reason, True, now, reason))
             failed.append(job)
+            if (notes := pending(session)) is not None:
+                notes.expirations.append((job.queue_id, reason))
         await session.flush()
         ended = [Moved(j.id, j.status, j.workflow_id) for j in failed]
         events += await after_changes(

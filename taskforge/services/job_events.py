@@ -20,6 +20,7 @@ from taskforge.domain.events import (
     WorkflowStats,
 )
 from taskforge.domain.workflows import stats
+from taskforge.metrics.server import pending
 from taskforge.persistence.common import outbox
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import Job
@@ -156,5 +157,8 @@ def _with_state(e: JobStatusChanged, state: WorkflowState) -> JobStatusChanged:
 
 async def record(session: AsyncSession, changes: Sequence[Event]) -> None:
     """Write a use case's events to the outbox, workflow state attached (as the events
-    are encoded: not a new event per job to carry it)."""
+    are encoded: not a new event per job to carry it). Noted for the job series too
+    (counted once committed)."""
+    if (notes := pending(session)) is not None:
+        notes.changes.append(changes)
     await outbox.append(session, changes, await workflow_states(session, changes))

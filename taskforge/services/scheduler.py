@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from taskforge.domain.events import (
 )
 from taskforge.domain.schedules import plan
 from taskforge.lifecycle import Failures, finish
+from taskforge.metrics.server import pending
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services.base import Principal, Services, found
@@ -95,10 +97,21 @@ async def tick(svc: Services) -> int:
                 for at in p.fire[: p.granted]:
                     events += await fire(svc, session, p.s, at, now)
             events += _settle(p, now)
+        if (notes := pending(session)) is not None:
+            late = [(now - at).total_seconds() for p in plans for at in p.fire[: p.granted]]
+            notes.later.append(functools.partial(_fired, svc, late))
         next_of = {p.s.id: p.s.next_run_at for p in plans}
         # ticks report the next run as it now stands
         await record(session, [replace(e, next_run_at=next_of.get(e.schedule_id)) for e in events])
     return len(due)
+
+
+def _fired(svc: Services, lateness: list[float]) -> None:
+    """Count a committed tick's fires (metrics/server.py)."""
+    assert svc.metrics is not None
+    svc.metrics.schedule_fires.inc(len(lateness))
+    for seconds in lateness:
+        svc.metrics.schedule_lateness.observe(max(seconds, 0.0))
 
 
 def _plan(svc: Services, s: ScheduledJob, now: datetime) -> Plan:

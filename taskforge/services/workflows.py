@@ -33,6 +33,7 @@ from taskforge.domain.errors import (
 from taskforge.domain.events import Event, WorkflowDeleted
 from taskforge.domain.queues import QueueSettings
 from taskforge.domain.workflows import WorkflowDefinition, parse_definition
+from taskforge.metrics.server import pending
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues, tenancy
@@ -125,6 +126,8 @@ async def create_in(
     await session.flush()
     ids = {j.name: uuid.uuid4() for j in spec.jobs}
     await jobs_repo.insert_many(session, _job_rows(wf, spec, ids, queue_of, now))
+    if (notes := pending(session)) is not None:  # no status event per job: count them
+        notes.created += [(queue_of[j.name].id, j.job_type) for j in spec.jobs]
     await deps.insert_edges(session, _edge_rows(org, spec, ids, now))
     events: list[Event] = [workflow_event(wf, None, _empty_stats(len(spec.jobs)))]
     if start:

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from taskforge.worker import JOB_TYPE_ATTRIBUTE
@@ -60,6 +61,17 @@ async def resolve_queues(client: Client, specs: list[str]) -> list[tuple[str, in
     return resolved
 
 
+def expose_metrics(worker: Worker, port: int, host: str = "127.0.0.1") -> Callable[[], None]:
+    """The worker's own series on http://host:port/metrics (prometheus_client's server);
+    returns what stops serving them."""
+    from taskforge.metrics.worker import WorkerMetrics
+
+    metrics = WorkerMetrics(worker.handlers)
+    metrics.track(lambda: len(worker._running))
+    worker.metrics = metrics
+    return metrics.serve(port, host)
+
+
 async def run(args: argparse.Namespace) -> int:
     client = Client(args.url, args.api_key)
     try:
@@ -74,6 +86,8 @@ async def run(args: argparse.Namespace) -> int:
         # the channel pushes jobs up to --concurrency; GraphQL claims up to --batch per call
         kind = ChannelWorker if args.transport == "channel" else Worker
         worker = kind(client, load_handlers(args.handlers or []), queues, settings, args.name)
+        if args.metrics_port is not None:
+            expose_metrics(worker, args.metrics_port, args.metrics_host)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -140,6 +154,17 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--grace", type=float, default=30.0, help="drain grace seconds (default 30)")
     p.add_argument("--poll", type=float, default=1.0, help="polling fallback seconds (default 1)")
     p.add_argument("--name", help="the worker's name (default: host-pid)")
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve this worker's Prometheus metrics on this port (/metrics); default: none",
+    )
+    p.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        help="address of the metrics port (default: %(default)s)",
+    )
     p.add_argument(
         "--transport",
         choices=("channel", "graphql"),

@@ -15,14 +15,18 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from taskforge.worker.client import ApiError, Client
 from taskforge.worker.context import JobContext, PermanentError, printable
+
+if TYPE_CHECKING:
+    from taskforge.metrics.worker import WorkerMetrics
 
 log = logging.getLogger("taskforge.worker")
 Handler = Callable[[dict[str, Any], JobContext], Any]
@@ -97,6 +101,8 @@ class Worker:
         # the last claim got less than it asked for: the queues are empty, so a finished
         # handler is no reason to claim again (a signal or the poll is)
         self._starved = False
+        # the worker's own series (`taskforge worker --metrics-port`); None: not counted
+        self.metrics: WorkerMetrics | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         s = self.settings
@@ -153,6 +159,7 @@ class Worker:
             await self._flush()
 
     async def _claim(self, n: int) -> int:
+        started = time.perf_counter()
         data = await self.client.call(
             CLAIM,
             {
@@ -162,6 +169,8 @@ class Worker:
                 "types": self.job_types,
             },
         )
+        if self.metrics is not None:
+            self.metrics.claim.observe(time.perf_counter() - started)
         for item in data["claimJobs"]:
             ctx = JobContext(
                 item["jobId"],
@@ -176,6 +185,7 @@ class Worker:
 
     async def _execute(self, payload: dict[str, Any], ctx: JobContext) -> None:
         handler = self.handlers.get(ctx.job_type)
+        started, outcome = time.perf_counter(), "failed"
         try:
             if handler is None:
                 raise PermanentError(f"no handler for job type {ctx.job_type!r}")
@@ -191,7 +201,9 @@ class Worker:
                     raise PermanentError(f"the handler's result is not JSON: {exc}") from None
             await self._send_logs(ctx)
             self._done.append({"executionId": ctx.execution_id, "output": output})
+            outcome = "succeeded"
         except asyncio.CancelledError:
+            outcome = "cancelled"
             raise
         except Exception as exc:
             ctx.log(f"{type(exc).__name__}: {exc}", level="ERROR")
@@ -204,6 +216,8 @@ class Worker:
                 }
             )
         finally:
+            if self.metrics is not None:
+                self.metrics.finished(ctx.job_type, outcome, time.perf_counter() - started)
             self._running.pop(ctx.execution_id, None)
             self.processed += 1
             self._to_ack.set()

@@ -82,17 +82,22 @@ async def _answering(base: str) -> None:
     raise AssertionError("no server process answered")
 
 
-async def _local_counts(base: str, seen: int) -> set[int]:
-    """Each process's own count of live subscriptions, read on fresh connections
-    (which the kernel hands to one process or the other) until ``seen`` differ."""
-    counts: set[int] = set()
+async def _local_counts(base: str, seen: int) -> dict[str, int]:
+    """Each live process's count of its subscriptions (multiprocess metrics: one series
+    per process), read until ``seen`` processes report and they add up."""
+    counts: dict[str, int] = {}
     for _ in range(400):
         async with httpx.AsyncClient(base_url=f"http://{base}", timeout=10) as http:
             metrics = (await http.get("/metrics")).text
-        counts.add(int(re.search(r"^taskforge_subscriptions (\d+)", metrics, re.M).group(1)))  # type: ignore[union-attr]
-        if len(counts) >= seen and sum(counts) == SUBSCRIBERS:
+        counts = {
+            pid: int(float(n))
+            for pid, n in re.findall(
+                r'^taskforge_subscriptions\{pid="(\d+)"\} (\S+)', metrics, re.M
+            )
+        }
+        if len(counts) >= seen and sum(counts.values()) == SUBSCRIBERS:
             break
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
     return counts
 
 
@@ -128,8 +133,10 @@ async def test_two_processes_share_the_port_and_the_live_events(
                 await stack.enter_async_context(subscribe(base, key, query, {"q": queue}))
                 for _ in range(SUBSCRIBERS)
             ]
-            # both processes serve: each holds some of the subscriptions
-            assert len(await _local_counts(base, 2)) == 2
+            # both processes serve: each reports its own subscriptions
+            counts = await _local_counts(base, 2)
+            assert len(counts) == 2, counts
+            assert sum(counts.values()) == SUBSCRIBERS  # every process's, whichever answers
             assert len([p for p in _children(parent) if p != parent]) >= 2
             ids = []
             for _ in range(JOBS):  # each change on a fresh connection, to either process
@@ -150,3 +157,19 @@ async def test_two_processes_share_the_port_and_the_live_events(
                 assert [g["jobId"] for g in got] == ids
                 event_ids = [int(g["eventId"]) for g in got]
                 assert event_ids == sorted(set(event_ids))
+        # the counters of both processes add up, whichever process answers the scrape
+        for _ in range(4):
+            async with httpx.AsyncClient(base_url=f"http://{base}", timeout=10) as http:
+                metrics = (await http.get("/metrics")).text
+            t = '{job_type="t",queue="default"}'
+            for series in ("enqueued", "cancelled"):
+                found = re.search(
+                    rf"^taskforge_jobs_{series}_total{re.escape(t)} (\S+)", metrics, re.M
+                )
+                assert found is not None and float(found.group(1)) == JOBS, metrics
+            ops = re.findall(
+                r'^taskforge_graphql_requests_total\{operation="cancelJob",outcome="ok"\} (\S+)',
+                metrics,
+                re.M,
+            )
+            assert [float(n) for n in ops] == [JOBS]

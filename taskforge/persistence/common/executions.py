@@ -138,6 +138,7 @@ ACK_COLUMNS = (
     Job.project_id,
     Job.job_type,
     Job.workflow_id,
+    Job.started_at,
 )
 
 

@@ -173,7 +173,14 @@ async def succeed_current(
     await succeed(session, [(r.id, r.job_id, outputs[r.id]) for r in current], now)
     return [
         Succeeded(
-            r.id, r.job_id, r.organization_id, r.queue_id, r.project_id, r.job_type, r.workflow_id
+            r.id,
+            r.job_id,
+            r.organization_id,
+            r.queue_id,
+            r.project_id,
+            r.job_type,
+            r.workflow_id,
+            r.started_at,
         )
         for r in current
     ]
