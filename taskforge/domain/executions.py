@@ -126,3 +126,22 @@ def next_attempt_at(
     if attempt >= (max_attempts or policy.max_attempts):
         return None
     return now + timedelta(seconds=retry_delay(policy, attempt))
+
+
+# A failure's traceback is kept up to this many bytes (UTF-8), its end: the frames
+# nearest the error and the exception line are what a reader needs.
+TRACEBACK_BYTES = 16 * 1024
+PROGRESS_MESSAGE_CHARS = 1000
+
+
+def bounded_traceback(text: str | None, limit: int = TRACEBACK_BYTES) -> str | None:
+    """The tail of a traceback within ``limit`` bytes, NULs replaced (stored as text)."""
+    if not text:
+        return None
+    text = text.replace("\x00", "\ufffd")
+    data = text.encode("utf-8", "backslashreplace")
+    if len(data) <= limit:
+        return data.decode()
+    marker = "…(truncated)\n"
+    tail = data[len(data) - (limit - len(marker.encode())) :]
+    return marker + tail.decode("utf-8", "ignore")

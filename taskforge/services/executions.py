@@ -7,6 +7,7 @@ says which statuses go together) and writes the job's status event.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,15 +17,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.domain import records, transitions, validation
 from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
-from taskforge.domain.events import Event, JobStatusChanged
-from taskforge.domain.executions import OPEN, next_attempt_at, repair
+from taskforge.domain.events import Event, ExecutionLogged, JobProgressed, JobStatusChanged
+from taskforge.domain.executions import (
+    OPEN,
+    PROGRESS_MESSAGE_CHARS,
+    bounded_traceback,
+    next_attempt_at,
+    repair,
+)
+from taskforge.domain.inputs import check_text
 from taskforge.domain.queues import QueueSettings
 from taskforge.persistence.common import executions as repo
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
-from taskforge.services.base import Principal, Services, found, retried
+from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import Moved, after_changes, moved_rows
 from taskforge.services.workers import PERMISSION
@@ -206,8 +214,10 @@ async def fail_attempt(
     retryable: bool,
     now: datetime,
     reason: str | None = None,
+    traceback: str | None = None,
 ) -> JobStatusChanged:
-    """End an attempt as failed; the job retries per its queue's policy or fails."""
+    """End an attempt as failed; the job retries per its queue's policy or fails.
+    ``traceback``: the handler's, kept (its tail, bounded) beside the error."""
     queue = await queues.get(session, job.organization_id, job.queue_id)
     policy = QueueSettings.from_json(queue.settings if queue else None).retry
     retry_at = next_attempt_at(policy, execution.attempt_number, now, job.max_attempts)
@@ -222,6 +232,7 @@ async def fail_attempt(
     transitions.move(execution, attempt)
     transitions.move(job, target)
     execution.error, execution.finished_at = error, now
+    execution.traceback = bounded_traceback(traceback)
     job.error, job.updated_at = error, now
     if retry:
         job.scheduled_for = retry_at
@@ -329,17 +340,23 @@ async def complete(
     return results
 
 
+Failure = tuple[str, bool] | tuple[str, bool, str | None]
+
+
 @retried
 async def fail(
-    svc: Services, principal: Principal, items: list[tuple[uuid.UUID, tuple[str, bool]]]
+    svc: Services, principal: Principal, items: Sequence[tuple[uuid.UUID, Failure]]
 ) -> list[Ack]:
+    """Acknowledge failures: (execution id, (error, retryable[, traceback])) each."""
+
     async def apply(
         session: AsyncSession, e: JobExecution, j: Job, arg: Any, now: datetime
     ) -> JobStatusChanged:
-        error, retryable = arg
-        return await fail_attempt(session, e, j, error[:10_000], retryable, now)
+        error, retryable, *rest = arg
+        trace = rest[0] if rest else None
+        return await fail_attempt(session, e, j, error[:10_000], retryable, now, None, trace)
 
-    return await _acknowledge(svc, principal, items, apply)
+    return await _acknowledge(svc, principal, list(items), apply)
 
 
 def raise_single(acks: list[Ack]) -> None:
@@ -372,14 +389,92 @@ async def append_logs(
                 "logged_at": now,
             }
         )
+    org = principal.organization_id
     async with svc.write() as session:
-        found(
-            await repo.get(session, principal.organization_id, execution_id),
-            "execution",
-            execution_id,
-        )
-        await repo.add_logs(session, rows)
+        execution = found(await repo.get(session, org, execution_id), "execution", execution_id)
+        last = await repo.add_logs(session, rows)
+        # executionLogs subscribers read the new entries on this wake-up
+        await emit(session, ExecutionLogged(org, execution_id, execution.job_id, last))
     return len(rows)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A running attempt's progress report: its fraction (0..1) and an optional message."""
+
+    execution_id: uuid.UUID | None
+    job_id: uuid.UUID | None
+    fraction: float
+    message: str | None = None
+
+
+def _check_progress(p: Progress) -> None:
+    if not (isinstance(p.fraction, int | float) and 0.0 <= p.fraction <= 1.0):
+        raise InvalidInput("fraction must be a number from 0 to 1", field="fraction")
+    if p.message is not None:
+        check_text(p.message, "message", PROGRESS_MESSAGE_CHARS)
+    if (p.execution_id is None) == (p.job_id is None):
+        raise InvalidInput("give executionId or jobId (one of them)", field="executionId")
+
+
+@retried
+async def report_progress(
+    svc: Services, principal: Principal, reports: list[Progress]
+) -> list[records.Execution]:
+    """Record running attempts' progress (a worker's reports of one flush, the latest
+    per job): one transaction; a report that changes something writes one event for
+    jobStatusChanged, an unchanged one none. Another tenant's or an unknown execution or
+    job is NOT_FOUND; one not running (cancelled, ended) is CONFLICT."""
+    principal.require(PERMISSION)
+    if not 1 <= len(reports) <= svc.settings.limits.log_entries:
+        raise InvalidInput("too many progress reports in one call", field="reports")
+    for p in reports:
+        _check_progress(p)
+    org = principal.organization_id
+    updated: list[records.Execution] = []
+    async with svc.write() as session:
+        by_job = [p.job_id for p in reports if p.job_id is not None]
+        live = {e.job_id: e.id for e in await repo.live_of_jobs(session, org, by_job)}
+        wanted = [
+            p.execution_id if p.execution_id is not None else live.get(p.job_id)  # type: ignore[arg-type]
+            for p in reports
+        ]
+        rows = {
+            e.id: (e, j)
+            for e, j in await repo.current_for_update(
+                session, org, [w for w in wanted if w is not None]
+            )
+        }
+        events: list[Event] = []
+        for p, execution_id in zip(reports, wanted, strict=True):
+            if execution_id is None:  # the tenant's job has no running attempt (or none)
+                job = await jobs_repo.get(session, org, p.job_id)  # type: ignore[arg-type]
+                found(job, "job", p.job_id)
+                raise Conflict(f"job {p.job_id} is not running", jobStatus=job.status.value)  # type: ignore[union-attr]
+            execution, job = found(rows.get(execution_id), "execution", execution_id)
+            _check_current(execution, job)
+            fraction = float(p.fraction)
+            if (execution.progress, execution.progress_message) != (fraction, p.message):
+                execution.progress, execution.progress_message = fraction, p.message
+                events.append(
+                    JobProgressed(
+                        org,
+                        job.id,
+                        job.queue_id,
+                        job.project_id,
+                        job.workflow_id,
+                        job.job_type,
+                        job.status,
+                        job.status,
+                        "progress",
+                        progress=fraction,
+                        progress_message=p.message,
+                    )
+                )
+            updated.append(records.Execution.of(execution))
+        await session.flush()
+        await record(session, events)
+    return updated
 
 
 async def executions_of(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,12 +11,14 @@ from taskforge.domain import records, validation
 from taskforge.domain.enums import WorkerStatus, WorkerType
 from taskforge.domain.errors import InvalidInput, QuotaExceeded
 from taskforge.domain.events import WorkerDraining, WorkerOffline, WorkerOnline, WorkerRegistered
+from taskforge.persistence.common import executions as executions_repo
 from taskforge.persistence.common import queues, workers
 from taskforge.persistence.tables import QueueWorkerAssignment, Worker
 from taskforge.services.base import Principal, Services, emit, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
 PERMISSION = "workers"
+MAX_HELD = 10_000  # executions a heartbeat may ask about (a worker's capacity at most)
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,35 @@ async def register(
     return records.Worker.of(worker)
 
 
+@dataclass(frozen=True)
+class Beat:
+    worker: records.Worker
+    leases_extended: int
+    # of the executions the worker said it holds: those cancelled (it stops their handlers)
+    cancelled: list[uuid.UUID]
+
+
 async def heartbeat(
     svc: Services, principal: Principal, worker_id: uuid.UUID, lease_seconds: int | None = None
 ) -> tuple[records.Worker, int]:
     """Marks the worker alive and extends the leases of everything it holds."""
+    got = await beat(svc, principal, worker_id, lease_seconds)
+    return got.worker, got.leases_extended
+
+
+async def beat(
+    svc: Services,
+    principal: Principal,
+    worker_id: uuid.UUID,
+    lease_seconds: int | None = None,
+    held: Sequence[uuid.UUID] = (),
+) -> Beat:
+    """A heartbeat that also answers which of ``held`` (executions the worker runs) were
+    cancelled meanwhile: read from the database, so whichever replica committed the
+    cancel, and with or without a broker, the worker learns it within one beat."""
     principal.require(PERMISSION)
+    if len(held) > MAX_HELD:
+        raise InvalidInput(f"at most {MAX_HELD} held executions", field="executionIds")
     now = svc.clock()
     lease = svc.settings.default_lease_seconds if lease_seconds is None else lease_seconds
     if not 1 <= lease <= 3600:
@@ -103,7 +130,9 @@ async def heartbeat(
         if worker.status is WorkerStatus.OFFLINE:
             worker.status = WorkerStatus.ONLINE
             await emit(session, _event(worker, WorkerOnline))
-    return records.Worker.of(worker), extended
+        org = principal.organization_id
+        cancelled = await executions_repo.cancelled_among(session, org, worker_id, held)
+    return Beat(records.Worker.of(worker), extended, cancelled)
 
 
 async def drain(svc: Services, principal: Principal, worker_id: uuid.UUID) -> records.Worker:
