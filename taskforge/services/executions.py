@@ -477,6 +477,21 @@ async def report_progress(
     return updated
 
 
+async def logs_after(
+    svc: Services, principal: Principal, execution_id: uuid.UUID, after: int, limit: int
+) -> list[records.ExecutionLog]:
+    """The tenant's execution's entries with ids above ``after``, oldest first (NOT_FOUND
+    for another tenant's execution: checked in the same read)."""
+    async with svc.read() as session:
+        found(
+            await repo.get(session, principal.organization_id, execution_id),
+            "execution",
+            execution_id,
+        )
+        rows = await repo.logs_after(session, execution_id, after, limit)
+    return records.ExecutionLog.all(rows)
+
+
 async def executions_of(
     svc: Services, principal: Principal, job_ids: list[uuid.UUID]
 ) -> list[records.Execution]:
