@@ -417,14 +417,26 @@ def _check_progress(p: Progress) -> None:
         raise InvalidInput("give executionId or jobId (one of them)", field="executionId")
 
 
+def _progressing(
+    rows: dict[uuid.UUID, tuple[JobExecution, Job]], p: Progress, execution_id: uuid.UUID | None
+) -> tuple[JobExecution, Job]:
+    """The running attempt a report is about, or the error that refuses it."""
+    if execution_id is None:  # the tenant's job has no running attempt, or is unknown
+        raise Conflict(f"job {p.job_id} has no running attempt")
+    execution, job = found(rows.get(execution_id), "execution", execution_id)
+    _check_current(execution, job)
+    return execution, job
+
+
 @retried
 async def report_progress(
-    svc: Services, principal: Principal, reports: list[Progress]
+    svc: Services, principal: Principal, reports: list[Progress], strict: bool = True
 ) -> list[records.Execution]:
     """Record running attempts' progress (a worker's reports of one flush, the latest
     per job): one transaction; a report that changes something writes one event for
     jobStatusChanged, an unchanged one none. Another tenant's or an unknown execution or
-    job is NOT_FOUND; one not running (cancelled, ended) is CONFLICT."""
+    job is NOT_FOUND; one not running (cancelled, ended) is CONFLICT. Not ``strict``:
+    such reports are skipped (a batch's others are recorded)."""
     principal.require(PERMISSION)
     if not 1 <= len(reports) <= svc.settings.limits.log_entries:
         raise InvalidInput("too many progress reports in one call", field="reports")
@@ -447,12 +459,14 @@ async def report_progress(
         }
         events: list[Event] = []
         for p, execution_id in zip(reports, wanted, strict=True):
-            if execution_id is None:  # the tenant's job has no running attempt (or none)
-                job = await jobs_repo.get(session, org, p.job_id)  # type: ignore[arg-type]
-                found(job, "job", p.job_id)
-                raise Conflict(f"job {p.job_id} is not running", jobStatus=job.status.value)  # type: ignore[union-attr]
-            execution, job = found(rows.get(execution_id), "execution", execution_id)
-            _check_current(execution, job)
+            try:
+                execution, job = _progressing(rows, p, execution_id)
+            except TaskForgeError:
+                if strict:
+                    if execution_id is None:  # say whether the job exists at all
+                        found(await jobs_repo.get(session, org, p.job_id), "job", p.job_id)  # type: ignore[arg-type]
+                    raise
+                continue
             fraction = float(p.fraction)
             if (execution.progress, execution.progress_message) != (fraction, p.message):
                 execution.progress, execution.progress_message = fraction, p.message
