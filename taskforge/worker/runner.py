@@ -245,17 +245,36 @@ class Worker:
             if inspect.iscoroutinefunction(self.handlers.get(ctx.job_type)):
                 task.cancel()
 
-    async def _send_live(self, ctx: JobContext) -> list[tuple[str, float, str | None]]:
+    async def _send_live(self, ctx: JobContext) -> None:
         """Send the execution's buffered log entries (in order: one sender at a time per
-        execution); returns its latest progress report, if any, for the caller to send."""
-        lock = self._sending.setdefault(ctx.execution_id, asyncio.Lock())
-        async with lock:
-            entries, progress = ctx.take()
-            if entries:
-                # best effort: a job's result does not wait for (or fail with) its logs
-                with contextlib.suppress(ApiError, httpx.HTTPError):
-                    await self._send_logs(ctx.execution_id, entries)
-        return [] if progress is None else [(ctx.execution_id, *progress)]
+        execution). At the end of a job: its progress no longer matters."""
+        async with self._sending.setdefault(ctx.execution_id, asyncio.Lock()):
+            entries, _ = ctx.take()
+            await self._post_logs(ctx.execution_id, entries)
+
+    async def _post_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
+        if entries:
+            # best effort: a job's result does not wait for (or fail with) its logs
+            with contextlib.suppress(ApiError, httpx.HTTPError):
+                await self._send_logs(execution_id, entries)
+
+    async def _flush_live(self) -> None:
+        """The running jobs' latest progress (one call), then their log entries: whoever
+        sees a line also finds the progress reported before it."""
+        contexts = list(self._contexts.values())
+        async with contextlib.AsyncExitStack() as held:
+            for ctx in contexts:  # in one order; _execute takes one of them only
+                await held.enter_async_context(
+                    self._sending.setdefault(ctx.execution_id, asyncio.Lock())
+                )
+            taken = [(ctx.execution_id, *ctx.take()) for ctx in contexts]
+            reports = [(e, *p) for e, _, p in taken if p is not None]
+            if reports:
+                await self._send_progress(reports)
+            for execution_id, entries, _ in taken:
+                await self._post_logs(execution_id, entries)
+        for execution_id in [e for e in self._sending if e not in self._contexts]:
+            del self._sending[execution_id]  # of a job that ended meanwhile
 
     async def _send_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
         await self.client.call(LOGS, {"e": execution_id, "entries": entries}, retries=2)
@@ -274,11 +293,7 @@ class Worker:
         while True:
             await asyncio.sleep(self.settings.flush_interval)
             try:
-                reports: list[tuple[str, float, str | None]] = []
-                for ctx in list(self._contexts.values()):
-                    reports += await self._send_live(ctx)
-                if reports:
-                    await self._send_progress(reports)
+                await self._flush_live()
             except Exception as exc:
                 _report(exc, "sending logs and progress")
 
