@@ -142,6 +142,7 @@ class Channel:
         # the pushed jobs' executions by job id (text, as events carry it): a cancel
         # event names the job
         self.running: dict[str, uuid.UUID] = {}
+        self._job_of: dict[uuid.UUID, str] = {}  # and the other way round
         self.cancelled_meanwhile: list[uuid.UUID] = []  # held at a reconnect, cancelled
         self.closed = False
         self.draining = False
@@ -309,7 +310,7 @@ class Channel:
         # held and still live: in flight (an outcome buffered across the drop comes next)
         held = [c for c in live if c.execution_id in hello.holding]
         self.outstanding.update(c.execution_id for c in held)
-        self.running.update((str(c.job_id), c.execution_id) for c in held)
+        self._running(held)
         return [c for c in live if c.execution_id not in hello.holding]
 
     def _wake_on_jobs(self, hello: p.Hello) -> Callable[[], None]:
@@ -322,9 +323,9 @@ class Channel:
 
         def accept(message: dict[str, Any]) -> bool:
             if (
-                message["type"] == STATUS_CHANGED
+                self.running
+                and message["type"] == STATUS_CHANGED
                 and message["payload"].get("status") == CANCELLED
-                and self.running
             ):
                 self._on_cancelled(message["payload"].get("jobId"))
                 return False
@@ -346,8 +347,19 @@ class Channel:
 
     async def _push(self, claimed: list[Claimed]) -> None:
         self.outstanding.update(c.execution_id for c in claimed)
-        self.running.update((str(c.job_id), c.execution_id) for c in claimed)
+        self._running(claimed)
         await self.send(p.jobs([_item(c) for c in claimed]))
+
+    def _running(self, claimed: list[Claimed]) -> None:
+        for c in claimed:
+            job = str(c.job_id)
+            self.running[job], self._job_of[c.execution_id] = c.execution_id, job
+
+    def _ended(self, execution_ids: Any) -> None:
+        for execution_id in execution_ids:
+            job = self._job_of.pop(execution_id, None)
+            if job is not None:
+                self.running.pop(job, None)
 
     def _on_cancelled(self, job_id: Any) -> None:
         """A job was cancelled (an event of this tenant): if this worker runs it, say so now
@@ -365,10 +377,7 @@ class Channel:
         if not wanted:
             return
         self.outstanding.difference_update(wanted)
-        gone = set(wanted)
-        for job, execution in list(self.running.items()):
-            if execution in gone:
-                del self.running[job]
+        self._ended(wanted)
         self._credit.set()
         with contextlib.suppress(Closed):
             await self.send(p.cancel(wanted))
@@ -489,10 +498,7 @@ class Channel:
         refused = {a.execution_id for a in results if isinstance(a.error, InvalidInput)}
         acked = {e for e in ack.ids() if e not in refused}
         self.outstanding.difference_update(acked)
-        if self.running:
-            for job, execution in list(self.running.items()):
-                if execution in acked:
-                    del self.running[job]
+        self._ended(acked)
         self._credit.set()
         rejected = [
             [a.execution_id, a.error.code, a.error.message] for a in results if a.error is not None
@@ -520,7 +526,7 @@ class Channel:
             live = await executions.held_by(self.svc, self.principal, self.worker_id)
             stray = [c for c in live if c.execution_id not in self.outstanding]
             self.outstanding.update(c.execution_id for c in stray)
-            self.running.update((str(c.job_id), c.execution_id) for c in stray)
+            self._running(stray)
         if stray:
             await self.send(p.jobs([_item(c) for c in stray]))
 
