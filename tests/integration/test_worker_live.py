@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus
+from taskforge.runtime import Runtime
 from taskforge.services import executions, jobs
 from taskforge.worker.channel import ChannelWorker
 from taskforge.worker.client import Client
 from taskforge.worker.context import JobContext
 from taskforge.worker.runner import Settings, Worker
-from tests.conftest import admin_of
+from tests.conftest import admin_of, make_settings
 from tests.helpers import served
 
 LEASE = 3  # heartbeats every second
@@ -211,3 +212,33 @@ async def test_the_channel_pushes_a_cancel_without_waiting_for_a_beat(runtime, o
         running.worker.handlers["next"] = following
         await enqueue(runtime, org, "next")
         await asyncio.wait_for(done.wait(), 10)
+
+
+async def test_a_cancel_committed_by_another_replica_without_a_broker(
+    runtime, org, database_url, tmp_path
+) -> None:
+    """Two replicas on one database with in-process brokers (no event crosses between
+    them): the cancel committed on one reaches a worker connected to the other at its
+    next beat, read from the database."""
+    other = Runtime.create(make_settings(database_url, tmp_path / "other"))
+    await other.start(migrate=False, engines=False)
+    started, saw = asyncio.Event(), asyncio.Event()
+
+    async def forever(payload: dict[str, Any], ctx: JobContext) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            saw.set()
+            raise
+
+    try:
+        job = await enqueue(runtime, org, "forever")
+        async with Running(runtime, org, ChannelWorker, {"forever": forever}):
+            await asyncio.wait_for(started.wait(), 10)
+            await jobs.cancel(other.services, admin_of(org), job.id)  # on the other replica
+            await asyncio.wait_for(saw.wait(), LEASE / 3 + 2)
+        got = await jobs.get(runtime.services, admin_of(org), job.id)
+        assert got.status is JobStatus.CANCELLED
+    finally:
+        await other.stop()
