@@ -241,14 +241,19 @@ class Worker:
             ctx, task = self._contexts.get(execution_id), self._running.get(execution_id)
             if ctx is None or task is None or ctx.cancelled:
                 continue
-            ctx._cancelled.set()
+            ctx._cancelled = True
             if inspect.iscoroutinefunction(self.handlers.get(ctx.job_type)):
                 task.cancel()
 
     async def _send_live(self, ctx: JobContext) -> None:
         """Send the execution's buffered log entries (in order: one sender at a time per
         execution). At the end of a job: its progress no longer matters."""
-        async with self._sending.setdefault(ctx.execution_id, asyncio.Lock()):
+        lock = self._sending.get(ctx.execution_id)
+        if lock is None:  # no flush is sending this execution's entries now
+            if not ctx._logs:
+                return  # most jobs: nothing logged, no lock made
+            lock = self._sending[ctx.execution_id] = asyncio.Lock()
+        async with lock:
             entries, _ = ctx.take()
             await self._post_logs(ctx.execution_id, entries)
 
@@ -261,7 +266,7 @@ class Worker:
     async def _flush_live(self) -> None:
         """The running jobs' latest progress (one call), then their log entries: whoever
         sees a line also finds the progress reported before it."""
-        contexts = list(self._contexts.values())
+        contexts = [ctx for ctx in self._contexts.values() if ctx.pending()]
         async with contextlib.AsyncExitStack() as held:
             for ctx in contexts:  # in one order; _execute takes one of them only
                 await held.enter_async_context(

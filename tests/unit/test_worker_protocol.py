@@ -90,9 +90,11 @@ def test_context_progress_is_validated_and_coalesced() -> None:
     ctx.progress(0.2)
     logs, progress = ctx.take()
     assert [e["message"] for e in logs] == ["a", "b"] and progress == (0.2, None)
-    assert ctx.take() == ([], None)
+    assert ctx.take() == ([], None) and not ctx.pending()
+    ctx.progress(0.2)  # reported again: sent again (a new report)
+    assert ctx.pending() and ctx.take() == ([], (0.2, None))
     assert not ctx.cancelled
-    ctx._cancelled.set()
+    ctx._cancelled = True
     assert ctx.cancelled
 
 
