@@ -35,7 +35,7 @@ from taskforge.persistence.tables import Job, JobExecution
 from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import Moved, after_changes, moved_rows
-from taskforge.services.workers import PERMISSION
+from taskforge.services.workers import MAX_HELD, PERMISSION
 
 
 class Claimed:
@@ -438,8 +438,8 @@ async def report_progress(
     job is NOT_FOUND; one not running (cancelled, ended) is CONFLICT. Not ``strict``:
     such reports are skipped (a batch's others are recorded)."""
     principal.require(PERMISSION)
-    if not 1 <= len(reports) <= svc.settings.limits.log_entries:
-        raise InvalidInput("too many progress reports in one call", field="reports")
+    if not 1 <= len(reports) <= MAX_HELD:  # a worker's running jobs at most
+        raise InvalidInput(f"between 1 and {MAX_HELD} progress reports", field="reports")
     for p in reports:
         _check_progress(p)
     org = principal.organization_id
