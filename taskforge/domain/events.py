@@ -212,7 +212,9 @@ class JobProgressed(JobStatusChanged):
             workflow_id=_id(payload.get("workflowId")),
             job_type=payload["jobType"],
             status=JobStatus(payload["status"]),
-            previous_status=JobStatus(payload["status"]),
+            previous_status=JobStatus(payload["previousStatus"])
+            if payload.get("previousStatus")
+            else None,
             reason=payload.get("reason"),
             progress=payload.get("progress"),
             progress_message=payload.get("progressMessage"),
