@@ -40,8 +40,19 @@ ACK = """mutation($done: [CompleteJobInput!]!, $ids: [ID!]!, $failed: [FailJobIn
     rejected { executionId code message } } }"""
 LOGS = """mutation($e: ID!, $entries: [LogEntryInput!]!) {
   appendLogs(executionId: $e, entries: $entries) }"""
-PROGRESS = """mutation($e: ID!, $f: Float!, $m: String) {
-  reportProgress(executionId: $e, fraction: $f, message: $m) { id } }"""
+PROGRESS_BATCH = 25  # reports per call: aliases of one document (the server allows 30)
+
+
+def progress_mutation(n: int) -> str:
+    """One call reporting ``n`` jobs' progress, as aliases p0..p{n-1}."""
+    params = ", ".join(f"$e{i}: ID!, $f{i}: Float!, $m{i}: String" for i in range(n))
+    fields = " ".join(
+        f"p{i}: reportProgress(executionId: $e{i}, fraction: $f{i}, message: $m{i}) {{ id }}"
+        for i in range(n)
+    )
+    return f"mutation({params}) {{ {fields} }}"
+
+
 HEARTBEAT = """mutation($w: ID!, $lease: Int!, $held: [ID!]) {
   workerHeartbeat(workerId: $w, leaseSeconds: $lease, executionIds: $held) {
     leasesExtended cancelledExecutionIds } }"""
@@ -282,16 +293,19 @@ class Worker:
             del self._sending[execution_id]  # of a job that ended meanwhile
 
     async def _send_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
-        await self.client.call(LOGS, {"e": execution_id, "entries": entries}, retries=2)
+        await self.client.call(LOGS, {"e": execution_id, "entries": entries})
 
     async def _send_progress(self, reports: list[tuple[str, float, str | None]]) -> None:
-        """Best effort: a report refused (the job ended or was cancelled meanwhile) or
-        lost is superseded by the next one."""
-        for execution_id, fraction, message in reports:
+        """Best effort, in calls of PROGRESS_BATCH: a report refused (its job ended or was
+        cancelled meanwhile: the others of the call are still applied) or lost is
+        superseded by the next one."""
+        for start in range(0, len(reports), PROGRESS_BATCH):
+            chunk = reports[start : start + PROGRESS_BATCH]
+            variables: dict[str, Any] = {}
+            for i, (execution_id, fraction, message) in enumerate(chunk):
+                variables |= {f"e{i}": execution_id, f"f{i}": fraction, f"m{i}": message}
             with contextlib.suppress(ApiError, httpx.HTTPError):
-                await self.client.call(
-                    PROGRESS, {"e": execution_id, "f": fraction, "m": message}, retries=1
-                )
+                await self.client.call(progress_mutation(len(chunk)), variables, retries=1)
 
     async def _live(self) -> None:
         """While jobs run: every ``flush_interval``, their logs and latest progress."""
