@@ -413,6 +413,7 @@ class JobExecution(Base):
     # what the handler last reported while running (0..1), and a failure's traceback
     progress: Mapped[float | None] = mapped_column(Float)
     progress_message: Mapped[str | None] = mapped_column(Text)
+    progress_event_at: Mapped[datetime | None]  # the last report that wrote an event
     traceback: Mapped[str | None] = mapped_column(Text)
 
 

@@ -23,6 +23,7 @@ from taskforge.domain.executions import (
     PROGRESS_MESSAGE_CHARS,
     bounded_traceback,
     next_attempt_at,
+    progress_event_due,
     repair,
 )
 from taskforge.domain.inputs import check_text
@@ -433,16 +434,18 @@ async def report_progress(
     svc: Services, principal: Principal, reports: list[Progress], strict: bool = True
 ) -> list[records.Execution]:
     """Record running attempts' progress (a worker's reports of one flush, the latest
-    per job): one transaction; a report that changes something writes one event for
-    jobStatusChanged, an unchanged one none. Another tenant's or an unknown execution or
-    job is NOT_FOUND; one not running (cancelled, ended) is CONFLICT. Not ``strict``:
-    such reports are skipped (a batch's others are recorded)."""
+    per job): one transaction; a report that changes something writes an event for
+    jobStatusChanged (at most one per PROGRESS_EVENT_SECONDS and attempt, but a final
+    1.0 always: the row has the latest report), an unchanged one none. Another
+    tenant's or an unknown execution or job is NOT_FOUND; one not running (cancelled,
+    ended) is CONFLICT. Not ``strict``: such reports are skipped (a batch's others are
+    recorded)."""
     principal.require(PERMISSION)
     if not 1 <= len(reports) <= MAX_HELD:  # a worker's running jobs at most
         raise InvalidInput(f"between 1 and {MAX_HELD} progress reports", field="reports")
     for p in reports:
         _check_progress(p)
-    org = principal.organization_id
+    org, now = principal.organization_id, svc.clock()
     updated: list[records.Execution] = []
     async with svc.write() as session:
         by_job = [p.job_id for p in reports if p.job_id is not None]
@@ -468,8 +471,11 @@ async def report_progress(
                     raise
                 continue
             fraction = float(p.fraction)
-            if (execution.progress, execution.progress_message) != (fraction, p.message):
+            changed = (execution.progress, execution.progress_message) != (fraction, p.message)
+            if changed:
                 execution.progress, execution.progress_message = fraction, p.message
+            if changed and progress_event_due(execution.progress_event_at, now, fraction):
+                execution.progress_event_at = now
                 events.append(
                     JobProgressed(
                         org,

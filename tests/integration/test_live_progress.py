@@ -6,17 +6,19 @@ failure's bounded traceback, and the heartbeat's answer about cancelled executio
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from taskforge.domain.enums import ExecutionStatus, LogLevel, WorkerType
-from taskforge.domain.executions import TRACEBACK_BYTES
+from taskforge.domain.executions import PROGRESS_EVENT_SECONDS, TRACEBACK_BYTES
+from taskforge.persistence.tables import Event
 from taskforge.runtime import Runtime
 from taskforge.schema.execution_types import encode_log_cursor
 from taskforge.services import executions, jobs, workers
 from tests.conftest import admin_of, make_settings, new_org
-from tests.helpers import asgi_client, served, subscribe, wait_for_subscribers
+from tests.helpers import asgi_client, served, stored_events, subscribe, wait_for_subscribers
 
 STATUS = """subscription($job: ID!) {
   jobStatusChanged(jobId: $job) { jobId status reason progress progressMessage } }"""
@@ -232,3 +234,32 @@ async def test_many_log_appends_arrive_in_order_while_streaming(rt) -> None:
         await task
         await sub.nothing_for(0.3)
     assert got == list(range(200))
+
+
+async def test_progress_events_are_throttled_per_attempt(runtime, org) -> None:
+    """A client reporting in a loop: every report is stored, but an attempt writes a
+    jobStatusChanged event at most every PROGRESS_EVENT_SECONDS, and always for 1.0."""
+    svc, admin = runtime.services, admin_of(org)
+    now = svc.clock()
+    svc.clock = lambda: now
+    _, [a, b] = await running_job(svc, org, 2)
+
+    async def report(claim: Any, fraction: float) -> None:
+        await executions.report_progress(
+            svc, admin, [executions.Progress(claim.execution_id, None, fraction)]
+        )
+
+    for fraction in (0.1, 0.2, 0.3):  # one moment: the first writes an event
+        await report(a, fraction)
+    await report(b, 0.5)  # another attempt has its own pace
+    now += timedelta(seconds=PROGRESS_EVENT_SECONDS)
+    await report(a, 0.4)
+    await report(a, 0.45)
+    await report(a, 1.0)  # the end: always
+    async with svc.read() as session:
+        stored = await stored_events(session, Event.type == "job.progressed")
+    written = [(e["payload"]["jobId"], e["payload"]["progress"]) for e in stored]
+    job_a, job_b = str(a.job_id), str(b.job_id)
+    assert written == [(job_a, 0.1), (job_b, 0.5), (job_a, 0.4), (job_a, 1.0)]
+    [row] = await executions.executions_of(svc, admin, [a.job_id])
+    assert row.progress == 1.0
