@@ -210,8 +210,23 @@ class ChannelWorker(Worker):
 
     async def _send_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
         rows = [[e["level"], e["message"], e["metadata"]] for e in entries]
-        # best effort, as over GraphQL: a job's result does not wait for its logs
-        await self._send({"type": "logs", "executionId": execution_id, "entries": rows})
+        if not await self._send({"type": "logs", "executionId": execution_id, "entries": rows}):
+            # no connection: back in front of the job's buffer (in order before what
+            # was logged meanwhile), for the next flush after the reconnect
+            ctx = self._contexts.get(execution_id)
+            if ctx is not None:
+                ctx._logs.extendleft(reversed(entries))
+
+    async def _send_live(self, ctx: JobContext) -> None:
+        """At a job's end: its last entries wait for a reconnect (as its outcome does, for
+        SETTLE_SECONDS at most) rather than being dropped with a lost connection."""
+        await super()._send_live(ctx)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_SECONDS
+        while ctx._logs and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+            if self._ws is not None:
+                await super()._send_live(ctx)
 
     async def _send_progress(self, reports: list[tuple[str, float, str | None]]) -> None:
         await self._send({"type": "progress", "items": [list(r) for r in reports]})
