@@ -12,6 +12,7 @@ JOB, OTHER_JOB = "0b9a4d5e-0000-4000-8000-000000000001", "0b9a4d5e-0000-4000-800
 QUEUE, PROJECT = "0b9a4d5e-0000-4000-8000-000000000003", "0b9a4d5e-0000-4000-8000-000000000004"
 SCHEDULE, EDGE = "0b9a4d5e-0000-4000-8000-000000000005", "0b9a4d5e-0000-4000-8000-000000000006"
 WORKER, KEY = "0b9a4d5e-0000-4000-8000-000000000007", "0b9a4d5e-0000-4000-8000-000000000008"
+EXECUTION = "0b9a4d5e-0000-4000-8000-000000000009"
 AT, LATER = "2026-12-01T10:00:00+00:00", "2026-12-01T10:00:01.250000+00:00"
 
 STATS = {
@@ -191,7 +192,31 @@ def rows(org: uuid.UUID, workflow: uuid.UUID) -> list[tuple[str, str, Any, int]]
             {"workerId": WORKER, "queueId": queue["queueId"], "weight": 1, "isActive": False},
             1,
         ),
+        (jobs, "job.progressed", progressed(JOB, flow, 0.25, "a quarter"), 1),
+        # a worker's flush: several jobs' reports in one transaction, listed
+        (
+            jobs,
+            "job.progressed",
+            [progressed(JOB, None, 0.5, None), progressed(OTHER_JOB, None, 1.0, "done")],
+            2,
+        ),
+        (
+            "executions",
+            "execution.logged",
+            {"executionId": EXECUTION, "jobId": JOB, "lastLogId": 42},
+            1,
+        ),
     ]
+
+
+def progressed(
+    job: str, workflow: str | None, progress: float, message: str | None
+) -> dict[str, Any]:
+    return {
+        **job_changed(job, workflow, "PROCESSING", "PROCESSING", "progress"),
+        "progress": progress,
+        "progressMessage": message,
+    }
 
 
 def payloads(row: tuple[str, str, Any, int]) -> list[dict[str, Any]]:

@@ -188,6 +188,68 @@ class JobDeleted(JobStatusChanged):
 
 
 @dataclass(frozen=True, slots=True)
+class JobProgressed(JobStatusChanged):
+    """A running job's handler reported progress (status stays PROCESSING). Its own type:
+    workflowProgress and the workers' wake-ups do not receive it, jobStatusChanged does."""
+
+    type: ClassVar[str] = "job.progressed"
+    progress: float | None = None
+    progress_message: str | None = None
+
+    def payload(self, workflow: dict[str, Any] | None = None) -> dict[str, Any]:
+        encoded = JobStatusChanged.payload(self)
+        encoded["progress"] = self.progress
+        encoded["progressMessage"] = self.progress_message
+        return encoded
+
+    @classmethod
+    def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
+        return cls(
+            organization_id=organization_id,
+            job_id=uuid.UUID(payload["jobId"]),
+            queue_id=shared_id(payload["queueId"]),
+            project_id=shared_id(payload["projectId"]),
+            workflow_id=_id(payload.get("workflowId")),
+            job_type=payload["jobType"],
+            status=JobStatus(payload["status"]),
+            previous_status=JobStatus(payload["previousStatus"])
+            if payload.get("previousStatus")
+            else None,
+            reason=payload.get("reason"),
+            progress=payload.get("progress"),
+            progress_message=payload.get("progressMessage"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionLogged(Event):
+    """Log entries were appended to an execution, up to ``last_log_id``: a wake-up for
+    executionLogs subscribers, who read the entries themselves (routed by job)."""
+
+    topic: ClassVar[str] = "executions"
+    type: ClassVar[str] = "execution.logged"
+    execution_id: uuid.UUID
+    job_id: uuid.UUID
+    last_log_id: int
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "executionId": str(self.execution_id),
+            "jobId": str(self.job_id),
+            "lastLogId": self.last_log_id,
+        }
+
+    @classmethod
+    def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
+        return cls(
+            organization_id,
+            uuid.UUID(payload["executionId"]),
+            uuid.UUID(payload["jobId"]),
+            int(payload["lastLogId"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class JobsReleased(Event):
     """PENDING jobs of one queue and workflow whose dependencies were decided and that
     are claimable now (one event for a whole fan-out)."""
@@ -658,6 +720,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     WorkerDeleted,
     AssignmentChanged,
     AssignmentRemoved,
+    JobProgressed,
+    ExecutionLogged,
 )
 BY_TYPE: dict[str, type[Event]] = {t.type: t for t in EVENT_TYPES}
 

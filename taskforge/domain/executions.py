@@ -126,3 +126,31 @@ def next_attempt_at(
     if attempt >= (max_attempts or policy.max_attempts):
         return None
     return now + timedelta(seconds=retry_delay(policy, attempt))
+
+
+# A failure's traceback is kept up to this many bytes (UTF-8), its end: the frames
+# nearest the error and the exception line are what a reader needs.
+TRACEBACK_BYTES = 16 * 1024
+PROGRESS_MESSAGE_CHARS = 1000
+# progress reports of one attempt write a jobStatusChanged event this often at most (the
+# SDK reports every half second; a client reporting in a loop must not flood subscribers);
+# a final one (1.0) always does
+PROGRESS_EVENT_SECONDS = 0.25
+
+
+def progress_event_due(last: datetime | None, now: datetime, fraction: float) -> bool:
+    """Whether a changed progress report writes an event."""
+    return last is None or fraction >= 1.0 or (now - last).total_seconds() >= PROGRESS_EVENT_SECONDS
+
+
+def bounded_traceback(text: str | None, limit: int = TRACEBACK_BYTES) -> str | None:
+    """The tail of a traceback within ``limit`` bytes, NULs replaced (stored as text)."""
+    if not text:
+        return None
+    text = text.replace("\x00", "\ufffd")
+    data = text.encode("utf-8", "backslashreplace")
+    if len(data) <= limit:
+        return data.decode()
+    marker = "…(truncated)\n"
+    tail = data[len(data) - (limit - len(marker.encode())) :]
+    return marker + tail.decode("utf-8", "ignore")

@@ -222,6 +222,9 @@ class Execution(Record):
     lease_expires_at: datetime | None
     deadline_at: datetime | None
     created_at: datetime
+    progress: float | None
+    progress_message: str | None
+    traceback: str | None
 
 
 @record

@@ -25,7 +25,8 @@ Worker -> server:
   answered with ``acked``). Answered by ``welcome`` {workerId}; an unknown or another
   tenant's worker gets ``error`` NOT_FOUND and a close (4404).
 - ``ack`` {ok: [executionId...], done: [[executionId, output]...], failed:
-  [[executionId, error, retryable]...]}: one ``complete`` and one ``fail`` per message.
+  [[executionId, error, retryable, traceback?]...]}: one ``complete`` and one ``fail`` per
+  message.
   Always answered, in order, by ``acked`` {rejected: [[executionId, code, message]...]}
   (empty when everything was applied), or by ``error`` {about: "ack"} when nothing can
   be said (UNAVAILABLE: send the same items again). Every item returns its credit,
@@ -33,14 +34,23 @@ Worker -> server:
   worker sends its failure.
 - ``beat``: heartbeat, extends the leases of what the worker holds (by ``lease``); the
   worker's live attempts that this connection did not push (claimed by a connection
-  that broke without the server knowing) are pushed here.
-- ``logs`` {executionId, entries: [[level, message, metadata?]...]}: appended; errors come
-  back as ``error`` {about: "logs"}.
+  that broke without the server knowing) are pushed here, and the pushed ones found
+  cancelled are sent in a ``cancel`` (read from the database: whichever replica
+  committed the cancel, with or without a broker).
+- ``logs`` {executionId, entries: [[level, message, metadata?]...]}: appended (the SDK sends
+  a running job's entries every ``flush_interval``); errors come back as ``error``
+  {about: "logs"}.
+- ``progress`` {items: [[executionId, fraction, message?]...]}: running executions' latest
+  progress (0..1), recorded in one transaction; reports of executions no longer running
+  are skipped.
 - ``drain``: the worker gets nothing new; answered by ``drained`` once no ``jobs`` will
   follow.
 
 Server -> worker: ``welcome``, ``jobs`` {jobs: [[executionId, jobId, jobType, attempt,
-payload]...]}, ``acked``, ``drained``, ``error`` {code, message, about}.
+payload]...]}, ``acked``, ``drained``, ``error`` {code, message, about}, ``cancel``
+{executionIds: [...]}: these pushed jobs were cancelled while running; the worker stops
+their handlers and acknowledges nothing for them (their credit comes back at once). Sent
+as soon as this replica's event tail sees the job cancelled, and else at the next beat.
 
 Credit: never more than ``capacity`` executions pushed and not acknowledged (those held
 at a reconnect count). While it has credit the connection claims up to
@@ -96,6 +106,7 @@ from taskforge.worker import protocol as p
 log = logging.getLogger("taskforge.channel")
 
 STATUS_CHANGED = JobStatusChanged.type
+CANCELLED = JobStatus.CANCELLED.value
 HELLO_SECONDS = 10.0  # the first message must come this soon
 SETTLE_SECONDS = 5.0  # a claim under way when the worker leaves may finish (and be sent)
 # With a backlog, the longest a claim waits for returning credit to make it fuller: each
@@ -131,6 +142,11 @@ class Channel:
         self.lease: int | None = None
         self.types: list[str] | None = None  # the worker's handler types (None: any)
         self.outstanding: set[uuid.UUID] = set()  # pushed, not acknowledged
+        # the pushed jobs' executions by job id (text, as events carry it): a cancel
+        # event names the job
+        self.running: dict[str, uuid.UUID] = {}
+        self._job_of: dict[uuid.UUID, str] = {}  # and the other way round
+        self.cancelled_meanwhile: list[uuid.UUID] = []  # held at a reconnect, cancelled
         self.closed = False
         self.draining = False
         self._send_lock = asyncio.Lock()
@@ -139,6 +155,7 @@ class Channel:
         self._stop = asyncio.Event()  # draining or leaving
         self._pushing: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None  # refused by the credential check
+        self._tasks: set[asyncio.Task[None]] = set()  # cancels under way
         # held while claiming or reconciling, until ``outstanding`` has what they found
         self._claiming = asyncio.Lock()
 
@@ -187,6 +204,8 @@ class Channel:
                 return
             detach = self._wake_on_jobs(hello)
             await self.send(p.welcome(self.worker_id))  # type: ignore[arg-type]
+            if self.cancelled_meanwhile:
+                await self.send(p.cancel(self.cancelled_meanwhile))
             if again:
                 await self._push(again)
             self._pushing = asyncio.create_task(self._pusher(), name="channel-push")
@@ -287,16 +306,24 @@ class Channel:
                 )
                 self.worker_id, self.types = row.id, row.job_types
                 return []
-            row, _ = await workers.heartbeat(
-                self.svc, self.principal, hello.worker_id, hello.lease, hello.types
+            beat = await workers.beat(
+                self.svc,
+                self.principal,
+                hello.worker_id,
+                hello.lease,
+                list(hello.holding),
+                hello.types,
             )
-            self.worker_id, self.types = hello.worker_id, row.job_types
+            self.cancelled_meanwhile = beat.cancelled  # told once welcomed
+            self.worker_id, self.types = hello.worker_id, beat.worker.job_types
             live = await executions.held_by(self.svc, self.principal, hello.worker_id)
         except TaskForgeError as exc:
             await self.refuse(exc, "hello")
             return None
         # held and still live: in flight (an outcome buffered across the drop comes next)
-        self.outstanding.update(c.execution_id for c in live if c.execution_id in hello.holding)
+        held = [c for c in live if c.execution_id in hello.holding]
+        self.outstanding.update(c.execution_id for c in held)
+        self._running(held)
         return [c for c in live if c.execution_id not in hello.holding]
 
     def _wake_on_jobs(self, hello: p.Hello) -> Callable[[], None]:
@@ -308,6 +335,13 @@ class Channel:
         ready = filters.accepting(wanted)
 
         def accept(message: dict[str, Any]) -> bool:
+            if (
+                self.running
+                and message["type"] == STATUS_CHANGED
+                and message["payload"].get("status") == CANCELLED
+            ):
+                self._on_cancelled(message["payload"].get("jobId"))
+                return False
             # most events are jobs starting or ending: told apart without decoding them
             if self._signal.is_set() or (
                 message["type"] == STATUS_CHANGED
@@ -326,7 +360,40 @@ class Channel:
 
     async def _push(self, claimed: list[Claimed]) -> None:
         self.outstanding.update(c.execution_id for c in claimed)
+        self._running(claimed)
         await self.send(p.jobs([_item(c) for c in claimed]))
+
+    def _running(self, claimed: list[Claimed]) -> None:
+        for c in claimed:
+            job = str(c.job_id)
+            self.running[job], self._job_of[c.execution_id] = c.execution_id, job
+
+    def _ended(self, execution_ids: Any) -> None:
+        for execution_id in execution_ids:
+            job = self._job_of.pop(execution_id, None)
+            if job is not None:
+                self.running.pop(job, None)
+
+    def _on_cancelled(self, job_id: Any) -> None:
+        """A job was cancelled (an event of this tenant): if this worker runs it, say so now
+        rather than at the next beat."""
+        execution_id = self.running.get(job_id) if isinstance(job_id, str) else None
+        if execution_id is not None and execution_id in self.outstanding:
+            task = asyncio.get_running_loop().create_task(self._cancel([execution_id]))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _cancel(self, execution_ids: list[uuid.UUID]) -> None:
+        """Tell the worker to stop these handlers; their attempts are CANCELLED already,
+        so nothing will be acknowledged for them: their credit comes back now."""
+        wanted = [e for e in execution_ids if e in self.outstanding]
+        if not wanted:
+            return
+        self.outstanding.difference_update(wanted)
+        self._ended(wanted)
+        self._credit.set()
+        with contextlib.suppress(Closed):
+            await self.send(p.cancel(wanted))
 
     async def _pusher(self) -> None:
         try:
@@ -408,6 +475,8 @@ class Channel:
                 await self._call("logs", self._logs(message))
             elif isinstance(message, p.Drain):
                 await self._drain()
+            elif isinstance(message, p.Progress):
+                await self._call("progress", self._progress(message))
             else:
                 await self.close(p.BAD_MESSAGE, "hello was already sent")
                 raise Closed
@@ -441,7 +510,9 @@ class Channel:
         # an attempt whose output was refused is still running: its credit comes back
         # with the failure the worker sends for it
         refused = {a.execution_id for a in results if isinstance(a.error, InvalidInput)}
-        self.outstanding.difference_update(e for e in ack.ids() if e not in refused)
+        acked = {e for e in ack.ids() if e not in refused}
+        self.outstanding.difference_update(acked)
+        self._ended(acked)
         self._credit.set()
         rejected = [
             [a.execution_id, a.error.code, a.error.message] for a in results if a.error is not None
@@ -450,7 +521,11 @@ class Channel:
 
     async def _beat(self) -> None:
         assert self.principal is not None and self.worker_id is not None
-        await workers.heartbeat(self.svc, self.principal, self.worker_id, self.lease)
+        beat = await workers.beat(
+            self.svc, self.principal, self.worker_id, self.lease, list(self.outstanding)
+        )
+        if beat.cancelled:
+            await self._cancel(beat.cancelled)
         if not self.draining:
             await self._reconcile()
 
@@ -465,6 +540,7 @@ class Channel:
             live = await executions.held_by(self.svc, self.principal, self.worker_id)
             stray = [c for c in live if c.execution_id not in self.outstanding]
             self.outstanding.update(c.execution_id for c in stray)
+            self._running(stray)
         if stray:
             await self.send(p.jobs([_item(c) for c in stray]))
 
@@ -473,6 +549,12 @@ class Channel:
         await executions.append_logs(
             self.svc, self.principal, message.execution_id, message.entries
         )
+
+    async def _progress(self, message: p.Progress) -> None:
+        assert self.principal is not None
+        reports = [executions.Progress(e, None, f, m) for e, f, m in message.items]
+        if reports:
+            await executions.report_progress(self.svc, self.principal, reports, strict=False)
 
     async def _drain(self) -> None:
         assert self.principal is not None and self.worker_id is not None

@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -422,6 +423,11 @@ class JobExecution(Base):
     # started_at + the queue's timeout: past it the reaper fails the attempt
     deadline_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = _created()
+    # what the handler last reported while running (0..1), and a failure's traceback
+    progress: Mapped[float | None] = mapped_column(Float)
+    progress_message: Mapped[str | None] = mapped_column(Text)
+    progress_event_at: Mapped[datetime | None]  # the last report that wrote an event
+    traceback: Mapped[str | None] = mapped_column(Text)
 
 
 class ExecutionLog(Base):

@@ -22,6 +22,8 @@ from taskforge.domain.enums import DependencyStatus, JobStatus
 from taskforge.domain.events import (
     BY_TYPE,
     Event,
+    ExecutionLogged,
+    JobProgressed,
     JobsReleased,
     JobStatusChanged,
     QueueResumed,
@@ -34,10 +36,12 @@ from taskforge.domain.events import (
 Typed = Callable[[Event], bool]
 Relayed = Callable[[dict[str, Any]], bool]
 
-JOB_STATUS = frozenset({JobStatusChanged.type})
+# a job's status changes, and its progress while it runs
+JOB_STATUS = frozenset({JobStatusChanged.type, JobProgressed.type})
 WORKFLOW_PROGRESS = frozenset({JobStatusChanged.type, WorkflowStatusChanged.type})
 SCHEDULER_TICKS = frozenset({ScheduleFired.type})
 JOBS_AVAILABLE = frozenset({JobStatusChanged.type, JobsReleased.type, QueueResumed.type})
+EXECUTION_LOGS = frozenset({ExecutionLogged.type})
 
 
 def _types(*classes: type[Event]) -> frozenset[str]:
@@ -119,6 +123,20 @@ def job_status(
             (wanted_values is not None and isinstance(status, str) and status not in wanted_values)
             or (queue is not None and _other_id(payload.get("queueId"), queue))
             or (workflow is not None and _other_id(payload.get("workflowId"), workflow))
+        )
+
+    return Filter(accept, may_pass)
+
+
+def execution_logs(execution: uuid.UUID) -> Filter:
+    """executionLogs: entries appended to one execution (routed by its job already)."""
+
+    def accept(event: Event) -> bool:
+        return isinstance(event, ExecutionLogged) and event.execution_id == execution
+
+    def may_pass(message: dict[str, Any]) -> bool:
+        return message["type"] in EXECUTION_LOGS and not _other_id(
+            message["payload"].get("executionId"), execution
         )
 
     return Filter(accept, may_pass)

@@ -11,14 +11,14 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from starlette.websockets import WebSocket
 
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.errors import InvalidInput, RateLimited
-from taskforge.realtime import filters, streams
+from taskforge.realtime import filters, log_stream, streams
 from taskforge.realtime.tail import Route
 from taskforge.resolvers import ids
 from taskforge.resolvers.context import Context
@@ -26,7 +26,7 @@ from taskforge.schema import event_types as ev
 from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
 from taskforge.schema.shared_events import shared
-from taskforge.services import jobs, queues, schedules, workflow_reads
+from taskforge.services import executions, job_admin, jobs, queues, schedules, workflow_reads
 from taskforge.services.base import Principal
 
 Info = strawberry.Info[Context, None]
@@ -176,6 +176,49 @@ async def jobs_available(
             event_id=strawberry.ID(str(event["seq"])),
             queue_id=strawberry.ID(str(filters.queue_of(event))),
         )
+
+
+async def execution_logs(
+    info: Info,
+    execution_id: strawberry.ID,
+    after: Annotated[
+        str | None,
+        strawberry.argument(
+            description="A log cursor (an edge's `cursor`, here or in logsConnection): the"
+            " entries after it are replayed first."
+        ),
+    ] = None,
+) -> AsyncGenerator[x.LogEdge, None]:
+    """An execution's log entries: the stored ones after ``after`` (without it, from the
+    first), then each as it is appended (a worker sends them at most about a second
+    after the handler logs them). Each edge's cursor resumes the stream after it."""
+    ctx = info.context
+    principal = await ctx.principal()
+    principal.require(job_admin.READ)
+    ident = ids.parse(execution_id, "executionId")
+    cursor = x.decode_log_cursor(after)
+    execution = await job_admin.execution(ctx.svc, principal, ident)  # NOT_FOUND if foreign
+    limit = ctx.runtime.settings.subscriptions_per_connection
+    if ctx.subscriptions >= limit:
+        raise RateLimited(f"at most {limit} subscriptions per connection", limit=limit)
+    ctx.subscriptions += 1
+
+    async def read(after_id: int, size: int) -> list[Any]:
+        return await executions.logs_after(ctx.svc, principal, ident, after_id, size)
+
+    try:
+        async for row in log_stream.entries(
+            ctx.runtime.tail,
+            principal.organization_id,
+            ident,
+            execution.job_id,
+            cursor or 0,
+            read,
+            on_overflow=lambda: _drop(ctx.request),
+        ):
+            yield x.LogEdge(cursor=x.encode_log_cursor(row.id), node=x.ExecutionLog.of(row))
+    finally:
+        ctx.subscriptions -= 1
 
 
 async def _queue_exists(ctx: Context, principal: Principal, queue_id: uuid.UUID) -> None:

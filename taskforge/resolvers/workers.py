@@ -51,13 +51,27 @@ async def register_worker(
 
 
 async def worker_heartbeat(
-    info: Info, worker_id: strawberry.ID, lease_seconds: int | None = None
+    info: Info,
+    worker_id: strawberry.ID,
+    lease_seconds: int | None = None,
+    execution_ids: Annotated[
+        list[strawberry.ID] | None,
+        strawberry.argument(
+            description="The executions the worker is running: the answer says which of"
+            " them were cancelled (`cancelledExecutionIds`)."
+        ),
+    ] = None,
 ) -> x.HeartbeatPayload:
     principal = await info.context.principal()
-    row, extended = await workers.heartbeat(
-        info.context.svc, principal, ids.parse(worker_id, "workerId"), lease_seconds
+    held = [ids.parse(e, "executionIds") for e in execution_ids or []]
+    got = await workers.beat(
+        info.context.svc, principal, ids.parse(worker_id, "workerId"), lease_seconds, held
     )
-    return x.HeartbeatPayload(worker=_worker(info, row), leases_extended=extended)
+    return x.HeartbeatPayload(
+        worker=_worker(info, got.worker),
+        leases_extended=got.leases_extended,
+        cancelled_execution_ids=[strawberry.ID(str(e)) for e in got.cancelled],
+    )
 
 
 async def drain_worker(info: Info, worker_id: strawberry.ID) -> x.Worker:
@@ -155,11 +169,20 @@ async def complete_job(
 
 
 async def fail_job(
-    info: Info, execution_id: strawberry.ID, error: str, retryable: bool = True
+    info: Info,
+    execution_id: strawberry.ID,
+    error: str,
+    retryable: bool = True,
+    traceback: Annotated[
+        str | None,
+        strawberry.argument(description="The handler's traceback; its last 16 KiB are kept."),
+    ] = None,
 ) -> t.Job:
     principal = await info.context.principal()
     acks = await executions.fail(
-        info.context.svc, principal, [(ids.parse(execution_id, "executionId"), (error, retryable))]
+        info.context.svc,
+        principal,
+        [(ids.parse(execution_id, "executionId"), (error, retryable, traceback))],
     )
     return await _job_after(info, acks)
 
@@ -187,7 +210,10 @@ async def fail_jobs(info: Info, items: list[FailJobInput]) -> list[x.AckResult]:
     acks = await executions.fail(
         info.context.svc,
         principal,
-        [(ids.parse(i.execution_id, "executionId"), (i.error, i.retryable)) for i in items],
+        [
+            (ids.parse(i.execution_id, "executionId"), (i.error, i.retryable, i.traceback))
+            for i in items
+        ],
     )
     return [_ack(a) for a in acks]
 
@@ -211,7 +237,10 @@ async def acknowledge_jobs(
     svc = info.context.svc
     done = [(ids.parse(i.execution_id, "completed"), i.output) for i in completed or []]
     done += [(ids.parse(e, "executionIds"), None) for e in execution_ids or []]
-    bad = [(ids.parse(i.execution_id, "failed"), (i.error, i.retryable)) for i in failed or []]
+    bad = [
+        (ids.parse(i.execution_id, "failed"), (i.error, i.retryable, i.traceback))
+        for i in failed or []
+    ]
     acks = await executions.complete(svc, principal, done)  # type: ignore[arg-type]
     acks += await executions.fail(svc, principal, bad)
     rejected = [_ack(a) for a in acks if a.error is not None]
@@ -226,6 +255,28 @@ async def append_logs(info: Info, execution_id: strawberry.ID, entries: list[Log
         ids.parse(execution_id, "executionId"),
         [(LogLevel(e.level), e.message, e.metadata) for e in entries],  # type: ignore[misc]
     )
+
+
+async def report_progress(
+    info: Info,
+    fraction: Annotated[float, strawberry.argument(description="From 0 to 1.")],
+    execution_id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="The running attempt.")
+    ] = None,
+    job_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Or the job, whose running attempt it is."),
+    ] = None,
+    message: str | None = None,
+) -> x.Execution:
+    """A running attempt's progress, for workers without the SDK (which sends it on its
+    own, coalesced); the `workers` permission. Subscribers of jobStatusChanged see it."""
+    principal = await info.context.principal()
+    report = executions.Progress(
+        ids.optional(execution_id, "executionId"), ids.optional(job_id, "jobId"), fraction, message
+    )
+    rows = await executions.report_progress(info.context.svc, principal, [report])
+    return x.Execution.of(rows[0])
 
 
 async def sync_job_status(info: Info, job_id: strawberry.ID) -> x.SyncJobStatusPayload:

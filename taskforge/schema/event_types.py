@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from taskforge.domain.events import (
+    JobProgressed,
     JobStatusChanged,
     ScheduleFired,
     WorkflowStatusChanged,
@@ -107,4 +108,6 @@ def job_status_event(message: dict[str, Any]) -> JobStatusEvent:
         reason=event.reason,
         occurred_at=got.created_at,
         workflow_id=strawberry.ID(str(event.workflow_id)) if event.workflow_id else None,
+        progress=event.progress if isinstance(event, JobProgressed) else None,
+        progress_message=event.progress_message if isinstance(event, JobProgressed) else None,
     )

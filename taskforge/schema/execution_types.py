@@ -155,6 +155,13 @@ class Execution:
     finished_at: datetime | None
     lease_expires_at: datetime | None
     worker_id: strawberry.ID | None
+    progress: float | None = strawberry.field(
+        description="What the handler last reported, from 0 to 1 (null: nothing yet)."
+    )
+    progress_message: str | None
+    traceback: str | None = strawberry.field(
+        description="A failed attempt's handler traceback (its last 16 KiB), beside `error`."
+    )
 
     @strawberry.field(description="Seconds from start to finish; null while running.")
     def duration(self) -> float | None:
@@ -211,6 +218,9 @@ class Execution:
             finished_at=row.finished_at,
             lease_expires_at=row.lease_expires_at,
             worker_id=strawberry.ID(str(row.worker_id)) if row.worker_id else None,
+            progress=row.progress,
+            progress_message=row.progress_message,
+            traceback=row.traceback,
         )
 
 
@@ -254,6 +264,10 @@ class AcknowledgeJobsPayload:
 class HeartbeatPayload:
     worker: Worker
     leases_extended: int
+    cancelled_execution_ids: list[strawberry.ID] = strawberry.field(
+        description="Of the `executionIds` sent: those cancelled. The worker stops their"
+        " handlers (their attempts are CANCELLED already; nothing to acknowledge)."
+    )
 
 
 @strawberry.type

@@ -72,6 +72,9 @@ class FailJobInput:
     execution_id: strawberry.ID
     error: str
     retryable: bool = True
+    traceback: str | None = strawberry.field(
+        default=None, description="The handler's traceback; its last 16 KiB are kept."
+    )
 
 
 @strawberry.input

@@ -103,6 +103,11 @@ class Mutation:
         resolver=worker_r.acknowledge_jobs
     )
     append_logs: int = strawberry.mutation(resolver=worker_r.append_logs)
+    report_progress: x.Execution = strawberry.mutation(
+        resolver=worker_r.report_progress,
+        description="A running attempt's progress, by executionId or jobId (workers"
+        " permission; the SDK sends ctx.progress itself). jobStatusChanged carries it.",
+    )
     sync_job_status: x.SyncJobStatusPayload = strawberry.mutation(resolver=worker_r.sync_job_status)
     cleanup_orphans: x.CleanupOrphansPayload = strawberry.mutation(
         resolver=worker_r.cleanup_orphans
@@ -161,6 +166,11 @@ class Subscription:
     workflow_progress = strawberry.subscription(resolver=sub_r.workflow_progress)
     scheduler_ticks = strawberry.subscription(resolver=sub_r.scheduler_ticks)
     jobs_available = strawberry.subscription(resolver=sub_r.jobs_available)
+    execution_logs = strawberry.subscription(
+        resolver=sub_r.execution_logs,
+        description="An execution's log entries: the stored ones after `after` (without"
+        " it, from the first), then each as the worker sends it (jobs:read).",
+    )
 
 
 guard(Query, Mutation, Subscription)

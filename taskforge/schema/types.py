@@ -345,6 +345,16 @@ class Job:
         key = (uuid.UUID(self.queue_id), self.job_type)
         return not await info.context.loaders.handled.load(key)
 
+    @strawberry.field(description="Progress its latest attempt reported (0 to 1), or null.")
+    async def progress(self, info: strawberry.Info[Context, None]) -> float | None:
+        rows = await info.context.loaders.executions.load(uuid.UUID(self.id))
+        return rows[-1].progress if rows else None
+
+    @strawberry.field(description="The message of its latest attempt's progress, or null.")
+    async def progress_message(self, info: strawberry.Info[Context, None]) -> str | None:
+        rows = await info.context.loaders.executions.load(uuid.UUID(self.id))
+        return rows[-1].progress_message if rows else None
+
     @strawberry.field(description="Every attempt, oldest first.")
     async def executions(
         self, info: strawberry.Info[Context, None]
@@ -427,6 +437,12 @@ class JobStatusEvent:
     reason: str | None
     occurred_at: datetime
     workflow_id: strawberry.ID | None = None
+    progress: float | None = strawberry.field(
+        default=None,
+        description="A running job's progress (0 to 1) on a progress report (reason"
+        " `progress`, status unchanged); null on status changes.",
+    )
+    progress_message: str | None = None
 
     @strawberry.field(description="The job now, or null if it was deleted since.")
     async def job(self, info: strawberry.Info[Context, None]) -> Job | None:

@@ -7,6 +7,7 @@ says which statuses go together) and writes the job's status event.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,8 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.domain import records, transitions, validation
 from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
-from taskforge.domain.events import Event, JobStatusChanged
-from taskforge.domain.executions import OPEN, next_attempt_at, repair
+from taskforge.domain.events import Event, ExecutionLogged, JobProgressed, JobStatusChanged
+from taskforge.domain.executions import (
+    OPEN,
+    PROGRESS_MESSAGE_CHARS,
+    bounded_traceback,
+    next_attempt_at,
+    progress_event_due,
+    repair,
+)
+from taskforge.domain.inputs import check_text
 from taskforge.domain.queues import QueueSettings
 from taskforge.metrics.server import pending
 from taskforge.persistence.common import executions as repo
@@ -26,10 +35,10 @@ from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
 from taskforge.services import workers as workers_svc
-from taskforge.services.base import Principal, Services, found, retried
+from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import Moved, after_changes, moved_rows
-from taskforge.services.workers import PERMISSION
+from taskforge.services.workers import MAX_HELD, PERMISSION
 
 
 class Claimed:
@@ -218,8 +227,10 @@ async def fail_attempt(
     retryable: bool,
     now: datetime,
     reason: str | None = None,
+    traceback: str | None = None,
 ) -> JobStatusChanged:
-    """End an attempt as failed; the job retries per its queue's policy or fails."""
+    """End an attempt as failed; the job retries per its queue's policy or fails.
+    ``traceback``: the handler's, kept (its tail, bounded) beside the error."""
     queue = await queues.get(session, job.organization_id, job.queue_id)
     policy = QueueSettings.from_json(queue.settings if queue else None).retry
     retry_at = next_attempt_at(policy, execution.attempt_number, now, job.max_attempts)
@@ -234,6 +245,7 @@ async def fail_attempt(
     transitions.move(execution, attempt)
     transitions.move(job, target)
     execution.error, execution.finished_at = error, now
+    execution.traceback = bounded_traceback(traceback)
     job.error, job.updated_at = error, now
     if retry:
         job.scheduled_for = retry_at
@@ -348,19 +360,25 @@ async def complete(
     return results
 
 
+Failure = tuple[str, bool] | tuple[str, bool, str | None]
+
+
 @retried
 async def fail(
-    svc: Services, principal: Principal, items: list[tuple[uuid.UUID, tuple[str, bool]]]
+    svc: Services, principal: Principal, items: Sequence[tuple[uuid.UUID, Failure]]
 ) -> list[Ack]:
+    """Acknowledge failures: (execution id, (error, retryable[, traceback])) each."""
+
     async def apply(
         session: AsyncSession, e: JobExecution, j: Job, arg: Any, now: datetime
     ) -> JobStatusChanged:
-        error, retryable = arg
+        error, retryable, *rest = arg
+        trace = rest[0] if rest else None
         if (notes := pending(session)) is not None and e.started_at is not None:
             notes.runs.append((j.queue_id, "failed", (now - e.started_at).total_seconds()))
-        return await fail_attempt(session, e, j, error[:10_000], retryable, now)
+        return await fail_attempt(session, e, j, error[:10_000], retryable, now, None, trace)
 
-    return await _acknowledge(svc, principal, items, apply)
+    return await _acknowledge(svc, principal, list(items), apply)
 
 
 def raise_single(acks: list[Ack]) -> None:
@@ -393,14 +411,126 @@ async def append_logs(
                 "logged_at": now,
             }
         )
+    org = principal.organization_id
     async with svc.write() as session:
+        execution = found(await repo.get(session, org, execution_id), "execution", execution_id)
+        last = await repo.add_logs(session, rows)
+        # executionLogs subscribers read the new entries on this wake-up
+        await emit(session, ExecutionLogged(org, execution_id, execution.job_id, last))
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A running attempt's progress report: its fraction (0..1) and an optional message."""
+
+    execution_id: uuid.UUID | None
+    job_id: uuid.UUID | None
+    fraction: float
+    message: str | None = None
+
+
+def _check_progress(p: Progress) -> None:
+    if not (isinstance(p.fraction, int | float) and 0.0 <= p.fraction <= 1.0):
+        raise InvalidInput("fraction must be a number from 0 to 1", field="fraction")
+    if p.message is not None:
+        check_text(p.message, "message", PROGRESS_MESSAGE_CHARS)
+    if (p.execution_id is None) == (p.job_id is None):
+        raise InvalidInput("give executionId or jobId (one of them)", field="executionId")
+
+
+def _progressing(
+    rows: dict[uuid.UUID, tuple[JobExecution, Job]], p: Progress, execution_id: uuid.UUID | None
+) -> tuple[JobExecution, Job]:
+    """The running attempt a report is about, or the error that refuses it."""
+    if execution_id is None:  # the tenant's job has no running attempt, or is unknown
+        raise Conflict(f"job {p.job_id} has no running attempt")
+    execution, job = found(rows.get(execution_id), "execution", execution_id)
+    _check_current(execution, job)
+    return execution, job
+
+
+@retried
+async def report_progress(
+    svc: Services, principal: Principal, reports: list[Progress], strict: bool = True
+) -> list[records.Execution]:
+    """Record running attempts' progress (a worker's reports of one flush, the latest
+    per job): one transaction; a report that changes something writes an event for
+    jobStatusChanged (at most one per PROGRESS_EVENT_SECONDS and attempt, but a final
+    1.0 always: the row has the latest report), an unchanged one none. Another
+    tenant's or an unknown execution or job is NOT_FOUND; one not running (cancelled,
+    ended) is CONFLICT. Not ``strict``: such reports are skipped (a batch's others are
+    recorded)."""
+    principal.require(PERMISSION)
+    if not 1 <= len(reports) <= MAX_HELD:  # a worker's running jobs at most
+        raise InvalidInput(f"between 1 and {MAX_HELD} progress reports", field="reports")
+    for p in reports:
+        _check_progress(p)
+    org, now = principal.organization_id, svc.clock()
+    updated: list[records.Execution] = []
+    async with svc.write() as session:
+        by_job = [p.job_id for p in reports if p.job_id is not None]
+        live = {e.job_id: e.id for e in await repo.live_of_jobs(session, org, by_job)}
+        wanted = [
+            p.execution_id if p.execution_id is not None else live.get(p.job_id)  # type: ignore[arg-type]
+            for p in reports
+        ]
+        rows = {
+            e.id: (e, j)
+            for e, j in await repo.current_for_update(
+                session, org, [w for w in wanted if w is not None]
+            )
+        }
+        events: list[Event] = []
+        for p, execution_id in zip(reports, wanted, strict=True):
+            try:
+                execution, job = _progressing(rows, p, execution_id)
+            except TaskForgeError:
+                if strict:
+                    if execution_id is None:  # say whether the job exists at all
+                        found(await jobs_repo.get(session, org, p.job_id), "job", p.job_id)  # type: ignore[arg-type]
+                    raise
+                continue
+            fraction = float(p.fraction)
+            changed = (execution.progress, execution.progress_message) != (fraction, p.message)
+            if changed:
+                execution.progress, execution.progress_message = fraction, p.message
+            if changed and progress_event_due(execution.progress_event_at, now, fraction):
+                execution.progress_event_at = now
+                events.append(
+                    JobProgressed(
+                        org,
+                        job.id,
+                        job.queue_id,
+                        job.project_id,
+                        job.workflow_id,
+                        job.job_type,
+                        job.status,
+                        job.status,
+                        "progress",
+                        progress=fraction,
+                        progress_message=p.message,
+                    )
+                )
+            updated.append(records.Execution.of(execution))
+        await session.flush()
+        await record(session, events)
+    return updated
+
+
+async def logs_after(
+    svc: Services, principal: Principal, execution_id: uuid.UUID, after: int, limit: int
+) -> list[records.ExecutionLog]:
+    """The tenant's execution's entries with ids above ``after``, oldest first (NOT_FOUND
+    for another tenant's execution: checked in the same read)."""
+    async with svc.read() as session:
         found(
             await repo.get(session, principal.organization_id, execution_id),
             "execution",
             execution_id,
         )
-        await repo.add_logs(session, rows)
-    return len(rows)
+        rows = await repo.logs_after(session, execution_id, after, limit)
+    return records.ExecutionLog.all(rows)
 
 
 async def executions_of(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from taskforge.domain import records, validation
 from taskforge.domain.enums import WorkerStatus, WorkerType
 from taskforge.domain.errors import InvalidInput, QuotaExceeded
 from taskforge.domain.events import WorkerDraining, WorkerOffline, WorkerOnline, WorkerRegistered
+from taskforge.persistence.common import executions as executions_repo
 from taskforge.persistence.common import queues, workers
 from taskforge.persistence.tables import QueueWorkerAssignment, Worker
 from taskforge.services.base import Principal, Services, emit, found
@@ -28,6 +30,9 @@ def job_types(values: list[str] | None, field: str = "jobTypes") -> list[str] | 
     if len(values) > MAX_JOB_TYPES:
         raise InvalidInput(f"{field} holds more than {MAX_JOB_TYPES} types", field=field)
     return sorted({validation.job_type(v, field) for v in values})
+
+
+MAX_HELD = 10_000  # executions a heartbeat may ask about (a worker's capacity at most)
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,14 @@ async def register(
     return records.Worker.of(worker)
 
 
+@dataclass(frozen=True)
+class Beat:
+    worker: records.Worker
+    leases_extended: int
+    # of the executions the worker said it holds: those cancelled (it stops their handlers)
+    cancelled: list[uuid.UUID]
+
+
 async def heartbeat(
     svc: Services,
     principal: Principal,
@@ -109,7 +122,25 @@ async def heartbeat(
 ) -> tuple[records.Worker, int]:
     """Marks the worker alive and extends the leases of everything it holds; ``types``
     (a reconnecting worker's hello) replaces the job types it advertised."""
+    got = await beat(svc, principal, worker_id, lease_seconds, (), types)
+    return got.worker, got.leases_extended
+
+
+async def beat(
+    svc: Services,
+    principal: Principal,
+    worker_id: uuid.UUID,
+    lease_seconds: int | None = None,
+    held: Sequence[uuid.UUID] = (),
+    types: list[str] | None = None,
+) -> Beat:
+    """A heartbeat that also answers which of ``held`` (executions the worker runs) were
+    cancelled meanwhile: read from the database, so whichever replica committed the
+    cancel, and with or without a broker, the worker learns it within one beat.
+    ``types`` (a reconnecting worker's hello) replaces the job types it advertised."""
     principal.require(PERMISSION)
+    if len(held) > MAX_HELD:
+        raise InvalidInput(f"at most {MAX_HELD} held executions", field="executionIds")
     now = svc.clock()
     types = job_types(types)
     lease = svc.settings.default_lease_seconds if lease_seconds is None else lease_seconds
@@ -128,7 +159,9 @@ async def heartbeat(
         if worker.status is WorkerStatus.OFFLINE:
             worker.status = WorkerStatus.ONLINE
             await emit(session, _event(worker, WorkerOnline))
-    return records.Worker.of(worker), extended
+        org = principal.organization_id
+        cancelled = await executions_repo.cancelled_among(session, org, worker_id, held)
+    return Beat(records.Worker.of(worker), extended, cancelled)
 
 
 async def drain(svc: Services, principal: Principal, worker_id: uuid.UUID) -> records.Worker:

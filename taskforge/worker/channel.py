@@ -67,6 +67,7 @@ class ChannelWorker(Worker):
             helpers = [
                 asyncio.create_task(self._heartbeats(stop)),
                 asyncio.create_task(self._acks(stop)),
+                asyncio.create_task(self._live()),
             ]
             await _until(stop.wait(), connection)
             await self._drain()
@@ -162,8 +163,9 @@ class ChannelWorker(Worker):
                 ctx = JobContext(
                     job_id, execution_id, job_type, attempt, _heartbeat=self._heartbeat
                 )
-                task = asyncio.create_task(self._execute(payload or {}, ctx))
-                self._running[execution_id] = task
+                self._start(payload or {}, ctx)
+        elif kind == "cancel":
+            self._cancel(msg["executionIds"])
         elif kind == "acked" and self._sent:
             self._sent.popleft()
             self._answered.set()
@@ -202,16 +204,34 @@ class ChannelWorker(Worker):
             "type": "ack",
             "ok": [d["executionId"] for d in done if d["output"] is None],
             "done": [[d["executionId"], d["output"]] for d in done if d["output"] is not None],
-            "failed": [[f["executionId"], f["error"], f["retryable"]] for f in failed],
+            "failed": [
+                [f["executionId"], f["error"], f["retryable"], f.get("traceback")] for f in failed
+            ],
         }
         await self._send(message)  # unsent: the reconnect puts it back (_lost)
 
-    async def _send_logs(self, ctx: JobContext) -> None:
-        if ctx._logs:
-            entries, ctx._logs = ctx._logs, []
-            rows = [[e["level"], e["message"], e["metadata"]] for e in entries]
-            # best effort, as over GraphQL: a job's result does not wait for its logs
-            await self._send({"type": "logs", "executionId": ctx.execution_id, "entries": rows})
+    async def _send_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
+        rows = [[e["level"], e["message"], e["metadata"]] for e in entries]
+        if not await self._send({"type": "logs", "executionId": execution_id, "entries": rows}):
+            # no connection: back in front of the job's buffer (in order before what
+            # was logged meanwhile), for the next flush after the reconnect
+            ctx = self._contexts.get(execution_id)
+            if ctx is not None:
+                ctx._logs.extendleft(reversed(entries))
+
+    async def _send_live(self, ctx: JobContext) -> None:
+        """At a job's end: its last entries wait for a reconnect (as its outcome does, for
+        SETTLE_SECONDS at most) rather than being dropped with a lost connection."""
+        await super()._send_live(ctx)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_SECONDS
+        while ctx._logs and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+            if self._ws is not None:
+                await super()._send_live(ctx)
+
+    async def _send_progress(self, reports: list[tuple[str, float, str | None]]) -> None:
+        await self._send({"type": "progress", "items": [list(r) for r in reports]})
 
     async def _heartbeat(self) -> None:
         await self._send({"type": "beat"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,17 +25,58 @@ def printable(text: str) -> str:
 
 @dataclass
 class JobContext:
+    """Handlers may run in threads (sync ones): ``log`` and ``progress`` are safe there
+    without a lock (a deque's appends and pops, and an attribute's assignment, are
+    atomic); the runner takes what they buffered from its own loop (``take``). A context
+    is made per job: it holds nothing costly to create."""
+
     job_id: str
     execution_id: str
     job_type: str
     attempt: int
-    _logs: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    _logs: deque[dict[str, Any]] = field(default_factory=deque, repr=False)
     _heartbeat: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
+    # the latest report, and the one last taken (sent): compared by identity
+    _progress: tuple[float, str | None] | None = field(default=None, repr=False)
+    _taken: tuple[float, str | None] | None = field(default=None, repr=False)
+    _cancelled: bool = field(default=False, repr=False)
 
     def log(self, message: str, level: str = "INFO", **metadata: Any) -> None:
-        """Buffered; sent with the job's acknowledgement."""
+        """Buffered; the runner sends the buffer while the job runs (about every
+        ``Settings.flush_interval``) and what is left with the job's outcome, in order."""
         entry = {"level": level, "message": printable(message), "metadata": metadata or None}
         self._logs.append(entry)
+
+    def progress(self, fraction: float, message: str | None = None) -> None:
+        """Report how far the job is, from 0 to 1 (with an optional message). Only the
+        latest report of each flush is sent, so calling this often costs nothing."""
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+            raise TypeError("progress fraction must be a number")
+        if not (math.isfinite(fraction) and 0.0 <= fraction <= 1.0):
+            raise ValueError(f"progress fraction must be from 0 to 1, not {fraction!r}")
+        text = None if message is None else printable(str(message))[:1000]
+        self._progress = (float(fraction), text)
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the job was cancelled while running: a sync handler (run in a thread)
+        checks it and returns early; an async one gets ``asyncio.CancelledError``."""
+        return self._cancelled
+
+    def pending(self) -> bool:
+        """Whether log entries or a new progress report wait to be sent."""
+        return bool(self._logs) or self._progress is not self._taken
+
+    def take(self) -> tuple[list[dict[str, Any]], tuple[float, str | None] | None]:
+        """The buffered log entries (removed) and the latest progress report if it is new
+        since the last take. Entries logged meanwhile (from a thread) stay for the next."""
+        logs = self._logs
+        entries = [logs.popleft() for _ in range(len(logs))]
+        progress = self._progress
+        if progress is self._taken:
+            return entries, None
+        self._taken = progress
+        return entries, progress
 
     async def heartbeat(self) -> None:
         """Extend the lease now (long handlers; the runner also heartbeats on its own)."""

@@ -65,7 +65,8 @@ class Hello:
 class Ack:
     ok: list[uuid.UUID]
     done: list[tuple[uuid.UUID, Any]]
-    failed: list[tuple[uuid.UUID, tuple[str, bool]]]
+    # (error, retryable, traceback or None)
+    failed: list[tuple[uuid.UUID, tuple[str, bool, str | None]]]
 
     def ids(self) -> list[uuid.UUID]:
         return [*self.ok, *(e for e, _ in self.done), *(e for e, _ in self.failed)]
@@ -87,7 +88,14 @@ class Drain:
     pass
 
 
-ClientMessage = Hello | Ack | Beat | Logs | Drain
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Running executions' latest progress: (execution id, fraction 0..1, message)."""
+
+    items: list[tuple[uuid.UUID, float, str | None]]
+
+
+ClientMessage = Hello | Ack | Beat | Logs | Drain | Progress
 
 
 def _id(value: object, what: str) -> uuid.UUID:
@@ -164,10 +172,17 @@ def _ack(m: dict[str, Any]) -> Ack:
         done.append((_id(eid, "an execution id"), output))
     failed = []
     for item in _list(m.get("failed"), "failed"):
-        eid, error, retryable = _tuple(item, "failed", (3,))
-        if not isinstance(error, str) or not isinstance(retryable, bool):
-            raise ProtocolError("a failure is [executionId, error string, retryable boolean]")
-        failed.append((_id(eid, "an execution id"), (error, retryable)))
+        eid, error, retryable, *rest = _tuple(item, "failed", (3, 4))
+        trace = rest[0] if rest else None
+        if (
+            not isinstance(error, str)
+            or not isinstance(retryable, bool)
+            or not (trace is None or isinstance(trace, str))
+        ):
+            raise ProtocolError(
+                "a failure is [executionId, error string, retryable boolean, traceback?]"
+            )
+        failed.append((_id(eid, "an execution id"), (error, retryable, trace)))
     if len(ok) + len(done) + len(failed) > MAX_ITEMS:
         raise ProtocolError(f"an ack holds more than {MAX_ITEMS} items")
     return Ack(ok, done, failed)
@@ -188,6 +203,22 @@ def _logs(m: dict[str, Any]) -> Logs:
     return Logs(_id(m.get("executionId"), "`executionId`"), entries)
 
 
+def _progress(m: dict[str, Any]) -> Progress:
+    items = []
+    for item in _list(m.get("items"), "items"):
+        eid, fraction, *rest = _tuple(item, "items", (2, 3))
+        message = rest[0] if rest else None
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, int | float)
+            or not 0 <= fraction <= 1
+            or not (message is None or isinstance(message, str))
+        ):
+            raise ProtocolError("a progress item is [executionId, fraction 0..1, message?]")
+        items.append((_id(eid, "an execution id"), float(fraction), message))
+    return Progress(items)
+
+
 def parse(message: object) -> ClientMessage:
     """The client message, or ProtocolError saying what is wrong with it."""
     if not isinstance(message, dict):
@@ -203,6 +234,8 @@ def parse(message: object) -> ClientMessage:
         return _logs(message)
     if kind == "drain":
         return Drain()
+    if kind == "progress":
+        return _progress(message)
     if not isinstance(kind, str):
         raise ProtocolError("a message needs a string `type`")
     raise ProtocolError(f"unknown message type {kind[:40]!r}")
@@ -230,3 +263,8 @@ def error(code: str, message: str, about: str | None = None) -> dict[str, Any]:
 
 
 DRAINED: dict[str, Any] = {"type": "drained"}
+
+
+def cancel(execution_ids: list[uuid.UUID]) -> dict[str, Any]:
+    """These executions were cancelled: the worker stops their handlers (nothing to ack)."""
+    return {"type": "cancel", "executionIds": execution_ids}

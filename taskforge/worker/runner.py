@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,8 +46,22 @@ ACK = """mutation($done: [CompleteJobInput!]!, $ids: [ID!]!, $failed: [FailJobIn
     rejected { executionId code message } } }"""
 LOGS = """mutation($e: ID!, $entries: [LogEntryInput!]!) {
   appendLogs(executionId: $e, entries: $entries) }"""
-HEARTBEAT = """mutation($w: ID!, $lease: Int!) {
-  workerHeartbeat(workerId: $w, leaseSeconds: $lease) { leasesExtended } }"""
+PROGRESS_BATCH = 25  # reports per call: aliases of one document (the server allows 30)
+
+
+def progress_mutation(n: int) -> str:
+    """One call reporting ``n`` jobs' progress, as aliases p0..p{n-1}."""
+    params = ", ".join(f"$e{i}: ID!, $f{i}: Float!, $m{i}: String" for i in range(n))
+    fields = " ".join(
+        f"p{i}: reportProgress(executionId: $e{i}, fraction: $f{i}, message: $m{i}) {{ id }}"
+        for i in range(n)
+    )
+    return f"mutation({params}) {{ {fields} }}"
+
+
+HEARTBEAT = """mutation($w: ID!, $lease: Int!, $held: [ID!]) {
+  workerHeartbeat(workerId: $w, leaseSeconds: $lease, executionIds: $held) {
+    leasesExtended cancelledExecutionIds } }"""
 DRAIN = """mutation($w: ID!) { drainWorker(workerId: $w) { status } }"""
 
 
@@ -75,6 +90,9 @@ class Settings:
     ack_interval: float = 0.05
     # pause before sending again after an acknowledgement failed (the server is down)
     ack_retry_seconds: float = 0.5
+    # how often running jobs' logs and progress are sent (a log line is this late at most,
+    # plus the call); progress is coalesced: the latest report of each flush
+    flush_interval: float = 0.5
 
 
 class Worker:
@@ -94,6 +112,9 @@ class Worker:
         self.job_types: list[str] | None = sorted(handlers) or None
         self.processed = 0
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._contexts: dict[str, JobContext] = {}
+        # one sender of an execution's logs at a time: its entries arrive in order
+        self._sending: dict[str, asyncio.Lock] = {}
         self._done: list[dict[str, Any]] = []
         self._failed: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
@@ -120,6 +141,7 @@ class Worker:
             asyncio.create_task(self._heartbeats(stop)),
             asyncio.create_task(self._signals()),
             asyncio.create_task(self._acks(stop)),
+            asyncio.create_task(self._live()),
         ]
         try:
             while not stop.is_set():
@@ -179,9 +201,13 @@ class Worker:
                 item["attempt"],
                 _heartbeat=self._heartbeat,
             )
-            task = asyncio.create_task(self._execute(item["payload"] or {}, ctx))
-            self._running[ctx.execution_id] = task
+            self._start(item["payload"] or {}, ctx)
         return len(data["claimJobs"])
+
+    def _start(self, payload: dict[str, Any], ctx: JobContext) -> None:
+        self._contexts[ctx.execution_id] = ctx
+        task = asyncio.create_task(self._execute(payload, ctx))
+        self._running[ctx.execution_id] = task
 
     async def _execute(self, payload: dict[str, Any], ctx: JobContext) -> None:
         handler = self.handlers.get(ctx.job_type)
@@ -193,43 +219,131 @@ class Worker:
                 result = await handler(payload, ctx)
             else:
                 result = await asyncio.to_thread(handler, payload, ctx)
+            if ctx.cancelled:  # a sync handler that saw ctx.cancelled, or finished anyway
+                await self._cancelled(ctx)
+                return
             output = result if result is None or isinstance(result, dict) else {"result": result}
             if output is not None:  # else the whole acknowledgement batch could not be sent
                 try:
                     json.dumps(output, allow_nan=False)
                 except (TypeError, ValueError, RecursionError) as exc:
                     raise PermanentError(f"the handler's result is not JSON: {exc}") from None
-            await self._send_logs(ctx)
+            await self._send_live(ctx)
             self._done.append({"executionId": ctx.execution_id, "output": output})
             outcome = "succeeded"
         except asyncio.CancelledError:
             outcome = "cancelled"
-            raise
+            if not ctx.cancelled:
+                raise  # the worker is stopping (drain releases the job)
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # handled: the job's cancellation, not the worker's
+            await self._cancelled(ctx)
         except Exception as exc:
+            if ctx.cancelled:  # the handler gave up because it was cancelled
+                outcome = "cancelled"
+                await self._cancelled(ctx)
+                return
             ctx.log(f"{type(exc).__name__}: {exc}", level="ERROR")
-            await self._send_logs(ctx)
+            await self._send_live(ctx)
             self._failed.append(
                 {
                     "executionId": ctx.execution_id,
                     "error": printable(f"{type(exc).__name__}: {exc}"[:2000]),
                     "retryable": not isinstance(exc, PermanentError),
+                    # the server keeps the tail (16 KiB): send no more than that
+                    "traceback": printable(traceback.format_exc()[-16_384:]),
                 }
             )
         finally:
             if self.metrics is not None:
                 self.metrics.finished(ctx.job_type, outcome, time.perf_counter() - started)
             self._running.pop(ctx.execution_id, None)
+            self._contexts.pop(ctx.execution_id, None)
+            self._sending.pop(ctx.execution_id, None)
             self.processed += 1
             self._to_ack.set()
             if not self._starved:
                 self._wake.set()
 
-    async def _send_logs(self, ctx: JobContext) -> None:
-        if ctx._logs:
-            entries, ctx._logs = ctx._logs, []
+    async def _cancelled(self, ctx: JobContext) -> None:
+        """The job was cancelled while its handler ran: its attempt is CANCELLED on the
+        server already, so nothing is acknowledged; its last log lines still go."""
+        log.info("job %s was cancelled while running; its handler stopped", ctx.job_id)
+        ctx.log("cancelled while running", level="WARN")
+        await self._send_live(ctx)
+
+    def _cancel(self, execution_ids: Sequence[str]) -> None:
+        """The server says these jobs were cancelled: an async handler's task is
+        cancelled (``asyncio.CancelledError`` in the handler); a sync handler, running
+        in a thread that cannot be interrupted, sees ``ctx.cancelled``."""
+        for execution_id in execution_ids:
+            ctx, task = self._contexts.get(execution_id), self._running.get(execution_id)
+            if ctx is None or task is None or ctx.cancelled:
+                continue
+            ctx._cancelled = True
+            if inspect.iscoroutinefunction(self.handlers.get(ctx.job_type)):
+                task.cancel()
+
+    async def _send_live(self, ctx: JobContext) -> None:
+        """Send the execution's buffered log entries (in order: one sender at a time per
+        execution). At the end of a job: its progress no longer matters."""
+        lock = self._sending.get(ctx.execution_id)
+        if lock is None:  # no flush is sending this execution's entries now
+            if not ctx._logs:
+                return  # most jobs: nothing logged, no lock made
+            lock = self._sending[ctx.execution_id] = asyncio.Lock()
+        async with lock:
+            entries, _ = ctx.take()
+            await self._post_logs(ctx.execution_id, entries)
+
+    async def _post_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
+        if entries:
             # best effort: a job's result does not wait for (or fail with) its logs
             with contextlib.suppress(ApiError, httpx.HTTPError):
-                await self.client.call(LOGS, {"e": ctx.execution_id, "entries": entries})
+                await self._send_logs(execution_id, entries)
+
+    async def _flush_live(self) -> None:
+        """The running jobs' latest progress (one call), then their log entries: whoever
+        sees a line also finds the progress reported before it."""
+        contexts = [ctx for ctx in self._contexts.values() if ctx.pending()]
+        async with contextlib.AsyncExitStack() as held:
+            for ctx in contexts:  # in one order; _execute takes one of them only
+                await held.enter_async_context(
+                    self._sending.setdefault(ctx.execution_id, asyncio.Lock())
+                )
+            taken = [(ctx.execution_id, *ctx.take()) for ctx in contexts]
+            reports = [(e, *p) for e, _, p in taken if p is not None]
+            if reports:
+                await self._send_progress(reports)
+            for execution_id, entries, _ in taken:
+                await self._post_logs(execution_id, entries)
+        for execution_id in [e for e in self._sending if e not in self._contexts]:
+            del self._sending[execution_id]  # of a job that ended meanwhile
+
+    async def _send_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
+        await self.client.call(LOGS, {"e": execution_id, "entries": entries})
+
+    async def _send_progress(self, reports: list[tuple[str, float, str | None]]) -> None:
+        """Best effort, in calls of PROGRESS_BATCH: a report refused (its job ended or was
+        cancelled meanwhile: the others of the call are still applied) or lost is
+        superseded by the next one."""
+        for start in range(0, len(reports), PROGRESS_BATCH):
+            chunk = reports[start : start + PROGRESS_BATCH]
+            variables: dict[str, Any] = {}
+            for i, (execution_id, fraction, message) in enumerate(chunk):
+                variables |= {f"e{i}": execution_id, f"f{i}": fraction, f"m{i}": message}
+            with contextlib.suppress(ApiError, httpx.HTTPError):
+                await self.client.call(progress_mutation(len(chunk)), variables, retries=1)
+
+    async def _live(self) -> None:
+        """While jobs run: every ``flush_interval``, their logs and latest progress."""
+        while True:
+            await asyncio.sleep(self.settings.flush_interval)
+            try:
+                await self._flush_live()
+            except Exception as exc:
+                _report(exc, "sending logs and progress")
 
     async def _flush(self) -> None:
         done, self._done = self._done, []
@@ -306,9 +420,15 @@ class Worker:
         return bool(self._running) or not self._starved
 
     async def _heartbeat(self) -> None:
-        await self.client.call(
-            HEARTBEAT, {"w": self.worker_id, "lease": self.settings.lease_seconds}
+        data = await self.client.call(
+            HEARTBEAT,
+            {
+                "w": self.worker_id,
+                "lease": self.settings.lease_seconds,
+                "held": list(self._running),
+            },
         )
+        self._cancel(data["workerHeartbeat"]["cancelledExecutionIds"])
 
     async def _heartbeats(self, stop: asyncio.Event) -> None:
         while True:

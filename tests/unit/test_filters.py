@@ -38,6 +38,9 @@ def variants(type_: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
         out += [{**payload, "jobId": str(OTHER)}]
     if "scheduleId" in payload:
         out += [{**payload, "scheduleId": str(OTHER)}]
+    if "executionId" in payload:
+        out += [{**payload, "executionId": str(OTHER)}]
+        out += [{**payload, "executionId": payload["executionId"].upper()}]
     return out
 
 
@@ -94,6 +97,8 @@ FILTERS: dict[str, filters.Filter] = {
     "jobsAvailable queue": filters.jobs_available([QUEUE]),
     "jobsAvailable other": filters.jobs_available([OTHER]),
     "jobsAvailable both": filters.jobs_available([OTHER, QUEUE]),
+    "executionLogs": filters.execution_logs(uuid.UUID(stored_format.EXECUTION)),
+    "executionLogs other": filters.execution_logs(OTHER),
 }
 
 

@@ -219,9 +219,62 @@ async def get(
     )
 
 
-async def add_logs(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(ExecutionLog), rows)
+async def add_logs(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert the entries (at least one), in order; returns the last one's id."""
+    ids = await session.scalars(
+        insert(ExecutionLog).returning(ExecutionLog.id, sort_by_parameter_order=True), rows
+    )
+    return max(ids)
+
+
+async def logs_after(
+    session: AsyncSession, execution_id: uuid.UUID, after: int, limit: int
+) -> list[ExecutionLog]:
+    """An execution's entries after the id ``after``, oldest first (by its index)."""
+    rows = await session.scalars(
+        select(ExecutionLog)
+        .where(ExecutionLog.execution_id == execution_id, ExecutionLog.id > after)
+        .order_by(ExecutionLog.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def live_of_jobs(
+    session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[uuid.UUID]
+) -> list[JobExecution]:
+    """The running attempts (STARTED) of these jobs of the tenant (by the job index)."""
+    if not job_ids:
+        return []
+    rows = await session.scalars(
+        select(JobExecution).where(
+            JobExecution.organization_id == org_id,
+            JobExecution.job_id.in_(job_ids),
+            JobExecution.status == ExecutionStatus.STARTED,
+        )
+    )
+    return list(rows)
+
+
+async def cancelled_among(
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    worker_id: uuid.UUID,
+    execution_ids: Sequence[uuid.UUID],
+) -> list[uuid.UUID]:
+    """Those of the worker's executions (by id) that were cancelled: what a heartbeat
+    tells a worker to stop (a primary key probe each)."""
+    if not execution_ids:
+        return []
+    rows = await session.scalars(
+        select(JobExecution.id).where(
+            JobExecution.id.in_(execution_ids),
+            JobExecution.organization_id == org_id,
+            JobExecution.worker_id == worker_id,
+            JobExecution.status == ExecutionStatus.CANCELLED,
+        )
+    )
+    return list(rows)
 
 
 async def logs_by_executions(

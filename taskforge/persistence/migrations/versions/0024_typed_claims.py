@@ -10,7 +10,7 @@ keeps ``idx_jobs_ready``.
 (NULL: it runs any type), read by ``Job.waitingForHandler``.
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
