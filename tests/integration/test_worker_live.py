@@ -205,19 +205,19 @@ async def test_the_channel_pushes_a_cancel_without_waiting_for_a_beat(runtime, o
             saw.set()
             raise
 
+    done = asyncio.Event()
+
+    async def following(payload: dict[str, Any], ctx: JobContext) -> None:
+        done.set()
+
     job = await enqueue(runtime, org, "forever")
-    async with Running(runtime, org, ChannelWorker, {"forever": forever}, lease=60) as running:
+    handlers = {"forever": forever, "next": following}
+    async with Running(runtime, org, ChannelWorker, handlers, lease=60) as running:
         await asyncio.wait_for(started.wait(), 10)
         await jobs.cancel(svc, admin, job.id)
         await asyncio.wait_for(saw.wait(), 3)
         await until(lambda: _idle(running.worker))
         # its credit came back: the next job runs
-        done = asyncio.Event()
-
-        async def following(payload: dict[str, Any], ctx: JobContext) -> None:
-            done.set()
-
-        running.worker.handlers["next"] = following
         await enqueue(runtime, org, "next")
         await asyncio.wait_for(done.wait(), 10)
 
