@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Protocol
 
+from taskforge import tracing
 from taskforge.config import Settings
 from taskforge.counters import RedisCounters
 from taskforge.persistence.common import event_log
@@ -50,7 +51,9 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings, *, scheduler: bool | None = None) -> Runtime:
+        tracing.setup(settings.tracing, settings.otel_exporter)
         db = Database(settings.resolved_database_url, settings.db_pool_size)
+        tracing.instrument_engine(db.engine, db.engine.dialect.name)
         broker = make_broker(settings.redis_url)
         relay = Relay(db, broker, settings.relay_interval)
         services = Services(db, settings, on_commit=[relay.notify])

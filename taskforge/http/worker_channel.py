@@ -16,12 +16,13 @@ organization suspended, the connection closes with 4403.
 Worker -> server:
 
 - ``hello`` {name, queues: [[queueId, weight]...], capacity, lease?, workerId?, holding?,
-  token?}: the first message. Without ``workerId`` registers a new worker; with the id of
+  token?, trace?}: the first message. Without ``workerId`` registers a new worker; with the id of
   one of the organization's workers, re-attaches to it (a reconnect: ``name`` and
   ``queues`` are then optional). ``holding``: the executions the worker received and has
   not had acknowledged (running, or outcomes not yet answered with ``acked``). Answered
   by ``welcome`` {workerId}; an unknown or another tenant's worker gets ``error``
-  NOT_FOUND and a close (4404).
+  NOT_FOUND and a close (4404). ``trace`` true: each pushed job carries its trace
+  context as a sixth item (tracing; older workers, which do not ask, get five).
 - ``ack`` {ok: [executionId...], done: [[executionId, output]...], failed:
   [[executionId, error, retryable]...]}: one ``complete`` and one ``fail`` per message.
   Always answered, in order, by ``acked`` {rejected: [[executionId, code, message]...]}
@@ -38,7 +39,7 @@ Worker -> server:
   follow.
 
 Server -> worker: ``welcome``, ``jobs`` {jobs: [[executionId, jobId, jobType, attempt,
-payload]...]}, ``acked``, ``drained``, ``error`` {code, message, about}.
+payload, traceContext?]...]}, ``acked``, ``drained``, ``error`` {code, message, about}.
 
 Credit: never more than ``capacity`` executions pushed and not acknowledged (those held
 at a reconnect count). While it has credit the connection claims up to
@@ -116,6 +117,10 @@ def _item(c: Claimed) -> list[Any]:
     return [c.execution_id, c.job_id, c.job_type, c.attempt, c.payload]
 
 
+def _traced_item(c: Claimed) -> list[Any]:
+    return [c.execution_id, c.job_id, c.job_type, c.attempt, c.payload, c.trace_context]
+
+
 class Channel:
     """One worker's connection: a reader (this task), a pusher, and a holder of its
     credential, checked with the replica's other holders of it (auth.watch)."""
@@ -127,6 +132,7 @@ class Channel:
         self.worker_id: uuid.UUID | None = None
         self.capacity = 0
         self.lease: int | None = None
+        self.item: Callable[[Claimed], list[Any]] = _item  # _traced_item if asked for
         self.outstanding: set[uuid.UUID] = set()  # pushed, not acknowledged
         self.closed = False
         self.draining = False
@@ -271,6 +277,8 @@ class Channel:
         """Register or re-attach the worker; what to push again (None: refused)."""
         assert self.principal is not None
         self.capacity, self.lease = hello.capacity, hello.lease
+        if hello.trace:
+            self.item = _traced_item
         try:
             if hello.worker_id is None:
                 assignments = [workers.QueueWeight(q, w) for q, w in hello.queues]
@@ -316,7 +324,7 @@ class Channel:
 
     async def _push(self, claimed: list[Claimed]) -> None:
         self.outstanding.update(c.execution_id for c in claimed)
-        await self.send(p.jobs([_item(c) for c in claimed]))
+        await self.send(p.jobs([self.item(c) for c in claimed]))
 
     async def _pusher(self) -> None:
         try:
@@ -455,7 +463,7 @@ class Channel:
             stray = [c for c in live if c.execution_id not in self.outstanding]
             self.outstanding.update(c.execution_id for c in stray)
         if stray:
-            await self.send(p.jobs([_item(c) for c in stray]))
+            await self.send(p.jobs([self.item(c) for c in stray]))
 
     async def _logs(self, message: p.Logs) -> None:
         assert self.principal is not None

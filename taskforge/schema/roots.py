@@ -36,6 +36,7 @@ from taskforge.schema.caching import DocumentCache
 from taskforge.schema.errors import OperationScope, TaskForgeSchema
 from taskforge.schema.introspection import IntrospectionDisabled, quiet_executor, quiet_validation
 from taskforge.schema.shared_events import SharedEventExecutor
+from taskforge.schema.tracing import extensions as tracing_extensions
 
 
 @strawberry.type
@@ -190,5 +191,6 @@ def build_schema(limits: Limits, introspection: bool = True) -> strawberry.Schem
             lambda: MaxTokensLimiter(max_token_count=limits.query_tokens),
             documents.extension(),
             (lambda: ValidationCache(maxsize=256)) if introspection else quiet_validation(256),
+            *tracing_extensions(),
         ],
     )

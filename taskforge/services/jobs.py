@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge import tracing
 from taskforge.domain import records, transitions, validation
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, NotFound, QuotaExceeded
@@ -51,12 +52,16 @@ async def enqueue(
     if len(specs) > limits.batch_size:
         raise InvalidInput(f"at most {limits.batch_size} jobs per call", field=field)
     org, now = principal.organization_id, svc.clock()
-    if payloads:
-        rows = [job_row(svc, org, s, now, f"{field}[{i}]") for i, s in enumerate(specs)]
-    else:
-        rows = [job_row(svc, org, spec, now) for spec in specs]
-    async with svc.write() as session:
-        created = await insert_jobs(session, org, rows, now)
+    # the jobs store this span's context: their attempts' spans continue its trace
+    with tracing.span("enqueue", **{"taskforge.jobs": len(specs)}) as span:
+        if payloads:
+            rows = [job_row(svc, org, s, now, f"{field}[{i}]") for i, s in enumerate(specs)]
+        else:
+            rows = [job_row(svc, org, spec, now) for spec in specs]
+        async with svc.write() as session:
+            created = await insert_jobs(session, org, rows, now)
+        if len(created) == 1:
+            tracing.set_attributes(span, **{"taskforge.job.id": str(created[0].id)})
     return records.Job.all(created)
 
 
@@ -83,6 +88,7 @@ def job_row(
         "attempts": 0,
         "created_at": now,
         "updated_at": now,
+        "trace_context": tracing.traceparent(),
     }
 
 

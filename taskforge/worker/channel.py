@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 import websockets
 
+from taskforge import tracing
 from taskforge.worker import protocol
 from taskforge.worker.client import MAX_DELAY, ApiError, Client
 from taskforge.worker.context import JobContext
@@ -118,6 +119,8 @@ class ChannelWorker(Worker):
             "capacity": self.settings.concurrency,
             "lease": self.settings.lease_seconds,
         }
+        if tracing.enabled():
+            hello["trace"] = True  # each job then carries its trace context
         if self.worker_id is not None:
             hello["workerId"] = self.worker_id
             hello["holding"] = self._holding()
@@ -154,11 +157,16 @@ class ChannelWorker(Worker):
     def _on_message(self, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
         if kind == "jobs":
-            for execution_id, job_id, job_type, attempt, payload in msg["jobs"]:
+            for execution_id, job_id, job_type, attempt, payload, *rest in msg["jobs"]:
                 if execution_id in self._running:
                     continue  # pushed again after a reconnect while still running here
                 ctx = JobContext(
-                    job_id, execution_id, job_type, attempt, _heartbeat=self._heartbeat
+                    job_id,
+                    execution_id,
+                    job_type,
+                    attempt,
+                    _heartbeat=self._heartbeat,
+                    trace_context=rest[0] if rest else None,  # asked for in the hello
                 )
                 task = asyncio.create_task(self._execute(payload or {}, ctx))
                 self._running[execution_id] = task

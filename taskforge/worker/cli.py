@@ -117,10 +117,13 @@ def add_parser(sub: Any) -> None:
         if not args.api_key:
             raise SystemExit("an API key is needed: --api-key or TASKFORGE_API_KEY")
         args.queue = args.queue or ["default"]
-        from taskforge import logs
+        from taskforge import logs, tracing
         from taskforge.config import Settings as ServerSettings
 
-        logs.setup(ServerSettings().log_format)
+        settings = ServerSettings()
+        logs.setup(settings.log_format)
+        # TASKFORGE_TRACING: each attempt a span in its job's trace (taskforge[otel])
+        tracing.setup(settings.tracing, settings.otel_exporter, service="taskforge-worker")
         raise SystemExit(asyncio.run(run(args)))
 
     p.set_defaults(func=main)

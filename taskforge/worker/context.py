@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from taskforge import tracing
+
 
 class PermanentError(Exception):
     """Raise from a handler to fail the job without retrying."""
@@ -29,11 +31,16 @@ class JobContext:
     attempt: int
     _logs: list[dict[str, Any]] = field(default_factory=list, repr=False)
     _heartbeat: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
+    # the job's W3C traceparent (server tracing on), and this attempt's span (tracing.py)
+    trace_context: str | None = field(default=None, repr=False)
+    _span: Any = field(default=None, repr=False)
 
     def log(self, message: str, level: str = "INFO", **metadata: Any) -> None:
         """Buffered; sent with the job's acknowledgement."""
         entry = {"level": level, "message": printable(message), "metadata": metadata or None}
         self._logs.append(entry)
+        if self._span is not None:  # also an event of the attempt's span
+            tracing.log_event(self._span, level, message, metadata)
 
     async def heartbeat(self) -> None:
         """Extend the lease now (long handlers; the runner also heartbeats on its own)."""

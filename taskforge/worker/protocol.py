@@ -56,6 +56,9 @@ class Hello:
     worker_id: uuid.UUID | None = None
     holding: frozenset[uuid.UUID] = frozenset()
     token: str | None = None
+    # the worker reads a sixth item in each job, the job's trace context (tracing):
+    # asked for, so that workers that unpack five items keep working
+    trace: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,9 @@ def _hello(m: dict[str, Any]) -> Hello:
     if worker is None and (name is None or not queues):
         raise ProtocolError("a new worker's hello needs `name` and `queues`")
     lease = m.get("lease")
+    trace = m.get("trace", False)
+    if not isinstance(trace, bool):
+        raise ProtocolError("`trace` must be a boolean")
     return Hello(
         capacity=_int(m.get("capacity"), "capacity", 1, MAX_CAPACITY),
         name=name,
@@ -142,6 +148,7 @@ def _hello(m: dict[str, Any]) -> Hello:
         worker_id=None if worker is None else _id(worker, "`workerId`"),
         holding=frozenset(_id(e, "a held execution") for e in _list(m.get("holding"), "holding")),
         token=token,
+        trace=trace,
     )
 
 
@@ -207,7 +214,8 @@ def welcome(worker_id: uuid.UUID) -> dict[str, Any]:
 
 
 def jobs(items: list[list[Any]]) -> dict[str, Any]:
-    """``items``: [executionId, jobId, jobType, attempt, payload] each."""
+    """``items``: [executionId, jobId, jobType, attempt, payload] each, and the job's
+    trace context (W3C traceparent or null) last for a worker whose hello asked for it."""
     return {"type": "jobs", "jobs": items}
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from taskforge import tracing
 from taskforge.worker.client import ApiError, Client
 from taskforge.worker.context import JobContext, PermanentError, printable
 
@@ -42,6 +43,9 @@ LOGS = """mutation($e: ID!, $entries: [LogEntryInput!]!) {
 HEARTBEAT = """mutation($w: ID!, $lease: Int!) {
   workerHeartbeat(workerId: $w, leaseSeconds: $lease) { leasesExtended } }"""
 DRAIN = """mutation($w: ID!) { drainWorker(workerId: $w) { status } }"""
+# with tracing on: each job's trace context too (asked for only then, so that a worker
+# without tracing works with servers that predate the field)
+CLAIM_TRACED = CLAIM.replace("payload }", "payload traceContext }")
 
 
 # codes of failures the worker outlives (it tries again later), unlike a refusal
@@ -69,6 +73,16 @@ class Settings:
     ack_interval: float = 0.05
     # pause before sending again after an acknowledgement failed (the server is down)
     ack_retry_seconds: float = 0.5
+
+
+def _attributes(ctx: JobContext) -> dict[str, Any]:
+    """An attempt span's attributes."""
+    return {
+        "taskforge.job.id": ctx.job_id,
+        "taskforge.job.type": ctx.job_type,
+        "taskforge.execution.id": ctx.execution_id,
+        "taskforge.attempt": ctx.attempt,
+    }
 
 
 class Worker:
@@ -146,7 +160,8 @@ class Worker:
 
     async def _claim(self, n: int) -> int:
         data = await self.client.call(
-            CLAIM, {"w": self.worker_id, "n": n, "lease": self.settings.lease_seconds}
+            CLAIM_TRACED if tracing.enabled() else CLAIM,
+            {"w": self.worker_id, "n": n, "lease": self.settings.lease_seconds},
         )
         for item in data["claimJobs"]:
             ctx = JobContext(
@@ -155,6 +170,7 @@ class Worker:
                 item["jobType"],
                 item["attempt"],
                 _heartbeat=self._heartbeat,
+                trace_context=item.get("traceContext"),
             )
             task = asyncio.create_task(self._execute(item["payload"] or {}, ctx))
             self._running[ctx.execution_id] = task
@@ -162,6 +178,9 @@ class Worker:
 
     async def _execute(self, payload: dict[str, Any], ctx: JobContext) -> None:
         handler = self.handlers.get(ctx.job_type)
+        span = tracing.start_execution(ctx.trace_context, ctx.job_type, _attributes(ctx))
+        ctx._span = span
+        error: BaseException | None = None
         try:
             if handler is None:
                 raise PermanentError(f"no handler for job type {ctx.job_type!r}")
@@ -177,9 +196,11 @@ class Worker:
                     raise PermanentError(f"the handler's result is not JSON: {exc}") from None
             await self._send_logs(ctx)
             self._done.append({"executionId": ctx.execution_id, "output": output})
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as exc:
+            error = exc
             raise
         except Exception as exc:
+            error = exc
             ctx.log(f"{type(exc).__name__}: {exc}", level="ERROR")
             await self._send_logs(ctx)
             self._failed.append(
@@ -190,6 +211,7 @@ class Worker:
                 }
             )
         finally:
+            tracing.end_execution(span, error)
             self._running.pop(ctx.execution_id, None)
             self.processed += 1
             self._to_ack.set()
