@@ -94,3 +94,4 @@ class Runtime:
         await self.broker.close()
         await self.services.counters.close()
         await self.db.dispose()
+        tracing.flush()

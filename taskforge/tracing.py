@@ -33,6 +33,7 @@ _tracer: Any = None
 _trace: Any = None
 _context: Any = None
 _propagator: Any = None
+_provider: Any = None
 _NO_SPAN = contextlib.nullcontext(None)
 
 EXPORTERS = ("otlp", "memory", "none")
@@ -105,15 +106,26 @@ def _exporter(name: str | None) -> Any:
 
 def install(provider: Any) -> None:
     """Trace with this TracerProvider (tests: one with an in-memory exporter)."""
-    global _tracer, _trace, _context, _propagator
+    global _tracer, _trace, _context, _propagator, _provider
     from opentelemetry import context, trace
     from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
     from taskforge import __version__
 
-    _trace, _context = trace, context
+    _trace, _context, _provider = trace, context, provider
     _propagator = TraceContextTextMapPropagator()
     _tracer = provider.get_tracer("taskforge", __version__)
+
+
+def flush() -> None:
+    """Export the spans still buffered: a process stops (uvicorn ends on the signal it
+    caught, so exit hooks would not run). With the memory exporter, says how many
+    spans it holds (what a benchmark paid for)."""
+    if _tracer is None:
+        return
+    _provider.force_flush()
+    if memory_exporter is not None:
+        log.warning("%d spans kept in memory", len(memory_exporter.get_finished_spans()))
 
 
 def uninstall() -> None:

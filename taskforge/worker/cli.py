@@ -11,6 +11,7 @@ import logging
 import signal
 from typing import Any
 
+from taskforge import tracing
 from taskforge.worker import JOB_TYPE_ATTRIBUTE
 from taskforge.worker.channel import ChannelWorker
 from taskforge.worker.client import Client
@@ -80,6 +81,7 @@ async def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         await client.close()
+        tracing.flush()
 
 
 def add_parser(sub: Any) -> None:
@@ -117,7 +119,7 @@ def add_parser(sub: Any) -> None:
         if not args.api_key:
             raise SystemExit("an API key is needed: --api-key or TASKFORGE_API_KEY")
         args.queue = args.queue or ["default"]
-        from taskforge import logs, tracing
+        from taskforge import logs
         from taskforge.config import Settings as ServerSettings
 
         settings = ServerSettings()
