@@ -77,9 +77,8 @@ class Settings:
 
 def _attributes(ctx: JobContext) -> dict[str, Any]:
     """An attempt span's attributes."""
-    return {
+    return {  # the job's type is in the span's name
         "taskforge.job.id": ctx.job_id,
-        "taskforge.job.type": ctx.job_type,
         "taskforge.execution.id": ctx.execution_id,
         "taskforge.attempt": ctx.attempt,
     }

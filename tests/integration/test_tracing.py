@@ -153,6 +153,10 @@ async def test_one_trace_from_the_enqueue_request_through_every_attempt(
     mine = [s for s in statements if hex_trace(s) == TRACE_ID]
     assert any(s.name == "INSERT" and parent_id(s) == enqueue.context.span_id for s in mine)
     assert {s.attributes["db.system"] for s in mine} == {traced.db.engine.dialect.name}
+    # statements outside a traced span (the channel's claims and acknowledgements) are not
+    assert all(s.parent is not None for s in statements)
+    if kind is ChannelWorker:
+        assert {hex_trace(s) for s in statements} == {TRACE_ID}
 
     # each attempt is a span in the same trace, a child of the enqueue span
     runs = sorted(
