@@ -117,8 +117,12 @@ async def test_one_trace_from_the_enqueue_request_through_every_attempt(
     queue = await queues.create_queue(svc, admin, org.project.id, "q", settings=quick_retries)
     attempts: list[int] = []
 
+    handler_tracer = spans.provider.get_tracer("handler")
+
     async def flaky(payload: dict[str, Any], ctx: Any) -> None:
         attempts.append(ctx.attempt)
+        with handler_tracer.start_as_current_span("inside"):  # the handler's own span
+            pass
         ctx.log("working", attempt=ctx.attempt, detail={"n": payload["n"]})
         if ctx.attempt == 1:
             raise RuntimeError("first attempt fails")
@@ -168,6 +172,9 @@ async def test_one_trace_from_the_enqueue_request_through_every_attempt(
     assert all(s.attributes["taskforge.job.id"] == str(job_id) for s in runs)
     assert runs[0].context.span_id != runs[1].context.span_id
     first, second = runs
+    # the attempt's context is current while its handler runs
+    inside = [s for s in finished if s.name == "inside"]
+    assert sorted(parent_id(s) for s in inside) == sorted(s.context.span_id for s in runs)
     assert first.status.status_code is StatusCode.ERROR
     assert second.status.status_code is StatusCode.UNSET
     # the job's logs are the attempts' events; the failure is recorded on the first
@@ -319,3 +326,22 @@ async def test_the_channel_appends_the_trace_context_for_workers_that_ask(
                 type="hello", name="w", queues=[[str(org.queue.id), 1]], capacity=1, trace="yes"
             )
             assert await bad.closed() == 4400
+
+
+def test_attempt_spans_follow_the_sampler(spans) -> None:
+    """A job whose trace was not sampled gets no attempt span; a sampled one gets a
+    child of its context; without a context, a trace of its own."""
+    sampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    dropped = "00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+    for context in (dropped, sampled, None):
+        handle = tracing.start_execution(context, "t", {"taskforge.attempt": 1})
+        tracing.log_event(handle, "INFO", "hello", {})
+        tracing.end_execution(handle, ValueError("no") if context is None else None)
+    child, root = spans.get_finished_spans()
+    assert hex_trace(child) == TRACE_ID and parent_id(child) == int(CALLER_SPAN, 16)
+    assert child.attributes == {"taskforge.attempt": 1} and child.kind is SpanKind.CONSUMER
+    assert [e.attributes["log.message"] for e in child.events] == ["hello"]
+    assert root.parent is None and hex_trace(root) != TRACE_ID
+    assert root.status.status_code is StatusCode.ERROR
+    assert [e.name for e in root.events] == ["log", "exception"]
+    assert root.events[1].attributes["exception.type"] == "ValueError"
