@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from graphql import DocumentNode, FieldNode, OperationDefinitionNode
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
@@ -32,10 +33,23 @@ class OperationSpan(SchemaExtension):
             errors = ctx.pre_execution_errors or (ctx.result.errors if ctx.result else None)
             tracing.name_operation(
                 span,
-                ctx.operation_name or (kind or "graphql"),
+                ctx.operation_name or _unnamed(ctx.graphql_document, kind),
                 kind,
                 errors[0].message if errors else None,
             )
+
+
+def _unnamed(document: DocumentNode | None, kind: str | None) -> str:
+    """An anonymous operation's span name: its type and first root field, as
+    "mutation claimJobs" (the name a worker's operations get)."""
+    if document is None or kind is None:
+        return "graphql"
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    return f"{kind} {selection.name.value}"
+    return kind
 
 
 def extensions() -> list[type[SchemaExtension]]:

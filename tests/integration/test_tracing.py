@@ -270,6 +270,12 @@ async def test_claims_hand_out_the_trace_context_of_the_enqueue(traced, org, spa
     claimed = {c["jobId"]: c["traceContext"] for c in body["data"]["claimJobs"]}
     assert claimed == {str(job.id): expected, str(untraced.id): None}
     assert foreign.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # an anonymous operation's span is named by its type and root field; a refused one
+    # says why
+    ok, refused = [s for s in spans.get_finished_spans() if s.name == "mutation claimJobs"]
+    assert ok.status.status_code is StatusCode.UNSET
+    assert refused.status.status_code is StatusCode.ERROR
+    assert "not found" in (refused.status.description or "")
 
 
 def test_without_the_extra_everything_works(tmp_path) -> None:
