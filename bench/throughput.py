@@ -13,6 +13,12 @@ path (bench.pgqueuer_peer; bench/oban_peer.py, run from a Python 3.12 venv this 
 creates in bench/.oban-venv, since Oban needs 3.12: a peer that cannot run is printed
 as not measured, with the reason).
 
+With --observability it measures TaskForge alone, with metrics and tracing off and on
+(bench/throughput.py's OBSERVABILITY_ON), in interleaved pairs, and prints both and the
+ratio (target: on costs at most 10% of off's throughput):
+
+    .venv/bin/python -m bench.throughput --observability [--pairs 3] [--transport graphql]
+
 Targets (ratios within one run: this machine's speed drifts): completed jobs/s
 >= 0.7x pgqueuer's; batched enqueue jobs/s >= 0.3x pgqueuer's; enqueue->start p99 at
 200 jobs/s < 20 ms, read beside the same moments' commit floor.
@@ -200,7 +206,10 @@ async def taskforge(
     steady_seconds: float,
     workers: int = 1,
     transport: str = "channel",
+    extra_env: dict[str, str] | None = None,
 ) -> dict:
+    """``extra_env``: settings of the server and worker processes (their stderr is then
+    shown: --observability prints how many spans each kept)."""
     key, queue = await fresh_database()
     env = {
         **os.environ,
@@ -208,6 +217,7 @@ async def taskforge(
         "TASKFORGE_SECRET_KEY": "bench",
         "TASKFORGE_BOOTSTRAP": "false",
         "TASKFORGE_API_KEY": key,
+        **(extra_env or {}),
     }
     env.pop("TASKFORGE_REDIS_URL", None)
     port = free_port()
@@ -254,7 +264,7 @@ async def taskforge(
                     env=env,
                     cwd=ROOT,
                     stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    stderr=None if extra_env else subprocess.DEVNULL,
                 )
                 for _ in range(workers)
             ]
@@ -446,6 +456,85 @@ def ratio(ours: float, theirs: float | None) -> str:
     return f"{ours / theirs:.2f}x" if theirs else "n/a (peer not measured)"
 
 
+# --observability: (a) metrics and tracing off; (b) metrics on, and tracing on with the
+# OpenTelemetry SDK in the server and the workers: every trace sampled, a batch span
+# processor exporting to an in-memory exporter (its queue large enough that no span is
+# dropped, so that every span is paid for)
+OBSERVABILITY_OFF = {"TASKFORGE_METRICS": "false", "TASKFORGE_TRACING": "false"}
+OBSERVABILITY_ON = {
+    "TASKFORGE_METRICS": "true",
+    "TASKFORGE_TRACING": "true",
+    "TASKFORGE_OTEL_EXPORTER": "memory",
+    "OTEL_TRACES_SAMPLER": "always_on",
+    "OTEL_BSP_MAX_QUEUE_SIZE": "10000000",
+}
+OBSERVED = (
+    "completed jobs/s",
+    "enqueue jobs/s",
+    "enqueueJobBatch jobs/s (pair)",
+    "enqueueJobs jobs/s (pair)",
+    "enqueue->start p50 ms",
+    "enqueue->start p99 ms",
+    "CPU us/job server",
+    "CPU us/job workers",
+    "CPU us/job database",
+    "CPU us/job total",
+)
+
+
+def median(values: list[float]) -> float:
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def observability(args: argparse.Namespace) -> None:
+    """The same TaskForge measurement with observability off and on, in interleaved
+    pairs (off/on, then on/off, ...) so that the machine's drift hits both alike."""
+    runs: dict[str, list[dict]] = {"off": [], "on": []}
+    for i in range(args.pairs):
+        for name in ("off", "on") if i % 2 == 0 else ("on", "off"):
+            print(f"pair {i + 1}/{args.pairs}: observability {name}", flush=True)
+            runs[name].append(
+                asyncio.run(
+                    taskforge(
+                        args.jobs,
+                        args.concurrency,
+                        args.batch,
+                        args.steady_seconds,
+                        args.workers,
+                        args.transport,
+                        OBSERVABILITY_ON if name == "on" else OBSERVABILITY_OFF,
+                    )
+                )
+            )
+    print(
+        f"\nPostgreSQL, {args.jobs} no-op jobs, {os.cpu_count()} cores shared by server, "
+        f"workers and database; {args.workers} worker process(es) over {args.transport}, "
+        f"--concurrency {args.concurrency} --batch {args.batch}; {args.pairs} interleaved "
+        "pairs, medians\n(a) metrics off, tracing off\n(b) metrics on, tracing on "
+        "(OpenTelemetry SDK, always_on sampler, batch span processor, in-memory exporter)\n"
+    )
+    print(f"  {'':<32}{'(a) off':>12}{'(b) on':>12}{'b/a':>8}   each run (a | b)")
+    for key in OBSERVED:
+        a = [r[key] for r in runs["off"] if key in r]
+        b = [r[key] for r in runs["on"] if key in r]
+        if not a or not b:
+            continue
+        each = " ".join(f"{v:.0f}" for v in a) + " | " + " ".join(f"{v:.0f}" for v in b)
+        ratio_ab = median(b) / median(a) if median(a) else float("nan")
+        print(f"  {key:<32}{median(a):>12.1f}{median(b):>12.1f}{ratio_ab:>8.2f}   {each}")
+    for key in ("completed jobs/s", "enqueue jobs/s"):
+        cost = 1 - median([r[key] for r in runs["on"]]) / median([r[key] for r in runs["off"]])
+        print(f"observability costs {cost:.1%} of {key} (target: at most 10%)")
+    # on a machine shared with other work, throughput drifts between runs far more than
+    # the CPU a job costs: this is the steadier reading of the same cost
+    key = "CPU us/job total"
+    extra = median([r[key] for r in runs["on"]]) / median([r[key] for r in runs["off"]]) - 1
+    print(f"observability adds {extra:.1%} to the CPU a job costs (server, workers, database)")
+    print(json.dumps(runs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=20_000)
@@ -456,7 +545,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--steady-seconds", type=float, default=10.0)
     parser.add_argument("--transport", choices=("channel", "graphql"), default="channel")
+    parser.add_argument(
+        "--observability",
+        action="store_true",
+        help="TaskForge alone, metrics and tracing off against on, in interleaved pairs",
+    )
+    parser.add_argument("--pairs", type=int, default=3, help="--observability: run pairs")
     args = parser.parse_args()
+    if args.observability:
+        observability(args)
+        return
 
     results = {
         "taskforge": asyncio.run(

@@ -160,6 +160,18 @@ class Settings(BaseSettings):
         gt=0,
         description="Jobs cancelJobs and retryJobs change per transaction (one batch).",
     )
+    # OpenTelemetry (the taskforge[otel] extra; see taskforge/tracing.py)
+    tracing: bool = Field(
+        False,
+        description="Trace GraphQL operations, database statements, enqueues and (in "
+        "`taskforge worker`) job executions with OpenTelemetry; needs taskforge[otel].",
+    )
+    otel_exporter: Literal["otlp", "memory", "none"] | None = Field(
+        None,
+        description="Where spans go: otlp (configured by the OTEL_EXPORTER_OTLP_* "
+        "variables), memory (kept in the process: benchmarks) or none; default: otlp "
+        "when OTEL_EXPORTER_OTLP_ENDPOINT is set, else none.",
+    )
     limits: Limits = Field(default_factory=Limits)
     # abuse limits (services/abuse.py)
     rate_limits: bool = Field(

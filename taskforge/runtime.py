@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from prometheus_client.multiprocess import mark_process_dead
 
+from taskforge import tracing
 from taskforge.config import Settings
 from taskforge.counters import RedisCounters
 from taskforge.metrics import multiprocess
@@ -86,7 +87,9 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings, *, scheduler: bool | None = None) -> Runtime:
+        tracing.setup(settings.tracing, settings.otel_exporter)
         db = Database(settings.resolved_database_url, settings.db_pool_size)
+        tracing.instrument_engine(db.engine, db.engine.dialect.name)
         broker = make_broker(settings.redis_url)
         metrics = ServerMetrics() if settings.metrics else None
         relay = Relay(db, broker, settings.relay_interval, metrics)
@@ -140,3 +143,4 @@ class Runtime:
         if self.metrics is not None and multiprocess():
             # this process's live gauges leave the aggregate with it
             mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+        tracing.flush()

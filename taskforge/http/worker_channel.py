@@ -16,14 +16,16 @@ organization suspended, the connection closes with 4403.
 Worker -> server:
 
 - ``hello`` {name, queues: [[queueId, weight]...], capacity, lease?, workerId?, holding?,
-  token?, types?}: the first message. ``types``: the job types the worker has handlers
-  for; it is pushed jobs of those types only (absent: any type; a re-attaching worker
-  without it keeps the types it advertised before). Without ``workerId`` registers a
-  new worker; with the id of one of the organization's workers, re-attaches to it (a
+  token?, types?, trace?}: the first message. ``types``: the job types the worker has
+  handlers for; it is pushed jobs of those types only (absent: any type; a re-attaching
+  worker without it keeps the types it advertised before). Without ``workerId`` registers
+  a new worker; with the id of one of the organization's workers, re-attaches to it (a
   reconnect: ``name`` and ``queues`` are then optional). ``holding``: the executions
   the worker received and has not had acknowledged (running, or outcomes not yet
   answered with ``acked``). Answered by ``welcome`` {workerId}; an unknown or another
-  tenant's worker gets ``error`` NOT_FOUND and a close (4404).
+  tenant's worker gets ``error`` NOT_FOUND and a close (4404). ``trace`` true: each
+  pushed job carries its trace context as a sixth item (tracing; older workers, which
+  do not ask, get five).
 - ``ack`` {ok: [executionId...], done: [[executionId, output]...], failed:
   [[executionId, error, retryable, traceback?]...]}: one ``complete`` and one ``fail`` per
   message.
@@ -47,10 +49,11 @@ Worker -> server:
   follow.
 
 Server -> worker: ``welcome``, ``jobs`` {jobs: [[executionId, jobId, jobType, attempt,
-payload]...]}, ``acked``, ``drained``, ``error`` {code, message, about}, ``cancel``
-{executionIds: [...]}: these pushed jobs were cancelled while running; the worker stops
-their handlers and acknowledges nothing for them (their credit comes back at once). Sent
-as soon as this replica's event tail sees the job cancelled, and else at the next beat.
+payload, traceContext?]...]}, ``acked``, ``drained``, ``error`` {code, message, about},
+``cancel`` {executionIds: [...]}: these pushed jobs were cancelled while running; the
+worker stops their handlers and acknowledges nothing for them (their credit comes back
+at once). Sent as soon as this replica's event tail sees the job cancelled, and else at
+the next beat.
 
 Credit: never more than ``capacity`` executions pushed and not acknowledged (those held
 at a reconnect count). While it has credit the connection claims up to
@@ -129,6 +132,10 @@ def _item(c: Claimed) -> list[Any]:
     return [c.execution_id, c.job_id, c.job_type, c.attempt, c.payload]
 
 
+def _traced_item(c: Claimed) -> list[Any]:
+    return [c.execution_id, c.job_id, c.job_type, c.attempt, c.payload, c.trace_context]
+
+
 class Channel:
     """One worker's connection: a reader (this task), a pusher, and a holder of its
     credential, checked with the replica's other holders of it (auth.watch)."""
@@ -141,6 +148,7 @@ class Channel:
         self.capacity = 0
         self.lease: int | None = None
         self.types: list[str] | None = None  # the worker's handler types (None: any)
+        self.item: Callable[[Claimed], list[Any]] = _item  # _traced_item if asked for
         self.outstanding: set[uuid.UUID] = set()  # pushed, not acknowledged
         # the pushed jobs' executions by job id (text, as events carry it): a cancel
         # event names the job
@@ -293,6 +301,8 @@ class Channel:
         """Register or re-attach the worker; what to push again (None: refused)."""
         assert self.principal is not None
         self.capacity, self.lease = hello.capacity, hello.lease
+        if hello.trace:
+            self.item = _traced_item
         try:
             if hello.worker_id is None:
                 assignments = [workers.QueueWeight(q, w) for q, w in hello.queues]
@@ -361,7 +371,7 @@ class Channel:
     async def _push(self, claimed: list[Claimed]) -> None:
         self.outstanding.update(c.execution_id for c in claimed)
         self._running(claimed)
-        await self.send(p.jobs([_item(c) for c in claimed]))
+        await self.send(p.jobs([self.item(c) for c in claimed]))
 
     def _running(self, claimed: list[Claimed]) -> None:
         for c in claimed:
@@ -542,7 +552,7 @@ class Channel:
             self.outstanding.update(c.execution_id for c in stray)
             self._running(stray)
         if stray:
-            await self.send(p.jobs([_item(c) for c in stray]))
+            await self.send(p.jobs([self.item(c) for c in stray]))
 
     async def _logs(self, message: p.Logs) -> None:
         assert self.principal is not None

@@ -312,6 +312,8 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # the W3C traceparent of the span that created the job (tracing on; migration 0022)
+    trace_context: Mapped[str | None] = mapped_column(String(256))
 
 
 # retention: a queue's finished jobs outside workflows (which keep their jobs), oldest

@@ -133,6 +133,7 @@ async def claim_jobs(
             job_id=strawberry.ID(str(c.job_id)),
             job_type=c.job_type,
             payload=cast(JSON, c.payload),
+            trace_context=c.trace_context,
             record=c.record,
         )
         for c in claimed

@@ -236,6 +236,10 @@ class ClaimedJob:
     job_id: strawberry.ID
     job_type: str
     payload: JSON
+    trace_context: str | None = strawberry.field(
+        description="The W3C traceparent of the request that created the job (server "
+        "tracing on): the attempt's span is its child."
+    )
     # the record is built only if the client selects ``job``
     record: strawberry.Private[Callable[[], records.Job]]
 

@@ -42,6 +42,7 @@ from taskforge.schema.caching import DocumentCache
 from taskforge.schema.errors import OperationScope, TaskForgeSchema
 from taskforge.schema.introspection import IntrospectionDisabled, quiet_executor, quiet_validation
 from taskforge.schema.shared_events import SharedEventExecutor
+from taskforge.schema.tracing import extensions as tracing_extensions
 
 
 @strawberry.type
@@ -209,5 +210,6 @@ def build_schema(
             documents.extension(),
             (lambda: ValidationCache(maxsize=256)) if introspection else quiet_validation(256),
             *extra,  # the app's (metrics)
+            *tracing_extensions(),
         ],
     )

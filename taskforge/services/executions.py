@@ -70,6 +70,11 @@ class Claimed:
         return self._row.payload
 
     @property
+    def trace_context(self) -> str | None:
+        """The W3C traceparent the job was created in (tracing on), for the attempt's span."""
+        return self._row.trace_context  # type: ignore[no-any-return]
+
+    @property
     def job(self) -> records.Job:
         if self._job is None:
             self._job = records.Job.of(self._row)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge import tracing
 from taskforge.domain import transitions
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
@@ -56,7 +57,8 @@ def _job_row(svc: Services, s: ScheduledJob, now: datetime) -> dict[str, Any]:
         priority=s.priority,
         max_attempts=s.max_attempts,
     )
-    return jobs.job_row(svc, s.organization_id, spec, now)
+    # fired by a request (a traced one): the job continues its trace
+    return jobs.job_row(svc, s.organization_id, spec, now, trace_context=tracing.traceparent())
 
 
 def _fire_row(s: ScheduledJob, at: datetime, now: datetime) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge import tracing
 from taskforge.domain import records, transitions, validation
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, NotFound, QuotaExceeded
@@ -51,19 +52,30 @@ async def enqueue(
     if len(specs) > limits.batch_size:
         raise InvalidInput(f"at most {limits.batch_size} jobs per call", field=field)
     org, now = principal.organization_id, svc.clock()
-    if payloads:
-        rows = [job_row(svc, org, s, now, f"{field}[{i}]") for i, s in enumerate(specs)]
-    else:
-        rows = [job_row(svc, org, spec, now) for spec in specs]
-    async with svc.write() as session:
-        created = await insert_jobs(session, org, rows, now)
+    # the jobs store this span's context: their attempts' spans continue its trace
+    with tracing.span("enqueue", **{"taskforge.jobs": len(specs)}) as span:
+        trace = tracing.traceparent()
+        if payloads:
+            rows = [job_row(svc, org, s, now, f"{field}[{i}]", trace) for i, s in enumerate(specs)]
+        else:
+            rows = [job_row(svc, org, spec, now, trace_context=trace) for spec in specs]
+        async with svc.write() as session:
+            created = await insert_jobs(session, org, rows, now)
+        if len(created) == 1:
+            tracing.set_attributes(span, **{"taskforge.job.id": str(created[0].id)})
     return records.Job.all(created)
 
 
 def job_row(
-    svc: Services, org: uuid.UUID, spec: NewJob, now: datetime, payload_field: str = "payload"
+    svc: Services,
+    org: uuid.UUID,
+    spec: NewJob,
+    now: datetime,
+    payload_field: str = "payload",
+    trace_context: str | None = None,
 ) -> dict[str, Any]:
-    """A validated job row (without its project, which comes from the queue)."""
+    """A validated job row (without its project, which comes from the queue);
+    ``trace_context``: the traceparent of the span creating it (tracing.traceparent)."""
     limits = svc.settings.limits
     if spec.max_attempts is not None and not 1 <= spec.max_attempts <= 100:
         raise InvalidInput("maxAttempts must be between 1 and 100", field="maxAttempts")
@@ -83,6 +95,7 @@ def job_row(
         "attempts": 0,
         "created_at": now,
         "updated_at": now,
+        "trace_context": trace_context,
     }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge import tracing
 from taskforge.domain import records, transitions
 from taskforge.domain.dependencies import validate_edge
 from taskforge.domain.enums import (
@@ -125,7 +126,9 @@ async def create_in(
     session.add(wf)
     await session.flush()
     ids = {j.name: uuid.uuid4() for j in spec.jobs}
-    await jobs_repo.insert_many(session, _job_rows(wf, spec, ids, queue_of, now))
+    # each job's attempts continue its step span (tracing on, in a traced request)
+    traces = tracing.step_spans(wf.id, wf.name, ids, ((e.parent, e.child) for e in spec.edges))
+    await jobs_repo.insert_many(session, _job_rows(wf, spec, ids, queue_of, now, traces))
     if (notes := pending(session)) is not None:  # no status event per job: count them
         notes.created += [(queue_of[j.name].id, j.job_type) for j in spec.jobs]
     await deps.insert_edges(session, _edge_rows(org, spec, ids, now))
@@ -377,6 +380,7 @@ def _job_rows(
     ids: dict[str, uuid.UUID],
     queue_of: dict[str, JobQueue],
     now: datetime,
+    traces: dict[str, str],
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -396,6 +400,7 @@ def _job_rows(
             "attempts": 0,
             "created_at": now,
             "updated_at": now,
+            "trace_context": traces.get(j.name),
         }
         for j in spec.jobs
     ]

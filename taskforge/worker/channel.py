@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 import websockets
 
+from taskforge import tracing
 from taskforge.worker import protocol
 from taskforge.worker.client import MAX_DELAY, ApiError, Client
 from taskforge.worker.context import JobContext
@@ -121,6 +122,8 @@ class ChannelWorker(Worker):
         }
         if self.job_types is not None:
             hello["types"] = self.job_types  # pushed only jobs it has handlers for
+        if tracing.enabled():
+            hello["trace"] = True  # each job then carries its trace context
         if self.worker_id is not None:
             hello["workerId"] = self.worker_id
             hello["holding"] = self._holding()
@@ -157,11 +160,16 @@ class ChannelWorker(Worker):
     def _on_message(self, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
         if kind == "jobs":
-            for execution_id, job_id, job_type, attempt, payload in msg["jobs"]:
+            for execution_id, job_id, job_type, attempt, payload, *rest in msg["jobs"]:
                 if execution_id in self._running:
                     continue  # pushed again after a reconnect while still running here
                 ctx = JobContext(
-                    job_id, execution_id, job_type, attempt, _heartbeat=self._heartbeat
+                    job_id,
+                    execution_id,
+                    job_type,
+                    attempt,
+                    _heartbeat=self._heartbeat,
+                    trace_context=rest[0] if rest else None,  # asked for in the hello
                 )
                 self._start(payload or {}, ctx)
         elif kind == "cancel":

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from taskforge import tracing
 from taskforge.worker import JOB_TYPE_ATTRIBUTE
 from taskforge.worker.channel import ChannelWorker
 from taskforge.worker.client import Client
@@ -103,6 +104,7 @@ async def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         await client.close()
+        tracing.flush()
 
 
 ENVIRONMENT = """environment:
@@ -180,7 +182,10 @@ def add_parser(sub: Any) -> None:
         from taskforge import logs
         from taskforge.config import Settings as ServerSettings
 
-        logs.setup(ServerSettings().log_format)
+        settings = ServerSettings()
+        logs.setup(settings.log_format)
+        # TASKFORGE_TRACING: each attempt a span in its job's trace (taskforge[otel])
+        tracing.setup(settings.tracing, settings.otel_exporter, service="taskforge-worker")
         raise SystemExit(asyncio.run(run(args)))
 
     p.set_defaults(func=main)

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from taskforge import tracing
+
 
 class PermanentError(Exception):
     """Raise from a handler to fail the job without retrying."""
@@ -40,12 +42,17 @@ class JobContext:
     _progress: tuple[float, str | None] | None = field(default=None, repr=False)
     _taken: tuple[float, str | None] | None = field(default=None, repr=False)
     _cancelled: bool = field(default=False, repr=False)
+    # the job's W3C traceparent (server tracing on), and this attempt's span (tracing.py)
+    trace_context: str | None = field(default=None, repr=False)
+    _span: Any = field(default=None, repr=False)
 
     def log(self, message: str, level: str = "INFO", **metadata: Any) -> None:
         """Buffered; the runner sends the buffer while the job runs (about every
         ``Settings.flush_interval``) and what is left with the job's outcome, in order."""
         entry = {"level": level, "message": printable(message), "metadata": metadata or None}
         self._logs.append(entry)
+        if self._span is not None:  # also an event of the attempt's span
+            tracing.log_event(self._span, level, message, metadata)
 
     def progress(self, fraction: float, message: str | None = None) -> None:
         """Report how far the job is, from 0 to 1 (with an optional message). Only the

@@ -59,6 +59,9 @@ class Hello:
     token: str | None = None
     # the job types the worker has handlers for: it is pushed only those (None: any)
     types: list[str] | None = None
+    # the worker reads a sixth item in each job, the job's trace context (tracing):
+    # asked for, so that workers that unpack five items keep working
+    trace: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,9 @@ def _hello(m: dict[str, Any]) -> Hello:
         types = _list(types, "types", MAX_TYPES)
         if not types or not all(isinstance(t, str) for t in types):
             raise ProtocolError("`types` must be a non-empty array of job type strings")
+    trace = m.get("trace", False)
+    if not isinstance(trace, bool):
+        raise ProtocolError("`trace` must be a boolean")
     return Hello(
         capacity=_int(m.get("capacity"), "capacity", 1, MAX_CAPACITY),
         name=name,
@@ -159,6 +165,7 @@ def _hello(m: dict[str, Any]) -> Hello:
         holding=frozenset(_id(e, "a held execution") for e in _list(m.get("holding"), "holding")),
         token=token,
         types=types,
+        trace=trace,
     )
 
 
@@ -249,7 +256,8 @@ def welcome(worker_id: uuid.UUID) -> dict[str, Any]:
 
 
 def jobs(items: list[list[Any]]) -> dict[str, Any]:
-    """``items``: [executionId, jobId, jobType, attempt, payload] each."""
+    """``items``: [executionId, jobId, jobType, attempt, payload] each, and the job's
+    trace context (W3C traceparent or null) last for a worker whose hello asked for it."""
     return {"type": "jobs", "jobs": items}
 
 

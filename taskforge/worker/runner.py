@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from taskforge import tracing
 from taskforge.worker.client import ApiError, Client
 from taskforge.worker.context import JobContext, PermanentError, printable
 
@@ -63,6 +64,9 @@ HEARTBEAT = """mutation($w: ID!, $lease: Int!, $held: [ID!]) {
   workerHeartbeat(workerId: $w, leaseSeconds: $lease, executionIds: $held) {
     leasesExtended cancelledExecutionIds } }"""
 DRAIN = """mutation($w: ID!) { drainWorker(workerId: $w) { status } }"""
+# with tracing on: each job's trace context too (asked for only then, so that a worker
+# without tracing works with servers that predate the field)
+CLAIM_TRACED = CLAIM.replace("payload }", "payload traceContext }")
 
 
 # codes of failures the worker outlives (it tries again later), unlike a refusal
@@ -93,6 +97,15 @@ class Settings:
     # how often running jobs' logs and progress are sent (a log line is this late at most,
     # plus the call); progress is coalesced: the latest report of each flush
     flush_interval: float = 0.5
+
+
+def _attributes(ctx: JobContext) -> dict[str, Any]:
+    """An attempt span's attributes."""
+    return {  # the job's type is in the span's name
+        "taskforge.job.id": ctx.job_id,
+        "taskforge.execution.id": ctx.execution_id,
+        "taskforge.attempt": ctx.attempt,
+    }
 
 
 class Worker:
@@ -183,7 +196,7 @@ class Worker:
     async def _claim(self, n: int) -> int:
         started = time.perf_counter()
         data = await self.client.call(
-            CLAIM,
+            CLAIM_TRACED if tracing.enabled() else CLAIM,
             {
                 "w": self.worker_id,
                 "n": n,
@@ -200,6 +213,7 @@ class Worker:
                 item["jobType"],
                 item["attempt"],
                 _heartbeat=self._heartbeat,
+                trace_context=item.get("traceContext"),
             )
             self._start(item["payload"] or {}, ctx)
         return len(data["claimJobs"])
@@ -212,6 +226,9 @@ class Worker:
     async def _execute(self, payload: dict[str, Any], ctx: JobContext) -> None:
         handler = self.handlers.get(ctx.job_type)
         started, outcome = time.perf_counter(), "failed"
+        span = tracing.start_execution(ctx.trace_context, ctx.job_type, _attributes(ctx))
+        ctx._span = span
+        error: BaseException | None = None
         try:
             if handler is None:
                 raise PermanentError(f"no handler for job type {ctx.job_type!r}")
@@ -231,8 +248,8 @@ class Worker:
             await self._send_live(ctx)
             self._done.append({"executionId": ctx.execution_id, "output": output})
             outcome = "succeeded"
-        except asyncio.CancelledError:
-            outcome = "cancelled"
+        except asyncio.CancelledError as exc:
+            outcome, error = "cancelled", exc
             if not ctx.cancelled:
                 raise  # the worker is stopping (drain releases the job)
             task = asyncio.current_task()
@@ -240,6 +257,7 @@ class Worker:
                 task.uncancel()  # handled: the job's cancellation, not the worker's
             await self._cancelled(ctx)
         except Exception as exc:
+            error = exc
             if ctx.cancelled:  # the handler gave up because it was cancelled
                 outcome = "cancelled"
                 await self._cancelled(ctx)
@@ -258,6 +276,7 @@ class Worker:
         finally:
             if self.metrics is not None:
                 self.metrics.finished(ctx.job_type, outcome, time.perf_counter() - started)
+            tracing.end_execution(span, error)
             self._running.pop(ctx.execution_id, None)
             self._contexts.pop(ctx.execution_id, None)
             self._sending.pop(ctx.execution_id, None)

@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge import tracing
 from taskforge.domain.enums import DependencyStatus, JobStatus
 
 E = TypeVar("E", bound=Enum)
@@ -78,13 +79,13 @@ async def driver_connection(
     if not isinstance(driver, asyncpg.Connection) or not hasattr(adapter, "_start_transaction"):
         raise RuntimeError("no asyncpg connection under this session")
     if standalone and not driver.is_in_transaction():
-        return driver
+        return tracing.traced_driver(driver, "postgresql")
     if getattr(adapter, "_transaction", None) is None:
         async with adapter._execute_mutex:
             await adapter._start_transaction()
     if not driver.is_in_transaction() and getattr(adapter, "isolation_level", None) != "autocommit":
         raise RuntimeError("the driver connection is not in the unit of work's transaction")
-    return driver
+    return tracing.traced_driver(driver, "postgresql")
 
 
 class JobRow(DriverRow):

@@ -33,14 +33,16 @@ QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 # none are left out (the caller reports them).
 INSERT_IN_QUEUES_PG = """
 INSERT INTO jobs (id, organization_id, project_id, queue_id, job_type, payload, priority,
-    scheduled_for, status, dependency_status, max_attempts, attempts, created_at, updated_at)
+    scheduled_for, status, dependency_status, max_attempts, attempts, created_at, updated_at,
+    trace_context)
 SELECT r.id, q.organization_id, q.project_id, r.queue_id, r.job_type, r.payload::jsonb,
     r.priority, r.scheduled_for, r.status, r.dependency_status, r.max_attempts, r.attempts,
-    r.created_at, r.updated_at
+    r.created_at, r.updated_at, r.trace_context
 FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
-        $8::text[], $9::text[], $10::int[], $11::int[], $12::timestamptz[], $13::timestamptz[])
+        $8::text[], $9::text[], $10::int[], $11::int[], $12::timestamptz[], $13::timestamptz[],
+        $14::text[])
     AS r(id, queue_id, job_type, payload, priority, scheduled_for, status, dependency_status,
-        max_attempts, attempts, created_at, updated_at)
+        max_attempts, attempts, created_at, updated_at, trace_context)
 JOIN job_queues q ON q.id = r.queue_id AND q.organization_id = $1
 RETURNING jobs.id, jobs.project_id
 """
@@ -59,6 +61,7 @@ _INSERT_COLUMNS = (
     "attempts",
     "created_at",
     "updated_at",
+    "trace_context",
 )
 
 

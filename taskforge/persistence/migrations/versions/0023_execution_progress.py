@@ -7,7 +7,7 @@ handler's traceback beside ``error`` when an attempt fails. All nullable: no rew
 the table.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ from alembic import op
 import taskforge.persistence.types
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
