@@ -89,7 +89,6 @@ class Runtime:
     def create(cls, settings: Settings, *, scheduler: bool | None = None) -> Runtime:
         tracing.setup(settings.tracing, settings.otel_exporter)
         db = Database(settings.resolved_database_url, settings.db_pool_size)
-        tracing.instrument_engine(db.engine, db.engine.dialect.name)
         broker = make_broker(settings.redis_url)
         metrics = ServerMetrics() if settings.metrics else None
         relay = Relay(db, broker, settings.relay_interval, metrics)

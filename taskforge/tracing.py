@@ -277,7 +277,7 @@ def instrument_engine(engine: Any, system: str) -> None:
 
 
 class _TracedDriver:
-    """An asyncpg connection whose statements are spans (the PostgreSQL store's raw
+    """A PostgreSQL driver connection whose statements are spans (the PostgreSQL store's raw
     statements bypass SQLAlchemy's events)."""
 
     __slots__ = ("_driver", "_system")

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from taskforge import tracing
 from taskforge.domain.errors import TaskForgeError
 from taskforge.persistence.outages import is_unavailable, unavailable
 from taskforge.persistence.store import EVENTS_WRITTEN, STORE, WRITING, Store, store_for
@@ -28,6 +29,8 @@ class Database:
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(url, **self.store.engine_kwargs(pool_size))
+        # statements as spans when tracing is on (set up before any Database)
+        tracing.instrument_engine(self.engine, self.engine.dialect.name)
         self.store.configure(self.engine)
         self._sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, info={STORE: self.store}
