@@ -24,6 +24,7 @@ from taskforge.services.engines import (
     workflow_timeouts,
 )
 from taskforge.services.scheduler import Scheduler
+from taskforge.services.webhook_engine import WebhookEngine
 
 
 async def _stream_id(db: Database) -> str:
@@ -67,6 +68,8 @@ class Runtime:
         ]
         if settings.scheduler_enabled if scheduler is None else scheduler:
             engines.append(Scheduler(services))
+        if settings.webhooks_enabled:
+            engines.append(WebhookEngine(services))
         return cls(settings, db, services, broker, relay, tail, engines)
 
     @property

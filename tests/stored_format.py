@@ -191,6 +191,13 @@ def rows(org: uuid.UUID, workflow: uuid.UUID) -> list[tuple[str, str, Any, int]]
             {"workerId": WORKER, "queueId": queue["queueId"], "weight": 1, "isActive": False},
             1,
         ),
+        # webhooks: the period's job count crossed its warning share
+        (
+            "organizations",
+            "quota.nearly_used",
+            {"jobsUsed": 8000, "limit": 10000, "periodEnd": "2026-12-31T00:00:00+00:00"},
+            1,
+        ),
     ]
 
 

@@ -1,0 +1,256 @@
+"""Webhooks: endpoints, deliveries, and the engine's cursor in the event log.
+
+Portable statements; the store's ``lock_for_claim`` (SKIP LOCKED on PostgreSQL) and
+``lock_row`` (FOR UPDATE) are the only differences between the databases.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.webhooks import OPEN, DeliveryStatus
+from taskforge.persistence.store import store_of
+from taskforge.persistence.tables import Event, Webhook, WebhookCursor, WebhookDelivery
+
+EVENTS: Table = Event.__table__  # type: ignore[assignment]
+CURSOR: Table = WebhookCursor.__table__  # type: ignore[assignment]
+DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+OPEN_VALUES = [s.value for s in OPEN]
+
+
+# -- endpoints ---------------------------------------------------------------------
+
+
+async def webhook(
+    session: AsyncSession, org_id: uuid.UUID, webhook_id: uuid.UUID, lock: bool = False
+) -> Webhook | None:
+    stmt = select(Webhook).where(Webhook.id == webhook_id, Webhook.organization_id == org_id)
+    if lock:
+        stmt = store_of(session).lock_row(stmt)
+    return await session.scalar(stmt)
+
+
+def listing(org_id: uuid.UUID) -> Select[Any]:
+    """One organization's endpoints (the index on (organization, created_at, id))."""
+    return select(Webhook).where(Webhook.organization_id == org_id)
+
+
+async def active(session: AsyncSession) -> list[Any]:
+    """Every active endpoint (id, organization_id, event_types): what the engine matches
+    events against, read once a step."""
+    stmt = select(Webhook.id, Webhook.organization_id, Webhook.event_types).where(
+        Webhook.active.is_(True)
+    )
+    return list(await session.execute(stmt))
+
+
+async def lock_webhooks(session: AsyncSession, ids: Iterable[uuid.UUID]) -> None:
+    """Serialize the making and finishing of deliveries per endpoint (in id order, so two
+    transactions never wait on each other in a cycle): whether a new delivery is its
+    endpoint's first open one is decided with the endpoint held."""
+    ordered = sorted(set(ids))
+    if ordered:
+        stmt = select(Webhook.id).where(Webhook.id.in_(ordered)).order_by(Webhook.id)
+        await session.execute(store_of(session).lock_row(stmt))
+
+
+async def delete_webhook(session: AsyncSession, webhook_id: uuid.UUID) -> None:
+    # deliveries first: SQLite enforces no foreign keys unless asked to
+    await session.execute(delete(DELIVERIES).where(DELIVERIES.c.webhook_id == webhook_id))
+    await session.execute(delete(Webhook).where(Webhook.id == webhook_id))
+
+
+# -- deliveries --------------------------------------------------------------------
+
+
+async def delivery(
+    session: AsyncSession, org_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery | None:
+    return await session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.organization_id == org_id
+        )
+    )
+
+
+def delivery_listing(org_id: uuid.UUID, webhook_id: uuid.UUID) -> Select[Any]:
+    """One endpoint's deliveries (the index on (webhook, created_at, id))."""
+    return select(WebhookDelivery).where(
+        WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.organization_id == org_id
+    )
+
+
+async def with_open(session: AsyncSession, webhook_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of the endpoints that have an open delivery (the order index)."""
+    ids = list(set(webhook_ids))
+    if not ids:
+        return set()
+    stmt = (
+        select(DELIVERIES.c.webhook_id)
+        .where(DELIVERIES.c.webhook_id.in_(ids), DELIVERIES.c.status.in_(OPEN_VALUES))
+        .distinct()
+    )
+    return set(await session.scalars(stmt))
+
+
+async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(DELIVERIES), rows)
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int, lease_until: datetime
+) -> list[Any]:
+    """Take up to ``limit`` due deliveries of active endpoints, oldest due first, for
+    one attempt each: counted, and leased (next_attempt_at moved to ``lease_until``, so
+    a crashed sender's attempt is made again then). Returns them with their endpoint's
+    url and secret. Only an endpoint's first open delivery is ever due (see
+    WebhookDelivery); the guard below keeps the order should two be. Two engines never
+    take the same one: SKIP LOCKED on PostgreSQL, one writer at a time on SQLite."""
+    earlier = DELIVERIES.alias("earlier")
+    stmt = (
+        select(
+            DELIVERIES.c.id,
+            DELIVERIES.c.webhook_id,
+            DELIVERIES.c.event_type,
+            DELIVERIES.c.body,
+            DELIVERIES.c.attempts,
+            Webhook.url,
+            Webhook.secret,
+        )
+        .join(Webhook, Webhook.id == DELIVERIES.c.webhook_id)
+        .where(
+            DELIVERIES.c.status.in_(OPEN_VALUES),
+            DELIVERIES.c.next_attempt_at <= now,
+            Webhook.active.is_(True),
+            ~select(earlier.c.id)
+            .where(
+                earlier.c.webhook_id == DELIVERIES.c.webhook_id,
+                earlier.c.status.in_(OPEN_VALUES),
+                earlier.c.ordinal < DELIVERIES.c.ordinal,
+            )
+            .exists(),
+        )
+        .order_by(DELIVERIES.c.next_attempt_at)
+        .limit(limit)
+    )
+    rows = list(await session.execute(store_of(session).lock_for_claim(stmt, of=DELIVERIES)))
+    if rows:
+        await session.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id.in_([r.id for r in rows]))
+            .values(
+                attempts=DELIVERIES.c.attempts + 1,
+                last_attempt_at=now,
+                next_attempt_at=lease_until,
+            )
+        )
+    return rows
+
+
+async def record_attempt(
+    session: AsyncSession, delivery_id: uuid.UUID, attempts: int, values: dict[str, Any]
+) -> bool:
+    """Write an attempt's outcome unless another attempt was made since (the lease ran
+    out and another engine took it): ``attempts`` is the count this attempt made."""
+    result = await session.execute(
+        update(DELIVERIES)
+        .where(
+            DELIVERIES.c.id == delivery_id,
+            DELIVERIES.c.attempts == attempts,
+            DELIVERIES.c.status.in_(OPEN_VALUES),
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def promote_next(
+    session: AsyncSession, webhook_ids: Sequence[uuid.UUID], now: datetime
+) -> None:
+    """Make each endpoint's first waiting delivery due, where none is due or in flight."""
+    for webhook_id in sorted(set(webhook_ids)):
+        head = await session.execute(
+            select(DELIVERIES.c.id, DELIVERIES.c.next_attempt_at)
+            .where(DELIVERIES.c.webhook_id == webhook_id, DELIVERIES.c.status.in_(OPEN_VALUES))
+            .order_by(DELIVERIES.c.ordinal, DELIVERIES.c.created_at, DELIVERIES.c.id)
+            .limit(1)
+        )
+        first = head.first()
+        if first is not None and first.next_attempt_at is None:
+            await session.execute(
+                update(DELIVERIES).where(DELIVERIES.c.id == first.id).values(next_attempt_at=now)
+            )
+
+
+# -- the engine's cursor in the event log -----------------------------------------
+
+
+async def lock_cursor(session: AsyncSession) -> int | None:
+    """Take the cursor row and return its position; None while another replica's engine
+    holds it. Made at 0 when missing (the migration makes it at the last event)."""
+    stmt = select(CURSOR.c.position).where(CURSOR.c.id == 1)
+    found = await session.scalar(store_of(session).lock_for_claim(stmt))
+    if found is not None:
+        return int(found)
+    made = await session.execute(store_of(session).insert_ignore(CURSOR).values(id=1, position=0))
+    return 0 if made.rowcount else None  # type: ignore[attr-defined]
+
+
+async def position(session: AsyncSession) -> int:
+    return int(await session.scalar(select(CURSOR.c.position).where(CURSOR.c.id == 1)) or 0)
+
+
+async def move_cursor(session: AsyncSession, to: int) -> None:
+    await session.execute(update(CURSOR).where(CURSOR.c.id == 1).values(position=to))
+
+
+async def end_through(session: AsyncSession, upto: int) -> int:
+    """The last event id of the stamped rows starting at or before ``upto`` (one
+    lookup on the unique seq index); 0 when there is none."""
+    found = await session.scalar(
+        select(EVENTS.c.seq + EVENTS.c.span - 1)
+        .where(EVENTS.c.seq.is_not(None), EVENTS.c.seq <= upto)
+        .order_by(EVENTS.c.seq.desc())
+        .limit(1)
+    )
+    return int(found or 0)
+
+
+async def events_after(
+    session: AsyncSession,
+    after: int,
+    upto: int,
+    org_ids: Sequence[uuid.UUID],
+    types: Sequence[str],
+    limit: int,
+) -> list[Any]:
+    """Stamped rows starting in (after, upto] of these tenants and types, in seq order
+    (a range of the unique seq index, at most ``upto - after`` ids wide)."""
+    stmt = (
+        select(EVENTS)
+        .where(
+            EVENTS.c.seq > after,
+            EVENTS.c.seq <= upto,
+            EVENTS.c.organization_id.in_(list(org_ids)),
+            EVENTS.c.type.in_(list(types)),
+        )
+        .order_by(EVENTS.c.seq)
+        .limit(limit)
+    )
+    return list(await session.execute(stmt))
+
+
+async def count_open(session: AsyncSession) -> int:
+    """Open deliveries (tests and diagnostics)."""
+    stmt = select(func.count()).select_from(DELIVERIES).where(DELIVERIES.c.status.in_(OPEN_VALUES))
+    return int(await session.scalar(stmt) or 0)
+
+
+__all__ = ["DeliveryStatus"]

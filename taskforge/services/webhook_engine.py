@@ -1,0 +1,241 @@
+"""The webhook engine: turns committed events into deliveries and sends them.
+
+Two steps, each safe to run in many replicas:
+
+- ``dispatch`` reads the stamped event log after a durable cursor (its row lock, SKIP
+  LOCKED on PostgreSQL, elects one replica at a time) and writes, in the transaction
+  that moves the cursor, one delivery per matching active endpoint. A crash before the
+  commit leaves the cursor where it was: the events are read again, never lost. The
+  log is read in windows of ``WINDOW`` event ids, only the tenants with an endpoint and
+  the event types a webhook can ask for.
+- ``send`` claims due deliveries (an endpoint's first open one only: in order per
+  endpoint) with a lease, POSTs them concurrently outside any transaction, and records
+  each outcome: 2xx is DELIVERED; otherwise RETRYING after an exponential, jittered
+  backoff, or FAILED after ``webhooks_max_attempts``. A finished delivery makes its
+  endpoint's next one due. A sender that dies mid-request leaves the lease to run out:
+  the attempt is made again (at least once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from taskforge.domain import events
+from taskforge.domain import webhooks as rules
+from taskforge.domain.webhooks import DeliveryStatus
+from taskforge.lifecycle import Failures, finish
+from taskforge.persistence.common import webhooks as repo
+from taskforge.realtime.relay import events_of
+from taskforge.services.base import Services
+
+log = logging.getLogger(__name__)
+WINDOW = 10_000  # event ids one dispatch reads through at most
+ROWS = 500  # event rows one dispatch reads at most
+LEASE_MARGIN = 5.0  # seconds a claim's lease outlasts the request timeout
+MAX_ERROR = 500  # characters of an error or response kept in the log
+USER_AGENT = "TaskForge-Webhooks/1"
+
+
+async def dispatch(svc: Services) -> bool:
+    """Turn the next window of events into deliveries; True when the log may hold more
+    right away (a whole window or batch of rows was read)."""
+    now = svc.clock()
+    async with svc.write() as session:
+        start = await repo.lock_cursor(session)
+        if start is None:
+            return False  # another replica's engine holds the cursor
+        end = await repo.end_through(session, start + WINDOW)
+        if end <= start:
+            return False
+        hooks = await repo.active(session)
+        by_org: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        for hook in hooks:
+            by_org[hook.organization_id].append(hook)
+        rows: list[Any] = []
+        if by_org:
+            rows = await repo.events_after(
+                session, start, start + WINDOW, list(by_org), rules.SOURCE_TYPES, ROWS
+            )
+            if len(rows) == ROWS:  # more in the window: continue after the last row read
+                end = rows[-1].seq + rows[-1].span - 1
+        new = _deliveries(rows, by_org, now)
+        if new:
+            await repo.lock_webhooks(session, (d["webhook_id"] for d in new))
+            busy = await repo.with_open(session, (d["webhook_id"] for d in new))
+            for d in new:  # each endpoint's first new delivery is due unless one waits
+                if d["webhook_id"] not in busy:
+                    d["next_attempt_at"] = now
+                    busy.add(d["webhook_id"])
+            await repo.insert_deliveries(session, new)
+        await repo.move_cursor(session, end)
+    return len(rows) == ROWS or end - start >= WINDOW
+
+
+def _deliveries(
+    rows: list[Any], by_org: dict[uuid.UUID, list[Any]], now: datetime
+) -> list[dict[str, Any]]:
+    made: list[dict[str, Any]] = []
+    for row in rows:
+        for message in events_of(row):
+            found = events.delivered(message)
+            kind = rules.event_type_of(found.event)
+            if kind is None:
+                continue
+            body = rules.body(
+                found.seq, kind, found.event.organization_id, found.created_at, message["payload"]
+            )
+            for hook in by_org[found.event.organization_id]:
+                if kind.value in hook.event_types:
+                    made.append(
+                        {
+                            "id": uuid.uuid4(),
+                            "organization_id": found.event.organization_id,
+                            "webhook_id": hook.id,
+                            "ordinal": found.seq,
+                            "event_type": kind.value,
+                            "event_id": found.seq,
+                            "body": body,
+                            "status": DeliveryStatus.PENDING.value,
+                            "attempts": 0,
+                            "next_attempt_at": None,
+                            "created_at": now,
+                        }
+                    )
+    return made
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: uuid.UUID
+    webhook_id: uuid.UUID
+    attempts: int
+    status: int | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+async def send(svc: Services, client: httpx.AsyncClient) -> int:
+    """Send one batch of due deliveries; returns how many were attempted."""
+    s = svc.settings
+    now = svc.clock()
+    lease = now + timedelta(seconds=s.webhooks_timeout_seconds + LEASE_MARGIN)
+    async with svc.write() as session:
+        claimed = await repo.claim_due(session, now, s.webhooks_batch, lease)
+    if not claimed:
+        return 0
+    outcomes = await asyncio.gather(*(_post(client, row) for row in claimed))
+    await _record(svc, outcomes)
+    return len(outcomes)
+
+
+async def _post(client: httpx.AsyncClient, row: Any) -> Outcome:
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-TaskForge-Event": row.event_type,
+        "X-TaskForge-Delivery": str(row.id),
+        "X-TaskForge-Timestamp": timestamp,
+        "X-TaskForge-Signature": rules.signature(row.secret, timestamp, row.body),
+    }
+    attempts = row.attempts + 1  # as claim_due counted it
+    try:
+        resp = await client.post(row.url, content=row.body.encode(), headers=headers)
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
+        return Outcome(row.id, row.webhook_id, attempts, None, error)
+    failed = None
+    if not 200 <= resp.status_code < 300:
+        failed = f"HTTP {resp.status_code}: {resp.text}"[:MAX_ERROR]
+    return Outcome(row.id, row.webhook_id, attempts, resp.status_code, failed)
+
+
+async def _record(svc: Services, outcomes: list[Outcome]) -> None:
+    s = svc.settings
+    now = svc.clock()
+    finished: list[uuid.UUID] = []
+    async with svc.write() as session:
+        await repo.lock_webhooks(session, (o.webhook_id for o in outcomes))
+        for o in outcomes:
+            values: dict[str, Any] = {"response_status": o.status, "error": o.error}
+            if o.ok:
+                values |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
+            elif o.attempts >= s.webhooks_max_attempts:
+                values |= {"status": DeliveryStatus.FAILED}
+            else:
+                delay = rules.backoff(
+                    o.attempts, s.webhooks_backoff_seconds, s.webhooks_backoff_max_seconds
+                )
+                values |= {
+                    "status": DeliveryStatus.RETRYING,
+                    "next_attempt_at": now + timedelta(seconds=delay),
+                }
+            if values["status"] is not DeliveryStatus.RETRYING:
+                values["next_attempt_at"] = None
+            values["status"] = values["status"].value
+            recorded = await repo.record_attempt(session, o.delivery_id, o.attempts, values)
+            if recorded and values["status"] != DeliveryStatus.RETRYING.value:
+                finished.append(o.webhook_id)
+        await repo.promote_next(session, finished, now)
+
+
+class WebhookEngine:
+    """Dispatches and sends every ``webhooks_interval`` seconds, at once while there is
+    more; stops between steps, never mid-query."""
+
+    name = "webhooks"
+
+    def __init__(self, svc: Services, client: httpx.AsyncClient | None = None) -> None:
+        self._svc = svc
+        self._client = client
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def step(self, client: httpx.AsyncClient) -> bool:
+        """One round; True when there may be more to do at once."""
+        more = await dispatch(self._svc)
+        sent = await send(self._svc, client)
+        return more or sent >= self._svc.settings.webhooks_batch
+
+    async def _run(self) -> None:
+        failures = Failures(log, "webhook engine step")
+        timeout = httpx.Timeout(self._svc.settings.webhooks_timeout_seconds)
+        async with contextlib.AsyncExitStack() as stack:
+            client = self._client
+            if client is None:
+                client = await stack.enter_async_context(
+                    httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+                )
+            while not self._stopping.is_set():
+                more = False
+                try:
+                    more = await self.step(client)
+                    failures.succeeded()
+                except Exception as exc:
+                    failures.failed(exc)
+                if more:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._svc.settings.webhooks_interval):
+                        await self._stopping.wait()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        self._stopping.set()
+        task, self._task = self._task, None
+        await finish(task, grace)
