@@ -108,7 +108,8 @@ def _deliveries(
                             "status": DeliveryStatus.PENDING.value,
                             "attempts": 0,
                             "next_attempt_at": None,
-                            "created_at": now,
+                            # a microsecond apart: the log lists them in event order
+                            "created_at": now + timedelta(microseconds=len(made)),
                         }
                     )
     return made
