@@ -50,6 +50,10 @@ async def dispatch(svc: Services) -> bool:
     """Turn the next window of events into deliveries; True when the log may hold more
     right away (a whole window or batch of rows was read)."""
     now = svc.clock()
+    async with svc.read() as session:  # an idle engine opens no write transaction
+        seen = await repo.position(session)
+        if await repo.end_through(session, seen + WINDOW) <= seen:
+            return False
     async with svc.write() as session:
         start = await repo.lock_cursor(session)
         if start is None:
@@ -133,6 +137,9 @@ async def send(svc: Services, client: httpx.AsyncClient) -> int:
     s = svc.settings
     now = svc.clock()
     lease = now + timedelta(seconds=s.webhooks_timeout_seconds + LEASE_MARGIN)
+    async with svc.read() as session:  # an idle engine opens no write transaction
+        if not await repo.any_due(session, now):
+            return 0
     async with svc.write() as session:
         claimed = await repo.claim_due(session, now, s.webhooks_batch, lease)
     if not claimed:

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, func, insert, select, update
+from sqlalchemy import Select, Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.webhooks import OPEN, DeliveryStatus
+from taskforge.domain.webhooks import OPEN
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Event, Webhook, WebhookCursor, WebhookDelivery
 
@@ -102,6 +102,16 @@ async def with_open(session: AsyncSession, webhook_ids: Iterable[uuid.UUID]) -> 
 async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(DELIVERIES), rows)
+
+
+async def any_due(session: AsyncSession, now: datetime) -> bool:
+    """Cheap read (the due index) so an idle engine never opens a write transaction."""
+    stmt = (
+        select(DELIVERIES.c.id)
+        .where(DELIVERIES.c.status.in_(OPEN_VALUES), DELIVERIES.c.next_attempt_at <= now)
+        .limit(1)
+    )
+    return (await session.scalar(stmt)) is not None
 
 
 async def claim_due(
@@ -245,12 +255,3 @@ async def events_after(
         .limit(limit)
     )
     return list(await session.execute(stmt))
-
-
-async def count_open(session: AsyncSession) -> int:
-    """Open deliveries (tests and diagnostics)."""
-    stmt = select(func.count()).select_from(DELIVERIES).where(DELIVERIES.c.status.in_(OPEN_VALUES))
-    return int(await session.scalar(stmt) or 0)
-
-
-__all__ = ["DeliveryStatus"]
