@@ -79,6 +79,20 @@ def event_type_of(event: events.Event) -> WebhookEventType | None:
     return None
 
 
+_JOB_FAILED = JobStatus.FAILED.value
+_WORKFLOW_ENDS = frozenset(s.value for s in WORKFLOW_ENDS)
+
+
+def may_match(type_: str, payload: dict[str, Any]) -> bool:
+    """A cheap look at an undecoded event: False when ``event_type_of`` would surely
+    say None (a job or workflow event of another status), so that it is not decoded."""
+    if type_ == events.JobStatusChanged.type:
+        return payload.get("status") == _JOB_FAILED
+    if type_ == events.WorkflowStatusChanged.type:
+        return payload.get("status") in _WORKFLOW_ENDS
+    return True
+
+
 def quota_crossed(used_before: int, used_after: int, limit: int | None) -> bool:
     """Whether taking jobs moved the count over the warning share of the limit."""
     if not limit:

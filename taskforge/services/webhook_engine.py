@@ -91,6 +91,8 @@ def _deliveries(
     made: list[dict[str, Any]] = []
     for row in rows:
         for message in events_of(row):
+            if not rules.may_match(message["type"], message["payload"]):
+                continue  # most job events: not worth decoding
             found = events.delivered(message)
             kind = rules.event_type_of(found.event)
             if kind is None:
@@ -174,29 +176,36 @@ async def _post(client: httpx.AsyncClient, row: Any) -> Outcome:
 async def _record(svc: Services, outcomes: list[Outcome]) -> None:
     s = svc.settings
     now = svc.clock()
+    rows: list[dict[str, Any]] = []
     finished: list[uuid.UUID] = []
+    for o in outcomes:
+        row: dict[str, Any] = {
+            "id": o.delivery_id,
+            "attempts": o.attempts,
+            "response_status": o.status,
+            "error": o.error,
+            "next_attempt_at": None,
+            "delivered_at": None,
+        }
+        if o.ok:
+            row |= {"status": DeliveryStatus.DELIVERED.value, "delivered_at": now}
+        elif o.attempts >= s.webhooks_max_attempts:
+            row["status"] = DeliveryStatus.FAILED.value
+        else:
+            delay = rules.backoff(
+                o.attempts, s.webhooks_backoff_seconds, s.webhooks_backoff_max_seconds
+            )
+            row |= {
+                "status": DeliveryStatus.RETRYING.value,
+                "next_attempt_at": now + timedelta(seconds=delay),
+            }
+        if row["status"] != DeliveryStatus.RETRYING.value:
+            finished.append(o.webhook_id)
+        rows.append(row)
     async with svc.write() as session:
-        await repo.lock_webhooks(session, (o.webhook_id for o in outcomes))
-        for o in outcomes:
-            values: dict[str, Any] = {"response_status": o.status, "error": o.error}
-            if o.ok:
-                values |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
-            elif o.attempts >= s.webhooks_max_attempts:
-                values |= {"status": DeliveryStatus.FAILED}
-            else:
-                delay = rules.backoff(
-                    o.attempts, s.webhooks_backoff_seconds, s.webhooks_backoff_max_seconds
-                )
-                values |= {
-                    "status": DeliveryStatus.RETRYING,
-                    "next_attempt_at": now + timedelta(seconds=delay),
-                }
-            if values["status"] is not DeliveryStatus.RETRYING:
-                values["next_attempt_at"] = None
-            values["status"] = values["status"].value
-            recorded = await repo.record_attempt(session, o.delivery_id, o.attempts, values)
-            if recorded and values["status"] != DeliveryStatus.RETRYING.value:
-                finished.append(o.webhook_id)
+        # held while the next one is chosen: a delivery made meanwhile sees this one
+        await repo.lock_webhooks(session, finished)
+        await repo.record_attempts(session, rows)
         await repo.promote_next(session, finished, now)
 
 
@@ -215,8 +224,9 @@ class WebhookEngine:
     async def step(self, client: httpx.AsyncClient) -> bool:
         """One round; True when there may be more to do at once."""
         more = await dispatch(self._svc)
-        sent = await send(self._svc, client)
-        return more or sent >= self._svc.settings.webhooks_batch
+        # anything sent: its endpoint's next delivery may be due now (in order, one at
+        # a time per endpoint, so a backlog drains at the endpoint's pace, not the poll's)
+        return await send(self._svc, client) > 0 or more
 
     async def _run(self) -> None:
         failures = Failures(log, "webhook engine step")

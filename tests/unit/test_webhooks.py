@@ -140,3 +140,20 @@ def test_event_types_are_required_and_deduplicated() -> None:
     assert rules.event_types(chosen) == ["JOB_FAILED", "QUOTA_NEARLY_USED"]
     with pytest.raises(InvalidInput):
         rules.description("x" * 501)
+
+
+def test_the_cheap_look_never_drops_a_match() -> None:
+    now = datetime.now(UTC)
+    samples: list[events.Event] = [job(s) for s in JobStatus] + [
+        workflow(s) for s in WorkflowStatus
+    ]
+    samples += [
+        events.ScheduleFailed(ORG, uuid.uuid4(), ScheduleStatus.FAILED, None, now, "x"),
+        events.QuotaNearlyUsed(ORG, 8, 10, None),
+    ]
+    for event in samples:
+        matched = rules.event_type_of(event) is not None
+        if matched:
+            assert rules.may_match(event.type, event.payload())
+        elif isinstance(event, events.JobStatusChanged | events.WorkflowStatusChanged):
+            assert not rules.may_match(event.type, event.payload())

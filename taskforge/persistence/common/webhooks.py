@@ -11,17 +11,24 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.webhooks import OPEN
+from taskforge.domain.webhooks import OPEN, DeliveryStatus
 from taskforge.persistence.store import store_of
-from taskforge.persistence.tables import Event, Webhook, WebhookCursor, WebhookDelivery
+from taskforge.persistence.tables import (
+    Event,
+    Webhook,
+    WebhookCursor,
+    WebhookDelivery,
+    status_in,
+)
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
 CURSOR: Table = WebhookCursor.__table__  # type: ignore[assignment]
 DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
 OPEN_VALUES = [s.value for s in OPEN]
+OPEN_LITERAL = text(status_in(OPEN, "webhook_deliveries.status"))
 
 
 # -- endpoints ---------------------------------------------------------------------
@@ -164,39 +171,61 @@ async def claim_due(
     return rows
 
 
-async def record_attempt(
-    session: AsyncSession, delivery_id: uuid.UUID, attempts: int, values: dict[str, Any]
-) -> bool:
-    """Write an attempt's outcome unless another attempt was made since (the lease ran
-    out and another engine took it): ``attempts`` is the count this attempt made."""
-    result = await session.execute(
+async def record_attempts(session: AsyncSession, outcomes: list[dict[str, Any]]) -> None:
+    """Write attempts' outcomes (one executemany): each dict has the delivery's ``id``,
+    the ``attempts`` count its attempt made, and the new status, response_status, error,
+    next_attempt_at and delivered_at. An outcome is dropped when another attempt was
+    made since (the lease ran out and another engine took the delivery)."""
+    if not outcomes:
+        return
+    stmt = (
         update(DELIVERIES)
         .where(
-            DELIVERIES.c.id == delivery_id,
-            DELIVERIES.c.attempts == attempts,
-            DELIVERIES.c.status.in_(OPEN_VALUES),
+            DELIVERIES.c.id == bindparam("b_id"),
+            DELIVERIES.c.attempts == bindparam("b_attempts"),
+            OPEN_LITERAL,  # an executemany takes no expanding IN
         )
-        .values(**values)
+        .values(
+            status=bindparam("b_status"),
+            response_status=bindparam("b_response_status"),
+            error=bindparam("b_error"),
+            next_attempt_at=bindparam("b_next_attempt_at"),
+            delivered_at=bindparam("b_delivered_at"),
+        )
+        .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    await session.execute(stmt, [{f"b_{k}": v for k, v in o.items()} for o in outcomes])
 
 
 async def promote_next(
     session: AsyncSession, webhook_ids: Sequence[uuid.UUID], now: datetime
 ) -> None:
-    """Make each endpoint's first waiting delivery due, where none is due or in flight."""
-    for webhook_id in sorted(set(webhook_ids)):
-        head = await session.execute(
-            select(DELIVERIES.c.id, DELIVERIES.c.next_attempt_at)
-            .where(DELIVERIES.c.webhook_id == webhook_id, DELIVERIES.c.status.in_(OPEN_VALUES))
-            .order_by(DELIVERIES.c.ordinal, DELIVERIES.c.created_at, DELIVERIES.c.id)
-            .limit(1)
+    """Make each endpoint's first waiting delivery due (one statement, one probe of the
+    order index per endpoint). An endpoint's open delivery that is not PENDING is its
+    head, being retried: what waits behind it is PENDING, first by ordinal. Should one
+    still be in flight elsewhere, the claim's order guard holds the promoted one back."""
+    ids = sorted(set(webhook_ids))
+    if not ids:
+        return
+    waiting = DELIVERIES.alias("waiting")
+    first = (
+        select(waiting.c.id)
+        .where(
+            waiting.c.webhook_id == Webhook.id,
+            waiting.c.status == DeliveryStatus.PENDING.value,
         )
-        first = head.first()
-        if first is not None and first.next_attempt_at is None:
-            await session.execute(
-                update(DELIVERIES).where(DELIVERIES.c.id == first.id).values(next_attempt_at=now)
-            )
+        .order_by(waiting.c.ordinal, waiting.c.created_at, waiting.c.id)
+        .limit(1)
+        .correlate(Webhook)
+        .scalar_subquery()
+    )
+    heads = select(first).where(Webhook.id.in_(ids))
+    await session.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id.in_(heads), DELIVERIES.c.next_attempt_at.is_(None))
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- the engine's cursor in the event log -----------------------------------------
