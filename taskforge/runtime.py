@@ -66,10 +66,10 @@ class Runtime:
             retention(services),
             organization_removal(services),
         ]
-        if settings.scheduler_enabled if scheduler is None else scheduler:
-            engines.append(Scheduler(services))
         if settings.webhooks_enabled:
             engines.append(WebhookEngine(services))
+        if settings.scheduler_enabled if scheduler is None else scheduler:
+            engines.append(Scheduler(services))
         return cls(settings, db, services, broker, relay, tail, engines)
 
     @property
