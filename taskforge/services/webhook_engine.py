@@ -146,12 +146,13 @@ async def send(svc: Services, client: httpx.AsyncClient) -> int:
         claimed = await repo.claim_due(session, now, s.webhooks_batch, lease)
     if not claimed:
         return 0
-    outcomes = await asyncio.gather(*(_post(client, row) for row in claimed))
+    timeout = s.webhooks_timeout_seconds
+    outcomes = await asyncio.gather(*(_post(client, row, timeout) for row in claimed))
     await _record(svc, outcomes)
     return len(outcomes)
 
 
-async def _post(client: httpx.AsyncClient, row: Any) -> Outcome:
+async def _post(client: httpx.AsyncClient, row: Any, seconds: float) -> Outcome:
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
@@ -163,14 +164,26 @@ async def _post(client: httpx.AsyncClient, row: Any) -> Outcome:
     }
     attempts = row.attempts + 1  # as claim_due counted it
     try:
-        resp = await client.post(row.url, content=row.body.encode(), headers=headers)
-    except httpx.HTTPError as exc:
+        # the whole exchange within the timeout (httpx's bounds each read, not their sum),
+        # streamed: only the start of an endpoint's answer is read, however long it is
+        async with (
+            asyncio.timeout(seconds),
+            client.stream("POST", row.url, content=row.body.encode(), headers=headers) as resp,
+        ):
+            status = resp.status_code
+            failed = None
+            if not 200 <= status < 300:
+                start = b""
+                async for chunk in resp.aiter_bytes():
+                    start += chunk
+                    if len(start) >= MAX_ERROR:
+                        break
+                text = start[:MAX_ERROR].decode("utf-8", "replace")
+                failed = f"HTTP {status}: {text}"[:MAX_ERROR]
+    except (httpx.HTTPError, TimeoutError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
         return Outcome(row.id, row.webhook_id, attempts, None, error)
-    failed = None
-    if not 200 <= resp.status_code < 300:
-        failed = f"HTTP {resp.status_code}: {resp.text}"[:MAX_ERROR]
-    return Outcome(row.id, row.webhook_id, attempts, resp.status_code, failed)
+    return Outcome(row.id, row.webhook_id, attempts, status, failed)
 
 
 async def _record(svc: Services, outcomes: list[Outcome]) -> None:

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -81,6 +82,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     replies: dict[str, deque[int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0  # seconds before answering
+    answer: bytes = b"no"  # the body of an answer other than 2xx
 
     def reply(self, path: str, *statuses: int) -> None:
         self.replies.setdefault(path, deque()).extend(statuses)
@@ -101,10 +104,12 @@ def receiver() -> Iterator[Receiver]:
                 status = waiting.popleft() if waiting else 200
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 state.received.append(Received(self.path, status, headers, body))
+            time.sleep(state.delay)
+            answer = b"ok" if status < 300 else state.answer
             self.send_response(status)
-            self.send_header("Content-Length", "2")
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok" if status < 300 else b"no")
+            self.wfile.write(answer)
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -169,7 +174,7 @@ async def deliveries(gql, webhook_id: str) -> list[dict]:
 
 
 async def pump(
-    svc, http: httpx.AsyncClient, until: Callable[[], bool], timeout: float = 10.0
+    svc, http: httpx.AsyncClient, until: Callable[[], bool], timeout: float = 30.0
 ) -> None:
     """Run the engine's steps (the relay stamps events meanwhile) until ``until``."""
     loop = asyncio.get_running_loop()
@@ -364,6 +369,28 @@ async def test_a_500_is_retried_then_delivered(svc, org, gql, http, receiver) ->
     [logged] = await deliveries(gql, hook["id"])
     assert logged["status"] == "DELIVERED" and logged["attempts"] == 2
     assert logged["responseStatus"] == 200 and logged["error"] is None
+
+
+async def test_a_slow_or_verbose_endpoint_is_a_failed_attempt(
+    svc, org, gql, http, receiver
+) -> None:
+    """No answer within the timeout is a failed attempt; of a long answer only the
+    start is kept in the log."""
+    hook = (await create_hook(gql, receiver.url, "JOB_FAILED"))["webhook"]
+    svc.settings.webhooks_timeout_seconds = 0.3
+    receiver.delay = 1.0
+    await failed_job(svc, org)
+    await pump(svc, http, lambda: len(receiver.received) >= 1)
+    [logged] = await deliveries(gql, hook["id"])
+    assert logged["status"] == "RETRYING" and logged["responseStatus"] is None
+    assert logged["error"].startswith("TimeoutError")
+
+    receiver.delay, receiver.answer = 0.0, b"x" * 100_000
+    receiver.reply("/hook", 500)
+    await pump(svc, http, lambda: len(receiver.received) >= 2)
+    [logged] = await deliveries(gql, hook["id"])
+    assert logged["responseStatus"] == 500 and logged["attempts"] == 2
+    assert logged["error"].startswith("HTTP 500: xxx") and len(logged["error"]) <= 500
 
 
 async def test_deliveries_of_an_endpoint_go_in_order(svc, org, gql, http, receiver) -> None:
