@@ -195,6 +195,9 @@ class Settings(BaseSettings):
     webhooks_interval: float = Field(
         1.0, gt=0, description="Seconds between webhook engine polls (events and due retries)."
     )
+    webhooks_log_retention_days: float = Field(
+        30.0, gt=0, description="Days a finished webhook delivery stays in the delivery log."
+    )
     webhooks_batch: int = Field(
         50, ge=1, description="Deliveries one webhook engine step sends (concurrently)."
     )

@@ -624,6 +624,7 @@ class WebhookDelivery(Base):
         Index("idx_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("idx_webhook_deliveries_order", "webhook_id", "status", "ordinal"),
         Index("idx_webhook_deliveries_listing", "webhook_id", "created_at", "id"),
+        Index("idx_webhook_deliveries_created", "created_at"),  # the log's retention
     )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = _org()

@@ -44,6 +44,8 @@ ROWS = 500  # event rows one dispatch reads at most
 LEASE_MARGIN = 5.0  # seconds a claim's lease outlasts the request timeout
 MAX_ERROR = 500  # characters of an error or response kept in the log
 USER_AGENT = "TaskForge-Webhooks/1"
+PRUNE_EVERY = 600.0  # seconds between prunings of the delivery log
+PRUNE_BATCH = 1000
 
 
 async def dispatch(svc: Services) -> bool:
@@ -222,6 +224,19 @@ async def _record(svc: Services, outcomes: list[Outcome]) -> None:
         await repo.promote_next(session, finished, now)
 
 
+async def prune(svc: Services, limit: int = PRUNE_BATCH) -> int:
+    """Delete finished deliveries past the log's retention, in bounded batches."""
+    days = svc.settings.webhooks_log_retention_days
+    before = svc.clock() - timedelta(days=days)
+    removed = 0
+    while True:
+        async with svc.write() as session:
+            n = await repo.prune(session, before, limit)
+        removed += n
+        if n < limit:
+            return removed
+
+
 class WebhookEngine:
     """Dispatches and sends every ``webhooks_interval`` seconds, at once while there is
     more; stops between steps, never mid-query."""
@@ -233,9 +248,13 @@ class WebhookEngine:
         self._client = client
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._next_prune = 0.0  # monotonic time of the next pruning
 
     async def step(self, client: httpx.AsyncClient) -> bool:
         """One round; True when there may be more to do at once."""
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_EVERY
+            await prune(self._svc)
         more = await dispatch(self._svc)
         # anything sent: its endpoint's next delivery may be due now (in order, one at
         # a time per endpoint, so a backlog drains at the endpoint's pace, not the poll's)

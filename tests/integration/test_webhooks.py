@@ -33,7 +33,7 @@ from taskforge.services import auth, executions, jobs, workers, workflows
 from taskforge.services.webhook_engine import WebhookEngine, dispatch, send
 from taskforge.services.workers import QueueWeight
 from tests.conftest import admin_of, make_settings, new_org
-from tests.helpers import asgi_client
+from tests.helpers import asgi_client, events_settled
 
 CREATE = """mutation($input: CreateWebhookInput!) {
   createWebhook(input: $input) { secret webhook { id url eventTypes active description } }
@@ -643,3 +643,30 @@ async def test_other_organizations_are_isolated_by_service(svc, other_org, org) 
     fresh = await new_org(svc, "Initech")
     listing = await webhooks.webhooks(svc, admin_of(fresh), 10, None)
     assert listing.items == []
+
+
+async def test_the_log_keeps_finished_deliveries_for_its_retention(
+    runtime, svc, org, gql, http, receiver
+) -> None:
+    from taskforge.services.webhook_engine import prune
+
+    hook = (await create_hook(gql, receiver.url, "JOB_FAILED"))["webhook"]
+    receiver.reply("/hook", 500)
+    await failed_job(svc, org)
+    await failed_job(svc, org)
+    await events_settled(runtime)  # both events stamped: one dispatch makes both
+    await pump(svc, http, lambda: len(receiver.received) >= 1)
+    # the first RETRYING, the second waiting behind it: both open
+    assert [d["status"] for d in await deliveries(gql, hook["id"])] == ["PENDING", "RETRYING"]
+    later = svc.clock() + timedelta(days=svc.settings.webhooks_log_retention_days + 1)
+    real = svc.clock
+    svc.clock = lambda: later
+    assert await prune(svc, limit=1) == 0  # open ones stay, however old
+    svc.clock = real
+    await pump(svc, http, lambda: len(receiver.answered(200)) >= 2)
+    assert [d["status"] for d in await deliveries(gql, hook["id"])] == ["DELIVERED"] * 2
+    svc.clock = lambda: later - timedelta(days=2)
+    assert await prune(svc, limit=1) == 0  # within the retention
+    svc.clock = lambda: later
+    assert await prune(svc, limit=1) == 2  # in batches of one
+    assert await deliveries(gql, hook["id"]) == []

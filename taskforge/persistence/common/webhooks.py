@@ -228,6 +228,24 @@ async def promote_next(
     )
 
 
+async def prune(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` finished deliveries made before ``before`` (the created_at
+    index); open ones stay, however old."""
+    oldest = (
+        select(DELIVERIES.c.id)
+        .where(
+            DELIVERIES.c.created_at < before,
+            DELIVERIES.c.status.in_([DeliveryStatus.DELIVERED.value, DeliveryStatus.FAILED.value]),
+        )
+        .order_by(DELIVERIES.c.created_at)
+        .limit(limit)
+    )
+    ids = list(await session.scalars(oldest))
+    if ids:
+        await session.execute(delete(DELIVERIES).where(DELIVERIES.c.id.in_(ids)))
+    return len(ids)
+
+
 # -- the engine's cursor in the event log -----------------------------------------
 
 

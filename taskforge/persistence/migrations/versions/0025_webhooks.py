@@ -74,6 +74,7 @@ def upgrade() -> None:
         "webhook_deliveries",
         ["webhook_id", "created_at", "id"],
     )
+    op.create_index("idx_webhook_deliveries_created", "webhook_deliveries", ["created_at"])
     op.create_table(
         "webhook_cursor",
         sa.Column("id", sa.Integer(), nullable=False),
