@@ -76,7 +76,8 @@ async def dispatch(svc: Services) -> bool:
                 end = rows[-1].seq + rows[-1].span - 1
         new = _deliveries(rows, by_org, now)
         if new:
-            await repo.lock_webhooks(session, (d["webhook_id"] for d in new))
+            live = await repo.lock_webhooks(session, (d["webhook_id"] for d in new))
+            new = [d for d in new if d["webhook_id"] in live]
             busy = await repo.with_open(session, (d["webhook_id"] for d in new))
             for d in new:  # each endpoint's first new delivery is due unless one waits
                 if d["webhook_id"] not in busy:

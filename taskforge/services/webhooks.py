@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from taskforge.domain import webhooks as rules
+from taskforge.domain.errors import NotFound
 from taskforge.domain.tenancy import ADMIN
 from taskforge.domain.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookEventType
 from taskforge.persistence.common import webhooks as repo
@@ -140,7 +141,8 @@ async def redeliver(svc: Services, principal: Principal, delivery_id: uuid.UUID)
             "webhook delivery",
             delivery_id,
         )
-        await repo.lock_webhooks(session, [original.webhook_id])
+        if not await repo.lock_webhooks(session, [original.webhook_id]):
+            raise NotFound("webhook delivery", delivery_id)  # its endpoint just went
         waiting = original.webhook_id in await repo.with_open(session, [original.webhook_id])
         row = DeliveryRow(
             id=uuid.uuid4(),

@@ -57,14 +57,16 @@ async def active(session: AsyncSession) -> list[Any]:
     return list(await session.execute(stmt))
 
 
-async def lock_webhooks(session: AsyncSession, ids: Iterable[uuid.UUID]) -> None:
+async def lock_webhooks(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Serialize the making and finishing of deliveries per endpoint (in id order, so two
     transactions never wait on each other in a cycle): whether a new delivery is its
-    endpoint's first open one is decided with the endpoint held."""
+    endpoint's first open one is decided with the endpoint held. Returns those that
+    still exist (one may have been deleted since it was read)."""
     ordered = sorted(set(ids))
-    if ordered:
-        stmt = select(Webhook.id).where(Webhook.id.in_(ordered)).order_by(Webhook.id)
-        await session.execute(store_of(session).lock_row(stmt))
+    if not ordered:
+        return set()
+    stmt = select(Webhook.id).where(Webhook.id.in_(ordered)).order_by(Webhook.id)
+    return set(await session.scalars(store_of(session).lock_row(stmt)))
 
 
 async def delete_webhook(session: AsyncSession, webhook_id: uuid.UUID) -> None:
