@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,13 +23,12 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from taskforge.domain.enums import JobStatus, ScheduleStatus, WorkerType
-from taskforge.domain.events import ScheduleFailed
+from taskforge.domain.enums import JobStatus, ScheduleKind, ScheduleStatus, WorkerType
 from taskforge.domain.tenancy import MEMBER_PERMISSIONS
-from taskforge.persistence.common import outbox
 from taskforge.persistence.common import webhooks as repo
 from taskforge.persistence.tables import Subscription, WebhookDelivery
-from taskforge.services import auth, executions, jobs, workers, workflows
+from taskforge.services import auth, executions, jobs, scheduler, schedules, workers, workflows
+from taskforge.services.schedules import ScheduleSpec
 from taskforge.services.webhook_engine import WebhookEngine, dispatch, send
 from taskforge.services.workers import QueueWeight
 from tests.conftest import admin_of, make_settings, new_org
@@ -497,21 +496,39 @@ async def test_quota_nearly_used_fires_once_a_period(svc, org, gql, http, receiv
 async def test_a_schedule_stopped_by_the_system_is_schedule_paused(
     svc, org, gql, http, receiver
 ) -> None:
-    """The engine moves a schedule to FAILED when an occurrence cannot fire: the event
-    it writes (``schedule.failed``) is SCHEDULE_PAUSED."""
+    """The scheduler moves a schedule to FAILED when a due occurrence cannot fire (here:
+    the job quota is used up): SCHEDULE_PAUSED. Pausing one by hand sends nothing."""
     await create_hook(gql, receiver.url, "SCHEDULE_PAUSED")
-    schedule_id = uuid.uuid4()
-    now = svc.clock()
-    async with svc.write() as session:
-        failed = ScheduleFailed(
-            org.organization.id, schedule_id, ScheduleStatus.FAILED, None, now, "quota used up"
+    admin = admin_of(org)
+    real = svc.clock
+    start = real()
+    spec = ScheduleSpec(
+        name="every second",
+        kind=ScheduleKind.RECURRING,
+        expression="1s",
+        queue_id=org.queue.id,
+        job_type="report",
+    )
+    paused = await schedules.create(svc, admin, replace(spec, name="paused by hand"))
+    await schedules.pause(svc, admin, paused.id)
+    made = await schedules.create(svc, admin, spec)
+    async with svc.write() as session:  # the quota is used up
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.organization_id == org.organization.id)
+            .values(max_jobs_per_month=0)
         )
-        await outbox.append(session, [failed])
+    svc.clock = lambda: start + timedelta(seconds=5)
+    await scheduler.tick(svc)
+    svc.clock = real
+    assert (await schedules.get(svc, admin, made.id)).status is ScheduleStatus.FAILED
     await pump(svc, http, lambda: len(receiver.received) >= 1)
+    await asyncio.sleep(0.1)
+    await pump(svc, http, lambda: True)
     [got] = receiver.received
     assert got.json["type"] == "SCHEDULE_PAUSED"
-    assert got.json["data"]["scheduleId"] == str(schedule_id)
-    assert got.json["data"]["error"] == "quota used up"
+    assert got.json["data"]["scheduleId"] == str(made.id)
+    assert got.json["data"]["status"] == "FAILED" and "quota" in got.json["data"]["error"]
 
 
 # -- tenants -----------------------------------------------------------------------
