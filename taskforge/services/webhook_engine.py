@@ -137,22 +137,33 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-async def send(svc: Services, client: httpx.AsyncClient) -> int:
-    """Send one batch of due deliveries; returns how many were attempted."""
+async def claim(svc: Services, limit: int) -> list[Any]:
+    """Take up to ``limit`` due deliveries for one attempt each (leased)."""
     s = svc.settings
     now = svc.clock()
     lease = now + timedelta(seconds=s.webhooks_timeout_seconds + LEASE_MARGIN)
     async with svc.read() as session:  # an idle engine opens no write transaction
         if not await repo.any_due(session, now):
-            return 0
+            return []
     async with svc.write() as session:
-        claimed = await repo.claim_due(session, now, s.webhooks_batch, lease)
+        return await repo.claim_due(session, now, limit, lease)
+
+
+async def send(svc: Services, client: httpx.AsyncClient) -> int:
+    """Send one batch of due deliveries together; returns how many were attempted."""
+    claimed = await claim(svc, svc.settings.webhooks_batch)
     if not claimed:
         return 0
-    timeout = s.webhooks_timeout_seconds
+    timeout = svc.settings.webhooks_timeout_seconds
     outcomes = await asyncio.gather(*(_post(client, row, timeout) for row in claimed))
     await _record(svc, outcomes)
     return len(outcomes)
+
+
+async def deliver(svc: Services, client: httpx.AsyncClient, row: Any) -> None:
+    """One claimed delivery's attempt, recorded on its own."""
+    outcome = await _post(client, row, svc.settings.webhooks_timeout_seconds)
+    await _record(svc, [outcome])
 
 
 async def _post(client: httpx.AsyncClient, row: Any, seconds: float) -> Outcome:
@@ -239,8 +250,10 @@ async def prune(svc: Services, limit: int = PRUNE_BATCH) -> int:
 
 
 class WebhookEngine:
-    """Dispatches and sends every ``webhooks_interval`` seconds, at once while there is
-    more; stops between steps, never mid-query."""
+    """Dispatches, and keeps up to ``webhooks_batch`` deliveries in flight, each recorded
+    when its own request ends: a slow endpoint holds up only its own deliveries. Polls
+    every ``webhooks_interval`` seconds, at once while there is more; stops between
+    steps, never mid-query, and lets requests in flight end within the grace."""
 
     name = "webhooks"
 
@@ -250,6 +263,8 @@ class WebhookEngine:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._next_prune = 0.0  # monotonic time of the next pruning
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._failures = Failures(log, "webhook engine step")
 
     async def step(self, client: httpx.AsyncClient) -> bool:
         """One round; True when there may be more to do at once."""
@@ -257,12 +272,34 @@ class WebhookEngine:
             self._next_prune = time.monotonic() + PRUNE_EVERY
             await prune(self._svc)
         more = await dispatch(self._svc)
-        # anything sent: its endpoint's next delivery may be due now (in order, one at
-        # a time per endpoint, so a backlog drains at the endpoint's pace, not the poll's)
-        return await send(self._svc, client) > 0 or more
+        free = self._svc.settings.webhooks_batch - len(self._inflight)
+        if free > 0:
+            for row in await claim(self._svc, free):
+                task = asyncio.create_task(self._deliver(client, row), name="webhook-delivery")
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
+        return more
+
+    async def _deliver(self, client: httpx.AsyncClient, row: Any) -> None:
+        try:
+            await deliver(self._svc, client, row)
+        except Exception as exc:  # the lease runs out: the attempt is made again
+            self._failures.failed(exc)
+
+    async def _wait(self) -> None:
+        """Until the poll interval passes, a delivery ends (its endpoint's next one may
+        be due) or the engine stops."""
+        stopping = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait(
+                {stopping, *self._inflight},
+                timeout=self._svc.settings.webhooks_interval,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            stopping.cancel()
 
     async def _run(self) -> None:
-        failures = Failures(log, "webhook engine step")
         timeout = httpx.Timeout(self._svc.settings.webhooks_timeout_seconds)
         async with contextlib.AsyncExitStack() as stack:
             client = self._client
@@ -270,18 +307,19 @@ class WebhookEngine:
                 client = await stack.enter_async_context(
                     httpx.AsyncClient(timeout=timeout, follow_redirects=False)
                 )
-            while not self._stopping.is_set():
-                more = False
-                try:
-                    more = await self.step(client)
-                    failures.succeeded()
-                except Exception as exc:
-                    failures.failed(exc)
-                if more:
-                    continue
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._svc.settings.webhooks_interval):
-                        await self._stopping.wait()
+            try:
+                while not self._stopping.is_set():
+                    more = False
+                    try:
+                        more = await self.step(client)
+                        self._failures.succeeded()
+                    except Exception as exc:
+                        self._failures.failed(exc)
+                    if not more:
+                        await self._wait()
+            finally:
+                if self._inflight:  # before the client closes
+                    await asyncio.wait(set(self._inflight))
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=self.name)
@@ -290,3 +328,5 @@ class WebhookEngine:
         self._stopping.set()
         task, self._task = self._task, None
         await finish(task, grace)
+        for pending in list(self._inflight):  # past the grace: their leases run out
+            pending.cancel()

@@ -81,7 +81,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     replies: dict[str, deque[int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    delay: float = 0.0  # seconds before answering
+    delays: dict[str, float] = field(default_factory=dict)  # seconds before answering
     answer: bytes = b"no"  # the body of an answer other than 2xx
 
     def reply(self, path: str, *statuses: int) -> None:
@@ -103,7 +103,7 @@ def receiver() -> Iterator[Receiver]:
                 status = waiting.popleft() if waiting else 200
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 state.received.append(Received(self.path, status, headers, body))
-            time.sleep(state.delay)
+            time.sleep(state.delays.get(self.path, 0.0))
             answer = b"ok" if status < 300 else state.answer
             self.send_response(status)
             self.send_header("Content-Length", str(len(answer)))
@@ -377,14 +377,14 @@ async def test_a_slow_or_verbose_endpoint_is_a_failed_attempt(
     start is kept in the log."""
     hook = (await create_hook(gql, receiver.url, "JOB_FAILED"))["webhook"]
     svc.settings.webhooks_timeout_seconds = 0.3
-    receiver.delay = 1.0
+    receiver.delays["/hook"] = 1.0
     await failed_job(svc, org)
     await pump(svc, http, lambda: len(receiver.received) >= 1)
     [logged] = await deliveries(gql, hook["id"])
     assert logged["status"] == "RETRYING" and logged["responseStatus"] is None
     assert logged["error"].startswith("TimeoutError")
 
-    receiver.delay, receiver.answer = 0.0, b"x" * 100_000
+    receiver.delays["/hook"], receiver.answer = 0.0, b"x" * 100_000
     receiver.reply("/hook", 500)
     await pump(svc, http, lambda: len(receiver.received) >= 2)
     [logged] = await deliveries(gql, hook["id"])
@@ -639,6 +639,30 @@ async def test_the_engine_runs_in_the_background(runtime, svc, org, gql, receive
         await engine.stop()
     assert len(receiver.received) == 1
     assert any(isinstance(e, WebhookEngine) for e in runtime.engines)
+
+
+async def test_a_slow_endpoint_holds_up_only_its_own_deliveries(svc, org, gql, receiver) -> None:
+    """The engine keeps deliveries in flight each on its own: while one endpoint takes
+    its time, another's backlog goes through, in order."""
+    svc.settings.webhooks_interval = 0.05
+    await create_hook(gql, receiver.url + "/slow", "JOB_FAILED")
+    await create_hook(gql, receiver.url + "/fast", "JOB_FAILED")
+    receiver.delays["/hook/slow"] = 3.0
+    ids = [str(await failed_job(svc, org)) for _ in range(4)]
+    engine = WebhookEngine(svc)
+    engine.start()
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        fast: list[Received] = []
+        while len(fast) < 4 and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+            fast = [r for r in receiver.received if r.path == "/hook/fast"]
+        slow = [r for r in receiver.received if r.path == "/hook/slow"]
+        assert [r.json["data"]["jobId"] for r in fast] == ids
+        assert len(slow) == 1  # still answering the first
+    finally:
+        await engine.stop(grace=5.0)
 
 
 async def test_other_organizations_are_isolated_by_service(svc, other_org, org) -> None:
