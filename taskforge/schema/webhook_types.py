@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import strawberry
@@ -73,8 +74,6 @@ class WebhookDelivery:
 
     @classmethod
     def of(cls, row: rules.WebhookDelivery) -> WebhookDelivery:
-        import json
-
         return cls(
             id=strawberry.ID(str(row.id)),
             webhook_id=strawberry.ID(str(row.webhook_id)),
