@@ -195,6 +195,36 @@ class Settings(BaseSettings):
         100,
         description="Failed logins (other attempts) per client address and window; 0: no limit.",
     )
+    # webhooks (services/webhooks.py)
+    webhooks_enabled: bool = Field(
+        True, description="Run the webhook engine (turn events into deliveries and send them)."
+    )
+    webhooks_allow_http: bool = Field(
+        False,
+        description="Also accept http:// webhook URLs to 127.0.0.1 or localhost (local "
+        "development and tests); otherwise https only.",
+    )
+    webhooks_max_attempts: int = Field(
+        8, ge=1, description="Attempts of a webhook delivery before it is FAILED."
+    )
+    webhooks_backoff_seconds: float = Field(
+        10.0, gt=0, description="Delay after a delivery's first failed attempt (doubles, jittered)."
+    )
+    webhooks_backoff_max_seconds: float = Field(
+        3600.0, gt=0, description="Longest delay between two attempts of a delivery."
+    )
+    webhooks_timeout_seconds: float = Field(
+        10.0, gt=0, description="Timeout of one webhook request (connect, send and response)."
+    )
+    webhooks_interval: float = Field(
+        1.0, gt=0, description="Seconds between webhook engine polls (events and due retries)."
+    )
+    webhooks_log_retention_days: float = Field(
+        30.0, gt=0, description="Days a finished webhook delivery stays in the delivery log."
+    )
+    webhooks_batch: int = Field(
+        50, ge=1, description="Deliveries one webhook engine step sends (concurrently)."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from taskforge.services.engines import (
     workflow_timeouts,
 )
 from taskforge.services.scheduler import Scheduler
+from taskforge.services.webhook_engine import WebhookEngine
 
 
 async def _stream_id(db: Database) -> str:
@@ -113,6 +114,8 @@ class Runtime:
             )
             if multiprocess():  # another process may answer the scrape: keep ours fresh
                 engines.append(metrics_refresh(metrics))
+        if settings.webhooks_enabled:
+            engines.append(WebhookEngine(services))
         if settings.scheduler_enabled if scheduler is None else scheduler:
             engines.append(Scheduler(services))
         return cls(settings, db, services, broker, relay, tail, engines, metrics, sampler)

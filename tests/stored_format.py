@@ -206,6 +206,13 @@ def rows(org: uuid.UUID, workflow: uuid.UUID) -> list[tuple[str, str, Any, int]]
             {"executionId": EXECUTION, "jobId": JOB, "lastLogId": 42},
             1,
         ),
+        # webhooks: the period's job count crossed its warning share
+        (
+            "organizations",
+            "quota.nearly_used",
+            {"jobsUsed": 8000, "limit": 10000, "periodEnd": "2026-12-31T00:00:00+00:00"},
+            1,
+        ),
     ]
 
 

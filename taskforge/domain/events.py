@@ -684,6 +684,30 @@ class ProjectDeleted(ProjectCreated):
     type: ClassVar[str] = "project.deleted"
 
 
+@dataclass(frozen=True, slots=True)
+class QuotaNearlyUsed(Event):
+    """The period's job count crossed ``QUOTA_WARNING`` of its limit (once a period)."""
+
+    topic: ClassVar[str] = "organizations"
+    type: ClassVar[str] = "quota.nearly_used"
+    jobs_used: int
+    limit: int
+    period_end: datetime | None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "jobsUsed": self.jobs_used,
+            "limit": self.limit,
+            "periodEnd": self.period_end.isoformat() if self.period_end else None,
+        }
+
+    @classmethod
+    def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
+        return cls(
+            organization_id, payload["jobsUsed"], payload["limit"], _time(payload.get("periodEnd"))
+        )
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     JobStatusChanged,
     JobDeleted,
@@ -722,6 +746,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     AssignmentRemoved,
     JobProgressed,
     ExecutionLogged,
+    QuotaNearlyUsed,
 )
 BY_TYPE: dict[str, type[Event]] = {t.type: t for t in EVENT_TYPES}
 

@@ -621,3 +621,64 @@ class EngineLease(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime]
+
+
+class Webhook(Base):
+    """An organization's endpoint for some event types (domain/webhooks.py). The secret
+    signs deliveries, so it is kept (not a hash) and shown once, when created."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (Index("idx_webhooks_org_created", "organization_id", "created_at", "id"),)
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE)
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(String(500))
+    event_types: Mapped[list[str]] = mapped_column(PortableJSON)
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint, and how sending it went.
+
+    ``ordinal`` orders an endpoint's deliveries (the event's id; a redelivery's is the
+    engine's cursor then, after every delivery made so far). Only the first open one of
+    an endpoint has ``next_attempt_at`` set (the rest wait behind it, NULL), so the
+    engine's claim reads due deliveries off (status, next_attempt_at) alone."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("idx_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("idx_webhook_deliveries_order", "webhook_id", "status", "ordinal"),
+        Index("idx_webhook_deliveries_listing", "webhook_id", "created_at", "id"),
+        Index("idx_webhook_deliveries_created", "created_at"),  # the log's retention
+    )
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = _org()
+    webhook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhooks.id", ondelete=CASCADE))
+    ordinal: Mapped[int] = mapped_column(BigInteger)
+    event_type: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_status: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    redelivery_of: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = _created()
+
+
+class WebhookCursor(Base):
+    """Single row: the last event id the webhook engine turned into deliveries; its row
+    lock elects the engine that reads the outbox (SKIP LOCKED on PostgreSQL)."""
+
+    __tablename__ = "webhook_cursor"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -29,6 +29,7 @@ from taskforge.resolvers import schedules as schedule_r
 from taskforge.resolvers import subscriptions as sub_r
 from taskforge.resolvers import tenancy as tenancy_r
 from taskforge.resolvers import users as users_r
+from taskforge.resolvers import webhooks as webhook_r
 from taskforge.resolvers import workers as worker_r
 from taskforge.resolvers import workflows as wf_r
 from taskforge.schema import audit_types as audit_t
@@ -36,6 +37,7 @@ from taskforge.schema import execution_types as x
 from taskforge.schema import schedule_types as sch
 from taskforge.schema import types as t
 from taskforge.schema import user_types as u
+from taskforge.schema import webhook_types as wh
 from taskforge.schema import workflow_types as w
 from taskforge.schema.boundary import guard
 from taskforge.schema.caching import DocumentCache
@@ -69,6 +71,10 @@ class Query:
     api_keys: t.Connection[t.ApiKey] = strawberry.field(resolver=users_r.api_keys)
     audit_log: t.Connection[audit_t.AuditEntry] = strawberry.field(resolver=audit_r.audit_log)
     execution: x.Execution = strawberry.field(resolver=job_admin_r.execution)
+    webhooks: t.Connection[wh.Webhook] = strawberry.field(resolver=webhook_r.webhooks_)
+    webhook_deliveries: t.Connection[wh.WebhookDelivery] = strawberry.field(
+        resolver=webhook_r.webhook_deliveries
+    )
 
 
 @strawberry.type
@@ -158,6 +164,14 @@ class Mutation:
     )
     retry_jobs: int = strawberry.mutation(
         resolver=job_admin_r.retry_jobs, description="Jobs reopened (in batches)."
+    )
+    # webhooks (admins)
+    create_webhook: wh.CreateWebhookPayload = strawberry.mutation(resolver=webhook_r.create_webhook)
+    update_webhook: wh.Webhook = strawberry.mutation(resolver=webhook_r.update_webhook)
+    delete_webhook: strawberry.ID = strawberry.mutation(resolver=webhook_r.delete_webhook)
+    redeliver_webhook_delivery: wh.WebhookDelivery = strawberry.mutation(
+        resolver=webhook_r.redeliver_webhook_delivery,
+        description="Send a delivery's body again, as a new delivery after those made so far.",
     )
 
 

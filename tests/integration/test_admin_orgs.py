@@ -13,6 +13,7 @@ from sqlalchemy import Table, func, insert, select, update
 
 from taskforge.domain.enums import DependencyType, LogLevel, ScheduleKind, Tier, UserRole
 from taskforge.domain.errors import Conflict, QuotaExceeded, Unauthenticated
+from taskforge.domain.webhooks import WebhookEventType
 from taskforge.persistence.common import organizations as org_repo
 from taskforge.persistence.tables import (
     ApiKey,
@@ -30,6 +31,7 @@ from taskforge.services import (
     scheduler,
     schedules,
     users,
+    webhooks,
     workflows,
 )
 from taskforge.services.base import Services
@@ -400,7 +402,7 @@ async def test_operator_changes_to_a_deleted_organization_conflict(svc, org) -> 
 
 # -- deletion ---------------------------------------------------------------------
 
-GLOBAL = {"organizations", "outbox_cursor"}
+GLOBAL = {"organizations", "outbox_cursor", "engine_leases", "webhook_cursor"}
 
 
 def _owner_counts() -> dict[str, Any]:
@@ -471,7 +473,24 @@ async def populate(svc: Any, tenant: Any) -> None:
     await users.invite_user(
         svc, admin, f"invited-{tenant.organization.id}@example.com", UserRole.MEMBER
     )
+    hook = await webhooks.create(
+        svc, admin, "https://example.com/hook", [WebhookEventType.JOB_FAILED]
+    )
     async with svc.write() as session:  # SQLite keeps no count rows: one by hand
+        await session.execute(  # and a delivery without waiting for the webhook engine
+            insert(Base.metadata.tables["webhook_deliveries"]).values(
+                id=uuid.uuid4(),
+                organization_id=tenant.organization.id,
+                webhook_id=hook.webhook.id,
+                ordinal=1,
+                event_type="JOB_FAILED",
+                event_id=1,
+                body="{}",
+                status="PENDING",
+                attempts=0,
+                created_at=svc.clock(),
+            )
+        )
         wf_table: Table = Base.metadata.tables["workflows"]
         wf_id = await session.scalar(
             select(wf_table.c.id).where(wf_table.c.organization_id == tenant.organization.id)

@@ -38,7 +38,7 @@ from taskforge.persistence.tables import Base, Organization, Subscription, Worke
 
 ORG = "organization_id"
 # tables that belong to no organization (or are the organization itself)
-GLOBAL = frozenset({"organizations", "outbox_cursor", "engine_leases"})
+GLOBAL = frozenset({"organizations", "outbox_cursor", "engine_leases", "webhook_cursor"})
 # a tenant's rows reached through a column that is no foreign key (none, or kept by
 # triggers: an execution's job): table -> (column, table whose ``id`` it holds)
 LINKS: dict[str, tuple[str, str]] = {

@@ -9,8 +9,10 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain.events import QuotaNearlyUsed
 from taskforge.domain.subscriptions import current_period, legacy_anchor
-from taskforge.persistence.common import organizations
+from taskforge.domain.webhooks import quota_crossed
+from taskforge.persistence.common import organizations, outbox
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import ApiKey, Organization, Project, Subscription, User
 
@@ -80,9 +82,22 @@ async def _charge(session: AsyncSession, org_id: uuid.UUID, n: int, now: datetim
             ),
         )
         .values(jobs_used=Subscription.jobs_used + n)
+        .returning(
+            Subscription.jobs_used,
+            Subscription.max_jobs_per_month,
+            Subscription.current_period_end,
+        )
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    charged = result.first()
+    if charged is None:
+        return False
+    used, limit, period_end = charged
+    if limit is not None and quota_crossed(
+        used - n, used, limit
+    ):  # in the change's transaction (webhooks)
+        await outbox.append(session, [QuotaNearlyUsed(org_id, used, limit, period_end)])
+    return True
 
 
 async def project(
