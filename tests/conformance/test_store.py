@@ -302,6 +302,12 @@ async def test_succeed_current_ends_only_current_attempts_of_the_tenant(svc: Any
     current, stale, foreign = (c.execution_id for c in claimed)
     jobs_of = {c.execution_id: c.job.id for c in claimed}
     now = dt.datetime.now(dt.UTC)
+    async with svc.read() as session:
+        started = {
+            e: (await session.get(Job, j)).started_at  # type: ignore[union-attr]
+            for e, j in jobs_of.items()
+        }
+    assert started[current] is not None
     async with svc.write() as session:  # the second job was cancelled meanwhile
         await session.execute(
             Job.__table__.update()
@@ -328,6 +334,7 @@ async def test_succeed_current_ends_only_current_attempts_of_the_tenant(svc: Any
             org.project.id,
             "noop",
             None,
+            started[current],  # when its job started (the run time it is counted with)
         )
     ]
     async with svc.read() as session:
