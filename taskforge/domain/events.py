@@ -127,6 +127,24 @@ class WorkflowState:
         return cls(WorkflowStatus(data["status"]), WorkflowStats.decode(data["stats"]))
 
 
+def _job_fields(organization_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:
+    """A job event's fields from its payload (every job event's decode starts here)."""
+    flow = payload.get("workflow")
+    previous = payload.get("previousStatus")
+    return {
+        "organization_id": organization_id,
+        "job_id": uuid.UUID(payload["jobId"]),
+        "queue_id": shared_id(payload["queueId"]),
+        "project_id": shared_id(payload["projectId"]),
+        "workflow_id": _id(payload.get("workflowId")),
+        "job_type": payload["jobType"],
+        "status": JobStatus(payload["status"]),
+        "previous_status": JobStatus(previous) if previous else None,
+        "reason": payload.get("reason"),
+        "workflow": WorkflowState.decode(flow) if flow else None,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class JobStatusChanged(Event):
     topic: ClassVar[str] = "jobs"
@@ -163,21 +181,7 @@ class JobStatusChanged(Event):
 
     @classmethod
     def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
-        flow = payload.get("workflow")
-        return cls(
-            organization_id=organization_id,
-            job_id=uuid.UUID(payload["jobId"]),
-            queue_id=shared_id(payload["queueId"]),
-            project_id=shared_id(payload["projectId"]),
-            workflow_id=_id(payload.get("workflowId")),
-            job_type=payload["jobType"],
-            status=JobStatus(payload["status"]),
-            previous_status=JobStatus(payload["previousStatus"])
-            if payload.get("previousStatus")
-            else None,
-            reason=payload.get("reason"),
-            workflow=WorkflowState.decode(flow) if flow else None,
-        )
+        return cls(**_job_fields(organization_id, payload))
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,17 +209,7 @@ class JobProgressed(JobStatusChanged):
     @classmethod
     def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
         return cls(
-            organization_id=organization_id,
-            job_id=uuid.UUID(payload["jobId"]),
-            queue_id=shared_id(payload["queueId"]),
-            project_id=shared_id(payload["projectId"]),
-            workflow_id=_id(payload.get("workflowId")),
-            job_type=payload["jobType"],
-            status=JobStatus(payload["status"]),
-            previous_status=JobStatus(payload["previousStatus"])
-            if payload.get("previousStatus")
-            else None,
-            reason=payload.get("reason"),
+            **_job_fields(organization_id, payload),
             progress=payload.get("progress"),
             progress_message=payload.get("progressMessage"),
         )

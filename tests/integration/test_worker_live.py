@@ -136,9 +136,8 @@ async def test_a_failure_sends_its_traceback(runtime, org, kind) -> None:
     assert "in inner" in run.traceback and run.traceback.rstrip().endswith("deep down")
 
 
-async def test_cancelling_a_running_async_handler(runtime, org, kind) -> None:
-    svc, admin = runtime.services, admin_of(org)
-    started, saw = asyncio.Event(), asyncio.Event()
+def waits_for_cancel(started: asyncio.Event, saw: asyncio.Event) -> Any:
+    """A handler that sets ``started``, then waits until cancelled and sets ``saw``."""
 
     async def forever(payload: dict[str, Any], ctx: JobContext) -> None:
         started.set()
@@ -147,6 +146,14 @@ async def test_cancelling_a_running_async_handler(runtime, org, kind) -> None:
         except asyncio.CancelledError:
             saw.set()
             raise
+
+    return forever
+
+
+async def test_cancelling_a_running_async_handler(runtime, org, kind) -> None:
+    svc, admin = runtime.services, admin_of(org)
+    started, saw = asyncio.Event(), asyncio.Event()
+    forever = waits_for_cancel(started, saw)
 
     job = await enqueue(runtime, org, "forever")
     async with Running(runtime, org, kind, {"forever": forever}) as running:
@@ -196,14 +203,7 @@ async def test_the_channel_pushes_a_cancel_without_waiting_for_a_beat(runtime, o
     at once: with beats 20 s apart, the handler still stops within a second or so."""
     svc, admin = runtime.services, admin_of(org)
     started, saw = asyncio.Event(), asyncio.Event()
-
-    async def forever(payload: dict[str, Any], ctx: JobContext) -> None:
-        started.set()
-        try:
-            await asyncio.sleep(60)
-        except asyncio.CancelledError:
-            saw.set()
-            raise
+    forever = waits_for_cancel(started, saw)
 
     done = asyncio.Event()
 
@@ -231,14 +231,7 @@ async def test_a_cancel_committed_by_another_replica_without_a_broker(
     other = Runtime.create(make_settings(database_url, tmp_path / "other"))
     await other.start(migrate=False, engines=False)
     started, saw = asyncio.Event(), asyncio.Event()
-
-    async def forever(payload: dict[str, Any], ctx: JobContext) -> None:
-        started.set()
-        try:
-            await asyncio.sleep(60)
-        except asyncio.CancelledError:
-            saw.set()
-            raise
+    forever = waits_for_cancel(started, saw)
 
     try:
         job = await enqueue(runtime, org, "forever")
