@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import random
 import secrets
@@ -152,12 +153,28 @@ def url(value: str, allow_http: bool, field: str = "url") -> str:
         raise InvalidInput(f"{field} is not a valid URL", field=field) from exc
     if not host or parts.username or parts.password:
         raise InvalidInput(f"{field} must be an absolute URL with a host", field=field)
+    if any(c <= " " or c == "\x7f" for c in value):
+        raise InvalidInput(f"{field} must not hold spaces or control characters", field=field)
+    if not allow_http and _internal(host):
+        raise InvalidInput(f"{field} must not name a private or local address", field=field)
     if parts.scheme == "https":
         return value
     if parts.scheme == "http" and allow_http and host in LOCAL_HOSTS:
         return value
     local = " (http is allowed to 127.0.0.1 or localhost)" if allow_http else ""
     raise InvalidInput(f"{field} must be an https URL{local}", field=field)
+
+
+def _internal(host: str) -> bool:
+    """A loopback, private, link-local or otherwise non-public address written as such
+    (names are not resolved here)."""
+    if host.lower() in LOCAL_HOSTS:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def event_types(values: Sequence[WebhookEventType], field: str = "eventTypes") -> list[str]:

@@ -54,13 +54,13 @@ async def dispatch(svc: Services) -> bool:
     now = svc.clock()
     async with svc.read() as session:  # an idle engine opens no write transaction
         seen = await repo.position(session)
-        if await repo.end_through(session, seen + WINDOW) <= seen:
+        if await _window_end(session, seen) <= seen:
             return False
     async with svc.write() as session:
         start = await repo.lock_cursor(session)
         if start is None:
             return False  # another replica's engine holds the cursor
-        end = await repo.end_through(session, start + WINDOW)
+        end = await _window_end(session, start)
         if end <= start:
             return False
         hooks = await repo.active(session)
@@ -70,7 +70,7 @@ async def dispatch(svc: Services) -> bool:
         rows: list[Any] = []
         if by_org:
             rows = await repo.events_after(
-                session, start, start + WINDOW, list(by_org), rules.SOURCE_TYPES, ROWS
+                session, start, end, list(by_org), rules.SOURCE_TYPES, ROWS
             )
             if len(rows) == ROWS:  # more in the window: continue after the last row read
                 end = rows[-1].seq + rows[-1].span - 1
@@ -86,6 +86,19 @@ async def dispatch(svc: Services) -> bool:
             await repo.insert_deliveries(session, new)
         await repo.move_cursor(session, end)
     return len(rows) == ROWS or end - start >= WINDOW
+
+
+async def _window_end(session: Any, start: int) -> int:
+    """The last event id of the next window after ``start`` (``start``: nothing new).
+    Event ids missing after ``start`` (pruned while the engine was off or behind) are
+    skipped: the window starts at the next stamped row, wherever it is."""
+    end = await repo.end_through(session, start + WINDOW)
+    if end > start:
+        return end
+    following = await repo.first_seq_after(session, start)
+    if following is None:
+        return start
+    return await repo.end_through(session, following - 1 + WINDOW)
 
 
 def _deliveries(
@@ -194,7 +207,9 @@ async def _post(client: httpx.AsyncClient, row: Any, seconds: float) -> Outcome:
                         break
                 text = start[:MAX_ERROR].decode("utf-8", "replace")
                 failed = f"HTTP {status}: {text}"[:MAX_ERROR]
-    except (httpx.HTTPError, TimeoutError) as exc:
+    except Exception as exc:
+        # transport errors and timeouts, and whatever else the URL makes the client raise
+        # (an invalid host name): the attempt fails and is retried, never left claimed
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
         return Outcome(row.id, row.webhook_id, attempts, None, error)
     return Outcome(row.id, row.webhook_id, attempts, status, failed)

@@ -21,13 +21,22 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from taskforge.domain.enums import JobStatus, ScheduleKind, ScheduleStatus, WorkerType
 from taskforge.domain.tenancy import MEMBER_PERMISSIONS
 from taskforge.persistence.common import webhooks as repo
-from taskforge.persistence.tables import Subscription, WebhookDelivery
-from taskforge.services import auth, executions, jobs, scheduler, schedules, workers, workflows
+from taskforge.persistence.tables import Event, Subscription, WebhookDelivery
+from taskforge.services import (
+    auth,
+    executions,
+    jobs,
+    scheduler,
+    schedules,
+    webhook_engine,
+    workers,
+    workflows,
+)
 from taskforge.services.schedules import ScheduleSpec
 from taskforge.services.webhook_engine import WebhookEngine, dispatch, send
 from taskforge.services.workers import QueueWeight
@@ -250,6 +259,11 @@ async def test_admins_manage_endpoints_and_see_the_secret_once(gql, receiver) ->
         ("not a url", True),
         ("https://example.com:99999/hook", True),
         ("https://example.com/" + "x" * 2000, True),
+        ("https://example.com/a\x00b", True),  # control characters
+        ("https://10.0.0.7/hook", False),  # private, loopback, link-local addresses
+        ("https://[::1]/hook", False),
+        ("https://169.254.169.254/latest", False),
+        ("https://localhost/hook", False),
     ],
 )
 async def test_bad_urls_are_refused_naming_the_field(gql, svc, url, allow_http) -> None:
@@ -711,3 +725,68 @@ async def test_the_log_keeps_finished_deliveries_for_its_retention(
     svc.clock = lambda: later
     assert await prune(svc, limit=1) == 2  # in batches of one
     assert await deliveries(gql, hook["id"]) == []
+
+
+async def test_a_url_the_client_cannot_use_is_a_failed_attempt(
+    svc, org, gql, http, receiver
+) -> None:
+    """A host name that passes the checks but that the HTTP client refuses (invalid IDNA)
+    fails the attempt like a refused connection: retried later, never left claimed."""
+    hook = (await create_hook(gql, "https://xn--/hook", "JOB_FAILED"))["webhook"]
+    await failed_job(svc, org)
+    await asyncio.sleep(0.2)
+    logged: list[dict] = []
+
+    async def attempted() -> bool:
+        logged[:] = await deliveries(gql, hook["id"])
+        return bool(logged) and logged[0]["attempts"] == 1
+
+    for _ in range(200):
+        await dispatch(svc)
+        await send(svc, http)
+        if await attempted():
+            break
+    [only] = logged
+    assert only["status"] == "RETRYING" and only["error"] and only["nextAttemptAt"]
+
+
+async def test_events_pruned_past_the_cursor_are_skipped(
+    svc, org, gql, http, receiver, monkeypatch
+) -> None:
+    """Events the retention removed while the engine was behind leave a gap wider than a
+    window after its cursor: the engine goes on from the next event there is."""
+    await create_hook(gql, receiver.url, "JOB_FAILED")
+    await dispatch(svc)
+    async with svc.read() as session:
+        seen = await repo.position(session)
+    admin = admin_of(org)
+    for _ in range(5):  # events to prune (their jobs cancelled: the worker takes none)
+        [job] = await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")])
+        await jobs.cancel(svc, admin, job.id)
+    await asyncio.sleep(0.2)  # stamped by the relay
+    async with svc.write() as session:  # pruned, as the event retention does
+        await session.execute(delete(Event).where(Event.seq > seen))
+    monkeypatch.setattr(webhook_engine, "WINDOW", 2)  # the gap is wider than a window
+    await failed_job(svc, org)
+    await asyncio.sleep(0.2)
+    await pump(svc, http, lambda: len(receiver.received) == 1)
+    assert json.loads(receiver.received[0].body)["type"] == "JOB_FAILED"
+
+
+async def test_a_deactivated_endpoints_deliveries_are_not_due(
+    svc, org, gql, http, receiver
+) -> None:
+    """An idle engine reads before it writes: deliveries of an endpoint deactivated
+    meanwhile do not make it open a write transaction on every poll."""
+    hook = (await create_hook(gql, receiver.url, "JOB_FAILED"))["webhook"]
+    await failed_job(svc, org)
+    await asyncio.sleep(0.2)
+    for _ in range(100):
+        await dispatch(svc)
+        if await deliveries(gql, hook["id"]):
+            break
+    async with svc.read() as session:
+        assert await repo.any_due(session, svc.clock())
+    await gql.ok(UPDATE, {"id": hook["id"], "input": {"active": False}})
+    async with svc.read() as session:
+        assert not await repo.any_due(session, svc.clock())

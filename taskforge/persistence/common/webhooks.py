@@ -117,7 +117,12 @@ async def any_due(session: AsyncSession, now: datetime) -> bool:
     """Cheap read (the due index) so an idle engine never opens a write transaction."""
     stmt = (
         select(DELIVERIES.c.id)
-        .where(DELIVERIES.c.status.in_(OPEN_VALUES), DELIVERIES.c.next_attempt_at <= now)
+        .join(Webhook, Webhook.id == DELIVERIES.c.webhook_id)
+        .where(
+            DELIVERIES.c.status.in_(OPEN_VALUES),
+            DELIVERIES.c.next_attempt_at <= now,
+            Webhook.active.is_(True),  # as claim_due: a paused endpoint's are not due
+        )
         .limit(1)
     )
     return (await session.scalar(stmt)) is not None
@@ -280,6 +285,14 @@ async def end_through(session: AsyncSession, upto: int) -> int:
         .limit(1)
     )
     return int(found or 0)
+
+
+async def first_seq_after(session: AsyncSession, after: int) -> int | None:
+    """The first stamped row's seq after ``after`` (one probe of the seq index)."""
+    found = await session.scalar(
+        select(EVENTS.c.seq).where(EVENTS.c.seq > after).order_by(EVENTS.c.seq).limit(1)
+    )
+    return None if found is None else int(found)
 
 
 async def events_after(
