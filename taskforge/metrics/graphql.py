@@ -17,8 +17,18 @@ from strawberry.types.graphql import OperationType
 
 from taskforge.metrics.server import ServerMetrics
 
+INTROSPECTION = frozenset({"__schema", "__type", "__typename"})
 
-def root_field(document: Any, operation_name: str | None) -> str:
+
+def root_fields(schema: Any) -> frozenset[str]:
+    """Every root field the schema defines (a graphql-core schema): the label's values."""
+    roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
+    return INTROSPECTION.union(*(root.fields for root in roots if root is not None))
+
+
+def root_field(document: Any, operation_name: str | None, known: frozenset[str]) -> str:
+    """The operation's first root field if the schema defines it (a client's made-up
+    names would each add a series), else ``unknown``."""
     if document is None:
         return "unknown"
     for node in document.definitions:
@@ -28,7 +38,8 @@ def root_field(document: Any, operation_name: str | None) -> str:
             continue
         for selection in node.selection_set.selections:
             if isinstance(selection, FieldNode):
-                return selection.name.value
+                name = selection.name.value
+                return name if name in known else "unknown"
         return "unknown"
     return "unknown"
 
@@ -52,6 +63,7 @@ def _subscription(ctx: Any) -> bool:
 
 def extension(metrics: ServerMetrics) -> type[SchemaExtension]:
     requests, latency = metrics.requests, metrics.latency
+    known: dict[int, frozenset[str]] = {}  # by schema (built once)
 
     class OperationMetrics(SchemaExtension):
         def on_operation(self) -> Iterator[None]:
@@ -60,7 +72,11 @@ def extension(metrics: ServerMetrics) -> type[SchemaExtension]:
                 yield
             finally:
                 ctx = self.execution_context
-                field = root_field(ctx.graphql_document, ctx.operation_name)
+                schema = ctx.schema._schema
+                names = known.get(id(schema))
+                if names is None:
+                    names = known[id(schema)] = root_fields(schema)
+                field = root_field(ctx.graphql_document, ctx.operation_name, names)
                 result = ctx.result
                 errors = (
                     getattr(result, "errors", None) if result is not None else None

@@ -237,3 +237,19 @@ async def test_a_workflows_jobs_count_as_enqueued(runtime: Runtime, org) -> None
         value(found, "taskforge_graphql_requests_total", operation="createWorkflow", outcome="ok")
         == 1
     )
+
+
+async def test_made_up_root_fields_share_one_label(runtime: Runtime, org) -> None:
+    """The operation label takes only the schema's root fields: a client naming fields
+    that do not exist adds no series of its own."""
+    async with asgi_client(runtime, org.api_key.secret) as gql:
+        for n in range(3):
+            await gql.raw(f"{{ made_up_{n} }}")
+        await gql.raw("{ __typename }")
+        found = await scrape(gql.http)
+    names = {dict(labels).get("operation") for name, labels in found if "graphql" in name}
+    assert not any(n and n.startswith("made_up") for n in names)
+    unknown = {"operation": "unknown", "outcome": "BAD_USER_INPUT"}
+    assert value(found, "taskforge_graphql_requests_total", **unknown) == 3
+    typename = {"operation": "__typename", "outcome": "ok"}
+    assert value(found, "taskforge_graphql_requests_total", **typename) == 1
