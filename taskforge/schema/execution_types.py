@@ -106,7 +106,10 @@ def decode_log_cursor(cursor: str | None) -> int | None:
         kind, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         if kind != "log":
             raise ValueError(kind)
-        return int(ident)
+        value = int(ident)
+        if not 0 <= value < 2**63:  # a log id: the database's bigint
+            raise ValueError(ident)
+        return value
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput("after is not a valid cursor", field="after") from exc
 

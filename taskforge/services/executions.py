@@ -379,9 +379,11 @@ async def fail(
     ) -> JobStatusChanged:
         error, retryable, *rest = arg
         trace = rest[0] if rest else None
+        changed = await fail_attempt(session, e, j, error[:10_000], retryable, now, None, trace)
         if (notes := pending(session)) is not None and e.started_at is not None:
+            # after the attempt was failed: a refused item is not a run
             notes.runs.append((j.queue_id, "failed", (now - e.started_at).total_seconds()))
-        return await fail_attempt(session, e, j, error[:10_000], retryable, now, None, trace)
+        return changed
 
     return await _acknowledge(svc, principal, list(items), apply)
 

@@ -153,6 +153,9 @@ async def test_execution_logs_replay_after_a_cursor_then_go_live(rt) -> None:
             assert code_of(await sub.next()) == "NOT_FOUND"
         async with subscribe(base, org.api_key.secret, LOGS, {"e": e, "after": "nope"}) as sub:
             assert code_of(await sub.next()) == "BAD_USER_INPUT"
+        huge = encode_log_cursor(2**70)  # beyond the database's integers: refused, not masked
+        async with subscribe(base, org.api_key.secret, LOGS, {"e": e, "after": huge}) as sub:
+            assert code_of(await sub.next()) == "BAD_USER_INPUT"
 
 
 async def test_a_failure_keeps_the_tail_of_its_traceback(runtime, org) -> None:
