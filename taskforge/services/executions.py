@@ -420,7 +420,11 @@ async def append_logs(
         )
     org = principal.organization_id
     async with svc.write() as session:
-        execution = found(await repo.get(session, org, execution_id), "execution", execution_id)
+        # locked: two appends to one execution commit their ids in order, so a subscriber
+        # reading after the last id it saw never skips lines committed later
+        execution = found(
+            await repo.get(session, org, execution_id, lock=True), "execution", execution_id
+        )
         last = await repo.add_logs(session, rows)
         # executionLogs subscribers read the new entries on this wake-up
         await emit(session, ExecutionLogged(org, execution_id, execution.job_id, last))

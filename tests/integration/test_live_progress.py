@@ -266,3 +266,45 @@ async def test_progress_events_are_throttled_per_attempt(runtime, org) -> None:
     assert written == [(job_a, 0.1), (job_b, 0.5), (job_a, 0.4), (job_a, 1.0)]
     [row] = await executions.executions_of(svc, admin, [a.job_id])
     assert row.progress == 1.0
+
+
+async def test_appends_to_one_execution_commit_in_the_order_they_began(runtime, org) -> None:
+    """An append waits for one in flight on the same execution: log ids commit in order,
+    so a subscriber reading after the last id it saw cannot skip lines committed later."""
+    from taskforge.persistence.common import executions as store
+
+    svc, admin = runtime.services, admin_of(org)
+    _, [run] = await running_job(svc, org)
+    line = [(LogLevel.INFO, "second", None)]
+    async with svc.write() as session:  # a first append, not yet committed
+        assert await store.get(session, org.organization.id, run.execution_id, lock=True)
+        [first_id] = [
+            await store.add_logs(
+                session,
+                [
+                    {
+                        "execution_id": run.execution_id,
+                        "level": LogLevel.INFO,
+                        "message": "first",
+                        "metadata_": {},
+                        "logged_at": svc.clock(),
+                    }
+                ],
+            )
+        ]
+        second = asyncio.create_task(executions.append_logs(svc, admin, run.execution_id, line))
+        await asyncio.sleep(0.3)
+        assert not second.done()  # it waits for the first to commit
+    await asyncio.wait_for(second, 10)
+    from sqlalchemy import select
+
+    from taskforge.persistence.tables import ExecutionLog
+
+    async with svc.read() as session:
+        found = await session.execute(
+            select(ExecutionLog.message, ExecutionLog.id).where(
+                ExecutionLog.execution_id == run.execution_id
+            )
+        )
+        by_message = {message: ident for message, ident in found.all()}
+    assert by_message["first"] == first_id < by_message["second"]

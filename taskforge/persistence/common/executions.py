@@ -210,13 +210,16 @@ async def by_jobs(
 
 
 async def get(
-    session: AsyncSession, org_id: uuid.UUID, execution_id: uuid.UUID
+    session: AsyncSession, org_id: uuid.UUID, execution_id: uuid.UUID, *, lock: bool = False
 ) -> JobExecution | None:
-    return await session.scalar(
-        select(JobExecution).where(
-            JobExecution.id == execution_id, JobExecution.organization_id == org_id
-        )
+    """``lock``: held until commit (FOR NO KEY UPDATE on PostgreSQL; SQLite's writes are
+    serial already), so that writes about one execution commit in the order they began."""
+    stmt = select(JobExecution).where(
+        JobExecution.id == execution_id, JobExecution.organization_id == org_id
     )
+    if lock:
+        stmt = stmt.with_for_update(key_share=True)
+    return await session.scalar(stmt)
 
 
 async def add_logs(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
