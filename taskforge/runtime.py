@@ -48,8 +48,10 @@ def _probe(metrics: ServerMetrics, db: Database, tail: EventTail) -> None:
     def refresh() -> None:
         metrics.subscriptions.set(tail.subscribers)
         # SQLite's pool (NullPool/StaticPool) may count nothing: it reports 0
-        metrics.pool_checked_out.set(getattr(pool, "checkedout", _zero)())
-        metrics.pool_size.set(getattr(pool, "size", _zero)())
+        checked_out = getattr(pool, "checkedout", _zero)()
+        metrics.pool_checked_out.set(checked_out)
+        # the connections it holds: in use, and idle in the pool (overflow included)
+        metrics.pool_size.set(checked_out + getattr(pool, "checkedin", _zero)())
 
     metrics.probe(refresh)
 

@@ -19,6 +19,7 @@ import socket
 import uuid
 from datetime import timedelta
 
+from taskforge.metrics import multiprocess
 from taskforge.metrics.server import ServerMetrics
 from taskforge.persistence.common import gauges
 from taskforge.services.base import Services
@@ -57,9 +58,7 @@ class Sampler:
             depth[name] = depth.get(name, 0) + ready
             age = 0.0 if first is None else max((now - first).total_seconds(), 0.0)
             oldest[name] = max(oldest.get(name, 0.0), age)
-        for name in self._queues.difference(depth):  # a deleted queue stops being exported
-            self.metrics.queue_depth.remove(name)
-            self.metrics.queue_oldest.remove(name)
+        self._drop(self._queues.difference(depth))  # a deleted queue stops being exported
         for name, n in depth.items():
             self.metrics.queue_depth.labels(name).set(n)
             self.metrics.queue_oldest.labels(name).set(oldest[name])
@@ -68,7 +67,18 @@ class Sampler:
         return True
 
     def _clear(self) -> None:
-        self.metrics.queue_depth.clear()
-        self.metrics.queue_oldest.clear()
+        self._drop(self._queues)
         self.metrics.outbox_backlog.set(0)
         self._queues = set()
+
+    def _drop(self, names: set[str]) -> None:
+        """Stop exporting these queues' gauges. In multiprocess mode a series cannot be
+        removed (its value stays in this process's file, and ``livemax`` would keep a
+        former leader's last depth): it is set to 0 instead."""
+        shared = multiprocess()
+        for name in names:
+            for gauge in (self.metrics.queue_depth, self.metrics.queue_oldest):
+                if shared:
+                    gauge.labels(name).set(0)
+                else:
+                    gauge.remove(name)
