@@ -77,13 +77,20 @@ class JobContext:
     def take(self) -> tuple[list[dict[str, Any]], tuple[float, str | None] | None]:
         """The buffered log entries (removed) and the latest progress report if it is new
         since the last take. Entries logged meanwhile (from a thread) stay for the next."""
+        return self.take_logs(), self.take_progress()
+
+    def take_logs(self) -> list[dict[str, Any]]:
+        """The buffered log entries, removed (those logged meanwhile stay for the next)."""
         logs = self._logs
-        entries = [logs.popleft() for _ in range(len(logs))]
+        return [logs.popleft() for _ in range(len(logs))]
+
+    def take_progress(self) -> tuple[float, str | None] | None:
+        """The latest progress report if it is new since the last take."""
         progress = self._progress
         if progress is self._taken:
-            return entries, None
+            return None
         self._taken = progress
-        return entries, progress
+        return progress
 
     async def heartbeat(self) -> None:
         """Extend the lease now (long handlers; the runner also heartbeats on its own)."""

@@ -305,16 +305,18 @@ class Worker:
                 task.cancel()
 
     async def _send_live(self, ctx: JobContext) -> None:
-        """Send the execution's buffered log entries (in order: one sender at a time per
-        execution). At the end of a job: its progress no longer matters."""
+        """At a job's end: its last progress report if not sent yet (a final 1.0 is what
+        its attempt shows), then its buffered log entries (in order: one sender at a
+        time per execution)."""
+        if (report := ctx.take_progress()) is not None:
+            await self._send_progress([(ctx.execution_id, *report)])
         lock = self._sending.get(ctx.execution_id)
         if lock is None:  # no flush is sending this execution's entries now
             if not ctx._logs:
                 return  # most jobs: nothing logged, no lock made
             lock = self._sending[ctx.execution_id] = asyncio.Lock()
         async with lock:
-            entries, _ = ctx.take()
-            await self._post_logs(ctx.execution_id, entries)
+            await self._post_logs(ctx.execution_id, ctx.take_logs())
 
     async def _post_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
         if entries:
@@ -326,17 +328,14 @@ class Worker:
         """The running jobs' latest progress (one call), then their log entries: whoever
         sees a line also finds the progress reported before it."""
         contexts = [ctx for ctx in self._contexts.values() if ctx.pending()]
-        async with contextlib.AsyncExitStack() as held:
-            for ctx in contexts:  # in one order; _execute takes one of them only
-                await held.enter_async_context(
-                    self._sending.setdefault(ctx.execution_id, asyncio.Lock())
-                )
-            taken = [(ctx.execution_id, *ctx.take()) for ctx in contexts]
-            reports = [(e, *p) for e, _, p in taken if p is not None]
-            if reports:
-                await self._send_progress(reports)
-            for execution_id, entries, _ in taken:
-                await self._post_logs(execution_id, entries)
+        reports = [(ctx.execution_id, *p) for ctx in contexts if (p := ctx.take_progress())]
+        if reports:
+            await self._send_progress(reports)
+        for ctx in contexts:
+            # each execution's lines under its own lock, taken when sent: in order with
+            # what its job's end sends, and a job ending meanwhile waits for no other's
+            async with self._sending.setdefault(ctx.execution_id, asyncio.Lock()):
+                await self._post_logs(ctx.execution_id, ctx.take_logs())
         for execution_id in [e for e in self._sending if e not in self._contexts]:
             del self._sending[execution_id]  # of a job that ended meanwhile
 

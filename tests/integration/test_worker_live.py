@@ -307,3 +307,64 @@ async def test_logs_outlive_dropped_connections_in_order(runtime, org) -> None:
     assert got == sorted(set(got)), got  # in order, none twice
     # a frame already written when the socket broke may be lost with it; the rest is not
     assert len(got) >= 36 and got[-1] == 39, got
+
+
+async def test_a_jobs_last_progress_report_is_kept(runtime, org, kind) -> None:
+    """A report made just before the handler returns (no flush since) is sent with the
+    job's end: its attempt shows 1.0, not an earlier report or none."""
+    svc, admin = runtime.services, admin_of(org)
+
+    async def quick(payload: dict[str, Any], ctx: JobContext) -> None:
+        ctx.progress(0.5)
+        ctx.progress(1.0, "all done")
+
+    job = await enqueue(runtime, org, "quick")
+    async with Running(runtime, org, kind, {"quick": quick}):
+
+        async def ended() -> bool:
+            return (await jobs.get(svc, admin, job.id)).status is JobStatus.SUCCEEDED
+
+        await until(ended)
+    [run] = await executions.executions_of(svc, admin, [job.id])
+    assert run.progress == 1.0 and run.progress_message == "all done"
+
+
+async def test_a_job_ending_waits_for_no_other_jobs_log_calls(runtime, org, kind) -> None:
+    """A flush sends each running job's lines under that job's own lock: a job that ends
+    while another job's lines are slow to send is acknowledged without waiting for them."""
+    svc, admin = runtime.services, admin_of(org)
+    chatty_started, sending, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    chatty_id: list[str] = []
+
+    async def chatty(payload: dict[str, Any], ctx: JobContext) -> None:
+        chatty_id.append(ctx.execution_id)
+        ctx.log("chat")
+        chatty_started.set()
+        await release.wait()
+
+    async def brief(payload: dict[str, Any], ctx: JobContext) -> None:
+        await chatty_started.wait()
+        ctx.log("a")  # sent by the same flush as chatty's line
+        await sending.wait()
+        ctx.log("b")
+
+    class SlowForChatty(kind):  # type: ignore[misc, valid-type]
+        async def _post_logs(self, execution_id: str, entries: list[dict[str, Any]]) -> None:
+            if entries and chatty_id and execution_id == chatty_id[0]:
+                sending.set()
+                await asyncio.sleep(3)  # a slow call for the other job's lines
+            await super()._post_logs(execution_id, entries)
+
+    await enqueue(runtime, org, "chatty")
+    job = await enqueue(runtime, org, "brief")
+    handlers = {"chatty": chatty, "brief": brief}
+    async with Running(runtime, org, SlowForChatty, handlers):
+        await asyncio.wait_for(sending.wait(), 10)
+        began = time.monotonic()
+
+        async def ended() -> bool:
+            return (await jobs.get(svc, admin, job.id)).status is JobStatus.SUCCEEDED
+
+        await until(ended)
+        assert time.monotonic() - began < 2.0  # not after the other job's 3 s call
+        release.set()
