@@ -5,7 +5,7 @@ that cannot be reached, input the services refused)."""
 from __future__ import annotations
 
 import httpx
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
 from taskforge.domain.errors import TaskForgeError
 from taskforge.worker.client import ApiError
@@ -23,7 +23,9 @@ def describe(exc: BaseException) -> str | None:
         except RuntimeError:  # no request attached
             where = ""
         return f"error: cannot reach{where}: {exc or type(exc).__name__} (is TASKFORGE_URL right?)"
-    if isinstance(exc, DBAPIError):  # e.g. a database not migrated yet
+    # a database that cannot be reached, or not migrated (no such table); other database
+    # errors (integrity, data) are bugs, shown with their traceback
+    if isinstance(exc, OperationalError | InterfaceError | ProgrammingError):
         first = str(exc.orig or exc).splitlines()[0]
         return f"error: database: {first} (is TASKFORGE_DATABASE_URL right, and migrated?)"
     if isinstance(exc, OSError):  # the database or the server refused the connection

@@ -59,3 +59,14 @@ def test_user_errors_are_one_line_and_bugs_are_not_hidden() -> None:
         "error: Connection refused"
     )
     assert describe(KeyError("a bug")) is None
+
+
+def test_database_errors_a_user_can_act_on_are_one_line_and_others_are_bugs() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    missing = describe(OperationalError("SELECT 1", {}, Exception("no such table: jobs")))
+    assert missing == (
+        "error: database: no such table: jobs (is TASKFORGE_DATABASE_URL right, and migrated?)"
+    )
+    duplicate = IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+    assert describe(duplicate) is None  # a bug: its traceback is wanted
