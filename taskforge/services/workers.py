@@ -118,11 +118,9 @@ async def heartbeat(
     principal: Principal,
     worker_id: uuid.UUID,
     lease_seconds: int | None = None,
-    types: list[str] | None = None,
 ) -> tuple[records.Worker, int]:
-    """Marks the worker alive and extends the leases of everything it holds; ``types``
-    (a reconnecting worker's hello) replaces the job types it advertised."""
-    got = await beat(svc, principal, worker_id, lease_seconds, (), types)
+    """Marks the worker alive and extends the leases of everything it holds."""
+    got = await beat(svc, principal, worker_id, lease_seconds)
     return got.worker, got.leases_extended
 
 
