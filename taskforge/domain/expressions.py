@@ -15,6 +15,10 @@ Grammar:
 - comparisons ``== != < <= > >= in not in`` (chains allowed), with a list or tuple
   of literals allowed on the right of ``in``; ``and``, ``or``, ``not``, parentheses.
 
+Flow-control keys (concurrency, rate limits, debounce) use the same language over a job's
+payload: the root is ``payload`` (``payload.customer_id``, or bare ``customer_id``), there
+is no ``status``, and the expression's value is the key (``key_value``), not a truth.
+
 Evaluation never raises: a missing key or index is None, and a comparison whose
 operands cannot be compared (``None < 3``) is False.
 """
@@ -57,17 +61,30 @@ class Expression:
     """A validated expression; building one compiles it (or raises InvalidInput)."""
 
     source: str
+    root: str = "output"  # or "payload": a flow-control key over a job's payload
     _run: Evaluator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_run", _Compiler(self.source).compile())
+        object.__setattr__(self, "_run", _Compiler(self.source, self.root).compile())
 
     def evaluate(self, output: Mapping[str, Any] | None, status: str | None = None) -> bool:
         return bool(self._run(output, None if status is None else str(status)))
 
+    def value(self, data: Mapping[str, Any] | None) -> Any:
+        """The expression's value over ``data`` (a payload, for a ``payload`` root)."""
+        return self._run(data, None)
+
 
 def compile_expression(source: str) -> Expression:
     return Expression(source)
+
+
+def compile_key(source: str, field: str = "key") -> Expression:
+    """A key expression over a job's payload; its errors name ``field``."""
+    try:
+        return Expression(source, root="payload")
+    except InvalidInput as exc:
+        raise InvalidInput(str(exc), field=field) from None
 
 
 def _step(value: Any, key: str | int) -> Any:
@@ -87,8 +104,9 @@ def _const(value: Any) -> Evaluator:
 
 
 class _Compiler:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, root: str = "output") -> None:
         self.source = source
+        self.root = root
 
     def fail(self, message: str, node: ast.AST | None = None) -> InvalidInput:
         if node is not None:
@@ -223,9 +241,9 @@ class _Compiler:
         if isinstance(node, ast.Name):
             name = node.id
             self.check_key(name, node)
-            if name == "output":
+            if name == self.root:
                 return lambda output, status: output
-            if name == "status":
+            if name == "status" and self.root == "output":
                 return lambda output, status: status
             return lambda output, status: _step(output, name)
         key: str | int
@@ -240,7 +258,7 @@ class _Compiler:
             isinstance(base, ast.Name) and base.id in _LITERAL_NAMES
         ):
             raise self.fail("field access is only allowed on output paths", node)
-        if isinstance(base, ast.Name) and base.id == "status":
+        if isinstance(base, ast.Name) and base.id == "status" and self.root == "output":
             raise self.fail("'status' is a string and has no fields", node)
         parent = self.path(base)
         return lambda output, status: _step(parent(output, status), key)
