@@ -30,7 +30,8 @@ QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 
 # PostgreSQL: the rows of an enqueue, one array per column (one statement text for any
 # batch), each taking its project from its queue; rows naming another tenant's queue or
-# none are left out (the caller reports them).
+# none are left out (the caller reports them), and so are rows of queues with flow
+# control (services/flow writes them with their keys).
 INSERT_IN_QUEUES_PG = """
 INSERT INTO jobs (id, organization_id, project_id, queue_id, job_type, payload, priority,
     scheduled_for, status, dependency_status, max_attempts, attempts, created_at, updated_at,
@@ -43,7 +44,7 @@ FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::times
         $14::text[])
     AS r(id, queue_id, job_type, payload, priority, scheduled_for, status, dependency_status,
         max_attempts, attempts, created_at, updated_at, trace_context)
-JOIN job_queues q ON q.id = r.queue_id AND q.organization_id = $1
+JOIN job_queues q ON q.id = r.queue_id AND q.organization_id = $1 AND NOT q.flow_control
 RETURNING jobs.id, jobs.project_id
 """
 
@@ -65,10 +66,24 @@ _INSERT_COLUMNS = (
 )
 
 
-# the columns an enqueue leaves to their defaults (every one NULL)
-_UNSET = dict.fromkeys(
-    ("workflow_id", "name", "status_reason", "output", "error", "started_at", "finished_at")
+# the columns an enqueue leaves to their defaults (NULL, and round-robin position 0)
+_UNSET: dict[str, Any] = dict.fromkeys(
+    (
+        "workflow_id",
+        "name",
+        "status_reason",
+        "output",
+        "error",
+        "started_at",
+        "finished_at",
+        "concurrency_key",
+        "concurrency_max",
+        "rate_key",
+        "rate_limit",
+        "rate_period",
+    )
 )
+_UNSET["fair_seq"] = 0
 
 
 def _created(org_id: uuid.UUID, row: dict[str, Any], project_id: uuid.UUID) -> JobRow:

@@ -28,7 +28,9 @@ async def insert_in_queues(
 ) -> list[Any]:
     queue_ids = list({r["queue_id"] for r in rows})
     stmt = select(QUEUES.c.id, QUEUES.c.project_id).where(
-        QUEUES.c.organization_id == org_id, QUEUES.c.id.in_(queue_ids)
+        QUEUES.c.organization_id == org_id,
+        QUEUES.c.id.in_(queue_ids),
+        QUEUES.c.flow_control.is_(False),
     )
     projects = dict(list(await session.execute(stmt)))  # type: ignore[arg-type]
     known = [
