@@ -34,6 +34,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
+from taskforge.services import flow_claims
 from taskforge.services import workers as workers_svc
 from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
@@ -93,6 +94,14 @@ class Ack:
     error: TaskForgeError | None = None
 
 
+class Claims(list[Claimed]):
+    """A claim's jobs. ``held_back``: a queue with flow control had ready jobs left (some
+    may wait for a running job of their concurrency key to end: a job ending there is a
+    reason to claim again)."""
+
+    held_back = False
+
+
 @retried
 async def claim(
     svc: Services,
@@ -103,12 +112,37 @@ async def claim(
     lease_seconds: int | None = None,
     probe: bool = True,
     job_types: list[str] | None = None,
-) -> list[Claimed]:
+) -> Claims:
     """Up to ``limit`` ready jobs started for the worker. ``probe=False``: the caller
     expects a backlog (its last claim was full), so the queues are not first probed for
     ready jobs: the claim finds out, and the probe would walk the same index entries.
     ``job_types``: only jobs of these types (the worker's handlers; None: any), so a job
-    no handler of the worker runs stays PENDING for a worker that has one."""
+    no handler of the worker runs stays PENDING for a worker that has one. Queues with
+    flow control are claimed by services/flow_claims."""
+    for attempt in range(1, REROUTES + 1):
+        try:
+            return await _claim(
+                svc, principal, worker_id, queue_ids, limit, lease_seconds, probe, job_types
+            )
+        except flow_claims.Reroute:
+            if attempt == REROUTES:
+                raise
+    raise AssertionError("unreachable")
+
+
+REROUTES = 3  # a queue gets flow control once: a second reading of the targets has it
+
+
+async def _claim(
+    svc: Services,
+    principal: Principal,
+    worker_id: uuid.UUID,
+    queue_ids: list[uuid.UUID] | None,
+    limit: int,
+    lease_seconds: int | None,
+    probe: bool,
+    job_types: list[str] | None,
+) -> Claims:
     principal.require(PERMISSION)
     org, now = principal.organization_id, svc.clock()
     job_types = workers_svc.job_types(job_types)
@@ -127,7 +161,7 @@ async def claim(
         if status is None:
             raise NotFound("worker", worker_id)
         if status is WorkerStatus.DRAINING:
-            return []
+            return Claims()
         active = {a.queue_id: a for a in assigned if a.is_active and not a.paused}
         if queue_ids:
             known = {q.id for q in await queues.by_ids(session, org, queue_ids)}
@@ -137,7 +171,10 @@ async def claim(
         else:
             targets = active
         if not any(t.ready or t.due for t in targets.values()):
-            return []  # nothing to claim: no transaction was opened
+            return Claims()  # nothing to claim: no transaction was opened
+        flow_queues = {q for q, t in targets.items() if t.flow_control}
+        if flow_queues:  # before anything is read or written
+            await flow_claims.lock(session, flow_queues)
         due = [q for q, t in targets.items() if t.due]  # promoting is a no-op elsewhere
         events: list[Event] = [
             status_event(j, JobStatus.SCHEDULED)
@@ -149,10 +186,27 @@ async def claim(
             else None
             for q, t in targets.items()
         }
-        claimed = await repo.claim(
-            session, _rank(targets), limit, now, worker_id, lease_until, deadlines, job_types
-        )
+        held_back = False
+        throttled: list[Event] = []
+        if flow_queues:
+            claimed, throttled, held_back = await flow_claims.claim(
+                session,
+                _rank(targets),
+                flow_queues,
+                limit,
+                now,
+                worker_id,
+                lease_until,
+                deadlines,
+                job_types,
+            )
+        else:
+            claimed = await repo.claim(
+                session, _rank(targets), limit, now, worker_id, lease_until, deadlines, job_types
+            )
+            flow_claims.check_plain(claimed)
         events += [status_event(j, JobStatus.PENDING) for j, _, _ in claimed]
+        events += throttled
         # only PARALLEL edges resolve when their parent starts; a job known to have no
         # PENDING one gives the engine nothing to decide
         if any(starts is not False for _, _, starts in claimed):
@@ -164,9 +218,11 @@ async def claim(
                 (j.queue_id, (now - (j.scheduled_for or j.created_at)).total_seconds())
                 for j, _, _ in claimed
             ]
-    return [
+    out = Claims(
         Claimed(job, execution_id, job.attempts, lease_until) for job, execution_id, _ in claimed
-    ]
+    )
+    out.held_back = held_back
+    return out
 
 
 async def held_by(svc: Services, principal: Principal, worker_id: uuid.UUID) -> list[Claimed]:

@@ -15,6 +15,7 @@ from taskforge.persistence import store
 from taskforge.persistence.postgres import (
     dependencies,
     executions,
+    flow,
     graph,
     jobs,
     outbox,
@@ -31,6 +32,7 @@ class PostgresStore:
     def __init__(self) -> None:
         self.executions: store.Executions = executions
         self.jobs: store.Jobs = jobs
+        self.flow: store.Flow = flow
         self.outbox: store.Outbox = outbox
         self.workflows: store.Workflows = workflows
         self.graph: store.Graph = graph

@@ -14,6 +14,7 @@ from taskforge.persistence import store
 from taskforge.persistence.sqlite import (
     dependencies,
     executions,
+    flow,
     graph,
     jobs,
     outbox,
@@ -30,6 +31,7 @@ class SqliteStore:
     def __init__(self) -> None:
         self.executions: store.Executions = executions
         self.jobs: store.Jobs = jobs
+        self.flow: store.Flow = flow
         self.outbox: store.Outbox = outbox
         self.workflows: store.Workflows = workflows
         self.graph: store.Graph = graph

@@ -1,0 +1,133 @@
+"""PostgreSQL flow claims: statements sent on the driver connection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import JobStatus
+from taskforge.persistence.postgres.driver import DriverRow, JobRow, driver_connection
+from taskforge.persistence.postgres.executions import CLAIM_PG
+from taskforge.persistence.tables import READY_PREDICATE, RUNNING_KEYED_PREDICATE
+
+# in the order given (a subquery's order is kept by the scan above it): two lockers of
+# overlapping sets never wait on each other in a cycle
+LOCK_PG = """
+SELECT count(pg_advisory_xact_lock(k))
+FROM (SELECT k FROM unnest($1::bigint[]) WITH ORDINALITY AS l(k, n) ORDER BY n) AS s
+"""
+
+# The walk of a flow claim, in claim order (priority, round-robin position, age), by the
+# ready index, each row with the running jobs of its concurrency key. The running counts
+# are read once (the keyed running index, one entry per running keyed job of the
+# queues), as one JSON object looked up per row (a binary search of its keys); rows whose
+# key is full are filtered before the LIMIT, so they are read but never returned: a
+# key's backlog never hides the next key's jobs. No row locks: the claim holds its
+# queues' claim locks, and starts the chosen jobs by primary key (SKIP LOCKED: a job a
+# cancel holds is left). Sent after the locks: its snapshot sees the claims committed
+# before them.
+FLOW_WALK_PG = """
+WITH running AS MATERIALIZED (
+    SELECT jsonb_object_agg(queue_id::text || ' ' || concurrency_key, n) AS m
+    FROM (
+        SELECT queue_id, concurrency_key, count(*) AS n FROM jobs
+        WHERE queue_id {queues} AND {running}
+        GROUP BY queue_id, concurrency_key
+    ) AS r
+)
+SELECT id, queue_id, priority, fair_seq, created_at, concurrency_key, concurrency_max,
+    rate_key, rate_limit, rate_period, {count} AS running
+FROM jobs
+WHERE queue_id {queues}{types} AND {ready}
+    AND (concurrency_key IS NULL OR {count} < concurrency_max)
+ORDER BY priority DESC, fair_seq, created_at
+LIMIT $2
+"""
+# the running jobs of a row's key (0: none, or no key)
+_COUNT = (
+    "COALESCE(((SELECT m FROM running) ->> (queue_id::text || ' ' || concurrency_key))::int, 0)"
+)
+
+
+def _walk(queues: str, types: str = "") -> str:
+    return FLOW_WALK_PG.format(
+        queues=queues,
+        types=types,
+        ready=READY_PREDICATE,
+        running=RUNNING_KEYED_PREDICATE,
+        count=_COUNT,
+    )
+
+
+# keyed by (several queues, typed): one queue walks its index in claim order; several
+# are sorted (as the plain claim's "= ANY"); a typed claim filters its types
+FLOW_WALKS_PG = {
+    (False, False): _walk("= $1"),
+    (True, False): _walk("= ANY($1::uuid[])"),
+    (False, True): _walk("= $1", " AND job_type = ANY($3::text[])"),
+    (True, True): _walk("= ANY($1::uuid[])", " AND job_type = ANY($3::text[])"),
+}
+
+
+# The chosen jobs started, as the plain claim starts its walk's (CLAIM_PG).
+START_PG = CLAIM_PG.format(
+    picked=f"""    SELECT id FROM jobs
+    WHERE id = ANY($1::uuid[]) AND {READY_PREDICATE} AND EXISTS (SELECT 1 FROM w)
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED""",
+    processing=JobStatus.PROCESSING,
+)
+
+
+class CandidateRow(DriverRow):
+    pass
+
+
+async def lock(session: AsyncSession, ids: Sequence[int]) -> None:
+    driver = await driver_connection(session)
+    await driver.fetchval(LOCK_PG, list(ids))
+
+
+async def candidates(
+    session: AsyncSession,
+    group: Sequence[uuid.UUID],
+    window: int,
+    job_types: Sequence[str] | None = None,
+) -> list[Any]:
+    driver = await driver_connection(session)
+    several = len(group) > 1
+    sql = FLOW_WALKS_PG[several, job_types is not None]
+    args: list[Any] = [list(group) if several else group[0], window]
+    if job_types is not None:
+        args.append(list(job_types))
+    return CandidateRow.all(await driver.fetch(sql, *args))
+
+
+async def start(
+    session: AsyncSession,
+    ids: Sequence[uuid.UUID],
+    now: datetime,
+    worker_id: uuid.UUID,
+    lease_until: datetime,
+    deadlines: dict[uuid.UUID, datetime | None],
+) -> list[tuple[Any, uuid.UUID, bool | None]]:
+    if not ids:
+        return []
+    driver = await driver_connection(session)
+    rows: list[Any] = JobRow.all(
+        await driver.fetch(
+            START_PG,
+            list(ids),
+            len(ids),
+            now,
+            worker_id,
+            lease_until,
+            list(deadlines),
+            list(deadlines.values()),
+        )
+    )
+    return [(r, r.execution_id, r.starts_edges) for r in rows]
