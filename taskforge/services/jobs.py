@@ -121,22 +121,23 @@ async def insert_jobs(
     if rules is not None:  # their queues take the flow path from now on
         await flow.flag_queues(session, org, rows, rules)
     created = await repo.insert_in_queues(session, org, rows)
-    events: list[Event] = []
+    events: list[Event] = [status_event(row, None) for row in created]
     if len(created) < len(rows):
         done = {row.id for row in created}
         rest = [i for i, r in enumerate(rows) if r["id"] not in done]
-        written, events = await flow.insert(
+        written, more = await flow.insert(
             session,
             org,
             [rows[i] for i in rest],
             [rules[i] for i in rest] if rules else None,
             now,
         )
+        events += more
         by_id = {row.id: row for row in [*created, *written]}
         created = [by_id[r["id"]] for r in rows]
     if not await tenancy.consume_jobs_quota(session, org, len(rows), now):
         raise QuotaExceeded("the job quota of your subscription's period is used up")
-    await record(session, [status_event(row, None) for row in created] + events)
+    await record(session, events)
     return created
 
 

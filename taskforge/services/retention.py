@@ -27,6 +27,8 @@ Decisions (README, "Retention"):
 - Schedules keep their run counts (``runs_count``); a fire's link to its job becomes null.
 - Deletion writes no per-job events (nobody subscribes to a job finished weeks ago);
   each sweep logs what it deleted.
+- The starts a rate limit counted go once their job's period has passed (also those of
+  deleted queues: the table has no foreign keys).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from datetime import timedelta
 
 from taskforge.domain.enums import WorkerStatus
 from taskforge.domain.events import WorkerDeleted
-from taskforge.persistence.common import fleet
+from taskforge.persistence.common import fleet, flow
 from taskforge.persistence.common import retention as repo
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.store import store_of
@@ -99,6 +101,14 @@ async def prune_workers(svc: Services, limit: int = 500) -> int:
     return len(gone)
 
 
+@retried
+async def purge_rate_starts(svc: Services, limit: int | None = None) -> int:
+    """One batch: up to ``limit`` recorded starts of rate-limited jobs whose period has
+    passed (no count reads them any more) deleted; returns how many."""
+    async with svc.write() as session:
+        return await flow.purge_starts(session, svc.clock(), limit or svc.settings.retention_batch)
+
+
 async def sweep(svc: Services) -> tuple[int, int]:
     """Batches until none is full: (jobs, workers) deleted, workflows' jobs counted in."""
     jobs = workers = workflows = 0
@@ -124,6 +134,8 @@ async def sweep(svc: Services) -> tuple[int, int]:
         workers += n
         if n < 500:
             break
+    while await purge_rate_starts(svc, batch) >= batch:
+        pass
     if jobs or workers or workflows:
         log.info(
             "retention deleted %d jobs (the last of %d workflows') and %d workers",
