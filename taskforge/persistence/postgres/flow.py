@@ -22,35 +22,32 @@ FROM (SELECT k FROM unnest($1::bigint[]) WITH ORDINALITY AS l(k, n) ORDER BY n) 
 """
 
 # The walk of a flow claim, in claim order (priority, round-robin position, age), by the
-# ready index, each row with the running jobs of its concurrency key. The running counts
-# are read once (the keyed running index, one entry per running keyed job of the
-# queues), as one JSON object looked up per row (a binary search of its keys); rows whose
-# key is full are filtered before the LIMIT, so they are read but never returned: a
-# key's backlog never hides the next key's jobs. No row locks: the claim holds its
+# ready index, each row with the running jobs of its concurrency key: a probe of the keyed
+# running index by (queue, key), stopping at the key's max. Rows whose key is full are
+# filtered before the LIMIT, so they are read but never returned: a key's backlog never
+# hides the next key's jobs. (One aggregate of the queue's running jobs, looked up per
+# row, was planned by the statistics: by idx_jobs_processing, every tenant's running
+# jobs, or, generic, by every job of the queue.) No row locks: the claim holds its
 # queues' claim locks, and starts the chosen jobs by primary key (SKIP LOCKED: a job a
 # cancel holds is left). Sent after the locks: its snapshot sees the claims committed
 # before them.
 FLOW_WALK_PG = """
-WITH running AS MATERIALIZED (
-    SELECT jsonb_object_agg(queue_id::text || ' ' || concurrency_key, n) AS m
-    FROM (
-        SELECT queue_id, concurrency_key, count(*) AS n FROM jobs
-        WHERE queue_id {queues} AND {running}
-        GROUP BY queue_id, concurrency_key
-    ) AS r
-)
-SELECT id, queue_id, priority, fair_seq, created_at, concurrency_key, concurrency_max,
-    rate_key, rate_limit, rate_period, {count} AS running
-FROM jobs
-WHERE queue_id {queues}{types} AND {ready}
-    AND (concurrency_key IS NULL OR {count} < concurrency_max)
-ORDER BY priority DESC, fair_seq, created_at
+SELECT j.id, j.queue_id, j.priority, j.fair_seq, j.created_at, j.concurrency_key,
+    j.concurrency_max, j.rate_key, j.rate_limit, j.rate_period, r.n AS running
+FROM jobs j
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n FROM (
+        SELECT 1 FROM jobs k
+        WHERE k.queue_id = j.queue_id AND k.concurrency_key = j.concurrency_key
+            AND {running}
+        LIMIT j.concurrency_max
+    ) AS s
+) AS r
+WHERE j.queue_id {queues}{types} AND {ready}
+    AND (j.concurrency_key IS NULL OR r.n < j.concurrency_max)
+ORDER BY j.priority DESC, j.fair_seq, j.created_at
 LIMIT $2
 """
-# the running jobs of a row's key (0: none, or no key)
-_COUNT = (
-    "COALESCE(((SELECT m FROM running) ->> (queue_id::text || ' ' || concurrency_key))::int, 0)"
-)
 
 
 def _walk(queues: str, types: str = "") -> str:
@@ -58,8 +55,7 @@ def _walk(queues: str, types: str = "") -> str:
         queues=queues,
         types=types,
         ready=READY_PREDICATE,
-        running=RUNNING_KEYED_PREDICATE,
-        count=_COUNT,
+        running=" AND ".join(f"k.{c}" for c in RUNNING_KEYED_PREDICATE.split(" AND ")),
     )
 
 
@@ -68,8 +64,8 @@ def _walk(queues: str, types: str = "") -> str:
 FLOW_WALKS_PG = {
     (False, False): _walk("= $1"),
     (True, False): _walk("= ANY($1::uuid[])"),
-    (False, True): _walk("= $1", " AND job_type = ANY($3::text[])"),
-    (True, True): _walk("= ANY($1::uuid[])", " AND job_type = ANY($3::text[])"),
+    (False, True): _walk("= $1", " AND j.job_type = ANY($3::text[])"),
+    (True, True): _walk("= ANY($1::uuid[])", " AND j.job_type = ANY($3::text[])"),
 }
 
 
