@@ -40,6 +40,7 @@ from taskforge.domain.enums import (
     WorkflowStatus,
 )
 from taskforge.domain.events import Event, WorkflowState
+from taskforge.domain.flow_claims import Candidate
 from taskforge.domain.rows import (
     GraphEdge,
     GraphJob,
@@ -173,14 +174,13 @@ class Flow(Protocol):
         group: Sequence[uuid.UUID],
         window: int,
         job_types: Sequence[str] | None = None,
-    ) -> list[Any]:
+    ) -> list[Candidate]:
         """Up to ``window`` ready jobs of these queues (of ``job_types`` only, unless
         None) in claim order (priority, round-robin position, age), leaving out those
-        whose concurrency key has its max running; each with id, queue_id, priority,
-        fair_seq, created_at, concurrency_key, concurrency_max, rate_key, rate_limit,
-        rate_period and running (the running jobs of its key in its queue; 0 without
-        one). Read after the queues' claim locks (PostgreSQL: one statement whose
-        snapshot sees every claim committed before them); no row locks."""
+        whose concurrency key has its max running; each with its rules and the running
+        jobs of its key in its queue (0 without one). Read after the queues' claim locks
+        (PostgreSQL: one statement, whose snapshot sees every claim committed before
+        them); no row locks."""
         ...
 
     async def start(

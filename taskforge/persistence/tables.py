@@ -369,8 +369,12 @@ Index(
 )
 # flow control (migration 0027), only rows with a concurrency key: the running jobs of
 # each key (what a flow claim counts), and the live ones (what a cancelling strategy
-# counts at enqueue, and the last round-robin position of a key)
-RUNNING_KEYED_PREDICATE = "status = 'PROCESSING' AND concurrency_key IS NOT NULL"
+# counts at enqueue, and the last round-robin position of a key). The running one's
+# status is an expression (`status || ''`), so that a statement stating it implies no
+# other index's predicate: with "status = 'PROCESSING'" a flow claim's probe of a key
+# could be planned on idx_jobs_processing, every tenant's running jobs, where an
+# ANALYZE taken while nothing ran has that index look empty.
+RUNNING_KEYED_PREDICATE = "(status || '') = 'PROCESSING' AND concurrency_key IS NOT NULL"
 LIVE_KEYED_PREDICATE = (
     "status IN ('PENDING', 'PROCESSING', 'SCHEDULED') AND concurrency_key IS NOT NULL"
 )

@@ -30,6 +30,16 @@ from taskforge.persistence.store import store_of
 from taskforge.services.job_events import status_event
 
 RATE_LIMITED = "rate_limited"
+
+
+def window(limit: int) -> int:
+    """Candidates a claim of ``limit`` reads: the claim, and room for the ones passed over
+    (a key with room for fewer than its ready jobs read, a rate limit used up). Round
+    robin spreads a key's jobs over the walk, so most are distinct keys' (a claim of
+    500 read 1,010 candidates in 11 ms of its 60 with twice the claim; this reads 760)."""
+    return limit + limit // 2 + 10
+
+
 Started = tuple[Any, uuid.UUID, bool | None]
 
 
@@ -97,10 +107,7 @@ async def _flow_group(
     job_types: Sequence[str] | None,
 ) -> tuple[list[Started], list[Event]]:
     store = store_of(session)
-    # twice the claim: room for the keys whose running jobs leave one place for several
-    # of their ready ones
-    rows = await store.flow.candidates(session, group, 2 * limit + 10, job_types)
-    candidates = [Candidate.of(r) for r in rows]
+    candidates = await store.flow.candidates(session, group, window(limit), job_types)
     windows = rate_windows(candidates)
     starts = await flow_repo.starts_within(session, windows, now) if windows else {}
     decision = decide(candidates, limit, starts)

@@ -75,13 +75,12 @@ async def test_the_walk_in_claim_order_without_full_keys(svc: Any, org: Any) -> 
         two = await store_of(session).flow.candidates(session, [org.queue.id], 2)
     assert [r.id for r in got] == [ids[4], ids[0], ids[2], ids[3], ids[1]]
     first = got[0]
-    assert (first.queue_id, first.priority, first.fair_seq, first.created_at) == (
+    assert (first.queue_id, first.rate_key, first.rate_limit, first.rate_period) == (
         org.queue.id,
-        9,
-        7,
-        NOW,
+        "r",
+        3,
+        60,
     )
-    assert (first.rate_key, first.rate_limit, first.rate_period) == ("r", 3, 60)
     assert [(r.concurrency_key, r.concurrency_max, r.running) for r in got] == [
         (None, None, 0),
         ("a", 1, 0),

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import JobStatus
-from taskforge.persistence.postgres.driver import DriverRow, JobRow, driver_connection
+from taskforge.domain.flow_claims import Candidate
+from taskforge.persistence.postgres.driver import JobRow, driver_connection
 from taskforge.persistence.postgres.executions import CLAIM_PG
 from taskforge.persistence.tables import READY_PREDICATE, RUNNING_KEYED_PREDICATE
 
@@ -32,8 +33,8 @@ FROM (SELECT k FROM unnest($1::bigint[]) WITH ORDINALITY AS l(k, n) ORDER BY n) 
 # cancel holds is left). Sent after the locks: its snapshot sees the claims committed
 # before them.
 FLOW_WALK_PG = """
-SELECT j.id, j.queue_id, j.priority, j.fair_seq, j.created_at, j.concurrency_key,
-    j.concurrency_max, j.rate_key, j.rate_limit, j.rate_period, r.n AS running
+SELECT j.id, j.queue_id, j.concurrency_key, j.concurrency_max, j.rate_key, j.rate_limit,
+    j.rate_period, r.n AS running
 FROM jobs j
 CROSS JOIN LATERAL (
     SELECT count(*) AS n FROM (
@@ -55,7 +56,9 @@ def _walk(queues: str, types: str = "") -> str:
         queues=queues,
         types=types,
         ready=READY_PREDICATE,
-        running=" AND ".join(f"k.{c}" for c in RUNNING_KEYED_PREDICATE.split(" AND ")),
+        running=RUNNING_KEYED_PREDICATE.replace("status", "k.status").replace(
+            "concurrency_key", "k.concurrency_key"
+        ),
     )
 
 
@@ -79,10 +82,6 @@ START_PG = CLAIM_PG.format(
 )
 
 
-class CandidateRow(DriverRow):
-    pass
-
-
 async def lock(session: AsyncSession, ids: Sequence[int]) -> None:
     driver = await driver_connection(session)
     await driver.fetchval(LOCK_PG, list(ids))
@@ -93,14 +92,14 @@ async def candidates(
     group: Sequence[uuid.UUID],
     window: int,
     job_types: Sequence[str] | None = None,
-) -> list[Any]:
+) -> list[Candidate]:
     driver = await driver_connection(session)
     several = len(group) > 1
     sql = FLOW_WALKS_PG[several, job_types is not None]
     args: list[Any] = [list(group) if several else group[0], window]
     if job_types is not None:
         args.append(list(job_types))
-    return CandidateRow.all(await driver.fetch(sql, *args))
+    return [Candidate(*r) for r in await driver.fetch(sql, *args)]  # the columns' order
 
 
 async def start(

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import JobStatus
+from taskforge.domain.flow_claims import Candidate
 from taskforge.persistence.common.flow import running_counts
 from taskforge.persistence.sqlite.executions import _start_portable
 from taskforge.persistence.tables import READY_PREDICATE, Job
@@ -24,9 +24,6 @@ CHUNK = 500  # ready rows read at a time while looking for claimable ones
 _COLUMNS = (
     JOBS.c.id,
     JOBS.c.queue_id,
-    JOBS.c.priority,
-    JOBS.c.fair_seq,
-    JOBS.c.created_at,
     JOBS.c.concurrency_key,
     JOBS.c.concurrency_max,
     JOBS.c.rate_key,
@@ -44,7 +41,7 @@ async def candidates(
     group: Sequence[uuid.UUID],
     window: int,
     job_types: Sequence[str] | None = None,
-) -> list[Any]:
+) -> list[Candidate]:
     running = await running_counts(session, group)
     walk = select(*_COLUMNS).where(JOBS.c.queue_id.in_(list(group)), text(READY_PREDICATE))
     if job_types is not None:
@@ -57,7 +54,7 @@ async def candidates(
         for r in rows:
             n = running.get((r.queue_id, r.concurrency_key), 0) if r.concurrency_key else 0
             if r.concurrency_key is None or n < r.concurrency_max:
-                out.append(SimpleNamespace(**r._mapping, running=n))
+                out.append(Candidate(*r, n))
                 if len(out) == window:
                     break
         if len(rows) < CHUNK:

@@ -27,7 +27,7 @@ depends_on: str | Sequence[str] | None = None
 
 UTC = taskforge.persistence.types.UTCDateTime(timezone=True)
 READY = "status = 'PENDING' AND dependency_status IN ('NONE', 'SATISFIED')"
-RUNNING_KEYED = "status = 'PROCESSING' AND concurrency_key IS NOT NULL"
+RUNNING_KEYED = "(status || '') = 'PROCESSING' AND concurrency_key IS NOT NULL"
 LIVE_KEYED = "status IN ('PENDING', 'PROCESSING', 'SCHEDULED') AND concurrency_key IS NOT NULL"
 
 
