@@ -174,13 +174,15 @@ class Flow(Protocol):
         group: Sequence[uuid.UUID],
         window: int,
         job_types: Sequence[str] | None = None,
+        after: int = 0,
     ) -> list[Candidate]:
         """Up to ``window`` ready jobs of these queues (of ``job_types`` only, unless
         None) in claim order (priority, round-robin position, age), leaving out those
-        whose concurrency key has its max running; each with its rules and the running
-        jobs of its key in its queue (0 without one). Read after the queues' claim locks
-        (PostgreSQL: one statement, whose snapshot sees every claim committed before
-        them); no row locks."""
+        whose concurrency key has its max running, and the first ``after`` of the rest
+        (an earlier walk's); each with its rules and the running jobs of its key in its
+        queue (0 without one). Read after the queues' claim locks (PostgreSQL: one
+        statement, whose snapshot sees every claim committed before them); no row
+        locks."""
         ...
 
     async def start(

@@ -73,6 +73,7 @@ async def test_the_walk_in_claim_order_without_full_keys(svc: Any, org: Any) -> 
         got = await store_of(session).flow.candidates(session, [org.queue.id], 10)
         typed = await store_of(session).flow.candidates(session, [org.queue.id], 10, ["u"])
         two = await store_of(session).flow.candidates(session, [org.queue.id], 2)
+        rest = await store_of(session).flow.candidates(session, [org.queue.id], 9, after=2)
     assert [r.id for r in got] == [ids[4], ids[0], ids[2], ids[3], ids[1]]
     first = got[0]
     assert (first.queue_id, first.rate_key, first.rate_limit, first.rate_period) == (
@@ -90,6 +91,7 @@ async def test_the_walk_in_claim_order_without_full_keys(svc: Any, org: Any) -> 
     ]
     assert [r.id for r in typed] == [ids[3]]
     assert [r.id for r in two] == [ids[4], ids[0]]
+    assert [r.id for r in rest] == [ids[2], ids[3], ids[1]]  # after the first walk's two
 
 
 async def test_start_takes_the_ready_ones_among_the_chosen(svc: Any, org: Any) -> None:

@@ -190,6 +190,16 @@ async def test_eligibility_then_priority_then_round_robin(svc, admin, org, worke
     assert [c.job.priority for c in got] == [9, 1, 1]
 
 
+async def test_a_claim_walks_on_past_a_full_keys_backlog(svc, admin, org, worker) -> None:
+    """A small claim whose first walk meets only one key's jobs (a higher priority, max
+    1) walks on to find the others."""
+    await set_rules(svc, admin, org.queue.id, concurrency=Concurrency.parse("payload.c", 1))
+    await enqueue(svc, admin, org.queue.id, *[{"c": "hot"}] * 20, priority=9)
+    [low] = await enqueue(svc, admin, org.queue.id, {"c": "cold"}, priority=1)
+    got = await claim(svc, admin, worker, 2)
+    assert keys(got) == ["hot", "cold"] and got[1].job_id == low
+
+
 async def test_the_small_key_finishes_long_before_the_busy_one(svc, admin, org, worker) -> None:
     """Fairness: 1,000 jobs of one key, 10 of another enqueued after them; each key may
     run many at once, so only the round robin keeps the 10 from waiting behind the 1,000."""

@@ -77,8 +77,8 @@ async def test_the_flow_walk_reads_the_ready_index_in_claim_order(keyed, generic
         await conn.execute("UPDATE jobs SET status = 'PROCESSING' WHERE status = 'SCHEDULED'")
     mode = "force_generic_plan" if generic else "force_custom_plan"
     await conn.execute(f"SET plan_cache_mode = {mode}")
-    await conn.execute(f"PREPARE walk(uuid, int) AS {FLOW_WALKS_PG[False, False]}")
-    args = f"'{org.queue.id}', {LIMIT}"
+    await conn.execute(f"PREPARE walk(uuid, int, int) AS {FLOW_WALKS_PG[False, False]}")
+    args = f"'{org.queue.id}', {LIMIT}, 0"
     raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE walk({args})")
     plan: list[dict[str, Any]] = list(nodes(json.loads(raw)[0]["Plan"]))
     rows = await conn.fetch(f"EXECUTE walk({args})")

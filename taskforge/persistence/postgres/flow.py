@@ -47,7 +47,7 @@ CROSS JOIN LATERAL (
 WHERE j.queue_id {queues}{types} AND {ready}
     AND (j.concurrency_key IS NULL OR r.n < j.concurrency_max)
 ORDER BY j.priority DESC, j.fair_seq, j.created_at
-LIMIT $2
+LIMIT $2 OFFSET $3
 """
 
 
@@ -67,8 +67,8 @@ def _walk(queues: str, types: str = "") -> str:
 FLOW_WALKS_PG = {
     (False, False): _walk("= $1"),
     (True, False): _walk("= ANY($1::uuid[])"),
-    (False, True): _walk("= $1", " AND j.job_type = ANY($3::text[])"),
-    (True, True): _walk("= ANY($1::uuid[])", " AND j.job_type = ANY($3::text[])"),
+    (False, True): _walk("= $1", " AND j.job_type = ANY($4::text[])"),
+    (True, True): _walk("= ANY($1::uuid[])", " AND j.job_type = ANY($4::text[])"),
 }
 
 
@@ -92,11 +92,12 @@ async def candidates(
     group: Sequence[uuid.UUID],
     window: int,
     job_types: Sequence[str] | None = None,
+    after: int = 0,
 ) -> list[Candidate]:
     driver = await driver_connection(session)
     several = len(group) > 1
     sql = FLOW_WALKS_PG[several, job_types is not None]
-    args: list[Any] = [list(group) if several else group[0], window]
+    args: list[Any] = [list(group) if several else group[0], window, after]
     if job_types is not None:
         args.append(list(job_types))
     return [Candidate(*r) for r in await driver.fetch(sql, *args)]  # the columns' order

@@ -41,6 +41,7 @@ async def candidates(
     group: Sequence[uuid.UUID],
     window: int,
     job_types: Sequence[str] | None = None,
+    after: int = 0,
 ) -> list[Candidate]:
     running = await running_counts(session, group)
     walk = select(*_COLUMNS).where(JOBS.c.queue_id.in_(list(group)), text(READY_PREDICATE))
@@ -48,12 +49,15 @@ async def candidates(
         walk = walk.where(JOBS.c.job_type.in_(list(job_types)))
     walk = walk.order_by(JOBS.c.priority.desc(), JOBS.c.fair_seq, JOBS.c.created_at)
     out: list[Any] = []
-    offset = 0
+    offset, passed = 0, 0
     while len(out) < window:  # rows of full keys are read and passed, as on PostgreSQL
         rows = list(await session.execute(walk.offset(offset).limit(CHUNK)))
         for r in rows:
             n = running.get((r.queue_id, r.concurrency_key), 0) if r.concurrency_key else 0
             if r.concurrency_key is None or n < r.concurrency_max:
+                if passed < after:  # the ones an earlier walk of this claim returned
+                    passed += 1
+                    continue
                 out.append(Candidate(*r, n))
                 if len(out) == window:
                     break
