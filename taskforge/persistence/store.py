@@ -158,6 +158,16 @@ class Jobs(Protocol):
         control (their rows are written by services/flow)."""
         ...
 
+    async def insert_rows(
+        self, session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+    ) -> list[Any]:
+        """Insert job rows of the organization whose queues the caller checked, each
+        with its project, flow-control columns (concurrency and rate keys, round-robin
+        position), status reason and end time; returns them (every job column) in the
+        order given. PostgreSQL: one statement of one array per column, nothing read
+        back; SQLite: a multi-row INSERT ... RETURNING."""
+        ...
+
 
 class Flow(Protocol):
     """Flow claims (concurrency keys, rate limits, round robin; persistence/common/flow

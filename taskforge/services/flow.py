@@ -78,7 +78,7 @@ async def insert(
     apply_keys(rows, chosen)
     await place(session, rows)
     events = await _strategies(session, rows, [c for c, _ in chosen], now)
-    created = await jobs_repo.insert_many(session, rows)
+    created = await jobs_repo.insert_rows(session, org, rows)
     # creation first: a job cancelled at once reads CANCELLED from its first event
     events[:0] = [status_event(row, None, row.status_reason) for row in created]
     return created, events

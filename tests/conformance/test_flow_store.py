@@ -35,6 +35,8 @@ def row(org: Any, **values: Any) -> dict[str, Any]:
         "scheduled_for": None,
         "max_attempts": None,
         "trace_context": None,
+        "status_reason": None,
+        "finished_at": None,
         "created_at": NOW,
         "updated_at": NOW,
         "concurrency_key": None,
@@ -226,3 +228,30 @@ async def test_throttle_reschedules_only_ready_jobs(svc: Any, org: Any) -> None:
     async with svc.read() as session:
         status = await session.scalar(select(Job.status).where(Job.id == cancelled))
     assert status is JobStatus.CANCELLED
+
+
+async def test_rows_with_flow_columns_come_back_as_written(svc: Any, org: Any) -> None:
+    written = [
+        row(org, payload={"c": 1}, concurrency_key="1", concurrency_max=2, fair_seq=5),
+        row(
+            org,
+            status=JobStatus.CANCELLED,
+            status_reason="concurrency_limit",
+            finished_at=NOW,
+            rate_key="r",
+            rate_limit=3,
+            rate_period=60,
+        ),
+    ]
+    async with svc.write() as session:
+        got = await jobs.insert_rows(session, org.organization.id, [dict(r) for r in written])
+    async with svc.read() as session:
+        stored = {j.id: j for j in await session.scalars(select(Job))}
+    columns = [c.name for c in Job.__table__.columns]
+    for sent, back in zip(written, got, strict=True):
+        assert back.id == sent["id"]
+        read = stored[sent["id"]]
+        # what the statement hands back is what a read finds, column by column
+        assert {c: getattr(back, c) for c in columns} == {c: getattr(read, c) for c in columns}
+        for column in ("status_reason", "finished_at", "concurrency_key", "rate_period"):
+            assert getattr(read, column) == sent[column]

@@ -56,6 +56,14 @@ async def insert_in_queues(
     return await store_of(session).jobs.insert_in_queues(session, org_id, rows)
 
 
+async def insert_rows(
+    session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    """Insert job rows of queues the caller checked, with their projects and flow-control
+    columns (``Store.jobs.insert_rows``); returns them in the order given."""
+    return await store_of(session).jobs.insert_rows(session, org_id, rows)
+
+
 async def promote_due(
     session: AsyncSession, queue_ids: Sequence[uuid.UUID], now: datetime
 ) -> list[Row[Any]]:

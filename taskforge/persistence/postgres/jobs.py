@@ -86,14 +86,19 @@ _UNSET: dict[str, Any] = dict.fromkeys(
 _UNSET["fair_seq"] = 0
 
 
-def _created(org_id: uuid.UUID, row: dict[str, Any], project_id: uuid.UUID) -> JobRow:
+def _created(
+    org_id: uuid.UUID,
+    row: dict[str, Any],
+    project_id: uuid.UUID,
+    columns: tuple[str, ...] = _INSERT_COLUMNS,
+) -> JobRow:
     """The stored row of an inserted one, without reading it back: every column is what
     was sent, its queue's project or NULL (the payload reads back equal, see the JSON
     rules of domain.inputs; timestamps were sent in UTC)."""
     made = object.__new__(JobRow)
     values = made.__dict__
     values.update(_UNSET)
-    for column in _INSERT_COLUMNS:
+    for column in columns:
         values[column] = row[column]
     values["organization_id"], values["project_id"] = org_id, project_id
     for name, convert in JobRow.converters.items():
@@ -115,3 +120,41 @@ async def insert_in_queues(
         raise integrity_error(exc, INSERT_IN_QUEUES_PG) from exc
     projects = dict(map(tuple, inserted))
     return [_created(org_id, r, projects[r["id"]]) for r in rows if r["id"] in projects]
+
+
+# Rows of queues with flow control (services/flow has checked their queues and set
+# their projects, keys and round-robin positions), one array per column as above.
+_FLOW_COLUMNS = (
+    *_INSERT_COLUMNS,
+    "project_id",
+    "status_reason",
+    "finished_at",
+    "concurrency_key",
+    "concurrency_max",
+    "rate_key",
+    "rate_limit",
+    "rate_period",
+    "fair_seq",
+)
+INSERT_FLOW_PG = f"""
+INSERT INTO jobs (organization_id, {", ".join(_FLOW_COLUMNS)})
+SELECT $1, {", ".join("r.payload::jsonb" if c == "payload" else f"r.{c}" for c in _FLOW_COLUMNS)}
+FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
+        $8::text[], $9::text[], $10::int[], $11::int[], $12::timestamptz[],
+        $13::timestamptz[], $14::text[], $15::uuid[], $16::text[], $17::timestamptz[],
+        $18::text[], $19::int[], $20::text[], $21::int[], $22::int[], $23::bigint[])
+    AS r({", ".join(_FLOW_COLUMNS)})
+"""
+
+
+async def insert_rows(
+    session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    driver = await driver_connection(session)
+    columns = [[r[c] for r in rows] for c in _FLOW_COLUMNS]
+    columns[3] = [json_text(p) for p in columns[3]]  # payload: JSON text
+    try:
+        await driver.execute(INSERT_FLOW_PG, org_id, *columns)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise integrity_error(exc, INSERT_FLOW_PG) from exc
+    return [_created(org_id, r, r["project_id"], _FLOW_COLUMNS) for r in rows]

@@ -37,3 +37,9 @@ async def insert_in_queues(
         {**r, "project_id": projects[r["queue_id"]]} for r in rows if r["queue_id"] in projects
     ]
     return await insert_many(session, known) if known else []
+
+
+async def insert_rows(
+    session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    return await insert_many(session, [{**r, "organization_id": org_id} for r in rows])
