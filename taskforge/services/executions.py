@@ -34,6 +34,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
+from taskforge.services import shares
 from taskforge.services import workers as workers_svc
 from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
@@ -149,8 +150,8 @@ async def claim(
             else None
             for q, t in targets.items()
         }
-        claimed = await repo.claim(
-            session, _rank(targets), limit, now, worker_id, lease_until, deadlines, job_types
+        claimed = await _claim_shares(
+            svc, session, worker_id, targets, limit, now, lease_until, deadlines, job_types
         )
         events += [status_event(j, JobStatus.PENDING) for j, _, _ in claimed]
         # only PARALLEL edges resolve when their parent starts; a job known to have no
@@ -180,6 +181,59 @@ async def held_by(svc: Services, principal: Principal, worker_id: uuid.UUID) -> 
     return [
         Claimed(job, e.id, e.attempt_number, e.lease_expires_at or svc.clock()) for job, e in rows
     ]
+
+
+async def _claim_shares(
+    svc: Services,
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    targets: dict[uuid.UUID, Any],
+    limit: int,
+    now: datetime,
+    lease_until: datetime,
+    deadlines: dict[uuid.UUID, datetime | None],
+    job_types: list[str] | None,
+) -> list[tuple[Any, uuid.UUID, bool | None]]:
+    """The claim split across the worker's queues by their weights (services.shares)."""
+
+    async def take(queues: dict[uuid.UUID, Any], n: int) -> list[Any]:
+        ranked = _rank(queues)
+        return await repo.claim(
+            session, ranked, n, now, worker_id, lease_until, deadlines, job_types
+        )
+
+    working = {q: t for q, t in targets.items() if t.ready or t.due}
+    members: dict[int, dict[uuid.UUID, Any]] = {}
+    for qid, target in working.items():
+        members.setdefault(target.weight, {})[qid] = target
+    if len(members) <= 1:  # one weight: queue priority alone orders the queues
+        return await take(targets, limit)
+    classes = [
+        shares.Share(w, w * len(qs), max(t.priority for t in qs.values()))
+        for w, qs in members.items()
+    ]
+    passes = svc.claim_passes.of(worker_id, classes)
+    given = shares.allocate(passes, classes, limit)
+    claimed: list[Any] = []
+    got: dict[int, int] = {}
+    classes.sort(key=lambda c: (passes[c.weight], -c.priority, -c.weight))  # the next served first
+    for c in classes:
+        if given[c.weight]:
+            rows = await take(members[c.weight], given[c.weight])
+            claimed += rows
+            got[c.weight] = len(rows)
+    # what a class could not use goes to those that used all theirs (they may have more)
+    full = [c for c in classes if given[c.weight] and got[c.weight] == given[c.weight]]
+    if len(claimed) < limit and full:
+        full.sort(key=lambda c: (passes[c.weight] + got[c.weight] / c.share, -c.priority))
+        for c in full:
+            if (short := limit - len(claimed)) <= 0:
+                break
+            rows = await take(members[c.weight], short)
+            claimed += rows
+            got[c.weight] += len(rows)
+    shares.charge(passes, classes, got)
+    return claimed
 
 
 def _rank(targets: dict[uuid.UUID, Any]) -> list[list[uuid.UUID]]:
