@@ -73,8 +73,10 @@ def status_in(statuses: Collection[StrEnum], column: str = "status") -> str:
 # status_in of the domain's CLAIMABLE and DUE).
 READY_PREDICATE = "status = 'PENDING' AND dependency_status IN ('NONE', 'SATISFIED')"
 DUE_PREDICATE = "status = 'SCHEDULED'"
-# a debounced job that has not started: what a later enqueue of its key replaces
-DEBOUNCE_PREDICATE = "debounce_key IS NOT NULL AND status IN ('PENDING', 'SCHEDULED')"
+# a debounced job that waits: what a later enqueue of its key value replaces. A lookup
+# states the status part; its equality on debounce_key implies the rest (both databases)
+WAITING_PREDICATE = "status IN ('PENDING', 'SCHEDULED')"
+DEBOUNCE_PREDICATE = f"debounce_key IS NOT NULL AND {WAITING_PREDICATE}"
 
 
 class Base(DeclarativeBase):

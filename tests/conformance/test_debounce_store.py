@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from taskforge.domain.enums import JobStatus
 from taskforge.persistence.common import debounce
@@ -58,6 +58,7 @@ async def test_waiting_jobs_of_a_group_are_those_not_started(svc: Any, org: Any)
     async with svc.write() as session:
         await debounce.lock(session, [(q, "k"), (q, "other"), (stranger.queue.id, "k")])
         rows = await debounce.lock_waiting(session, org.organization.id, [(q, "k")])
+        # the pairs are what counts: ("other queue", "k") matches nothing of q's
         both = await debounce.lock_waiting(
             session, org.organization.id, [(q, "k"), (q, "other"), (uuid.uuid4(), "k")]
         )
@@ -78,3 +79,16 @@ def test_lock_ids_are_stable_and_per_group() -> None:
     assert len(ids) == 5
     assert all(-(2**63) <= i < 2**63 for i in ids)
     assert debounce.lock_id((queue, "a")) == debounce.lock_id((uuid.UUID(int=1), "a"))
+
+
+async def test_the_lookup_reads_the_waiting_jobs_index(svc: Any, org: Any) -> None:
+    stmt = debounce.waiting(org.organization.id, org.queue.id, ["a", "b"])
+    async with svc.read() as session:
+        dialect = session.bind.dialect
+        sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        if dialect.name == "sqlite":
+            plan = " ".join(r[3] for r in await session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        else:  # an empty table: no statistics to prefer a scan of
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(r[0] for r in await session.execute(text(f"EXPLAIN {sql}")))
+    assert "idx_jobs_debounce" in plan, plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +13,16 @@ import pytest
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.flow import Debounce
 from taskforge.domain.jobs import next_eligible_at
+from taskforge.persistence.tables import (
+    DEBOUNCE_PREDICATE,
+    WAITING_PREDICATE,
+    Job,
+    status_in,
+)
 from taskforge.services.debounce import prepare
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+MIGRATIONS = Path(__file__).parents[2] / "taskforge" / "persistence" / "migrations" / "versions"
 
 
 def test_a_debounced_job_waits_a_period_or_its_own_later_start() -> None:
@@ -60,3 +68,13 @@ def test_next_eligible_at_is_the_scheduled_time_of_a_scheduled_job(status: JobSt
     expected = at if status is JobStatus.SCHEDULED else None
     assert next_eligible_at(status, at) == expected
     assert next_eligible_at(status, None) is None
+
+
+def test_the_index_states_the_waiting_predicate_the_lookup_states() -> None:
+    assert status_in({JobStatus.PENDING, JobStatus.SCHEDULED}) == WAITING_PREDICATE
+    assert f"debounce_key IS NOT NULL AND {WAITING_PREDICATE}" == DEBOUNCE_PREDICATE
+    [index] = [i for i in Job.__table__.indexes if i.name == "idx_jobs_debounce"]
+    for dialect in ("postgresql", "sqlite"):
+        assert str(index.dialect_options[dialect]["where"]) == DEBOUNCE_PREDICATE
+    migration = MIGRATIONS / "0028_job_debounce_key.py"
+    assert f'WAITING = "{DEBOUNCE_PREDICATE}"' in migration.read_text()

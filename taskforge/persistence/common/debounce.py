@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, bindparam, select, text, tuple_, update
+from sqlalchemy import Row, Select, Table, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.persistence.store import store_of
-from taskforge.persistence.tables import DEBOUNCE_PREDICATE, Job
+from taskforge.persistence.tables import WAITING_PREDICATE, Job
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
 
@@ -50,26 +51,35 @@ async def mark(session: AsyncSession, keys: Sequence[tuple[uuid.UUID, str]]) -> 
     await session.execute(_MARK, [{"job_id": job_id, "key": key} for job_id, key in keys])
 
 
-def waiting(org_id: uuid.UUID, groups: Collection[Group]) -> Select[Any]:
-    """The tenant's jobs of these groups that wait and never started (PENDING or
-    SCHEDULED, no attempt made), in id order (id, status): a range of
-    ``idx_jobs_debounce`` per group."""
+def waiting(org_id: uuid.UUID, queue_id: uuid.UUID, keys: Collection[str]) -> Select[Any]:
+    """The tenant's jobs of a queue with one of these key values that wait and never
+    started (PENDING or SCHEDULED, no attempt made), in id order (id, status): an entry
+    of ``idx_jobs_debounce`` per key value. One queue a statement: SQLite uses the index
+    for ``queue_id = ? AND debounce_key IN (...)``, not for pairs of the two."""
     return (
         select(JOBS.c.id, JOBS.c.status)
         .where(
-            JOBS.c.organization_id == org_id,
-            tuple_(JOBS.c.queue_id, JOBS.c.debounce_key).in_(list(groups)),
-            text(DEBOUNCE_PREDICATE),
+            JOBS.c.queue_id == queue_id,
+            JOBS.c.debounce_key.in_(list(keys)),
+            text(WAITING_PREDICATE),
             JOBS.c.attempts == 0,
+            JOBS.c.organization_id == org_id,
         )
         .order_by(JOBS.c.id)
     )
 
 
 async def lock_waiting(
-    session: AsyncSession, org_id: uuid.UUID, groups: Collection[Group]
+    session: AsyncSession, org_id: uuid.UUID, groups: Iterable[Group]
 ) -> list[Row[Any]]:
-    """``waiting``, locked in id order. A claim that took one of them meanwhile is waited
-    for, and the job, PROCESSING then, no longer matches: it runs."""
-    stmt = waiting(org_id, groups)
-    return list(await session.execute(store_of(session).lock_row(stmt)))
+    """``waiting`` of these groups, locked in id order queue by queue. A claim that took
+    one of them meanwhile is waited for, and the job, PROCESSING then, no longer
+    matches: it runs."""
+    by_queue: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for queue_id, key in groups:
+        by_queue[queue_id].add(key)
+    found: list[Row[Any]] = []
+    for queue_id, keys in sorted(by_queue.items()):
+        stmt = waiting(org_id, queue_id, sorted(keys))
+        found += await session.execute(store_of(session).lock_row(stmt))
+    return found
