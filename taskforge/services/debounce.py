@@ -10,9 +10,8 @@ running is left alone; the new one just waits its period.
 
 Enqueues of one (queue, key value) are serialized (an advisory lock on PostgreSQL, the
 one writer on SQLite) before the waiting jobs are looked for, so of concurrent enqueues
-each sees the one before it and exactly one survives. (The quota's row, updated by
-every enqueue of a tenant, serializes them too, but only from the insert on: the lock
-does not depend on it.)
+each sees the one before it and exactly one survives. (Every enqueue of a tenant also
+updates its quota row, but after the lookup, which that row does not serialize.)
 """
 
 from __future__ import annotations
