@@ -73,6 +73,10 @@ def status_in(statuses: Collection[StrEnum], column: str = "status") -> str:
 # status_in of the domain's CLAIMABLE and DUE).
 READY_PREDICATE = "status = 'PENDING' AND dependency_status IN ('NONE', 'SATISFIED')"
 DUE_PREDICATE = "status = 'SCHEDULED'"
+# a debounced job that waits: what a later enqueue of its key value replaces. A lookup
+# states the status part; its equality on debounce_key implies the rest (both databases)
+WAITING_PREDICATE = "status IN ('PENDING', 'SCHEDULED')"
+DEBOUNCE_PREDICATE = f"debounce_key IS NOT NULL AND {WAITING_PREDICATE}"
 
 
 class Base(DeclarativeBase):
@@ -314,6 +318,8 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
     # the W3C traceparent of the span that created the job (tracing on; migration 0022)
     trace_context: Mapped[str | None] = mapped_column(String(256))
+    # the key value of a debounced job (services/debounce; migration 0028), else NULL
+    debounce_key: Mapped[str | None] = mapped_column(Text)
 
 
 # retention: a queue's finished jobs outside workflows (which keep their jobs), oldest
@@ -326,6 +332,16 @@ Index(
     Job.finished_at,
     postgresql_where=text(EXPIRABLE_PREDICATE),
     sqlite_where=text(EXPIRABLE_PREDICATE),
+)
+
+# debounce: the waiting jobs of a (queue, key value), which the next enqueue of that key
+# value replaces; partial, so a job without a key writes no entry
+Index(
+    "idx_jobs_debounce",
+    Job.queue_id,
+    Job.debounce_key,
+    postgresql_where=text(DEBOUNCE_PREDICATE),
+    sqlite_where=text(DEBOUNCE_PREDICATE),
 )
 
 # claim path: only claimable rows, already in claim order (see postgres/executions)

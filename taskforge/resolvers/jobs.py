@@ -27,6 +27,7 @@ def _spec(item: EnqueueJobInput) -> jobs.NewJob:
         priority=item.priority,
         scheduled_for=item.scheduled_for,
         max_attempts=item.max_attempts,
+        debounce=item.debounce.rule() if item.debounce is not None else None,
     )
 
 

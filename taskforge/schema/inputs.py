@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from taskforge.domain.enums import DependencyCondition, DependencyType, LogLevel
+from taskforge.domain.flow import Debounce
 from taskforge.schema.boundary import PER_ITEM
 from taskforge.schema.execution_types import LogLevelEnum
 from taskforge.schema.workflow_types import DependencyConditionEnum, DependencyTypeEnum
@@ -43,6 +44,23 @@ class QueueSettingsInput:
         }
 
 
+@strawberry.input(
+    description="Of the jobs enqueued into one queue with one key value, only the last runs: "
+    "a job waits until `period` seconds have passed since it was enqueued, and a later "
+    "enqueue of its key value within that time cancels it (reason `debounced`)."
+)
+class DebounceInput:
+    key: str | None = strawberry.field(
+        default=None,
+        description="An expression over the payload, e.g. `payload.customer_id`; a missing "
+        "path is null (one group). Omitted: all the queue's debounced jobs form one group.",
+    )
+    period: int = strawberry.field(description="Seconds, 1 to 604800 (7 days).")
+
+    def rule(self) -> Debounce:
+        return Debounce.parse(self.key, self.period)
+
+
 @strawberry.input
 class EnqueueJobInput:
     queue_id: strawberry.ID
@@ -51,6 +69,7 @@ class EnqueueJobInput:
     priority: int = 5
     scheduled_for: datetime | None = None
     max_attempts: int | None = None
+    debounce: DebounceInput | None = None
 
 
 @strawberry.input

@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from taskforge.domain import records
 from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, UserRole
-from taskforge.domain.jobs import claimable
+from taskforge.domain.jobs import claimable, next_eligible_at
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
 from taskforge.services import pagination
 from taskforge.services.organizations import Overview
@@ -344,6 +344,14 @@ class Job:
             return False
         key = (uuid.UUID(self.queue_id), self.job_type)
         return not await info.context.loaders.handled.load(key)
+
+    @strawberry.field(
+        description="When the job can next be claimed while a time holds it back: its "
+        "scheduledFor while it is SCHEDULED (a delayed start, a retry's backoff, a "
+        "debounce period), else null."
+    )
+    def next_eligible_at(self) -> datetime | None:
+        return next_eligible_at(JobStatus(self.status), self.scheduled_for)
 
     @strawberry.field(description="Progress its latest attempt reported (0 to 1), or null.")
     async def progress(self, info: strawberry.Info[Context, None]) -> float | None:

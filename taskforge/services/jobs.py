@@ -15,10 +15,11 @@ from taskforge.domain import records, transitions, validation
 from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, NotFound, QuotaExceeded
 from taskforge.domain.events import Event, JobDeleted
+from taskforge.domain.flow import Debounce
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
-from taskforge.services import audit
+from taskforge.services import audit, debounce
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
@@ -33,6 +34,8 @@ class NewJob:
     priority: int = 5
     scheduled_for: datetime | None = None
     max_attempts: int | None = None
+    # only the last of its key value's enqueues within the period runs (services/debounce)
+    debounce: Debounce | None = None
 
 
 async def enqueue(
@@ -59,8 +62,13 @@ async def enqueue(
             rows = [job_row(svc, org, s, now, f"{field}[{i}]", trace) for i, s in enumerate(specs)]
         else:
             rows = [job_row(svc, org, spec, now, trace_context=trace) for spec in specs]
+        keys = debounce.prepare(specs, rows, now)
         async with svc.write() as session:
+            # debounced jobs: their groups first (a plain enqueue sends no statement more)
+            waiting = await debounce.lock(session, org, rows, keys) if keys else []
             created = await insert_jobs(session, org, rows, now)
+            if keys:
+                created = await debounce.replace(session, created, keys, waiting, now)
         if len(created) == 1:
             tracing.set_attributes(span, **{"taskforge.job.id": str(created[0].id)})
     return records.Job.all(created)

@@ -3,9 +3,10 @@ row locks, SKIP LOCKED and advisory locks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, event, text
+from sqlalchemy import BigInteger, Insert, Table, bindparam, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -23,6 +24,10 @@ from taskforge.persistence.postgres import (
 )
 
 T = TypeVar("T", bound=GenerativeSelect)
+
+XACT_LOCKS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) AS k").bindparams(
+    bindparam("keys", type_=postgresql.ARRAY(BigInteger))
+)
 
 
 class PostgresStore:
@@ -67,6 +72,13 @@ class PostgresStore:
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    async def xact_locks(self, session: AsyncSession, keys: Sequence[int]) -> None:
+        if len(keys) == 1:
+            await self.xact_lock(session, keys[0])
+        elif keys:
+            # a function scan yields the array in order and each row locks as it is made
+            await session.execute(XACT_LOCKS, {"keys": list(keys)})
 
     def insert_ignore(self, table: Table) -> Insert:
         return postgresql.insert(table).on_conflict_do_nothing()

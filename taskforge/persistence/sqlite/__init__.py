@@ -3,6 +3,7 @@ strategy is empty."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Table, event
@@ -76,6 +77,9 @@ class SqliteStore:
         return stmt
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
+        return None  # BEGIN IMMEDIATE already serializes writers
+
+    async def xact_locks(self, session: AsyncSession, keys: Sequence[int]) -> None:
         return None  # BEGIN IMMEDIATE already serializes writers
 
     def insert_ignore(self, table: Table) -> Insert:
