@@ -27,6 +27,7 @@ def _spec(item: EnqueueJobInput) -> jobs.NewJob:
         priority=item.priority,
         scheduled_for=item.scheduled_for,
         max_attempts=item.max_attempts,
+        idempotency_key=item.idempotency_key,
     )
 
 

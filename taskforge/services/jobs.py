@@ -18,7 +18,7 @@ from taskforge.domain.events import Event, JobDeleted
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
-from taskforge.services import audit
+from taskforge.services import audit, job_keys
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
@@ -33,6 +33,8 @@ class NewJob:
     priority: int = 5
     scheduled_for: datetime | None = None
     max_attempts: int | None = None
+    # a repeat within TASKFORGE_IDEMPOTENCY_HOURS returns the job the first call created
+    idempotency_key: str | None = None
 
 
 async def enqueue(
@@ -59,11 +61,15 @@ async def enqueue(
             rows = [job_row(svc, org, s, now, f"{field}[{i}]", trace) for i, s in enumerate(specs)]
         else:
             rows = [job_row(svc, org, spec, now, trace_context=trace) for spec in specs]
-        async with svc.write() as session:
-            created = await insert_jobs(session, org, rows, now)
-        if len(created) == 1:
-            tracing.set_attributes(span, **{"taskforge.job.id": str(created[0].id)})
-    return records.Job.all(created)
+        if any(spec.idempotency_key is not None for spec in specs):
+            made = await job_keys.enqueue(svc, org, specs, rows, now, insert_jobs)
+        else:  # without keys: the statements of an enqueue, nothing more
+            async with svc.write() as session:
+                created = await insert_jobs(session, org, rows, now)
+            made = records.Job.all(created)
+        if len(made) == 1:
+            tracing.set_attributes(span, **{"taskforge.job.id": str(made[0].id)})
+    return made
 
 
 def job_row(
