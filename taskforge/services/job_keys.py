@@ -68,7 +68,9 @@ async def enqueue(
     async with svc.write() as session:
         claimed = await idempotency.claim(svc, session, org, list(uses.values()), now)
         earlier = {i: e.job_id for i, e in zip(uses, claimed, strict=True) if e is not None}
-        found = await repo.by_ids(session, org, [j for j in earlier.values() if j is not None])
+        wanted = [j for j in earlier.values() if j is not None]
+        # only repeats read: a first use (the common case) costs one statement, the key's
+        found = await repo.by_ids(session, org, wanted) if wanted else []
         kept = {j.id: records.Job.of(j) for j in found}
         # the job of index i is an earlier one (its key's), or None: created by this call
         reused = {i: kept[j] for i, j in earlier.items() if j in kept}

@@ -109,12 +109,22 @@ async def test_without_a_key_every_enqueue_creates_a_job(gql, runtime, org) -> N
     assert await count(runtime, IdempotencyKey, org) == 0
 
 
-async def test_an_enqueue_without_a_key_runs_no_statement_of_keys(svc, runtime, org) -> None:
+async def test_an_enqueue_without_a_key_runs_no_statement_of_keys(
+    svc, runtime, org, monkeypatch
+) -> None:
     seen: list[str] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(statement)
 
+    keys = runtime.db.store.keys  # PostgreSQL's guard insert runs on the driver connection
+    guard = keys.insert_new
+
+    async def insert_new(session: Any, rows: Any) -> Any:
+        seen.append("guard insert into idempotency_keys")
+        return await guard(session, rows)
+
+    monkeypatch.setattr(keys, "insert_new", insert_new)
     engine = runtime.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", capture)
     try:

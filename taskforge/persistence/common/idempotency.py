@@ -21,20 +21,8 @@ CHUNK = 500  # rows a statement (8 parameters each): far below either database's
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[tuple[str, str]]:
     """Insert key rows (every column), skipping keys the tenant holds already; returns
-    the (scope, key) pairs inserted. On PostgreSQL a key another transaction has just
-    inserted makes this wait for it: skipped if it commits, inserted if it rolls back.
-    Callers pass the rows sorted by (scope, key), so that two batches wait on each
-    other's keys in one order (never a deadlock)."""
-    inserted: set[tuple[str, str]] = set()
-    for i in range(0, len(rows), CHUNK):
-        stmt = (
-            store_of(session)
-            .insert_ignore(KEYS)
-            .values(list(rows[i : i + CHUNK]))
-            .returning(KEYS.c.scope, KEYS.c.key)
-        )
-        inserted.update((scope, key) for scope, key in await session.execute(stmt))
-    return inserted
+    the (scope, key) pairs inserted (``Keys.insert_new``: on the enqueue path)."""
+    return await store_of(session).keys.insert_new(session, rows)
 
 
 async def lock(
