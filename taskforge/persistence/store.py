@@ -156,6 +156,19 @@ class Jobs(Protocol):
         ...
 
 
+class Keys(Protocol):
+    async def insert_new(
+        self, session: AsyncSession, rows: Sequence[dict[str, Any]]
+    ) -> set[tuple[str, str]]:
+        """Insert idempotency key rows (every column) in the order given, skipping keys
+        held already (ON CONFLICT DO NOTHING); returns the (scope, key) pairs inserted.
+        On PostgreSQL a key another transaction has inserted and not yet committed
+        makes this wait for it: skipped if it commits, inserted if it rolls back.
+        Callers sort the rows by (scope, key), so that two batches wait on each other's
+        keys in one order (never a deadlock)."""
+        ...
+
+
 class Outbox(Protocol):
     async def append(
         self,
@@ -352,6 +365,7 @@ class Store(Protocol):
 
     executions: Executions
     jobs: Jobs
+    keys: Keys
     outbox: Outbox
     workflows: Workflows
     graph: Graph

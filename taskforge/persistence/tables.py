@@ -560,6 +560,28 @@ class RateWindow(Base):
     count: Mapped[int] = mapped_column(default=0)
 
 
+class IdempotencyKey(Base):
+    """A tenant's key in one scope (``queue:<id>``, ``workflow``, ``schedule:<id>``) and
+    what its first use created, until ``expires_at``. The primary key is the guard:
+    concurrent first uses race on it (INSERT ... ON CONFLICT DO NOTHING) and the losers
+    read the winner's row. No foreign keys to what it created: deleting a job or a
+    workflow stays as cheap as before, and a key whose job is gone is free again."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("idx_idempotency_keys_expires", "expires_at"),)  # the purge
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # SHA-256 (hex) of the request's inputs: a repeat with other inputs is CONFLICT
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[uuid.UUID | None]
+    workflow_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 class Event(Base):
     """Outbox row, written in the transaction of the change it describes.
 

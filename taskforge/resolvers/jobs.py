@@ -28,6 +28,7 @@ def _spec(item: EnqueueJobInput) -> jobs.NewJob:
         scheduled_for=item.scheduled_for,
         max_attempts=item.max_attempts,
         debounce=item.debounce.rule() if item.debounce is not None else None,
+        idempotency_key=item.idempotency_key,
     )
 
 

@@ -70,6 +70,13 @@ class EnqueueJobInput:
     scheduled_for: datetime | None = None
     max_attempts: int | None = None
     debounce: DebounceInput | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Names this enqueue within its queue (1-255 characters) for "
+        "TASKFORGE_IDEMPOTENCY_HOURS (24) after its first use: a repeat with the same "
+        "inputs returns the job the first created (deduplicated: true) instead of a new "
+        "one; with other inputs it is CONFLICT.",
+    )
 
 
 @strawberry.input
@@ -122,3 +129,10 @@ class CreateWorkflowInput:
         description="The definition: an object, or JSON or YAML text."
     )
     start: bool = False
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Names this call among the organization's createWorkflow calls "
+        "(1-255 characters) for TASKFORGE_IDEMPOTENCY_HOURS (24) after its first use: a "
+        "repeat with the same inputs returns the workflow the first created "
+        "(deduplicated: true); with other inputs it is CONFLICT.",
+    )

@@ -293,6 +293,12 @@ class Job:
     project_id: strawberry.ID
     name: str | None = strawberry.field(description="The job's name within its workflow.")
     workflow_id: strawberry.ID | None
+    deduplicated: bool = strawberry.field(
+        default=False,
+        description="True in the response of an enqueue whose idempotencyKey an earlier "
+        "call used: this is the job that call created, and nothing new was created. "
+        "False everywhere else (job(id), listings, later reads).",
+    )
 
     @strawberry.field(description="Edges this job waits on (it is their child).")
     async def dependencies(
@@ -395,6 +401,7 @@ class Job:
             project_id=strawberry.ID(str(row.project_id)),
             name=row.name,
             workflow_id=strawberry.ID(str(row.workflow_id)) if row.workflow_id else None,
+            deduplicated=row.deduplicated,
         )
 
 

@@ -19,7 +19,7 @@ from taskforge.domain.flow import Debounce
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
-from taskforge.services import audit, debounce
+from taskforge.services import audit, debounce, job_keys
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
@@ -36,6 +36,8 @@ class NewJob:
     max_attempts: int | None = None
     # only the last of its key value's enqueues within the period runs (services/debounce)
     debounce: Debounce | None = None
+    # a repeat within TASKFORGE_IDEMPOTENCY_HOURS returns the job the first call created
+    idempotency_key: str | None = None
 
 
 async def enqueue(
@@ -62,16 +64,29 @@ async def enqueue(
             rows = [job_row(svc, org, s, now, f"{field}[{i}]", trace) for i, s in enumerate(specs)]
         else:
             rows = [job_row(svc, org, spec, now, trace_context=trace) for spec in specs]
-        keys = debounce.prepare(specs, rows, now)
-        async with svc.write() as session:
-            # debounced jobs: their groups first (a plain enqueue sends no statement more)
-            waiting = await debounce.lock(session, org, rows, keys) if keys else []
-            created = await insert_jobs(session, org, rows, now)
+        spec_of = {row["id"]: spec for spec, row in zip(specs, rows, strict=True)}
+
+        async def insert(
+            session: AsyncSession, org: uuid.UUID, new: list[dict[str, Any]], now: datetime
+        ) -> list[Row[Any]]:
+            # debounced jobs (made to wait here, after their idempotency fingerprint was
+            # taken): their groups first (a plain enqueue sends no statement more)
+            keys = debounce.prepare([spec_of[r["id"]] for r in new], new, now)
+            waiting = await debounce.lock(session, org, new, keys) if keys else []
+            created = await insert_jobs(session, org, new, now)
             if keys:
                 created = await debounce.replace(session, created, keys, waiting, now)
-        if len(created) == 1:
-            tracing.set_attributes(span, **{"taskforge.job.id": str(created[0].id)})
-    return records.Job.all(created)
+            return created
+
+        if any(spec.idempotency_key is not None for spec in specs):
+            made = await job_keys.enqueue(svc, org, specs, rows, now, insert)
+        else:  # without keys: the statements of an enqueue, nothing more
+            async with svc.write() as session:
+                created = await insert(session, org, rows, now)
+            made = records.Job.all(created)
+        if len(made) == 1:
+            tracing.set_attributes(span, **{"taskforge.job.id": str(made[0].id)})
+    return made
 
 
 def job_row(

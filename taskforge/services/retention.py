@@ -27,6 +27,8 @@ Decisions (README, "Retention"):
 - Schedules keep their run counts (``runs_count``); a fire's link to its job becomes null.
 - Deletion writes no per-job events (nobody subscribes to a job finished weeks ago);
   each sweep logs what it deleted.
+- Idempotency keys past their window (TASKFORGE_IDEMPOTENCY_HOURS) are deleted too; an
+  expired key is free whether or not its row is still there.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from datetime import timedelta
 from taskforge.domain.enums import WorkerStatus
 from taskforge.domain.events import WorkerDeleted
 from taskforge.persistence.common import fleet
+from taskforge.persistence.common import idempotency as keys_repo
 from taskforge.persistence.common import retention as repo
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.store import store_of
@@ -99,6 +102,14 @@ async def prune_workers(svc: Services, limit: int = 500) -> int:
     return len(gone)
 
 
+@retried  # its row locks, in expiry order, can meet a batch enqueue's, in key order
+async def purge_idempotency_keys(svc: Services, limit: int | None = None) -> int:
+    """One batch: up to ``limit`` expired idempotency keys deleted; returns how many."""
+    batch = limit or svc.settings.retention_batch
+    async with svc.write() as session:
+        return await keys_repo.purge(session, svc.clock(), batch)
+
+
 async def sweep(svc: Services) -> tuple[int, int]:
     """Batches until none is full: (jobs, workers) deleted, workflows' jobs counted in."""
     jobs = workers = workflows = 0
@@ -124,6 +135,13 @@ async def sweep(svc: Services) -> tuple[int, int]:
         workers += n
         if n < 500:
             break
+    keys = 0
+    while (n := await purge_idempotency_keys(svc, batch)) > 0:
+        keys += n
+        if n < batch:
+            break
+    if keys:
+        log.info("retention deleted %d expired idempotency keys", keys)
     if jobs or workers or workflows:
         log.info(
             "retention deleted %d jobs (the last of %d workflows') and %d workers",

@@ -448,7 +448,12 @@ async def populate(svc: Any, tenant: Any) -> None:
     admin = admin_of(tenant)
     q = tenant.queue.id
     a, b = await jobs.enqueue(
-        svc, admin, [jobs.NewJob(queue_id=q, job_type="t"), jobs.NewJob(queue_id=q, job_type="t")]
+        svc,
+        admin,
+        [
+            jobs.NewJob(queue_id=q, job_type="t"),
+            jobs.NewJob(queue_id=q, job_type="t", idempotency_key="populate"),
+        ],
     )
     await dependencies.create(svc, admin, a.id, b.id, DependencyType.SEQUENTIAL)
     await workflows.create(

@@ -266,3 +266,22 @@ async def test_bad_rules_are_refused_with_their_field(runtime, org, rule, field)
             assert error["extensions"]["field"] == field
         total = await gql.ok("{ jobs(first: 1) { totalCount } }")
     assert total["jobs"]["totalCount"] == 0
+
+
+async def test_a_retried_debounced_enqueue_is_deduplicated_not_debounced(svc, org, clock) -> None:
+    # the idempotency fingerprint is taken before debounce moves the job's start: a
+    # client's retry of the same request (seconds later) returns the first job
+    spec = jobs.NewJob(
+        org.queue.id, "sync", {"customer_id": "c"}, debounce=BY_CUSTOMER, idempotency_key="k1"
+    )
+    [first] = await jobs.enqueue(svc, admin_of(org), [spec])
+    clock.advance(5)
+    [again] = await jobs.enqueue(svc, admin_of(org), [spec])
+    assert again.id == first.id and again.deduplicated
+    assert again.status is JobStatus.SCHEDULED  # not replaced by its own retry
+    other = jobs.NewJob(
+        org.queue.id, "sync", {"customer_id": "c"}, debounce=BY_CUSTOMER, idempotency_key="k2"
+    )
+    [newer] = await jobs.enqueue(svc, admin_of(org), [other])
+    assert newer.id != first.id and not newer.deduplicated
+    assert (await jobs.get(svc, admin_of(org), first.id)).status_reason == "debounced"

@@ -18,6 +18,7 @@ from taskforge.persistence.postgres import (
     executions,
     graph,
     jobs,
+    keys,
     outbox,
     retention,
     workflows,
@@ -36,6 +37,7 @@ class PostgresStore:
     def __init__(self) -> None:
         self.executions: store.Executions = executions
         self.jobs: store.Jobs = jobs
+        self.keys: store.Keys = keys
         self.outbox: store.Outbox = outbox
         self.workflows: store.Workflows = workflows
         self.graph: store.Graph = graph

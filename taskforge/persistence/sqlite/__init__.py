@@ -17,6 +17,7 @@ from taskforge.persistence.sqlite import (
     executions,
     graph,
     jobs,
+    keys,
     outbox,
     retention,
     workflows,
@@ -31,6 +32,7 @@ class SqliteStore:
     def __init__(self) -> None:
         self.executions: store.Executions = executions
         self.jobs: store.Jobs = jobs
+        self.keys: store.Keys = keys
         self.outbox: store.Outbox = outbox
         self.workflows: store.Workflows = workflows
         self.graph: store.Graph = graph

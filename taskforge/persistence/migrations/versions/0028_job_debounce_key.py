@@ -6,7 +6,7 @@ SCHEDULED), found by ``idx_jobs_debounce``. NULL for every other job, which then
 writes no index entry.
 
 Revision ID: 0028
-Revises: 0025
+Revises: 0026
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
