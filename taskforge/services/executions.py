@@ -222,17 +222,20 @@ async def _claim_shares(
             rows = await take(members[c.weight], given[c.weight])
             claimed += rows
             got[c.weight] = len(rows)
-    # what a class could not use goes to those that used all theirs (they may have more)
-    full = [c for c in classes if given[c.weight] and got[c.weight] == given[c.weight]]
-    if len(claimed) < limit and full:
-        full.sort(key=lambda c: (passes[c.weight] + got[c.weight] / c.share, -c.priority))
-        for c in full:
-            if (short := limit - len(claimed)) <= 0:
-                break
+    # a class short of what it was given is out of work (a queue reported ready unprobed,
+    # or rows another claim holds); what it left goes to the others, any not given a claim
+    # included, in the order they are next served
+    dry = {c.weight for c in classes if got.get(c.weight, 0) < given[c.weight]}
+    for c in classes:
+        if (short := limit - len(claimed)) <= 0:
+            break
+        if c.weight not in dry:
             rows = await take(members[c.weight], short)
             claimed += rows
-            got[c.weight] += len(rows)
-    shares.charge(passes, classes, got)
+            got[c.weight] = got.get(c.weight, 0) + len(rows)
+            if len(rows) < short:
+                dry.add(c.weight)
+    shares.charge(passes, classes, got, dry)
     return claimed
 
 

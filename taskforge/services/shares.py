@@ -62,7 +62,15 @@ def allocate(passes: dict[int, float], classes: list[Share], limit: int) -> dict
     return given
 
 
-def charge(passes: dict[int, float], classes: list[Share], got: dict[int, int]) -> None:
-    """Count what each class was actually served (a class short of work pays for no more)."""
+def charge(
+    passes: dict[int, float], classes: list[Share], got: dict[int, int], dry: set[int]
+) -> None:
+    """Count what each class was actually served (a class short of work pays for no more).
+    A class found out of work saves no credit: it goes behind the others, and is served
+    again after them (at once, if they have no work)."""
     for c in classes:
         passes[c.weight] += got.get(c.weight, 0) / c.share
+    if dry:
+        last = max(passes[c.weight] for c in classes)
+        for weight in dry:
+            passes[weight] = last

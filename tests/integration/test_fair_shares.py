@@ -80,3 +80,29 @@ async def test_queue_priority_breaks_ties_and_classes_sum_their_queues(svc, org,
     names = {a.id: "a", b.id: "b", c.id: "c"}
     counts = await _claim_counts(svc, admin, worker, names, claims=70, limit=1)
     assert counts == {"b": 60, "c": 10}  # b's priority wins within the class while it has work
+
+
+async def test_a_backlog_claim_is_never_empty_while_a_queue_has_work(svc, org, admin) -> None:
+    # the worker channel claims unprobed while its claims come back full: every queue is
+    # then taken to have work, the empty one too; its share must go to the other
+    bulk, emails = await _queues(svc, admin, org, "bulk", "emails")
+    worker = await make_worker(svc, admin, bulk.id, emails.id, weights=[1, 3])
+    await enqueue(svc, admin, emails.id, n=300)
+    backlog, sizes = False, []
+    for _ in range(30):
+        got = await executions.claim(svc, admin, worker.id, None, 10, probe=not backlog)
+        sizes.append(len(got))
+        backlog = len(got) == 10
+    assert sizes == [10] * 30
+
+
+async def test_an_empty_queue_saves_no_credit_for_later(svc, org, admin) -> None:
+    bulk, emails = await _queues(svc, admin, org, "bulk", "emails")
+    worker = await make_worker(svc, admin, bulk.id, emails.id, weights=[1, 3])
+    await enqueue(svc, admin, emails.id, n=120)
+    for probe in (True, False, False, False):  # bulk, empty, is given claims it cannot use
+        assert len(await executions.claim(svc, admin, worker.id, None, 10, probe=probe)) == 10
+    await enqueue(svc, admin, bulk.id, n=100)
+    names = {bulk.id: "bulk", emails.id: "emails"}
+    counts = await _claim_counts(svc, admin, worker, names, claims=16, limit=1)
+    assert abs(counts["emails"] - 12) <= 1, counts  # 3:1 at once, no burst of bulk
