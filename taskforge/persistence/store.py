@@ -407,10 +407,13 @@ class Store(Protocol):
         advisory lock). A no-op on SQLite (writers serialized)."""
         ...
 
-    async def xact_locks(self, session: AsyncSession, keys: Sequence[int]) -> None:
+    async def xact_locks(
+        self, session: AsyncSession, keys: Sequence[int], shared: bool = False
+    ) -> None:
         """``xact_lock`` of each key (signed 64-bit), in the order given, in one round
         trip: callers give them sorted, so two transactions taking overlapping sets
-        cannot wait on each other in a cycle. A no-op on SQLite (writers serialized)."""
+        cannot wait on each other in a cycle. ``shared``: locks that exclude only the
+        exclusive holders of their keys. A no-op on SQLite (writers serialized)."""
         ...
 
     def insert_ignore(self, table: Table) -> Insert:

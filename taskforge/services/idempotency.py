@@ -113,10 +113,23 @@ async def claim(
         if kept is None:
             out.append(None)
         elif kept.fingerprint != use.fingerprint:
-            raise rules.reused(use.key, svc.settings.idempotency_hours)
+            if not await _gone(session, org, kept):
+                raise rules.reused(use.key, svc.settings.idempotency_hours)
+            # what the key named was deleted: it is free for any request, as for a repeat
+            await repo.replace(session, [_row(org, use, now, expires)])
+            out.append(None)
         else:
             out.append(Earlier(kept.job_id, kept.workflow_id))
     return out
+
+
+async def _gone(session: AsyncSession, org: uuid.UUID, kept: Any) -> bool:
+    """Whether the job or workflow a key names was deleted (rare: read only then)."""
+    if kept.job_id is not None:
+        return await jobs.get(session, org, kept.job_id) is None
+    if kept.workflow_id is not None:
+        return await workflows.get(session, org, kept.workflow_id, definition=False) is None
+    return False  # a trigger that fired nothing keeps its key for its window
 
 
 async def take_over(

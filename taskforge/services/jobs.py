@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,7 +71,9 @@ async def enqueue(
             session: AsyncSession, org: uuid.UUID, new: list[dict[str, Any]], now: datetime
         ) -> list[Row[Any]]:
             # debounced jobs (made to wait here, after their idempotency fingerprint was
-            # taken): their groups first (a plain enqueue sends no statement more)
+            # taken): their groups first (a plain enqueue sends no statement more). On
+            # copies: a retried transaction starts again from the rows as validated
+            new = [dict(r) for r in new]
             keys = debounce.prepare([spec_of[r["id"]] for r in new], new, now)
             waiting = await debounce.lock(session, org, new, keys) if keys else []
             created = await insert_jobs(session, org, new, now)
@@ -81,12 +84,22 @@ async def enqueue(
         if any(spec.idempotency_key is not None for spec in specs):
             made = await job_keys.enqueue(svc, org, specs, rows, now, insert)
         else:  # without keys: the statements of an enqueue, nothing more
-            async with svc.write() as session:
-                created = await insert(session, org, rows, now)
-            made = records.Job.all(created)
+            made = records.Job.all(await _write(svc, org, rows, now, insert))
         if len(made) == 1:
             tracing.set_attributes(span, **{"taskforge.job.id": str(made[0].id)})
     return made
+
+
+@retried  # a debounced job's replacement locks jobs and their dependents
+async def _write(
+    svc: Services,
+    org: uuid.UUID,
+    rows: list[dict[str, Any]],
+    now: datetime,
+    insert: Callable[..., Awaitable[list[Row[Any]]]],
+) -> list[Row[Any]]:
+    async with svc.write() as session:
+        return await insert(session, org, rows, now)
 
 
 def job_row(

@@ -285,3 +285,28 @@ async def test_a_retried_debounced_enqueue_is_deduplicated_not_debounced(svc, or
     [newer] = await jobs.enqueue(svc, admin_of(org), [other])
     assert newer.id != first.id and not newer.deduplicated
     assert (await jobs.get(svc, admin_of(org), first.id)).status_reason == "debounced"
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what the database says when it breaks a lock cycle
+
+
+async def test_a_retried_transaction_keeps_the_requests_fingerprint(svc, org, monkeypatch) -> None:
+    real, calls = jobs.insert_jobs, []
+
+    async def once_aborted(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise _Deadlock("deadlock detected")
+        return await real(*args)
+
+    monkeypatch.setattr(jobs, "insert_jobs", once_aborted)
+    spec = jobs.NewJob(org.queue.id, "sync", {"c": 1}, debounce=BY_CUSTOMER, idempotency_key="k")
+    [first] = await jobs.enqueue(svc, admin_of(org), [spec])
+    assert len(calls) == 2  # retried
+    [again] = await jobs.enqueue(svc, admin_of(org), [spec])  # the very same request
+    assert again.id == first.id and again.deduplicated
+    plain = jobs.NewJob(org.queue.id, "sync", {"customer_id": "x"}, debounce=BY_CUSTOMER)
+    calls.clear()
+    [job] = await jobs.enqueue(svc, admin_of(org), [plain])  # no key: retried all the same
+    assert len(calls) == 2 and job.status is JobStatus.SCHEDULED

@@ -441,3 +441,16 @@ async def test_retention_purges_expired_keys_only(svc, runtime, org, clock) -> N
     async with runtime.db.read() as session:
         left = list(await session.scalars(select(IdempotencyKey.key)))
     assert left == ["young"]
+
+
+async def test_a_deleted_jobs_key_is_free_for_another_request(svc, org) -> None:
+    first_spec = jobs.NewJob(org.queue.id, "sync", {"c": 1}, idempotency_key="k-gone")
+    [first] = await jobs.enqueue(svc, admin_of(org), [first_spec])
+    await jobs.delete(svc, admin_of(org), first.id)
+    other = jobs.NewJob(org.queue.id, "sync", {"c": 2}, idempotency_key="k-gone")
+    [new] = await jobs.enqueue(svc, admin_of(org), [other])
+    assert new.id != first.id and not new.deduplicated
+    [again] = await jobs.enqueue(svc, admin_of(org), [other])  # the key names it now
+    assert again.id == new.id and again.deduplicated
+    with pytest.raises(Conflict):
+        await jobs.enqueue(svc, admin_of(org), [first_spec])

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 import asyncpg
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
 
 from taskforge.domain.enums import JobStatus
@@ -105,6 +105,35 @@ async def test_a_group_lock_waits_for_its_holder(pg_runtime) -> None:
         waiting = asyncio.ensure_future(take([other, group]))
         await asyncio.sleep(0.3)
         assert not waiting.done()
+    await asyncio.wait_for(waiting, 5)
+
+
+async def test_a_big_batch_holds_few_locks_and_excludes_small_enqueues(pg_runtime) -> None:
+    # each advisory lock is an entry of the server's shared lock table until commit: a
+    # batch of a thousand key values must not take a thousand (concurrent ones would
+    # run the table out for every tenant)
+    db = pg_runtime.services.db
+    queue = uuid.uuid4()
+    many = [(queue, f"c-{i}") for i in range(1000)]
+    async with db.write() as holder:
+        await repo.lock(holder, many)
+        held = await holder.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND pid = pg_backend_pid()"
+            )
+        )
+        assert held <= repo.MAX_GROUP_LOCKS + 1
+
+        async def take(groups: list[repo.Group]) -> None:
+            async with db.write() as session:
+                await repo.lock(session, groups)
+
+        # a small enqueue of one of its groups, or of any group of its queue, waits
+        waiting = asyncio.ensure_future(take([(queue, "other")]))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        await asyncio.wait_for(take([(uuid.uuid4(), "c-1")]), 5)  # another queue: free
     await asyncio.wait_for(waiting, 5)
 
 

@@ -28,21 +28,40 @@ _MARK = (
 )
 
 
-def lock_id(group: Group) -> int:
+# Most group locks one transaction takes: each is an entry in the server's shared lock
+# table (about 64 per connection by default) held until commit. A batch with more groups
+# takes its queues whole instead.
+MAX_GROUP_LOCKS = 16
+
+
+def lock_id(group: Group, person: bytes = b"tf.debounce") -> int:
     """A group's advisory lock: a signed 64-bit hash of its queue and key value, in a
     space of its own (``person``), so it meets no other use of advisory locks."""
     queue_id, key = group
-    digest = hashlib.blake2b(
-        queue_id.bytes + key.encode(), digest_size=8, person=b"tf.debounce"
-    ).digest()
+    digest = hashlib.blake2b(queue_id.bytes + key.encode(), digest_size=8, person=person).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def queue_lock_id(queue_id: uuid.UUID) -> int:
+    return lock_id((queue_id, ""), person=b"tf.debounce.q")
 
 
 async def lock(session: AsyncSession, groups: Iterable[Group]) -> None:
     """Hold these groups until the transaction ends: an enqueue of one waits for the one
     before it to commit, so its next statement sees that one's job (READ COMMITTED).
-    In lock id order, so batches sharing groups cannot deadlock."""
-    await store_of(session).xact_locks(session, sorted({lock_id(g) for g in groups}))
+
+    A few groups: each queue's lock shared, then each group's exclusive. Many groups:
+    each queue's lock exclusive (every group of the queue at once), so a transaction
+    holds at most MAX_GROUP_LOCKS + its queues. Queue locks first, then group locks,
+    each in id order: two transactions cannot wait on each other in a cycle."""
+    groups = set(groups)
+    store = store_of(session)
+    queues = sorted({queue_lock_id(q) for q, _ in groups})
+    if len(groups) > MAX_GROUP_LOCKS:
+        await store.xact_locks(session, queues)
+    else:
+        await store.xact_locks(session, queues, shared=True)
+        await store.xact_locks(session, sorted({lock_id(g) for g in groups}))
 
 
 async def mark(session: AsyncSession, keys: Sequence[tuple[uuid.UUID, str]]) -> None:

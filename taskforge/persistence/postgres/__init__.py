@@ -29,6 +29,9 @@ T = TypeVar("T", bound=GenerativeSelect)
 XACT_LOCKS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) AS k").bindparams(
     bindparam("keys", type_=postgresql.ARRAY(BigInteger))
 )
+SHARED_XACT_LOCKS = text(
+    "SELECT pg_advisory_xact_lock_shared(k) FROM unnest(:keys) AS k"
+).bindparams(bindparam("keys", type_=postgresql.ARRAY(BigInteger)))
 
 
 class PostgresStore:
@@ -75,12 +78,15 @@ class PostgresStore:
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
-    async def xact_locks(self, session: AsyncSession, keys: Sequence[int]) -> None:
-        if len(keys) == 1:
+    async def xact_locks(
+        self, session: AsyncSession, keys: Sequence[int], shared: bool = False
+    ) -> None:
+        if len(keys) == 1 and not shared:
             await self.xact_lock(session, keys[0])
         elif keys:
             # a function scan yields the array in order and each row locks as it is made
-            await session.execute(XACT_LOCKS, {"keys": list(keys)})
+            statement = SHARED_XACT_LOCKS if shared else XACT_LOCKS
+            await session.execute(statement, {"keys": list(keys)})
 
     def insert_ignore(self, table: Table) -> Insert:
         return postgresql.insert(table).on_conflict_do_nothing()

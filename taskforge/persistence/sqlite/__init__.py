@@ -81,7 +81,9 @@ class SqliteStore:
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
         return None  # BEGIN IMMEDIATE already serializes writers
 
-    async def xact_locks(self, session: AsyncSession, keys: Sequence[int]) -> None:
+    async def xact_locks(
+        self, session: AsyncSession, keys: Sequence[int], shared: bool = False
+    ) -> None:
         return None  # BEGIN IMMEDIATE already serializes writers
 
     def insert_ignore(self, table: Table) -> Insert:
