@@ -125,6 +125,7 @@ class Settings(BaseSettings):
     idempotency_hours: float = Field(
         24.0,
         gt=0,
+        le=24 * 3660,  # ten years: the window's end stays a valid timestamp
         description="How long an idempotencyKey is remembered after its first use: a "
         "repeat within it returns what the first call created.",
     )
