@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     schedule_rate_limit_per_minute: int = Field(
         6000, description="Default jobs per minute schedules may create per job type and tenant."
     )
+    idempotency_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 3660,  # ten years: the window's end stays a valid timestamp
+        description="How long an idempotencyKey is remembered after its first use: a "
+        "repeat within it returns what the first call created.",
+    )
     db_pool_size: int = Field(10, description="Connections per process (PostgreSQL).")
     bootstrap: bool = Field(True, description="Create an admin org on an empty database.")
     # browser-facing switches (see taskforge/web/)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -140,3 +141,9 @@ class Debounce:
         return cls(
             _key(key, "debounce.key"), _bounded(period, "debounce.period", 1, MAX_PERIOD_SECONDS)
         )
+
+    def eligible_at(self, now: datetime, scheduled_for: datetime | None) -> datetime:
+        """When a job enqueued now may first be claimed: a period after this enqueue (the
+        last of its key value until another comes), or its own later ``scheduledFor``."""
+        end = now + timedelta(seconds=self.period)
+        return max(end, scheduled_for) if scheduled_for is not None else end

@@ -43,3 +43,11 @@ def claimable(
     if status in CLAIMABLE:
         return dependency_status in READY_DEPENDENCIES
     return status in DUE and scheduled_for is not None and scheduled_for <= now
+
+
+def next_eligible_at(status: JobStatus, scheduled_for: datetime | None) -> datetime | None:
+    """When a waiting job can next be claimed, if a time decides it: a SCHEDULED job's
+    ``scheduledFor`` (a delayed start, a retry's backoff, a debounce period, a rate
+    limit's window), None for any other (claimable now, waiting on its dependencies,
+    running or ended)."""
+    return scheduled_for if status in DUE else None

@@ -13,9 +13,10 @@ dataclass's field-by-field ``__init__``.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from operator import attrgetter
 from types import MappingProxyType
@@ -79,11 +80,28 @@ class Record:
         """The record of a mapping with (at least) the record's fields as keys."""
         return cls(*[values[name] for name in cls._names])
 
+    def replace(self, **changes: Any) -> Self:
+        """A copy with these fields changed (a transient one, such as ``deduplicated``)."""
+        return cast(Self, dataclasses.replace(cast(Any, self), **changes))
+
+
+TRANSIENT = "taskforge.transient"
+
+
+def transient(default: Any) -> Any:
+    """A field no row has: what one response says about its record (``deduplicated``),
+    left at ``default`` by ``of``, ``all`` and ``from_mapping`` and set with
+    ``dataclasses.replace``. Transient fields come last (construction is positional)."""
+    return field(default=default, metadata={TRANSIENT: True})
+
 
 def record(cls: type[R]) -> type[R]:
     """Make ``cls`` a frozen, slotted dataclass with its precomputed field reader."""
     made = dataclass(frozen=True, slots=True)(cls)
-    names = tuple(f.name for f in fields(cast(Any, made)))
+    declared = fields(cast(Any, made))
+    names = tuple(f.name for f in declared if not f.metadata.get(TRANSIENT))
+    if [f.name for f in declared[: len(names)]] != list(names):
+        raise TypeError(f"{cls.__name__}: transient fields must follow every read field")
     made._names = names
     getter = attrgetter(*names)
     # attrgetter of one name returns the value itself, not a 1-tuple
@@ -206,6 +224,8 @@ class Job(Record):
     # flow control: its concurrency and rate-limit key values (None: no such rule)
     concurrency_key: str | None
     rate_key: str | None
+    # this response returned the job an earlier call with its idempotency key created
+    deduplicated: bool = transient(False)
 
 
 @record
@@ -275,6 +295,8 @@ class Workflow(Record):
     finished_at: datetime | None
     deadline_at: datetime | None
     pruned_at: datetime | None
+    # this response returned the workflow an earlier call with its idempotency key created
+    deduplicated: bool = transient(False)
 
     @classmethod
     def without_definition(cls, row: Any) -> Workflow:

@@ -210,6 +210,19 @@ class Flow(Protocol):
         ...
 
 
+class Keys(Protocol):
+    async def insert_new(
+        self, session: AsyncSession, rows: Sequence[dict[str, Any]]
+    ) -> set[tuple[str, str]]:
+        """Insert idempotency key rows (every column) in the order given, skipping keys
+        held already (ON CONFLICT DO NOTHING); returns the (scope, key) pairs inserted.
+        On PostgreSQL a key another transaction has inserted and not yet committed
+        makes this wait for it: skipped if it commits, inserted if it rolls back.
+        Callers sort the rows by (scope, key), so that two batches wait on each other's
+        keys in one order (never a deadlock)."""
+        ...
+
+
 class Outbox(Protocol):
     async def append(
         self,
@@ -407,6 +420,7 @@ class Store(Protocol):
     executions: Executions
     jobs: Jobs
     flow: Flow
+    keys: Keys
     outbox: Outbox
     workflows: Workflows
     graph: Graph
@@ -446,6 +460,15 @@ class Store(Protocol):
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
         """Serialize a rare use case across processes until the transaction ends (an
         advisory lock). A no-op on SQLite (writers serialized)."""
+        ...
+
+    async def xact_locks(
+        self, session: AsyncSession, keys: Sequence[int], shared: bool = False
+    ) -> None:
+        """``xact_lock`` of each key (signed 64-bit), in the order given, in one round
+        trip: callers give them sorted, so two transactions taking overlapping sets
+        cannot wait on each other in a cycle. ``shared``: locks that exclude only the
+        exclusive holders of their keys. A no-op on SQLite (writers serialized)."""
         ...
 
     def insert_ignore(self, table: Table) -> Insert:

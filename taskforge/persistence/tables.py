@@ -73,6 +73,10 @@ def status_in(statuses: Collection[StrEnum], column: str = "status") -> str:
 # status_in of the domain's CLAIMABLE and DUE).
 READY_PREDICATE = "status = 'PENDING' AND dependency_status IN ('NONE', 'SATISFIED')"
 DUE_PREDICATE = "status = 'SCHEDULED'"
+# a debounced job that waits: what a later enqueue of its key value replaces. A lookup
+# states the status part; its equality on debounce_key implies the rest (both databases)
+WAITING_PREDICATE = "status IN ('PENDING', 'SCHEDULED')"
+DEBOUNCE_PREDICATE = f"debounce_key IS NOT NULL AND {WAITING_PREDICATE}"
 
 
 class Base(DeclarativeBase):
@@ -329,6 +333,8 @@ class Job(Base):
     rate_limit: Mapped[int | None]
     rate_period: Mapped[int | None]
     fair_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    # the key value of a debounced job (services/debounce; migration 0028), else NULL
+    debounce_key: Mapped[str | None] = mapped_column(Text)
 
 
 # retention: a queue's finished jobs outside workflows (which keep their jobs), oldest
@@ -341,6 +347,16 @@ Index(
     Job.finished_at,
     postgresql_where=text(EXPIRABLE_PREDICATE),
     sqlite_where=text(EXPIRABLE_PREDICATE),
+)
+
+# debounce: the waiting jobs of a (queue, key value), which the next enqueue of that key
+# value replaces; partial, so a job without a key writes no entry
+Index(
+    "idx_jobs_debounce",
+    Job.queue_id,
+    Job.debounce_key,
+    postgresql_where=text(DEBOUNCE_PREDICATE),
+    sqlite_where=text(DEBOUNCE_PREDICATE),
 )
 
 # claim path: only claimable rows, already in claim order (see postgres/executions):
@@ -606,6 +622,28 @@ class RateWindow(Base):
     job_type: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class IdempotencyKey(Base):
+    """A tenant's key in one scope (``queue:<id>``, ``workflow``, ``schedule:<id>``) and
+    what its first use created, until ``expires_at``. The primary key is the guard:
+    concurrent first uses race on it (INSERT ... ON CONFLICT DO NOTHING) and the losers
+    read the winner's row. No foreign keys to what it created: deleting a job or a
+    workflow stays as cheap as before, and a key whose job is gone is free again."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("idx_idempotency_keys_expires", "expires_at"),)  # the purge
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # SHA-256 (hex) of the request's inputs: a repeat with other inputs is CONFLICT
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[uuid.UUID | None]
+    workflow_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class Event(Base):

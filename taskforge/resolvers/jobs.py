@@ -31,6 +31,8 @@ def _spec(item: EnqueueJobInput) -> jobs.NewJob:
         max_attempts=item.max_attempts,
         concurrency=concurrency,
         rate_limit=rate_limit,
+        debounce=item.debounce.rule() if item.debounce is not None else None,
+        idempotency_key=item.idempotency_key,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -38,9 +39,21 @@ async def resume_schedule(info: Info, id: strawberry.ID) -> s.Schedule:
     return s.Schedule.of(await schedules.resume(info.context.svc, principal, ids.parse(id)))
 
 
-async def trigger_schedule(info: Info, id: strawberry.ID) -> s.Schedule:
+async def trigger_schedule(
+    info: Info,
+    id: strawberry.ID,
+    idempotency_key: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Names this trigger of the schedule (1-255 characters) for "
+            "TASKFORGE_IDEMPOTENCY_HOURS (24) after its first use: a repeat creates "
+            "nothing and returns the first call's job or workflow in `triggered`."
+        ),
+    ] = None,
+) -> s.Schedule:
     principal = await info.context.principal()
-    return s.Schedule.of(await scheduler.trigger(info.context.svc, principal, ids.parse(id)))
+    run = await scheduler.trigger_run(info.context.svc, principal, ids.parse(id), idempotency_key)
+    return s.Schedule.of(run.schedule, s.TriggerResult.of(run))
 
 
 async def delete_schedule(info: Info, id: strawberry.ID) -> strawberry.ID:

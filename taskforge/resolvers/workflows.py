@@ -67,6 +67,7 @@ async def create_workflow(info: Info, input: CreateWorkflowInput) -> w.Workflow:
         ids.parse(input.project_id, "projectId"),
         definition,
         input.start,
+        input.idempotency_key,
     )
     return w.Workflow.of(wf)
 

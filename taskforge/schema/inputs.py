@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from taskforge.domain.enums import DependencyCondition, DependencyType, LogLevel
+from taskforge.domain.flow import Debounce
 from taskforge.schema.boundary import PER_ITEM
 from taskforge.schema.execution_types import LogLevelEnum
 from taskforge.schema.flow_types import ConcurrencyInput, RateLimitInput
@@ -60,6 +61,23 @@ class QueueSettingsInput:
         return out
 
 
+@strawberry.input(
+    description="Of the jobs enqueued into one queue with one key value, only the last runs: "
+    "a job waits until `period` seconds have passed since it was enqueued, and a later "
+    "enqueue of its key value within that time cancels it (reason `debounced`)."
+)
+class DebounceInput:
+    key: str | None = strawberry.field(
+        default=None,
+        description="An expression over the payload, e.g. `payload.customer_id`; a missing "
+        "path is null (one group). Omitted: all the queue's debounced jobs form one group.",
+    )
+    period: int = strawberry.field(description="Seconds, 1 to 604800 (7 days).")
+
+    def rule(self) -> Debounce:
+        return Debounce.parse(self.key, self.period)
+
+
 @strawberry.input
 class EnqueueJobInput:
     queue_id: strawberry.ID
@@ -73,6 +91,14 @@ class EnqueueJobInput:
     )
     rate_limit: RateLimitInput | None = strawberry.field(
         default=None, description="The job's rate limit; default: its queue's."
+    )
+    debounce: DebounceInput | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Names this enqueue within its queue (1-255 characters) for "
+        "TASKFORGE_IDEMPOTENCY_HOURS (24) after its first use: a repeat with the same "
+        "inputs returns the job the first created (deduplicated: true) instead of a new "
+        "one; with other inputs it is CONFLICT.",
     )
 
 
@@ -126,3 +152,10 @@ class CreateWorkflowInput:
         description="The definition: an object, or JSON or YAML text."
     )
     start: bool = False
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Names this call among the organization's createWorkflow calls "
+        "(1-255 characters) for TASKFORGE_IDEMPOTENCY_HOURS (24) after its first use: a "
+        "repeat with the same inputs returns the workflow the first created "
+        "(deduplicated: true); with other inputs it is CONFLICT.",
+    )

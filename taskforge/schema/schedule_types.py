@@ -11,7 +11,10 @@ from strawberry.scalars import JSON
 
 from taskforge.domain import records
 from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
+from taskforge.schema.types import Job
+from taskforge.schema.workflow_types import Workflow
 from taskforge.services import schedules as service
+from taskforge.services.scheduler import Triggered
 from taskforge.services.schedules import ScheduleSpec, Summary
 
 if TYPE_CHECKING:
@@ -59,13 +62,17 @@ class Schedule:
     created_at: datetime
     updated_at: datetime
     _row: strawberry.Private[records.Schedule]
+    triggered: TriggerResult | None = strawberry.field(
+        default=None,
+        description="What this triggerSchedule call created (null in any other response).",
+    )
 
     @strawberry.field(description="The next runs (at most 100), honouring maxRuns.")
     def upcoming_runs(self, info: strawberry.Info[Context, None], count: int = 5) -> list[datetime]:
         return service.upcoming(info.context.svc, self._row, count)
 
     @classmethod
-    def of(cls, s: records.Schedule) -> Schedule:
+    def of(cls, s: records.Schedule, triggered: TriggerResult | None = None) -> Schedule:
         def js(value: Any) -> Any:
             return json.loads(json.dumps(value)) if value is not None else None
 
@@ -98,6 +105,30 @@ class Schedule:
             created_at=s.created_at,
             updated_at=s.updated_at,
             _row=s,
+            triggered=triggered,
+        )
+
+
+@strawberry.type(
+    description="The job or workflow a triggerSchedule call created, or, with "
+    "deduplicated, the one an earlier call with its idempotencyKey created."
+)
+class TriggerResult:
+    job: Job | None = strawberry.field(description="The job (a schedule targeting a job).")
+    workflow: Workflow | None = strawberry.field(
+        description="The workflow (a schedule targeting a workflow definition)."
+    )
+    deduplicated: bool = strawberry.field(
+        description="True when an earlier call with this idempotencyKey created them: "
+        "this call created nothing and took no rate."
+    )
+
+    @classmethod
+    def of(cls, run: Triggered) -> TriggerResult:
+        return cls(
+            job=Job.of(run.job) if run.job else None,
+            workflow=Workflow.of(run.workflow) if run.workflow else None,
+            deduplicated=run.deduplicated,
         )
 
 

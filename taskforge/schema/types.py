@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from taskforge.domain import records
 from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, UserRole
-from taskforge.domain.jobs import claimable
+from taskforge.domain.jobs import claimable, next_eligible_at
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
 from taskforge.schema.flow_types import ConcurrencyRule, RateLimitRule, queue_rules
 from taskforge.services import pagination
@@ -312,6 +312,12 @@ class Job:
         default=None,
         description="The value of its rate-limit key (as text; null: no rate limit).",
     )
+    deduplicated: bool = strawberry.field(
+        default=False,
+        description="True in the response of an enqueue whose idempotencyKey an earlier "
+        "call used: this is the job that call created, and nothing new was created. "
+        "False everywhere else (job(id), listings, later reads).",
+    )
 
     @strawberry.field(description="Edges this job waits on (it is their child).")
     async def dependencies(
@@ -364,6 +370,14 @@ class Job:
         key = (uuid.UUID(self.queue_id), self.job_type)
         return not await info.context.loaders.handled.load(key)
 
+    @strawberry.field(
+        description="When the job can next be claimed while a time holds it back: its "
+        "scheduledFor while it is SCHEDULED (a delayed start, a retry's backoff, a "
+        "debounce period), else null."
+    )
+    def next_eligible_at(self) -> datetime | None:
+        return next_eligible_at(JobStatus(self.status), self.scheduled_for)
+
     @strawberry.field(description="Progress its latest attempt reported (0 to 1), or null.")
     async def progress(self, info: strawberry.Info[Context, None]) -> float | None:
         rows = await info.context.loaders.executions.load(uuid.UUID(self.id))
@@ -408,6 +422,7 @@ class Job:
             workflow_id=strawberry.ID(str(row.workflow_id)) if row.workflow_id else None,
             concurrency_key=row.concurrency_key,
             rate_limit_key=row.rate_key,
+            deduplicated=row.deduplicated,
         )
 
 

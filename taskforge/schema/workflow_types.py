@@ -282,6 +282,12 @@ class Workflow:
         " it had then; its graph and jobs are empty)."
     )
     _definition: strawberry.Private[Any]
+    deduplicated: bool = strawberry.field(
+        default=False,
+        description="True in the response of a createWorkflow whose idempotencyKey an "
+        "earlier call used: this is the workflow that call created, and nothing new was "
+        "created. False everywhere else.",
+    )
 
     @strawberry.field(description="The definition the workflow was created from.")
     async def definition(self, info: strawberry.Info[Context, None]) -> JSON:
@@ -325,4 +331,5 @@ class Workflow:
             deadline_at=row.deadline_at,
             pruned_at=row.pruned_at,
             _definition=row.definition,
+            deduplicated=row.deduplicated,
         )

@@ -24,6 +24,7 @@ from taskforge.metrics.server import PENDING, Pending
 from taskforge.persistence.common import gauges, outbox
 from taskforge.persistence.database import Database, is_retryable
 from taskforge.persistence.types import utcnow
+from taskforge.services.shares import Passes
 
 if TYPE_CHECKING:
     from taskforge.metrics.server import ServerMetrics
@@ -68,6 +69,8 @@ class Services:
     rate_tiers: dict[uuid.UUID, tuple[int | None, datetime]] = field(default_factory=dict)
     # Prometheus series (metrics/server.py); None: TASKFORGE_METRICS=false, nothing counted
     metrics: ServerMetrics | None = None
+    # each worker's claims served per queue weight (services.shares)
+    claim_passes: Passes = field(default_factory=Passes)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -34,7 +34,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
-from taskforge.services import flow_claims
+from taskforge.services import flow_claims, shares
 from taskforge.services import workers as workers_svc
 from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
@@ -186,25 +186,18 @@ async def _claim(
             else None
             for q, t in targets.items()
         }
-        held_back = False
-        throttled: list[Event] = []
-        if flow_queues:
-            claimed, throttled, held_back = await flow_claims.claim(
-                session,
-                _rank(targets),
-                flow_queues,
-                limit,
-                now,
-                worker_id,
-                lease_until,
-                deadlines,
-                job_types,
-            )
-        else:
-            claimed = await repo.claim(
-                session, _rank(targets), limit, now, worker_id, lease_until, deadlines, job_types
-            )
-            flow_claims.check_plain(claimed)
+        claimed, throttled, held_back = await _claim_shares(
+            svc,
+            session,
+            worker_id,
+            targets,
+            limit,
+            now,
+            lease_until,
+            deadlines,
+            job_types,
+            flow_queues,
+        )
         events += [status_event(j, JobStatus.PENDING) for j, _, _ in claimed]
         events += throttled
         # only PARALLEL edges resolve when their parent starts; a job known to have no
@@ -236,6 +229,78 @@ async def held_by(svc: Services, principal: Principal, worker_id: uuid.UUID) -> 
     return [
         Claimed(job, e.id, e.attempt_number, e.lease_expires_at or svc.clock()) for job, e in rows
     ]
+
+
+async def _claim_shares(
+    svc: Services,
+    session: AsyncSession,
+    worker_id: uuid.UUID,
+    targets: dict[uuid.UUID, Any],
+    limit: int,
+    now: datetime,
+    lease_until: datetime,
+    deadlines: dict[uuid.UUID, datetime | None],
+    job_types: list[str] | None,
+    flow_queues: set[uuid.UUID],
+) -> tuple[list[tuple[Any, uuid.UUID, bool | None]], list[Event], bool]:
+    """The claim split across the worker's queues by their weights (services.shares);
+    queues with flow control are claimed by services/flow_claims. Returns the started
+    jobs, the events of jobs a rate limit throttled, and whether a flow claim came up
+    short (``Claims.held_back``)."""
+    throttled: list[Event] = []
+    held_back = False
+
+    async def take(queues: dict[uuid.UUID, Any], n: int) -> list[Any]:
+        nonlocal held_back
+        ranked = _rank(queues)
+        if flow_queues.isdisjoint(queues):
+            rows = await repo.claim(
+                session, ranked, n, now, worker_id, lease_until, deadlines, job_types
+            )
+            flow_claims.check_plain(rows)
+            return rows
+        rows, events, short = await flow_claims.claim(
+            session, ranked, flow_queues, n, now, worker_id, lease_until, deadlines, job_types
+        )
+        throttled.extend(events)
+        held_back = held_back or short
+        return rows
+
+    working = {q: t for q, t in targets.items() if t.ready or t.due}
+    members: dict[int, dict[uuid.UUID, Any]] = {}
+    for qid, target in working.items():
+        members.setdefault(target.weight, {})[qid] = target
+    if len(members) <= 1:  # one weight: queue priority alone orders the queues
+        return await take(targets, limit), throttled, held_back
+    classes = [
+        shares.Share(w, w * len(qs), max(t.priority for t in qs.values()))
+        for w, qs in members.items()
+    ]
+    passes = svc.claim_passes.of(worker_id, classes)
+    given = shares.allocate(passes, classes, limit)
+    claimed: list[Any] = []
+    got: dict[int, int] = {}
+    classes.sort(key=lambda c: (passes[c.weight], -c.priority, -c.weight))  # the next served first
+    for c in classes:
+        if given[c.weight]:
+            rows = await take(members[c.weight], given[c.weight])
+            claimed += rows
+            got[c.weight] = len(rows)
+    # a class short of what it was given is out of work (a queue reported ready unprobed,
+    # or rows another claim holds); what it left goes to the others, any not given a claim
+    # included, in the order they are next served
+    dry = {c.weight for c in classes if got.get(c.weight, 0) < given[c.weight]}
+    for c in classes:
+        if (short := limit - len(claimed)) <= 0:
+            break
+        if c.weight not in dry:
+            rows = await take(members[c.weight], short)
+            claimed += rows
+            got[c.weight] = got.get(c.weight, 0) + len(rows)
+            if len(rows) < short:
+                dry.add(c.weight)
+    shares.charge(passes, classes, got, dry)
+    return claimed, throttled, held_back
 
 
 def _rank(targets: dict[uuid.UUID, Any]) -> list[list[uuid.UUID]]:

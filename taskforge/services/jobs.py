@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,11 +16,11 @@ from taskforge.domain import records, validation
 from taskforge.domain.enums import DependencyStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, NotFound, QuotaExceeded
 from taskforge.domain.events import Event, JobDeleted
-from taskforge.domain.flow import Concurrency, RateLimit
+from taskforge.domain.flow import Concurrency, Debounce, RateLimit
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
-from taskforge.services import audit, flow
+from taskforge.services import audit, debounce, flow, job_keys
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.cancellation import cancel_locked
 from taskforge.services.job_events import record, status_event
@@ -38,6 +39,10 @@ class NewJob:
     # the job's own flow rules; None: its queue's (if any)
     concurrency: Concurrency | None = None
     rate_limit: RateLimit | None = None
+    # only the last of its key value's enqueues within the period runs (services/debounce)
+    debounce: Debounce | None = None
+    # a repeat within TASKFORGE_IDEMPOTENCY_HOURS returns the job the first call created
+    idempotency_key: str | None = None
 
 
 async def enqueue(
@@ -64,14 +69,44 @@ async def enqueue(
             rows = [job_row(svc, org, s, now, f"{field}[{i}]", trace) for i, s in enumerate(specs)]
         else:
             rows = [job_row(svc, org, spec, now, trace_context=trace) for spec in specs]
-        own = [(s.concurrency, s.rate_limit) for s in specs]
-        # None: every job follows its queue's rules, if any
-        rules = own if any(c or r for c, r in own) else None
-        async with svc.write() as session:
-            created = await insert_jobs(session, org, rows, now, rules)
-        if len(created) == 1:
-            tracing.set_attributes(span, **{"taskforge.job.id": str(created[0].id)})
-    return records.Job.all(created)
+        spec_of = {row["id"]: spec for spec, row in zip(specs, rows, strict=True)}
+
+        async def insert(
+            session: AsyncSession, org: uuid.UUID, new: list[dict[str, Any]], now: datetime
+        ) -> list[Row[Any]]:
+            # debounced jobs (made to wait here, after their idempotency fingerprint was
+            # taken): their groups first (a plain enqueue sends no statement more). On
+            # copies: a retried transaction starts again from the rows as validated
+            new = [dict(r) for r in new]
+            keys = debounce.prepare([spec_of[r["id"]] for r in new], new, now)
+            waiting = await debounce.lock(session, org, new, keys) if keys else []
+            # each row's own flow rules (None: every job follows its queue's, if any)
+            own = [(spec_of[r["id"]].concurrency, spec_of[r["id"]].rate_limit) for r in new]
+            rules = own if any(c or r for c, r in own) else None
+            created = await insert_jobs(session, org, new, now, rules)
+            if keys:
+                created = await debounce.replace(session, created, keys, waiting, now)
+            return created
+
+        if any(spec.idempotency_key is not None for spec in specs):
+            made = await job_keys.enqueue(svc, org, specs, rows, now, insert)
+        else:  # without keys: the statements of an enqueue, nothing more
+            made = records.Job.all(await _write(svc, org, rows, now, insert))
+        if len(made) == 1:
+            tracing.set_attributes(span, **{"taskforge.job.id": str(made[0].id)})
+    return made
+
+
+@retried  # a debounced job's replacement locks jobs and their dependents
+async def _write(
+    svc: Services,
+    org: uuid.UUID,
+    rows: list[dict[str, Any]],
+    now: datetime,
+    insert: Callable[..., Awaitable[list[Row[Any]]]],
+) -> list[Row[Any]]:
+    async with svc.write() as session:
+        return await insert(session, org, rows, now)
 
 
 def job_row(

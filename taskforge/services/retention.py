@@ -27,6 +27,8 @@ Decisions (README, "Retention"):
 - Schedules keep their run counts (``runs_count``); a fire's link to its job becomes null.
 - Deletion writes no per-job events (nobody subscribes to a job finished weeks ago);
   each sweep logs what it deleted.
+- Idempotency keys past their window (TASKFORGE_IDEMPOTENCY_HOURS) are deleted too; an
+  expired key is free whether or not its row is still there.
 - The starts a rate limit counted go once their job's period has passed (also those of
   deleted queues: the table has no foreign keys).
 """
@@ -41,6 +43,7 @@ from datetime import timedelta
 from taskforge.domain.enums import WorkerStatus
 from taskforge.domain.events import WorkerDeleted
 from taskforge.persistence.common import fleet, flow
+from taskforge.persistence.common import idempotency as keys_repo
 from taskforge.persistence.common import retention as repo
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.store import store_of
@@ -101,6 +104,14 @@ async def prune_workers(svc: Services, limit: int = 500) -> int:
     return len(gone)
 
 
+@retried  # its row locks, in expiry order, can meet a batch enqueue's, in key order
+async def purge_idempotency_keys(svc: Services, limit: int | None = None) -> int:
+    """One batch: up to ``limit`` expired idempotency keys deleted; returns how many."""
+    batch = limit or svc.settings.retention_batch
+    async with svc.write() as session:
+        return await keys_repo.purge(session, svc.clock(), batch)
+
+
 @retried
 async def purge_rate_starts(svc: Services, limit: int | None = None) -> int:
     """One batch: up to ``limit`` recorded starts of rate-limited jobs whose period has
@@ -134,6 +145,13 @@ async def sweep(svc: Services) -> tuple[int, int]:
         workers += n
         if n < 500:
             break
+    keys = 0
+    while (n := await purge_idempotency_keys(svc, batch)) > 0:
+        keys += n
+        if n < batch:
+            break
+    if keys:
+        log.info("retention deleted %d expired idempotency keys", keys)
     while await purge_rate_starts(svc, batch) >= batch:
         pass
     if jobs or workers or workflows:

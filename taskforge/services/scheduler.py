@@ -28,6 +28,7 @@ from taskforge.domain.events import (
     ScheduleChanged,
     ScheduleCompleted,
     ScheduleDeferred,
+    ScheduleFired,
     ScheduleMissed,
 )
 from taskforge.domain.schedules import plan
@@ -35,6 +36,7 @@ from taskforge.lifecycle import Failures, finish
 from taskforge.metrics.server import pending
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
+from taskforge.services import idempotency
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.fires import fire, fire_jobs
 from taskforge.services.job_events import record
@@ -171,12 +173,46 @@ def _settle(p: Plan, now: datetime) -> list[ScheduleChanged]:
     return events
 
 
+@dataclass(frozen=True)
+class Triggered:
+    """What a manual run created (neither: that occurrence had fired already), or, with
+    ``deduplicated``, what the earlier trigger with the same idempotency key created."""
+
+    schedule: records.Schedule
+    job: records.Job | None = None
+    workflow: records.Workflow | None = None
+    deduplicated: bool = False
+
+
 async def trigger(svc: Services, principal: Principal, schedule_id: uuid.UUID) -> records.Schedule:
     """Run a schedule once, now, outside its timetable (rate limit applies)."""
+    return (await trigger_run(svc, principal, schedule_id)).schedule
+
+
+async def trigger_run(
+    svc: Services,
+    principal: Principal,
+    schedule_id: uuid.UUID,
+    idempotency_key: str | None = None,
+) -> Triggered:
+    """``trigger``, with what it created. With ``idempotency_key`` (scoped to the
+    schedule), a repeat within the window creates nothing and takes no rate: it returns
+    the first trigger's job or workflow."""
     principal.require(WRITE)
     org, now = principal.organization_id, svc.clock()
+    use = idempotency.trigger_use(schedule_id, idempotency_key)
     async with svc.write() as session:
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
+        if use is not None and (
+            made := await idempotency.earlier_target(svc, session, org, use, now)
+        ):
+            job, wf = made
+            return Triggered(
+                records.Schedule.of(s),
+                job.replace(deduplicated=True) if job else None,
+                wf.replace(deduplicated=True) if wf else None,
+                deduplicated=True,
+            )
         limit = s.rate_limit_per_minute or svc.settings.schedule_rate_limit_per_minute
         if not await repo.take_rate(session, org, rate_key(s), _window(now), 1, limit):
             raise RateLimited(
@@ -185,7 +221,12 @@ async def trigger(svc: Services, principal: Principal, schedule_id: uuid.UUID) -
             )
         events = await fire(svc, session, s, now, now, manual=True)
         await record(session, events)
-    return records.Schedule.of(s)
+        fired = next((e for e in events if isinstance(e, ScheduleFired)), None)
+        job_id, workflow_id = (fired.job_id, fired.workflow_id) if fired else (None, None)
+        if use is not None:
+            await idempotency.set_target(session, org, use, job_id, workflow_id)
+        job, wf = await idempotency.targets(session, org, job_id, workflow_id)
+    return Triggered(records.Schedule.of(s), job, wf)
 
 
 class Scheduler:

@@ -40,7 +40,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.common import workflows as repo
 from taskforge.persistence.tables import Job, JobQueue, Workflow
-from taskforge.services import audit, flow
+from taskforge.services import audit, flow, idempotency
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import (
@@ -69,13 +69,29 @@ async def create(
     project_id: uuid.UUID,
     definition: str | dict[str, Any],
     start: bool = False,
+    idempotency_key: str | None = None,
 ) -> records.Workflow:
-    """Validate the whole definition, then write the workflow, its jobs and edges."""
+    """Validate the whole definition, then write the workflow, its jobs and edges. With
+    ``idempotency_key``, a repeat within the window returns the first call's workflow
+    (``deduplicated``); the key is the tenant's, whatever the project."""
     principal.require(WRITE)
     spec = parse(svc, definition)
+    org, now = principal.organization_id, svc.clock()
+    use = idempotency.workflow_use(project_id, definition, start, idempotency_key)
     async with svc.write() as session:
+        if use is not None and (
+            earlier := await idempotency.earlier_workflow(svc, session, org, use, now)
+        ):
+            return records.Workflow.without_definition(earlier).replace(deduplicated=True)
         wf = await create_in(
-            session, principal.organization_id, project_id, spec, definition, start, svc.clock()
+            session,
+            org,
+            project_id,
+            spec,
+            definition,
+            start,
+            now,
+            workflow_id=use.workflow_id if use is not None else None,
         )
     return records.Workflow.of(wf)
 
@@ -103,14 +119,16 @@ async def create_in(
     definition: str | dict[str, Any],
     start: bool,
     now: datetime,
+    workflow_id: uuid.UUID | None = None,
 ) -> Workflow:
-    """Write a parsed workflow in the caller's transaction (also used by schedules)."""
+    """Write a parsed workflow in the caller's transaction (also used by schedules);
+    ``workflow_id``: its id, chosen beforehand (an idempotency key names it)."""
     found(await tenancy.project(session, org, project_id), "project", project_id)
     queue_of = await _queues(session, org, project_id, spec)
     if not await tenancy.consume_jobs_quota(session, org, len(spec.jobs), now):
         raise QuotaExceeded("the job quota of your subscription's period is used up")
     wf = Workflow(
-        id=uuid.uuid4(),
+        id=workflow_id or uuid.uuid4(),
         organization_id=org,
         project_id=project_id,
         name=spec.name,

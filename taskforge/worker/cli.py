@@ -137,7 +137,9 @@ def add_parser(sub: Any) -> None:
         "--queue",
         action="append",
         default=None,
-        help="name, project/name or id, optionally :weight; repeatable (default: default)",
+        help="name, project/name or id, optionally :weight, the queue's share of the "
+        "claims (emails:3 gets three for every one of a :1 queue while both have work); "
+        "repeatable (default: default)",
     )
     p.add_argument(
         "--handlers",

@@ -452,7 +452,12 @@ async def populate(svc: Any, tenant: Any) -> None:
     # a rate limit: the claim below records its start (rate_limit_starts)
     await queues.update_queue(svc, admin, q, settings={"rate_limit": RateLimit.parse(None, 9, 60)})
     a, b = await jobs.enqueue(
-        svc, admin, [jobs.NewJob(queue_id=q, job_type="t"), jobs.NewJob(queue_id=q, job_type="t")]
+        svc,
+        admin,
+        [
+            jobs.NewJob(queue_id=q, job_type="t"),
+            jobs.NewJob(queue_id=q, job_type="t", idempotency_key="populate"),
+        ],
     )
     await dependencies.create(svc, admin, a.id, b.id, DependencyType.SEQUENTIAL)
     await workflows.create(

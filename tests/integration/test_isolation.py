@@ -117,6 +117,16 @@ OPERATIONS = [
     ("mutation($id: ID!) { deleteQueue(id: $id, force: true) }", "queue"),
     ('mutation($id: ID!) { enqueueJob(input: {queueId: $id, jobType: "x"}) { id } }', "queue"),
     ('mutation($id: ID!) { enqueueJobs(jobs: [{queueId: $id, jobType: "x"}]) { id } }', "queue"),
+    (
+        'mutation($id: ID!) { enqueueJob(input: {queueId: $id, jobType: "x", idempotencyKey: "k"})'
+        " { id } }",
+        "queue",
+    ),
+    (
+        'mutation($id: ID!) { enqueueJobs(jobs: [{queueId: $id, jobType: "x",'
+        ' idempotencyKey: "k"}]) { id } }',
+        "queue",
+    ),
     ("mutation($id: ID!) { cancelJob(id: $id) { id } }", "job"),
     ("mutation($id: ID!) { deleteJob(id: $id) }", "job"),
     ("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", "key"),
@@ -154,6 +164,12 @@ OPERATIONS = [
     ("mutation($id: ID!) { pauseSchedule(id: $id) { id } }", "schedule"),
     ("mutation($id: ID!) { resumeSchedule(id: $id) { id } }", "schedule"),
     ("mutation($id: ID!) { triggerSchedule(id: $id) { id } }", "schedule"),
+    ('mutation($id: ID!) { triggerSchedule(id: $id, idempotencyKey: "k") { id } }', "schedule"),
+    (
+        'mutation($id: ID!) { createWorkflow(input: {projectId: $id, idempotencyKey: "k",'
+        ' definition: {name: "w", jobs: [{name: "a", job_type: "t"}]}}) { id } }',
+        "project",
+    ),
     ("mutation($id: ID!) { deleteSchedule(id: $id) }", "schedule"),
     (
         'mutation($id: ID!) { createSchedule(input: {name: "s", type: CRON, expression:'

@@ -46,7 +46,8 @@ def test_a_record_reads_any_attribute_row_and_ignores_extra_columns() -> None:
     values = _job_values()
     row = SimpleNamespace(**values, password_hash="secret-ish", extra=1)
     job = records.Job.of(row)
-    assert dataclasses.asdict(job) == values
+    # deduplicated is no column: what one enqueue response says (transient, false)
+    assert dataclasses.asdict(job) == {**values, "deduplicated": False}
     assert records.Job.from_mapping({**values, "extra": 1}) == job
     assert records.Job.all([row, row]) == [job, job]
 
@@ -69,6 +70,29 @@ def test_a_missing_column_is_an_error_not_a_none() -> None:
     del values["status"]
     with pytest.raises(AttributeError):
         records.Job.of(SimpleNamespace(**values))
+
+
+def test_a_transient_field_is_never_read_from_a_row_and_is_set_by_replace() -> None:
+    values = _job_values()
+    row = SimpleNamespace(**values, deduplicated=True)  # even a row that has one
+    job = records.Job.of(row)
+    assert job.deduplicated is False
+    assert "deduplicated" not in records.Job._names
+    again = dataclasses.replace(job, deduplicated=True)
+    assert again.deduplicated is True and again.id == job.id
+    wf = records.Workflow.without_definition(
+        SimpleNamespace(**{n: None for n in records.Workflow._names})
+    )
+    assert wf.deduplicated is False and wf.definition is records.UNREAD
+
+
+def test_transient_fields_must_come_last() -> None:
+    class Bad(records.Record):
+        flag: bool = records.transient(False)
+        name: str = "x"
+
+    with pytest.raises(TypeError, match="transient fields must follow"):
+        records.record(Bad)
 
 
 def test_user_and_api_key_records_carry_no_secret() -> None:

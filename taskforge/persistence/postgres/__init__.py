@@ -3,9 +3,10 @@ row locks, SKIP LOCKED and advisory locks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, event, text
+from sqlalchemy import BigInteger, Insert, Table, bindparam, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -18,12 +19,20 @@ from taskforge.persistence.postgres import (
     flow,
     graph,
     jobs,
+    keys,
     outbox,
     retention,
     workflows,
 )
 
 T = TypeVar("T", bound=GenerativeSelect)
+
+XACT_LOCKS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) AS k").bindparams(
+    bindparam("keys", type_=postgresql.ARRAY(BigInteger))
+)
+SHARED_XACT_LOCKS = text(
+    "SELECT pg_advisory_xact_lock_shared(k) FROM unnest(:keys) AS k"
+).bindparams(bindparam("keys", type_=postgresql.ARRAY(BigInteger)))
 
 
 class PostgresStore:
@@ -33,6 +42,7 @@ class PostgresStore:
         self.executions: store.Executions = executions
         self.jobs: store.Jobs = jobs
         self.flow: store.Flow = flow
+        self.keys: store.Keys = keys
         self.outbox: store.Outbox = outbox
         self.workflows: store.Workflows = workflows
         self.graph: store.Graph = graph
@@ -69,6 +79,16 @@ class PostgresStore:
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+    async def xact_locks(
+        self, session: AsyncSession, keys: Sequence[int], shared: bool = False
+    ) -> None:
+        if len(keys) == 1 and not shared:
+            await self.xact_lock(session, keys[0])
+        elif keys:
+            # a function scan yields the array in order and each row locks as it is made
+            statement = SHARED_XACT_LOCKS if shared else XACT_LOCKS
+            await session.execute(statement, {"keys": list(keys)})
 
     def insert_ignore(self, table: Table) -> Insert:
         return postgresql.insert(table).on_conflict_do_nothing()

@@ -81,6 +81,7 @@ _UNSET: dict[str, Any] = dict.fromkeys(
         "rate_key",
         "rate_limit",
         "rate_period",
+        "debounce_key",
     )
 )
 _UNSET["fair_seq"] = 0

@@ -3,6 +3,7 @@ strategy is empty."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Table, event
@@ -17,6 +18,7 @@ from taskforge.persistence.sqlite import (
     flow,
     graph,
     jobs,
+    keys,
     outbox,
     retention,
     workflows,
@@ -32,6 +34,7 @@ class SqliteStore:
         self.executions: store.Executions = executions
         self.jobs: store.Jobs = jobs
         self.flow: store.Flow = flow
+        self.keys: store.Keys = keys
         self.outbox: store.Outbox = outbox
         self.workflows: store.Workflows = workflows
         self.graph: store.Graph = graph
@@ -78,6 +81,11 @@ class SqliteStore:
         return stmt
 
     async def xact_lock(self, session: AsyncSession, key: int) -> None:
+        return None  # BEGIN IMMEDIATE already serializes writers
+
+    async def xact_locks(
+        self, session: AsyncSession, keys: Sequence[int], shared: bool = False
+    ) -> None:
         return None  # BEGIN IMMEDIATE already serializes writers
 
     def insert_ignore(self, table: Table) -> Insert:

@@ -10,7 +10,7 @@ keyed rows (running ones; live ones), and ``rate_limit_starts`` records the star
 rate limit counts.
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0028
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ from alembic import op
 import taskforge.persistence.types
 
 revision: str = "0027"
-down_revision: str | None = "0025"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
