@@ -30,6 +30,7 @@ ENQUEUE = """mutation($jobs: [EnqueueJobInput!]!) {
 BATCH = """mutation($q: ID!, $p: [JSON!]!, $c: ConcurrencyInput, $r: RateLimitInput) {
   enqueueJobBatch(queueId: $q, jobType: "t", payloads: $p, concurrency: $c, rateLimit: $r) {
     jobs { id concurrencyKey rateLimitKey } } }"""
+WAITING = """query($id: ID!) { job(id: $id) { statusReason rateLimitKey nextEligibleAt } }"""
 JOB = """query($id: ID!) { job(id: $id) {
   status statusReason scheduledFor concurrencyKey rateLimitKey } }"""
 
@@ -284,7 +285,9 @@ async def reasons(runtime: Any, job_id: uuid.UUID) -> list[tuple[Any, Any, Any]]
     return out
 
 
-async def test_rate_limit_throttles_and_staggers(svc, admin, org, worker, clock, runtime) -> None:
+async def test_rate_limit_throttles_and_staggers(
+    svc, admin, org, worker, clock, runtime, gql
+) -> None:
     await set_rules(svc, admin, org.queue.id, rate_limit=RateLimit.parse("payload.c", 2, 60))
     ids = await enqueue(svc, admin, org.queue.id, *[{"c": "a", "n": i} for i in range(5)])
     [other] = await enqueue(svc, admin, org.queue.id, {"c": "b"})
@@ -304,6 +307,10 @@ async def test_rate_limit_throttles_and_staggers(svc, admin, org, worker, clock,
         start + timedelta(seconds=120),
     ]
     assert (await reasons(runtime, ids[2]))[-1] == ("PENDING", "SCHEDULED", "rate_limited")
+    # visible: when it can next be claimed
+    job = (await gql.ok(WAITING, {"id": str(ids[4])}))["job"]
+    assert job["statusReason"] == "rate_limited" and job["rateLimitKey"] == "a"
+    assert datetime.fromisoformat(job["nextEligibleAt"]) == start + timedelta(seconds=120)
     clock.advance(59)
     assert await claim(svc, admin, worker) == []
     clock.advance(1)
