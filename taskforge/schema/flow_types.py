@@ -80,8 +80,9 @@ def queue_rules(settings: Mapping[str, Any]) -> tuple[ConcurrencyRule | None, Ra
 def rules(
     concurrency: ConcurrencyInput | None, rate_limit: RateLimitInput | None
 ) -> tuple[Concurrency | None, RateLimit | None]:
-    """A job's own rules from its inputs (BAD_USER_INPUT naming the field if invalid)."""
+    """A job's own rules from its inputs (BAD_USER_INPUT naming the field if invalid);
+    an input not given (None or UNSET) is no rule."""
     return (
-        concurrency.rule() if concurrency is not None else None,
-        rate_limit.rule() if rate_limit is not None else None,
+        concurrency.rule() if concurrency else None,
+        rate_limit.rule() if rate_limit else None,
     )

@@ -451,3 +451,19 @@ async def test_a_short_flow_claim_says_jobs_may_be_held_back(svc, admin, org, wo
     assert len(got) == 1 and got.held_back
     full = await executions.claim(svc, admin, worker.id, None, 1)
     assert len(full) == 0 and full.held_back  # the second waits for the first
+
+
+async def test_an_idempotent_repeat_names_the_same_rules(svc, admin, org) -> None:
+    """A job's flow rules are inputs of its enqueue: a repeat of its idempotency key with
+    other rules is another request (CONFLICT); with the same ones, the same job."""
+    rule = Concurrency.parse("payload.c", 1)
+
+    def spec(**kw: Any) -> jobs.NewJob:
+        return jobs.NewJob(org.queue.id, "t", {"c": "a"}, idempotency_key="k", **kw)
+
+    [first] = await jobs.enqueue(svc, admin, [spec(concurrency=rule)])
+    [again] = await jobs.enqueue(svc, admin, [spec(concurrency=rule)])
+    assert again.id == first.id and again.deduplicated and first.concurrency_key == "a"
+    with pytest.raises(Exception) as caught:
+        await jobs.enqueue(svc, admin, [spec(concurrency=Concurrency.parse("payload.c", 2))])
+    assert getattr(caught.value, "code", None) == "CONFLICT"
