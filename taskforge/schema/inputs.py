@@ -13,6 +13,7 @@ from taskforge.domain.flow import Debounce
 from taskforge.schema.boundary import PER_ITEM
 from taskforge.schema.execution_types import LogLevelEnum
 from taskforge.schema.flow_types import ConcurrencyInput, RateLimitInput
+from taskforge.schema.input_build import quick
 from taskforge.schema.workflow_types import DependencyConditionEnum, DependencyTypeEnum
 
 
@@ -78,6 +79,7 @@ class DebounceInput:
         return Debounce.parse(self.key, self.period)
 
 
+@quick  # enqueueJobs builds one a job (schema/input_build)
 @strawberry.input
 class EnqueueJobInput:
     queue_id: strawberry.ID
