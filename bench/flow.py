@@ -2,6 +2,7 @@
 it, measured against plain enqueues in the same run.
 
     .venv/bin/python -m bench.flow [--only idempotency] [--seconds 4] [--rounds 3]
+    .venv/bin/python -m bench.flow --only concurrency [--jobs 10000] [--keys 1000] [--rounds 2]
 
 Parts (``PARTS``; each takes the shared setup and returns its figures):
 
@@ -9,6 +10,12 @@ Parts (``PARTS``; each takes the shared setup and returns its figures):
   enqueueJob without one, through a real server (HTTP, ``--connections`` keep-alive
   clients) and through the service in-process (``--connections`` concurrent use cases:
   the database's share alone). Target: keyed >= 0.8x plain.
+- ``concurrency``: completed jobs/s of ``--jobs`` no-op jobs spread over ``--keys``
+  concurrency-key values (``max: 1``, their queue's rule) against the same jobs in a
+  queue without rules, run by ``--workers`` real worker processes on a real server (as
+  bench.throughput); CPU per job of the server and the database. Target: keyed >= 0.7x
+  plain. It also prints the most jobs of one key seen running at once (polled while the
+  workers run: it must be 1).
 
 Plain and keyed phases alternate (plain, keyed, then keyed, plain, ...) for ``--rounds``
 rounds, so the machine's drift hits both alike; medians are printed. Beside each rate,
@@ -23,7 +30,9 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -33,12 +42,14 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 
 from bench.api import free_port, server
 from taskforge.config import Settings
 from taskforge.domain.enums import Tier
+from taskforge.domain.flow import Concurrency
 from taskforge.runtime import Runtime
-from taskforge.services import jobs, tenancy
+from taskforge.services import jobs, queues, tenancy
 from taskforge.services.base import Principal
 
 DSN = os.environ.get("TASKFORGE_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -296,8 +307,131 @@ async def idempotency(setup: Setup, args: argparse.Namespace) -> list[dict[str, 
     return out
 
 
+# the most jobs of one key running at once, in a committed snapshot (by the keyed running
+# index), polled while the workers run: the jobs' own timestamps cannot tell, since a
+# claim's start time is read before it waits for its queue's claim lock, so a job may
+# show a start before the end of the job of its key it followed
+MOST_RUNNING = """
+SELECT coalesce(max(n), 0) FROM (
+    SELECT count(*) AS n FROM jobs
+    WHERE queue_id = $1 AND (status || '') = 'PROCESSING' AND concurrency_key IS NOT NULL
+    GROUP BY concurrency_key
+) AS r
+"""
+BATCH = (
+    'mutation($q: ID!, $p: [JSON!]!) { enqueueJobBatch(queueId: $q, jobType: "noop", '
+    "payloads: $p) { ids } }"
+)
+
+
+async def _queues(setup: Setup) -> dict[str, str]:
+    """The part's queues: ``plain`` (no rules) and ``keyed`` (concurrency key, max 1)."""
+    rt = Runtime.create(Settings(database_url=URL, secret_key="bench", bootstrap=False))
+    await rt.start(migrate=False, engines=False)
+    try:
+        admin = Principal(setup.organization_id, frozenset({"admin"}))
+        project = (await queues.get_queue(rt.services, admin, setup.queue_id)).project_id
+        rule = {"concurrency": Concurrency.parse("payload.k", 1)}
+        made = {}
+        for name, settings in (("plain", None), ("keyed", rule)):
+            queue = await queues.create_queue(rt.services, admin, project, name, settings=settings)
+            made[name] = str(queue.id)
+        return made
+    finally:
+        await rt.stop()
+
+
+async def _drain(
+    port: int,
+    http: httpx.AsyncClient,
+    env: dict[str, str],
+    name: str,
+    queue: str,
+    meter: Meter,
+    args: argparse.Namespace,
+) -> Phase:
+    """Enqueue the jobs into the queue, then run worker processes on it until they are
+    done: completed jobs/s (first start to last end), CPU per job meanwhile."""
+    ids: list[str] = []
+    for start in range(0, args.jobs, 1000):
+        payloads = [{"k": i % args.keys} for i in range(start, min(args.jobs, start + 1000))]
+        body = (
+            await http.post(
+                "/graphql", json={"query": BATCH, "variables": {"q": queue, "p": payloads}}
+            )
+        ).json()
+        assert "errors" not in body, body
+        ids += body["data"]["enqueueJobBatch"]["ids"]
+    cmd = [sys.executable, "-m", "taskforge.cli", "worker", "--url", f"http://127.0.0.1:{port}"]
+    cmd += ["--queue", name, "--concurrency", str(args.worker_concurrency), "--batch", "500"]
+    await meter.start()
+    pool = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(args.workers)
+    ]
+    conn = await asyncpg.connect(f"{DSN.rsplit('/', 1)[0]}/{DB}")
+    try:
+        while await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE queue_id = $1 "
+            "AND status IN ('PENDING', 'SCHEDULED', 'PROCESSING'))",
+            uuid.UUID(queue),
+        ):
+            _most[name] = max(
+                _most.get(name, 0), await conn.fetchval(MOST_RUNNING, uuid.UUID(queue))
+            )
+            await asyncio.sleep(0.05)
+        first, last = await conn.fetchrow(
+            "SELECT min(started_at), max(finished_at) FROM jobs WHERE id = ANY($1::uuid[])", ids
+        )
+    finally:
+        await conn.close()
+        for w in pool:
+            w.send_signal(signal.SIGTERM)
+        for w in pool:
+            w.wait(30)
+    return Phase(args.jobs / (last - first).total_seconds(), await meter.stop(args.jobs))
+
+
+_most: dict[str, int] = {}  # per queue: the most jobs of one key seen running at once
+
+
+async def concurrency(setup: Setup, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Jobs over many concurrency-key values (max 1) against the same jobs without keys."""
+    made = await _queues(setup)
+    env = {
+        **os.environ,
+        "TASKFORGE_DATABASE_URL": URL,
+        "TASKFORGE_SECRET_KEY": "bench",
+        "TASKFORGE_BOOTSTRAP": "false",
+        "TASKFORGE_API_KEY": setup.api_key,
+    }
+    env.pop("TASKFORGE_REDIS_URL", None)
+    port = free_port()
+    cmd = [sys.executable, "-m", "taskforge.cli", "serve", "--port", str(port)]
+    with server([*cmd, "--log-level", "warning"], env, port) as pid:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=120,
+            headers={"Authorization": f"Bearer {setup.api_key}"},
+        ) as http:
+            meter = Meter(pid)
+            runs = await alternate(
+                args.rounds,
+                {
+                    name: lambda name=name: _drain(port, http, env, name, made[name], meter, args)
+                    for name in ("plain", "keyed")
+                },
+            )
+    title = f"completed jobs/s, {args.keys} keys"
+    out = report(f"{title} (workers: {args.workers})", runs, "plain", "keyed")
+    print(f"  the most jobs of one key seen running at once (max 1): {_most.get('keyed', 0)}")
+    out["most running"] = _most.get("keyed", 0)
+    return [out]
+
+
 PARTS: dict[str, Callable[[Setup, argparse.Namespace], Awaitable[list[dict[str, Any]]]]] = {
     "idempotency": idempotency,
+    "concurrency": concurrency,
 }
 
 
@@ -322,4 +456,11 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=4.0, help="length of one phase")
     parser.add_argument("--rounds", type=int, default=3, help="plain/feature pairs")
     parser.add_argument("--connections", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--jobs", type=int, default=10_000, help="concurrency: jobs a run")
+    parser.add_argument("--keys", type=int, default=1_000, help="concurrency: key values")
+    parser.add_argument("--workers", type=int, default=2, help="concurrency: worker processes")
+    # as bench.throughput: a deep worker keeps a claim of 500 in flight
+    parser.add_argument(
+        "--worker-concurrency", type=int, default=1000, help="concurrency: jobs a worker runs"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from taskforge.domain.errors import InvalidInput
+from taskforge.domain.flow import Concurrency, RateLimit
 
 MAX_DELAY_SECONDS = 366 * 86_400  # a retry lands within a year: its time never overflows
 MAX_RETENTION_DAYS = 3650  # a queue's own retention of finished jobs: up to ten years
@@ -24,14 +25,34 @@ class RetryPolicy:
 class QueueSettings:
     retry: RetryPolicy = RetryPolicy()
     timeout_seconds: int | None = None
+    # flow rules its jobs follow unless a job brings its own (domain.flow)
+    concurrency: Concurrency | None = None
+    rate_limit: RateLimit | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"retry": asdict(self.retry), "timeout_seconds": self.timeout_seconds}
+        out: dict[str, Any] = {
+            "retry": asdict(self.retry),
+            "timeout_seconds": self.timeout_seconds,
+        }
+        if self.concurrency is not None:  # absent, not null: older readers see nothing new
+            out["concurrency"] = self.concurrency.to_json()
+        if self.rate_limit is not None:
+            out["rate_limit"] = self.rate_limit.to_json()
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> QueueSettings:
         data = data or {}
-        return cls(RetryPolicy(**data.get("retry", {})), data.get("timeout_seconds"))
+        return cls(
+            RetryPolicy(**data.get("retry", {})),
+            data.get("timeout_seconds"),
+            Concurrency.from_json(data.get("concurrency")),
+            RateLimit.from_json(data.get("rate_limit")),
+        )
+
+    @property
+    def has_flow_rules(self) -> bool:
+        return self.concurrency is not None or self.rate_limit is not None
 
 
 def validate_settings(settings: QueueSettings) -> QueueSettings:

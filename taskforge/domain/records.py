@@ -221,6 +221,9 @@ class Job(Record):
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    # flow control: its concurrency and rate-limit key values (None: no such rule)
+    concurrency_key: str | None
+    rate_key: str | None
     # this response returned the job an earlier call with its idempotency key created
     deduplicated: bool = transient(False)
 

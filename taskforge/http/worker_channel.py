@@ -110,6 +110,8 @@ log = logging.getLogger("taskforge.channel")
 
 STATUS_CHANGED = JobStatusChanged.type
 CANCELLED = JobStatus.CANCELLED.value
+# a job no longer running: a job of its concurrency key may start
+NOT_RUNNING = frozenset({JobStatus.PENDING.value, JobStatus.PROCESSING.value})
 HELLO_SECONDS = 10.0  # the first message must come this soon
 SETTLE_SECONDS = 5.0  # a claim under way when the worker leaves may finish (and be sent)
 # With a backlog, the longest a claim waits for returning credit to make it fuller: each
@@ -159,6 +161,9 @@ class Channel:
         self.draining = False
         self._send_lock = asyncio.Lock()
         self._signal = asyncio.Event()  # a job became claimable (or poll)
+        # the last claim left jobs of a queue with flow control: a job of the worker's
+        # queues ending (which may free its concurrency key) wakes the claim loop too
+        self._held_back = False
         self._credit = asyncio.Event()  # credit came back, or the pusher must stop
         self._stop = asyncio.Event()  # draining or leaving
         self._pushing: asyncio.Task[None] | None = None
@@ -341,10 +346,19 @@ class Channel:
         re-attached worker without ``queues``: in any queue of the tenant). The filter
         only sets the wake-up and accepts nothing: no event is ever buffered here."""
         assert self.principal is not None
-        wanted = filters.jobs_available({q for q, _ in hello.queues} or None)
+        queues = {q for q, _ in hello.queues}
+        wanted = filters.jobs_available(queues or None)
         ready = filters.accepting(wanted)
+        mine = {str(q) for q in queues}
 
         def accept(message: dict[str, Any]) -> bool:
+            if (
+                self._held_back
+                and message["type"] == STATUS_CHANGED
+                and message["payload"].get("status") not in NOT_RUNNING
+                and (not mine or message["payload"].get("queueId") in mine)
+            ):
+                self._signal.set()
             if (
                 self.running
                 and message["type"] == STATUS_CHANGED
@@ -449,12 +463,15 @@ class Channel:
                     self.outstanding.update(c.execution_id for c in claimed)
             except Unavailable as exc:
                 await self.send(p.error(exc.code, exc.message, "claim"))
-                claimed = []
+                claimed = executions.Claims()
             except TaskForgeError as exc:  # the worker was deleted, a permission lost
                 await self.refuse(exc, "claim")
                 return
             if claimed:
                 await self._push(claimed)
+            if claimed.held_back and not self._held_back:
+                self._signal.set()  # a job may have ended while this claim ran, unheard
+            self._held_back = claimed.held_back
             backlog = len(claimed) == want
             if not backlog:
                 await _first(self._signal, self._stop, within=poll)

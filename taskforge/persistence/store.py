@@ -40,6 +40,7 @@ from taskforge.domain.enums import (
     WorkflowStatus,
 )
 from taskforge.domain.events import Event, WorkflowState
+from taskforge.domain.flow_claims import Candidate
 from taskforge.domain.rows import (
     GraphEdge,
     GraphJob,
@@ -76,7 +77,8 @@ class Executions(Protocol):
         per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
         (``ready`` probed for jobs of ``job_types`` only, by the typed ready index, unless
         None)
-        (rows with queue_id, weight, is_active, priority, settings, paused, ready, due; a
+        (rows with queue_id, weight, is_active, priority, settings, flow_control, paused,
+        ready, due; a
         paused queue, or any queue of a suspended or deleted organization, is neither
         ready nor due, so such a claim takes nothing without another round trip).
         Without ``probe``, every other queue is reported ready without looking (the
@@ -152,7 +154,59 @@ class Jobs(Protocol):
     ) -> list[Any]:
         """Insert job rows into the organization's queues, each with its queue's project;
         returns the new rows (every job column) in the order given. Rows whose queue is
-        not one of the organization's are left out."""
+        not one of the organization's are left out, and so are rows of queues with flow
+        control (their rows are written by services/flow)."""
+        ...
+
+    async def insert_rows(
+        self, session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+    ) -> list[Any]:
+        """Insert job rows of the organization whose queues the caller checked, each
+        with its project, flow-control columns (concurrency and rate keys, round-robin
+        position), status reason and end time; returns them (every job column) in the
+        order given. PostgreSQL: one statement of one array per column, nothing read
+        back; SQLite: a multi-row INSERT ... RETURNING."""
+        ...
+
+
+class Flow(Protocol):
+    """Flow claims (concurrency keys, rate limits, round robin; persistence/common/flow
+    has the portable statements and the reasons for the locks)."""
+
+    async def lock(self, session: AsyncSession, ids: Sequence[int]) -> None:
+        """Take these transaction-level advisory locks, in the order given (callers sort
+        them), waiting for each. A no-op on SQLite (writers serialized)."""
+        ...
+
+    async def candidates(
+        self,
+        session: AsyncSession,
+        group: Sequence[uuid.UUID],
+        window: int,
+        job_types: Sequence[str] | None = None,
+        after: int = 0,
+    ) -> list[Candidate]:
+        """Up to ``window`` ready jobs of these queues (of ``job_types`` only, unless
+        None) in claim order (priority, round-robin position, age), leaving out those
+        whose concurrency key has its max running, and the first ``after`` of the rest
+        (an earlier walk's); each with its rules and the running jobs of its key in its
+        queue (0 without one). Read after the queues' claim locks (PostgreSQL: one
+        statement, whose snapshot sees every claim committed before them); no row
+        locks."""
+        ...
+
+    async def start(
+        self,
+        session: AsyncSession,
+        ids: Sequence[uuid.UUID],
+        now: datetime,
+        worker_id: uuid.UUID,
+        lease_until: datetime,
+        deadlines: dict[uuid.UUID, datetime | None],
+    ) -> list[tuple[Any, uuid.UUID, bool | None]]:
+        """Start these jobs as ``Executions.claim`` starts its own (same rows back, in no
+        order): those still ready; on PostgreSQL those another transaction holds are
+        skipped (SKIP LOCKED)."""
         ...
 
 
@@ -365,6 +419,7 @@ class Store(Protocol):
 
     executions: Executions
     jobs: Jobs
+    flow: Flow
     keys: Keys
     outbox: Outbox
     workflows: Workflows

@@ -205,6 +205,10 @@ class JobQueue(Base):
     paused_at: Mapped[datetime | None]
     # days its finished jobs are kept; None: the deployment's job_retention_days
     retention_days: Mapped[int | None]
+    # set once a flow rule (concurrency key, rate limit) was configured on the queue or
+    # came with one of its jobs, and never cleared: its claims take the flow path
+    # (services/flow_claims), the others keep the plain claim statements (migration 0027)
+    flow_control: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 # retention: an ended workflow whose jobs have not all been deleted yet
@@ -318,6 +322,17 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
     # the W3C traceparent of the span that created the job (tracing on; migration 0022)
     trace_context: Mapped[str | None] = mapped_column(String(256))
+    # flow control (migration 0027): the job's concurrency key value (its own rule's or
+    # its queue's; NULL: none) and how many of that value may run at once in its queue;
+    # its rate-limit key value, starts allowed per period (seconds); and its round-robin
+    # position among its queue's concurrency keys (claim order: priority, fair_seq, age;
+    # 0 in queues without flow rules, so their order is by priority and age)
+    concurrency_key: Mapped[str | None] = mapped_column(String(255))
+    concurrency_max: Mapped[int | None]
+    rate_key: Mapped[str | None] = mapped_column(String(255))
+    rate_limit: Mapped[int | None]
+    rate_period: Mapped[int | None]
+    fair_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     # the key value of a debounced job (services/debounce; migration 0028), else NULL
     debounce_key: Mapped[str | None] = mapped_column(Text)
 
@@ -344,11 +359,14 @@ Index(
     sqlite_where=text(DEBOUNCE_PREDICATE),
 )
 
-# claim path: only claimable rows, already in claim order (see postgres/executions)
+# claim path: only claimable rows, already in claim order (see postgres/executions):
+# priority, then the round-robin position among concurrency keys (0 outside flow-control
+# queues: there the order is priority then age), then age (migration 0027)
 Index(
     "idx_jobs_ready",
     Job.queue_id,
     Job.priority.desc(),
+    Job.fair_seq,
     Job.created_at,
     postgresql_where=text(READY_PREDICATE),
     sqlite_where=text(READY_PREDICATE),
@@ -360,10 +378,56 @@ Index(
     Job.queue_id,
     Job.job_type,
     Job.priority.desc(),
+    Job.fair_seq,
     Job.created_at,
     postgresql_where=text(READY_PREDICATE),
     sqlite_where=text(READY_PREDICATE),
 )
+# flow control (migration 0027), only rows with a concurrency key: the running jobs of
+# each key (what a flow claim counts), and the live ones (what a cancelling strategy
+# counts at enqueue, and the last round-robin position of a key). The running one's
+# status is an expression (`status || ''`), so that a statement stating it implies no
+# other index's predicate: with "status = 'PROCESSING'" a flow claim's probe of a key
+# could be planned on idx_jobs_processing, every tenant's running jobs, where an
+# ANALYZE taken while nothing ran has that index look empty.
+RUNNING_KEYED_PREDICATE = "(status || '') = 'PROCESSING' AND concurrency_key IS NOT NULL"
+LIVE_KEYED_PREDICATE = (
+    "status IN ('PENDING', 'PROCESSING', 'SCHEDULED') AND concurrency_key IS NOT NULL"
+)
+Index(
+    "idx_jobs_concurrency_running",
+    Job.queue_id,
+    Job.concurrency_key,
+    postgresql_where=text(RUNNING_KEYED_PREDICATE),
+    sqlite_where=text(RUNNING_KEYED_PREDICATE),
+)
+Index(
+    "idx_jobs_concurrency_live",
+    Job.queue_id,
+    Job.concurrency_key,
+    Job.fair_seq,
+    postgresql_where=text(LIVE_KEYED_PREDICATE),
+    sqlite_where=text(LIVE_KEYED_PREDICATE),
+)
+
+
+class RateLimitStart(Base):
+    """One start of a rate-limited job (migration 0027): a flow claim counts a key's starts
+    within its period here. No foreign keys (a key check would lock the queue's row in
+    every such claim); the retention engine deletes rows once ``expires_at`` (the start
+    plus the job's period) has passed, and with them those of deleted queues."""
+
+    __tablename__ = "rate_limit_starts"
+    __table_args__ = (
+        Index("idx_rate_limit_starts_key", "queue_id", "rate_key", "started_at"),
+        Index("idx_rate_limit_starts_expires", "expires_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    organization_id: Mapped[uuid.UUID]
+    queue_id: Mapped[uuid.UUID]
+    rate_key: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class WorkflowJobCount(Base):

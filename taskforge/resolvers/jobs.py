@@ -12,6 +12,7 @@ from taskforge.domain.enums import JobStatus
 from taskforge.resolvers import ids
 from taskforge.resolvers.context import Context
 from taskforge.schema import types as t
+from taskforge.schema.flow_types import ConcurrencyInput, RateLimitInput, rules
 from taskforge.schema.inputs import EnqueueJobInput
 from taskforge.services import jobs, pagination
 
@@ -20,6 +21,7 @@ Info = strawberry.Info[Context, None]
 
 def _spec(item: EnqueueJobInput) -> jobs.NewJob:
     payload: Any = item.payload if item.payload is not None else {}
+    concurrency, rate_limit = rules(item.concurrency, item.rate_limit)
     return jobs.NewJob(
         queue_id=ids.parse(item.queue_id, "queueId"),
         job_type=item.job_type,
@@ -27,6 +29,8 @@ def _spec(item: EnqueueJobInput) -> jobs.NewJob:
         priority=item.priority,
         scheduled_for=item.scheduled_for,
         max_attempts=item.max_attempts,
+        concurrency=concurrency,
+        rate_limit=rate_limit,
         debounce=item.debounce.rule() if item.debounce is not None else None,
         idempotency_key=item.idempotency_key,
     )
@@ -54,13 +58,22 @@ async def enqueue_job_batch(
     priority: int = 5,
     scheduled_for: datetime | None = None,
     max_attempts: int | None = None,
+    concurrency: Annotated[
+        ConcurrencyInput | None,
+        strawberry.argument(description="Every job's concurrency limit; default: the queue's."),
+    ] = None,
+    rate_limit: Annotated[
+        RateLimitInput | None,
+        strawberry.argument(description="Every job's rate limit; default: the queue's."),
+    ] = None,
 ) -> t.JobBatch:
     # One queue, type and set of options for every job: GraphQL coerces a list of JSON
     # scalars, not one input object a job, field by field (most of enqueueJobs' cost).
     principal = await info.context.principal()
     queue = ids.parse(queue_id, "queueId")
+    own = rules(concurrency, rate_limit)  # each job's key is its own payload's
     specs = [
-        jobs.NewJob(queue, job_type, p, priority, scheduled_for, max_attempts)  # type: ignore[arg-type]
+        jobs.NewJob(queue, job_type, p, priority, scheduled_for, max_attempts, *own)  # type: ignore[arg-type]
         for p in payloads
     ]
     rows = await jobs.enqueue(info.context.svc, principal, specs, "payloads", payloads=True)

@@ -47,7 +47,7 @@ def _timestamp(value: Any) -> None:
 
 def _optional(inner: Check) -> Check:
     def check(value: Any) -> None:
-        if value is not None:
+        if value is not None and value is not strawberry.UNSET:  # UNSET: not given
             inner(value)
 
     return check

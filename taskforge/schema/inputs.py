@@ -12,6 +12,8 @@ from taskforge.domain.enums import DependencyCondition, DependencyType, LogLevel
 from taskforge.domain.flow import Debounce
 from taskforge.schema.boundary import PER_ITEM
 from taskforge.schema.execution_types import LogLevelEnum
+from taskforge.schema.flow_types import ConcurrencyInput, RateLimitInput
+from taskforge.schema.input_build import quick
 from taskforge.schema.workflow_types import DependencyConditionEnum, DependencyTypeEnum
 
 
@@ -28,6 +30,16 @@ class QueueSettingsInput:
         description="Days finished jobs are kept (1-3650); 0 returns to the deployment's "
         "default (TASKFORGE_JOB_RETENTION_DAYS).",
     )
+    concurrency: ConcurrencyInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The concurrency limit of the queue's jobs (a job's own replaces it); "
+        "null removes it.",
+    )
+    rate_limit: RateLimitInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The rate limit of the queue's jobs (a job's own replaces it); null "
+        "removes it.",
+    )
 
     def changes(self) -> dict[str, Any]:
         names = {
@@ -39,9 +51,15 @@ class QueueSettingsInput:
             "timeout_seconds": "timeout_seconds",
             "retention_days": "retention_days",
         }
-        return {
+        out = {
             dst: getattr(self, src) for src, dst in names.items() if getattr(self, src) is not None
         }
+        # flow rules, parsed: a rule, or None to remove the queue's
+        if self.concurrency is not strawberry.UNSET:
+            out["concurrency"] = self.concurrency.rule() if self.concurrency else None
+        if self.rate_limit is not strawberry.UNSET:
+            out["rate_limit"] = self.rate_limit.rule() if self.rate_limit else None
+        return out
 
 
 @strawberry.input(
@@ -61,6 +79,7 @@ class DebounceInput:
         return Debounce.parse(self.key, self.period)
 
 
+@quick  # enqueueJobs builds one a job (schema/input_build)
 @strawberry.input
 class EnqueueJobInput:
     queue_id: strawberry.ID
@@ -69,6 +88,14 @@ class EnqueueJobInput:
     priority: int = 5
     scheduled_for: datetime | None = None
     max_attempts: int | None = None
+    # UNSET, not None, when absent: a field with a GraphQL default is filled in and
+    # converted for every job of an enqueueJobs call (about 20 us each), one without is not
+    concurrency: ConcurrencyInput | None = strawberry.field(
+        default=strawberry.UNSET, description="The job's concurrency limit; default: its queue's."
+    )
+    rate_limit: RateLimitInput | None = strawberry.field(
+        default=strawberry.UNSET, description="The job's rate limit; default: its queue's."
+    )
     debounce: DebounceInput | None = None
     idempotency_key: str | None = strawberry.field(
         default=None,

@@ -15,6 +15,7 @@ from taskforge.domain import records
 from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, UserRole
 from taskforge.domain.jobs import claimable, next_eligible_at
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
+from taskforge.schema.flow_types import ConcurrencyRule, RateLimitRule, queue_rules
 from taskforge.services import pagination
 from taskforge.services.organizations import Overview
 
@@ -248,6 +249,12 @@ class Queue:
     paused_at: datetime | None = strawberry.field(
         default=None, description="Set while paused: the queue accepts jobs and starts none."
     )
+    concurrency: ConcurrencyRule | None = strawberry.field(
+        default=None, description="The concurrency limit of its jobs (unless a job has its own)."
+    )
+    rate_limit: RateLimitRule | None = strawberry.field(
+        default=None, description="The rate limit of its jobs (unless a job has its own)."
+    )
 
     @strawberry.field
     def is_paused(self) -> bool:
@@ -260,6 +267,7 @@ class Queue:
 
     @classmethod
     def of(cls, row: records.Queue) -> Queue:
+        concurrency, rate_limit = queue_rules(row.settings)
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
@@ -268,6 +276,8 @@ class Queue:
             created_at=row.created_at,
             project_id=strawberry.ID(str(row.project_id)),
             paused_at=row.paused_at,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
         )
 
 
@@ -293,6 +303,15 @@ class Job:
     project_id: strawberry.ID
     name: str | None = strawberry.field(description="The job's name within its workflow.")
     workflow_id: strawberry.ID | None
+    concurrency_key: str | None = strawberry.field(
+        default=None,
+        description="The value of its concurrency key (its own rule's or its queue's, as "
+        "text; null: no concurrency limit).",
+    )
+    rate_limit_key: str | None = strawberry.field(
+        default=None,
+        description="The value of its rate-limit key (as text; null: no rate limit).",
+    )
     deduplicated: bool = strawberry.field(
         default=False,
         description="True in the response of an enqueue whose idempotencyKey an earlier "
@@ -401,6 +420,8 @@ class Job:
             project_id=strawberry.ID(str(row.project_id)),
             name=row.name,
             workflow_id=strawberry.ID(str(row.workflow_id)) if row.workflow_id else None,
+            concurrency_key=row.concurrency_key,
+            rate_limit_key=row.rate_key,
             deduplicated=row.deduplicated,
         )
 

@@ -34,7 +34,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
-from taskforge.services import shares
+from taskforge.services import flow_claims, shares
 from taskforge.services import workers as workers_svc
 from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
@@ -94,6 +94,14 @@ class Ack:
     error: TaskForgeError | None = None
 
 
+class Claims(list[Claimed]):
+    """A claim's jobs. ``held_back``: a queue with flow control had ready jobs left (some
+    may wait for a running job of their concurrency key to end: a job ending there is a
+    reason to claim again)."""
+
+    held_back = False
+
+
 @retried
 async def claim(
     svc: Services,
@@ -104,12 +112,37 @@ async def claim(
     lease_seconds: int | None = None,
     probe: bool = True,
     job_types: list[str] | None = None,
-) -> list[Claimed]:
+) -> Claims:
     """Up to ``limit`` ready jobs started for the worker. ``probe=False``: the caller
     expects a backlog (its last claim was full), so the queues are not first probed for
     ready jobs: the claim finds out, and the probe would walk the same index entries.
     ``job_types``: only jobs of these types (the worker's handlers; None: any), so a job
-    no handler of the worker runs stays PENDING for a worker that has one."""
+    no handler of the worker runs stays PENDING for a worker that has one. Queues with
+    flow control are claimed by services/flow_claims."""
+    for attempt in range(1, REROUTES + 1):
+        try:
+            return await _claim(
+                svc, principal, worker_id, queue_ids, limit, lease_seconds, probe, job_types
+            )
+        except flow_claims.Reroute:
+            if attempt == REROUTES:
+                raise
+    raise AssertionError("unreachable")
+
+
+REROUTES = 3  # a queue gets flow control once: a second reading of the targets has it
+
+
+async def _claim(
+    svc: Services,
+    principal: Principal,
+    worker_id: uuid.UUID,
+    queue_ids: list[uuid.UUID] | None,
+    limit: int,
+    lease_seconds: int | None,
+    probe: bool,
+    job_types: list[str] | None,
+) -> Claims:
     principal.require(PERMISSION)
     org, now = principal.organization_id, svc.clock()
     job_types = workers_svc.job_types(job_types)
@@ -128,7 +161,7 @@ async def claim(
         if status is None:
             raise NotFound("worker", worker_id)
         if status is WorkerStatus.DRAINING:
-            return []
+            return Claims()
         active = {a.queue_id: a for a in assigned if a.is_active and not a.paused}
         if queue_ids:
             known = {q.id for q in await queues.by_ids(session, org, queue_ids)}
@@ -138,7 +171,10 @@ async def claim(
         else:
             targets = active
         if not any(t.ready or t.due for t in targets.values()):
-            return []  # nothing to claim: no transaction was opened
+            return Claims()  # nothing to claim: no transaction was opened
+        flow_queues = {q for q, t in targets.items() if t.flow_control}
+        if flow_queues:  # before anything is read or written
+            await flow_claims.lock(session, flow_queues)
         due = [q for q, t in targets.items() if t.due]  # promoting is a no-op elsewhere
         events: list[Event] = [
             status_event(j, JobStatus.SCHEDULED)
@@ -150,10 +186,20 @@ async def claim(
             else None
             for q, t in targets.items()
         }
-        claimed = await _claim_shares(
-            svc, session, worker_id, targets, limit, now, lease_until, deadlines, job_types
+        claimed, throttled, held_back = await _claim_shares(
+            svc,
+            session,
+            worker_id,
+            targets,
+            limit,
+            now,
+            lease_until,
+            deadlines,
+            job_types,
+            flow_queues,
         )
         events += [status_event(j, JobStatus.PENDING) for j, _, _ in claimed]
+        events += throttled
         # only PARALLEL edges resolve when their parent starts; a job known to have no
         # PENDING one gives the engine nothing to decide
         if any(starts is not False for _, _, starts in claimed):
@@ -165,9 +211,11 @@ async def claim(
                 (j.queue_id, (now - (j.scheduled_for or j.created_at)).total_seconds())
                 for j, _, _ in claimed
             ]
-    return [
+    out = Claims(
         Claimed(job, execution_id, job.attempts, lease_until) for job, execution_id, _ in claimed
-    ]
+    )
+    out.held_back = held_back
+    return out
 
 
 async def held_by(svc: Services, principal: Principal, worker_id: uuid.UUID) -> list[Claimed]:
@@ -193,21 +241,37 @@ async def _claim_shares(
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
     job_types: list[str] | None,
-) -> list[tuple[Any, uuid.UUID, bool | None]]:
-    """The claim split across the worker's queues by their weights (services.shares)."""
+    flow_queues: set[uuid.UUID],
+) -> tuple[list[tuple[Any, uuid.UUID, bool | None]], list[Event], bool]:
+    """The claim split across the worker's queues by their weights (services.shares);
+    queues with flow control are claimed by services/flow_claims. Returns the started
+    jobs, the events of jobs a rate limit throttled, and whether a flow claim came up
+    short (``Claims.held_back``)."""
+    throttled: list[Event] = []
+    held_back = False
 
     async def take(queues: dict[uuid.UUID, Any], n: int) -> list[Any]:
+        nonlocal held_back
         ranked = _rank(queues)
-        return await repo.claim(
-            session, ranked, n, now, worker_id, lease_until, deadlines, job_types
+        if flow_queues.isdisjoint(queues):
+            rows = await repo.claim(
+                session, ranked, n, now, worker_id, lease_until, deadlines, job_types
+            )
+            flow_claims.check_plain(rows)
+            return rows
+        rows, events, short = await flow_claims.claim(
+            session, ranked, flow_queues, n, now, worker_id, lease_until, deadlines, job_types
         )
+        throttled.extend(events)
+        held_back = held_back or short
+        return rows
 
     working = {q: t for q, t in targets.items() if t.ready or t.due}
     members: dict[int, dict[uuid.UUID, Any]] = {}
     for qid, target in working.items():
         members.setdefault(target.weight, {})[qid] = target
     if len(members) <= 1:  # one weight: queue priority alone orders the queues
-        return await take(targets, limit)
+        return await take(targets, limit), throttled, held_back
     classes = [
         shares.Share(w, w * len(qs), max(t.priority for t in qs.values()))
         for w, qs in members.items()
@@ -236,7 +300,7 @@ async def _claim_shares(
             if len(rows) < short:
                 dry.add(c.weight)
     shares.charge(passes, classes, got, dry)
-    return claimed
+    return claimed, throttled, held_back
 
 
 def _rank(targets: dict[uuid.UUID, Any]) -> list[list[uuid.UUID]]:

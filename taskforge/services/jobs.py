@@ -12,19 +12,20 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge import tracing
-from taskforge.domain import records, transitions, validation
-from taskforge.domain.enums import DependencyStatus, ExecutionStatus, JobStatus
+from taskforge.domain import records, validation
+from taskforge.domain.enums import DependencyStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, NotFound, QuotaExceeded
 from taskforge.domain.events import Event, JobDeleted
-from taskforge.domain.flow import Debounce
+from taskforge.domain.flow import Concurrency, Debounce, RateLimit
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
-from taskforge.services import audit, debounce, job_keys
+from taskforge.services import audit, debounce, flow, job_keys
 from taskforge.services.base import Principal, Services, found, retried
+from taskforge.services.cancellation import cancel_locked
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
-from taskforge.services.resolution import Moved, after_changes, reaggregate
+from taskforge.services.resolution import reaggregate
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class NewJob:
     priority: int = 5
     scheduled_for: datetime | None = None
     max_attempts: int | None = None
+    # the job's own flow rules; None: its queue's (if any)
+    concurrency: Concurrency | None = None
+    rate_limit: RateLimit | None = None
     # only the last of its key value's enqueues within the period runs (services/debounce)
     debounce: Debounce | None = None
     # a repeat within TASKFORGE_IDEMPOTENCY_HOURS returns the job the first call created
@@ -76,7 +80,10 @@ async def enqueue(
             new = [dict(r) for r in new]
             keys = debounce.prepare([spec_of[r["id"]] for r in new], new, now)
             waiting = await debounce.lock(session, org, new, keys) if keys else []
-            created = await insert_jobs(session, org, new, now)
+            # each row's own flow rules (None: every job follows its queue's, if any)
+            own = [(spec_of[r["id"]].concurrency, spec_of[r["id"]].rate_limit) for r in new]
+            rules = own if any(c or r for c, r in own) else None
+            created = await insert_jobs(session, org, new, now, rules)
             if keys:
                 created = await debounce.replace(session, created, keys, waiting, now)
             return created
@@ -136,17 +143,36 @@ def job_row(
 
 
 async def insert_jobs(
-    session: AsyncSession, org: uuid.UUID, rows: list[dict[str, Any]], now: datetime
+    session: AsyncSession,
+    org: uuid.UUID,
+    rows: list[dict[str, Any]],
+    now: datetime,
+    rules: list[flow.Rules] | None = None,
 ) -> list[Row[Any]]:
     """Insert validated rows in the caller's transaction: queues checked, quota taken,
-    status events written. (An error rolls the transaction back, inserts included.)"""
+    status events written. (An error rolls the transaction back, inserts included.)
+    ``rules``: each row's own flow rules (None: none has any). Rows of queues with flow
+    control are written by services/flow, the others by today's single statement."""
+    if rules is not None:  # their queues take the flow path from now on
+        await flow.flag_queues(session, org, rows, rules)
     created = await repo.insert_in_queues(session, org, rows)
+    events: list[Event] = [status_event(row, None) for row in created]
     if len(created) < len(rows):
-        inserted = {row.queue_id for row in created}
-        raise NotFound("queue", next(r["queue_id"] for r in rows if r["queue_id"] not in inserted))
+        done = {row.id for row in created}
+        rest = [i for i, r in enumerate(rows) if r["id"] not in done]
+        written, more = await flow.insert(
+            session,
+            org,
+            [rows[i] for i in rest],
+            [rules[i] for i in rest] if rules else None,
+            now,
+        )
+        events += more
+        by_id = {row.id: row for row in [*created, *written]}
+        created = [by_id[r["id"]] for r in rows]
     if not await tenancy.consume_jobs_quota(session, org, len(rows), now):
         raise QuotaExceeded("the job quota of your subscription's period is used up")
-    await record(session, [status_event(row, None) for row in created])
+    await record(session, events)
     return created
 
 
@@ -160,16 +186,8 @@ async def cancel(
     async with svc.write() as session:
         # locked: a worker's acknowledgement or the reaper holding the job is waited for
         job = found(await repo.lock(session, org, job_id), "job", job_id)
-        previous = transitions.move(job, JobStatus.CANCELLED)
         why = reason or "cancelled_by_user"
-        job.status_reason, job.finished_at, job.updated_at = why, now, now
-        await session.flush()
-        # the decision wins over the attempts: a running one or one waiting for its retry
-        # is closed, so that nothing brings the job back
-        await repo.close_open_attempts(session, [job_id], ExecutionStatus.CANCELLED, now, why)
-        events: list[Event] = [status_event(job, previous, why)]
-        events += await after_changes(session, [Moved.of(job)], now)
-        await record(session, events)
+        await record(session, await cancel_locked(session, [job], why, now))
     return records.Job.of(job)
 
 

@@ -26,6 +26,10 @@ def _merge_settings(current: QueueSettings, changes: dict[str, Any]) -> QueueSet
     settings = replace(current, retry=replace(current.retry, **retry_changes))
     if "timeout_seconds" in changes:
         settings = replace(settings, timeout_seconds=changes["timeout_seconds"])
+    # flow rules come parsed (domain.flow); None removes the queue's
+    for rule in ("concurrency", "rate_limit"):
+        if rule in changes:
+            settings = replace(settings, **{rule: changes[rule]})
     return validate_settings(settings)
 
 
@@ -51,6 +55,8 @@ async def create_queue(
         priority=validation.priority(priority),
         settings=_merge_settings(QueueSettings(), settings or {}).to_json(),
     )
+    # its claims take the flow path from its first flow rule on (never cleared)
+    queue.flow_control = QueueSettings.from_json(queue.settings).has_flow_rules
     if settings and settings.get("retention_days") is not None:
         queue.retention_days = retention_days(settings["retention_days"])
     try:
@@ -97,7 +103,10 @@ async def update_queue(
                 queue.priority = validation.priority(priority)
             if settings:
                 current = QueueSettings.from_json(queue.settings)
-                queue.settings = _merge_settings(current, settings).to_json()
+                merged = _merge_settings(current, settings)
+                queue.settings = merged.to_json()
+                if merged.has_flow_rules:
+                    queue.flow_control = True
                 if settings.get("retention_days") is not None:
                     queue.retention_days = retention_days(settings["retention_days"])
             await session.flush()

@@ -29,6 +29,8 @@ Decisions (README, "Retention"):
   each sweep logs what it deleted.
 - Idempotency keys past their window (TASKFORGE_IDEMPOTENCY_HOURS) are deleted too; an
   expired key is free whether or not its row is still there.
+- The starts a rate limit counted go once their job's period has passed (also those of
+  deleted queues: the table has no foreign keys).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from datetime import timedelta
 
 from taskforge.domain.enums import WorkerStatus
 from taskforge.domain.events import WorkerDeleted
-from taskforge.persistence.common import fleet
+from taskforge.persistence.common import fleet, flow
 from taskforge.persistence.common import idempotency as keys_repo
 from taskforge.persistence.common import retention as repo
 from taskforge.persistence.common import workflows as workflows_repo
@@ -110,6 +112,14 @@ async def purge_idempotency_keys(svc: Services, limit: int | None = None) -> int
         return await keys_repo.purge(session, svc.clock(), batch)
 
 
+@retried
+async def purge_rate_starts(svc: Services, limit: int | None = None) -> int:
+    """One batch: up to ``limit`` recorded starts of rate-limited jobs whose period has
+    passed (no count reads them any more) deleted; returns how many."""
+    async with svc.write() as session:
+        return await flow.purge_starts(session, svc.clock(), limit or svc.settings.retention_batch)
+
+
 async def sweep(svc: Services) -> tuple[int, int]:
     """Batches until none is full: (jobs, workers) deleted, workflows' jobs counted in."""
     jobs = workers = workflows = 0
@@ -142,6 +152,8 @@ async def sweep(svc: Services) -> tuple[int, int]:
             break
     if keys:
         log.info("retention deleted %d expired idempotency keys", keys)
+    while await purge_rate_starts(svc, batch) >= batch:
+        pass
     if jobs or workers or workflows:
         log.info(
             "retention deleted %d jobs (the last of %d workflows') and %d workers",

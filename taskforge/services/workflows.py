@@ -40,7 +40,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.common import workflows as repo
 from taskforge.persistence.tables import Job, JobQueue, Workflow
-from taskforge.services import audit, idempotency
+from taskforge.services import audit, flow, idempotency
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import (
@@ -146,7 +146,10 @@ async def create_in(
     ids = {j.name: uuid.uuid4() for j in spec.jobs}
     # each job's attempts continue its step span (tracing on, in a traced request)
     traces = tracing.step_spans(wf.id, wf.name, ids, ((e.parent, e.child) for e in spec.edges))
-    await jobs_repo.insert_many(session, _job_rows(wf, spec, ids, queue_of, now, traces))
+    rows = _job_rows(wf, spec, ids, queue_of, now, traces)
+    if flow_queues := {q.id: q.settings for q in queue_of.values() if q.flow_control}:
+        await flow.keyed_rows(session, rows, flow_queues)  # their queues' keys and turns
+    await jobs_repo.insert_many(session, rows)
     if (notes := pending(session)) is not None:  # no status event per job: count them
         notes.created += [(queue_of[j.name].id, j.job_type) for j in spec.jobs]
     await deps.insert_edges(session, _edge_rows(org, spec, ids, now))

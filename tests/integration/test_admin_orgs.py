@@ -13,6 +13,7 @@ from sqlalchemy import Table, func, insert, select, update
 
 from taskforge.domain.enums import DependencyType, LogLevel, ScheduleKind, Tier, UserRole
 from taskforge.domain.errors import Conflict, QuotaExceeded, Unauthenticated
+from taskforge.domain.flow import RateLimit
 from taskforge.domain.webhooks import WebhookEventType
 from taskforge.persistence.common import organizations as org_repo
 from taskforge.persistence.tables import (
@@ -28,6 +29,7 @@ from taskforge.services import (
     executions,
     jobs,
     organizations,
+    queues,
     scheduler,
     schedules,
     users,
@@ -447,6 +449,8 @@ async def populate(svc: Any, tenant: Any) -> None:
     """Rows of this organization in every table."""
     admin = admin_of(tenant)
     q = tenant.queue.id
+    # a rate limit: the claim below records its start (rate_limit_starts)
+    await queues.update_queue(svc, admin, q, settings={"rate_limit": RateLimit.parse(None, 9, 60)})
     a, b = await jobs.enqueue(
         svc,
         admin,

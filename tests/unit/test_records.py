@@ -37,6 +37,8 @@ def _job_values() -> dict[str, Any]:
         "updated_at": NOW,
         "started_at": None,
         "finished_at": None,
+        "concurrency_key": None,
+        "rate_key": None,
     }
 
 

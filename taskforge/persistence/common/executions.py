@@ -59,7 +59,8 @@ async def claim_targets(
 ) -> tuple[WorkerStatus | None, list[Any]]:
     """Record the claiming worker's sign of life (ONLINE unless DRAINING; at most once
     per ``BEAT_EVERY``); return its status (None: no such worker) and its assignments
-    (rows with queue_id, weight, is_active, priority, settings, ready, due). Without
+    (rows with queue_id, weight, is_active, priority, settings, flow_control, ready,
+    due). Without
     ``probe``, a queue that is not paused is reported ready without looking; with
     ``job_types``, ready means ready jobs of those types (a queue full of others is
     not ready for this worker).

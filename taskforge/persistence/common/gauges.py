@@ -56,7 +56,7 @@ def depths_statement(cap: int, queues: int) -> Select[Any]:
     head = (
         select(JOBS.c.created_at)
         .where(ready)
-        .order_by(JOBS.c.priority.desc(), JOBS.c.created_at)
+        .order_by(JOBS.c.priority.desc(), JOBS.c.fair_seq, JOBS.c.created_at)
         .limit(cap)
         .correlate(QUEUES)
         .subquery()

@@ -51,8 +51,17 @@ async def insert_in_queues(
 ) -> list[Any]:
     """Insert job rows into the organization's queues, each with its queue's project;
     returns the new rows (every job column) in the order given. Rows whose queue is
-    not one of the organization's are left out."""
+    not one of the organization's are left out, and so are rows of queues with flow
+    control (services/flow writes theirs)."""
     return await store_of(session).jobs.insert_in_queues(session, org_id, rows)
+
+
+async def insert_rows(
+    session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    """Insert job rows of queues the caller checked, with their projects and flow-control
+    columns (``Store.jobs.insert_rows``); returns them in the order given."""
+    return await store_of(session).jobs.insert_rows(session, org_id, rows)
 
 
 async def promote_due(
@@ -92,7 +101,8 @@ async def claim_ready(
     picked = select(JOBS.c.id).where(JOBS.c.queue_id.in_(group), text(READY_PREDICATE))
     if job_types is not None:
         picked = picked.where(JOBS.c.job_type.in_(job_types))
-    picked = picked.order_by(JOBS.c.priority.desc(), JOBS.c.created_at).limit(limit)
+    picked = picked.order_by(JOBS.c.priority.desc(), JOBS.c.fair_seq, JOBS.c.created_at)
+    picked = picked.limit(limit)
     picked = store_of(session).lock_for_claim(picked, of=JOBS)
     stmt = (
         update(JOBS)

@@ -44,6 +44,7 @@ GLOBAL = frozenset({"organizations", "outbox_cursor", "engine_leases", "webhook_
 LINKS: dict[str, tuple[str, str]] = {
     "workflow_job_counts": ("workflow_id", "workflows"),
     "job_executions": ("job_id", "jobs"),
+    "rate_limit_starts": ("queue_id", "job_queues"),  # idx_rate_limit_starts_key
 }
 
 

@@ -16,6 +16,7 @@ from taskforge.persistence import store
 from taskforge.persistence.postgres import (
     dependencies,
     executions,
+    flow,
     graph,
     jobs,
     keys,
@@ -40,6 +41,7 @@ class PostgresStore:
     def __init__(self) -> None:
         self.executions: store.Executions = executions
         self.jobs: store.Jobs = jobs
+        self.flow: store.Flow = flow
         self.keys: store.Keys = keys
         self.outbox: store.Outbox = outbox
         self.workflows: store.Workflows = workflows

@@ -76,7 +76,7 @@ _ONLINE_UNLESS_DRAINING = "CASE WHEN status = 'DRAINING' THEN status ELSE 'ONLIN
 # probe ($5 false: a backlog is expected), a running queue is reported ready unprobed.
 READY_PROBE = f"""EXISTS (
         SELECT 1 FROM jobs WHERE queue_id = a.queue_id AND {READY_PREDICATE}
-        ORDER BY priority DESC, created_at LIMIT 1  -- the ready index, whatever the stats
+        ORDER BY priority DESC, fair_seq, created_at LIMIT 1  -- the ready index, whatever the stats
     )"""
 # a typed worker's probe: one probe of idx_jobs_ready_typed per type, never a row of
 # another type (a scalar subquery in claim order: as an EXISTS or unordered, a plan
@@ -85,7 +85,7 @@ TYPED_READY_PROBE = f"""EXISTS (
         SELECT 1 FROM unnest($6::text[]) AS t(job_type) WHERE (
             SELECT true FROM jobs
             WHERE queue_id = a.queue_id AND job_type = t.job_type AND {READY_PREDICATE}
-            ORDER BY priority DESC, created_at LIMIT 1
+            ORDER BY priority DESC, fair_seq, created_at LIMIT 1
         )
     )"""
 TARGETS_PG = f"""
@@ -101,7 +101,7 @@ WITH w AS (
     WHERE id = $1
 )
 SELECT w.status AS worker_status, a.queue_id, a.weight, a.is_active, q.priority, q.settings,
-    q.paused_at IS NOT NULL AS paused,
+    q.flow_control, q.paused_at IS NOT NULL AS paused,
     CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN CASE WHEN $5 THEN {{ready}}
     ELSE true END ELSE false END AS ready,
     CASE WHEN q.paused_at IS NULL AND (SELECT live FROM o) THEN EXISTS (
@@ -161,14 +161,14 @@ FROM claimed
 # statement reads of them; {types}: a condition on the job type).
 WALK_PG = """    SELECT {columns} FROM jobs
     WHERE queue_id {queues}{types} AND {ready} AND EXISTS (SELECT 1 FROM w)
-    ORDER BY priority DESC, created_at
+    ORDER BY priority DESC, fair_seq, created_at
     LIMIT $2
     FOR UPDATE SKIP LOCKED"""
 
 
 def _claim(queues: str, types: str = "", per_type: bool = False) -> str:
     walk = WALK_PG.format(
-        columns="id, priority, created_at, ctid AS at" if per_type else "id",
+        columns="id, priority, fair_seq, created_at, ctid AS at" if per_type else "id",
         queues=queues,
         types=types,
         ready=READY_PREDICATE,
@@ -178,7 +178,8 @@ def _claim(queues: str, types: str = "", per_type: bool = False) -> str:
         # index holds them, as a walk of one index returns them
         walk = (
             "    SELECT j.id FROM unnest($8::text[]) AS t(job_type) CROSS JOIN LATERAL (\n"
-            f"{walk}\n    ) j\n    ORDER BY j.priority DESC, j.created_at, j.at LIMIT $2"
+            f"{walk}\n    ) j\n"
+            "    ORDER BY j.priority DESC, j.fair_seq, j.created_at, j.at LIMIT $2"
         )
     return CLAIM_PG.format(picked=walk, processing=JobStatus.PROCESSING)
 
@@ -296,7 +297,8 @@ async def claim(
             )
         )
         started = [(r, r.execution_id, r.starts_edges) for r in rows]
-        started.sort(key=lambda c: (-c[0].priority, c[0].created_at))  # RETURNING has no order
+        # RETURNING has no order
+        started.sort(key=lambda c: (-c[0].priority, c[0].fair_seq, c[0].created_at))
         claimed += started
     return claimed
 

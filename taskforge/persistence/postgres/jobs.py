@@ -30,7 +30,8 @@ QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 
 # PostgreSQL: the rows of an enqueue, one array per column (one statement text for any
 # batch), each taking its project from its queue; rows naming another tenant's queue or
-# none are left out (the caller reports them).
+# none are left out (the caller reports them), and so are rows of queues with flow
+# control (services/flow writes them with their keys).
 INSERT_IN_QUEUES_PG = """
 INSERT INTO jobs (id, organization_id, project_id, queue_id, job_type, payload, priority,
     scheduled_for, status, dependency_status, max_attempts, attempts, created_at, updated_at,
@@ -43,7 +44,7 @@ FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::times
         $14::text[])
     AS r(id, queue_id, job_type, payload, priority, scheduled_for, status, dependency_status,
         max_attempts, attempts, created_at, updated_at, trace_context)
-JOIN job_queues q ON q.id = r.queue_id AND q.organization_id = $1
+JOIN job_queues q ON q.id = r.queue_id AND q.organization_id = $1 AND NOT q.flow_control
 RETURNING jobs.id, jobs.project_id
 """
 
@@ -65,20 +66,40 @@ _INSERT_COLUMNS = (
 )
 
 
-# the columns an enqueue leaves to their defaults (every one NULL)
-_UNSET = dict.fromkeys(
-    ("workflow_id", "name", "status_reason", "output", "error", "started_at", "finished_at")
+# the columns an enqueue leaves to their defaults (NULL, and round-robin position 0)
+_UNSET: dict[str, Any] = dict.fromkeys(
+    (
+        "workflow_id",
+        "name",
+        "status_reason",
+        "output",
+        "error",
+        "started_at",
+        "finished_at",
+        "concurrency_key",
+        "concurrency_max",
+        "rate_key",
+        "rate_limit",
+        "rate_period",
+        "debounce_key",
+    )
 )
+_UNSET["fair_seq"] = 0
 
 
-def _created(org_id: uuid.UUID, row: dict[str, Any], project_id: uuid.UUID) -> JobRow:
+def _created(
+    org_id: uuid.UUID,
+    row: dict[str, Any],
+    project_id: uuid.UUID,
+    columns: tuple[str, ...] = _INSERT_COLUMNS,
+) -> JobRow:
     """The stored row of an inserted one, without reading it back: every column is what
     was sent, its queue's project or NULL (the payload reads back equal, see the JSON
     rules of domain.inputs; timestamps were sent in UTC)."""
     made = object.__new__(JobRow)
     values = made.__dict__
     values.update(_UNSET)
-    for column in _INSERT_COLUMNS:
+    for column in columns:
         values[column] = row[column]
     values["organization_id"], values["project_id"] = org_id, project_id
     for name, convert in JobRow.converters.items():
@@ -100,3 +121,41 @@ async def insert_in_queues(
         raise integrity_error(exc, INSERT_IN_QUEUES_PG) from exc
     projects = dict(map(tuple, inserted))
     return [_created(org_id, r, projects[r["id"]]) for r in rows if r["id"] in projects]
+
+
+# Rows of queues with flow control (services/flow has checked their queues and set
+# their projects, keys and round-robin positions), one array per column as above.
+_FLOW_COLUMNS = (
+    *_INSERT_COLUMNS,
+    "project_id",
+    "status_reason",
+    "finished_at",
+    "concurrency_key",
+    "concurrency_max",
+    "rate_key",
+    "rate_limit",
+    "rate_period",
+    "fair_seq",
+)
+INSERT_FLOW_PG = f"""
+INSERT INTO jobs (organization_id, {", ".join(_FLOW_COLUMNS)})
+SELECT $1, {", ".join("r.payload::jsonb" if c == "payload" else f"r.{c}" for c in _FLOW_COLUMNS)}
+FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
+        $8::text[], $9::text[], $10::int[], $11::int[], $12::timestamptz[],
+        $13::timestamptz[], $14::text[], $15::uuid[], $16::text[], $17::timestamptz[],
+        $18::text[], $19::int[], $20::text[], $21::int[], $22::int[], $23::bigint[])
+    AS r({", ".join(_FLOW_COLUMNS)})
+"""
+
+
+async def insert_rows(
+    session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    driver = await driver_connection(session)
+    columns = [[r[c] for r in rows] for c in _FLOW_COLUMNS]
+    columns[3] = [json_text(p) for p in columns[3]]  # payload: JSON text
+    try:
+        await driver.execute(INSERT_FLOW_PG, org_id, *columns)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise integrity_error(exc, INSERT_FLOW_PG) from exc
+    return [_created(org_id, r, r["project_id"], _FLOW_COLUMNS) for r in rows]

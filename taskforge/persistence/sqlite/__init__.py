@@ -15,6 +15,7 @@ from taskforge.persistence import store
 from taskforge.persistence.sqlite import (
     dependencies,
     executions,
+    flow,
     graph,
     jobs,
     keys,
@@ -32,6 +33,7 @@ class SqliteStore:
     def __init__(self) -> None:
         self.executions: store.Executions = executions
         self.jobs: store.Jobs = jobs
+        self.flow: store.Flow = flow
         self.keys: store.Keys = keys
         self.outbox: store.Outbox = outbox
         self.workflows: store.Workflows = workflows

@@ -113,6 +113,7 @@ async def claim_targets(
             ASSIGNMENTS,
             QUEUES.c.priority,
             QUEUES.c.settings,
+            QUEUES.c.flow_control,
             QUEUES.c.paused_at.is_not(None).label("paused"),
             (and_(running, ready) if probe else running).label("ready"),
             and_(running, due).label("due"),
@@ -141,7 +142,8 @@ async def claim(
         rows = await jobs_repo.claim_ready(session, group, remaining, now, job_types)
         ids = await _start_portable(session, rows, worker_id, now, lease_until, deadlines)
         started = [(r, e, None) for r, e in zip(rows, ids, strict=True)]
-        started.sort(key=lambda c: (-c[0].priority, c[0].created_at))  # RETURNING has no order
+        # RETURNING has no order
+        started.sort(key=lambda c: (-c[0].priority, c[0].fair_seq, c[0].created_at))
         claimed += started
     return claimed
 

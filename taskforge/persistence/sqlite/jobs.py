@@ -28,10 +28,18 @@ async def insert_in_queues(
 ) -> list[Any]:
     queue_ids = list({r["queue_id"] for r in rows})
     stmt = select(QUEUES.c.id, QUEUES.c.project_id).where(
-        QUEUES.c.organization_id == org_id, QUEUES.c.id.in_(queue_ids)
+        QUEUES.c.organization_id == org_id,
+        QUEUES.c.id.in_(queue_ids),
+        QUEUES.c.flow_control.is_(False),
     )
     projects = dict(list(await session.execute(stmt)))  # type: ignore[arg-type]
     known = [
         {**r, "project_id": projects[r["queue_id"]]} for r in rows if r["queue_id"] in projects
     ]
     return await insert_many(session, known) if known else []
+
+
+async def insert_rows(
+    session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> list[Any]:
+    return await insert_many(session, [{**r, "organization_id": org_id} for r in rows])
