@@ -38,13 +38,13 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
 from bench.api import free_port, server
+from bench.throughput import cpu_seconds
 from taskforge.config import Settings
 from taskforge.domain.enums import Tier
 from taskforge.domain.flow import Concurrency
@@ -86,20 +86,6 @@ async def fresh_database() -> Setup:
 
 
 # -- CPU per operation ---------------------------------------------------------------
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (0 for one that is gone)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
 
 
 class Meter:
