@@ -107,12 +107,19 @@ def _created(
     return made
 
 
+def _arrays(rows: list[dict[str, Any]], names: tuple[str, ...]) -> list[list[Any]]:
+    """One array per column (an INSERT ... SELECT FROM unnest), the payload as JSON text."""
+    assert names[3] == "payload"
+    columns = [[r[c] for r in rows] for c in names]
+    columns[3] = [json_text(p) for p in columns[3]]
+    return columns
+
+
 async def insert_in_queues(
     session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:
     driver = await driver_connection(session)
-    columns = [[r[c] for r in rows] for c in _INSERT_COLUMNS]
-    columns[3] = [json_text(p) for p in columns[3]]  # payload: JSON text
+    columns = _arrays(rows, _INSERT_COLUMNS)
     try:
         # only what the database decides comes back: returning every column cost more
         # than the insert's own round trip (1,000 rows decoded, each payload re-parsed)
@@ -152,8 +159,7 @@ async def insert_rows(
     session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:
     driver = await driver_connection(session)
-    columns = [[r[c] for r in rows] for c in _FLOW_COLUMNS]
-    columns[3] = [json_text(p) for p in columns[3]]  # payload: JSON text
+    columns = _arrays(rows, _FLOW_COLUMNS)
     try:
         await driver.execute(INSERT_FLOW_PG, org_id, *columns)
     except asyncpg.IntegrityConstraintViolationError as exc:
