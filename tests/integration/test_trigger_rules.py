@@ -5,6 +5,7 @@ run), failure policies meeting rules, checkDependencies, GraphQL, bad input and 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -448,3 +449,24 @@ async def test_a_failure_in_one_tenant_spares_and_cancels_nothing_in_another(
     await theirs.fail("extract")
     assert await mine.state("join") == WAITING
     assert {j.status.value for j in (await mine.jobs()).values()} == {"PENDING"}
+
+
+def readme_example() -> str:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("### Trigger rules and failure policies", 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_readme_example(svc, org, admin) -> None:
+    """FAIL_FAST: extract fails while mirror runs; load (ONE_SUCCESS) can no longer be
+    met by the policy's measure and is cancelled; cleanup and page_oncall run."""
+    flow = await Flow.start(svc, org, admin, readme_example())
+    assert await flow.claim() == ["extract", "mirror"]
+    await flow.fail("extract")
+    assert (await flow.state("load"))[::2] == ("CANCELLED", "workflow_failed")
+    assert await flow.claim() == ["cleanup", "page_oncall"]
+    await flow.ok("cleanup")
+    await flow.ok("page_oncall")
+    assert await flow.status() == "RUNNING"  # mirror still runs
+    await flow.ok("mirror")
+    assert await flow.status() == "FAILED"
