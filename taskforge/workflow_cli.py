@@ -29,7 +29,8 @@ SHOW = """query($id: ID!) { workflow(id: $id) { id name status failurePolicy tim
   jobs { id name jobType status statusReason } } }"""
 CREATE = "mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { id status } }"
 DEPENDENCIES = """query($id: ID!) {
-  checkDependencies(jobId: $id) { canExecute total resolved pending failed dependencyStatus }
+  checkDependencies(jobId: $id) { canExecute total resolved pending failed dependencyStatus
+    triggerRule }
   job(id: $id) { id name status workflowId
     parents { id name status } children { id name status } } }"""
 GRAPH = "query($id: ID!) {{ workflow(id: $id) {{ graph {{ {field} }} }} }}"
@@ -100,6 +101,7 @@ async def dependencies(client: Client, args: argparse.Namespace) -> None:
         f"dependencies: {check['dependencyStatus']}: {check['total']} total, "
         f"{check['resolved']} resolved, {check['pending']} pending, {check['failed']} failed"
     )
+    print(f"trigger rule: {check['triggerRule']}")
     for label in ("parents", "children"):
         print(f"\n{label}:")
         related = [(j["name"], j["status"], j["id"]) for j in job[label]]

@@ -18,6 +18,12 @@ CONDITIONAL                pending    pending     resolved if the outcome condit
 A conditional edge never fails: it only picks a branch. A join after a conditional
 branch (a child of both the taken and the skipped side) should use SEQUENTIAL ALWAYS
 edges, because a skipped parent resolves an ALWAYS edge and cancels every other kind.
+
+The child's trigger rule then reads the SET of its edges' states (RESOLVED: a success,
+FAILED: a failure, CANCELLED: a skip, PENDING: not yet known), never their counts, and
+decides as soon as the outcome is certain: ONE_SUCCESS releases the child on the first
+RESOLVED edge. Every rule is monotone (an edge only ever leaves PENDING), so an early
+decision is final.
 """
 
 from __future__ import annotations
@@ -32,16 +38,19 @@ from taskforge.domain.enums import (
     DependencyType,
     EdgeStatus,
     JobStatus,
+    TriggerRule,
 )
 from taskforge.domain.errors import InvalidInput
 from taskforge.domain.expressions import Expression, compile_expression
 
 C, E, J, T = DependencyCondition, EdgeStatus, JobStatus, DependencyType
+D, R = DependencyStatus, TriggerRule
 
 TERMINAL: frozenset[JobStatus] = frozenset({J.SUCCEEDED, J.FAILED, J.CANCELLED, J.SKIPPED})
 
 DEPENDENCY_FAILED = "dependency_failed"
 BRANCH_NOT_TAKEN = "branch_not_taken"
+TRIGGER_RULE_NOT_MET = "trigger_rule_not_met"
 
 
 @dataclass(frozen=True)
@@ -94,24 +103,56 @@ def evaluate_edge(
     return table.get(status, E.CANCELLED)
 
 
-def child_outcome(
-    edge_statuses: Iterable[EdgeStatus],
-) -> tuple[DependencyStatus, JobStatus | None, str | None]:
-    """(dependency status, terminal status to give the child or None, reason or None).
+Outcome = tuple[DependencyStatus, JobStatus | None, str | None]
+_READY: Outcome = (D.SATISFIED, None, None)
+_WAIT: Outcome = (D.WAITING, None, None)
+_CANCEL: Outcome = (D.FAILED, J.CANCELLED, DEPENDENCY_FAILED)
+_SKIP: Outcome = (D.FAILED, J.SKIPPED, BRANCH_NOT_TAKEN)
+_UNMET: Outcome = (D.FAILED, J.SKIPPED, TRIGGER_RULE_NOT_MET)
 
-    One FAILED or CANCELLED edge decides the child at once, even while other edges
-    are still pending: the child can no longer run either way.
+# Per rule: (edge status, outcome) tried in order, the first present decides; else the
+# last outcome (every edge decided, none of those present). Each row that decides while
+# another edge may still be PENDING is an early decision, and stays true whatever that
+# edge becomes.
+_RULES: dict[TriggerRule, tuple[tuple[tuple[EdgeStatus, Outcome], ...], Outcome]] = {
+    R.ALL_SUCCESS: (((E.FAILED, _CANCEL), (E.CANCELLED, _SKIP), (E.PENDING, _WAIT)), _READY),
+    R.ALL_DONE: (((E.PENDING, _WAIT),), _READY),
+    R.ALL_FAILED: (((E.RESOLVED, _UNMET), (E.CANCELLED, _UNMET), (E.PENDING, _WAIT)), _READY),
+    R.ONE_SUCCESS: (((E.RESOLVED, _READY), (E.PENDING, _WAIT), (E.FAILED, _CANCEL)), _SKIP),
+    R.ONE_FAILED: (((E.FAILED, _READY), (E.PENDING, _WAIT)), _UNMET),
+    R.NONE_FAILED: (((E.FAILED, _CANCEL), (E.PENDING, _WAIT)), _READY),
+    R.NONE_SKIPPED: (((E.CANCELLED, _SKIP), (E.PENDING, _WAIT)), _READY),
+}
+
+# FAIL_FAST spares the jobs not started whose rule a failure may still satisfy (clean-up
+# and notification steps); the others can no longer be met and are cancelled
+SPARED_BY_FAIL_FAST: frozenset[TriggerRule] = frozenset({R.ALL_DONE, R.ONE_FAILED, R.ALL_FAILED})
+
+
+def child_outcome(
+    edge_statuses: Iterable[EdgeStatus], rule: TriggerRule | str | None = None
+) -> Outcome:
+    """(dependency status, terminal status to give the child or None, reason or None)
+    under the child's trigger ``rule`` (None: ALL_SUCCESS); no edges: NONE, whatever
+    the rule.
+
+    Under ALL_SUCCESS one FAILED or CANCELLED edge decides the child at once, even
+    while other edges are still pending: the child can no longer run either way.
     """
     seen = set(edge_statuses)
     if not seen:
-        return DependencyStatus.NONE, None, None
-    if E.FAILED in seen:
-        return DependencyStatus.FAILED, J.CANCELLED, DEPENDENCY_FAILED
-    if E.CANCELLED in seen:
-        return DependencyStatus.FAILED, J.SKIPPED, BRANCH_NOT_TAKEN
-    if seen == {E.RESOLVED}:
-        return DependencyStatus.SATISFIED, None, None
-    return DependencyStatus.WAITING, None, None
+        return D.NONE, None, None
+    checks, otherwise = _RULES[R(rule) if rule else R.ALL_SUCCESS]
+    for status, outcome in checks:
+        if status in seen:
+            return outcome
+    return otherwise
+
+
+# the rules that release a child whose edges are all RESOLVED (the stores' fast path)
+RELEASED_WHEN_ALL_RESOLVED: frozenset[TriggerRule] = frozenset(
+    rule for rule in R if child_outcome({E.RESOLVED}, rule) == _READY
+)
 
 
 def validate_edge(

@@ -96,6 +96,19 @@ class FailurePolicy(StrEnum):
     MANUAL = "MANUAL"
 
 
+class TriggerRule(StrEnum):
+    """When a job with incoming edges may run, read from its edges' states (a job
+    without edges ignores it). See ``domain.dependencies.child_outcome``."""
+
+    ALL_SUCCESS = "ALL_SUCCESS"
+    ALL_DONE = "ALL_DONE"
+    ALL_FAILED = "ALL_FAILED"
+    ONE_SUCCESS = "ONE_SUCCESS"
+    ONE_FAILED = "ONE_FAILED"
+    NONE_FAILED = "NONE_FAILED"
+    NONE_SKIPPED = "NONE_SKIPPED"
+
+
 class ScheduleKind(StrEnum):
     ONCE = "ONCE"
     RECURRING = "RECURRING"

@@ -35,6 +35,7 @@ from taskforge.domain.enums import (
     ScheduleKind,
     ScheduleStatus,
     Tier,
+    TriggerRule,
     UserRole,
     WorkerStatus,
     WorkerType,
@@ -224,6 +225,8 @@ class Job(Record):
     # flow control: its concurrency and rate-limit key values (None: no such rule)
     concurrency_key: str | None
     rate_key: str | None
+    # when it may run once it has incoming edges (domain.dependencies.child_outcome)
+    trigger_rule: TriggerRule
     # this response returned the job an earlier call with its idempotency key created
     deduplicated: bool = transient(False)
 

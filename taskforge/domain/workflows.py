@@ -23,6 +23,7 @@ from taskforge.domain.enums import (
     DependencyType,
     FailurePolicy,
     JobStatus,
+    TriggerRule,
     WorkflowStatus,
 )
 from taskforge.domain.errors import InvalidInput
@@ -43,6 +44,8 @@ class JobDef:
     payload: dict[str, Any]
     priority: int
     max_attempts: int | None
+    # when it may run, read from its incoming edges (ignored by a job without any)
+    trigger_rule: TriggerRule = TriggerRule.ALL_SUCCESS
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class WorkflowDefinition:
 _WORKFLOW_KEYS = frozenset({"name", "description", "failure_policy", "timeout", "priority", "jobs"})
 _JOB_KEYS = frozenset(
     {"name", "job_type", "queue", "payload", "priority", "max_attempts"}
-    | {"depends_on", "dependencies"}  # the job's incoming edges
+    | {"depends_on", "dependencies", "trigger_rule"}  # the job's incoming edges, their rule
 )
 _DEPENDENCY_KEYS = frozenset({"job", "type", "condition", "expression"})
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -217,6 +220,9 @@ def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes:
         payload=payload,
         priority=validation.priority(priority, f"{where}.priority"),
         max_attempts=max_attempts,
+        trigger_rule=_enum(
+            TriggerRule, f.get("trigger_rule", "ALL_SUCCESS"), f"{where}.trigger_rule"
+        ),
     )
 
 

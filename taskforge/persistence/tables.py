@@ -40,6 +40,7 @@ from taskforge.domain.enums import (
     ScheduleKind,
     ScheduleStatus,
     Tier,
+    TriggerRule,
     UserRole,
     WorkerStatus,
     WorkerType,
@@ -335,6 +336,11 @@ class Job(Base):
     fair_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     # the key value of a debounced job (services/debounce; migration 0028), else NULL
     debounce_key: Mapped[str | None] = mapped_column(Text)
+    # when a job with incoming edges may run (domain.dependencies; migration 0029): read
+    # by the engine with the rows it decides, never on the claim path
+    trigger_rule: Mapped[TriggerRule] = mapped_column(
+        str_enum(TriggerRule), default=TriggerRule.ALL_SUCCESS, server_default="ALL_SUCCESS"
+    )
 
 
 # retention: a queue's finished jobs outside workflows (which keep their jobs), oldest

@@ -12,7 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from taskforge.domain import records
-from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, UserRole
+from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, TriggerRule, UserRole
 from taskforge.domain.jobs import claimable, next_eligible_at
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
 from taskforge.schema.flow_types import ConcurrencyRule, RateLimitRule, queue_rules
@@ -30,6 +30,13 @@ JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
 DependencyStatusEnum = strawberry.enum(DependencyStatus, name="DependencyStatus")
 TierEnum = strawberry.enum(Tier, name="Tier")
 UserRoleEnum = strawberry.enum(UserRole, name="UserRole")
+TriggerRuleEnum = strawberry.enum(
+    TriggerRule,
+    name="TriggerRule",
+    description="When a job with incoming dependencies may run, read from their states: "
+    "ALL_SUCCESS (the default), ALL_DONE, ALL_FAILED, ONE_SUCCESS, ONE_FAILED, NONE_FAILED, "
+    "NONE_SKIPPED. A job without dependencies ignores it.",
+)
 
 T = TypeVar("T")
 P = TypeVar("P", bound=records.Paged)
@@ -312,6 +319,11 @@ class Job:
         default=None,
         description="The value of its rate-limit key (as text; null: no rate limit).",
     )
+    trigger_rule: TriggerRuleEnum = strawberry.field(  # type: ignore[valid-type]
+        default=TriggerRule.ALL_SUCCESS,
+        description="When it may run once it has dependencies: set by its workflow "
+        "definition's `trigger_rule`, else ALL_SUCCESS.",
+    )
     deduplicated: bool = strawberry.field(
         default=False,
         description="True in the response of an enqueue whose idempotencyKey an earlier "
@@ -422,6 +434,7 @@ class Job:
             workflow_id=strawberry.ID(str(row.workflow_id)) if row.workflow_id else None,
             concurrency_key=row.concurrency_key,
             rate_limit_key=row.rate_key,
+            trigger_rule=row.trigger_rule,
             deduplicated=row.deduplicated,
         )
 

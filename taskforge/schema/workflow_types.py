@@ -22,7 +22,7 @@ from taskforge.domain.enums import (
 )
 from taskforge.domain.workflows import stats as workflow_stats
 from taskforge.gc_pause import collection_paused
-from taskforge.schema.types import DependencyStatusEnum, Job, JobStatusEnum
+from taskforge.schema.types import DependencyStatusEnum, Job, JobStatusEnum, TriggerRuleEnum
 from taskforge.services import workflow_reads
 from taskforge.services.dependencies import Check, Direction
 from taskforge.services.workflows import ResumeAction
@@ -86,6 +86,10 @@ class DependencyCheck:
     pending: int
     failed: int
     dependency_status: DependencyStatusEnum  # type: ignore[valid-type]
+    trigger_rule: TriggerRuleEnum = strawberry.field(  # type: ignore[valid-type]
+        description="The job's rule, which reads these counts' states: canExecute follows "
+        "it (a ONE_SUCCESS job can run while some dependencies are still pending)."
+    )
 
     @classmethod
     def of(cls, c: Check) -> DependencyCheck:
@@ -96,6 +100,7 @@ class DependencyCheck:
             pending=c.pending,
             failed=c.failed,
             dependency_status=c.dependency_status,
+            trigger_rule=c.trigger_rule,
         )
 
 

@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import dag, records
-from taskforge.domain.dependencies import evaluate_edge, validate_edge
+from taskforge.domain.dependencies import child_outcome, evaluate_edge, validate_edge
 from taskforge.domain.enums import (
     DependencyCondition,
     DependencyStatus,
     DependencyType,
     EdgeStatus,
+    TriggerRule,
 )
 from taskforge.domain.errors import Conflict, InvalidInput
 from taskforge.domain.events import DependencyCreated, DependencyDeleted
@@ -30,7 +31,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record
-from taskforge.services.resolution import NOT_STARTED, reaggregate, rule_of
+from taskforge.services.resolution import NOT_STARTED, READY, reaggregate, rule_of
 
 READ, WRITE = "job_dependency:read", "job_dependency:write"
 
@@ -49,6 +50,7 @@ class Check:
     pending: int
     failed: int
     dependency_status: DependencyStatus
+    trigger_rule: TriggerRule
 
 
 @dataclass(frozen=True)
@@ -138,15 +140,16 @@ async def check(svc: Services, principal: Principal, job_id: uuid.UUID) -> Check
     total = sum(counts.values())
     pending = counts.get(EdgeStatus.PENDING, 0)
     resolved = counts.get(EdgeStatus.RESOLVED, 0)
+    # the job's rule reads the edges: ONE_SUCCESS may run with edges still pending
+    ready, _, _ = child_outcome((s for s, n in counts.items() if n), job.trigger_rule)
     return Check(
-        can_execute=job.status in NOT_STARTED
-        and resolved == total
-        and job.dependency_status in (DependencyStatus.NONE, DependencyStatus.SATISFIED),
+        can_execute=job.status in NOT_STARTED and ready in READY and job.dependency_status in READY,
         total=total,
         resolved=resolved,
         pending=pending,
         failed=total - pending - resolved,
         dependency_status=job.dependency_status,
+        trigger_rule=job.trigger_rule,
     )
 
 

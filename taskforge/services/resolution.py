@@ -22,7 +22,13 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import transitions
-from taskforge.domain.dependencies import TERMINAL, EdgeRule, child_outcome, evaluate_edge
+from taskforge.domain.dependencies import (
+    SPARED_BY_FAIL_FAST,
+    TERMINAL,
+    EdgeRule,
+    child_outcome,
+    evaluate_edge,
+)
 from taskforge.domain.enums import (
     DependencyStatus,
     EdgeStatus,
@@ -152,7 +158,7 @@ async def aggregate(
     to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
     to_end: dict[tuple[JobStatus, str], list[uuid.UUID]] = defaultdict(list)
     for child, row in rows.items():
-        dependency, end, reason = child_outcome(incoming.get(child, set()))
+        dependency, end, reason = child_outcome(incoming.get(child, set()), row.trigger_rule)
         if dependency is not row.dependency_status:
             to_dep[dependency].append(child)
         if end is not None and reason is not None and row.status in NOT_STARTED:
@@ -203,11 +209,28 @@ async def refresh_workflows(
 async def end_workflow_jobs(
     session: AsyncSession, workflow_id: uuid.UUID, reason: str, now: datetime
 ) -> list[Event]:
-    """Cancel what has not started in a workflow (running jobs finish)."""
-    waiting = await wf_repo.job_ids(session, workflow_id, NOT_STARTED)
-    changed = await deps.end_not_started(session, waiting, JobStatus.CANCELLED, reason, now)
+    """FAIL_FAST: cancel what has not started in a workflow (running jobs finish), except
+    the jobs with edges whose trigger rule a failure may still satisfy (clean-up and
+    notification steps). The edges out of the jobs cancelled are then decided, so the
+    jobs spared run or end by their rule, and the workflow ends."""
+    waiting = await deps.not_started_in_workflow(session, workflow_id)
+    spared = {r.id for r in waiting if _spared(r)}
+    doomed = [r.id for r in waiting if r.id not in spared]
+    changed = await deps.end_not_started(session, doomed, JobStatus.CANCELLED, reason, now)
     await deps.fail_pending_into(session, [r.id for r in changed], now, reason)
-    return [status_event(r, JobStatus.PENDING, reason) for r in changed]
+    events: list[Event] = [status_event(r, JobStatus.PENDING, reason) for r in changed]
+    if spared and changed:  # else no job that has not started waits on those edges
+        more, _ = await settle(session, moved_rows(changed), now)
+        events += more
+    return events
+
+
+def _spared(row: Any) -> bool:
+    # a job without edges (dependency status NONE once started) ignores its rule
+    return (
+        row.trigger_rule in SPARED_BY_FAIL_FAST
+        and row.dependency_status is not DependencyStatus.NONE
+    )
 
 
 async def rederive(session: AsyncSession, wf: Any, now: datetime) -> list[Event]:

@@ -415,6 +415,7 @@ def _job_rows(
             "payload": j.payload,
             "priority": j.priority,
             "max_attempts": j.max_attempts,
+            "trigger_rule": j.trigger_rule,
             "status": JobStatus.PENDING,
             # held until the workflow starts
             "dependency_status": DependencyStatus.WAITING,

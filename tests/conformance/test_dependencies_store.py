@@ -8,21 +8,24 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from taskforge.domain.dependencies import child_outcome
 from taskforge.domain.enums import (
     DependencyCondition,
     DependencyStatus,
     DependencyType,
     EdgeStatus,
     JobStatus,
+    TriggerRule,
 )
 from taskforge.domain.rows import PendingEdge
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import graph
 from taskforge.persistence.tables import Job, JobDependency
 from taskforge.services import jobs as job_service
+from taskforge.services import workflows
 from tests.conftest import admin_of
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -146,6 +149,72 @@ async def test_decide_children_releases_children_with_every_edge_resolved(
     async with svc.write() as session:
         _, rows, released = await deps.decide_children(session, [ready], NOW)
     assert (rows, released) == ([], [])
+
+
+async def test_decide_children_reads_each_childs_rule_with_its_row(svc: Any, org: Any) -> None:
+    """A rule other than ALL_SUCCESS gets every edge status present (ONE_SUCCESS: the
+    RESOLVED above a FAILED); every edge RESOLVED releases a child only when its rule
+    says so (ALL_FAILED: never); ALL_SUCCESS keeps its deciding statuses."""
+    p1, p2, p3, one, all_failed, all_done, plain = await _jobs(svc, org, 7)
+    R, F, X = EdgeStatus.RESOLVED, EdgeStatus.FAILED, EdgeStatus.CANCELLED
+    edges = [
+        _edge(org, p1, one, status=R),
+        _edge(org, p2, one, status=F),
+        _edge(org, p3, one),
+        _edge(org, p1, all_failed, status=R),
+        _edge(org, p2, all_failed, status=R),
+        _edge(org, p1, all_done, status=R),
+        _edge(org, p2, all_done, status=R),
+        _edge(org, p1, plain, status=X),
+        _edge(org, p2, plain, status=F),
+    ]
+    rules = {
+        one: TriggerRule.ONE_SUCCESS,
+        all_failed: TriggerRule.ALL_FAILED,
+        all_done: TriggerRule.ALL_DONE,
+    }
+    children = [one, all_failed, all_done, plain]
+    async with svc.write() as session:
+        for child, rule in rules.items():
+            await session.execute(update(Job).where(Job.id == child).values(trigger_rule=rule))
+        await deps.insert_edges(session, edges)
+        await deps.lock_children(session, sorted(children))
+        present, rows, released = await deps.decide_children(session, children, NOW)
+    assert [g.ids for g in released] == [[all_done]]
+    assert {r.id: r.trigger_rule for r in rows} == {
+        one: TriggerRule.ONE_SUCCESS,
+        all_failed: TriggerRule.ALL_FAILED,
+        plain: TriggerRule.ALL_SUCCESS,
+    }
+    assert present[one] == {R, F, EdgeStatus.PENDING}
+    assert present[all_failed] == {R}
+    assert F in present[plain]
+    outcomes = {r.id: child_outcome(present[r.id], r.trigger_rule) for r in rows}
+    assert outcomes == {
+        one: (DependencyStatus.SATISFIED, None, None),
+        all_failed: (DependencyStatus.FAILED, JobStatus.SKIPPED, "trigger_rule_not_met"),
+        plain: (DependencyStatus.FAILED, JobStatus.CANCELLED, "dependency_failed"),
+    }
+
+
+async def test_not_started_in_workflow(svc: Any, org: Any) -> None:
+    definition = {
+        "name": "w",
+        "jobs": [
+            {"name": "a", "job_type": "t"},
+            {"name": "b", "job_type": "t", "depends_on": ["a"], "trigger_rule": "ALL_DONE"},
+        ],
+    }
+    wf = await workflows.create(svc, admin_of(org), org.project.id, definition, start=True)
+    async with svc.read() as session:
+        rows = await deps.not_started_in_workflow(session, wf.id)
+        other = await deps.not_started_in_workflow(session, uuid.uuid4())
+    got = {(r.trigger_rule, r.dependency_status) for r in rows}
+    assert got == {
+        (TriggerRule.ALL_SUCCESS, DependencyStatus.NONE),
+        (TriggerRule.ALL_DONE, DependencyStatus.WAITING),
+    }
+    assert other == []
 
 
 async def test_set_dependency_status(svc: Any, org: Any) -> None:

@@ -14,13 +14,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import JobStatus, Tier, WorkerType
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import executions as executions_repo
-from taskforge.persistence.tables import Job, JobDependency
+from taskforge.persistence.tables import Event, Job, JobDependency
 from taskforge.services import (
     dependencies,
     executions,
@@ -31,6 +31,7 @@ from taskforge.services import (
     workflows,
 )
 from tests.conftest import admin_of, new_org
+from tests.helpers import stored_events
 
 Parent = aliased(Job)
 
@@ -74,10 +75,10 @@ async def register_workers(svc: Any, admin: Any, queue_id: Any, n: int = 2) -> l
     return out
 
 
-async def two_parents_one_child(svc: Any) -> tuple[Any, Any, Any, Any, Any]:
+async def two_parents_one_child(svc: Any, org: Any = None) -> tuple[Any, Any, Any, Any, Any]:
     """(organization, admin, parent a, parent b, child): standalone jobs, a -> child and
-    b -> child."""
-    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    b -> child (in ``org``, or a new organization)."""
+    org = org or await new_org(svc, "Race", Tier.ENTERPRISE)
     admin = admin_of(org)
     a, b, child = await jobs.enqueue(
         svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")] * 3
@@ -380,3 +381,59 @@ async def test_a_decision_locks_its_children_then_the_workflows_to_refresh(
         assert not await taken("workflows", wf.id)
     finally:
         await other.close()
+
+
+@pytest.mark.parametrize("in_workflow", [True, False])
+async def test_two_parents_of_a_one_success_join_succeeding_at_once_release_it_once(
+    pg_runtime, monkeypatch, in_workflow
+) -> None:
+    """ONE_SUCCESS releases its join on the first success. Two parents succeeding in
+    two transactions at once each decide their own edge; the second to lock the join
+    then finds it released already: one release, one run, whatever the interleaving.
+    In a workflow the workflow's lock serializes them too; standalone jobs (the rule set
+    in the table: the API sets it in definitions) rely on the join's lock alone."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    w1, w2 = await register_workers(svc, admin, org.queue.id)
+    join_after = {"depends_on": ["a", "b"], "trigger_rule": "ONE_SUCCESS"}
+    definition = {
+        "name": "one-success",
+        "jobs": [
+            {"name": "a", "job_type": "t"},
+            {"name": "b", "job_type": "t"},
+            {"name": "join", "job_type": "t", **join_after},
+        ],
+    }
+    for _ in range(4):
+        if in_workflow:
+            wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+            async with svc.read() as session:
+                join_id = await session.scalar(
+                    select(Job.id).where(Job.workflow_id == wf.id, Job.name == "join")
+                )
+        else:
+            _, _, _, _, child = await two_parents_one_child(svc, org)
+            join_id = child.id
+            async with svc.write() as session:
+                await session.execute(
+                    update(Job).where(Job.id == join_id).values(trigger_rule="ONE_SUCCESS")
+                )
+        first = await executions.claim(svc, admin, w1.id, None, 1)
+        second = await executions.claim(svc, admin, w2.id, None, 1)
+        assert len(first + second) == 2 and join_id not in {c.job.id for c in first + second}
+
+        meet_before(monkeypatch, "aggregate", 2)
+        await acknowledge_at_once(svc, admin, first + second)
+
+        join = await jobs.get(svc, admin, join_id)
+        async with svc.read() as session:
+            released = await stored_events(session, Event.type == "jobs.released")
+        assert (join.status.value, join.dependency_status.value) == ("PENDING", "SATISFIED")
+        assert sum(e["payload"]["jobIds"].count(str(join_id)) for e in released) == 1
+        claimed = await executions.claim(svc, admin, w1.id, None, 10)
+        assert [c.job.id for c in claimed] == [join_id]
+        await executions.complete(svc, admin, [(claimed[0].execution_id, None)])
+        assert await executions.claim(svc, admin, w2.id, None, 10) == []
+        if in_workflow:
+            assert (await workflow_reads.get(svc, admin, wf.id)).status.value == "SUCCEEDED"

@@ -163,6 +163,44 @@ async def test_a_released_child_is_decided_by_one_probe_of_its_edges(
     assert {(r["first"], r["resolved"], r["failed"]) for r in decided} == {(None, True, None)}
 
 
+async def test_a_join_with_a_trigger_rule_reads_its_edge_states_by_probes(
+    pg_runtime, pg_database
+) -> None:
+    """A ONE_SUCCESS join of 300 parents, one succeeded: which edge states it has is
+    read by a probe of its edges per state (the lowest, then each above it), never by
+    reading its 300 edges."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Mine", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    parents = [{"name": f"p{i}", "job_type": "t"} for i in range(300)]
+    join = {"name": "join", "job_type": "t", "trigger_rule": "ONE_SUCCESS"}
+    join["depends_on"] = [p["name"] for p in parents]
+    definition = {"name": "fan-in", "jobs": [*parents, join]}
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    worker = await worker_of(svc, org)
+    [first] = await executions.claim(svc, admin, worker.id, None, 1)
+    await executions.complete(svc, admin, [(first.execution_id, None)])
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("ANALYZE jobs, job_dependencies")
+        join_id = await conn.fetchval(
+            "SELECT id FROM jobs WHERE workflow_id = $1 AND name = 'join'", wf.id
+        )
+        raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {CHILDREN_PG}", [join_id])
+        [decided] = await conn.fetch(CHILDREN_PG, [join_id])
+    finally:
+        await conn.close()
+    plan = json.loads(raw)[0]["Plan"]
+    read = sum(
+        n["Actual Rows"] * n["Actual Loops"]
+        for n in nodes(plan)
+        if n.get("Relation Name") == "job_dependencies"
+    )
+    assert sorted(decided["present"]) == ["PENDING", "RESOLVED"]
+    assert read <= 2, read  # the lowest state, then RESOLVED found; PENDING is the lowest
+    assert all("child_job_id" in access for access in edge_accesses(plan)), edge_accesses(plan)
+
+
 async def test_an_acknowledgement_reaches_its_rows_by_their_primary_keys(
     pg_runtime, pg_database
 ) -> None:

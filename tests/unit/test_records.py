@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from taskforge.domain import dag, records
-from taskforge.domain.enums import DependencyStatus, JobStatus
+from taskforge.domain.enums import DependencyStatus, JobStatus, TriggerRule
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -39,6 +39,7 @@ def _job_values() -> dict[str, Any]:
         "finished_at": None,
         "concurrency_key": None,
         "rate_key": None,
+        "trigger_rule": TriggerRule.ALL_SUCCESS,
     }
 
 

@@ -48,6 +48,7 @@ ENGINE_COLUMNS = (
     JOBS.c.status_reason,
     JOBS.c.dependency_status,
     JOBS.c.output,
+    JOBS.c.trigger_rule,
 )
 
 
@@ -141,8 +142,9 @@ async def children_state(
     session: AsyncSession, child_ids: Iterable[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any]]:
     """The engine rows of these children (``ENGINE_COLUMNS``) and, per child with
-    incoming edges, edge statuses that decide ``child_outcome``: every status present
-    on SQLite, the deciding ones on PostgreSQL. The outcome is the same."""
+    incoming edges, edge statuses that decide ``child_outcome`` under its trigger rule:
+    every status present on SQLite, the deciding ones on PostgreSQL (every one present
+    for a rule other than ALL_SUCCESS). The outcome is the same."""
     return await store_of(session).dependencies.children_state(session, child_ids)
 
 
@@ -150,7 +152,8 @@ async def decide_children(
     session: AsyncSession, child_ids: Iterable[uuid.UUID], now: datetime
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any], list[Released]]:
     """``children_state``, with the commonest decision applied: children whose
-    incoming edges are all RESOLVED become SATISFIED here, are left out of the state
+    incoming edges are all RESOLVED and whose rule then releases them
+    (``RELEASED_WHEN_ALL_RESOLVED``) become SATISFIED here, are left out of the state
     and rows, and those that changed and are PENDING are listed in the released
     groups (one per organization, project, queue and workflow)."""
     return await store_of(session).dependencies.decide_children(session, child_ids, now)
@@ -188,6 +191,15 @@ async def end_not_started(
     ran = [r.id for r in changed if r.attempts]
     await jobs_repo.close_open_attempts(session, ran, ExecutionStatus.CANCELLED, now, reason)
     return changed
+
+
+async def not_started_in_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[Row[Any]]:
+    """The jobs of a workflow that have not started (id, trigger_rule,
+    dependency_status), by the workflow's status index."""
+    stmt = select(JOBS.c.id, JOBS.c.trigger_rule, JOBS.c.dependency_status).where(
+        JOBS.c.workflow_id == workflow_id, JOBS.c.status.in_(NOT_STARTED)
+    )
+    return list(await session.execute(stmt))
 
 
 async def edges_touching(

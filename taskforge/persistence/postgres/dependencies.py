@@ -14,13 +14,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.dependencies import EdgeRule, evaluate_edge
+from taskforge.domain.dependencies import RELEASED_WHEN_ALL_RESOLVED, EdgeRule, evaluate_edge
 from taskforge.domain.enums import (
     DependencyCondition,
     DependencyStatus,
     DependencyType,
     EdgeStatus,
     JobStatus,
+    TriggerRule,
 )
 from taskforge.domain.rows import PendingEdge, Released
 from taskforge.domain.transitions import NOT_STARTED
@@ -154,10 +155,12 @@ FROM pending WHERE expression IS NOT NULL
 # A child's engine row and the edge statuses that decide it, in one statement of index
 # probes (scalar subqueries, never hashed into a scan of all edges: see postgres/executions).
 # The index on (child_job_id, status) is walked in status order, CANCELLED < FAILED <
-# PENDING < RESOLVED: its first entry is the lowest status, the most decisive one (NULL:
-# no edges; RESOLVED: all resolved), except that FAILED outranks CANCELLED (one more
-# probe then). One probe per child: a released child, whose edges are all RESOLVED, took
-# two (a probe below RESOLVED, then one for any edge), 20,000 for a fan-out's release.
+# PENDING < RESOLVED: its first entry is the lowest status, the most decisive one under
+# ALL_SUCCESS (NULL: no edges; RESOLVED: all resolved), except that FAILED outranks
+# CANCELLED (one more probe then). One probe per child: a released child, whose edges are
+# all RESOLVED, took two (a probe below RESOLVED, then one for any edge), 20,000 for a
+# fan-out's release. Another trigger rule reads which statuses are present (``present``:
+# the lowest, then a probe for each status above it), a probe per status, never a count.
 CHILDREN_PG = """
 SELECT {columns},
     CASE WHEN s.low < 'RESOLVED' THEN s.low END AS first,
@@ -165,17 +168,29 @@ SELECT {columns},
     CASE WHEN s.low = 'CANCELLED' THEN (
         SELECT true FROM job_dependencies e
         WHERE e.child_job_id = j.id AND e.status = 'FAILED' LIMIT 1
-    ) IS NOT NULL END AS failed
+    ) IS NOT NULL END AS failed,
+    CASE WHEN j.trigger_rule <> '{default}' AND s.low IS NOT NULL THEN ARRAY[s.low::text] || ARRAY(
+        SELECT v.status FROM unnest(ARRAY[{statuses}]) AS v(status)
+        WHERE v.status > s.low AND EXISTS (
+            SELECT FROM job_dependencies e WHERE e.child_job_id = j.id AND e.status = v.status
+        )
+    ) END AS present
 FROM jobs j LEFT JOIN LATERAL (
     SELECT e.status AS low FROM job_dependencies e
     WHERE e.child_job_id = j.id
     ORDER BY e.status LIMIT 1
 ) s ON true
 WHERE j.id = ANY($1::uuid[])
-""".format(columns=", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS))
+""".format(
+    columns=", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS),
+    default=TriggerRule.ALL_SUCCESS.value,
+    statuses=", ".join(f"'{status.value}'" for status in sorted(EdgeStatus)),
+)
 
 
 def _deciding(record: Any) -> set[EdgeStatus]:
+    if (present := record["present"]) is not None:
+        return {EdgeStatus(status) for status in present}
     first = record["first"]
     if first is None:
         return {EdgeStatus.RESOLVED} if record["resolved"] else set()
@@ -184,8 +199,13 @@ def _deciding(record: Any) -> set[EdgeStatus]:
     return {EdgeStatus(first)}
 
 
+# the trigger rules that release a child whose edges are all RESOLVED ("{}": the alias)
+_RELEASES = status_in(RELEASED_WHEN_ALL_RESOLVED, "{}trigger_rule")
+
+
 # PostgreSQL, CHILDREN_PG and the commonest decision in one statement: children whose
-# edges are all RESOLVED (child_outcome: SATISFIED, nothing to end) become SATISFIED here
+# edges are all RESOLVED and whose rule then releases them (child_outcome: SATISFIED,
+# nothing to end; ALL_FAILED and ONE_FAILED children are skipped instead) become SATISFIED here
 # and come back as one row per (organization, project, queue, workflow) listing the
 # PENDING ones, which are claimable now; every other child comes back whole, with the
 # statuses that decide it, for the engine. A fan-out's release of 10,000 children is then
@@ -196,16 +216,16 @@ WITH state AS (
 ), ready AS (
     UPDATE jobs SET dependency_status = 'SATISFIED', updated_at = $2
     FROM state s
-    WHERE jobs.id = s.id AND s.first IS NULL AND s.resolved
+    WHERE jobs.id = s.id AND s.first IS NULL AND s.resolved AND {_RELEASES.format("s.")}
         AND s.dependency_status <> 'SATISFIED'
     RETURNING jobs.id, jobs.organization_id, jobs.project_id, jobs.queue_id,
         jobs.workflow_id, jobs.status
 )
 SELECT *, NULL::uuid[] AS released FROM state
-WHERE NOT (first IS NULL AND resolved)
+WHERE NOT (first IS NULL AND resolved AND {_RELEASES.format("")})
 UNION ALL
 SELECT NULL, organization_id, project_id, queue_id, workflow_id, NULL, NULL, NULL, NULL, NULL,
-    NULL, NULL, NULL, array_agg(id)
+    NULL, NULL, NULL, NULL, NULL, array_agg(id)
 FROM ready WHERE status = 'PENDING'
 GROUP BY organization_id, project_id, queue_id, workflow_id
 """

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge import tracing
-from taskforge.domain.enums import DependencyStatus, JobStatus
+from taskforge.domain.enums import DependencyStatus, JobStatus, TriggerRule
 
 E = TypeVar("E", bound=Enum)
 
@@ -91,7 +91,11 @@ async def driver_connection(
 class JobRow(DriverRow):
     """A job read on the driver connection."""
 
-    converters = {"status": members(JobStatus), "dependency_status": members(DependencyStatus)}
+    converters = {
+        "status": members(JobStatus),
+        "dependency_status": members(DependencyStatus),
+        "trigger_rule": members(TriggerRule),
+    }
 
 
 def integrity_error(exc: asyncpg.IntegrityConstraintViolationError, sql: str) -> IntegrityError:

@@ -11,6 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain.enums import TriggerRule
 from taskforge.persistence.postgres.driver import (
     JobRow,
     driver_connection,
@@ -85,6 +86,7 @@ _UNSET: dict[str, Any] = dict.fromkeys(
     )
 )
 _UNSET["fair_seq"] = 0
+_UNSET["trigger_rule"] = TriggerRule.ALL_SUCCESS
 
 
 def _created(

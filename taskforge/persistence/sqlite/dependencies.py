@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.dependencies import EdgeRule, evaluate_edge
+from taskforge.domain.dependencies import RELEASED_WHEN_ALL_RESOLVED, EdgeRule, evaluate_edge
 from taskforge.domain.enums import (
     DependencyStatus,
     EdgeStatus,
@@ -120,8 +120,14 @@ async def decide_children(
     session: AsyncSession, child_ids: Iterable[uuid.UUID], now: datetime
 ) -> tuple[dict[uuid.UUID, set[EdgeStatus]], list[Any], list[Released]]:
     present, rows = await children_state(session, child_ids)
-    # every incoming edge RESOLVED: SATISFIED here, reported only in the released groups
-    done = {r.id for r in rows if present.get(r.id) == {EdgeStatus.RESOLVED}}
+    # every incoming edge RESOLVED, and a rule that then releases: SATISFIED here,
+    # reported only in the released groups
+    done = {
+        r.id
+        for r in rows
+        if present.get(r.id) == {EdgeStatus.RESOLVED}
+        and r.trigger_rule in RELEASED_WHEN_ALL_RESOLVED
+    }
     changed = [
         r for r in rows if r.id in done and r.dependency_status is not DependencyStatus.SATISFIED
     ]
