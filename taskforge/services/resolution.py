@@ -94,6 +94,8 @@ async def after_changes(
     # events recorded next carry (every caller records them at once): not read again
     unchanged: dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]] = {}
     events += await refresh_workflows(session, workflow_ids, failing, now, locked, unchanged)
+    if cancelled := [m.id for m in moved if m.status is JobStatus.CANCELLED and m.workflow_id]:
+        events += await _cancel_children(session, cancelled, now)
     session.info[WORKFLOW_STATES] = unchanged
     return events
 
@@ -148,6 +150,8 @@ async def aggregate(
     events: list[Event] = [
         released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released
     ]
+    # released jobs of workflows: a workflow job among them starts its child run
+    starting = [i for group in released if group.workflow_id is not None for i in group.ids]
     rows = {r.id: r for r in found}
     to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
     to_end: dict[tuple[JobStatus, str], list[uuid.UUID]] = defaultdict(list)
@@ -162,6 +166,7 @@ async def aggregate(
         if dependency in READY:  # claimable now: wakes workers
             ready = [rows[i] for i in ids if rows[i].status is JobStatus.PENDING]
             events += released_events(ready, dependency)
+            starting += [r.id for r in ready if r.workflow_id is not None]
     frontier: dict[uuid.UUID, Moved] = {}
     for (status, reason), ids in to_end.items():
         changed = await deps.end_not_started(session, ids, status, reason, now)
@@ -169,6 +174,8 @@ async def aggregate(
         for r in changed:
             events.append(status_event(r, rows[r.id].status, reason))
             frontier[r.id] = Moved.of(r)
+    if starting:
+        events += await _start_children(session, starting, now)
     return events, frontier
 
 
@@ -237,7 +244,12 @@ async def set_workflow_status(
     per_status: Counter[JobStatus] = Counter()
     for (status, _), n in counts.items():
         per_status[status] += n
-    return workflow_event(wf, previous, stats(per_status))
+    event = workflow_event(wf, previous, stats(per_status))
+    if new in TERMINAL_WORKFLOW and getattr(wf, "parent_job_id", None) is not None:
+        from taskforge.services import subworkflows  # imports this module
+
+        await subworkflows.child_ended(session, wf, now)  # its workflow job ends with it
+    return event
 
 
 def workflow_event(
@@ -256,6 +268,25 @@ def workflow_event(
         previous_status=WorkflowStatus(previous) if previous else None,
         stats=WorkflowStats.decode(summary),
     )
+
+
+async def _start_children(
+    session: AsyncSession, released: list[uuid.UUID], now: datetime
+) -> list[Event]:
+    """The workflow jobs among these released jobs start their child runs (one read of
+    the jobs by key; see services/subworkflows)."""
+    from taskforge.services import subworkflows  # imports this module
+
+    return await subworkflows.start(session, released, now)
+
+
+async def _cancel_children(
+    session: AsyncSession, cancelled: list[uuid.UUID], now: datetime
+) -> list[Event]:
+    """Cancelled workflow jobs cancel their live child runs (one indexed read)."""
+    from taskforge.services import subworkflows  # imports this module
+
+    return await subworkflows.cancel_children(session, cancelled, "parent_job_cancelled", now)
 
 
 def moved_rows(rows: Iterable[Row[Any]]) -> list[Moved]:
