@@ -118,3 +118,15 @@ async def child_runs(
     async with svc.read() as session:
         children = await templates_repo.latest_children(session, principal.organization_id, ids)
     return {str(job): str(child) for job, child in children.items()}
+
+
+async def latest_children_of(
+    svc: Services, principal: Principal, job_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, records.Workflow]:
+    """Each of these workflow jobs' latest child run (for a DataLoader)."""
+    principal.require(READ)
+    org = principal.organization_id
+    async with svc.read() as session:
+        children = await templates_repo.latest_children(session, org, job_ids)
+        rows = {w.id: w for w in await repo.by_ids(session, org, list(children.values()))}
+    return {job: records.Workflow.of(rows[child]) for job, child in children.items()}
