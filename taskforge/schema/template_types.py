@@ -46,6 +46,12 @@ class WorkflowTemplateRef:
     version: int
 
 
+@strawberry.type(description="A template a schedule runs: a version, or the latest (null).")
+class WorkflowTemplateTarget:
+    name: str
+    version: int | None
+
+
 @strawberry.input(description="A template of the run's project, by name.")
 class WorkflowTemplateRefInput:
     name: str

@@ -8,6 +8,7 @@ A version never changes once saved: runs copy the definition when they are creat
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ from taskforge.domain.templates import version as check_version
 from taskforge.domain.workflows import WorkflowDefinition, load_definition
 from taskforge.persistence.common import templates as repo
 from taskforge.persistence.common import tenancy
-from taskforge.persistence.tables import WorkflowTemplate
+from taskforge.persistence.tables import ScheduledJob, WorkflowTemplate
 from taskforge.services import audit
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
@@ -210,3 +211,50 @@ async def check(
 
 def _label(node: Node) -> str:
     return f"{node[0]} v{node[1]}"
+
+
+# -- schedules targeting a template ------------------------------------------------------
+# A schedule keeps its template reference where an inline definition goes, as
+# ``{"template": {"name", "version"}}`` (a definition never has a "template" key).
+
+
+def schedule_target(ref: TemplateRef) -> dict[str, Any]:
+    """What a schedule that runs ``ref`` stores as its workflow definition."""
+    return {"template": {"name": ref.name, "version": ref.version}}
+
+
+def target_of(definition: Mapping[str, Any] | None) -> TemplateRef | None:
+    """The template a schedule's stored workflow definition refers to (None: inline)."""
+    ref = (definition or {}).get("template")
+    if not isinstance(ref, Mapping):
+        return None
+    return TemplateRef(str(ref.get("name")), ref.get("version"))
+
+
+async def check_target(
+    svc: Services, session: AsyncSession, org: uuid.UUID, s: ScheduledJob
+) -> None:
+    """A schedule's template, if it names one, exists in its project (NOT_FOUND naming
+    ``workflowTemplate``): it fires the version current at each occurrence. An inline
+    definition's workflow jobs are checked as a run's are."""
+    if s.workflow_definition is None or s.project_id is None:
+        return
+    if (ref := target_of(s.workflow_definition)) is not None:
+        await for_run(svc, session, org, s.project_id, ref, "workflowTemplate")
+    else:
+        source = s.workflow_definition.get("source", s.workflow_definition)
+        await check(svc, session, org, s.project_id, parse(svc, source))
+
+
+async def scheduled_run(
+    svc: Services, session: AsyncSession, s: ScheduledJob
+) -> tuple[Any, WorkflowDefinition, dict[str, Any] | None]:
+    """What an occurrence of a workflow schedule creates: the definition (its template's,
+    as it is now), parsed, and the run's template columns (None: an inline definition)."""
+    definition = s.workflow_definition or {}
+    if (ref := target_of(definition)) is None:
+        source = definition.get("source", definition)
+        return source, parse(svc, source), None
+    row, spec = await for_run(svc, session, s.organization_id, s.project_id, ref)
+    origin = {"template_name": row.name, "template_version": row.version}
+    return dict(row.definition), spec, origin

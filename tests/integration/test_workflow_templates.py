@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from taskforge.domain.enums import ScheduleKind
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound
 from taskforge.domain.templates import MAX_NESTING, WORKFLOW_JOB_TYPE, TemplateRef
 from taskforge.persistence.common import templates as templates_repo
@@ -20,12 +21,16 @@ from taskforge.services import (
     executions,
     job_admin,
     jobs,
+    scheduler,
+    schedules,
     templates,
     workflow_reads,
     workflows,
 )
 from taskforge.services.dependencies import Direction
+from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import admin_of
+from tests.integration.test_execution import Clock
 from tests.integration.workflow_driver import run, statuses, step, worker_for, workflow_status
 
 
@@ -478,3 +483,66 @@ async def test_another_organizations_templates_are_not_found(svc, org, admin, ot
             svc, admin, first=5, after=None, project_id=other_org.project.id
         )
     assert (await templates.list_templates(svc, admin, first=5, after=None)).items == []
+
+
+# -- schedules ---------------------------------------------------------------------------
+
+
+def every_minute(org, **target: Any) -> ScheduleSpec:
+    return ScheduleSpec(
+        name="nightly",
+        kind=ScheduleKind.RECURRING,
+        expression="1m",
+        project_id=org.project.id,
+        **target,
+    )
+
+
+async def test_a_schedule_runs_its_templates_version_of_the_moment(svc, org, admin) -> None:
+    clock = Clock(svc)
+    await save(svc, admin, org, etl("v1"))
+    latest = await schedules.create(
+        svc, admin, every_minute(org, workflow_template=TemplateRef("etl"))
+    )
+    pinned = await schedules.create(
+        svc, admin, every_minute(org, workflow_template=TemplateRef("etl", 1))
+    )
+    assert latest.workflow_definition == {"template": {"name": "etl", "version": None}}
+    clock.advance(61)
+    await scheduler.tick(svc)
+    await save(svc, admin, org, etl("v2"))
+    clock.advance(60)
+    await scheduler.tick(svc)
+    runs = await workflow_reads.list_workflows(svc, admin, first=10, after=None)
+    versions = sorted((str(w.template_name), w.template_version) for w in runs.items)
+    assert versions == [("etl", 1), ("etl", 1), ("etl", 1), ("etl", 2)]
+    assert {w.status.value for w in runs.items} == {"RUNNING"}
+    assert latest.id != pinned.id
+
+
+async def test_a_schedules_template_is_checked_when_saved(svc, org, admin, other_org) -> None:
+    await templates.create(svc, admin_of(other_org), other_org.project.id, etl())
+    for ref in (TemplateRef("etl"), TemplateRef("nope", 2)):
+        with pytest.raises(NotFound) as missing:
+            await schedules.create(svc, admin, every_minute(org, workflow_template=ref))
+        assert missing.value.details["field"] == "workflowTemplate"
+    with pytest.raises(NotFound) as missing:  # an inline definition's workflow jobs too
+        await schedules.create(
+            svc, admin, every_minute(org, workflow_definition=parent({"template": "etl"}))
+        )
+    assert missing.value.details["field"] == "jobs[1].workflow.template"
+    await save(svc, admin, org, etl())
+    both = every_minute(org, workflow_template=TemplateRef("etl"), workflow_definition=etl())
+    with pytest.raises(InvalidInput) as bad:
+        await schedules.create(svc, admin, both)
+    assert bad.value.details["field"] == "target"
+    made = await schedules.create(
+        svc, admin, every_minute(org, workflow_template=TemplateRef("etl"))
+    )
+    with pytest.raises(NotFound):
+        await schedules.update(
+            svc,
+            admin,
+            made.id,
+            ScheduleSpec(workflow_template=TemplateRef("etl", 5), changed={"workflow_template"}),
+        )
