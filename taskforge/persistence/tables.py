@@ -275,6 +275,9 @@ class Workflow(Base):
     parent_job_id: Mapped[uuid.UUID | None]
     parent_workflow_id: Mapped[uuid.UUID | None]
     nesting: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # how many of its jobs are workflow jobs (fixed at creation, like its jobs): the
+    # engine looks for child runs to start only among the released jobs of those with some
+    subworkflow_jobs: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class WorkflowTemplate(Base):

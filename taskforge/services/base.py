@@ -75,6 +75,8 @@ class Services:
     metrics: ServerMetrics | None = None
     # each worker's claims served per queue weight (services.shares)
     claim_passes: Passes = field(default_factory=Passes)
+    # workflow -> whether it has workflow jobs (services.subworkflows; never changes)
+    subworkflow_hosts: dict[uuid.UUID, bool] = field(default_factory=dict)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

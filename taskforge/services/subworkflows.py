@@ -30,20 +30,29 @@ from taskforge.domain.events import Event
 from taskforge.domain.templates import MAX_NESTING, from_payload, nesting_error
 from taskforge.persistence.common import templates as repo
 from taskforge.persistence.tables import Workflow
-from taskforge.services.base import services_of
+from taskforge.services.base import Services, services_of
 from taskforge.services.job_events import WORKFLOW_STATES, record, status_event
 from taskforge.services.resolution import Moved, after_changes, set_workflow_status
 from taskforge.services.workflows import create_in, end_all, parse
 
 NOT_STARTED = "child_workflow_not_started"
+HOSTS_KEPT = 100_000
 
 
-async def start(session: AsyncSession, job_ids: Sequence[uuid.UUID], now: datetime) -> list[Event]:
-    """Start the child runs of the workflow jobs among these just released jobs."""
-    jobs = [j for j in await repo.workflow_jobs(session, job_ids) if j.status is JobStatus.PENDING]
-    if not jobs:
-        return []
+async def start(
+    session: AsyncSession,
+    released: Sequence[tuple[uuid.UUID, Sequence[uuid.UUID]]],
+    now: datetime,
+) -> list[Event]:
+    """Start the child runs of the workflow jobs among these just released jobs, given
+    by workflow. A workflow's jobs never change after it is created, so whether it has
+    workflow jobs is read once per process (``Services.subworkflow_hosts``): the
+    release of any other workflow's jobs costs no query."""
     svc = services_of(session)
+    hosts = await _hosts(svc, session, {w for w, _ in released})
+    if not (job_ids := [i for w, ids in released if w in hosts for i in ids]):
+        return []
+    jobs = [j for j in await repo.workflow_jobs(session, job_ids) if j.status is JobStatus.PENDING]
     nesting = await repo.nesting_of(session, {j.workflow_id for j in jobs if j.workflow_id})
     events: list[Event] = []
     moved: list[Moved] = []
@@ -87,6 +96,19 @@ async def start(session: AsyncSession, job_ids: Sequence[uuid.UUID], now: dateti
     return events
 
 
+async def _hosts(
+    svc: Services, session: AsyncSession, workflow_ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these workflows have workflow jobs."""
+    known = svc.subworkflow_hosts
+    if unknown := [w for w in workflow_ids if w not in known]:
+        if len(known) > HOSTS_KEPT:  # bounded: forgetting costs a query, nothing more
+            known.clear()
+        counts = await repo.subworkflow_counts(session, unknown)
+        known.update((w, counts.get(w, 0) > 0) for w in unknown)
+    return {w for w in workflow_ids if known.get(w)}
+
+
 async def child_ended(session: AsyncSession, child: Workflow, now: datetime) -> None:
     """A child run ended: its workflow job ends with it (unless it ended already, e.g.
     cancelled, which cancelled the run); records the events it causes."""
@@ -107,6 +129,19 @@ async def child_ended(session: AsyncSession, child: Workflow, now: datetime) -> 
     events: list[Event] = [status_event(job, previous, job.status_reason)]
     events += await after_changes(session, [Moved.of(job, job.output)], now)
     await record(session, events)
+
+
+async def jobs_cancelled(
+    session: AsyncSession,
+    cancelled: Sequence[tuple[uuid.UUID, Sequence[uuid.UUID]]],
+    now: datetime,
+) -> list[Event]:
+    """Jobs were cancelled (given by workflow): the workflow jobs among them cancel their
+    live child runs (no query for workflows without workflow jobs)."""
+    hosts = await _hosts(services_of(session), session, {w for w, _ in cancelled})
+    if not (job_ids := [i for w, ids in cancelled if w in hosts for i in ids]):
+        return []
+    return await cancel_children(session, job_ids, "parent_job_cancelled", now)
 
 
 async def cancel_children(

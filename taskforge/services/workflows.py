@@ -162,6 +162,7 @@ async def create_in(
         priority=spec.priority,
         created_at=now,
         updated_at=now,
+        subworkflow_jobs=sum(1 for j in spec.jobs if j.workflow is not None),
         **(origin or {}),
     )
     session.add(wf)

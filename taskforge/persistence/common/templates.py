@@ -144,6 +144,14 @@ async def lock_job(
     return await session.scalar(store_of(session).lock_row(stmt))
 
 
+async def subworkflow_counts(
+    session: AsyncSession, workflow_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many workflow jobs each of these workflows has (by primary key)."""
+    stmt = select(Workflow.id, Workflow.subworkflow_jobs).where(Workflow.id.in_(workflow_ids))
+    return {wid: n for wid, n in await session.execute(stmt)}
+
+
 async def nesting_of(
     session: AsyncSession, workflow_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, int]:

@@ -3,8 +3,9 @@
 A template is a project's named, versioned definition. A run records the template
 (name, version) it was copied from; a child run, started by a workflow job, records that
 job and its workflow (``idx_workflows_parent_job`` finds the children of jobs being
-cancelled or drawn) and how deep it nests. Nullable columns without defaults, and one
-with a constant default: no table rewrite on either database.
+cancelled or drawn) and how deep it nests; and each run, how many of its jobs are
+workflow jobs. Nullable columns without defaults, and two with a constant default: no
+table rewrite on either database.
 
 Revision ID: 0032
 Revises: 0027
@@ -55,10 +56,11 @@ def upgrade() -> None:
     op.add_column("workflows", sa.Column("template_version", sa.Integer(), nullable=True))
     op.add_column("workflows", sa.Column("parent_job_id", sa.Uuid(), nullable=True))
     op.add_column("workflows", sa.Column("parent_workflow_id", sa.Uuid(), nullable=True))
-    op.add_column(
-        "workflows",
-        sa.Column("nesting", sa.Integer(), nullable=False, server_default=sa.text("0")),
-    )
+    for column in ("nesting", "subworkflow_jobs"):
+        op.add_column(
+            "workflows",
+            sa.Column(column, sa.Integer(), nullable=False, server_default=sa.text("0")),
+        )
     op.create_index(
         "idx_workflows_parent_job",
         "workflows",
@@ -71,6 +73,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("idx_workflows_parent_job", table_name="workflows")
     for column in (
+        "subworkflow_jobs",
         "nesting",
         "parent_workflow_id",
         "parent_job_id",
