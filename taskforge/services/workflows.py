@@ -420,6 +420,10 @@ async def _queues(
     out: dict[str, JobQueue] = {}
     for i, job in enumerate(spec.jobs):
         key = job.queue or "default"
+        if key not in by_key and job.workflow is not None and job.queue is None and rows:
+            # a workflow job runs in no queue: it is listed in the project's first one
+            out[job.name] = min(rows, key=lambda q: (q.created_at, q.id))
+            continue
         if key not in by_key:
             raise InvalidInput(
                 f"job {job.name!r}: no queue {key!r} in this project", field=f"jobs[{i}].queue"

@@ -21,9 +21,11 @@ from taskforge.services import (
     executions,
     job_admin,
     jobs,
+    queues,
     scheduler,
     schedules,
     templates,
+    tenancy,
     workflow_reads,
     workflows,
 )
@@ -546,3 +548,19 @@ async def test_a_schedules_template_is_checked_when_saved(svc, org, admin, other
             made.id,
             ScheduleSpec(workflow_template=TemplateRef("etl", 5), changed={"workflow_template"}),
         )
+
+
+async def test_a_workflow_job_needs_no_default_queue(svc, org, admin) -> None:
+    project = await tenancy.create_project(svc, admin, "elsewhere", None)
+    only = await queues.create_queue(svc, admin, project.id, "only")
+    single = {"name": "single", "jobs": [{"name": "x", "job_type": "t", "queue": "only"}]}
+    await templates.create(svc, admin, project.id, single)
+    definition = {"name": "wrap", "jobs": [{"name": "sub", "workflow": {"template": "single"}}]}
+    wf = await workflows.create(svc, admin, project.id, definition, start=True)
+    sub = await job_named(svc, wf.id, "sub")
+    assert sub.queue_id == only.id and sub.status.value == "PROCESSING"
+    with pytest.raises(InvalidInput) as bad:  # other jobs still name a queue that exists
+        await workflows.create(
+            svc, admin, project.id, {"name": "n", "jobs": [{"name": "y", "job_type": "t"}]}
+        )
+    assert bad.value.details["field"] == "jobs[0].queue"
