@@ -5,6 +5,7 @@ worker ever claims a workflow job."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -564,3 +565,24 @@ async def test_a_workflow_job_needs_no_default_queue(svc, org, admin) -> None:
             svc, admin, project.id, {"name": "n", "jobs": [{"name": "y", "job_type": "t"}]}
         )
     assert bad.value.details["field"] == "jobs[0].queue"
+
+
+async def test_concurrent_saves_number_versions_in_turn(svc, org, admin) -> None:
+    """Saves of one project take turns (on PostgreSQL, an advisory lock): versions are
+    numbered without a gap or a clash, and two saves that would refer to each other
+    cannot both pass the cycle check."""
+    saved = await asyncio.gather(*(save(svc, admin, org, etl(f"v{i}")) for i in range(5)))
+    assert sorted(t.version for t in saved) == [1, 2, 3, 4, 5]
+    for name in ("a", "b"):
+        await save(svc, admin, org, {"name": name, "jobs": [{"name": "x", "job_type": "t"}]})
+
+    def to(name: str, other: str) -> dict[str, Any]:
+        return {"name": name, "jobs": [{"name": "next", "workflow": {"template": other}}]}
+
+    results = await asyncio.gather(
+        save(svc, admin, org, to("a", "b")),
+        save(svc, admin, org, to("b", "a")),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, InvalidInput)]
+    assert len(refused) == 1 and "template cycle" in refused[0].message, results
