@@ -36,7 +36,7 @@ from taskforge.services.resolution import Moved, after_changes, set_workflow_sta
 from taskforge.services.workflows import create_in, end_all, parse
 
 NOT_STARTED = "child_workflow_not_started"
-HOSTS_KEPT = 100_000
+HOSTS_KEPT = 20_000  # workflow ids remembered (about 2 MB)
 
 
 async def start(
