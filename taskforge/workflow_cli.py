@@ -9,7 +9,7 @@ from typing import Any
 
 from taskforge.cli_client import (
     Action,
-    commands,
+    attach,
     connection_options,
     mutate,
     project_or_first,
@@ -24,7 +24,7 @@ LIST = """query($first: Int!, $status: [WorkflowStatus!], $project: ID) {
   workflows(first: $first, status: $status, projectId: $project) {
     totalCount edges { node { id name status stats { completionPercentage } } } } }"""
 SHOW = """query($id: ID!) { workflow(id: $id) { id name status failurePolicy timeoutSeconds
-  createdAt startedAt finishedAt
+  createdAt startedAt finishedAt template { name version } parentJobId
   stats { total completed completionPercentage counts { status count } }
   jobs { id name jobType status statusReason } } }"""
 CREATE = "mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { id status } }"
@@ -38,6 +38,11 @@ STEER = "mutation($id: ID!) {{ {field}(id: $id) {{ id status }} }}"
 RESUME = """mutation($id: ID!, $a: ResumeAction!) {
   resumeWorkflow(id: $id, action: $a) { id status } }"""
 DELETE = "mutation($id: ID!) { deleteWorkflow(id: $id) }"
+SAVE_TEMPLATE = """mutation($input: CreateWorkflowTemplateInput!) {
+  createWorkflowTemplate(input: $input) { id name version jobCount } }"""
+TEMPLATES = """query($first: Int!, $project: ID, $name: String, $all: Boolean!) {
+  workflowTemplates(first: $first, projectId: $project, name: $name, allVersions: $all) {
+    totalCount edges { node { id name version jobCount createdAt } } } }"""
 
 
 async def list_(client: Client, args: argparse.Namespace) -> None:
@@ -62,6 +67,8 @@ async def show(client: Client, args: argparse.Namespace) -> None:
         ("status", wf["status"]),
         ("policy", wf["failurePolicy"]),
         ("timeout", f"{wf['timeoutSeconds']}s" if wf["timeoutSeconds"] else None),
+        ("template", f"{t['name']} v{t['version']}" if (t := wf["template"]) else None),
+        ("parent", wf["parentJobId"] and f"job {wf['parentJobId']}"),
         ("created", wf["createdAt"]),
         ("started", wf["startedAt"]),
         ("finished", wf["finishedAt"]),
@@ -87,8 +94,14 @@ def read_definition(path: str) -> str:
 
 
 async def create(client: Client, args: argparse.Namespace) -> None:
+    if (args.definition is None) == (args.template is None):
+        raise SystemExit("error: give --file or --template")
     project = await project_or_first(client, args.project)
-    inp = {"projectId": project, "definition": args.definition, "start": args.start}
+    inp: dict[str, Any] = {"projectId": project, "start": args.start}
+    if args.template is not None:
+        inp["template"] = {"name": args.template, "version": args.version}
+    else:
+        inp["definition"] = args.definition
     print((await mutate(client, CREATE, {"input": inp}))["createWorkflow"]["id"])
 
 
@@ -133,17 +146,41 @@ async def delete(client: Client, args: argparse.Namespace) -> None:
     print(f"deleted {(await mutate(client, DELETE, {'id': args.id}))['deleteWorkflow']}")
 
 
+async def create_template(client: Client, args: argparse.Namespace) -> None:
+    project = await project_or_first(client, args.project)
+    inp = {"projectId": project, "definition": args.definition}
+    saved = (await mutate(client, SAVE_TEMPLATE, {"input": inp}))["createWorkflowTemplate"]
+    print(f"{saved['name']} v{saved['version']} ({saved['jobCount']} jobs) {saved['id']}")
+
+
+async def list_templates(client: Client, args: argparse.Namespace) -> None:
+    variables = {"first": args.first, "project": args.project, "name": args.name, "all": args.all}
+    page = (await read(client, TEMPLATES, variables))["workflowTemplates"]
+    rows = [
+        (n["name"], n["version"], n["jobCount"], n["createdAt"], n["id"])
+        for n in (e["node"] for e in page["edges"])
+    ]
+    print(table(("NAME", "VERSION", "JOBS", "CREATED", "ID"), rows))
+    if page["totalCount"] > len(rows):
+        print(f"({len(rows)} of {page['totalCount']}; use --first for more)")
+
+
 def add_parser(sub: Any) -> None:
     common = connection_options(json_output=False)
-    command = commands(sub, "workflow", "create, inspect and steer workflows", common)
+    summary = "create, inspect and steer workflows and their templates"
+    group = sub.add_parser("workflow", help=summary, description=summary)
+    actions = group.add_subparsers(dest="workflow_command", required=True)
+    command = attach(actions, common)
 
     c = command("list", list_, "list workflows with their completion")
     c.add_argument("--status", action="append", type=str.upper, choices=STATUSES)
     c.add_argument("--project", help="project id")
     c.add_argument("--first", type=int, default=50)
     command("show", show, "status, policy, stats and jobs of a workflow").add_argument("id")
-    c = command("create", create, "create a workflow from a JSON or YAML file")
-    c.add_argument("--file", required=True, dest="definition", metavar="FILE", type=read_definition)
+    c = command("create", create, "create a workflow from a JSON or YAML file, or a template")
+    c.add_argument("--file", dest="definition", metavar="FILE", type=read_definition)
+    c.add_argument("--template", metavar="NAME", help="instead of --file: a template's latest")
+    c.add_argument("--version", type=int, help="with --template: this version")
     c.add_argument("--project", help="project id (default: the first project)")
     c.add_argument("--start", action="store_true", help="start it right away")
     c = command("dependencies", dependencies, "a job's dependency check, parents and children")
@@ -158,3 +195,14 @@ def add_parser(sub: Any) -> None:
     c.add_argument("id")
     c.add_argument("--action", required=True, choices=("retry-failed", "skip-failed", "abort"))
     command("delete", delete, "delete a workflow and its jobs").add_argument("id")
+    summary = "named, versioned workflow definitions that runs and workflow jobs start"
+    templates = actions.add_parser("template", help=summary, description=summary)
+    template = attach(templates.add_subparsers(dest="template_command", required=True), common)
+    c = template("create", create_template, "save a JSON or YAML file as a template's next version")
+    c.add_argument("definition", metavar="FILE", type=read_definition)
+    c.add_argument("--project", help="project id (default: the first project)")
+    c = template("list", list_templates, "list templates: the latest version of each name")
+    c.add_argument("--name", help="only this template")
+    c.add_argument("--all", action="store_true", help="every version, not only the latest")
+    c.add_argument("--project", help="project id")
+    c.add_argument("--first", type=int, default=50)

@@ -298,6 +298,13 @@ class Workflow(Record):
     finished_at: datetime | None
     deadline_at: datetime | None
     pruned_at: datetime | None
+    # the template (name, version) it was copied from; a child run's workflow job, that
+    # job's workflow, and how deep it nests (0: a top-level run)
+    template_name: str | None
+    template_version: int | None
+    parent_job_id: uuid.UUID | None
+    parent_workflow_id: uuid.UUID | None
+    nesting: int
     # this response returned the workflow an earlier call with its idempotency key created
     deduplicated: bool = transient(False)
 
@@ -305,6 +312,22 @@ class Workflow(Record):
     def without_definition(cls, row: Any) -> Workflow:
         """The record of a row read without its definition: ``definition`` is UNREAD."""
         return cls(*[UNREAD if n == "definition" else getattr(row, n) for n in cls._names])
+
+
+@record
+class WorkflowTemplate(Record):
+    """One version of a named workflow definition of a project."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    version: int
+    description: str | None
+    definition: Mapping[str, Any]
+    job_count: int
+    created_by: str | None
+    created_at: datetime
 
 
 UNREAD: Mapping[str, Any] = MappingProxyType({})

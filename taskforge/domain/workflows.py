@@ -29,6 +29,8 @@ from taskforge.domain.enums import (
 from taskforge.domain.errors import InvalidInput
 from taskforge.domain.inputs import MAX_JSON_DEPTH, check_json, check_text
 from taskforge.domain.jobs import TERMINAL
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE, TemplateRef
+from taskforge.domain.templates import version as template_version
 
 E = TypeVar("E", bound=StrEnum)
 W, J = WorkflowStatus, JobStatus
@@ -46,6 +48,8 @@ class JobDef:
     max_attempts: int | None
     # when it may run, read from its incoming edges (ignored by a job without any)
     trigger_rule: TriggerRule = TriggerRule.ALL_SUCCESS
+    # a workflow job: the template it starts as a child run (its payload says so too)
+    workflow: TemplateRef | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,11 @@ _WORKFLOW_KEYS = frozenset({"name", "description", "failure_policy", "timeout", 
 _JOB_KEYS = frozenset(
     {"name", "job_type", "queue", "payload", "priority", "max_attempts"}
     | {"depends_on", "dependencies", "trigger_rule"}  # the job's incoming edges, their rule
+    | {"workflow", "input"}  # a workflow job: the template it starts, the child run's input
 )
+_WORKFLOW_REF_KEYS = frozenset({"template", "version"})
+# what a workflow job cannot have: it runs no handler, its payload is what it starts
+_NOT_WITH_WORKFLOW = ("job_type", "payload", "max_attempts")
 _DEPENDENCY_KEYS = frozenset({"job", "type", "condition", "expression"})
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _UNITS = (86400, 3600, 60, 1)
@@ -184,6 +192,12 @@ def _load(source: str | Mapping[str, Any], max_bytes: int) -> Any:
     return check_json(loaded, "definition", max_bytes)
 
 
+def load_definition(source: str | Mapping[str, Any], max_bytes: int) -> Any:
+    """The definition as data (JSON or YAML text parsed), checked as one JSON value:
+    what a template stores."""
+    return _load(source, max_bytes)
+
+
 def _too_deep() -> InvalidInput:
     return InvalidInput(
         f"definition is nested deeper than {MAX_JSON_DEPTH} levels",
@@ -193,6 +207,13 @@ def _too_deep() -> InvalidInput:
 
 
 def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes: int) -> JobDef:
+    if f.get("workflow") is not None:
+        return _workflow_job(f, where, default_priority, payload_bytes)
+    if "input" in f:
+        raise InvalidInput(
+            f"{where}.input is the input of a workflow job's child run; give 'workflow' too",
+            field=f"{where}.input",
+        )
     name = validation.name(_text(f.get("name"), f"{where}.name"), f"{where}.name")
     job_type = _text(f.get("job_type"), f"{where}.job_type")
     try:
@@ -220,9 +241,49 @@ def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes:
         payload=payload,
         priority=validation.priority(priority, f"{where}.priority"),
         max_attempts=max_attempts,
-        trigger_rule=_enum(
-            TriggerRule, f.get("trigger_rule", "ALL_SUCCESS"), f"{where}.trigger_rule"
-        ),
+        trigger_rule=_trigger_rule(f, where),
+    )
+
+
+def _trigger_rule(f: Mapping[str, Any], where: str) -> TriggerRule:
+    return _enum(TriggerRule, f.get("trigger_rule", "ALL_SUCCESS"), f"{where}.trigger_rule")
+
+
+def _workflow_job(
+    f: Mapping[str, Any], where: str, default_priority: int, payload_bytes: int
+) -> JobDef:
+    """A job of kind ``workflow``: ``workflow: {template, version?}`` and ``input``."""
+    name = validation.name(_text(f.get("name"), f"{where}.name"), f"{where}.name")
+    for key in _NOT_WITH_WORKFLOW:
+        if key in f:
+            raise InvalidInput(
+                f"{where}.{key}: a workflow job runs a template, not a handler; "
+                f"remove '{key}' or 'workflow'",
+                field=f"{where}.{key}",
+            )
+    at = f"{where}.workflow"
+    r = _fields(f["workflow"], _WORKFLOW_REF_KEYS, at)
+    template = validation.name(_text(r.get("template"), f"{at}.template"), f"{at}.template")
+    pinned = r.get("version")
+    ref = TemplateRef(
+        template, None if pinned is None else template_version(pinned, f"{at}.version")
+    )
+    given = f.get("input")
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        raise InvalidInput(f"{where}.input must be an object", field=f"{where}.input")
+    validation.json_payload(given, payload_bytes, field=f"{where}.input")
+    priority = _integer(f.get("priority", default_priority), f"{where}.priority")
+    return JobDef(
+        name=name,
+        job_type=WORKFLOW_JOB_TYPE,
+        queue=_optional_name(f.get("queue"), f"{where}.queue"),
+        payload=ref.payload(given),
+        priority=validation.priority(priority, f"{where}.priority"),
+        max_attempts=None,
+        trigger_rule=_trigger_rule(f, where),
+        workflow=ref,
     )
 
 

@@ -238,6 +238,14 @@ class Workflow(Base):
             postgresql_where=text(WORKFLOW_EXPIRABLE_PREDICATE),
             sqlite_where=text(WORKFLOW_EXPIRABLE_PREDICATE),
         ),
+        # sub-workflows: the child runs a workflow job started (migration 0032); partial,
+        # so a top-level run writes no entry
+        Index(
+            "idx_workflows_parent_job",
+            "parent_job_id",
+            postgresql_where=text("parent_job_id IS NOT NULL"),
+            sqlite_where=text("parent_job_id IS NOT NULL"),
+        ),
     )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = _org()
@@ -259,6 +267,42 @@ class Workflow(Base):
     retained_counts: Mapped[dict[str, int] | None] = mapped_column(NullableJSON)
     # when retention deleted the last of its jobs
     pruned_at: Mapped[datetime | None]
+    # the template (name, version) the run's definition was copied from (migration 0032)
+    template_name: Mapped[str | None] = mapped_column(String(200))
+    template_version: Mapped[int | None]
+    # a child run: the workflow job that started it and that job's workflow (no foreign
+    # keys: a job's deletion need not probe workflows, and a child outlives nothing it
+    # needs), and how deep it nests (0: a top-level run)
+    parent_job_id: Mapped[uuid.UUID | None]
+    parent_workflow_id: Mapped[uuid.UUID | None]
+    nesting: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # how many of its jobs are workflow jobs (fixed at creation, like its jobs): the
+    # engine looks for child runs to start only among the released jobs of those with some
+    subworkflow_jobs: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+
+class WorkflowTemplate(Base):
+    """A named, versioned workflow definition of a project (migration 0032): versions
+    count from 1 per name and never change once saved."""
+
+    __tablename__ = "workflow_templates"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "project_id", "name", "version"),
+        Index("idx_workflow_templates_org_created", "organization_id", "created_at", "id"),
+    )
+    id: Mapped[uuid.UUID] = _id()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete=CASCADE)
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete=CASCADE))
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    # the definition as data (JSON or YAML text parsed), as it was given
+    definition: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    job_count: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = _created()
 
 
 class Job(Base):

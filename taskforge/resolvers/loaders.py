@@ -49,6 +49,8 @@ class Loaders:
         self.workflow_jobs = DataLoader(
             self._grouped(workflow_reads.jobs_of, "workflow_id"), cache=cache
         )
+        # workflow job id -> its latest child run (Job.childWorkflow)
+        self.child_workflow = DataLoader(self._child_workflow, cache=cache)
         # (queue id, job type) -> whether an online worker runs it (Job.waitingForHandler)
         self.handled = DataLoader(self._handled, cache=cache)
 
@@ -77,6 +79,11 @@ class Loaders:
             return [grouped[i] for i in ids]
 
         return load
+
+    async def _child_workflow(self, ids: list[uuid.UUID]) -> list[records.Workflow | None]:
+        principal = await self._principal()
+        children = await workflow_reads.latest_children_of(self._svc, principal, ids)
+        return [children.get(i) for i in ids]
 
     async def _workflow_counts(self, ids: list[uuid.UUID]) -> list[dict[Any, int]]:
         principal = await self._principal()

@@ -12,7 +12,7 @@ from taskforge.resolvers.context import Context
 from taskforge.schema import types as t
 from taskforge.schema import workflow_types as w
 from taskforge.schema.inputs import CreateDependencyInput, CreateWorkflowInput
-from taskforge.services import dependencies, pagination, workflow_reads, workflows
+from taskforge.services import dependencies, pagination, templates, workflow_reads, workflows
 from taskforge.services.dependencies import Direction
 from taskforge.services.workflows import ResumeAction
 
@@ -52,15 +52,18 @@ async def dependency_graph(
     max_depth: int | None = None,
 ) -> w.Graph:
     principal = await info.context.principal()
+    svc = info.context.svc
     sub = await dependencies.graph(
-        info.context.svc, principal, ids.parse(job_id, "jobId"), Direction(direction), max_depth
+        svc, principal, ids.parse(job_id, "jobId"), Direction(direction), max_depth
     )
-    return w.Graph.build(sub.jobs, sub.edges, f"job {job_id}")
+    children = await workflow_reads.child_runs(svc, principal, sub.jobs)
+    return w.Graph.build(sub.jobs, sub.edges, f"job {job_id}", children)
 
 
 async def create_workflow(info: Info, input: CreateWorkflowInput) -> w.Workflow:
     principal = await info.context.principal()
     definition: Any = input.definition
+    ref = input.template
     wf = await workflows.create(
         info.context.svc,
         principal,
@@ -68,6 +71,7 @@ async def create_workflow(info: Info, input: CreateWorkflowInput) -> w.Workflow:
         definition,
         input.start,
         input.idempotency_key,
+        templates.ref_of(ref.name, ref.version) if ref is not None else None,
     )
     return w.Workflow.of(wf)
 

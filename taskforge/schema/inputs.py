@@ -14,6 +14,7 @@ from taskforge.schema.boundary import PER_ITEM
 from taskforge.schema.execution_types import LogLevelEnum
 from taskforge.schema.flow_types import ConcurrencyInput, RateLimitInput
 from taskforge.schema.input_build import quick
+from taskforge.schema.template_types import WorkflowTemplateRefInput
 from taskforge.schema.workflow_types import DependencyConditionEnum, DependencyTypeEnum
 
 
@@ -152,8 +153,14 @@ class CreateDependencyInput:
 @strawberry.input
 class CreateWorkflowInput:
     project_id: strawberry.ID
-    definition: JSON = strawberry.field(
-        description="The definition: an object, or JSON or YAML text."
+    definition: JSON | None = strawberry.field(
+        default=None,
+        description="The definition: an object, or JSON or YAML text (or give `template`).",
+    )
+    template: WorkflowTemplateRefInput | None = strawberry.field(
+        default=None,
+        description="Instead of `definition`: a template of the project, whose definition "
+        "the run copies (a later version changes no run made before it).",
     )
     start: bool = False
     idempotency_key: str | None = strawberry.field(

@@ -27,6 +27,7 @@ from taskforge.resolvers import organizations as org_r
 from taskforge.resolvers import queues as queue_r
 from taskforge.resolvers import schedules as schedule_r
 from taskforge.resolvers import subscriptions as sub_r
+from taskforge.resolvers import templates as template_r
 from taskforge.resolvers import tenancy as tenancy_r
 from taskforge.resolvers import users as users_r
 from taskforge.resolvers import webhooks as webhook_r
@@ -35,6 +36,7 @@ from taskforge.resolvers import workflows as wf_r
 from taskforge.schema import audit_types as audit_t
 from taskforge.schema import execution_types as x
 from taskforge.schema import schedule_types as sch
+from taskforge.schema import template_types as tt
 from taskforge.schema import types as t
 from taskforge.schema import user_types as u
 from taskforge.schema import webhook_types as wh
@@ -62,6 +64,10 @@ class Query:
     dependency_graph: w.Graph = strawberry.field(resolver=wf_r.dependency_graph)
     workflows: t.Connection[w.Workflow] = strawberry.field(resolver=wf_r.workflows_)
     workflow: w.Workflow = strawberry.field(resolver=wf_r.workflow)
+    workflow_templates: t.Connection[tt.WorkflowTemplate] = strawberry.field(
+        resolver=template_r.workflow_templates
+    )
+    workflow_template: tt.WorkflowTemplate = strawberry.field(resolver=template_r.workflow_template)
     schedules: t.Connection[sch.Schedule] = strawberry.field(resolver=schedule_r.schedules_)
     schedule: sch.Schedule = strawberry.field(resolver=schedule_r.schedule)
     schedule_summary: sch.ScheduleSummary = strawberry.field(resolver=schedule_r.schedule_summary)
@@ -127,6 +133,10 @@ class Mutation:
     retry_workflow: w.Workflow = strawberry.mutation(resolver=wf_r.retry_workflow)
     resume_workflow: w.Workflow = strawberry.mutation(resolver=wf_r.resume_workflow)
     delete_workflow: strawberry.ID = strawberry.mutation(resolver=wf_r.delete_workflow)
+    create_workflow_template: tt.WorkflowTemplate = strawberry.mutation(
+        resolver=template_r.create_workflow_template,
+        description="Save a definition as the next version of the template its name names.",
+    )
     create_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.create_schedule)
     update_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.update_schedule)
     pause_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.pause_schedule)

@@ -11,11 +11,13 @@ from strawberry.scalars import JSON
 
 from taskforge.domain import records
 from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
+from taskforge.schema.template_types import WorkflowTemplateRefInput, WorkflowTemplateTarget
 from taskforge.schema.types import Job
 from taskforge.schema.workflow_types import Workflow
 from taskforge.services import schedules as service
 from taskforge.services.scheduler import Triggered
 from taskforge.services.schedules import ScheduleSpec, Summary
+from taskforge.services.templates import ref_of, target_of
 
 if TYPE_CHECKING:
     from taskforge.resolvers.context import Context
@@ -66,6 +68,11 @@ class Schedule:
         default=None,
         description="What this triggerSchedule call created (null in any other response).",
     )
+
+    @strawberry.field(description="The workflow template it runs (its workflowDefinition says so).")
+    def workflow_template(self) -> WorkflowTemplateTarget | None:
+        ref = target_of(self._row.workflow_definition)
+        return None if ref is None else WorkflowTemplateTarget(name=ref.name, version=ref.version)
 
     @strawberry.field(description="The next runs (at most 100), honouring maxRuns.")
     def upcoming_runs(self, info: strawberry.Info[Context, None], count: int = 5) -> list[datetime]:
@@ -171,6 +178,11 @@ class ScheduleInput:
     workflow_definition: JSON | None = strawberry.field(
         default=None, description="Target a workflow: an object, or JSON or YAML text."
     )
+    workflow_template: WorkflowTemplateRefInput | None = strawberry.field(
+        default=None,
+        description="Target a workflow template of the project instead: each occurrence runs "
+        "the version given, or the latest at that moment.",
+    )
     project_id: strawberry.ID | None = None
     metadata: JSON | None = None
     rate_limit_per_minute: int | None = None
@@ -194,6 +206,11 @@ class ScheduleInput:
             max_runs=self.max_runs,
             misfire_policy=MisfirePolicy(self.misfire_policy) if self.misfire_policy else None,
             workflow_definition=self.workflow_definition,  # type: ignore[arg-type]
+            workflow_template=(
+                ref_of(t.name, t.version, "workflowTemplate")
+                if (t := self.workflow_template) is not None
+                else None
+            ),
             project_id=parse_id(self.project_id, "projectId") if self.project_id else None,
             metadata=self.metadata,  # type: ignore[arg-type]
             rate_limit_per_minute=self.rate_limit_per_minute,

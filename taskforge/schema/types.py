@@ -15,6 +15,7 @@ from taskforge.domain import records
 from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, TriggerRule, UserRole
 from taskforge.domain.jobs import claimable, next_eligible_at
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.schema.flow_types import ConcurrencyRule, RateLimitRule, queue_rules
 from taskforge.services import pagination
 from taskforge.services.organizations import Overview
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from taskforge.resolvers.context import Context
     from taskforge.schema.execution_types import Execution
     from taskforge.schema.organization_types import SubscriptionPlan
-    from taskforge.schema.workflow_types import Dependency
+    from taskforge.schema.workflow_types import Dependency, Workflow
 
 JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
 DependencyStatusEnum = strawberry.enum(DependencyStatus, name="DependencyStatus")
@@ -348,6 +349,20 @@ class Job:
 
         rows = await info.context.loaders.edges.load(uuid.UUID(self.id))
         return [Dependency.of(e) for e in rows if str(e.parent_job_id) == self.id]
+
+    @strawberry.field(
+        description="A workflow job's latest child run, the template run it waits for (null"
+        " for other jobs, and until it starts)."
+    )
+    async def child_workflow(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Workflow, strawberry.lazy("taskforge.schema.workflow_types")] | None:
+        if self.job_type != WORKFLOW_JOB_TYPE:  # no query for the others
+            return None
+        from taskforge.schema.workflow_types import Workflow
+
+        row = await info.context.loaders.child_workflow.load(uuid.UUID(self.id))
+        return Workflow.of(row) if row is not None else None
 
     @strawberry.field(description="Jobs this job depends on.")
     async def parents(self, info: strawberry.Info[Context, None]) -> list[Job]:

@@ -22,6 +22,7 @@ from taskforge.domain.enums import (
 )
 from taskforge.domain.workflows import stats as workflow_stats
 from taskforge.gc_pause import collection_paused
+from taskforge.schema.template_types import WorkflowTemplateRef
 from taskforge.schema.types import DependencyStatusEnum, Job, JobStatusEnum, TriggerRuleEnum
 from taskforge.services import workflow_reads
 from taskforge.services.dependencies import Check, Direction
@@ -111,6 +112,10 @@ class GraphNode:
     job_type: str
     status: JobStatusEnum  # type: ignore[valid-type]
     level: int
+    child_workflow_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A workflow job's latest child run (null for other jobs, and until it starts).",
+    )
 
 
 @strawberry.type
@@ -128,9 +133,14 @@ class GraphData:
     a query asking for ``roots`` does not pay for the critical path or the exports."""
 
     def __init__(
-        self, jobs: Sequence[records.GraphJob], edges: Sequence[records.GraphEdge], title: str
+        self,
+        jobs: Sequence[records.GraphJob],
+        edges: Sequence[records.GraphEdge],
+        title: str,
+        children: Mapping[str, str] | None = None,
     ) -> None:
         self.jobs, self.edges, self.title = jobs, edges, title
+        self.children = children or {}  # workflow job id -> its child run's id
         with collection_paused():
             self.ids = [j.id for j in jobs]
             self.pairs = [(e.parent_job_id, e.child_job_id) for e in edges]
@@ -162,6 +172,9 @@ class GraphData:
                 {"id": i, "label": j.name or j.job_type, "status": j.status, "jobType": j.job_type}
                 for i, j in zip(self.ids, self.jobs, strict=True)
             ]
+            for node in nodes if self.children else ():
+                if (child := self.children.get(node["id"])) is not None:
+                    node["childWorkflowId"] = child
             edges = [
                 {
                     "parent": parent,
@@ -182,6 +195,7 @@ class Graph:
     @strawberry.field
     def nodes(self) -> list[GraphNode]:
         level_of = {n: i for i, level in enumerate(self._data.levels) for n in level}
+        children = self._data.children
         return [
             GraphNode(
                 id=strawberry.ID(j.id),
@@ -189,6 +203,7 @@ class Graph:
                 job_type=j.job_type,
                 status=JobStatus(j.status),
                 level=level_of[j.id],
+                child_workflow_id=strawberry.ID(c) if (c := children.get(j.id)) else None,
             )
             for j in self._data.jobs
         ]
@@ -239,9 +254,14 @@ class Graph:
 
     @classmethod
     def build(
-        cls, jobs: Sequence[records.GraphJob], edges: Sequence[records.GraphEdge], title: str
+        cls,
+        jobs: Sequence[records.GraphJob],
+        edges: Sequence[records.GraphEdge],
+        title: str,
+        children: Mapping[str, str] | None = None,
     ) -> Graph:
-        return cls(_data=GraphData(jobs, edges, title))
+        """``children``: each workflow job's child run (``workflow_reads.child_runs``)."""
+        return cls(_data=GraphData(jobs, edges, title, children))
 
 
 @strawberry.type
@@ -286,6 +306,19 @@ class Workflow:
         description="When retention deleted the last of its jobs (its stats are those"
         " it had then; its graph and jobs are empty)."
     )
+    template: WorkflowTemplateRef | None = strawberry.field(
+        description="The template version its definition was copied from (null: given inline)."
+    )
+    parent_job_id: strawberry.ID | None = strawberry.field(
+        description="A child run: the workflow job that started it (it ends with this run)."
+    )
+    parent_workflow_id: strawberry.ID | None = strawberry.field(
+        description="A child run: the workflow of the job that started it."
+    )
+    nesting: int = strawberry.field(
+        description="0 for a run started by a client or a schedule; a child run's is its"
+        " parent's + 1 (at most 10)."
+    )
     _definition: strawberry.Private[Any]
     deduplicated: bool = strawberry.field(
         default=False,
@@ -316,8 +349,10 @@ class Workflow:
     @strawberry.field(description="Nodes, edges, roots, leaves, levels, critical path, exports.")
     async def graph(self, info: strawberry.Info[Context, None]) -> Graph:
         principal = await info.context.principal()
-        jobs, edges = await workflow_reads.graph_of(info.context.svc, principal, uuid.UUID(self.id))
-        return Graph.build(jobs, edges, self.name)
+        svc = info.context.svc
+        jobs, edges = await workflow_reads.graph_of(svc, principal, uuid.UUID(self.id))
+        children = await workflow_reads.child_runs(svc, principal, jobs)
+        return Graph.build(jobs, edges, self.name, children)
 
     @classmethod
     def of(cls, row: records.Workflow) -> Workflow:
@@ -335,6 +370,18 @@ class Workflow:
             finished_at=row.finished_at,
             deadline_at=row.deadline_at,
             pruned_at=row.pruned_at,
+            template=(
+                WorkflowTemplateRef(name=row.template_name, version=row.template_version)
+                if row.template_name is not None and row.template_version is not None
+                else None
+            ),
+            parent_job_id=_optional_id(row.parent_job_id),
+            parent_workflow_id=_optional_id(row.parent_workflow_id),
+            nesting=row.nesting,
             _definition=row.definition,
             deduplicated=row.deduplicated,
         )
+
+
+def _optional_id(value: uuid.UUID | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# a write session's info: the Services that opened it (services_of), for the engine's
+# hooks that need settings deep inside a use case
+SERVICES = "taskforge.services"
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -71,12 +75,15 @@ class Services:
     metrics: ServerMetrics | None = None
     # each worker's claims served per queue weight (services.shares)
     claim_passes: Passes = field(default_factory=Passes)
+    # workflow -> whether it has workflow jobs (services.subworkflows; never changes)
+    subworkflow_hosts: dict[uuid.UUID, bool] = field(default_factory=dict)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         metrics = self.metrics
         notes = None if metrics is None else Pending()
         async with self.db.write() as session:
+            session.info[SERVICES] = self
             if notes is not None:
                 session.info[PENDING] = notes
             yield session
@@ -94,6 +101,12 @@ class Services:
 
     def read(self) -> Any:
         return self.db.read()
+
+
+def services_of(session: AsyncSession) -> Services:
+    """The Services whose ``write`` opened this session."""
+    svc: Services = session.info[SERVICES]
+    return svc
 
 
 async def emit(session: AsyncSession, event: Event) -> None:

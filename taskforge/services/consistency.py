@@ -13,6 +13,7 @@ from datetime import datetime
 from taskforge.domain import transitions
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.executions import repair
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.domain.tenancy import ADMIN
 from taskforge.persistence.common import consistency as consistency_repo
 from taskforge.persistence.common import executions as exec_repo
@@ -33,6 +34,8 @@ async def sync_job_status(svc: Services, principal: Principal, job_id: uuid.UUID
     async with svc.write() as session:
         # the job locked first: a cancel, an acknowledgement or the reaper waits for it
         job = found(await job_repo.lock(session, principal.organization_id, job_id), "job", job_id)
+        if job.job_type == WORKFLOW_JOB_TYPE:  # no attempts: it follows its child run
+            return []
         latest = await exec_repo.latest(session, job_id)
         previous = job.status
         actions = _repair(job, latest, now, "requeued_by_sync")

@@ -22,7 +22,7 @@ from taskforge.domain.errors import TaskForgeError
 from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
-from taskforge.services import jobs, workflows
+from taskforge.services import jobs, templates, workflows
 from taskforge.services.base import Services
 from taskforge.services.schedules import event
 
@@ -88,11 +88,10 @@ async def fire(
     try:
         async with session.begin_nested():  # a failure undoes only this occurrence
             if s.workflow_definition is not None:
-                definition = s.workflow_definition
-                source = definition.get("source", definition)
-                spec = workflows.parse(svc, source)
+                # inline, or its template's definition as it is now
+                source, spec, origin = await templates.scheduled_run(svc, session, s)
                 wf = await workflows.create_in(
-                    session, s.organization_id, s.project_id, spec, source, True, now
+                    session, s.organization_id, s.project_id, spec, source, True, now, origin=origin
                 )
                 workflow_id = wf.id
             else:

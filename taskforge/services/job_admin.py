@@ -31,6 +31,7 @@ from taskforge.domain.dependencies import BRANCH_NOT_TAKEN, DEPENDENCY_FAILED
 from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkflowStatus
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound
 from taskforge.domain.events import Event
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import executions as executions_repo
 from taskforge.persistence.common import job_admin as repo
@@ -183,6 +184,12 @@ async def update(
         if priority is not None:
             job.priority = priority
         if scheduled_for is not None:
+            if job.job_type == WORKFLOW_JOB_TYPE:  # SCHEDULED, a worker could claim it
+                raise InvalidInput(
+                    "a workflow job starts its child run when its dependencies are met;"
+                    " it has no start time",
+                    field="scheduledFor",
+                )
             job.scheduled_for = scheduled_for
             target = JobStatus.SCHEDULED if scheduled_for > now else JobStatus.PENDING
             if target is not job.status:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -100,6 +100,10 @@ async def after_changes(
     # events recorded next carry (every caller records them at once): not read again
     unchanged: dict[uuid.UUID, tuple[WorkflowStatus, dict[JobStatus, int]]] = {}
     events += await refresh_workflows(session, workflow_ids, failing, now, locked, unchanged)
+    if cancelled := [
+        (m.workflow_id, [m.id]) for m in moved if m.status is JobStatus.CANCELLED and m.workflow_id
+    ]:
+        events += await _cancel_children(session, cancelled, now)
     session.info[WORKFLOW_STATES] = unchanged
     return events
 
@@ -154,6 +158,8 @@ async def aggregate(
     events: list[Event] = [
         released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released
     ]
+    # released jobs by workflow: a workflow job among them starts its child run
+    starting = [(group.workflow_id, group.ids) for group in released if group.workflow_id]
     rows = {r.id: r for r in found}
     to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
     to_end: dict[tuple[JobStatus, str], list[uuid.UUID]] = defaultdict(list)
@@ -168,6 +174,7 @@ async def aggregate(
         if dependency in READY:  # claimable now: wakes workers
             ready = [rows[i] for i in ids if rows[i].status is JobStatus.PENDING]
             events += released_events(ready, dependency)
+            starting += [(r.workflow_id, [r.id]) for r in ready if r.workflow_id is not None]
     frontier: dict[uuid.UUID, Moved] = {}
     for (status, reason), ids in to_end.items():
         changed = await deps.end_not_started(session, ids, status, reason, now)
@@ -175,6 +182,8 @@ async def aggregate(
         for r in changed:
             events.append(status_event(r, rows[r.id].status, reason))
             frontier[r.id] = Moved.of(r)
+    if starting:
+        events += await _start_children(session, starting, now)
     return events, frontier
 
 
@@ -260,7 +269,12 @@ async def set_workflow_status(
     per_status: Counter[JobStatus] = Counter()
     for (status, _), n in counts.items():
         per_status[status] += n
-    return workflow_event(wf, previous, stats(per_status))
+    event = workflow_event(wf, previous, stats(per_status))
+    if new in TERMINAL_WORKFLOW and getattr(wf, "parent_job_id", None) is not None:
+        from taskforge.services import subworkflows  # imports this module
+
+        await subworkflows.child_ended(session, wf, now)  # its workflow job ends with it
+    return event
 
 
 def workflow_event(
@@ -279,6 +293,29 @@ def workflow_event(
         previous_status=WorkflowStatus(previous) if previous else None,
         stats=WorkflowStats.decode(summary),
     )
+
+
+async def _start_children(
+    session: AsyncSession,
+    released: Sequence[tuple[uuid.UUID, Sequence[uuid.UUID]]],
+    now: datetime,
+) -> list[Event]:
+    """The workflow jobs among these released jobs (by workflow) start their child runs
+    (no query for workflows known to have none; see services/subworkflows)."""
+    from taskforge.services import subworkflows  # imports this module
+
+    return await subworkflows.start(session, released, now)
+
+
+async def _cancel_children(
+    session: AsyncSession,
+    cancelled: Sequence[tuple[uuid.UUID, Sequence[uuid.UUID]]],
+    now: datetime,
+) -> list[Event]:
+    """Cancelled workflow jobs (these jobs, by workflow) cancel their live child runs."""
+    from taskforge.services import subworkflows  # imports this module
+
+    return await subworkflows.jobs_cancelled(session, cancelled, now)
 
 
 def moved_rows(rows: Iterable[Row[Any]]) -> list[Moved]:

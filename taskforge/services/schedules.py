@@ -26,11 +26,12 @@ from taskforge.domain.events import (
     ScheduleUpdated,
 )
 from taskforge.domain.schedules import Recurrence, compile_recurrence
+from taskforge.domain.templates import TemplateRef
 from taskforge.domain.tenancy import TIER_LIMITS
 from taskforge.persistence.common import outbox, queues, tenancy, workers
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
-from taskforge.services import audit, workflows
+from taskforge.services import audit, templates, workflows
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 
@@ -53,6 +54,7 @@ class ScheduleSpec:
     max_runs: int | None = None
     misfire_policy: MisfirePolicy | None = None
     workflow_definition: dict[str, Any] | str | None = None
+    workflow_template: TemplateRef | None = None  # instead of a definition
     project_id: uuid.UUID | None = None
     metadata: dict[str, Any] | None = None
     rate_limit_per_minute: int | None = None
@@ -89,6 +91,7 @@ async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> rec
     schedule.next_run_at = _first_run(recurrence_of(schedule), schedule, now)
     async with svc.write() as session:
         await _resolve_project(session, org, schedule, spec)
+        await templates.check_target(svc, session, org, schedule)
         subscription = await workers.lock_subscription(session, org)
         limit = TIER_LIMITS[subscription.tier].max_schedules if subscription else None
         if limit is not None and await repo.count_live(session, org) >= limit:
@@ -111,6 +114,7 @@ async def update(
         _apply(svc, s, spec, spec.changed)
         _check_target(s)
         await _resolve_project(session, org, s, spec)
+        await templates.check_target(svc, session, org, s)
         if spec.changed & {"kind", "expression", "timezone"}:
             s.anchor_at, s.pending_fire_at = now, None
             s.next_run_at = _first_run(recurrence_of(s), s, now)
@@ -310,6 +314,10 @@ def _apply(svc: Services, s: ScheduledJob, spec: ScheduleSpec, given: set[str]) 
         workflows.parse(svc, spec.workflow_definition)  # validated now, not at 3 a.m.
         d = spec.workflow_definition
         s.workflow_definition = d if isinstance(d, dict) else {"source": d}
+    if "workflow_template" in given and spec.workflow_template is not None:
+        if "workflow_definition" in given and spec.workflow_definition is not None:
+            raise InvalidInput("give workflowDefinition or workflowTemplate", field="target")
+        s.workflow_definition = templates.schedule_target(spec.workflow_template)
     if "metadata" in given and spec.metadata is not None:
         s.metadata_ = validation.json_payload(spec.metadata, limits.payload_bytes, "metadata")
     if "rate_limit_per_minute" in given:

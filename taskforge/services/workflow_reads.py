@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from taskforge.domain import records
 from taskforge.domain.enums import JobStatus, WorkflowStatus
 from taskforge.domain.errors import NotFound
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.persistence.common import graph as graph_repo
+from taskforge.persistence.common import templates as templates_repo
 from taskforge.persistence.common import tenancy
 from taskforge.persistence.common import workflows as repo
 from taskforge.persistence.tables import Workflow
@@ -102,3 +104,29 @@ async def graph_of(
             return [], []
         jobs, edges = await graph_repo.graph_of_workflow(session, wf.id)
     return jobs, edges
+
+
+async def child_runs(
+    svc: Services, principal: Principal, jobs: Sequence[records.GraphJob]
+) -> dict[str, str]:
+    """The latest child run of each workflow job among a graph's jobs (ids as text), in
+    one indexed read; none at all for a graph without workflow jobs."""
+    ids = [uuid.UUID(j.id) for j in jobs if j.job_type == WORKFLOW_JOB_TYPE]
+    if not ids:
+        return {}
+    principal.require(READ)
+    async with svc.read() as session:
+        children = await templates_repo.latest_children(session, principal.organization_id, ids)
+    return {str(job): str(child) for job, child in children.items()}
+
+
+async def latest_children_of(
+    svc: Services, principal: Principal, job_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, records.Workflow]:
+    """Each of these workflow jobs' latest child run (for a DataLoader)."""
+    principal.require(READ)
+    org = principal.organization_id
+    async with svc.read() as session:
+        children = await templates_repo.latest_children(session, org, job_ids)
+        rows = {w.id: w for w in await repo.by_ids(session, org, list(children.values()))}
+    return {job: records.Workflow.of(rows[child]) for job, child in children.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -33,7 +34,8 @@ from taskforge.domain.errors import (
 )
 from taskforge.domain.events import Event, WorkflowDeleted
 from taskforge.domain.queues import QueueSettings
-from taskforge.domain.workflows import WorkflowDefinition, parse_definition
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE, TemplateRef
+from taskforge.domain.workflows import TERMINAL_WORKFLOW, WorkflowDefinition, parse_definition
 from taskforge.metrics.server import pending
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import jobs as jobs_repo
@@ -67,22 +69,38 @@ async def create(
     svc: Services,
     principal: Principal,
     project_id: uuid.UUID,
-    definition: str | dict[str, Any],
+    definition: str | dict[str, Any] | None,
     start: bool = False,
     idempotency_key: str | None = None,
+    template: TemplateRef | None = None,
 ) -> records.Workflow:
     """Validate the whole definition, then write the workflow, its jobs and edges. With
     ``idempotency_key``, a repeat within the window returns the first call's workflow
-    (``deduplicated``); the key is the tenant's, whatever the project."""
+    (``deduplicated``); the key is the tenant's, whatever the project. ``template``,
+    instead of a definition: the run copies that template version's definition."""
+    from taskforge.services import templates  # imports this module
+
     principal.require(WRITE)
-    spec = parse(svc, definition)
+    if (definition is None) == (template is None):
+        raise InvalidInput("give either a definition or a template", field="template")
+    spec = parse(svc, definition) if definition is not None else None
     org, now = principal.organization_id, svc.clock()
-    use = idempotency.workflow_use(project_id, definition, start, idempotency_key)
+    request = {"template": vars(template)} if template is not None else definition
+    assert request is not None
+    use = idempotency.workflow_use(project_id, request, start, idempotency_key)
     async with svc.write() as session:
         if use is not None and (
             earlier := await idempotency.earlier_workflow(svc, session, org, use, now)
         ):
             return records.Workflow.without_definition(earlier).replace(deduplicated=True)
+        origin: dict[str, Any] = {}
+        if template is not None:  # the version as it is now: later ones change no run
+            found(await tenancy.project(session, org, project_id), "project", project_id)
+            row, spec = await templates.for_run(svc, session, org, project_id, template)
+            definition = dict(row.definition)
+            origin = {"template_name": row.name, "template_version": row.version}
+        assert spec is not None and definition is not None
+        await templates.check(svc, session, org, project_id, spec)  # its templates exist
         wf = await create_in(
             session,
             org,
@@ -92,6 +110,7 @@ async def create(
             start,
             now,
             workflow_id=use.workflow_id if use is not None else None,
+            origin=origin,
         )
     return records.Workflow.of(wf)
 
@@ -120,9 +139,12 @@ async def create_in(
     start: bool,
     now: datetime,
     workflow_id: uuid.UUID | None = None,
+    origin: Mapping[str, Any] | None = None,
 ) -> Workflow:
     """Write a parsed workflow in the caller's transaction (also used by schedules);
-    ``workflow_id``: its id, chosen beforehand (an idempotency key names it)."""
+    ``workflow_id``: its id, chosen beforehand (an idempotency key names it); ``origin``:
+    the template and parent columns of a run made from a template (services/templates,
+    services/subworkflows)."""
     found(await tenancy.project(session, org, project_id), "project", project_id)
     queue_of = await _queues(session, org, project_id, spec)
     if not await tenancy.consume_jobs_quota(session, org, len(spec.jobs), now):
@@ -140,6 +162,8 @@ async def create_in(
         priority=spec.priority,
         created_at=now,
         updated_at=now,
+        subworkflow_jobs=sum(1 for j in spec.jobs if j.workflow is not None),
+        **(origin or {}),
     )
     session.add(wf)
     await session.flush()
@@ -252,11 +276,16 @@ async def delete(svc: Services, principal: Principal, workflow_id: uuid.UUID) ->
     principal.require(WRITE)
     async with svc.write() as session:
         wf = await _locked(session, principal, workflow_id)
+        events: list[Event] = []
+        if wf.status not in TERMINAL_WORKFLOW:  # its sub-workflows first
+            from taskforge.services import subworkflows  # imports this module
+
+            events = await subworkflows.before_delete(session, wf, svc.clock())
         event = workflow_event(wf, wf.status, _empty_stats(0), WorkflowDeleted)
         await session.delete(wf)
         await session.flush()
         await repo.forget_counts(session, workflow_id)
-        await record(session, [event])
+        await record(session, [*events, event])
         await audit.record(session, principal, "workflow.deleted", "workflow", workflow_id)
     return workflow_id
 
@@ -303,6 +332,10 @@ async def end_all(session: AsyncSession, wf: Workflow, reason: str, now: datetim
     ids = [j.id for j in live]
     await jobs_repo.close_open_attempts(session, ids, ExecutionStatus.CANCELLED, now, reason)
     await deps.fail_pending_into(session, ids, now, reason)
+    if running := [j.id for j in live if j.job_type == WORKFLOW_JOB_TYPE]:
+        from taskforge.services import subworkflows  # imports this module
+
+        events += await subworkflows.cancel_children(session, running, reason, now)
     return events
 
 
@@ -387,6 +420,10 @@ async def _queues(
     out: dict[str, JobQueue] = {}
     for i, job in enumerate(spec.jobs):
         key = job.queue or "default"
+        if key not in by_key and job.workflow is not None and job.queue is None and rows:
+            # a workflow job runs in no queue: it is listed in the project's first one
+            out[job.name] = min(rows, key=lambda q: (q.created_at, q.id))
+            continue
         if key not in by_key:
             raise InvalidInput(
                 f"job {job.name!r}: no queue {key!r} in this project", field=f"jobs[{i}].queue"

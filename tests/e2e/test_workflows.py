@@ -213,3 +213,43 @@ async def test_a_failing_job_under_each_policy(server_env, tmp_path, policy: str
         # a finished workflow cannot be resumed: the CLI reports the API's error code
         err = await tf.cli("resume", wf_id, "--action", "abort", ok=False)
         assert err.startswith("error: CONFLICT: "), err
+
+
+ETL = """name: etl
+jobs:
+  - {name: extract, job_type: noop}
+  - {name: load, job_type: noop, depends_on: [extract]}
+"""
+NIGHTLY = """name: nightly
+jobs:
+  - {name: prep, job_type: noop}
+  - {name: etl, workflow: {template: etl}, depends_on: [prep], input: {day: 1}}
+  - {name: report, job_type: noop, depends_on: [etl]}
+"""
+
+
+async def test_templates_and_a_sub_workflow_through_the_cli(server_env, tmp_path) -> None:
+    """Templates saved and listed with the CLI; a run of one whose workflow job starts
+    the other as a child run, which the real worker runs to the end."""
+    (tmp_path / "etl.yaml").write_text(ETL)
+    (tmp_path / "nightly.yaml").write_text(NIGHTLY)
+    async with running(server_env, tmp_path) as tf:
+        assert (await tf.cli("template", "create", "etl.yaml")).startswith("etl v1 (2 jobs) ")
+        assert (await tf.cli("template", "create", "nightly.yaml")).startswith("nightly v1 (3 ")
+        assert (await tf.cli("template", "create", "etl.yaml")).startswith("etl v2 (2 jobs) ")
+        listing = await tf.cli("template", "list")
+        assert re.search(r"^etl\s+2\s+2\s", listing, re.M), listing
+        assert re.search(r"^nightly\s+1\s+3\s", listing, re.M), listing
+        every = await tf.cli("template", "list", "--name", "etl", "--all")
+        assert len(re.findall(r"^etl\s", every, re.M)) == 2, every
+
+        wf_id = (await tf.cli("create", "--template", "nightly", "--start")).strip()
+        wf = await tf.settle(wf_id, "SUCCEEDED")
+        assert {j["name"]: j["status"] for j in wf["jobs"]} == dict.fromkeys(
+            ("prep", "etl", "report"), "SUCCEEDED"
+        ), summary(wf)
+        shown = await tf.cli("show", wf_id)
+        assert re.search(r"^template:\s+nightly v1$", shown, re.M), shown
+        assert re.search(r"^etl\s+@workflow\s+SUCCEEDED", shown, re.M), shown
+        err = await tf.cli("template", "create", "nightly.yaml", "--project", "nope", ok=False)
+        assert err.startswith("error: BAD_USER_INPUT: "), err

@@ -117,6 +117,8 @@ _EDGE = "mutation($i: CreateDependencyInput!) { createDependency(input: $i) { id
 _WORKFLOW = """mutation($i: CreateWorkflowInput!) {
   createWorkflow(input: $i) { id jobs { id } } }"""
 _SCHEDULE = "mutation($i: ScheduleInput!) { createSchedule(input: $i) { id } }"
+_TEMPLATE = """mutation($i: CreateWorkflowTemplateInput!) {
+  createWorkflowTemplate(input: $i) { id } }"""
 _PAUSE = "mutation($s: ID!) { pauseSchedule(id: $s) { id } }"
 _KEY = """mutation($p: [String!]!) {
   createApiKey(name: "spare", permissions: $p) { apiKey { id } } }"""
@@ -146,10 +148,19 @@ def build(server: LiveServer) -> Deployment:
         _jobs(gql, d, queues, worker)
         _workflows(gql, d, project, queues["flows"], worker)
         _schedules(gql, d, project, queues["fast"])
+        _templates(gql, d, project)
         for permissions in (["jobs:read", "workers"], ["admin"]):
             d.add("api_key", gql.one(_KEY, p=permissions)["apiKey"]["id"])
         # a cursor of every connection: valid for its own, garbage for the others
-        for connection in ("projects", "queues", "jobs", "workers", "workflows", "schedules"):
+        for connection in (
+            "projects",
+            "queues",
+            "jobs",
+            "workers",
+            "workflows",
+            "schedules",
+            "workflowTemplates",
+        ):
             page = gql.ok(f"{{ {connection}(first: 1) {{ pageInfo {{ endCursor }} }} }}")
             d.values.setdefault("cursor", []).append(page[connection]["pageInfo"]["endCursor"])
     d.values["email"] = [server.email, "nobody@example.com"]
@@ -253,6 +264,23 @@ def _workflows(gql: _Client, d: Deployment, project: str, flows: str, worker: st
     d.add("execution", *firsts.values())
     gql.ok(_FAIL, {"e": firsts[ids["MANUAL"]], "r": False})
     gql.ok(_COMPLETE, {"e": firsts[ids["CONTINUE_ON_FAILURE"]], "o": {"rows": 10}})
+
+
+def _templates(gql: _Client, d: Deployment, project: str) -> None:
+    """Two versions of a template, one that runs it as a sub-workflow, and a run of
+    that one, started: its workflow job PROCESSING with a RUNNING child run."""
+    etl = {"name": "fuzz-etl", "jobs": [{"name": "x", "job_type": "fuzz.etl", "queue": "fast"}]}
+    for _ in range(2):
+        gql.one(_TEMPLATE, i={"projectId": project, "definition": etl})
+    nightly = {
+        "name": "fuzz-nightly",
+        "jobs": [{"name": "sub", "workflow": {"template": "fuzz-etl"}, "input": {"n": 1}}],
+    }
+    gql.one(_TEMPLATE, i={"projectId": project, "definition": nightly})
+    run = {"projectId": project, "template": {"name": "fuzz-nightly"}, "start": True}
+    wf = gql.one(_WORKFLOW, i=run)
+    d.add("workflow", wf["id"])
+    d.add("job", *(j["id"] for j in wf["jobs"]))
 
 
 def _schedules(gql: _Client, d: Deployment, project: str, queue: str) -> None:

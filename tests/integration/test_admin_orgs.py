@@ -32,6 +32,7 @@ from taskforge.services import (
     queues,
     scheduler,
     schedules,
+    templates,
     users,
     webhooks,
     workflows,
@@ -466,6 +467,9 @@ async def populate(svc: Any, tenant: Any) -> None:
         tenant.project.id,
         {"name": "wf", "jobs": [{"name": "x", "job_type": "t", "queue": "default"}]},
         start=True,
+    )
+    await templates.create(
+        svc, admin, tenant.project.id, {"name": "tpl", "jobs": [{"name": "x", "job_type": "t"}]}
     )
     worker = await make_worker(svc, admin, q)
     claimed = await executions.claim(svc, admin, worker.id, None, 1)

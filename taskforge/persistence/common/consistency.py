@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus
 from taskforge.domain.executions import DECIDED, OPEN
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Job, JobDependency, JobExecution
 
@@ -21,8 +22,12 @@ async def processing_without_live_execution(session: AsyncSession, org_id: uuid.
     live = exists().where(
         JobExecution.job_id == Job.id, JobExecution.status == ExecutionStatus.STARTED
     )
+    # a running workflow job has no attempt: its child run is what runs
     stmt = select(Job).where(
-        Job.organization_id == org_id, Job.status == JobStatus.PROCESSING, ~live
+        Job.organization_id == org_id,
+        Job.status == JobStatus.PROCESSING,
+        Job.job_type != WORKFLOW_JOB_TYPE,
+        ~live,
     )
     return list(await session.scalars(store_of(session).lock_row(stmt)))
 
