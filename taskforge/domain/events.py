@@ -395,7 +395,18 @@ class ScheduleUpdated(ScheduleChanged):
 
 @dataclass(frozen=True, slots=True)
 class SchedulePaused(ScheduleChanged):
+    """Paused: by pauseSchedule, or by the schedule itself, saying why (``reason``)."""
+
     type: ClassVar[str] = "schedule.paused"
+    reason: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        base = ScheduleChanged.payload(self)
+        return base if self.reason is None else {**base, "reason": self.reason}
+
+    @classmethod
+    def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
+        return cls(organization_id, *_schedule(payload), payload.get("reason"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,9 +434,10 @@ class ScheduleFired(ScheduleChanged):
     job_id: uuid.UUID | None
     workflow_id: uuid.UUID | None
     manual: bool
+    backfill: bool = False  # fired by backfillSchedule (stored only when true)
 
     def payload(self) -> dict[str, Any]:
-        return {
+        payload = {
             **ScheduleChanged.payload(self),
             "occurrence": self.occurrence.isoformat(),
             "firedAt": self.fired_at.isoformat(),
@@ -433,6 +445,9 @@ class ScheduleFired(ScheduleChanged):
             "workflowId": _text(self.workflow_id),
             "manual": self.manual,
         }
+        if self.backfill:
+            payload["backfill"] = True
+        return payload
 
     @classmethod
     def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
@@ -444,6 +459,7 @@ class ScheduleFired(ScheduleChanged):
             job_id=_id(payload.get("jobId")),
             workflow_id=_id(payload.get("workflowId")),
             manual=bool(payload.get("manual")),
+            backfill=bool(payload.get("backfill")),
         )
 
 
@@ -482,6 +498,32 @@ class ScheduleDeferred(ScheduleChanged):
     def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
         occurrence = datetime.fromisoformat(payload["occurrence"])
         return cls(organization_id, *_schedule(payload), occurrence)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSkipped(ScheduleChanged):
+    """Occurrences the overlap policy skipped because the last run was still live;
+    ``occurrence``: the latest of them."""
+
+    type: ClassVar[str] = "schedule.skipped"
+    occurrence: datetime
+    skipped: int
+    reason: str
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            **ScheduleChanged.payload(self),
+            "occurrence": self.occurrence.isoformat(),
+            "skipped": self.skipped,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
+        occurrence = datetime.fromisoformat(payload["occurrence"])
+        return cls(
+            organization_id, *_schedule(payload), occurrence, payload["skipped"], payload["reason"]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -720,6 +762,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ScheduleFailed,
     ScheduleDeferred,
     ScheduleMissed,
+    ScheduleSkipped,
     WorkerRegistered,
     WorkerOnline,
     WorkerDraining,

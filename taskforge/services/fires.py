@@ -3,6 +3,9 @@
 ``fire`` handles one occurrence (workflow targets, manual triggers); ``fire_jobs`` a
 whole tick of job occurrences with set-based statements. Both insert the occurrence
 under the unique (schedule, occurrence) key first: a duplicate is dropped there.
+``fire_recorded`` creates the runs of occurrences a backfill recorded beforehand.
+Every run is marked with its schedule (its end counts there: services/schedule_runs),
+and the timetable's runs become the schedule's last run (what overlap policies check).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +29,21 @@ from taskforge.services import jobs, workflows
 from taskforge.services.base import Services
 from taskforge.services.schedules import event
 
+MINUTE = timedelta(minutes=1)
+
+
+def window(now: datetime) -> datetime:
+    """The minute a rate limit counts ``now`` in."""
+    return now.replace(second=0, microsecond=0)
+
+
+def rate_key(s: ScheduledJob) -> str:
+    """Rate limits count per tenant and job type; a workflow counts as one start."""
+    if s.job_type is not None:
+        return s.job_type
+    name = (s.workflow_definition or {}).get("name", "workflow")
+    return f"workflow:{name}"
+
 
 def _fired(
     s: ScheduledJob,
@@ -34,15 +52,20 @@ def _fired(
     job_id: uuid.UUID | None,
     workflow_id: uuid.UUID | None,
     manual: bool,
+    backfill: bool = False,
 ) -> ScheduleFired:
-    s.runs_count += 1
-    s.last_run_at = now
-    return event(s, ScheduleFired, at, now, job_id, workflow_id, manual)
+    """A backfilled run is outside the timetable: not counted in runsCount (maxRuns),
+    nor the last run an overlap policy waits for."""
+    if not backfill:
+        s.runs_count += 1
+        s.last_run_at = now
+        s.last_job_id, s.last_workflow_id = job_id, workflow_id
+    return event(s, ScheduleFired, at, now, job_id, workflow_id, manual, backfill)
 
 
 def _failed(s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError) -> ScheduleFailed:
     transitions.move(s, ScheduleStatus.FAILED)
-    s.last_error, s.next_run_at = exc.message, None
+    s.last_error, s.next_run_at, s.next_occurrence_at = exc.message, None, None
     s.updated_at = now
     return event(s, ScheduleFailed, at, exc.message)
 
@@ -84,36 +107,60 @@ async def fire(
     fire_id = row["id"]
     if not await repo.record_fire(session, row):
         return []  # this occurrence already fired (another engine): the guard held
-    job_id = workflow_id = None
     try:
-        async with session.begin_nested():  # a failure undoes only this occurrence
-            if s.workflow_definition is not None:
-                definition = s.workflow_definition
-                source = definition.get("source", definition)
-                spec = workflows.parse(svc, source)
-                wf = await workflows.create_in(
-                    session, s.organization_id, s.project_id, spec, source, True, now
-                )
-                workflow_id = wf.id
-            else:
-                rows = [_job_row(svc, s, now)]
-                [created] = await jobs.insert_jobs(session, s.organization_id, rows, now)
-                job_id = created.id
+        job_id, workflow_id = await _create_run(svc, session, s, now)
     except TaskForgeError as exc:  # e.g. quota used up, queue deleted
         if manual:
             raise  # the caller sees why; nothing of this trigger is kept
         return [_failed(s, at, now, exc)]
     await repo.set_fire_target(session, fire_id, job_id, workflow_id)
-    return [
-        _fired(
-            s,
-            at,
-            now,
-            job_id=job_id,
-            workflow_id=workflow_id,
-            manual=manual,
-        )
-    ]
+    return [_fired(s, at, now, job_id=job_id, workflow_id=workflow_id, manual=manual)]
+
+
+async def _create_run(
+    svc: Services, session: AsyncSession, s: ScheduledJob, now: datetime
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """One run of the schedule: (job id, None) or (None, workflow id). A failure undoes
+    only this run (a savepoint)."""
+    async with session.begin_nested():
+        if s.workflow_definition is not None:
+            definition = s.workflow_definition
+            source = definition.get("source", definition)
+            spec = workflows.parse(svc, source)
+            wf = await workflows.create_in(
+                session, s.organization_id, s.project_id, spec, source, True, now
+            )
+            wf.schedule_id = s.id
+            return None, wf.id
+        rows = [_job_row(svc, s, now)]
+        [created] = await jobs.insert_jobs(session, s.organization_id, rows, now)
+        await repo.mark_jobs(session, [(created.id, s.id)])
+        return created.id, None
+
+
+async def fire_recorded(
+    svc: Services,
+    session: AsyncSession,
+    waiting: list[tuple[uuid.UUID, ScheduledJob, datetime]],
+    now: datetime,
+) -> list[ScheduleChanged]:
+    """Create the runs of occurrences recorded beforehand (a backfill's: fire id,
+    schedule, occurrence), each as a backfilled run. A run that cannot be created fails
+    its schedule, as a due occurrence does; the occurrence keeps waiting."""
+    events: list[ScheduleChanged] = []
+    done: list[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]] = []
+    for fire_id, s, at in waiting:
+        if s.status is ScheduleStatus.FAILED:
+            continue  # an earlier one of this tick failed it
+        try:
+            job_id, workflow_id = await _create_run(svc, session, s, now)
+        except TaskForgeError as exc:
+            events.append(_failed(s, at, now, exc))
+            continue
+        done.append((fire_id, job_id, workflow_id))
+        events.append(_fired(s, at, now, job_id, workflow_id, manual=False, backfill=True))
+    await repo.fired_backfills(session, done, now)
+    return events
 
 
 async def fire_jobs(
@@ -154,6 +201,9 @@ async def _fire_batch(
     created = await jobs.insert_jobs(session, org, rows, now)
     await repo.link_fires(
         session, [(f[0]["id"], j.id) for f, j in zip(fires, created, strict=True)]
+    )
+    await repo.mark_jobs(
+        session, [(j.id, s.id) for (_, s, _), j in zip(fires, created, strict=True)]
     )
     return [
         _fired(s, at, now, job_id=j.id, workflow_id=None, manual=False)
