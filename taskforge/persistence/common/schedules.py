@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy import Row, Select, Table, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.enums import JobStatus, ScheduleKind, ScheduleStatus, WorkflowStatus
+from taskforge.domain.enums import (
+    JobStatus,
+    OverlapPolicy,
+    ScheduleKind,
+    ScheduleStatus,
+    WorkflowStatus,
+)
 from taskforge.domain.jobs import TERMINAL
 from taskforge.domain.workflows import TERMINAL_WORKFLOW
 from taskforge.persistence.common import organizations
@@ -226,13 +232,15 @@ def _run_live() -> Any:
 async def buffered_ready(
     session: AsyncSession, limit: int, skip: Iterable[uuid.UUID] = ()
 ) -> list[ScheduledJob]:
-    """ACTIVE schedules holding an occurrence (BUFFER_ONE) whose last run has ended,
-    locked; rows another engine holds are skipped. Walks the partial index of buffered
-    schedules only; ``skip``: those this tick holds already."""
+    """ACTIVE schedules holding an occurrence (BUFFER_ONE) whose last run has ended, or
+    whose policy changed since (the held occurrence goes by the new one), locked; rows
+    another engine holds are skipped. Walks the partial index of buffered schedules
+    only; ``skip``: those this tick holds already."""
     stmt = (
         select(ScheduledJob)
         .where(text(BUFFERED_PREDICATE), ScheduledJob.status == ScheduleStatus.ACTIVE)
-        .where(organizations.not_inactive(ScheduledJob.organization_id), ~_run_live())
+        .where(organizations.not_inactive(ScheduledJob.organization_id))
+        .where(or_(ScheduledJob.overlap_policy != OverlapPolicy.BUFFER_ONE, ~_run_live()))
         .order_by(ScheduledJob.buffered_fire_at)
         .limit(limit)
     )
