@@ -162,7 +162,7 @@ def rows(org: uuid.UUID, workflow: uuid.UUID) -> list[tuple[str, str, Any, int]]
         (schedules, "schedule.deferred", schedule(occurrence=AT), 1),
         (schedules, "schedule.missed", schedule(skipped=3), 1),
         # schedule policies (migration 0031): a pause of pauseAfterFailures says why; a
-        # backfilled run says so; the overlap policy skips
+        # backfilled run says so; an overlap policy's skip gives its reason
         (
             schedules,
             "schedule.paused",
@@ -184,8 +184,8 @@ def rows(org: uuid.UUID, workflow: uuid.UUID) -> list[tuple[str, str, Any, int]]
         ),
         (
             schedules,
-            "schedule.skipped",
-            schedule(occurrence=AT, skipped=2, reason="schedule_overlap"),
+            "schedule.missed",
+            schedule(skipped=2, reason="schedule_overlap", occurrence=AT),
             1,
         ),
         (schedules, "schedule.completed", schedule("COMPLETED", None), 1),

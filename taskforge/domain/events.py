@@ -501,44 +501,34 @@ class ScheduleDeferred(ScheduleChanged):
 
 
 @dataclass(frozen=True, slots=True)
-class ScheduleSkipped(ScheduleChanged):
-    """Occurrences the overlap policy skipped because the last run was still live;
-    ``occurrence``: the latest of them."""
-
-    type: ClassVar[str] = "schedule.skipped"
-    occurrence: datetime
-    skipped: int
-    reason: str
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            **ScheduleChanged.payload(self),
-            "occurrence": self.occurrence.isoformat(),
-            "skipped": self.skipped,
-            "reason": self.reason,
-        }
-
-    @classmethod
-    def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
-        occurrence = datetime.fromisoformat(payload["occurrence"])
-        return cls(
-            organization_id, *_schedule(payload), occurrence, payload["skipped"], payload["reason"]
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class ScheduleMissed(ScheduleChanged):
-    """Occurrences dropped by the misfire policy."""
+    """Occurrences not fired: dropped by the misfire policy, or, with a ``reason``
+    (``schedule_overlap``), skipped by the overlap policy while the last run was live,
+    ``occurrence`` the latest of them. Both are stored only when set: a release that
+    does not know them reads the event as before."""
 
     type: ClassVar[str] = "schedule.missed"
     skipped: int
+    reason: str | None = None
+    occurrence: datetime | None = None
 
     def payload(self) -> dict[str, Any]:
-        return {**ScheduleChanged.payload(self), "skipped": self.skipped}
+        payload: dict[str, Any] = {**ScheduleChanged.payload(self), "skipped": self.skipped}
+        if self.reason is not None:
+            payload["reason"] = self.reason
+        if self.occurrence is not None:
+            payload["occurrence"] = self.occurrence.isoformat()
+        return payload
 
     @classmethod
     def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
-        return cls(organization_id, *_schedule(payload), payload["skipped"])
+        return cls(
+            organization_id,
+            *_schedule(payload),
+            payload["skipped"],
+            payload.get("reason"),
+            _time(payload.get("occurrence")),
+        )
 
 
 # --- workers, queues and tenancy ----------------------------------------------------
@@ -762,7 +752,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ScheduleFailed,
     ScheduleDeferred,
     ScheduleMissed,
-    ScheduleSkipped,
     WorkerRegistered,
     WorkerOnline,
     WorkerDraining,

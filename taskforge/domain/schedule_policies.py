@@ -3,8 +3,9 @@
 Pure, like ``domain.schedules``: the scheduler engine (services/scheduler.py) applies
 them to the rows it has locked.
 
-- Jitter delays each occurrence by up to N seconds. The delay is a hash of the schedule
-  and the occurrence, so every replica, and every tick, derives the same one.
+- Jitter delays each occurrence by up to N seconds, short of the next occurrence. The
+  delay is a hash of the schedule and the occurrence, so every replica, and every tick,
+  derives the same one.
 - The overlap policy decides what an occurrence does while the schedule's last run (its
   job or workflow) has not ended: SKIP records it as skipped, BUFFER_ONE holds one until
   that run ends, ALLOW_ALL fires it anyway, CANCEL_PREVIOUS cancels the live run first.
@@ -49,15 +50,24 @@ def check_pause_after_failures(n: int | None) -> int | None:
     return n
 
 
-def jitter(schedule_id: uuid.UUID, occurrence: datetime, seconds: int) -> timedelta:
+def jitter(
+    schedule_id: uuid.UUID, occurrence: datetime, seconds: int, gap: timedelta | None = None
+) -> timedelta:
     """The delay of one occurrence: in [0, seconds], to the millisecond, derived from
     the schedule and the occurrence alone (a SHA-256 of both: spread evenly, and the
-    same in every replica and on every tick)."""
+    same in every replica and on every tick). ``gap``: the time to the next occurrence;
+    the delay stays short of it, so runs keep their order and a jitter longer than the
+    interval never piles occurrences up behind one another."""
     if seconds <= 0:
+        return timedelta(0)
+    bound = seconds * 1000
+    if gap is not None:
+        bound = min(bound, gap // timedelta(milliseconds=1) - 1)
+    if bound <= 0:
         return timedelta(0)
     key = f"{schedule_id}/{occurrence.astimezone(UTC).isoformat()}".encode()
     draw = int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
-    return timedelta(milliseconds=draw % (seconds * 1000 + 1))
+    return timedelta(milliseconds=draw % (bound + 1))
 
 
 @dataclass(frozen=True)

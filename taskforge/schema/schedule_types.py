@@ -41,8 +41,9 @@ CRON_HELP = (
 )
 OVERLAP_HELP = "Default: SKIP for a workflow target, ALLOW_ALL for a job target."
 JITTER_HELP = (
-    "Seconds (0-86400, default 0): each occurrence fires up to this much later, by a "
-    "delay derived from the schedule and the occurrence (the same in every replica)."
+    "Seconds (0-86400, default 0): each occurrence fires up to this much later (and "
+    "before the next occurrence), by a delay derived from the schedule and the occurrence "
+    "(the same in every replica)."
 )
 PAUSE_HELP = (
     "Pause the schedule (status PAUSED, pausedReason says why) once this many of its runs "

@@ -20,7 +20,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import OverlapPolicy, ScheduleStatus, WorkflowStatus
-from taskforge.domain.events import Event, ScheduleSkipped
+from taskforge.domain.events import Event, ScheduleMissed
 from taskforge.domain.schedule_policies import Overlap, overlap
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
@@ -48,7 +48,7 @@ def concerned(s: ScheduledJob, fire: list[datetime]) -> bool:
 
 async def apply(session: AsyncSession, plans: Sequence[Due], now: datetime) -> list[Event]:
     """Narrow each plan's occurrences to what its overlap policy fires now; hold, skip
-    (counted, with a ``schedule.skipped`` event) and cancel as it says. Returns the
+    (counted, with a ``schedule.missed`` event giving the reason) and cancel as it says. Returns the
     events (the cancelled runs' and the skips')."""
     involved = [p for p in plans if concerned(p.s, p.fire)]
     if not involved:
@@ -74,14 +74,14 @@ async def apply(session: AsyncSession, plans: Sequence[Due], now: datetime) -> l
             s.skipped_count += len(o.skipped)
             status = ScheduleStatus(s.status)
             events.append(
-                ScheduleSkipped(
+                ScheduleMissed(
                     s.organization_id,
                     s.id,
                     status,
                     s.next_run_at,
-                    o.skipped[-1],
                     len(o.skipped),
                     REASON,
+                    o.skipped[-1],
                 )
             )
     return events

@@ -5,8 +5,12 @@ replicas split the work) and, in one transaction per batch, creates each occurre
 job or workflow, records the occurrence in ``schedule_fires`` (unique per schedule and
 occurrence: the guard behind the locks), advances ``next_run_at`` along the
 occurrence sequence (never from "now", so nothing drifts), and writes a tick event.
-Between ticks the loop sleeps until the earliest next run (one index probe), bounded,
-and wakes early when a schedule of this process changes.
+The schedules' policies apply on the way (services/overlap: the last run still live;
+jitter: ``next_run_at`` is the occurrence plus its delay); each tick also takes the
+schedules whose held occurrence (BUFFER_ONE) may fire now, and creates the runs of
+backfilled occurrences that are due (services/backfill). Between ticks the loop sleeps
+until the earliest next run (one index probe), bounded, and wakes early when a schedule
+of this process changes.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ from taskforge.domain.events import (
     ScheduleFired,
     ScheduleMissed,
 )
-from taskforge.domain.schedule_policies import jitter
 from taskforge.domain.schedules import plan
 from taskforge.lifecycle import Failures, finish
 from taskforge.metrics.server import pending
@@ -46,6 +49,7 @@ from taskforge.services.schedules import (
     WRITE,
     delay_of,
     event,
+    fires_at,
     occurrence_of,
     recurrence_of,
     set_next,
@@ -69,8 +73,8 @@ class Plan:
 
 @retried  # a deadlock with an acknowledgement (CANCEL_PREVIOUS) aborts the whole batch
 async def tick(svc: Services) -> int:
-    """Fire what is due now, batched; returns how many schedules and backfilled
-    occurrences were handled.
+    """Fire what is due now, batched; returns how many schedules were handled and
+    backfilled runs created.
 
     One transaction for the batch: the occurrences of all job schedules are recorded,
     counted against the rate limits and quotas, and created with a few set-based
@@ -106,10 +110,11 @@ async def tick(svc: Services) -> int:
                 for at in p.fire[: p.granted]:
                     events += await fire(svc, session, p.s, at, now)
             events += _settle(p, now)
-        events += await backfill.fire_waiting(svc, session, backfilled, now)
+        backfills = await backfill.fire_waiting(svc, session, backfilled, now)
+        events += backfills
         if (notes := pending(session)) is not None:
             late = [
-                (now - at - jitter(p.s.id, at, p.s.jitter_seconds)).total_seconds()
+                (now - fires_at(p.s, at)).total_seconds()
                 for p in plans
                 for at in p.fire[: p.granted]
             ]
@@ -125,7 +130,9 @@ async def tick(svc: Services) -> int:
                 for e in events
             ],
         )
-    return len(due) + len(ready) + len(backfilled)
+    # backfilled occurrences the rate limit held back wait for its next window: not
+    # counted, or a full batch of them would have the loop tick again at once
+    return len(due) + len(ready) + sum(isinstance(e, ScheduleFired) for e in backfills)
 
 
 def _fired(svc: Services, lateness: list[float]) -> None:

@@ -7,10 +7,9 @@ same firing step once, now.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,14 +84,22 @@ def set_next(s: ScheduledJob, occurrence: datetime | None) -> None:
 
 
 def fires_at(s: ScheduledJob | records.Schedule, occurrence: datetime) -> datetime:
-    return occurrence + jitter(s.id, occurrence, s.jitter_seconds)
+    delay = delay_of(s)
+    return occurrence + delay(occurrence) if delay else occurrence
 
 
-def delay_of(s: ScheduledJob) -> Delay | None:
-    """Each occurrence's jitter, for ``domain.schedules.plan`` (None: no jitter)."""
+def delay_of(s: ScheduledJob | records.Schedule) -> Delay | None:
+    """Each occurrence's jitter, short of the occurrence after it (None: no jitter)."""
     if not s.jitter_seconds:
         return None
-    return functools.partial(jitter, s.id, seconds=s.jitter_seconds)
+    rec, seconds = recurrence_of(s), s.jitter_seconds
+
+    def delay(occurrence: datetime) -> timedelta:
+        following = rec.next_after(occurrence)
+        gap = following - occurrence if following else None
+        return jitter(s.id, occurrence, seconds, gap)
+
+    return delay
 
 
 async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> records.Schedule:

@@ -98,7 +98,7 @@ async def test_a_workflow_schedule_skips_while_its_run_is_live(svc, org, admin, 
     s = await schedules.get(svc, admin, s.id)
     assert (s.skipped_count, s.runs_count, s.next_run_at) == (2, 1, at(9, 20))
     assert s.last_workflow_id == run.id
-    skipped = await events_of(svc, "schedule.skipped")
+    skipped = await events_of(svc, "schedule.missed")
     assert [(e["occurrence"], e["skipped"], e["reason"]) for e in skipped] == [
         (at(9, 10).isoformat(), 1, "schedule_overlap"),
         (at(9, 15).isoformat(), 1, "schedule_overlap"),
@@ -221,9 +221,9 @@ async def test_a_policy_change_to_allow_all_releases_the_held_occurrence(
 async def test_jitter_delays_each_occurrence_the_same_way_everywhere(
     svc, org, admin, clock
 ) -> None:
-    s = await schedules.create(svc, admin, job_spec(org, jitter=3600))
-    delays = [jitter(s.id, at(9, m), 3600) for m in (5, 10, 15)]
-    assert delays[0] > timedelta(milliseconds=1)  # 1 chance in 3.6 million
+    s = await schedules.create(svc, admin, job_spec(org, jitter=240))
+    delays = [jitter(s.id, at(9, m), 240) for m in (5, 10, 15)]
+    assert delays[0] > timedelta(milliseconds=1)  # 1 chance in 240,000
     assert s.next_occurrence_at == at(9, 5) and s.next_run_at == at(9, 5) + delays[0]
     upcoming = schedules.upcoming(svc, s, 3)
     assert upcoming == [at(9, m) + d for m, d in zip((5, 10, 15), delays, strict=True)]
@@ -239,6 +239,26 @@ async def test_jitter_delays_each_occurrence_the_same_way_everywhere(
     spec.changed = {"jitter"}
     s = await schedules.update(svc, admin, s.id, spec)
     assert s.jitter_seconds == 0 and s.next_run_at == s.next_occurrence_at == at(9, 10)
+
+
+async def test_a_jitter_longer_than_the_interval_keeps_every_run_in_order(
+    svc, org, admin, clock
+) -> None:
+    """Each delay stays short of the next occurrence: nothing piles up behind a late
+    one, nothing is missed, runs fire in order."""
+    s = await schedules.create(
+        svc,
+        admin,
+        job_spec(org, expression="* * * * *", jitter=86_400, misfire_policy=MisfirePolicy.SKIP),
+    )
+    await run_until(svc, clock, at(9, 10), step=1)
+    rows = await fire_rows(svc, s.id)
+    assert [r.fire_at for r in rows] == [at(9, m) for m in range(1, 10)]
+    for r in rows:
+        assert r.fire_at <= r.fired_at < r.fire_at + timedelta(minutes=1)
+    assert len({(r.fired_at - r.fire_at).seconds for r in rows}) > 3  # spread
+    s = await schedules.get(svc, admin, s.id)
+    assert s.next_occurrence_at == at(9, 10) < s.next_run_at < at(9, 11)
 
 
 # --- pause after failures ------------------------------------------------------------
@@ -384,8 +404,10 @@ async def test_a_backfill_keeps_to_the_rate_limit(svc, org, admin, clock) -> Non
     )
     await backfill.backfill(svc, admin, s.id, at(4), at(8))
     clock.advance(5)
-    await scheduler.tick(svc)
+    assert await scheduler.tick(svc) == 2
     assert len(await job_rows(svc)) == 2
+    # held back for the next window: nothing handled, so the engine sleeps meanwhile
+    assert await scheduler.tick(svc) == 0
     clock.now = at(9, 1, 1)
     await scheduler.tick(svc)
     assert len(await job_rows(svc)) == 4

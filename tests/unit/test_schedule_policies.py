@@ -96,6 +96,15 @@ def test_jitter_spreads_over_its_whole_range() -> None:
     assert all(d == round(d, 3) for d in delays)  # to the millisecond
 
 
+def test_jitter_stays_short_of_the_next_occurrence() -> None:
+    minute = timedelta(minutes=1)
+    delays = [jitter(uuid.uuid4(), NOW, 3600, minute) for _ in range(500)]
+    assert all(timedelta(0) <= d < minute for d in delays) and max(delays) > 50 * minute / 60
+    # a gap longer than the jitter changes nothing
+    assert jitter(SID, NOW, 30, timedelta(hours=1)) == jitter(SID, NOW, 30)
+    assert jitter(SID, NOW, 30, timedelta(milliseconds=1)) == timedelta(0)
+
+
 @pytest.mark.parametrize("bad", [-1, MAX_JITTER + 1])
 def test_jitter_bounds(bad) -> None:
     with pytest.raises(InvalidInput) as err:
