@@ -14,6 +14,7 @@ from taskforge.domain.enums import MisfirePolicy, OverlapPolicy, ScheduleKind, S
 from taskforge.schema.types import Job
 from taskforge.schema.workflow_types import Workflow
 from taskforge.services import schedules as service
+from taskforge.services import timetable
 from taskforge.services.backfill import Report
 from taskforge.services.scheduler import Triggered
 from taskforge.services.schedules import ScheduleSpec, Summary
@@ -149,7 +150,7 @@ class Schedule:
             created_by=s.created_by,
             created_at=s.created_at,
             updated_at=s.updated_at,
-            next_occurrence_at=service.occurrence_of(s),
+            next_occurrence_at=timetable.occurrence_of(s),
             overlap_policy=s.overlap_policy,
             jitter=s.jitter_seconds,
             buffered_occurrence=s.buffered_fire_at,

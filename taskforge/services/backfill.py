@@ -40,7 +40,8 @@ from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import audit, fires, workflows
 from taskforge.services.base import Principal, Services, found, retried
-from taskforge.services.schedules import WRITE, event, recurrence_of
+from taskforge.services.schedules import WRITE, event
+from taskforge.services.timetable import recurrence_of
 
 BACKFILLABLE = (ScheduleStatus.ACTIVE, ScheduleStatus.PAUSED)
 

@@ -45,10 +45,9 @@ from taskforge.services import backfill, idempotency, overlap
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.fires import MINUTE, fire, fire_jobs, rate_key, window
 from taskforge.services.job_events import record
-from taskforge.services.schedules import (
-    WRITE,
+from taskforge.services.schedules import WRITE, event
+from taskforge.services.timetable import (
     delay_of,
-    event,
     fires_at,
     occurrence_of,
     recurrence_of,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,9 +29,8 @@ from taskforge.domain.schedule_policies import (
     check_jitter,
     check_pause_after_failures,
     default_overlap,
-    jitter,
 )
-from taskforge.domain.schedules import Delay, Recurrence, compile_recurrence
+from taskforge.domain.schedules import Recurrence, compile_recurrence
 from taskforge.domain.tenancy import TIER_LIMITS
 from taskforge.persistence.common import outbox, queues, tenancy, workers
 from taskforge.persistence.common import schedules as repo
@@ -39,6 +38,13 @@ from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import audit, workflows
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
+from taskforge.services.timetable import (
+    delay_of,
+    fires_at,
+    occurrence_of,
+    recurrence_of,
+    set_next,
+)
 
 READ, WRITE = "scheduled_job:read", "scheduled_job:write"
 
@@ -66,40 +72,6 @@ class ScheduleSpec:
     jitter: int | None = None  # seconds
     pause_after_failures: int | None = None  # None given explicitly: never pause
     changed: set[str] = field(default_factory=set)  # on update: fields given explicitly
-
-
-def recurrence_of(s: ScheduledJob | records.Schedule) -> Recurrence:
-    return compile_recurrence(s.kind, s.expression, s.timezone, s.anchor_at or s.created_at)
-
-
-def occurrence_of(s: ScheduledJob | records.Schedule) -> datetime | None:
-    """The timetable's next occurrence (rows from before jitter have only next_run_at)."""
-    return s.next_occurrence_at or s.next_run_at
-
-
-def set_next(s: ScheduledJob, occurrence: datetime | None) -> None:
-    """The next occurrence, and when it fires: with its jitter (next_run_at)."""
-    s.next_occurrence_at = occurrence
-    s.next_run_at = fires_at(s, occurrence) if occurrence else None
-
-
-def fires_at(s: ScheduledJob | records.Schedule, occurrence: datetime) -> datetime:
-    delay = delay_of(s)
-    return occurrence + delay(occurrence) if delay else occurrence
-
-
-def delay_of(s: ScheduledJob | records.Schedule) -> Delay | None:
-    """Each occurrence's jitter, short of the occurrence after it (None: no jitter)."""
-    if not s.jitter_seconds:
-        return None
-    rec, seconds = recurrence_of(s), s.jitter_seconds
-
-    def delay(occurrence: datetime) -> timedelta:
-        following = rec.next_after(occurrence)
-        gap = following - occurrence if following else None
-        return jitter(s.id, occurrence, seconds, gap)
-
-    return delay
 
 
 async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> records.Schedule:
@@ -290,7 +262,8 @@ def upcoming(svc: Services, s: records.Schedule, count: int) -> list[datetime]:
     runs = [first, *rec.upcoming(first, count - 1)] if count > 1 else [first]
     if s.max_runs is not None:
         runs = runs[: max(0, s.max_runs - s.runs_count)]
-    return [fires_at(s, at) for at in runs]  # when they fire: with their jitter
+    delay = delay_of(s)  # when they fire: with their jitter
+    return [at + delay(at) for at in runs] if delay else runs
 
 
 E = TypeVar("E", bound=ScheduleChanged)
