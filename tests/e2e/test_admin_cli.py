@@ -114,12 +114,12 @@ async def test_jobs_queues_and_schedules(server_env: dict[str, str], tmp_path: P
             assert "overlap:" in shown and "SKIP" in shown and "jitter (s):" in shown
             off = await cli.json("schedules", "update", sid, "--pause-after-failures", "off")
             assert off["pauseAfterFailures"] is None and off["jitter"] == 30
-            window = ("--from", "2026-01-01T00:00:00Z", "--to", "2026-01-01T02:00:00Z")
+            window = ("--from", "2021-01-01T00:00:00Z", "--to", "2021-01-01T02:00:00Z")
             first = await cli.run("schedules", "backfill", sid, *window)
             assert first.startswith("3 occurrences in the range: 3 to run, 0 fired before")
             again = await cli.json("schedules", "backfill", sid, *window)
             assert (again["created"], again["alreadyFired"]) == (0, 3)
-            future = ("--from", "2026-01-01T00:00:00Z", "--to", "2999-01-01T00:00:00Z")
+            future = ("--from", "2021-01-01T00:00:00Z", "--to", "2999-01-01T00:00:00Z")
             assert "BAD_USER_INPUT" in await cli.run(
                 "schedules", "backfill", sid, *future, ok=False
             )
