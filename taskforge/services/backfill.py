@@ -8,9 +8,10 @@ concurrent backfill creates each run once. At most ``MAX_BACKFILL`` occurrences 
 Each new occurrence waits (``backfill_due_at``), the next one
 1/TASKFORGE_SCHEDULE_BACKFILL_PER_SECOND later, queued after the schedule's earlier
 backfills; the scheduler engine creates its run once it is due (``fire_waiting``), also
-within the schedule's rate limit per minute, and only while the schedule is ACTIVE (a
-paused one's backfill waits). The job quota is checked for the whole backfill when it
-is asked for, and taken as each run is created, as for any run.
+within the schedule's rate limit per minute, while the schedule is ACTIVE or COMPLETED
+(a paused one's backfill waits; a FAILED or deleted one's is dropped). The job quota is
+checked for the whole backfill when it is asked for, and taken as each run is created,
+as for any run; a run that cannot be created then is dropped and says why.
 
 Backfilled runs are outside the timetable: no overlap policy applies to them (they are
 past occurrences, asked for), they are not counted in runsCount or maxRuns, and they do
@@ -43,7 +44,7 @@ from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.schedules import WRITE, event
 from taskforge.services.timetable import recurrence_of
 
-BACKFILLABLE = (ScheduleStatus.ACTIVE, ScheduleStatus.PAUSED)
+BACKFILLABLE = (ScheduleStatus.ACTIVE, ScheduleStatus.PAUSED, ScheduleStatus.COMPLETED)
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ async def backfill(
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
         if s.status not in BACKFILLABLE:
             raise Conflict(
-                f"schedule {schedule_id} is {s.status.value}; only an ACTIVE or PAUSED "
-                "schedule can be backfilled",
+                f"schedule {schedule_id} is {s.status.value}: it cannot fire, so it "
+                "cannot be backfilled",
                 current=s.status.value,
             )
         rec = recurrence_of(s)

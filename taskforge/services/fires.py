@@ -22,7 +22,7 @@ from taskforge import tracing
 from taskforge.domain import transitions
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
-from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired
+from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired, ScheduleMissed
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import jobs, workflows
@@ -30,6 +30,7 @@ from taskforge.services.base import Services
 from taskforge.services.schedules import event
 
 MINUTE = timedelta(minutes=1)
+BACKFILL_FAILED = "backfill_failed"  # a dropped backfilled occurrence's reason
 
 
 def window(now: datetime) -> datetime:
@@ -63,10 +64,15 @@ def _fired(
     return event(s, ScheduleFired, at, now, job_id, workflow_id, manual, backfill)
 
 
-def _failed(s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError) -> ScheduleFailed:
+async def _failed(
+    session: AsyncSession, s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError
+) -> ScheduleFailed:
+    """The schedule cannot fire (FAILED, for good): its held and backfilled occurrences
+    are dropped with it."""
     transitions.move(s, ScheduleStatus.FAILED)
     s.last_error, s.next_run_at, s.next_occurrence_at = exc.message, None, None
-    s.updated_at = now
+    s.updated_at, s.buffered_fire_at = now, None
+    await repo.drop_waiting(session, s.id)
     return event(s, ScheduleFailed, at, exc.message)
 
 
@@ -112,7 +118,7 @@ async def fire(
     except TaskForgeError as exc:  # e.g. quota used up, queue deleted
         if manual:
             raise  # the caller sees why; nothing of this trigger is kept
-        return [_failed(s, at, now, exc)]
+        return [await _failed(session, s, at, now, exc)]
     await repo.set_fire_target(session, fire_id, job_id, workflow_id)
     return [_fired(s, at, now, job_id=job_id, workflow_id=workflow_id, manual=manual)]
 
@@ -145,17 +151,21 @@ async def fire_recorded(
     now: datetime,
 ) -> list[ScheduleChanged]:
     """Create the runs of occurrences recorded beforehand (a backfill's: fire id,
-    schedule, occurrence), each as a backfilled run. A run that cannot be created fails
-    its schedule, as a due occurrence does; the occurrence keeps waiting."""
+    schedule, occurrence), each as a backfilled run. One that cannot be created (the
+    quota used up meanwhile, the queue deleted) is dropped, which a later backfill may
+    record again, and says why (``last_error``, a ``schedule.missed`` event): the
+    schedule's timetable goes on."""
     events: list[ScheduleChanged] = []
     done: list[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]] = []
     for fire_id, s, at in waiting:
         if s.status is ScheduleStatus.FAILED:
-            continue  # an earlier one of this tick failed it
+            continue  # failed in this tick: its waiting occurrences are dropped
         try:
             job_id, workflow_id = await _create_run(svc, session, s, now)
         except TaskForgeError as exc:
-            events.append(_failed(s, at, now, exc))
+            await repo.drop_fire(session, fire_id)
+            s.last_error = f"the backfilled occurrence {at.isoformat()} did not run: {exc.message}"
+            events.append(event(s, ScheduleMissed, 1, BACKFILL_FAILED, at))
             continue
         done.append((fire_id, job_id, workflow_id))
         events.append(_fired(s, at, now, job_id, workflow_id, manual=False, backfill=True))
@@ -181,7 +191,7 @@ async def fire_jobs(
                 events += await _fire_batch(svc, session, org, batch, now)
         except TaskForgeError as exc:  # e.g. the monthly quota is used up
             failed = {s.id: (s, at) for s, at in batch}
-            events += [_failed(s, at, now, exc) for s, at in failed.values()]
+            events += [await _failed(session, s, at, now, exc) for s, at in failed.values()]
     return events
 
 

@@ -187,6 +187,7 @@ async def delete(svc: Services, principal: Principal, schedule_id: uuid.UUID) ->
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
         s.deleted_at, s.updated_at, s.buffered_fire_at = now, now, None
         set_next(s, None)
+        await repo.drop_waiting(session, s.id)  # its backfill ends with it
         await outbox.append(session, [event(s, ScheduleDeleted)])
         await audit.record(session, principal, "schedule.deleted", "schedule", schedule_id)
     _changed(svc)

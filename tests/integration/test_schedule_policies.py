@@ -457,13 +457,67 @@ async def test_backfill_bad_input_and_states(svc, org, admin, other_org, clock) 
     await schedules.delete(svc, admin, s.id)
     with pytest.raises(NotFound):
         await backfill.backfill(svc, admin, s.id, at(7), at(8))
+    failed = await schedules.create(svc, admin, job_spec(org, name="failed"))
+    async with svc.write() as session:
+        await session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id == failed.id)
+            .values(status=ScheduleStatus.FAILED)
+        )
+    with pytest.raises(Conflict, match="FAILED"):
+        await backfill.backfill(svc, admin, failed.id, at(7), at(8))
+    assert await count(svc, ScheduleFire) == 0  # the deleted schedule's waiting ones too
+
+
+async def test_a_completed_schedule_is_backfilled(svc, org, admin, clock) -> None:
     once = await schedules.create(
         svc, admin, job_spec(org, ScheduleKind.ONCE, "2026-03-02T09:00:10Z", name="once")
     )
     await run_until(svc, clock, START + timedelta(seconds=11))
-    with pytest.raises(Conflict, match="COMPLETED"):
-        await backfill.backfill(svc, admin, once.id, at(8), at(9))
-    assert await count(svc, ScheduleFire) == 1001
+    assert (await schedules.get(svc, admin, once.id)).status is ScheduleStatus.COMPLETED
+    report = await backfill.backfill(svc, admin, once.id, at(8), at(9, 0, 10))
+    assert (report.occurrences, report.created, report.already_fired) == (1, 0, 1)
+    hourly = await schedules.create(
+        svc, admin, job_spec(org, expression="0 * * * *", max_runs=1, name="hourly")
+    )
+    await run_until(svc, clock, at(10, 0, 30), step=60)
+    hourly = await schedules.get(svc, admin, hourly.id)
+    assert hourly.status is ScheduleStatus.COMPLETED
+    assert (await backfill.backfill(svc, admin, hourly.id, at(7), at(9))).created == 3
+    clock.advance(1)
+    await scheduler.tick(svc)
+    assert await fires(svc, hourly.id) == [at(7), at(8), at(9), at(10)]
+
+
+async def test_a_backfilled_run_that_cannot_start_is_dropped_saying_why(
+    svc, org, admin, clock
+) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, expression="0 * * * *"))
+    await backfill.backfill(svc, admin, s.id, at(4), at(5))
+    async with svc.write() as session:  # the quota is used up meanwhile
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.organization_id == org.organization.id)
+            .values(max_jobs_per_month=0)
+        )
+    clock.advance(1)
+    await scheduler.tick(svc)
+    s = await schedules.get(svc, admin, s.id)
+    assert s.status is ScheduleStatus.ACTIVE and s.next_run_at == at(10)  # the timetable goes on
+    assert s.last_error is not None and "2026-03-02T05:00:00+00:00 did not run" in s.last_error
+    assert await fire_rows(svc, s.id) == []  # dropped: a later backfill may record them again
+    missed = await events_of(svc, "schedule.missed")
+    assert [(e["reason"], e["occurrence"]) for e in missed] == [
+        ("backfill_failed", at(4).isoformat()),
+        ("backfill_failed", at(5).isoformat()),
+    ]
+    async with svc.write() as session:
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.organization_id == org.organization.id)
+            .values(max_jobs_per_month=None)
+        )
+    assert (await backfill.backfill(svc, admin, s.id, at(4), at(5))).created == 2
 
 
 async def test_a_backfill_beyond_the_job_quota_is_refused_whole(svc, org, admin, clock) -> None:

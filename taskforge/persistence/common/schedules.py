@@ -38,6 +38,7 @@ JOBS: Table = Job.__table__  # type: ignore[assignment]
 LIVE = ScheduledJob.deleted_at.is_(None)
 LIVE_JOB = [s for s in JobStatus if s not in TERMINAL]
 LIVE_WORKFLOW = [s for s in WorkflowStatus if s not in TERMINAL_WORKFLOW]
+BACKFILLING = [ScheduleStatus.ACTIVE, ScheduleStatus.COMPLETED]  # a paused one's waits
 
 
 async def get(
@@ -298,14 +299,14 @@ async def lock_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Sch
 
 
 async def waiting_backfills(session: AsyncSession, now: datetime, limit: int) -> list[Row[Any]]:
-    """Backfilled occurrences due to fire, oldest due first, of ACTIVE schedules, locked
-    (others' skipped): (id, schedule_id, fire_at). Walks the partial index of waiting
-    ones only."""
+    """Backfilled occurrences due to fire, oldest due first, of ACTIVE schedules (or
+    COMPLETED ones: a backfill is outside the timetable), locked (others' skipped): (id,
+    schedule_id, fire_at). Walks the partial index of waiting ones only."""
     stmt = (
         select(FIRES.c.id, FIRES.c.schedule_id, FIRES.c.fire_at)
         .join(ScheduledJob, ScheduledJob.id == FIRES.c.schedule_id)
         .where(text(BACKFILL_PREDICATE), FIRES.c.backfill_due_at <= now)
-        .where(ScheduledJob.status == ScheduleStatus.ACTIVE, LIVE)
+        .where(ScheduledJob.status.in_(BACKFILLING), LIVE)
         .where(organizations.not_inactive(ScheduledJob.organization_id))
         .order_by(FIRES.c.backfill_due_at)
         .limit(limit)
@@ -349,3 +350,16 @@ async def fired_among(
         )
         found.update(await session.scalars(stmt))
     return found
+
+
+async def drop_waiting(session: AsyncSession, schedule_id: uuid.UUID) -> None:
+    """Forget the schedule's backfilled occurrences not fired yet (it is deleted or
+    FAILED: they would never fire)."""
+    await session.execute(
+        FIRES.delete().where(FIRES.c.schedule_id == schedule_id, text(BACKFILL_PREDICATE))
+    )
+
+
+async def drop_fire(session: AsyncSession, fire_id: uuid.UUID) -> None:
+    """Forget one recorded occurrence (a backfilled one whose run could not be created)."""
+    await session.execute(FIRES.delete().where(FIRES.c.id == fire_id))
