@@ -47,8 +47,16 @@ SCHEDULE = """id name type expression timezone status queueId jobType runsCount 
   nextRunAt lastRunAt"""
 SCHEDULES = f"""query($first: Int!, $status: [ScheduleStatus!]) {{
   schedules(first: $first, status: $status) {{ totalCount edges {{ node {{ {SCHEDULE} }} }} }} }}"""
-SCHEDULE_SHOW = f"query($id: ID!) {{ schedule(id: $id) {{ {SCHEDULE} misfirePolicy payload }} }}"
+POLICIES = """misfirePolicy overlapPolicy jitter pauseAfterFailures consecutiveFailures
+  pausedReason skippedCount bufferedOccurrence nextOccurrenceAt"""
+SCHEDULE_SHOW = f"query($id: ID!) {{ schedule(id: $id) {{ {SCHEDULE} {POLICIES} payload }} }}"
 SCHEDULE_STEER = f"mutation($id: ID!) {{{{ {{field}}(id: $id) {{{{ {SCHEDULE} }}}} }}}}"
+SCHEDULE_UPDATE = f"""mutation($id: ID!, $input: ScheduleInput!) {{
+  updateSchedule(id: $id, input: $input) {{ {SCHEDULE} {POLICIES} }} }}"""
+SCHEDULE_BACKFILL = f"""mutation($id: ID!, $from: DateTime!, $to: DateTime!) {{
+  backfillSchedule(id: $id, from: $from, to: $to) {{
+    occurrences created alreadyFired firstRunAt lastRunAt schedule {{ {SCHEDULE} }} }} }}"""
+OVERLAP_POLICIES = ("SKIP", "BUFFER_ONE", "ALLOW_ALL", "CANCEL_PREVIOUS")
 PREVIEW = """query($type: ScheduleType!, $expression: String!, $timezone: String!, $count: Int!) {
   previewSchedule(type: $type, expression: $expression, timezone: $timezone, count: $count) }"""
 
@@ -165,14 +173,63 @@ async def schedules_show(client: Client, args: argparse.Namespace) -> None:
         ("timezone", "timezone"),
         ("status", "status"),
         ("misfire", "misfirePolicy"),
+        ("overlap", "overlapPolicy"),
+        ("jitter (s)", "jitter"),
+        ("pause after", "pauseAfterFailures"),
+        ("failures", "consecutiveFailures"),
+        ("paused why", "pausedReason"),
+        ("skipped", "skippedCount"),
+        ("buffered", "bufferedOccurrence"),
         ("job type", "jobType"),
         ("queue", "queueId"),
         ("runs", "runsCount"),
         ("max runs", "maxRuns"),
         ("next run", "nextRunAt"),
+        ("occurrence", "nextOccurrenceAt"),
         ("last run", "lastRunAt"),
     ]
     emit(args, schedule, lambda: fields(schedule, labels))
+
+
+def _failures(text: str) -> int | None:
+    """--pause-after-failures: a count, or "off"."""
+    if text.lower() == "off":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number or 'off'") from None
+
+
+async def schedules_update(client: Client, args: argparse.Namespace) -> None:
+    given: dict[str, Any] = {
+        "overlapPolicy": args.overlap_policy,
+        "jitter": args.jitter,
+        "expression": args.expression,
+        "timezone": args.timezone,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    if args.pause_after_failures is not ...:
+        changes["pauseAfterFailures"] = args.pause_after_failures  # None: off
+    variables = {"id": args.id, "input": changes}
+    schedule = (await mutate(client, SCHEDULE_UPDATE, variables))["updateSchedule"]
+    emit(args, schedule, lambda: table(SCHEDULE_HEADERS, [_schedule_row(schedule)]))
+
+
+async def schedules_backfill(client: Client, args: argparse.Namespace) -> None:
+    variables = {"id": args.id, "from": args.start, "to": args.end}
+    report = (await mutate(client, SCHEDULE_BACKFILL, variables))["backfillSchedule"]
+
+    def render() -> str:
+        lines = [
+            f"{report['occurrences']} occurrences in the range: {report['created']} to run, "
+            f"{report['alreadyFired']} fired before"
+        ]
+        if report["created"]:
+            lines.append(f"runs start from {report['firstRunAt']} to {report['lastRunAt']}")
+        return "\n".join(lines)
+
+    emit(args, report, render)
 
 
 def schedule_steer(field: str) -> Any:
@@ -299,6 +356,22 @@ def add_parsers(sub: Any) -> None:
     command("resume", schedule_steer("resumeSchedule"), "resume a schedule").add_argument("id")
     c = command("trigger", schedule_steer("triggerSchedule"), "fire a schedule now")
     c.add_argument("id")
+    c = command("update", schedules_update, "change a schedule's expression or policies")
+    c.add_argument("id")
+    c.add_argument("--expression", help="a new expression (type unchanged), e.g. @daily")
+    c.add_argument("--timezone", help="a new IANA timezone")
+    c.add_argument("--overlap-policy", type=str.upper, choices=OVERLAP_POLICIES)
+    c.add_argument("--jitter", type=int, help="seconds, 0-86400")
+    c.add_argument(
+        "--pause-after-failures",
+        type=_failures,
+        default=...,
+        help="pause after this many failed runs in a row (1-1000), or 'off'",
+    )
+    c = command("backfill", schedules_backfill, "fire each past occurrence of a range once")
+    c.add_argument("id")
+    c.add_argument("--from", dest="start", required=True, help="RFC 3339: 2026-01-01T00:00:00Z")
+    c.add_argument("--to", dest="end", required=True, help="RFC 3339, not in the future")
     c = command("preview", schedules_preview, "the next occurrences of an expression")
     c.add_argument("--type", type=str.upper, choices=SCHEDULE_TYPES, default="CRON")
     c.add_argument("--expression", required=True)

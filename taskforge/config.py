@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     schedule_rate_limit_per_minute: int = Field(
         6000, description="Default jobs per minute schedules may create per job type and tenant."
     )
+    schedule_backfill_per_second: float = Field(
+        10.0,
+        gt=0,
+        le=1000,
+        description="Runs a backfillSchedule call starts per second (its occurrences wait "
+        "in turn, spaced this far apart).",
+    )
     idempotency_hours: float = Field(
         24.0,
         gt=0,

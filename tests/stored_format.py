@@ -161,6 +161,33 @@ def rows(org: uuid.UUID, workflow: uuid.UUID) -> list[tuple[str, str, Any, int]]
         ),
         (schedules, "schedule.deferred", schedule(occurrence=AT), 1),
         (schedules, "schedule.missed", schedule(skipped=3), 1),
+        # schedule policies (migration 0031): a pause of pauseAfterFailures says why; a
+        # backfilled run says so; an overlap policy's skip gives its reason
+        (
+            schedules,
+            "schedule.paused",
+            schedule("PAUSED", reason="paused after 3 consecutive failed runs"),
+            1,
+        ),
+        (
+            schedules,
+            "schedule.fired",
+            schedule(
+                occurrence=AT,
+                firedAt=LATER,
+                jobId=JOB,
+                workflowId=None,
+                manual=False,
+                backfill=True,
+            ),
+            1,
+        ),
+        (
+            schedules,
+            "schedule.missed",
+            schedule(skipped=2, reason="schedule_overlap", occurrence=AT),
+            1,
+        ),
         (schedules, "schedule.completed", schedule("COMPLETED", None), 1),
         (schedules, "schedule.deleted", schedule(), 1),
         ("workers", "worker.registered", worker, 1),

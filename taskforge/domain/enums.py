@@ -128,3 +128,12 @@ class MisfirePolicy(StrEnum):
     SKIP = "SKIP"
     FIRE_ONCE = "FIRE_ONCE"
     FIRE_ALL = "FIRE_ALL"
+
+
+class OverlapPolicy(StrEnum):
+    """What a schedule does with an occurrence that falls due while its last run is live."""
+
+    SKIP = "SKIP"  # record it as skipped
+    BUFFER_ONE = "BUFFER_ONE"  # hold one, fired when the live run ends; skip the rest
+    ALLOW_ALL = "ALLOW_ALL"  # fire it anyway
+    CANCEL_PREVIOUS = "CANCEL_PREVIOUS"  # cancel the live run, then fire

@@ -395,7 +395,18 @@ class ScheduleUpdated(ScheduleChanged):
 
 @dataclass(frozen=True, slots=True)
 class SchedulePaused(ScheduleChanged):
+    """Paused: by pauseSchedule, or by the schedule itself, saying why (``reason``)."""
+
     type: ClassVar[str] = "schedule.paused"
+    reason: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        base = ScheduleChanged.payload(self)
+        return base if self.reason is None else {**base, "reason": self.reason}
+
+    @classmethod
+    def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
+        return cls(organization_id, *_schedule(payload), payload.get("reason"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,9 +434,10 @@ class ScheduleFired(ScheduleChanged):
     job_id: uuid.UUID | None
     workflow_id: uuid.UUID | None
     manual: bool
+    backfill: bool = False  # fired by backfillSchedule (stored only when true)
 
     def payload(self) -> dict[str, Any]:
-        return {
+        payload = {
             **ScheduleChanged.payload(self),
             "occurrence": self.occurrence.isoformat(),
             "firedAt": self.fired_at.isoformat(),
@@ -433,6 +445,9 @@ class ScheduleFired(ScheduleChanged):
             "workflowId": _text(self.workflow_id),
             "manual": self.manual,
         }
+        if self.backfill:
+            payload["backfill"] = True
+        return payload
 
     @classmethod
     def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
@@ -444,6 +459,7 @@ class ScheduleFired(ScheduleChanged):
             job_id=_id(payload.get("jobId")),
             workflow_id=_id(payload.get("workflowId")),
             manual=bool(payload.get("manual")),
+            backfill=bool(payload.get("backfill")),
         )
 
 
@@ -486,17 +502,33 @@ class ScheduleDeferred(ScheduleChanged):
 
 @dataclass(frozen=True, slots=True)
 class ScheduleMissed(ScheduleChanged):
-    """Occurrences dropped by the misfire policy."""
+    """Occurrences not fired: dropped by the misfire policy, or, with a ``reason``
+    (``schedule_overlap``), skipped by the overlap policy while the last run was live,
+    ``occurrence`` the latest of them. Both are stored only when set: a release that
+    does not know them reads the event as before."""
 
     type: ClassVar[str] = "schedule.missed"
     skipped: int
+    reason: str | None = None
+    occurrence: datetime | None = None
 
     def payload(self) -> dict[str, Any]:
-        return {**ScheduleChanged.payload(self), "skipped": self.skipped}
+        payload: dict[str, Any] = {**ScheduleChanged.payload(self), "skipped": self.skipped}
+        if self.reason is not None:
+            payload["reason"] = self.reason
+        if self.occurrence is not None:
+            payload["occurrence"] = self.occurrence.isoformat()
+        return payload
 
     @classmethod
     def decode(cls, organization_id: uuid.UUID, payload: dict[str, Any]) -> Self:
-        return cls(organization_id, *_schedule(payload), payload["skipped"])
+        return cls(
+            organization_id,
+            *_schedule(payload),
+            payload["skipped"],
+            payload.get("reason"),
+            _time(payload.get("occurrence")),
+        )
 
 
 # --- workers, queues and tenancy ----------------------------------------------------

@@ -32,6 +32,7 @@ from taskforge.domain.enums import (
     JobStatus,
     LogLevel,
     MisfirePolicy,
+    OverlapPolicy,
     ScheduleKind,
     ScheduleStatus,
     Tier,
@@ -366,6 +367,17 @@ class Schedule(Record):
     deleted_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    next_occurrence_at: datetime | None
+    jitter_seconds: int
+    overlap_policy: OverlapPolicy
+    last_job_id: uuid.UUID | None
+    last_workflow_id: uuid.UUID | None
+    buffered_fire_at: datetime | None
+    skipped_count: int
+    pause_after_failures: int | None
+    consecutive_failures: int
+    paused_reason: str | None
+    backfill_until: datetime | None
 
 
 @record

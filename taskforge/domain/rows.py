@@ -94,3 +94,5 @@ class Succeeded(NamedTuple):
     workflow_id: uuid.UUID | None
     # the attempt's start (the run time series)
     started_at: datetime | None = None
+    # the schedule that fired the job (its end counts on the schedule), else None
+    schedule_id: uuid.UUID | None = None

@@ -1,8 +1,8 @@
 """Schedule expressions: parsing, occurrence sequences and misfire planning (seed 001).
 
 A schedule is ONCE (an RFC 3339 time), RECURRING (a fixed interval counted from its
-anchor, in elapsed time, so intervals ignore DST) or CRON (5 fields, or 6 with the
-seconds first, matched in the wall-clock time of an IANA timezone).
+anchor, in elapsed time, so intervals ignore DST) or CRON (5 fields, 6 with the seconds
+first, or a macro such as ``@daily``, matched in the wall-clock time of an IANA timezone).
 
 DST policy for CRON, applied to each matching wall-clock time:
 - a wall time that does not exist (spring-forward gap) fires at the first valid
@@ -24,10 +24,10 @@ Everything is pure: every function takes the times it needs; results are in UTC.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import islice
+from itertools import islice, takewhile
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
@@ -126,11 +126,29 @@ _SPECIAL = {
 }
 
 
+# the usual shorthands, as their five-field forms (Vixie cron; croniter reads the same)
+MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+
+
 def _cron_form(expression: str) -> tuple[str, bool]:
     """(the expression croniter gets, whether the seconds come first); validates it."""
     cleaned = " ".join(expression.split())
     if not cleaned:
         raise _bad("cron expression cannot be empty")
+    if cleaned.startswith("@") and " " not in cleaned:
+        macro = MACROS.get(cleaned.lower())
+        if macro is None:
+            known = ", ".join(MACROS)
+            raise _bad(f"cron macro '{cleaned}' is not one of {known}")
+        return macro, False
     parts = cleaned.split(" ")
     if len(parts) not in (5, 6):
         raise _bad(f"cron expression needs 5 or 6 fields, got {len(parts)}")
@@ -255,6 +273,17 @@ class Recurrence:
         """The last occurrence at or before ``until``; None if there is none."""
         return next(self._backward(_utc(until, "until")), None)
 
+    def between(self, start: datetime, end: datetime, limit: int) -> list[datetime]:
+        """The occurrences in [start, end], oldest first, at most ``limit`` of them."""
+        end = _utc(end, "end")
+        found = self._forward(_utc(start, "start") - _TICK)
+        return list(islice(takewhile(lambda t: t <= end, found), max(limit, 0)))
+
+    def count_between(self, start: datetime, end: datetime, limit: int = COUNT_LIMIT) -> int:
+        """How many occurrences [start, end] holds: exact for ONCE and RECURRING, at most
+        ``limit`` for CRON."""
+        return self._count(_utc(start, "start") - _TICK, _utc(end, "end"), limit)
+
     def _forward(self, after: datetime) -> Iterator[datetime]:
         """Occurrences strictly after ``after`` (UTC), increasing."""
         if self._at is not None:
@@ -339,8 +368,12 @@ def compile_recurrence(
 @dataclass(frozen=True)
 class FirePlan:
     fire: list[datetime]  # occurrence times to fire now, oldest first
-    next_run_at: datetime | None  # the first occurrence strictly after now (None: no more)
+    # the first occurrence strictly after now, or the first not due yet (None: no more)
+    next_run_at: datetime | None
     skipped: int  # missed occurrences not fired
+
+
+Delay = Callable[[datetime], timedelta]
 
 
 def plan(
@@ -350,6 +383,7 @@ def plan(
     policy: MisfirePolicy,
     grace: timedelta,
     cap: int = 100,
+    delay: Delay | None = None,
 ) -> FirePlan:
     """What to fire for a schedule whose stored next run ``due_at`` has come.
 
@@ -360,13 +394,16 @@ def plan(
     unless an on-time occurrence fires in the same tick and stands for them; FIRE_ALL
     fires them all. At most the ``cap`` most recent fire. The next run always comes
     from the sequence, so late ticks never drift it.
+
+    ``delay``: each occurrence's jitter. An occurrence is then due at its time plus its
+    delay, and late counted from there; occurrences stay in order, so the first one not
+    due yet is the next run and those after it wait with it.
     """
     due_at, now = _utc(due_at, "due_at"), _utc(now, "now")
     if cap < 1:
         raise ValueError("cap must be at least 1")
-    next_run_at = rec.next_after(now)
     if due_at > now:
-        return FirePlan(fire=[], next_run_at=next_run_at, skipped=0)
+        return FirePlan(fire=[], next_run_at=rec.next_after(now), skipped=0)
     recent: list[datetime] = []  # newest first
     for instant in rec._backward(now):
         if len(recent) == cap or instant <= due_at:
@@ -374,15 +411,26 @@ def plan(
         recent.append(instant)
     if len(recent) < cap:
         recent.append(due_at)
+    recent.reverse()
+    shift = delay or (lambda _: timedelta(0))
+    waiting = next((t for t in recent if t + shift(t) > now), None)
+    if waiting is not None:
+        recent = recent[: recent.index(waiting)]
     floor = now - grace
-    on_time = [t for t in recent if t >= floor]
-    missed = [t for t in recent if t < floor]
+    on_time = [t for t in recent if t + shift(t) >= floor]
+    missed = [t for t in recent if t + shift(t) < floor]
     if policy is MisfirePolicy.SKIP:
         fire = on_time
     elif policy is MisfirePolicy.FIRE_ONCE:
-        fire = on_time or missed[:1]
+        fire = on_time or missed[-1:]
     else:
         fire = recent
-    fire = sorted(fire)
-    total = 1 + rec._count(due_at, now, COUNT_LIMIT)
+    if waiting is None:
+        total = 1 + rec._count(due_at, now, COUNT_LIMIT)
+    else:  # those before the one waiting
+        total = 0 if waiting == due_at else 1 + rec._count(due_at, waiting - _TICK, COUNT_LIMIT)
+    next_run_at = waiting or rec.next_after(now)
     return FirePlan(fire=fire, next_run_at=next_run_at, skipped=max(0, total - len(fire)))
+
+
+_TICK = timedelta(microseconds=1)

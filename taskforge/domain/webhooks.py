@@ -58,6 +58,7 @@ SOURCE_TYPES: tuple[str, ...] = (
     events.JobStatusChanged.type,
     events.WorkflowStatusChanged.type,
     events.ScheduleFailed.type,
+    events.SchedulePaused.type,
     events.QuotaNearlyUsed.type,
 )
 
@@ -65,9 +66,10 @@ SOURCE_TYPES: tuple[str, ...] = (
 def event_type_of(event: events.Event) -> WebhookEventType | None:
     """The webhook event an outbox event is, if any.
 
-    SCHEDULE_PAUSED: TaskForge has no pause-after-failures; the system stops a schedule
-    only when a due occurrence could not fire (quota used up, queue deleted), which
-    moves it to FAILED (``schedule.failed``). A pause by an operator is no webhook event.
+    SCHEDULE_PAUSED: the system stopped a schedule: its ``pauseAfterFailures`` paused
+    it (``schedule.paused`` with a reason), or a due occurrence could not fire (quota
+    used up, queue deleted), which moves it to FAILED (``schedule.failed``). A pause by
+    an operator (no reason) is no webhook event.
     """
     if type(event) is events.JobStatusChanged:
         return WebhookEventType.JOB_FAILED if event.status is JobStatus.FAILED else None
@@ -75,6 +77,8 @@ def event_type_of(event: events.Event) -> WebhookEventType | None:
         return WebhookEventType.WORKFLOW_FINISHED if event.status in WORKFLOW_ENDS else None
     if type(event) is events.ScheduleFailed:
         return WebhookEventType.SCHEDULE_PAUSED
+    if type(event) is events.SchedulePaused:
+        return WebhookEventType.SCHEDULE_PAUSED if event.reason else None
     if type(event) is events.QuotaNearlyUsed:
         return WebhookEventType.QUOTA_NEARLY_USED
     return None
@@ -91,6 +95,8 @@ def may_match(type_: str, payload: dict[str, Any]) -> bool:
         return payload.get("status") == _JOB_FAILED
     if type_ == events.WorkflowStatusChanged.type:
         return payload.get("status") in _WORKFLOW_ENDS
+    if type_ == events.SchedulePaused.type:
+        return payload.get("reason") is not None
     return True
 
 

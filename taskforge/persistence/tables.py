@@ -37,6 +37,7 @@ from taskforge.domain.enums import (
     JobStatus,
     LogLevel,
     MisfirePolicy,
+    OverlapPolicy,
     ScheduleKind,
     ScheduleStatus,
     Tier,
@@ -279,6 +280,8 @@ class Workflow(Base):
     # how many of its jobs are workflow jobs (fixed at creation, like its jobs): the
     # engine looks for child runs to start only among the released jobs of those with some
     subworkflow_jobs: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # the schedule whose occurrence created it (migration 0031), as for jobs
+    schedule_id: Mapped[uuid.UUID | None]
 
 
 class WorkflowTemplate(Base):
@@ -385,6 +388,10 @@ class Job(Base):
     trigger_rule: Mapped[TriggerRule] = mapped_column(
         str_enum(TriggerRule), default=TriggerRule.ALL_SUCCESS, server_default="ALL_SUCCESS"
     )
+    # the schedule whose occurrence created it (migration 0031), else NULL: what tells a
+    # run's end to its schedule (services/schedule_runs) without a query per job. No
+    # foreign key: a schedule is soft-deleted, and a key check costs every insert
+    schedule_id: Mapped[uuid.UUID | None]
 
 
 # retention: a queue's finished jobs outside workflows (which keep their jobs), oldest
@@ -598,10 +605,23 @@ class JobDependency(Base):
     created_at: Mapped[datetime] = _created()
 
 
+BUFFERED_PREDICATE = "buffered_fire_at IS NOT NULL"
+BACKFILL_PREDICATE = "backfill_due_at IS NOT NULL"
+
+
 class ScheduledJob(Base):
     __tablename__ = "scheduled_jobs"
-    # the engine's only query: due ACTIVE schedules by time (deleted ones have no next run)
-    __table_args__ = (Index("idx_scheduled_jobs_due", "status", "next_run_at"),)
+    __table_args__ = (
+        # the engine's query: due ACTIVE schedules by time (deleted ones have no next run)
+        Index("idx_scheduled_jobs_due", "status", "next_run_at"),
+        # and each tick: those holding an occurrence until their live run ends (few)
+        Index(
+            "idx_scheduled_jobs_buffered",
+            "buffered_fire_at",
+            postgresql_where=text(BUFFERED_PREDICATE),
+            sqlite_where=text(BUFFERED_PREDICATE),
+        ),
+    )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = _org()
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete=CASCADE))
@@ -638,14 +658,48 @@ class ScheduledJob(Base):
     deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # policies (migration 0031, domain/schedule_policies). next_run_at is when the next
+    # run fires: next_occurrence_at, its occurrence in the timetable, plus its jitter
+    next_occurrence_at: Mapped[datetime | None]
+    jitter_seconds: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    overlap_policy: Mapped[OverlapPolicy] = mapped_column(
+        str_enum(OverlapPolicy),
+        default=OverlapPolicy.ALLOW_ALL,
+        server_default=OverlapPolicy.ALLOW_ALL.value,
+    )
+    # the last run the timetable fired: whether it is live decides an overlap. No
+    # foreign keys: a deleted job or workflow is simply not live
+    last_job_id: Mapped[uuid.UUID | None]
+    last_workflow_id: Mapped[uuid.UUID | None]
+    # BUFFER_ONE: the occurrence waiting for the live run to end
+    buffered_fire_at: Mapped[datetime | None]
+    # occurrences the overlap policy skipped, in all
+    skipped_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    pause_after_failures: Mapped[int | None]
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # why the schedule paused itself (NULL: it did not; pauseSchedule leaves none)
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    # when the last occurrence a backfill recorded fires: the next backfill queues after it
+    backfill_until: Mapped[datetime | None]
 
 
 class ScheduleFire(Base):
     """One fired occurrence. The unique (schedule, occurrence) pair is the guard that
-    makes a double fire impossible even if two engines got past the row lock."""
+    makes a double fire impossible even if two engines got past the row lock. A
+    backfill records its occurrences at once, each waiting (``backfill_due_at``) for the
+    engine to create its run at the backfill rate."""
 
     __tablename__ = "schedule_fires"
-    __table_args__ = (UniqueConstraint("schedule_id", "fire_at"),)
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "fire_at"),
+        # the engine's backfill step: waiting occurrences by due time (only they are in it)
+        Index(
+            "idx_schedule_fires_backfill",
+            "backfill_due_at",
+            postgresql_where=text(BACKFILL_PREDICATE),
+            sqlite_where=text(BACKFILL_PREDICATE),
+        ),
+    )
     id: Mapped[uuid.UUID] = _id()
     organization_id: Mapped[uuid.UUID] = _org()
     schedule_id: Mapped[uuid.UUID] = mapped_column(
@@ -660,6 +714,8 @@ class ScheduleFire(Base):
     workflow_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("workflows.id", ondelete="SET NULL")
     )
+    # a backfilled occurrence not fired yet: when it fires (migration 0031), else NULL
+    backfill_due_at: Mapped[datetime | None]
 
 
 class RateWindow(Base):

@@ -12,7 +12,7 @@ from taskforge.resolvers import ids
 from taskforge.resolvers.context import Context
 from taskforge.schema import schedule_types as s
 from taskforge.schema import types as t
-from taskforge.services import pagination, scheduler, schedules
+from taskforge.services import backfill, pagination, scheduler, schedules
 
 Info = strawberry.Info[Context, None]
 
@@ -54,6 +54,25 @@ async def trigger_schedule(
     principal = await info.context.principal()
     run = await scheduler.trigger_run(info.context.svc, principal, ids.parse(id), idempotency_key)
     return s.Schedule.of(run.schedule, s.TriggerResult.of(run))
+
+
+async def backfill_schedule(
+    info: Info,
+    id: strawberry.ID,
+    from_: Annotated[
+        datetime,
+        strawberry.argument(name="from", description="The range's start (included)."),
+    ],
+    to: Annotated[
+        datetime,
+        strawberry.argument(
+            description="The range's end (included); not in the future (BAD_USER_INPUT)."
+        ),
+    ],
+) -> s.BackfillResult:
+    principal = await info.context.principal()
+    report = await backfill.backfill(info.context.svc, principal, ids.parse(id), from_, to)
+    return s.BackfillResult.of(report)
 
 
 async def delete_schedule(info: Info, id: strawberry.ID) -> strawberry.ID:

@@ -73,6 +73,9 @@ class SchedulerTick:
     workflow_id: strawberry.ID | None
     next_run_at: datetime | None
     manual: bool
+    backfill: bool = strawberry.field(
+        default=False, description="A run of backfillSchedule (outside the timetable)."
+    )
 
     @classmethod
     def of(cls, message: dict[str, Any]) -> SchedulerTick:
@@ -89,6 +92,7 @@ class SchedulerTick:
             workflow_id=strawberry.ID(str(event.workflow_id)) if event.workflow_id else None,
             next_run_at=event.next_run_at,
             manual=event.manual,
+            backfill=event.backfill,
         )
 
 

@@ -142,6 +142,12 @@ class Mutation:
     pause_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.pause_schedule)
     resume_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.resume_schedule)
     trigger_schedule: sch.Schedule = strawberry.mutation(resolver=schedule_r.trigger_schedule)
+    backfill_schedule: sch.BackfillResult = strawberry.mutation(
+        resolver=schedule_r.backfill_schedule,
+        description="Fire each past occurrence of [from, to] that has not fired, once (a "
+        "repeat creates nothing new), at most 1000 a call; their runs start at the "
+        "backfill rate. The overlap policy does not apply to them.",
+    )
     delete_schedule: strawberry.ID = strawberry.mutation(resolver=schedule_r.delete_schedule)
     # administration: projects, queues, workers and assignments
     update_project: t.Project = strawberry.mutation(resolver=fleet_r.update_project)

@@ -10,11 +10,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from taskforge.domain import records
-from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
+from taskforge.domain.enums import MisfirePolicy, OverlapPolicy, ScheduleKind, ScheduleStatus
 from taskforge.schema.template_types import WorkflowTemplateRefInput, WorkflowTemplateTarget
 from taskforge.schema.types import Job
 from taskforge.schema.workflow_types import Workflow
 from taskforge.services import schedules as service
+from taskforge.services import timetable
+from taskforge.services.backfill import Report
 from taskforge.services.scheduler import Triggered
 from taskforge.services.schedules import ScheduleSpec, Summary
 from taskforge.services.templates import ref_of, target_of
@@ -25,10 +27,30 @@ if TYPE_CHECKING:
 ScheduleKindEnum = strawberry.enum(ScheduleKind, name="ScheduleType")
 ScheduleStatusEnum = strawberry.enum(ScheduleStatus, name="ScheduleStatus")
 MisfirePolicyEnum = strawberry.enum(MisfirePolicy, name="MisfirePolicy")
+OverlapPolicyEnum = strawberry.enum(
+    OverlapPolicy,
+    name="OverlapPolicy",
+    description="What an occurrence does while the schedule's last run (its job or "
+    "workflow) has not ended. SKIP: it is skipped (counted in skippedCount). BUFFER_ONE: "
+    "one waits and fires as soon as that run ends; more are skipped. ALLOW_ALL: it fires "
+    "anyway. CANCEL_PREVIOUS: the live run is cancelled (reason schedule_overlap), then "
+    "it fires.",
+)
 
 CRON_HELP = (
     "ONCE: an RFC 3339 time. RECURRING: an interval such as 30s, 15m, 2h, 1d or 1h30m. "
-    "CRON: 5 fields (minute hour day-of-month month day-of-week) or 6 with SECONDS FIRST."
+    "CRON: 5 fields (minute hour day-of-month month day-of-week), 6 with SECONDS FIRST, "
+    "or a macro: @yearly (@annually), @monthly, @weekly, @daily (@midnight), @hourly."
+)
+OVERLAP_HELP = "Default: SKIP for a workflow target, ALLOW_ALL for a job target."
+JITTER_HELP = (
+    "Seconds (0-86400, default 0): each occurrence fires up to this much later (and "
+    "before the next occurrence), by a delay derived from the schedule and the occurrence "
+    "(the same in every replica)."
+)
+PAUSE_HELP = (
+    "Pause the schedule (status PAUSED, pausedReason says why) once this many of its runs "
+    "in a row failed (1-1000); a success starts the count again; null: never."
 )
 
 
@@ -63,6 +85,28 @@ class Schedule:
     created_by: str | None
     created_at: datetime
     updated_at: datetime
+    next_occurrence_at: datetime | None = strawberry.field(
+        description="The next occurrence in the timetable; nextRunAt is when it fires "
+        "(later by its jitter)."
+    )
+    overlap_policy: OverlapPolicyEnum = strawberry.field(  # type: ignore[valid-type]
+        description=OVERLAP_HELP
+    )
+    jitter: int = strawberry.field(description=JITTER_HELP)
+    buffered_occurrence: datetime | None = strawberry.field(
+        description="BUFFER_ONE: the occurrence waiting for the live run to end."
+    )
+    skipped_count: int = strawberry.field(
+        description="Occurrences the overlap policy skipped because the last run was live."
+    )
+    pause_after_failures: int | None = strawberry.field(description=PAUSE_HELP)
+    consecutive_failures: int = strawberry.field(
+        description="Runs that failed in a row, up to now (a success, or resuming, resets it)."
+    )
+    paused_reason: str | None = strawberry.field(
+        description="Why the schedule paused itself, e.g. 'paused after 3 consecutive failed "
+        "runs' (null when it did not: pauseSchedule gives none)."
+    )
     _row: strawberry.Private[records.Schedule]
     triggered: TriggerResult | None = strawberry.field(
         default=None,
@@ -74,7 +118,9 @@ class Schedule:
         ref = target_of(self._row.workflow_definition)
         return None if ref is None else WorkflowTemplateTarget(name=ref.name, version=ref.version)
 
-    @strawberry.field(description="The next runs (at most 100), honouring maxRuns.")
+    @strawberry.field(
+        description="When the next runs fire (at most 100), jitter included, honouring maxRuns."
+    )
     def upcoming_runs(self, info: strawberry.Info[Context, None], count: int = 5) -> list[datetime]:
         return service.upcoming(info.context.svc, self._row, count)
 
@@ -111,6 +157,14 @@ class Schedule:
             created_by=s.created_by,
             created_at=s.created_at,
             updated_at=s.updated_at,
+            next_occurrence_at=timetable.occurrence_of(s),
+            overlap_policy=s.overlap_policy,
+            jitter=s.jitter_seconds,
+            buffered_occurrence=s.buffered_fire_at,
+            skipped_count=s.skipped_count,
+            pause_after_failures=s.pause_after_failures,
+            consecutive_failures=s.consecutive_failures,
+            paused_reason=s.paused_reason,
             _row=s,
             triggered=triggered,
         )
@@ -136,6 +190,38 @@ class TriggerResult:
             job=Job.of(run.job) if run.job else None,
             workflow=Workflow.of(run.workflow) if run.workflow else None,
             deduplicated=run.deduplicated,
+        )
+
+
+@strawberry.type(
+    description="What a backfillSchedule call found in its range and recorded. Each "
+    "occurrence created gets its run (a job or workflow) in turn, "
+    "TASKFORGE_SCHEDULE_BACKFILL_PER_SECOND (10) a second, within the schedule's rate "
+    "limit, while the schedule is ACTIVE."
+)
+class BackfillResult:
+    schedule: Schedule
+    occurrences: int = strawberry.field(description="Occurrences in [from, to].")
+    created: int = strawberry.field(description="Occurrences this call recorded to fire.")
+    already_fired: int = strawberry.field(
+        description="Occurrences fired, or recorded by a backfill, before this call."
+    )
+    first_run_at: datetime | None = strawberry.field(
+        description="When the run of the first occurrence created starts (null: none)."
+    )
+    last_run_at: datetime | None = strawberry.field(
+        description="When the run of the last occurrence created starts (null: none)."
+    )
+
+    @classmethod
+    def of(cls, r: Report) -> BackfillResult:
+        return cls(
+            schedule=Schedule.of(r.schedule),
+            occurrences=r.occurrences,
+            created=r.created,
+            already_fired=r.already_fired,
+            first_run_at=r.first_run_at,
+            last_run_at=r.last_run_at,
         )
 
 
@@ -186,13 +272,25 @@ class ScheduleInput:
     project_id: strawberry.ID | None = None
     metadata: JSON | None = None
     rate_limit_per_minute: int | None = None
+    overlap_policy: OverlapPolicyEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description=OVERLAP_HELP
+    )
+    jitter: int | None = strawberry.field(default=None, description=JITTER_HELP)
+    pause_after_failures: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=PAUSE_HELP + " On updateSchedule, null turns it off; absent keeps it.",
+    )
 
     def spec(self, parse_id: Any) -> ScheduleSpec:
         given = {
             name
             for name in vars(ScheduleSpec())
-            if name != "changed" and getattr(self, _field(name), None) is not None
+            if name != "changed"
+            and getattr(self, _field(name), None) not in (None, strawberry.UNSET)
         }
+        pause = self.pause_after_failures
+        if pause is not strawberry.UNSET:
+            given.add("pause_after_failures")  # null given: turned off
         return ScheduleSpec(
             name=self.name,
             kind=ScheduleKind(self.type) if self.type else None,
@@ -214,6 +312,9 @@ class ScheduleInput:
             project_id=parse_id(self.project_id, "projectId") if self.project_id else None,
             metadata=self.metadata,  # type: ignore[arg-type]
             rate_limit_per_minute=self.rate_limit_per_minute,
+            overlap_policy=OverlapPolicy(self.overlap_policy) if self.overlap_policy else None,
+            jitter=self.jitter,
+            pause_after_failures=None if pause is strawberry.UNSET else pause,
             changed=given,
         )
 

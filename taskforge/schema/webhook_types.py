@@ -16,7 +16,8 @@ WebhookEventTypeEnum = strawberry.enum(
     name="WebhookEventType",
     description="JOB_FAILED: a job failed for good (no attempt left). WORKFLOW_FINISHED: a "
     "workflow ended (SUCCEEDED, FAILED or CANCELLED). SCHEDULE_PAUSED: the system stopped "
-    "a schedule after a failure (an occurrence could not fire; the schedule is FAILED). "
+    "a schedule: pauseAfterFailures paused it (PAUSED, with its pausedReason), or an "
+    "occurrence could not fire (the schedule is FAILED). "
     "QUOTA_NEARLY_USED: the period's job count crossed 80% of its limit.",
 )
 DeliveryStatusEnum = strawberry.enum(DeliveryStatus, name="WebhookDeliveryStatus")

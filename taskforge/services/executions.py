@@ -34,7 +34,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
-from taskforge.services import flow_claims, shares
+from taskforge.services import flow_claims, schedule_runs, shares
 from taskforge.services import workers as workers_svc
 from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
@@ -379,6 +379,8 @@ async def fail_attempt(
     else:
         job.finished_at = now
         job.status_reason = reason or ("attempts_exhausted" if retryable else "failed")
+        if job.schedule_id is not None:  # a schedule's run failed: its count of failures
+            await schedule_runs.ended(session, [(job.schedule_id, False)], now)
     return status_event(job, JobStatus.PROCESSING, job.status_reason)
 
 
@@ -476,6 +478,8 @@ async def complete(
         # each success decides its PENDING outgoing edges (an index probe when it has
         # none) and its workflow
         events += await after_changes(session, moved, now)
+        if fired := [(r.schedule_id, True) for r in succeeded if r.schedule_id]:
+            await schedule_runs.ended(session, fired, now)  # schedules' runs: streaks end
         await record(session, events)
         if (notes := pending(session)) is not None:
             notes.runs += [

@@ -3,6 +3,9 @@
 ``fire`` handles one occurrence (workflow targets, manual triggers); ``fire_jobs`` a
 whole tick of job occurrences with set-based statements. Both insert the occurrence
 under the unique (schedule, occurrence) key first: a duplicate is dropped there.
+``fire_recorded`` creates the runs of occurrences a backfill recorded beforehand.
+Every run is marked with its schedule (its end counts there: services/schedule_runs),
+and the timetable's runs become the schedule's last run (what overlap policies check).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,12 +22,28 @@ from taskforge import tracing
 from taskforge.domain import transitions
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
-from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired
+from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired, ScheduleMissed
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import jobs, templates, workflows
 from taskforge.services.base import Services
 from taskforge.services.schedules import event
+
+MINUTE = timedelta(minutes=1)
+BACKFILL_FAILED = "backfill_failed"  # a dropped backfilled occurrence's reason
+
+
+def window(now: datetime) -> datetime:
+    """The minute a rate limit counts ``now`` in."""
+    return now.replace(second=0, microsecond=0)
+
+
+def rate_key(s: ScheduledJob) -> str:
+    """Rate limits count per tenant and job type; a workflow counts as one start."""
+    if s.job_type is not None:
+        return s.job_type
+    name = (s.workflow_definition or {}).get("name", "workflow")
+    return f"workflow:{name}"
 
 
 def _fired(
@@ -34,16 +53,26 @@ def _fired(
     job_id: uuid.UUID | None,
     workflow_id: uuid.UUID | None,
     manual: bool,
+    backfill: bool = False,
 ) -> ScheduleFired:
-    s.runs_count += 1
-    s.last_run_at = now
-    return event(s, ScheduleFired, at, now, job_id, workflow_id, manual)
+    """A backfilled run is outside the timetable: not counted in runsCount (maxRuns),
+    nor the last run an overlap policy waits for."""
+    if not backfill:
+        s.runs_count += 1
+        s.last_run_at = now
+        s.last_job_id, s.last_workflow_id = job_id, workflow_id
+    return event(s, ScheduleFired, at, now, job_id, workflow_id, manual, backfill)
 
 
-def _failed(s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError) -> ScheduleFailed:
+async def _failed(
+    session: AsyncSession, s: ScheduledJob, at: datetime, now: datetime, exc: TaskForgeError
+) -> ScheduleFailed:
+    """The schedule cannot fire (FAILED, for good): its held and backfilled occurrences
+    are dropped with it."""
     transitions.move(s, ScheduleStatus.FAILED)
-    s.last_error, s.next_run_at = exc.message, None
-    s.updated_at = now
+    s.last_error, s.next_run_at, s.next_occurrence_at = exc.message, None, None
+    s.updated_at, s.buffered_fire_at = now, None
+    await repo.drop_waiting(session, s.id)
     return event(s, ScheduleFailed, at, exc.message)
 
 
@@ -84,35 +113,63 @@ async def fire(
     fire_id = row["id"]
     if not await repo.record_fire(session, row):
         return []  # this occurrence already fired (another engine): the guard held
-    job_id = workflow_id = None
     try:
-        async with session.begin_nested():  # a failure undoes only this occurrence
-            if s.workflow_definition is not None:
-                # inline, or its template's definition as it is now
-                source, spec, origin = await templates.scheduled_run(svc, session, s)
-                wf = await workflows.create_in(
-                    session, s.organization_id, s.project_id, spec, source, True, now, origin=origin
-                )
-                workflow_id = wf.id
-            else:
-                rows = [_job_row(svc, s, now)]
-                [created] = await jobs.insert_jobs(session, s.organization_id, rows, now)
-                job_id = created.id
+        job_id, workflow_id = await _create_run(svc, session, s, now)
     except TaskForgeError as exc:  # e.g. quota used up, queue deleted
         if manual:
             raise  # the caller sees why; nothing of this trigger is kept
-        return [_failed(s, at, now, exc)]
+        return [await _failed(session, s, at, now, exc)]
     await repo.set_fire_target(session, fire_id, job_id, workflow_id)
-    return [
-        _fired(
-            s,
-            at,
-            now,
-            job_id=job_id,
-            workflow_id=workflow_id,
-            manual=manual,
-        )
-    ]
+    return [_fired(s, at, now, job_id=job_id, workflow_id=workflow_id, manual=manual)]
+
+
+async def _create_run(
+    svc: Services, session: AsyncSession, s: ScheduledJob, now: datetime
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """One run of the schedule: (job id, None) or (None, workflow id). A failure undoes
+    only this run (a savepoint)."""
+    async with session.begin_nested():
+        if s.workflow_definition is not None:
+            # inline, or its template's definition as it is now
+            source, spec, origin = await templates.scheduled_run(svc, session, s)
+            wf = await workflows.create_in(
+                session, s.organization_id, s.project_id, spec, source, True, now, origin=origin
+            )
+            wf.schedule_id = s.id
+            return None, wf.id
+        rows = [_job_row(svc, s, now)]
+        [created] = await jobs.insert_jobs(session, s.organization_id, rows, now)
+        await repo.mark_jobs(session, [(created.id, s.id)])
+        return created.id, None
+
+
+async def fire_recorded(
+    svc: Services,
+    session: AsyncSession,
+    waiting: list[tuple[uuid.UUID, ScheduledJob, datetime]],
+    now: datetime,
+) -> list[ScheduleChanged]:
+    """Create the runs of occurrences recorded beforehand (a backfill's: fire id,
+    schedule, occurrence), each as a backfilled run. One that cannot be created (the
+    quota used up meanwhile, the queue deleted) is dropped, which a later backfill may
+    record again, and says why (``last_error``, a ``schedule.missed`` event): the
+    schedule's timetable goes on."""
+    events: list[ScheduleChanged] = []
+    done: list[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]] = []
+    for fire_id, s, at in waiting:
+        if s.status is ScheduleStatus.FAILED:
+            continue  # failed in this tick: its waiting occurrences are dropped
+        try:
+            job_id, workflow_id = await _create_run(svc, session, s, now)
+        except TaskForgeError as exc:
+            await repo.drop_fire(session, fire_id)
+            s.last_error = f"the backfilled occurrence {at.isoformat()} did not run: {exc.message}"
+            events.append(event(s, ScheduleMissed, 1, BACKFILL_FAILED, at))
+            continue
+        done.append((fire_id, job_id, workflow_id))
+        events.append(_fired(s, at, now, job_id, workflow_id, manual=False, backfill=True))
+    await repo.fired_backfills(session, done, now)
+    return events
 
 
 async def fire_jobs(
@@ -133,7 +190,7 @@ async def fire_jobs(
                 events += await _fire_batch(svc, session, org, batch, now)
         except TaskForgeError as exc:  # e.g. the monthly quota is used up
             failed = {s.id: (s, at) for s, at in batch}
-            events += [_failed(s, at, now, exc) for s, at in failed.values()]
+            events += [await _failed(session, s, at, now, exc) for s, at in failed.values()]
     return events
 
 
@@ -153,6 +210,9 @@ async def _fire_batch(
     created = await jobs.insert_jobs(session, org, rows, now)
     await repo.link_fires(
         session, [(f[0]["id"], j.id) for f, j in zip(fires, created, strict=True)]
+    )
+    await repo.mark_jobs(
+        session, [(j.id, s.id) for (_, s, _), j in zip(fires, created, strict=True)]
     )
     return [
         _fired(s, at, now, job_id=j.id, workflow_id=None, manual=False)

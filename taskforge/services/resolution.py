@@ -41,6 +41,7 @@ from taskforge.domain.expressions import Expression, compile_expression
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import workflows as wf_repo
+from taskforge.services import schedule_runs
 from taskforge.services.job_events import (
     WORKFLOW_STATES,
     released_event,
@@ -264,6 +265,10 @@ async def set_workflow_status(
     wf.updated_at = now
     if new in TERMINAL_WORKFLOW:
         wf.finished_at = now
+        if wf.schedule_id is not None and new is not WorkflowStatus.CANCELLED:
+            await schedule_runs.ended(
+                session, [(wf.schedule_id, new is WorkflowStatus.SUCCEEDED)], now
+            )
     if counts is None:
         counts = await wf_repo.status_counts(session, wf.id)
     per_status: Counter[JobStatus] = Counter()

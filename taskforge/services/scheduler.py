@@ -5,8 +5,12 @@ replicas split the work) and, in one transaction per batch, creates each occurre
 job or workflow, records the occurrence in ``schedule_fires`` (unique per schedule and
 occurrence: the guard behind the locks), advances ``next_run_at`` along the
 occurrence sequence (never from "now", so nothing drifts), and writes a tick event.
-Between ticks the loop sleeps until the earliest next run (one index probe), bounded,
-and wakes early when a schedule of this process changes.
+The schedules' policies apply on the way (services/overlap: the last run still live;
+jitter: ``next_run_at`` is the occurrence plus its delay); each tick also takes the
+schedules whose held occurrence (BUFFER_ONE) may fire now, and creates the runs of
+backfilled occurrences that are due (services/backfill). Between ticks the loop sleeps
+until the earliest next run (one index probe), bounded, and wakes early when a schedule
+of this process changes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from taskforge.domain import records, transitions
 from taskforge.domain.enums import ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import RateLimited
 from taskforge.domain.events import (
+    Event,
     ScheduleChanged,
     ScheduleCompleted,
     ScheduleDeferred,
@@ -36,26 +41,21 @@ from taskforge.lifecycle import Failures, finish
 from taskforge.metrics.server import pending
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
-from taskforge.services import idempotency
-from taskforge.services.base import Principal, Services, found
-from taskforge.services.fires import fire, fire_jobs
+from taskforge.services import backfill, idempotency, overlap
+from taskforge.services.base import Principal, Services, found, retried
+from taskforge.services.fires import MINUTE, fire, fire_jobs, rate_key, window
 from taskforge.services.job_events import record
-from taskforge.services.schedules import WRITE, event, recurrence_of
+from taskforge.services.schedules import WRITE, event
+from taskforge.services.timetable import (
+    delay_of,
+    fires_at,
+    occurrence_of,
+    recurrence_of,
+    set_next,
+)
 
 log = logging.getLogger(__name__)
-MINUTE = timedelta(minutes=1)
-
-
-def _window(now: datetime) -> datetime:
-    return now.replace(second=0, microsecond=0)
-
-
-def rate_key(s: ScheduledJob) -> str:
-    """Rate limits count per tenant and job type; a workflow counts as one start."""
-    if s.job_type is not None:
-        return s.job_type
-    name = (s.workflow_definition or {}).get("name", "workflow")
-    return f"workflow:{name}"
+ZERO = timedelta(0)
 
 
 @dataclass
@@ -67,23 +67,33 @@ class Plan:
     following: datetime | None
     skipped: int
     granted: int = 0
+    postponed: bool = False  # left as it was, for the next tick (services/overlap)
 
 
+@retried  # a deadlock with an acknowledgement (CANCEL_PREVIOUS) aborts the whole batch
 async def tick(svc: Services) -> int:
-    """Fire what is due now, batched; returns how many schedules were handled.
+    """Fire what is due now, batched; returns how many schedules were handled and
+    backfilled runs created.
 
     One transaction for the batch: the occurrences of all job schedules are recorded,
     counted against the rate limits and quotas, and created with a few set-based
-    statements, not a round trip each.
+    statements, not a round trip each. Besides the due schedules: those holding an
+    occurrence (BUFFER_ONE) whose live run has ended, and backfilled occurrences due.
     """
     now = svc.clock()
+    limit = svc.settings.scheduler_batch
     async with svc.write() as session:
-        due = await repo.due(session, now, svc.settings.scheduler_batch)
-        if not due:
+        due = await repo.due(session, now, limit)
+        ready = await repo.buffered_ready(session, limit, [s.id for s in due])
+        backfilled = await repo.waiting_backfills(session, now, limit)
+        if not (due or ready or backfilled):
             return 0
         plans = [_plan(svc, s, now) for s in due]
+        plans += [Plan(s, [], occurrence_of(s), 0) for s in ready]
+        events: list[Event] = list(await overlap.apply(session, plans, now))
+        plans = [p for p in plans if not p.postponed]
         await _grant(svc, session, plans, now)
-        events = await fire_jobs(
+        events += await fire_jobs(
             svc,
             session,
             [
@@ -99,13 +109,29 @@ async def tick(svc: Services) -> int:
                 for at in p.fire[: p.granted]:
                     events += await fire(svc, session, p.s, at, now)
             events += _settle(p, now)
+        backfills = await backfill.fire_waiting(svc, session, backfilled, now)
+        events += backfills
         if (notes := pending(session)) is not None:
-            late = [(now - at).total_seconds() for p in plans for at in p.fire[: p.granted]]
+            late = [
+                (now - fires_at(p.s, at)).total_seconds()
+                for p in plans
+                for at in p.fire[: p.granted]
+            ]
             notes.later.append(functools.partial(_fired, svc, late))
-        next_of = {p.s.id: p.s.next_run_at for p in plans}
         # ticks report the next run as it now stands
-        await record(session, [replace(e, next_run_at=next_of.get(e.schedule_id)) for e in events])
-    return len(due)
+        next_of = {p.s.id: p.s.next_run_at for p in plans}
+        await record(
+            session,
+            [
+                replace(e, next_run_at=next_of[e.schedule_id])
+                if isinstance(e, ScheduleChanged) and e.schedule_id in next_of
+                else e
+                for e in events
+            ],
+        )
+    # backfilled occurrences the rate limit held back wait for its next window: not
+    # counted, or a full batch of them would have the loop tick again at once
+    return len(due) + len(ready) + sum(isinstance(e, ScheduleFired) for e in backfills)
 
 
 def _fired(svc: Services, lateness: list[float]) -> None:
@@ -119,13 +145,22 @@ def _fired(svc: Services, lateness: list[float]) -> None:
 def _plan(svc: Services, s: ScheduledJob, now: datetime) -> Plan:
     rec = recurrence_of(s)
     cap = svc.settings.schedule_misfire_cap
+    delay = delay_of(s)
     if s.pending_fire_at is not None:  # deferred by the rate limit: owed, not missed
-        owed = [s.pending_fire_at, *rec.upcoming(s.pending_fire_at, cap)]
-        p = Plan(s, [at for at in owed if at <= now][:cap], rec.next_after(now), 0)
+        fire: list[datetime] = []
+        following = None
+        for at in [s.pending_fire_at, *rec.upcoming(s.pending_fire_at, cap)]:
+            if at + (delay(at) if delay else ZERO) > now:
+                following = at  # the first not due yet: the next run
+                break
+            if len(fire) < cap:
+                fire.append(at)
+        p = Plan(s, fire, following or rec.next_after(now), 0)
     else:
-        assert s.next_run_at is not None
+        due_at = occurrence_of(s)
+        assert due_at is not None
         grace = timedelta(seconds=svc.settings.schedule_misfire_grace_seconds)
-        fp = plan(rec, s.next_run_at, now, s.misfire_policy, grace, cap)
+        fp = plan(rec, due_at, now, s.misfire_policy, grace, cap, delay)
         p = Plan(s, fp.fire, fp.next_run_at, fp.skipped)
     if s.max_runs is not None:
         p.fire = p.fire[: max(0, s.max_runs - s.runs_count)]
@@ -143,7 +178,7 @@ async def _grant(svc: Services, session: AsyncSession, plans: list[Plan], now: d
     for (org, key), members in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         limit = min(m.s.rate_limit_per_minute or default for m in members)
         wanted = sum(len(m.fire) for m in members)
-        left = await repo.take_rate_upto(session, org, key, _window(now), wanted, limit)
+        left = await repo.take_rate_upto(session, org, key, window(now), wanted, limit)
         for m in members:
             m.granted = min(len(m.fire), left)
             left -= m.granted
@@ -158,17 +193,19 @@ def _settle(p: Plan, now: datetime) -> list[ScheduleChanged]:
     events: list[ScheduleChanged] = []
     if p.granted < len(p.fire):  # throttled: the rest is owed from the next window
         at = p.fire[p.granted]
-        s.pending_fire_at, s.next_run_at = at, _window(now) + MINUTE
+        s.pending_fire_at, s.next_run_at = at, window(now) + MINUTE
         s.deferrals, s.last_deferred_at = s.deferrals + 1, now
         events.append(event(s, ScheduleDeferred, at))
         return events
-    s.pending_fire_at, s.next_run_at = None, p.following
+    s.pending_fire_at = None
+    set_next(s, p.following)
     if p.skipped:
         events.append(event(s, ScheduleMissed, p.skipped))
     exhausted = s.max_runs is not None and s.runs_count >= s.max_runs
     if p.following is None or exhausted or (s.kind is ScheduleKind.ONCE and s.runs_count):
         transitions.move(s, ScheduleStatus.COMPLETED)
-        s.next_run_at = None
+        set_next(s, None)
+        s.buffered_fire_at = None
         events.append(event(s, ScheduleCompleted))
     return events
 
@@ -214,10 +251,10 @@ async def trigger_run(
                 deduplicated=True,
             )
         limit = s.rate_limit_per_minute or svc.settings.schedule_rate_limit_per_minute
-        if not await repo.take_rate(session, org, rate_key(s), _window(now), 1, limit):
+        if not await repo.take_rate(session, org, rate_key(s), window(now), 1, limit):
             raise RateLimited(
                 f"schedules of this job type may create {limit} jobs per minute",
-                retryAfterSeconds=int((_window(now) + MINUTE - now).total_seconds()) + 1,
+                retryAfterSeconds=int((window(now) + MINUTE - now).total_seconds()) + 1,
             )
         events = await fire(svc, session, s, now, now, manual=True)
         await record(session, events)
@@ -253,7 +290,7 @@ class Scheduler:
                 if svc.clock() - pruned > MINUTE:
                     pruned = svc.clock()
                     async with svc.write() as session:
-                        await repo.prune_windows(session, _window(pruned) - 2 * MINUTE)
+                        await repo.prune_windows(session, window(pruned) - 2 * MINUTE)
                 failures.succeeded()
             except asyncio.CancelledError:
                 raise

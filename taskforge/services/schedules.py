@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import records, transitions, validation
-from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus
+from taskforge.domain.enums import MisfirePolicy, OverlapPolicy, ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, QuotaExceeded
 from taskforge.domain.events import (
     ScheduleChanged,
@@ -24,6 +24,11 @@ from taskforge.domain.events import (
     SchedulePaused,
     ScheduleResumed,
     ScheduleUpdated,
+)
+from taskforge.domain.schedule_policies import (
+    check_jitter,
+    check_pause_after_failures,
+    default_overlap,
 )
 from taskforge.domain.schedules import Recurrence, compile_recurrence
 from taskforge.domain.templates import TemplateRef
@@ -34,6 +39,13 @@ from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import audit, templates, workflows
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
+from taskforge.services.timetable import (
+    delay_of,
+    fires_at,
+    occurrence_of,
+    recurrence_of,
+    set_next,
+)
 
 READ, WRITE = "scheduled_job:read", "scheduled_job:write"
 
@@ -58,11 +70,10 @@ class ScheduleSpec:
     project_id: uuid.UUID | None = None
     metadata: dict[str, Any] | None = None
     rate_limit_per_minute: int | None = None
+    overlap_policy: OverlapPolicy | None = None  # on create: by target (default_overlap)
+    jitter: int | None = None  # seconds
+    pause_after_failures: int | None = None  # None given explicitly: never pause
     changed: set[str] = field(default_factory=set)  # on update: fields given explicitly
-
-
-def recurrence_of(s: ScheduledJob | records.Schedule) -> Recurrence:
-    return compile_recurrence(s.kind, s.expression, s.timezone, s.anchor_at or s.created_at)
 
 
 async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> records.Schedule:
@@ -81,6 +92,9 @@ async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> rec
         metadata_={},
         runs_count=0,
         deferrals=0,
+        jitter_seconds=0,
+        skipped_count=0,
+        consecutive_failures=0,
         anchor_at=now,
         created_by=str(principal.user_id or principal.api_key_id or ""),
         created_at=now,
@@ -88,7 +102,9 @@ async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> rec
     )
     _apply(svc, schedule, spec, set(vars(spec)) - {"changed"})
     _check_target(schedule)
-    schedule.next_run_at = _first_run(recurrence_of(schedule), schedule, now)
+    if spec.overlap_policy is None:
+        schedule.overlap_policy = default_overlap(schedule.workflow_definition is not None)
+    set_next(schedule, _first_run(recurrence_of(schedule), schedule, now))
     async with svc.write() as session:
         await _resolve_project(session, org, schedule, spec)
         await templates.check_target(svc, session, org, schedule)
@@ -116,12 +132,14 @@ async def update(
         await _resolve_project(session, org, s, spec)
         await templates.check_target(svc, session, org, s)
         if spec.changed & {"kind", "expression", "timezone"}:
-            s.anchor_at, s.pending_fire_at = now, None
-            s.next_run_at = _first_run(recurrence_of(s), s, now)
+            s.anchor_at, s.pending_fire_at, s.buffered_fire_at = now, None, None
+            set_next(s, _first_run(recurrence_of(s), s, now))
+        elif "jitter" in spec.changed and s.pending_fire_at is None:
+            set_next(s, occurrence_of(s))  # the same occurrence, its new fire time
         if s.max_runs is not None and s.runs_count >= s.max_runs:
             if s.status is not ScheduleStatus.COMPLETED:
                 transitions.move(s, ScheduleStatus.COMPLETED)
-            s.next_run_at = None
+            set_next(s, None)
         elif s.status is ScheduleStatus.COMPLETED and s.next_run_at is not None:
             transitions.move(s, ScheduleStatus.ACTIVE)  # more runs allowed again
         s.updated_at = now
@@ -154,9 +172,10 @@ async def _move(
         if s.status is not source:  # the table allows more than this mutation does
             raise InvalidTransition("schedule", schedule_id, s.status.value, target.value)
         transitions.move(s, target)
-        s.updated_at = now
+        s.updated_at, s.paused_reason = now, None
         if target is ScheduleStatus.ACTIVE:
-            s.next_run_at = _resume_at(s, now)
+            s.consecutive_failures = 0  # resumed: failures count again from none
+            _resume(s, now)
         paused = target is ScheduleStatus.PAUSED
         kind = SchedulePaused if paused else ScheduleResumed
         await outbox.append(session, [event(s, kind)])
@@ -170,7 +189,9 @@ async def delete(svc: Services, principal: Principal, schedule_id: uuid.UUID) ->
     org, now = principal.organization_id, svc.clock()
     async with svc.write() as session:
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
-        s.deleted_at, s.next_run_at, s.updated_at = now, None, now
+        s.deleted_at, s.updated_at, s.buffered_fire_at = now, now, None
+        set_next(s, None)
+        await repo.drop_waiting(session, s.id)  # its backfill ends with it
         await outbox.append(session, [event(s, ScheduleDeleted)])
         await audit.record(session, principal, "schedule.deleted", "schedule", schedule_id)
     _changed(svc)
@@ -241,11 +262,13 @@ def upcoming(svc: Services, s: records.Schedule, count: int) -> list[datetime]:
     if s.status is not ScheduleStatus.ACTIVE or s.next_run_at is None:
         return []
     rec = recurrence_of(s)
-    first = s.pending_fire_at or s.next_run_at
+    first = s.pending_fire_at or occurrence_of(s)
+    assert first is not None
     runs = [first, *rec.upcoming(first, count - 1)] if count > 1 else [first]
     if s.max_runs is not None:
         runs = runs[: max(0, s.max_runs - s.runs_count)]
-    return runs
+    delay = delay_of(s)  # when they fire: with their jitter
+    return [at + delay(at) for at in runs] if delay else runs
 
 
 E = TypeVar("E", bound=ScheduleChanged)
@@ -257,18 +280,23 @@ def event(s: ScheduledJob, kind: type[E], *extra: Any) -> E:
     return kind(s.organization_id, s.id, ScheduleStatus(s.status), s.next_run_at, *extra)
 
 
-def _resume_at(s: ScheduledJob, now: datetime) -> datetime | None:
+def _resume(s: ScheduledJob, now: datetime) -> None:
     """Where a resumed schedule picks up. Runs that fell due while it was paused were
     missed however recent (the grace period covers engine lateness, not pauses): SKIP
     drops them, FIRE_ONCE owes one run (the latest), FIRE_ALL owes them all."""
     rec = recurrence_of(s)
-    if s.pending_fire_at is not None or s.next_run_at is None or s.next_run_at > now:
-        return s.next_run_at or rec.next_after(now)
-    if s.misfire_policy is MisfirePolicy.SKIP:
-        return rec.next_after(now)
-    if s.misfire_policy is MisfirePolicy.FIRE_ONCE:
-        return rec.latest_until(now) or rec.next_after(now)
-    return s.next_run_at
+    if s.pending_fire_at is not None:  # still owed to the rate limit: as it was
+        s.next_run_at = s.next_run_at or rec.next_after(now)
+        return
+    occurrence = occurrence_of(s)
+    if occurrence is None or fires_at(s, occurrence) > now:
+        set_next(s, occurrence or rec.next_after(now))
+    elif s.misfire_policy is MisfirePolicy.SKIP:
+        set_next(s, rec.next_after(now))
+    elif s.misfire_policy is MisfirePolicy.FIRE_ONCE:
+        set_next(s, rec.latest_until(now) or rec.next_after(now))
+    else:
+        set_next(s, occurrence)
 
 
 def _changed(svc: Services) -> None:
@@ -323,6 +351,12 @@ def _apply(svc: Services, s: ScheduledJob, spec: ScheduleSpec, given: set[str]) 
     if "rate_limit_per_minute" in given:
         _bounded(spec.rate_limit_per_minute, 1, 1_000_000, "rateLimitPerMinute")
         s.rate_limit_per_minute = spec.rate_limit_per_minute
+    if "overlap_policy" in given and spec.overlap_policy is not None:
+        s.overlap_policy = OverlapPolicy(spec.overlap_policy)
+    if "jitter" in given and spec.jitter is not None:
+        s.jitter_seconds = check_jitter(spec.jitter)
+    if "pause_after_failures" in given:
+        s.pause_after_failures = check_pause_after_failures(spec.pause_after_failures)
     if s.kind is not None and s.expression is not None:
         recurrence_of(s)  # a bad expression or timezone fails here, naming the field
 

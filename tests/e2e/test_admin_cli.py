@@ -94,6 +94,36 @@ async def test_jobs_queues_and_schedules(server_env: dict[str, str], tmp_path: P
             )
             assert len(times.split()) == 3
 
+            # schedules: policies changed and shown, a backfill (twice: created once)
+            changed = await cli.json(
+                "schedules",
+                "update",
+                sid,
+                "--expression",
+                "@hourly",
+                "--overlap-policy",
+                "skip",
+                "--jitter",
+                "30",
+                "--pause-after-failures",
+                "3",
+            )
+            assert (changed["overlapPolicy"], changed["jitter"]) == ("SKIP", 30)
+            assert changed["pauseAfterFailures"] == 3 and changed["expression"] == "@hourly"
+            shown = await cli.run("schedules", "show", sid)
+            assert "overlap:" in shown and "SKIP" in shown and "jitter (s):" in shown
+            off = await cli.json("schedules", "update", sid, "--pause-after-failures", "off")
+            assert off["pauseAfterFailures"] is None and off["jitter"] == 30
+            window = ("--from", "2021-01-01T00:00:00Z", "--to", "2021-01-01T02:00:00Z")
+            first = await cli.run("schedules", "backfill", sid, *window)
+            assert first.startswith("3 occurrences in the range: 3 to run, 0 fired before")
+            again = await cli.json("schedules", "backfill", sid, *window)
+            assert (again["created"], again["alreadyFired"]) == (0, 3)
+            future = ("--from", "2021-01-01T00:00:00Z", "--to", "2999-01-01T00:00:00Z")
+            assert "BAD_USER_INPUT" in await cli.run(
+                "schedules", "backfill", sid, *future, ok=False
+            )
+
             # errors: one line naming the code, exit 1
             missing = str(uuid.uuid4())
             assert "NOT_FOUND" in await cli.run("jobs", "show", missing, ok=False)

@@ -166,6 +166,16 @@ OPERATIONS = [
     ("mutation($id: ID!) { triggerSchedule(id: $id) { id } }", "schedule"),
     ('mutation($id: ID!) { triggerSchedule(id: $id, idempotencyKey: "k") { id } }', "schedule"),
     (
+        'mutation($id: ID!) { backfillSchedule(id: $id, from: "2021-01-01T00:00:00Z",'
+        ' to: "2021-01-02T00:00:00Z") { created } }',
+        "schedule",
+    ),
+    (
+        "mutation($id: ID!) { updateSchedule(id: $id, input: {overlapPolicy: CANCEL_PREVIOUS,"
+        " jitter: 5, pauseAfterFailures: 2}) { id } }",
+        "schedule",
+    ),
+    (
         'mutation($id: ID!) { createWorkflow(input: {projectId: $id, idempotencyKey: "k",'
         ' definition: {name: "w", jobs: [{name: "a", job_type: "t"}]}}) { id } }',
         "project",

@@ -11,7 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from taskforge.domain import tenancy as tenancy_rules
-from taskforge.domain.enums import MisfirePolicy, ScheduleKind, ScheduleStatus, Tier
+from taskforge.domain.enums import (
+    MisfirePolicy,
+    OverlapPolicy,
+    ScheduleKind,
+    ScheduleStatus,
+    Tier,
+)
 from taskforge.domain.errors import (
     InvalidInput,
     InvalidTransition,
@@ -220,6 +226,7 @@ async def test_workflow_target_creates_started_workflows(svc, org, admin, clock)
         expression="10m",
         workflow_definition=definition,
         project_id=org.project.id,
+        overlap_policy=OverlapPolicy.ALLOW_ALL,  # runs overlap (a workflow's default: SKIP)
     )
     s = await schedules.create(svc, admin, spec)
     await run_until(svc, clock, START + timedelta(minutes=21), step=60)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from taskforge.domain.enums import ScheduleKind
+from taskforge.domain.enums import OverlapPolicy, ScheduleKind
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound
 from taskforge.domain.templates import MAX_NESTING, WORKFLOW_JOB_TYPE, TemplateRef
 from taskforge.persistence.common import templates as templates_repo
@@ -497,6 +497,7 @@ def every_minute(org, **target: Any) -> ScheduleSpec:
         kind=ScheduleKind.RECURRING,
         expression="1m",
         project_id=org.project.id,
+        overlap_policy=OverlapPolicy.ALLOW_ALL,  # runs overlap (a workflow's default: SKIP)
         **target,
     )
 

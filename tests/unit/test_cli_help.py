@@ -23,6 +23,8 @@ COMMANDS = [
     ["jobs", "list"],
     ["queues", "create"],
     ["schedules", "list"],
+    ["schedules", "update"],
+    ["schedules", "backfill"],
     ["org", "list"],
 ]
 

@@ -51,6 +51,11 @@ def test_outbox_events_map_to_webhook_events() -> None:
     assert rules.event_type_of(failed) is WebhookEventType.SCHEDULE_PAUSED
     paused = events.SchedulePaused(ORG, uuid.uuid4(), ScheduleStatus.PAUSED, None)
     assert rules.event_type_of(paused) is None  # an operator's pause
+    reason = "paused after 3 consecutive failed runs"
+    stopped = events.SchedulePaused(ORG, uuid.uuid4(), ScheduleStatus.PAUSED, None, reason)
+    assert rules.event_type_of(stopped) is WebhookEventType.SCHEDULE_PAUSED
+    assert rules.may_match(stopped.type, stopped.payload())
+    assert not rules.may_match(paused.type, paused.payload())
     quota = events.QuotaNearlyUsed(ORG, 8, 10, None)
     assert rules.event_type_of(quota) is WebhookEventType.QUOTA_NEARLY_USED
     # every source type the engine reads can give a webhook event
@@ -58,6 +63,7 @@ def test_outbox_events_map_to_webhook_events() -> None:
         events.JobStatusChanged.type,
         events.WorkflowStatusChanged.type,
         events.ScheduleFailed.type,
+        events.SchedulePaused.type,
         events.QuotaNearlyUsed.type,
     }
 

@@ -140,6 +140,7 @@ ACK_COLUMNS = (
     Job.job_type,
     Job.workflow_id,
     Job.started_at,
+    Job.schedule_id,
 )
 
 

@@ -1,4 +1,5 @@
-"""Schedules: rows, the engine's due query, the fire guard and rate windows."""
+"""Schedules: rows, the engine's due queries, the fire guard, rate windows, and what the
+policies read of their runs (is the last one live?) and write on them."""
 
 from __future__ import annotations
 
@@ -7,17 +8,37 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, select, update
+from sqlalchemy import Row, Select, Table, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.enums import ScheduleKind, ScheduleStatus
+from taskforge.domain.enums import (
+    JobStatus,
+    OverlapPolicy,
+    ScheduleKind,
+    ScheduleStatus,
+    WorkflowStatus,
+)
+from taskforge.domain.jobs import TERMINAL
+from taskforge.domain.workflows import TERMINAL_WORKFLOW
 from taskforge.persistence.common import organizations
 from taskforge.persistence.store import store_of
-from taskforge.persistence.tables import RateWindow, ScheduledJob, ScheduleFire
+from taskforge.persistence.tables import (
+    BACKFILL_PREDICATE,
+    BUFFERED_PREDICATE,
+    Job,
+    RateWindow,
+    ScheduledJob,
+    ScheduleFire,
+    Workflow,
+)
 
 FIRES: Table = ScheduleFire.__table__  # type: ignore[assignment]
 WINDOWS: Table = RateWindow.__table__  # type: ignore[assignment]
+JOBS: Table = Job.__table__  # type: ignore[assignment]
 LIVE = ScheduledJob.deleted_at.is_(None)
+LIVE_JOB = [s for s in JobStatus if s not in TERMINAL]
+LIVE_WORKFLOW = [s for s in WorkflowStatus if s not in TERMINAL_WORKFLOW]
+BACKFILLING = [ScheduleStatus.ACTIVE, ScheduleStatus.COMPLETED]  # a paused one's waits
 
 
 async def get(
@@ -194,3 +215,151 @@ def listing(
     if kinds:
         stmt = stmt.where(ScheduledJob.kind.in_(list(kinds)))
     return stmt
+
+
+# --- policies: the last run, buffered occurrences, backfills -------------------------
+
+
+def _run_live() -> Any:
+    """The schedule's last run (job or workflow) has not ended: two primary-key probes."""
+    return or_(
+        exists().where(Job.id == ScheduledJob.last_job_id, Job.status.in_(LIVE_JOB)),
+        exists().where(
+            Workflow.id == ScheduledJob.last_workflow_id, Workflow.status.in_(LIVE_WORKFLOW)
+        ),
+    )
+
+
+async def buffered_ready(
+    session: AsyncSession, limit: int, skip: Iterable[uuid.UUID] = ()
+) -> list[ScheduledJob]:
+    """ACTIVE schedules holding an occurrence (BUFFER_ONE) whose last run has ended, or
+    whose policy changed since (the held occurrence goes by the new one), locked; rows
+    another engine holds are skipped. Walks the partial index of buffered schedules
+    only; ``skip``: those this tick holds already."""
+    stmt = (
+        select(ScheduledJob)
+        .where(text(BUFFERED_PREDICATE), ScheduledJob.status == ScheduleStatus.ACTIVE)
+        .where(organizations.not_inactive(ScheduledJob.organization_id))
+        .where(or_(ScheduledJob.overlap_policy != OverlapPolicy.BUFFER_ONE, ~_run_live()))
+        .order_by(ScheduledJob.buffered_fire_at)
+        .limit(limit)
+    )
+    if skipped := list(skip):
+        stmt = stmt.where(ScheduledJob.id.not_in(skipped))
+    return list(await session.scalars(store_of(session).lock_for_claim(stmt, of=ScheduledJob)))
+
+
+async def live_runs(
+    session: AsyncSession, job_ids: Iterable[uuid.UUID], workflow_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these jobs and workflows have not ended (one probe each by key)."""
+    live: set[uuid.UUID] = set()
+    if jobs := list(job_ids):
+        stmt = select(Job.id).where(Job.id.in_(jobs), Job.status.in_(LIVE_JOB))
+        live.update(await session.scalars(stmt))
+    if workflows := list(workflow_ids):
+        stmt = select(Workflow.id).where(
+            Workflow.id.in_(workflows), Workflow.status.in_(LIVE_WORKFLOW)
+        )
+        live.update(await session.scalars(stmt))
+    return live
+
+
+async def take_live_jobs(session: AsyncSession, job_ids: Iterable[uuid.UUID]) -> list[Job]:
+    """These jobs, not ended, locked for a cancel; those another transaction holds are
+    left out (the engine never waits on a run: its ack may be waiting on the schedule)."""
+    stmt = select(Job).where(Job.id.in_(list(job_ids)), Job.status.in_(LIVE_JOB))
+    return list(await session.scalars(store_of(session).lock_for_claim(stmt)))
+
+
+async def take_live_workflows(
+    session: AsyncSession, workflow_ids: Iterable[uuid.UUID]
+) -> list[Workflow]:
+    """As ``take_live_jobs``, for workflows."""
+    stmt = select(Workflow).where(
+        Workflow.id.in_(list(workflow_ids)), Workflow.status.in_(LIVE_WORKFLOW)
+    )
+    return list(await session.scalars(store_of(session).lock_for_claim(stmt)))
+
+
+async def mark_jobs(session: AsyncSession, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """(job id, schedule id): the schedule each fired job came from (one executemany)."""
+    if pairs:
+        await session.execute(
+            update(JOBS).where(JOBS.c.id == bindparam("jid")).values(schedule_id=bindparam("sid")),
+            [{"jid": j, "sid": s} for j, s in pairs],
+        )
+
+
+async def lock_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ScheduledJob]:
+    """Schedules by id, locked in id order (deleted ones too: their runs still end)."""
+    stmt = select(ScheduledJob).where(ScheduledJob.id.in_(list(ids))).order_by(ScheduledJob.id)
+    return list(await session.scalars(store_of(session).lock_row(stmt)))
+
+
+async def waiting_backfills(session: AsyncSession, now: datetime, limit: int) -> list[Row[Any]]:
+    """Backfilled occurrences due to fire, oldest due first, of ACTIVE schedules (or
+    COMPLETED ones: a backfill is outside the timetable), locked (others' skipped): (id,
+    schedule_id, fire_at). Walks the partial index of waiting ones only."""
+    stmt = (
+        select(FIRES.c.id, FIRES.c.schedule_id, FIRES.c.fire_at)
+        .join(ScheduledJob, ScheduledJob.id == FIRES.c.schedule_id)
+        .where(text(BACKFILL_PREDICATE), FIRES.c.backfill_due_at <= now)
+        .where(ScheduledJob.status.in_(BACKFILLING), LIVE)
+        .where(organizations.not_inactive(ScheduledJob.organization_id))
+        .order_by(FIRES.c.backfill_due_at)
+        .limit(limit)
+    )
+    return list(await session.execute(store_of(session).lock_for_claim(stmt, of=FIRES)))
+
+
+async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ScheduledJob]:
+    return list(await session.scalars(select(ScheduledJob).where(ScheduledJob.id.in_(list(ids)))))
+
+
+async def fired_backfills(
+    session: AsyncSession,
+    done: list[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]],
+    now: datetime,
+) -> None:
+    """(occurrence id, job id, workflow id): fired now, no longer waiting."""
+    if done:
+        await session.execute(
+            update(FIRES)
+            .where(FIRES.c.id == bindparam("fid"))
+            .values(
+                job_id=bindparam("jid"),
+                workflow_id=bindparam("wid"),
+                fired_at=now,
+                backfill_due_at=None,
+            ),
+            [{"fid": f, "jid": j, "wid": w} for f, j, w in done],
+        )
+
+
+async def fired_among(
+    session: AsyncSession, schedule_id: uuid.UUID, occurrences: list[datetime]
+) -> set[datetime]:
+    """Which of these occurrences of the schedule are recorded (fired or waiting): probes
+    of the unique (schedule, occurrence) index, a bounded number of values each."""
+    found: set[datetime] = set()
+    for i in range(0, len(occurrences), 500):
+        stmt = select(FIRES.c.fire_at).where(
+            FIRES.c.schedule_id == schedule_id, FIRES.c.fire_at.in_(occurrences[i : i + 500])
+        )
+        found.update(await session.scalars(stmt))
+    return found
+
+
+async def drop_waiting(session: AsyncSession, schedule_id: uuid.UUID) -> None:
+    """Forget the schedule's backfilled occurrences not fired yet (it is deleted or
+    FAILED: they would never fire)."""
+    await session.execute(
+        FIRES.delete().where(FIRES.c.schedule_id == schedule_id, text(BACKFILL_PREDICATE))
+    )
+
+
+async def drop_fire(session: AsyncSession, fire_id: uuid.UUID) -> None:
+    """Forget one recorded occurrence (a backfilled one whose run could not be created)."""
+    await session.execute(FIRES.delete().where(FIRES.c.id == fire_id))

@@ -346,7 +346,7 @@ WITH d AS (
         AND {status_in(RUNNING, "jobs.status || ''")}
     RETURNING ((SELECT m FROM m) -> jobs.id::text ->> 0)::uuid AS execution_id,
         jobs.id AS job_id, jobs.organization_id, jobs.queue_id, jobs.project_id,
-        jobs.job_type, jobs.workflow_id, jobs.started_at
+        jobs.job_type, jobs.workflow_id, jobs.started_at, jobs.schedule_id
 ), x AS (
     UPDATE job_executions SET status = '{ExecutionStatus.SUCCEEDED}', finished_at = $4,
         output = NULLIF((SELECT m FROM m) -> job_executions.job_id::text -> 1, 'null')
@@ -355,7 +355,7 @@ WITH d AS (
     RETURNING job_executions.id
 )
 SELECT j.execution_id, j.job_id, j.organization_id, j.queue_id, j.project_id, j.job_type,
-    j.workflow_id, j.started_at, (SELECT count(*) FROM x) AS closed
+    j.workflow_id, j.started_at, j.schedule_id, (SELECT count(*) FROM x) AS closed
 FROM j
 """
 
@@ -378,7 +378,7 @@ async def succeed_current(
     )
     if rows and rows[0]["closed"] != len(rows):  # never: see SUCCEED_CURRENT_PG
         raise RuntimeError("a job succeeded without its execution; rolled back")
-    return [Succeeded(*r[:8]) for r in rows]
+    return [Succeeded(*r[:9]) for r in rows]
 
 
 async def ack_rows(

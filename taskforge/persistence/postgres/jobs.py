@@ -83,6 +83,7 @@ _UNSET: dict[str, Any] = dict.fromkeys(
         "rate_limit",
         "rate_period",
         "debounce_key",
+        "schedule_id",
     )
 )
 _UNSET["fair_seq"] = 0

@@ -183,6 +183,7 @@ async def succeed_current(
             r.job_type,
             r.workflow_id,
             r.started_at,
+            r.schedule_id,
         )
         for r in current
     ]

@@ -1,0 +1,45 @@
+"""A schedule row's timetable: its recurrence, its next occurrence, and when that fires
+(the occurrence plus its jitter, ``domain/schedule_policies.jitter``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from taskforge.domain import records
+from taskforge.domain.schedule_policies import jitter
+from taskforge.domain.schedules import Delay, Recurrence, compile_recurrence
+from taskforge.persistence.tables import ScheduledJob
+
+
+def recurrence_of(s: ScheduledJob | records.Schedule) -> Recurrence:
+    return compile_recurrence(s.kind, s.expression, s.timezone, s.anchor_at or s.created_at)
+
+
+def occurrence_of(s: ScheduledJob | records.Schedule) -> datetime | None:
+    """The timetable's next occurrence (rows from before jitter have only next_run_at)."""
+    return s.next_occurrence_at or s.next_run_at
+
+
+def set_next(s: ScheduledJob, occurrence: datetime | None) -> None:
+    """The next occurrence, and when it fires: with its jitter (next_run_at)."""
+    s.next_occurrence_at = occurrence
+    s.next_run_at = fires_at(s, occurrence) if occurrence else None
+
+
+def fires_at(s: ScheduledJob | records.Schedule, occurrence: datetime) -> datetime:
+    delay = delay_of(s)
+    return occurrence + delay(occurrence) if delay else occurrence
+
+
+def delay_of(s: ScheduledJob | records.Schedule) -> Delay | None:
+    """Each occurrence's jitter, short of the occurrence after it (None: no jitter)."""
+    if not s.jitter_seconds:
+        return None
+    rec, seconds = recurrence_of(s), s.jitter_seconds
+
+    def delay(occurrence: datetime) -> timedelta:
+        following = rec.next_after(occurrence)
+        gap = following - occurrence if following else None
+        return jitter(s.id, occurrence, seconds, gap)
+
+    return delay

@@ -1,0 +1,568 @@
+"""Schedule policies on both backends with a controllable clock: overlap policies on job
+and workflow targets, jitter, pauseAfterFailures (every way a run ends), backfills
+(idempotent, rated, within quotas and rate limits), cron macros, bad input, tenancy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from taskforge.domain.enums import (
+    ExecutionStatus,
+    JobStatus,
+    MisfirePolicy,
+    OverlapPolicy,
+    ScheduleKind,
+    ScheduleStatus,
+    WorkflowStatus,
+)
+from taskforge.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from taskforge.domain.schedule_policies import jitter
+from taskforge.persistence.tables import (
+    Event,
+    Job,
+    ScheduledJob,
+    ScheduleFire,
+    Subscription,
+    Workflow,
+)
+from taskforge.services import backfill, executions, jobs, scheduler, schedules, workflows
+from taskforge.services.schedules import ScheduleSpec
+from tests.conftest import admin_of
+from tests.integration.test_execution import Clock, make_worker
+from tests.integration.test_schedules import count, fires, job_spec, run_until
+
+START = datetime(2026, 3, 2, 9, 0, 0, 250000, tzinfo=UTC)  # a Monday, off any boundary
+FLOW = {"name": "nightly", "jobs": [{"name": "a", "job_type": "t"}]}
+
+
+def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2026, 3, 2, hour, minute, second, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(svc):
+    c = Clock(svc)
+    c.now = START
+    return c
+
+
+def flow_spec(org, expression="*/5 * * * *", **kw) -> ScheduleSpec:
+    return ScheduleSpec(
+        name=kw.pop("name", "wf"),
+        kind=ScheduleKind.CRON,
+        expression=expression,
+        workflow_definition=kw.pop("definition", FLOW),
+        project_id=org.project.id,
+        **kw,
+    )
+
+
+async def events_of(svc, type_: str) -> list[dict]:
+    async with svc.read() as session:
+        rows = await session.scalars(select(Event).where(Event.type == type_).order_by(Event.id))
+        # a run of events of one type is stored as one row, its payloads listed
+        return [
+            p for e in rows for p in (e.payload if isinstance(e.payload, list) else [e.payload])
+        ]
+
+
+async def job_rows(svc, *where) -> list[Job]:
+    async with svc.read() as session:
+        return list(await session.scalars(select(Job).where(*where).order_by(Job.created_at)))
+
+
+async def workflow_rows(svc) -> list[Workflow]:
+    async with svc.read() as session:
+        return list(await session.scalars(select(Workflow).order_by(Workflow.created_at)))
+
+
+async def fire_rows(svc, schedule_id) -> list[ScheduleFire]:
+    async with svc.read() as session:
+        stmt = select(ScheduleFire).where(ScheduleFire.schedule_id == schedule_id)
+        return list(await session.scalars(stmt.order_by(ScheduleFire.fire_at)))
+
+
+# --- overlap -------------------------------------------------------------------------------
+
+
+async def test_a_workflow_schedule_skips_while_its_run_is_live(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, flow_spec(org))
+    assert s.overlap_policy is OverlapPolicy.SKIP  # the default of a workflow target
+    await run_until(svc, clock, at(9, 16), step=60)
+    assert await fires(svc, s.id) == [at(9, 5)]  # 09:10 and 09:15 came while it ran
+    [run] = await workflow_rows(svc)
+    assert run.status is WorkflowStatus.RUNNING and run.schedule_id == s.id
+    s = await schedules.get(svc, admin, s.id)
+    assert (s.skipped_count, s.runs_count, s.next_run_at) == (2, 1, at(9, 20))
+    assert s.last_workflow_id == run.id
+    skipped = await events_of(svc, "schedule.missed")
+    assert [(e["occurrence"], e["skipped"], e["reason"]) for e in skipped] == [
+        (at(9, 10).isoformat(), 1, "schedule_overlap"),
+        (at(9, 15).isoformat(), 1, "schedule_overlap"),
+    ]
+    assert skipped[-1]["nextRunAt"] == at(9, 20).isoformat()
+    await workflows.cancel(svc, admin, run.id)  # the run ends: the next one fires
+    await run_until(svc, clock, at(9, 21), step=60)
+    assert await fires(svc, s.id) == [at(9, 5), at(9, 20)]
+
+
+async def test_skip_fires_one_of_a_catch_up(svc, org, admin, clock) -> None:
+    """FIRE_ALL after downtime fires every missed run, but under SKIP the first one is
+    live for the others: one fires, the rest are skipped."""
+    s = await schedules.create(svc, admin, flow_spec(org, misfire_policy=MisfirePolicy.FIRE_ALL))
+    clock.now = at(9, 21)
+    await scheduler.tick(svc)
+    assert await fires(svc, s.id) == [at(9, 5)]
+    s = await schedules.get(svc, admin, s.id)
+    assert s.skipped_count == 3 and s.next_run_at == at(9, 25)
+
+
+async def test_a_job_schedule_overlaps_by_default(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org))
+    assert s.overlap_policy is OverlapPolicy.ALLOW_ALL
+    await run_until(svc, clock, at(9, 11), step=60)
+    assert len(await job_rows(svc, Job.status == JobStatus.PENDING)) == 2
+
+
+async def test_skip_on_a_job_target_waits_for_the_job(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, overlap_policy=OverlapPolicy.SKIP))
+    worker = await make_worker(svc, admin, org.queue.id)
+    await run_until(svc, clock, at(9, 6), step=60)
+    [c] = await executions.claim(svc, admin, worker.id, None, 1)
+    await run_until(svc, clock, at(9, 11), step=60)  # PROCESSING is live too
+    assert await fires(svc, s.id) == [at(9, 5)]
+    await executions.complete(svc, admin, [(c.execution_id, None)])
+    await run_until(svc, clock, at(9, 16), step=60)
+    assert await fires(svc, s.id) == [at(9, 5), at(9, 15)]
+
+
+async def test_buffer_one_holds_one_and_fires_it_when_the_run_ends(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, overlap_policy=OverlapPolicy.BUFFER_ONE))
+    await run_until(svc, clock, at(9, 16), step=60)
+    assert await fires(svc, s.id) == [at(9, 5)]
+    s = await schedules.get(svc, admin, s.id)
+    assert (s.buffered_fire_at, s.skipped_count) == (at(9, 10), 1)  # 09:15 skipped
+    [first] = await job_rows(svc)
+    clock.now = at(9, 17)
+    await scheduler.tick(svc)  # still live: nothing
+    assert await fires(svc, s.id) == [at(9, 5)]
+    await jobs.cancel(svc, admin, first.id)
+    await scheduler.tick(svc)  # not due (09:20), but its held occurrence now fires
+    assert await fires(svc, s.id) == [at(9, 5), at(9, 10)]
+    s = await schedules.get(svc, admin, s.id)
+    assert s.buffered_fire_at is None and s.next_run_at == at(9, 20) and s.runs_count == 2
+    await run_until(svc, clock, at(9, 21), step=60)
+    s = await schedules.get(svc, admin, s.id)
+    assert s.buffered_fire_at == at(9, 20) and s.skipped_count == 1
+
+
+async def test_cancel_previous_cancels_a_running_job(svc, org, admin, clock) -> None:
+    s = await schedules.create(
+        svc, admin, job_spec(org, overlap_policy=OverlapPolicy.CANCEL_PREVIOUS)
+    )
+    worker = await make_worker(svc, admin, org.queue.id)
+    await run_until(svc, clock, at(9, 6), step=60)
+    [c] = await executions.claim(svc, admin, worker.id, None, 1)
+    await run_until(svc, clock, at(9, 11), step=60)
+    assert await fires(svc, s.id) == [at(9, 5), at(9, 10)]
+    first, second = await job_rows(svc)
+    assert (first.status, first.status_reason) == (JobStatus.CANCELLED, "schedule_overlap")
+    assert second.status is JobStatus.PENDING and second.schedule_id == s.id
+    [attempt] = await executions.executions_of(svc, admin, [first.id])
+    assert attempt.status is ExecutionStatus.CANCELLED  # the worker is told
+    cancelled = [
+        e for e in await events_of(svc, "job.status_changed") if e["jobId"] == str(c.job.id)
+    ]
+    assert cancelled[-1]["status"] == "CANCELLED" and cancelled[-1]["reason"] == "schedule_overlap"
+    s = await schedules.get(svc, admin, s.id)
+    assert s.last_job_id == second.id and s.skipped_count == 0
+
+
+async def test_cancel_previous_cancels_a_running_workflow(svc, org, admin, clock) -> None:
+    definition = {
+        "name": "two",
+        "jobs": [
+            {"name": "a", "job_type": "t"},
+            {"name": "b", "job_type": "t", "depends_on": ["a"]},
+        ],
+    }
+    s = await schedules.create(
+        svc,
+        admin,
+        flow_spec(org, definition=definition, overlap_policy=OverlapPolicy.CANCEL_PREVIOUS),
+    )
+    await run_until(svc, clock, at(9, 11), step=60)
+    first, second = await workflow_rows(svc)
+    assert first.status is WorkflowStatus.CANCELLED and second.status is WorkflowStatus.RUNNING
+    reasons = {j.status_reason for j in await job_rows(svc, Job.workflow_id == first.id)}
+    assert reasons == {"schedule_overlap"}
+    s = await schedules.get(svc, admin, s.id)
+    assert s.consecutive_failures == 0  # a cancelled run is no failure
+
+
+async def test_a_policy_change_to_allow_all_releases_the_held_occurrence(
+    svc, org, admin, clock
+) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, overlap_policy=OverlapPolicy.BUFFER_ONE))
+    await run_until(svc, clock, at(9, 11), step=60)
+    spec = ScheduleSpec(overlap_policy=OverlapPolicy.ALLOW_ALL)
+    spec.changed = {"overlap_policy"}
+    await schedules.update(svc, admin, s.id, spec)
+    await scheduler.tick(svc)
+    assert await fires(svc, s.id) == [at(9, 5), at(9, 10)]
+
+
+# --- jitter ------------------------------------------------------------------------------
+
+
+async def test_jitter_delays_each_occurrence_the_same_way_everywhere(
+    svc, org, admin, clock
+) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, jitter=240))
+    delays = [jitter(s.id, at(9, m), 240) for m in (5, 10, 15)]
+    assert delays[0] > timedelta(milliseconds=1)  # 1 chance in 240,000
+    assert s.next_occurrence_at == at(9, 5) and s.next_run_at == at(9, 5) + delays[0]
+    upcoming = schedules.upcoming(svc, s, 3)
+    assert upcoming == [at(9, m) + d for m, d in zip((5, 10, 15), delays, strict=True)]
+    clock.now = s.next_run_at - timedelta(milliseconds=1)
+    await scheduler.tick(svc)
+    assert await fires(svc, s.id) == []
+    clock.now = s.next_run_at
+    await scheduler.tick(svc)
+    assert await fires(svc, s.id) == [at(9, 5)]  # the occurrence keeps its nominal time
+    s = await schedules.get(svc, admin, s.id)
+    assert s.next_occurrence_at == at(9, 10) and s.next_run_at == at(9, 10) + delays[1]
+    spec = ScheduleSpec(jitter=0)
+    spec.changed = {"jitter"}
+    s = await schedules.update(svc, admin, s.id, spec)
+    assert s.jitter_seconds == 0 and s.next_run_at == s.next_occurrence_at == at(9, 10)
+
+
+async def test_a_jitter_longer_than_the_interval_keeps_every_run_in_order(
+    svc, org, admin, clock
+) -> None:
+    """Each delay stays short of the next occurrence: nothing piles up behind a late
+    one, nothing is missed, runs fire in order."""
+    s = await schedules.create(
+        svc,
+        admin,
+        job_spec(org, expression="* * * * *", jitter=86_400, misfire_policy=MisfirePolicy.SKIP),
+    )
+    await run_until(svc, clock, at(9, 10), step=1)
+    rows = await fire_rows(svc, s.id)
+    assert [r.fire_at for r in rows] == [at(9, m) for m in range(1, 10)]
+    for r in rows:  # due short of the next occurrence; fired by the first tick after
+        assert r.fire_at <= r.fired_at < r.fire_at + timedelta(minutes=1, seconds=1)
+    assert [r.fired_at for r in rows] == sorted(r.fired_at for r in rows)
+    assert len({(r.fired_at - r.fire_at).seconds for r in rows}) > 3  # spread
+    s = await schedules.get(svc, admin, s.id)
+    assert s.next_occurrence_at == at(9, 10) < s.next_run_at < at(9, 11)
+
+
+# --- pause after failures ------------------------------------------------------------
+
+
+async def _run_once(svc, admin, worker, schedule_id, ok: bool) -> None:
+    await scheduler.trigger(svc, admin, schedule_id)
+    [c] = await executions.claim(svc, admin, worker.id, None, 1)
+    if ok:
+        await executions.complete(svc, admin, [(c.execution_id, {"done": True})])
+    else:
+        await executions.fail(svc, admin, [(c.execution_id, ("boom", False))])
+
+
+async def test_consecutive_failed_runs_pause_a_schedule_and_say_why(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, pause_after_failures=2))
+    worker = await make_worker(svc, admin, org.queue.id)
+    for ok in (False, True, False):  # a success starts the count again
+        await _run_once(svc, admin, worker, s.id, ok)
+        clock.advance(1)
+    s = await schedules.get(svc, admin, s.id)
+    assert (s.status, s.consecutive_failures, s.paused_reason) == (ScheduleStatus.ACTIVE, 1, None)
+    await _run_once(svc, admin, worker, s.id, False)
+    s = await schedules.get(svc, admin, s.id)
+    assert s.status is ScheduleStatus.PAUSED and s.consecutive_failures == 2
+    assert s.paused_reason == "paused after 2 consecutive failed runs"
+    [paused] = await events_of(svc, "schedule.paused")
+    assert paused["reason"] == s.paused_reason and paused["status"] == "PAUSED"
+    clock.advance(600)
+    await scheduler.tick(svc)
+    assert len(await fires(svc, s.id)) == 4  # paused: nothing more
+    s = await schedules.resume(svc, admin, s.id)
+    assert (s.status, s.consecutive_failures, s.paused_reason) == (ScheduleStatus.ACTIVE, 0, None)
+
+
+async def test_a_retried_attempt_is_no_failed_run_but_an_expired_last_one_is(
+    svc, org, admin, clock
+) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, pause_after_failures=1, max_attempts=2))
+    worker = await make_worker(svc, admin, org.queue.id)
+    await scheduler.trigger(svc, admin, s.id)
+    [c] = await executions.claim(svc, admin, worker.id, None, 1, lease_seconds=30)
+    await executions.fail(svc, admin, [(c.execution_id, ("flaky", True))])  # retried
+    assert (await schedules.get(svc, admin, s.id)).consecutive_failures == 0
+    clock.advance(3600)  # the retry falls due
+    [c] = await executions.claim(svc, admin, worker.id, None, 1, lease_seconds=30)
+    clock.advance(60)
+    assert await executions.reap(svc) == 1  # the lease expired on the last attempt
+    s = await schedules.get(svc, admin, s.id)
+    assert s.status is ScheduleStatus.PAUSED
+    assert s.paused_reason == "paused after 1 consecutive failed runs"
+
+
+async def test_failed_workflow_runs_count_too(svc, org, admin, clock) -> None:
+    s = await schedules.create(
+        svc, admin, flow_spec(org, pause_after_failures=1, overlap_policy=OverlapPolicy.ALLOW_ALL)
+    )
+    worker = await make_worker(svc, admin, org.queue.id)
+    await scheduler.trigger(svc, admin, s.id)
+    [c] = await executions.claim(svc, admin, worker.id, None, 1)
+    assert (await schedules.get(svc, admin, s.id)).status is ScheduleStatus.ACTIVE
+    await executions.fail(svc, admin, [(c.execution_id, ("boom", False))])
+    [run] = await workflow_rows(svc)
+    assert run.status is WorkflowStatus.FAILED
+    s = await schedules.get(svc, admin, s.id)
+    assert s.status is ScheduleStatus.PAUSED and s.consecutive_failures == 1
+
+
+async def test_runs_of_no_schedule_touch_no_schedule(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, pause_after_failures=1))
+    worker = await make_worker(svc, admin, org.queue.id)
+    await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="report")])
+    [c] = await executions.claim(svc, admin, worker.id, None, 1)
+    assert c.job.id and (await job_rows(svc))[0].schedule_id is None
+    await executions.fail(svc, admin, [(c.execution_id, ("boom", False))])
+    s = await schedules.get(svc, admin, s.id)
+    assert s.status is ScheduleStatus.ACTIVE and s.consecutive_failures == 0
+
+
+# --- backfill ----------------------------------------------------------------------------
+
+
+async def test_a_backfill_fires_each_past_occurrence_once(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, expression="0 * * * *"))
+    report = await backfill.backfill(svc, admin, s.id, at(4), at(8))
+    assert (report.occurrences, report.created, report.already_fired) == (5, 5, 0)
+    step = timedelta(seconds=1 / svc.settings.schedule_backfill_per_second)
+    assert (report.first_run_at, report.last_run_at) == (START, START + 4 * step)
+    again = await backfill.backfill(svc, admin, s.id, at(3, 30), at(8, 30))
+    assert (again.occurrences, again.created, again.already_fired) == (5, 0, 5)
+    assert again.first_run_at is None
+    assert await job_rows(svc) == []  # runs start at the backfill rate, from the engine
+    await scheduler.tick(svc)
+    assert len(await job_rows(svc)) == 1
+    clock.advance(1)
+    await scheduler.tick(svc)
+    made = await job_rows(svc)
+    assert len(made) == 5 and {j.schedule_id for j in made} == {s.id}
+    rows = await fire_rows(svc, s.id)
+    assert [r.fire_at for r in rows] == [at(h) for h in range(4, 9)]
+    assert all(r.job_id and r.backfill_due_at is None for r in rows)
+    assert {r.job_id for r in rows} == {j.id for j in made}
+    fired = await events_of(svc, "schedule.fired")
+    assert len(fired) == 5 and all(e["backfill"] and not e["manual"] for e in fired)
+    s = await schedules.get(svc, admin, s.id)
+    # outside the timetable: no run counted, next run as it was, not the last run
+    assert (s.runs_count, s.next_run_at, s.last_job_id) == (0, at(10), None)
+    clock.advance(60)
+    await scheduler.tick(svc)
+    assert len(await job_rows(svc)) == 5
+
+
+async def test_occurrences_the_timetable_fired_are_not_backfilled(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, expression="0 * * * *"))
+    await run_until(svc, clock, at(11, 1), step=60)
+    report = await backfill.backfill(svc, admin, s.id, at(9), at(11))
+    assert (report.occurrences, report.created, report.already_fired) == (3, 1, 2)
+    clock.advance(1)
+    await scheduler.tick(svc)
+    assert await fires(svc, s.id) == [at(9), at(10), at(11)]
+    assert len(await job_rows(svc)) == 3
+
+
+async def test_backfills_queue_at_the_rate_and_after_each_other(svc, org, admin, clock) -> None:
+    svc.settings.schedule_backfill_per_second = 2
+    s = await schedules.create(svc, admin, job_spec(org, expression="0 * * * *"))
+    first = await backfill.backfill(svc, admin, s.id, at(0), at(3))
+    second = await backfill.backfill(svc, admin, s.id, at(4), at(5))
+    assert first.last_run_at == START + timedelta(seconds=1.5)
+    assert second.first_run_at == START + timedelta(seconds=2)
+    assert second.last_run_at == START + timedelta(seconds=2.5)
+    clock.advance(1)
+    await scheduler.tick(svc)
+    assert len(await job_rows(svc)) == 3  # due at 0, 0.5 and 1 s
+    clock.advance(2)
+    await scheduler.tick(svc)
+    assert len(await job_rows(svc)) == 6
+
+
+async def test_a_backfill_keeps_to_the_rate_limit(svc, org, admin, clock) -> None:
+    s = await schedules.create(
+        svc, admin, job_spec(org, expression="0 * * * *", rate_limit_per_minute=2)
+    )
+    await backfill.backfill(svc, admin, s.id, at(4), at(8))
+    clock.advance(5)
+    assert await scheduler.tick(svc) == 2
+    assert len(await job_rows(svc)) == 2
+    # held back for the next window: nothing handled, so the engine sleeps meanwhile
+    assert await scheduler.tick(svc) == 0
+    clock.now = at(9, 1, 1)
+    await scheduler.tick(svc)
+    assert len(await job_rows(svc)) == 4
+
+
+async def test_a_paused_schedule_backfill_waits_for_resume(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, expression="0 * * * *"))
+    await schedules.pause(svc, admin, s.id)
+    report = await backfill.backfill(svc, admin, s.id, at(4), at(5))
+    assert report.created == 2
+    clock.advance(5)
+    await scheduler.tick(svc)
+    assert await job_rows(svc) == []
+    await schedules.resume(svc, admin, s.id)
+    await scheduler.tick(svc)
+    assert len(await job_rows(svc)) == 2
+
+
+async def test_a_workflow_backfill_ignores_the_overlap_policy(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, flow_spec(org, expression="@hourly"))
+    assert s.overlap_policy is OverlapPolicy.SKIP
+    await backfill.backfill(svc, admin, s.id, at(5), at(7))
+    clock.advance(5)
+    await scheduler.tick(svc)
+    runs = await workflow_rows(svc)
+    assert len(runs) == 3 and {w.status for w in runs} == {WorkflowStatus.RUNNING}
+    assert {w.schedule_id for w in runs} == {s.id}
+    await run_until(svc, clock, at(10, 0, 1), step=60)  # its own 10:00 is not held back
+    assert await fires(svc, s.id) == [at(5), at(6), at(7), at(10)]
+
+
+async def test_backfill_bad_input_and_states(svc, org, admin, other_org, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, expression="*/1 * * * * *"))
+    cases = [
+        (at(8), START + timedelta(seconds=1), "to", "in the future"),
+        (at(8), at(7), "from", "must not be after"),
+        (at(6), at(8), "to", "holds 7201 occurrences, over the 1000"),
+    ]
+    for start, end, field, needle in cases:
+        with pytest.raises(InvalidInput) as err:
+            await backfill.backfill(svc, admin, s.id, start, end)
+        assert err.value.details["field"] == field and needle in err.value.message
+    most = await backfill.backfill(svc, admin, s.id, at(8), at(8, 16, 39))
+    assert most.created == 1000
+    with pytest.raises(NotFound):  # another tenant's schedule
+        await backfill.backfill(svc, admin_of(other_org), s.id, at(7), at(8))
+    await schedules.delete(svc, admin, s.id)
+    with pytest.raises(NotFound):
+        await backfill.backfill(svc, admin, s.id, at(7), at(8))
+    failed = await schedules.create(svc, admin, job_spec(org, name="failed"))
+    async with svc.write() as session:
+        await session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id == failed.id)
+            .values(status=ScheduleStatus.FAILED)
+        )
+    with pytest.raises(Conflict, match="FAILED"):
+        await backfill.backfill(svc, admin, failed.id, at(7), at(8))
+    assert await count(svc, ScheduleFire) == 0  # the deleted schedule's waiting ones too
+
+
+async def test_a_completed_schedule_is_backfilled(svc, org, admin, clock) -> None:
+    once = await schedules.create(
+        svc, admin, job_spec(org, ScheduleKind.ONCE, "2026-03-02T09:00:10Z", name="once")
+    )
+    await run_until(svc, clock, START + timedelta(seconds=11))
+    assert (await schedules.get(svc, admin, once.id)).status is ScheduleStatus.COMPLETED
+    report = await backfill.backfill(svc, admin, once.id, at(8), at(9, 0, 10))
+    assert (report.occurrences, report.created, report.already_fired) == (1, 0, 1)
+    hourly = await schedules.create(
+        svc, admin, job_spec(org, expression="0 * * * *", max_runs=1, name="hourly")
+    )
+    await run_until(svc, clock, at(10, 0, 30), step=60)
+    hourly = await schedules.get(svc, admin, hourly.id)
+    assert hourly.status is ScheduleStatus.COMPLETED
+    assert (await backfill.backfill(svc, admin, hourly.id, at(7), at(9))).created == 3
+    clock.advance(1)
+    await scheduler.tick(svc)
+    assert await fires(svc, hourly.id) == [at(7), at(8), at(9), at(10)]
+
+
+async def test_a_backfilled_run_that_cannot_start_is_dropped_saying_why(
+    svc, org, admin, clock
+) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, expression="0 * * * *"))
+    await backfill.backfill(svc, admin, s.id, at(4), at(5))
+    async with svc.write() as session:  # the quota is used up meanwhile
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.organization_id == org.organization.id)
+            .values(max_jobs_per_month=0)
+        )
+    clock.advance(1)
+    await scheduler.tick(svc)
+    s = await schedules.get(svc, admin, s.id)
+    assert s.status is ScheduleStatus.ACTIVE and s.next_run_at == at(10)  # the timetable goes on
+    assert s.last_error is not None and "2026-03-02T05:00:00+00:00 did not run" in s.last_error
+    assert await fire_rows(svc, s.id) == []  # dropped: a later backfill may record them again
+    missed = await events_of(svc, "schedule.missed")
+    assert [(e["reason"], e["occurrence"]) for e in missed] == [
+        ("backfill_failed", at(4).isoformat()),
+        ("backfill_failed", at(5).isoformat()),
+    ]
+    async with svc.write() as session:
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.organization_id == org.organization.id)
+            .values(max_jobs_per_month=None)
+        )
+    assert (await backfill.backfill(svc, admin, s.id, at(4), at(5))).created == 2
+
+
+async def test_a_backfill_beyond_the_job_quota_is_refused_whole(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, expression="0 * * * *"))
+    async with svc.write() as session:
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.organization_id == org.organization.id)
+            .values(max_jobs_per_month=3)
+        )
+    with pytest.raises(QuotaExceeded, match="backfilling 5 occurrences takes 5 jobs; 3"):
+        await backfill.backfill(svc, admin, s.id, at(4), at(8))
+    assert await count(svc, ScheduleFire) == 0
+    assert (await backfill.backfill(svc, admin, s.id, at(4), at(6))).created == 3
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"jitter": -1}, "jitter"),
+        ({"jitter": 86_401}, "jitter"),
+        ({"pause_after_failures": 0}, "pauseAfterFailures"),
+        ({"pause_after_failures": 1001}, "pauseAfterFailures"),
+        ({"expression": "@reboot"}, "expression"),
+    ],
+)
+async def test_bad_policies_write_nothing(svc, org, admin, clock, changes, field) -> None:
+    before = await count(svc, ScheduledJob), await count(svc, Event)
+    with pytest.raises(InvalidInput) as err:
+        await schedules.create(svc, admin, job_spec(org, **changes))
+    assert err.value.details["field"] == field
+    s = await schedules.create(svc, admin, job_spec(org))
+    spec = ScheduleSpec(**changes)
+    spec.changed = set(changes)
+    with pytest.raises(InvalidInput):
+        await schedules.update(svc, admin, s.id, spec)
+    assert await count(svc, ScheduledJob) == before[0] + 1
+
+
+async def test_a_cron_macro_schedule_fires(svc, org, admin, clock) -> None:
+    s = await schedules.create(svc, admin, job_spec(org, expression="@hourly"))
+    assert s.next_run_at == at(10)
+    await run_until(svc, clock, at(11, 0, 30), step=600)
+    assert await fires(svc, s.id) == [at(10), at(11)]
