@@ -110,17 +110,37 @@ def find_cycle(start: Node, refs: Mapping[Node, Sequence[Node]]) -> list[Node] |
     return None
 
 
-def depth(start: Node, refs: Mapping[Node, Sequence[Node]]) -> int:
-    """How deep runs started from ``start`` nest: the longest chain of references
-    (0: none). The graph must be acyclic (``find_cycle`` first)."""
+def depths(
+    start: Node, refs: Mapping[Node, Sequence[Node]], bound: int = MAX_NESTING
+) -> dict[Node, int]:
+    """How deep runs started from each node reachable from ``start`` nest: the longest
+    chain of references from it (0: none), counted up to ``bound + 1``, which means
+    deeper than ``bound`` (a cycle is endlessly deep). Iterative, each node once: a
+    stored graph is trusted to be neither shallow nor acyclic."""
+    over = bound + 1
     memo: dict[Node, int] = {}
+    path: set[Node] = {start}
+    stack: list[tuple[Node, int]] = [(start, 0)]  # a node and its next reference
+    while stack:
+        node, i = stack[-1]
+        nexts = refs.get(node, ())
+        if i < len(nexts):
+            stack[-1] = (node, i + 1)
+            nxt = nexts[i]
+            if nxt not in memo and nxt not in path:
+                path.add(nxt)
+                stack.append((nxt, 0))
+            continue
+        # a reference back onto the path: a cycle, deeper than any bound
+        memo[node] = min(over, max((1 + memo.get(n, over) for n in nexts), default=0))
+        path.discard(node)
+        stack.pop()
+    return memo
 
-    def longest(node: Node) -> int:  # recursion as deep as the chain: a saved one is short
-        if node not in memo:
-            memo[node] = max((1 + longest(n) for n in refs.get(node, ())), default=0)
-        return memo[node]
 
-    return longest(start)
+def depth(start: Node, refs: Mapping[Node, Sequence[Node]], bound: int = MAX_NESTING) -> int:
+    """How deep runs started from ``start`` nest, up to ``bound + 1`` (``depths``)."""
+    return depths(start, refs, bound)[start]
 
 
 def cycle_error(cycle: Sequence[Node], field: str, label: Callable[[Node], str]) -> InvalidInput:
@@ -128,8 +148,8 @@ def cycle_error(cycle: Sequence[Node], field: str, label: Callable[[Node], str])
     return InvalidInput(f"template cycle: {names} (a template may not include itself)", field=field)
 
 
-def nesting_error(found: int, field: str) -> InvalidInput:
+def nesting_error(field: str) -> InvalidInput:
     return InvalidInput(
-        f"sub-workflows nest {found} deep; at most {MAX_NESTING} levels are allowed",
+        f"sub-workflows would nest more than {MAX_NESTING} levels deep, the most allowed",
         field=field,
     )

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from taskforge.domain.enums import WorkflowStatus
 from taskforge.domain.events import Event
+from taskforge.domain.workflows import TERMINAL_WORKFLOW
 from taskforge.lifecycle import Failures, finish
 from taskforge.persistence.common import event_log
 from taskforge.persistence.common import workflows as workflow_repo
@@ -127,6 +128,8 @@ async def time_out(svc: Services, batch: int = 100) -> int:
         overdue = await workflow_repo.overdue(session, now, batch)
         events: list[Event] = []
         for wf in overdue:
+            if wf.status in TERMINAL_WORKFLOW:  # a parent or child run of one before it
+                continue
             events += await end_all(session, wf, "workflow_timeout", now)
             events.append(await set_workflow_status(session, wf, WorkflowStatus.FAILED, now))
         await record(session, events)

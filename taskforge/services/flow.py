@@ -30,6 +30,7 @@ from taskforge.domain.errors import NotFound
 from taskforge.domain.events import Event
 from taskforge.domain.flow import Concurrency, ConcurrencyStrategy, RateLimit
 from taskforge.domain.queues import QueueSettings
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.persistence.common import flow as repo
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.services.cancellation import cancel_locked
@@ -90,10 +91,12 @@ async def keyed_rows(
     """Rows written without an enqueue (a workflow's jobs), each of a queue with the
     given settings JSON when it has flow control (absent: it has not): their queue's
     keys and their positions. Strategies do not apply: no such job is live yet. Every
-    row gets the flow columns (one multi-row INSERT takes them all)."""
+    row gets the flow columns (one multi-row INSERT takes them all). A workflow job gets
+    no key: no worker claims it, and while it runs its child run a key would hold a
+    concurrency slot of its queue that its child's jobs there wait for."""
     for row in rows:
         row.update(_FLOW_COLUMNS, fair_seq=0)
-    mine = [r for r in rows if r["queue_id"] in settings]
+    mine = [r for r in rows if r["queue_id"] in settings and r["job_type"] != WORKFLOW_JOB_TYPE]
     if not mine:
         return
     parsed = {q: QueueSettings.from_json(s) for q, s in settings.items()}

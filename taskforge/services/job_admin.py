@@ -39,7 +39,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import Job, Workflow
-from taskforge.services import audit
+from taskforge.services import audit, subworkflows
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.job_events import record, status_event
 from taskforge.services.resolution import Moved, after_changes, rederive
@@ -116,6 +116,10 @@ async def reopen(
                         f" {wf.status.value}; a finished workflow's jobs are not retried",
                         current=wf.status.value,
                     )
+                continue
+            if (refused := await subworkflows.rerun_refused(session, wf)) is not None:
+                if strict:  # a child run its workflow job no longer waits for
+                    raise refused
                 continue
         edges = await deps.edges_touching(session, org, [j.id for j in group], upstream=True)
         parent_ids = {e.parent_job_id for e in edges} - {j.id for j in group}

@@ -28,6 +28,9 @@ from taskforge.persistence.tables import Job
 # a session's info: workflows' (status, counts) as the engine's refresh read them last
 # in this transaction, for the events recorded next (with_workflow_state)
 WORKFLOW_STATES = "taskforge.workflow_states"
+# ... and the workflows whose jobs a child run's end moved in this transaction, in turn
+# (services/subworkflows.child_ended): a state read before is stale
+PARENTS_MOVED = "taskforge.parents_moved"
 
 STATUS_CHANGED = JobStatusChanged.type
 JOBS_RELEASED = JobsReleased.type

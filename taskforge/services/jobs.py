@@ -17,6 +17,7 @@ from taskforge.domain.enums import DependencyStatus, JobStatus
 from taskforge.domain.errors import InvalidInput, NotFound, QuotaExceeded
 from taskforge.domain.events import Event, JobDeleted
 from taskforge.domain.flow import Concurrency, Debounce, RateLimit
+from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.persistence.common import jobs as repo
 from taskforge.persistence.common import queues, tenancy
 from taskforge.persistence.tables import Job
@@ -26,6 +27,7 @@ from taskforge.services.cancellation import cancel_locked
 from taskforge.services.job_events import record, status_event
 from taskforge.services.pagination import Cursor, Listing, paginate
 from taskforge.services.resolution import reaggregate
+from taskforge.services.subworkflows import cancel_children
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,8 @@ async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid
         children = await repo.delete_cascade(session, org, job_id)
         # as the engine does: children locked, then their remaining edges read
         changes = await reaggregate(session, children, now)
+        if job.job_type == WORKFLOW_JOB_TYPE:  # its child run would run for no one
+            changes += await cancel_children(session, [job_id], "parent_job_deleted", now)
         changes.append(deleted)
         await record(session, changes)
         await audit.record(session, principal, "job.deleted", "job", job_id)

@@ -43,6 +43,7 @@ from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import workflows as wf_repo
 from taskforge.services import schedule_runs
 from taskforge.services.job_events import (
+    PARENTS_MOVED,
     WORKFLOW_STATES,
     released_event,
     released_events,
@@ -84,6 +85,8 @@ async def after_changes(
     moved = list(moved)
     if not moved:
         return []
+    parents_moved: list[uuid.UUID] = session.info.setdefault(PARENTS_MOVED, [])
+    seen = len(parents_moved)
     # a start decides PARALLEL edges only; a workflow's status moves when jobs end
     workflow_ids = {m.workflow_id for m in moved if m.workflow_id and m.status in TERMINAL}
     failing = {m.workflow_id for m in moved if m.workflow_id and m.status is JobStatus.FAILED}
@@ -105,6 +108,8 @@ async def after_changes(
         (m.workflow_id, [m.id]) for m in moved if m.status is JobStatus.CANCELLED and m.workflow_id
     ]:
         events += await _cancel_children(session, cancelled, now)
+    for moved_since in parents_moved[seen:]:  # by a child run this ended: read again
+        unchanged.pop(moved_since, None)
     session.info[WORKFLOW_STATES] = unchanged
     return events
 

@@ -9,10 +9,12 @@ Three hooks, each inside the transaction of the change that calls it:
 - ``child_ended``: a run's status became terminal. Its workflow job, if still waiting
   for it, SUCCEEDS (output ``{"workflowId", "outputs": {leaf name: output}}``) or FAILS
   naming the run; the engine then decides that job's edges, as after any job's end.
-- ``cancel_children``: workflow jobs were cancelled; their live child runs are cancelled
-  too, and theirs in turn.
+- ``cancel_children``: workflow jobs were cancelled or deleted; their live child runs
+  are cancelled too, and theirs in turn.
 
-Retrying a failed workflow job re-releases it, which starts a new child run.
+Retrying a failed workflow job re-releases it, which starts a new child run: a job
+waits for its current child run alone (``waits_on``), and a child run it no longer
+waits for is not run again (``rerun_refused``).
 """
 
 from __future__ import annotations
@@ -20,18 +22,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import transitions
 from taskforge.domain.enums import JobStatus, WorkflowStatus
-from taskforge.domain.errors import TaskForgeError
+from taskforge.domain.errors import Conflict, TaskForgeError
 from taskforge.domain.events import Event
 from taskforge.domain.templates import MAX_NESTING, from_payload, nesting_error
+from taskforge.domain.workflows import TERMINAL_WORKFLOW
 from taskforge.persistence.common import templates as repo
-from taskforge.persistence.tables import Workflow
+from taskforge.persistence.tables import Job, Workflow, WorkflowTemplate
 from taskforge.services.base import Services, services_of
-from taskforge.services.job_events import WORKFLOW_STATES, record, status_event
+from taskforge.services.job_events import PARENTS_MOVED, WORKFLOW_STATES, record, status_event
 from taskforge.services.resolution import Moved, after_changes, set_workflow_status
 from taskforge.services.workflows import create_in, end_all, parse
 
@@ -64,23 +68,13 @@ async def start(
             async with session.begin_nested():  # a run that cannot start leaves nothing
                 depth = nesting.get(job.workflow_id, 0) + 1 if job.workflow_id else 1
                 if depth > MAX_NESTING:
-                    raise nesting_error(depth, "payload.template")
-                # payload["input"], the child run's input, waits for runs to take one
-                ref, _ = from_payload(job.payload)
+                    raise nesting_error("payload.template")
+                ref, run_input = from_payload(job.payload)
                 org, project = job.organization_id, job.project_id
                 row = await repo.get(session, org, project, ref.name, ref.version)
                 if row is None:
                     raise ref.not_found("payload.template")
-                origin = {
-                    "template_name": row.name,
-                    "template_version": row.version,
-                    "parent_job_id": job.id,
-                    "parent_workflow_id": job.workflow_id,
-                    "nesting": depth,
-                }
-                spec = parse(svc, row.definition)
-                definition = dict(row.definition)  # the run's own copy
-                await create_in(session, org, project, spec, definition, True, now, origin=origin)
+                await create_child_run(svc, session, job, row, depth, run_input, now)
         except TaskForgeError as exc:
             transitions.move(job, JobStatus.FAILED)
             job.status_reason, job.finished_at = NOT_STARTED, now
@@ -94,6 +88,59 @@ async def start(
     # states read by that inner refresh would go stale before the caller records
     session.info.pop(WORKFLOW_STATES, None)
     return events
+
+
+async def create_child_run(
+    svc: Services,
+    session: AsyncSession,
+    job: Job,
+    template: WorkflowTemplate,
+    depth: int,
+    run_input: dict[str, Any],
+    now: datetime,
+) -> Workflow:
+    """The one place a workflow job's child run is created, started, from ``template``
+    (the version the job's reference means now) at nesting ``depth``; created at ``now``,
+    the instant the job starts (``waits_on``). ``run_input``: the job's ``input``, which
+    the child run is to be given once runs take an input."""
+    # TODO(run input): pass run_input to create_in once it takes one; until then the
+    # input stays in the job's payload alone
+    origin = {
+        "template_name": template.name,
+        "template_version": template.version,
+        "parent_job_id": job.id,
+        "parent_workflow_id": job.workflow_id,
+        "nesting": depth,
+    }
+    spec = parse(svc, template.definition)
+    definition = dict(template.definition)  # the run's own copy
+    org, project = job.organization_id, job.project_id
+    return await create_in(session, org, project, spec, definition, True, now, origin=origin)
+
+
+def waits_on(job: Job, run: Workflow) -> bool:
+    """Whether a workflow job waits for this child run of its: it is running, and this
+    is its current child run. ``start`` creates each child run at the instant it moves
+    the job to PROCESSING, so the job's ``started_at`` is its current child's
+    ``created_at`` (a retried job starts again, later, with a new child run)."""
+    return job.status is JobStatus.PROCESSING and job.started_at == run.created_at
+
+
+async def rerun_refused(session: AsyncSession, wf: Workflow) -> Conflict | None:
+    """CONFLICT (to raise) when ``wf`` is a child run its workflow job does not wait
+    for (the job ended with it, or waits for a newer child run): run again, it would
+    decide nothing. A child run whose job was deleted runs again as any run does."""
+    if wf.parent_job_id is None:
+        return None
+    job = await repo.lock_job(session, wf.organization_id, wf.parent_job_id)
+    if job is None or waits_on(job, wf):
+        return None
+    why = "waits for a newer child run" if job.status is JobStatus.PROCESSING else "has ended"
+    return Conflict(
+        f"workflow {wf.id} is a child run of job {job.id}, which {why}; retry that job"
+        " (retryJob, or retryWorkflow of its workflow) to start a new child run",
+        current=wf.status.value,
+    )
 
 
 async def _hosts(
@@ -110,11 +157,15 @@ async def _hosts(
 
 
 async def child_ended(session: AsyncSession, child: Workflow, now: datetime) -> None:
-    """A child run ended: its workflow job ends with it (unless it ended already, e.g.
-    cancelled, which cancelled the run); records the events it causes."""
+    """A child run ended: its workflow job ends with it if it waits for it (not if it
+    ended already, e.g. cancelled, which cancelled the run, nor if the run is an earlier
+    child of a retried job); records the events it causes."""
     job = await repo.lock_job(session, child.organization_id, child.parent_job_id)
-    if job is None or job.status is not JobStatus.PROCESSING:
+    if job is None or not waits_on(job, child):
         return
+    # the parent's state, and its ancestors' in turn, are no longer what an enclosing
+    # engine refresh read (resolution.after_changes)
+    session.info.setdefault(PARENTS_MOVED, []).append(job.workflow_id)
     if child.status is WorkflowStatus.SUCCEEDED:
         outputs = await repo.leaf_outputs(session, child.id)
         previous = transitions.move(job, JobStatus.SUCCEEDED)
@@ -147,20 +198,31 @@ async def jobs_cancelled(
 async def cancel_children(
     session: AsyncSession, job_ids: Sequence[uuid.UUID], reason: str, now: datetime
 ) -> list[Event]:
-    """Cancel the live child runs of these (cancelled) jobs, with what is left of them."""
+    """Cancel the live child runs of these (cancelled or deleted) jobs, with what is left
+    of them."""
     events: list[Event] = []
     for child in await repo.live_children(session, job_ids):
+        if child.status in TERMINAL_WORKFLOW:  # ended since, by one cancelled before it
+            continue
         events += await end_all(session, child, reason, now)
         events.append(await set_workflow_status(session, child, WorkflowStatus.CANCELLED, now))
     return events
 
 
 async def before_delete(session: AsyncSession, wf: Workflow, now: datetime) -> list[Event]:
-    """A live run about to be deleted: its running workflow jobs' child runs are
-    cancelled, and, if it is itself a child run, its workflow job fails (it would
-    otherwise wait for it forever)."""
+    """A live run about to be deleted: its running workflow jobs are cancelled, with their
+    child runs, and, if it is itself a child run, its workflow job fails (it would
+    otherwise wait for it forever). The jobs first: the end of their child runs then
+    decides nothing in the run (which a refresh could end before it is cancelled)."""
+    events: list[Event] = []
     running = await repo.running_workflow_jobs(session, wf.id)
-    events = await cancel_children(session, running, "parent_workflow_deleted", now)
-    if wf.parent_job_id is not None:
+    for job in running:
+        previous = transitions.move(job, JobStatus.CANCELLED)
+        job.status_reason, job.finished_at, job.updated_at = "workflow_deleted", now, now
+        events.append(status_event(job, previous, job.status_reason))
+    await session.flush()
+    ids = [j.id for j in running]
+    events += await cancel_children(session, ids, "parent_workflow_deleted", now)
+    if wf.parent_job_id is not None and wf.status not in TERMINAL_WORKFLOW:
         events.append(await set_workflow_status(session, wf, WorkflowStatus.CANCELLED, now))
     return events

@@ -21,7 +21,7 @@ from taskforge.domain.templates import (
     Node,
     TemplateRef,
     cycle_error,
-    depth,
+    depths,
     find_cycle,
     nesting_error,
     resolve,
@@ -164,12 +164,15 @@ async def check(
     (pinned versions, and the latest of the others: the versions a run would start)
     never leads back to a template on the way nor nests deeper than MAX_NESTING.
     ``itself``: the (name, version) ``spec`` is being saved as (its own latest version
-    from now on); None for a run's definition. One query per level of nesting."""
+    from now on); None for a run's definition. Two queries per level of nesting, at most
+    MAX_NESTING levels read: a chain reaching further is refused there."""
     start = itself or _RUN
     latest: dict[str, int] = {itself[0]: itself[1]} if itself else {}
     refs: dict[Node, list[Node]] = {}
     fields: dict[Node, str] = {}  # the first of start's jobs referring to each target
+    via: dict[Node, str | None] = {}  # ... and the one through which a node was found
     todo: dict[Node, WorkflowDefinition] = {start: spec}
+    level = 0  # of the nodes in todo: how deep a run of them would nest
     while todo:
         unpinned = {
             j.workflow.name
@@ -190,9 +193,13 @@ async def check(
                     raise job.workflow.not_found(field)
                 if field is not None:
                     fields.setdefault(target, field)
+                via.setdefault(target, field if node == start else via.get(node))
                 out.append(target)
                 if target not in refs and target not in todo:
                     wanted.setdefault(target, job.workflow)
+        level += 1
+        if wanted and level > MAX_NESTING:  # a run of them would nest too deep
+            raise nesting_error(via.get(next(iter(wanted))) or "definition")
         have = {
             (r.name, r.version): r
             for r in await repo.versions(session, org, project_id, list(wanted))
@@ -204,9 +211,10 @@ async def check(
     if (cycle := find_cycle(start, refs)) is not None:
         where = fields.get(cycle[1], "definition") if cycle[0] == start else "definition"
         raise cycle_error(cycle, where, _label)
-    deepest = max(refs[start], key=lambda n: depth(n, refs), default=None)
-    if deepest is not None and (levels := 1 + depth(deepest, refs)) > MAX_NESTING:
-        raise nesting_error(levels, fields.get(deepest, "definition"))
+    levels = depths(start, refs)  # up to MAX_NESTING + 1: too deep
+    if levels[start] > MAX_NESTING:
+        deepest = max(refs[start], key=levels.__getitem__)
+        raise nesting_error(fields.get(deepest, "definition"))
 
 
 def _label(node: Node) -> str:

@@ -223,6 +223,7 @@ async def retry(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> 
                 " workflow can be retried (a PAUSED one is resumed)",
                 current=wf.status.value,
             )
+        await _waited_for(session, wf)
         jobs = {j.id: j for j in await repo.jobs(session, wf.id)}
         edges = await deps.edges_of_workflow(session, wf.id)
         again = _downstream({i for i, j in jobs.items() if j.status in RERUN}, edges)
@@ -248,6 +249,7 @@ async def resume(
                 " (MANUAL policy, after a failure) can be resumed",
                 current=wf.status.value,
             )
+        await _waited_for(session, wf)
         jobs = {j.id: j for j in await repo.jobs(session, wf.id)}
         failed = [j for j in jobs.values() if j.status is JobStatus.FAILED]
         if action is ResumeAction.ABORT:
@@ -305,6 +307,14 @@ def _jobs_kept(wf: Workflow) -> None:
             f"workflow {wf.id} cannot run again: its jobs were deleted by retention",
             current=wf.status.value,
         )
+
+
+async def _waited_for(session: AsyncSession, wf: Workflow) -> None:
+    """CONFLICT for a child run its workflow job no longer waits for (subworkflows)."""
+    from taskforge.services import subworkflows  # imports this module
+
+    if (refused := await subworkflows.rerun_refused(session, wf)) is not None:
+        raise refused
 
 
 async def _start(session: AsyncSession, wf: Workflow, now: datetime) -> list[Event]:

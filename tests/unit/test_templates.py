@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from taskforge.domain import validation
 from taskforge.domain.errors import InvalidInput
 from taskforge.domain.templates import (
+    MAX_NESTING,
     WORKFLOW_JOB_TYPE,
     TemplateRef,
     depth,
+    depths,
     find_cycle,
     from_payload,
     resolve,
@@ -92,6 +94,23 @@ def test_depth_is_the_longest_chain() -> None:
     assert depth(nodes[0], chain) == 4
     assert depth(nodes[0], {nodes[0]: [nodes[1], nodes[4]], nodes[1]: [nodes[2]]}) == 2
     assert depth(nodes[0], {}) == 0
+    assert depths(nodes[0], chain) == {n: 4 - i for i, n in enumerate(nodes)}
+
+
+def test_depth_counts_up_to_its_bound_without_recursion() -> None:
+    """A stored graph is not trusted: a chain of any length is measured iteratively,
+    up to the bound (one more: deeper than allowed), and a cycle is endlessly deep."""
+    nodes = [(f"t{i}", 1) for i in range(5_000)]
+    chain = {n: [m] for n, m in pairwise(nodes)}
+    assert depth(nodes[0], chain) == MAX_NESTING + 1
+    assert depth(nodes[-3], chain) == 2
+    assert depth(nodes[0], chain, bound=3) == 4
+    a, b, c = nodes[:3]
+    assert depth(a, {a: [b], b: [c], c: [a]}) == MAX_NESTING + 1
+    assert depth(a, {a: [a]}) == MAX_NESTING + 1
+    # a diamond is measured once per node, by its longest branch
+    diamond = {a: [b, c], b: [c], c: [nodes[3]]}
+    assert depths(a, diamond) == {a: 3, b: 2, c: 1, nodes[3]: 0}
 
 
 @given(st.dictionaries(st.integers(0, 6), st.lists(st.integers(0, 6), max_size=4), max_size=7))

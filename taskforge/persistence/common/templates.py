@@ -120,14 +120,20 @@ async def workflow_jobs(session: AsyncSession, job_ids: Sequence[uuid.UUID]) -> 
     return list(await session.scalars(stmt))
 
 
-async def running_workflow_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> list[uuid.UUID]:
-    """The running workflow jobs of a run (its index on (workflow_id, status))."""
-    stmt = select(Job.id).where(
-        Job.workflow_id == workflow_id,
-        Job.status == JobStatus.PROCESSING,
-        Job.job_type == WORKFLOW_JOB_TYPE,
+async def running_workflow_jobs(session: AsyncSession, workflow_id: uuid.UUID) -> list[Job]:
+    """The running workflow jobs of a run, locked and read afresh (its index on
+    (workflow_id, status))."""
+    stmt = (
+        select(Job)
+        .where(
+            Job.workflow_id == workflow_id,
+            Job.status == JobStatus.PROCESSING,
+            Job.job_type == WORKFLOW_JOB_TYPE,
+        )
+        .order_by(Job.id)
+        .execution_options(populate_existing=True)
     )
-    return list(await session.scalars(stmt))
+    return list(await session.scalars(store_of(session).lock_row(stmt)))
 
 
 async def lock_job(

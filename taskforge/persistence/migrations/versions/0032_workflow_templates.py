@@ -8,7 +8,7 @@ workflow jobs. Nullable columns without defaults, and two with a constant defaul
 table rewrite on either database.
 
 Revision ID: 0032
-Revises: 0027
+Revises: 0029
 """
 
 from collections.abc import Sequence
