@@ -19,6 +19,7 @@ from taskforge.cli_client import (
 from taskforge.worker.client import Client
 
 STATUSES = ("PENDING", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED")
+INPUT_HELP = "the run's input: a JSON object, or @FILE of one ({{ input.x }} in payloads)"
 
 LIST = """query($first: Int!, $status: [WorkflowStatus!], $project: ID) {
   workflows(first: $first, status: $status, projectId: $project) {
@@ -34,6 +35,8 @@ DEPENDENCIES = """query($id: ID!) {
     parents { id name status } children { id name status } } }"""
 GRAPH = "query($id: ID!) {{ workflow(id: $id) {{ graph {{ {field} }} }} }}"
 STEER = "mutation($id: ID!) {{ {field}(id: $id) {{ id status }} }}"
+START = """mutation($id: ID!, $input: JSON) {
+  startWorkflow(id: $id, input: $input) { id status } }"""
 RESUME = """mutation($id: ID!, $a: ResumeAction!) {
   resumeWorkflow(id: $id, action: $a) { id status } }"""
 DELETE = "mutation($id: ID!) { deleteWorkflow(id: $id) }"
@@ -85,10 +88,34 @@ def read_definition(path: str) -> str:
         raise argparse.ArgumentTypeError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def read_input(value: str) -> Any:
+    """The run's input: JSON text, or ``@FILE`` for a file of JSON."""
+    text = value
+    if value.startswith("@"):
+        try:
+            text = Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise argparse.ArgumentTypeError(
+                f"cannot read {value[1:]}: {exc.strerror or exc}"
+            ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"--input is not JSON: {exc}") from None
+
+
 async def create(client: Client, args: argparse.Namespace) -> None:
     project = await project_or_first(client, args.project)
     inp = {"projectId": project, "definition": args.definition, "start": args.start}
+    if args.input is not None:
+        inp["input"] = args.input
     print((await mutate(client, CREATE, {"input": inp}))["createWorkflow"]["id"])
+
+
+async def start(client: Client, args: argparse.Namespace) -> None:
+    variables = {"id": args.id, "input": args.input}
+    wf = (await mutate(client, START, variables))["startWorkflow"]
+    print(f"{wf['id']} {wf['status']}")
 
 
 async def dependencies(client: Client, args: argparse.Namespace) -> None:
@@ -144,12 +171,15 @@ def add_parser(sub: Any) -> None:
     c.add_argument("--file", required=True, dest="definition", metavar="FILE", type=read_definition)
     c.add_argument("--project", help="project id (default: the first project)")
     c.add_argument("--start", action="store_true", help="start it right away")
+    c.add_argument("--input", type=read_input, help=INPUT_HELP)
     c = command("dependencies", dependencies, "a job's dependency check, parents and children")
     c.add_argument("job_id")
     c = command("graph", graph, "print the workflow's graph")
     c.add_argument("id")
     c.add_argument("--format", choices=("dot", "mermaid", "json"), default="mermaid")
-    command("start", steer("startWorkflow"), "start a pending workflow").add_argument("id")
+    c = command("start", start, "start a pending workflow")
+    c.add_argument("id")
+    c.add_argument("--input", type=read_input, help=INPUT_HELP)
     command("cancel", steer("cancelWorkflow"), "cancel a workflow").add_argument("id")
     command("retry", steer("retryWorkflow"), "re-run failed and cancelled jobs").add_argument("id")
     c = command("resume", resume, "answer a paused (MANUAL) workflow")

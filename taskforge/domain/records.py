@@ -295,6 +295,7 @@ class Workflow(Record):
     finished_at: datetime | None
     deadline_at: datetime | None
     pruned_at: datetime | None
+    input: Mapping[str, Any] | None  # the run's input (None: none was given)
     # this response returned the workflow an earlier call with its idempotency key created
     deduplicated: bool = transient(False)
 

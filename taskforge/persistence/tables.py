@@ -258,6 +258,13 @@ class Workflow(Base):
     retained_counts: Mapped[dict[str, int] | None] = mapped_column(NullableJSON)
     # when retention deleted the last of its jobs
     pruned_at: Mapped[datetime | None]
+    # the run's input (createWorkflow / startWorkflow; NULL: none given), the definition's
+    # JSON Schema for it, and whether any job's payload references the input or its
+    # parents' outputs: the release of a workflow without references reads nothing more
+    # (services/run_data; migration 0030)
+    input: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    input_schema: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    payload_refs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Job(Base):
@@ -335,6 +342,9 @@ class Job(Base):
     fair_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     # the key value of a debounced job (services/debounce; migration 0028), else NULL
     debounce_key: Mapped[str | None] = mapped_column(Text)
+    # a workflow job's payload as defined, when it has references ({{ input.x }}): each
+    # release resolves it into ``payload`` (services/run_data; migration 0030), else NULL
+    payload_template: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
 
 
 # retention: a queue's finished jobs outside workflows (which keep their jobs), oldest

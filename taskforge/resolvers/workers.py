@@ -135,6 +135,7 @@ async def claim_jobs(
             payload=cast(JSON, c.payload),
             trace_context=c.trace_context,
             record=c.record,
+            in_workflow=c.workflow_id is not None,
         )
         for c in claimed
     ]

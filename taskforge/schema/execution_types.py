@@ -245,10 +245,22 @@ class ClaimedJob:
     )
     # the record is built only if the client selects ``job``
     record: strawberry.Private[Callable[[], records.Job]]
+    in_workflow: strawberry.Private[bool] = False
 
     @strawberry.field
     def job(self) -> Job:
         return Job.of(self.record())
+
+    @strawberry.field(
+        description="The outputs of the job's direct parents in its workflow, by job name "
+        "(null for a parent without output): a handler's ctx.parents. Empty for a job "
+        "outside a workflow; read for the whole claim at once."
+    )
+    async def parent_outputs(self, info: strawberry.Info[Context, None]) -> JSON:
+        if not self.in_workflow:
+            return cast(JSON, {})
+        loader = info.context.loaders.claimed_parent_outputs
+        return cast(JSON, await loader.load(uuid.UUID(self.job_id)))
 
 
 @strawberry.type

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -282,6 +282,10 @@ class Workflow:
         " it had then; its graph and jobs are empty)."
     )
     _definition: strawberry.Private[Any]
+    input: JSON | None = strawberry.field(
+        description="The run's input, which its jobs' payloads can reference "
+        "({{ input.x }}); null: none was given."
+    )
     deduplicated: bool = strawberry.field(
         default=False,
         description="True in the response of a createWorkflow whose idempotencyKey an "
@@ -331,5 +335,6 @@ class Workflow:
             deadline_at=row.deadline_at,
             pruned_at=row.pruned_at,
             _definition=row.definition,
+            input=cast(JSON | None, row.input),
             deduplicated=row.deduplicated,
         )

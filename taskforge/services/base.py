@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+# a write session's info: the payload limit (the engine holds resolved payloads to it)
+PAYLOAD_BYTES = "taskforge.payload_bytes"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Services:
         async with self.db.write() as session:
             if notes is not None:
                 session.info[PENDING] = notes
+            # the engine resolves payload references and holds them to this limit
+            session.info[PAYLOAD_BYTES] = self.settings.limits.payload_bytes
             yield session
         for hook in self.on_commit:
             hook()

@@ -35,6 +35,7 @@ from taskforge.domain.expressions import Expression, compile_expression
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import workflows as wf_repo
+from taskforge.services import run_data
 from taskforge.services.job_events import (
     WORKFLOW_STATES,
     released_event,
@@ -148,6 +149,7 @@ async def aggregate(
     events: list[Event] = [
         released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released
     ]
+    made_ready = [(group.workflow_id, group.ids) for group in released]  # for run_data
     rows = {r.id: r for r in found}
     to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
     to_end: dict[tuple[JobStatus, str], list[uuid.UUID]] = defaultdict(list)
@@ -162,6 +164,7 @@ async def aggregate(
         if dependency in READY:  # claimable now: wakes workers
             ready = [rows[i] for i in ids if rows[i].status is JobStatus.PENDING]
             events += released_events(ready, dependency)
+            made_ready += [(r.workflow_id, [r.id]) for r in ready]
     frontier: dict[uuid.UUID, Moved] = {}
     for (status, reason), ids in to_end.items():
         changed = await deps.end_not_started(session, ids, status, reason, now)
@@ -169,6 +172,11 @@ async def aggregate(
         for r in changed:
             events.append(status_event(r, rows[r.id].status, reason))
             frontier[r.id] = Moved.of(r)
+    # payload references resolve as jobs become ready; a job whose cannot has failed
+    resolved_events, unresolved = await run_data.on_ready(session, made_ready, now)
+    events += resolved_events
+    if unresolved:
+        events += await after_changes(session, moved_rows(unresolved), now)
     return events, frontier
 
 

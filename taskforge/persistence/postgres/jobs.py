@@ -82,6 +82,7 @@ _UNSET: dict[str, Any] = dict.fromkeys(
         "rate_limit",
         "rate_period",
         "debounce_key",
+        "payload_template",
     )
 )
 _UNSET["fair_seq"] = 0
