@@ -38,7 +38,7 @@ def check_schema(schema: Any) -> dict[str, Any]:
             f"{SCHEMA_FIELD} is not a valid JSON Schema (draft 2020-12) at {exc.json_path}: "
             f"{_cut(exc.message)}",
             field=SCHEMA_FIELD,
-            path=exc.json_path,
+            json_path=exc.json_path,
         ) from None
     except RecursionError:
         raise InvalidInput(f"{SCHEMA_FIELD} is nested too deeply", field=SCHEMA_FIELD) from None
@@ -74,5 +74,5 @@ def conform(value: Mapping[str, Any] | None, schema: Mapping[str, Any] | None) -
             f"{INPUT_FIELD} does not match {SCHEMA_FIELD} at {error.json_path}: "
             f"{_cut(error.message)}",
             field=INPUT_FIELD,
-            path=error.json_path,
+            json_path=error.json_path,
         )
