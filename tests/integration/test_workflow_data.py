@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from taskforge.domain.errors import InvalidInput
+from taskforge.domain.errors import Conflict, InvalidInput
 from taskforge.persistence.tables import Job
 from taskforge.services import executions, jobs, run_data, workflow_reads, workflows
 from taskforge.services.workflows import ResumeAction
@@ -334,3 +334,20 @@ async def test_a_claim_reads_the_parents_of_all_its_jobs_at_once(runtime, svc, o
     assert sorted(c.job.name for c in claimed) == [f"m{i}" for i in range(5)]
     assert all(c.parents == {"root": {"n": 1}} for c in claimed)
     assert len([s for s in seen if PARENTS_READ in s]) == 1
+
+
+async def test_an_idempotency_key_covers_the_run_input(svc, org, admin) -> None:
+    given = {"date": "2030-01-02"}
+    first = await workflows.create(
+        svc, admin, org.project.id, etl(), idempotency_key="k", input=given
+    )
+    again = await workflows.create(
+        svc, admin, org.project.id, etl(), idempotency_key="k", input=dict(given)
+    )
+    assert again.id == first.id and again.deduplicated and again.input == given
+    with pytest.raises(Conflict):
+        await workflows.create(
+            svc, admin, org.project.id, etl(), idempotency_key="k", input={"date": "2030-01-03"}
+        )
+    with pytest.raises(Conflict):  # none given is another request too
+        await workflows.create(svc, admin, org.project.id, etl(), idempotency_key="k")
