@@ -10,13 +10,12 @@ it (nothing is ever fetched), and one that points nowhere is reported on use.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, best_match
-from referencing.exceptions import Unresolvable
+from typing import TYPE_CHECKING, Any
 
 from taskforge.domain import validation
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 from taskforge.domain.errors import InvalidInput
 
 SCHEMA_FIELD, INPUT_FIELD = "input_schema", "input"
@@ -27,12 +26,22 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
+def _draft() -> type[Validator]:
+    """The validator class, imported when first needed: a server whose workflows declare
+    no schema never loads the library (70 ms, some MB)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator
+
+
 def check_schema(schema: Any) -> dict[str, Any]:
     """The definition's ``input_schema``, if it is a valid JSON Schema object."""
+    from jsonschema.exceptions import SchemaError
+
     if not isinstance(schema, dict):
         raise InvalidInput(f"{SCHEMA_FIELD} must be a JSON Schema object", field=SCHEMA_FIELD)
     try:
-        Draft202012Validator.check_schema(schema)
+        _draft().check_schema(schema)
     except SchemaError as exc:
         raise InvalidInput(
             f"{SCHEMA_FIELD} is not a valid JSON Schema (draft 2020-12) at {exc.json_path}: "
@@ -58,7 +67,11 @@ def conform(value: Mapping[str, Any] | None, schema: Mapping[str, Any] | None) -
     input (none: an empty object) matches the schema (none: anything does)."""
     if schema is None:
         return
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    from jsonschema.exceptions import best_match
+    from referencing.exceptions import Unresolvable
+
+    draft = _draft()
+    validator = draft(schema, format_checker=draft.FORMAT_CHECKER)
     try:
         error = best_match(validator.iter_errors(value if value is not None else {}))
     except Unresolvable as exc:

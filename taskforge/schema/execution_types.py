@@ -256,11 +256,13 @@ class ClaimedJob:
         "(null for a parent without output): a handler's ctx.parents. Empty for a job "
         "outside a workflow; read for the whole claim at once."
     )
-    async def parent_outputs(self, info: strawberry.Info[Context, None]) -> JSON:
+    def parent_outputs(self, info: strawberry.Info[Context, None]) -> JSON:
+        # not a coroutine: a claim of hundreds of plain jobs answers each at once (the
+        # loader's future is awaited by the executor like a coroutine)
         if not self.in_workflow:
             return cast(JSON, {})
         loader = info.context.loaders.claimed_parent_outputs
-        return cast(JSON, await loader.load(uuid.UUID(self.job_id)))
+        return cast(JSON, loader.load(uuid.UUID(self.job_id)))
 
 
 @strawberry.type
