@@ -25,7 +25,7 @@ LIST = """query($first: Int!, $status: [WorkflowStatus!], $project: ID) {
   workflows(first: $first, status: $status, projectId: $project) {
     totalCount edges { node { id name status stats { completionPercentage } } } } }"""
 SHOW = """query($id: ID!) { workflow(id: $id) { id name status failurePolicy timeoutSeconds
-  createdAt startedAt finishedAt
+  createdAt startedAt finishedAt input
   stats { total completed completionPercentage counts { status count } }
   jobs { id name jobType status statusReason } } }"""
 CREATE = "mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { id status } }"
@@ -73,6 +73,7 @@ async def show(client: Client, args: argparse.Namespace) -> None:
             f"({stats['completionPercentage']:.1f}%)",
         ),
         ("counts", counts),
+        ("input", None if wf["input"] is None else json.dumps(wf["input"], sort_keys=True)),
     ):
         print(f"{label + ':':<10} {'-' if value is None else value}")
     print()

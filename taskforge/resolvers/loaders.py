@@ -52,22 +52,13 @@ class Loaders:
         )
         # (queue id, job type) -> whether an online worker runs it (Job.waitingForHandler)
         self.handled = DataLoader(self._handled, cache=cache)
-        # a workflow job's direct parents' outputs by name: Job.parentOutputs (jobs:read)
-        # and ClaimedJob.parentOutputs (the claiming worker's permission)
-        self.parent_outputs = DataLoader(self._parent_outputs(run_data.READ), cache=cache)
-        self.claimed_parent_outputs = DataLoader(
-            self._parent_outputs(workers.PERMISSION), cache=cache
-        )
+        # a workflow job's direct parents' outputs by name (Job.parentOutputs)
+        self.parent_outputs = DataLoader(self._parent_outputs, cache=cache)
 
-    def _parent_outputs(
-        self, permission: str
-    ) -> Callable[[list[uuid.UUID]], Coroutine[Any, Any, list[dict[str, Any]]]]:
-        async def load(ids: list[uuid.UUID]) -> list[dict[str, Any]]:
-            principal = await self._principal()
-            found = await run_data.parent_outputs(self._svc, principal, ids, permission)
-            return [found.get(i, {}) for i in ids]
-
-        return load
+    async def _parent_outputs(self, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+        principal = await self._principal()
+        found = await run_data.parent_outputs(self._svc, principal, ids)
+        return [found.get(i, {}) for i in ids]
 
     async def _handled(self, keys: list[tuple[uuid.UUID, str]]) -> list[bool]:
         return await workers.handled(self._svc, await self._principal(), keys)

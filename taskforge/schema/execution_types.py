@@ -245,24 +245,17 @@ class ClaimedJob:
     )
     # the record is built only if the client selects ``job``
     record: strawberry.Private[Callable[[], records.Job]]
-    in_workflow: strawberry.Private[bool] = False
+    # a plain value, not a resolver: read by the claim itself when selected
+    parent_outputs: JSON = strawberry.field(
+        default_factory=dict,
+        description="The outputs of the job's direct parents in its workflow, by job name "
+        "(null for a parent without output): a handler's ctx.parents. Empty for a job "
+        "outside a workflow; read with the claim, for all its jobs at once.",
+    )
 
     @strawberry.field
     def job(self) -> Job:
         return Job.of(self.record())
-
-    @strawberry.field(
-        description="The outputs of the job's direct parents in its workflow, by job name "
-        "(null for a parent without output): a handler's ctx.parents. Empty for a job "
-        "outside a workflow; read for the whole claim at once."
-    )
-    def parent_outputs(self, info: strawberry.Info[Context, None]) -> JSON:
-        # not a coroutine: a claim of hundreds of plain jobs answers each at once (the
-        # loader's future is awaited by the executor like a coroutine)
-        if not self.in_workflow:
-            return cast(JSON, {})
-        loader = info.context.loaders.claimed_parent_outputs
-        return cast(JSON, loader.load(uuid.UUID(self.job_id)))
 
 
 @strawberry.type

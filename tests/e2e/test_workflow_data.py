@@ -46,6 +46,14 @@ def data_section() -> tuple[dict[str, str], str]:
     return files, shell
 
 
+def run_ok(env: dict[str, str], cwd: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["taskforge", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc
+    return proc.stdout
+
+
 async def test_the_readme_etl_runs_with_a_real_worker(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -95,6 +103,8 @@ async def test_the_readme_etl_runs_with_a_real_worker(
                 assert jobs["load"]["parentOutputs"] == {
                     "extract": {"rows": rows, "validation_status": "valid"}
                 }
+                shown = run_ok(env, tmp_path, "workflow", "show", wf_id)
+                assert re.search(r'^input:\s+\{"date": "2030-01-02"\}$', shown, re.M), shown
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)

@@ -19,7 +19,7 @@ from taskforge.worker.runner import Settings, Worker
 from tests.helpers import asgi_client, served
 from tests.integration.test_worker_channel import channel
 from tests.integration.test_workflow_data import EXTRACTED, ROWS, etl
-from tests.integration.workflow_driver import run, worker_for
+from tests.integration.workflow_driver import run, step, worker_for
 
 CREATE = """mutation($p: ID!, $d: JSON!, $s: Boolean!, $i: JSON) {
   createWorkflow(input: {projectId: $p, definition: $d, start: $s, input: $i}) {
@@ -139,6 +139,36 @@ async def test_claimed_jobs_carry_their_parents_outputs(gql, org, runtime, svc, 
     assert load["job"]["name"] == "load"
     assert load["parentOutputs"] == {"extract": EXTRACTED}
     assert load["payload"]["first"] == 7
+
+
+async def test_a_claim_reads_parents_only_when_they_are_selected(
+    gql, org, runtime, svc, admin
+) -> None:
+    await create(gql, org, etl(), run_input={"date": "2030-01-02", "limit": 1})
+    w = await worker_for(svc, admin, org.queue.id)
+    assert await step(svc, admin, w, {"extract": EXTRACTED}) == ["extract"]  # load is ready
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    plain = """mutation($w: ID!) { claimJobs(workerId: $w, limit: 1) { jobId payload } }"""
+    fragment = """mutation($w: ID!) { claimJobs(workerId: $w, limit: 1) { ...parents } }
+      fragment parents on ClaimedJob { jobId ... on ClaimedJob { parentOutputs } }"""
+    event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        [load] = (await gql.ok(plain, {"w": str(w)}))["claimJobs"]
+        assert load["payload"]["first"] == 7
+        assert not [s for s in statements if "parent.output" in s]
+        await executions.complete(
+            svc, admin, [(c.execution_id, None) for c in await held(svc, admin, w)]
+        )
+        statements.clear()
+        [report] = (await gql.ok(fragment, {"w": str(w)}))["claimJobs"]
+    finally:
+        event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", record)
+    assert report["parentOutputs"] == {"load": None}  # load ended without output
+    assert len([s for s in statements if "parent.output" in s]) == 1
 
 
 async def held(svc, admin, worker_id) -> list[Any]:  # type: ignore[no-untyped-def]
