@@ -13,6 +13,7 @@ any failure (services/resolution).
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -46,14 +47,15 @@ async def on_ready(
     groups = [(wf, ids) for wf, ids in ready if wf is not None and ids]
     if not groups:
         return [], []
-    flagged = await repo.referencing(session, {wf for wf, _ in groups})
+    flagged = await _referencing(session, {wf for wf, _ in groups})
     if not flagged:
         return [], []
     rows = await repo.templates(session, [i for wf, ids in groups if wf in flagged for i in ids])
     if not rows:
         return [], []
     wanted = {row.id: _wanted(row.payload_template) for row in rows}
-    inputs = await repo.inputs(session, {r.workflow_id for r in rows if wanted[r.id][0]})
+    reading = {r.workflow_id for r in rows if wanted[r.id][0]}
+    inputs = await repo.inputs(session, reading) if reading else {}
     needing = [r.id for r in rows if wanted[r.id][1]]
     parents = await repo.parents(session, needing) if needing else {}
     limit = session.info.get(PAYLOAD_BYTES, _DEFAULT_PAYLOAD_BYTES)
@@ -82,6 +84,25 @@ async def on_ready(
     return events, ended
 
 
+# workflow id -> whether its jobs' payloads have references: fixed when the workflow is
+# created (and ids are never reused), so the process remembers it: the release of each
+# step of a chain or a fan-out's waves asks no statement after the first
+_KNOWN: OrderedDict[uuid.UUID, bool] = OrderedDict()
+_KNOWN_MAX = 10_000
+
+
+async def _referencing(session: AsyncSession, workflow_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these workflows have references."""
+    unknown = [wf for wf in workflow_ids if wf not in _KNOWN]
+    flagged = await repo.referencing(session, unknown) if unknown else set()
+    flagged.update(wf for wf in workflow_ids if _KNOWN.get(wf))
+    for wf in unknown:
+        _KNOWN[wf] = wf in flagged
+    while len(_KNOWN) > _KNOWN_MAX:  # the oldest first
+        _KNOWN.popitem(last=False)
+    return flagged
+
+
 def _wanted(template: Any) -> tuple[bool, bool]:
     """Whether the template reads the run's input, and whether it reads parents."""
     try:
@@ -97,12 +118,11 @@ def _too_large(size: int | None, limit: int) -> str:
 
 
 async def parent_outputs(
-    svc: Services, principal: Principal, job_ids: Sequence[uuid.UUID], permission: str = READ
+    svc: Services, principal: Principal, job_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """Each job's direct parents' outputs by job name (None for a parent without output),
-    in one statement, within the caller's organization. ``permission``: jobs:read for
-    ``Job.parentOutputs``, workers for a claim's."""
-    principal.require(permission)
+    in one statement, within the caller's organization (``Job.parentOutputs``)."""
+    principal.require(READ)
     async with svc.read() as session:
         return await outputs_in(session, principal.organization_id, job_ids)
 

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from taskforge.services import auth, executions, jobs, workflow_reads, workflows
 from taskforge.worker.channel import ChannelWorker
@@ -18,7 +17,7 @@ from taskforge.worker.client import Client
 from taskforge.worker.runner import Settings, Worker
 from tests.helpers import asgi_client, served
 from tests.integration.test_worker_channel import channel
-from tests.integration.test_workflow_data import EXTRACTED, ROWS, etl
+from tests.integration.test_workflow_data import EXTRACTED, ROWS, etl, parent_reads
 from tests.integration.workflow_driver import run, step, worker_for
 
 CREATE = """mutation($p: ID!, $d: JSON!, $s: Boolean!, $i: JSON) {
@@ -91,22 +90,14 @@ async def test_parent_outputs_are_batched_and_stay_in_the_tenant(
     wf = await create(gql, org, etl(), run_input={"date": "2030-01-02", "limit": 1})
     w = await worker_for(svc, admin, org.queue.id)
     await run(svc, admin, w, {"extract": EXTRACTED, "load": {"loaded": 2}})
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with parent_reads() as reads:
         data = await gql.ok(JOBS, {"id": wf["id"]})
-    finally:
-        event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", record)
     by_name = {j["name"]: j for j in data["workflow"]["jobs"]}
     assert by_name["extract"]["parentOutputs"] == {}
     assert by_name["load"]["parentOutputs"] == {"extract": EXTRACTED}
     assert by_name["load"]["payload"]["rows"] == ROWS
     assert by_name["report"]["parentOutputs"] == {"load": {"loaded": 2}}
-    assert len([s for s in statements if "parent.output" in s]) == 1  # one for all jobs
+    assert reads == [3]  # one statement for the workflow's jobs (a DataLoader)
 
     # another tenant: the job is NOT_FOUND, its parents' outputs never reach it
     load_id = by_name["load"]["id"]
@@ -147,28 +138,19 @@ async def test_a_claim_reads_parents_only_when_they_are_selected(
     await create(gql, org, etl(), run_input={"date": "2030-01-02", "limit": 1})
     w = await worker_for(svc, admin, org.queue.id)
     assert await step(svc, admin, w, {"extract": EXTRACTED}) == ["extract"]  # load is ready
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
     plain = """mutation($w: ID!) { claimJobs(workerId: $w, limit: 1) { jobId payload } }"""
     fragment = """mutation($w: ID!) { claimJobs(workerId: $w, limit: 1) { ...parents } }
       fragment parents on ClaimedJob { jobId ... on ClaimedJob { parentOutputs } }"""
-    event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with parent_reads() as reads:
         [load] = (await gql.ok(plain, {"w": str(w)}))["claimJobs"]
-        assert load["payload"]["first"] == 7
-        assert not [s for s in statements if "parent.output" in s]
-        await executions.complete(
-            svc, admin, [(c.execution_id, None) for c in await held(svc, admin, w)]
-        )
-        statements.clear()
+    assert load["payload"]["first"] == 7 and reads == []
+    await executions.complete(
+        svc, admin, [(c.execution_id, None) for c in await held(svc, admin, w)]
+    )
+    with parent_reads() as reads:
         [report] = (await gql.ok(fragment, {"w": str(w)}))["claimJobs"]
-    finally:
-        event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", record)
     assert report["parentOutputs"] == {"load": None}  # load ended without output
-    assert len([s for s in statements if "parent.output" in s]) == 1
+    assert reads == [1]
 
 
 async def held(svc, admin, worker_id) -> list[Any]:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ handler's ``ctx.parents``). Every statement is keyed by the jobs or workflows in
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,10 +14,10 @@ from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import JobStatus
-from taskforge.persistence.tables import Job, JobDependency, Workflow
+from taskforge.persistence.store import store_of
+from taskforge.persistence.tables import Job, Workflow
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
-EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
 WORKFLOWS: Table = Workflow.__table__  # type: ignore[assignment]
 
 # what a job's status event and the engine need of a job that failed here
@@ -68,22 +67,9 @@ async def parents(
     session: AsyncSession, child_ids: Sequence[uuid.UUID], org_id: uuid.UUID | None = None
 ) -> dict[uuid.UUID, dict[str, Parent]]:
     """Each job's direct parents that have a name (workflow jobs), by name: their status
-    and output. One statement for all the children (by the edges' child index);
-    ``org_id``: only that organization's edges."""
-    if not child_ids:
-        return {}
-    parent = JOBS.alias("parent")
-    stmt = (
-        select(EDGES.c.child_job_id, parent.c.name, parent.c.status, parent.c.output)
-        .join(parent, parent.c.id == EDGES.c.parent_job_id)
-        .where(EDGES.c.child_job_id.in_(list(child_ids)), parent.c.name.is_not(None))
-    )
-    if org_id is not None:
-        stmt = stmt.where(EDGES.c.organization_id == org_id)
-    out: dict[uuid.UUID, dict[str, Parent]] = defaultdict(dict)
-    for child, name, status, output in await session.execute(stmt):
-        out[child][name] = (JobStatus(status), output)
-    return out
+    and output, in one statement (``Store.workflows.parents``); ``org_id``: only that
+    organization's edges."""
+    return await store_of(session).workflows.parents(session, child_ids, org_id)
 
 
 async def set_payloads(
