@@ -19,12 +19,13 @@ from taskforge.cli_client import (
 from taskforge.worker.client import Client
 
 STATUSES = ("PENDING", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLED")
+INPUT_HELP = "the run's input: a JSON object, or @FILE of one ({{ input.x }} in payloads)"
 
 LIST = """query($first: Int!, $status: [WorkflowStatus!], $project: ID) {
   workflows(first: $first, status: $status, projectId: $project) {
     totalCount edges { node { id name status stats { completionPercentage } } } } }"""
 SHOW = """query($id: ID!) { workflow(id: $id) { id name status failurePolicy timeoutSeconds
-  createdAt startedAt finishedAt template { name version } parentJobId
+  createdAt startedAt finishedAt template { name version } parentJobId input
   stats { total completed completionPercentage counts { status count } }
   jobs { id name jobType status statusReason } } }"""
 CREATE = "mutation($input: CreateWorkflowInput!) { createWorkflow(input: $input) { id status } }"
@@ -35,6 +36,8 @@ DEPENDENCIES = """query($id: ID!) {
     parents { id name status } children { id name status } } }"""
 GRAPH = "query($id: ID!) {{ workflow(id: $id) {{ graph {{ {field} }} }} }}"
 STEER = "mutation($id: ID!) {{ {field}(id: $id) {{ id status }} }}"
+START = """mutation($id: ID!, $input: JSON) {
+  startWorkflow(id: $id, input: $input) { id status } }"""
 RESUME = """mutation($id: ID!, $a: ResumeAction!) {
   resumeWorkflow(id: $id, action: $a) { id status } }"""
 DELETE = "mutation($id: ID!) { deleteWorkflow(id: $id) }"
@@ -78,6 +81,7 @@ async def show(client: Client, args: argparse.Namespace) -> None:
             f"({stats['completionPercentage']:.1f}%)",
         ),
         ("counts", counts),
+        ("input", None if wf["input"] is None else json.dumps(wf["input"], sort_keys=True)),
     ):
         print(f"{label + ':':<10} {'-' if value is None else value}")
     print()
@@ -93,6 +97,22 @@ def read_definition(path: str) -> str:
         raise argparse.ArgumentTypeError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def read_input(value: str) -> Any:
+    """The run's input: JSON text, or ``@FILE`` for a file of JSON."""
+    text = value
+    if value.startswith("@"):
+        try:
+            text = Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise argparse.ArgumentTypeError(
+                f"cannot read {value[1:]}: {exc.strerror or exc}"
+            ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"--input is not JSON: {exc}") from None
+
+
 async def create(client: Client, args: argparse.Namespace) -> None:
     if (args.definition is None) == (args.template is None):
         raise SystemExit("error: give --file or --template")
@@ -102,7 +122,15 @@ async def create(client: Client, args: argparse.Namespace) -> None:
         inp["template"] = {"name": args.template, "version": args.version}
     else:
         inp["definition"] = args.definition
+    if args.input is not None:
+        inp["input"] = args.input
     print((await mutate(client, CREATE, {"input": inp}))["createWorkflow"]["id"])
+
+
+async def start(client: Client, args: argparse.Namespace) -> None:
+    variables = {"id": args.id, "input": args.input}
+    wf = (await mutate(client, START, variables))["startWorkflow"]
+    print(f"{wf['id']} {wf['status']}")
 
 
 async def dependencies(client: Client, args: argparse.Namespace) -> None:
@@ -183,12 +211,15 @@ def add_parser(sub: Any) -> None:
     c.add_argument("--version", type=int, help="with --template: this version")
     c.add_argument("--project", help="project id (default: the first project)")
     c.add_argument("--start", action="store_true", help="start it right away")
+    c.add_argument("--input", type=read_input, help=INPUT_HELP)
     c = command("dependencies", dependencies, "a job's dependency check, parents and children")
     c.add_argument("job_id")
     c = command("graph", graph, "print the workflow's graph")
     c.add_argument("id")
     c.add_argument("--format", choices=("dot", "mermaid", "json"), default="mermaid")
-    command("start", steer("startWorkflow"), "start a pending workflow").add_argument("id")
+    c = command("start", start, "start a pending workflow")
+    c.add_argument("id")
+    c.add_argument("--input", type=read_input, help=INPUT_HELP)
     command("cancel", steer("cancelWorkflow"), "cancel a workflow").add_argument("id")
     command("retry", steer("retryWorkflow"), "re-run failed and cancelled jobs").add_argument("id")
     c = command("resume", resume, "answer a paused (MANUAL) workflow")

@@ -306,6 +306,7 @@ class Workflow(Record):
     parent_job_id: uuid.UUID | None
     parent_workflow_id: uuid.UUID | None
     nesting: int
+    input: Mapping[str, Any] | None  # the run's input (None: none was given)
     # this response returned the workflow an earlier call with its idempotency key created
     deduplicated: bool = transient(False)
 

@@ -59,8 +59,9 @@ JOBS: Machine[JobStatus] = Machine(
         J.PROCESSING: frozenset({J.PENDING}),
         # worker: completeJob acknowledges the running attempt
         J.SUCCEEDED: frozenset({J.PROCESSING}),
-        # worker (failJob) or engine (lease reaper): no attempts left, or not retryable
-        J.FAILED: frozenset({J.PROCESSING}),
+        # worker (failJob) or engine (lease reaper): no attempts left, or not retryable;
+        # engine: a payload reference that names nothing as the job becomes ready
+        J.FAILED: frozenset({J.PROCESSING, J.PENDING}),
         # worker (failJob) or engine (lease reaper): attempts left, retry after backoff;
         # operator: updateJob moves a waiting job's start to a later time
         J.SCHEDULED: frozenset({J.PROCESSING, J.PENDING}),

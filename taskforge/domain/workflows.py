@@ -10,14 +10,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import orjson
 import yaml
 
-from taskforge.domain import dag, validation
+from taskforge.domain import dag, references, run_input, validation
 from taskforge.domain.enums import (
     DependencyCondition,
     DependencyType,
@@ -50,6 +50,9 @@ class JobDef:
     trigger_rule: TriggerRule = TriggerRule.ALL_SUCCESS
     # a workflow job: the template it starts as a child run (its payload says so too)
     workflow: TemplateRef | None = None
+    # its payload has references ({{ input.x }}, {{ parents.NAME.output.x }}): it is
+    # kept as the job's template and resolved when the job becomes ready
+    has_references: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,19 @@ class WorkflowDefinition:
     priority: int
     jobs: tuple[JobDef, ...]
     edges: tuple[EdgeDef, ...]
+    # JSON Schema (draft 2020-12) of the run's input; None: any object
+    input_schema: dict[str, Any] | None = None
+
+    @property
+    def has_references(self) -> bool:
+        return any(job.has_references for job in self.jobs)
 
 
 # --- parsing -------------------------------------------------------------------------
 
-_WORKFLOW_KEYS = frozenset({"name", "description", "failure_policy", "timeout", "priority", "jobs"})
+_WORKFLOW_KEYS = frozenset(
+    {"name", "description", "failure_policy", "timeout", "priority", "jobs", "input_schema"}
+)
 _JOB_KEYS = frozenset(
     {"name", "job_type", "queue", "payload", "priority", "max_attempts"}
     | {"depends_on", "dependencies", "trigger_rule"}  # the job's incoming edges, their rule
@@ -378,11 +389,13 @@ def parse_definition(
         edges.extend(_edges(fields, job.name, where))
     # names first, so a cycle or depth error never mentions a job that does not exist
     _check_edges(edges, names)
+    jobs = _with_references(jobs, [edge for edge, _ in edges])
     order = [job.name for job in jobs]
     pairs = [(edge.parent, edge.child) for edge, _ in edges]
     if (cycle := dag.find_cycle(order, pairs)) is not None:
         raise dag.cycle_error(cycle)
     dag.check_limits(order, pairs, max_jobs, max_depth)
+    schema = f.get("input_schema")
     return WorkflowDefinition(
         name=name,
         description=description,
@@ -391,7 +404,24 @@ def parse_definition(
         priority=priority,
         jobs=tuple(jobs),
         edges=tuple(edge for edge, _ in edges),
+        input_schema=None if schema is None else run_input.check_schema(schema),
     )
+
+
+def _with_references(jobs: list[JobDef], edges: list[EdgeDef]) -> list[JobDef]:
+    """The jobs, each marked if its payload has references (each checked: it names the
+    run's input or one of the job's direct parents)."""
+    parents: dict[str, set[str]] = {}
+    for edge in edges:
+        parents.setdefault(edge.child, set()).add(edge.parent)
+    return [
+        replace(job, has_references=True)
+        if references.check(
+            job.name, job.payload, parents.get(job.name, set()), f"jobs[{i}].payload"
+        )
+        else job
+        for i, job in enumerate(jobs)
+    ]
 
 
 # --- status --------------------------------------------------------------------------

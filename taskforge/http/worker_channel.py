@@ -49,7 +49,9 @@ Worker -> server:
   follow.
 
 Server -> worker: ``welcome``, ``jobs`` {jobs: [[executionId, jobId, jobType, attempt,
-payload, traceContext?]...]}, ``acked``, ``drained``, ``error`` {code, message, about},
+payload, traceContext?]...], parents?: {jobId: {jobName: output}}} (``parents``: the
+outputs of workflow jobs' direct parents, read with the claim; absent for plain jobs),
+``acked``, ``drained``, ``error`` {code, message, about},
 ``cancel`` {executionIds: [...]}: these pushed jobs were cancelled while running; the
 worker stops their handlers and acknowledges nothing for them (their credit comes back
 at once). Sent as soon as this replica's event tail sees the job cancelled, and else at
@@ -136,6 +138,11 @@ def _item(c: Claimed) -> list[Any]:
 
 def _traced_item(c: Claimed) -> list[Any]:
     return [c.execution_id, c.job_id, c.job_type, c.attempt, c.payload, c.trace_context]
+
+
+def _parents(claimed: list[Claimed]) -> dict[str, dict[str, Any]]:
+    """The claimed workflow jobs' parents' outputs, by job id (those that have parents)."""
+    return {str(c.job_id): c.parents for c in claimed if c.parents}
 
 
 class Channel:
@@ -385,7 +392,7 @@ class Channel:
     async def _push(self, claimed: list[Claimed]) -> None:
         self.outstanding.update(c.execution_id for c in claimed)
         self._running(claimed)
-        await self.send(p.jobs([self.item(c) for c in claimed]))
+        await self.send(p.jobs([self.item(c) for c in claimed], _parents(claimed)))
 
     def _running(self, claimed: list[Claimed]) -> None:
         for c in claimed:
@@ -459,6 +466,7 @@ class Channel:
                         self.lease,
                         probe=not backlog,
                         job_types=self.types,
+                        parents=True,
                     )
                     self.outstanding.update(c.execution_id for c in claimed)
             except Unavailable as exc:
@@ -569,7 +577,7 @@ class Channel:
             self.outstanding.update(c.execution_id for c in stray)
             self._running(stray)
         if stray:
-            await self.send(p.jobs([self.item(c) for c in stray]))
+            await self.send(p.jobs([self.item(c) for c in stray], _parents(stray)))
 
     async def _logs(self, message: p.Logs) -> None:
         assert self.principal is not None

@@ -286,6 +286,15 @@ class Workflows(Protocol):
         skips it."""
         ...
 
+    async def parents(
+        self, session: AsyncSession, child_ids: Sequence[uuid.UUID], org_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, dict[str, tuple[JobStatus, Any]]]:
+        """Each job's direct parents that have a name (workflow jobs), by name: their
+        status and output, in one statement by the edges' child index (``org_id``: only
+        that organization's edges). Read by claims of workflow jobs (``ctx.parents``)
+        and as payload references resolve."""
+        ...
+
 
 class Graph(Protocol):
     async def graph_jobs(

@@ -282,6 +282,13 @@ class Workflow(Base):
     subworkflow_jobs: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     # the schedule whose occurrence created it (migration 0031), as for jobs
     schedule_id: Mapped[uuid.UUID | None]
+    # the run's input (createWorkflow / startWorkflow; NULL: none given), the definition's
+    # JSON Schema for it, and whether any job's payload references the input or its
+    # parents' outputs: the release of a workflow without references reads nothing more
+    # (services/run_data; migration 0030)
+    input: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    input_schema: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    payload_refs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class WorkflowTemplate(Base):
@@ -392,6 +399,9 @@ class Job(Base):
     # run's end to its schedule (services/schedule_runs) without a query per job. No
     # foreign key: a schedule is soft-deleted, and a key check costs every insert
     schedule_id: Mapped[uuid.UUID | None]
+    # a workflow job's payload as defined, when it has references ({{ input.x }}): each
+    # release resolves it into ``payload`` (services/run_data; migration 0030), else NULL
+    payload_template: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
 
 
 # retention: a queue's finished jobs outside workflows (which keep their jobs), oldest

@@ -19,6 +19,7 @@ from taskforge.services import (
     executions,
     jobs,
     queues,
+    run_data,
     tenancy,
     workers,
     workflow_reads,
@@ -53,6 +54,13 @@ class Loaders:
         self.child_workflow = DataLoader(self._child_workflow, cache=cache)
         # (queue id, job type) -> whether an online worker runs it (Job.waitingForHandler)
         self.handled = DataLoader(self._handled, cache=cache)
+        # a workflow job's direct parents' outputs by name (Job.parentOutputs)
+        self.parent_outputs = DataLoader(self._parent_outputs, cache=cache)
+
+    async def _parent_outputs(self, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+        principal = await self._principal()
+        found = await run_data.parent_outputs(self._svc, principal, ids)
+        return [found.get(i, {}) for i in ids]
 
     async def _handled(self, keys: list[tuple[uuid.UUID, str]]) -> list[bool]:
         return await workers.handled(self._svc, await self._principal(), keys)

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from taskforge.domain.enums import LogLevel, WorkerStatus, WorkerType
 from taskforge.resolvers import ids
 from taskforge.resolvers.context import Context
+from taskforge.resolvers.selections import selects
 from taskforge.schema import execution_types as x
 from taskforge.schema import types as t
 from taskforge.schema.inputs import (
@@ -124,6 +125,8 @@ async def claim_jobs(
         limit,
         lease_seconds,
         job_types=job_types,
+        # read in the claim's transaction, and only when asked for
+        parents=selects(info.selected_fields, "parentOutputs"),
     )
     return [
         x.ClaimedJob(
@@ -135,6 +138,7 @@ async def claim_jobs(
             payload=cast(JSON, c.payload),
             trace_context=c.trace_context,
             record=c.record,
+            parent_outputs=cast(JSON, c.parents or {}),
         )
         for c in claimed
     ]

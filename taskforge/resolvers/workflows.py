@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from taskforge.domain.enums import DependencyCondition, DependencyType, WorkflowStatus
 from taskforge.resolvers import ids
@@ -72,13 +73,25 @@ async def create_workflow(info: Info, input: CreateWorkflowInput) -> w.Workflow:
         input.start,
         input.idempotency_key,
         templates.ref_of(ref.name, ref.version) if ref is not None else None,
+        input.input,
     )
     return w.Workflow.of(wf)
 
 
-async def start_workflow(info: Info, id: strawberry.ID) -> w.Workflow:
+async def start_workflow(
+    info: Info,
+    id: strawberry.ID,
+    input: Annotated[
+        JSON | None,
+        strawberry.argument(
+            description="The run's input (a JSON object), replacing any given to "
+            "createWorkflow; checked against the definition's input_schema."
+        ),
+    ] = None,
+) -> w.Workflow:
     principal = await info.context.principal()
-    return w.Workflow.of(await workflows.start(info.context.svc, principal, ids.parse(id)))
+    wf = await workflows.start(info.context.svc, principal, ids.parse(id), input)
+    return w.Workflow.of(wf)
 
 
 async def cancel_workflow(info: Info, id: strawberry.ID) -> w.Workflow:

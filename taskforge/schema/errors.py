@@ -36,7 +36,7 @@ _REQUEST_ERRORS = (CannotGetOperationTypeError, InvalidOperationTypeError, Missi
 _LEVELS = {"UNAVAILABLE": logging.WARNING}
 _MESSAGE_CHARS = 300
 # error details a client sees, as extensions named in camelCase
-_EXTENSIONS = {"field": "field", "retry_after": "retryAfter"}
+_EXTENSIONS = {"field": "field", "retry_after": "retryAfter", "json_path": "jsonPath"}
 
 
 def _coded(error: GraphQLError, code: str, message: str, **extensions: object) -> GraphQLError:

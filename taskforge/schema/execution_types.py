@@ -245,6 +245,13 @@ class ClaimedJob:
     )
     # the record is built only if the client selects ``job``
     record: strawberry.Private[Callable[[], records.Job]]
+    # a plain value, not a resolver: read by the claim itself when selected
+    parent_outputs: JSON = strawberry.field(
+        default_factory=dict,
+        description="The outputs of the job's direct parents in its workflow, by job name "
+        "(null for a parent without output): a handler's ctx.parents. Empty for a job "
+        "outside a workflow; read with the claim, for all its jobs at once.",
+    )
 
     @strawberry.field
     def job(self) -> Job:

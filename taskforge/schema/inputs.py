@@ -163,6 +163,12 @@ class CreateWorkflowInput:
         "the run copies (a later version changes no run made before it).",
     )
     start: bool = False
+    input: JSON | None = strawberry.field(
+        default=None,
+        description="The run's input, a JSON object its jobs' payloads can reference "
+        "({{ input.date }}); checked against the definition's input_schema if it has one "
+        "(when the workflow starts). Held to the payload limit.",
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Names this call among the organization's createWorkflow calls "

@@ -415,6 +415,17 @@ class Job:
         rows = await info.context.loaders.executions.load(uuid.UUID(self.id))
         return rows[-1].progress_message if rows else None
 
+    @strawberry.field(
+        description="The outputs of its direct parents in its workflow, by job name (null "
+        "for a parent without output); empty for a job outside a workflow. What a worker "
+        "handler reads as ctx.parents."
+    )
+    async def parent_outputs(self, info: strawberry.Info[Context, None]) -> JSON:
+        if self.workflow_id is None:
+            return cast(JSON, {})
+        outputs = await info.context.loaders.parent_outputs.load(uuid.UUID(self.id))
+        return cast(JSON, outputs)
+
     @strawberry.field(description="Every attempt, oldest first.")
     async def executions(
         self, info: strawberry.Info[Context, None]

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -320,6 +320,10 @@ class Workflow:
         " parent's + 1 (at most 10)."
     )
     _definition: strawberry.Private[Any]
+    input: JSON | None = strawberry.field(
+        description="The run's input, which its jobs' payloads can reference "
+        "({{ input.x }}); null: none was given."
+    )
     deduplicated: bool = strawberry.field(
         default=False,
         description="True in the response of a createWorkflow whose idempotencyKey an "
@@ -379,6 +383,7 @@ class Workflow:
             parent_workflow_id=_optional_id(row.parent_workflow_id),
             nesting=row.nesting,
             _definition=row.definition,
+            input=cast(JSON | None, row.input),
             deduplicated=row.deduplicated,
         )
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+# a write session's info: the payload limit (the engine holds resolved payloads to it)
+PAYLOAD_BYTES = "taskforge.payload_bytes"
 
 # a write session's info: the Services that opened it (services_of), for the engine's
 # hooks that need settings deep inside a use case
@@ -86,6 +88,8 @@ class Services:
             session.info[SERVICES] = self
             if notes is not None:
                 session.info[PENDING] = notes
+            # the engine resolves payload references and holds them to this limit
+            session.info[PAYLOAD_BYTES] = self.settings.limits.payload_bytes
             yield session
         for hook in self.on_commit:
             hook()

@@ -34,7 +34,7 @@ from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queues
 from taskforge.persistence.common import workers as workers_repo
 from taskforge.persistence.tables import Job, JobExecution
-from taskforge.services import flow_claims, schedule_runs, shares
+from taskforge.services import flow_claims, run_data, schedule_runs, shares
 from taskforge.services import workers as workers_svc
 from taskforge.services.base import Principal, Services, emit, found, retried
 from taskforge.services.job_events import record, status_event
@@ -47,7 +47,7 @@ class Claimed:
     the store's row; the full record is built when first asked for (``job``): a claim
     hands up hundreds of jobs, and clients seldom select more than those three."""
 
-    __slots__ = ("_job", "_row", "attempt", "execution_id", "lease_expires_at")
+    __slots__ = ("_job", "_row", "attempt", "execution_id", "lease_expires_at", "parents")
 
     def __init__(
         self, row: Any, execution_id: uuid.UUID, attempt: int, lease_expires_at: datetime
@@ -57,6 +57,8 @@ class Claimed:
         self.execution_id = execution_id
         self.attempt = attempt
         self.lease_expires_at = lease_expires_at
+        # its direct parents' outputs by job name, when the claim read them (ctx.parents)
+        self.parents: dict[str, Any] | None = None
 
     @property
     def job_id(self) -> uuid.UUID:
@@ -69,6 +71,10 @@ class Claimed:
     @property
     def payload(self) -> Any:
         return self._row.payload
+
+    @property
+    def workflow_id(self) -> uuid.UUID | None:
+        return self._row.workflow_id  # type: ignore[no-any-return]
 
     @property
     def trace_context(self) -> str | None:
@@ -112,17 +118,28 @@ async def claim(
     lease_seconds: int | None = None,
     probe: bool = True,
     job_types: list[str] | None = None,
+    parents: bool = False,
 ) -> Claims:
     """Up to ``limit`` ready jobs started for the worker. ``probe=False``: the caller
     expects a backlog (its last claim was full), so the queues are not first probed for
     ready jobs: the claim finds out, and the probe would walk the same index entries.
     ``job_types``: only jobs of these types (the worker's handlers; None: any), so a job
     no handler of the worker runs stays PENDING for a worker that has one. Queues with
-    flow control are claimed by services/flow_claims."""
+    flow control are claimed by services/flow_claims. ``parents``: each workflow job
+    comes with its parents' outputs (``Claimed.parents``), read in the claim's
+    transaction by one statement (none when no claimed job is in a workflow)."""
     for attempt in range(1, REROUTES + 1):
         try:
             return await _claim(
-                svc, principal, worker_id, queue_ids, limit, lease_seconds, probe, job_types
+                svc,
+                principal,
+                worker_id,
+                queue_ids,
+                limit,
+                lease_seconds,
+                probe,
+                job_types,
+                parents,
             )
         except flow_claims.Reroute:
             if attempt == REROUTES:
@@ -142,6 +159,7 @@ async def _claim(
     lease_seconds: int | None,
     probe: bool,
     job_types: list[str] | None,
+    parents: bool = False,
 ) -> Claims:
     principal.require(PERMISSION)
     org, now = principal.organization_id, svc.clock()
@@ -211,11 +229,31 @@ async def _claim(
                 (j.queue_id, (now - (j.scheduled_for or j.created_at)).total_seconds())
                 for j, _, _ in claimed
             ]
+        outputs = await _parents(session, org, [j for j, _, _ in claimed]) if parents else None
     out = Claims(
         Claimed(job, execution_id, job.attempts, lease_until) for job, execution_id, _ in claimed
     )
+    if outputs is not None:
+        _set_parents(out, outputs)
     out.held_back = held_back
     return out
+
+
+async def _parents(
+    session: AsyncSession, org: uuid.UUID, rows: Sequence[Any]
+) -> dict[uuid.UUID, dict[str, Any]] | None:
+    """The workflow jobs' parents' outputs by job name (one statement); None when none of
+    the jobs is in a workflow (nothing read)."""
+    in_workflows = [r.id for r in rows if r.workflow_id is not None]
+    if not in_workflows:
+        return None
+    return await run_data.outputs_in(session, org, in_workflows)
+
+
+def _set_parents(claimed: list[Claimed], outputs: dict[uuid.UUID, dict[str, Any]]) -> None:
+    for c in claimed:
+        if c.workflow_id is not None:
+            c.parents = outputs.get(c.job_id, {})
 
 
 async def held_by(svc: Services, principal: Principal, worker_id: uuid.UUID) -> list[Claimed]:
@@ -226,9 +264,13 @@ async def held_by(svc: Services, principal: Principal, worker_id: uuid.UUID) -> 
     async with svc.read() as session:
         found(await workers_repo.get(session, org, worker_id), "worker", worker_id)
         rows = await repo.held_by(session, org, worker_id)
-    return [
+        outputs = await _parents(session, org, [job for job, _ in rows])
+    held = [
         Claimed(job, e.id, e.attempt_number, e.lease_expires_at or svc.clock()) for job, e in rows
     ]
+    if outputs is not None:
+        _set_parents(held, outputs)
+    return held
 
 
 async def _claim_shares(

@@ -174,14 +174,21 @@ async def earlier_workflow(
 
 
 def workflow_use(
-    project_id: uuid.UUID, definition: str | dict[str, Any], start: bool, key: str | None
+    project_id: uuid.UUID,
+    definition: str | dict[str, Any],
+    start: bool,
+    key: str | None,
+    run_input: dict[str, Any] | None = None,
 ) -> Use | None:
     """createWorkflow's use of its key (None: no key): one scope per tenant, and every
-    input in the fingerprint (the project too: a key names one request)."""
+    input in the fingerprint (the project too: a key names one request; the run's input
+    when one is given, so that a call without one keeps its fingerprint)."""
     if rules.key(key) is None:
         return None
     assert key is not None
     request = {"projectId": project_id, "definition": definition, "start": start}
+    if run_input is not None:
+        request["input"] = run_input
     return Use(rules.WORKFLOWS, key, rules.fingerprint(request), workflow_id=uuid.uuid4())
 
 

@@ -41,7 +41,7 @@ from taskforge.domain.expressions import Expression, compile_expression
 from taskforge.domain.workflows import TERMINAL_WORKFLOW, derive_status, stats
 from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import workflows as wf_repo
-from taskforge.services import schedule_runs
+from taskforge.services import run_data, schedule_runs
 from taskforge.services.job_events import (
     PARENTS_MOVED,
     WORKFLOW_STATES,
@@ -164,8 +164,9 @@ async def aggregate(
     events: list[Event] = [
         released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released
     ]
-    # released jobs by workflow: a workflow job among them starts its child run
-    starting = [(group.workflow_id, group.ids) for group in released if group.workflow_id]
+    # released jobs by workflow: their payload references resolve, then a workflow job
+    # among them starts its child run
+    made_ready = [(group.workflow_id, group.ids) for group in released]
     rows = {r.id: r for r in found}
     to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
     to_end: dict[tuple[JobStatus, str], list[uuid.UUID]] = defaultdict(list)
@@ -180,7 +181,7 @@ async def aggregate(
         if dependency in READY:  # claimable now: wakes workers
             ready = [rows[i] for i in ids if rows[i].status is JobStatus.PENDING]
             events += released_events(ready, dependency)
-            starting += [(r.workflow_id, [r.id]) for r in ready if r.workflow_id is not None]
+            made_ready += [(r.workflow_id, [r.id]) for r in ready]
     frontier: dict[uuid.UUID, Moved] = {}
     for (status, reason), ids in to_end.items():
         changed = await deps.end_not_started(session, ids, status, reason, now)
@@ -188,7 +189,13 @@ async def aggregate(
         for r in changed:
             events.append(status_event(r, rows[r.id].status, reason))
             frontier[r.id] = Moved.of(r)
-    if starting:
+    # payload references resolve as jobs become ready; a job whose cannot has failed
+    resolved_events, unresolved = await run_data.on_ready(session, made_ready, now)
+    events += resolved_events
+    if unresolved:
+        events += await after_changes(session, moved_rows(unresolved), now)
+    # a workflow job still waiting (its input resolved) starts its child run
+    if starting := [(w, ids) for w, ids in made_ready if w is not None]:
         events += await _start_children(session, starting, now)
     return events, frontier
 

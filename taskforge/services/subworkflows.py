@@ -101,10 +101,9 @@ async def create_child_run(
 ) -> Workflow:
     """The one place a workflow job's child run is created, started, from ``template``
     (the version the job's reference means now) at nesting ``depth``; created at ``now``,
-    the instant the job starts (``waits_on``). ``run_input``: the job's ``input``, which
-    the child run is to be given once runs take an input."""
-    # TODO(run input): pass run_input to create_in once it takes one; until then the
-    # input stays in the job's payload alone
+    the instant the job starts (``waits_on``). ``run_input``: the job's ``input`` (its
+    references resolved as the job became ready), the child run's input, held to the
+    template's input schema like any run's."""
     origin = {
         "template_name": template.name,
         "template_version": template.version,
@@ -115,7 +114,9 @@ async def create_child_run(
     spec = parse(svc, template.definition)
     definition = dict(template.definition)  # the run's own copy
     org, project = job.organization_id, job.project_id
-    return await create_in(session, org, project, spec, definition, True, now, origin=origin)
+    return await create_in(
+        session, org, project, spec, definition, True, now, origin=origin, input=run_input or None
+    )
 
 
 def waits_on(job: Job, run: Workflow) -> bool:

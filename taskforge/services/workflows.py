@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge import tracing
-from taskforge.domain import records, transitions
+from taskforge.domain import records, run_input, transitions
 from taskforge.domain.dependencies import validate_edge
 from taskforge.domain.enums import (
     DependencyStatus,
@@ -73,21 +73,25 @@ async def create(
     start: bool = False,
     idempotency_key: str | None = None,
     template: TemplateRef | None = None,
+    input: Any = None,
 ) -> records.Workflow:
-    """Validate the whole definition, then write the workflow, its jobs and edges. With
-    ``idempotency_key``, a repeat within the window returns the first call's workflow
-    (``deduplicated``); the key is the tenant's, whatever the project. ``template``,
-    instead of a definition: the run copies that template version's definition."""
+    """Validate the whole definition (and the run's ``input``), then write the workflow,
+    its jobs and edges. With ``idempotency_key``, a repeat within the window returns the
+    first call's workflow (``deduplicated``); the key is the tenant's, whatever the
+    project. ``template``, instead of a definition: the run copies that template
+    version's definition."""
     from taskforge.services import templates  # imports this module
 
     principal.require(WRITE)
     if (definition is None) == (template is None):
         raise InvalidInput("give either a definition or a template", field="template")
     spec = parse(svc, definition) if definition is not None else None
+    if input is not None:
+        input = run_input.check(input, svc.settings.limits.payload_bytes)
     org, now = principal.organization_id, svc.clock()
     request = {"template": vars(template)} if template is not None else definition
     assert request is not None
-    use = idempotency.workflow_use(project_id, request, start, idempotency_key)
+    use = idempotency.workflow_use(project_id, request, start, idempotency_key, input)
     async with svc.write() as session:
         if use is not None and (
             earlier := await idempotency.earlier_workflow(svc, session, org, use, now)
@@ -111,6 +115,7 @@ async def create(
             now,
             workflow_id=use.workflow_id if use is not None else None,
             origin=origin,
+            input=input,
         )
     return records.Workflow.of(wf)
 
@@ -140,11 +145,15 @@ async def create_in(
     now: datetime,
     workflow_id: uuid.UUID | None = None,
     origin: Mapping[str, Any] | None = None,
+    input: dict[str, Any] | None = None,
 ) -> Workflow:
     """Write a parsed workflow in the caller's transaction (also used by schedules);
     ``workflow_id``: its id, chosen beforehand (an idempotency key names it); ``origin``:
     the template and parent columns of a run made from a template (services/templates,
-    services/subworkflows)."""
+    services/subworkflows); ``input``: the run's input, checked against the definition's
+    schema if it starts now (or else when it starts)."""
+    if start:
+        run_input.conform(input, spec.input_schema)
     found(await tenancy.project(session, org, project_id), "project", project_id)
     queue_of = await _queues(session, org, project_id, spec)
     if not await tenancy.consume_jobs_quota(session, org, len(spec.jobs), now):
@@ -164,6 +173,9 @@ async def create_in(
         updated_at=now,
         subworkflow_jobs=sum(1 for j in spec.jobs if j.workflow is not None),
         **(origin or {}),
+        input=input,
+        input_schema=spec.input_schema,
+        payload_refs=spec.has_references,
     )
     session.add(wf)
     await session.flush()
@@ -185,12 +197,21 @@ async def create_in(
 
 
 @retried
-async def start(svc: Services, principal: Principal, workflow_id: uuid.UUID) -> records.Workflow:
+async def start(
+    svc: Services, principal: Principal, workflow_id: uuid.UUID, input: Any = None
+) -> records.Workflow:
+    """Start a PENDING workflow; ``input`` (if given) replaces the run's input given at
+    creation, and the input is checked against the definition's schema."""
     principal.require(WRITE)
+    if input is not None:
+        input = run_input.check(input, svc.settings.limits.payload_bytes)
     async with svc.write() as session:
         wf = await _locked(session, principal, workflow_id)
         if wf.status is not WorkflowStatus.PENDING:  # the others are resumed or retried
             raise InvalidTransition("workflow", workflow_id, wf.status.value, "RUNNING")
+        if input is not None:
+            wf.input = input
+        run_input.conform(wf.input, wf.input_schema)
         await record(session, await _start(session, wf, svc.clock()))
     return records.Workflow.of(wf)
 
@@ -371,6 +392,8 @@ async def rerun(
     for job in jobs:
         previous = transitions.move(job, JobStatus.PENDING)
         job.status_reason, job.error, job.output = "retried", None, None
+        if job.payload_template is not None:  # resolved again when it is released
+            job.payload = job.payload_template
         job.finished_at = job.started_at = job.scheduled_for = None
         # attempts keep counting (history stays ordered); the budget starts again
         job.max_attempts = job.attempts + policies[job.id]
@@ -460,6 +483,8 @@ def _job_rows(
             "name": j.name,
             "job_type": j.job_type,
             "payload": j.payload,
+            # kept to resolve its references from at each release (services/run_data)
+            "payload_template": j.payload if j.has_references else None,
             "priority": j.priority,
             "max_attempts": j.max_attempts,
             "trigger_rule": j.trigger_rule,

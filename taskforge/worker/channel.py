@@ -26,7 +26,7 @@ import websockets
 from taskforge import tracing
 from taskforge.worker import protocol
 from taskforge.worker.client import MAX_DELAY, ApiError, Client
-from taskforge.worker.context import JobContext
+from taskforge.worker.context import JobContext, parents_of
 from taskforge.worker.runner import Handler, Settings, Worker
 
 log = logging.getLogger("taskforge.worker")
@@ -160,6 +160,7 @@ class ChannelWorker(Worker):
     def _on_message(self, msg: dict[str, Any]) -> None:
         kind = msg.get("type")
         if kind == "jobs":
+            parents = msg.get("parents") or {}  # workflow jobs' parents' outputs, by job
             for execution_id, job_id, job_type, attempt, payload, *rest in msg["jobs"]:
                 if execution_id in self._running:
                     continue  # pushed again after a reconnect while still running here
@@ -168,6 +169,7 @@ class ChannelWorker(Worker):
                     execution_id,
                     job_type,
                     attempt,
+                    parents=parents_of(parents.get(job_id)),
                     _heartbeat=self._heartbeat,
                     trace_context=rest[0] if rest else None,  # asked for in the hello
                 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from taskforge import tracing
@@ -25,6 +26,14 @@ def printable(text: str) -> str:
     return text
 
 
+_NO_PARENTS: Mapping[str, Any] = MappingProxyType({})
+
+
+def parents_of(outputs: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The read-only ``ctx.parents`` of the outputs the server sent (None: none)."""
+    return MappingProxyType(dict(outputs)) if outputs else _NO_PARENTS
+
+
 @dataclass
 class JobContext:
     """Handlers may run in threads (sync ones): ``log`` and ``progress`` are safe there
@@ -36,6 +45,9 @@ class JobContext:
     execution_id: str
     job_type: str
     attempt: int
+    # a workflow job's direct parents' outputs by job name (None: a parent without
+    # output), read-only; empty for a job outside a workflow
+    parents: Mapping[str, Any] = field(default_factory=lambda: _NO_PARENTS, repr=False)
     _logs: deque[dict[str, Any]] = field(default_factory=deque, repr=False)
     _heartbeat: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
     # the latest report, and the one last taken (sent): compared by identity

@@ -255,10 +255,17 @@ def welcome(worker_id: uuid.UUID) -> dict[str, Any]:
     return {"type": "welcome", "workerId": worker_id}
 
 
-def jobs(items: list[list[Any]]) -> dict[str, Any]:
+def jobs(
+    items: list[list[Any]], parents: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """``items``: [executionId, jobId, jobType, attempt, payload] each, and the job's
-    trace context (W3C traceparent or null) last for a worker whose hello asked for it."""
-    return {"type": "jobs", "jobs": items}
+    trace context (W3C traceparent or null) last for a worker whose hello asked for it.
+    ``parents``: by job id, the outputs of a workflow job's direct parents by job name
+    (a handler's ``ctx.parents``); only jobs that have parents, and absent when none has."""
+    message: dict[str, Any] = {"type": "jobs", "jobs": items}
+    if parents:
+        message["parents"] = parents
+    return message
 
 
 def acked(rejected: list[list[Any]]) -> dict[str, Any]:

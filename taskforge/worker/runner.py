@@ -25,7 +25,7 @@ import httpx
 
 from taskforge import tracing
 from taskforge.worker.client import ApiError, Client
-from taskforge.worker.context import JobContext, PermanentError, printable
+from taskforge.worker.context import JobContext, PermanentError, parents_of, printable
 
 if TYPE_CHECKING:
     from taskforge.metrics.worker import WorkerMetrics
@@ -37,9 +37,11 @@ Handler = Callable[[dict[str, Any], JobContext], Any]
 # another type waits for a worker that can run it
 REGISTER = """mutation($name: String!, $queues: [QueueWeightInput!]!, $types: [String!]) {
   registerWorker(name: $name, queues: $queues, jobTypes: $types) { id } }"""
+# parentOutputs: a workflow job's parents' outputs (ctx.parents), read for the whole claim
+# at once (nothing for plain jobs)
 CLAIM = """mutation($w: ID!, $n: Int!, $lease: Int!, $types: [String!]) {
   claimJobs(workerId: $w, limit: $n, leaseSeconds: $lease, jobTypes: $types) {
-    executionId attempt jobId jobType payload } }"""
+    executionId attempt jobId jobType payload parentOutputs } }"""
 # successes without output go as a plain id list (much cheaper for the server to read),
 # and only refused acknowledgements come back
 ACK = """mutation($done: [CompleteJobInput!]!, $ids: [ID!]!, $failed: [FailJobInput!]!) {
@@ -66,7 +68,7 @@ HEARTBEAT = """mutation($w: ID!, $lease: Int!, $held: [ID!]) {
 DRAIN = """mutation($w: ID!) { drainWorker(workerId: $w) { status } }"""
 # with tracing on: each job's trace context too (asked for only then, so that a worker
 # without tracing works with servers that predate the field)
-CLAIM_TRACED = CLAIM.replace("payload }", "payload traceContext }")
+CLAIM_TRACED = CLAIM.replace("parentOutputs }", "parentOutputs traceContext }")
 
 
 # codes of failures the worker outlives (it tries again later), unlike a refusal
@@ -212,6 +214,7 @@ class Worker:
                 item["executionId"],
                 item["jobType"],
                 item["attempt"],
+                parents=parents_of(item.get("parentOutputs")),
                 _heartbeat=self._heartbeat,
                 trace_context=item.get("traceContext"),
             )

@@ -230,6 +230,26 @@ async def test_a_failed_sub_workflow_fails_its_job_and_what_depends_on_it(svc, o
     assert await workflow_status(svc, admin, wf.id) == "FAILED"
 
 
+async def test_a_workflow_job_gives_its_input_to_the_child_run(svc, org, admin) -> None:
+    """The job's input, its references resolved as it became ready, is the child run's
+    input, held to the template's input schema; one that does not conform fails the job."""
+    schema = {"type": "object", "required": ["day"], "properties": {"day": {"type": "string"}}}
+    await save(svc, admin, org, {**etl(), "input_schema": schema})
+    definition = parent({"template": "etl"})
+    definition["jobs"][1]["input"] = {"day": "{{ parents.prep.output.day }}", "n": 2}
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    w = await worker_for(svc, admin, org.queue.id)
+    assert await step(svc, admin, w, {"prep": {"day": "2026-12-05"}}) == ["prep"]
+    child = await child_of(svc, admin, (await job_named(svc, wf.id, "sub")).id)
+    assert child.input == {"day": "2026-12-05", "n": 2}
+    # a value the schema refuses: the child cannot start, the job says why
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    assert "prep" in await step(svc, admin, w, {"prep": {"day": 5}})  # (and the first child's)
+    sub = await job_named(svc, wf.id, "sub")
+    assert sub.status.value == "FAILED" and sub.status_reason == "child_workflow_not_started"
+    assert "day" in (sub.error or "")
+
+
 async def test_retrying_a_failed_workflow_job_starts_a_new_child_run(svc, org, admin) -> None:
     await save(svc, admin, org, etl())
     wf = await workflows.create(svc, admin, org.project.id, parent({"template": "etl"}), start=True)

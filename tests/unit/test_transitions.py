@@ -36,6 +36,7 @@ PERFORMED: list[tuple[Any, Any]] = [
     (J.PROCESSING, J.SCHEDULED),  # failJob / reaper, attempts left
     (J.PENDING, J.SCHEDULED),  # updateJob: a later start
     (J.PROCESSING, J.FAILED),  # failJob / reaper, attempts used up
+    (J.PENDING, J.FAILED),  # a payload reference cannot resolve as the job becomes ready
     (J.PENDING, J.CANCELLED),  # cancelJob, dependency failed, FAIL_FAST
     (J.SCHEDULED, J.CANCELLED),
     (J.PROCESSING, J.CANCELLED),  # cancelJob, cancelWorkflow, workflow timeout

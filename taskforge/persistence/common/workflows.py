@@ -60,9 +60,11 @@ async def lock_for_refresh(
 
 async def locked(session: AsyncSession, workflow_id: uuid.UUID) -> Workflow:
     """The entity of a workflow this transaction has locked, without its definition (the
-    engine never reads it: a 10,000-job workflow's is megabytes of JSON)."""
+    engine never reads it: a 10,000-job workflow's is megabytes of JSON), nor its run's
+    input and schema."""
+    unread = (Workflow.definition, Workflow.input, Workflow.input_schema)
     wf = await session.get(
-        Workflow, workflow_id, options=[defer(Workflow.definition, raiseload=True)]
+        Workflow, workflow_id, options=[defer(column, raiseload=True) for column in unread]
     )
     assert wf is not None  # locked by this transaction: it cannot have gone
     return wf

@@ -84,6 +84,7 @@ _UNSET: dict[str, Any] = dict.fromkeys(
         "rate_period",
         "debounce_key",
         "schedule_id",
+        "payload_template",
     )
 )
 _UNSET["fair_seq"] = 0

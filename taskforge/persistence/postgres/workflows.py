@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import FailurePolicy, JobStatus, WorkflowStatus
 from taskforge.domain.rows import RefreshRow
 from taskforge.persistence.common.workflows import _LIVE_SQL, LIVE_JOBS, decode_counts
-from taskforge.persistence.postgres.driver import driver_connection
+from taskforge.persistence.postgres.driver import driver_connection, members
 
 LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
+STATUS = members(JobStatus)
+
+
+# a claim of workflow jobs reads their parents' outputs: on the driver connection, where
+# the same statement through SQLAlchemy cost 1 ms of CPU a claim (a chain's every step)
+PARENTS_PG = """
+SELECT e.child_job_id, p.name, p.status, p.output
+FROM job_dependencies e JOIN jobs p ON p.id = e.parent_job_id
+WHERE e.child_job_id = ANY($1::uuid[]) AND p.name IS NOT NULL
+    AND ($2::uuid IS NULL OR e.organization_id = $2)
+"""
 
 
 # Two statements: the lock, then the read. A read in the locking statement would use
@@ -133,3 +145,16 @@ async def fold_counts(session: AsyncSession, over: int, limit: int) -> int:
     # outlived their workflow. The engine's lock (FOR NO KEY UPDATE) does not conflict.
     driver = await driver_connection(session)
     return int(await driver.fetchval(FOLD_COUNTS_PG, over, limit))
+
+
+async def parents(
+    session: AsyncSession, child_ids: Sequence[uuid.UUID], org_id: uuid.UUID | None
+) -> dict[uuid.UUID, dict[str, tuple[JobStatus, Any]]]:
+    if not child_ids:
+        return {}
+    driver = await driver_connection(session)
+    await session.flush()  # the driver does not autoflush
+    out: dict[uuid.UUID, dict[str, tuple[JobStatus, Any]]] = {}
+    for child, name, status, output in await driver.fetch(PARENTS_PG, list(child_ids), org_id):
+        out.setdefault(child, {})[name] = (STATUS(status), output)
+    return out

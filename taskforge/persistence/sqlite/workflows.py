@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from sqlalchemy.orm import defer
 from taskforge.domain.enums import JobStatus, WorkflowStatus
 from taskforge.domain.rows import RefreshRow
 from taskforge.persistence.common.workflows import LIVE_JOBS, decode_counts
-from taskforge.persistence.tables import Job, Workflow
+from taskforge.persistence.tables import Job, JobDependency, Workflow
 
 LIVE = (WorkflowStatus.RUNNING, WorkflowStatus.PAUSED)
 
@@ -73,3 +74,22 @@ async def states(
 
 async def fold_counts(session: AsyncSession, over: int, limit: int) -> int:
     return 0
+
+
+async def parents(
+    session: AsyncSession, child_ids: Sequence[uuid.UUID], org_id: uuid.UUID | None
+) -> dict[uuid.UUID, dict[str, tuple[JobStatus, Any]]]:
+    if not child_ids:
+        return {}
+    edges, parent = JobDependency.__table__, Job.__table__.alias("parent")
+    stmt = (
+        select(edges.c.child_job_id, parent.c.name, parent.c.status, parent.c.output)
+        .join(parent, parent.c.id == edges.c.parent_job_id)
+        .where(edges.c.child_job_id.in_(list(child_ids)), parent.c.name.is_not(None))
+    )
+    if org_id is not None:
+        stmt = stmt.where(edges.c.organization_id == org_id)
+    out: dict[uuid.UUID, dict[str, tuple[JobStatus, Any]]] = {}
+    for child, name, status, output in await session.execute(stmt):
+        out.setdefault(child, {})[name] = (JobStatus(status), output)
+    return out

@@ -1,0 +1,106 @@
+"""Data between workflow steps: run inputs, payload templates and parents' outputs, read
+when workflow jobs become ready (services/run_data) and when they are claimed (a
+handler's ``ctx.parents``). Every statement is keyed by the jobs or workflows in hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from taskforge.domain.enums import JobStatus
+from taskforge.persistence.store import store_of
+from taskforge.persistence.tables import Job, Workflow
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
+WORKFLOWS: Table = Workflow.__table__  # type: ignore[assignment]
+
+# what a job's status event and the engine need of a job that failed here
+FAILED_COLUMNS = (
+    JOBS.c.id,
+    JOBS.c.organization_id,
+    JOBS.c.project_id,
+    JOBS.c.queue_id,
+    JOBS.c.workflow_id,
+    JOBS.c.job_type,
+    JOBS.c.status,
+)
+
+# a parent job as its children's references read it: (status, output)
+Parent = tuple[JobStatus, Any]
+
+
+async def referencing(session: AsyncSession, workflow_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these workflows have jobs whose payloads have references."""
+    stmt = select(WORKFLOWS.c.id).where(
+        WORKFLOWS.c.id.in_(list(workflow_ids)), WORKFLOWS.c.payload_refs.is_(True)
+    )
+    return set(await session.scalars(stmt))
+
+
+async def templates(session: AsyncSession, job_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    """The PENDING jobs among these that have a payload template: id, workflow_id, name
+    and payload_template."""
+    await session.flush()  # the engine's own changes, made through the ORM
+    stmt = select(JOBS.c.id, JOBS.c.workflow_id, JOBS.c.name, JOBS.c.payload_template).where(
+        JOBS.c.id.in_(list(job_ids)),
+        JOBS.c.payload_template.is_not(None),
+        JOBS.c.status == JobStatus.PENDING,
+    )
+    return list(await session.execute(stmt))
+
+
+async def inputs(
+    session: AsyncSession, workflow_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any] | None]:
+    """Each workflow's run input (None: none was given)."""
+    stmt = select(WORKFLOWS.c.id, WORKFLOWS.c.input).where(WORKFLOWS.c.id.in_(list(workflow_ids)))
+    return {wid: value for wid, value in await session.execute(stmt)}
+
+
+async def parents(
+    session: AsyncSession, child_ids: Sequence[uuid.UUID], org_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, dict[str, Parent]]:
+    """Each job's direct parents that have a name (workflow jobs), by name: their status
+    and output, in one statement (``Store.workflows.parents``); ``org_id``: only that
+    organization's edges."""
+    return await store_of(session).workflows.parents(session, child_ids, org_id)
+
+
+async def set_payloads(
+    session: AsyncSession, resolved: Sequence[tuple[uuid.UUID, dict[str, Any]]], now: datetime
+) -> None:
+    """Each job's payload set to its resolved value (one executemany)."""
+    if not resolved:
+        return
+    stmt = (
+        update(JOBS)
+        .where(JOBS.c.id == bindparam("b_id"))
+        .values(payload=bindparam("b_payload"), updated_at=now)
+    )
+    await session.execute(stmt, [{"b_id": i, "b_payload": p} for i, p in resolved])
+
+
+async def fail_pending(
+    session: AsyncSession, job_id: uuid.UUID, reason: str, error: str, now: datetime
+) -> Row[Any] | None:
+    """A PENDING job ends FAILED without running (``error`` says why); the row as it is
+    now (``FAILED_COLUMNS``), or None if it was no longer PENDING."""
+    stmt = (
+        update(JOBS)
+        .where(JOBS.c.id == job_id, JOBS.c.status == JobStatus.PENDING)
+        .values(
+            status=JobStatus.FAILED,
+            status_reason=reason,
+            error=error,
+            finished_at=now,
+            updated_at=now,
+        )
+        .returning(*FAILED_COLUMNS)
+    )
+    return (await session.execute(stmt)).first()

@@ -1,0 +1,250 @@
+"""Payload references and the run's input, without I/O: the syntax, the checks a
+definition passes when it is saved, resolution with types, and the JSON Schema rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from taskforge.domain import references, run_input
+from taskforge.domain.errors import InvalidInput
+from taskforge.domain.references import Reference, Unresolved
+from taskforge.domain.workflows import parse_definition
+
+
+def parse(definition: dict[str, Any]) -> Any:
+    return parse_definition(definition, max_jobs=100, max_depth=10, payload_bytes=64 * 1024)
+
+
+def etl(load_payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "etl",
+        **extra,
+        "jobs": [
+            {"name": "extract", "job_type": "t", "payload": {"day": "{{ input.date }}"}},
+            {"name": "load", "job_type": "t", "depends_on": ["extract"], "payload": load_payload},
+            {"name": "report", "job_type": "t", "depends_on": ["load"]},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "parent", "path"),
+    [
+        ("input.date", None, ("date",)),
+        ("input", None, ()),
+        ("  input.rows.0.id ", None, ("rows", "0", "id")),
+        ("input.rows[0].id", None, ("rows", 0, "id")),
+        ("input[\"a key\"]['b.c']", None, ("a key", "b.c")),
+        ("parents.extract.output.rows", "extract", ("rows",)),
+        ("parents.extract.output", "extract", ()),
+        ('parents["load data"].output.n', "load data", ("n",)),
+    ],
+)
+def test_the_syntax(text: str, parent: str | None, path: tuple[Any, ...]) -> None:
+    assert references.parse(text) == Reference(text.strip(), parent, path)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("input.", "malformed reference '{{ input. }}'"),
+        ("", "malformed reference '{{ }}'"),
+        ("input..a", "malformed"),
+        ("input[x]", "malformed"),
+        ("input.a b", "malformed"),
+        ("foo.x", "unknown root 'foo'"),
+        ("output.x", "unknown root 'output'"),
+        ("parents.extract", "malformed"),
+        ("parents.extract.result.rows", "malformed"),
+        ("parents[0].output", "malformed"),
+    ],
+)
+def test_malformed_references(text: str, says: str) -> None:
+    with pytest.raises(ValueError) as e:
+        references.parse(text)
+    assert says in str(e.value)
+    assert str(e.value).endswith("(expected input.PATH or parents.NAME.output.PATH)")
+
+
+def test_a_definition_marks_the_jobs_whose_payloads_have_references() -> None:
+    spec = parse(etl({"rows": "{{ parents.extract.output.rows }}"}))
+    marked = {j.name: j.has_references for j in spec.jobs}
+    assert marked == {"extract": True, "load": True, "report": False}
+    assert spec.has_references and spec.input_schema is None
+    plain = parse({"name": "p", "jobs": [{"name": "a", "job_type": "t", "payload": {"x": "{"}}]})
+    assert not plain.has_references
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        (
+            {"rows": "{{ parents.extrct.output.rows }}"},
+            "job 'load' references parents.extrct but has no parent named 'extrct'; "
+            "did you mean 'extract'?",
+        ),
+        # an ancestor that is not a direct parent is not readable either
+        ({"x": "{{ parents.load.output.x }}"}, "job 'load' references parents.load"),
+        ({"x": "day {{ foo.x }}"}, "job 'load': unknown root 'foo' in reference '{{ foo.x }}'"),
+        ({"x": ["{{ input. }}"]}, "job 'load': malformed reference '{{ input. }}'"),
+        ({"x": {"y": "{{ parents.extract }}"}}, "malformed reference"),
+    ],
+)
+def test_bad_references_are_refused_at_the_payload(payload: dict[str, Any], says: str) -> None:
+    with pytest.raises(InvalidInput) as e:
+        parse(etl(payload))
+    assert says in e.value.message
+    assert e.value.details["field"] == "jobs[1].payload"
+
+
+def test_a_grandparent_is_named_as_not_a_parent() -> None:
+    definition = etl({})
+    definition["jobs"][2]["payload"] = {"x": "{{ parents.extract.output.rows }}"}
+    with pytest.raises(InvalidInput) as e:
+        parse(definition)
+    assert e.value.message.startswith("job 'report' references parents.extract but has no parent")
+    assert e.value.details["field"] == "jobs[2].payload"
+
+
+def test_input_schema_is_checked_when_the_definition_is_saved() -> None:
+    schema = {"type": "object", "required": ["date"]}
+    assert parse(etl({}, input_schema=schema)).input_schema == schema
+    with pytest.raises(InvalidInput) as e:
+        parse(etl({}, input_schema={"type": "nope"}))
+    assert e.value.details["field"] == "input_schema"
+    assert "not a valid JSON Schema (draft 2020-12) at $.type" in e.value.message
+    with pytest.raises(InvalidInput) as e:
+        parse(etl({}, input_schema=["not", "an", "object"]))
+    assert e.value.details["field"] == "input_schema"
+
+
+def lookup(**parents: Any) -> references.Lookup:
+    given_input = {"date": "2030-01-02", "n": 3, "tags": ["a", "b"], "none": None}
+    return references.lookup_in(
+        given_input, {name: ("SUCCEEDED", out) for name, out in parents.items()}
+    )
+
+
+def test_a_whole_reference_keeps_the_type_and_a_part_becomes_text() -> None:
+    out = {"rows": [{"id": 7}, {"id": 8}], "ok": True}
+    template = {
+        "rows": "{{ parents.extract.output.rows }}",
+        "n": "{{input.n}}",
+        "id": "{{ parents.extract.output.rows[1].id }}",
+        "none": "{{ input.none }}",
+        "text": "day {{ input.date }}: {{ input.n }} rows, {{ input.tags }}, "
+        "ok={{ parents.extract.output.ok }}",
+        "nested": [{"keep": "{ not a reference }", "k": 1}],
+    }
+    assert references.resolve(template, lookup(extract=out)) == {
+        "rows": [{"id": 7}, {"id": 8}],
+        "n": 3,
+        "id": 8,
+        "none": None,
+        "text": 'day 2030-01-02: 3 rows, ["a","b"], ok=true',
+        "nested": [{"keep": "{ not a reference }", "k": 1}],
+    }
+    assert template["rows"] == "{{ parents.extract.output.rows }}"  # left as it was
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{{ input.missing }}", "input.missing: key 'missing' not found in input"),
+        (
+            "{{ parents.extract.output.rows }}",
+            "parents.extract.output.rows: key 'rows' not found in parents.extract.output",
+        ),
+        ("x {{ input.tags.5 }}", "input.tags.5: index 5 is out of range in input.tags (2 items)"),
+        ("{{ input.tags.first }}", "input.tags is a list: 'first' is not an index"),
+        ("{{ input.n.x }}", "input.n is int, not an object or a list"),
+        ("{{ parents.other.output }}", "'other' is not a parent of this job"),
+    ],
+)
+def test_what_cannot_resolve_says_which_path(text: str, reason: str) -> None:
+    with pytest.raises(Unresolved) as e:
+        references.resolve({"a": [text]}, lookup(extract={}))
+    assert reason in str(e.value)
+
+
+def test_a_parent_without_output_is_said_so() -> None:
+    look = references.lookup_in(None, {"extract": ("SKIPPED", None)})
+    with pytest.raises(Unresolved, match="'extract' has no output \\(SKIPPED\\)"):
+        references.resolve("{{ parents.extract.output.x }}", look)
+    # no input given reads as an empty object
+    with pytest.raises(Unresolved, match="key 'x' not found in input"):
+        references.resolve("{{ input.x }}", look)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=10,
+)
+
+
+@given(json_values)
+def test_a_payload_without_braces_resolves_to_itself(value: Any) -> None:
+    if "{{" in repr(value):
+        return
+    assert references.resolve(value, lookup()) == value
+    assert references.references(value) == []
+
+
+@given(json_values)
+def test_a_whole_reference_to_the_input_returns_it_unchanged(value: Any) -> None:
+    look = references.lookup_in({"v": value}, {})
+    assert references.resolve({"x": "{{ input.v }}"}, look) == {"x": value}
+
+
+def test_the_run_input_is_an_object_within_the_payload_limit() -> None:
+    assert run_input.check({"a": 1}, 100) == {"a": 1}
+    for bad in ([1], "text", 3):
+        with pytest.raises(InvalidInput, match="input must be a JSON object"):
+            run_input.check(bad, 100)
+    with pytest.raises(InvalidInput) as e:
+        run_input.check({"blob": "x" * 200}, 100)
+    assert e.value.details["field"] == "input" and e.value.details["rule"] == "size"
+
+
+def test_the_input_is_held_to_the_schema_with_the_path_of_the_failure() -> None:
+    schema = run_input.check_schema(
+        {
+            "type": "object",
+            "properties": {
+                "date": {"type": "string", "format": "date"},
+                "rows": {"type": "array", "items": {"type": "integer"}},
+            },
+            "required": ["date"],
+        }
+    )
+    run_input.conform({"date": "2030-01-02", "rows": [1, 2]}, schema)
+    run_input.conform({"anything": 1}, None)
+    cases = [
+        ({"date": "2030-01-02", "rows": [1, "x"]}, "$.rows[1]", "'x' is not of type 'integer'"),
+        ({"date": "yesterday"}, "$.date", "'yesterday' is not a 'date'"),
+        ({}, "$", "'date' is a required property"),
+        (None, "$", "'date' is a required property"),  # none given: an empty object
+    ]
+    for value, path, says in cases:
+        with pytest.raises(InvalidInput) as e:
+            run_input.conform(value, schema)
+        assert e.value.details == {"field": "input", "json_path": path}
+        assert says in e.value.message
+
+
+def test_a_schema_reference_is_never_fetched() -> None:
+    schema = run_input.check_schema({"$ref": "https://example.com/schema.json"})
+    with pytest.raises(InvalidInput) as e:
+        run_input.conform({}, schema)
+    assert e.value.details["field"] == "input_schema"
+    local = run_input.check_schema(
+        {"$defs": {"day": {"type": "string"}}, "properties": {"d": {"$ref": "#/$defs/day"}}}
+    )
+    run_input.conform({"d": "x"}, local)
+    with pytest.raises(InvalidInput, match=r"at \$\.d"):
+        run_input.conform({"d": 1}, local)
