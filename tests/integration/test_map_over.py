@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from taskforge.domain.errors import InvalidInput
-from taskforge.persistence.tables import Job, JobDependency
+from taskforge.persistence.tables import Event, Job, JobDependency
 from taskforge.services import consistency, executions, job_admin, jobs, workflow_reads, workflows
 from tests.conftest import admin_of
+from tests.helpers import asgi_client, stored_events
 from tests.integration.workflow_driver import run, statuses, worker_for, workflow_status
+from tests.stored_format import payloads
 
 ROWS = [{"id": 7, "v": "a"}, {"id": 8, "v": "b"}, {"id": 9, "v": "c"}]
 
@@ -295,3 +297,84 @@ async def test_children_are_the_template_organization_s_alone(svc, org, other_or
     assert type(e.value).__name__ == "NotFound"
     ow = await worker_for(svc, other, other_org.queue.id)
     assert await executions.claim(svc, other, ow, None, 10) == []
+
+
+GRAPH = """query($id: ID!) { workflow(id: $id) { stats { total } graph {
+  nodes { id name group mapIndex } groups { templateId name count jobIds }
+  json dot mermaid } } }"""
+
+
+async def test_the_graph_groups_mapped_children_under_their_template(
+    runtime, svc, org, other_org, admin
+) -> None:
+    wf = await started(svc, admin, org, etl())
+    w = await worker_for(svc, admin, org.queue.id)
+    [extract] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    made = await rows_of(svc, wf.id)
+    template = str(made["score"].id)
+    children = [str(made[f"score[{i}]"].id) for i in range(3)]
+    async with asgi_client(runtime, org.api_key.secret) as gql:
+        got = (await gql.ok(GRAPH, {"id": str(wf.id)}))["workflow"]
+    assert got["stats"]["total"] == 6
+    graph = got["graph"]
+    nodes = {n["name"]: n for n in graph["nodes"]}
+    assert nodes["score[2]"] == {
+        "id": children[2],
+        "name": "score[2]",
+        "group": template,
+        "mapIndex": 2,
+    }
+    assert nodes["score"]["group"] is None and nodes["extract"]["mapIndex"] is None
+    assert graph["groups"] == [
+        {"templateId": template, "name": "score", "count": 3, "jobIds": children}
+    ]
+    document = graph["json"]
+    assert document["groups"] == [
+        {"template": template, "label": "score", "count": 3, "jobs": children}
+    ]
+    shown = {n["label"]: n for n in document["nodes"]}
+    assert (shown["score[1]"]["group"], shown["score[1]"]["mapIndex"]) == (template, 1)
+    assert "group" not in shown["score"] and "group" not in shown["extract"]
+    # each child's edge leads into its template
+    assert {(e["parent"], e["child"]) for e in document["edges"]} >= {
+        (c, template) for c in children
+    }
+    assert f'subgraph "cluster_{template}"' in graph["dot"]
+    assert 'label="score: 3 mapped"' in graph["dot"]
+    assert '"score: 3 mapped"]' in graph["mermaid"] and "    end" in graph["mermaid"]
+    async with asgi_client(runtime, other_org.api_key.secret) as theirs:
+        body = await theirs.raw(GRAPH, {"id": str(wf.id)})
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"NOT_FOUND"}
+
+
+async def status_events(svc: Any) -> list[dict[str, Any]]:
+    """The stored job status changes, each as written alone (its workflow's state in it)."""
+    async with svc.read() as session:
+        rows = await session.execute(
+            select(Event.type, Event.organization_id, Event.payload, Event.span)
+            .where(Event.type == "job.status_changed")
+            .order_by(Event.id)
+        )
+        return [p for row in rows for p in payloads(tuple(row))]
+
+
+async def test_live_events_cover_the_children(svc, org, admin) -> None:
+    wf = await started(svc, admin, org, etl())
+    w = await worker_for(svc, admin, org.queue.id)
+    [extract] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    made = await rows_of(svc, wf.id)
+    children = {str(made[f"score[{i}]"].id) for i in range(3)}
+    created = [e for e in await status_events(svc) if e["jobId"] in children]
+    assert [(c["status"], c["previousStatus"]) for c in created] == [("PENDING", None)] * 3
+    # each carries its workflow's stats, the children counted
+    assert {c["workflow"]["stats"]["total"] for c in created} == {6}
+    async with svc.read() as session:
+        released = await stored_events(session, Event.type == "jobs.released")
+    template = str(made["score"].id)
+    assert not any(template in e["payload"]["jobIds"] for e in released)  # never claimable
+    await run(svc, admin, w)
+    ended = [e for e in await status_events(svc) if e["jobId"] == template]
+    assert [(e["status"], e["previousStatus"]) for e in ended] == [("SUCCEEDED", "PENDING")]
+    assert ended[0]["workflow"]["stats"]["total"] == 6
