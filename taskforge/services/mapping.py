@@ -178,7 +178,7 @@ async def _expand(
     (queue,) = await queues.by_ids(session, t.organization_id, [t.queue_id])
     if queue.flow_control:  # the queue's keys and round-robin turns, as for any job
         await flow.keyed_rows(session, rows, {queue.id: queue.settings})
-    await jobs_repo.insert_many(session, rows)
+    await jobs_repo.insert_added(session, rows)
     await deps.insert_edges(session, [_edge(t, row["id"], now) for row in rows])
     t.map_count = len(rows)
     t.dependency_status = DependencyStatus.WAITING  # now its children's too
