@@ -86,6 +86,10 @@ _UNSET: dict[str, Any] = dict.fromkeys(
         "debounce_key",
         "schedule_id",
         "payload_template",
+        "map_over",
+        "map_count",
+        "map_parent_id",
+        "map_index",
     )
 )
 _UNSET["fair_seq"] = 0
