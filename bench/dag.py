@@ -1,9 +1,9 @@
 """DAG overhead on PostgreSQL: workflows drained by the real worker SDK against the same
 number of independent jobs, plus graph query latency, in one run.
 
-    .venv/bin/python -m bench.dag [--jobs 10000] [--chain 1000] [--concurrency 64]
-                                  [--batch 100] [--graph-samples 20] [--round-trips 50]
-                                  [--timeout 300]
+    .venv/bin/python -m bench.dag [--jobs 10000] [--chain 1000] [--map 9998]
+                                  [--concurrency 64] [--batch 100] [--graph-samples 20]
+                                  [--round-trips 50] [--timeout 300] [--only map]
 
 One server process (`taskforge serve`) and one worker process (`taskforge worker`), started
 once and kept for the whole run, on a fresh database (taskforge_dag). In order:
@@ -15,7 +15,13 @@ once and kept for the whole run, on a fresh database (taskforge_dag). In order:
 4. serial round trip: --round-trips lone jobs, each enqueued once the previous one ended;
 5. `dependencyGraph(sink, BOTH)` and `workflow(id) { graph }` latency on the fan-out
    workflow, --graph-samples sequential requests each (one warm-up request first);
-6. peak RSS (VmHWM) of the server and the worker.
+6. baseline: --map independent noop jobs, then the map workflow: a parent (the built-in
+   `echo`, whose output is its payload: a list of --map items) and a template mapping
+   over it (`map_over: parents.parent.output.items`, job type noop), so 1 + 1 + 9,998 =
+   10,000 jobs with the default --map, the default workflow limit;
+7. peak RSS (VmHWM) of the server and the worker.
+
+`--only map` runs the warm-up and phase 6 alone (while working on it).
 
 Fair timing. A drain is timed from the moment every job of it is claimable, with the worker
 already connected and idle, to the moment the database shows it done (workflows row
@@ -43,6 +49,12 @@ and, more meaningfully, its time per job with the round trip of a lone independe
 (enqueue -> claim -> run -> acknowledgement, from the jobs row's created_at and
 finished_at): the path of a chain step is the same length (acknowledgement, signal,
 claim), so ~1x means the dependency adds nothing per job.
+
+The map workflow is timed as the other workflows, from createWorkflow's return (its
+parent claimable) to SUCCEEDED: the clock includes the parent's run, its acknowledgement,
+in whose transaction the template makes its --map children (inserts, edges, one event
+each), their drain, and the template's end. Its drain is compared with --map independent
+jobs drained from a frozen worker's thaw. Target: map drain <= 1.3x the independent one.
 
 A chain of --chain jobs is --chain levels deep; the server's default limit is 100 levels,
 so the server is started with TASKFORGE_LIMIT_DEPENDENCY_DEPTH raised to --chain (and
@@ -79,7 +91,7 @@ PG = f"{throughput.DSN.rsplit('/', 1)[0]}/{DB}"
 URL = PG.replace("postgresql://", "postgresql+asyncpg://", 1)
 ROOT = Path(__file__).resolve().parents[1]
 POLL = 0.05
-FAN_OUT_TARGET, GRAPH_P50_TARGET_MS = 1.2, 200.0
+FAN_OUT_TARGET, GRAPH_P50_TARGET_MS, MAP_TARGET = 1.2, 200.0, 1.3
 
 PROJECTS = "{ projects(first: 1) { edges { node { id } } } }"
 CREATE = "mutation($i: CreateWorkflowInput!) { createWorkflow(input: $i) { id status } }"
@@ -108,6 +120,18 @@ def fan_out(n: int) -> dict[str, Any]:
     jobs += [{"name": m, "job_type": "noop", "depends_on": ["root"]} for m in middle]
     jobs.append({"name": "sink", "job_type": "noop", "depends_on": middle})
     return {"name": f"fan-out-{n}", "failure_policy": "FAIL_FAST", "jobs": jobs}
+
+
+def mapped(n: int) -> dict[str, Any]:
+    """A parent returning n items, and a template making one noop job per item."""
+    template = {
+        "name": "each",
+        "job_type": "noop",
+        "map_over": "parents.parent.output.items",
+        "depends_on": ["parent"],
+    }
+    parent = {"name": "parent", "job_type": "echo", "payload": {"items": list(range(n))}}
+    return {"name": f"map-{n}", "failure_policy": "FAIL_FAST", "jobs": [parent, template]}
 
 
 def chain(n: int) -> dict[str, Any]:
@@ -413,8 +437,8 @@ def raised_limits(args: argparse.Namespace) -> dict[str, str]:
     out = {}
     if args.chain > 100:
         out["TASKFORGE_LIMIT_DEPENDENCY_DEPTH"] = str(args.chain)
-    if args.jobs > 10_000:
-        out["TASKFORGE_LIMIT_WORKFLOW_JOBS"] = str(args.jobs)
+    if max(args.jobs, args.map + 2) > 10_000:
+        out["TASKFORGE_LIMIT_WORKFLOW_JOBS"] = str(max(args.jobs, args.map + 2))
     return out
 
 
@@ -439,6 +463,10 @@ async def phases(b: Bench, args: argparse.Namespace, fig: dict[str, float]) -> N
         await enqueue(b.http, b.queue, 100)
     await b.wait_standalone(time.perf_counter(), 60, "warm-up")
     await b.workflow(fan_out(3))
+    await b.workflow(mapped(3))
+    if args.only == "map":
+        await map_phase(b, args, fig)
+        return
 
     record(fig, "independent", await b.independent(args.jobs), args.jobs)
     print(f"{args.jobs} independent: {fig['independent drain s']:.2f} s", flush=True)
@@ -490,6 +518,24 @@ async def phases(b: Bench, args: argparse.Namespace, fig: dict[str, float]) -> N
         WORKFLOW_GRAPH_TYPED, {"id": fan.workflow_id}, max(3, args.graph_samples // 4)
     )
     fig["workflow graph typed fields p50 ms"] = pct(ms, 0.5)
+    await map_phase(b, args, fig)
+
+
+async def map_phase(b: Bench, args: argparse.Namespace, fig: dict[str, float]) -> None:
+    """--map independent jobs, then the map workflow of --map items."""
+    name = "independent (map count)"
+    record(fig, name, await b.independent(args.map), args.map)
+    print(f"{args.map} independent: {fig[f'{name} drain s']:.2f} s", flush=True)
+    drain = await b.workflow(mapped(args.map))
+    made = await b.conn.fetchval(
+        "SELECT count(*) FROM jobs WHERE workflow_id = $1::uuid", drain.workflow_id
+    )
+    if made != args.map + 2:
+        raise BenchError(f"the map workflow has {made} jobs, not {args.map + 2}")
+    record(fig, "map", drain, args.map)
+    fig["map / independent"] = drain.seconds / fig[f"{name} drain s"]
+    fig["map / independent server CPU"] = fig["map server CPU s"] / fig[f"{name} server CPU s"]
+    print(f"map {args.map}: {drain.seconds:.2f} s", flush=True)
 
 
 async def run(args: argparse.Namespace, fig: dict[str, float]) -> None:
@@ -608,6 +654,20 @@ def report(args: argparse.Namespace, fig: dict[str, float]) -> None:
             f"{fig['workflow graph typed fields p50 ms']:.0f} ms",
             "(no target: a GraphQL field per node and edge)",
         )
+    if "map drain s" in fig:
+        ratio = fig["map / independent"]
+        print(f"\nmap: a parent returning {args.map} items, one job each, against as many")
+        line("createWorkflow (not in the drain)", f"{fig['map createWorkflow s']:.2f} s")
+        line("independent drain", f"{fig['independent (map count) drain s']:.2f} s")
+        line("map drain (parent, expansion, children)", f"{fig['map drain s']:.2f} s")
+        line(
+            "map / independent",
+            f"{ratio:.2f}x",
+            f"target <= {MAP_TARGET}x: {verdict(ratio <= MAP_TARGET)}",
+        )
+        cpu("independent (map count)")
+        cpu("map")
+        line("map / independent, server CPU", f"{fig['map / independent server CPU']:.2f}x")
     if "server peak RSS MB" in fig:
         print()
         line("server peak RSS", f"{fig['server peak RSS MB']:.0f} MB")
@@ -619,14 +679,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=10_000, help="fan-out workflow size")
     parser.add_argument("--chain", type=int, default=1000, help="chain workflow length")
+    parser.add_argument("--map", type=int, default=9998, help="items the map workflow maps over")
+    parser.add_argument("--only", choices=["map"], help="the warm-up and this phase alone")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--graph-samples", type=int, default=20)
     parser.add_argument("--round-trips", type=int, default=50, help="lone jobs, one at a time")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per drain")
     args = parser.parse_args()
-    if args.jobs < 3 or args.chain < 1 or args.graph_samples < 1 or args.round_trips < 1:
-        parser.error("--jobs must be >= 3; --chain, --graph-samples, --round-trips >= 1")
+    if args.jobs < 3 or min(args.chain, args.map, args.graph_samples, args.round_trips) < 1:
+        parser.error("--jobs must be >= 3; --chain, --map, --graph-samples, --round-trips >= 1")
 
     fig: dict[str, float] = {}
     try:

@@ -219,6 +219,8 @@ class NodeView(NamedTuple):
     label: str
     status: str | None = None
     job_type: str | None = None
+    group: str | None = None  # a mapped child's template
+    map_index: int | None = None
 
 
 class EdgeView(NamedTuple):
@@ -261,9 +263,44 @@ def _edge_label(edge: EdgeView) -> str | None:
     return " / ".join(shown) or None
 
 
+def node_json(node: dict[str, Any], group: str | None, index: int | None) -> dict[str, Any]:
+    """A node of the JSON export, with its template and index if it is a mapped child."""
+    if group is not None:
+        node["group"], node["mapIndex"] = group, index
+    return node
+
+
+def groups(nodes: Iterable[tuple[str, str, str | None, int | None]]) -> list[dict[str, Any]]:
+    """The mapped children of each template, from (id, label, template, index) per node:
+    one entry per template, in the order its first child appears, its children by index
+    (``template``: its id, ``label``: its node's label, or its id if it is not shown)."""
+    labels: dict[str, str] = {}
+    members: dict[str, list[tuple[int, str]]] = {}
+    for node_id, label, group, index in nodes:
+        labels[node_id] = label
+        if group is not None:
+            members.setdefault(group, []).append((-1 if index is None else index, node_id))
+    return [
+        {
+            "template": group,
+            "label": labels.get(group, group),
+            "count": len(children),
+            "jobs": [node_id for _, node_id in sorted(children)],
+        }
+        for group, children in members.items()
+    ]
+
+
 def to_json(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> dict[str, Any]:
     return json_document(
-        [{"id": n.id, "label": n.label, "status": n.status, "jobType": n.job_type} for n in nodes],
+        [
+            node_json(
+                {"id": n.id, "label": n.label, "status": n.status, "jobType": n.job_type},
+                n.group,
+                n.map_index,
+            )
+            for n in nodes
+        ],
         [
             {
                 "parent": e.parent,
@@ -276,6 +313,7 @@ def to_json(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> dict[str, A
         ],
         [n.id for n in nodes],
         [(e.parent, e.child) for e in edges],
+        groups((n.id, n.label, n.group, n.map_index) for n in nodes),
     )
 
 
@@ -284,11 +322,13 @@ def json_document(
     edges: list[dict[str, Any]],
     ids: Iterable[str],
     pairs: Iterable[tuple[str, str]],
+    mapped: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The JSON export around nodes and edges already rendered (a caller holding rows
     renders them straight from the rows, without views in between): ``ids`` and
     ``pairs`` are their keys. The same document as ``roots``, ``leaves``,
-    ``topological_levels`` and ``critical_path`` would give, computed over positions."""
+    ``topological_levels`` and ``critical_path`` would give, computed over positions;
+    with ``groups`` (``mapped``: the mapped children of each template) when any."""
     names, children, parents = _indexed(ids, pairs)
     order, level = _indexed_order(children, parents)
     if order is None:  # a cycle: raise the error naming it, as the other functions do
@@ -297,7 +337,7 @@ def json_document(
     grouped: list[list[str]] = [[] for _ in range(max(level, default=-1) + 1)]
     for i, depth in enumerate(level):
         grouped[depth].append(names[i])
-    return {
+    document = {
         "nodes": nodes,
         "edges": edges,
         "roots": sorted(names[i] for i, ps in enumerate(parents) if not ps),
@@ -305,6 +345,9 @@ def json_document(
         "levels": [sorted(group) for group in grouped],
         "criticalPath": _indexed_critical(names, children, parents, order),
     }
+    if mapped:
+        document["groups"] = mapped
+    return document
 
 
 # The export of a 10,000-job graph runs the algorithms above over positions in lists
@@ -403,12 +446,24 @@ def to_dot(nodes: Sequence[NodeView], edges: Sequence[EdgeView], title: str = "w
         "  rankdir=TB;",
         '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
     ]
+    clusters: dict[str, list[str]] = {}
+    labels = {n.id: n.label for n in nodes}
     for n in nodes:
         label = n.label if n.status is None else f"{n.label}\n{n.status}"
         attrs = [f"label={q(label)}", f"fillcolor={q(_node_colour(n.status))}"]
         if n.job_type:
             attrs.append(f"tooltip={q(n.job_type)}")
-        lines.append(f"  {q(n.id)} [{', '.join(attrs)}];")
+        line = f"  {q(n.id)} [{', '.join(attrs)}];"
+        if n.group is not None:  # a mapped child: in its template's cluster
+            clusters.setdefault(n.group, []).append(line)
+            continue
+        lines.append(line)
+    for group, members in clusters.items():
+        title = f"{labels.get(group, group)}: {len(members)} mapped"
+        lines.append(f"  subgraph {q('cluster_' + group)} {{")
+        lines.append(f'    label={q(title)}; style="dashed,rounded";')
+        lines += [f"  {line}" for line in members]
+        lines.append("  }")
     for e in edges:
         attrs = []
         if (text := _edge_label(e)) is not None:
@@ -465,12 +520,23 @@ def to_mermaid(nodes: Sequence[NodeView], edges: Sequence[EdgeView]) -> str:
     safe = _MermaidIds()
     lines = ["flowchart TD"]
     by_status: dict[str, list[str]] = {}
+    subgraphs: dict[str, list[str]] = {}
+    labels = {n.id: n.label for n in nodes}
     for n in nodes:
         text = _mermaid_text(n.label)
         if n.status is not None:
             text += "<br/>" + _mermaid_text(n.status)
             by_status.setdefault(n.status, []).append(safe(n.id))
-        lines.append(f'    {safe(n.id)}["{text}"]')
+        line = f'    {safe(n.id)}["{text}"]'
+        if n.group is not None:  # a mapped child: in its template's subgraph
+            subgraphs.setdefault(n.group, []).append(line)
+            continue
+        lines.append(line)
+    for group, members in subgraphs.items():
+        title = _mermaid_text(f"{labels.get(group, group)}: {len(members)} mapped")
+        lines.append(f'    subgraph {safe("group " + group)}["{title}"]')
+        lines += [f"  {line}" for line in members]
+        lines.append("    end")
     links_by_status: dict[str, list[str]] = {}
     for index, e in enumerate(edges):
         arrow = "-.->" if e.type == "CONDITIONAL" else "-->"

@@ -7,6 +7,10 @@ one reference takes the referenced JSON value with its type; a reference inside 
 longer string is replaced by its text (a string as it is, any other value as compact
 JSON). A path is keys and list indexes, dotted (``rows.0.id``) or bracketed
 (``rows[0]``, ``["a key"]``); whitespace inside the braces is optional.
+
+A job that maps over a list (``map_over``) may also use ``{{ item }}`` (a path may
+follow: ``{{ item.id }}``) and ``{{ index }}``: each of its children resolves them to its
+own item and position (services/mapping).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import orjson
 from taskforge.domain.errors import InvalidInput
 
 INPUT, PARENTS, OUTPUT = "input", "parents", "output"
+ITEM, INDEX = "item", "index"  # a mapped job's item and its position
 # a body never holds "}}": the first one closes it
 _BRACES = re.compile(r"\{\{((?:(?!\}\}).)*)\}\}", re.S)
 _ROOT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -39,11 +44,13 @@ Step = str | int
 
 @dataclass(frozen=True)
 class Reference:
-    """One ``{{ ... }}``: ``parent`` None names the run's input."""
+    """One ``{{ ... }}``: ``parent`` None names the run's input, unless ``variable``
+    names a mapped job's ``item`` or ``index``."""
 
     source: str  # the text between the braces, stripped
     parent: str | None
     path: tuple[Step, ...]
+    variable: str | None = None
 
 
 class Unresolved(Exception):
@@ -75,6 +82,8 @@ def parse(body: str) -> Reference:
         at = step.end()
     if root.group() == INPUT:
         return Reference(source, None, tuple(steps))
+    if root.group() in (ITEM, INDEX):
+        return Reference(source, None, tuple(steps), root.group())
     if root.group() != PARENTS:
         raise ValueError(
             f"unknown root '{root.group()}' in reference '{_shown(source)}' ({SYNTAX})"
@@ -101,16 +110,31 @@ def references(payload: Any) -> list[Reference]:
     return [parse(m.group(1)) for s in _strings(payload) if "{{" in s for m in _BRACES.finditer(s)]
 
 
-def check(job: str, payload: Any, parents: Collection[str], field: str) -> bool:
+def check(
+    job: str, payload: Any, parents: Collection[str], field: str, mapped: bool = False
+) -> bool:
     """Whether the job's payload has references; InvalidInput (at ``field``) for one that
-    is malformed or names a job that is not a direct parent of ``job``."""
+    is malformed, names a job that is not a direct parent of ``job``, or (unless the job
+    is ``mapped``) names ``item`` or ``index``."""
     try:
         found = references(payload)
     except ValueError as exc:
         raise InvalidInput(f"job '{job}': {exc}", field=field) from None
     for ref in found:
-        if ref.parent is None or ref.parent in parents:
-            continue
+        if ref.variable is not None and not mapped:
+            raise InvalidInput(
+                f"job '{job}' references {{{{ {ref.source} }}}}, which only a job with"
+                " map_over has",
+                field=field,
+                reference=ref.source,
+            )
+        check_parent(job, ref, parents, field)
+    return bool(found)
+
+
+def check_parent(job: str, ref: Reference, parents: Collection[str], field: str) -> None:
+    """InvalidInput (at ``field``) if ``ref`` names a job that is not a direct parent."""
+    if ref.parent is not None and ref.parent not in parents:
         named = f"parents.{ref.parent}"
         hint = difflib.get_close_matches(ref.parent, sorted(parents), n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
@@ -119,10 +143,9 @@ def check(job: str, payload: Any, parents: Collection[str], field: str) -> bool:
             field=field,
             reference=ref.source,
         )
-    return bool(found)
 
 
-def _walk(value: Any, reference: Reference, root: str) -> Any:
+def walk(value: Any, reference: Reference, root: str) -> Any:
     """The value at the reference's path under ``value`` (Unresolved if it leads nowhere)."""
     where = root
     for step in reference.path:
@@ -179,13 +202,39 @@ def lookup_in(
 
     def lookup(reference: Reference) -> Any:
         if reference.parent is None:
-            return _walk(run_input or {}, reference, INPUT)
+            if reference.variable is not None:
+                raise Unresolved(reference, f"'{reference.variable}' is a mapped job's alone")
+            return walk(run_input or {}, reference, INPUT)
         parent = parents.get(reference.parent)
         if parent is None:
             raise Unresolved(reference, f"'{reference.parent}' is not a parent of this job")
         status, output = parent
         if output is None:
             raise Unresolved(reference, f"'{reference.parent}' has no output ({status})")
-        return _walk(output, reference, f"parents.{reference.parent}.output")
+        return walk(output, reference, f"parents.{reference.parent}.output")
 
     return lookup
+
+
+def with_item(lookup: Lookup, item: Any, index: int) -> Lookup:
+    """``lookup`` for one mapped child: ``{{ item... }}`` and ``{{ index }}`` are its own."""
+
+    def mapped(reference: Reference) -> Any:
+        if reference.variable == ITEM:
+            return walk(item, reference, ITEM)
+        if reference.variable == INDEX:
+            return walk(index, reference, INDEX)
+        return lookup(reference)
+
+    return mapped
+
+
+def map_source(text: str) -> Reference:
+    """The list a ``map_over`` names: a reference to the run's input or a parent's
+    output, braces optional (ValueError: malformed, or ``item``/``index``)."""
+    body = text.strip()
+    whole = _BRACES.fullmatch(body)
+    reference = parse(whole.group(1) if whole is not None else body)
+    if reference.variable is not None:
+        raise ValueError(f"'{reference.source}' is not a list of the run ({SYNTAX})")
+    return reference

@@ -28,6 +28,9 @@ class GraphJob(NamedTuple):
     job_type: str
     status: str
     run_seconds: float | None  # finished_at - started_at; None until it has finished
+    # a mapped child's template (its id's text) and its item's position; None otherwise
+    map_parent_id: str | None = None
+    map_index: int | None = None
 
 
 class GraphEdge(NamedTuple):

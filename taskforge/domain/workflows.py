@@ -53,6 +53,9 @@ class JobDef:
     # its payload has references ({{ input.x }}, {{ parents.NAME.output.x }}): it is
     # kept as the job's template and resolved when the job becomes ready
     has_references: bool = False
+    # the list it maps over (``parents.NAME.output.PATH`` or ``input.PATH``, braces
+    # stripped): the job is a template whose children, one per item, run instead of it
+    map_over: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ class WorkflowDefinition:
     def has_references(self) -> bool:
         return any(job.has_references for job in self.jobs)
 
+    @property
+    def map_templates(self) -> int:
+        return sum(1 for job in self.jobs if job.map_over is not None)
+
 
 # --- parsing -------------------------------------------------------------------------
 
@@ -90,6 +97,7 @@ _JOB_KEYS = frozenset(
     {"name", "job_type", "queue", "payload", "priority", "max_attempts"}
     | {"depends_on", "dependencies", "trigger_rule"}  # the job's incoming edges, their rule
     | {"workflow", "input"}  # a workflow job: the template it starts, the child run's input
+    | {"map_over"}  # a job made once per item of a list
 )
 _WORKFLOW_REF_KEYS = frozenset({"template", "version"})
 # what a workflow job cannot have: it runs no handler, its payload is what it starts
@@ -219,6 +227,12 @@ def _too_deep() -> InvalidInput:
 
 def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes: int) -> JobDef:
     if f.get("workflow") is not None:
+        if f.get("map_over") is not None:
+            raise InvalidInput(
+                f"{where}.map_over: a workflow job cannot map over a list; map a job that"
+                " runs a handler",
+                field=f"{where}.map_over",
+            )
         return _workflow_job(f, where, default_priority, payload_bytes)
     if "input" in f:
         raise InvalidInput(
@@ -253,7 +267,36 @@ def _job(f: Mapping[str, Any], where: str, default_priority: int, payload_bytes:
         priority=validation.priority(priority, f"{where}.priority"),
         max_attempts=max_attempts,
         trigger_rule=_trigger_rule(f, where),
+        map_over=_map_over(f, where),
     )
+
+
+# a template waits for its children by its rule, its own parents' edges included: these
+# rules would be met by those edges again at once (ONE_SUCCESS: the parent that released
+# it), so the children could not decide it
+_NOT_FOR_MAP = (TriggerRule.ONE_SUCCESS, TriggerRule.ONE_FAILED)
+
+
+def _map_over(f: Mapping[str, Any], where: str) -> str | None:
+    """The list a job maps over, its syntax checked (its parent is checked with the
+    edges); None for a job that does not map."""
+    value = f.get("map_over")
+    if value is None:
+        return None
+    field = f"{where}.map_over"
+    try:
+        source = references.map_source(_text(value, field)).source
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {exc}", field=field) from None
+    rule = _trigger_rule(f, where)
+    if rule in _NOT_FOR_MAP:
+        allowed = ", ".join(r.value for r in TriggerRule if r not in _NOT_FOR_MAP)
+        raise InvalidInput(
+            f"{where}.trigger_rule: a job with map_over waits for its children by"
+            f" {allowed}, not {rule.value}",
+            field=f"{where}.trigger_rule",
+        )
+    return source
 
 
 def _trigger_rule(f: Mapping[str, Any], where: str) -> TriggerRule:
@@ -410,18 +453,38 @@ def parse_definition(
 
 def _with_references(jobs: list[JobDef], edges: list[EdgeDef]) -> list[JobDef]:
     """The jobs, each marked if its payload has references (each checked: it names the
-    run's input or one of the job's direct parents)."""
+    run's input or one of the job's direct parents). A job that maps over a list is
+    never marked: its children's payloads are resolved from its own, item by item, when
+    they are made (services/mapping), and its own is never resolved."""
     parents: dict[str, set[str]] = {}
     for edge in edges:
         parents.setdefault(edge.child, set()).add(edge.parent)
-    return [
-        replace(job, has_references=True)
-        if references.check(
-            job.name, job.payload, parents.get(job.name, set()), f"jobs[{i}].payload"
+    templates = {job.name for job in jobs if job.map_over is not None}
+    out: list[JobDef] = []
+    for i, job in enumerate(jobs):
+        mine = parents.get(job.name, set())
+        if job.map_over is not None:
+            source = references.map_source(job.map_over)
+            references.check_parent(job.name, source, mine, f"jobs[{i}].map_over")
+        if (bracket := _MAPPED_NAME.fullmatch(job.name)) and bracket.group(1) in templates:
+            raise InvalidInput(
+                f"job name '{job.name}' is kept for a child of '{bracket.group(1)}', which"
+                " maps over a list",
+                field=f"jobs[{i}].name",
+            )
+        marked = references.check(
+            job.name, job.payload, mine, f"jobs[{i}].payload", job.map_over is not None
         )
-        else job
-        for i, job in enumerate(jobs)
-    ]
+        out.append(replace(job, has_references=True) if marked and not job.map_over else job)
+    return out
+
+
+# a mapped child's name: its template's and its index, ``rows[3]``
+_MAPPED_NAME = re.compile(r"(.*)\[(\d+)\]", re.S)
+
+
+def mapped_name(template: str, index: int) -> str:
+    return f"{template}[{index}]"
 
 
 # --- status --------------------------------------------------------------------------

@@ -168,6 +168,14 @@ class Jobs(Protocol):
         back; SQLite: a multi-row INSERT ... RETURNING."""
         ...
 
+    async def insert_added(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        """Insert jobs added to a running workflow (a template's mapped children, spawned
+        jobs): each row has ``jobs.ADDED_COLUMNS`` (flow columns optional: absent, none),
+        nothing read back. PostgreSQL: one statement of one array per column (10,000
+        mapped children in one acknowledgement: through SQLAlchemy's multi-row INSERT,
+        with every column returned, it took a second); SQLite: an executemany."""
+        ...
+
 
 class Flow(Protocol):
     """Flow claims (concurrency keys, rate limits, round robin; persistence/common/flow

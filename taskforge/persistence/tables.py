@@ -289,6 +289,9 @@ class Workflow(Base):
     input: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     input_schema: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     payload_refs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # how many of its jobs map over a list (fixed at creation, like subworkflow_jobs): the
+    # engine looks for templates to expand only among the released jobs of those with some
+    map_templates: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class WorkflowTemplate(Base):
@@ -402,6 +405,14 @@ class Job(Base):
     # a workflow job's payload as defined, when it has references ({{ input.x }}): each
     # release resolves it into ``payload`` (services/run_data; migration 0030), else NULL
     payload_template: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    # dynamic fan-out (services/mapping; migration 0033). On a job with ``map_over`` (its
+    # template): the list's reference, and how many children it made (NULL until it
+    # expanded). On each mapped child: its template and its item's position. No foreign
+    # key: a key check costs each of 10,000 inserts; the children are found by edges
+    map_over: Mapped[str | None] = mapped_column(Text)
+    map_count: Mapped[int | None]
+    map_parent_id: Mapped[uuid.UUID | None]
+    map_index: Mapped[int | None]
 
 
 # retention: a queue's finished jobs outside workflows (which keep their jobs), oldest

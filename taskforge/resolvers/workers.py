@@ -19,8 +19,9 @@ from taskforge.schema.inputs import (
     FailJobInput,
     LogEntryInput,
     QueueWeightInput,
+    SpawnJobInput,
 )
-from taskforge.services import consistency, executions, jobs, pagination, workers
+from taskforge.services import consistency, executions, jobs, pagination, spawning, workers
 from taskforge.services.executions import Ack
 
 Info = strawberry.Info[Context, None]
@@ -282,6 +283,26 @@ async def report_progress(
     )
     rows = await executions.report_progress(info.context.svc, principal, [report])
     return x.Execution.of(rows[0])
+
+
+async def spawn_jobs(
+    info: Info,
+    execution_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The running attempt of the job that spawns them."),
+    ],
+    jobs: list[SpawnJobInput],
+) -> list[t.Job]:
+    """Jobs a running workflow job adds to its workflow (the SDK's ctx.spawn)."""
+    principal = await info.context.principal()
+    wanted = [
+        spawning.Spawn(j.job_type, cast(dict[str, Any] | None, j.payload), j.name, j.queue)
+        for j in jobs
+    ]
+    made = await spawning.spawn(
+        info.context.svc, principal, ids.parse(execution_id, "executionId"), wanted
+    )
+    return [t.Job.of(job) for job in made]
 
 
 async def sync_job_status(info: Info, job_id: strawberry.ID) -> x.SyncJobStatusPayload:

@@ -121,6 +121,22 @@ class CompleteJobInput:
     output: JSON | None = strawberry.field(default=None, metadata={PER_ITEM: True})
 
 
+@strawberry.input(description="A job a running workflow job adds to its workflow (spawnJobs).")
+class SpawnJobInput:
+    job_type: str
+    payload: JSON | None = strawberry.field(
+        default=None, description="Defaults to {}; stored as given (no references)."
+    )
+    name: str | None = strawberry.field(
+        default=None,
+        description="Unique in the workflow; default: the job type and a few characters.",
+    )
+    queue: str | None = strawberry.field(
+        default=None,
+        description="A queue of the spawner's project, by name or id; default: the spawner's.",
+    )
+
+
 @strawberry.input
 class FailJobInput:
     execution_id: strawberry.ID

@@ -121,6 +121,12 @@ class Mutation:
         description="A running attempt's progress, by executionId or jobId (workers"
         " permission; the SDK sends ctx.progress itself). jobStatusChanged carries it.",
     )
+    spawn_jobs: list[t.Job] = strawberry.mutation(
+        resolver=worker_r.spawn_jobs,
+        description="Add jobs to the workflow of a running job (workers permission; the"
+        " SDK's ctx.spawn): each waits for nothing, and what waits for the spawner waits"
+        " for them too. At most 1000 a call, within TASKFORGE_LIMIT_WORKFLOW_JOBS.",
+    )
     sync_job_status: x.SyncJobStatusPayload = strawberry.mutation(resolver=worker_r.sync_job_status)
     cleanup_orphans: x.CleanupOrphansPayload = strawberry.mutation(
         resolver=worker_r.cleanup_orphans

@@ -116,6 +116,22 @@ class GraphNode:
         default=None,
         description="A workflow job's latest child run (null for other jobs, and until it starts).",
     )
+    group: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A mapped job's template: the job with map_over that made it (null for"
+        " other jobs).",
+    )
+    map_index: int | None = strawberry.field(
+        default=None, description="A mapped job's position in its template's list."
+    )
+
+
+@strawberry.type(description="The jobs a template (a job with map_over) made, one per item.")
+class GraphGroup:
+    template_id: strawberry.ID = strawberry.field(description="The template's job id.")
+    name: str | None = strawberry.field(description="The template's name.")
+    count: int = strawberry.field(description="How many jobs it made.")
+    job_ids: list[strawberry.ID] = strawberry.field(description="They, by their index.")
 
 
 @strawberry.type
@@ -153,7 +169,7 @@ class GraphData:
     def views(self) -> tuple[list[dag.NodeView], list[dag.EdgeView]]:
         node, edge = dag.NodeView._make, dag.EdgeView._make
         nodes = [
-            node((i, j.name or j.job_type, j.status, j.job_type))
+            node((i, j.name or j.job_type, j.status, j.job_type, j.map_parent_id, j.map_index))
             for i, j in zip(self.ids, self.jobs, strict=True)
         ]
         edges = [
@@ -161,6 +177,17 @@ class GraphData:
             for (parent, child), e in zip(self.pairs, self.edges, strict=True)
         ]
         return nodes, edges
+
+    @cached_property
+    def groups(self) -> list[dict[str, Any]]:
+        """The mapped children of each template (``dag.groups``): none at all, at no cost
+        beyond a look at each job, in a graph without mapped jobs."""
+        if all(j.map_parent_id is None for j in self.jobs):
+            return []
+        return dag.groups(
+            (i, j.name or j.job_type, j.map_parent_id, j.map_index)
+            for i, j in zip(self.ids, self.jobs, strict=True)
+        )
 
     def critical_path(self) -> list[str]:
         return dag.critical_path(self.ids, self.pairs, dag.run_time_weights(self.jobs))
@@ -172,6 +199,8 @@ class GraphData:
                 {"id": i, "label": j.name or j.job_type, "status": j.status, "jobType": j.job_type}
                 for i, j in zip(self.ids, self.jobs, strict=True)
             ]
+            for node, j in zip(nodes, self.jobs, strict=True) if self.groups else ():
+                dag.node_json(node, j.map_parent_id, j.map_index)
             for node in nodes if self.children else ():
                 if (child := self.children.get(node["id"])) is not None:
                     node["childWorkflowId"] = child
@@ -185,7 +214,7 @@ class GraphData:
                 }
                 for (parent, child), e in zip(self.pairs, self.edges, strict=True)
             ]
-            return dag.json_document(nodes, edges, self.ids, self.pairs)
+            return dag.json_document(nodes, edges, self.ids, self.pairs, self.groups)
 
 
 @strawberry.type(description="A dependency graph with live statuses, and its exports.")
@@ -204,8 +233,25 @@ class Graph:
                 status=JobStatus(j.status),
                 level=level_of[j.id],
                 child_workflow_id=strawberry.ID(c) if (c := children.get(j.id)) else None,
+                group=None if j.map_parent_id is None else strawberry.ID(j.map_parent_id),
+                map_index=j.map_index,
             )
             for j in self._data.jobs
+        ]
+
+    @strawberry.field(
+        description="Mapped jobs grouped under their template (a job with map_over), one"
+        " entry per template that made some."
+    )
+    def groups(self) -> list[GraphGroup]:
+        return [
+            GraphGroup(
+                template_id=strawberry.ID(g["template"]),
+                name=g["label"] if g["label"] != g["template"] else None,
+                count=g["count"],
+                job_ids=[strawberry.ID(i) for i in g["jobs"]],
+            )
+            for g in self._data.groups
         ]
 
     @strawberry.field

@@ -79,6 +79,8 @@ class Services:
     claim_passes: Passes = field(default_factory=Passes)
     # workflow -> whether it has workflow jobs (services.subworkflows; never changes)
     subworkflow_hosts: dict[uuid.UUID, bool] = field(default_factory=dict)
+    # workflow -> whether it has map templates (services.mapping; never changes)
+    map_hosts: dict[uuid.UUID, bool] = field(default_factory=dict)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

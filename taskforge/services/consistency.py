@@ -36,6 +36,8 @@ async def sync_job_status(svc: Services, principal: Principal, job_id: uuid.UUID
         job = found(await job_repo.lock(session, principal.organization_id, job_id), "job", job_id)
         if job.job_type == WORKFLOW_JOB_TYPE:  # no attempts: it follows its child run
             return []
+        if job.map_over is not None:  # a map template: it follows its children
+            return []
         latest = await exec_repo.latest(session, job_id)
         previous = job.status
         actions = _repair(job, latest, now, "requeued_by_sync")

@@ -194,6 +194,12 @@ async def update(
                     " it has no start time",
                     field="scheduledFor",
                 )
+            if job.map_over is not None:  # likewise
+                raise InvalidInput(
+                    "a job with map_over makes its children when its dependencies are met;"
+                    " it has no start time",
+                    field="scheduledFor",
+                )
             job.scheduled_for = scheduled_for
             target = JobStatus.SCHEDULED if scheduled_for > now else JobStatus.PENDING
             if target is not job.status:

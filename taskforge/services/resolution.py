@@ -189,6 +189,13 @@ async def aggregate(
         for r in changed:
             events.append(status_event(r, rows[r.id].status, reason))
             frontier[r.id] = Moved.of(r)
+    # map templates among them expand into their children, or end (services/mapping)
+    if any(w is not None for w, _ in made_ready):
+        from taskforge.services import mapping  # imports this module
+
+        mapped, made_ready, templates = await mapping.on_ready(session, made_ready, now)
+        if templates:
+            events = mapping.without_templates(events, templates) + mapped
     # payload references resolve as jobs become ready; a job whose cannot has failed
     resolved_events, unresolved = await run_data.on_ready(session, made_ready, now)
     events += resolved_events

@@ -176,6 +176,7 @@ async def create_in(
         input=input,
         input_schema=spec.input_schema,
         payload_refs=spec.has_references,
+        map_templates=spec.map_templates,
     )
     session.add(wf)
     await session.flush()
@@ -495,6 +496,8 @@ def _job_rows(
             "created_at": now,
             "updated_at": now,
             "trace_context": traces.get(j.name),
+            # a template of mapped children (services/mapping), else None
+            "map_over": j.map_over,
         }
         for j in spec.jobs
     ]

@@ -57,6 +57,10 @@ class JobContext:
     # the job's W3C traceparent (server tracing on), and this attempt's span (tracing.py)
     trace_context: str | None = field(default=None, repr=False)
     _span: Any = field(default=None, repr=False)
+    # sends spawnJobs for this attempt (set by the runner): the new jobs' ids
+    _spawn: Callable[[list[dict[str, Any]]], Awaitable[list[str]]] | None = field(
+        default=None, repr=False
+    )
 
     def log(self, message: str, level: str = "INFO", **metadata: Any) -> None:
         """Buffered; the runner sends the buffer while the job runs (about every
@@ -103,6 +107,24 @@ class JobContext:
             return None
         self._taken = progress
         return progress
+
+    async def spawn(
+        self,
+        job_type: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        name: str | None = None,
+        queue: str | None = None,
+    ) -> str:
+        """Add a job to this job's workflow now (``spawnJobs``); returns its id. It can
+        run at once, and what waits for this job waits for it too. ``queue``: a queue of
+        the project by name or id (default: this job's). Raises the server's refusal
+        (``ApiError``: a job outside a workflow, the workflow's job limit, a name taken)."""
+        if self._spawn is None:
+            raise RuntimeError("ctx.spawn needs a job claimed from a server")
+        job = {"jobType": job_type, "payload": dict(payload or {}), "name": name, "queue": queue}
+        (job_id,) = await self._spawn([job])
+        return job_id
 
     async def heartbeat(self) -> None:
         """Extend the lease now (long handlers; the runner also heartbeats on its own)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import json
 import logging
@@ -62,6 +63,9 @@ def progress_mutation(n: int) -> str:
     return f"mutation({params}) {{ {fields} }}"
 
 
+# ctx.spawn: jobs added to a running job's workflow (over GraphQL on either transport)
+SPAWN = """mutation($e: ID!, $jobs: [SpawnJobInput!]!) {
+  spawnJobs(executionId: $e, jobs: $jobs) { id } }"""
 HEARTBEAT = """mutation($w: ID!, $lease: Int!, $held: [ID!]) {
   workerHeartbeat(workerId: $w, leaseSeconds: $lease, executionIds: $held) {
     leasesExtended cancelledExecutionIds } }"""
@@ -222,6 +226,7 @@ class Worker:
         return len(data["claimJobs"])
 
     def _start(self, payload: dict[str, Any], ctx: JobContext) -> None:
+        ctx._spawn = functools.partial(self._spawn, ctx.execution_id)
         self._contexts[ctx.execution_id] = ctx
         task = asyncio.create_task(self._execute(payload, ctx))
         self._running[ctx.execution_id] = task
@@ -287,6 +292,11 @@ class Worker:
             self._to_ack.set()
             if not self._starved:
                 self._wake.set()
+
+    async def _spawn(self, execution_id: str, jobs: list[dict[str, Any]]) -> list[str]:
+        """spawnJobs for a running attempt; not sent twice (each call adds jobs)."""
+        data = await self.client.call(SPAWN, {"e": execution_id, "jobs": jobs}, resend=False)
+        return [job["id"] for job in data["spawnJobs"]]
 
     async def _cancelled(self, ctx: JobContext) -> None:
         """The job was cancelled while its handler ran: its attempt is CANCELLED on the

@@ -116,7 +116,8 @@ async def test_graph_rows_have_one_shape(svc: Any, org: Any) -> None:
     by_id = {row.id: row for row in rows}
     assert {type(row) for row in rows} == {GraphJob}
     # ids as text; of start and finish, only the seconds it ran (None until it finished)
-    assert by_id[str(job_id)] == (str(job_id), None, "noop", "PENDING", None)
+    # ... and no template (not a mapped job): its text and index are None
+    assert by_id[str(job_id)] == (str(job_id), None, "noop", "PENDING", None, None, None)
     assert by_id[str(ran)].run_seconds == 7.250001
 
 

@@ -2,8 +2,9 @@
 handler module and definition file are written where it says, its shell commands run in
 bash with the console script against the real server, and a real worker runs the
 workflow. `load` gets extract's rows through its payload's reference and reads the same
-rows through ctx.parents; its output shows both arrived. A run input its schema refuses
-is one line from the CLI."""
+rows through ctx.parents; its output shows both arrived. `price` maps over the same
+rows: one job per row, each with its item, and the template ends with their outputs. A
+run input its schema refuses is one line from the CLI."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ SECTION = "### Data between steps"
 WORKFLOWS = "{ workflows(first: 10) { edges { node { id status input } } } }"
 WORKFLOW = """query($id: ID!) { workflow(id: $id) { status input
   jobs { name status statusReason error payload output parentOutputs } } }"""
+GRAPH = """query($id: ID!) { workflow(id: $id) { graph { groups { name count jobIds } } } }"""
 
 
 def data_section() -> tuple[dict[str, str], str]:
@@ -90,7 +92,10 @@ async def test_the_readme_etl_runs_with_a_real_worker(
                 log_text = (tmp_path / "shell.log").read_text()
                 assert wf["status"] == "SUCCEEDED", (wf, log_text)
                 jobs = {j["name"]: j for j in wf["jobs"]}
-                rows = [{"id": 1, "day": "2030-01-02", "amount": 42}]
+                rows = [
+                    {"id": 1, "day": "2030-01-02", "amount": 21},
+                    {"id": 2, "day": "2030-01-02", "amount": 42},
+                ]
                 assert wf["input"] == {"date": "2030-01-02"}
                 assert jobs["extract"]["payload"] == {"day": "2030-01-02"}
                 assert jobs["load"]["payload"] == {"rows": rows, "table": "sales_2030-01-02"}
@@ -103,6 +108,19 @@ async def test_the_readme_etl_runs_with_a_real_worker(
                 assert jobs["load"]["parentOutputs"] == {
                     "extract": {"rows": rows, "validation_status": "valid"}
                 }
+                # price: a job per row extract returned, each given its own row
+                priced = [{"id": 1, "cents": 2100, "n": 0}, {"id": 2, "cents": 4200, "n": 1}]
+                for i, row in enumerate(rows):
+                    child = jobs[f"price[{i}]"]
+                    assert child["status"] == "SUCCEEDED", child
+                    assert child["payload"] == {"row": row, "n": i, "day": "2030-01-02"}
+                    assert child["output"] == priced[i]
+                assert jobs["price"]["status"] == "SUCCEEDED"
+                assert jobs["price"]["output"] == {"count": 2, "outputs": priced}
+                assert len(jobs) == 5  # extract, load, price and its two children
+                graph = (await gql.ok(GRAPH, {"id": wf_id}))["workflow"]["graph"]
+                [group] = graph["groups"]
+                assert (group["name"], group["count"]) == ("price", 2)
                 shown = run_ok(env, tmp_path, "workflow", "show", wf_id)
                 assert re.search(r'^input:\s+\{"date": "2030-01-02"\}$', shown, re.M), shown
         finally:

@@ -46,6 +46,44 @@ async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> list
     return list(await session.execute(stmt, rows))
 
 
+# what a job added to a running workflow is written with (``insert_added``); the flow
+# columns may be absent (no key, round-robin position 0)
+ADDED_COLUMNS = (
+    "id",
+    "organization_id",
+    "project_id",
+    "queue_id",
+    "workflow_id",
+    "name",
+    "job_type",
+    "payload",
+    "priority",
+    "max_attempts",
+    "status",
+    "dependency_status",
+    "attempts",
+    "created_at",
+    "updated_at",
+    "trace_context",
+    "map_parent_id",
+    "map_index",
+)
+FLOW_DEFAULTS: dict[str, Any] = {
+    "concurrency_key": None,
+    "concurrency_max": None,
+    "rate_key": None,
+    "rate_limit": None,
+    "rate_period": None,
+    "fair_seq": 0,
+}
+
+
+async def insert_added(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert jobs added to a running workflow (``Store.jobs.insert_added``)."""
+    if rows:
+        await store_of(session).jobs.insert_added(session, rows)
+
+
 async def insert_in_queues(
     session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:

@@ -17,7 +17,8 @@ from taskforge.persistence.postgres.driver import driver_connection
 # conversion of each to a string afterwards.
 _JOB_SQL = (
     "SELECT id::text, name, job_type, status::text AS status,"
-    " extract(epoch FROM finished_at - started_at)::float8 AS run_seconds FROM jobs"
+    " extract(epoch FROM finished_at - started_at)::float8 AS run_seconds,"
+    " map_parent_id::text, map_index FROM jobs"
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import TriggerRule
+from taskforge.persistence.common.jobs import ADDED_COLUMNS, FLOW_DEFAULTS
 from taskforge.persistence.postgres.driver import (
     JobRow,
     driver_connection,
@@ -85,6 +86,10 @@ _UNSET: dict[str, Any] = dict.fromkeys(
         "debounce_key",
         "schedule_id",
         "payload_template",
+        "map_over",
+        "map_count",
+        "map_parent_id",
+        "map_index",
     )
 )
 _UNSET["fair_seq"] = 0
@@ -169,3 +174,33 @@ async def insert_rows(
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise integrity_error(exc, INSERT_FLOW_PG) from exc
     return [_created(org_id, r, r["project_id"], _FLOW_COLUMNS) for r in rows]
+
+
+# Jobs added to a running workflow (mapped children, spawned jobs), one array per column
+# as above, the flow columns with them; the types in ADDED_COLUMNS' order, then the flow
+# columns'.
+_ADDED = (*ADDED_COLUMNS, *FLOW_DEFAULTS)
+_ADDED_TYPES = (
+    *("uuid", "uuid", "uuid", "uuid", "uuid", "text", "text", "text", "int", "int"),
+    *("text", "text", "int", "timestamptz", "timestamptz", "text", "uuid", "int"),
+    *("text", "int", "text", "int", "int", "bigint"),
+)
+INSERT_ADDED_PG = f"""
+INSERT INTO jobs ({", ".join(_ADDED)})
+SELECT {", ".join("r.payload::jsonb" if c == "payload" else f"r.{c}" for c in _ADDED)}
+FROM unnest({", ".join(f"${i}::{t}[]" for i, t in enumerate(_ADDED_TYPES, 1))})
+    AS r({", ".join(_ADDED)})
+"""
+
+
+async def insert_added(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    driver = await driver_connection(session)
+    await session.flush()  # the driver does not autoflush
+    columns = [[r.get(c, FLOW_DEFAULTS.get(c)) for r in rows] for c in _ADDED]
+    columns[_ADDED.index("payload")] = [json_text(r["payload"]) for r in rows]
+    for name in ("status", "dependency_status"):  # enums as their stored names
+        columns[_ADDED.index(name)] = [str(r[name]) for r in rows]
+    try:
+        await driver.execute(INSERT_ADDED_PG, *columns)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise integrity_error(exc, INSERT_ADDED_PG) from exc

@@ -31,6 +31,8 @@ GRAPH_JOB_COLUMNS = (
     _text(JOBS.c.status),
     JOBS.c.started_at,
     JOBS.c.finished_at,
+    JOBS.c.map_parent_id,
+    JOBS.c.map_index,
 )
 GRAPH_EDGE_COLUMNS = (
     EDGES.c.id,
@@ -43,7 +45,18 @@ GRAPH_EDGE_COLUMNS = (
 
 
 def _jobs(rows: Iterable[Any]) -> list[GraphJob]:
-    return [GraphJob(str(r[0]), r[1], r[2], r[3], dag.ran_seconds(r[4], r[5])) for r in rows]
+    return [
+        GraphJob(
+            str(r[0]),
+            r[1],
+            r[2],
+            r[3],
+            dag.ran_seconds(r[4], r[5]),
+            None if r[6] is None else str(r[6]),
+            r[7],
+        )
+        for r in rows
+    ]
 
 
 def _edges(rows: Iterable[Any]) -> list[GraphEdge]:

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import (
     Table,
+    insert,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.persistence.common.jobs import insert_many
+from taskforge.persistence.common.jobs import ADDED_COLUMNS, FLOW_DEFAULTS, insert_many
 from taskforge.persistence.tables import (
     Job,
     JobQueue,
@@ -43,3 +44,9 @@ async def insert_rows(
     session: AsyncSession, org_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> list[Any]:
     return await insert_many(session, [{**r, "organization_id": org_id} for r in rows])
+
+
+async def insert_added(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    columns = (*ADDED_COLUMNS, *FLOW_DEFAULTS)
+    values = [{c: r.get(c, FLOW_DEFAULTS.get(c)) for c in columns} for r in rows]
+    await session.execute(insert(JOBS), values)
