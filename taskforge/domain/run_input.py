@@ -3,8 +3,10 @@ the payload limit and, when the definition declares an ``input_schema``, validat
 against it (JSON Schema draft 2020-12, by the ``jsonschema`` library; ``format`` is
 asserted for the formats it knows, such as ``date`` and ``email``).
 
-The schema is checked when the definition is saved; a ``$ref`` may point only inside
-it (nothing is ever fetched), and one that points nowhere is reported on use.
+The schema is checked when the definition is saved (domain/jsonschema_checks): a
+``$ref`` may point only inside it, at a schema. Applying a schema that fails anyway (one
+stored before a check existed) is BAD_USER_INPUT at ``input_schema``, never an internal
+error: schedules and workflow jobs fail that run and go on.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from taskforge.domain import validation
+from taskforge.domain import jsonschema_checks, validation
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -35,23 +37,33 @@ def _draft() -> type[Validator]:
 
 
 def check_schema(schema: Any) -> dict[str, Any]:
-    """The definition's ``input_schema``, if it is a valid JSON Schema object."""
-    from jsonschema.exceptions import SchemaError
-
+    """The definition's ``input_schema``, if it is a valid JSON Schema object whose
+    references stay inside it (see domain/jsonschema_checks)."""
     if not isinstance(schema, dict):
         raise InvalidInput(f"{SCHEMA_FIELD} must be a JSON Schema object", field=SCHEMA_FIELD)
     try:
-        _draft().check_schema(schema)
-    except SchemaError as exc:
-        raise InvalidInput(
-            f"{SCHEMA_FIELD} is not a valid JSON Schema (draft 2020-12) at {exc.json_path}: "
-            f"{_cut(exc.message)}",
-            field=SCHEMA_FIELD,
-            json_path=exc.json_path,
-        ) from None
+        _meta_check(schema, "$")
+        jsonschema_checks.Walk(schema, _meta_check).run()
     except RecursionError:
         raise InvalidInput(f"{SCHEMA_FIELD} is nested too deeply", field=SCHEMA_FIELD) from None
     return schema
+
+
+def _meta_check(schema: Any, where: str) -> None:
+    """InvalidInput unless ``schema`` (the whole, or a reference's target ``where``) is
+    valid against the draft 2020-12 meta-schema."""
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        _draft().check_schema(schema)
+    except SchemaError as exc:
+        at = exc.json_path if where == "$" else f"{where} {exc.json_path}"
+        raise InvalidInput(
+            f"{SCHEMA_FIELD} is not a valid JSON Schema (draft 2020-12) at {at}: "
+            f"{_cut(exc.message)}",
+            field=SCHEMA_FIELD,
+            json_path=at,
+        ) from None
 
 
 def check(value: Any, max_bytes: int) -> dict[str, Any]:
@@ -75,13 +87,11 @@ def conform(value: Mapping[str, Any] | None, schema: Mapping[str, Any] | None) -
     try:
         error = best_match(validator.iter_errors(value if value is not None else {}))
     except Unresolvable as exc:
-        raise InvalidInput(
-            f"{SCHEMA_FIELD} cannot be applied: {_cut(str(exc))}", field=SCHEMA_FIELD
-        ) from None
+        raise _unusable(_cut(str(exc))) from None
     except RecursionError:  # a $ref that loops back to itself without consuming input
-        raise InvalidInput(
-            f"{SCHEMA_FIELD} cannot be applied: its references loop", field=SCHEMA_FIELD
-        ) from None
+        raise _unusable("its references loop") from None
+    except Exception as exc:  # e.g. a $ref to a list in a schema stored before the checks
+        raise _unusable(f"{type(exc).__name__}: {_cut(str(exc))}") from None
     if error is not None:
         raise InvalidInput(
             f"{INPUT_FIELD} does not match {SCHEMA_FIELD} at {error.json_path}: "
@@ -89,3 +99,7 @@ def conform(value: Mapping[str, Any] | None, schema: Mapping[str, Any] | None) -
             field=INPUT_FIELD,
             json_path=error.json_path,
         )
+
+
+def _unusable(why: str) -> InvalidInput:
+    return InvalidInput(f"{SCHEMA_FIELD} cannot be applied: {why}", field=SCHEMA_FIELD)
