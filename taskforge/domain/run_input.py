@@ -80,10 +80,13 @@ def conform(value: Mapping[str, Any] | None, schema: Mapping[str, Any] | None) -
     if schema is None:
         return
     from jsonschema.exceptions import best_match
+    from referencing import Registry
     from referencing.exceptions import Unresolvable
 
     draft = _draft()
-    validator = draft(schema, format_checker=draft.FORMAT_CHECKER)
+    # an empty registry retrieves nothing: jsonschema's default one fetches a remote or
+    # file:// $ref (a schema stored before the save checks may hold one)
+    validator = draft(schema, format_checker=draft.FORMAT_CHECKER, registry=Registry())
     try:
         error = best_match(validator.iter_errors(value if value is not None else {}))
     except Unresolvable as exc:

@@ -4,6 +4,11 @@ the schema and point at schemas, nothing is fetched, and a schema that fails any
 
 from __future__ import annotations
 
+import http.server
+import threading
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,3 +94,53 @@ def test_a_stored_schema_that_cannot_apply_is_bad_input_not_a_crash(schema: Any)
         run_input.conform({"x": {"a": 1}, "y": 3}, schema)
     assert e.value.details["field"] == "input_schema"
     assert e.value.message.startswith("input_schema cannot be applied: ")
+
+
+@pytest.fixture
+def http_server() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server answering every GET with a schema; yields its URL and the
+    paths it was asked for."""
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = b'{"type": "integer"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_a_remote_or_file_reference_is_never_fetched(
+    http_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, asked = http_server
+    local = tmp_path / "schema.json"
+    local.write_text('{"type": "integer"}')
+    for ref in (f"{url}/internal", local.as_uri(), f"{local.as_uri()}#/type"):
+        schema = {"properties": {"x": {"$ref": ref}}}
+        with pytest.raises(InvalidInput, match="points outside the schema"):
+            run_input.check_schema(schema)
+        # as stored before the checks: applying it fetches nothing (jsonschema's default
+        # registry warns, then fetches: the warning must not be what stops it here)
+        with warnings.catch_warnings(), pytest.raises(InvalidInput) as e:
+            warnings.simplefilter("ignore")
+            run_input.conform({"x": "text"}, schema)
+        assert e.value.details["field"] == "input_schema", e.value.message
+        assert e.value.message.startswith("input_schema cannot be applied: ")
+    assert asked == []
