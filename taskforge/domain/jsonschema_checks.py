@@ -37,6 +37,7 @@ _ONE = (
 )
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _MAP = ("$defs", "definitions", "dependentSchemas", "patternProperties", "properties")
+_DEFINITIONS = ("$defs", "definitions")
 _PLAIN = re.compile(r"[$\w-]+")
 _SHOWN = 80  # characters of a reference quoted in a message
 
@@ -45,21 +46,23 @@ def _key(key: str) -> str:
     return f".{key}" if _PLAIN.fullmatch(key) else f"[{json.dumps(key)}]"
 
 
-def _children(node: Any, path: str) -> Iterator[tuple[Any, str]]:
-    """The subschemas of a schema node, each with its JSON path."""
+def _children(node: Any, path: str) -> Iterator[tuple[Any, str, bool]]:
+    """The subschemas of a schema node, each with its JSON path and whether the
+    validator applies it (a definition is applied only through a $ref)."""
     if not isinstance(node, dict):
         return
     for keyword in _ONE:
         if keyword in node:
-            yield node[keyword], f"{path}{_key(keyword)}"
+            yield node[keyword], f"{path}{_key(keyword)}", True
     for keyword in _LIST:
         if isinstance(items := node.get(keyword), list):
             for i, item in enumerate(items):
-                yield item, f"{path}{_key(keyword)}[{i}]"
+                yield item, f"{path}{_key(keyword)}[{i}]", True
     for keyword in _MAP:
         if isinstance(values := node.get(keyword), dict):
+            applied = keyword not in _DEFINITIONS
             for name, value in values.items():
-                yield value, f"{path}{_key(keyword)}{_key(name)}"
+                yield value, f"{path}{_key(keyword)}{_key(name)}", applied
 
 
 def _refused(message: str, path: str) -> InvalidInput:
@@ -76,9 +79,9 @@ def _kind(value: Any) -> str:
 
 @dataclass
 class Walk:
-    """The schema's nodes (by identity) and the edges between them: subschemas and
-    reference targets. ``check_target`` meta-checks a target found outside the schema's
-    own places (InvalidInput naming the path)."""
+    """The schema's nodes (by identity) and the edges the validator follows between
+    them: subschemas it applies and reference targets. ``check_target`` meta-checks a
+    target found outside the schema's own places (InvalidInput naming the path)."""
 
     root: Any
     check_target: Callable[[Any, str], None]
@@ -99,8 +102,9 @@ class Walk:
                 continue
             self.nodes[id(node)] = node
             out = self.edges.setdefault(id(node), [])
-            for child, where in _children(node, path):
-                out.append(child)
+            for child, where, applied in _children(node, path):
+                if applied:
+                    out.append(child)
                 todo.append((child, where))
             if not isinstance(node, dict):
                 continue
@@ -132,10 +136,43 @@ class Walk:
                 out.append(target)
                 todo.append((target, ref))
 
+    def expanded(self, limit: int) -> int:
+        """How many nodes the validator may visit from the root: each node once per path
+        that reaches it (a $ref's target at each use), memoized; an edge back into the
+        path being counted (a recursive schema: it consumes input at each turn) counts
+        one. Stops once past ``limit``."""
+        memo: dict[int, int] = {}
+        on_path = {id(self.root)}
+        stack: list[tuple[int, Iterator[Any], list[int]]] = [
+            (id(self.root), iter(self.edges[id(self.root)]), [1])
+        ]
+        while stack:
+            key, children, total = stack[-1]
+            child = next(children, _END)
+            if child is _END:
+                stack.pop()
+                on_path.discard(key)
+                memo[key] = total[0]
+                if stack:
+                    stack[-1][2][0] += total[0]
+            elif id(child) in memo:
+                total[0] += memo[id(child)]
+            elif id(child) in on_path:
+                total[0] += 1
+            else:
+                on_path.add(id(child))
+                stack.append((id(child), iter(self.edges[id(child)]), [1]))
+            if total[0] > limit:  # an ancestor's total is at least this
+                return total[0]
+        return memo[id(self.root)]
+
+
+_END = object()
+
 
 def _places(root: Any) -> Iterator[Any]:
     todo = [root]
     while todo:
         node = todo.pop()
         yield node
-        todo.extend(child for child, _ in _children(node, ""))
+        todo.extend(child for child, _, _ in _children(node, ""))

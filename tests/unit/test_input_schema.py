@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from taskforge.domain import run_input
+from taskforge.domain import jsonschema_runtime, run_input
 from taskforge.domain.errors import InvalidInput
 
 
@@ -144,3 +145,165 @@ def test_a_remote_or_file_reference_is_never_fetched(
         assert e.value.details["field"] == "input_schema", e.value.message
         assert e.value.message.startswith("input_schema cannot be applied: ")
     assert asked == []
+
+
+# -- bounded work --------------------------------------------------------------------------
+
+
+def timed(value: Any, schema: dict[str, Any]) -> tuple[float, InvalidInput | None]:
+    """How long applying ``schema`` to ``value`` takes, and what it refused."""
+    start = time.perf_counter()
+    try:
+        run_input.conform(value, schema)
+    except InvalidInput as exc:
+        return time.perf_counter() - start, exc
+    return time.perf_counter() - start, None
+
+
+EVIL = "^(a+)+$"  # Python's re takes seconds at 25 characters, and doubles with each more
+SLOW_TEXT = "a" * 5000 + "!"
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "path"),
+    [
+        ({"properties": {"x": {"pattern": EVIL}}}, {"x": SLOW_TEXT}, "$.x"),
+        (
+            {"patternProperties": {EVIL: {"type": "integer"}}, "additionalProperties": False},
+            {SLOW_TEXT: 1},
+            "$",
+        ),
+        (
+            {"allOf": [{"patternProperties": {EVIL: {}}}], "unevaluatedProperties": False},
+            {SLOW_TEXT: 1},
+            "$",
+        ),
+        ({"propertyNames": {"pattern": EVIL}}, {SLOW_TEXT: 1}, "$"),
+    ],
+)
+def test_patterns_run_in_linear_time(schema: Any, value: Any, path: str) -> None:
+    elapsed, error = timed(value, run_input.check_schema(schema))
+    assert error is not None and error.details == {"field": "input", "json_path": path}
+    assert elapsed < 0.5
+    matching = {"x": "aaaa"} if "properties" in schema else {"aaaa": 1}
+    assert timed(matching, schema)[1] is None
+
+
+def test_a_pattern_keeps_its_meaning() -> None:
+    schema = run_input.check_schema(
+        {
+            "properties": {"day": {"pattern": r"^\d{4}-\d{2}-\d{2}$"}},
+            "patternProperties": {"^x-": {"type": "string"}},
+            "additionalProperties": {"type": "integer"},
+        }
+    )
+    run_input.conform({"day": "2030-01-02", "x-note": "n", "n": 1}, schema)
+    for bad, says in [
+        ({"day": "2030-1-2"}, "'2030-1-2' does not match"),
+        ({"x-note": 3}, "3 is not of type 'string'"),
+        ({"other": "text"}, "'text' is not of type 'integer'"),
+    ]:
+        error = timed(bad, schema)[1]
+        assert error is not None and says in error.message
+
+
+@pytest.mark.parametrize(
+    ("schema", "at"),
+    [
+        ({"properties": {"x": {"pattern": "(?=a)b"}}}, "$.properties.x.pattern"),
+        ({"properties": {"x": {"pattern": r"(a)\1"}}}, "$.properties.x.pattern"),
+        ({"patternProperties": {"(?<!x)y": {}}}, "$.patternProperties"),
+        ({"x-lib": {"p": {"pattern": "(?!a)"}}, "$ref": "#/x-lib/p"}, "#/x-lib/p $.pattern"),
+    ],
+)
+def test_a_pattern_re2_cannot_run_is_refused_when_saved(schema: Any, at: str) -> None:
+    error = refused(schema)
+    assert f"at {at}: " in error.message
+    assert "is not a 'regex'" in error.message and "RE2" in error.message
+
+
+def test_a_stored_pattern_re2_cannot_run_is_bad_input_when_applied() -> None:
+    error = timed({"x": "b"}, {"properties": {"x": {"pattern": "(?=a)b"}}})[1]
+    assert error is not None and error.details["field"] == "input_schema"
+    assert "a pattern RE2 cannot run" in error.message
+
+
+def test_format_regex_is_checked_by_re2_at_the_input() -> None:
+    schema = run_input.check_schema({"properties": {"x": {"format": "regex"}}})
+    assert timed({"x": "^[a-z]+$"}, schema)[1] is None
+    for bad in ("(" * 50_000, "(?=a)", "[z-a]"):
+        elapsed, error = timed({"x": bad}, schema)
+        assert error is not None and error.details == {"field": "input", "json_path": "$.x"}
+        assert "is not a 'regex'" in error.message and elapsed < 0.5
+
+
+def laughs(levels: int) -> dict[str, Any]:
+    """$defs each referring twice to the next: 2**levels paths to the last."""
+    defs: dict[str, Any] = {
+        f"d{i}": {"allOf": [{"$ref": f"#/$defs/d{i + 1}"}, {"$ref": f"#/$defs/d{i + 1}"}]}
+        for i in range(levels)
+    }
+    defs[f"d{levels}"] = {"type": "object"}
+    return {"$defs": defs, "$ref": "#/$defs/d0"}
+
+
+def test_a_schema_that_expands_exponentially_is_refused_when_saved() -> None:
+    run_input.check_schema(laughs(10))  # 4,094 nodes once expanded
+    for levels in (12, 40):
+        error = refused(laughs(levels))
+        assert "expands to more than 10,000 schema nodes" in error.message
+        assert error.details["limit"] == 10_000
+
+
+def test_a_schema_over_64_kib_is_refused() -> None:
+    schema = {"properties": {f"p{i}": {"type": "string"} for i in range(3000)}}
+    error = refused(schema)
+    assert "over the limit of 65536" in error.message and error.details["rule"] == "size"
+
+
+def test_references_fanning_out_at_each_level_stop_at_the_work_budget() -> None:
+    schema = run_input.check_schema(
+        {
+            "$defs": {
+                "n": {"allOf": [{"$ref": "#/$defs/m"}, {"$ref": "#/$defs/m"}]},
+                "m": {"properties": {"x": {"$ref": "#/$defs/n"}}},
+            },
+            "$ref": "#/$defs/n",
+        }
+    )
+    deep: dict[str, Any] = {}
+    for _ in range(60):  # 2**60 paths
+        deep = {"x": deep}
+    elapsed, error = timed(deep, schema)
+    assert error is not None and error.details["field"] == "input"
+    assert error.details["rule"] == "work" and "more than 600,000 steps" in error.message
+    assert elapsed < 5
+    assert timed({"x": {"x": {}}}, schema)[1] is None  # a shallow one is checked
+
+
+def test_unique_items_is_linear_and_keeps_json_equality() -> None:
+    schema = run_input.check_schema({"properties": {"x": {"uniqueItems": True}}})
+    elapsed, error = timed({"x": [{"a": i, "b": [i]} for i in range(20_000)]}, schema)
+    assert error is None and elapsed < 1
+    for same in (
+        [1, 1.0],
+        [{"a": 1, "b": 2}, {"b": 2, "a": 1}],
+        [[1, {"c": 2.0}], [1.0, {"c": 2}]],
+        ["x", "y", "x"],
+    ):
+        error = timed({"x": same}, schema)[1]
+        assert error is not None and "has non-unique elements" in error.message
+    for distinct in ([True, 1], [False, 0], ["1", 1], [None, False], [[1, 2], [2, 1]]):
+        assert timed({"x": distinct}, schema)[1] is None
+
+
+def test_validators_are_built_once_per_schema_and_kept_in_a_bounded_lru() -> None:
+    schema = {"properties": {"n": {"type": "integer"}}}
+    first = jsonschema_runtime.validator_for(schema)
+    assert jsonschema_runtime.validator_for(dict(schema)) is first
+    assert jsonschema_runtime.validator_for({"type": "object"}) is not first
+    schema["properties"]["n"]["type"] = "string"  # the cached one kept its own copy
+    assert first.schema == {"properties": {"n": {"type": "integer"}}}
+    for i in range(jsonschema_runtime.CACHE_SIZE + 5):
+        jsonschema_runtime.validator_for({"maxLength": i})
+    assert len(jsonschema_runtime._validators) == jsonschema_runtime.CACHE_SIZE
