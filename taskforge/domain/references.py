@@ -22,8 +22,6 @@ import orjson
 from taskforge.domain.errors import InvalidInput
 
 INPUT, PARENTS, OUTPUT = "input", "parents", "output"
-# a body never holds "}}": the first one closes it
-_BRACES = re.compile(r"\{\{((?:(?!\}\}).)*)\}\}", re.S)
 _ROOT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # one step: .key | [index] | ["key"] | ['key']
 _STEP = re.compile(r"""\.([^.\[\]\s"']+)|\[\s*(\d+)\s*\]|\[\s*"([^"]*)"\s*\]|\[\s*'([^']*)'\s*\]""")
@@ -84,6 +82,19 @@ def parse(body: str) -> Reference:
     return Reference(source, steps[0], tuple(steps[2:]))
 
 
+def _spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Each ``{{ ... }}`` of ``text``: (start, end, the text between the braces). A body
+    never holds "}}": the first one after an opening closes it. Linear: each search
+    starts where the last one ended, and none is made once no "}}" is left."""
+    at = 0
+    while (start := text.find("{{", at)) >= 0:
+        end = text.find("}}", start + 2)
+        if end < 0:
+            return
+        yield start, end + 2, text[start + 2 : end]
+        at = end + 2
+
+
 def _strings(value: Any) -> Iterator[str]:
     """Every string value of a JSON value (keys are never templates)."""
     if isinstance(value, str):
@@ -98,7 +109,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 def references(payload: Any) -> list[Reference]:
     """The payload's references, in order (ValueError: one is malformed)."""
-    return [parse(m.group(1)) for s in _strings(payload) if "{{" in s for m in _BRACES.finditer(s)]
+    return [parse(body) for s in _strings(payload) if "{{" in s for _, _, body in _spans(s)]
 
 
 def check(job: str, payload: Any, parents: Collection[str], field: str) -> bool:
@@ -156,10 +167,16 @@ def resolve(template: Any, lookup: Lookup) -> Any:
     if isinstance(template, str):
         if "{{" not in template:
             return template
-        whole = _BRACES.fullmatch(template)
-        if whole is not None:  # exactly one reference: the value, with its type
-            return lookup(parse(whole.group(1)))
-        return _BRACES.sub(lambda m: _text(lookup(parse(m.group(1)))), template)
+        spans = list(_spans(template))
+        if len(spans) == 1 and spans[0][:2] == (0, len(template)):
+            return lookup(parse(spans[0][2]))  # exactly one reference: the value, with its type
+        parts: list[str] = []
+        at = 0
+        for start, end, body in spans:
+            parts += (template[at:start], _text(lookup(parse(body))))
+            at = end
+        parts.append(template[at:])
+        return "".join(parts)
     if isinstance(template, dict):
         return {key: resolve(value, lookup) for key, value in template.items()}
     if isinstance(template, list):

@@ -3,6 +3,8 @@ definition passes when it is saved, resolution with types, and the JSON Schema r
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import pytest
@@ -248,3 +250,25 @@ def test_a_schema_reference_outside_the_schema_is_refused_when_saved() -> None:
     run_input.conform({"d": "x"}, local)
     with pytest.raises(InvalidInput, match=r"at \$\.d"):
         run_input.conform({"d": 1}, local)
+
+
+def test_finding_references_is_linear_in_the_payload() -> None:
+    for text in ("{" * (256 * 1024), "{{" + "a" * (256 * 1024), "{{ x }" * 40_000):
+        start = time.perf_counter()
+        assert references.references({"x": text, "y": [text]}) == []
+        assert references.resolve({"x": text}, lookup()) == {"x": text}
+        assert time.perf_counter() - start < 0.5
+    many = " ".join(["{{ input.n }}"] * 20_000)
+    start = time.perf_counter()
+    assert len(references.references({"x": many})) == 20_000
+    assert references.resolve(many, lookup()) == " ".join(["3"] * 20_000)
+    assert time.perf_counter() - start < 1
+
+
+_OLD_BRACES = re.compile(r"\{\{((?:(?!\}\}).)*)\}\}", re.S)  # the quadratic original
+
+
+@given(st.text(alphabet="{} a.\n", max_size=40))
+def test_the_scanner_finds_what_the_pattern_found(text: str) -> None:
+    spans = [(start, end, body) for start, end, body in references._spans(text)]
+    assert spans == [(m.start(), m.end(), m.group(1)) for m in _OLD_BRACES.finditer(text)]
