@@ -1,9 +1,11 @@
-"""Input schemas that once crashed the service, on both backends: a schema stored
-before the save checks makes a run's start, a workflow job's child run and a schedule's
-occurrence each fail alone, as BAD_USER_INPUT."""
+"""Input schemas and payload references that once crashed or stalled the service, on
+both backends: a schema stored before the save checks makes a run's start, a workflow
+job's child run and a schedule's occurrence each fail alone, as BAD_USER_INPUT; a job
+moved to a later start resolves its payload when released."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +16,8 @@ from taskforge.domain.templates import TemplateRef
 from taskforge.persistence.tables import ScheduledJob, Workflow, WorkflowTemplate
 from taskforge.services import (
     executions,
+    job_admin,
+    jobs,
     scheduler,
     schedules,
     templates,
@@ -97,3 +101,50 @@ async def test_a_schedule_whose_stored_schema_is_bad_fails_alone(
         assert seen.last_error is not None and "input_schema" in seen.last_error
     mine = await workflow_reads.list_workflows(svc, admin, first=10, after=None)
     assert mine.items == []
+
+
+# -- a job moved to a later start ------------------------------------------------------------
+
+CHAIN = {
+    "name": "chain",
+    "jobs": [
+        {"name": "a", "job_type": "t"},
+        {
+            "name": "b",
+            "job_type": "t",
+            "depends_on": ["a"],
+            "payload": {"x": "{{ parents.a.output.v }}"},
+        },
+    ],
+}
+
+
+async def test_a_waiting_job_moved_to_a_later_start_resolves_when_released(svc, org, admin) -> None:
+    clock = Clock(svc)
+    wf = await workflows.create(svc, admin, org.project.id, CHAIN, start=True)
+    b = await job_named(svc, wf.id, "b")
+    await job_admin.update(svc, admin, b.id, scheduled_for=clock.now + timedelta(seconds=60))
+    w = await worker_for(svc, admin, org.queue.id)
+    [a] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(a.execution_id, {"v": 42})])
+    assert await executions.claim(svc, admin, w, None, 10) == []  # not due yet
+    assert (await jobs.get(svc, admin, b.id)).payload == {"x": 42}  # resolved at release
+    clock.advance(120)
+    [claimed] = await executions.claim(svc, admin, w, None, 10)
+    assert (claimed.job.name, claimed.payload) == ("b", {"x": 42})
+
+
+async def test_a_scheduled_job_whose_reference_cannot_resolve_fails_at_release(
+    svc, org, admin
+) -> None:
+    clock = Clock(svc)
+    wf = await workflows.create(svc, admin, org.project.id, CHAIN, start=True)
+    b = await job_named(svc, wf.id, "b")
+    await job_admin.update(svc, admin, b.id, scheduled_for=clock.now + timedelta(seconds=60))
+    w = await worker_for(svc, admin, org.queue.id)
+    [a] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(a.execution_id, {"other": 1})])
+    failed = await jobs.get(svc, admin, b.id)
+    assert (failed.status.value, failed.status_reason) == ("FAILED", "unresolved_reference")
+    assert "key 'v' not found" in (failed.error or "")
+    assert await workflow_status(svc, admin, wf.id) == "FAILED"
