@@ -1,6 +1,11 @@
 """Payload references: a workflow job's payload may name the run's input and its parents'
 outputs, ``{{ input.date }}`` or ``{{ parents.extract.output.rows }}``.
 
+A ``{{ ... }}`` is a reference when its first word is a root the job may use (``ROOTS``,
+or more a caller allows, such as a mapped job's item); any other is literal text, left
+as it is (``Hi {{ user.name }}``), except a first word within two edits of a root
+(``imput``, ``parent``), refused as a likely typo.
+
 References are checked when the definition is saved (each names ``input`` or a direct
 parent of its job) and resolved when the job becomes ready. A string that is exactly
 one reference takes the referenced JSON value with its type; a reference inside a
@@ -22,10 +27,17 @@ import orjson
 from taskforge.domain.errors import InvalidInput
 
 INPUT, PARENTS, OUTPUT = "input", "parents", "output"
+ROOTS: frozenset[str] = frozenset({INPUT, PARENTS})  # what any workflow job may name
+TYPO = 2  # a first word this many edits from a root, or fewer, is refused
 _ROOT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # one step: .key | [index] | ["key"] | ['key']
 _STEP = re.compile(r"""\.([^.\[\]\s"']+)|\[\s*(\d+)\s*\]|\[\s*"([^"]*)"\s*\]|\[\s*'([^']*)'\s*\]""")
-SYNTAX = "expected input.PATH or parents.NAME.output.PATH"
+
+
+def _syntax(roots: Collection[str]) -> str:
+    forms = ["input.PATH", "parents.NAME.output.PATH"]
+    forms += [f"{root}.PATH" for root in sorted(set(roots) - ROOTS)]
+    return f"expected {', '.join(forms[:-1])} or {forms[-1]}"
 
 
 def _shown(source: str) -> str:
@@ -37,11 +49,17 @@ Step = str | int
 
 @dataclass(frozen=True)
 class Reference:
-    """One ``{{ ... }}``: ``parent`` None names the run's input."""
+    """One ``{{ ... }}``: ``parent`` names a parent (root ``parents``); None, the run's
+    input or another root the caller allowed (``root``)."""
 
     source: str  # the text between the braces, stripped
     parent: str | None
     path: tuple[Step, ...]
+    root: str = ""  # default: parents if ``parent`` is given, else input
+
+    def __post_init__(self) -> None:
+        if not self.root:
+            object.__setattr__(self, "root", INPUT if self.parent is None else PARENTS)
 
 
 class Unresolved(Exception):
@@ -52,18 +70,41 @@ class Unresolved(Exception):
         self.reference, self.reason = reference, reason
 
 
-def parse(body: str) -> Reference:
-    """The reference written between a pair of braces (ValueError: malformed)."""
+def edits(a: str, b: str, most: int = TYPO) -> int:
+    """The edit (Levenshtein) distance of two words, or ``most + 1`` if over ``most``."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return min(row[-1], most + 1)
+
+
+def parse(body: str, roots: Collection[str] = ROOTS) -> Reference | None:
+    """The reference written between a pair of braces; None if it is literal text (its
+    first word is not one of ``roots``). ValueError: malformed, or a likely typo."""
     source = body.strip()
     root = _ROOT.match(source)
     if root is None:
-        raise ValueError(f"malformed reference '{_shown(source)}' ({SYNTAX})")
+        return None
+    if root.group() not in roots:
+        word = root.group()
+        near = min(roots, key=lambda r: (edits(word.lower(), r), r))
+        if edits(word.lower(), near) > TYPO:
+            return None
+        raise ValueError(
+            f"unknown root '{word}' in reference '{_shown(source)}'; did you mean '{near}'? "
+            f"(text whose first word is not {_or(roots)} is left as it is)"
+        )
+    syntax = _syntax(roots)
     steps: list[Step] = []
     at = root.end()
     while at < len(source):
         step = _STEP.match(source, at)
         if step is None:
-            raise ValueError(f"malformed reference '{_shown(source)}' ({SYNTAX})")
+            raise ValueError(f"malformed reference '{_shown(source)}' ({syntax})")
         key, index, double, single = step.groups()
         steps.append(
             int(index)
@@ -71,15 +112,16 @@ def parse(body: str) -> Reference:
             else next(s for s in (key, double, single) if s is not None)
         )
         at = step.end()
-    if root.group() == INPUT:
-        return Reference(source, None, tuple(steps))
     if root.group() != PARENTS:
-        raise ValueError(
-            f"unknown root '{root.group()}' in reference '{_shown(source)}' ({SYNTAX})"
-        )
+        return Reference(source, None, tuple(steps), root.group())
     if len(steps) < 2 or not isinstance(steps[0], str) or steps[1] != OUTPUT:
-        raise ValueError(f"malformed reference '{_shown(source)}' ({SYNTAX})")
+        raise ValueError(f"malformed reference '{_shown(source)}' ({syntax})")
     return Reference(source, steps[0], tuple(steps[2:]))
+
+
+def _or(words: Collection[str]) -> str:
+    quoted = [f"'{w}'" for w in sorted(words)]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def _spans(text: str) -> Iterator[tuple[int, int, str]]:
@@ -107,16 +149,21 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def references(payload: Any) -> list[Reference]:
-    """The payload's references, in order (ValueError: one is malformed)."""
-    return [parse(body) for s in _strings(payload) if "{{" in s for _, _, body in _spans(s)]
+def references(payload: Any, roots: Collection[str] = ROOTS) -> list[Reference]:
+    """The payload's references, in order, literal text left out (ValueError: one is
+    malformed or a likely typo of a root)."""
+    found = (parse(body, roots) for s in _strings(payload) if "{{" in s for *_, body in _spans(s))
+    return [ref for ref in found if ref is not None]
 
 
-def check(job: str, payload: Any, parents: Collection[str], field: str) -> bool:
-    """Whether the job's payload has references; InvalidInput (at ``field``) for one that
-    is malformed or names a job that is not a direct parent of ``job``."""
+def check(
+    job: str, payload: Any, parents: Collection[str], field: str, roots: Collection[str] = ROOTS
+) -> bool:
+    """Whether the job's payload has references (whose first words are ``roots``);
+    InvalidInput (at ``field``) for one that is malformed, a likely typo of a root, or
+    names a job that is not a direct parent of ``job``."""
     try:
-        found = references(payload)
+        found = references(payload, roots)
     except ValueError as exc:
         raise InvalidInput(f"job '{job}': {exc}", field=field) from None
     for ref in found:
@@ -161,26 +208,27 @@ def _walk(value: Any, reference: Reference, root: str) -> Any:
 Lookup = Callable[[Reference], Any]
 
 
-def resolve(template: Any, lookup: Lookup) -> Any:
+def resolve(template: Any, lookup: Lookup, roots: Collection[str] = ROOTS) -> Any:
     """The template with its references replaced by what ``lookup`` gives for each
-    (Unresolved propagates). The template is left as it was."""
+    (Unresolved propagates), literal text as it is. The template is left as it was."""
     if isinstance(template, str):
         if "{{" not in template:
             return template
-        spans = list(_spans(template))
+        found = [(start, end, parse(body, roots)) for start, end, body in _spans(template)]
+        spans = [(start, end, ref) for start, end, ref in found if ref is not None]
         if len(spans) == 1 and spans[0][:2] == (0, len(template)):
-            return lookup(parse(spans[0][2]))  # exactly one reference: the value, with its type
+            return lookup(spans[0][2])  # exactly one reference: the value, with its type
         parts: list[str] = []
         at = 0
-        for start, end, body in spans:
-            parts += (template[at:start], _text(lookup(parse(body))))
+        for start, end, ref in spans:
+            parts += (template[at:start], _text(lookup(ref)))
             at = end
         parts.append(template[at:])
         return "".join(parts)
     if isinstance(template, dict):
-        return {key: resolve(value, lookup) for key, value in template.items()}
+        return {key: resolve(value, lookup, roots) for key, value in template.items()}
     if isinstance(template, list):
-        return [resolve(value, lookup) for value in template]
+        return [resolve(value, lookup, roots) for value in template]
     return template
 
 
@@ -191,13 +239,19 @@ def _text(value: Any) -> str:
 def lookup_in(
     run_input: Mapping[str, Any] | None,
     parents: Mapping[str, tuple[str, Mapping[str, Any] | None]],
+    values: Mapping[str, Any] | None = None,
 ) -> Lookup:
-    """A lookup over the run's input and the parents' (status, output) by job name."""
+    """A lookup over the run's input, the parents' (status, output) by job name and the
+    ``values`` of other roots the caller allowed (by root)."""
 
     def lookup(reference: Reference) -> Any:
-        if reference.parent is None:
+        if reference.root == INPUT:
             return _walk(run_input or {}, reference, INPUT)
-        parent = parents.get(reference.parent)
+        if reference.root != PARENTS:
+            if values is None or reference.root not in values:
+                raise Unresolved(reference, f"'{reference.root}' has no value here")
+            return _walk(values[reference.root], reference, reference.root)
+        parent = parents.get(reference.parent or "")
         if parent is None:
             raise Unresolved(reference, f"'{reference.parent}' is not a parent of this job")
         status, output = parent

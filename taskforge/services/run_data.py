@@ -109,7 +109,8 @@ def _wanted(template: Any) -> tuple[bool, bool]:
         found = references.references(template)
     except ValueError:  # checked when saved; resolving it says what is wrong
         return True, True
-    return any(r.parent is None for r in found), any(r.parent is not None for r in found)
+    reads = {r.root for r in found}
+    return references.INPUT in reads, references.PARENTS in reads
 
 
 def _too_large(size: int | None, limit: int) -> str:

@@ -148,3 +148,27 @@ async def test_a_scheduled_job_whose_reference_cannot_resolve_fails_at_release(
     assert (failed.status.value, failed.status_reason) == ("FAILED", "unresolved_reference")
     assert "key 'v' not found" in (failed.error or "")
     assert await workflow_status(svc, admin, wf.id) == "FAILED"
+
+
+# -- literal braces ----------------------------------------------------------------------
+
+
+async def test_braces_whose_first_word_is_no_root_reach_the_worker_as_written(
+    svc, org, admin
+) -> None:
+    body = "Hi {{ user.name }}, {{ order }} of {{ input.day }}"
+    definition = {
+        "name": "mail",
+        "jobs": [
+            {"name": "a", "job_type": "t", "payload": {"text": "{{ user.name }}"}},
+            {"name": "b", "job_type": "t", "depends_on": ["a"], "payload": {"body": body}},
+        ],
+    }
+    wf = await workflows.create(svc, admin, org.project.id, definition, True, input={"day": 5})
+    w = await worker_for(svc, admin, org.queue.id)
+    [a] = await executions.claim(svc, admin, w, None, 10)
+    assert a.payload == {"text": "{{ user.name }}"}  # no reference: no template kept
+    await executions.complete(svc, admin, [(a.execution_id, {})])
+    [b] = await executions.claim(svc, admin, w, None, 10)
+    assert b.payload == {"body": "Hi {{ user.name }}, {{ order }} of 5"}
+    assert await statuses(svc, admin, wf.id) == {"a": "SUCCEEDED", "b": "PROCESSING"}

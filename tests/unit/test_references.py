@@ -54,12 +54,10 @@ def test_the_syntax(text: str, parent: str | None, path: tuple[Any, ...]) -> Non
     ("text", "says"),
     [
         ("input.", "malformed reference '{{ input. }}'"),
-        ("", "malformed reference '{{ }}'"),
         ("input..a", "malformed"),
         ("input[x]", "malformed"),
         ("input.a b", "malformed"),
-        ("foo.x", "unknown root 'foo'"),
-        ("output.x", "unknown root 'output'"),
+        ("input is late", "malformed"),
         ("parents.extract", "malformed"),
         ("parents.extract.result.rows", "malformed"),
         ("parents[0].output", "malformed"),
@@ -70,6 +68,68 @@ def test_malformed_references(text: str, says: str) -> None:
         references.parse(text)
     assert says in str(e.value)
     assert str(e.value).endswith("(expected input.PATH or parents.NAME.output.PATH)")
+
+
+@pytest.mark.parametrize(
+    ("text", "near"),
+    [
+        ("imput.date", "input"),
+        ("inputs.date", "input"),
+        ("Input.date", "input"),
+        ("INPUT", "input"),
+        ("inptu.x", "input"),
+        ("parent.extract.output", "parents"),
+        ("prents.extract.output.x", "parents"),
+    ],
+)
+def test_a_likely_typo_of_a_root_is_refused(text: str, near: str) -> None:
+    with pytest.raises(ValueError) as e:
+        references.parse(text)
+    assert f"did you mean '{near}'?" in str(e.value)
+    assert str(e.value).endswith(
+        "(text whose first word is not 'input' or 'parents' is left as it is)"
+    )
+
+
+def test_other_braces_are_literal_text() -> None:
+    payload = {
+        "body": "Hi {{ user.name }}, your order {{ order.id }} ships {{ }} {{#each items}}",
+        "quote": "{{ output.x }} is not {{ in }} but {{ input.date }}",
+        "whole": "{{ user }}",
+        "odd": ["{{ 42 }}", "{{ $x }}", "{{ params.a }}", "{{{{ raw }}}}"],
+    }
+    assert references.references(payload) == [Reference("input.date", None, ("date",))]
+    assert references.resolve(payload, lookup()) == {
+        **payload,
+        "quote": "{{ output.x }} is not {{ in }} but 2030-01-02",
+    }
+    spec = parse({"name": "m", "jobs": [{"name": "a", "job_type": "email", "payload": payload}]})
+    assert spec.jobs[0].has_references
+    plain = {"name": "m", "jobs": [{"name": "a", "job_type": "t", "payload": {"b": "Hi {{ x }}"}}]}
+    assert not parse(plain).has_references
+
+
+def test_the_roots_are_the_callers_to_extend() -> None:
+    roots = references.ROOTS | {"item", "index"}
+    payload = {"name": "{{ item.name }}", "at": "#{{ index }}", "day": "{{ input.date }}"}
+    assert references.references(payload) == [Reference("input.date", None, ("date",))]
+    found = references.references(payload, roots)
+    assert [(r.root, r.path) for r in found] == [
+        ("item", ("name",)),
+        ("index", ()),
+        ("input", ("date",)),
+    ]
+    look = references.lookup_in({"date": "d"}, {}, {"item": {"name": "n"}, "index": 3})
+    assert references.resolve(payload, look, roots) == {"name": "n", "at": "#3", "day": "d"}
+    with pytest.raises(ValueError, match="did you mean 'item'"):
+        references.parse("itme.name", roots)
+    with pytest.raises(ValueError) as e:
+        references.parse("item..x", roots)
+    assert str(e.value).endswith(
+        "(expected input.PATH, parents.NAME.output.PATH, index.PATH or item.PATH)"
+    )
+    with pytest.raises(InvalidInput, match="did you mean 'index'"):
+        references.check("a", {"x": "{{ idx }}"}, set(), "jobs[0].payload", roots)
 
 
 def test_a_definition_marks_the_jobs_whose_payloads_have_references() -> None:
@@ -91,7 +151,10 @@ def test_a_definition_marks_the_jobs_whose_payloads_have_references() -> None:
         ),
         # an ancestor that is not a direct parent is not readable either
         ({"x": "{{ parents.load.output.x }}"}, "job 'load' references parents.load"),
-        ({"x": "day {{ foo.x }}"}, "job 'load': unknown root 'foo' in reference '{{ foo.x }}'"),
+        (
+            {"x": "day {{ imput.x }}"},
+            "job 'load': unknown root 'imput' in reference '{{ imput.x }}'; did you mean 'input'?",
+        ),
         ({"x": ["{{ input. }}"]}, "job 'load': malformed reference '{{ input. }}'"),
         ({"x": {"y": "{{ parents.extract }}"}}, "malformed reference"),
     ],
