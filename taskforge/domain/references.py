@@ -157,16 +157,30 @@ def references(payload: Any, roots: Collection[str] = ROOTS) -> list[Reference]:
 
 
 def check(
-    job: str, payload: Any, parents: Collection[str], field: str, roots: Collection[str] = ROOTS
+    job: str,
+    payload: Any,
+    parents: Collection[str],
+    field: str,
+    roots: Collection[str] = ROOTS,
+    parallel: Collection[str] = (),
 ) -> bool:
     """Whether the job's payload has references (whose first words are ``roots``);
     InvalidInput (at ``field``) for one that is malformed, a likely typo of a root, or
-    names a job that is not a direct parent of ``job``."""
+    names a job that is not a direct parent of ``job``, or one of its ``parallel``
+    parents (a PARALLEL edge releases the job once the parent starts: no output yet)."""
     try:
         found = references(payload, roots)
     except ValueError as exc:
         raise InvalidInput(f"job '{job}': {exc}", field=field) from None
     for ref in found:
+        if ref.parent in parallel:
+            raise InvalidInput(
+                f"job '{job}' references parents.{ref.parent}, but its dependency on "
+                f"'{ref.parent}' is PARALLEL: '{job}' starts once '{ref.parent}' starts, "
+                "before it has an output (depend on it SEQUENTIAL to read its output)",
+                field=field,
+                reference=ref.source,
+            )
         if ref.parent is None or ref.parent in parents:
             continue
         named = f"parents.{ref.parent}"

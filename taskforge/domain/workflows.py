@@ -409,15 +409,22 @@ def parse_definition(
 
 
 def _with_references(jobs: list[JobDef], edges: list[EdgeDef]) -> list[JobDef]:
-    """The jobs, each marked if its payload has references (each checked: it names the
-    run's input or one of the job's direct parents)."""
+    """The jobs, each marked if its payload has references, each checked: it names the
+    run's input or one of the job's direct parents, not across a PARALLEL edge."""
     parents: dict[str, set[str]] = {}
+    parallel: dict[str, set[str]] = {}
     for edge in edges:
         parents.setdefault(edge.child, set()).add(edge.parent)
+        if edge.type is DependencyType.PARALLEL:
+            parallel.setdefault(edge.child, set()).add(edge.parent)
     return [
         replace(job, has_references=True)
         if references.check(
-            job.name, job.payload, parents.get(job.name, set()), f"jobs[{i}].payload"
+            job.name,
+            job.payload,
+            parents.get(job.name, set()),
+            f"jobs[{i}].payload",
+            parallel=parallel.get(job.name, set()),
         )
         else job
         for i, job in enumerate(jobs)

@@ -172,3 +172,25 @@ async def test_braces_whose_first_word_is_no_root_reach_the_worker_as_written(
     [b] = await executions.claim(svc, admin, w, None, 10)
     assert b.payload == {"body": "Hi {{ user.name }}, {{ order }} of 5"}
     assert await statuses(svc, admin, wf.id) == {"a": "SUCCEEDED", "b": "PROCESSING"}
+
+
+async def test_a_reference_across_a_parallel_edge_is_refused_when_saved(svc, org, admin) -> None:
+    definition = {
+        "name": "p",
+        "jobs": [
+            {"name": "a", "job_type": "t"},
+            {
+                "name": "b",
+                "job_type": "t",
+                "dependencies": [{"job": "a", "type": "PARALLEL"}],
+                "payload": {"x": "{{ parents.a.output.v }}"},
+            },
+        ],
+    }
+    with pytest.raises(InvalidInput) as e:
+        await workflows.create(svc, admin, org.project.id, definition, start=True)
+    assert e.value.details["field"] == "jobs[1].payload"
+    assert "its dependency on 'a' is PARALLEL" in e.value.message
+    with pytest.raises(InvalidInput):
+        await templates.create(svc, admin, org.project.id, definition)
+    assert (await workflow_reads.list_workflows(svc, admin, first=10, after=None)).items == []

@@ -166,6 +166,24 @@ def test_bad_references_are_refused_at_the_payload(payload: dict[str, Any], says
     assert e.value.details["field"] == "jobs[1].payload"
 
 
+def test_a_parent_across_a_parallel_edge_cannot_be_referenced() -> None:
+    def definition(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        edge = {"job": "a", "type": kind}
+        job = {"name": "b", "job_type": "t", "dependencies": [edge], "payload": payload}
+        return {"name": "p", "jobs": [{"name": "a", "job_type": "t"}, job]}
+
+    reads = {"x": "n={{ parents.a.output.v }}"}
+    with pytest.raises(InvalidInput) as e:
+        parse(definition("PARALLEL", reads))
+    assert e.value.message.startswith(
+        "job 'b' references parents.a, but its dependency on 'a' is PARALLEL: 'b' starts"
+    )
+    assert e.value.details == {"field": "jobs[1].payload", "reference": "parents.a.output.v"}
+    assert parse(definition("PARALLEL", {"x": "{{ input.v }}"})).jobs[1].has_references
+    assert parse(definition("SEQUENTIAL", reads)).jobs[1].has_references
+    assert parse(definition("CONDITIONAL", reads)).jobs[1].has_references
+
+
 def test_a_grandparent_is_named_as_not_a_parent() -> None:
     definition = etl({})
     definition["jobs"][2]["payload"] = {"x": "{{ parents.extract.output.rows }}"}
