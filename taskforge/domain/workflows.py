@@ -409,8 +409,9 @@ def parse_definition(
 
 
 def _with_references(jobs: list[JobDef], edges: list[EdgeDef]) -> list[JobDef]:
-    """The jobs, each marked if its payload has references, each checked: it names the
-    run's input or one of the job's direct parents, not across a PARALLEL edge."""
+    """The jobs, each marked if its payload (a workflow job's: its ``input``, there) has
+    references, each checked: it names the run's input or one of the job's direct
+    parents, not across a PARALLEL edge."""
     parents: dict[str, set[str]] = {}
     parallel: dict[str, set[str]] = {}
     for edge in edges:
@@ -423,7 +424,7 @@ def _with_references(jobs: list[JobDef], edges: list[EdgeDef]) -> list[JobDef]:
             job.name,
             job.payload,
             parents.get(job.name, set()),
-            f"jobs[{i}].payload",
+            f"jobs[{i}].{'payload' if job.workflow is None else 'input'}",
             parallel=parallel.get(job.name, set()),
         )
         else job

@@ -184,6 +184,28 @@ def test_a_parent_across_a_parallel_edge_cannot_be_referenced() -> None:
     assert parse(definition("CONDITIONAL", reads)).jobs[1].has_references
 
 
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ({"d": "{{ inptu.x }}"}, "did you mean 'input'?"),
+        ({"d": ["{{ parents.nope.output }}"]}, "has no parent named 'nope'"),
+    ],
+)
+def test_a_workflow_jobs_bad_reference_is_reported_at_its_input(
+    given: dict[str, Any], says: str
+) -> None:
+    definition = {
+        "name": "outer",
+        "jobs": [
+            {"name": "prep", "job_type": "t"},
+            {"name": "sub", "workflow": {"template": "t"}, "depends_on": ["prep"], "input": given},
+        ],
+    }
+    with pytest.raises(InvalidInput) as e:
+        parse(definition)
+    assert says in e.value.message and e.value.details["field"] == "jobs[1].input"
+
+
 def test_a_grandparent_is_named_as_not_a_parent() -> None:
     definition = etl({})
     definition["jobs"][2]["payload"] = {"x": "{{ parents.extract.output.rows }}"}
