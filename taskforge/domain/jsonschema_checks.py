@@ -1,8 +1,8 @@
 """What a definition's ``input_schema`` must be to be saved, beyond being a valid JSON
 Schema (draft 2020-12): every ``$ref`` and ``$dynamicRef`` points inside the schema
-(``#...``: nothing is ever fetched) at an object or a boolean, and only the root has an
+(``#...``: nothing is ever fetched) at an object or a boolean, only the root has an
 ``$id`` (a nested one would start another document, whose ``#...`` would mean something
-else).
+else), and every ``format`` is one that is checked.
 
 The walk reads the schema as the validator will: through the keywords whose values are
 schemas, and through each reference to its target. A target outside those places (under
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +85,7 @@ class Walk:
 
     root: Any
     check_target: Callable[[Any, str], None]
+    formats: Collection[str]  # those ``format`` may name
     nodes: dict[int, Any] = field(default_factory=dict)
     edges: dict[int, list[Any]] = field(default_factory=dict)
 
@@ -110,6 +111,12 @@ class Walk:
                 continue
             if "$id" in node and node is not self.root:
                 raise _refused("$id is allowed only at the root", f"{path}.$id")
+            if isinstance(name := node.get("format"), str) and name not in self.formats:
+                raise _refused(
+                    f"format {_quoted(name)} is not checked here; the formats checked are "
+                    f"{', '.join(sorted(self.formats))}",
+                    f"{path}.format",
+                )
             for keyword in REFS:
                 ref = node.get(keyword)
                 if not isinstance(ref, str):

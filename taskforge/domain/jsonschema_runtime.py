@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from taskforge.domain import jsonschema_formats
+
 if TYPE_CHECKING:
     from jsonschema import FormatChecker
     from jsonschema.protocols import Validator
@@ -296,12 +298,20 @@ def _unique(items: list[Any]) -> bool:
 
 @functools.cache
 def format_checker() -> FormatChecker:
-    """The formats asserted on inputs: jsonschema's own, with ``regex`` by RE2."""
+    """The formats asserted on inputs: those of domain/jsonschema_formats, whatever
+    optional packages jsonschema would use, and ``regex`` by RE2."""
     from jsonschema import FormatChecker
 
-    checker = FormatChecker()
+    checker = FormatChecker(formats=())
+    for name, check in jsonschema_formats.CHECKS.items():
+        checker.checks(name)(_on_strings(check))
     checker.checks("regex", raises=BadPattern)(is_regex)
     return checker
+
+
+def _on_strings(check: Callable[[str], bool]) -> Callable[[object], bool]:
+    """A format applies to strings; any other value passes it."""
+    return lambda value: not isinstance(value, str) or check(value)
 
 
 @functools.cache

@@ -1,7 +1,7 @@
 """A workflow run's input: a JSON object given to createWorkflow or startWorkflow, held to
 the payload limit and, when the definition declares an ``input_schema``, validated
 against it (JSON Schema draft 2020-12, by the ``jsonschema`` library; ``format`` is
-asserted for the formats it knows, such as ``date`` and ``email``).
+asserted, and only the formats of domain/jsonschema_formats may be used).
 
 The schema is checked when the definition is saved (domain/jsonschema_checks): at most
 ``MAX_SCHEMA_BYTES``, a ``$ref`` pointing only inside it at a schema, patterns RE2 can
@@ -18,7 +18,12 @@ from typing import Any
 
 import orjson
 
-from taskforge.domain import jsonschema_checks, jsonschema_runtime, validation
+from taskforge.domain import (
+    jsonschema_checks,
+    jsonschema_formats,
+    jsonschema_runtime,
+    validation,
+)
 from taskforge.domain.errors import InvalidInput
 
 SCHEMA_FIELD, INPUT_FIELD = "input_schema", "input"
@@ -55,7 +60,7 @@ def check_schema(schema: Any) -> dict[str, Any]:
         )
     try:
         _meta_check(schema, "$")
-        walk = jsonschema_checks.Walk(schema, _meta_check)
+        walk = jsonschema_checks.Walk(schema, _meta_check, jsonschema_formats.FORMATS)
         walk.run()
     except RecursionError:
         raise InvalidInput(f"{SCHEMA_FIELD} is nested too deeply", field=SCHEMA_FIELD) from None

@@ -307,3 +307,56 @@ def test_validators_are_built_once_per_schema_and_kept_in_a_bounded_lru() -> Non
     for i in range(jsonschema_runtime.CACHE_SIZE + 5):
         jsonschema_runtime.validator_for({"maxLength": i})
     assert len(jsonschema_runtime._validators) == jsonschema_runtime.CACHE_SIZE
+
+
+# -- formats -----------------------------------------------------------------------------
+
+FORMAT_CASES = {
+    "date": (["2030-01-02", "2024-02-29"], ["2030-1-2", "2023-02-29", "2030-01-02T00:00:00Z"]),
+    "time": (
+        ["09:30:00Z", "23:59:60+01:00", "09:30:00.123-05:30", "09:30:00z"],
+        ["09:30:00", "24:00:00Z", "9:30:00Z", "09:61:00Z", "09:30:00+25:00"],
+    ),
+    "date-time": (
+        ["2030-01-02T09:30:00Z", "2030-01-02t09:30:00.5+01:00"],
+        ["2030-01-02 09:30:00Z", "2030-01-02T09:30:00", "2030-13-02T09:30:00Z", "now"],
+    ),
+    "duration": (["P1D", "PT1H30M", "P2W", "P1Y2M3DT4H5M6S", "PT0S"], ["P", "PT", "1D", "P1H"]),
+    "email": (["a@example.com", "x.y+z@sub.example.org"], ["example.com", "@b.c", "a b@c.d"]),
+    "hostname": (
+        ["example.com", "a-b.c1", "localhost"],
+        ["-a.com", "a..com", "a_b.com", "é.com", "a." + "b" * 64, "x."],
+    ),
+    "ipv4": (["192.168.0.1"], ["256.0.0.1", "1.2.3", "01.2.3.4"]),
+    "ipv6": (["::1", "2001:db8::8a2e:370:7334"], ["::g", "1.2.3.4", "fe80::1%eth0"]),
+    "uri": (
+        ["https://example.com/a?b=c#d", "urn:isbn:0451450523", "mailto:a@b.c"],
+        ["example.com/a", "/relative", "https://a b.com", "https://x/%zz", "http://é.com"],
+    ),
+    "uuid": (["12345678-1234-5678-1234-567812345678"], ["12345678123456781234567812345678"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMAT_CASES))
+def test_every_format_that_may_be_used_is_checked(name: str) -> None:
+    good, bad = FORMAT_CASES[name]
+    schema = run_input.check_schema({"properties": {"v": {"format": name}}})
+    for value in good:
+        assert timed({"v": value}, schema)[1] is None, value
+    for value in bad:
+        error = timed({"v": value}, schema)[1]
+        assert error is not None, value
+        assert error.details == {"field": "input", "json_path": "$.v"}
+        assert f"is not a '{name}'" in error.message
+    assert timed({"v": 12}, schema)[1] is None  # a format applies to strings
+
+
+@pytest.mark.parametrize("name", ["uri-reference", "idn-hostname", "iri", "json-pointer", "zip"])
+def test_a_format_that_is_not_checked_is_refused_when_saved(name: str) -> None:
+    error = refused({"$defs": {"a": {"format": name}}})
+    assert f"at $.$defs.a.format: format '{name}' is not checked here" in error.message
+    assert "date, date-time, duration, email, hostname, ipv4, ipv6, regex, time, uri" in (
+        error.message
+    )
+    # as stored before the check: an annotation, nothing more
+    assert timed({"v": "x"}, {"properties": {"v": {"format": name}}})[1] is None
