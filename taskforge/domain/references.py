@@ -98,13 +98,12 @@ def parse(body: str, roots: Collection[str] = ROOTS) -> Reference | None:
             f"unknown root '{word}' in reference '{_shown(source)}'; did you mean '{near}'? "
             f"(text whose first word is not {_or(roots)} is left as it is)"
         )
-    syntax = _syntax(roots)
     steps: list[Step] = []
     at = root.end()
     while at < len(source):
         step = _STEP.match(source, at)
         if step is None:
-            raise ValueError(f"malformed reference '{_shown(source)}' ({syntax})")
+            raise _malformed(source, roots)
         key, index, double, single = step.groups()
         steps.append(
             int(index)
@@ -115,8 +114,12 @@ def parse(body: str, roots: Collection[str] = ROOTS) -> Reference | None:
     if root.group() != PARENTS:
         return Reference(source, None, tuple(steps), root.group())
     if len(steps) < 2 or not isinstance(steps[0], str) or steps[1] != OUTPUT:
-        raise ValueError(f"malformed reference '{_shown(source)}' ({syntax})")
+        raise _malformed(source, roots)
     return Reference(source, steps[0], tuple(steps[2:]))
+
+
+def _malformed(source: str, roots: Collection[str]) -> ValueError:
+    return ValueError(f"malformed reference '{_shown(source)}' ({_syntax(roots)})")
 
 
 def _or(words: Collection[str]) -> str:
