@@ -97,8 +97,9 @@ def read_definition(path: str) -> str:
         raise argparse.ArgumentTypeError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def read_input(value: str) -> Any:
-    """The run's input: JSON text, or ``@FILE`` for a file of JSON."""
+def read_input(value: str) -> dict[str, Any]:
+    """The run's input: a JSON object, as text or ``@FILE`` for a file of one. Anything
+    else is refused here: ``null`` would send no input at all, silently."""
     text = value
     if value.startswith("@"):
         try:
@@ -108,9 +109,14 @@ def read_input(value: str) -> Any:
                 f"cannot read {value[1:]}: {exc.strerror or exc}"
             ) from None
     try:
-        return json.loads(text)
+        given = json.loads(text)
     except json.JSONDecodeError as exc:
         raise argparse.ArgumentTypeError(f"--input is not JSON: {exc}") from None
+    if not isinstance(given, dict):
+        raise argparse.ArgumentTypeError(
+            f"--input must be a JSON object, not {json.dumps(given)[:40]}"
+        )
+    return given
 
 
 async def create(client: Client, args: argparse.Namespace) -> None:

@@ -379,6 +379,7 @@ class Schedule(Record):
     consecutive_failures: int
     paused_reason: str | None
     backfill_until: datetime | None
+    input: Mapping[str, Any] | None
 
 
 @record

@@ -59,13 +59,16 @@ class RefreshRow:
 
 @dataclass(frozen=True)
 class Released:
-    """Children released in one statement, grouped as their event reports them."""
+    """Children released in one statement, grouped as their event reports them.
+    ``due``: PENDING, claimable now; False: SCHEDULED (moved to a later start), no
+    worker to wake, but released all the same (its payload template resolves now)."""
 
     organization_id: uuid.UUID
     project_id: uuid.UUID
     queue_id: uuid.UUID
     workflow_id: uuid.UUID | None
     ids: list[uuid.UUID]
+    due: bool = True
 
     @property
     def key(self) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID | None]:

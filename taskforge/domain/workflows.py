@@ -452,13 +452,17 @@ def parse_definition(
 
 
 def _with_references(jobs: list[JobDef], edges: list[EdgeDef]) -> list[JobDef]:
-    """The jobs, each marked if its payload has references (each checked: it names the
-    run's input or one of the job's direct parents). A job that maps over a list is
-    never marked: its children's payloads are resolved from its own, item by item, when
-    they are made (services/mapping), and its own is never resolved."""
+    """The jobs, each marked if its payload (a workflow job's: its ``input``, there) has
+    references, each checked: it names the run's input or one of the job's direct
+    parents, not across a PARALLEL edge. A job that maps over a list is never marked:
+    its children's payloads are resolved from its own, item by item, when they are made
+    (services/mapping), and its own is never resolved."""
     parents: dict[str, set[str]] = {}
+    parallel: dict[str, set[str]] = {}
     for edge in edges:
         parents.setdefault(edge.child, set()).add(edge.parent)
+        if edge.type is DependencyType.PARALLEL:
+            parallel.setdefault(edge.child, set()).add(edge.parent)
     templates = {job.name for job in jobs if job.map_over is not None}
     out: list[JobDef] = []
     for i, job in enumerate(jobs):
@@ -466,6 +470,12 @@ def _with_references(jobs: list[JobDef], edges: list[EdgeDef]) -> list[JobDef]:
         if job.map_over is not None:
             source = references.map_source(job.map_over)
             references.check_parent(job.name, source, mine, f"jobs[{i}].map_over")
+            if source.parent in parallel.get(job.name, set()):
+                raise InvalidInput(
+                    f"job '{job.name}' maps over parents.{source.parent}, but its dependency"
+                    f" on '{source.parent}' is PARALLEL: it has no output yet",
+                    field=f"jobs[{i}].map_over",
+                )
         if (bracket := _MAPPED_NAME.fullmatch(job.name)) and bracket.group(1) in templates:
             raise InvalidInput(
                 f"job name '{job.name}' is kept for a child of '{bracket.group(1)}', which"
@@ -473,7 +483,12 @@ def _with_references(jobs: list[JobDef], edges: list[EdgeDef]) -> list[JobDef]:
                 field=f"jobs[{i}].name",
             )
         marked = references.check(
-            job.name, job.payload, mine, f"jobs[{i}].payload", job.map_over is not None
+            job.name,
+            job.payload,
+            mine,
+            f"jobs[{i}].{'payload' if job.workflow is None else 'input'}",
+            parallel=parallel.get(job.name, set()),
+            mapped=job.map_over is not None,
         )
         out.append(replace(job, has_references=True) if marked and not job.map_over else job)
     return out

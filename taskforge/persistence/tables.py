@@ -702,6 +702,9 @@ class ScheduledJob(Base):
     paused_reason: Mapped[str | None] = mapped_column(Text)
     # when the last occurrence a backfill recorded fires: the next backfill queues after it
     backfill_until: Mapped[datetime | None]
+    # a workflow schedule's run input (migration 0036; NULL: none), checked against the
+    # definition's input_schema when saved and at each occurrence
+    input: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
 
 
 class ScheduleFire(Base):

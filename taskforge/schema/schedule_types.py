@@ -48,6 +48,10 @@ JITTER_HELP = (
     "before the next occurrence), by a delay derived from the schedule and the occurrence "
     "(the same in every replica)."
 )
+INPUT_HELP = (
+    "A workflow schedule's run input: the JSON object each run starts with (its payloads' "
+    "{{ input.x }}), held to the definition's input_schema when saved and at each run."
+)
 PAUSE_HELP = (
     "Pause the schedule (status PAUSED, pausedReason says why) once this many of its runs "
     "in a row failed (1-1000); a success starts the count again; null: never."
@@ -107,6 +111,7 @@ class Schedule:
         description="Why the schedule paused itself, e.g. 'paused after 3 consecutive failed "
         "runs' (null when it did not: pauseSchedule gives none)."
     )
+    input: JSON | None = strawberry.field(description=INPUT_HELP)
     _row: strawberry.Private[records.Schedule]
     triggered: TriggerResult | None = strawberry.field(
         default=None,
@@ -165,6 +170,7 @@ class Schedule:
             pause_after_failures=s.pause_after_failures,
             consecutive_failures=s.consecutive_failures,
             paused_reason=s.paused_reason,
+            input=js(s.input),
             _row=s,
             triggered=triggered,
         )
@@ -280,6 +286,10 @@ class ScheduleInput:
         default=strawberry.UNSET,
         description=PAUSE_HELP + " On updateSchedule, null turns it off; absent keeps it.",
     )
+    input: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=INPUT_HELP + " On updateSchedule, null removes it; absent keeps it.",
+    )
 
     def spec(self, parse_id: Any) -> ScheduleSpec:
         given = {
@@ -291,6 +301,9 @@ class ScheduleInput:
         pause = self.pause_after_failures
         if pause is not strawberry.UNSET:
             given.add("pause_after_failures")  # null given: turned off
+        run_input = self.input
+        if run_input is not strawberry.UNSET:
+            given.add("input")  # null given: none
         return ScheduleSpec(
             name=self.name,
             kind=ScheduleKind(self.type) if self.type else None,
@@ -315,6 +328,7 @@ class ScheduleInput:
             overlap_policy=OverlapPolicy(self.overlap_policy) if self.overlap_policy else None,
             jitter=self.jitter,
             pause_after_failures=None if pause is strawberry.UNSET else pause,
+            input=None if run_input is strawberry.UNSET else run_input,  # type: ignore[arg-type]
             changed=given,
         )
 

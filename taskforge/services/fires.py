@@ -133,7 +133,15 @@ async def _create_run(
             # inline, or its template's definition as it is now
             source, spec, origin = await templates.scheduled_run(svc, session, s)
             wf = await workflows.create_in(
-                session, s.organization_id, s.project_id, spec, source, True, now, origin=origin
+                session,
+                s.organization_id,
+                s.project_id,
+                spec,
+                source,
+                True,
+                now,
+                origin=origin,
+                input=copy.deepcopy(s.input),  # never shared with the schedule's row
             )
             wf.schedule_id = s.id
             return None, wf.id

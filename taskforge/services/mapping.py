@@ -194,7 +194,9 @@ def _rows(
     for index, item in enumerate(items):
         name = mapped_name(t.name or t.job_type, index)
         try:
-            payload = references.resolve(t.payload, references.with_item(lookup, item, index))
+            payload = references.resolve(
+                t.payload, references.with_item(lookup, item, index), references.MAPPED_ROOTS
+            )
             if limit is not None:
                 validation.json_payload(payload, limit, field="payload")
         except (references.Unresolved, ValueError) as exc:

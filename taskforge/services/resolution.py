@@ -162,10 +162,13 @@ async def aggregate(
         await deps.lock_children(session, sorted(unlocked))
     incoming, found, released = await deps.decide_children(session, children, now)
     events: list[Event] = [
-        released_event(*group.key, group.ids, DependencyStatus.SATISFIED) for group in released
+        released_event(*group.key, group.ids, DependencyStatus.SATISFIED)
+        for group in released
+        if group.due  # a SCHEDULED one wakes no worker
     ]
-    # released jobs by workflow: their payload references resolve, then a workflow job
-    # among them starts its child run
+    # released jobs by workflow, SCHEDULED ones too (claimed later, without passing here
+    # again): their payload references resolve, then a workflow job among them starts
+    # its child run
     made_ready = [(group.workflow_id, group.ids) for group in released]
     rows = {r.id: r for r in found}
     to_dep: dict[DependencyStatus, list[uuid.UUID]] = defaultdict(list)
@@ -178,10 +181,10 @@ async def aggregate(
             to_end[(end, reason)].append(child)
     for dependency, ids in to_dep.items():
         await deps.set_dependency_status(session, ids, dependency, now)
-        if dependency in READY:  # claimable now: wakes workers
+        if dependency in READY:  # claimable now (PENDING: wakes workers) or at its start
             ready = [rows[i] for i in ids if rows[i].status is JobStatus.PENDING]
             events += released_events(ready, dependency)
-            made_ready += [(r.workflow_id, [r.id]) for r in ready]
+            made_ready += [(rows[i].workflow_id, [i]) for i in ids if rows[i].status in NOT_STARTED]
     frontier: dict[uuid.UUID, Moved] = {}
     for (status, reason), ids in to_end.items():
         changed = await deps.end_not_started(session, ids, status, reason, now)

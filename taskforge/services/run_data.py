@@ -60,26 +60,26 @@ async def on_ready(
     parents = await repo.parents(session, needing) if needing else {}
     limit = session.info.get(PAYLOAD_BYTES, _DEFAULT_PAYLOAD_BYTES)
     resolved: list[tuple[uuid.UUID, dict[str, Any]]] = []
-    failed: list[tuple[uuid.UUID, str, str]] = []
+    failed: list[tuple[Row[Any], str, str]] = []
     for row in rows:
         lookup = references.lookup_in(inputs.get(row.workflow_id), parents.get(row.id, {}))
         try:
             payload = references.resolve(row.payload_template, lookup)
             validation.json_payload(payload, limit, field="payload")
         except (references.Unresolved, ValueError) as exc:
-            failed.append((row.id, UNRESOLVED, f"{row.name}: {exc}"))
+            failed.append((row, UNRESOLVED, f"{row.name}: {exc}"))
         except InvalidInput as exc:
             size = exc.details.get("size")
-            failed.append((row.id, TOO_LARGE, f"{row.name}: {_too_large(size, limit)}"))
+            failed.append((row, TOO_LARGE, f"{row.name}: {_too_large(size, limit)}"))
         else:
             resolved.append((row.id, payload))
     await repo.set_payloads(session, resolved, now)
     events: list[Event] = []
     ended: list[Row[Any]] = []
-    for job_id, reason, error in failed:  # rare: a statement each
-        changed = await repo.fail_pending(session, job_id, reason, error, now)
+    for row, reason, error in failed:  # rare: a statement each
+        changed = await repo.fail_not_started(session, row.id, reason, error, now)
         if changed is not None:
-            events.append(status_event(changed, JobStatus.PENDING, reason))
+            events.append(status_event(changed, JobStatus(row.status), reason))
             ended.append(changed)
     return events, ended
 
@@ -109,7 +109,8 @@ def _wanted(template: Any) -> tuple[bool, bool]:
         found = references.references(template)
     except ValueError:  # checked when saved; resolving it says what is wrong
         return True, True
-    return any(r.parent is None for r in found), any(r.parent is not None for r in found)
+    reads = {r.root for r in found}
+    return references.INPUT in reads, references.PARENTS in reads
 
 
 def _too_large(size: int | None, limit: int) -> str:

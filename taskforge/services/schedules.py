@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain import records, transitions, validation
+from taskforge.domain import records, run_input, transitions, validation
 from taskforge.domain.enums import MisfirePolicy, OverlapPolicy, ScheduleKind, ScheduleStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition, QuotaExceeded
 from taskforge.domain.events import (
@@ -73,6 +73,7 @@ class ScheduleSpec:
     overlap_policy: OverlapPolicy | None = None  # on create: by target (default_overlap)
     jitter: int | None = None  # seconds
     pause_after_failures: int | None = None  # None given explicitly: never pause
+    input: dict[str, Any] | None = None  # a workflow run's; None given explicitly: none
     changed: set[str] = field(default_factory=set)  # on update: fields given explicitly
 
 
@@ -107,7 +108,7 @@ async def create(svc: Services, principal: Principal, spec: ScheduleSpec) -> rec
     set_next(schedule, _first_run(recurrence_of(schedule), schedule, now))
     async with svc.write() as session:
         await _resolve_project(session, org, schedule, spec)
-        await templates.check_target(svc, session, org, schedule)
+        await _check_run(svc, session, org, schedule, check_input=True)
         subscription = await workers.lock_subscription(session, org)
         limit = TIER_LIMITS[subscription.tier].max_schedules if subscription else None
         if limit is not None and await repo.count_live(session, org) >= limit:
@@ -130,7 +131,10 @@ async def update(
         _apply(svc, s, spec, spec.changed)
         _check_target(s)
         await _resolve_project(session, org, s, spec)
-        await templates.check_target(svc, session, org, s)
+        # the input is held to the schema when it or the target changes: a template's
+        # newer version that no longer takes it fails its occurrences, not other edits
+        changes_run = bool(spec.changed & {"input", "workflow_definition", "workflow_template"})
+        await _check_run(svc, session, org, s, check_input=changes_run)
         if spec.changed & {"kind", "expression", "timezone"}:
             s.anchor_at, s.pending_fire_at, s.buffered_fire_at = now, None, None
             set_next(s, _first_run(recurrence_of(s), s, now))
@@ -357,6 +361,11 @@ def _apply(svc: Services, s: ScheduledJob, spec: ScheduleSpec, given: set[str]) 
         s.jitter_seconds = check_jitter(spec.jitter)
     if "pause_after_failures" in given:
         s.pause_after_failures = check_pause_after_failures(spec.pause_after_failures)
+    if "input" in given:
+        given_input = spec.input
+        s.input = (
+            None if given_input is None else run_input.check(given_input, limits.payload_bytes)
+        )
     if s.kind is not None and s.expression is not None:
         recurrence_of(s)  # a bad expression or timezone fails here, naming the field
 
@@ -374,6 +383,22 @@ def _check_target(s: ScheduledJob) -> None:
         )
     if s.job_type is not None and s.queue_id is None:
         raise InvalidInput("a job schedule needs a queueId", field="queueId")
+    if s.job_type is not None and s.input is not None:
+        raise InvalidInput(
+            "input is the input of a workflow schedule's runs; a job schedule has a payload",
+            field="input",
+        )
+
+
+async def _check_run(
+    svc: Services, session: AsyncSession, org: uuid.UUID, s: ScheduledJob, check_input: bool
+) -> None:
+    """What a workflow schedule runs exists (its template, the templates its workflow
+    jobs name) and, if ``check_input``, takes the schedule's input: the definition's
+    input_schema, as it is now, holds it (BAD_USER_INPUT at ``input``)."""
+    spec = await templates.check_target(svc, session, org, s)
+    if spec is not None and check_input:
+        run_input.conform(s.input, spec.input_schema)
 
 
 async def _resolve_project(

@@ -241,17 +241,19 @@ def target_of(definition: Mapping[str, Any] | None) -> TemplateRef | None:
 
 async def check_target(
     svc: Services, session: AsyncSession, org: uuid.UUID, s: ScheduledJob
-) -> None:
+) -> WorkflowDefinition | None:
     """A schedule's template, if it names one, exists in its project (NOT_FOUND naming
     ``workflowTemplate``): it fires the version current at each occurrence. An inline
-    definition's workflow jobs are checked as a run's are."""
+    definition's workflow jobs are checked as a run's are. Returns the definition an
+    occurrence would run now (None: a job schedule)."""
     if s.workflow_definition is None or s.project_id is None:
-        return
+        return None
     if (ref := target_of(s.workflow_definition)) is not None:
-        await for_run(svc, session, org, s.project_id, ref, "workflowTemplate")
-    else:
-        source = s.workflow_definition.get("source", s.workflow_definition)
-        await check(svc, session, org, s.project_id, parse(svc, source))
+        return (await for_run(svc, session, org, s.project_id, ref, "workflowTemplate"))[1]
+    source = s.workflow_definition.get("source", s.workflow_definition)
+    spec = parse(svc, source)
+    await check(svc, session, org, s.project_id, spec)
+    return spec
 
 
 async def scheduled_run(

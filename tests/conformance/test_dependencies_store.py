@@ -151,6 +151,31 @@ async def test_decide_children_releases_children_with_every_edge_resolved(
     assert (rows, released) == ([], [])
 
 
+async def test_decide_children_lists_a_released_scheduled_child_as_not_due(
+    svc: Any, org: Any
+) -> None:
+    """A child moved to a later start (SCHEDULED) is released all the same, in a group
+    of its own that wakes no worker; one that has ended is not listed."""
+    p, pending, scheduled, ended = await _jobs(svc, org, 4)
+    async with svc.write() as session:
+        await session.execute(
+            update(Job).where(Job.id == scheduled).values(status=JobStatus.SCHEDULED)
+        )
+        await session.execute(update(Job).where(Job.id == ended).values(status=JobStatus.FAILED))
+        await deps.insert_edges(
+            session,
+            [_edge(org, p, c, status=EdgeStatus.RESOLVED) for c in (pending, scheduled, ended)],
+        )
+        children = sorted([pending, scheduled, ended])
+        await deps.lock_children(session, children)
+        _, rows, released = await deps.decide_children(session, children, NOW)
+    key = (org.organization.id, org.project.id, org.queue.id, None)
+    assert sorted((g.key, g.ids, g.due) for g in released) == sorted(
+        [(key, [pending], True), (key, [scheduled], False)]
+    )
+    assert rows == []
+
+
 async def test_decide_children_reads_each_childs_rule_with_its_row(svc: Any, org: Any) -> None:
     """A rule other than ALL_SUCCESS gets every edge status present (ONE_SUCCESS: the
     RESOLVED above a FAILED); every edge RESOLVED releases a child only when its rule

@@ -181,7 +181,7 @@ async def test_bad_input_is_refused_before_anything_is_written(svc, org, admin) 
 async def test_bad_references_and_schemas_are_refused_when_saved(svc, org, admin) -> None:
     cases = [
         (etl(load={"x": "{{ parents.extrct.output.rows }}"}), "jobs[1].payload", "extrct"),
-        (etl(load={"x": "{{ foo.x }}"}), "jobs[1].payload", "unknown root 'foo'"),
+        (etl(load={"x": "{{ imput.x }}"}), "jobs[1].payload", "did you mean 'input'?"),
         (etl(load={"x": "{{ input. }}"}), "jobs[1].payload", "malformed"),
         ({**etl(), "input_schema": {"type": 3}}, "input_schema", "not a valid JSON Schema"),
     ]

@@ -63,7 +63,7 @@ async def test_input_through_create_and_start(gql, org) -> None:
         (etl(), [1, 2], "input"),
         ({**etl(), "input_schema": {"type": "nope"}}, None, "input_schema"),
         (etl(load={"x": "{{ parents.extrct.output.rows }}"}), None, "jobs[1].payload"),
-        (etl(load={"x": "{{ foo.x }}"}), None, "jobs[1].payload"),
+        (etl(load={"x": "{{ imput.x }}"}), None, "jobs[1].payload"),  # a likely typo
         (etl(load={"x": "{{ input. }}"}), None, "jobs[1].payload"),
     ],
 )

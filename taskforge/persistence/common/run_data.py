@@ -14,6 +14,7 @@ from sqlalchemy import Row, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import JobStatus
+from taskforge.domain.transitions import NOT_STARTED
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Job, Workflow
 
@@ -44,13 +45,16 @@ async def referencing(session: AsyncSession, workflow_ids: Iterable[uuid.UUID]) 
 
 
 async def templates(session: AsyncSession, job_ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
-    """The PENDING jobs among these that have a payload template: id, workflow_id, name
-    and payload_template."""
+    """The jobs among these that have a payload template and have not started (PENDING,
+    or SCHEDULED: moved to a later start): id, workflow_id, name, status and
+    payload_template."""
     await session.flush()  # the engine's own changes, made through the ORM
-    stmt = select(JOBS.c.id, JOBS.c.workflow_id, JOBS.c.name, JOBS.c.payload_template).where(
+    stmt = select(
+        JOBS.c.id, JOBS.c.workflow_id, JOBS.c.name, JOBS.c.status, JOBS.c.payload_template
+    ).where(
         JOBS.c.id.in_(list(job_ids)),
         JOBS.c.payload_template.is_not(None),
-        JOBS.c.status == JobStatus.PENDING,
+        JOBS.c.status.in_(NOT_STARTED),
     )
     return list(await session.execute(stmt))
 
@@ -86,14 +90,14 @@ async def set_payloads(
     await session.execute(stmt, [{"b_id": i, "b_payload": p} for i, p in resolved])
 
 
-async def fail_pending(
+async def fail_not_started(
     session: AsyncSession, job_id: uuid.UUID, reason: str, error: str, now: datetime
 ) -> Row[Any] | None:
-    """A PENDING job ends FAILED without running (``error`` says why); the row as it is
-    now (``FAILED_COLUMNS``), or None if it was no longer PENDING."""
+    """A job not started ends FAILED without running (``error`` says why); the row as it
+    is now (``FAILED_COLUMNS``), or None if it had started or ended."""
     stmt = (
         update(JOBS)
-        .where(JOBS.c.id == job_id, JOBS.c.status == JobStatus.PENDING)
+        .where(JOBS.c.id == job_id, JOBS.c.status.in_(NOT_STARTED))
         .values(
             status=JobStatus.FAILED,
             status_reason=reason,

@@ -206,9 +206,10 @@ _RELEASES = status_in(RELEASED_WHEN_ALL_RESOLVED, "{}trigger_rule")
 # PostgreSQL, CHILDREN_PG and the commonest decision in one statement: children whose
 # edges are all RESOLVED and whose rule then releases them (child_outcome: SATISFIED,
 # nothing to end; ALL_FAILED and ONE_FAILED children are skipped instead) become SATISFIED here
-# and come back as one row per (organization, project, queue, workflow) listing the
-# PENDING ones, which are claimable now; every other child comes back whole, with the
-# statuses that decide it, for the engine. A fan-out's release of 10,000 children is then
+# and come back as one row per (organization, project, queue, workflow, status) listing
+# those not started: the PENDING ones are claimable now, the SCHEDULED ones at their start
+# (their payload templates resolve now all the same); every other child comes back whole,
+# with the statuses that decide it, for the engine. A fan-out's release of 10,000 children is then
 # one statement returning one row, not 10,000 rows read and their ids sent back.
 DECIDE_CHILDREN_PG = f"""
 WITH state AS (
@@ -224,10 +225,10 @@ WITH state AS (
 SELECT *, NULL::uuid[] AS released FROM state
 WHERE NOT (first IS NULL AND resolved AND {_RELEASES.format("")})
 UNION ALL
-SELECT NULL, organization_id, project_id, queue_id, workflow_id, NULL, NULL, NULL, NULL, NULL,
+SELECT NULL, organization_id, project_id, queue_id, workflow_id, NULL, status, NULL, NULL, NULL,
     NULL, NULL, NULL, NULL, NULL, array_agg(id)
-FROM ready WHERE status = 'PENDING'
-GROUP BY organization_id, project_id, queue_id, workflow_id
+FROM ready WHERE status IN ('PENDING', 'SCHEDULED')
+GROUP BY organization_id, project_id, queue_id, workflow_id, status
 """
 
 
@@ -331,7 +332,14 @@ async def decide_children(
     await session.flush()
     records = await driver.fetch(DECIDE_CHILDREN_PG, ids, now)
     released = [
-        Released(r["organization_id"], r["project_id"], r["queue_id"], r["workflow_id"], group)
+        Released(
+            r["organization_id"],
+            r["project_id"],
+            r["queue_id"],
+            r["workflow_id"],
+            group,
+            due=r["status"] == JobStatus.PENDING.value,
+        )
         for r in records
         if (group := r["released"]) is not None
     ]

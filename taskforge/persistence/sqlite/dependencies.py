@@ -24,6 +24,7 @@ from taskforge.domain.enums import (
     JobStatus,
 )
 from taskforge.domain.rows import PendingEdge, Released
+from taskforge.domain.transitions import NOT_STARTED
 from taskforge.persistence.common.dependencies import ENGINE_COLUMNS
 from taskforge.persistence.tables import Job, JobDependency
 
@@ -132,12 +133,13 @@ async def decide_children(
         r for r in rows if r.id in done and r.dependency_status is not DependencyStatus.SATISFIED
     ]
     await set_dependency_status(session, [r.id for r in changed], DependencyStatus.SATISFIED, now)
-    groups: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID | None], list[uuid.UUID]]
+    groups: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID | None, bool], list[uuid.UUID]]
     groups = defaultdict(list)
     for r in changed:
-        if r.status is JobStatus.PENDING:
-            groups[(r.organization_id, r.project_id, r.queue_id, r.workflow_id)].append(r.id)
-    released = [Released(*key, ids) for key, ids in groups.items()]
+        if r.status in NOT_STARTED:
+            due = r.status is JobStatus.PENDING
+            groups[(r.organization_id, r.project_id, r.queue_id, r.workflow_id, due)].append(r.id)
+    released = [Released(*key[:4], ids, due=key[4]) for key, ids in groups.items()]
     rest = [r for r in rows if r.id not in done]
     return {r.id: present[r.id] for r in rest if r.id in present}, rest, released
 
