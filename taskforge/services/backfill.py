@@ -39,7 +39,7 @@ from taskforge.domain.schedules import COUNT_LIMIT
 from taskforge.persistence.common import outbox, tenancy
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
-from taskforge.services import audit, fires, workflows
+from taskforge.services import audit, fires, templates
 from taskforge.services.base import Principal, Services, found, retried
 from taskforge.services.schedules import WRITE, event
 from taskforge.services.timetable import recurrence_of
@@ -154,9 +154,9 @@ async def _check_quota(
     if sub is None or sub.max_jobs_per_month is None:
         return
     per_run = 1
-    if s.workflow_definition is not None:
-        definition = s.workflow_definition
-        per_run = len(workflows.parse(svc, definition.get("source", definition)).jobs)
+    if s.workflow_definition is not None:  # inline, or its template's definition now
+        _, spec, _ = await templates.scheduled_run(svc, session, s)
+        per_run = len(spec.jobs)
     period_running = sub.current_period_end is not None and sub.current_period_end > now
     used = sub.jobs_used if period_running else 0
     left, needed = max(0, sub.max_jobs_per_month - used), runs * per_run

@@ -20,6 +20,7 @@ from taskforge.domain.enums import (
 )
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from taskforge.domain.schedule_policies import jitter
+from taskforge.domain.templates import TemplateRef
 from taskforge.persistence.tables import (
     Event,
     Job,
@@ -28,7 +29,15 @@ from taskforge.persistence.tables import (
     Subscription,
     Workflow,
 )
-from taskforge.services import backfill, executions, jobs, scheduler, schedules, workflows
+from taskforge.services import (
+    backfill,
+    executions,
+    jobs,
+    scheduler,
+    schedules,
+    templates,
+    workflows,
+)
 from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import admin_of
 from tests.integration.test_execution import Clock, make_worker
@@ -36,6 +45,7 @@ from tests.integration.test_schedules import count, fires, job_spec, run_until
 
 START = datetime(2026, 3, 2, 9, 0, 0, 250000, tzinfo=UTC)  # a Monday, off any boundary
 FLOW = {"name": "nightly", "jobs": [{"name": "a", "job_type": "t"}]}
+TEMPLATE = {"name": "etl", "jobs": [{"name": "x", "job_type": "t"}, {"name": "y", "job_type": "t"}]}
 
 
 def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -67,6 +77,15 @@ async def events_of(svc, type_: str) -> list[dict]:
         return [
             p for e in rows for p in (e.payload if isinstance(e.payload, list) else [e.payload])
         ]
+
+
+async def set_quota(svc, org, jobs_per_month: int | None) -> None:
+    async with svc.write() as session:
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.organization_id == org.organization.id)
+            .values(max_jobs_per_month=jobs_per_month)
+        )
 
 
 async def job_rows(svc, *where) -> list[Job]:
@@ -533,6 +552,25 @@ async def test_a_backfill_beyond_the_job_quota_is_refused_whole(svc, org, admin,
         await backfill.backfill(svc, admin, s.id, at(4), at(8))
     assert await count(svc, ScheduleFire) == 0
     assert (await backfill.backfill(svc, admin, s.id, at(4), at(6))).created == 3
+
+
+async def test_a_template_schedule_backfill_counts_its_templates_jobs(
+    svc, org, admin, clock
+) -> None:
+    """The quota check reads the template's definition (two jobs a run), not the stored
+    reference."""
+    await templates.create(svc, admin, org.project.id, TEMPLATE)
+    s = await schedules.create(
+        svc, admin, flow_spec(org, "@hourly", definition=None, workflow_template=TemplateRef("etl"))
+    )
+    await set_quota(svc, org, 5)
+    with pytest.raises(QuotaExceeded, match="backfilling 3 occurrences takes 6 jobs; 5"):
+        await backfill.backfill(svc, admin, s.id, at(4), at(6))
+    assert (await backfill.backfill(svc, admin, s.id, at(4), at(5))).created == 2
+    clock.advance(1)
+    await scheduler.tick(svc)
+    runs = await workflow_rows(svc)
+    assert len(runs) == 2 and {w.template_name for w in runs} == {"etl"}
 
 
 # --- input ------------------------------------------------------------------------------
