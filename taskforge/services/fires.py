@@ -54,13 +54,16 @@ def _fired(
     workflow_id: uuid.UUID | None,
     manual: bool,
     backfill: bool = False,
+    last: bool = True,
 ) -> ScheduleFired:
     """A backfilled run is outside the timetable: not counted in runsCount (maxRuns),
-    nor the last run an overlap policy waits for."""
+    nor the last run an overlap policy waits for. ``last``: the run becomes the last
+    run (a trigger's does not while the one before is live)."""
     if not backfill:
         s.runs_count += 1
         s.last_run_at = now
-        s.last_job_id, s.last_workflow_id = job_id, workflow_id
+        if last:
+            s.last_job_id, s.last_workflow_id = job_id, workflow_id
     return event(s, ScheduleFired, at, now, job_id, workflow_id, manual, backfill)
 
 
@@ -108,11 +111,15 @@ async def fire(
     now: datetime,
     manual: bool = False,
 ) -> list[ScheduleChanged]:
-    """Create the occurrence's job or workflow (in the caller's transaction)."""
+    """Create the occurrence's job or workflow (in the caller's transaction). A manual
+    run (triggerSchedule) becomes the last run only when the one before has ended: the
+    overlap policy keeps waiting for (SKIP, BUFFER_ONE) or cancelling (CANCEL_PREVIOUS)
+    a live run of the timetable, never losing sight of it for the trigger's."""
     row = _fire_row(s, at, now)
     fire_id = row["id"]
     if not await repo.record_fire(session, row):
         return []  # this occurrence already fired (another engine): the guard held
+    last = not manual or not await _last_live(session, s)
     try:
         job_id, workflow_id = await _create_run(svc, session, s, now)
     except TaskForgeError as exc:  # e.g. quota used up, queue deleted
@@ -120,7 +127,14 @@ async def fire(
             raise  # the caller sees why; nothing of this trigger is kept
         return [await _failed(session, s, at, now, exc)]
     await repo.set_fire_target(session, fire_id, job_id, workflow_id)
-    return [_fired(s, at, now, job_id=job_id, workflow_id=workflow_id, manual=manual)]
+    return [_fired(s, at, now, job_id, workflow_id, manual, last=last)]
+
+
+async def _last_live(session: AsyncSession, s: ScheduledJob) -> bool:
+    """Whether the schedule's last run has not ended (a primary-key probe)."""
+    jobs, flows = [s.last_job_id], [s.last_workflow_id]
+    live = await repo.live_runs(session, [j for j in jobs if j], [w for w in flows if w])
+    return bool(live)
 
 
 async def _create_run(

@@ -234,6 +234,47 @@ async def test_a_policy_change_to_allow_all_releases_the_held_occurrence(
     assert await fires(svc, s.id) == [at(9, 5), at(9, 10)]
 
 
+async def test_a_trigger_beside_a_live_run_leaves_the_policy_watching_that_run(
+    svc, org, admin, clock
+) -> None:
+    """SKIP: the timetable's run is live, a trigger runs beside it and ends; the next
+    occurrence is still skipped (the timetable's run is live), and once that run ended a
+    trigger's run is the one the policy waits for."""
+    s = await schedules.create(svc, admin, flow_spec(org))
+    await run_until(svc, clock, at(9, 6), step=60)
+    [timetable] = await workflow_rows(svc)
+    manual = await scheduler.trigger_run(svc, admin, s.id)
+    assert manual.workflow is not None
+    assert (await schedules.get(svc, admin, s.id)).last_workflow_id == timetable.id
+    await workflows.cancel(svc, admin, manual.workflow.id)
+    await run_until(svc, clock, at(9, 11), step=60)
+    assert await fires(svc, s.id) == [at(9, 5), manual.workflow.created_at]
+    assert (await schedules.get(svc, admin, s.id)).skipped_count == 1  # 09:10
+    await workflows.cancel(svc, admin, timetable.id)
+    again = await scheduler.trigger_run(svc, admin, s.id)
+    assert again.workflow is not None
+    assert (await schedules.get(svc, admin, s.id)).last_workflow_id == again.workflow.id
+    await run_until(svc, clock, at(9, 16), step=60)
+    assert (await schedules.get(svc, admin, s.id)).skipped_count == 2  # waits for the trigger's
+
+
+async def test_cancel_previous_cancels_the_timetables_run_not_a_triggers(
+    svc, org, admin, clock
+) -> None:
+    s = await schedules.create(
+        svc, admin, flow_spec(org, overlap_policy=OverlapPolicy.CANCEL_PREVIOUS)
+    )
+    await run_until(svc, clock, at(9, 6), step=60)
+    [timetable] = await workflow_rows(svc)
+    manual = await scheduler.trigger_run(svc, admin, s.id)
+    assert manual.workflow is not None
+    await run_until(svc, clock, at(9, 11), step=60)
+    status = {w.id: w.status for w in await workflow_rows(svc)}
+    assert status[timetable.id] is WorkflowStatus.CANCELLED
+    assert status[manual.workflow.id] is WorkflowStatus.RUNNING  # asked for: left running
+    assert sorted(status.values()) == [WorkflowStatus.CANCELLED, *[WorkflowStatus.RUNNING] * 2]
+
+
 # --- jitter ------------------------------------------------------------------------------
 
 
