@@ -47,6 +47,7 @@ from taskforge.services.fires import MINUTE, fire, fire_jobs, rate_key, window
 from taskforge.services.job_events import record
 from taskforge.services.schedules import WRITE, event
 from taskforge.services.timetable import (
+    after_owed,
     delay_of,
     fires_at,
     occurrence_of,
@@ -147,9 +148,12 @@ def _plan(svc: Services, s: ScheduledJob, now: datetime) -> Plan:
     cap = svc.settings.schedule_misfire_cap
     delay = delay_of(s)
     if s.pending_fire_at is not None:  # deferred by the rate limit: owed, not missed
-        fire: list[datetime] = []
+        # the owed occurrence, then the timetable from where the throttled tick left it:
+        # what that tick skipped or held in between is not decided (or counted) again
+        fire: list[datetime] = [s.pending_fire_at]
         following = None
-        for at in [s.pending_fire_at, *rec.upcoming(s.pending_fire_at, cap)]:
+        start = after_owed(s, rec)
+        for at in [start, *rec.upcoming(start, cap)] if start else []:
             if at + (delay(at) if delay else ZERO) > now:
                 following = at  # the first not due yet: the next run
                 break
@@ -192,10 +196,16 @@ def _settle(p: Plan, now: datetime) -> list[ScheduleChanged]:
         return []
     events: list[ScheduleChanged] = []
     if p.granted < len(p.fire):  # throttled: the rest is owed from the next window
-        at = p.fire[p.granted]
-        s.pending_fire_at, s.next_run_at = at, window(now) + MINUTE
+        owed = p.fire[p.granted :]
+        # the first owed occurrence waits; the timetable goes on from the second (the
+        # owed ones after it are consecutive: only ALLOW_ALL fires more than one) or
+        # from the next occurrence: those skipped or held in between stay decided
+        s.pending_fire_at, s.next_run_at = owed[0], window(now) + MINUTE
+        s.next_occurrence_at = owed[1] if len(owed) > 1 else p.following
         s.deferrals, s.last_deferred_at = s.deferrals + 1, now
-        events.append(event(s, ScheduleDeferred, at))
+        if p.skipped:
+            events.append(event(s, ScheduleMissed, p.skipped))
+        events.append(event(s, ScheduleDeferred, owed[0]))
         return events
     s.pending_fire_at = None
     set_next(s, p.following)

@@ -40,6 +40,7 @@ from taskforge.services import audit, templates, workflows
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 from taskforge.services.timetable import (
+    after_owed,
     delay_of,
     fires_at,
     occurrence_of,
@@ -262,9 +263,13 @@ def upcoming(svc: Services, s: records.Schedule, count: int) -> list[datetime]:
     if s.status is not ScheduleStatus.ACTIVE or s.next_run_at is None:
         return []
     rec = recurrence_of(s)
-    first = s.pending_fire_at or occurrence_of(s)
-    assert first is not None
-    runs = [first, *rec.upcoming(first, count - 1)] if count > 1 else [first]
+    runs: list[datetime] = []
+    if s.pending_fire_at is not None:  # owed first, then the timetable goes on
+        runs, first = [s.pending_fire_at], after_owed(s, rec)
+    else:
+        first = occurrence_of(s)
+    if first is not None and len(runs) < count:
+        runs += [first, *rec.upcoming(first, count - len(runs) - 1)]
     if s.max_runs is not None:
         runs = runs[: max(0, s.max_runs - s.runs_count)]
     delay = delay_of(s)  # when they fire: with their jitter

@@ -178,6 +178,82 @@ async def test_buffer_one_holds_one_and_fires_it_when_the_run_ends(svc, org, adm
     assert s.buffered_fire_at == at(9, 20) and s.skipped_count == 1
 
 
+async def test_buffer_one_under_the_rate_limit_fires_the_owed_then_the_held(
+    svc, org, admin, clock
+) -> None:
+    """An occurrence the rate limit deferred is fired before the held one (never replaced
+    by it), and the occurrences the throttled tick skipped are counted once."""
+    s = await schedules.create(
+        svc,
+        admin,
+        job_spec(
+            org,
+            expression="* * * * *",
+            overlap_policy=OverlapPolicy.BUFFER_ONE,
+            misfire_policy=MisfirePolicy.FIRE_ALL,
+            rate_limit_per_minute=1,
+        ),
+    )
+    other = await schedules.create(svc, admin, job_spec(org, expression="@yearly", name="o"))
+    clock.now = at(9, 3) + timedelta(milliseconds=500)
+    await scheduler.trigger(svc, admin, other.id)  # takes this minute's window of "report"
+    await scheduler.tick(svc)  # 09:01 fires (owed), 09:02 held, 09:03 skipped
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.buffered_fire_at, state.skipped_count) == (
+        at(9, 1),
+        at(9, 2),
+        1,
+    )
+    clock.advance(1)
+    await scheduler.tick(svc)  # no live run, but the held one waits behind the owed one
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.buffered_fire_at) == (at(9, 1), at(9, 2))
+    clock.now = at(9, 4) + timedelta(milliseconds=500)
+    await scheduler.tick(svc)
+    assert await fires(svc, s.id) == [at(9, 1)]
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.buffered_fire_at) == (None, at(9, 2))
+    assert state.skipped_count == 2  # 09:03 (once) and 09:04
+    [first] = await job_rows(svc, Job.schedule_id == s.id)
+    await jobs.cancel(svc, admin, first.id)
+    await run_until(svc, clock, at(9, 5, 1))
+    assert await fires(svc, s.id) == [at(9, 1), at(9, 2)]
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.buffered_fire_at, state.skipped_count) == (at(9, 5), 2)
+
+
+async def test_a_deferred_catch_up_counts_what_it_skipped_once(svc, org, admin, clock) -> None:
+    """SKIP under the rate limit: the throttled tick skips the rest of a catch-up; the
+    deferred occurrence fires later without those being skipped (and counted) again."""
+    s = await schedules.create(
+        svc,
+        admin,
+        flow_spec(
+            org,
+            expression="* * * * *",
+            misfire_policy=MisfirePolicy.FIRE_ALL,
+            rate_limit_per_minute=1,
+        ),
+    )
+    clock.now = at(9, 4) + timedelta(milliseconds=500)
+    await scheduler.trigger(svc, admin, s.id)  # this minute's window, and the last run
+    [manual] = await workflow_rows(svc)
+    await workflows.cancel(svc, admin, manual.id)
+    await scheduler.tick(svc)  # 09:01 owed, 09:02 to 09:04 skipped
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.skipped_count) == (at(9, 1), 3)
+    assert schedules.upcoming(svc, state, 3) == [at(9, 1), at(9, 5), at(9, 6)]
+    clock.now = at(9, 5) + timedelta(milliseconds=500)
+    await scheduler.tick(svc)  # 09:01 fires, 09:05 is skipped (09:01 is live)
+    assert await fires(svc, s.id) == [at(9, 1), at(9, 4) + timedelta(milliseconds=500)]
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.skipped_count, state.next_run_at) == (
+        None,
+        4,
+        at(9, 6),
+    )
+
+
 async def test_cancel_previous_cancels_a_running_job(svc, org, admin, clock) -> None:
     s = await schedules.create(
         svc, admin, job_spec(org, overlap_policy=OverlapPolicy.CANCEL_PREVIOUS)

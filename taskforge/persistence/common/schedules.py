@@ -234,12 +234,16 @@ async def buffered_ready(
     session: AsyncSession, limit: int, skip: Iterable[uuid.UUID] = ()
 ) -> list[ScheduledJob]:
     """ACTIVE schedules holding an occurrence (BUFFER_ONE) whose last run has ended, or
-    whose policy changed since (the held occurrence goes by the new one), locked; rows
+    whose policy changed since (the held occurrence goes by the new one), and owing none
+    to the rate limit, locked; rows
     another engine holds are skipped. Walks the partial index of buffered schedules
     only; ``skip``: those this tick holds already."""
     stmt = (
         select(ScheduledJob)
         .where(text(BUFFERED_PREDICATE), ScheduledJob.status == ScheduleStatus.ACTIVE)
+        # one owing a deferred occurrence waits for its due time: the due path fires the
+        # owed occurrence first, then the held one
+        .where(ScheduledJob.pending_fire_at.is_(None))
         .where(organizations.not_inactive(ScheduledJob.organization_id))
         .where(or_(ScheduledJob.overlap_policy != OverlapPolicy.BUFFER_ONE, ~_run_live()))
         .order_by(ScheduledJob.buffered_fire_at)
