@@ -90,7 +90,9 @@ def _job_row(svc: Services, s: ScheduledJob, now: datetime) -> dict[str, Any]:
         max_attempts=s.max_attempts,
     )
     # fired by a request (a traced one): the job continues its trace
-    return jobs.job_row(svc, s.organization_id, spec, now, trace_context=tracing.traceparent())
+    row = jobs.job_row(svc, s.organization_id, spec, now, trace_context=tracing.traceparent())
+    row["schedule_id"] = s.id  # its end counts there (services/schedule_runs)
+    return row
 
 
 def _fire_row(s: ScheduledJob, at: datetime, now: datetime) -> dict[str, Any]:
@@ -153,7 +155,6 @@ async def _create_run(
             return None, wf.id
         rows = [_job_row(svc, s, now)]
         [created] = await jobs.insert_jobs(session, s.organization_id, rows, now)
-        await repo.mark_jobs(session, [(created.id, s.id)])
         return created.id, None
 
 
@@ -224,9 +225,6 @@ async def _fire_batch(
     created = await jobs.insert_jobs(session, org, rows, now)
     await repo.link_fires(
         session, [(f[0]["id"], j.id) for f, j in zip(fires, created, strict=True)]
-    )
-    await repo.mark_jobs(
-        session, [(j.id, s.id) for (_, s, _), j in zip(fires, created, strict=True)]
     )
     return [
         _fired(s, at, now, job_id=j.id, workflow_id=None, manual=False)

@@ -34,7 +34,6 @@ from taskforge.persistence.tables import (
 
 FIRES: Table = ScheduleFire.__table__  # type: ignore[assignment]
 WINDOWS: Table = RateWindow.__table__  # type: ignore[assignment]
-JOBS: Table = Job.__table__  # type: ignore[assignment]
 LIVE = ScheduledJob.deleted_at.is_(None)
 LIVE_JOB = [s for s in JobStatus if s not in TERMINAL]
 LIVE_WORKFLOW = [s for s in WorkflowStatus if s not in TERMINAL_WORKFLOW]
@@ -285,15 +284,6 @@ async def take_live_workflows(
         Workflow.id.in_(list(workflow_ids)), Workflow.status.in_(LIVE_WORKFLOW)
     )
     return list(await session.scalars(store_of(session).lock_for_claim(stmt)))
-
-
-async def mark_jobs(session: AsyncSession, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
-    """(job id, schedule id): the schedule each fired job came from (one executemany)."""
-    if pairs:
-        await session.execute(
-            update(JOBS).where(JOBS.c.id == bindparam("jid")).values(schedule_id=bindparam("sid")),
-            [{"jid": j, "sid": s} for j, s in pairs],
-        )
 
 
 async def lock_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ScheduledJob]:
