@@ -431,6 +431,40 @@ async def test_consecutive_failed_runs_pause_a_schedule_and_say_why(svc, org, ad
     assert (s.status, s.consecutive_failures, s.paused_reason) == (ScheduleStatus.ACTIVE, 0, None)
 
 
+async def test_one_batch_failing_runs_of_several_schedules_counts_each_run(
+    svc, org, admin, clock
+) -> None:
+    """The failures of one acknowledgement are counted per schedule, once, when it
+    commits: three runs of one schedule reach its limit of 3 (one pause, one event), two
+    of another stay under it, and a later success resets that one."""
+    three = await schedules.create(
+        svc, admin, job_spec(org, expression="*/1 * * * * *", name="a", pause_after_failures=3)
+    )
+    two = await schedules.create(
+        svc, admin, job_spec(org, expression="*/1 * * * * *", name="b", pause_after_failures=3)
+    )
+    clock.advance(3)
+    await scheduler.tick(svc)
+    worker = await make_worker(svc, admin, org.queue.id)
+    claimed = await executions.claim(svc, admin, worker.id, None, 10)
+    of = {j.id: j.schedule_id for j in await job_rows(svc)}
+    batch = [c for c in claimed if of[c.job.id] == three.id]
+    batch += [c for c in claimed if of[c.job.id] == two.id][:2]
+    assert len(batch) == 5
+    await executions.fail(svc, admin, [(c.execution_id, ("x", False)) for c in batch[::-1]])
+    a, b = [await schedules.get(svc, admin, s.id) for s in (three, two)]
+    assert (a.status, a.consecutive_failures, a.paused_reason) == (
+        ScheduleStatus.PAUSED,
+        3,
+        "paused after 3 consecutive failed runs",
+    )
+    assert (b.status, b.consecutive_failures) == (ScheduleStatus.ACTIVE, 2)
+    assert len(await events_of(svc, "schedule.paused")) == 1
+    [left] = [c for c in claimed if c not in batch]
+    await executions.complete(svc, admin, [(left.execution_id, None)])
+    assert (await schedules.get(svc, admin, two.id)).consecutive_failures == 0
+
+
 async def test_a_retried_attempt_is_no_failed_run_but_an_expired_last_one_is(
     svc, org, admin, clock
 ) -> None:
