@@ -18,6 +18,7 @@ from taskforge.domain.enums import (
     ScheduleStatus,
     WorkflowStatus,
 )
+from taskforge.domain.executions import OPEN
 from taskforge.domain.jobs import TERMINAL
 from taskforge.domain.workflows import TERMINAL_WORKFLOW
 from taskforge.persistence.common import organizations
@@ -26,6 +27,7 @@ from taskforge.persistence.tables import (
     BACKFILL_PREDICATE,
     BUFFERED_PREDICATE,
     Job,
+    JobExecution,
     RateWindow,
     ScheduledJob,
     ScheduleFire,
@@ -286,10 +288,30 @@ async def take_live_workflows(
     return list(await session.scalars(store_of(session).lock_for_claim(stmt)))
 
 
-async def lock_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ScheduledJob]:
-    """Schedules by id, locked in id order (deleted ones too: their runs still end)."""
-    stmt = select(ScheduledJob).where(ScheduledJob.id.in_(list(ids))).order_by(ScheduledJob.id)
-    return list(await session.scalars(store_of(session).lock_row(stmt)))
+async def take_workflow_runs(
+    session: AsyncSession, workflow_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Of these workflows (the caller holds their rows), those whose live jobs and their
+    open attempts this transaction could all take now (SKIP LOCKED): cancelling them
+    waits for no row. A workflow missing one is another transaction's (an
+    acknowledgement holds its job, then waits for the workflow): its rows taken here stay
+    locked until this transaction ends, which that one waits for, never the reverse."""
+    ids = list(workflow_ids)
+    if not ids:
+        return set()
+    store = store_of(session)
+    jobs = select(Job.id, Job.workflow_id).where(Job.workflow_id.in_(ids), Job.status.in_(LIVE_JOB))
+    wanted: dict[uuid.UUID, Any] = {j: w for j, w in await session.execute(jobs)}
+    taken = set(await session.scalars(store.lock_for_claim(jobs.with_only_columns(Job.id))))
+    attempts = select(JobExecution.id, JobExecution.job_id).where(
+        JobExecution.job_id.in_(list(wanted)), JobExecution.status.in_(OPEN)
+    )
+    open_attempts = {e: j for e, j in await session.execute(attempts)} if wanted else {}
+    got = attempts.with_only_columns(JobExecution.id)
+    held_attempts = set(await session.scalars(store.lock_for_claim(got))) if wanted else set()
+    missed = {wanted[j] for j in wanted.keys() - taken}
+    missed |= {wanted[j] for e, j in open_attempts.items() if e not in held_attempts}
+    return set(ids) - missed
 
 
 async def waiting_backfills(session: AsyncSession, now: datetime, limit: int) -> list[Row[Any]]:
