@@ -607,6 +607,7 @@ class JobDependency(Base):
 
 BUFFERED_PREDICATE = "buffered_fire_at IS NOT NULL"
 BACKFILL_PREDICATE = "backfill_due_at IS NOT NULL"
+BACKFILL_NEXT_PREDICATE = "backfill_next_at IS NOT NULL"
 
 
 class ScheduledJob(Base):
@@ -620,6 +621,13 @@ class ScheduledJob(Base):
             "buffered_fire_at",
             postgresql_where=text(BUFFERED_PREDICATE),
             sqlite_where=text(BUFFERED_PREDICATE),
+        ),
+        # and those whose next backfilled run may fire (migration 0035)
+        Index(
+            "idx_scheduled_jobs_backfill",
+            "backfill_next_at",
+            postgresql_where=text(BACKFILL_NEXT_PREDICATE),
+            sqlite_where=text(BACKFILL_NEXT_PREDICATE),
         ),
     )
     id: Mapped[uuid.UUID] = _id()
@@ -681,20 +689,24 @@ class ScheduledJob(Base):
     paused_reason: Mapped[str | None] = mapped_column(Text)
     # when the last occurrence a backfill recorded fires: the next backfill queues after it
     backfill_until: Mapped[datetime | None]
+    # when its next waiting backfilled occurrence may fire (NULL: none, or it is paused):
+    # the backfill rate from the last one fired, or the next rate window
+    backfill_next_at: Mapped[datetime | None]
 
 
 class ScheduleFire(Base):
     """One fired occurrence. The unique (schedule, occurrence) pair is the guard that
     makes a double fire impossible even if two engines got past the row lock. A
-    backfill records its occurrences at once, each waiting (``backfill_due_at``) for the
-    engine to create its run at the backfill rate."""
+    backfill records its occurrences at once, each waiting its turn in the schedule's
+    queue (``backfill_due_at``) for the engine to create its run at the backfill rate."""
 
     __tablename__ = "schedule_fires"
     __table_args__ = (
         UniqueConstraint("schedule_id", "fire_at"),
-        # the engine's backfill step: waiting occurrences by due time (only they are in it)
+        # a schedule's waiting (backfilled) occurrences in turn: only they are in it
         Index(
-            "idx_schedule_fires_backfill",
+            "idx_schedule_fires_waiting",
+            "schedule_id",
             "backfill_due_at",
             postgresql_where=text(BACKFILL_PREDICATE),
             sqlite_where=text(BACKFILL_PREDICATE),

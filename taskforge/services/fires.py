@@ -23,6 +23,7 @@ from taskforge.domain import transitions
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
 from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired, ScheduleMissed
+from taskforge.persistence.common import backfills
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import jobs, templates, workflows
@@ -74,8 +75,8 @@ async def _failed(
     are dropped with it."""
     transitions.move(s, ScheduleStatus.FAILED)
     s.last_error, s.next_run_at, s.next_occurrence_at = exc.message, None, None
-    s.updated_at, s.buffered_fire_at = now, None
-    await repo.drop_waiting(session, s.id)
+    s.updated_at, s.buffered_fire_at, s.backfill_next_at = now, None, None
+    await backfills.drop_waiting(session, s.id)
     return event(s, ScheduleFailed, at, exc.message)
 
 
@@ -177,13 +178,13 @@ async def fire_recorded(
         try:
             job_id, workflow_id = await _create_run(svc, session, s, now)
         except TaskForgeError as exc:
-            await repo.drop_fire(session, fire_id)
+            await backfills.drop_fire(session, fire_id)
             s.last_error = f"the backfilled occurrence {at.isoformat()} did not run: {exc.message}"
             events.append(event(s, ScheduleMissed, 1, BACKFILL_FAILED, at))
             continue
         done.append((fire_id, job_id, workflow_id))
         events.append(_fired(s, at, now, job_id, workflow_id, manual=False, backfill=True))
-    await repo.fired_backfills(session, done, now)
+    await backfills.fired_backfills(session, done, now)
     return events
 
 

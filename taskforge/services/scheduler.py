@@ -7,10 +7,10 @@ occurrence: the guard behind the locks), advances ``next_run_at`` along the
 occurrence sequence (never from "now", so nothing drifts), and writes a tick event.
 The schedules' policies apply on the way (services/overlap: the last run still live;
 jitter: ``next_run_at`` is the occurrence plus its delay); each tick also takes the
-schedules whose held occurrence (BUFFER_ONE) may fire now, and creates the runs of
-backfilled occurrences that are due (services/backfill). Between ticks the loop sleeps
-until the earliest next run (one index probe), bounded, and wakes early when a schedule
-of this process changes.
+schedules whose held occurrence (BUFFER_ONE) may fire now, and those whose next
+backfilled run may (services/backfill). Between ticks the loop sleeps until the
+earliest next run (one index probe), bounded, and wakes early when a schedule of this
+process changes.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from taskforge.domain.events import (
 from taskforge.domain.schedules import plan
 from taskforge.lifecycle import Failures, finish
 from taskforge.metrics.server import pending
+from taskforge.persistence.common import backfills
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import backfill, idempotency, overlap
@@ -79,15 +80,16 @@ async def tick(svc: Services) -> int:
     One transaction for the batch: the occurrences of all job schedules are recorded,
     counted against the rate limits and quotas, and created with a few set-based
     statements, not a round trip each. Besides the due schedules: those holding an
-    occurrence (BUFFER_ONE) whose live run has ended, and backfilled occurrences due.
+    occurrence (BUFFER_ONE) whose live run has ended, and those whose next backfilled
+    run may fire.
     """
     now = svc.clock()
     limit = svc.settings.scheduler_batch
     async with svc.write() as session:
         due = await repo.due(session, now, limit)
         ready = await repo.buffered_ready(session, limit, [s.id for s in due])
-        backfilled = await repo.waiting_backfills(session, now, limit)
-        if not (due or ready or backfilled):
+        backfilling = await backfills.due(session, now, limit)
+        if not (due or ready or backfilling):
             return 0
         plans = [_plan(svc, s, now) for s in due]
         plans += [Plan(s, [], occurrence_of(s), 0) for s in ready]
@@ -110,8 +112,8 @@ async def tick(svc: Services) -> int:
                 for at in p.fire[: p.granted]:
                     events += await fire(svc, session, p.s, at, now)
             events += _settle(p, now)
-        backfills = await backfill.fire_waiting(svc, session, backfilled, now)
-        events += backfills
+        backfilled = await backfill.fire_waiting(svc, session, backfilling, now)
+        events += backfilled
         if (notes := pending(session)) is not None:
             late = [
                 (now - fires_at(p.s, at)).total_seconds()
@@ -130,9 +132,10 @@ async def tick(svc: Services) -> int:
                 for e in events
             ],
         )
-    # backfilled occurrences the rate limit held back wait for its next window: not
-    # counted, or a full batch of them would have the loop tick again at once
-    return len(due) + len(ready) + sum(isinstance(e, ScheduleFired) for e in backfills)
+    # backfilling schedules count by the runs they created: those the rate limit held
+    # back wait for its next window, and a full batch of them would only have the loop
+    # tick again at once for nothing
+    return len(due) + len(ready) + sum(isinstance(e, ScheduleFired) for e in backfilled)
 
 
 def _fired(svc: Services, lateness: list[float]) -> None:

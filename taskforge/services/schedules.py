@@ -33,7 +33,7 @@ from taskforge.domain.schedule_policies import (
 from taskforge.domain.schedules import Recurrence, compile_recurrence
 from taskforge.domain.templates import TemplateRef
 from taskforge.domain.tenancy import TIER_LIMITS
-from taskforge.persistence.common import outbox, queues, tenancy, workers
+from taskforge.persistence.common import backfills, outbox, queues, tenancy, workers
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import audit, templates, workflows
@@ -177,6 +177,10 @@ async def _move(
         if target is ScheduleStatus.ACTIVE:
             s.consecutive_failures = 0  # resumed: failures count again from none
             _resume(s, now)
+            if await backfills.has_waiting(session, s.id):  # its backfill goes on from now
+                s.backfill_next_at = now
+        else:  # its backfill waits, and no tick walks it meanwhile
+            s.backfill_next_at = None
         paused = target is ScheduleStatus.PAUSED
         kind = SchedulePaused if paused else ScheduleResumed
         await outbox.append(session, [event(s, kind)])
@@ -191,8 +195,9 @@ async def delete(svc: Services, principal: Principal, schedule_id: uuid.UUID) ->
     async with svc.write() as session:
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
         s.deleted_at, s.updated_at, s.buffered_fire_at = now, now, None
+        s.backfill_next_at = None
         set_next(s, None)
-        await repo.drop_waiting(session, s.id)  # its backfill ends with it
+        await backfills.drop_waiting(session, s.id)  # its backfill ends with it
         await outbox.append(session, [event(s, ScheduleDeleted)])
         await audit.record(session, principal, "schedule.deleted", "schedule", schedule_id)
     _changed(svc)

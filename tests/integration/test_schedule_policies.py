@@ -88,6 +88,13 @@ async def set_quota(svc, org, jobs_per_month: int | None) -> None:
         )
 
 
+async def _backfill_next(svc, schedule_id):
+    async with svc.read() as session:
+        return await session.scalar(
+            select(ScheduledJob.backfill_next_at).where(ScheduledJob.id == schedule_id)
+        )
+
+
 async def job_rows(svc, *where) -> list[Job]:
     async with svc.read() as session:
         return list(await session.scalars(select(Job).where(*where).order_by(Job.created_at)))
@@ -561,12 +568,18 @@ async def test_backfills_queue_at_the_rate_and_after_each_other(svc, org, admin,
     assert first.last_run_at == START + timedelta(seconds=1.5)
     assert second.first_run_at == START + timedelta(seconds=2)
     assert second.last_run_at == START + timedelta(seconds=2.5)
-    clock.advance(1)
-    await scheduler.tick(svc)
-    assert len(await job_rows(svc)) == 3  # due at 0, 0.5 and 1 s
-    clock.advance(2)
+    # 2 a second, counted from the last backfilled fire, at most one second's worth a
+    # tick: the first three were due at 0, 0.5 and 1 s, but only two fire at once
+    for seconds, made in ((1, 2), (0.5, 3), (2, 5)):
+        clock.advance(seconds)
+        await scheduler.tick(svc)
+        assert len(await job_rows(svc)) == made
+    waiting = [r.fire_at for r in await fire_rows(svc, s.id) if r.backfill_due_at]
+    assert waiting == [at(5)]  # in turn: the first backfill, then the second
+    clock.advance(0.5)
     await scheduler.tick(svc)
     assert len(await job_rows(svc)) == 6
+    assert (await _backfill_next(svc, s.id)) is None  # its queue is empty
 
 
 async def test_a_backfill_keeps_to_the_rate_limit(svc, org, admin, clock) -> None:
@@ -589,12 +602,107 @@ async def test_a_paused_schedule_backfill_waits_for_resume(svc, org, admin, cloc
     await schedules.pause(svc, admin, s.id)
     report = await backfill.backfill(svc, admin, s.id, at(4), at(5))
     assert report.created == 2
+    assert await _backfill_next(svc, s.id) is None  # walked by no tick while paused
     clock.advance(5)
     await scheduler.tick(svc)
     assert await job_rows(svc) == []
     await schedules.resume(svc, admin, s.id)
+    await scheduler.tick(svc)  # from the resume on, at the backfill rate
+    assert len(await job_rows(svc)) == 1
+    clock.advance(1)
     await scheduler.tick(svc)
     assert len(await job_rows(svc)) == 2
+
+
+async def test_a_backlog_fires_at_the_rate_after_a_pause_or_downtime(
+    svc, org, admin, clock
+) -> None:
+    """Due times are not fixed when the backfill is asked for: after a pause (or the
+    engine down for a while) its backlog fires at most a second's worth at once, then
+    at the rate, counted from the last backfilled fire."""
+    svc.settings.schedule_backfill_per_second = 4
+    s = await schedules.create(svc, admin, job_spec(org, expression="*/1 * * * *"))
+    assert (await backfill.backfill(svc, admin, s.id, at(8), at(8, 19))).created == 20
+
+    async def backfilled() -> list[datetime]:  # when each backfilled run was created
+        return [r.fired_at for r in await fire_rows(svc, s.id) if r.fire_at < at(9) and r.job_id]
+
+    await scheduler.tick(svc)
+    assert len(await backfilled()) == 1
+    await schedules.pause(svc, admin, s.id)
+    clock.advance(60)
+    await scheduler.tick(svc)
+    assert len(await backfilled()) == 1
+    await schedules.resume(svc, admin, s.id)
+    made = []
+    for seconds in (0, 0.1, 0.25, 0.25, 60, 0.5, 1):  # 60: as if the engine was down
+        clock.advance(seconds)
+        await scheduler.tick(svc)
+        made.append(len(await backfilled()))
+    assert made == [2, 2, 3, 4, 8, 10, 14]
+    fired_at = await backfilled()
+    assert max(fired_at.count(t) for t in fired_at) == 4  # a second's worth at once
+
+
+async def test_a_throttled_backfill_holds_up_no_other_tenants(
+    svc, org, admin, other_org, clock
+) -> None:
+    """A backfill the rate limit holds back moves to the next rate window: another
+    tenant's, queued behind it, fires at once, whatever the batch size."""
+    svc.settings.scheduler_batch = 2
+    throttled = await schedules.create(
+        svc,
+        admin,
+        job_spec(org, expression="* * * * *", job_type="slow", rate_limit_per_minute=1),
+    )
+    for i in range(3):  # more backfilling schedules of the tenant than a batch holds
+        other = await schedules.create(
+            svc, admin, job_spec(org, expression="* * * * *", name=f"more{i}")
+        )
+        await backfill.backfill(svc, admin, other.id, at(8), at(8, 2))
+    await backfill.backfill(svc, admin, throttled.id, at(8), at(8, 30))
+    b = admin_of(other_org)
+    theirs = await schedules.create(svc, b, job_spec(other_org, expression="0 * * * *"))
+    clock.advance(5)
+    assert (await backfill.backfill(svc, b, theirs.id, at(5), at(7))).created == 3
+    clock.advance(1)
+    for _ in range(4):  # the engine ticks again at once while batches are full
+        await scheduler.tick(svc)
+    assert len(await job_rows(svc, Job.schedule_id == theirs.id)) == 3
+    assert await _backfill_next(svc, throttled.id) == at(9, 1)  # the next rate window
+    clock.now = at(9, 1, 1)
+    for _ in range(4):
+        await scheduler.tick(svc)
+    fired = [r for r in await fire_rows(svc, throttled.id) if r.job_id]
+    assert len(fired) == 2  # one a minute
+
+
+async def test_a_backfill_leaves_the_timetable_its_own_occurrences(svc, org, admin, clock) -> None:
+    """The next occurrence (due, inside its jitter, not fired yet) and one held by
+    BUFFER_ONE are the timetable's: a backfill reaching them records neither."""
+    s = await schedules.create(svc, admin, job_spec(org, expression="*/5 * * * *", jitter=240))
+    delay = jitter(s.id, at(9, 5), 240, timedelta(minutes=5))
+    assert delay > timedelta(milliseconds=2)  # 1 chance in 120,000
+    clock.now = at(9, 5) + delay / 2
+    report = await backfill.backfill(svc, admin, s.id, at(8, 55), clock.now)
+    assert (report.occurrences, report.created) == (2, 2)  # 08:55 and 09:00
+    clock.now = at(9, 5) + delay
+    await scheduler.tick(svc)
+    state = await schedules.get(svc, admin, s.id)
+    assert await fires(svc, s.id) == [at(8, 55), at(9), at(9, 5)]
+    assert state.runs_count == 1 and state.last_job_id is not None  # the timetable's run
+    held = await schedules.create(
+        svc,
+        admin,
+        job_spec(
+            org, expression="*/5 * * * *", name="held", overlap_policy=OverlapPolicy.BUFFER_ONE
+        ),
+    )
+    await run_until(svc, clock, at(9, 15, 1), step=60)
+    held = await schedules.get(svc, admin, held.id)
+    assert held.buffered_fire_at is not None
+    report = await backfill.backfill(svc, admin, held.id, held.buffered_fire_at, clock.now)
+    assert (report.occurrences, report.created) == (0, 0)
 
 
 async def test_a_workflow_backfill_ignores_the_overlap_policy(svc, org, admin, clock) -> None:

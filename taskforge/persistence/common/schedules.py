@@ -8,7 +8,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    Table,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import (
@@ -24,7 +34,6 @@ from taskforge.domain.workflows import TERMINAL_WORKFLOW
 from taskforge.persistence.common import organizations
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import (
-    BACKFILL_PREDICATE,
     BUFFERED_PREDICATE,
     Job,
     JobExecution,
@@ -39,7 +48,6 @@ WINDOWS: Table = RateWindow.__table__  # type: ignore[assignment]
 LIVE = ScheduledJob.deleted_at.is_(None)
 LIVE_JOB = [s for s in JobStatus if s not in TERMINAL]
 LIVE_WORKFLOW = [s for s in WorkflowStatus if s not in TERMINAL_WORKFLOW]
-BACKFILLING = [ScheduleStatus.ACTIVE, ScheduleStatus.COMPLETED]  # a paused one's waits
 
 
 async def get(
@@ -58,6 +66,8 @@ async def lock(
     stmt = select(ScheduledJob).where(
         ScheduledJob.id == schedule_id, ScheduledJob.organization_id == org_id, LIVE
     )
+    # as locked, also when this session read it before
+    stmt = stmt.execution_options(populate_existing=True)
     return await session.scalar(store_of(session).lock_row(stmt))
 
 
@@ -314,68 +324,5 @@ async def take_workflow_runs(
     return set(ids) - missed
 
 
-async def waiting_backfills(session: AsyncSession, now: datetime, limit: int) -> list[Row[Any]]:
-    """Backfilled occurrences due to fire, oldest due first, of ACTIVE schedules (or
-    COMPLETED ones: a backfill is outside the timetable), locked (others' skipped): (id,
-    schedule_id, fire_at). Walks the partial index of waiting ones only."""
-    stmt = (
-        select(FIRES.c.id, FIRES.c.schedule_id, FIRES.c.fire_at)
-        .join(ScheduledJob, ScheduledJob.id == FIRES.c.schedule_id)
-        .where(text(BACKFILL_PREDICATE), FIRES.c.backfill_due_at <= now)
-        .where(ScheduledJob.status.in_(BACKFILLING), LIVE)
-        .where(organizations.not_inactive(ScheduledJob.organization_id))
-        .order_by(FIRES.c.backfill_due_at)
-        .limit(limit)
-    )
-    return list(await session.execute(store_of(session).lock_for_claim(stmt, of=FIRES)))
-
-
 async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ScheduledJob]:
     return list(await session.scalars(select(ScheduledJob).where(ScheduledJob.id.in_(list(ids)))))
-
-
-async def fired_backfills(
-    session: AsyncSession,
-    done: list[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]],
-    now: datetime,
-) -> None:
-    """(occurrence id, job id, workflow id): fired now, no longer waiting."""
-    if done:
-        await session.execute(
-            update(FIRES)
-            .where(FIRES.c.id == bindparam("fid"))
-            .values(
-                job_id=bindparam("jid"),
-                workflow_id=bindparam("wid"),
-                fired_at=now,
-                backfill_due_at=None,
-            ),
-            [{"fid": f, "jid": j, "wid": w} for f, j, w in done],
-        )
-
-
-async def fired_among(
-    session: AsyncSession, schedule_id: uuid.UUID, occurrences: list[datetime]
-) -> set[datetime]:
-    """Which of these occurrences of the schedule are recorded (fired or waiting): probes
-    of the unique (schedule, occurrence) index, a bounded number of values each."""
-    found: set[datetime] = set()
-    for i in range(0, len(occurrences), 500):
-        stmt = select(FIRES.c.fire_at).where(
-            FIRES.c.schedule_id == schedule_id, FIRES.c.fire_at.in_(occurrences[i : i + 500])
-        )
-        found.update(await session.scalars(stmt))
-    return found
-
-
-async def drop_waiting(session: AsyncSession, schedule_id: uuid.UUID) -> None:
-    """Forget the schedule's backfilled occurrences not fired yet (it is deleted or
-    FAILED: they would never fire)."""
-    await session.execute(
-        FIRES.delete().where(FIRES.c.schedule_id == schedule_id, text(BACKFILL_PREDICATE))
-    )
-
-
-async def drop_fire(session: AsyncSession, fire_id: uuid.UUID) -> None:
-    """Forget one recorded occurrence (a backfilled one whose run could not be created)."""
-    await session.execute(FIRES.delete().where(FIRES.c.id == fire_id))
