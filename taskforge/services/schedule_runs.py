@@ -83,6 +83,7 @@ async def _apply(session: AsyncSession) -> None:
     for s in await by_ids(session, reached):
         transitions.move(s, ScheduleStatus.PAUSED)
         s.paused_reason, s.updated_at = pause_reason(reached[s.id]), now
+        s.backfill_next_at = None  # its backfill waits for the resume, walked by no tick
         status = ScheduleStatus(s.status)
         events.append(
             SchedulePaused(s.organization_id, s.id, status, s.next_run_at, s.paused_reason)

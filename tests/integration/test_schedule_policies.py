@@ -705,6 +705,25 @@ async def test_a_backfill_leaves_the_timetable_its_own_occurrences(svc, org, adm
     assert (report.occurrences, report.created) == (0, 0)
 
 
+async def test_a_schedule_paused_by_its_failures_holds_its_backfill(svc, org, admin, clock) -> None:
+    s = await schedules.create(
+        svc, admin, job_spec(org, expression="0 * * * *", pause_after_failures=1)
+    )
+    await backfill.backfill(svc, admin, s.id, at(6), at(8))
+    await scheduler.tick(svc)  # one of three, at the backfill rate
+    worker = await make_worker(svc, admin, org.queue.id)
+    [c] = await executions.claim(svc, admin, worker.id, None, 5)
+    await executions.fail(svc, admin, [(c.execution_id, ("boom", False))])
+    assert (await schedules.get(svc, admin, s.id)).status is ScheduleStatus.PAUSED
+    assert await _backfill_next(svc, s.id) is None
+    clock.advance(5)
+    await scheduler.tick(svc)
+    assert len(await job_rows(svc)) == 1
+    await schedules.resume(svc, admin, s.id)
+    await run_until(svc, clock, clock.now + timedelta(seconds=2))
+    assert len(await job_rows(svc)) == 3
+
+
 async def test_a_workflow_backfill_ignores_the_overlap_policy(svc, org, admin, clock) -> None:
     s = await schedules.create(svc, admin, flow_spec(org, expression="@hourly"))
     assert s.overlap_policy is OverlapPolicy.SKIP
