@@ -112,6 +112,7 @@ class Ends:
 
 
 def ends(succeeded: Iterable[bool]) -> Ends:
+    """What these ends (in order; True: it succeeded) do to the failures in a row."""
     lead, rest, longest = 0, None, 0
     for ok in succeeded:
         if ok:
