@@ -101,17 +101,40 @@ def overlap(
     return Overlap(queue[:1], queue[1] if len(queue) > 1 else None, queue[2:], False)
 
 
-def after_runs(
-    consecutive: int, succeeded: Iterable[bool], limit: int | None
-) -> tuple[int, int | None]:
-    """The failures in a row once these runs ended (in order; True: it succeeded), and
-    how many were in a row when they first reached ``limit`` (None: they did not)."""
-    reached: int | None = None
+@dataclass(frozen=True)
+class Ends:
+    """The runs of one schedule that ended in one transaction, in order (True: it
+    succeeded), as its count of failures in a row sees them."""
+
+    lead: int  # failures before the first success (all of them if none succeeded)
+    rest: int | None  # failures after the last success (None: none succeeded)
+    longest: int  # the most failures in a row after a success (rest included)
+
+
+def ends(succeeded: Iterable[bool]) -> Ends:
+    """What these ends (in order; True: it succeeded) do to the failures in a row."""
+    lead, rest, longest = 0, None, 0
     for ok in succeeded:
-        consecutive = 0 if ok else consecutive + 1
-        if reached is None and limit is not None and consecutive >= limit:
-            reached = consecutive
-    return consecutive, reached
+        if ok:
+            rest = 0
+        elif rest is None:
+            lead += 1
+        else:
+            rest += 1
+            longest = max(longest, rest)
+    return Ends(lead, rest, longest)
+
+
+def after_ends(e: Ends, counted: int, limit: int | None) -> tuple[int, int | None]:
+    """``counted``: the failures in a row with ``e.lead`` added. Returns the count once
+    these runs ended, and how many were in a row when they first reached ``limit``
+    (None: they did not; a success alone never reaches it)."""
+    final = counted if e.rest is None else e.rest
+    if limit is None:
+        return final, None
+    if e.lead and counted >= limit:
+        return final, max(limit, counted - e.lead + 1)
+    return final, limit if e.longest >= limit else None
 
 
 def pause_reason(failures: int) -> str:

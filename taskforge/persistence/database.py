@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,7 +17,25 @@ from taskforge.domain.errors import TaskForgeError
 from taskforge.persistence.outages import is_unavailable, unavailable
 from taskforge.persistence.store import EVENTS_WRITTEN, STORE, WRITING, Store, store_for
 
-__all__ = ["EVENTS_WRITTEN", "Database", "is_retryable"]
+__all__ = ["EVENTS_WRITTEN", "Database", "before_commit", "is_retryable"]
+
+# a write session's info: what runs once its use case is done, before it commits
+BEFORE_COMMIT = "taskforge.before_commit"
+Hook = Callable[[AsyncSession], Awaitable[None]]
+
+
+def before_commit(session: AsyncSession, key: str, hook: Hook) -> None:
+    """Run ``hook`` in this write transaction once the use case is done, just before it
+    commits (once per ``key``, however often registered): work gathered over a whole
+    use case is applied in one go (services/schedule_runs). Not for a savepoint's work
+    that may roll back: the hook runs all the same."""
+    session.info.setdefault(BEFORE_COMMIT, {}).setdefault(key, hook)
+
+
+async def _before_commit(session: AsyncSession) -> None:
+    hooks: dict[str, Hook] = session.info.get(BEFORE_COMMIT, {})
+    while hooks:  # a hook may register another
+        await hooks.pop(next(iter(hooks)))(session)
 
 
 class Database:
@@ -55,6 +73,7 @@ class Database:
                     await stack.enter_async_context(self._write_lock)
                 session = await stack.enter_async_context(self._unit(self._sessions))
                 yield session
+                await _before_commit(session)
             if session.info.get(EVENTS_WRITTEN):  # reached only once committed
                 self.event_commits += 1
         finally:

@@ -628,6 +628,7 @@ class JobDependency(Base):
 
 BUFFERED_PREDICATE = "buffered_fire_at IS NOT NULL"
 BACKFILL_PREDICATE = "backfill_due_at IS NOT NULL"
+BACKFILL_NEXT_PREDICATE = "backfill_next_at IS NOT NULL"
 
 
 class ScheduledJob(Base):
@@ -641,6 +642,13 @@ class ScheduledJob(Base):
             "buffered_fire_at",
             postgresql_where=text(BUFFERED_PREDICATE),
             sqlite_where=text(BUFFERED_PREDICATE),
+        ),
+        # and those whose next backfilled run may fire (migration 0035)
+        Index(
+            "idx_scheduled_jobs_backfill",
+            "backfill_next_at",
+            postgresql_where=text(BACKFILL_NEXT_PREDICATE),
+            sqlite_where=text(BACKFILL_NEXT_PREDICATE),
         ),
     )
     id: Mapped[uuid.UUID] = _id()
@@ -705,20 +713,24 @@ class ScheduledJob(Base):
     # a workflow schedule's run input (migration 0036; NULL: none), checked against the
     # definition's input_schema when saved and at each occurrence
     input: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    # when its next waiting backfilled occurrence may fire (NULL: none, or it is paused):
+    # the backfill rate from the last one fired, or the next rate window
+    backfill_next_at: Mapped[datetime | None]
 
 
 class ScheduleFire(Base):
     """One fired occurrence. The unique (schedule, occurrence) pair is the guard that
     makes a double fire impossible even if two engines got past the row lock. A
-    backfill records its occurrences at once, each waiting (``backfill_due_at``) for the
-    engine to create its run at the backfill rate."""
+    backfill records its occurrences at once, each waiting its turn in the schedule's
+    queue (``backfill_due_at``) for the engine to create its run at the backfill rate."""
 
     __tablename__ = "schedule_fires"
     __table_args__ = (
         UniqueConstraint("schedule_id", "fire_at"),
-        # the engine's backfill step: waiting occurrences by due time (only they are in it)
+        # a schedule's waiting (backfilled) occurrences in turn: only they are in it
         Index(
-            "idx_schedule_fires_backfill",
+            "idx_schedule_fires_waiting",
+            "schedule_id",
             "backfill_due_at",
             postgresql_where=text(BACKFILL_PREDICATE),
             sqlite_where=text(BACKFILL_PREDICATE),

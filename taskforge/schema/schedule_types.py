@@ -201,22 +201,28 @@ class TriggerResult:
 
 @strawberry.type(
     description="What a backfillSchedule call found in its range and recorded. Each "
-    "occurrence created gets its run (a job or workflow) in turn, "
+    "occurrence created gets its run (a job or workflow) in turn, at most "
     "TASKFORGE_SCHEDULE_BACKFILL_PER_SECOND (10) a second, within the schedule's rate "
-    "limit, while the schedule is ACTIVE."
+    "limit, while the schedule is ACTIVE (or COMPLETED)."
 )
 class BackfillResult:
     schedule: Schedule
-    occurrences: int = strawberry.field(description="Occurrences in [from, to].")
+    occurrences: int = strawberry.field(
+        description="Occurrences in [from, to], but for those the schedule's timetable "
+        "still owes (an ACTIVE schedule's next occurrence and later ones, one deferred "
+        "by the rate limit or held by BUFFER_ONE): the timetable fires those."
+    )
     created: int = strawberry.field(description="Occurrences this call recorded to fire.")
     already_fired: int = strawberry.field(
         description="Occurrences fired, or recorded by a backfill, before this call."
     )
     first_run_at: datetime | None = strawberry.field(
-        description="When the run of the first occurrence created starts (null: none)."
+        description="When the run of the first occurrence created starts, at the "
+        "earliest (null: none)."
     )
     last_run_at: datetime | None = strawberry.field(
-        description="When the run of the last occurrence created starts (null: none)."
+        description="When the run of the last occurrence created starts, at the earliest "
+        "(a pause or the rate limit delays it; null: none)."
     )
 
     @classmethod

@@ -23,6 +23,7 @@ from taskforge.domain import transitions
 from taskforge.domain.enums import ScheduleStatus
 from taskforge.domain.errors import TaskForgeError
 from taskforge.domain.events import ScheduleChanged, ScheduleFailed, ScheduleFired, ScheduleMissed
+from taskforge.persistence.common import backfills
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import jobs, templates, workflows
@@ -54,13 +55,16 @@ def _fired(
     workflow_id: uuid.UUID | None,
     manual: bool,
     backfill: bool = False,
+    last: bool = True,
 ) -> ScheduleFired:
     """A backfilled run is outside the timetable: not counted in runsCount (maxRuns),
-    nor the last run an overlap policy waits for."""
+    nor the last run an overlap policy waits for. ``last``: the run becomes the last
+    run (a trigger's does not while the one before is live)."""
     if not backfill:
         s.runs_count += 1
         s.last_run_at = now
-        s.last_job_id, s.last_workflow_id = job_id, workflow_id
+        if last:
+            s.last_job_id, s.last_workflow_id = job_id, workflow_id
     return event(s, ScheduleFired, at, now, job_id, workflow_id, manual, backfill)
 
 
@@ -71,8 +75,8 @@ async def _failed(
     are dropped with it."""
     transitions.move(s, ScheduleStatus.FAILED)
     s.last_error, s.next_run_at, s.next_occurrence_at = exc.message, None, None
-    s.updated_at, s.buffered_fire_at = now, None
-    await repo.drop_waiting(session, s.id)
+    s.updated_at, s.buffered_fire_at, s.backfill_next_at = now, None, None
+    await backfills.drop_waiting(session, s.id)
     return event(s, ScheduleFailed, at, exc.message)
 
 
@@ -87,7 +91,9 @@ def _job_row(svc: Services, s: ScheduledJob, now: datetime) -> dict[str, Any]:
         max_attempts=s.max_attempts,
     )
     # fired by a request (a traced one): the job continues its trace
-    return jobs.job_row(svc, s.organization_id, spec, now, trace_context=tracing.traceparent())
+    row = jobs.job_row(svc, s.organization_id, spec, now, trace_context=tracing.traceparent())
+    row["schedule_id"] = s.id  # its end counts there (services/schedule_runs)
+    return row
 
 
 def _fire_row(s: ScheduledJob, at: datetime, now: datetime) -> dict[str, Any]:
@@ -108,11 +114,15 @@ async def fire(
     now: datetime,
     manual: bool = False,
 ) -> list[ScheduleChanged]:
-    """Create the occurrence's job or workflow (in the caller's transaction)."""
+    """Create the occurrence's job or workflow (in the caller's transaction). A manual
+    run (triggerSchedule) becomes the last run only when the one before has ended: the
+    overlap policy keeps waiting for (SKIP, BUFFER_ONE) or cancelling (CANCEL_PREVIOUS)
+    a live run of the timetable, never losing sight of it for the trigger's."""
     row = _fire_row(s, at, now)
     fire_id = row["id"]
     if not await repo.record_fire(session, row):
         return []  # this occurrence already fired (another engine): the guard held
+    last = not manual or not await _last_live(session, s)
     try:
         job_id, workflow_id = await _create_run(svc, session, s, now)
     except TaskForgeError as exc:  # e.g. quota used up, queue deleted
@@ -120,7 +130,14 @@ async def fire(
             raise  # the caller sees why; nothing of this trigger is kept
         return [await _failed(session, s, at, now, exc)]
     await repo.set_fire_target(session, fire_id, job_id, workflow_id)
-    return [_fired(s, at, now, job_id=job_id, workflow_id=workflow_id, manual=manual)]
+    return [_fired(s, at, now, job_id, workflow_id, manual, last=last)]
+
+
+async def _last_live(session: AsyncSession, s: ScheduledJob) -> bool:
+    """Whether the schedule's last run has not ended (a primary-key probe)."""
+    jobs, flows = [s.last_job_id], [s.last_workflow_id]
+    live = await repo.live_runs(session, [j for j in jobs if j], [w for w in flows if w])
+    return bool(live)
 
 
 async def _create_run(
@@ -147,7 +164,6 @@ async def _create_run(
             return None, wf.id
         rows = [_job_row(svc, s, now)]
         [created] = await jobs.insert_jobs(session, s.organization_id, rows, now)
-        await repo.mark_jobs(session, [(created.id, s.id)])
         return created.id, None
 
 
@@ -170,13 +186,13 @@ async def fire_recorded(
         try:
             job_id, workflow_id = await _create_run(svc, session, s, now)
         except TaskForgeError as exc:
-            await repo.drop_fire(session, fire_id)
+            await backfills.drop_fire(session, fire_id)
             s.last_error = f"the backfilled occurrence {at.isoformat()} did not run: {exc.message}"
             events.append(event(s, ScheduleMissed, 1, BACKFILL_FAILED, at))
             continue
         done.append((fire_id, job_id, workflow_id))
         events.append(_fired(s, at, now, job_id, workflow_id, manual=False, backfill=True))
-    await repo.fired_backfills(session, done, now)
+    await backfills.fired_backfills(session, done, now)
     return events
 
 
@@ -218,9 +234,6 @@ async def _fire_batch(
     created = await jobs.insert_jobs(session, org, rows, now)
     await repo.link_fires(
         session, [(f[0]["id"], j.id) for f, j in zip(fires, created, strict=True)]
-    )
-    await repo.mark_jobs(
-        session, [(j.id, s.id) for (_, s, _), j in zip(fires, created, strict=True)]
     )
     return [
         _fired(s, at, now, job_id=j.id, workflow_id=None, manual=False)

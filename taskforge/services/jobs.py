@@ -141,6 +141,7 @@ def job_row(
         "created_at": now,
         "updated_at": now,
         "trace_context": trace_context,
+        "schedule_id": None,  # a schedule's fire sets it (services/fires)
     }
 
 

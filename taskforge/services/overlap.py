@@ -4,10 +4,13 @@ occurrences do about it (domain/schedule_policies.overlap), and CANCEL_PREVIOUS'
 "Live" is the last run the timetable fired (``last_job_id`` / ``last_workflow_id`` on
 the schedule row, read with the row locked, so replicas serialize on it) not having
 ended: one primary-key probe per tick for all the schedules concerned, none for
-ALLOW_ALL ones. A cancel takes the run's row with SKIP LOCKED: a run another
-transaction holds (an acknowledgement in flight, which may be waiting for this very
-schedule row to count its end) is never waited for; that schedule is postponed to the
-next tick, untouched.
+ALLOW_ALL ones. A cancel takes the run's rows with SKIP LOCKED: the job, or the workflow
+with its live jobs and their open attempts. A run another transaction holds any of (an
+acknowledgement in flight holds its job and attempt, then waits for the workflow) is
+never waited for; that schedule is postponed to the next tick, untouched. One limit: a
+workflow's running sub-workflows are cancelled with it as ``cancelWorkflow`` does,
+waiting for their rows; a lock cycle with an acknowledgement inside one is broken by
+the database and the tick runs again (``retried``).
 """
 
 from __future__ import annotations
@@ -98,6 +101,9 @@ async def _cancel(
     workflows = await repo.take_live_workflows(
         session, [s.last_workflow_id for s in schedules if s.last_workflow_id]
     )
+    # a workflow is cancelled with its jobs and their attempts: all taken without waiting
+    whole = await repo.take_workflow_runs(session, [w.id for w in workflows])
+    workflows = [w for w in workflows if w.id in whole]
     taken = {j.id for j in jobs} | {w.id for w in workflows}
     held = {s.id for s in schedules if (s.last_job_id or s.last_workflow_id) not in taken}
     events: list[Event] = await cancel_locked(session, jobs, REASON, now) if jobs else []

@@ -7,10 +7,10 @@ occurrence: the guard behind the locks), advances ``next_run_at`` along the
 occurrence sequence (never from "now", so nothing drifts), and writes a tick event.
 The schedules' policies apply on the way (services/overlap: the last run still live;
 jitter: ``next_run_at`` is the occurrence plus its delay); each tick also takes the
-schedules whose held occurrence (BUFFER_ONE) may fire now, and creates the runs of
-backfilled occurrences that are due (services/backfill). Between ticks the loop sleeps
-until the earliest next run (one index probe), bounded, and wakes early when a schedule
-of this process changes.
+schedules whose held occurrence (BUFFER_ONE) may fire now, and those whose next
+backfilled run may (services/backfill). Between ticks the loop sleeps until the
+earliest next run (one index probe), bounded, and wakes early when a schedule of this
+process changes.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from taskforge.domain.events import (
 from taskforge.domain.schedules import plan
 from taskforge.lifecycle import Failures, finish
 from taskforge.metrics.server import pending
+from taskforge.persistence.common import backfills
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import backfill, idempotency, overlap
@@ -47,6 +48,7 @@ from taskforge.services.fires import MINUTE, fire, fire_jobs, rate_key, window
 from taskforge.services.job_events import record
 from taskforge.services.schedules import WRITE, event
 from taskforge.services.timetable import (
+    after_owed,
     delay_of,
     fires_at,
     occurrence_of,
@@ -78,15 +80,16 @@ async def tick(svc: Services) -> int:
     One transaction for the batch: the occurrences of all job schedules are recorded,
     counted against the rate limits and quotas, and created with a few set-based
     statements, not a round trip each. Besides the due schedules: those holding an
-    occurrence (BUFFER_ONE) whose live run has ended, and backfilled occurrences due.
+    occurrence (BUFFER_ONE) whose live run has ended, and those whose next backfilled
+    run may fire.
     """
     now = svc.clock()
     limit = svc.settings.scheduler_batch
     async with svc.write() as session:
         due = await repo.due(session, now, limit)
         ready = await repo.buffered_ready(session, limit, [s.id for s in due])
-        backfilled = await repo.waiting_backfills(session, now, limit)
-        if not (due or ready or backfilled):
+        backfilling = await backfills.due(session, now, limit)
+        if not (due or ready or backfilling):
             return 0
         plans = [_plan(svc, s, now) for s in due]
         plans += [Plan(s, [], occurrence_of(s), 0) for s in ready]
@@ -109,8 +112,8 @@ async def tick(svc: Services) -> int:
                 for at in p.fire[: p.granted]:
                     events += await fire(svc, session, p.s, at, now)
             events += _settle(p, now)
-        backfills = await backfill.fire_waiting(svc, session, backfilled, now)
-        events += backfills
+        backfilled = await backfill.fire_waiting(svc, session, backfilling, now)
+        events += backfilled
         if (notes := pending(session)) is not None:
             late = [
                 (now - fires_at(p.s, at)).total_seconds()
@@ -129,9 +132,10 @@ async def tick(svc: Services) -> int:
                 for e in events
             ],
         )
-    # backfilled occurrences the rate limit held back wait for its next window: not
-    # counted, or a full batch of them would have the loop tick again at once
-    return len(due) + len(ready) + sum(isinstance(e, ScheduleFired) for e in backfills)
+    # backfilling schedules count by the runs they created: those the rate limit held
+    # back wait for its next window, and a full batch of them would only have the loop
+    # tick again at once for nothing
+    return len(due) + len(ready) + sum(isinstance(e, ScheduleFired) for e in backfilled)
 
 
 def _fired(svc: Services, lateness: list[float]) -> None:
@@ -147,9 +151,12 @@ def _plan(svc: Services, s: ScheduledJob, now: datetime) -> Plan:
     cap = svc.settings.schedule_misfire_cap
     delay = delay_of(s)
     if s.pending_fire_at is not None:  # deferred by the rate limit: owed, not missed
-        fire: list[datetime] = []
+        # the owed occurrence, then the timetable from where the throttled tick left it:
+        # what that tick skipped or held in between is not decided (or counted) again
+        fire: list[datetime] = [s.pending_fire_at]
         following = None
-        for at in [s.pending_fire_at, *rec.upcoming(s.pending_fire_at, cap)]:
+        start = after_owed(s, rec)
+        for at in [start, *rec.upcoming(start, cap)] if start else []:
             if at + (delay(at) if delay else ZERO) > now:
                 following = at  # the first not due yet: the next run
                 break
@@ -192,10 +199,16 @@ def _settle(p: Plan, now: datetime) -> list[ScheduleChanged]:
         return []
     events: list[ScheduleChanged] = []
     if p.granted < len(p.fire):  # throttled: the rest is owed from the next window
-        at = p.fire[p.granted]
-        s.pending_fire_at, s.next_run_at = at, window(now) + MINUTE
+        owed = p.fire[p.granted :]
+        # the first owed occurrence waits; the timetable goes on from the second (the
+        # owed ones after it are consecutive: only ALLOW_ALL fires more than one) or
+        # from the next occurrence: those skipped or held in between stay decided
+        s.pending_fire_at, s.next_run_at = owed[0], window(now) + MINUTE
+        s.next_occurrence_at = owed[1] if len(owed) > 1 else p.following
         s.deferrals, s.last_deferred_at = s.deferrals + 1, now
-        events.append(event(s, ScheduleDeferred, at))
+        if p.skipped:
+            events.append(event(s, ScheduleMissed, p.skipped))
+        events.append(event(s, ScheduleDeferred, owed[0]))
         return events
     s.pending_fire_at = None
     set_next(s, p.following)

@@ -33,13 +33,14 @@ from taskforge.domain.schedule_policies import (
 from taskforge.domain.schedules import Recurrence, compile_recurrence
 from taskforge.domain.templates import TemplateRef
 from taskforge.domain.tenancy import TIER_LIMITS
-from taskforge.persistence.common import outbox, queues, tenancy, workers
+from taskforge.persistence.common import backfills, outbox, queues, tenancy, workers
 from taskforge.persistence.common import schedules as repo
 from taskforge.persistence.tables import ScheduledJob
 from taskforge.services import audit, templates, workflows
 from taskforge.services.base import Principal, Services, found
 from taskforge.services.pagination import Cursor, Listing, paginate
 from taskforge.services.timetable import (
+    after_owed,
     delay_of,
     fires_at,
     occurrence_of,
@@ -180,6 +181,10 @@ async def _move(
         if target is ScheduleStatus.ACTIVE:
             s.consecutive_failures = 0  # resumed: failures count again from none
             _resume(s, now)
+            if await backfills.has_waiting(session, s.id):  # its backfill goes on from now
+                s.backfill_next_at = now
+        else:  # its backfill waits, and no tick walks it meanwhile
+            s.backfill_next_at = None
         paused = target is ScheduleStatus.PAUSED
         kind = SchedulePaused if paused else ScheduleResumed
         await outbox.append(session, [event(s, kind)])
@@ -194,8 +199,9 @@ async def delete(svc: Services, principal: Principal, schedule_id: uuid.UUID) ->
     async with svc.write() as session:
         s = found(await repo.lock(session, org, schedule_id), "schedule", schedule_id)
         s.deleted_at, s.updated_at, s.buffered_fire_at = now, now, None
+        s.backfill_next_at = None
         set_next(s, None)
-        await repo.drop_waiting(session, s.id)  # its backfill ends with it
+        await backfills.drop_waiting(session, s.id)  # its backfill ends with it
         await outbox.append(session, [event(s, ScheduleDeleted)])
         await audit.record(session, principal, "schedule.deleted", "schedule", schedule_id)
     _changed(svc)
@@ -266,9 +272,13 @@ def upcoming(svc: Services, s: records.Schedule, count: int) -> list[datetime]:
     if s.status is not ScheduleStatus.ACTIVE or s.next_run_at is None:
         return []
     rec = recurrence_of(s)
-    first = s.pending_fire_at or occurrence_of(s)
-    assert first is not None
-    runs = [first, *rec.upcoming(first, count - 1)] if count > 1 else [first]
+    runs: list[datetime] = []
+    if s.pending_fire_at is not None:  # owed first, then the timetable goes on
+        runs, first = [s.pending_fire_at], after_owed(s, rec)
+    else:
+        first = occurrence_of(s)
+    if first is not None and len(runs) < count:
+        runs += [first, *rec.upcoming(first, count - len(runs) - 1)]
     if s.max_runs is not None:
         runs = runs[: max(0, s.max_runs - s.runs_count)]
     delay = delay_of(s)  # when they fire: with their jitter

@@ -20,6 +20,15 @@ def occurrence_of(s: ScheduledJob | records.Schedule) -> datetime | None:
     return s.next_occurrence_at or s.next_run_at
 
 
+def after_owed(s: ScheduledJob | records.Schedule, rec: Recurrence) -> datetime | None:
+    """Where the timetable goes on after the occurrence a rate limit deferred
+    (``pending_fire_at``): the next occurrence the throttled tick stored, or, on rows it
+    left behind the owed one (before it stored it), the occurrence after it."""
+    owed, stored = s.pending_fire_at, s.next_occurrence_at
+    assert owed is not None
+    return stored if stored is not None and stored > owed else rec.next_after(owed)
+
+
 def set_next(s: ScheduledJob, occurrence: datetime | None) -> None:
     """The next occurrence, and when it fires: with its jitter (next_run_at)."""
     s.next_occurrence_at = occurrence

@@ -20,6 +20,7 @@ from taskforge.domain.enums import (
 )
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from taskforge.domain.schedule_policies import jitter
+from taskforge.domain.templates import TemplateRef
 from taskforge.persistence.tables import (
     Event,
     Job,
@@ -28,7 +29,15 @@ from taskforge.persistence.tables import (
     Subscription,
     Workflow,
 )
-from taskforge.services import backfill, executions, jobs, scheduler, schedules, workflows
+from taskforge.services import (
+    backfill,
+    executions,
+    jobs,
+    scheduler,
+    schedules,
+    templates,
+    workflows,
+)
 from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import admin_of
 from tests.integration.test_execution import Clock, make_worker
@@ -36,6 +45,7 @@ from tests.integration.test_schedules import count, fires, job_spec, run_until
 
 START = datetime(2026, 3, 2, 9, 0, 0, 250000, tzinfo=UTC)  # a Monday, off any boundary
 FLOW = {"name": "nightly", "jobs": [{"name": "a", "job_type": "t"}]}
+TEMPLATE = {"name": "etl", "jobs": [{"name": "x", "job_type": "t"}, {"name": "y", "job_type": "t"}]}
 
 
 def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -67,6 +77,22 @@ async def events_of(svc, type_: str) -> list[dict]:
         return [
             p for e in rows for p in (e.payload if isinstance(e.payload, list) else [e.payload])
         ]
+
+
+async def set_quota(svc, org, jobs_per_month: int | None) -> None:
+    async with svc.write() as session:
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.organization_id == org.organization.id)
+            .values(max_jobs_per_month=jobs_per_month)
+        )
+
+
+async def _backfill_next(svc, schedule_id):
+    async with svc.read() as session:
+        return await session.scalar(
+            select(ScheduledJob.backfill_next_at).where(ScheduledJob.id == schedule_id)
+        )
 
 
 async def job_rows(svc, *where) -> list[Job]:
@@ -159,6 +185,82 @@ async def test_buffer_one_holds_one_and_fires_it_when_the_run_ends(svc, org, adm
     assert s.buffered_fire_at == at(9, 20) and s.skipped_count == 1
 
 
+async def test_buffer_one_under_the_rate_limit_fires_the_owed_then_the_held(
+    svc, org, admin, clock
+) -> None:
+    """An occurrence the rate limit deferred is fired before the held one (never replaced
+    by it), and the occurrences the throttled tick skipped are counted once."""
+    s = await schedules.create(
+        svc,
+        admin,
+        job_spec(
+            org,
+            expression="* * * * *",
+            overlap_policy=OverlapPolicy.BUFFER_ONE,
+            misfire_policy=MisfirePolicy.FIRE_ALL,
+            rate_limit_per_minute=1,
+        ),
+    )
+    other = await schedules.create(svc, admin, job_spec(org, expression="@yearly", name="o"))
+    clock.now = at(9, 3) + timedelta(milliseconds=500)
+    await scheduler.trigger(svc, admin, other.id)  # takes this minute's window of "report"
+    await scheduler.tick(svc)  # 09:01 fires (owed), 09:02 held, 09:03 skipped
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.buffered_fire_at, state.skipped_count) == (
+        at(9, 1),
+        at(9, 2),
+        1,
+    )
+    clock.advance(1)
+    await scheduler.tick(svc)  # no live run, but the held one waits behind the owed one
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.buffered_fire_at) == (at(9, 1), at(9, 2))
+    clock.now = at(9, 4) + timedelta(milliseconds=500)
+    await scheduler.tick(svc)
+    assert await fires(svc, s.id) == [at(9, 1)]
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.buffered_fire_at) == (None, at(9, 2))
+    assert state.skipped_count == 2  # 09:03 (once) and 09:04
+    [first] = await job_rows(svc, Job.schedule_id == s.id)
+    await jobs.cancel(svc, admin, first.id)
+    await run_until(svc, clock, at(9, 5, 1))
+    assert await fires(svc, s.id) == [at(9, 1), at(9, 2)]
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.buffered_fire_at, state.skipped_count) == (at(9, 5), 2)
+
+
+async def test_a_deferred_catch_up_counts_what_it_skipped_once(svc, org, admin, clock) -> None:
+    """SKIP under the rate limit: the throttled tick skips the rest of a catch-up; the
+    deferred occurrence fires later without those being skipped (and counted) again."""
+    s = await schedules.create(
+        svc,
+        admin,
+        flow_spec(
+            org,
+            expression="* * * * *",
+            misfire_policy=MisfirePolicy.FIRE_ALL,
+            rate_limit_per_minute=1,
+        ),
+    )
+    clock.now = at(9, 4) + timedelta(milliseconds=500)
+    await scheduler.trigger(svc, admin, s.id)  # this minute's window, and the last run
+    [manual] = await workflow_rows(svc)
+    await workflows.cancel(svc, admin, manual.id)
+    await scheduler.tick(svc)  # 09:01 owed, 09:02 to 09:04 skipped
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.skipped_count) == (at(9, 1), 3)
+    assert schedules.upcoming(svc, state, 3) == [at(9, 1), at(9, 5), at(9, 6)]
+    clock.now = at(9, 5) + timedelta(milliseconds=500)
+    await scheduler.tick(svc)  # 09:01 fires, 09:05 is skipped (09:01 is live)
+    assert await fires(svc, s.id) == [at(9, 1), at(9, 4) + timedelta(milliseconds=500)]
+    state = await schedules.get(svc, admin, s.id)
+    assert (state.pending_fire_at, state.skipped_count, state.next_run_at) == (
+        None,
+        4,
+        at(9, 6),
+    )
+
+
 async def test_cancel_previous_cancels_a_running_job(svc, org, admin, clock) -> None:
     s = await schedules.create(
         svc, admin, job_spec(org, overlap_policy=OverlapPolicy.CANCEL_PREVIOUS)
@@ -213,6 +315,47 @@ async def test_a_policy_change_to_allow_all_releases_the_held_occurrence(
     await schedules.update(svc, admin, s.id, spec)
     await scheduler.tick(svc)
     assert await fires(svc, s.id) == [at(9, 5), at(9, 10)]
+
+
+async def test_a_trigger_beside_a_live_run_leaves_the_policy_watching_that_run(
+    svc, org, admin, clock
+) -> None:
+    """SKIP: the timetable's run is live, a trigger runs beside it and ends; the next
+    occurrence is still skipped (the timetable's run is live), and once that run ended a
+    trigger's run is the one the policy waits for."""
+    s = await schedules.create(svc, admin, flow_spec(org))
+    await run_until(svc, clock, at(9, 6), step=60)
+    [timetable] = await workflow_rows(svc)
+    manual = await scheduler.trigger_run(svc, admin, s.id)
+    assert manual.workflow is not None
+    assert (await schedules.get(svc, admin, s.id)).last_workflow_id == timetable.id
+    await workflows.cancel(svc, admin, manual.workflow.id)
+    await run_until(svc, clock, at(9, 11), step=60)
+    assert await fires(svc, s.id) == [at(9, 5), manual.workflow.created_at]
+    assert (await schedules.get(svc, admin, s.id)).skipped_count == 1  # 09:10
+    await workflows.cancel(svc, admin, timetable.id)
+    again = await scheduler.trigger_run(svc, admin, s.id)
+    assert again.workflow is not None
+    assert (await schedules.get(svc, admin, s.id)).last_workflow_id == again.workflow.id
+    await run_until(svc, clock, at(9, 16), step=60)
+    assert (await schedules.get(svc, admin, s.id)).skipped_count == 2  # waits for the trigger's
+
+
+async def test_cancel_previous_cancels_the_timetables_run_not_a_triggers(
+    svc, org, admin, clock
+) -> None:
+    s = await schedules.create(
+        svc, admin, flow_spec(org, overlap_policy=OverlapPolicy.CANCEL_PREVIOUS)
+    )
+    await run_until(svc, clock, at(9, 6), step=60)
+    [timetable] = await workflow_rows(svc)
+    manual = await scheduler.trigger_run(svc, admin, s.id)
+    assert manual.workflow is not None
+    await run_until(svc, clock, at(9, 11), step=60)
+    status = {w.id: w.status for w in await workflow_rows(svc)}
+    assert status[timetable.id] is WorkflowStatus.CANCELLED
+    assert status[manual.workflow.id] is WorkflowStatus.RUNNING  # asked for: left running
+    assert sorted(status.values()) == [WorkflowStatus.CANCELLED, *[WorkflowStatus.RUNNING] * 2]
 
 
 # --- jitter ------------------------------------------------------------------------------
@@ -293,6 +436,40 @@ async def test_consecutive_failed_runs_pause_a_schedule_and_say_why(svc, org, ad
     assert len(await fires(svc, s.id)) == 4  # paused: nothing more
     s = await schedules.resume(svc, admin, s.id)
     assert (s.status, s.consecutive_failures, s.paused_reason) == (ScheduleStatus.ACTIVE, 0, None)
+
+
+async def test_one_batch_failing_runs_of_several_schedules_counts_each_run(
+    svc, org, admin, clock
+) -> None:
+    """The failures of one acknowledgement are counted per schedule, once, when it
+    commits: three runs of one schedule reach its limit of 3 (one pause, one event), two
+    of another stay under it, and a later success resets that one."""
+    three = await schedules.create(
+        svc, admin, job_spec(org, expression="*/1 * * * * *", name="a", pause_after_failures=3)
+    )
+    two = await schedules.create(
+        svc, admin, job_spec(org, expression="*/1 * * * * *", name="b", pause_after_failures=3)
+    )
+    clock.advance(3)
+    await scheduler.tick(svc)
+    worker = await make_worker(svc, admin, org.queue.id)
+    claimed = await executions.claim(svc, admin, worker.id, None, 10)
+    of = {j.id: j.schedule_id for j in await job_rows(svc)}
+    batch = [c for c in claimed if of[c.job.id] == three.id]
+    batch += [c for c in claimed if of[c.job.id] == two.id][:2]
+    assert len(batch) == 5
+    await executions.fail(svc, admin, [(c.execution_id, ("x", False)) for c in batch[::-1]])
+    a, b = [await schedules.get(svc, admin, s.id) for s in (three, two)]
+    assert (a.status, a.consecutive_failures, a.paused_reason) == (
+        ScheduleStatus.PAUSED,
+        3,
+        "paused after 3 consecutive failed runs",
+    )
+    assert (b.status, b.consecutive_failures) == (ScheduleStatus.ACTIVE, 2)
+    assert len(await events_of(svc, "schedule.paused")) == 1
+    [left] = [c for c in claimed if c not in batch]
+    await executions.complete(svc, admin, [(left.execution_id, None)])
+    assert (await schedules.get(svc, admin, two.id)).consecutive_failures == 0
 
 
 async def test_a_retried_attempt_is_no_failed_run_but_an_expired_last_one_is(
@@ -391,12 +568,18 @@ async def test_backfills_queue_at_the_rate_and_after_each_other(svc, org, admin,
     assert first.last_run_at == START + timedelta(seconds=1.5)
     assert second.first_run_at == START + timedelta(seconds=2)
     assert second.last_run_at == START + timedelta(seconds=2.5)
-    clock.advance(1)
-    await scheduler.tick(svc)
-    assert len(await job_rows(svc)) == 3  # due at 0, 0.5 and 1 s
-    clock.advance(2)
+    # 2 a second, counted from the last backfilled fire, at most one second's worth a
+    # tick: the first three were due at 0, 0.5 and 1 s, but only two fire at once
+    for seconds, made in ((1, 2), (0.5, 3), (2, 5)):
+        clock.advance(seconds)
+        await scheduler.tick(svc)
+        assert len(await job_rows(svc)) == made
+    waiting = [r.fire_at for r in await fire_rows(svc, s.id) if r.backfill_due_at]
+    assert waiting == [at(5)]  # in turn: the first backfill, then the second
+    clock.advance(0.5)
     await scheduler.tick(svc)
     assert len(await job_rows(svc)) == 6
+    assert (await _backfill_next(svc, s.id)) is None  # its queue is empty
 
 
 async def test_a_backfill_keeps_to_the_rate_limit(svc, org, admin, clock) -> None:
@@ -419,12 +602,126 @@ async def test_a_paused_schedule_backfill_waits_for_resume(svc, org, admin, cloc
     await schedules.pause(svc, admin, s.id)
     report = await backfill.backfill(svc, admin, s.id, at(4), at(5))
     assert report.created == 2
+    assert await _backfill_next(svc, s.id) is None  # walked by no tick while paused
     clock.advance(5)
     await scheduler.tick(svc)
     assert await job_rows(svc) == []
     await schedules.resume(svc, admin, s.id)
+    await scheduler.tick(svc)  # from the resume on, at the backfill rate
+    assert len(await job_rows(svc)) == 1
+    clock.advance(1)
     await scheduler.tick(svc)
     assert len(await job_rows(svc)) == 2
+
+
+async def test_a_backlog_fires_at_the_rate_after_a_pause_or_downtime(
+    svc, org, admin, clock
+) -> None:
+    """Due times are not fixed when the backfill is asked for: after a pause (or the
+    engine down for a while) its backlog fires at most a second's worth at once, then
+    at the rate, counted from the last backfilled fire."""
+    svc.settings.schedule_backfill_per_second = 4
+    s = await schedules.create(svc, admin, job_spec(org, expression="*/1 * * * *"))
+    assert (await backfill.backfill(svc, admin, s.id, at(8), at(8, 19))).created == 20
+
+    async def backfilled() -> list[datetime]:  # when each backfilled run was created
+        return [r.fired_at for r in await fire_rows(svc, s.id) if r.fire_at < at(9) and r.job_id]
+
+    await scheduler.tick(svc)
+    assert len(await backfilled()) == 1
+    await schedules.pause(svc, admin, s.id)
+    clock.advance(60)
+    await scheduler.tick(svc)
+    assert len(await backfilled()) == 1
+    await schedules.resume(svc, admin, s.id)
+    made = []
+    for seconds in (0, 0.1, 0.25, 0.25, 60, 0.5, 1):  # 60: as if the engine was down
+        clock.advance(seconds)
+        await scheduler.tick(svc)
+        made.append(len(await backfilled()))
+    assert made == [2, 2, 3, 4, 8, 10, 14]
+    fired_at = await backfilled()
+    assert max(fired_at.count(t) for t in fired_at) == 4  # a second's worth at once
+
+
+async def test_a_throttled_backfill_holds_up_no_other_tenants(
+    svc, org, admin, other_org, clock
+) -> None:
+    """A backfill the rate limit holds back moves to the next rate window: another
+    tenant's, queued behind it, fires at once, whatever the batch size."""
+    svc.settings.scheduler_batch = 2
+    throttled = await schedules.create(
+        svc,
+        admin,
+        job_spec(org, expression="* * * * *", job_type="slow", rate_limit_per_minute=1),
+    )
+    for i in range(3):  # more backfilling schedules of the tenant than a batch holds
+        other = await schedules.create(
+            svc, admin, job_spec(org, expression="* * * * *", name=f"more{i}")
+        )
+        await backfill.backfill(svc, admin, other.id, at(8), at(8, 2))
+    await backfill.backfill(svc, admin, throttled.id, at(8), at(8, 30))
+    b = admin_of(other_org)
+    theirs = await schedules.create(svc, b, job_spec(other_org, expression="0 * * * *"))
+    clock.advance(5)
+    assert (await backfill.backfill(svc, b, theirs.id, at(5), at(7))).created == 3
+    clock.advance(1)
+    for _ in range(4):  # the engine ticks again at once while batches are full
+        await scheduler.tick(svc)
+    assert len(await job_rows(svc, Job.schedule_id == theirs.id)) == 3
+    assert await _backfill_next(svc, throttled.id) == at(9, 1)  # the next rate window
+    clock.now = at(9, 1, 1)
+    for _ in range(4):
+        await scheduler.tick(svc)
+    fired = [r for r in await fire_rows(svc, throttled.id) if r.job_id]
+    assert len(fired) == 2  # one a minute
+
+
+async def test_a_backfill_leaves_the_timetable_its_own_occurrences(svc, org, admin, clock) -> None:
+    """The next occurrence (due, inside its jitter, not fired yet) and one held by
+    BUFFER_ONE are the timetable's: a backfill reaching them records neither."""
+    s = await schedules.create(svc, admin, job_spec(org, expression="*/5 * * * *", jitter=240))
+    delay = jitter(s.id, at(9, 5), 240, timedelta(minutes=5))
+    assert delay > timedelta(milliseconds=2)  # 1 chance in 120,000
+    clock.now = at(9, 5) + delay / 2
+    report = await backfill.backfill(svc, admin, s.id, at(8, 55), clock.now)
+    assert (report.occurrences, report.created) == (2, 2)  # 08:55 and 09:00
+    clock.now = at(9, 5) + delay
+    await scheduler.tick(svc)
+    state = await schedules.get(svc, admin, s.id)
+    assert await fires(svc, s.id) == [at(8, 55), at(9), at(9, 5)]
+    assert state.runs_count == 1 and state.last_job_id is not None  # the timetable's run
+    held = await schedules.create(
+        svc,
+        admin,
+        job_spec(
+            org, expression="*/5 * * * *", name="held", overlap_policy=OverlapPolicy.BUFFER_ONE
+        ),
+    )
+    await run_until(svc, clock, at(9, 15, 1), step=60)
+    held = await schedules.get(svc, admin, held.id)
+    assert held.buffered_fire_at is not None
+    report = await backfill.backfill(svc, admin, held.id, held.buffered_fire_at, clock.now)
+    assert (report.occurrences, report.created) == (0, 0)
+
+
+async def test_a_schedule_paused_by_its_failures_holds_its_backfill(svc, org, admin, clock) -> None:
+    s = await schedules.create(
+        svc, admin, job_spec(org, expression="0 * * * *", pause_after_failures=1)
+    )
+    await backfill.backfill(svc, admin, s.id, at(6), at(8))
+    await scheduler.tick(svc)  # one of three, at the backfill rate
+    worker = await make_worker(svc, admin, org.queue.id)
+    [c] = await executions.claim(svc, admin, worker.id, None, 5)
+    await executions.fail(svc, admin, [(c.execution_id, ("boom", False))])
+    assert (await schedules.get(svc, admin, s.id)).status is ScheduleStatus.PAUSED
+    assert await _backfill_next(svc, s.id) is None
+    clock.advance(5)
+    await scheduler.tick(svc)
+    assert len(await job_rows(svc)) == 1
+    await schedules.resume(svc, admin, s.id)
+    await run_until(svc, clock, clock.now + timedelta(seconds=2))
+    assert len(await job_rows(svc)) == 3
 
 
 async def test_a_workflow_backfill_ignores_the_overlap_policy(svc, org, admin, clock) -> None:
@@ -533,6 +830,25 @@ async def test_a_backfill_beyond_the_job_quota_is_refused_whole(svc, org, admin,
         await backfill.backfill(svc, admin, s.id, at(4), at(8))
     assert await count(svc, ScheduleFire) == 0
     assert (await backfill.backfill(svc, admin, s.id, at(4), at(6))).created == 3
+
+
+async def test_a_template_schedule_backfill_counts_its_templates_jobs(
+    svc, org, admin, clock
+) -> None:
+    """The quota check reads the template's definition (two jobs a run), not the stored
+    reference."""
+    await templates.create(svc, admin, org.project.id, TEMPLATE)
+    s = await schedules.create(
+        svc, admin, flow_spec(org, "@hourly", definition=None, workflow_template=TemplateRef("etl"))
+    )
+    await set_quota(svc, org, 5)
+    with pytest.raises(QuotaExceeded, match="backfilling 3 occurrences takes 6 jobs; 5"):
+        await backfill.backfill(svc, admin, s.id, at(4), at(6))
+    assert (await backfill.backfill(svc, admin, s.id, at(4), at(5))).created == 2
+    clock.advance(1)
+    await scheduler.tick(svc)
+    runs = await workflow_rows(svc)
+    assert len(runs) == 2 and {w.template_name for w in runs} == {"etl"}
 
 
 # --- input ------------------------------------------------------------------------------

@@ -17,9 +17,11 @@ import pytest
 from sqlalchemy import func, select
 
 from taskforge.domain.enums import JobStatus, OverlapPolicy, ScheduleKind, Tier, WorkflowStatus
+from taskforge.persistence.common import schedules as schedules_repo
+from taskforge.persistence.database import is_retryable
 from taskforge.persistence.tables import Job, ScheduleFire, Workflow
 from taskforge.runtime import Runtime
-from taskforge.services import backfill, executions, scheduler, schedules, workflows
+from taskforge.services import backfill, base, executions, scheduler, schedules, workflows
 from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import _reset_pg, admin_of, make_settings, new_org
 from tests.integration.test_execution import make_worker
@@ -246,3 +248,159 @@ async def test_failures_acknowledged_concurrently_are_all_counted(replicas) -> N
     s = await schedules.get(a, admin, s.id)
     assert s.consecutive_failures == 12
     assert s.paused_reason == "paused after 12 consecutive failed runs"
+
+
+@pytest.fixture
+def deadlocks(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
+    """The transactions PostgreSQL aborted to break a lock cycle (use cases retry them,
+    so only this shows that one happened)."""
+    seen: list[BaseException] = []
+
+    def retryable(exc: BaseException) -> bool:
+        if found := is_retryable(exc):
+            seen.append(exc)
+        return found
+
+    monkeypatch.setattr(base, "is_retryable", retryable)
+    return seen
+
+
+async def _job_schedules(svc: Any, admin: Any, org: Any, n: int, **kw: Any) -> list[Any]:
+    return [
+        await schedules.create(
+            svc,
+            admin,
+            ScheduleSpec(
+                name=f"j{i}",
+                kind=ScheduleKind.CRON,
+                expression="*/1 * * * * *",
+                queue_id=org.queue.id,
+                job_type="t",
+                **kw,
+            ),
+        )
+        for i in range(n)
+    ]
+
+
+async def test_a_success_takes_no_lock_on_its_schedule(replicas) -> None:
+    """Nothing to reset: acknowledging a scheduled job's success does not wait for its
+    schedule row (held here by another transaction)."""
+    a, b = replicas.svcs
+    org = await new_org(a, "Success", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    [s] = await _job_schedules(a, admin, org, 1, pause_after_failures=3)
+    replicas.advance(1)
+    await scheduler.tick(a)
+    worker = await make_worker(a, admin, org.queue.id)
+    [c] = await executions.claim(a, admin, worker.id, None, 1)
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with b.write() as session:
+            await schedules_repo.lock(session, org.organization.id, s.id)
+            held.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await held.wait()
+    try:
+        async with asyncio.timeout(5):
+            [ack] = await executions.complete(a, admin, [(c.execution_id, None)])
+        assert ack.error is None
+    finally:
+        release.set()
+        await holder
+
+
+async def test_batches_failing_runs_of_several_schedules_lock_them_in_order(
+    replicas, deadlocks
+) -> None:
+    """Two acknowledgements fail jobs of the same schedules, listed in opposite orders:
+    the schedules are counted in id order, so neither waits on the other in a cycle."""
+    a, b = replicas.svcs
+    org = await new_org(a, "Order", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    made = await _job_schedules(a, admin, org, 4, pause_after_failures=1000)
+    worker = await make_worker(a, admin, org.queue.id)
+    for _ in range(10):
+        replicas.advance(2)  # two runs of each schedule
+        await scheduler.tick(a)
+        claimed = await executions.claim(a, admin, worker.id, None, 8)
+        assert len(claimed) == 8
+        async with a.read() as session:
+            stmt = select(Job.id, Job.schedule_id).where(Job.id.in_([c.job.id for c in claimed]))
+            schedule_of = dict((await session.execute(stmt)).all())
+        by_schedule: dict[Any, list[Any]] = {}
+        for c in claimed:
+            by_schedule.setdefault(schedule_of[c.job.id], []).append(c)
+        firsts = [cs[0] for cs in by_schedule.values()]
+        seconds = [cs[1] for cs in by_schedule.values() if len(cs) > 1]
+        await asyncio.gather(
+            executions.fail(a, admin, [(c.execution_id, ("x", False)) for c in firsts]),
+            executions.fail(b, admin, [(c.execution_id, ("x", False)) for c in reversed(seconds)]),
+        )
+    assert deadlocks == []
+    counts = [(await schedules.get(a, admin, s.id)).consecutive_failures for s in made]
+    assert sum(counts) == await count(a, Job, Job.status == JobStatus.FAILED)
+
+
+async def test_cancel_previous_of_workflows_never_waits_on_their_acknowledgements(
+    replicas, deadlocks
+) -> None:
+    """CANCEL_PREVIOUS on workflow targets while a worker acknowledges their jobs: an
+    acknowledgement holds its job and then waits for its workflow; the tick takes the
+    workflow, its live jobs and their attempts without waiting, or leaves that schedule
+    to the next tick. No lock cycle, so PostgreSQL never has to break one."""
+    a, b = replicas.svcs
+    org = await new_org(a, "CancelFlows", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    flow = {
+        "name": "fan",
+        "jobs": [{"name": n, "job_type": "t"} for n in "abcd"]
+        + [{"name": "z", "job_type": "t", "depends_on": ["a", "b"]}],
+    }
+    made = [
+        await schedules.create(
+            a,
+            admin,
+            ScheduleSpec(
+                name=f"w{i}",
+                kind=ScheduleKind.CRON,
+                expression="*/1 * * * * *",
+                workflow_definition=flow,
+                project_id=org.project.id,
+                overlap_policy=OverlapPolicy.CANCEL_PREVIOUS,
+            ),
+        )
+        for i in range(4)
+    ]
+    worker = await make_worker(a, admin, org.queue.id)
+
+    async def work_off() -> None:
+        claimed = await executions.claim(b, admin, worker.id, None, 40)
+        await asyncio.gather(
+            *(
+                executions.complete(a if i % 2 else b, admin, [(c.execution_id, None)])
+                for i, c in enumerate(claimed)
+            )
+        )
+
+    for _ in range(15):
+        replicas.advance(1)
+        async with asyncio.timeout(30):
+            await asyncio.gather(scheduler.tick(a), scheduler.tick(b), work_off(), work_off())
+    assert deadlocks == []
+    async with a.read() as session:
+        live = await session.execute(
+            select(Workflow.schedule_id, func.count())
+            .where(Workflow.status.in_([WorkflowStatus.PENDING, WorkflowStatus.RUNNING]))
+            .group_by(Workflow.schedule_id)
+        )
+        assert all(n == 1 for _, n in live)
+    assert await count(a, Workflow, Workflow.status == WorkflowStatus.CANCELLED) > 0
+    await scheduler.tick(a)  # those postponed last (a run held by an acknowledgement)
+    for s in made:
+        fired = len(await _fires(a, s.id))
+        skipped = (await schedules.get(a, admin, s.id)).skipped_count
+        assert fired + skipped == 15 and fired >= 3

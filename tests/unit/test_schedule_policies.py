@@ -14,11 +14,13 @@ from taskforge.domain.enums import MisfirePolicy, OverlapPolicy, ScheduleKind
 from taskforge.domain.errors import InvalidInput
 from taskforge.domain.schedule_policies import (
     MAX_JITTER,
-    after_runs,
+    Ends,
+    after_ends,
     backfill_range,
     check_jitter,
     check_pause_after_failures,
     default_overlap,
+    ends,
     jitter,
     overlap,
     pause_reason,
@@ -197,10 +199,21 @@ def test_every_due_occurrence_is_fired_held_or_skipped_once() -> None:
         (4, [False], 2, 5, 5),  # lowered below the count: the next failure pauses
         (0, [False] * 5, None, 5, None),  # counted, never paused
         (3, [True], 1, 0, None),
+        (0, [True, False, False, True], 2, 0, 2),  # between two successes
+        (1, [False, True, False], 3, 1, None),
+        (3, [True, False], 2, 1, None),  # the success ended the old streak
     ],
 )
 def test_failures_in_a_row(start, runs, limit, count, reached) -> None:
-    assert after_runs(start, runs, limit) == (count, reached)
+    e = ends(runs)  # the store adds e.lead to the stored count
+    assert after_ends(e, start + e.lead, limit) == (count, reached)
+
+
+def test_ends_of_one_transaction() -> None:
+    assert ends([]) == Ends(0, None, 0)
+    assert ends([False, False]) == Ends(2, None, 0)
+    assert ends([False, True, False, False, True, False]) == Ends(1, 1, 2)
+    assert ends([True, True]) == Ends(0, 0, 0)
 
 
 def test_pause_reason_and_bounds() -> None:

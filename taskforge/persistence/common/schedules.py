@@ -8,7 +8,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    Table,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import (
@@ -18,14 +28,15 @@ from taskforge.domain.enums import (
     ScheduleStatus,
     WorkflowStatus,
 )
+from taskforge.domain.executions import OPEN
 from taskforge.domain.jobs import TERMINAL
 from taskforge.domain.workflows import TERMINAL_WORKFLOW
 from taskforge.persistence.common import organizations
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import (
-    BACKFILL_PREDICATE,
     BUFFERED_PREDICATE,
     Job,
+    JobExecution,
     RateWindow,
     ScheduledJob,
     ScheduleFire,
@@ -34,11 +45,9 @@ from taskforge.persistence.tables import (
 
 FIRES: Table = ScheduleFire.__table__  # type: ignore[assignment]
 WINDOWS: Table = RateWindow.__table__  # type: ignore[assignment]
-JOBS: Table = Job.__table__  # type: ignore[assignment]
 LIVE = ScheduledJob.deleted_at.is_(None)
 LIVE_JOB = [s for s in JobStatus if s not in TERMINAL]
 LIVE_WORKFLOW = [s for s in WorkflowStatus if s not in TERMINAL_WORKFLOW]
-BACKFILLING = [ScheduleStatus.ACTIVE, ScheduleStatus.COMPLETED]  # a paused one's waits
 
 
 async def get(
@@ -57,6 +66,8 @@ async def lock(
     stmt = select(ScheduledJob).where(
         ScheduledJob.id == schedule_id, ScheduledJob.organization_id == org_id, LIVE
     )
+    # as locked, also when this session read it before
+    stmt = stmt.execution_options(populate_existing=True)
     return await session.scalar(store_of(session).lock_row(stmt))
 
 
@@ -234,12 +245,16 @@ async def buffered_ready(
     session: AsyncSession, limit: int, skip: Iterable[uuid.UUID] = ()
 ) -> list[ScheduledJob]:
     """ACTIVE schedules holding an occurrence (BUFFER_ONE) whose last run has ended, or
-    whose policy changed since (the held occurrence goes by the new one), locked; rows
+    whose policy changed since (the held occurrence goes by the new one), and owing none
+    to the rate limit, locked; rows
     another engine holds are skipped. Walks the partial index of buffered schedules
     only; ``skip``: those this tick holds already."""
     stmt = (
         select(ScheduledJob)
         .where(text(BUFFERED_PREDICATE), ScheduledJob.status == ScheduleStatus.ACTIVE)
+        # one owing a deferred occurrence waits for its due time: the due path fires the
+        # owed occurrence first, then the held one
+        .where(ScheduledJob.pending_fire_at.is_(None))
         .where(organizations.not_inactive(ScheduledJob.organization_id))
         .where(or_(ScheduledJob.overlap_policy != OverlapPolicy.BUFFER_ONE, ~_run_live()))
         .order_by(ScheduledJob.buffered_fire_at)
@@ -283,83 +298,31 @@ async def take_live_workflows(
     return list(await session.scalars(store_of(session).lock_for_claim(stmt)))
 
 
-async def mark_jobs(session: AsyncSession, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
-    """(job id, schedule id): the schedule each fired job came from (one executemany)."""
-    if pairs:
-        await session.execute(
-            update(JOBS).where(JOBS.c.id == bindparam("jid")).values(schedule_id=bindparam("sid")),
-            [{"jid": j, "sid": s} for j, s in pairs],
-        )
-
-
-async def lock_many(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ScheduledJob]:
-    """Schedules by id, locked in id order (deleted ones too: their runs still end)."""
-    stmt = select(ScheduledJob).where(ScheduledJob.id.in_(list(ids))).order_by(ScheduledJob.id)
-    return list(await session.scalars(store_of(session).lock_row(stmt)))
-
-
-async def waiting_backfills(session: AsyncSession, now: datetime, limit: int) -> list[Row[Any]]:
-    """Backfilled occurrences due to fire, oldest due first, of ACTIVE schedules (or
-    COMPLETED ones: a backfill is outside the timetable), locked (others' skipped): (id,
-    schedule_id, fire_at). Walks the partial index of waiting ones only."""
-    stmt = (
-        select(FIRES.c.id, FIRES.c.schedule_id, FIRES.c.fire_at)
-        .join(ScheduledJob, ScheduledJob.id == FIRES.c.schedule_id)
-        .where(text(BACKFILL_PREDICATE), FIRES.c.backfill_due_at <= now)
-        .where(ScheduledJob.status.in_(BACKFILLING), LIVE)
-        .where(organizations.not_inactive(ScheduledJob.organization_id))
-        .order_by(FIRES.c.backfill_due_at)
-        .limit(limit)
+async def take_workflow_runs(
+    session: AsyncSession, workflow_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Of these workflows (the caller holds their rows), those whose live jobs and their
+    open attempts this transaction could all take now (SKIP LOCKED): cancelling them
+    waits for no row. A workflow missing one is another transaction's (an
+    acknowledgement holds its job, then waits for the workflow): its rows taken here stay
+    locked until this transaction ends, which that one waits for, never the reverse."""
+    ids = list(workflow_ids)
+    if not ids:
+        return set()
+    store = store_of(session)
+    jobs = select(Job.id, Job.workflow_id).where(Job.workflow_id.in_(ids), Job.status.in_(LIVE_JOB))
+    wanted: dict[uuid.UUID, Any] = {j: w for j, w in await session.execute(jobs)}
+    taken = set(await session.scalars(store.lock_for_claim(jobs.with_only_columns(Job.id))))
+    attempts = select(JobExecution.id, JobExecution.job_id).where(
+        JobExecution.job_id.in_(list(wanted)), JobExecution.status.in_(OPEN)
     )
-    return list(await session.execute(store_of(session).lock_for_claim(stmt, of=FIRES)))
+    open_attempts = {e: j for e, j in await session.execute(attempts)} if wanted else {}
+    got = attempts.with_only_columns(JobExecution.id)
+    held_attempts = set(await session.scalars(store.lock_for_claim(got))) if wanted else set()
+    missed = {wanted[j] for j in wanted.keys() - taken}
+    missed |= {wanted[j] for e, j in open_attempts.items() if e not in held_attempts}
+    return set(ids) - missed
 
 
 async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ScheduledJob]:
     return list(await session.scalars(select(ScheduledJob).where(ScheduledJob.id.in_(list(ids)))))
-
-
-async def fired_backfills(
-    session: AsyncSession,
-    done: list[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None]],
-    now: datetime,
-) -> None:
-    """(occurrence id, job id, workflow id): fired now, no longer waiting."""
-    if done:
-        await session.execute(
-            update(FIRES)
-            .where(FIRES.c.id == bindparam("fid"))
-            .values(
-                job_id=bindparam("jid"),
-                workflow_id=bindparam("wid"),
-                fired_at=now,
-                backfill_due_at=None,
-            ),
-            [{"fid": f, "jid": j, "wid": w} for f, j, w in done],
-        )
-
-
-async def fired_among(
-    session: AsyncSession, schedule_id: uuid.UUID, occurrences: list[datetime]
-) -> set[datetime]:
-    """Which of these occurrences of the schedule are recorded (fired or waiting): probes
-    of the unique (schedule, occurrence) index, a bounded number of values each."""
-    found: set[datetime] = set()
-    for i in range(0, len(occurrences), 500):
-        stmt = select(FIRES.c.fire_at).where(
-            FIRES.c.schedule_id == schedule_id, FIRES.c.fire_at.in_(occurrences[i : i + 500])
-        )
-        found.update(await session.scalars(stmt))
-    return found
-
-
-async def drop_waiting(session: AsyncSession, schedule_id: uuid.UUID) -> None:
-    """Forget the schedule's backfilled occurrences not fired yet (it is deleted or
-    FAILED: they would never fire)."""
-    await session.execute(
-        FIRES.delete().where(FIRES.c.schedule_id == schedule_id, text(BACKFILL_PREDICATE))
-    )
-
-
-async def drop_fire(session: AsyncSession, fire_id: uuid.UUID) -> None:
-    """Forget one recorded occurrence (a backfilled one whose run could not be created)."""
-    await session.execute(FIRES.delete().where(FIRES.c.id == fire_id))

@@ -37,15 +37,15 @@ QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 INSERT_IN_QUEUES_PG = """
 INSERT INTO jobs (id, organization_id, project_id, queue_id, job_type, payload, priority,
     scheduled_for, status, dependency_status, max_attempts, attempts, created_at, updated_at,
-    trace_context)
+    trace_context, schedule_id)
 SELECT r.id, q.organization_id, q.project_id, r.queue_id, r.job_type, r.payload::jsonb,
     r.priority, r.scheduled_for, r.status, r.dependency_status, r.max_attempts, r.attempts,
-    r.created_at, r.updated_at, r.trace_context
+    r.created_at, r.updated_at, r.trace_context, r.schedule_id
 FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
         $8::text[], $9::text[], $10::int[], $11::int[], $12::timestamptz[], $13::timestamptz[],
-        $14::text[])
+        $14::text[], $15::uuid[])
     AS r(id, queue_id, job_type, payload, priority, scheduled_for, status, dependency_status,
-        max_attempts, attempts, created_at, updated_at, trace_context)
+        max_attempts, attempts, created_at, updated_at, trace_context, schedule_id)
 JOIN job_queues q ON q.id = r.queue_id AND q.organization_id = $1 AND NOT q.flow_control
 RETURNING jobs.id, jobs.project_id
 """
@@ -65,7 +65,9 @@ _INSERT_COLUMNS = (
     "created_at",
     "updated_at",
     "trace_context",
+    "schedule_id",  # the schedule that fired it (NULL: enqueued); absent from most rows
 )
+_OPTIONAL = frozenset({"schedule_id"})
 
 
 # the columns an enqueue leaves to their defaults (NULL, and round-robin position 0)
@@ -109,7 +111,7 @@ def _created(
     values = made.__dict__
     values.update(_UNSET)
     for column in columns:
-        values[column] = row[column]
+        values[column] = row.get(column) if column in _OPTIONAL else row[column]
     values["organization_id"], values["project_id"] = org_id, project_id
     for name, convert in JobRow.converters.items():
         values[name] = convert(values[name])
@@ -119,7 +121,7 @@ def _created(
 def _arrays(rows: list[dict[str, Any]], names: tuple[str, ...]) -> list[list[Any]]:
     """One array per column (an INSERT ... SELECT FROM unnest), the payload as JSON text."""
     assert names[3] == "payload"
-    columns = [[r[c] for r in rows] for c in names]
+    columns = [[r.get(c) if c in _OPTIONAL else r[c] for r in rows] for c in names]
     columns[3] = [json_text(p) for p in columns[3]]
     return columns
 
@@ -158,8 +160,9 @@ INSERT INTO jobs (organization_id, {", ".join(_FLOW_COLUMNS)})
 SELECT $1, {", ".join("r.payload::jsonb" if c == "payload" else f"r.{c}" for c in _FLOW_COLUMNS)}
 FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
         $8::text[], $9::text[], $10::int[], $11::int[], $12::timestamptz[],
-        $13::timestamptz[], $14::text[], $15::uuid[], $16::text[], $17::timestamptz[],
-        $18::text[], $19::int[], $20::text[], $21::int[], $22::int[], $23::bigint[])
+        $13::timestamptz[], $14::text[], $15::uuid[], $16::uuid[], $17::text[],
+        $18::timestamptz[], $19::text[], $20::int[], $21::text[], $22::int[], $23::int[],
+        $24::bigint[])
     AS r({", ".join(_FLOW_COLUMNS)})
 """
 
