@@ -138,10 +138,18 @@ class Reference:
             if self.child in ("wait", "ready"):
                 self.child = "CANCELLED"
             return
+        if action is ResumeAction.RETRY_FAILED:
+            return  # the failed steps run again: their edges wait for the new outcomes
         for i in self.held:
             if self.edges[i] == "P":  # a skipped step's edges resolve, whatever their kind
-                retried = action is ResumeAction.RETRY_FAILED
-                self.edges[i] = edge_state(self.kinds[i], "SUCCEEDED") if retried else "R"
+                self.edges[i] = "R"
+        self.decide()
+
+    def retried(self) -> None:
+        """The steps run again after RETRY_FAILED succeeded (what the test's worker does)."""
+        for i in self.held:
+            if self.edges[i] == "P":
+                self.edges[i] = edge_state(self.kinds[i], "SUCCEEDED")
         self.decide()
 
     def final(self, outcomes: list[str], action: ResumeAction | None) -> tuple[str, str]:
@@ -255,6 +263,8 @@ async def test_the_engine_follows_the_reference_table(svc, org, admin, s) -> Non
     # what is claimable now runs and succeeds (the child, retried parents)
     while claimed := await executions.claim(svc, admin, worker, None, 100):
         await executions.complete(svc, admin, [(c.execution_id, {"ok": True}) for c in claimed])
+    if action is ResumeAction.RETRY_FAILED:
+        ref.retried()
     child, status = ref.final(s["outcomes"], action)
     _, found = await child_now(svc, wf.id)
     assert found["join"].status.value == child, s
