@@ -25,6 +25,7 @@ from taskforge.persistence.common import gauges, outbox
 from taskforge.persistence.database import Database, is_retryable
 from taskforge.persistence.types import utcnow
 from taskforge.services.shares import Passes
+from taskforge.services.workflow_flags import WorkflowFlags
 
 if TYPE_CHECKING:
     from taskforge.metrics.server import ServerMetrics
@@ -77,10 +78,10 @@ class Services:
     metrics: ServerMetrics | None = None
     # each worker's claims served per queue weight (services.shares)
     claim_passes: Passes = field(default_factory=Passes)
-    # workflow -> whether it has workflow jobs (services.subworkflows; never changes)
-    subworkflow_hosts: dict[uuid.UUID, bool] = field(default_factory=dict)
-    # workflow -> whether it has map templates (services.mapping; never changes)
-    map_hosts: dict[uuid.UUID, bool] = field(default_factory=dict)
+    # whether a workflow has workflow jobs (services.subworkflows), map templates
+    # (services.mapping): fixed when it is created
+    subworkflow_hosts: WorkflowFlags = field(default_factory=WorkflowFlags)
+    map_hosts: WorkflowFlags = field(default_factory=WorkflowFlags)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -57,7 +57,6 @@ from taskforge.services.job_events import WORKFLOW_STATES, status_event
 from taskforge.services.resolution import Moved, after_changes
 
 OUTPUTS_UP_TO = 1000  # a template's output lists its children's outputs up to this many
-HOSTS_KEPT = 20_000  # workflow ids remembered
 # the failed template's status reasons
 UNRESOLVED = "unresolved_reference"
 NOT_A_LIST = "map_over_not_a_list"
@@ -263,10 +262,9 @@ async def _hosts(
     svc: Services, session: AsyncSession, workflow_ids: set[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Which of these workflows have map templates."""
-    known = svc.map_hosts
-    if unknown := [w for w in workflow_ids if w not in known]:
-        if len(known) > HOSTS_KEPT:  # bounded: forgetting costs a query, nothing more
-            known.clear()
+
+    async def read(unknown: list[uuid.UUID]) -> set[uuid.UUID]:
         counts = await repo.template_counts(session, unknown)
-        known.update((w, counts.get(w, 0) > 0) for w in unknown)
-    return {w for w in workflow_ids if known.get(w)}
+        return {w for w, n in counts.items() if n > 0}
+
+    return await svc.map_hosts.having(workflow_ids, read)

@@ -13,7 +13,6 @@ any failure (services/resolution).
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from taskforge.domain.events import Event
 from taskforge.persistence.common import run_data as repo
 from taskforge.services.base import PAYLOAD_BYTES, Principal, Services
 from taskforge.services.job_events import status_event
+from taskforge.services.workflow_flags import WorkflowFlags
 
 READ = "jobs:read"
 UNRESOLVED = "unresolved_reference"  # the failed job's status reason
@@ -84,23 +84,17 @@ async def on_ready(
     return events, ended
 
 
-# workflow id -> whether its jobs' payloads have references: fixed when the workflow is
-# created (and ids are never reused), so the process remembers it: the release of each
-# step of a chain or a fan-out's waves asks no statement after the first
-_KNOWN: OrderedDict[uuid.UUID, bool] = OrderedDict()
-_KNOWN_MAX = 10_000
+# whether a workflow's jobs' payloads have references (fixed when it is created)
+_REFERENCING = WorkflowFlags(10_000)
 
 
 async def _referencing(session: AsyncSession, workflow_ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """Which of these workflows have references."""
-    unknown = [wf for wf in workflow_ids if wf not in _KNOWN]
-    flagged = await repo.referencing(session, unknown) if unknown else set()
-    flagged.update(wf for wf in workflow_ids if _KNOWN.get(wf))
-    for wf in unknown:
-        _KNOWN[wf] = wf in flagged
-    while len(_KNOWN) > _KNOWN_MAX:  # the oldest first
-        _KNOWN.popitem(last=False)
-    return flagged
+
+    async def read(unknown: list[uuid.UUID]) -> set[uuid.UUID]:
+        return set(await repo.referencing(session, unknown))
+
+    return await _REFERENCING.having(workflow_ids, read)
 
 
 def _wanted(template: Any) -> tuple[bool, bool]:

@@ -40,7 +40,6 @@ from taskforge.services.resolution import Moved, after_changes, set_workflow_sta
 from taskforge.services.workflows import create_in, end_all, parse
 
 NOT_STARTED = "child_workflow_not_started"
-HOSTS_KEPT = 20_000  # workflow ids remembered (about 2 MB)
 
 
 async def start(
@@ -148,13 +147,12 @@ async def _hosts(
     svc: Services, session: AsyncSession, workflow_ids: set[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Which of these workflows have workflow jobs."""
-    known = svc.subworkflow_hosts
-    if unknown := [w for w in workflow_ids if w not in known]:
-        if len(known) > HOSTS_KEPT:  # bounded: forgetting costs a query, nothing more
-            known.clear()
+
+    async def read(unknown: list[uuid.UUID]) -> set[uuid.UUID]:
         counts = await repo.subworkflow_counts(session, unknown)
-        known.update((w, counts.get(w, 0) > 0) for w in unknown)
-    return {w for w in workflow_ids if known.get(w)}
+        return {w for w, n in counts.items() if n > 0}
+
+    return await svc.subworkflow_hosts.having(workflow_ids, read)
 
 
 async def child_ended(session: AsyncSession, child: Workflow, now: datetime) -> None:

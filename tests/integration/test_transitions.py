@@ -87,7 +87,8 @@ async def test_a_forbidden_schedule_transition_writes_nothing(svc, org, admin) -
             row = await schedule_repo.lock(session, org.organization.id, s.id)
             assert row is not None
             now = svc.clock()
-            fires._failed(row, now, now, InvalidInput("queue gone"))  # PAUSED -> FAILED
+            # PAUSED -> FAILED
+            await fires._failed(session, row, now, now, InvalidInput("queue gone"))
     async with svc.read() as session:
         stored = await schedule_repo.get(session, org.organization.id, s.id)
         assert stored is not None
