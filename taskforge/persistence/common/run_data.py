@@ -15,22 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.transitions import NOT_STARTED
+from taskforge.persistence.common.dependencies import ENGINE_COLUMNS
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Job, Workflow
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
 WORKFLOWS: Table = Workflow.__table__  # type: ignore[assignment]
-
-# what a job's status event and the engine need of a job that failed here
-FAILED_COLUMNS = (
-    JOBS.c.id,
-    JOBS.c.organization_id,
-    JOBS.c.project_id,
-    JOBS.c.queue_id,
-    JOBS.c.workflow_id,
-    JOBS.c.job_type,
-    JOBS.c.status,
-)
 
 # a parent job as its children's references read it: (status, output)
 Parent = tuple[JobStatus, Any]
@@ -94,7 +84,7 @@ async def fail_not_started(
     session: AsyncSession, job_id: uuid.UUID, reason: str, error: str, now: datetime
 ) -> Row[Any] | None:
     """A job not started ends FAILED without running (``error`` says why); the row as it
-    is now (``FAILED_COLUMNS``), or None if it had started or ended."""
+    is now (the engine's columns), or None if it had started or ended."""
     stmt = (
         update(JOBS)
         .where(JOBS.c.id == job_id, JOBS.c.status.in_(NOT_STARTED))
@@ -105,6 +95,6 @@ async def fail_not_started(
             finished_at=now,
             updated_at=now,
         )
-        .returning(*FAILED_COLUMNS)
+        .returning(*ENGINE_COLUMNS)
     )
     return (await session.execute(stmt)).first()
