@@ -21,6 +21,7 @@ from taskforge.services import (
     queue_stats,
     queues,
     run_data,
+    schedule_history,
     tenancy,
     workers,
     workflow_reads,
@@ -60,6 +61,13 @@ class Loaders:
         # queue id -> its figures (Queue.stats); (queue id, minutes) -> its throughput
         self.queue_stats = DataLoader(self._queue_stats, cache=cache)
         self.throughput = DataLoader(self._throughput, cache=cache)
+        # (schedule id, first, after) -> a page of its runs (Schedule.runs)
+        self.schedule_runs = DataLoader(self._schedule_runs, cache=cache)
+
+    async def _schedule_runs(
+        self, keys: list[schedule_history.PageKey]
+    ) -> list[schedule_history.RunPage]:
+        return await schedule_history.pages(self._svc, await self._principal(), keys)
 
     async def _queue_stats(self, ids: list[uuid.UUID]) -> list[queue_stats.Figures | None]:
         found = await queue_stats.figures(self._svc, await self._principal(), ids)
