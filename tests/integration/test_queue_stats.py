@@ -170,8 +170,8 @@ async def test_figures_of_a_queue_in_every_state(runtime, org, scene) -> None:
 
 
 async def test_figures_follow_the_clock(runtime, org, scene) -> None:
-    """An hour later the successes of the last hour have aged out; nothing waits once
-    the waiting jobs are claimed."""
+    """51 minutes later the earlier outcomes have left the last hour and the minutes
+    shown; the oldest waiting job is that much older."""
     scene.clock.now = scene.now + timedelta(minutes=51)
     got = await stats(runtime, org, scene.queue_id, 60)
     assert (got["succeededLastHour"], got["failedLastHour"]) == (1, 0)  # the step at -3 min
@@ -235,7 +235,9 @@ async def test_only_the_callers_queues_are_counted(runtime, svc, org, admin) -> 
     assert mine[globex.queue.id].waiting == 2
 
 
-async def test_a_page_of_queues_reads_its_stats_in_one_statement(runtime, svc, org, admin) -> None:
+async def test_a_page_of_queues_reads_its_stats_in_fixed_statements(
+    runtime, svc, org, admin
+) -> None:
     query = (
         "{ queues(first: 50) { edges { node { name stats { waiting running scheduled "
         "succeededLastHour failedLastHour oldestWaitingAge countLimit "
