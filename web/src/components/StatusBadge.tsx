@@ -12,6 +12,9 @@ const TONES: Record<string, Tone> = {
   FAILED: "danger",
   CANCELLED: "muted",
   SKIPPED: "muted",
+  // executions
+  STARTED: "running",
+  RETRYING: "waiting",
   // workflows
   RUNNING: "running",
   PAUSED: "warning",

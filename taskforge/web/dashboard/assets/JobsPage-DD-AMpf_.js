@@ -1,1 +1,0 @@
-import{n as e,t}from"./index-DM-LavQ7.js";var n=e();function r(){return(0,n.jsx)(t,{title:`Jobs`})}export{r as default};
