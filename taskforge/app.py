@@ -1,5 +1,5 @@
 """The ASGI application: /graphql (HTTP, WebSocket, GraphiQL), /workers/channel, /healthz,
-/readyz, /metrics."""
+/readyz, /metrics, and the dashboard at / (web/ui.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from taskforge.resolvers.context import Context
 from taskforge.runtime import Runtime
 from taskforge.schema.roots import build_schema
 from taskforge.services.tenancy import NewOrganization, bootstrap
-from taskforge.web import graphiql
+from taskforge.web import graphiql, ui
 from taskforge.web.cors import cors_middleware
 
 
@@ -130,6 +130,8 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", exposition.endpoint(runtime.metrics, runtime.settings.metrics_token)),
             *(graphiql.routes() if runtime.settings.graphiql else []),
+            # last: its client-route prefixes never shadow the API's paths
+            *(ui.routes() if runtime.settings.dashboard else []),
         ],
         middleware=middleware(runtime.settings, runtime.metrics),
         lifespan=lifespan,

@@ -58,13 +58,14 @@ def _document_environment(parser: argparse.ArgumentParser) -> None:
 
 def _print_bootstrap(settings: Settings):  # type: ignore[no-untyped-def]
     def show(created) -> None:  # type: ignore[no-untyped-def]
-        url = f"http://{settings.host}:{settings.port}/graphql"
+        base = f"http://{settings.host}:{settings.port}"
         print(
             "\n".join(
                 [
                     "",
                     "TaskForge first run: an organization and admin were created.",
-                    f"  GraphiQL:   {url}",
+                    *([f"  Dashboard:  {base}/"] if settings.dashboard else []),
+                    f"  GraphiQL:   {base}/graphql",
                     f"  email:      {created.admin.email}",
                     f"  password:   {created.admin_password}",
                     f"  API key:    {created.api_key.secret}",

@@ -152,6 +152,7 @@ class Settings(BaseSettings):
         "origins are refused.",
     )
     graphiql: bool = Field(True, description="Serve the GraphiQL page on GET /graphql.")
+    dashboard: bool = Field(True, description="Serve the web dashboard at /.")
     introspection: bool = Field(
         True, description="Answer __schema/__type queries and suggest names in errors."
     )

@@ -1,0 +1,103 @@
+"""The dashboard (``web/``'s built bundle in ``dashboard/``), served at ``/``.
+
+``index.html`` answers ``/`` and the client routes' prefixes (``/jobs/...``); every
+other unknown path stays a 404. The bundle's ``assets/`` have content-hashed names,
+so they are cached for a year; ``index.html`` is revalidated on every load so that a
+new release is picked up at once. The page runs under a strict Content Security
+Policy: scripts, styles and connections from this origin only, nothing inline.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
+
+DASHBOARD = Path(__file__).parent / "dashboard"
+ASSETS = DASHBOARD / "assets"
+
+# the first path segment of each client route (web/src/routes.tsx) besides "/"
+CLIENT_PREFIXES = ("login", "jobs", "workflows", "schedules", "workers", "queues", "admin")
+
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        # 'self' covers the same origin's ws:/wss: (CSP level 3) for the subscriptions
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+IMMUTABLE = b"public, max-age=31536000, immutable"
+
+
+@cache
+def _index() -> bytes:
+    return (DASHBOARD / "index.html").read_bytes()
+
+
+async def index(_: Request) -> Response:
+    return HTMLResponse(_index(), headers=PAGE_HEADERS)
+
+
+async def favicon(_: Request) -> Response:
+    return FileResponse(DASHBOARD / "favicon.svg", headers={"Cache-Control": "max-age=86400"})
+
+
+class HashedAssets:
+    """StaticFiles for content-hashed names: cached for good, sniffing off."""
+
+    def __init__(self, directory: Path) -> None:
+        self.files = StaticFiles(directory=directory)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_cached(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (200, 304):
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", ()),
+                        (b"cache-control", IMMUTABLE),
+                        (b"x-content-type-options", b"nosniff"),
+                    ],
+                }
+            await send(message)
+
+        await self.files(scope, receive, send_cached)
+
+
+def available() -> bool:
+    """Whether the bundle is in the package (``npm run build`` in ``web/`` makes it)."""
+    return (DASHBOARD / "index.html").is_file()
+
+
+def routes() -> list[BaseRoute]:
+    if not available():
+        return []
+    pages: list[BaseRoute] = [Route("/", index, methods=["GET", "HEAD"])]
+    for prefix in CLIENT_PREFIXES:
+        pages.append(Route(f"/{prefix}", index, methods=["GET", "HEAD"]))
+        pages.append(Route(f"/{prefix}/{{rest:path}}", index, methods=["GET", "HEAD"]))
+    return [
+        *pages,
+        Route("/favicon.svg", favicon, methods=["GET", "HEAD"]),
+        Mount("/assets", app=HashedAssets(ASSETS), name="dashboard-assets"),
+    ]

@@ -1,0 +1,27 @@
+// GraphQL documents more than one page uses.
+import { graphql } from "../gql";
+
+export const QueueChoicesDocument = graphql(`
+  query QueueChoices {
+    queues(first: 100) { edges { node { id name isPaused } } }
+  }
+`);
+
+export const JobRowFragment = graphql(`
+  fragment JobRow on Job {
+    id
+    jobType
+    name
+    status
+    queueId
+    workflowId
+    priority
+    attempts
+    maxAttempts
+    createdAt
+    startedAt
+    finishedAt
+    progress
+    queue { id name }
+  }
+`);

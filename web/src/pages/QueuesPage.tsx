@@ -1,0 +1,6 @@
+// The Queues page (placeholder: a heading until the page is written).
+import { PageHeader } from "../components/PageHeader";
+
+export default function QueuesPage() {
+  return <PageHeader title="Queues" />;
+}
