@@ -16,6 +16,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  mutation EnqueueJob($input: EnqueueJobInput!) {\n    enqueueJob(input: $input) { id status jobType }\n  }\n": typeof types.EnqueueJobDocument,
     "\n  subscription ExecutionLogs($executionId: ID!, $after: String) {\n    executionLogs(executionId: $executionId, after: $after) {\n      cursor\n      node { id level message loggedAt }\n    }\n  }\n": typeof types.ExecutionLogsDocument,
+    "\n  mutation PauseSchedule($id: ID!) {\n    pauseSchedule(id: $id) { id status pausedReason nextRunAt updatedAt }\n  }\n": typeof types.PauseScheduleDocument,
+    "\n  mutation ResumeSchedule($id: ID!) {\n    resumeSchedule(id: $id) { id status pausedReason nextRunAt consecutiveFailures updatedAt }\n  }\n": typeof types.ResumeScheduleDocument,
+    "\n  mutation TriggerSchedule($id: ID!) {\n    triggerSchedule(id: $id) {\n      id\n      runsCount\n      lastRunAt\n      triggered {\n        job { id jobType status }\n        workflow { id name status }\n      }\n    }\n  }\n": typeof types.TriggerScheduleDocument,
+    "\n  query ProjectChoices {\n    projects(first: 100) { edges { node { id name } } }\n  }\n": typeof types.ProjectChoicesDocument,
+    "\n  mutation CreateSchedule($input: ScheduleInput!) {\n    createSchedule(input: $input) { id name status nextRunAt }\n  }\n": typeof types.CreateScheduleDocument,
+    "\n  mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) {\n    updateSchedule(id: $id, input: $input) { id name status nextRunAt updatedAt }\n  }\n": typeof types.UpdateScheduleDocument,
+    "\n  query PreviewSchedule($type: ScheduleType!, $expression: String!, $timezone: String!, $count: Int!) {\n    previewSchedule(type: $type, expression: $expression, timezone: $timezone, count: $count)\n  }\n": typeof types.PreviewScheduleDocument,
     "\n  query QueueChoices {\n    queues(first: 100) { edges { node { id name isPaused } } }\n  }\n": typeof types.QueueChoicesDocument,
     "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n": typeof types.JobRowFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      permissions\n      organization { id name }\n      user { id email name role }\n      apiKey { id name prefix }\n    }\n  }\n": typeof types.ViewerDocument,
@@ -29,10 +36,23 @@ type Documents = {
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { token expiresAt }\n  }\n": typeof types.LoginDocument,
     "\n  query Overview($minutes: Int!) {\n    queues(first: 100) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          priority\n          isPaused\n          stats {\n            waiting\n            running\n            scheduled\n            succeededLastHour\n            failedLastHour\n            oldestWaitingAge\n            countLimit\n            throughput(minutes: $minutes) { minute succeeded failed }\n          }\n        }\n      }\n    }\n    running: jobs(first: 10, status: [PROCESSING]) {\n      edges {\n        node { id jobType startedAt progress progressMessage queue { id name } }\n      }\n    }\n    online: workers(status: [ONLINE], first: 1) { totalCount }\n    draining: workers(status: [DRAINING], first: 1) { totalCount }\n  }\n": typeof types.OverviewDocument,
     "\n  subscription OverviewEvents($after: ID) {\n    jobStatusChanged(after: $after) { eventId jobId status }\n  }\n": typeof types.OverviewEventsDocument,
+    "\n  query Schedule($id: ID!) {\n    schedule(id: $id) {\n      id\n      name\n      type\n      expression\n      timezone\n      status\n      pausedReason\n      projectId\n      queueId\n      jobType\n      payload\n      priority\n      maxAttempts\n      workflowDefinition\n      workflowTemplate { name version }\n      input\n      misfirePolicy\n      overlapPolicy\n      jitter\n      maxRuns\n      runsCount\n      skippedCount\n      pauseAfterFailures\n      consecutiveFailures\n      rateLimitPerMinute\n      nextRunAt\n      nextOccurrenceAt\n      lastRunAt\n      lastError\n      deferrals\n      bufferedOccurrence\n      createdAt\n      updatedAt\n      upcomingRuns(count: 10)\n    }\n    queues(first: 100) { edges { node { id name } } }\n  }\n": typeof types.ScheduleDocument,
+    "\n  query ScheduleRuns($id: ID!, $first: Int!, $after: String) {\n    schedule(id: $id) {\n      id\n      runs(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            occurrence\n            firedAt\n            job { id jobType status finishedAt }\n            workflow { id name status finishedAt }\n          }\n        }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.ScheduleRunsDocument,
+    "\n  subscription ScheduleTicks($scheduleId: ID, $after: ID) {\n    schedulerTicks(scheduleId: $scheduleId, after: $after) { eventId occurrence }\n  }\n": typeof types.ScheduleTicksDocument,
+    "\n  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }\n": typeof types.DeleteScheduleDocument,
+    "\n  query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {\n    schedules(first: $first, after: $after, status: $status, type: $type) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          expression\n          timezone\n          status\n          pausedReason\n          jobType\n          workflowDefinition\n          workflowTemplate { name version }\n          queueId\n          runsCount\n          maxRuns\n          lastRunAt\n          lastError\n          upcomingRuns(count: $next)\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n    scheduleSummary { total active paused completed failed dueNow }\n  }\n": typeof types.SchedulesDocument,
+    "\n  subscription SchedulesTicks($after: ID) {\n    schedulerTicks(after: $after) { eventId scheduleId }\n  }\n": typeof types.SchedulesTicksDocument,
 };
 const documents: Documents = {
     "\n  mutation EnqueueJob($input: EnqueueJobInput!) {\n    enqueueJob(input: $input) { id status jobType }\n  }\n": types.EnqueueJobDocument,
     "\n  subscription ExecutionLogs($executionId: ID!, $after: String) {\n    executionLogs(executionId: $executionId, after: $after) {\n      cursor\n      node { id level message loggedAt }\n    }\n  }\n": types.ExecutionLogsDocument,
+    "\n  mutation PauseSchedule($id: ID!) {\n    pauseSchedule(id: $id) { id status pausedReason nextRunAt updatedAt }\n  }\n": types.PauseScheduleDocument,
+    "\n  mutation ResumeSchedule($id: ID!) {\n    resumeSchedule(id: $id) { id status pausedReason nextRunAt consecutiveFailures updatedAt }\n  }\n": types.ResumeScheduleDocument,
+    "\n  mutation TriggerSchedule($id: ID!) {\n    triggerSchedule(id: $id) {\n      id\n      runsCount\n      lastRunAt\n      triggered {\n        job { id jobType status }\n        workflow { id name status }\n      }\n    }\n  }\n": types.TriggerScheduleDocument,
+    "\n  query ProjectChoices {\n    projects(first: 100) { edges { node { id name } } }\n  }\n": types.ProjectChoicesDocument,
+    "\n  mutation CreateSchedule($input: ScheduleInput!) {\n    createSchedule(input: $input) { id name status nextRunAt }\n  }\n": types.CreateScheduleDocument,
+    "\n  mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) {\n    updateSchedule(id: $id, input: $input) { id name status nextRunAt updatedAt }\n  }\n": types.UpdateScheduleDocument,
+    "\n  query PreviewSchedule($type: ScheduleType!, $expression: String!, $timezone: String!, $count: Int!) {\n    previewSchedule(type: $type, expression: $expression, timezone: $timezone, count: $count)\n  }\n": types.PreviewScheduleDocument,
     "\n  query QueueChoices {\n    queues(first: 100) { edges { node { id name isPaused } } }\n  }\n": types.QueueChoicesDocument,
     "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n": types.JobRowFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      permissions\n      organization { id name }\n      user { id email name role }\n      apiKey { id name prefix }\n    }\n  }\n": types.ViewerDocument,
@@ -46,6 +66,12 @@ const documents: Documents = {
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { token expiresAt }\n  }\n": types.LoginDocument,
     "\n  query Overview($minutes: Int!) {\n    queues(first: 100) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          priority\n          isPaused\n          stats {\n            waiting\n            running\n            scheduled\n            succeededLastHour\n            failedLastHour\n            oldestWaitingAge\n            countLimit\n            throughput(minutes: $minutes) { minute succeeded failed }\n          }\n        }\n      }\n    }\n    running: jobs(first: 10, status: [PROCESSING]) {\n      edges {\n        node { id jobType startedAt progress progressMessage queue { id name } }\n      }\n    }\n    online: workers(status: [ONLINE], first: 1) { totalCount }\n    draining: workers(status: [DRAINING], first: 1) { totalCount }\n  }\n": types.OverviewDocument,
     "\n  subscription OverviewEvents($after: ID) {\n    jobStatusChanged(after: $after) { eventId jobId status }\n  }\n": types.OverviewEventsDocument,
+    "\n  query Schedule($id: ID!) {\n    schedule(id: $id) {\n      id\n      name\n      type\n      expression\n      timezone\n      status\n      pausedReason\n      projectId\n      queueId\n      jobType\n      payload\n      priority\n      maxAttempts\n      workflowDefinition\n      workflowTemplate { name version }\n      input\n      misfirePolicy\n      overlapPolicy\n      jitter\n      maxRuns\n      runsCount\n      skippedCount\n      pauseAfterFailures\n      consecutiveFailures\n      rateLimitPerMinute\n      nextRunAt\n      nextOccurrenceAt\n      lastRunAt\n      lastError\n      deferrals\n      bufferedOccurrence\n      createdAt\n      updatedAt\n      upcomingRuns(count: 10)\n    }\n    queues(first: 100) { edges { node { id name } } }\n  }\n": types.ScheduleDocument,
+    "\n  query ScheduleRuns($id: ID!, $first: Int!, $after: String) {\n    schedule(id: $id) {\n      id\n      runs(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            occurrence\n            firedAt\n            job { id jobType status finishedAt }\n            workflow { id name status finishedAt }\n          }\n        }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.ScheduleRunsDocument,
+    "\n  subscription ScheduleTicks($scheduleId: ID, $after: ID) {\n    schedulerTicks(scheduleId: $scheduleId, after: $after) { eventId occurrence }\n  }\n": types.ScheduleTicksDocument,
+    "\n  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }\n": types.DeleteScheduleDocument,
+    "\n  query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {\n    schedules(first: $first, after: $after, status: $status, type: $type) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          expression\n          timezone\n          status\n          pausedReason\n          jobType\n          workflowDefinition\n          workflowTemplate { name version }\n          queueId\n          runsCount\n          maxRuns\n          lastRunAt\n          lastError\n          upcomingRuns(count: $next)\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n    scheduleSummary { total active paused completed failed dueNow }\n  }\n": types.SchedulesDocument,
+    "\n  subscription SchedulesTicks($after: ID) {\n    schedulerTicks(after: $after) { eventId scheduleId }\n  }\n": types.SchedulesTicksDocument,
 };
 
 /**
@@ -70,6 +96,34 @@ export function graphql(source: "\n  mutation EnqueueJob($input: EnqueueJobInput
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ExecutionLogs($executionId: ID!, $after: String) {\n    executionLogs(executionId: $executionId, after: $after) {\n      cursor\n      node { id level message loggedAt }\n    }\n  }\n"): (typeof documents)["\n  subscription ExecutionLogs($executionId: ID!, $after: String) {\n    executionLogs(executionId: $executionId, after: $after) {\n      cursor\n      node { id level message loggedAt }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation PauseSchedule($id: ID!) {\n    pauseSchedule(id: $id) { id status pausedReason nextRunAt updatedAt }\n  }\n"): (typeof documents)["\n  mutation PauseSchedule($id: ID!) {\n    pauseSchedule(id: $id) { id status pausedReason nextRunAt updatedAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeSchedule($id: ID!) {\n    resumeSchedule(id: $id) { id status pausedReason nextRunAt consecutiveFailures updatedAt }\n  }\n"): (typeof documents)["\n  mutation ResumeSchedule($id: ID!) {\n    resumeSchedule(id: $id) { id status pausedReason nextRunAt consecutiveFailures updatedAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TriggerSchedule($id: ID!) {\n    triggerSchedule(id: $id) {\n      id\n      runsCount\n      lastRunAt\n      triggered {\n        job { id jobType status }\n        workflow { id name status }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation TriggerSchedule($id: ID!) {\n    triggerSchedule(id: $id) {\n      id\n      runsCount\n      lastRunAt\n      triggered {\n        job { id jobType status }\n        workflow { id name status }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ProjectChoices {\n    projects(first: 100) { edges { node { id name } } }\n  }\n"): (typeof documents)["\n  query ProjectChoices {\n    projects(first: 100) { edges { node { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateSchedule($input: ScheduleInput!) {\n    createSchedule(input: $input) { id name status nextRunAt }\n  }\n"): (typeof documents)["\n  mutation CreateSchedule($input: ScheduleInput!) {\n    createSchedule(input: $input) { id name status nextRunAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) {\n    updateSchedule(id: $id, input: $input) { id name status nextRunAt updatedAt }\n  }\n"): (typeof documents)["\n  mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) {\n    updateSchedule(id: $id, input: $input) { id name status nextRunAt updatedAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PreviewSchedule($type: ScheduleType!, $expression: String!, $timezone: String!, $count: Int!) {\n    previewSchedule(type: $type, expression: $expression, timezone: $timezone, count: $count)\n  }\n"): (typeof documents)["\n  query PreviewSchedule($type: ScheduleType!, $expression: String!, $timezone: String!, $count: Int!) {\n    previewSchedule(type: $type, expression: $expression, timezone: $timezone, count: $count)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -122,6 +176,30 @@ export function graphql(source: "\n  query Overview($minutes: Int!) {\n    queue
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription OverviewEvents($after: ID) {\n    jobStatusChanged(after: $after) { eventId jobId status }\n  }\n"): (typeof documents)["\n  subscription OverviewEvents($after: ID) {\n    jobStatusChanged(after: $after) { eventId jobId status }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Schedule($id: ID!) {\n    schedule(id: $id) {\n      id\n      name\n      type\n      expression\n      timezone\n      status\n      pausedReason\n      projectId\n      queueId\n      jobType\n      payload\n      priority\n      maxAttempts\n      workflowDefinition\n      workflowTemplate { name version }\n      input\n      misfirePolicy\n      overlapPolicy\n      jitter\n      maxRuns\n      runsCount\n      skippedCount\n      pauseAfterFailures\n      consecutiveFailures\n      rateLimitPerMinute\n      nextRunAt\n      nextOccurrenceAt\n      lastRunAt\n      lastError\n      deferrals\n      bufferedOccurrence\n      createdAt\n      updatedAt\n      upcomingRuns(count: 10)\n    }\n    queues(first: 100) { edges { node { id name } } }\n  }\n"): (typeof documents)["\n  query Schedule($id: ID!) {\n    schedule(id: $id) {\n      id\n      name\n      type\n      expression\n      timezone\n      status\n      pausedReason\n      projectId\n      queueId\n      jobType\n      payload\n      priority\n      maxAttempts\n      workflowDefinition\n      workflowTemplate { name version }\n      input\n      misfirePolicy\n      overlapPolicy\n      jitter\n      maxRuns\n      runsCount\n      skippedCount\n      pauseAfterFailures\n      consecutiveFailures\n      rateLimitPerMinute\n      nextRunAt\n      nextOccurrenceAt\n      lastRunAt\n      lastError\n      deferrals\n      bufferedOccurrence\n      createdAt\n      updatedAt\n      upcomingRuns(count: 10)\n    }\n    queues(first: 100) { edges { node { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ScheduleRuns($id: ID!, $first: Int!, $after: String) {\n    schedule(id: $id) {\n      id\n      runs(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            occurrence\n            firedAt\n            job { id jobType status finishedAt }\n            workflow { id name status finishedAt }\n          }\n        }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ScheduleRuns($id: ID!, $first: Int!, $after: String) {\n    schedule(id: $id) {\n      id\n      runs(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            occurrence\n            firedAt\n            job { id jobType status finishedAt }\n            workflow { id name status finishedAt }\n          }\n        }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ScheduleTicks($scheduleId: ID, $after: ID) {\n    schedulerTicks(scheduleId: $scheduleId, after: $after) { eventId occurrence }\n  }\n"): (typeof documents)["\n  subscription ScheduleTicks($scheduleId: ID, $after: ID) {\n    schedulerTicks(scheduleId: $scheduleId, after: $after) { eventId occurrence }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }\n"): (typeof documents)["\n  mutation DeleteSchedule($id: ID!) { deleteSchedule(id: $id) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {\n    schedules(first: $first, after: $after, status: $status, type: $type) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          expression\n          timezone\n          status\n          pausedReason\n          jobType\n          workflowDefinition\n          workflowTemplate { name version }\n          queueId\n          runsCount\n          maxRuns\n          lastRunAt\n          lastError\n          upcomingRuns(count: $next)\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n    scheduleSummary { total active paused completed failed dueNow }\n  }\n"): (typeof documents)["\n  query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {\n    schedules(first: $first, after: $after, status: $status, type: $type) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          expression\n          timezone\n          status\n          pausedReason\n          jobType\n          workflowDefinition\n          workflowTemplate { name version }\n          queueId\n          runsCount\n          maxRuns\n          lastRunAt\n          lastError\n          upcomingRuns(count: $next)\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n    scheduleSummary { total active paused completed failed dueNow }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SchedulesTicks($after: ID) {\n    schedulerTicks(after: $after) { eventId scheduleId }\n  }\n"): (typeof documents)["\n  subscription SchedulesTicks($after: ID) {\n    schedulerTicks(after: $after) { eventId scheduleId }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
