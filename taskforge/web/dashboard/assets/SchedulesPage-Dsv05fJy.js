@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,h as r,i,m as a,n as o,o as s,t as c,u as l}from"./index-Bg_Glf5C.js";import{d as u,f as d,l as f,n as p,t as m,u as h}from"./StatusBadge-DZG4kE_6.js";import{t as g}from"./Pager-BlhYv3-L.js";import{a as _,c as v,i as y,l as b,n as x,r as S,s as C,t as w}from"./ScheduleForm-5MhOz5U5.js";import{n as T}from"./Time-B9b-Wv5O.js";var E=r(a(),1),D=i(),O=25,k=3,A=s(`
+import{c as e,d as t,f as n,h as r,i,m as a,n as o,o as s,t as c,u as l}from"./index-BpIq_5Uc.js";import{d as u,f as d,l as f,n as p,t as m,u as h}from"./StatusBadge-CtaTvIwx.js";import{t as g}from"./Pager-C0hjCycC.js";import{a as _,c as v,i as y,l as b,n as x,r as S,s as C,t as w}from"./ScheduleForm-Bbj_LCJN.js";import{n as T}from"./Time-Dj19K7Xr.js";var E=r(a(),1),D=i(),O=25,k=3,A=s(`
   query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {
     schedules(first: $first, after: $after, status: $status, type: $type) {
       totalCount

@@ -1,4 +1,4 @@
-import{c as e,h as t,i as n,m as r,n as i,o as a,p as o,s,t as c,u as l}from"./index-Bg_Glf5C.js";import{d as u,f as d,i as f,o as p,t as m,u as h}from"./StatusBadge-DZG4kE_6.js";import{n as g,t as _}from"./Time-B9b-Wv5O.js";var v=t(r(),1),y=n(),b=a(`
+import{c as e,h as t,i as n,m as r,n as i,o as a,p as o,s,t as c,u as l}from"./index-BpIq_5Uc.js";import{d as u,f as d,i as f,o as p,t as m,u as h}from"./StatusBadge-CtaTvIwx.js";import{n as g,t as _}from"./Time-Dj19K7Xr.js";var v=t(r(),1),y=n(),b=a(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor

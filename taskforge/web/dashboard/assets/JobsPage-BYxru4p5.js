@@ -1,4 +1,4 @@
-import{c as e,d as t,h as n,i as r,m as i,n as a,o,s,t as c,u as l}from"./index-Bg_Glf5C.js";import{f as u,n as d,t as f,u as p}from"./StatusBadge-DZG4kE_6.js";import{n as m,t as h}from"./Pager-BlhYv3-L.js";import{n as g,t as _}from"./Time-B9b-Wv5O.js";var v=n(i(),1),y=r(),b=o(`
+import{c as e,d as t,h as n,i as r,m as i,n as a,o,s,t as c,u as l}from"./index-BpIq_5Uc.js";import{f as u,n as d,t as f,u as p}from"./StatusBadge-CtaTvIwx.js";import{t as m}from"./queries-Bm4A9-V5.js";import{t as h}from"./Pager-C0hjCycC.js";import{n as g,t as _}from"./Time-Dj19K7Xr.js";var v=n(i(),1),y=r(),b=o(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }

@@ -1,4 +1,4 @@
-import{a as e,c as t,f as n,h as r,i,m as a,n as o,o as s,p as c,s as l,t as u,u as d}from"./index-Bg_Glf5C.js";import{a as f,d as p,f as m,l as h,n as g,o as _,t as v,u as y}from"./StatusBadge-DZG4kE_6.js";import{t as b}from"./Pager-BlhYv3-L.js";import{a as x,n as S,o as C,s as w,t as T}from"./ScheduleForm-5MhOz5U5.js";var E=r(a(),1),D=i(),O=20,k=s(`
+import{a as e,c as t,f as n,h as r,i,m as a,n as o,o as s,p as c,s as l,t as u,u as d}from"./index-BpIq_5Uc.js";import{a as f,d as p,f as m,l as h,n as g,o as _,t as v,u as y}from"./StatusBadge-CtaTvIwx.js";import{t as b}from"./Pager-C0hjCycC.js";import{a as x,n as S,o as C,s as w,t as T}from"./ScheduleForm-Bbj_LCJN.js";var E=r(a(),1),D=i(),O=20,k=s(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id
