@@ -16,6 +16,18 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  mutation EnqueueJob($input: EnqueueJobInput!) {\n    enqueueJob(input: $input) { id status jobType }\n  }\n": typeof types.EnqueueJobDocument,
     "\n  subscription ExecutionLogs($executionId: ID!, $after: String) {\n    executionLogs(executionId: $executionId, after: $after) {\n      cursor\n      node { id level message loggedAt }\n    }\n  }\n": typeof types.ExecutionLogsDocument,
+    "\n  query AdminApiKeys($first: Int!, $after: String) {\n    apiKeys(first: $first, after: $after) {\n      totalCount\n      edges { node { id name prefix permissions projectId createdAt expiresAt lastUsedAt revokedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n    projects(first: 100) { edges { node { id name } } }\n  }\n": typeof types.AdminApiKeysDocument,
+    "\n  mutation CreateApiKey($name: String!, $permissions: [String!]!, $projectId: ID, $expiresAt: DateTime) {\n    createApiKey(name: $name, permissions: $permissions, projectId: $projectId, expiresAt: $expiresAt) {\n      secret\n      apiKey { id name prefix }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n": typeof types.RevokeApiKeyDocument,
+    "\n  query AuditLog($first: Int!, $after: String, $action: String) {\n    auditLog(first: $first, after: $after, action: $action) {\n      totalCount\n      edges { node { id createdAt action targetType targetId actorUserId actorApiKeyId details } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.AuditLogDocument,
+    "\n  query AuditActors {\n    users(first: 100) { edges { node { id email } } }\n    apiKeys(first: 100) { edges { node { id name } } }\n  }\n": typeof types.AuditActorsDocument,
+    "\n  query AdminUsage {\n    viewer {\n      organization {\n        id\n        name\n        billingEmail\n        subscription {\n          tier\n          currentPeriodEnd\n          limits { maxJobsPerPeriod maxWorkers maxSchedules }\n          usage { jobsThisPeriod workers }\n        }\n      }\n    }\n    scheduleSummary { total }\n  }\n": typeof types.AdminUsageDocument,
+    "\n  query AdminUsers($first: Int!, $after: String) {\n    users(first: $first, after: $after) {\n      totalCount\n      edges { node { id email name role active deactivatedAt createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.AdminUsersDocument,
+    "\n  query AdminInvitations($first: Int!, $after: String) {\n    invitations(first: $first, after: $after) {\n      totalCount\n      edges { node { id email role createdAt expiresAt acceptedAt revokedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.AdminInvitationsDocument,
+    "\n  mutation UpdateUserRole($id: ID!, $role: UserRole!) { updateUserRole(id: $id, role: $role) { id role } }\n": typeof types.UpdateUserRoleDocument,
+    "\n  mutation DeactivateUser($id: ID!) { deactivateUser(id: $id) { id active deactivatedAt } }\n": typeof types.DeactivateUserDocument,
+    "\n  mutation InviteUser($email: String!, $role: UserRole!) {\n    inviteUser(email: $email, role: $role) { token invitation { id email role expiresAt } }\n  }\n": typeof types.InviteUserDocument,
+    "\n  mutation RevokeInvitation($id: ID!) { revokeInvitation(id: $id) { id revokedAt } }\n": typeof types.RevokeInvitationDocument,
     "\n  mutation PauseSchedule($id: ID!) {\n    pauseSchedule(id: $id) { id status pausedReason nextRunAt updatedAt }\n  }\n": typeof types.PauseScheduleDocument,
     "\n  mutation ResumeSchedule($id: ID!) {\n    resumeSchedule(id: $id) { id status pausedReason nextRunAt consecutiveFailures updatedAt }\n  }\n": typeof types.ResumeScheduleDocument,
     "\n  mutation TriggerSchedule($id: ID!) {\n    triggerSchedule(id: $id) {\n      id\n      runsCount\n      lastRunAt\n      triggered {\n        job { id jobType status }\n        workflow { id name status }\n      }\n    }\n  }\n": typeof types.TriggerScheduleDocument,
@@ -50,6 +62,18 @@ type Documents = {
 const documents: Documents = {
     "\n  mutation EnqueueJob($input: EnqueueJobInput!) {\n    enqueueJob(input: $input) { id status jobType }\n  }\n": types.EnqueueJobDocument,
     "\n  subscription ExecutionLogs($executionId: ID!, $after: String) {\n    executionLogs(executionId: $executionId, after: $after) {\n      cursor\n      node { id level message loggedAt }\n    }\n  }\n": types.ExecutionLogsDocument,
+    "\n  query AdminApiKeys($first: Int!, $after: String) {\n    apiKeys(first: $first, after: $after) {\n      totalCount\n      edges { node { id name prefix permissions projectId createdAt expiresAt lastUsedAt revokedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n    projects(first: 100) { edges { node { id name } } }\n  }\n": types.AdminApiKeysDocument,
+    "\n  mutation CreateApiKey($name: String!, $permissions: [String!]!, $projectId: ID, $expiresAt: DateTime) {\n    createApiKey(name: $name, permissions: $permissions, projectId: $projectId, expiresAt: $expiresAt) {\n      secret\n      apiKey { id name prefix }\n    }\n  }\n": types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n": types.RevokeApiKeyDocument,
+    "\n  query AuditLog($first: Int!, $after: String, $action: String) {\n    auditLog(first: $first, after: $after, action: $action) {\n      totalCount\n      edges { node { id createdAt action targetType targetId actorUserId actorApiKeyId details } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.AuditLogDocument,
+    "\n  query AuditActors {\n    users(first: 100) { edges { node { id email } } }\n    apiKeys(first: 100) { edges { node { id name } } }\n  }\n": types.AuditActorsDocument,
+    "\n  query AdminUsage {\n    viewer {\n      organization {\n        id\n        name\n        billingEmail\n        subscription {\n          tier\n          currentPeriodEnd\n          limits { maxJobsPerPeriod maxWorkers maxSchedules }\n          usage { jobsThisPeriod workers }\n        }\n      }\n    }\n    scheduleSummary { total }\n  }\n": types.AdminUsageDocument,
+    "\n  query AdminUsers($first: Int!, $after: String) {\n    users(first: $first, after: $after) {\n      totalCount\n      edges { node { id email name role active deactivatedAt createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.AdminUsersDocument,
+    "\n  query AdminInvitations($first: Int!, $after: String) {\n    invitations(first: $first, after: $after) {\n      totalCount\n      edges { node { id email role createdAt expiresAt acceptedAt revokedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.AdminInvitationsDocument,
+    "\n  mutation UpdateUserRole($id: ID!, $role: UserRole!) { updateUserRole(id: $id, role: $role) { id role } }\n": types.UpdateUserRoleDocument,
+    "\n  mutation DeactivateUser($id: ID!) { deactivateUser(id: $id) { id active deactivatedAt } }\n": types.DeactivateUserDocument,
+    "\n  mutation InviteUser($email: String!, $role: UserRole!) {\n    inviteUser(email: $email, role: $role) { token invitation { id email role expiresAt } }\n  }\n": types.InviteUserDocument,
+    "\n  mutation RevokeInvitation($id: ID!) { revokeInvitation(id: $id) { id revokedAt } }\n": types.RevokeInvitationDocument,
     "\n  mutation PauseSchedule($id: ID!) {\n    pauseSchedule(id: $id) { id status pausedReason nextRunAt updatedAt }\n  }\n": types.PauseScheduleDocument,
     "\n  mutation ResumeSchedule($id: ID!) {\n    resumeSchedule(id: $id) { id status pausedReason nextRunAt consecutiveFailures updatedAt }\n  }\n": types.ResumeScheduleDocument,
     "\n  mutation TriggerSchedule($id: ID!) {\n    triggerSchedule(id: $id) {\n      id\n      runsCount\n      lastRunAt\n      triggered {\n        job { id jobType status }\n        workflow { id name status }\n      }\n    }\n  }\n": types.TriggerScheduleDocument,
@@ -104,6 +128,54 @@ export function graphql(source: "\n  mutation EnqueueJob($input: EnqueueJobInput
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ExecutionLogs($executionId: ID!, $after: String) {\n    executionLogs(executionId: $executionId, after: $after) {\n      cursor\n      node { id level message loggedAt }\n    }\n  }\n"): (typeof documents)["\n  subscription ExecutionLogs($executionId: ID!, $after: String) {\n    executionLogs(executionId: $executionId, after: $after) {\n      cursor\n      node { id level message loggedAt }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminApiKeys($first: Int!, $after: String) {\n    apiKeys(first: $first, after: $after) {\n      totalCount\n      edges { node { id name prefix permissions projectId createdAt expiresAt lastUsedAt revokedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n    projects(first: 100) { edges { node { id name } } }\n  }\n"): (typeof documents)["\n  query AdminApiKeys($first: Int!, $after: String) {\n    apiKeys(first: $first, after: $after) {\n      totalCount\n      edges { node { id name prefix permissions projectId createdAt expiresAt lastUsedAt revokedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n    projects(first: 100) { edges { node { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiKey($name: String!, $permissions: [String!]!, $projectId: ID, $expiresAt: DateTime) {\n    createApiKey(name: $name, permissions: $permissions, projectId: $projectId, expiresAt: $expiresAt) {\n      secret\n      apiKey { id name prefix }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiKey($name: String!, $permissions: [String!]!, $projectId: ID, $expiresAt: DateTime) {\n    createApiKey(name: $name, permissions: $permissions, projectId: $projectId, expiresAt: $expiresAt) {\n      secret\n      apiKey { id name prefix }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n"): (typeof documents)["\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditLog($first: Int!, $after: String, $action: String) {\n    auditLog(first: $first, after: $after, action: $action) {\n      totalCount\n      edges { node { id createdAt action targetType targetId actorUserId actorApiKeyId details } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query AuditLog($first: Int!, $after: String, $action: String) {\n    auditLog(first: $first, after: $after, action: $action) {\n      totalCount\n      edges { node { id createdAt action targetType targetId actorUserId actorApiKeyId details } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditActors {\n    users(first: 100) { edges { node { id email } } }\n    apiKeys(first: 100) { edges { node { id name } } }\n  }\n"): (typeof documents)["\n  query AuditActors {\n    users(first: 100) { edges { node { id email } } }\n    apiKeys(first: 100) { edges { node { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminUsage {\n    viewer {\n      organization {\n        id\n        name\n        billingEmail\n        subscription {\n          tier\n          currentPeriodEnd\n          limits { maxJobsPerPeriod maxWorkers maxSchedules }\n          usage { jobsThisPeriod workers }\n        }\n      }\n    }\n    scheduleSummary { total }\n  }\n"): (typeof documents)["\n  query AdminUsage {\n    viewer {\n      organization {\n        id\n        name\n        billingEmail\n        subscription {\n          tier\n          currentPeriodEnd\n          limits { maxJobsPerPeriod maxWorkers maxSchedules }\n          usage { jobsThisPeriod workers }\n        }\n      }\n    }\n    scheduleSummary { total }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminUsers($first: Int!, $after: String) {\n    users(first: $first, after: $after) {\n      totalCount\n      edges { node { id email name role active deactivatedAt createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query AdminUsers($first: Int!, $after: String) {\n    users(first: $first, after: $after) {\n      totalCount\n      edges { node { id email name role active deactivatedAt createdAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminInvitations($first: Int!, $after: String) {\n    invitations(first: $first, after: $after) {\n      totalCount\n      edges { node { id email role createdAt expiresAt acceptedAt revokedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query AdminInvitations($first: Int!, $after: String) {\n    invitations(first: $first, after: $after) {\n      totalCount\n      edges { node { id email role createdAt expiresAt acceptedAt revokedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateUserRole($id: ID!, $role: UserRole!) { updateUserRole(id: $id, role: $role) { id role } }\n"): (typeof documents)["\n  mutation UpdateUserRole($id: ID!, $role: UserRole!) { updateUserRole(id: $id, role: $role) { id role } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeactivateUser($id: ID!) { deactivateUser(id: $id) { id active deactivatedAt } }\n"): (typeof documents)["\n  mutation DeactivateUser($id: ID!) { deactivateUser(id: $id) { id active deactivatedAt } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation InviteUser($email: String!, $role: UserRole!) {\n    inviteUser(email: $email, role: $role) { token invitation { id email role expiresAt } }\n  }\n"): (typeof documents)["\n  mutation InviteUser($email: String!, $role: UserRole!) {\n    inviteUser(email: $email, role: $role) { token invitation { id email role expiresAt } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeInvitation($id: ID!) { revokeInvitation(id: $id) { id revokedAt } }\n"): (typeof documents)["\n  mutation RevokeInvitation($id: ID!) { revokeInvitation(id: $id) { id revokedAt } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
