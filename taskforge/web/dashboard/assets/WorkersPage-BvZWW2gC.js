@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,n as r,o as i,t as a,u as o}from"./index-CvMObXS2.js";import{c as s,l as c,u as l}from"./format-vddT3MQQ.js";import{t as u}from"./Pager-teZ8Q7bV.js";import{n as d}from"./Time-CsiWPGMP.js";import{t as f}from"./live-GdMnmvPD.js";var p=n(),m=50,h=5e3,g=[`ONLINE`,`DRAINING`,`OFFLINE`],_=i(`
+import{c as e,d as t,i as n,n as r,o as i,t as a,u as o}from"./index-D4vVv4eG.js";import{c as s,l as c,u as l}from"./format-C4erHiq6.js";import{t as u}from"./Pager-CxmMttAp.js";import{n as d}from"./Time-BxkJdTzA.js";import{n as f}from"./live-D4UG91Vj.js";var p=n(),m=50,h=5e3,g=[`ONLINE`,`DRAINING`,`OFFLINE`],_=i(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount
