@@ -232,7 +232,7 @@ export default function SchedulesPage() {
               {
                 key: "runs",
                 header: "Runs",
-                className: "num",
+                className: "num nowrap",
                 render: (s) => (s.maxRuns != null ? `${s.runsCount} of ${s.maxRuns}` : s.runsCount.toLocaleString()),
               },
               { key: "actions", header: "Actions", render: (s) => <ScheduleActions schedule={s} compact /> },

@@ -1,4 +1,4 @@
-import{c as e,i as t,n,o as r,t as i,u as a}from"./index-C_G737f0.js";import{c as o,r as s,t as c,u as l}from"./format-Dn9XmW3U.js";import{n as u,t as d}from"./Sparkline-CaR4jf9l.js";import{t as f}from"./Time-BV_aqzeJ.js";import{i as p,n as m,r as h,t as g}from"./live-DY61RUpX.js";var _=t(),v=15,y=r(`
+import{c as e,i as t,n,o as r,t as i,u as a}from"./index-BfEsBz8z.js";import{c as o,r as s,t as c,u as l}from"./format-BWPVswPF.js";import{n as u,t as d}from"./Sparkline-BM0--fLG.js";import{t as f}from"./Time-YbwEhyet.js";import{i as p,n as m,r as h,t as g}from"./live-Q3dCjmNo.js";var _=t(),v=15,y=r(`
   query Overview($minutes: Int!) {
     queues(first: 100) {
       totalCount

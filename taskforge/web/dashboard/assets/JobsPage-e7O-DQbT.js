@@ -1,4 +1,4 @@
-import{c as e,d as t,h as n,i as r,m as i,n as a,o,s,t as c,u as l}from"./index-C_G737f0.js";import{c as u,l as d,u as f}from"./format-Dn9XmW3U.js";import{t as p}from"./queries-Otf7uKkR.js";import{t as m}from"./Pager-Y0ZfsbNw.js";import{n as h,t as g}from"./Time-BV_aqzeJ.js";import{r as _,t as v}from"./live-DY61RUpX.js";var y=n(i(),1),b=r(),x=o(`
+import{c as e,d as t,h as n,i as r,m as i,n as a,o,s,t as c,u as l}from"./index-BfEsBz8z.js";import{c as u,l as d,u as f}from"./format-BWPVswPF.js";import{t as p}from"./queries-CN04uUra.js";import{t as m}from"./Pager-Cs6Pjvd3.js";import{n as h,t as g}from"./Time-YbwEhyet.js";import{r as _,t as v}from"./live-Q3dCjmNo.js";var y=n(i(),1),b=r(),x=o(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }

@@ -1,4 +1,4 @@
-import{a as e,c as t,f as n,h as r,i,m as a,n as o,o as s,p as c,s as l,t as u,u as d}from"./index-C_G737f0.js";import{c as f,i as p,l as m,r as h,u as g}from"./format-Dn9XmW3U.js";import{t as _}from"./Pager-Y0ZfsbNw.js";import{a as v,n as y,o as b,s as x,t as S}from"./ScheduleForm-CPu3FI_k.js";import{i as C,n as w,r as T}from"./live-DY61RUpX.js";var E=r(a(),1),D=i(),O=20,k=s(`
+import{a as e,c as t,f as n,h as r,i,m as a,n as o,o as s,p as c,s as l,t as u,u as d}from"./index-BfEsBz8z.js";import{c as f,i as p,l as m,r as h,u as g}from"./format-BWPVswPF.js";import{t as _}from"./Pager-Cs6Pjvd3.js";import{a as v,n as y,o as b,s as x,t as S}from"./ScheduleForm-BQadgWJ9.js";import{i as C,n as w,r as T}from"./live-Q3dCjmNo.js";var E=r(a(),1),D=i(),O=20,k=s(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id

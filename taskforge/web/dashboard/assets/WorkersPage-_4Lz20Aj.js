@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,n as r,o as i,t as a,u as o}from"./index-C_G737f0.js";import{c as s,l as c,u as l}from"./format-Dn9XmW3U.js";import{t as u}from"./Pager-Y0ZfsbNw.js";import{n as d}from"./Time-BV_aqzeJ.js";import{n as f,t as p}from"./live-DY61RUpX.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=i(`
+import{c as e,d as t,i as n,n as r,o as i,t as a,u as o}from"./index-BfEsBz8z.js";import{c as s,l as c,u as l}from"./format-BWPVswPF.js";import{t as u}from"./Pager-Cs6Pjvd3.js";import{n as d}from"./Time-YbwEhyet.js";import{n as f,t as p}from"./live-Q3dCjmNo.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=i(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount

@@ -1,4 +1,4 @@
-import{c as e,h as t,i as n,m as r,n as i,o as a,p as o,s,t as c,u as l}from"./index-C_G737f0.js";import{c as u,i as d,n as f,u as p}from"./format-Dn9XmW3U.js";import{i as m,r as h,t as g}from"./live-DY61RUpX.js";import{n as _,t as v}from"./Time-BV_aqzeJ.js";var y=t(r(),1),b=n(),x=a(`
+import{c as e,h as t,i as n,m as r,n as i,o as a,p as o,s,t as c,u as l}from"./index-BfEsBz8z.js";import{c as u,i as d,n as f,u as p}from"./format-BWPVswPF.js";import{i as m,r as h,t as g}from"./live-Q3dCjmNo.js";import{n as _,t as v}from"./Time-YbwEhyet.js";var y=t(r(),1),b=n(),x=a(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor
