@@ -1,0 +1,33 @@
+import{c as e,d as t,f as n,h as r,i,m as a,n as o,o as s,t as c,u as l}from"./index-BfEsBz8z.js";import{c as u,l as d,u as f}from"./format-BWPVswPF.js";import{t as p}from"./Pager-Cs6Pjvd3.js";import{a as m,c as h,i as g,l as _,n as v,r as y,s as b,t as x}from"./ScheduleForm-BQadgWJ9.js";import{n as S}from"./Time-YbwEhyet.js";import{i as C,n as w,r as T,t as E}from"./live-Q3dCjmNo.js";var D=r(a(),1),O=i(),k=25,A=3,j=s(`
+  query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {
+    schedules(first: $first, after: $after, status: $status, type: $type) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          type
+          expression
+          timezone
+          status
+          pausedReason
+          jobType
+          workflowDefinition
+          workflowTemplate { name version }
+          queueId
+          runsCount
+          maxRuns
+          lastRunAt
+          lastError
+          upcomingRuns(count: $next)
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+    scheduleSummary { total active paused completed failed dueNow }
+  }
+`),M=s(`
+  subscription SchedulesTicks($after: ID) {
+    schedulerTicks(after: $after) { eventId scheduleId }
+  }
+`);function N(){let[r,i]=t(),a=h(r),s=n(),[N,F]=(0,D.useState)(!1),[{data:I,error:L,fetching:R},z]=e({query:j,variables:{first:k,after:a.after,status:a.status?[a.status]:null,type:a.type?[a.type]:null,next:A}}),B=C(()=>z({requestPolicy:`network-only`}),2e3);T({query:M,variables:{},cursorOf:e=>e.schedulerTicks.eventId,onEvent:B,onResync:B}),w(B,3e4),E(1e4);let V=e=>i(_({...a,after:null,...e})),H=I?.schedules.edges.map(e=>e.node)??[],U=I?.scheduleSummary;return(0,O.jsxs)(O.Fragment,{children:[(0,O.jsx)(o,{title:`Schedules`,children:!N&&(0,O.jsx)(`button`,{type:`button`,className:`primary`,onClick:()=>F(!0),children:`New schedule`})}),N&&(0,O.jsx)(x,{onSaved:e=>s(`/schedules/${e}`),onCancel:()=>F(!1)}),(0,O.jsx)(c,{error:L}),U&&(0,O.jsxs)(`section`,{"aria-labelledby":`schedule-counts`,className:`cards`,children:[(0,O.jsx)(`h2`,{id:`schedule-counts`,className:`visually-hidden`,children:`Schedules by status`}),(0,O.jsx)(P,{label:`Active`,value:U.active,onClick:()=>V({status:`ACTIVE`})}),(0,O.jsx)(P,{label:`Paused`,value:U.paused,onClick:()=>V({status:`PAUSED`})}),(0,O.jsx)(P,{label:`Completed`,value:U.completed,onClick:()=>V({status:`COMPLETED`})}),(0,O.jsx)(P,{label:`Failed`,value:U.failed,onClick:()=>V({status:`FAILED`})}),(0,O.jsxs)(`div`,{className:`card stat`,children:[(0,O.jsx)(`div`,{className:`label`,children:`Due now`}),(0,O.jsx)(`div`,{className:`value`,children:U.dueNow.toLocaleString()})]})]}),(0,O.jsxs)(`form`,{className:`filters card`,"aria-label":`Filter schedules`,onSubmit:e=>e.preventDefault(),children:[(0,O.jsxs)(`label`,{children:[`Status`,(0,O.jsxs)(`select`,{value:a.status??``,onChange:e=>V({status:e.target.value||null}),children:[(0,O.jsx)(`option`,{value:``,children:`All statuses`}),y.map(e=>(0,O.jsx)(`option`,{value:e,children:d(e)},e))]})]}),(0,O.jsxs)(`label`,{children:[`Type`,(0,O.jsxs)(`select`,{value:a.type??``,onChange:e=>V({type:e.target.value||null}),children:[(0,O.jsx)(`option`,{value:``,children:`All types`}),g.map(e=>(0,O.jsx)(`option`,{value:e,children:e===`RECURRING`?`Interval`:d(e)},e))]})]})]}),!I&&R&&(0,O.jsx)(`p`,{className:`muted`,children:`Loading…`}),I&&(0,O.jsxs)(O.Fragment,{children:[(0,O.jsx)(f,{caption:`Schedules`,rows:H,rowKey:e=>e.id,empty:a.status||a.type?`No schedule matches these filters.`:`No schedule yet.`,columns:[{key:`name`,header:`Schedule`,render:e=>(0,O.jsxs)(O.Fragment,{children:[(0,O.jsx)(l,{to:`/schedules/${e.id}`,children:e.name}),(0,O.jsx)(`div`,{className:`muted`,children:m(e)})]})},{key:`when`,header:`When`,render:e=>(0,O.jsxs)(O.Fragment,{children:[(0,O.jsx)(`code`,{children:e.expression}),(0,O.jsxs)(`div`,{className:`muted`,children:[e.type===`RECURRING`?`Interval`:d(e.type),e.type===`CRON`?` · ${e.timezone}`:``]})]})},{key:`status`,header:`Status`,render:e=>(0,O.jsxs)(O.Fragment,{children:[(0,O.jsx)(u,{status:e.status}),e.pausedReason&&(0,O.jsx)(`div`,{className:`muted`,children:e.pausedReason})]})},{key:`next`,header:`Next runs`,render:e=>e.upcomingRuns.length===0?(0,O.jsx)(`span`,{className:`muted`,children:`—`}):(0,O.jsx)(`ol`,{className:`next-runs`,children:e.upcomingRuns.map(t=>(0,O.jsx)(`li`,{children:(0,O.jsx)(`time`,{dateTime:t,title:t,children:b(t,e.timezone)})},t))})},{key:`last`,header:`Last run`,render:e=>(0,O.jsxs)(O.Fragment,{children:[(0,O.jsx)(S,{value:e.lastRunAt,relative:!0}),e.lastError&&(0,O.jsx)(`div`,{className:`error-text`,children:e.lastError})]})},{key:`runs`,header:`Runs`,className:`num nowrap`,render:e=>e.maxRuns==null?e.runsCount.toLocaleString():`${e.runsCount} of ${e.maxRuns}`},{key:`actions`,header:`Actions`,render:e=>(0,O.jsx)(v,{schedule:e,compact:!0})}]}),(0,O.jsx)(p,{pageInfo:I.schedules.pageInfo,after:a.after,onPage:e=>V({after:e}),total:I.schedules.totalCount,shown:H.length})]})]})}function P({label:e,value:t,onClick:n}){return(0,O.jsxs)(`div`,{className:`card stat`,children:[(0,O.jsx)(`div`,{className:`label`,children:e}),(0,O.jsx)(`div`,{className:`value`,children:(0,O.jsx)(`button`,{type:`button`,className:`link-button`,onClick:n,"aria-label":`${t} ${e.toLowerCase()}: show them`,children:t.toLocaleString()})})]})}export{N as default};
