@@ -29,6 +29,18 @@ type Documents = {
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { token expiresAt }\n  }\n": typeof types.LoginDocument,
     "\n  query Overview($minutes: Int!) {\n    queues(first: 100) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          priority\n          isPaused\n          stats {\n            waiting\n            running\n            scheduled\n            succeededLastHour\n            failedLastHour\n            oldestWaitingAge\n            countLimit\n            throughput(minutes: $minutes) { minute succeeded failed }\n          }\n        }\n      }\n    }\n    running: jobs(first: 10, status: [PROCESSING]) {\n      edges {\n        node { id jobType startedAt progress progressMessage queue { id name } }\n      }\n    }\n    online: workers(status: [ONLINE], first: 1) { totalCount }\n    draining: workers(status: [DRAINING], first: 1) { totalCount }\n  }\n": typeof types.OverviewDocument,
     "\n  subscription OverviewEvents($after: ID) {\n    jobStatusChanged(after: $after) { eventId jobId status }\n  }\n": typeof types.OverviewEventsDocument,
+    "\n  fragment WorkflowSummary on Workflow {\n    id\n    name\n    status\n    failurePolicy\n    createdAt\n    startedAt\n    finishedAt\n    stats { total completed completionPercentage counts { status count } }\n  }\n": typeof types.WorkflowSummaryFragmentDoc,
+    "\n  query Workflows($first: Int!, $after: String, $status: [WorkflowStatus!]) {\n    workflows(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...WorkflowSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.WorkflowsDocument,
+    "\n  query WorkflowsCount($status: [WorkflowStatus!]) {\n    workflows(first: 1, status: $status) { totalCount }\n  }\n": typeof types.WorkflowsCountDocument,
+    "\n  subscription WorkflowsLive($after: ID) {\n    jobStatusChanged(after: $after) { eventId workflowId }\n  }\n": typeof types.WorkflowsLiveDocument,
+    "\n  query Workflow($id: ID!) {\n    workflow(id: $id) {\n      ...WorkflowSummary\n      description\n      timeoutSeconds\n      priority\n      deadlineAt\n      prunedAt\n      nesting\n      parentJobId\n      parentWorkflowId\n      template { name version }\n    }\n  }\n": typeof types.WorkflowDocument,
+    "\n  query WorkflowGraph($id: ID!) {\n    workflow(id: $id) {\n      id\n      graph { json criticalPath }\n    }\n  }\n": typeof types.WorkflowGraphDocument,
+    "\n  subscription WorkflowProgressLive($workflowId: ID!, $after: ID) {\n    workflowProgress(workflowId: $workflowId, after: $after) {\n      eventId\n      jobId\n      jobStatus\n      workflowStatus\n      stats { total completed completionPercentage counts { status count } }\n    }\n  }\n": typeof types.WorkflowProgressLiveDocument,
+    "\n  mutation StartWorkflow($id: ID!) { startWorkflow(id: $id) { ...WorkflowSummary } }\n": typeof types.StartWorkflowDocument,
+    "\n  mutation CancelWorkflow($id: ID!) { cancelWorkflow(id: $id) { ...WorkflowSummary } }\n": typeof types.CancelWorkflowDocument,
+    "\n  mutation RetryWorkflow($id: ID!) { retryWorkflow(id: $id) { ...WorkflowSummary } }\n": typeof types.RetryWorkflowDocument,
+    "\n  mutation ResumeWorkflow($id: ID!, $action: ResumeAction!) {\n    resumeWorkflow(id: $id, action: $action) { ...WorkflowSummary }\n  }\n": typeof types.ResumeWorkflowDocument,
+    "\n  mutation DeleteWorkflow($id: ID!) { deleteWorkflow(id: $id) }\n": typeof types.DeleteWorkflowDocument,
 };
 const documents: Documents = {
     "\n  mutation EnqueueJob($input: EnqueueJobInput!) {\n    enqueueJob(input: $input) { id status jobType }\n  }\n": types.EnqueueJobDocument,
@@ -46,6 +58,18 @@ const documents: Documents = {
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { token expiresAt }\n  }\n": types.LoginDocument,
     "\n  query Overview($minutes: Int!) {\n    queues(first: 100) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          priority\n          isPaused\n          stats {\n            waiting\n            running\n            scheduled\n            succeededLastHour\n            failedLastHour\n            oldestWaitingAge\n            countLimit\n            throughput(minutes: $minutes) { minute succeeded failed }\n          }\n        }\n      }\n    }\n    running: jobs(first: 10, status: [PROCESSING]) {\n      edges {\n        node { id jobType startedAt progress progressMessage queue { id name } }\n      }\n    }\n    online: workers(status: [ONLINE], first: 1) { totalCount }\n    draining: workers(status: [DRAINING], first: 1) { totalCount }\n  }\n": types.OverviewDocument,
     "\n  subscription OverviewEvents($after: ID) {\n    jobStatusChanged(after: $after) { eventId jobId status }\n  }\n": types.OverviewEventsDocument,
+    "\n  fragment WorkflowSummary on Workflow {\n    id\n    name\n    status\n    failurePolicy\n    createdAt\n    startedAt\n    finishedAt\n    stats { total completed completionPercentage counts { status count } }\n  }\n": types.WorkflowSummaryFragmentDoc,
+    "\n  query Workflows($first: Int!, $after: String, $status: [WorkflowStatus!]) {\n    workflows(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...WorkflowSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.WorkflowsDocument,
+    "\n  query WorkflowsCount($status: [WorkflowStatus!]) {\n    workflows(first: 1, status: $status) { totalCount }\n  }\n": types.WorkflowsCountDocument,
+    "\n  subscription WorkflowsLive($after: ID) {\n    jobStatusChanged(after: $after) { eventId workflowId }\n  }\n": types.WorkflowsLiveDocument,
+    "\n  query Workflow($id: ID!) {\n    workflow(id: $id) {\n      ...WorkflowSummary\n      description\n      timeoutSeconds\n      priority\n      deadlineAt\n      prunedAt\n      nesting\n      parentJobId\n      parentWorkflowId\n      template { name version }\n    }\n  }\n": types.WorkflowDocument,
+    "\n  query WorkflowGraph($id: ID!) {\n    workflow(id: $id) {\n      id\n      graph { json criticalPath }\n    }\n  }\n": types.WorkflowGraphDocument,
+    "\n  subscription WorkflowProgressLive($workflowId: ID!, $after: ID) {\n    workflowProgress(workflowId: $workflowId, after: $after) {\n      eventId\n      jobId\n      jobStatus\n      workflowStatus\n      stats { total completed completionPercentage counts { status count } }\n    }\n  }\n": types.WorkflowProgressLiveDocument,
+    "\n  mutation StartWorkflow($id: ID!) { startWorkflow(id: $id) { ...WorkflowSummary } }\n": types.StartWorkflowDocument,
+    "\n  mutation CancelWorkflow($id: ID!) { cancelWorkflow(id: $id) { ...WorkflowSummary } }\n": types.CancelWorkflowDocument,
+    "\n  mutation RetryWorkflow($id: ID!) { retryWorkflow(id: $id) { ...WorkflowSummary } }\n": types.RetryWorkflowDocument,
+    "\n  mutation ResumeWorkflow($id: ID!, $action: ResumeAction!) {\n    resumeWorkflow(id: $id, action: $action) { ...WorkflowSummary }\n  }\n": types.ResumeWorkflowDocument,
+    "\n  mutation DeleteWorkflow($id: ID!) { deleteWorkflow(id: $id) }\n": types.DeleteWorkflowDocument,
 };
 
 /**
@@ -122,6 +146,54 @@ export function graphql(source: "\n  query Overview($minutes: Int!) {\n    queue
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription OverviewEvents($after: ID) {\n    jobStatusChanged(after: $after) { eventId jobId status }\n  }\n"): (typeof documents)["\n  subscription OverviewEvents($after: ID) {\n    jobStatusChanged(after: $after) { eventId jobId status }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment WorkflowSummary on Workflow {\n    id\n    name\n    status\n    failurePolicy\n    createdAt\n    startedAt\n    finishedAt\n    stats { total completed completionPercentage counts { status count } }\n  }\n"): (typeof documents)["\n  fragment WorkflowSummary on Workflow {\n    id\n    name\n    status\n    failurePolicy\n    createdAt\n    startedAt\n    finishedAt\n    stats { total completed completionPercentage counts { status count } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Workflows($first: Int!, $after: String, $status: [WorkflowStatus!]) {\n    workflows(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...WorkflowSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query Workflows($first: Int!, $after: String, $status: [WorkflowStatus!]) {\n    workflows(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...WorkflowSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WorkflowsCount($status: [WorkflowStatus!]) {\n    workflows(first: 1, status: $status) { totalCount }\n  }\n"): (typeof documents)["\n  query WorkflowsCount($status: [WorkflowStatus!]) {\n    workflows(first: 1, status: $status) { totalCount }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WorkflowsLive($after: ID) {\n    jobStatusChanged(after: $after) { eventId workflowId }\n  }\n"): (typeof documents)["\n  subscription WorkflowsLive($after: ID) {\n    jobStatusChanged(after: $after) { eventId workflowId }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Workflow($id: ID!) {\n    workflow(id: $id) {\n      ...WorkflowSummary\n      description\n      timeoutSeconds\n      priority\n      deadlineAt\n      prunedAt\n      nesting\n      parentJobId\n      parentWorkflowId\n      template { name version }\n    }\n  }\n"): (typeof documents)["\n  query Workflow($id: ID!) {\n    workflow(id: $id) {\n      ...WorkflowSummary\n      description\n      timeoutSeconds\n      priority\n      deadlineAt\n      prunedAt\n      nesting\n      parentJobId\n      parentWorkflowId\n      template { name version }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WorkflowGraph($id: ID!) {\n    workflow(id: $id) {\n      id\n      graph { json criticalPath }\n    }\n  }\n"): (typeof documents)["\n  query WorkflowGraph($id: ID!) {\n    workflow(id: $id) {\n      id\n      graph { json criticalPath }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WorkflowProgressLive($workflowId: ID!, $after: ID) {\n    workflowProgress(workflowId: $workflowId, after: $after) {\n      eventId\n      jobId\n      jobStatus\n      workflowStatus\n      stats { total completed completionPercentage counts { status count } }\n    }\n  }\n"): (typeof documents)["\n  subscription WorkflowProgressLive($workflowId: ID!, $after: ID) {\n    workflowProgress(workflowId: $workflowId, after: $after) {\n      eventId\n      jobId\n      jobStatus\n      workflowStatus\n      stats { total completed completionPercentage counts { status count } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartWorkflow($id: ID!) { startWorkflow(id: $id) { ...WorkflowSummary } }\n"): (typeof documents)["\n  mutation StartWorkflow($id: ID!) { startWorkflow(id: $id) { ...WorkflowSummary } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelWorkflow($id: ID!) { cancelWorkflow(id: $id) { ...WorkflowSummary } }\n"): (typeof documents)["\n  mutation CancelWorkflow($id: ID!) { cancelWorkflow(id: $id) { ...WorkflowSummary } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RetryWorkflow($id: ID!) { retryWorkflow(id: $id) { ...WorkflowSummary } }\n"): (typeof documents)["\n  mutation RetryWorkflow($id: ID!) { retryWorkflow(id: $id) { ...WorkflowSummary } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeWorkflow($id: ID!, $action: ResumeAction!) {\n    resumeWorkflow(id: $id, action: $action) { ...WorkflowSummary }\n  }\n"): (typeof documents)["\n  mutation ResumeWorkflow($id: ID!, $action: ResumeAction!) {\n    resumeWorkflow(id: $id, action: $action) { ...WorkflowSummary }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWorkflow($id: ID!) { deleteWorkflow(id: $id) }\n"): (typeof documents)["\n  mutation DeleteWorkflow($id: ID!) { deleteWorkflow(id: $id) }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
