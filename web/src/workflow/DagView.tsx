@@ -5,7 +5,7 @@
 // never the layout.
 import { memo, useCallback, useId, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from "react";
 import { useNavigate } from "react-router-dom";
-import { appearance, groupTone, jobsText, summarize, type Counts } from "./appearance";
+import { appearance, formatInt, groupTone, jobsText, summarize, type Counts } from "./appearance";
 import { collapse, expand, PAGE, showMore, unitsOf, visibleGraph, type Expansion, type Unit, type VisibleBlock, type VisibleCount } from "./collapse";
 import type { JobNode, WorkflowGraph } from "./graph";
 import { BLOCK, LayoutCache, type Box } from "./layout";
@@ -205,7 +205,7 @@ function BlockView({
     <g className={`dag-block${node.critical ? " critical" : ""}`} data-unit={node.unit.key}>
       <rect className="dag-frame" x={box.x} y={box.y} width={box.width} height={box.height} rx={10} />
       <text className="dag-block-title" x={box.x + BLOCK.padding} y={box.y + 21}>
-        {clip(`${node.unit.title} · ${node.cells.length === size ? jobsText(size) : `${node.cells.length.toLocaleString("en-US")} of ${jobsText(size)}`}`, Math.floor(box.width / 8) - 10)}
+        {clip(`${node.unit.title} · ${node.cells.length === size ? jobsText(size) : `${formatInt(node.cells.length)} of ${jobsText(size)}`}`, Math.floor(box.width / 8) - 10)}
       </text>
       <g
         role="button"
@@ -287,8 +287,8 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
       <div className="dag-toolbar">
         <h2 id={`${titleId}-h`}>Graph</h2>
         <span className="muted">
-          {jobsText(total)} in {graph.levels.length.toLocaleString("en-US")} {graph.levels.length === 1 ? "level" : "levels"}
-          {collapsed > 0 && ` · ${visible.jobsShown.toLocaleString("en-US")} shown, the rest in ${collapsed} collapsed ${collapsed === 1 ? "group" : "groups"} (click one to open it)`}
+          {jobsText(total)} in {formatInt(graph.levels.length)} {graph.levels.length === 1 ? "level" : "levels"}
+          {collapsed > 0 && ` · ${formatInt(visible.jobsShown)} shown, the rest in ${collapsed} collapsed ${collapsed === 1 ? "group" : "groups"} (click one to open it)`}
         </span>
         <div className="dag-zoom" role="group" aria-label="Zoom">
           <button type="button" onClick={() => setZoom(ZOOMS[Math.max(0, zoomIndex - 1)]!)} disabled={zoomIndex <= 0} aria-label="Zoom out">
