@@ -8,7 +8,7 @@ import { useNavigate } from "react-router-dom";
 import { appearance, formatInt, groupTone, jobsText, summarize, type Counts } from "./appearance";
 import { collapse, expand, PAGE, showMore, unitsOf, visibleGraph, type Expansion, type Unit, type VisibleBlock, type VisibleCount } from "./collapse";
 import type { JobNode, WorkflowGraph } from "./graph";
-import { BLOCK, LayoutCache, type Box } from "./layout";
+import { BLOCK, COUNT, LayoutCache, NODE, type Box } from "./layout";
 import type { StatusStore } from "./live";
 import { segments } from "./ProgressBar";
 
@@ -38,6 +38,10 @@ function onKeyActivate(action: () => void) {
 
 type Open = (event: MouseEvent<Element>) => void;
 
+/** Ends each line of a node's text: a space the drawing ignores and the text read out of
+ * the DOM keeps, so that two lines do not run together ("200 jobs200 pending"). */
+const SEP = " ";
+
 const JobNodeView = memo(function JobNodeView({
   job,
   box,
@@ -63,11 +67,11 @@ const JobNodeView = memo(function JobNodeView({
       aria-label={name}
       onClick={onOpen}
     >
-      <title>{`${job.label} (${job.jobType})`}</title>
       <g transform={`translate(${box.x},${box.y})`}>
         <rect className="dag-box" width={box.width} height={box.height} rx={6} />
-        <text className="dag-name" x={10} y={19}>
-          {clip(job.label, 24)}
+        <text className="dag-name" x={10} y={19} clipPath="url(#dag-clip-node)">
+          {job.label}
+          {SEP}
         </text>
         <text className="dag-status" x={10} y={37}>
           {`${look.symbol} ${look.label}`}
@@ -105,18 +109,19 @@ const CountNodeView = memo(function CountNodeView({
   onExpand: (unit: Unit) => void;
 }) {
   const counts = useTally(store, node.tally);
-  const summary = summarize(counts);
   const open = () => onExpand(node.unit);
   const shows = Math.min(PAGE, node.size);
-  const label =
-    `${node.unit.title}: ${jobsText(node.size)} — ${summary}` +
-    `${node.critical ? "; on the critical path" : ""}. Show ${shows === node.size ? "them" : `the first ${shows}`}`;
+  // what is drawn, line by line; the accessible name says the same, in the same order
+  // (WCAG 2.5.3), the critical path after it
+  const heading = `${node.unit.title}: ${jobsText(node.size)}`;
+  const summary = summarize(counts);
+  const action = shows === node.size ? "Show all" : `Show the first ${formatInt(shows)}`;
   return (
     <g
       role="button"
       tabIndex={0}
       aria-expanded={false}
-      aria-label={label}
+      aria-label={`${heading}, ${summary}. ${action}${node.critical ? ". On the critical path" : ""}`}
       className={`dag-count tone-${groupTone(counts)}${node.critical ? " critical" : ""}`}
       data-unit={node.unit.key}
       transform={`translate(${box.x},${box.y})`}
@@ -125,15 +130,18 @@ const CountNodeView = memo(function CountNodeView({
     >
       <rect className="dag-stack" x={6} y={6} width={box.width - 6} height={box.height - 6} rx={8} />
       <rect className="dag-box" width={box.width - 6} height={box.height - 6} rx={8} />
-      <text className="dag-name" x={12} y={20}>
-        {clip(`${node.unit.title}: ${jobsText(node.size)}`, 30)}
+      <text className="dag-name" x={12} y={20} clipPath="url(#dag-clip-count)">
+        {heading}
+        {SEP}
       </text>
-      <text className="dag-status" x={12} y={39}>
-        {clip(summarize(counts, 2), 34)}
+      <text className="dag-status" x={12} y={39} clipPath="url(#dag-clip-count)">
+        {summary}
+        {SEP}
       </text>
       <TallyBar counts={counts} size={node.size} x={12} y={47} width={box.width - 30} />
       <text className="dag-hint" x={12} y={68}>
-        {`▸ Show ${shows === node.size ? "all" : shows}`}
+        <tspan aria-hidden="true">▸ </tspan>
+        {action}
       </text>
     </g>
   );
@@ -155,24 +163,31 @@ const MoreCellView = memo(function MoreCellView({
   onMore: (unit: Unit) => void;
 }) {
   const counts = useTally(store, tally);
+  const clipId = useId();
   const more = () => onMore(unit);
-  const shows = Math.min(PAGE, size);
+  const heading = `+ ${jobsText(size)} more: ${summarize(counts)}`;
+  const action = `Show ${formatInt(Math.min(PAGE, size))} more`;
   return (
     <g
       role="button"
       tabIndex={0}
-      aria-label={`${jobsText(size)} more in ${unit.title} — ${summarize(counts)}. Show ${shows} more`}
+      aria-label={`${heading}. ${action} of ${unit.title}`}
       className={`dag-more tone-${groupTone(counts)}`}
       transform={`translate(${box.x},${box.y})`}
       onClick={more}
       onKeyDown={onKeyActivate(more)}
     >
+      <clipPath id={clipId}>
+        <rect x={4} width={box.width - 8} height={box.height} />
+      </clipPath>
       <rect className="dag-box" width={box.width} height={box.height} rx={6} />
-      <text className="dag-name" x={10} y={19}>
-        {`+ ${jobsText(size)} more: ${clip(summarize(counts, 2), Math.max(10, Math.floor(box.width / 8) - 22))}`}
+      <text className="dag-name" x={10} y={19} clipPath={`url(#${clipId})`}>
+        {heading}
+        {SEP}
       </text>
       <text className="dag-hint" x={10} y={37}>
-        {`▸ Show ${shows} more`}
+        <tspan aria-hidden="true">▸ </tspan>
+        {action}
       </text>
     </g>
   );
@@ -205,7 +220,7 @@ function BlockView({
     <g className={`dag-block${node.critical ? " critical" : ""}`} data-unit={node.unit.key}>
       <rect className="dag-frame" x={box.x} y={box.y} width={box.width} height={box.height} rx={10} />
       <text className="dag-block-title" x={box.x + BLOCK.padding} y={box.y + 21}>
-        {clip(`${node.unit.title} · ${node.cells.length === size ? jobsText(size) : `${formatInt(node.cells.length)} of ${jobsText(size)}`}`, Math.floor(box.width / 8) - 10)}
+        {clip(`${node.unit.title} · ${node.cells.length === size ? jobsText(size) : `${formatInt(node.cells.length)} of ${jobsText(size)}`}`, Math.floor((box.width - 90) / 7.5))}
       </text>
       <g
         role="button"
@@ -218,7 +233,8 @@ function BlockView({
       >
         <rect width={74} height={20} rx={4} />
         <text x={37} y={14} textAnchor="middle">
-          ▴ Collapse
+          <tspan aria-hidden="true">▴ </tspan>
+          Collapse
         </text>
       </g>
       {node.cells.map((id) => (
@@ -336,6 +352,14 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
             {graph.criticalPath.length > 0 ? `Critical path: ${pathText(graph)}.` : "No critical path."}
           </desc>
           <defs>
+            {/* long names are cut by the box's edge, not shortened: the accessible
+                names hold the whole text */}
+            <clipPath id="dag-clip-node">
+              <rect x={4} width={NODE.width - 26} height={NODE.height} />
+            </clipPath>
+            <clipPath id="dag-clip-count">
+              <rect x={4} width={COUNT.width - 20} height={COUNT.height} />
+            </clipPath>
             <marker id="dag-arrow" viewBox="0 0 10 10" refX={9} refY={5} markerWidth={7} markerHeight={7} orient="auto-start-reverse">
               <path d="M0,0 L10,5 L0,10 z" className="dag-arrow" />
             </marker>
