@@ -12,7 +12,7 @@ function show(doc: GraphDoc) {
   const store = new StatusStore();
   store.load(graph.statuses);
   const view = render(
-    <MemoryRouter>
+    <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
       <DagView graph={graph} store={store} name="etl" />
     </MemoryRouter>,
   );
@@ -30,6 +30,15 @@ describe("DagView", () => {
     expect(node("L1-1").getAttribute("aria-label")).toBe("L1-1: Pending");
     expect(node("L1-1").textContent).toContain("○ Pending"); // the status in words, not colour alone
     expect(svg.querySelectorAll("path.dag-edge.critical")).toHaveLength(2);
+  });
+
+  it("links a workflow job to its child run, beside the job's own link", () => {
+    const doc = layered({ levels: [1, 1] });
+    doc.nodes[1]!.childWorkflowId = "w-child";
+    const { view, node } = show(doc);
+    const child = view.container.querySelector('a[href="/workflows/w-child"]')!;
+    expect(child.getAttribute("aria-label")).toBe("Child run of L1-0");
+    expect(node("L1-0").contains(child)).toBe(false);
   });
 
   it("recolours a node in place on a status change, without laying out again", () => {

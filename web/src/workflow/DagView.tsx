@@ -58,7 +58,7 @@ const JobNodeView = memo(function JobNodeView({
   const status = useJobStatus(store, job.id);
   const look = appearance(status);
   const name = `${job.label}: ${look.label}${critical ? ", on the critical path" : ""}`;
-  return (
+  const node = (
     <a
       href={`/jobs/${job.id}`}
       className={`dag-node ${look.className}${critical ? " critical" : ""}`}
@@ -83,6 +83,18 @@ const JobNodeView = memo(function JobNodeView({
         )}
       </g>
     </a>
+  );
+  if (!job.childWorkflowId) return node;
+  // a workflow job: its child run, a link of its own beside the job's (links do not nest)
+  return (
+    <>
+      {node}
+      <a href={`/workflows/${job.childWorkflowId}`} className="dag-child" aria-label={`Child run of ${job.label}`} onClick={onOpen}>
+        <text x={box.x + box.width - 8} y={box.y + 37} textAnchor="end">
+          run ↗
+        </text>
+      </a>
+    </>
   );
 });
 
