@@ -3,7 +3,7 @@
 // unit's jobs, and the edges between them, the critical path marked. Each node reads its
 // own status from the StatusStore: a status change re-renders that node only, and
 // never the layout.
-import { memo, useCallback, useId, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from "react";
+import { memo, useCallback, useId, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { appearance, formatInt, groupTone, jobsText, summarize, type Counts } from "./appearance";
 import { collapse, expand, PAGE, showMore, unitsOf, visibleGraph, type Expansion, type Unit, type VisibleBlock, type VisibleCount } from "./collapse";
@@ -281,10 +281,12 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
 
   const visible = useMemo(() => {
     const drawing = visibleGraph(graph, units, expansion);
-    store.setTallies(drawing.tallies); // before the count nodes read their counts
+    store.setTallies(drawing.tallies); // before the count nodes read their counts (no notice)
     return drawing;
   }, [graph, units, expansion, store]);
   const layout = useMemo(() => cache.current!.get(visible), [visible]);
+  // the counts were redone while rendering: their nodes read them again once committed
+  useLayoutEffect(() => store.touch(visible.tallies.keys()), [store, visible]);
 
   const onOpen = useCallback<Open>(
     (event) => {

@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-Cr6KK8jf.js";import{t as u}from"./DataTable-tL_BjEqk.js";import{d,i as f,n as p,p as m,r as h,t as g}from"./Time-DK7WW8h0.js";import{t as _}from"./Pager-CfY0Y4Ms.js";var v=r(i(),1),y=c(`
+import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-BNVnXl_7.js";import{t as u}from"./DataTable-DL4GvOSN.js";import{d,i as f,n as p,p as m,r as h,t as g}from"./Time-544QMZCG.js";import{t as _}from"./Pager-BHHnVgLp.js";var v=r(i(),1),y=c(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }
