@@ -105,6 +105,7 @@ export default function JobsPage() {
 
   useEffect(() => {
     setRows(data?.jobs.edges.map((e) => e.node) ?? []);
+    setFresh(new Set()); // the highlight is for jobs that arrived while watching this page
   }, [data]);
 
   const reload = useCallback(() => {
