@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-Cmwadp4O.js";import{t as u}from"./DataTable-JDGd4tzZ.js";import{d,i as f,n as p,p as m,r as h,t as g}from"./Time-CPlfvXY6.js";import{t as _}from"./Pager-Dr5jokoN.js";var v=r(i(),1),y=c(`
+import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-CCry1KDu.js";import{t as u}from"./DataTable-BaKLdbft.js";import{d,i as f,n as p,p as m,r as h,t as g}from"./Time-DrclzSlo.js";import{t as _}from"./Pager-DOwIIzWe.js";var v=r(i(),1),y=c(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }

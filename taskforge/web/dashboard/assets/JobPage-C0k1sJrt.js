@@ -1,4 +1,4 @@
-import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-Cmwadp4O.js";import{t as u}from"./DataTable-JDGd4tzZ.js";import{d,l as f,m as p,n as m,p as h,r as g,s as _,t as v}from"./Time-CPlfvXY6.js";var y=n(r(),1),b=i(),x=c(`
+import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-CCry1KDu.js";import{t as u}from"./DataTable-BaKLdbft.js";import{d,l as f,m as p,n as m,p as h,r as g,s as _,t as v}from"./Time-DrclzSlo.js";var y=n(r(),1),b=i(),x=c(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor
