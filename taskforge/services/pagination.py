@@ -7,13 +7,14 @@ import binascii
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select
 
 from taskforge.domain import validation
 from taskforge.domain.errors import InvalidInput
+from taskforge.domain.inputs import timestamp_problem
 from taskforge.domain.records import Paged
 from taskforge.persistence.common.paging import count, fetch_page
 from taskforge.services.base import Services
@@ -27,14 +28,17 @@ def encode(created_at: datetime, ident: uuid.UUID) -> str:
 
 
 def decode(cursor: str | None) -> Cursor | None:
+    """The (time, id) of ``after``; a cursor this server could not have made is
+    BAD_USER_INPUT, its time included: a forged one outside the timestamps the
+    database columns take (e.g. year 1 at +14:00) would fail binding, not the client."""
     if cursor is None:
         return None
     try:
         at, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, uuid.UUID(ident)
+        if timestamp_problem(parsed) is not None:
+            raise ValueError("naive or out of range")
+        return parsed.astimezone(UTC), uuid.UUID(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput("after is not a valid cursor", field="after") from exc
 

@@ -4,6 +4,7 @@ tenant's workflow NOT_FOUND, bad bounds BAD_USER_INPUT."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -171,3 +172,22 @@ async def test_bounds_out_of_order_are_bad_input(gql, after, before, field) -> N
     # a time without its offset
     body = await gql.raw(JOBS, {"first": 5, before: "2030-01-01T00:00:00"})
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def forged(at: str) -> str:
+    """A cursor as the server writes them, of a time no job can have."""
+    return base64.urlsafe_b64encode(f"{at}|{uuid.uuid4()}".encode()).decode()
+
+
+# aware, parseable, and beyond what the timestamp columns bind (year 1 at +14:00 is
+# before year 1 in UTC); a naive time
+FORGED_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2030-01-01T00:00:00")
+
+
+@pytest.mark.parametrize("at", FORGED_TIMES)
+async def test_a_forged_cursor_is_bad_input(gql, at) -> None:
+    body = await gql.raw(JOBS, {"first": 5, "after": forged(at)})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == "after"
+    assert body["data"] is None
