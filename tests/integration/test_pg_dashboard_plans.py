@@ -136,10 +136,15 @@ async def test_queue_stats_probe_each_figures_index(tenant, pg_database) -> None
         # each probe with the queue in its index condition: a bounded range of its index
         probes = [n for n in nodes(plan) if str(n.get("Index Name", "")).startswith("idx_jobs")]
         assert all("queue_id = job_queues.id" in n["Index Cond"] for n in probes), (mode, plan)
-    minutes = [NOW.replace(second=0, microsecond=0) - timedelta(minutes=i) for i in range(15)]
-    throughput = queue_stats.throughput_statement(org.organization.id, queues, 10_000, minutes)
+    span = (NOW - timedelta(minutes=60), NOW)
+    throughput = queue_stats.throughput_statement(org.organization.id, queues, 10_000, span)
     for mode, plan in (await plans(pg_database, throughput)).items():
         assert reads_jobs(plan) == {"idx_jobs_outcomes"}, (mode, plan)
+        # one range probe per queue and outcome, in the index's order (no sort)
+        probes = [n for n in nodes(plan) if n.get("Index Name") == "idx_jobs_outcomes"]
+        assert len(probes) == 4, (mode, plan)
+        assert all("finished_at >=" in n["Index Cond"] for n in probes), (mode, plan)
+        assert not [n for n in nodes(plan) if n["Node Type"] == "Sort"], (mode, plan)
 
 
 @pytest.mark.parametrize(
