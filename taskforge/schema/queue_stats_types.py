@@ -32,8 +32,8 @@ class ThroughputPoint:
 class QueueStats:
     waiting: int = strawberry.field(
         description="Jobs ready to be claimed now: PENDING with their dependencies met, and "
-        "SCHEDULED ones whose time has come (a delayed start or retry backoff that is due; "
-        "a claim takes them next), up to countLimit. A paused queue's ready jobs still "
+        "SCHEDULED ones whose time has come (a delayed start or retry backoff now due: a "
+        "claim promotes it), up to countLimit. A paused queue's ready jobs still "
         "count here. PENDING jobs waiting on their dependencies are in no figure."
     )
     running: int = strawberry.field(description="Jobs PROCESSING, up to countLimit.")

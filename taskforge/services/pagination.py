@@ -1,4 +1,5 @@
-"""Connections' pages of records, and their opaque cursors: base64 of (created_at, id)."""
+"""Connections' pages of records, and their opaque cursors: base64 of (time, id), the
+time being what the listing is ordered by (created_at, or a job's finished_at)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ Cursor = tuple[datetime, uuid.UUID]
 P = TypeVar("P", bound=Paged)
 
 
-def encode(created_at: datetime, ident: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{ident}".encode()).decode()
+def encode(at: datetime, ident: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{ident}".encode()).decode()
 
 
 def decode(cursor: str | None) -> Cursor | None:
@@ -45,11 +46,16 @@ def decode(cursor: str | None) -> Cursor | None:
 
 @dataclass(frozen=True)
 class Listing(Generic[P]):
-    """One page of a connection's records; ``total`` runs its count only when asked for."""
+    """One page of a connection's records; ``total`` runs its count only when asked for;
+    ``key``: the records' time attribute the page is ordered by (their cursors' time)."""
 
     items: list[P]
     has_next: bool
     total: Callable[[], Awaitable[int]]
+    key: str = "created_at"
+
+    def cursor(self, item: P) -> str:
+        return encode(getattr(item, self.key), item.id)
 
 
 async def paginate(
@@ -59,15 +65,17 @@ async def paginate(
     first: int,
     after: Cursor | None,
     records: Callable[[Iterable[Any]], list[P]],
+    key: Any = None,
 ) -> Listing[P]:
-    """One page of ``stmt`` (keyset on the model's (created_at, id)), as records (e.g.
-    ``records.Job.all``)."""
+    """One page of ``stmt`` (keyset on the model's (``key``, id), newest first; ``key``
+    is its created_at unless given), as records (e.g. ``records.Job.all``)."""
     first = validation.page_size(first, svc.settings.limits.page_size)
+    key = model.created_at if key is None else key
     async with svc.read() as session:
-        page = await fetch_page(session, stmt, model.created_at, model.id, first, after)
+        page = await fetch_page(session, stmt, key, model.id, first, after)
 
     async def total() -> int:
         async with svc.read() as session:
             return await count(session, stmt)
 
-    return Listing(records(page.items), page.has_next, total)
+    return Listing(records(page.items), page.has_next, total, key.key)

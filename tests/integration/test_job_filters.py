@@ -105,13 +105,52 @@ async def test_created_bounds(gql, timeline) -> None:
 async def test_finished_bounds(gql, timeline) -> None:
     t = timeline
     finished = await listed(gql, fa=iso(T0))
-    assert finished == [t["h3"], t["h1"]]  # only jobs that ended, newest created first
+    assert finished == [t["h3"], t["h1"]]  # only jobs that ended, newest finished first
     end_of_h1 = T0 + timedelta(hours=1, minutes=30)
     assert await listed(gql, fa=iso(end_of_h1)) == [t["h3"], t["h1"]]
     assert await listed(gql, fa=iso(end_of_h1 + timedelta(microseconds=1))) == [t["h3"]]
     assert await listed(gql, fb=iso(end_of_h1)) == []
     assert await listed(gql, fb=iso(end_of_h1 + timedelta(microseconds=1))) == [t["h1"]]
     assert await listed(gql, fa=iso(T0), ca=iso(T0 + timedelta(hours=2))) == [t["h3"]]
+
+
+async def test_a_finished_bound_lists_newest_finished_first(gql, svc, org, admin) -> None:
+    """Jobs created at T0..T0+3h, finished in another order, two at the same instant:
+    with a finished bound the pages (and their cursors) go by finished time, newest
+    first, then id."""
+    now = [T0]
+    svc.clock = lambda: now[0]
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [QueueWeight(org.queue.id, 1)]
+    )
+    made = []
+    for hour in range(4):
+        now[0] = T0 + timedelta(hours=hour)
+        [job] = await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")])
+        made.append(str(job.id))
+    now[0] = T0 + timedelta(hours=4)
+    claimed = {
+        str(c.job.id): c.execution_id
+        for c in await executions.claim(svc, admin, worker.id, None, 4)
+    }
+    for hour, ending in ((5, [2]), (6, [0, 3]), (7, [1])):
+        now[0] = T0 + timedelta(hours=hour)
+        await executions.complete(svc, admin, [(claimed[made[i]], None) for i in ending])
+    tied = sorted((made[0], made[3]), reverse=True)  # by id, newest first
+    assert await listed(gql, fa=iso(T0)) == [made[1], *tied, made[2]]
+    assert await listed(gql, fb=iso(T0 + timedelta(hours=7))) == [*tied, made[2]]
+    # a created bound only filters
+    assert await listed(gql, fa=iso(T0), ca=iso(T0 + timedelta(hours=1))) == [
+        made[1],
+        made[3],
+        made[2],
+    ]
+    # without a finished bound: by creation
+    assert await listed(gql, status=["SUCCEEDED"]) == made[::-1]
+    # a page ends inside the tie: the next starts after it, by id
+    page = (await gql.ok(JOBS, {"first": 2, "fa": iso(T0)}))["jobs"]
+    rest = await gql.ok(JOBS, {"first": 5, "fa": iso(T0), "after": page["pageInfo"]["endCursor"]})
+    assert [e["node"]["id"] for e in rest["jobs"]["edges"]] == [tied[1], made[2]]
 
 
 async def test_workflow_filter_pages(gql, timeline, svc, org) -> None:

@@ -141,15 +141,15 @@ def _latest_outcomes(
     org_id: uuid.UUID, queue_id: uuid.UUID, status: JobStatus, cap: int, span: Period
 ) -> Any:
     """The finish times of the queue's latest ``cap`` jobs that ended ``status`` in
-    [start, end): one backward range probe of ``idx_jobs_outcomes``, the queue's tenant
-    checked through its primary key (another tenant's queue gives no rows)."""
+    [start, end): one backward range probe of ``idx_jobs_outcomes``, after the queue's
+    tenant is checked (a one-time filter: another tenant's queue reads no job)."""
     start, end = span
+    owned = select(QUEUES.c.id).where(QUEUES.c.id == queue_id, QUEUES.c.organization_id == org_id)
     return (
         select(JOBS.c.queue_id, JOBS.c.status, JOBS.c.finished_at)
-        .join(QUEUES, QUEUES.c.id == JOBS.c.queue_id)
         .where(
+            owned.exists(),
             JOBS.c.queue_id == queue_id,
-            QUEUES.c.organization_id == org_id,
             text(OUTCOME_PREDICATE),  # stated: SQLite uses a partial index only so
             JOBS.c.status == status,
             JOBS.c.finished_at >= start,
