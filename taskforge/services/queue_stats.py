@@ -19,7 +19,6 @@ from taskforge.services.base import Principal, Services
 
 READ = "jobs:read"
 MAX_MINUTES = 60
-MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -99,16 +98,10 @@ async def throughput(
     async with svc.read() as session:
         found = await repo.outcomes(session, principal.organization_id, queue_ids, cap, span)
     starts = [first + timedelta(minutes=i) for i in range(minutes)]
-    out = {}
-    for queue_id, ended in found.items():
-        counts = {status: [0] * minutes for status in repo.OUTCOMES}
-        for status, times in ended.items():
-            for at in times:
-                counts[status][(at - first) // MINUTE] += 1
-        out[queue_id] = [
-            Point(at, s, f)
-            for at, s, f in zip(
-                starts, counts[JobStatus.SUCCEEDED], counts[JobStatus.FAILED], strict=True
-            )
+    return {
+        queue_id: [
+            Point(at, ended[JobStatus.SUCCEEDED].get(i, 0), ended[JobStatus.FAILED].get(i, 0))
+            for i, at in enumerate(starts)
         ]
-    return out
+        for queue_id, ended in found.items()
+    }

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queue_stats
 from taskforge.persistence.common.paging import page_statement
+from taskforge.persistence.postgres import PostgresStore
 from taskforge.persistence.tables import Job
 from tests.conftest import new_org
 from tests.integration.test_pg_sampler_plan import nodes
@@ -142,7 +143,9 @@ async def test_queue_stats_probe_each_figures_index(tenant, pg_database) -> None
     span = (NOW - timedelta(minutes=60), NOW)
     # the busy queue has ~1,800 successes and ~450 failures in the span
     for cap in (10_000, 10):
-        throughput = queue_stats.throughput_statement(org.organization.id, queues, cap, span)
+        throughput = queue_stats.throughput_statement(
+            PostgresStore(), org.organization.id, queues, cap, span
+        )
         for mode, plan in (await plans(pg_database, throughput)).items():
             assert reads_jobs(plan) == {"idx_jobs_outcomes"}, (mode, plan)
             # one range probe per queue and outcome
