@@ -7,8 +7,9 @@ import { Client, cacheExchange, fetchExchange, mapExchange } from "@urql/core";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 import { authorization, logout } from "./auth";
 import { isUnauthenticated } from "./errors";
+import { ROOT } from "./root";
 
-export const GRAPHQL_PATH = "/graphql";
+export const GRAPHQL_PATH = `${ROOT}/graphql`;
 
 /** graphql-ws close code the server uses for a refused or revoked credential. */
 const FORBIDDEN = 4403;
@@ -47,9 +48,9 @@ export interface Clients {
   dispose(): void;
 }
 
-export function websocketUrl(location: Pick<Location, "protocol" | "host">): string {
+export function websocketUrl(location: Pick<Location, "protocol" | "host">, path: string = GRAPHQL_PATH): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${GRAPHQL_PATH}`;
+  return `${scheme}//${location.host}${path}`;
 }
 
 /** graphql-ws's own wait doubles without a bound (17 minutes by the tenth retry): this
