@@ -16,6 +16,12 @@ export default defineConfig({
     reportCompressedSize: false,
     chunkSizeWarningLimit: 400,
   },
+  // `npm run dev`: the sources with hot reload, the API proxied to a running server
+  server: {
+    proxy: {
+      "/graphql": { target: process.env.TASKFORGE_URL ?? "http://127.0.0.1:8000", ws: true },
+    },
+  },
   test: {
     environment: "jsdom",
     globals: true,

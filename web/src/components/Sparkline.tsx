@@ -39,7 +39,7 @@ export function Sparkline({
   const failed = points.reduce((n, p) => n + p.failed, 0);
   const summary = `${label}: ${succeeded} succeeded, ${failed} failed in the last ${points.length} minutes`;
   return (
-    <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
+    <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label={summary}>
       <title>{summary}</title>
       <line className="baseline" x1={0} x2={width} y1={height - 0.5} y2={height - 0.5} />
       {points.map((p, i) => {

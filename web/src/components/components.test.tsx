@@ -5,6 +5,7 @@ import { appendEntries } from "./LogStream";
 import { Pager } from "./Pager";
 import { Sparkline, sumThroughput } from "./Sparkline";
 import { formatCount, formatDuration } from "../lib/format";
+import { retryDelay } from "../lib/client";
 
 describe("Sparkline", () => {
   const a = [
@@ -87,5 +88,14 @@ describe("appendEntries", () => {
     const entry = (id: string) => ({ id, level: "INFO" as const, message: id, loggedAt: "2026-12-07T10:00:00Z" });
     const kept = ["1", "2", "3"].reduce((list, id) => appendEntries(list, entry(id), 2), [] as ReturnType<typeof appendEntries>);
     expect(kept.map((e) => e.id)).toEqual(["2", "3"]);
+  });
+});
+
+describe("retryDelay", () => {
+  it("doubles from half a second up to 8 s, plus up to 1 s of jitter", () => {
+    expect(retryDelay(0, 0)).toBe(500);
+    expect(retryDelay(1, 0)).toBe(1_000);
+    expect(retryDelay(4, 0)).toBe(8_000);
+    expect(retryDelay(50, 0.999)).toBe(8_999);
   });
 });

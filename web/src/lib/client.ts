@@ -52,6 +52,17 @@ export function websocketUrl(location: Pick<Location, "protocol" | "host">): str
   return `${scheme}//${location.host}${GRAPHQL_PATH}`;
 }
 
+/** graphql-ws's own wait doubles without a bound (17 minutes by the tenth retry): this
+ * one doubles from 0.5 s up to 8 s, plus up to 1 s at random so that a server's clients
+ * do not all come back at once. */
+export function retryDelay(retries: number, random: number = Math.random()): number {
+  return Math.min(500 * 2 ** retries, 8_000) + Math.floor(random * 1_000);
+}
+
+function retryWait(retries: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, retryDelay(retries)));
+}
+
 export function createClients(credential: string | null): Clients {
   const status = new ConnectionStatus();
   let connectedOnce = false;
@@ -66,6 +77,7 @@ export function createClients(credential: string | null): Clients {
     keepAlive: 15_000,
     retryAttempts: Number.MAX_SAFE_INTEGER,
     shouldRetry: () => true,
+    retryWait,
     on: {
       connected: () => {
         if (connectedOnce) status.generation += 1;

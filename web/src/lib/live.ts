@@ -1,6 +1,6 @@
 // React hooks for live views: resumable subscriptions, throttled refetches, polling.
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { useCallback, useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ResumableSubscription, type CursorKind } from "./resumable";
 import { useSession } from "./session";
 
@@ -81,4 +81,14 @@ export function usePolling(fn: () => void, ms: number): void {
     }, ms);
     return () => clearInterval(timer);
   }, [ms]);
+}
+
+/** The time now, renewed every `ms`: relative times and running durations stay true. */
+export function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
 }

@@ -12,7 +12,7 @@ import { Duration, Time } from "../components/Time";
 import { graphql } from "../gql";
 import type { JobQuery, JobStatus } from "../gql/graphql";
 import { formatJson } from "../lib/format";
-import { useResumableSubscription, useThrottled } from "../lib/live";
+import { useNow, useResumableSubscription, useThrottled } from "../lib/live";
 
 const JobDocument = graphql(`
   query Job($id: ID!) {
@@ -91,6 +91,7 @@ export default function JobPage() {
   const [chosen, setChosen] = useState<string | null>(null);
   const [live, setLive] = useState<{ progress: number | null; message: string | null } | null>(null);
   const reload = useThrottled(() => refetch({ requestPolicy: "network-only" }), 1_000);
+  useNow(5_000); // re-render: relative times and running durations move on
 
   useResumableSubscription({
     query: JobEventsDocument,

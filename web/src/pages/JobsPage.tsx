@@ -23,7 +23,7 @@ import {
   subscriptionVariables,
   type JobFilters,
 } from "../lib/jobFilters";
-import { useResumableSubscription } from "../lib/live";
+import { useNow, useResumableSubscription } from "../lib/live";
 
 const PAGE = 50;
 
@@ -101,9 +101,11 @@ export default function JobsPage() {
   const [rows, setRows] = useState<readonly JobRowFragment[]>([]);
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [enqueueing, setEnqueueing] = useState(false);
+  useNow(5_000); // re-render: relative times and running durations move on
 
   useEffect(() => {
     setRows(data?.jobs.edges.map((e) => e.node) ?? []);
+    setFresh(new Set()); // the highlight is for jobs that arrived while watching this page
   }, [data]);
 
   const reload = useCallback(() => {
