@@ -150,7 +150,13 @@ def start_worker(
     with (cwd / "worker.log").open("a") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
             [*TASKFORGE, "worker", *args, "--lease", str(lease), "--grace", "2", "--name", "e2e"],
-            env={**env, "TASKFORGE_API_KEY": key, "PYTHONPATH": f"{cwd}:{REPO}"},
+            # unbuffered: its log is read when a test fails
+            env={
+                **env,
+                "TASKFORGE_API_KEY": key,
+                "PYTHONPATH": f"{cwd}:{REPO}",
+                "PYTHONUNBUFFERED": "1",
+            },
             cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import server
 from tests.e2e.dashboard import (
@@ -36,6 +36,11 @@ pytestmark = pytest.mark.e2e
 
 QUEUES = "{ queues { edges { node { id name } } } }"
 CREATE_QUEUE = 'mutation($p: ID!) { createQueue(projectId: $p, name: "idle") { id } }'
+# each job row's status as shown now
+SHOWN = """() => Object.fromEntries(Array.from(document.querySelectorAll('tbody tr'))
+  .filter((row) => row.querySelector('a[href^="/jobs/"]') && row.querySelector('[data-status]'))
+  .map((row) => [row.querySelector('a[href^="/jobs/"]').getAttribute('href').slice(6),
+                 row.querySelector('[data-status]').getAttribute('data-status')]))"""
 CANCEL = "mutation($id: ID!) { cancelJob(id: $id) { status } }"
 
 
@@ -51,9 +56,54 @@ def healthy(base: str, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+def until_shown(
+    name: str, page: Page, final: dict[str, str], api: Api, cwd: Path
+) -> dict[str, str]:
+    """Wait until every job's row shows its final status; on a timeout, say what the
+    rows, the API and the worker's log say."""
+    deadline = time.monotonic() + 45
+    while True:
+        shown = dict(page.evaluate(SHOWN))
+        if all(shown.get(job) == status for job, status in final.items()):
+            return shown
+        if time.monotonic() > deadline:
+            api_says = {job: api.status(job) for job in final}
+            log = (cwd / "worker.log").read_text()[-3000:]
+            raise AssertionError(
+                f"{name} page: rows show {shown}\nexpected {final}\n"
+                f"the API says {api_says}\nworker log:\n{log}"
+            )
+        time.sleep(0.1)
+
+
+def watch_jobs(here: Site) -> tuple[Page, float]:
+    page = here.page()
+    page.goto(here.base + "/jobs")
+    settled(page)
+    return page, record_rows(page)
+
+
+def check_resumed(
+    name: str, page: Page, origin: float, final: dict[str, str], api: Api, cwd: Path
+) -> None:
+    """Every job's final status on its one row, the rows of new jobs added live, the
+    "reconnecting" banner gone, the same document all along."""
+    until_shown(name, page, final, api, cwd)
+    expect(page.get_by_role("status").filter(has_text="reconnecting")).to_have_count(0)
+    seen = row_statuses(page)
+    counts = page.evaluate("window.__rowCounts")
+    assert set(seen) == set(final), seen
+    assert all(n == 1 for n in counts.values()), counts
+    assert page.locator("tbody tr:has(a[href^='/jobs/'])").count() == len(final)
+    same_document(page, origin)
+    no_errors(page, allowed=lambda e: "WebSocket" in e or "ERR_CONNECTION" in e)
+
+
 def test_the_jobs_page_resumes_after_a_server_crash(
     server_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    """Two pages watch: one has had an event before the crash (it resumes from that
+    event's id), the other has had none (it has no cursor to resume from)."""
     port = free_port()
     processes: list[subprocess.Popen[str]] = []
     with server(server_env, tmp_path, port=port, processes=processes) as (base, creds):
@@ -74,70 +124,57 @@ def test_the_jobs_page_resumes_after_a_server_crash(
         try:
             with browser() as chromium:
                 here = Site(url, creds, tmp_path, chromium, api, project_id)
-                done = api.enqueue(default, "noop")
                 held = [
                     api.enqueue(default, "hold", {"release": here.release(f"h{i}")}) for i in (1, 2)
                 ]
                 doomed = [api.enqueue(idle, "noop") for _ in (1, 2)]
                 for job in held:
                     api.until_status(job, "PROCESSING")
-                api.until_status(done, "SUCCEEDED")
 
-                page = here.page()
-                page.goto(url + "/jobs")
-                settled(page)
-                origin = record_rows(page)
-                for job in held:
-                    wait_status(page, job, "PROCESSING")
-                for job in doomed:
-                    wait_status(page, job, "PENDING")
+                busy, busy_origin = watch_jobs(here)
+                done = api.enqueue(default, "noop")  # the busy page sees it run
+                wait_status(busy, done, "SUCCEEDED")
+                quiet, quiet_origin = watch_jobs(here)  # opened after the last event
+                for page in (busy, quiet):
+                    for job in held:
+                        wait_status(page, job, "PROCESSING")
+                    for job in [*doomed, done]:
+                        wait_status(page, job, "PENDING" if job in doomed else "SUCCEEDED")
 
-                # the crash: the page notices and says so
-                processes[0].kill()
-                processes[0].wait(10)
-                banner = page.get_by_role("status").filter(has_text="reconnecting")
-                expect(banner).to_be_visible(timeout=15_000)
-
-                # while it is down, a second server on the same databases takes changes
+                # the second server on the same databases, started before the crash so
+                # that the outage is only as long as one restart
                 with server(server_env, tmp_path) as (other, _):
+                    # the crash: the pages notice and say so
+                    processes[0].kill()
+                    processes[0].wait(10)
+                    for page in (busy, quiet):
+                        banner = page.get_by_role("status").filter(has_text="reconnecting")
+                        expect(banner).to_be_visible(timeout=15_000)
+                    # while it is down, changes through the other server
                     api.http.base_url = httpx.URL(f"http://{other}")
                     api.ok(CANCEL, {"id": doomed[0]})
                     born = [api.enqueue(idle, "noop")]
                     here.let_go("h1")  # the worker finishes; it reports to the restarted server
-                    time.sleep(0.5)
-                screenshot(page, request.node.name, "jobs-down")
+                    screenshot(busy, request.node.name, "jobs-down")
+                    # back on its port: more changes at once, before the pages reconnect
+                    with server(server_env, tmp_path, port=port):
+                        api.http.base_url = httpx.URL(url)
+                        healthy(url)
+                        api.ok(CANCEL, {"id": doomed[1]})
+                        born.append(api.enqueue(idle, "noop"))
+                        here.let_go("h2")
 
-                # back on its port: more changes at once, before the page reconnects
-                with server(server_env, tmp_path, port=port):
-                    api.http.base_url = httpx.URL(url)
-                    healthy(url)
-                    api.ok(CANCEL, {"id": doomed[1]})
-                    born.append(api.enqueue(idle, "noop"))
-                    here.let_go("h2")
-
-                    final = {done: "SUCCEEDED", held[0]: "SUCCEEDED", held[1]: "SUCCEEDED"}
-                    final |= {doomed[0]: "CANCELLED", doomed[1]: "CANCELLED"}
-                    final |= {job: "PENDING" for job in born}
-                    for job, status in final.items():
-                        wait_status(page, job, status, timeout=45)
-                    expect(banner).to_have_count(0)
-                    screenshot(page, request.node.name, "jobs-resumed")
-
-                    for job, status in final.items():
-                        assert api.status(job) == status, job
-                    seen = row_statuses(page)
-                    counts = page.evaluate("window.__rowCounts")
-                    assert set(seen) == set(final), seen
-                    assert all(n == 1 for n in counts.values()), counts
-                    rows = page.locator("tbody tr:has(a[href^='/jobs/'])").count()
-                    assert rows == len(final)
-                    for job in doomed:
-                        assert seen[job] == ["PENDING", "CANCELLED"], seen[job]
-                    for job in born:  # new rows, not reloaded ones
-                        assert seen[job] == ["PENDING"], seen[job]
-                    same_document(page, origin)
-                    no_errors(page, allowed=lambda e: "WebSocket" in e or "ERR_CONNECTION" in e)
-                    here.close_pages()
+                        final = {done: "SUCCEEDED", held[0]: "SUCCEEDED", held[1]: "SUCCEEDED"}
+                        final |= {doomed[0]: "CANCELLED", doomed[1]: "CANCELLED"}
+                        final |= {job: "PENDING" for job in born}
+                        check_resumed("busy", busy, busy_origin, final, api, tmp_path)
+                        screenshot(busy, request.node.name, "jobs-resumed")
+                        for job in doomed:  # changed in place, not reloaded
+                            assert row_statuses(busy)[job] == ["PENDING", "CANCELLED"]
+                        check_resumed("quiet", quiet, quiet_origin, final, api, tmp_path)
+                        for job, status in final.items():
+                            assert api.status(job) == status, job
+                        here.close_pages()
         finally:
             stop_worker(worker)
             api.http.close()
