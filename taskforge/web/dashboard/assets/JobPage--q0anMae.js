@@ -1,4 +1,4 @@
-import{c as e,f as t,i as n,m as r,n as i,o as a,p as o,s,t as c,u as l}from"./index-DrP7h2iV.js";import{c as u,d,f,l as p,n as m,o as h,p as g,r as _,t as v}from"./Time-BW50UKQT.js";var y=r(o(),1),b=n(),x=a(`
+import{c as e,f as t,i as n,m as r,n as i,o as a,p as o,s,t as c,u as l}from"./index-BAfJPOHS.js";import{c as u,d,f,l as p,n as m,o as h,p as g,r as _,t as v}from"./Time-CzQ1vUjX.js";var y=r(o(),1),b=n(),x=a(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor

@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,m as r,n as i,o as a,p as o,s,t as c,u as l}from"./index-DrP7h2iV.js";import{d as u,i as d,l as f,n as p,p as m,r as h,t as g}from"./Time-BW50UKQT.js";var _=r(o(),1),v=a(`
+import{c as e,d as t,i as n,m as r,n as i,o as a,p as o,s,t as c,u as l}from"./index-BAfJPOHS.js";import{d as u,i as d,l as f,n as p,p as m,r as h,t as g}from"./Time-CzQ1vUjX.js";var _=r(o(),1),v=a(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }
