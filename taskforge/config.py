@@ -91,6 +91,12 @@ class Settings(BaseSettings):
         description="Seconds between samples of queue depths and the outbox backlog "
         "(taken by one replica at a time).",
     )
+    queue_stats_limit: int = Field(
+        10_000,
+        ge=1,
+        description="Where each figure of Queue.stats stops counting (each is a bounded "
+        "index probe): a figure equal to it means at least that many.",
+    )
     event_poll_interval: float = Field(
         0.5, description="Seconds between reads of the events table while Redis is away."
     )

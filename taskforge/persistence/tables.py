@@ -79,6 +79,8 @@ DUE_PREDICATE = "status = 'SCHEDULED'"
 # states the status part; its equality on debounce_key implies the rest (both databases)
 WAITING_PREDICATE = "status IN ('PENDING', 'SCHEDULED')"
 DEBOUNCE_PREDICATE = f"debounce_key IS NOT NULL AND {WAITING_PREDICATE}"
+# the tenant's running jobs (the orphan check, Queue.stats)
+PROCESSING_PREDICATE = "status = 'PROCESSING'"
 
 
 class Base(DeclarativeBase):
@@ -331,6 +333,18 @@ class Job(Base):
         ),
         # tenant listing, newest first (keyset pagination)
         Index("idx_jobs_org_created", "organization_id", "created_at", "id"),
+        # a queue's jobs, and its listing newest first (migration 0037: it replaced the
+        # index on queue_id alone, so a job writes no more entries than before)
+        Index("idx_jobs_queue_created", "queue_id", "created_at", "id"),
+        # a workflow's listing newest first (migration 0037); partial like the next one
+        Index(
+            "idx_jobs_workflow_created",
+            "workflow_id",
+            "created_at",
+            "id",
+            postgresql_where=text("workflow_id IS NOT NULL"),
+            sqlite_where=text("workflow_id IS NOT NULL"),
+        ),
         # a workflow's jobs, and "has it any job still live" as one index probe; partial
         # (migration 0020): a job outside a workflow writes no entry here on each status
         # change, and every condition on workflow_id implies workflow_id IS NOT NULL
@@ -341,12 +355,15 @@ class Job(Base):
             postgresql_where=text("workflow_id IS NOT NULL"),
             sqlite_where=text("workflow_id IS NOT NULL"),
         ),
-        # the orphan check; partial, so an attempt writes it once, not on each change
+        # the orphan check, and a queue's running jobs (Queue.stats: with the queue, not
+        # the tenant's every running job, migration 0037); partial, so an attempt writes
+        # it once, not on each change
         Index(
             "idx_jobs_processing",
             "organization_id",
-            postgresql_where=text("status = 'PROCESSING'"),
-            sqlite_where=text("status = 'PROCESSING'"),
+            "queue_id",
+            postgresql_where=text(PROCESSING_PREDICATE),
+            sqlite_where=text(PROCESSING_PREDICATE),
         ),
     )
     id: Mapped[uuid.UUID] = _id()
@@ -354,9 +371,7 @@ class Job(Base):
     # implies theirs, which cost a locking query per inserted job (migration 0019)
     organization_id: Mapped[uuid.UUID]
     project_id: Mapped[uuid.UUID]
-    queue_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("job_queues.id", ondelete=CASCADE), index=True
-    )
+    queue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_queues.id", ondelete=CASCADE))
     workflow_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("workflows.id", ondelete=CASCADE)
     )
@@ -425,6 +440,19 @@ Index(
     Job.finished_at,
     postgresql_where=text(EXPIRABLE_PREDICATE),
     sqlite_where=text(EXPIRABLE_PREDICATE),
+)
+
+# a queue's outcomes over time (Queue.stats: succeeded and failed in the last hour, per
+# minute), workflow jobs included (migration 0037). Partial on the two outcomes counted:
+# a job writes its entry once, when it ends, and the claim path's rows are never in it
+OUTCOME_PREDICATE = "status IN ('FAILED', 'SUCCEEDED')"
+Index(
+    "idx_jobs_outcomes",
+    Job.queue_id,
+    Job.status,
+    Job.finished_at,
+    postgresql_where=text(OUTCOME_PREDICATE),
+    sqlite_where=text(OUTCOME_PREDICATE),
 )
 
 # debounce: the waiting jobs of a (queue, key value), which the next enqueue of that key

@@ -104,6 +104,34 @@ async def jobs_(
     project_id: strawberry.ID | None = None,
     status: list[t.JobStatusEnum] | None = None,  # type: ignore[valid-type]
     job_type: str | None = None,
+    workflow_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Only this workflow's jobs (another's: NOT_FOUND)."),
+    ] = None,
+    created_after: Annotated[
+        datetime | None,
+        strawberry.argument(description="Created at or after this time (inclusive)."),
+    ] = None,
+    created_before: Annotated[
+        datetime | None,
+        strawberry.argument(
+            description="Created before this time (exclusive); createdAfter, if given, must "
+            "be earlier (else BAD_USER_INPUT)."
+        ),
+    ] = None,
+    finished_after: Annotated[
+        datetime | None,
+        strawberry.argument(
+            description="Ended at or after this time (inclusive); jobs not ended are left out."
+        ),
+    ] = None,
+    finished_before: Annotated[
+        datetime | None,
+        strawberry.argument(
+            description="Ended before this time (exclusive); finishedAfter, if given, must be "
+            "earlier (else BAD_USER_INPUT)."
+        ),
+    ] = None,
 ) -> t.Connection[t.Job]:
     principal = await info.context.principal()
     listing = await jobs.list_jobs(
@@ -115,5 +143,8 @@ async def jobs_(
         project_id=ids.optional(project_id, "projectId"),
         statuses=[JobStatus(s) for s in status] if status else None,
         job_type=job_type,
+        workflow_id=ids.optional(workflow_id, "workflowId"),
+        created=(created_after, created_before),
+        finished=(finished_after, finished_before),
     )
     return t.Connection.build(listing, t.Job.of)  # type: ignore[arg-type]

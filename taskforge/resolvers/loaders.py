@@ -18,8 +18,10 @@ from taskforge.services import (
     dependencies,
     executions,
     jobs,
+    queue_stats,
     queues,
     run_data,
+    schedule_history,
     tenancy,
     workers,
     workflow_reads,
@@ -56,6 +58,34 @@ class Loaders:
         self.handled = DataLoader(self._handled, cache=cache)
         # a workflow job's direct parents' outputs by name (Job.parentOutputs)
         self.parent_outputs = DataLoader(self._parent_outputs, cache=cache)
+        # queue id -> its figures (Queue.stats); (queue id, minutes) -> its throughput
+        self.queue_stats = DataLoader(self._queue_stats, cache=cache)
+        self.throughput = DataLoader(self._throughput, cache=cache)
+        # (schedule id, first, after) -> a page of its runs (Schedule.runs)
+        self.schedule_runs = DataLoader(self._schedule_runs, cache=cache)
+
+    async def _schedule_runs(
+        self, keys: list[schedule_history.PageKey]
+    ) -> list[schedule_history.RunPage]:
+        return await schedule_history.pages(self._svc, await self._principal(), keys)
+
+    async def _queue_stats(self, ids: list[uuid.UUID]) -> list[queue_stats.Figures | None]:
+        found = await queue_stats.figures(self._svc, await self._principal(), ids)
+        return [found.get(i) for i in ids]
+
+    async def _throughput(
+        self, keys: list[tuple[uuid.UUID, int]]
+    ) -> list[list[queue_stats.Point] | None]:
+        """One statement per span asked for (usually one), whatever the queues."""
+        principal = await self._principal()
+        spans: dict[int, list[uuid.UUID]] = defaultdict(list)
+        for queue_id, minutes in keys:
+            spans[minutes].append(queue_id)
+        found: dict[tuple[uuid.UUID, int], list[queue_stats.Point]] = {}
+        for minutes, ids in spans.items():
+            points = await queue_stats.throughput(self._svc, principal, ids, minutes)
+            found.update(((queue_id, minutes), p) for queue_id, p in points.items())
+        return [found.get(key) for key in keys]
 
     async def _parent_outputs(self, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
         principal = await self._principal()

@@ -11,11 +11,13 @@ from strawberry.scalars import JSON
 
 from taskforge.domain import records
 from taskforge.domain.enums import MisfirePolicy, OverlapPolicy, ScheduleKind, ScheduleStatus
+from taskforge.schema.boundary import InputBoundary
+from taskforge.schema.schedule_run_types import ScheduleRunConnection
 from taskforge.schema.template_types import WorkflowTemplateRefInput, WorkflowTemplateTarget
 from taskforge.schema.types import Job
 from taskforge.schema.workflow_types import Workflow
+from taskforge.services import pagination, schedule_history, timetable
 from taskforge.services import schedules as service
-from taskforge.services import timetable
 from taskforge.services.backfill import Report
 from taskforge.services.scheduler import Triggered
 from taskforge.services.schedules import ScheduleSpec, Summary
@@ -128,6 +130,18 @@ class Schedule:
     )
     def upcoming_runs(self, info: strawberry.Info[Context, None], count: int = 5) -> list[datetime]:
         return service.upcoming(info.context.svc, self._row, count)
+
+    @strawberry.field(
+        description="Its fired and backfilled occurrences, newest occurrence first (keyset "
+        "paging on (schedule, occurrence)).",
+        extensions=[InputBoundary()],  # a nested field's text argument: the root's rules
+    )
+    async def runs(
+        self, info: strawberry.Info[Context, None], first: int = 20, after: str | None = None
+    ) -> ScheduleRunConnection:
+        svc = info.context.svc
+        key = schedule_history.page_key(svc, self._row.id, first, pagination.decode(after))
+        return ScheduleRunConnection.of(await info.context.loaders.schedule_runs.load(key))
 
     @classmethod
     def of(cls, s: records.Schedule, triggered: TriggerResult | None = None) -> Schedule:

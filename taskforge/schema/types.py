@@ -13,10 +13,12 @@ from strawberry.scalars import JSON
 
 from taskforge.domain import records
 from taskforge.domain.enums import DependencyStatus, JobStatus, Tier, TriggerRule, UserRole
+from taskforge.domain.errors import NotFound
 from taskforge.domain.jobs import claimable, next_eligible_at
 from taskforge.domain.queues import QueueSettings as DomainQueueSettings
 from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.schema.flow_types import ConcurrencyRule, RateLimitRule, queue_rules
+from taskforge.schema.queue_stats_types import QueueStats
 from taskforge.services import pagination
 from taskforge.services.organizations import Overview
 
@@ -272,6 +274,16 @@ class Queue:
     async def project(self, info: strawberry.Info[Context, None]) -> Project:
         row = await info.context.loaders.project.load(uuid.UUID(self.project_id))
         return Project.of(row)
+
+    @strawberry.field(
+        description="Live figures of the queue, read through indexes and bounded by "
+        "countLimit (never a scan of its jobs)."
+    )
+    async def stats(self, info: strawberry.Info[Context, None]) -> QueueStats:
+        figures = await info.context.loaders.queue_stats.load(uuid.UUID(self.id))
+        if figures is None:  # deleted since it was read
+            raise NotFound("queue", self.id)
+        return QueueStats.of(figures)
 
     @classmethod
     def of(cls, row: records.Queue) -> Queue:

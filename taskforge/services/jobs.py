@@ -19,7 +19,7 @@ from taskforge.domain.events import Event, JobDeleted
 from taskforge.domain.flow import Concurrency, Debounce, RateLimit
 from taskforge.domain.templates import WORKFLOW_JOB_TYPE
 from taskforge.persistence.common import jobs as repo
-from taskforge.persistence.common import queues, tenancy
+from taskforge.persistence.common import queues, tenancy, workflows
 from taskforge.persistence.tables import Job
 from taskforge.services import audit, debounce, flow, job_keys
 from taskforge.services.base import Principal, Services, found, retried
@@ -230,22 +230,45 @@ async def list_jobs(
     project_id: uuid.UUID | None = None,
     statuses: list[JobStatus] | None = None,
     job_type: str | None = None,
+    workflow_id: uuid.UUID | None = None,
+    created: repo.Period = (None, None),
+    finished: repo.Period = (None, None),
 ) -> Listing[records.Job]:
+    """A page of the caller's jobs, newest first; ``created`` and ``finished`` are
+    [after, before) bounds (a finished bound leaves out jobs that have not ended)."""
     principal.require("jobs:read")
     org = principal.organization_id
+    created = _period(created, "created")
+    finished = _period(finished, "finished")
     async with svc.read() as session:  # a filter naming a foreign object is NOT_FOUND
         if queue_id is not None and await queues.get(session, org, queue_id) is None:
             raise NotFound("queue", queue_id)
         if project_id is not None and await tenancy.project(session, org, project_id) is None:
             raise NotFound("project", project_id)
+        if workflow_id is not None and (
+            await workflows.get(session, org, workflow_id, definition=False) is None
+        ):
+            raise NotFound("workflow", workflow_id)
     stmt = repo.listing(
         principal.organization_id,
         queue_id=queue_id,
         project_id=project_id,
         statuses=statuses,
         job_type=job_type,
+        workflow_id=workflow_id,
+        created=created,
+        finished=finished,
     )
     return await paginate(svc, stmt, Job, first, after, records.Job.all)
+
+
+def _period(bounds: repo.Period, name: str) -> repo.Period:
+    """[after, before) as given, checked: time zones, and after before before."""
+    after = validation.timestamp(bounds[0], f"{name}After")
+    before = validation.timestamp(bounds[1], f"{name}Before")
+    if after is not None and before is not None and after >= before:
+        raise InvalidInput(f"{name}After must be before {name}Before", field=f"{name}After")
+    return after, before
 
 
 async def by_ids(svc: Services, principal: Principal, ids: list[uuid.UUID]) -> list[records.Job]:

@@ -37,6 +37,8 @@ from taskforge.persistence.tables import (
 )
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
+# a time range's (inclusive start, exclusive end); None: unbounded on that side
+Period = tuple[datetime | None, datetime | None]
 QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 
 
@@ -180,7 +182,12 @@ def listing(
     project_id: uuid.UUID | None = None,
     statuses: Iterable[JobStatus] | None = None,
     job_type: str | None = None,
+    workflow_id: uuid.UUID | None = None,
+    created: Period = (None, None),
+    finished: Period = (None, None),
 ) -> Select[Job]:
+    """The tenant's jobs matching every filter given; ``created`` and ``finished`` are
+    [after, before) bounds (a finished bound leaves out jobs that have not ended)."""
     stmt = select(Job).where(Job.organization_id == org_id)
     if queue_id is not None:
         stmt = stmt.where(Job.queue_id == queue_id)
@@ -190,6 +197,13 @@ def listing(
         stmt = stmt.where(Job.status.in_(list(statuses)))
     if job_type is not None:
         stmt = stmt.where(Job.job_type == job_type)
+    if workflow_id is not None:
+        stmt = stmt.where(Job.workflow_id == workflow_id)
+    for column, (after, before) in ((Job.created_at, created), (Job.finished_at, finished)):
+        if after is not None:
+            stmt = stmt.where(column >= after)
+        if before is not None:
+            stmt = stmt.where(column < before)
     return stmt
 
 
