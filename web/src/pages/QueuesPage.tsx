@@ -1,6 +1,189 @@
-// The Queues page (placeholder: a heading until the page is written).
+// The queues: each with its live figures (Queue.stats, counted up to countLimit), its
+// limits, the online workers serving it, and pause / resume. A queue's name leads to
+// its jobs. Live: refetched every few seconds (the figures move with time as well as
+// with events), and at once after a pause or resume.
+import { Link } from "react-router-dom";
+import { useMutation, useQuery } from "urql";
+import { DataTable } from "../components/DataTable";
+import { ErrorBanner } from "../components/ErrorBanner";
 import { PageHeader } from "../components/PageHeader";
+import { Sparkline } from "../components/Sparkline";
+import { StatusBadge } from "../components/StatusBadge";
+import { Time } from "../components/Time";
+import { graphql } from "../gql";
+import type { QueuesPageQuery } from "../gql/graphql";
+import { formatCount } from "../lib/format";
+import { usePolling } from "../lib/live";
+import { describeConcurrency, describeRateLimit, queueFigures, workersPerQueue } from "../lib/queueStats";
+
+const MINUTES = 15;
+const POLL_MS = 5_000;
+
+const QueuesPageDocument = graphql(`
+  query QueuesPage($minutes: Int!) {
+    queues(first: 100) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          priority
+          isPaused
+          pausedAt
+          project { id name }
+          settings { maxAttempts timeoutSeconds }
+          concurrency { key max strategy }
+          rateLimit { key limit period }
+          stats {
+            waiting
+            running
+            scheduled
+            succeededLastHour
+            failedLastHour
+            oldestWaitingAge
+            countLimit
+            throughput(minutes: $minutes) { minute succeeded failed }
+          }
+        }
+      }
+    }
+    workers(status: [ONLINE], first: 100) {
+      edges { node { id status queues { queueId isActive } } }
+    }
+  }
+`);
+
+const PauseQueueDocument = graphql(`
+  mutation PauseQueue($id: ID!) { pauseQueue(id: $id) { id isPaused pausedAt } }
+`);
+
+const ResumeQueueDocument = graphql(`
+  mutation ResumeQueue($id: ID!) { resumeQueue(id: $id) { id isPaused pausedAt } }
+`);
+
+type QueueRow = QueuesPageQuery["queues"]["edges"][number]["node"];
 
 export default function QueuesPage() {
-  return <PageHeader title="Queues" />;
+  const [{ data, error, fetching }, refetch] = useQuery({ query: QueuesPageDocument, variables: { minutes: MINUTES } });
+  const [pauseState, pause] = useMutation(PauseQueueDocument);
+  const [resumeState, resume] = useMutation(ResumeQueueDocument);
+  usePolling(() => refetch({ requestPolicy: "network-only" }), POLL_MS);
+
+  const queues = data?.queues.edges.map((e) => e.node) ?? [];
+  const serving = workersPerQueue(data?.workers.edges.map((e) => e.node) ?? []);
+  const busy = pauseState.fetching || resumeState.fetching;
+  const capped = queues.some((q) => queueFigures(q.stats).capped);
+  const limit = queues[0]?.stats.countLimit;
+
+  async function toggle(queue: QueueRow) {
+    const result = queue.isPaused ? await resume({ id: queue.id }) : await pause({ id: queue.id });
+    if (!result.error) refetch({ requestPolicy: "network-only" });
+  }
+
+  return (
+    <>
+      <PageHeader title="Queues" />
+      <ErrorBanner error={error ?? pauseState.error ?? resumeState.error} />
+      {!data && fetching && <p className="muted">Loading…</p>}
+      {data && (
+        <>
+          <DataTable<QueueRow>
+            caption="Queues with their live figures, limits and workers"
+            rows={queues}
+            rowKey={(q) => q.id}
+            rowClassName={(q) => (q.isPaused ? "paused" : undefined)}
+            empty="No queues yet: create one with the createQueue mutation."
+            columns={[
+              {
+                key: "name",
+                header: "Queue",
+                render: (q) => (
+                  <>
+                    <Link to={`/jobs?queue=${encodeURIComponent(q.id)}`}>{q.name}</Link>
+                    <div className="muted">
+                      {q.project.name} · priority {q.priority}
+                    </div>
+                  </>
+                ),
+              },
+              {
+                key: "state",
+                header: "State",
+                render: (q) =>
+                  q.isPaused ? (
+                    <>
+                      <StatusBadge status="PAUSED" />
+                      <div className="muted">
+                        since <Time value={q.pausedAt} relative />
+                      </div>
+                    </>
+                  ) : (
+                    <StatusBadge status="ACTIVE" />
+                  ),
+              },
+              ...figureColumns(),
+              {
+                key: "throughput",
+                header: `Last ${MINUTES} min`,
+                render: (q) => <Sparkline points={q.stats.throughput} label={q.name} width={120} height={24} />,
+              },
+              {
+                key: "limits",
+                header: "Limits",
+                render: (q) => (
+                  <dl className="limits">
+                    <dt>Concurrency</dt>
+                    <dd>{describeConcurrency(q.concurrency)}</dd>
+                    <dt>Rate</dt>
+                    <dd>{describeRateLimit(q.rateLimit)}</dd>
+                  </dl>
+                ),
+              },
+              {
+                key: "workers",
+                header: "Workers online",
+                className: "num",
+                render: (q) => <Link to="/workers">{serving.get(q.id) ?? 0}</Link>,
+              },
+              {
+                key: "actions",
+                header: "Actions",
+                render: (q) => (
+                  <button type="button" onClick={() => toggle(q)} disabled={busy} aria-label={`${q.isPaused ? "Resume" : "Pause"} queue ${q.name}`}>
+                    {q.isPaused ? "Resume" : "Pause"}
+                  </button>
+                ),
+              },
+            ]}
+          />
+          <p className="muted">
+            A paused queue takes new jobs and starts none until it is resumed.
+            {capped && limit != null && ` Counts stop at ${formatCount(limit)}: “${formatCount(limit, limit)}” means at least that many.`}
+          </p>
+        </>
+      )}
+    </>
+  );
+}
+
+function figureColumns() {
+  const cell = (pick: (f: ReturnType<typeof queueFigures>) => string) => (q: QueueRow) => pick(queueFigures(q.stats));
+  return [
+    { key: "waiting", header: "Waiting", className: "num", render: cell((f) => f.waiting) },
+    { key: "running", header: "Running", className: "num", render: cell((f) => f.running) },
+    { key: "scheduled", header: "Scheduled", className: "num", render: cell((f) => f.scheduled) },
+    { key: "ok", header: "Succeeded (1 h)", className: "num", render: cell((f) => f.succeededLastHour) },
+    {
+      key: "failed",
+      header: "Failed (1 h)",
+      className: "num",
+      render: (q: QueueRow) =>
+        q.stats.failedLastHour > 0 ? (
+          <Link to={`/jobs?queue=${encodeURIComponent(q.id)}&status=FAILED`}>{queueFigures(q.stats).failedLastHour}</Link>
+        ) : (
+          "0"
+        ),
+    },
+    { key: "oldest", header: "Oldest wait", className: "num", render: cell((f) => f.oldestWait) },
+  ];
 }

@@ -1,1 +1,0 @@
-import{i as e,t}from"./index-BAfJPOHS.js";var n=e();function r(){return(0,n.jsx)(t,{title:`Schedule`})}export{r as default};
