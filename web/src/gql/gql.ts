@@ -58,6 +58,18 @@ type Documents = {
     "\n  query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {\n    schedules(first: $first, after: $after, status: $status, type: $type) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          expression\n          timezone\n          status\n          pausedReason\n          jobType\n          workflowDefinition\n          workflowTemplate { name version }\n          queueId\n          runsCount\n          maxRuns\n          lastRunAt\n          lastError\n          upcomingRuns(count: $next)\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n    scheduleSummary { total active paused completed failed dueNow }\n  }\n": typeof types.SchedulesDocument,
     "\n  subscription SchedulesTicks($after: ID) {\n    schedulerTicks(after: $after) { eventId scheduleId }\n  }\n": typeof types.SchedulesTicksDocument,
     "\n  query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {\n    workers(first: $first, after: $after, status: $status) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          status\n          isHealthy\n          lastHeartbeat\n          createdAt\n          jobTypes\n          queues { queueId weight isActive queue { id name isPaused } }\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.WorkersPageDocument,
+    "\n  fragment WorkflowSummary on Workflow {\n    id\n    name\n    status\n    failurePolicy\n    createdAt\n    startedAt\n    finishedAt\n    stats { total completed completionPercentage counts { status count } }\n  }\n": typeof types.WorkflowSummaryFragmentDoc,
+    "\n  query Workflows($first: Int!, $after: String, $status: [WorkflowStatus!]) {\n    workflows(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...WorkflowSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.WorkflowsDocument,
+    "\n  query WorkflowsCount($status: [WorkflowStatus!]) {\n    workflows(first: 1, status: $status) { totalCount }\n  }\n": typeof types.WorkflowsCountDocument,
+    "\n  subscription WorkflowsLive($after: ID) {\n    jobStatusChanged(after: $after) { eventId workflowId }\n  }\n": typeof types.WorkflowsLiveDocument,
+    "\n  query Workflow($id: ID!) {\n    workflow(id: $id) {\n      ...WorkflowSummary\n      description\n      timeoutSeconds\n      priority\n      deadlineAt\n      prunedAt\n      nesting\n      parentJobId\n      parentWorkflowId\n      template { name version }\n    }\n  }\n": typeof types.WorkflowDocument,
+    "\n  query WorkflowGraph($id: ID!) {\n    workflow(id: $id) {\n      id\n      graph { json criticalPath }\n    }\n  }\n": typeof types.WorkflowGraphDocument,
+    "\n  subscription WorkflowProgressLive($workflowId: ID!, $after: ID) {\n    workflowProgress(workflowId: $workflowId, after: $after) {\n      eventId\n      jobId\n      jobStatus\n      workflowStatus\n      stats { total completed completionPercentage counts { status count } }\n    }\n  }\n": typeof types.WorkflowProgressLiveDocument,
+    "\n  mutation StartWorkflow($id: ID!) { startWorkflow(id: $id) { ...WorkflowSummary } }\n": typeof types.StartWorkflowDocument,
+    "\n  mutation CancelWorkflow($id: ID!) { cancelWorkflow(id: $id) { ...WorkflowSummary } }\n": typeof types.CancelWorkflowDocument,
+    "\n  mutation RetryWorkflow($id: ID!) { retryWorkflow(id: $id) { ...WorkflowSummary } }\n": typeof types.RetryWorkflowDocument,
+    "\n  mutation ResumeWorkflow($id: ID!, $action: ResumeAction!) {\n    resumeWorkflow(id: $id, action: $action) { ...WorkflowSummary }\n  }\n": typeof types.ResumeWorkflowDocument,
+    "\n  mutation DeleteWorkflow($id: ID!) { deleteWorkflow(id: $id) }\n": typeof types.DeleteWorkflowDocument,
 };
 const documents: Documents = {
     "\n  mutation EnqueueJob($input: EnqueueJobInput!) {\n    enqueueJob(input: $input) { id status jobType }\n  }\n": types.EnqueueJobDocument,
@@ -104,6 +116,18 @@ const documents: Documents = {
     "\n  query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {\n    schedules(first: $first, after: $after, status: $status, type: $type) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          expression\n          timezone\n          status\n          pausedReason\n          jobType\n          workflowDefinition\n          workflowTemplate { name version }\n          queueId\n          runsCount\n          maxRuns\n          lastRunAt\n          lastError\n          upcomingRuns(count: $next)\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n    scheduleSummary { total active paused completed failed dueNow }\n  }\n": types.SchedulesDocument,
     "\n  subscription SchedulesTicks($after: ID) {\n    schedulerTicks(after: $after) { eventId scheduleId }\n  }\n": types.SchedulesTicksDocument,
     "\n  query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {\n    workers(first: $first, after: $after, status: $status) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          status\n          isHealthy\n          lastHeartbeat\n          createdAt\n          jobTypes\n          queues { queueId weight isActive queue { id name isPaused } }\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.WorkersPageDocument,
+    "\n  fragment WorkflowSummary on Workflow {\n    id\n    name\n    status\n    failurePolicy\n    createdAt\n    startedAt\n    finishedAt\n    stats { total completed completionPercentage counts { status count } }\n  }\n": types.WorkflowSummaryFragmentDoc,
+    "\n  query Workflows($first: Int!, $after: String, $status: [WorkflowStatus!]) {\n    workflows(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...WorkflowSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.WorkflowsDocument,
+    "\n  query WorkflowsCount($status: [WorkflowStatus!]) {\n    workflows(first: 1, status: $status) { totalCount }\n  }\n": types.WorkflowsCountDocument,
+    "\n  subscription WorkflowsLive($after: ID) {\n    jobStatusChanged(after: $after) { eventId workflowId }\n  }\n": types.WorkflowsLiveDocument,
+    "\n  query Workflow($id: ID!) {\n    workflow(id: $id) {\n      ...WorkflowSummary\n      description\n      timeoutSeconds\n      priority\n      deadlineAt\n      prunedAt\n      nesting\n      parentJobId\n      parentWorkflowId\n      template { name version }\n    }\n  }\n": types.WorkflowDocument,
+    "\n  query WorkflowGraph($id: ID!) {\n    workflow(id: $id) {\n      id\n      graph { json criticalPath }\n    }\n  }\n": types.WorkflowGraphDocument,
+    "\n  subscription WorkflowProgressLive($workflowId: ID!, $after: ID) {\n    workflowProgress(workflowId: $workflowId, after: $after) {\n      eventId\n      jobId\n      jobStatus\n      workflowStatus\n      stats { total completed completionPercentage counts { status count } }\n    }\n  }\n": types.WorkflowProgressLiveDocument,
+    "\n  mutation StartWorkflow($id: ID!) { startWorkflow(id: $id) { ...WorkflowSummary } }\n": types.StartWorkflowDocument,
+    "\n  mutation CancelWorkflow($id: ID!) { cancelWorkflow(id: $id) { ...WorkflowSummary } }\n": types.CancelWorkflowDocument,
+    "\n  mutation RetryWorkflow($id: ID!) { retryWorkflow(id: $id) { ...WorkflowSummary } }\n": types.RetryWorkflowDocument,
+    "\n  mutation ResumeWorkflow($id: ID!, $action: ResumeAction!) {\n    resumeWorkflow(id: $id, action: $action) { ...WorkflowSummary }\n  }\n": types.ResumeWorkflowDocument,
+    "\n  mutation DeleteWorkflow($id: ID!) { deleteWorkflow(id: $id) }\n": types.DeleteWorkflowDocument,
 };
 
 /**
@@ -296,6 +320,54 @@ export function graphql(source: "\n  subscription SchedulesTicks($after: ID) {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {\n    workers(first: $first, after: $after, status: $status) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          status\n          isHealthy\n          lastHeartbeat\n          createdAt\n          jobTypes\n          queues { queueId weight isActive queue { id name isPaused } }\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {\n    workers(first: $first, after: $after, status: $status) {\n      totalCount\n      edges {\n        node {\n          id\n          name\n          type\n          status\n          isHealthy\n          lastHeartbeat\n          createdAt\n          jobTypes\n          queues { queueId weight isActive queue { id name isPaused } }\n        }\n      }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment WorkflowSummary on Workflow {\n    id\n    name\n    status\n    failurePolicy\n    createdAt\n    startedAt\n    finishedAt\n    stats { total completed completionPercentage counts { status count } }\n  }\n"): (typeof documents)["\n  fragment WorkflowSummary on Workflow {\n    id\n    name\n    status\n    failurePolicy\n    createdAt\n    startedAt\n    finishedAt\n    stats { total completed completionPercentage counts { status count } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Workflows($first: Int!, $after: String, $status: [WorkflowStatus!]) {\n    workflows(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...WorkflowSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): (typeof documents)["\n  query Workflows($first: Int!, $after: String, $status: [WorkflowStatus!]) {\n    workflows(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...WorkflowSummary } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WorkflowsCount($status: [WorkflowStatus!]) {\n    workflows(first: 1, status: $status) { totalCount }\n  }\n"): (typeof documents)["\n  query WorkflowsCount($status: [WorkflowStatus!]) {\n    workflows(first: 1, status: $status) { totalCount }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WorkflowsLive($after: ID) {\n    jobStatusChanged(after: $after) { eventId workflowId }\n  }\n"): (typeof documents)["\n  subscription WorkflowsLive($after: ID) {\n    jobStatusChanged(after: $after) { eventId workflowId }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Workflow($id: ID!) {\n    workflow(id: $id) {\n      ...WorkflowSummary\n      description\n      timeoutSeconds\n      priority\n      deadlineAt\n      prunedAt\n      nesting\n      parentJobId\n      parentWorkflowId\n      template { name version }\n    }\n  }\n"): (typeof documents)["\n  query Workflow($id: ID!) {\n    workflow(id: $id) {\n      ...WorkflowSummary\n      description\n      timeoutSeconds\n      priority\n      deadlineAt\n      prunedAt\n      nesting\n      parentJobId\n      parentWorkflowId\n      template { name version }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WorkflowGraph($id: ID!) {\n    workflow(id: $id) {\n      id\n      graph { json criticalPath }\n    }\n  }\n"): (typeof documents)["\n  query WorkflowGraph($id: ID!) {\n    workflow(id: $id) {\n      id\n      graph { json criticalPath }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WorkflowProgressLive($workflowId: ID!, $after: ID) {\n    workflowProgress(workflowId: $workflowId, after: $after) {\n      eventId\n      jobId\n      jobStatus\n      workflowStatus\n      stats { total completed completionPercentage counts { status count } }\n    }\n  }\n"): (typeof documents)["\n  subscription WorkflowProgressLive($workflowId: ID!, $after: ID) {\n    workflowProgress(workflowId: $workflowId, after: $after) {\n      eventId\n      jobId\n      jobStatus\n      workflowStatus\n      stats { total completed completionPercentage counts { status count } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartWorkflow($id: ID!) { startWorkflow(id: $id) { ...WorkflowSummary } }\n"): (typeof documents)["\n  mutation StartWorkflow($id: ID!) { startWorkflow(id: $id) { ...WorkflowSummary } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelWorkflow($id: ID!) { cancelWorkflow(id: $id) { ...WorkflowSummary } }\n"): (typeof documents)["\n  mutation CancelWorkflow($id: ID!) { cancelWorkflow(id: $id) { ...WorkflowSummary } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RetryWorkflow($id: ID!) { retryWorkflow(id: $id) { ...WorkflowSummary } }\n"): (typeof documents)["\n  mutation RetryWorkflow($id: ID!) { retryWorkflow(id: $id) { ...WorkflowSummary } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResumeWorkflow($id: ID!, $action: ResumeAction!) {\n    resumeWorkflow(id: $id, action: $action) { ...WorkflowSummary }\n  }\n"): (typeof documents)["\n  mutation ResumeWorkflow($id: ID!, $action: ResumeAction!) {\n    resumeWorkflow(id: $id, action: $action) { ...WorkflowSummary }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWorkflow($id: ID!) { deleteWorkflow(id: $id) }\n"): (typeof documents)["\n  mutation DeleteWorkflow($id: ID!) { deleteWorkflow(id: $id) }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -1,1 +1,0 @@
-import{i as e,t}from"./index-CJXFlFVW.js";var n=e();function r(){return(0,n.jsx)(t,{title:`Workflow`})}export{r as default};
