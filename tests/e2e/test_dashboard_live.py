@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.dashboard import (
     CREDENTIAL,
@@ -144,4 +145,128 @@ def test_cancel_and_retry_from_the_job_page(
     # two executions now: the cancelled one and the one that succeeded
     executions = page.get_by_role("table").filter(has_text="Cancelled")
     expect(executions).to_contain_text("Succeeded")
+    no_errors(page)
+
+
+def cell(page: Page, row: Locator, header: str) -> Locator:
+    """The cell of ``row`` under the column headed ``header``."""
+    headers = page.locator("thead th").all_inner_texts()
+    index = next(i for i, text in enumerate(headers) if text.split("\n")[0] == header)
+    return row.locator("td").nth(index)
+
+
+def test_a_queue_paused_on_the_queues_page_holds_its_jobs(
+    tf: Site, page: Page, request: pytest.FixtureRequest
+) -> None:
+    gated = tf.queues["gated"]
+    page.goto(tf.base + "/queues")
+    settled(page)
+    row = page.locator("tbody tr").filter(has=page.get_by_role("link", name="gated", exact=True))
+    row.get_by_role("button", name="Pause queue gated").click()
+    expect(row.locator('[data-status="PAUSED"]')).to_be_visible()
+    assert tf.api.ok("query($id: ID!) { queue(id: $id) { isPaused } }", {"id": gated}) == {
+        "queue": {"isPaused": True}
+    }
+
+    # its jobs, in another tab: the queue's link opens the Jobs page filtered by it
+    jobs = tf.page()
+    jobs.goto(tf.base + "/queues")
+    settled(jobs)
+    jobs.get_by_role("link", name="gated", exact=True).click()
+    jobs.wait_for_url(f"**/jobs?queue={gated}")
+    settled(jobs)
+    origin = record_rows(jobs)
+    job = tf.api.enqueue(gated, "noop")
+    wait_status(jobs, job, "PENDING")
+    expect(cell(page, row, "Waiting")).to_have_text("1", timeout=15_000)
+    time.sleep(2)  # ten polls of the worker, which serves `gated`: nothing starts it
+    assert tf.api.status(job) == "PENDING"
+    assert row_statuses(jobs)[job] == ["PENDING"]
+    screenshot(page, request.node.name, "queues-paused")
+
+    row.get_by_role("button", name="Resume queue gated").click()
+    expect(row.locator('[data-status="ACTIVE"]')).to_be_visible()
+    wait_status(jobs, job, "SUCCEEDED")
+    assert row_statuses(jobs)[job][-1] == "SUCCEEDED"
+    same_document(jobs, origin)
+    expect(cell(page, row, "Waiting")).to_have_text("0", timeout=15_000)
+    no_errors(page)
+    no_errors(jobs)
+
+
+WORKFLOW = {
+    "name": "etl",
+    "jobs": [
+        {"name": "extract", "job_type": "hold", "payload": {"release": "{{ input.extract }}"}},
+        {
+            "name": "transform",
+            "job_type": "hold",
+            "payload": {"release": "{{ input.transform }}"},
+            "depends_on": ["extract"],
+        },
+        {"name": "load", "job_type": "noop", "depends_on": ["transform"]},
+    ],
+}
+CREATE_WORKFLOW = """mutation($p: ID!, $d: JSON!, $i: JSON) {
+  createWorkflow(input: {projectId: $p, definition: $d, input: $i, start: true}) { id } }"""
+
+# each node's (status, fill colour of its box) as the DOM shows it, in order, by job name
+RECORD_NODES = """() => {
+  const seen = window.__nodes = {};
+  const scan = () => {
+    for (const node of document.querySelectorAll('a.dag-node[data-status]')) {
+      const name = node.getAttribute('aria-label').split(':')[0];
+      const box = node.querySelector('rect');
+      const now = [node.getAttribute('data-status'), getComputedStyle(box).fill];
+      const list = seen[name] || (seen[name] = []);
+      const last = list[list.length - 1];
+      if (!last || last[0] !== now[0] || last[1] !== now[1]) list.push(now);
+    }
+  };
+  scan();
+  new MutationObserver(scan).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['data-status', 'class'],
+  });
+}"""
+
+
+def node(page: Page, name: str) -> Locator:
+    return page.locator(f'a.dag-node[aria-label^="{name}:"]')
+
+
+def test_workflow_nodes_change_colour_as_the_worker_runs_it(
+    tf: Site, page: Page, request: pytest.FixtureRequest
+) -> None:
+    gates = {"extract": tf.release("wf-extract"), "transform": tf.release("wf-transform")}
+    created = tf.api.ok(CREATE_WORKFLOW, {"p": tf.project, "d": WORKFLOW, "i": gates})
+    workflow = created["createWorkflow"]["id"]
+
+    page.goto(f"{tf.base}/workflows/{workflow}")
+    settled(page)
+    expect(page.locator("a.dag-node")).to_have_count(3)
+    page.evaluate(RECORD_NODES)
+    origin = page.evaluate("performance.timeOrigin")
+
+    expect(node(page, "extract")).to_have_attribute("data-status", "PROCESSING")
+    expect(node(page, "transform")).to_have_attribute("data-status", "PENDING")
+    screenshot(page, request.node.name, "workflow-running")
+    tf.let_go("wf-extract")
+    expect(node(page, "extract")).to_have_attribute("data-status", "SUCCEEDED")
+    expect(node(page, "transform")).to_have_attribute("data-status", "PROCESSING")
+    tf.let_go("wf-transform")
+    expect(node(page, "load")).to_have_attribute("data-status", "SUCCEEDED", timeout=15_000)
+    expect(page.locator(".page-header [data-status]").first).to_have_attribute(
+        "data-status", "SUCCEEDED"
+    )
+    screenshot(page, request.node.name, "workflow-succeeded")
+
+    nodes = page.evaluate("window.__nodes")
+    statuses = {name: [s for s, _ in changes] for name, changes in nodes.items()}
+    assert statuses["extract"][-2:] == ["PROCESSING", "SUCCEEDED"], statuses
+    assert statuses["transform"] == ["PENDING", "PROCESSING", "SUCCEEDED"], statuses
+    assert statuses["load"][0] == "PENDING" and statuses["load"][-1] == "SUCCEEDED", statuses
+    # each state in a colour of its own
+    fills = dict(nodes["transform"])
+    assert len({fills["PENDING"], fills["PROCESSING"], fills["SUCCEEDED"]}) == 3, fills
+    assert page.evaluate("performance.timeOrigin") == origin  # no reload
     no_errors(page)
