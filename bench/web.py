@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 import httpx
@@ -66,7 +67,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DSN = os.environ.get("TASKFORGE_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 DB = "taskforge_bench_web"
 PG_URL = f"{DSN.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+asyncpg://', 1)}/{DB}"
-SECRET = "bench-web"
+SECRET = "bench-web-" * 4  # 40 bytes: HS256 wants 32 or more
 EMAIL, PASSWORD = "bench@example.com", "bench-password"
 CREDENTIAL = "taskforge.credential"  # web/src/lib/auth.ts
 LEVEL = 100  # workflow jobs per level
@@ -75,7 +76,8 @@ LEVEL = 100  # workflow jobs per level
 # DOM, then the frame after it (rAF, then a task: the frame has been produced)
 READY = {
     "rows": "main tbody tr a[href^='/jobs/']",
-    "graph": "main svg [data-status], main svg [data-node], main svg g.node",
+    # the workflow page's SVG with its first node (a job, or a collapsed level's count)
+    "graph": "main svg[data-testid='workflow-graph'] .dag-nodes > *",
 }
 MARKS = """(ready) => {
   window.__marks = {};
@@ -238,9 +240,20 @@ def gql(http: httpx.Client, query: str, variables: dict[str, Any] | None = None)
 
 
 @dataclass
+class Sent:
+    """A GraphQL request the page made (urql sends queries as GET, mutations as POST)."""
+
+    name: str
+    method: str
+    url: str
+    body: str | None
+    browser_ms: float
+
+
+@dataclass
 class Visit:
     painted_ms: float
-    requests: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)
+    requests: list[Sent] = field(default_factory=list)
 
 
 def visit(page: Page, url: str, mark: str) -> Visit:
@@ -248,7 +261,7 @@ def visit(page: Page, url: str, mark: str) -> Visit:
     seen: list[Request] = []
 
     def on_request(request: Request) -> None:
-        if request.url.endswith("/graphql") and request.method == "POST":
+        if "/graphql" in request.url and request.resource_type in ("fetch", "xhr"):
             seen.append(request)
 
     page.on("request", on_request)
@@ -263,30 +276,29 @@ def visit(page: Page, url: str, mark: str) -> Visit:
             time.sleep(0.02)
     finally:
         page.remove_listener("request", on_request)
-    requests = []
+    sent = []
     for request in seen:
-        response = request.response()
-        body = json.loads(request.post_data or "{}")
-        timing = request.timing
-        took = timing["responseEnd"] if response is not None else float("nan")
-        requests.append((operation(body), body, took))
-    return Visit(float(painted), requests)
+        done = request.response() is not None
+        took = request.timing["responseEnd"] if done else float("nan")
+        sent.append(Sent(operation(request), request.method, request.url, request.post_data, took))
+    return Visit(float(painted), sent)
 
 
-def operation(body: dict[str, Any]) -> str:
-    name = body.get("operationName")
-    if name:
-        return str(name)
-    query = str(body.get("query", "")).split("{", 1)[0].strip()
-    return query or "anonymous"
+def operation(request: Request) -> str:
+    if request.method == "GET":
+        name = parse_qs(urlsplit(request.url).query).get("operationName", [""])[0]
+    else:
+        name = json.loads(request.post_data or "{}").get("operationName") or ""
+    return name or "anonymous"
 
 
-def replay(http: httpx.Client, body: dict[str, Any], n: int) -> float:
-    """The server's median time for ``body`` over ``n`` sequential requests (ms)."""
+def replay(http: httpx.Client, sent: Sent, n: int) -> float:
+    """The server's median time for the same request over ``n`` sequential tries (ms)."""
     times = []
+    headers = {"Content-Type": "application/json"} if sent.body else {}
     for _ in range(n):
         began = time.perf_counter()
-        http.post("/graphql", json=body).raise_for_status()
+        http.request(sent.method, sent.url, content=sent.body, headers=headers).raise_for_status()
         times.append((time.perf_counter() - began) * 1000)
     return statistics.median(times)
 
@@ -372,33 +384,44 @@ class Driver(threading.Thread):
             self.elapsed = time.perf_counter() - began
 
 
+def frame_stats(page: Page, seconds: float, driver: Driver | None) -> dict[str, float]:
+    """Frame lengths in the page for ``seconds`` (while ``driver`` runs, if given)."""
+    page.evaluate(FRAMES)
+    if driver is None:
+        time.sleep(seconds)
+    else:
+        driver.start()
+        driver.join(seconds + 60)
+        time.sleep(0.5)  # the last events drawn
+        if driver.error is not None:
+            raise driver.error
+    stats = page.evaluate("(() => { window.__frames.running = false; return window.__frames; })()")
+    deltas = sorted(stats["deltas"][1:])  # the first delta spans the install
+    result = {
+        "longest frame ms": deltas[-1] if deltas else float("nan"),
+        "p99 frame ms": deltas[max(0, int(len(deltas) * 0.99) - 1)] if deltas else float("nan"),
+        "median frame ms": statistics.median(deltas) if deltas else float("nan"),
+        "frames": float(len(deltas)),
+        "long tasks (> 50 ms)": float(len(stats["longTasks"])),
+        "longest task ms": max(stats["longTasks"], default=0.0),
+    }
+    if driver is not None:
+        result["status changes/s"] = driver.changes / driver.elapsed if driver.elapsed else 0.0
+    return result
+
+
 def frames_under_load(
     browser: Browser, token: str, url: str, prepared: Prepared, base: str, args: argparse.Namespace
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The workflow page's frames at rest (a baseline: what the machine alone costs),
+    then while the driver changes statuses."""
     page = new_page(browser, token)
     try:
         visit(page, url, "graph")
-        page.wait_for_timeout(1000)  # the page's first queries and subscriptions settle
-        page.evaluate(FRAMES)
+        time.sleep(1)  # the page's first queries and subscriptions settle
+        idle = frame_stats(page, min(args.seconds, 5), None)
         driver = Driver(base, prepared.key, prepared.wf_queue, args.rate, args.seconds)
-        driver.start()
-        driver.join(args.seconds + 60)
-        page.wait_for_timeout(500)  # the last events drawn
-        stats = page.evaluate(
-            "(() => { window.__frames.running = false; return window.__frames; })()"
-        )
-        if driver.error is not None:
-            raise driver.error
-        deltas = sorted(stats["deltas"][1:])  # the first delta spans the install
-        return {
-            "changes/s": driver.changes / driver.elapsed if driver.elapsed else 0.0,
-            "frames": len(deltas),
-            "longest frame ms": deltas[-1] if deltas else float("nan"),
-            "p99 frame ms": deltas[int(len(deltas) * 0.99) - 1] if deltas else float("nan"),
-            "median frame ms": statistics.median(deltas) if deltas else float("nan"),
-            "long tasks": len(stats["longTasks"]),
-            "longest task ms": max(stats["longTasks"], default=0.0),
-        }
+        return idle, frame_stats(page, args.seconds, driver)
     finally:
         page.context.close()
 
@@ -421,9 +444,9 @@ def report_page(
     ):
         print(f"  {'painted, ' + name:<52}{value:>9.0f} ms  {verdict(value, 1000)} < 1 s")
     print(f"  {'GraphQL request':<32}{'in the browser':>20}{f'replayed x{n}':>16}")
-    for name, body, took in visit_.requests:
-        server = replay(http, body, n)
-        print(f"  {name:<32}{took:>17.1f} ms{server:>13.1f} ms")
+    for sent in visit_.requests:
+        server = replay(http, sent, n)
+        print(f"  {sent.name:<32}{sent.browser_ms:>17.1f} ms{server:>13.1f} ms")
 
 
 def main() -> None:
@@ -465,19 +488,15 @@ def main() -> None:
                 report_page(f"jobs page ({args.jobs:,} jobs)", *jobs_page, http, args.replays)
                 report_page(f"workflow page ({args.nodes:,} nodes)", *wf_page, http, args.replays)
             browser.close()
-        print(f"\nworkflow page while statuses change ({args.seconds:g} s)")
-        for name, value in load.items():
+        idle, busy = load
+        print(f"\nworkflow page frames: at rest, then with {args.rate} status changes/s")
+        print(f"  {'':<44}{'at rest':>10}{'changing':>10}")
+        for name, value in busy.items():
+            rest = f"{idle[name]:>10.1f}" if name in idle else f"{'':>10}"
             target = f"  {verdict(value, 50)} < 50 ms" if name == "longest frame ms" else ""
-            print(f"  {name:<52}{value:>9.1f}{target}")
-        print(
-            json.dumps(
-                {
-                    "jobs_cold_ms": round(jobs_page[0]),
-                    "workflow_cold_ms": round(wf_page[0]),
-                    **{k: round(v, 1) for k, v in load.items()},
-                }
-            )
-        )
+            print(f"  {name:<44}{rest}{value:>10.1f}{target}")
+        figures = {"jobs_cold_ms": jobs_page[0], "workflow_cold_ms": wf_page[0], **busy}
+        print(json.dumps({k: round(v, 1) for k, v in figures.items()}))
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
