@@ -475,6 +475,7 @@ def main() -> None:
                 token = gql(anonymous, login, {"e": EMAIL, "p": PASSWORD})["login"]["token"]
             headers = {"Authorization": f"Bearer {token}"}
             with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+                loadavg = os.getloadavg()[0]  # the machine is often shared: say how busy
                 jobs_page = measure_page(browser, token, f"{base}/jobs", "rows", args.runs)
                 wf_url = f"{base}/workflows/{prepared.workflow}"
                 wf_page = measure_page(browser, token, wf_url, "graph", args.runs)
@@ -483,7 +484,8 @@ def main() -> None:
                 db = "PostgreSQL" if args.postgres else "SQLite (embedded)"
                 print(
                     f"\n{db}, {args.jobs:,} jobs, a {args.nodes:,}-node workflow; one server "
-                    f"process, headless Chromium, {os.cpu_count()} cores shared"
+                    f"process, headless Chromium, {os.cpu_count()} cores shared (load average "
+                    f"{loadavg:.1f} at the start of the browser runs)"
                 )
                 report_page(f"jobs page ({args.jobs:,} jobs)", *jobs_page, http, args.replays)
                 report_page(f"workflow page ({args.nodes:,} nodes)", *wf_page, http, args.replays)

@@ -261,6 +261,22 @@ def settled(page: Page) -> None:
     expect(page.locator(".banner-error")).to_have_count(0)
 
 
+def subscriptions(base: str) -> int:
+    """The server's live subscriptions (a feed attached: what commits next reaches it)."""
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    found = re.findall(r"^taskforge_subscriptions(?:\{[^}]*\})? (\S+)$", text, re.M)
+    return int(sum(float(n) for n in found))
+
+
+def until_subscribed(base: str, at_least: int, timeout: float = 15.0) -> None:
+    """Wait until the server has ``at_least`` live subscriptions: a page's own, before
+    the test changes what it watches (an event before that would not reach it)."""
+    deadline = time.monotonic() + timeout
+    while (now := subscriptions(base)) < at_least:
+        assert time.monotonic() < deadline, f"{now} live subscriptions, not {at_least}"
+        time.sleep(0.05)
+
+
 def job_row(page: Page, job: str) -> Any:
     return page.locator(f'tbody tr:has(a[href="/jobs/{job}"])')
 

@@ -25,6 +25,8 @@ from tests.e2e.dashboard import (
     screenshot,
     settled,
     site,
+    subscriptions,
+    until_subscribed,
     wait_status,
 )
 
@@ -78,8 +80,10 @@ def test_enqueue_from_the_jobs_page_and_watch_the_row(
 ) -> None:
     # no worker may take it yet: the row must show PENDING before it runs
     tf.api.ok(PAUSE, {"id": tf.queues["ui"]})
+    before = subscriptions(tf.base)
     page.goto(tf.base + "/jobs")
     settled(page)
+    until_subscribed(tf.base, before + 1)
     origin = record_rows(page)
 
     page.get_by_role("button", name="Enqueue job").click()
@@ -172,9 +176,11 @@ def test_a_queue_paused_on_the_queues_page_holds_its_jobs(
     jobs = tf.page()
     jobs.goto(tf.base + "/queues")
     settled(jobs)
+    before = subscriptions(tf.base)
     jobs.get_by_role("link", name="gated", exact=True).click()
     jobs.wait_for_url(f"**/jobs?queue={gated}")
     settled(jobs)
+    until_subscribed(tf.base, before + 1)
     origin = record_rows(jobs)
     job = tf.api.enqueue(gated, "noop")
     wait_status(jobs, job, "PENDING")

@@ -28,6 +28,8 @@ from tests.e2e.dashboard import (
     settled,
     start_worker,
     stop_worker,
+    subscriptions,
+    until_subscribed,
     wait_status,
 )
 from tests.helpers import free_port
@@ -77,9 +79,11 @@ def until_shown(
 
 
 def watch_jobs(here: Site) -> tuple[Page, float]:
+    before = subscriptions(here.base)
     page = here.page()
     page.goto(here.base + "/jobs")
     settled(page)
+    until_subscribed(here.base, before + 1)
     return page, record_rows(page)
 
 
