@@ -104,3 +104,15 @@ def test_login_page(tf: tuple[Site, dict[str, str]]) -> None:
     problems = accessibility_problems(page)
     assert not problems, "axe-core, serious or critical:\n" + "\n".join(problems)
     no_errors(page)
+
+
+def test_the_check_sees_a_violation(tf: tuple[Site, dict[str, str]]) -> None:
+    """The check itself: a button without a name, put on a page that passed, is found
+    (axe-core really ran on the page, its findings are read)."""
+    here, _ = tf
+    page = here.page(signed_in=False)
+    page.goto(here.base + "/login")
+    page.get_by_role("button", name="Sign in").wait_for()
+    page.evaluate("document.querySelector('form').append(document.createElement('button'))")
+    problems = accessibility_problems(page)
+    assert len(problems) == 1 and problems[0].startswith("button-name (critical)"), problems
