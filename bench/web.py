@@ -138,6 +138,12 @@ async def prepare(args: argparse.Namespace, data: Path) -> Prepared:
         began = time.perf_counter()
         await backlog(rt, admin, org.queue.id, args.jobs)
         print(f"{args.jobs:,} jobs inserted in {time.perf_counter() - began:.1f} s", flush=True)
+        if args.postgres:  # this machine's PostgreSQL runs no autovacuum: plans from stats
+            conn = await asyncpg.connect(f"{DSN.rsplit('/', 1)[0]}/{DB}")
+            try:
+                await conn.execute("VACUUM ANALYZE jobs")
+            finally:
+                await conn.close()
         wf_queue = await queues.create_queue(rt.services, admin, org.project.id, "wf")
         wf = await workflows.create(
             rt.services, admin, org.project.id, layered(args.nodes), start=True
