@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from taskforge.domain.enums import OverlapPolicy, ScheduleKind
 from taskforge.services import backfill, jobs, schedule_history, scheduler, schedules
@@ -17,8 +16,10 @@ from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import admin_of, new_org
 from tests.helpers import GraphQLClient, asgi_client
 from tests.integration.test_execution import Clock
+from tests.integration.test_queue_stats import request_reads
 from tests.integration.test_schedule_policies import FLOW, START, at
 from tests.integration.test_schedules import job_spec, run_until
+from tests.integration.test_workflow_data import statements
 
 RUNS = """query($id: ID!, $first: Int!, $after: String) { schedule(id: $id) {
   runs(first: $first, after: $after) {
@@ -133,10 +134,6 @@ async def test_a_page_of_schedules_reads_runs_in_fixed_statements(
         "{ schedules(first: 50) { edges { node { name runs(first: 3) { edges { node "
         "{ occurrence firedAt job { id } workflow { id } } } } } } } }"
     )
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
 
     async def reads(n: int) -> int:
         made = len((await schedules.list_schedules(svc, admin, first=100, after=None)).items)
@@ -153,24 +150,12 @@ async def test_a_page_of_schedules_reads_runs_in_fixed_statements(
             await schedules.create(svc, admin, spec)
         await run_until(svc, clock, clock.now + timedelta(minutes=10), step=60)
         await gql.ok("{ viewer { permissions } }")  # the key is known: no lookup
-        seen.clear()
-        event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", record)
-        try:
+        with statements(runtime) as seen:
             data = await gql.ok(query)
-        finally:
-            event.remove(runtime.db.engine.sync_engine, "before_cursor_execute", record)
         edges = data["schedules"]["edges"]
         assert len(edges) == n
         assert all(e["node"]["runs"]["edges"] for e in edges)
-        return len(
-            [
-                s
-                for s in seen
-                if s.lstrip().upper().startswith("SELECT")
-                and "outbox_cursor" not in s
-                and "FROM events" not in s
-            ]
-        )
+        return len(request_reads(seen))
 
     few = await reads(2)
     many = await reads(8)
