@@ -4,6 +4,7 @@
 import { Suspense, type ReactNode } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from "react-router-dom";
 import { ConnectionBanner } from "./components/ConnectionBanner";
+import { PageHeader } from "./components/PageHeader";
 import { logout, useCredential } from "./lib/auth";
 import { SessionProvider, useSession } from "./lib/session";
 import LoginPage from "./pages/LoginPage";
@@ -52,7 +53,12 @@ function Shell({ children }: { children: ReactNode }) {
 function Guarded({ route }: { route: AppRoute }) {
   const { viewer, isAdmin } = useSession();
   if (route.adminOnly && viewer && !isAdmin) {
-    return <p role="alert">This page is for the organization's admins.</p>;
+    return (
+      <>
+        <PageHeader title={route.nav ?? "Admins only"} />
+        <p role="alert">This page is for the organization's admins only.</p>
+      </>
+    );
   }
   const Page = route.element;
   return <Page />;

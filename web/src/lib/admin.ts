@@ -61,7 +61,8 @@ export function auditTargetPath(targetType: string, targetId: string | null | un
   }
 }
 
-/** Actions the server records (services' audit.record calls), offered by the filter. */
+/** Actions the server records (the services' audit.record calls, and the operator's
+ * on the organization), offered by the filter. */
 export const AUDIT_ACTIONS = [
   "api_key.created",
   "api_key.revoked",
@@ -71,6 +72,10 @@ export const AUDIT_ACTIONS = [
   "jobs.cancelled",
   "jobs.retried",
   "organization.created",
+  "organization.deleted",
+  "organization.suspended",
+  "organization.tier_changed",
+  "organization.unsuspended",
   "organization.updated",
   "project.created",
   "project.deleted",

@@ -51,8 +51,6 @@ export function scheduleFiltersToSearch(filters: ScheduleFilters): URLSearchPara
 
 export const canPause = (status: ScheduleStatus): boolean => status === "ACTIVE";
 export const canResume = (status: ScheduleStatus): boolean => status === "PAUSED";
-/** A manual run is refused only once a schedule ended (COMPLETED or FAILED). */
-export const canTrigger = (status: ScheduleStatus): boolean => status === "ACTIVE" || status === "PAUSED";
 
 // ---- the expression field -----------------------------------------------------------
 

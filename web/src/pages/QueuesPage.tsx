@@ -13,7 +13,7 @@ import { Time } from "../components/Time";
 import { graphql } from "../gql";
 import type { QueuesPageQuery } from "../gql/graphql";
 import { formatCount } from "../lib/format";
-import { usePolling } from "../lib/live";
+import { useNow, usePolling } from "../lib/live";
 import { describeConcurrency, describeRateLimit, queueFigures, workersPerQueue } from "../lib/queueStats";
 
 const MINUTES = 15;
@@ -68,6 +68,7 @@ export default function QueuesPage() {
   const [pauseState, pause] = useMutation(PauseQueueDocument);
   const [resumeState, resume] = useMutation(ResumeQueueDocument);
   usePolling(() => refetch({ requestPolicy: "network-only" }), POLL_MS);
+  useNow(POLL_MS); // "5 s ago" moves on between answers
 
   const queues = data?.queues.edges.map((e) => e.node) ?? [];
   const serving = workersPerQueue(data?.workers.edges.map((e) => e.node) ?? []);

@@ -15,7 +15,7 @@ import { StatusBadge, statusLabel } from "../components/StatusBadge";
 import { Time } from "../components/Time";
 import { graphql } from "../gql";
 import type { SchedulesQuery } from "../gql/graphql";
-import { usePolling, useResumableSubscription, useThrottled } from "../lib/live";
+import { useNow, usePolling, useResumableSubscription, useThrottled } from "../lib/live";
 import {
   describeTarget,
   formatInZone,
@@ -91,6 +91,7 @@ export default function SchedulesPage() {
     onResync: reload,
   });
   usePolling(reload, 30_000);
+  useNow(10_000); // "last run 5 s ago" moves on between answers
 
   const apply = (patch: Partial<ScheduleFilters>) =>
     setSearch(scheduleFiltersToSearch({ ...filters, after: null, ...patch }));
@@ -231,7 +232,7 @@ export default function SchedulesPage() {
               {
                 key: "runs",
                 header: "Runs",
-                className: "num",
+                className: "num nowrap",
                 render: (s) => (s.maxRuns != null ? `${s.runsCount} of ${s.maxRuns}` : s.runsCount.toLocaleString()),
               },
               { key: "actions", header: "Actions", render: (s) => <ScheduleActions schedule={s} compact /> },

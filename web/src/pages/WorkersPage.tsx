@@ -12,7 +12,7 @@ import { StatusBadge, statusLabel } from "../components/StatusBadge";
 import { Time } from "../components/Time";
 import { graphql } from "../gql";
 import type { WorkersPageQuery, WorkerStatus } from "../gql/graphql";
-import { usePolling } from "../lib/live";
+import { useNow, usePolling } from "../lib/live";
 
 const PAGE = 50;
 const POLL_MS = 5_000;
@@ -52,6 +52,7 @@ export default function WorkersPage() {
     variables: { first: PAGE, after, status: status ? [status] : null },
   });
   usePolling(() => refetch({ requestPolicy: "network-only" }), POLL_MS);
+  useNow(POLL_MS); // "5 s ago" moves on between answers
 
   const go = (next: { status?: WorkerStatus | null; after?: string | null }) => {
     const params = new URLSearchParams();

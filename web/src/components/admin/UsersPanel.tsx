@@ -110,7 +110,7 @@ export function UsersPanel() {
                     type="button"
                     disabled={busy}
                     onClick={() => updateRole({ id: u.id, role: u.role === "ADMIN" ? "MEMBER" : "ADMIN" })}
-                    aria-label={`Make ${u.email} ${u.role === "ADMIN" ? "a member" : "an admin"}`}
+                    aria-label={`${u.role === "ADMIN" ? "Make member" : "Make admin"}: ${u.email}`}
                   >
                     {u.role === "ADMIN" ? "Make member" : "Make admin"}
                   </button>

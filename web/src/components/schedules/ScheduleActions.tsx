@@ -1,11 +1,11 @@
 // Pause, resume and "run now" for one schedule (pauseSchedule, resumeSchedule,
-// triggerSchedule). A manual run names what it created, with a link to it.
+// triggerSchedule, confirmed). A manual run names what it created, with a link to it.
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { useMutation } from "urql";
 import { graphql } from "../../gql";
 import type { ScheduleStatus } from "../../gql/graphql";
-import { canPause, canResume, canTrigger } from "../../lib/schedules";
+import { canPause, canResume } from "../../lib/schedules";
 import { ErrorBanner } from "../ErrorBanner";
 
 const PauseScheduleDocument = graphql(`
@@ -73,11 +73,10 @@ export function ScheduleActions({
             Resume
           </button>
         )}
-        {canTrigger(schedule.status) && (
-          <button type="button" onClick={runNow} disabled={busy} aria-label={compact ? `Run now: ${schedule.name}` : undefined}>
-            Run now
-          </button>
-        )}
+        {/* in any status: the server runs a completed or failed schedule once too */}
+        <button type="button" onClick={runNow} disabled={busy} aria-label={compact ? `Run now: ${schedule.name}` : undefined}>
+          Run now
+        </button>
       </div>
       <ErrorBanner error={error} />
       {made && (

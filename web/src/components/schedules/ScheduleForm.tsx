@@ -170,7 +170,7 @@ export function ScheduleForm({
       </div>
 
       <section className="preview" aria-labelledby={`${id}-preview`}>
-        <h3 id={`${id}-preview`}>Next runs</h3>
+        <h3 id={`${id}-preview`}>Preview: the next runs</h3>
         <div aria-live="polite" aria-busy={preview.pending}>
           {!values.expression.trim() ? (
             <p className="muted">Type an expression to see when it fires.</p>
