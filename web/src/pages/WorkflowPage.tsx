@@ -9,7 +9,7 @@ import { PageHeader } from "../components/PageHeader";
 import { StatusBadge } from "../components/StatusBadge";
 import { Duration, Time } from "../components/Time";
 import type { ResumeAction } from "../gql/graphql";
-import { usePolling, useThrottled } from "../lib/live";
+import { useNow, usePolling, useThrottled } from "../lib/live";
 import { actionsFor, type WorkflowAction } from "../workflow/actions";
 import { DagView } from "../workflow/DagView";
 import {
@@ -38,6 +38,7 @@ export default function WorkflowPage() {
   const [, resume] = useMutation(ResumeWorkflowDocument);
   const [, remove] = useMutation(DeleteWorkflowDocument);
   const [busy, setBusy] = useState(false);
+  useNow(5_000); // re-render: the running time moves on
 
   // the header's figures, read now and then, tell the graph whether it missed something
   usePolling(reloadHeader, POLL_MS);

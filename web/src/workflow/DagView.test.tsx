@@ -12,7 +12,7 @@ function show(doc: GraphDoc) {
   const store = new StatusStore();
   store.load(graph.statuses);
   const view = render(
-    <MemoryRouter>
+    <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
       <DagView graph={graph} store={store} name="etl" />
     </MemoryRouter>,
   );
@@ -30,6 +30,15 @@ describe("DagView", () => {
     expect(node("L1-1").getAttribute("aria-label")).toBe("L1-1: Pending");
     expect(node("L1-1").textContent).toContain("○ Pending"); // the status in words, not colour alone
     expect(svg.querySelectorAll("path.dag-edge.critical")).toHaveLength(2);
+  });
+
+  it("links a workflow job to its child run, beside the job's own link", () => {
+    const doc = layered({ levels: [1, 1] });
+    doc.nodes[1]!.childWorkflowId = "w-child";
+    const { view, node } = show(doc);
+    const child = view.container.querySelector('a[href="/workflows/w-child"]')!;
+    expect(child.getAttribute("aria-label")).toBe("Child run of L1-0");
+    expect(node("L1-0").contains(child)).toBe(false);
   });
 
   it("recolours a node in place on a status change, without laying out again", () => {
@@ -52,21 +61,21 @@ describe("DagView", () => {
 
   it("shows a large level as a count node that opens on click, a page at a time, and closes", () => {
     const { store, view, node } = show(layered({ levels: [1, 400, 1] }));
-    const count = screen.getByRole("button", { name: /^Level 2: 400 jobs — 400 pending; on the critical path\. Show the first 100$/ });
+    const count = screen.getByRole("button", { name: "Level 2: 400 jobs, 400 pending. Show the first 100. On the critical path" });
     act(() => {
       store.apply([
         { jobId: "L1-7", status: "SUCCEEDED" },
         { jobId: "L1-8", status: "FAILED" },
       ]);
     });
-    expect(count.getAttribute("aria-label")).toMatch(/^Level 2: 400 jobs — 1 failed, 1 succeeded, 398 pending/);
+    expect(count.getAttribute("aria-label")).toMatch(/^Level 2: 400 jobs, 1 failed, 1 succeeded, 398 pending\./);
     expect(count.getAttribute("class")).toContain("tone-danger");
     expect(view.container.querySelectorAll("[data-job]")).toHaveLength(2);
 
     fireEvent.click(count);
     expect(view.container.querySelectorAll("[data-job]")).toHaveLength(102);
     expect(node("L1-8").getAttribute("data-status")).toBe("FAILED");
-    const more = screen.getByRole("button", { name: "300 jobs more in Level 2 — 300 pending. Show 100 more" });
+    const more = screen.getByRole("button", { name: "+ 300 jobs more: 300 pending. Show 100 more of Level 2" });
     fireEvent.keyDown(more, { key: "Enter" });
     expect(view.container.querySelectorAll("[data-job]")).toHaveLength(202);
 

@@ -3,12 +3,12 @@
 // unit's jobs, and the edges between them, the critical path marked. Each node reads its
 // own status from the StatusStore: a status change re-renders that node only, and
 // never the layout.
-import { memo, useCallback, useId, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from "react";
+import { memo, useCallback, useId, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from "react";
 import { useNavigate } from "react-router-dom";
-import { appearance, groupTone, jobsText, summarize, type Counts } from "./appearance";
+import { appearance, formatInt, groupTone, jobsText, summarize, type Counts } from "./appearance";
 import { collapse, expand, PAGE, showMore, unitsOf, visibleGraph, type Expansion, type Unit, type VisibleBlock, type VisibleCount } from "./collapse";
 import type { JobNode, WorkflowGraph } from "./graph";
-import { BLOCK, LayoutCache, type Box } from "./layout";
+import { BLOCK, COUNT, LayoutCache, NODE, type Box } from "./layout";
 import type { StatusStore } from "./live";
 import { segments } from "./ProgressBar";
 
@@ -38,6 +38,10 @@ function onKeyActivate(action: () => void) {
 
 type Open = (event: MouseEvent<Element>) => void;
 
+/** Ends each line of a node's text: a space the drawing ignores and the text read out of
+ * the DOM keeps, so that two lines do not run together ("200 jobs200 pending"). */
+const SEP = " ";
+
 const JobNodeView = memo(function JobNodeView({
   job,
   box,
@@ -54,7 +58,7 @@ const JobNodeView = memo(function JobNodeView({
   const status = useJobStatus(store, job.id);
   const look = appearance(status);
   const name = `${job.label}: ${look.label}${critical ? ", on the critical path" : ""}`;
-  return (
+  const node = (
     <a
       href={`/jobs/${job.id}`}
       className={`dag-node ${look.className}${critical ? " critical" : ""}`}
@@ -63,11 +67,11 @@ const JobNodeView = memo(function JobNodeView({
       aria-label={name}
       onClick={onOpen}
     >
-      <title>{`${job.label} (${job.jobType})`}</title>
       <g transform={`translate(${box.x},${box.y})`}>
         <rect className="dag-box" width={box.width} height={box.height} rx={6} />
-        <text className="dag-name" x={10} y={19}>
-          {clip(job.label, 24)}
+        <text className="dag-name" x={10} y={19} clipPath="url(#dag-clip-node)">
+          {job.label}
+          {SEP}
         </text>
         <text className="dag-status" x={10} y={37}>
           {`${look.symbol} ${look.label}`}
@@ -79,6 +83,18 @@ const JobNodeView = memo(function JobNodeView({
         )}
       </g>
     </a>
+  );
+  if (!job.childWorkflowId) return node;
+  // a workflow job: its child run, a link of its own beside the job's (links do not nest)
+  return (
+    <>
+      {node}
+      <a href={`/workflows/${job.childWorkflowId}`} className="dag-child" aria-label={`Child run of ${job.label}`} onClick={onOpen}>
+        <text x={box.x + box.width - 8} y={box.y + 37} textAnchor="end">
+          run ↗
+        </text>
+      </a>
+    </>
   );
 });
 
@@ -105,18 +121,19 @@ const CountNodeView = memo(function CountNodeView({
   onExpand: (unit: Unit) => void;
 }) {
   const counts = useTally(store, node.tally);
-  const summary = summarize(counts);
   const open = () => onExpand(node.unit);
   const shows = Math.min(PAGE, node.size);
-  const label =
-    `${node.unit.title}: ${jobsText(node.size)} — ${summary}` +
-    `${node.critical ? "; on the critical path" : ""}. Show ${shows === node.size ? "them" : `the first ${shows}`}`;
+  // what is drawn, line by line; the accessible name says the same, in the same order
+  // (WCAG 2.5.3), the critical path after it
+  const heading = `${node.unit.title}: ${jobsText(node.size)}`;
+  const summary = summarize(counts);
+  const action = shows === node.size ? "Show all" : `Show the first ${formatInt(shows)}`;
   return (
     <g
       role="button"
       tabIndex={0}
       aria-expanded={false}
-      aria-label={label}
+      aria-label={`${heading}, ${summary}. ${action}${node.critical ? ". On the critical path" : ""}`}
       className={`dag-count tone-${groupTone(counts)}${node.critical ? " critical" : ""}`}
       data-unit={node.unit.key}
       transform={`translate(${box.x},${box.y})`}
@@ -125,15 +142,18 @@ const CountNodeView = memo(function CountNodeView({
     >
       <rect className="dag-stack" x={6} y={6} width={box.width - 6} height={box.height - 6} rx={8} />
       <rect className="dag-box" width={box.width - 6} height={box.height - 6} rx={8} />
-      <text className="dag-name" x={12} y={20}>
-        {clip(`${node.unit.title}: ${jobsText(node.size)}`, 30)}
+      <text className="dag-name" x={12} y={20} clipPath="url(#dag-clip-count)">
+        {heading}
+        {SEP}
       </text>
-      <text className="dag-status" x={12} y={39}>
-        {clip(summarize(counts, 2), 34)}
+      <text className="dag-status" x={12} y={39} clipPath="url(#dag-clip-count)">
+        {summary}
+        {SEP}
       </text>
       <TallyBar counts={counts} size={node.size} x={12} y={47} width={box.width - 30} />
       <text className="dag-hint" x={12} y={68}>
-        {`▸ Show ${shows === node.size ? "all" : shows}`}
+        <tspan aria-hidden="true">▸ </tspan>
+        {action}
       </text>
     </g>
   );
@@ -155,24 +175,31 @@ const MoreCellView = memo(function MoreCellView({
   onMore: (unit: Unit) => void;
 }) {
   const counts = useTally(store, tally);
+  const clipId = useId();
   const more = () => onMore(unit);
-  const shows = Math.min(PAGE, size);
+  const heading = `+ ${jobsText(size)} more: ${summarize(counts)}`;
+  const action = `Show ${formatInt(Math.min(PAGE, size))} more`;
   return (
     <g
       role="button"
       tabIndex={0}
-      aria-label={`${jobsText(size)} more in ${unit.title} — ${summarize(counts)}. Show ${shows} more`}
+      aria-label={`${heading}. ${action} of ${unit.title}`}
       className={`dag-more tone-${groupTone(counts)}`}
       transform={`translate(${box.x},${box.y})`}
       onClick={more}
       onKeyDown={onKeyActivate(more)}
     >
+      <clipPath id={clipId}>
+        <rect x={4} width={box.width - 8} height={box.height} />
+      </clipPath>
       <rect className="dag-box" width={box.width} height={box.height} rx={6} />
-      <text className="dag-name" x={10} y={19}>
-        {`+ ${jobsText(size)} more: ${clip(summarize(counts, 2), Math.max(10, Math.floor(box.width / 8) - 22))}`}
+      <text className="dag-name" x={10} y={19} clipPath={`url(#${clipId})`}>
+        {heading}
+        {SEP}
       </text>
       <text className="dag-hint" x={10} y={37}>
-        {`▸ Show ${shows} more`}
+        <tspan aria-hidden="true">▸ </tspan>
+        {action}
       </text>
     </g>
   );
@@ -205,7 +232,7 @@ function BlockView({
     <g className={`dag-block${node.critical ? " critical" : ""}`} data-unit={node.unit.key}>
       <rect className="dag-frame" x={box.x} y={box.y} width={box.width} height={box.height} rx={10} />
       <text className="dag-block-title" x={box.x + BLOCK.padding} y={box.y + 21}>
-        {clip(`${node.unit.title} · ${node.cells.length === size ? jobsText(size) : `${node.cells.length.toLocaleString("en-US")} of ${jobsText(size)}`}`, Math.floor(box.width / 8) - 10)}
+        {clip(`${node.unit.title} · ${node.cells.length === size ? jobsText(size) : `${formatInt(node.cells.length)} of ${jobsText(size)}`}`, Math.floor((box.width - 90) / 7.5))}
       </text>
       <g
         role="button"
@@ -218,7 +245,8 @@ function BlockView({
       >
         <rect width={74} height={20} rx={4} />
         <text x={37} y={14} textAnchor="middle">
-          ▴ Collapse
+          <tspan aria-hidden="true">▴ </tspan>
+          Collapse
         </text>
       </g>
       {node.cells.map((id) => (
@@ -253,10 +281,12 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
 
   const visible = useMemo(() => {
     const drawing = visibleGraph(graph, units, expansion);
-    store.setTallies(drawing.tallies); // before the count nodes read their counts
+    store.setTallies(drawing.tallies); // before the count nodes read their counts (no notice)
     return drawing;
   }, [graph, units, expansion, store]);
   const layout = useMemo(() => cache.current!.get(visible), [visible]);
+  // the counts were redone while rendering: their nodes read them again once committed
+  useLayoutEffect(() => store.touch(visible.tallies.keys()), [store, visible]);
 
   const onOpen = useCallback<Open>(
     (event) => {
@@ -287,8 +317,8 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
       <div className="dag-toolbar">
         <h2 id={`${titleId}-h`}>Graph</h2>
         <span className="muted">
-          {jobsText(total)} in {graph.levels.length.toLocaleString("en-US")} {graph.levels.length === 1 ? "level" : "levels"}
-          {collapsed > 0 && ` · ${visible.jobsShown.toLocaleString("en-US")} shown, the rest in ${collapsed} collapsed ${collapsed === 1 ? "group" : "groups"} (click one to open it)`}
+          {jobsText(total)} in {formatInt(graph.levels.length)} {graph.levels.length === 1 ? "level" : "levels"}
+          {collapsed > 0 && ` · ${formatInt(visible.jobsShown)} shown, the rest in ${collapsed} collapsed ${collapsed === 1 ? "group" : "groups"} (click one to open it)`}
         </span>
         <div className="dag-zoom" role="group" aria-label="Zoom">
           <button type="button" onClick={() => setZoom(ZOOMS[Math.max(0, zoomIndex - 1)]!)} disabled={zoomIndex <= 0} aria-label="Zoom out">
@@ -336,6 +366,14 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
             {graph.criticalPath.length > 0 ? `Critical path: ${pathText(graph)}.` : "No critical path."}
           </desc>
           <defs>
+            {/* long names are cut by the box's edge, not shortened: the accessible
+                names hold the whole text */}
+            <clipPath id="dag-clip-node">
+              <rect x={4} width={NODE.width - 26} height={NODE.height} />
+            </clipPath>
+            <clipPath id="dag-clip-count">
+              <rect x={4} width={COUNT.width - 20} height={COUNT.height} />
+            </clipPath>
             <marker id="dag-arrow" viewBox="0 0 10 10" refX={9} refY={5} markerWidth={7} markerHeight={7} orient="auto-start-reverse">
               <path d="M0,0 L10,5 L0,10 z" className="dag-arrow" />
             </marker>

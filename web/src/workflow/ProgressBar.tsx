@@ -2,7 +2,7 @@
 // otherwise; the rest waits) and the figures in words beside it. Drawn in SVG with
 // attributes only (the page's CSP allows no inline style).
 import type { JobStatus } from "../gql/graphql";
-import { summarize, type Counts } from "./appearance";
+import { formatInt, summarize, type Counts } from "./appearance";
 
 export interface StatsLike {
   total: number;
@@ -42,7 +42,7 @@ export function segments(counts: Counts, total: number): [string, number, number
 export function ProgressBar({ stats, compact = false }: { stats: StatsLike; compact?: boolean }) {
   const counts = countsOf(stats);
   const percent = Math.round(stats.completionPercentage);
-  const words = `${stats.completed.toLocaleString("en-US")} of ${stats.total.toLocaleString("en-US")} jobs ended (${percent}%)`;
+  const words = `${formatInt(stats.completed)} of ${formatInt(stats.total)} jobs ended (${percent}%)`;
   const detail = summarize(counts);
   return (
     <div className={compact ? "wf-progress compact" : "wf-progress"}>
@@ -63,7 +63,7 @@ export function ProgressBar({ stats, compact = false }: { stats: StatsLike; comp
         ))}
       </svg>
       <span className="wf-progress-text">
-        {compact ? `${percent}% · ${stats.completed.toLocaleString("en-US")}/${stats.total.toLocaleString("en-US")}` : words}
+        {compact ? `${percent}% · ${formatInt(stats.completed)}/${formatInt(stats.total)}` : words}
       </span>
       {!compact && <span className="muted wf-progress-detail">{detail}</span>}
     </div>

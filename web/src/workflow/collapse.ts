@@ -218,7 +218,11 @@ export function visibleGraph(graph: WorkflowGraph, units: readonly Unit[], expan
   const edgeList = [...edges.values()];
   const key = [
     nodes.map((n) => (n.kind === "block" ? `${n.id}#${n.cells.length}` : n.id)).join(","),
-    edgeList.map((e) => e.id).join(","),
+    // sorted: the server lists edges in no fixed order, and a reload must hit the cache
+    edgeList
+      .map((e) => e.id)
+      .sort()
+      .join(","),
   ].join("|");
   return { nodes, edges: edgeList, placeOf, tallies, jobsShown, key };
 }

@@ -27,4 +27,12 @@ describe("the graph document", () => {
     expect(buildGraph(mapped(2, "SUCCEEDED")).shape).toBe(before.shape);
     expect(buildGraph(mapped(3)).shape).not.toBe(before.shape);
   });
+
+  it("has the same shape whatever order the server lists jobs and edges in", () => {
+    const doc = mapped(3);
+    const reordered = { ...doc, nodes: [...doc.nodes].reverse(), edges: [...doc.edges].reverse() };
+    expect(buildGraph(reordered).shape).toBe(buildGraph(doc).shape);
+    const turned = { ...doc, edges: doc.edges.map((e) => (e.parent === "price" ? { ...e, parent: e.child, child: e.parent } : e)) };
+    expect(buildGraph(turned).shape).not.toBe(buildGraph(doc).shape);
+  });
 });

@@ -164,26 +164,24 @@ export function buildGraph(doc: GraphDoc, criticalPath?: readonly string[] | nul
   };
 }
 
-/** A short fingerprint of the jobs and edges (FNV-1a over their ids), to tell whether a
- * reload changed the graph's structure or only its statuses. */
+/** A short fingerprint of the jobs and edges, whatever their order (the server lists
+ * them in no fixed order): the sum of an FNV-1a hash per job and per edge. It tells
+ * whether a reload changed the graph's structure or only its statuses. */
 function shapeOf(ids: Iterable<string>, edges: ReadonlyArray<readonly [string, string]>): string {
-  let hash = 0x811c9dc5;
-  let count = 0;
-  const mix = (text: string) => {
+  const hash = (text: string, seed: number) => {
+    let h = seed;
     for (let i = 0; i < text.length; i++) {
-      hash ^= text.charCodeAt(i);
-      hash = Math.imul(hash, 0x01000193);
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
     }
-    hash ^= 0x2c; // a separator, so that ("ab","c") and ("a","bc") differ
-    hash = Math.imul(hash, 0x01000193);
+    return h >>> 0;
   };
+  let sum = 0;
+  let count = 0;
   for (const id of ids) {
-    mix(id);
+    sum = (sum + hash(id, 0x811c9dc5)) >>> 0;
     count += 1;
   }
-  for (const [p, c] of edges) {
-    mix(p);
-    mix(c);
-  }
-  return `${count}:${edges.length}:${(hash >>> 0).toString(16)}`;
+  for (const [p, c] of edges) sum = (sum + hash(c, hash(p, 0x811c9dc5) ^ 0x3e)) >>> 0;
+  return `${count}:${edges.length}:${sum.toString(16)}`;
 }

@@ -60,6 +60,10 @@ describe("layout", () => {
     // a reload with new statuses draws the same: same key
     const again = buildGraph(layered({ levels: [1, 400, 1], status: "SUCCEEDED" }));
     expect(cache.get(visibleGraph(again, unitsOf(again), new Map()))).toBe(first);
+    // and so does one that lists the edges in another order
+    const doc = layered({ levels: [1, 400, 1] });
+    const shuffled = buildGraph({ ...doc, edges: [...doc.edges].reverse() });
+    expect(cache.get(visibleGraph(shuffled, unitsOf(shuffled), new Map()))).toBe(first);
     expect(runs).toBe(2);
   });
 

@@ -119,3 +119,20 @@ describe("FrameQueue", () => {
     queue.dispose();
   });
 });
+
+describe("a reload of the graph", () => {
+  it("keeps the graph read before when only statuses changed, its jobs when the critical path moved", async () => {
+    const { reuse } = await import("./useLiveWorkflow");
+    const { buildGraph } = await import("./graph");
+    const { layered } = await import("./fixtures");
+    const before = buildGraph(layered({ levels: [1, 3, 1] }));
+    expect(reuse(before, buildGraph(layered({ levels: [1, 3, 1], status: "SUCCEEDED" })))).toBe(before);
+    const moved = reuse(before, buildGraph(layered({ levels: [1, 3, 1] }), ["L0-0", "L1-2"]));
+    expect(moved).not.toBe(before);
+    expect(moved.jobs).toBe(before.jobs);
+    expect(moved.criticalPath).toEqual(["L0-0", "L1-2"]);
+    const grown = buildGraph(layered({ levels: [1, 4, 1] }));
+    expect(reuse(before, grown)).toBe(grown);
+    expect(reuse(null, grown)).toBe(grown);
+  });
+});

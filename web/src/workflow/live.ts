@@ -87,18 +87,21 @@ export class StatusStore {
     return changed;
   }
 
-  /** Which jobs each count node (or "more" cell) stands for; recounts them. */
+  /** Which jobs each count node (or "more" cell) stands for; recounts them. Called while
+   * a drawing renders, so it tells no one: `touch` the tallies once it is committed. */
   setTallies(tallies: ReadonlyMap<string, readonly string[]>): void {
-    const changed = new Set<string>();
     this.tallyOf = new Map();
     const next = new Map<string, Counts>();
     for (const [tally, members] of tallies) {
       for (const m of members) this.tallyOf.set(m, tally);
       next.set(tally, this.tally(members));
-      changed.add(tally);
     }
     this.tallies = next;
-    this.notify(changed);
+  }
+
+  /** Tell the listeners of these keys to read again. */
+  touch(keys: Iterable<string>): void {
+    this.notify(keys);
   }
 
   /** Apply a batch of events; tell the listeners of what changed, once each. */

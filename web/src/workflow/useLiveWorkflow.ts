@@ -3,8 +3,8 @@
 // recolours jobs in batches of one animation frame. The graph is read again (throttled)
 // when an event names a job it does not hold (mapped children, spawned jobs), when the
 // subscription's cursor expired (RESYNC_REQUIRED), and when the server's counts stop
-// agreeing with the page's in a quiet moment (what a subscription that was not yet
-// listening when the graph was read would have missed).
+// agreeing with the page's for a while (what a subscription that was not yet listening
+// when the graph was read would have missed).
 import type { CombinedError } from "@urql/core";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useClient } from "urql";
@@ -17,11 +17,15 @@ import type { StatsLike } from "./ProgressBar";
 
 type ProgressEvent = WorkflowProgressLiveSubscription["workflowProgress"];
 
-/** No check of the counts this soon after an event: the server's figures may be older. */
+/** No check against the workflow query's figures this soon after an event: they may be
+ * older than the page's. */
 const QUIET_MS = 4_000;
-/** A disagreement of the counts must last this long to reload the graph (the events of
- * one transaction may straddle two frames). */
-const CONFIRM_MS = 1_500;
+/** The counts are compared with the latest event's figures once events pause this long.
+ * While they flow, the figures of concurrent transactions need not add up event by
+ * event, so a disagreement then reloads only once it has lasted BUSY_MS. */
+const SETTLE_MS = 1_000;
+const HEADER_MS = 250;
+const BUSY_MS = 30_000;
 
 export interface LiveWorkflow {
   graph: WorkflowGraph | null;
@@ -35,6 +39,15 @@ export interface LiveWorkflow {
   reloadSoon: () => void;
   /** Figures from elsewhere (the workflow query): reload the graph if they disagree. */
   verify: (stats: StatsLike) => void;
+}
+
+/** What of the graph read before a reload can keep: all of it when only statuses
+ * changed; its jobs (the nodes' props, so that they do not render again) when only the
+ * critical path moved, as run times became known. */
+export function reuse(before: WorkflowGraph | null, next: WorkflowGraph): WorkflowGraph {
+  if (before === null || before.shape !== next.shape) return next;
+  if (before.criticalPath.join() === next.criticalPath.join()) return before;
+  return { ...before, criticalPath: next.criticalPath, critical: next.critical, criticalEdges: next.criticalEdges, statuses: next.statuses };
 }
 
 export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowStatus) => void): LiveWorkflow {
@@ -54,19 +67,42 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
   const statusChanged = useRef(onStatusChange);
   statusChanged.current = onStatusChange;
 
+  // The header's figures follow the events at most HEADER_MS apart (a status change at
+  // once): re-rendering the header on every frame is work nobody can read.
+  const shown = useRef<{ next: LiveWorkflow["latest"]; timer: ReturnType<typeof setTimeout> | null }>({ next: null, timer: null });
+  const showLatest = useRef((latest: NonNullable<LiveWorkflow["latest"]>, now: boolean) => {
+    const s = shown.current;
+    s.next = latest;
+    if (now) {
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = null;
+      setLatest(latest);
+      return;
+    }
+    s.timer ??= setTimeout(() => {
+      s.timer = null;
+      setLatest(s.next);
+    }, HEADER_MS);
+  });
+  useEffect(
+    () => () => {
+      if (shown.current.timer) clearTimeout(shown.current.timer);
+    },
+    [],
+  );
+
   const queue = useMemo(
     () =>
       new FrameQueue<ProgressEvent>((batch) => {
         if (!current.current.graph) return; // the first read is in flight: the journal has them
         const { unknown } = store.apply(batch.map((e) => ({ jobId: e.jobId, status: e.jobStatus })));
         const last = batch[batch.length - 1]!;
-        setLatest({ status: last.workflowStatus, stats: last.stats });
-        if (current.current.status !== null && last.workflowStatus !== current.current.status) {
-          statusChanged.current?.(last.workflowStatus);
-        }
+        const changed = last.workflowStatus !== current.current.status;
+        if (changed && current.current.status !== null) statusChanged.current?.(last.workflowStatus);
         current.current.status = last.workflowStatus;
+        showLatest.current({ status: last.workflowStatus, stats: last.stats }, changed);
         if (unknown.length > 0) reloadRef.current();
-        else if (!countsAgree(store.total(), last.stats.counts)) confirmRef.current(last.stats);
+        else checkRef.current(last.stats);
       }),
     [store],
   );
@@ -86,13 +122,11 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
     try {
       const { json, criticalPath } = result.data.workflow.graph;
       const next = buildGraph(parseGraphDoc(json), criticalPath);
-      const before = current.current.graph;
-      const same = before !== null && before.shape === next.shape && before.criticalPath.join() === next.criticalPath.join();
-      const kept = same ? before : next;
+      const kept = reuse(current.current.graph, next);
       current.current.graph = kept;
       store.load(next.statuses);
       store.apply(replay);
-      if (!same) setGraph(kept);
+      setGraph(kept); // the same object when nothing but statuses changed: no render
       setError(null);
       setLoadMillis(performance.now() - started);
     } catch (e) {
@@ -105,25 +139,38 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
   const reloadRef = useRef(reloadSoon);
   reloadRef.current = reloadSoon;
 
-  // A disagreement is confirmed by the figures that are latest when the check runs.
-  const pending = useRef<{ timer: ReturnType<typeof setTimeout> | null; stats: StatsLike | null }>({ timer: null, stats: null });
-  const confirm = useCallback(
+  // Whether the page's counts agree with the server's latest figures (see SETTLE_MS).
+  const agreement = useRef<{ since: number | null; stats: StatsLike | null; timer: ReturnType<typeof setTimeout> | null }>({
+    since: null,
+    stats: null,
+    timer: null,
+  });
+  const check = useCallback(
     (stats: StatsLike) => {
-      pending.current.stats = stats;
-      if (pending.current.timer) return;
-      pending.current.timer = setTimeout(() => {
-        pending.current.timer = null;
-        const latestStats = pending.current.stats;
-        if (latestStats && !countsAgree(store.total(), latestStats.counts)) reloadRef.current();
-      }, CONFIRM_MS);
+      const a = agreement.current;
+      a.stats = stats;
+      const agree = () => a.stats !== null && countsAgree(store.total(), a.stats.counts);
+      if (agree()) a.since = null;
+      else a.since ??= Date.now();
+      if (a.since !== null && Date.now() - a.since >= BUSY_MS) {
+        a.since = null;
+        reloadRef.current();
+        return;
+      }
+      if (a.timer) clearTimeout(a.timer);
+      a.timer = setTimeout(() => {
+        a.timer = null;
+        if (!agree()) reloadRef.current();
+        a.since = null;
+      }, SETTLE_MS);
     },
     [store],
   );
-  const confirmRef = useRef(confirm);
-  confirmRef.current = confirm;
+  const checkRef = useRef(check);
+  checkRef.current = check;
   useEffect(
     () => () => {
-      if (pending.current.timer) clearTimeout(pending.current.timer);
+      if (agreement.current.timer) clearTimeout(agreement.current.timer);
     },
     [],
   );
@@ -151,9 +198,9 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
   const verify = useCallback(
     (stats: StatsLike) => {
       if (!current.current.graph || Date.now() - current.current.lastEventAt < QUIET_MS) return;
-      if (!countsAgree(store.total(), stats.counts)) confirmRef.current(stats);
+      checkRef.current(stats);
     },
-    [store],
+    [],
   );
 
   return { graph, store, error, latest, loadMillis, reloadSoon, verify };

@@ -1,4 +1,4 @@
-import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-BdEwGhYn.js";import{t as o}from"./DataTable-MQHYTXvR.js";import{n as s,t as c}from"./Sparkline-C2zd9wH0.js";import{c as l,r as u,t as d}from"./format-B0JahvJ1.js";import{t as f}from"./Time-BpxkaX9I.js";import{i as p,n as m,r as h,t as g}from"./live-CrUCyKYt.js";var _=t(),v=15,y=i(`
+import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-DsaHZUaw.js";import{t as o}from"./DataTable-Lf4DdCMC.js";import{n as s,t as c}from"./Sparkline-DVSzDy7Q.js";import{c as l,r as u,t as d}from"./format-DV3MpDGG.js";import{t as f}from"./Time-BwyOB_m8.js";import{i as p,n as m,r as h,t as g}from"./live-B-f5yHhz.js";var _=t(),v=15,y=i(`
   query Overview($minutes: Int!) {
     queues(first: 100) {
       totalCount
