@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,19 +124,22 @@ class Site:
         self.contexts.clear()
 
 
+# each page's script errors and console errors, as they come
+ERRORS: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+
+
 def watch(page: Page) -> None:
     """Keep the page's script errors: a test asserts there were none (:func:`no_errors`)."""
-    errors: list[str] = []
+    errors = ERRORS.setdefault(page, [])
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
         lambda message: errors.append(message.text) if message.type == "error" else None,
     )
-    page.errors = errors  # type: ignore[attr-defined]
 
 
 def no_errors(page: Page, allowed: Callable[[str], bool] = lambda _: False) -> None:
-    errors = [e for e in page.errors if not allowed(e)]  # type: ignore[attr-defined]
+    errors = [e for e in ERRORS.get(page, []) if not allowed(e)]
     assert errors == [], errors
 
 
