@@ -25,8 +25,11 @@ Measured, in the system's Chromium (never a downloaded one), signed in as the ad
    second for --seconds: the longest frame (requestAnimationFrame deltas in the page),
    its 99th percentile, and the long tasks (PerformanceObserver `longtask`) seen.
    The same figures with no change arriving come first: what the machine alone costs
-   (frames are whole vsyncs of 16.7 ms: a 50 ms frame is two missed). Target: longest
-   frame < 50 ms.
+   (frames are whole vsyncs of 16.7 ms: a 50 ms frame is two missed). A long task is
+   the page's own main-thread work over 50 ms; a long frame with no long task is the
+   browser's other processes starved (a busy machine), not the page. Also counted: the
+   GraphQL requests the page made meanwhile (refetches prompted by the changes).
+   Target: longest frame < 50 ms.
 Beside each page: the GraphQL requests it made during the navigation, as the browser
 timed them (request start to response end) and replayed --replays times with httpx
 (median): the server's own time for the same queries.
@@ -263,6 +266,20 @@ class Sent:
 class Visit:
     painted_ms: float
     requests: list[Sent] = field(default_factory=list)
+    # when the scripts had arrived, the first GraphQL request left, the last answer came
+    milestones: dict[str, float] = field(default_factory=dict)
+
+
+MILESTONES = """() => {
+  const all = performance.getEntriesByType('resource');
+  const scripts = all.filter((e) => e.initiatorType === 'script' || e.name.endsWith('.js'));
+  const queries = all.filter((e) => e.name.includes('/graphql'));
+  return {
+    'scripts loaded': Math.max(0, ...scripts.map((e) => e.responseEnd)),
+    'first query sent': Math.min(...queries.map((e) => e.startTime)),
+    'last answer in': Math.max(0, ...queries.map((e) => e.responseEnd)),
+  };
+}"""
 
 
 def visit(page: Page, url: str, mark: str) -> Visit:
@@ -285,12 +302,13 @@ def visit(page: Page, url: str, mark: str) -> Visit:
             time.sleep(0.02)
     finally:
         page.remove_listener("request", on_request)
+    milestones = page.evaluate(MILESTONES)
     sent = []
     for request in seen:
         done = request.response() is not None
         took = request.timing["responseEnd"] if done else float("nan")
         sent.append(Sent(operation(request), request.method, request.url, request.post_data, took))
-    return Visit(float(painted), sent)
+    return Visit(float(painted), sent, milestones)
 
 
 def operation(request: Request) -> str:
@@ -401,7 +419,15 @@ class Driver(threading.Thread):
 
 
 def frame_stats(page: Page, seconds: float, driver: Driver | None) -> dict[str, float]:
-    """Frame lengths in the page for ``seconds`` (while ``driver`` runs, if given)."""
+    """Frame lengths in the page for ``seconds`` (while ``driver`` runs, if given), and
+    the GraphQL requests the page made meanwhile (refetches prompted by the changes)."""
+    requests: list[str] = []
+
+    def on_request(request: Request) -> None:
+        if "/graphql" in request.url and request.resource_type in ("fetch", "xhr"):
+            requests.append(operation(request))
+
+    page.on("request", on_request)
     page.evaluate(FRAMES)
     if driver is None:
         time.sleep(seconds)
@@ -412,6 +438,7 @@ def frame_stats(page: Page, seconds: float, driver: Driver | None) -> dict[str, 
         if driver.error is not None:
             raise driver.error
     stats = page.evaluate("(() => { window.__frames.running = false; return window.__frames; })()")
+    page.remove_listener("request", on_request)
     deltas = sorted(stats["deltas"][1:])  # the first delta spans the install
     result = {
         "longest frame ms": deltas[-1] if deltas else float("nan"),
@@ -420,6 +447,7 @@ def frame_stats(page: Page, seconds: float, driver: Driver | None) -> dict[str, 
         "frames": float(len(deltas)),
         "long tasks (> 50 ms)": float(len(stats["longTasks"])),
         "longest task ms": max(stats["longTasks"], default=0.0),
+        "GraphQL requests by the page": float(len(requests)),
     }
     if driver is not None:
         result["status changes/s"] = driver.changes / driver.elapsed if driver.elapsed else 0.0
@@ -459,6 +487,8 @@ def report_page(
         (f"warm (median of {len(warm)})", median),
     ):
         print(f"  {'painted, ' + name:<52}{value:>9.0f} ms  {verdict(value, 1000)} < 1 s")
+    steps = ", ".join(f"{name} {at:.0f} ms" for name, at in visit_.milestones.items())
+    print(f"  cold visit: {steps}")
     print(f"  {'GraphQL request':<32}{'in the browser':>20}{f'replayed x{n}':>16}")
     for sent in visit_.requests:
         server = replay(http, sent, n)
