@@ -306,11 +306,23 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
   const width = Math.max(1, layout.width);
   const height = Math.max(1, layout.height);
   const zoomIndex = ZOOMS.indexOf(zoom);
-  const fit = () => {
-    const room = typeof window === "undefined" ? 1200 : Math.max(320, window.innerWidth - 80);
-    const fitting = [...ZOOMS].reverse().find((z) => width * z <= room) ?? ZOOMS[0]!;
-    setZoom(Math.min(1, fitting));
-  };
+  const scroller = useRef<HTMLDivElement>(null);
+  /** The largest zoom (at most 100%, at least `least`) at which the drawing fits the width. */
+  const fitting = useCallback(
+    (least: number) => {
+      const room = Math.max(320, (scroller.current?.clientWidth ?? 1200) - 4);
+      return Math.max(least, [...ZOOMS].reverse().find((z) => z <= 1 && width * z <= room) ?? ZOOMS[0]!);
+    },
+    [width],
+  );
+  const fit = () => setZoom(fitting(ZOOMS[0]!));
+  // a drawing a little too wide opens zoomed out to fit, while still readable
+  const fitted = useRef(false);
+  useLayoutEffect(() => {
+    if (fitted.current || !scroller.current?.clientWidth) return;
+    fitted.current = true;
+    setZoom(fitting(0.6));
+  }, [fitting]);
 
   return (
     <section className="dag" aria-labelledby={`${titleId}-h`}>
@@ -347,7 +359,7 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
           Critical path ({jobsText(graph.criticalPath.length)}): {pathText(graph)}
         </p>
       )}
-      <div className="dag-scroll" tabIndex={0} role="region" aria-label="Graph drawing (scrolls)">
+      <div className="dag-scroll" ref={scroller} tabIndex={0} role="region" aria-label="Graph drawing (scrolls)">
         <svg
           className="dag-svg"
           role="group"

@@ -24,8 +24,9 @@ const QUIET_MS = 4_000;
  * While they flow, the figures of concurrent transactions need not add up event by
  * event, so a disagreement then reloads only once it has lasted BUSY_MS. */
 const SETTLE_MS = 1_000;
-const HEADER_MS = 250;
 const BUSY_MS = 30_000;
+/** The header's figures follow the events at most this often (a status change at once). */
+const HEADER_MS = 250;
 
 export interface LiveWorkflow {
   graph: WorkflowGraph | null;
@@ -33,8 +34,6 @@ export interface LiveWorkflow {
   error: CombinedError | Error | null;
   /** The workflow's status and stats as the latest event told them. */
   latest: { status: WorkflowStatus; stats: StatsLike } | null;
-  /** How long the last read of the graph took (request and parsing), in ms. */
-  loadMillis: number | null;
   /** Read the graph again (throttled). */
   reloadSoon: () => void;
   /** Figures from elsewhere (the workflow query): reload the graph if they disagree. */
@@ -57,7 +56,6 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
   const [graph, setGraph] = useState<WorkflowGraph | null>(null);
   const [error, setError] = useState<CombinedError | Error | null>(null);
   const [latest, setLatest] = useState<LiveWorkflow["latest"]>(null);
-  const [loadMillis, setLoadMillis] = useState<number | null>(null);
   const current = useRef<{ id: string; graph: WorkflowGraph | null; lastEventAt: number; status: WorkflowStatus | null }>({
     id,
     graph: null,
@@ -67,8 +65,7 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
   const statusChanged = useRef(onStatusChange);
   statusChanged.current = onStatusChange;
 
-  // The header's figures follow the events at most HEADER_MS apart (a status change at
-  // once): re-rendering the header on every frame is work nobody can read.
+  // re-rendering the header on every frame would be work nobody can read (HEADER_MS)
   const shown = useRef<{ next: LiveWorkflow["latest"]; timer: ReturnType<typeof setTimeout> | null }>({ next: null, timer: null });
   const showLatest = useRef((latest: NonNullable<LiveWorkflow["latest"]>, now: boolean) => {
     const s = shown.current;
@@ -111,7 +108,6 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
   const load = useCallback(async () => {
     queue.run(); // what waits is applied before the read starts
     journal.begin();
-    const started = performance.now();
     const result = await client.query(WorkflowGraphDocument, { id }, { requestPolicy: "network-only" }).toPromise();
     const replay = journal.end();
     if (current.current.id !== id) return;
@@ -128,7 +124,6 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
       store.apply(replay);
       setGraph(kept); // the same object when nothing but statuses changed: no render
       setError(null);
-      setLoadMillis(performance.now() - started);
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     }
@@ -203,5 +198,5 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
     [],
   );
 
-  return { graph, store, error, latest, loadMillis, reloadSoon, verify };
+  return { graph, store, error, latest, reloadSoon, verify };
 }

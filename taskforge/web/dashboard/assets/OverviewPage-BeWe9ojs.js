@@ -1,4 +1,4 @@
-import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-DsaHZUaw.js";import{t as o}from"./DataTable-Lf4DdCMC.js";import{n as s,t as c}from"./Sparkline-DVSzDy7Q.js";import{c as l,r as u,t as d}from"./format-DV3MpDGG.js";import{t as f}from"./Time-BwyOB_m8.js";import{i as p,n as m,r as h,t as g}from"./live-B-f5yHhz.js";var _=t(),v=15,y=i(`
+import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-DYEnY_AF.js";import{t as o}from"./DataTable-Burech5s.js";import{n as s,t as c}from"./Sparkline-C-X7Kc6b.js";import{c as l,r as u,t as d}from"./format-OYjGKEqq.js";import{t as f}from"./Time-CPLZXzi3.js";import{i as p,n as m,r as h,t as g}from"./live-CX0UjjJo.js";var _=t(),v=15,y=i(`
   query Overview($minutes: Int!) {
     queues(first: 100) {
       totalCount

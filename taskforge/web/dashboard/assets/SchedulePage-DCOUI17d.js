@@ -1,4 +1,4 @@
-import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-DsaHZUaw.js";import{t as f}from"./DataTable-Lf4DdCMC.js";import{t as p}from"./Pager-Lviac-ag.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-DnMB225n.js";import{c as y,i as b,l as x,r as S}from"./format-DV3MpDGG.js";import{i as C,n as w,r as T}from"./live-B-f5yHhz.js";var E=r(i(),1),D=a(),O=20,k=l(`
+import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-DYEnY_AF.js";import{t as f}from"./DataTable-Burech5s.js";import{t as p}from"./Pager-Bl2qny9r.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-Cm8wOqb0.js";import{c as y,i as b,l as x,r as S}from"./format-OYjGKEqq.js";import{i as C,n as w,r as T}from"./live-CX0UjjJo.js";var E=r(i(),1),D=a(),O=20,k=l(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id

@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-DsaHZUaw.js";import{t as u}from"./DataTable-Lf4DdCMC.js";import{t as d}from"./queries-hXNAtxvx.js";import{c as f,l as p}from"./format-DV3MpDGG.js";import{t as m}from"./Pager-Lviac-ag.js";import{n as h,t as g}from"./Time-BwyOB_m8.js";import{r as _,t as v}from"./live-B-f5yHhz.js";var y=r(i(),1),b=a(),x=c(`
+import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-DYEnY_AF.js";import{t as u}from"./DataTable-Burech5s.js";import{t as d}from"./queries-BVn5pOr8.js";import{c as f,l as p}from"./format-OYjGKEqq.js";import{t as m}from"./Pager-Bl2qny9r.js";import{n as h,t as g}from"./Time-CPLZXzi3.js";import{r as _,t as v}from"./live-CX0UjjJo.js";var y=r(i(),1),b=a(),x=c(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }

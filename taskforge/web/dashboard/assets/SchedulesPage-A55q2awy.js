@@ -1,4 +1,4 @@
-import{d as e,f as t,g as n,h as r,i,l as a,n as o,o as s,p as c,t as l}from"./index-DsaHZUaw.js";import{t as u}from"./DataTable-Lf4DdCMC.js";import{t as d}from"./Pager-Lviac-ag.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-DnMB225n.js";import{c as b,l as x}from"./format-DV3MpDGG.js";import{n as S}from"./Time-BwyOB_m8.js";import{i as C,n as w,r as T,t as E}from"./live-B-f5yHhz.js";var D=n(r(),1),O=i(),k=25,A=3,j=s(`
+import{d as e,f as t,g as n,h as r,i,l as a,n as o,o as s,p as c,t as l}from"./index-DYEnY_AF.js";import{t as u}from"./DataTable-Burech5s.js";import{t as d}from"./Pager-Bl2qny9r.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-Cm8wOqb0.js";import{c as b,l as x}from"./format-OYjGKEqq.js";import{n as S}from"./Time-CPLZXzi3.js";import{i as C,n as w,r as T,t as E}from"./live-CX0UjjJo.js";var D=n(r(),1),O=i(),k=25,A=3,j=s(`
   query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {
     schedules(first: $first, after: $after, status: $status, type: $type) {
       totalCount

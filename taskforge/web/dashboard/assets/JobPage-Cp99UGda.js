@@ -1,4 +1,4 @@
-import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-DsaHZUaw.js";import{t as u}from"./DataTable-Lf4DdCMC.js";import{i as d,r as f,t as p}from"./live-B-f5yHhz.js";import{c as m,i as h,n as g}from"./format-DV3MpDGG.js";import{n as _,t as v}from"./Time-BwyOB_m8.js";var y=n(r(),1),b=i(),x=c(`
+import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-DYEnY_AF.js";import{t as u}from"./DataTable-Burech5s.js";import{i as d,r as f,t as p}from"./live-CX0UjjJo.js";import{c as m,i as h,n as g}from"./format-OYjGKEqq.js";import{n as _,t as v}from"./Time-CPLZXzi3.js";var y=n(r(),1),b=i(),x=c(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor

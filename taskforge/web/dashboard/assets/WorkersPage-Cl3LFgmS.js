@@ -1,4 +1,4 @@
-import{d as e,f as t,i as n,l as r,n as i,o as a,t as o}from"./index-DsaHZUaw.js";import{t as s}from"./DataTable-Lf4DdCMC.js";import{t as c}from"./Pager-Lviac-ag.js";import{c as l,l as u}from"./format-DV3MpDGG.js";import{n as d}from"./Time-BwyOB_m8.js";import{n as f,t as p}from"./live-B-f5yHhz.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=a(`
+import{d as e,f as t,i as n,l as r,n as i,o as a,t as o}from"./index-DYEnY_AF.js";import{t as s}from"./DataTable-Burech5s.js";import{t as c}from"./Pager-Bl2qny9r.js";import{c as l,l as u}from"./format-OYjGKEqq.js";import{n as d}from"./Time-CPLZXzi3.js";import{n as f,t as p}from"./live-CX0UjjJo.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=a(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount
