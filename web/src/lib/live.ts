@@ -21,7 +21,7 @@ export interface LiveSubscriptionOptions<TData, TVars> {
  * (compared by value); the callbacks may change on every render.
  */
 export function useResumableSubscription<TData, TVars>(options: LiveSubscriptionOptions<TData, TVars>): void {
-  const { ws } = useSession().clients;
+  const { ws, status } = useSession().clients;
   const latest = useRef(options);
   latest.current = options;
   const key = JSON.stringify(options.variables);
@@ -38,8 +38,17 @@ export function useResumableSubscription<TData, TVars>(options: LiveSubscription
       onEvent: (data) => latest.current.onEvent(data),
       onResync: () => latest.current.onResync?.(),
     }).start();
-    return () => subscription.stop();
-  }, [ws, query, key, pause, cursorKind]);
+    let generation = status.generation; // bumped by each reconnect
+    const unlisten = status.subscribe((state) => {
+      if (state !== "connected" || status.generation === generation) return;
+      generation = status.generation;
+      subscription.reconnected();
+    });
+    return () => {
+      unlisten();
+      subscription.stop();
+    };
+  }, [ws, status, query, key, pause, cursorKind]);
 }
 
 /** `fn` at most once per `ms`: the first call runs at once, later ones are folded into

@@ -102,6 +102,22 @@ describe("ResumableSubscription", () => {
     expect(seen).toEqual(["41", "42", "43"]);
   });
 
+  it("reloads the view after a reconnect that came before any event", () => {
+    const onResync = vi.fn();
+    const { client, subscription } = setup({ onResync });
+    client.reconnect();
+    subscription.reconnected();
+    expect(onResync).toHaveBeenCalledTimes(1);
+    client.sink.next(event("50"));
+    client.reconnect();
+    subscription.reconnected(); // now the replay from "50" covers the gap
+    expect(onResync).toHaveBeenCalledTimes(1);
+    expect(client.sent.at(-1)).toEqual({ queueId: "q1", after: "50" });
+    subscription.stop();
+    subscription.reconnected();
+    expect(onResync).toHaveBeenCalledTimes(1);
+  });
+
   it("starts from a given cursor", () => {
     const { client } = setup({ after: "7" });
     expect(client.sent).toEqual([{ queueId: "q1", after: "7" }]);

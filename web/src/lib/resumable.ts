@@ -10,7 +10,7 @@
 // A cursor older than what the server keeps is refused with RESYNC_REQUIRED: the view
 // reloads its queries (`onResync`) and the subscription starts again without a cursor.
 // Any other error, or the server ending the stream, subscribes again from the cursor
-// after a pause.
+// after a pause. A reconnect before any event (no cursor yet) reloads the view too.
 import { stringifyDocument } from "@urql/core";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import type { Client as WsClient, ExecutionResult, Sink } from "graphql-ws";
@@ -95,6 +95,13 @@ export class ResumableSubscription<TData, TVars> {
     this.cancelTimer();
     this.dispose?.();
     this.dispose = null;
+  }
+
+  /** The socket is back (graphql-ws has sent the operation again). With a cursor the
+   * server replays what was missed; without one (no event came before the socket
+   * dropped) nothing can tell what changed while it was down: the view reloads. */
+  reconnected(): void {
+    if (!this.stopped && this.cursor.last === null) this.options.onResync?.();
   }
 
   /** The payload graphql-ws sends, and sends again on every reconnect: `after` is read

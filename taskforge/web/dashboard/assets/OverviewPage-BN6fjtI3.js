@@ -1,4 +1,4 @@
-import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-CNNCr4S5.js";import{t as o}from"./DataTable-DEdzOH33.js";import{n as s,t as c}from"./Sparkline-WHXX4h2a.js";import{c as l,r as u,t as d}from"./format-B2I_5x4y.js";import{t as f}from"./Time-Dt5wWn9S.js";import{i as p,n as m,r as h,t as g}from"./live-D71gxEoG.js";var _=t(),v=15,y=i(`
+import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-HDlDwxuf.js";import{t as o}from"./DataTable-Dzs_oiEk.js";import{n as s,t as c}from"./Sparkline-BJdBp_m6.js";import{c as l,r as u,t as d}from"./format-OBa6kTOW.js";import{t as f}from"./Time-Bu4Cpd9E.js";import{i as p,n as m,r as h,t as g}from"./live-B9mj2Hy3.js";var _=t(),v=15,y=i(`
   query Overview($minutes: Int!) {
     queues(first: 100) {
       totalCount

@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-CNNCr4S5.js";import{t as u}from"./DataTable-DEdzOH33.js";import{t as d}from"./queries-_6lOlCww.js";import{c as f,l as p}from"./format-B2I_5x4y.js";import{t as m}from"./Pager-BupKKAr6.js";import{n as h,t as g}from"./Time-Dt5wWn9S.js";import{r as _,t as v}from"./live-D71gxEoG.js";var y=r(i(),1),b=a(),x=c(`
+import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-HDlDwxuf.js";import{t as u}from"./DataTable-Dzs_oiEk.js";import{t as d}from"./queries-BoX127LM.js";import{c as f,l as p}from"./format-OBa6kTOW.js";import{t as m}from"./Pager-CiLhfwgA.js";import{n as h,t as g}from"./Time-Bu4Cpd9E.js";import{r as _,t as v}from"./live-B9mj2Hy3.js";var y=r(i(),1),b=a(),x=c(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }
