@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 
@@ -85,6 +86,10 @@ def test_enqueue_from_the_jobs_page_and_watch_the_row(
     settled(page)
     until_subscribed(tf.base, before + 1)
     origin = record_rows(page)
+    # every job fits on the first page: the total is the number of rows
+    total = page.get_by_role("navigation", name="Pages").locator(".muted")
+    expect(total).to_have_text(re.compile(r"^(\d+) shown of \1$"))
+    listed = int(total.inner_text().split()[0])
 
     page.get_by_role("button", name="Enqueue job").click()
     form = page.get_by_role("form", name="Enqueue a job")
@@ -97,6 +102,7 @@ def test_enqueue_from_the_jobs_page_and_watch_the_row(
     assert job, "no link to the job enqueued"
 
     wait_status(page, job, "PENDING")
+    expect(total).to_have_text(f"{listed + 1} shown of {listed + 1}")
     tf.api.ok(RESUME, {"id": tf.queues["ui"]})
     wait_status(page, job, "PROCESSING")
     screenshot(page, request.node.name, "jobs-processing")
@@ -105,6 +111,7 @@ def test_enqueue_from_the_jobs_page_and_watch_the_row(
 
     assert row_statuses(page)[job] == ["PENDING", "PROCESSING", "SUCCEEDED"]
     assert job_row(page, job).count() == 1
+    expect(total).to_have_text(f"{listed + 1} shown of {listed + 1}")
     same_document(page, origin)
     assert tf.api.status(job) == "SUCCEEDED"
     no_errors(page)

@@ -6,6 +6,7 @@ import {
   matchesFilters,
   NO_FILTERS,
   subscriptionVariables,
+  totalChange,
   type JobFilters,
   type JobLike,
 } from "./jobFilters";
@@ -131,5 +132,32 @@ describe("applyJobEvent", () => {
   it("ignores a change of a job that is not listed (it is not new)", () => {
     const moved = { jobId: "z", status: "SUCCEEDED" as const, previousStatus: "PROCESSING" as const, job: row("z") };
     expect(applyJobEvent(rows, moved, NO_FILTERS, 50)).toBe(rows);
+  });
+});
+
+describe("totalChange", () => {
+  const pending = { ...NO_FILTERS, statuses: ["PENDING" as const] };
+
+  it("counts a new matching job on any page, and not one that does not match", () => {
+    const created = { jobId: "c", status: "PENDING" as const, previousStatus: null, job: row("c") };
+    expect(totalChange(undefined, created, NO_FILTERS)).toBe(1);
+    expect(totalChange(undefined, created, { ...NO_FILTERS, after: "cursor" })).toBe(1);
+    expect(totalChange(undefined, created, { ...NO_FILTERS, jobType: "other" })).toBe(0);
+  });
+
+  it("counts moves into and out of the status filter by the event's statuses", () => {
+    // the job has moved on since: its events still add up
+    const later = row("a", { status: "SUCCEEDED" });
+    expect(totalChange(undefined, { jobId: "a", status: "PENDING", previousStatus: null, job: later }, pending)).toBe(1);
+    expect(totalChange(undefined, { jobId: "a", status: "PROCESSING", previousStatus: "PENDING", job: later }, pending)).toBe(-1);
+    expect(totalChange(undefined, { jobId: "a", status: "PROCESSING", previousStatus: "PROCESSING", job: later }, pending)).toBe(0);
+    expect(totalChange(undefined, { jobId: "a", status: "SUCCEEDED", previousStatus: "PROCESSING", job: later }, NO_FILTERS)).toBe(0);
+  });
+
+  it("takes a listed job off when deleted, and cannot tell for one not listed", () => {
+    const deleted = { jobId: "a", status: "PENDING" as const, previousStatus: "PENDING" as const, job: null };
+    expect(totalChange(row("a"), deleted, NO_FILTERS)).toBe(-1);
+    expect(totalChange(row("a"), { ...deleted, status: "FAILED" }, pending)).toBe(0); // was not counted
+    expect(totalChange(undefined, deleted, NO_FILTERS)).toBeNull();
   });
 });

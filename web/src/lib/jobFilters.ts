@@ -163,6 +163,25 @@ export function applyJobEvent<Row extends JobLike>(
   return [event.job, ...rows].slice(0, limit);
 }
 
+/**
+ * How a jobStatusChanged event moves the number of jobs matching the filters (every
+ * page's, not just the listed rows): +1, -1 or 0; null when the event cannot tell (a job
+ * deleted, or deleted since, that is not listed: its fields are not known here). The
+ * event's own statuses are compared, not the job's current one, so that the changes of
+ * a job add up even when its events arrive after it moved on.
+ */
+export function totalChange<Row extends JobLike>(
+  listed: Row | undefined,
+  event: JobEventLike<Row>,
+  filters: JobFilters,
+): number | null {
+  const job = event.job ?? listed;
+  if (!job) return null;
+  const counted = (status: JobStatus | null | undefined) => status != null && matchesFilters({ ...job, status }, filters);
+  if (event.job === null) return counted(event.status) ? -1 : 0; // gone: counted under its last status
+  return Number(counted(event.status)) - Number(counted(event.previousStatus));
+}
+
 /** An ISO instant as a datetime-local input's value (local time, minutes). */
 export function toLocalInput(value: string | null): string {
   if (!value) return "";
