@@ -169,4 +169,18 @@ describe("ResumableSubscription", () => {
     expect(seen).toEqual([]);
     expect(timers).toHaveLength(0);
   });
+
+  it("reloads once after going live only when it started without a cursor", () => {
+    const onResync = vi.fn();
+    const live = setup({ onResync });
+    live.subscription.established();
+    live.subscription.established(); // a second call does not schedule a second reload
+    expect(live.timers).toHaveLength(1);
+    live.timers[0]();
+    expect(onResync).toHaveBeenCalledTimes(1);
+
+    const resumed = setup({ onResync, after: "7" }); // the replay from 7 covers the gap
+    resumed.subscription.established();
+    expect(resumed.timers).toHaveLength(0);
+  });
 });
