@@ -42,15 +42,14 @@ export function useResumableSubscription<TData, TVars>(options: LiveSubscription
     // the socket is up already (the operation goes out on it) or comes up next
     let established = status.current === "connected";
     if (established) subscription.established();
-    let generation = status.generation; // bumped by each reconnect
     const unlisten = status.subscribe((state) => {
       if (state !== "connected") return;
       if (!established) {
         established = true;
         subscription.established();
+        return;
       }
-      if (status.generation === generation) return;
-      generation = status.generation;
+      // only a connection after the first one this subscription lived through is a reconnect
       subscription.reconnected();
     });
     return () => {

@@ -1,4 +1,4 @@
-import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-Cl4qGlBP.js";import{t as o}from"./DataTable-Cyr7_wM_.js";import{n as s,t as c}from"./Sparkline-q1a_GWAb.js";import{c as l,r as u,t as d}from"./format-cScoYnos.js";import{t as f}from"./Time-oYMmXifv.js";import{i as p,n as m,r as h,t as g}from"./live-R3aO4rn9.js";var _=t(),v=15,y=i(`
+import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-81ICfEBD.js";import{t as o}from"./DataTable-CAgNcdvN.js";import{n as s,t as c}from"./Sparkline-DGBysMtJ.js";import{c as l,r as u,t as d}from"./format-B8FPv8a1.js";import{t as f}from"./Time-B22kEpyg.js";import{i as p,n as m,r as h,t as g}from"./live-KbFHTT5H.js";var _=t(),v=15,y=i(`
   query Overview($minutes: Int!) {
     queues(first: 100) {
       totalCount

@@ -1,4 +1,4 @@
-import{d as e,f as t,i as n,l as r,n as i,o as a,t as o}from"./index-Cl4qGlBP.js";import{t as s}from"./DataTable-Cyr7_wM_.js";import{t as c}from"./Pager-BRvCTbk2.js";import{c as l,l as u}from"./format-cScoYnos.js";import{n as d}from"./Time-oYMmXifv.js";import{n as f,t as p}from"./live-R3aO4rn9.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=a(`
+import{d as e,f as t,i as n,l as r,n as i,o as a,t as o}from"./index-81ICfEBD.js";import{t as s}from"./DataTable-CAgNcdvN.js";import{t as c}from"./Pager-BbofT65s.js";import{c as l,l as u}from"./format-B8FPv8a1.js";import{n as d}from"./Time-B22kEpyg.js";import{n as f,t as p}from"./live-KbFHTT5H.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=a(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount
