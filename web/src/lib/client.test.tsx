@@ -3,6 +3,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { parse } from "graphql";
 import { vi } from "vitest";
 import { FakeSocket } from "../test/fakeSocket";
+import { getCredential, logout, setCredential } from "./auth";
 import { createClients, type Clients } from "./client";
 import { useResumableSubscription } from "./live";
 import { SessionContextProvider } from "./session";
@@ -67,6 +68,50 @@ describe("the live connection", () => {
     await until(() => FakeSocket.sockets[2]?.subscribed().length === 1);
     await until(() => onResync.mock.calls.length === 2);
     second.unmount();
+    clients.dispose();
+  });
+});
+
+describe("logging out", () => {
+  const answer = (status: number, body: unknown) =>
+    vi.fn(async () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } }));
+  const unauthenticated = { errors: [{ message: "invalid credential", extensions: { code: "UNAUTHENTICATED" } }] };
+
+  beforeEach(() => {
+    FakeSocket.sockets = [];
+    setCredential("tf_mine");
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    logout();
+  });
+
+  it("on a 401, only while the credential is still this client's", async () => {
+    vi.stubGlobal("fetch", answer(401, unauthenticated));
+    const old = createClients("tf_old");
+    await old.urql.query("query Q { viewer { permissions } }", {}).toPromise();
+    expect(getCredential()).toBe("tf_mine"); // a late answer to the old key keeps the new login
+    const mine = createClients("tf_mine");
+    await mine.urql.query("query Q { viewer { permissions } }", {}).toPromise();
+    expect(getCredential()).toBeNull();
+  });
+
+  it("on a 4403 close, only when an HTTP query confirms the credential is refused", { timeout: 15_000 }, async () => {
+    const fetch = answer(200, { data: { viewer: { permissions: ["admin"] } } });
+    vi.stubGlobal("fetch", fetch);
+    const clients = createClients("tf_mine", { webSocketImpl: FakeSocket });
+    const view = watch(clients, vi.fn());
+    await until(() => FakeSocket.sockets[0]?.subscribed().length === 1);
+    act(() => FakeSocket.sockets[0].close(4403, "too many requests"));
+    await until(() => fetch.mock.calls.length === 1);
+    await act(() => new Promise((r) => setTimeout(r, 20)));
+    expect(getCredential()).toBe("tf_mine"); // the key still works: not logged out
+
+    fetch.mockImplementation(async () => new Response(JSON.stringify(unauthenticated), { status: 401 }));
+    await until(() => FakeSocket.sockets[1]?.subscribed().length === 1);
+    act(() => FakeSocket.sockets[1].close(4403, "credential revoked"));
+    await until(() => getCredential() === null);
+    view.unmount();
     clients.dispose();
   });
 });

@@ -2,8 +2,10 @@
 // one graphql-ws connection (subprotocol graphql-transport-ws) for every subscription.
 // The socket retries forever with graphql-ws's backoff; `connectionState` says whether
 // it is up, for the "reconnecting" banner; "idle" when the lazy socket closed because
-// nothing is subscribed (not an outage). A 401 / UNAUTHENTICATED answer, or the
-// server closing the socket with 4403 (credential revoked), logs the visitor out.
+// nothing is subscribed (not an outage). A 401 / UNAUTHENTICATED answer logs the
+// visitor out, if the credential is still the one of these clients (a late answer to
+// an old credential's request must not erase a new login). The server closing the
+// socket with 4403 is checked first with an HTTP query: only its 401 logs out.
 import { Client, cacheExchange, fetchExchange, mapExchange } from "@urql/core";
 import {
   createClient as createWsClient,
@@ -12,13 +14,16 @@ import {
   type Sink,
   type SubscribePayload,
 } from "graphql-ws";
-import { authorization, logout } from "./auth";
+import { authorization, getCredential, logout } from "./auth";
 import { isUnauthenticated } from "./errors";
 
 export const GRAPHQL_PATH = "/graphql";
 
 /** graphql-ws close code the server uses for a refused or revoked credential. */
 const FORBIDDEN = 4403;
+
+/** Asked over HTTP when the socket was refused: UNAUTHENTICATED there means logged out. */
+const CREDENTIAL_CHECK = "query CredentialCheck { viewer { permissions } }";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "idle";
 
@@ -81,6 +86,10 @@ export function createClients(credential: string | null, options: ClientOptions 
   const status = new ConnectionStatus();
   let connectedOnce = false;
   let active = 0; // operations running on the socket
+  // only while the credential is still this client's: an old one's late 401 is stale
+  const logoutMine = () => {
+    if (getCredential() === credential) logout();
+  };
   const raw = createWsClient({
     webSocketImpl: options.webSocketImpl,
     url: websocketUrl(window.location),
@@ -105,7 +114,10 @@ export function createClients(credential: string | null, options: ClientOptions 
       closed: (event) => {
         const code = (event as CloseEvent | undefined)?.code;
         if (code === FORBIDDEN) {
-          logout();
+          // refused or revoked, or a server that refuses any error this way: the HTTP
+          // answer tells (the exchange below logs out on UNAUTHENTICATED)
+          void urql.query(CREDENTIAL_CHECK, {}, { requestPolicy: "network-only" }).toPromise();
+          status.set(connectedOnce ? "reconnecting" : "connecting");
           return;
         }
         if (code === NORMAL_CLOSURE && active === 0) status.set("idle");
@@ -125,7 +137,7 @@ export function createClients(credential: string | null, options: ClientOptions 
     exchanges: [
       mapExchange({
         onError(error) {
-          if (isUnauthenticated(error)) logout();
+          if (isUnauthenticated(error)) logoutMine();
         },
       }),
       cacheExchange,

@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-81ICfEBD.js";import{t as u}from"./DataTable-CAgNcdvN.js";import{t as d}from"./queries-CrIRQTEV.js";import{c as f,l as p}from"./format-B8FPv8a1.js";import{t as m}from"./Pager-BbofT65s.js";import{n as h,t as g}from"./Time-B22kEpyg.js";import{r as _,t as v}from"./live-KbFHTT5H.js";var y=r(i(),1),b=a(),x=c(`
+import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-bfT6rxQP.js";import{t as u}from"./DataTable-BKnCnb6K.js";import{t as d}from"./queries-BR49VrJU.js";import{c as f,l as p}from"./format-8lSCcejT.js";import{t as m}from"./Pager-DWRRCAth.js";import{n as h,t as g}from"./Time-BmEbq_Tp.js";import{r as _,t as v}from"./live-m07zki8h.js";var y=r(i(),1),b=a(),x=c(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }

@@ -1,4 +1,4 @@
-import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-81ICfEBD.js";import{t as f}from"./DataTable-CAgNcdvN.js";import{t as p}from"./Pager-BbofT65s.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-DXHPnttA.js";import{c as y,i as b,l as x,r as S}from"./format-B8FPv8a1.js";import{i as C,n as w,r as T}from"./live-KbFHTT5H.js";var E=r(i(),1),D=a(),O=20,k=l(`
+import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-bfT6rxQP.js";import{t as f}from"./DataTable-BKnCnb6K.js";import{t as p}from"./Pager-DWRRCAth.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-CSQ_wxE5.js";import{c as y,i as b,l as x,r as S}from"./format-8lSCcejT.js";import{i as C,n as w,r as T}from"./live-m07zki8h.js";var E=r(i(),1),D=a(),O=20,k=l(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id
