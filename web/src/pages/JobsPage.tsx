@@ -20,6 +20,7 @@ import {
   filtersFromSearch,
   filtersToSearch,
   jobsVariables,
+  keepListed,
   subscriptionVariables,
   type JobFilters,
 } from "../lib/jobFilters";
@@ -120,8 +121,9 @@ export default function JobsPage() {
     onEvent: ({ jobStatusChanged: event }) => {
       setRows((current) => {
         const next = applyJobEvent(current, event, filters, PAGE);
-        if (next !== current && event.previousStatus == null && next[0]?.id === event.jobId) {
-          setFresh((f) => new Set(f).add(event.jobId));
+        if (next !== current) {
+          const arrived = event.previousStatus == null && next[0]?.id === event.jobId;
+          setFresh((f) => keepListed(arrived ? new Set(f).add(event.jobId) : f, next));
         }
         return next;
       });

@@ -1,4 +1,4 @@
-import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-bfT6rxQP.js";import{t as u}from"./DataTable-BKnCnb6K.js";import{i as d,r as f,t as p}from"./live-m07zki8h.js";import{c as m,i as h,n as g}from"./format-8lSCcejT.js";import{n as _,t as v}from"./Time-BmEbq_Tp.js";var y=n(r(),1),b=i(),x=c(`
+import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-C5loRD3T.js";import{t as u}from"./DataTable-DDTWCqby.js";import{i as d,r as f,t as p}from"./live-CEgLXaWR.js";import{c as m,i as h,n as g}from"./format-8WoIGkF-.js";import{n as _,t as v}from"./Time-BQTQFbRF.js";var y=n(r(),1),b=i(),x=c(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor

@@ -1,4 +1,4 @@
-import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-bfT6rxQP.js";import{t as f}from"./DataTable-BKnCnb6K.js";import{t as p}from"./Pager-DWRRCAth.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-CSQ_wxE5.js";import{c as y,i as b,l as x,r as S}from"./format-8lSCcejT.js";import{i as C,n as w,r as T}from"./live-m07zki8h.js";var E=r(i(),1),D=a(),O=20,k=l(`
+import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-C5loRD3T.js";import{t as f}from"./DataTable-DDTWCqby.js";import{t as p}from"./Pager-BYuRuapi.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-TMNRexZG.js";import{c as y,i as b,l as x,r as S}from"./format-8WoIGkF-.js";import{i as C,n as w,r as T}from"./live-CEgLXaWR.js";var E=r(i(),1),D=a(),O=20,k=l(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id
