@@ -183,4 +183,18 @@ describe("ResumableSubscription", () => {
     resumed.subscription.established();
     expect(resumed.timers).toHaveLength(0);
   });
+
+  it("reloads the view when it subscribes again after an error that came before any event", () => {
+    const onResync = vi.fn();
+    const early = setup({ onResync });
+    early.client.sink.error([{ message: "too far behind", extensions: { code: "SLOW_CONSUMER" } }]);
+    early.timers[0]();
+    expect(early.client.sent.at(-1)).toEqual({ queueId: "q1", after: null });
+    expect(onResync).toHaveBeenCalledTimes(1);
+
+    const late = setup({ onResync, after: "3" }); // the replay from 3 covers the pause
+    late.client.sink.complete?.();
+    late.timers[0]();
+    expect(onResync).toHaveBeenCalledTimes(1);
+  });
 });

@@ -10,7 +10,8 @@
 // A cursor older than what the server keeps is refused with RESYNC_REQUIRED: the view
 // reloads its queries (`onResync`) and the subscription starts again without a cursor.
 // Any other error, or the server ending the stream, subscribes again from the cursor
-// after a pause. A reconnect before any event (no cursor yet) reloads the view too.
+// after a pause (and reloads the view if there is no cursor yet). A reconnect before
+// any event (no cursor yet) reloads the view too.
 // An event-id subscription started without a cursor goes live only once the server has
 // registered it, after the view's first query was answered: what changed in between
 // is in neither. So the view reloads once, shortly after the socket carrying the
@@ -195,7 +196,10 @@ export class ResumableSubscription<TData, TVars> {
     this.cancelTimer();
     this.timer = this.set(() => {
       this.timer = null;
-      if (!this.stopped) this.subscribe();
+      if (this.stopped) return;
+      this.subscribe();
+      // no event came before it failed: no replay covers the pause, the view reloads
+      if (this.cursor.last === null) this.options.onResync?.();
     }, this.options.retryDelayMs ?? 2_000);
   }
 

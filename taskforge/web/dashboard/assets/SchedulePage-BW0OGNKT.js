@@ -1,4 +1,4 @@
-import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-zgYCbxWh.js";import{t as f}from"./DataTable-CgNTjFSp.js";import{t as p}from"./Pager-DZomQlG6.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-3VmNdvK6.js";import{c as y,i as b,l as x,r as S}from"./format-BIAbCQJZ.js";import{i as C,n as w,r as T}from"./live-B_8n3-0_.js";var E=r(i(),1),D=a(),O=20,k=l(`
+import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-hPEq7hs3.js";import{t as f}from"./DataTable-QJfDeypk.js";import{t as p}from"./Pager-DHEuNHMQ.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-BlRjZv6P.js";import{c as y,i as b,l as x,r as S}from"./format-C0xiy9d8.js";import{i as C,n as w,r as T}from"./live-C2IELGof.js";var E=r(i(),1),D=a(),O=20,k=l(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id

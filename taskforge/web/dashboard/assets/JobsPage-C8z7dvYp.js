@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-zgYCbxWh.js";import{t as u}from"./DataTable-CgNTjFSp.js";import{t as d}from"./queries-DMGbIsiZ.js";import{c as f,l as p}from"./format-BIAbCQJZ.js";import{t as m}from"./Pager-DZomQlG6.js";import{n as h,t as g}from"./Time-0vxK_xG7.js";import{r as _,t as v}from"./live-B_8n3-0_.js";var y=r(i(),1),b=a(),x=c(`
+import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-hPEq7hs3.js";import{t as u}from"./DataTable-QJfDeypk.js";import{t as d}from"./queries-DVwRzYOi.js";import{c as f,l as p}from"./format-C0xiy9d8.js";import{t as m}from"./Pager-DHEuNHMQ.js";import{n as h,t as g}from"./Time-SNks2yP0.js";import{r as _,t as v}from"./live-C2IELGof.js";var y=r(i(),1),b=a(),x=c(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }
