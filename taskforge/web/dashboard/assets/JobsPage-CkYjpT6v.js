@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-hPEq7hs3.js";import{t as u}from"./DataTable-QJfDeypk.js";import{t as d}from"./queries-DVwRzYOi.js";import{c as f,l as p}from"./format-C0xiy9d8.js";import{t as m}from"./Pager-DHEuNHMQ.js";import{n as h,t as g}from"./Time-SNks2yP0.js";import{r as _,t as v}from"./live-C2IELGof.js";var y=r(i(),1),b=a(),x=c(`
+import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-BW4neyLU.js";import{t as u}from"./DataTable-DoY3ElwL.js";import{t as d}from"./queries-Bru0g2tM.js";import{c as f,l as p}from"./format-MB8BDugS.js";import{t as m}from"./Pager-DsV_htOq.js";import{n as h,t as g}from"./Time-CmaLXI77.js";import{r as _,t as v}from"./live--iHa-RJy.js";var y=r(i(),1),b=a(),x=c(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }
