@@ -1,4 +1,4 @@
-import{d as e,f as t,g as n,h as r,i,l as a,n as o,o as s,p as c,t as l}from"./index-BW4neyLU.js";import{t as u}from"./DataTable-DoY3ElwL.js";import{t as d}from"./Pager-DsV_htOq.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-DTOqBRqa.js";import{c as b,l as x}from"./format-MB8BDugS.js";import{n as S}from"./Time-CmaLXI77.js";import{i as C,n as w,r as T,t as E}from"./live--iHa-RJy.js";var D=n(r(),1),O=i(),k=25,A=3,j=s(`
+import{d as e,f as t,g as n,h as r,i,l as a,n as o,o as s,p as c,t as l}from"./index-C1cPpR85.js";import{t as u}from"./DataTable-BJ-4nU56.js";import{t as d}from"./Pager-D7VXZgMH.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-Dyd-Skmq.js";import{c as b,l as x}from"./format-DUqj3pWW.js";import{n as S}from"./Time-DHMX9iGA.js";import{i as C,n as w,r as T,t as E}from"./live-ChpGrkw-.js";var D=n(r(),1),O=i(),k=25,A=3,j=s(`
   query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {
     schedules(first: $first, after: $after, status: $status, type: $type) {
       totalCount

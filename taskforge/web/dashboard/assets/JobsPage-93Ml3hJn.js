@@ -1,4 +1,4 @@
-import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-BW4neyLU.js";import{t as u}from"./DataTable-DoY3ElwL.js";import{t as d}from"./queries-Bru0g2tM.js";import{c as f,l as p}from"./format-MB8BDugS.js";import{t as m}from"./Pager-DsV_htOq.js";import{n as h,t as g}from"./Time-CmaLXI77.js";import{r as _,t as v}from"./live--iHa-RJy.js";var y=r(i(),1),b=a(),x=c(`
+import{c as e,d as t,f as n,g as r,h as i,i as a,l as o,n as s,o as c,t as l}from"./index-C1cPpR85.js";import{t as u}from"./DataTable-BJ-4nU56.js";import{t as d}from"./queries-BWwY_EZm.js";import{c as f,l as p}from"./format-DUqj3pWW.js";import{t as m}from"./Pager-D7VXZgMH.js";import{n as h,t as g}from"./Time-DHMX9iGA.js";import{r as _,t as v}from"./live-ChpGrkw-.js";var y=r(i(),1),b=a(),x=c(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }

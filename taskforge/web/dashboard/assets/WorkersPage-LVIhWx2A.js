@@ -1,4 +1,4 @@
-import{d as e,f as t,i as n,l as r,n as i,o as a,t as o}from"./index-BW4neyLU.js";import{t as s}from"./DataTable-DoY3ElwL.js";import{t as c}from"./Pager-DsV_htOq.js";import{c as l,l as u}from"./format-MB8BDugS.js";import{n as d}from"./Time-CmaLXI77.js";import{n as f,t as p}from"./live--iHa-RJy.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=a(`
+import{d as e,f as t,i as n,l as r,n as i,o as a,t as o}from"./index-C1cPpR85.js";import{t as s}from"./DataTable-BJ-4nU56.js";import{t as c}from"./Pager-D7VXZgMH.js";import{c as l,l as u}from"./format-DUqj3pWW.js";import{n as d}from"./Time-DHMX9iGA.js";import{n as f,t as p}from"./live-ChpGrkw-.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=a(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount

@@ -1,4 +1,4 @@
-import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-BW4neyLU.js";import{t as f}from"./DataTable-DoY3ElwL.js";import{t as p}from"./Pager-DsV_htOq.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-DTOqBRqa.js";import{c as y,i as b,l as x,r as S}from"./format-MB8BDugS.js";import{i as C,n as w,r as T}from"./live--iHa-RJy.js";var E=r(i(),1),D=a(),O=20,k=l(`
+import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-C1cPpR85.js";import{t as f}from"./DataTable-BJ-4nU56.js";import{t as p}from"./Pager-D7VXZgMH.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-Dyd-Skmq.js";import{c as y,i as b,l as x,r as S}from"./format-DUqj3pWW.js";import{i as C,n as w,r as T}from"./live-ChpGrkw-.js";var E=r(i(),1),D=a(),O=20,k=l(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id

@@ -1,4 +1,4 @@
-import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-BW4neyLU.js";import{t as o}from"./DataTable-DoY3ElwL.js";import{n as s,t as c}from"./Sparkline-BQcrMXZ1.js";import{c as l,r as u,t as d}from"./format-MB8BDugS.js";import{t as f}from"./Time-CmaLXI77.js";import{i as p,n as m,r as h,t as g}from"./live--iHa-RJy.js";var _=t(),v=15,y=i(`
+import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-C1cPpR85.js";import{t as o}from"./DataTable-BJ-4nU56.js";import{n as s,t as c}from"./Sparkline-C0Kew7se.js";import{c as l,r as u,t as d}from"./format-DUqj3pWW.js";import{t as f}from"./Time-DHMX9iGA.js";import{i as p,n as m,r as h,t as g}from"./live-ChpGrkw-.js";var _=t(),v=15,y=i(`
   query Overview($minutes: Int!) {
     queues(first: 100) {
       totalCount

@@ -1,4 +1,4 @@
-import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-BW4neyLU.js";import{t as u}from"./DataTable-DoY3ElwL.js";import{i as d,r as f,t as p}from"./live--iHa-RJy.js";import{c as m,i as h,n as g}from"./format-MB8BDugS.js";import{n as _,t as v}from"./Time-CmaLXI77.js";var y=n(r(),1),b=i(),x=c(`
+import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-C1cPpR85.js";import{t as u}from"./DataTable-BJ-4nU56.js";import{i as d,r as f,t as p}from"./live-ChpGrkw-.js";import{c as m,i as h,n as g}from"./format-DUqj3pWW.js";import{n as _,t as v}from"./Time-DHMX9iGA.js";var y=n(r(),1),b=i(),x=c(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor

@@ -1,4 +1,4 @@
-import{o as e}from"./index-BW4neyLU.js";var t=e(`
+import{o as e}from"./index-C1cPpR85.js";var t=e(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }
