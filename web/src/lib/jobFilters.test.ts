@@ -1,5 +1,6 @@
 import {
   applyJobEvent,
+  keepListed,
   filtersFromSearch,
   filtersToSearch,
   jobsVariables,
@@ -100,10 +101,19 @@ describe("applyJobEvent", () => {
     expect(rows[1].status).toBe("PENDING"); // a new array: React sees the change
   });
 
-  it("keeps a listed job that leaves the status filter, with its new status", () => {
-    const filters = { ...NO_FILTERS, statuses: ["PENDING" as const] };
-    const next = applyJobEvent(rows, { jobId: "b", status: "SUCCEEDED", previousStatus: "PROCESSING" }, filters, 50);
-    expect(next[0]).toMatchObject({ id: "b", status: "SUCCEEDED" });
+  it("drops a listed job that leaves the status filter; keeps one that stays in it", () => {
+    const filters = { ...NO_FILTERS, statuses: ["PENDING" as const, "PROCESSING" as const] };
+    const left = applyJobEvent(rows, { jobId: "b", status: "SUCCEEDED", previousStatus: "PENDING" }, filters, 50);
+    expect(left.map((r) => r.id)).toEqual(["a"]);
+    const stayed = applyJobEvent(rows, { jobId: "b", status: "PROCESSING", previousStatus: "PENDING" }, filters, 50);
+    expect(stayed[0]).toMatchObject({ id: "b", status: "PROCESSING" });
+  });
+
+  it("keeps the highlight only for listed jobs", () => {
+    const fresh = new Set(["a", "gone"]);
+    expect([...keepListed(fresh, rows)]).toEqual(["a"]);
+    const listed = new Set(["a"]);
+    expect(keepListed(listed, rows)).toBe(listed); // unchanged: no new render
   });
 
   it("takes progress from a progress event", () => {

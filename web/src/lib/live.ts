@@ -17,7 +17,8 @@ export interface LiveSubscriptionOptions<TData, TVars> {
 
 /**
  * A subscription that resumes from its last cursor after a reconnect and reloads the
- * view (onResync) when the cursor expired. It starts again when `variables` change
+ * view (onResync) when the cursor expired, and once shortly after it went live when it
+ * started without a cursor (what changed before it did is then on screen too). It starts again when `variables` change
  * (compared by value); the callbacks may change on every render.
  */
 export function useResumableSubscription<TData, TVars>(options: LiveSubscriptionOptions<TData, TVars>): void {
@@ -38,10 +39,17 @@ export function useResumableSubscription<TData, TVars>(options: LiveSubscription
       onEvent: (data) => latest.current.onEvent(data),
       onResync: () => latest.current.onResync?.(),
     }).start();
-    let generation = status.generation; // bumped by each reconnect
+    // the socket is up already (the operation goes out on it) or comes up next
+    let established = status.current === "connected";
+    if (established) subscription.established();
     const unlisten = status.subscribe((state) => {
-      if (state !== "connected" || status.generation === generation) return;
-      generation = status.generation;
+      if (state !== "connected") return;
+      if (!established) {
+        established = true;
+        subscription.established();
+        return;
+      }
+      // only a connection after the first one this subscription lived through is a reconnect
       subscription.reconnected();
     });
     return () => {

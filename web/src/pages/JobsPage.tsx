@@ -22,6 +22,7 @@ import {
   filtersFromSearch,
   filtersToSearch,
   jobsVariables,
+  keepListed,
   subscriptionVariables,
   totalChange,
   type JobFilters,
@@ -132,8 +133,9 @@ export default function JobsPage() {
       else addToTotal(change);
       setRows((current) => {
         const next = applyJobEvent(current, event, filters, PAGE);
-        if (next !== current && event.previousStatus == null && next[0]?.id === event.jobId) {
-          setFresh((f) => new Set(f).add(event.jobId));
+        if (next !== current) {
+          const arrived = event.previousStatus == null && next[0]?.id === event.jobId;
+          setFresh((f) => keepListed(arrived ? new Set(f).add(event.jobId) : f, next));
         }
         return next;
       });

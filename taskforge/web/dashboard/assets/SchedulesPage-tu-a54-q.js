@@ -1,4 +1,4 @@
-import{d as e,f as t,g as n,h as r,i,l as a,n as o,o as s,p as c,t as l}from"./index-mbo5AqRq.js";import{t as u}from"./DataTable-B0cUQrpm.js";import{t as d}from"./Pager-Ci2kSvw4.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-DZwgoFBM.js";import{c as b,l as x}from"./format-BpP3mlHq.js";import{n as S}from"./Time-D8Rd9YZ7.js";import{a as C,i as w,n as T,r as E}from"./live-92ly4Xr0.js";var D=n(r(),1),O=i(),k=25,A=3,j=s(`
+import{d as e,f as t,g as n,h as r,i,l as a,n as o,o as s,p as c,t as l}from"./index-D-6yT9Xa.js";import{t as u}from"./DataTable-CLgUGAjs.js";import{t as d}from"./Pager-CHdcIJSq.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-C_jc8Y5L.js";import{c as b,l as x}from"./format-AmdiWPID.js";import{n as S}from"./Time-DQS8vL5w.js";import{a as C,i as w,n as T,r as E}from"./live-Bmq2ZvqA.js";var D=n(r(),1),O=i(),k=25,A=3,j=s(`
   query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {
     schedules(first: $first, after: $after, status: $status, type: $type) {
       totalCount

@@ -1,4 +1,4 @@
-import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-mbo5AqRq.js";import{t as f}from"./DataTable-B0cUQrpm.js";import{t as p}from"./Pager-Ci2kSvw4.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-DZwgoFBM.js";import{c as y,i as b,l as x,r as S}from"./format-BpP3mlHq.js";import{a as C,i as w,r as T}from"./live-92ly4Xr0.js";var E=r(i(),1),D=a(),O=20,k=l(`
+import{a as e,c as t,d as n,g as r,h as i,i as a,l as o,m as s,n as c,o as l,p as u,t as d}from"./index-D-6yT9Xa.js";import{t as f}from"./DataTable-CLgUGAjs.js";import{t as p}from"./Pager-CHdcIJSq.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-C_jc8Y5L.js";import{c as y,i as b,l as x,r as S}from"./format-AmdiWPID.js";import{a as C,i as w,r as T}from"./live-Bmq2ZvqA.js";var E=r(i(),1),D=a(),O=20,k=l(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id

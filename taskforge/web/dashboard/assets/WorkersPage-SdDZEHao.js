@@ -1,4 +1,4 @@
-import{d as e,f as t,i as n,l as r,n as i,o as a,t as o}from"./index-mbo5AqRq.js";import{t as s}from"./DataTable-B0cUQrpm.js";import{t as c}from"./Pager-Ci2kSvw4.js";import{c as l,l as u}from"./format-BpP3mlHq.js";import{n as d}from"./Time-D8Rd9YZ7.js";import{n as f,r as p}from"./live-92ly4Xr0.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=a(`
+import{d as e,f as t,i as n,l as r,n as i,o as a,t as o}from"./index-D-6yT9Xa.js";import{t as s}from"./DataTable-CLgUGAjs.js";import{t as c}from"./Pager-CHdcIJSq.js";import{c as l,l as u}from"./format-AmdiWPID.js";import{n as d}from"./Time-DQS8vL5w.js";import{n as f,r as p}from"./live-Bmq2ZvqA.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=a(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount

@@ -1,4 +1,4 @@
-import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-mbo5AqRq.js";import{t as o}from"./DataTable-B0cUQrpm.js";import{n as s,t as c}from"./Sparkline-CUAtYvgP.js";import{c as l,r as u,t as d}from"./format-BpP3mlHq.js";import{t as f}from"./Time-D8Rd9YZ7.js";import{a as p,i as m,n as h,r as g}from"./live-92ly4Xr0.js";var _=t(),v=15,y=i(`
+import{d as e,i as t,l as n,n as r,o as i,t as a}from"./index-D-6yT9Xa.js";import{t as o}from"./DataTable-CLgUGAjs.js";import{n as s,t as c}from"./Sparkline-CwUsykB9.js";import{c as l,r as u,t as d}from"./format-AmdiWPID.js";import{t as f}from"./Time-DQS8vL5w.js";import{a as p,i as m,n as h,r as g}from"./live-Bmq2ZvqA.js";var _=t(),v=15,y=i(`
   query Overview($minutes: Int!) {
     queues(first: 100) {
       totalCount

@@ -1,4 +1,4 @@
-import{o as e}from"./index-mbo5AqRq.js";var t=e(`
+import{o as e}from"./index-D-6yT9Xa.js";var t=e(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }

@@ -1,4 +1,4 @@
-import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-mbo5AqRq.js";import{t as u}from"./DataTable-B0cUQrpm.js";import{a as d,i as f,n as p}from"./live-92ly4Xr0.js";import{c as m,i as h,n as g}from"./format-BpP3mlHq.js";import{n as _,t as v}from"./Time-D8Rd9YZ7.js";var y=n(r(),1),b=i(),x=c(`
+import{c as e,d as t,g as n,h as r,i,l as a,m as o,n as s,o as c,t as l}from"./index-D-6yT9Xa.js";import{t as u}from"./DataTable-CLgUGAjs.js";import{a as d,i as f,n as p}from"./live-Bmq2ZvqA.js";import{c as m,i as h,n as g}from"./format-AmdiWPID.js";import{n as _,t as v}from"./Time-DQS8vL5w.js";var y=n(r(),1),b=i(),x=c(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor
