@@ -18,7 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from taskforge import __version__
 from taskforge.config import Settings
-from taskforge.domain.errors import TaskForgeError, Unavailable
+from taskforge.domain.errors import RateLimited, TaskForgeError, Unavailable
 from taskforge.http import worker_channel
 from taskforge.http.body import BodyLimit
 from taskforge.http.guard import RequestGuard
@@ -65,8 +65,8 @@ class TaskForgeGraphQL(GraphQLView):
         # graphql-transport-ws: the credential arrives in connection_init's payload
         try:
             await context.principal()
-        except Unavailable:
-            raise  # not a refusal: the handler closes with 1013, try again later
+        except (Unavailable, RateLimited):
+            raise  # not a refusal: the handler closes with 1013 / 4429, try again later
         except TaskForgeError as exc:
             raise ConnectionRejectionError({"message": exc.message, "code": exc.code}) from exc
         return None

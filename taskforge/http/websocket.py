@@ -21,7 +21,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from taskforge import logs
-from taskforge.domain.errors import TaskForgeError, Unavailable
+from taskforge.domain.errors import RateLimited, TaskForgeError, Unavailable
 from taskforge.resolvers.context import Context
 from taskforge.services import auth
 from taskforge.services.base import Principal
@@ -63,6 +63,7 @@ def message_problem(message: object) -> str | None:
 
 TRY_AGAIN_LATER = 1013  # RFC 6455: the server cannot serve the connection right now
 REVOKED = 4403  # graphql-transport-ws "Forbidden": the credential is no longer valid
+RATE_LIMITED = 4429  # too many connections or requests: not a bad credential either
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -71,12 +72,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     closing: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        # the credential could not be checked (the database is unavailable): not a
-        # refusal (4403), which a client would take for a bad key, but "try again later"
+        # the credential could not be checked (the database is unavailable) or the
+        # caller is over a rate limit: not a refusal (4403), which a client would take
+        # for a bad key, but "try again later"
         try:
             await super().handle_connection_init(message)
         except Unavailable:
             await self.websocket.close(TRY_AGAIN_LATER, "the database is unavailable: retry")
+            return
+        except RateLimited as exc:
+            await self.websocket.close(RATE_LIMITED, exc.message[:120])
             return
         if self.connection_acknowledged and self.watched is None:
             # checked again once per cache window, with every other connection of this

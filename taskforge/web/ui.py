@@ -2,7 +2,8 @@
 
 ``index.html`` answers ``/`` and the client routes' prefixes (``/jobs/...``); every
 other unknown path stays a 404. The bundle's ``assets/`` have content-hashed names,
-so they are cached for a year; ``index.html`` is revalidated on every load so that a
+so they are cached for a year, and sent gzipped to the clients that accept it
+(``compressed.py``); ``index.html`` is revalidated on every load so that a
 new release is picked up at once. The page runs under a strict Content Security
 Policy: scripts, styles and connections from this origin only, nothing inline.
 
@@ -20,11 +21,14 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
+
+from taskforge.web.compressed import COMPRESSIBLE, GzipCache, accepts_gzip
 
 DASHBOARD = Path(__file__).parent / "dashboard"
 ASSETS = DASHBOARD / "assets"
@@ -82,22 +86,53 @@ async def favicon(_: Request) -> Response:
 
 
 class HashedAssets:
-    """StaticFiles for content-hashed names: cached for good, sniffing off."""
+    """StaticFiles for content-hashed names: cached for good, sniffing off, gzipped
+    for the clients that accept it."""
 
     def __init__(self, directory: Path) -> None:
         self.files = StaticFiles(directory=directory)
+        self.cache = GzipCache(directory)
+
+    async def gzipped(self, scope: Scope, name: str) -> Response | None:
+        """The compressed answer, if the client takes gzip and the asset gains by it."""
+        headers = Headers(scope=scope)
+        if scope["method"] not in ("GET", "HEAD"):
+            return None
+        if not accepts_gzip(headers.get("accept-encoding", "")):
+            return None
+        entry = await self.cache.get(name)
+        if entry is None:
+            return None
+        fresh = entry.etag in headers.get("if-none-match", "")
+        return Response(
+            b"" if fresh else entry.body,
+            status_code=304 if fresh else 200,
+            media_type=None if fresh else entry.media_type,
+            headers={
+                "Content-Encoding": "gzip",
+                "Vary": "Accept-Encoding",
+                "ETag": entry.etag,
+                "Cache-Control": IMMUTABLE.decode(),
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # mounted at /assets: the name is what follows it (hashed names have no "/")
+        name = scope["path"].rpartition("/assets/")[2] if scope["type"] == "http" else ""
+        response = await self.gzipped(scope, name) if name else None
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        # caches must not hand this uncompressed answer to a client that takes gzip
+        varies = Path(name).suffix in COMPRESSIBLE
+
         async def send_cached(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] in (200, 304):
-                message = {
-                    **message,
-                    "headers": [
-                        *message.get("headers", ()),
-                        (b"cache-control", IMMUTABLE),
-                        (b"x-content-type-options", b"nosniff"),
-                    ],
-                }
+                extra = [(b"cache-control", IMMUTABLE), (b"x-content-type-options", b"nosniff")]
+                if varies:
+                    extra.append((b"vary", b"Accept-Encoding"))
+                message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
         await self.files(scope, receive, send_cached)

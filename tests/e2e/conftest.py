@@ -96,11 +96,18 @@ def _drain(stream: IO[str], into: list[str] | None) -> None:
 
 @contextlib.contextmanager
 def server(
-    env: dict[str, str], cwd: Path, output: list[str] | None = None, args: tuple[str, ...] = ()
+    env: dict[str, str],
+    cwd: Path,
+    output: list[str] | None = None,
+    args: tuple[str, ...] = (),
+    port: int | None = None,
+    processes: list[subprocess.Popen[str]] | None = None,
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """``output``, when given, receives the server's log lines as they come; ``args``:
-    more arguments of ``serve``."""
-    port = free_port()
+    more arguments of ``serve``; ``port``: this one rather than a free one (a server
+    started again where the last one was); ``processes`` receives the server's process
+    (a test that kills it)."""
+    port = port or free_port()
     proc = subprocess.Popen(
         [*TASKFORGE, "serve", "--port", str(port), *args],
         env=env,
@@ -109,6 +116,8 @@ def server(
         stderr=subprocess.STDOUT,
         text=True,
     )
+    if processes is not None:
+        processes.append(proc)
     lines: list[str] = []
     try:
         assert proc.stdout is not None

@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from taskforge.app import TaskForgeGraphQL
-from taskforge.domain.errors import Unavailable
+from taskforge.domain.errors import RateLimited, Unavailable
 from taskforge.http.parsing import decode_json
 from taskforge.http.websocket import TransportWSHandler
 from taskforge.services import auth
@@ -343,6 +343,23 @@ async def test_a_credential_that_cannot_be_checked_closes_with_1013(
         }
         await ws.send(json.dumps(init))
         assert await _closed_with(ws) == 1013
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_rate_limited_connection_init_closes_with_4429(runtime, org, monkeypatch) -> None:
+    # over a rate limit is "slow down", not 4403, which a client takes for a bad credential
+    async def limited(*args, **kwargs):
+        raise RateLimited("at most 10 connections per minute; retry after 6s", retry_after=6)
+
+    monkeypatch.setattr(auth, "authenticate", limited)
+    async with served(runtime) as base:
+        ws = await websockets.connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+        init = {
+            "type": "connection_init",
+            "payload": {"Authorization": f"Bearer {org.api_key.secret}"},
+        }
+        await ws.send(json.dumps(init))
+        assert await _closed_with(ws) == 4429
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -1,11 +1,13 @@
 import {
   applyJobEvent,
+  keepListed,
   filtersFromSearch,
   filtersToSearch,
   jobsVariables,
   matchesFilters,
   NO_FILTERS,
   subscriptionVariables,
+  totalChange,
   type JobFilters,
   type JobLike,
 } from "./jobFilters";
@@ -99,10 +101,19 @@ describe("applyJobEvent", () => {
     expect(rows[1].status).toBe("PENDING"); // a new array: React sees the change
   });
 
-  it("keeps a listed job that leaves the status filter, with its new status", () => {
-    const filters = { ...NO_FILTERS, statuses: ["PENDING" as const] };
-    const next = applyJobEvent(rows, { jobId: "b", status: "SUCCEEDED", previousStatus: "PROCESSING" }, filters, 50);
-    expect(next[0]).toMatchObject({ id: "b", status: "SUCCEEDED" });
+  it("drops a listed job that leaves the status filter; keeps one that stays in it", () => {
+    const filters = { ...NO_FILTERS, statuses: ["PENDING" as const, "PROCESSING" as const] };
+    const left = applyJobEvent(rows, { jobId: "b", status: "SUCCEEDED", previousStatus: "PENDING" }, filters, 50);
+    expect(left.map((r) => r.id)).toEqual(["a"]);
+    const stayed = applyJobEvent(rows, { jobId: "b", status: "PROCESSING", previousStatus: "PENDING" }, filters, 50);
+    expect(stayed[0]).toMatchObject({ id: "b", status: "PROCESSING" });
+  });
+
+  it("keeps the highlight only for listed jobs", () => {
+    const fresh = new Set(["a", "gone"]);
+    expect([...keepListed(fresh, rows)]).toEqual(["a"]);
+    const listed = new Set(["a"]);
+    expect(keepListed(listed, rows)).toBe(listed); // unchanged: no new render
   });
 
   it("takes progress from a progress event", () => {
@@ -131,5 +142,32 @@ describe("applyJobEvent", () => {
   it("ignores a change of a job that is not listed (it is not new)", () => {
     const moved = { jobId: "z", status: "SUCCEEDED" as const, previousStatus: "PROCESSING" as const, job: row("z") };
     expect(applyJobEvent(rows, moved, NO_FILTERS, 50)).toBe(rows);
+  });
+});
+
+describe("totalChange", () => {
+  const pending = { ...NO_FILTERS, statuses: ["PENDING" as const] };
+
+  it("counts a new matching job on any page, and not one that does not match", () => {
+    const created = { jobId: "c", status: "PENDING" as const, previousStatus: null, job: row("c") };
+    expect(totalChange(undefined, created, NO_FILTERS)).toBe(1);
+    expect(totalChange(undefined, created, { ...NO_FILTERS, after: "cursor" })).toBe(1);
+    expect(totalChange(undefined, created, { ...NO_FILTERS, jobType: "other" })).toBe(0);
+  });
+
+  it("counts moves into and out of the status filter by the event's statuses", () => {
+    // the job has moved on since: its events still add up
+    const later = row("a", { status: "SUCCEEDED" });
+    expect(totalChange(undefined, { jobId: "a", status: "PENDING", previousStatus: null, job: later }, pending)).toBe(1);
+    expect(totalChange(undefined, { jobId: "a", status: "PROCESSING", previousStatus: "PENDING", job: later }, pending)).toBe(-1);
+    expect(totalChange(undefined, { jobId: "a", status: "PROCESSING", previousStatus: "PROCESSING", job: later }, pending)).toBe(0);
+    expect(totalChange(undefined, { jobId: "a", status: "SUCCEEDED", previousStatus: "PROCESSING", job: later }, NO_FILTERS)).toBe(0);
+  });
+
+  it("takes a listed job off when deleted, and cannot tell for one not listed", () => {
+    const deleted = { jobId: "a", status: "PENDING" as const, previousStatus: "PENDING" as const, job: null };
+    expect(totalChange(row("a"), deleted, NO_FILTERS)).toBe(-1);
+    expect(totalChange(row("a"), { ...deleted, status: "FAILED" }, pending)).toBe(0); // was not counted
+    expect(totalChange(undefined, deleted, NO_FILTERS)).toBeNull();
   });
 });

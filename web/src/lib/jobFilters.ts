@@ -131,7 +131,7 @@ export interface JobEventLike<Row extends JobLike> {
 
 /**
  * The listed rows after a jobStatusChanged event: a listed job is updated in place (or
- * dropped once deleted); a job just created that matches the filters is put on top of
+ * dropped once deleted or no longer matching the filters); a job just created that matches the filters is put on top of
  * the first page (the list is newest first), which keeps at most `limit` rows.
  */
 export function applyJobEvent<Row extends JobLike>(
@@ -152,7 +152,8 @@ export function applyJobEvent<Row extends JobLike>(
             progress: event.progress ?? current.progress,
           });
     const copy = rows.slice();
-    if (next === null) copy.splice(index, 1);
+    // deleted, or no longer what the filters ask for (e.g. a status filter it left)
+    if (next === null || !matchesFilters(next, filters)) copy.splice(index, 1);
     else copy[index] = next;
     return copy;
   }
@@ -161,6 +162,32 @@ export function applyJobEvent<Row extends JobLike>(
     return rows;
   }
   return [event.job, ...rows].slice(0, limit);
+}
+
+/**
+ * How a jobStatusChanged event moves the number of jobs matching the filters (every
+ * page's, not just the listed rows): +1, -1 or 0; null when the event cannot tell (a job
+ * deleted, or deleted since, that is not listed: its fields are not known here). The
+ * event's own statuses are compared, not the job's current one, so that the changes of
+ * a job add up even when its events arrive after it moved on.
+ */
+export function totalChange<Row extends JobLike>(
+  listed: Row | undefined,
+  event: JobEventLike<Row>,
+  filters: JobFilters,
+): number | null {
+  const job = event.job ?? listed;
+  if (!job) return null;
+  const counted = (status: JobStatus | null | undefined) => status != null && matchesFilters({ ...job, status }, filters);
+  if (event.job === null) return counted(event.status) ? -1 : 0; // gone: counted under its last status
+  return Number(counted(event.status)) - Number(counted(event.previousStatus));
+}
+
+/** The ids of `ids` still listed in `rows` (the same set if all are): the highlight of
+ * new rows stays as small as the page. */
+export function keepListed(ids: ReadonlySet<string>, rows: readonly { id: string }[]): ReadonlySet<string> {
+  const listed = new Set(rows.filter((row) => ids.has(row.id)).map((row) => row.id));
+  return listed.size === ids.size ? ids : listed;
 }
 
 /** An ISO instant as a datetime-local input's value (local time, minutes). */

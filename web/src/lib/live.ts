@@ -17,11 +17,12 @@ export interface LiveSubscriptionOptions<TData, TVars> {
 
 /**
  * A subscription that resumes from its last cursor after a reconnect and reloads the
- * view (onResync) when the cursor expired. It starts again when `variables` change
+ * view (onResync) when the cursor expired, and once shortly after it went live when it
+ * started without a cursor (what changed before it did is then on screen too). It starts again when `variables` change
  * (compared by value); the callbacks may change on every render.
  */
 export function useResumableSubscription<TData, TVars>(options: LiveSubscriptionOptions<TData, TVars>): void {
-  const { ws } = useSession().clients;
+  const { ws, status } = useSession().clients;
   const latest = useRef(options);
   latest.current = options;
   const key = JSON.stringify(options.variables);
@@ -38,8 +39,24 @@ export function useResumableSubscription<TData, TVars>(options: LiveSubscription
       onEvent: (data) => latest.current.onEvent(data),
       onResync: () => latest.current.onResync?.(),
     }).start();
-    return () => subscription.stop();
-  }, [ws, query, key, pause, cursorKind]);
+    // the socket is up already (the operation goes out on it) or comes up next
+    let established = status.current === "connected";
+    if (established) subscription.established();
+    const unlisten = status.subscribe((state) => {
+      if (state !== "connected") return;
+      if (!established) {
+        established = true;
+        subscription.established();
+        return;
+      }
+      // only a connection after the first one this subscription lived through is a reconnect
+      subscription.reconnected();
+    });
+    return () => {
+      unlisten();
+      subscription.stop();
+    };
+  }, [ws, status, query, key, pause, cursorKind]);
 }
 
 /** `fn` at most once per `ms`: the first call runs at once, later ones are folded into
@@ -91,4 +108,24 @@ export function useNow(ms: number): number {
     return () => clearInterval(timer);
   }, [ms]);
   return now;
+}
+
+/**
+ * A total read from the server (`total`, from the query result `read`) kept in step
+ * with live events: the changes `add`ed since that read count until the next read (a
+ * new result object) replaces them. Never below zero.
+ */
+export function useLiveTotal(
+  read: object | null | undefined,
+  total: number | null | undefined,
+): [number | undefined, (change: number) => void] {
+  const [drift, setDrift] = useState<{ of: object | null | undefined; by: number }>({ of: read, by: 0 });
+  const latest = useRef(read);
+  latest.current = read;
+  const add = useCallback((change: number) => {
+    if (!change) return;
+    setDrift((d) => ({ of: latest.current, by: (d.of === latest.current ? d.by : 0) + change }));
+  }, []);
+  if (total == null) return [undefined, add];
+  return [Math.max(0, total + (drift.of === read ? drift.by : 0)), add];
 }

@@ -4,56 +4,8 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { parse } from "graphql";
 import { createClient } from "graphql-ws";
+import { FakeSocket } from "../test/fakeSocket";
 import { ResumableSubscription } from "./resumable";
-
-type Msg = { type: string; id?: string; payload?: { variables?: Record<string, unknown> } };
-
-/** A server end of graphql-transport-ws, as little as the client needs. */
-class FakeSocket {
-  static CONNECTING = 0;
-  static OPEN = 1;
-  static CLOSING = 2;
-  static CLOSED = 3;
-  static sockets: FakeSocket[] = [];
-  readyState = FakeSocket.CONNECTING;
-  protocol = "graphql-transport-ws";
-  received: Msg[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: string }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-
-  constructor(
-    public url: string,
-    public protocols: string | string[],
-  ) {
-    FakeSocket.sockets.push(this);
-    setTimeout(() => {
-      this.readyState = FakeSocket.OPEN;
-      this.onopen?.();
-    }, 0);
-  }
-
-  send(data: string) {
-    const message = JSON.parse(data) as Msg;
-    this.received.push(message);
-    if (message.type === "connection_init") this.reply({ type: "connection_ack" });
-  }
-
-  reply(message: Msg | Record<string, unknown>) {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-
-  close(code = 1000, reason = "") {
-    if (this.readyState === FakeSocket.CLOSED) return;
-    this.readyState = FakeSocket.CLOSED;
-    this.onclose?.({ code, reason, wasClean: code === 1000 });
-  }
-
-  subscribed(): Msg[] {
-    return this.received.filter((m) => m.type === "subscribe");
-  }
-}
 
 const query = parse("subscription S($after: ID) { jobStatusChanged(after: $after) { eventId } }") as TypedDocumentNode<
   { jobStatusChanged: { eventId: string } },

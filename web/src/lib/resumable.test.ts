@@ -102,6 +102,22 @@ describe("ResumableSubscription", () => {
     expect(seen).toEqual(["41", "42", "43"]);
   });
 
+  it("reloads the view after a reconnect that came before any event", () => {
+    const onResync = vi.fn();
+    const { client, subscription } = setup({ onResync });
+    client.reconnect();
+    subscription.reconnected();
+    expect(onResync).toHaveBeenCalledTimes(1);
+    client.sink.next(event("50"));
+    client.reconnect();
+    subscription.reconnected(); // now the replay from "50" covers the gap
+    expect(onResync).toHaveBeenCalledTimes(1);
+    expect(client.sent.at(-1)).toEqual({ queueId: "q1", after: "50" });
+    subscription.stop();
+    subscription.reconnected();
+    expect(onResync).toHaveBeenCalledTimes(1);
+  });
+
   it("starts from a given cursor", () => {
     const { client } = setup({ after: "7" });
     expect(client.sent).toEqual([{ queueId: "q1", after: "7" }]);
@@ -152,5 +168,33 @@ describe("ResumableSubscription", () => {
     client.sink.complete?.();
     expect(seen).toEqual([]);
     expect(timers).toHaveLength(0);
+  });
+
+  it("reloads once after going live only when it started without a cursor", () => {
+    const onResync = vi.fn();
+    const live = setup({ onResync });
+    live.subscription.established();
+    live.subscription.established(); // a second call does not schedule a second reload
+    expect(live.timers).toHaveLength(1);
+    live.timers[0]();
+    expect(onResync).toHaveBeenCalledTimes(1);
+
+    const resumed = setup({ onResync, after: "7" }); // the replay from 7 covers the gap
+    resumed.subscription.established();
+    expect(resumed.timers).toHaveLength(0);
+  });
+
+  it("reloads the view when it subscribes again after an error that came before any event", () => {
+    const onResync = vi.fn();
+    const early = setup({ onResync });
+    early.client.sink.error([{ message: "too far behind", extensions: { code: "SLOW_CONSUMER" } }]);
+    early.timers[0]();
+    expect(early.client.sent.at(-1)).toEqual({ queueId: "q1", after: null });
+    expect(onResync).toHaveBeenCalledTimes(1);
+
+    const late = setup({ onResync, after: "3" }); // the replay from 3 covers the pause
+    late.client.sink.complete?.();
+    late.timers[0]();
+    expect(onResync).toHaveBeenCalledTimes(1);
   });
 });

@@ -10,7 +10,12 @@
 // A cursor older than what the server keeps is refused with RESYNC_REQUIRED: the view
 // reloads its queries (`onResync`) and the subscription starts again without a cursor.
 // Any other error, or the server ending the stream, subscribes again from the cursor
-// after a pause.
+// after a pause (and reloads the view if there is no cursor yet). A reconnect before
+// any event (no cursor yet) reloads the view too.
+// An event-id subscription started without a cursor goes live only once the server has
+// registered it, after the view's first query was answered: what changed in between
+// is in neither. So the view reloads once, shortly after the socket carrying the
+// operation is up (`established`), and from then on the subscription keeps it true.
 import { stringifyDocument } from "@urql/core";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import type { Client as WsClient, ExecutionResult, Sink } from "graphql-ws";
@@ -68,6 +73,10 @@ export interface ResumableOptions<TData, TVars> {
   cursorKind?: CursorKind;
   /** Pause before subscribing again after an error or the end of the stream. */
   retryDelayMs?: number;
+  /** How long after the socket is up a subscription started without a cursor reloads
+   * the view once (default 500 ms for event ids; log streams replay from their first
+   * entry when given no cursor, so they have no gap to close). null: never. */
+  settleMs?: number | null;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
 }
@@ -78,9 +87,19 @@ export class ResumableSubscription<TData, TVars> {
   private generation = 0;
   private timer: unknown = null;
   private stopped = false;
+  private settle: unknown = null;
+  /** Whether the reload that closes the start's gap is still to be done. */
+  private unsettled: boolean;
 
   constructor(private readonly options: ResumableOptions<TData, TVars>) {
     this.cursor = new EventCursor(options.after ?? null, options.cursorKind ?? "eventId");
+    this.unsettled = options.after == null && this.settleMs() !== null;
+  }
+
+  private settleMs(): number | null {
+    const { settleMs, cursorKind } = this.options;
+    if (settleMs !== undefined) return settleMs;
+    return cursorKind === "opaque" ? null : 500;
   }
 
   start(): this {
@@ -93,8 +112,31 @@ export class ResumableSubscription<TData, TVars> {
     this.stopped = true;
     this.generation += 1;
     this.cancelTimer();
+    if (this.settle !== null) this.clear(this.settle);
+    this.settle = null;
     this.dispose?.();
     this.dispose = null;
+  }
+
+  /** The socket carrying the operation is up (the first connection this subscription
+   * lives through; graphql-ws sends the operation right after the ack). Started without
+   * a cursor, it reloads the view once a little later, when the server has surely
+   * registered it: events that came between the view's query and that are recovered. */
+  established(): void {
+    if (this.stopped || !this.unsettled || this.settle !== null) return;
+    this.settle = this.set(() => {
+      this.settle = null;
+      if (this.stopped || !this.unsettled) return;
+      this.unsettled = false;
+      this.options.onResync?.();
+    }, this.settleMs() ?? 0);
+  }
+
+  /** The socket is back (graphql-ws has sent the operation again). With a cursor the
+   * server replays what was missed; without one (no event came before the socket
+   * dropped) nothing can tell what changed while it was down: the view reloads. */
+  reconnected(): void {
+    if (!this.stopped && this.cursor.last === null) this.options.onResync?.();
   }
 
   /** The payload graphql-ws sends, and sends again on every reconnect: `after` is read
@@ -152,17 +194,27 @@ export class ResumableSubscription<TData, TVars> {
     this.dispose?.();
     this.dispose = null;
     this.cancelTimer();
-    const set = this.options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-    this.timer = set(() => {
+    this.timer = this.set(() => {
       this.timer = null;
-      if (!this.stopped) this.subscribe();
+      if (this.stopped) return;
+      this.subscribe();
+      // no event came before it failed: no replay covers the pause, the view reloads
+      if (this.cursor.last === null) this.options.onResync?.();
     }, this.options.retryDelayMs ?? 2_000);
   }
 
   private cancelTimer(): void {
     if (this.timer !== null) {
-      (this.options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.timer);
+      this.clear(this.timer);
       this.timer = null;
     }
+  }
+
+  private set(fn: () => void, ms: number): unknown {
+    return (this.options.setTimer ?? ((f, t) => setTimeout(f, t)))(fn, ms);
+  }
+
+  private clear(handle: unknown): void {
+    (this.options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(handle);
   }
 }

@@ -1,8 +1,10 @@
 // The jobs list: filtered by what the URL's query string says, newest first, paged by
 // cursor. Rows change status live (jobStatusChanged with the same queue and workflow;
 // the rest of the filters are applied here) and a new job matching the filters appears
-// on top of the first page. A cursor that expired reloads the list.
-import { useCallback, useEffect, useMemo, useState } from "react";
+// on top of the first page. The total follows the same events (a change it cannot
+// work out, such as an unlisted job deleted, counts again, throttled). A cursor that
+// expired reloads the list.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useQuery } from "urql";
 import { DataTable } from "../components/DataTable";
@@ -20,12 +22,16 @@ import {
   filtersFromSearch,
   filtersToSearch,
   jobsVariables,
+  keepListed,
   subscriptionVariables,
+  totalChange,
   type JobFilters,
 } from "../lib/jobFilters";
-import { useNow, useResumableSubscription } from "../lib/live";
+import { useLiveTotal, useNow, useResumableSubscription, useThrottled } from "../lib/live";
 
 const PAGE = 50;
+/** At most one recount per this many ms, however many deletions stream in. */
+const RECOUNT_MS = 2_000;
 
 const JobsDocument = graphql(`
   query Jobs(
@@ -98,7 +104,10 @@ export default function JobsPage() {
   const { first: _first, after: _after, ...countVariables } = variables;
   const [{ data, error, fetching }, refetch] = useQuery({ query: JobsDocument, variables });
   const [{ data: count }, refetchCount] = useQuery({ query: JobsCountDocument, variables: countVariables });
+  const [total, addToTotal] = useLiveTotal(count, count?.jobs.totalCount);
   const [rows, setRows] = useState<readonly JobRowFragment[]>([]);
+  const listed = useRef(rows);
+  listed.current = rows;
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [enqueueing, setEnqueueing] = useState(false);
   useNow(5_000); // re-render: relative times and running durations move on
@@ -112,16 +121,21 @@ export default function JobsPage() {
     refetch({ requestPolicy: "network-only" });
     refetchCount({ requestPolicy: "network-only" });
   }, [refetch, refetchCount]);
+  const recount = useThrottled(() => refetchCount({ requestPolicy: "network-only" }), RECOUNT_MS);
 
   useResumableSubscription({
     query: JobsLiveDocument,
     variables: subscriptionVariables(filters),
     cursorOf: (event) => event.jobStatusChanged.eventId,
     onEvent: ({ jobStatusChanged: event }) => {
+      const change = totalChange(listed.current.find((row) => row.id === event.jobId), event, filters);
+      if (change === null) recount();
+      else addToTotal(change);
       setRows((current) => {
         const next = applyJobEvent(current, event, filters, PAGE);
-        if (next !== current && event.previousStatus == null && next[0]?.id === event.jobId) {
-          setFresh((f) => new Set(f).add(event.jobId));
+        if (next !== current) {
+          const arrived = event.previousStatus == null && next[0]?.id === event.jobId;
+          setFresh((f) => keepListed(arrived ? new Set(f).add(event.jobId) : f, next));
         }
         return next;
       });
@@ -187,7 +201,7 @@ export default function JobsPage() {
         pageInfo={data?.jobs.pageInfo}
         after={filters.after}
         onPage={(after) => apply({ ...filters, after })}
-        total={count?.jobs.totalCount}
+        total={total}
         shown={rows.length}
       />
     </>

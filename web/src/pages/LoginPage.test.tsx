@@ -10,4 +10,14 @@ describe("safeNext", () => {
     expect(safeNext("https://evil.example.net")).toBe("/");
     expect(safeNext(null)).toBe("/");
   });
+
+  it("refuses what the browser reads as another site", () => {
+    const origin = "https://taskforge.example.com";
+    expect(safeNext("/\\evil.example.net", origin)).toBe("/");
+    expect(safeNext("/\t/evil.example.net", origin)).toBe("/");
+    expect(safeNext("/%09/evil.example.net", origin)).toBe("/%09/evil.example.net"); // a path here
+    expect(safeNext("/.//evil.example.net/x", origin)).toBe("/evil.example.net/x");
+    expect(safeNext("javascript:alert(1)", origin)).toBe("/");
+    expect(safeNext("/jobs/7?tab=logs#end", origin)).toBe("/jobs/7?tab=logs#end");
+  });
 });

@@ -24,9 +24,20 @@ function anonymousClient(authorization?: string): Client {
   });
 }
 
-/** Where to go after signing in: a path of this site only. */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+/** Where to go after signing in: a path of this site only. Parsed the way the browser
+ * would (`/\\evil.com` and a tab in `/\t/evil.com` make another site), then only the
+ * path, query and fragment are kept. */
+export function safeNext(next: string | null, origin: string = window.location.origin): string {
+  if (!next) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== origin) return "/";
+  // "//x" as a path would be read as another host by the history API
+  return url.pathname.replace(/^\/+/, "/") + url.search + url.hash;
 }
 
 export default function LoginPage() {

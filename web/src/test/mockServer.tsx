@@ -2,6 +2,7 @@
 // the test's resolvers and records what was asked, and a signed-in session around it.
 import { render, type RenderResult } from "@testing-library/react";
 import { Client, fetchExchange } from "@urql/core";
+import type { Sink } from "graphql-ws";
 import type { ReactNode } from "react";
 import { MemoryRouter } from "react-router-dom";
 import { Provider } from "urql";
@@ -64,13 +65,41 @@ export const MEMBER_VIEWER: Viewer = {
   apiKey: null,
 };
 
+/** A websocket client whose subscriptions the test feeds: `push` hands an event to the
+ * latest subscription to `field`. */
+export function mockSocket() {
+  const sinks: { field: string; sink: Sink }[] = [];
+  const ws = {
+    subscribe: (payload: { query: string }, sink: Sink) => {
+      const field = /\{\s*(\w+)/.exec(payload.query)?.[1] ?? ""; // the operation's first field
+      const entry = { field, sink };
+      sinks.push(entry);
+      return () => {
+        const index = sinks.indexOf(entry);
+        if (index >= 0) sinks.splice(index, 1);
+      };
+    },
+  };
+  const push = (field: string, data: unknown) => {
+    const entry = sinks.filter((s) => s.field === field).at(-1);
+    if (!entry) throw new Error(`no subscription to ${field}`);
+    entry.sink.next({ data: { [field]: data } });
+  };
+  return { ws, push, subscribed: (field: string) => sinks.some((s) => s.field === field) };
+}
+
 export function renderWithSession(
   ui: ReactNode,
-  { client, viewer = ADMIN_VIEWER, path = "/" }: { client: Client; viewer?: Viewer | null; path?: string },
+  {
+    client,
+    viewer = ADMIN_VIEWER,
+    path = "/",
+    ws = { subscribe: () => () => undefined },
+  }: { client: Client; viewer?: Viewer | null; path?: string; ws?: ReturnType<typeof mockSocket>["ws"] },
 ): RenderResult {
   const clients = {
     urql: client,
-    ws: { subscribe: () => () => undefined },
+    ws,
     status: new ConnectionStatus(),
     dispose: () => undefined,
   } as unknown as Clients;

@@ -1,4 +1,4 @@
-import { countsAgree, FrameQueue, Journal, StatusStore, type StatusEvent } from "./live";
+import { countsAgree, FrameQueue, HIDDEN_FLUSH_MS, Journal, StatusStore, type StatusEvent } from "./live";
 
 function storeWith(statuses: Record<string, "PENDING" | "PROCESSING" | "SUCCEEDED" | "FAILED">) {
   const store = new StatusStore();
@@ -117,6 +117,32 @@ describe("FrameQueue", () => {
     queue.run(); // at once, e.g. before a reload
     expect(batches[1]).toEqual([100]);
     queue.dispose();
+  });
+
+  it("hands over on a timer while the page is hidden (no animation frame runs there)", () => {
+    vi.useFakeTimers();
+    const visibility = vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
+    try {
+      const frames: (() => void)[] = [];
+      const batches: number[][] = [];
+      const queue = new FrameQueue<number>(
+        (batch) => batches.push(batch),
+        (fn) => frames.push(fn),
+        () => undefined,
+      );
+      queue.push(1);
+      queue.push(2);
+      vi.advanceTimersByTime(HIDDEN_FLUSH_MS);
+      expect(batches).toEqual([[1, 2]]);
+      expect(frames).toHaveLength(0);
+      queue.push(3);
+      queue.dispose();
+      vi.advanceTimersByTime(HIDDEN_FLUSH_MS);
+      expect(batches).toHaveLength(1);
+    } finally {
+      visibility.mockRestore();
+      vi.useRealTimers();
+    }
   });
 });
 

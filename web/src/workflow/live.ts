@@ -176,10 +176,18 @@ export function countsAgree(local: Counts, remote: readonly { status: JobStatus;
 type Schedule = (fn: () => void) => unknown;
 type Cancel = (handle: unknown) => void;
 
-/** Items pushed during a frame, handed over together at the next one. */
+/** How often a hidden page (no animation frames) hands over what waits. */
+export const HIDDEN_FLUSH_MS = 1_000;
+
+const pageHidden = () => typeof document !== "undefined" && document.visibilityState === "hidden";
+
+/** Items pushed during a frame, handed over together at the next one; on a hidden page,
+ * where the browser runs no animation frame, every HIDDEN_FLUSH_MS instead (else the
+ * items would pile up for as long as the tab stays in the background). */
 export class FrameQueue<T> {
   private items: T[] = [];
   private handle: unknown = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly flush: (batch: T[]) => void,
@@ -189,13 +197,16 @@ export class FrameQueue<T> {
 
   push(item: T): void {
     this.items.push(item);
-    if (this.handle === null) this.handle = this.schedule(() => this.run());
+    if (pageHidden()) {
+      if (this.timer === null) this.timer = setTimeout(() => this.run(), HIDDEN_FLUSH_MS);
+    } else if (this.handle === null) {
+      this.handle = this.schedule(() => this.run());
+    }
   }
 
   /** Hand over what waits now (e.g. before a reload's answer is applied). */
   run(): void {
-    if (this.handle !== null) this.cancel(this.handle);
-    this.handle = null;
+    this.stopTimers();
     if (this.items.length === 0) return;
     const batch = this.items;
     this.items = [];
@@ -203,9 +214,15 @@ export class FrameQueue<T> {
   }
 
   dispose(): void {
+    this.stopTimers();
+    this.items = [];
+  }
+
+  private stopTimers(): void {
     if (this.handle !== null) this.cancel(this.handle);
     this.handle = null;
-    this.items = [];
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
   }
 }
 

@@ -9,19 +9,25 @@ import { SessionContextProvider } from "../lib/session";
 import { DagView } from "./DagView";
 import { layered } from "./fixtures";
 import type { GraphDoc } from "./graph";
-import { useLiveWorkflow } from "./useLiveWorkflow";
+import { FIRST_LOAD_RETRY_MS, useLiveWorkflow } from "./useLiveWorkflow";
 
 /** The server as the page sees it: graph reads answered when the test says, and the
  * workflowProgress subscription's sink to push events into. */
 class FakeServer {
-  reads: ((doc: GraphDoc) => void)[] = [];
+  reads: ((doc: GraphDoc | null) => void)[] = [];
   sinks: Sink[] = [];
 
   urql = {
     query: vi.fn(() => ({
       toPromise: () =>
         new Promise((resolve) => {
-          this.reads.push((doc) => resolve({ data: { workflow: { id: "w1", graph: { json: doc, criticalPath: doc.criticalPath } } } }));
+          this.reads.push((doc) =>
+            resolve(
+              doc === null
+                ? { error: new Error("Cannot reach the server") }
+                : { data: { workflow: { id: "w1", graph: { json: doc, criticalPath: doc.criticalPath } } } },
+            ),
+          );
         }),
     })),
   } as unknown as Client;
@@ -32,6 +38,13 @@ class FakeServer {
       return () => undefined;
     },
   };
+
+  /** Fail the oldest graph read still waiting (the server cannot be reached). */
+  async fail(): Promise<void> {
+    await act(async () => {
+      this.reads.shift()!(null);
+    });
+  }
 
   /** Answer the oldest graph read still waiting. */
   async answer(doc: GraphDoc): Promise<void> {
@@ -87,6 +100,27 @@ describe("useLiveWorkflow", () => {
     await server.answer(DOC); // read before event 11: L0-0 still PENDING there
     expect(status("L0-0")).toBe("SUCCEEDED");
     expect(status("L1-0")).toBe("PENDING");
+  });
+
+  it("reads the graph again, ever more slowly, when the first read failed", async () => {
+    vi.useFakeTimers();
+    try {
+      const { server, status } = setup();
+      await server.fail();
+      act(() => vi.advanceTimersByTime(FIRST_LOAD_RETRY_MS));
+      expect(server.urql.query).toHaveBeenCalledTimes(2);
+      await server.fail();
+      act(() => vi.advanceTimersByTime(FIRST_LOAD_RETRY_MS));
+      expect(server.urql.query).toHaveBeenCalledTimes(2); // the second wait is twice as long
+      act(() => vi.advanceTimersByTime(FIRST_LOAD_RETRY_MS));
+      expect(server.urql.query).toHaveBeenCalledTimes(3);
+      await server.answer(DOC);
+      expect(status("L0-0")).toBe("PENDING");
+      act(() => vi.advanceTimersByTime(60_000));
+      expect(server.urql.query).toHaveBeenCalledTimes(3); // drawn: no more reads
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("recolours in one batch per animation frame", async () => {

@@ -9,6 +9,7 @@ import type { CombinedError } from "@urql/core";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useClient } from "urql";
 import type { WorkflowProgressLiveSubscription, WorkflowStatus } from "../gql/graphql";
+import { errorCode } from "../lib/errors";
 import { useResumableSubscription, useThrottled } from "../lib/live";
 import { WorkflowGraphDocument, WorkflowProgressDocument } from "./documents";
 import { buildGraph, parseGraphDoc, type WorkflowGraph } from "./graph";
@@ -25,6 +26,9 @@ const QUIET_MS = 4_000;
  * event, so a disagreement then reloads only once it has lasted BUSY_MS. */
 const SETTLE_MS = 1_000;
 const BUSY_MS = 30_000;
+/** A failed first read of the graph is tried again after 1 s, 2 s, 4 s... up to 30 s. */
+export const FIRST_LOAD_RETRY_MS = 1_000;
+const FIRST_LOAD_RETRY_MAX_MS = 30_000;
 /** The header's figures follow the events at most this often (a status change at once). */
 const HEADER_MS = 250;
 
@@ -105,6 +109,7 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
   );
   useEffect(() => () => queue.dispose(), [queue]);
 
+  const retry = useRef<{ attempts: number; timer: ReturnType<typeof setTimeout> | null }>({ attempts: 0, timer: null });
   const load = useCallback(async () => {
     queue.run(); // what waits is applied before the read starts
     journal.begin();
@@ -113,8 +118,21 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
     if (current.current.id !== id) return;
     if (result.error || !result.data) {
       setError(result.error ?? new Error("no data"));
+      // a first read that failed leaves nothing to draw and no event fixes that: try
+      // again, ever more slowly (not for a workflow that is not there)
+      const code = errorCode(result.error?.graphQLErrors);
+      if (current.current.graph === null && code !== "NOT_FOUND" && code !== "FORBIDDEN") {
+        const r = retry.current;
+        if (r.timer) clearTimeout(r.timer);
+        r.timer = setTimeout(() => {
+          r.timer = null;
+          void loadRef.current();
+        }, Math.min(FIRST_LOAD_RETRY_MS * 2 ** r.attempts, FIRST_LOAD_RETRY_MAX_MS));
+        r.attempts += 1;
+      }
       return;
     }
+    retry.current.attempts = 0;
     try {
       const { json, criticalPath } = result.data.workflow.graph;
       const next = buildGraph(parseGraphDoc(json), criticalPath);
@@ -128,6 +146,18 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
       setError(e instanceof Error ? e : new Error(String(e)));
     }
   }, [client, id, journal, queue, store]);
+
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  useEffect(
+    () => () => {
+      const r = retry.current;
+      if (r.timer) clearTimeout(r.timer);
+      r.timer = null;
+      r.attempts = 0;
+    },
+    [id],
+  );
 
   const big = (graph?.jobs.size ?? 0) > 2_000;
   const reloadSoon = useThrottled(() => void load(), big ? 10_000 : 2_000);
