@@ -6,7 +6,9 @@
 import { defineConfig } from "vite";
 
 export default defineConfig({
-  base: "/",
+  // relative: the server fills its mount path (root_path) into index.html (taskforge/web/ui.py),
+  // and the scripts load their chunks relative to their own URL
+  base: "./",
   build: {
     outDir: "../taskforge/web/dashboard",
     emptyOutDir: true,

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import ColumnElement, Insert, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.selectable import GenerativeSelect
 
@@ -490,6 +490,12 @@ class Store(Protocol):
 
     def insert_ignore(self, table: Table) -> Insert:
         """An INSERT that skips rows violating a unique constraint (ON CONFLICT DO NOTHING)."""
+        ...
+
+    def minutes_since(self, column: Any, start: datetime) -> ColumnElement[int]:
+        """Whole minutes from ``start`` (a minute's start, UTC) to the time in ``column``
+        (at or after it): the minute it falls in, counted from 0. Exact at the minutes'
+        boundaries (integer arithmetic, no floating point)."""
         ...
 
 

@@ -81,6 +81,8 @@ WAITING_PREDICATE = "status IN ('PENDING', 'SCHEDULED')"
 DEBOUNCE_PREDICATE = f"debounce_key IS NOT NULL AND {WAITING_PREDICATE}"
 # the tenant's running jobs (the orphan check, Queue.stats)
 PROCESSING_PREDICATE = "status = 'PROCESSING'"
+# jobs that have ended, by their finished_at (the listing by finished time)
+ENDED_PREDICATE = "finished_at IS NOT NULL"
 
 
 class Base(DeclarativeBase):
@@ -334,16 +336,19 @@ class Job(Base):
         # tenant listing, newest first (keyset pagination)
         Index("idx_jobs_org_created", "organization_id", "created_at", "id"),
         # a queue's jobs, and its listing newest first (migration 0037: it replaced the
-        # index on queue_id alone, so a job writes no more entries than before)
+        # index on queue_id alone, so a job writes no more entries than before, if larger
+        # ones). With the id: without it the page needs a sort of created_at's ties, and
+        # then the planner walked the tenant's index instead, past every newer job
         Index("idx_jobs_queue_created", "queue_id", "created_at", "id"),
-        # a workflow's listing newest first (migration 0037); partial like the next one
+        # the tenant's listing by finished time, newest first (jobs(finishedAfter/Before),
+        # migration 0037); partial: a job writes its entry when it ends
         Index(
-            "idx_jobs_workflow_created",
-            "workflow_id",
-            "created_at",
+            "idx_jobs_org_finished",
+            "organization_id",
+            "finished_at",
             "id",
-            postgresql_where=text("workflow_id IS NOT NULL"),
-            sqlite_where=text("workflow_id IS NOT NULL"),
+            postgresql_where=text(ENDED_PREDICATE),
+            sqlite_where=text(ENDED_PREDICATE),
         ),
         # a workflow's jobs, and "has it any job still live" as one index probe; partial
         # (migration 0020): a job outside a workflow writes no entry here on each status

@@ -96,6 +96,14 @@ async def job(info: Info, id: strawberry.ID) -> t.Job:
     return t.Job.of(await jobs.get(info.context.svc, principal, ids.parse(id)))
 
 
+# what a finished bound does to the listing's order (and so to its cursors)
+BY_FINISHED = (
+    "With finishedAfter or finishedBefore the jobs come newest-finished first (by finishedAt, "
+    "then id, whatever createdAfter/createdBefore say) and the cursors are of that order: "
+    "keep the same finished bounds while paging."
+)
+
+
 async def jobs_(
     info: Info,
     first: int = 50,
@@ -122,14 +130,15 @@ async def jobs_(
     finished_after: Annotated[
         datetime | None,
         strawberry.argument(
-            description="Ended at or after this time (inclusive); jobs not ended are left out."
+            description="Ended at or after this time (inclusive); jobs not ended are left out. "
+            f"{BY_FINISHED}"
         ),
     ] = None,
     finished_before: Annotated[
         datetime | None,
         strawberry.argument(
             description="Ended before this time (exclusive); finishedAfter, if given, must be "
-            "earlier (else BAD_USER_INPUT)."
+            f"earlier (else BAD_USER_INPUT). {BY_FINISHED}"
         ),
     ] = None,
 ) -> t.Connection[t.Job]:

@@ -31,12 +31,15 @@ class ThroughputPoint:
 )
 class QueueStats:
     waiting: int = strawberry.field(
-        description="Jobs ready to be claimed now (PENDING, dependencies met), counted up "
-        "to countLimit."
+        description="Jobs ready to be claimed now: PENDING with their dependencies met, and "
+        "SCHEDULED ones whose time has come (a delayed start or retry backoff now due: a "
+        "claim promotes it), up to countLimit. A paused queue's ready jobs still "
+        "count here. PENDING jobs waiting on their dependencies are in no figure."
     )
     running: int = strawberry.field(description="Jobs PROCESSING, up to countLimit.")
     scheduled: int = strawberry.field(
-        description="Jobs SCHEDULED (delayed start, retry backoff, debounce), up to countLimit."
+        description="Jobs SCHEDULED for a time still to come (delayed start, retry backoff, "
+        "debounce), up to countLimit; once due they count as waiting."
     )
     succeeded_last_hour: int = strawberry.field(
         description="Jobs of the queue that ended SUCCEEDED in the last hour, up to countLimit."
@@ -45,8 +48,9 @@ class QueueStats:
         description="Jobs of the queue that ended FAILED in the last hour, up to countLimit."
     )
     oldest_waiting_age: float | None = strawberry.field(
-        description="Seconds since the oldest waiting job (among the next countLimit to be "
-        "claimed) was created; null when none waits."
+        description="Seconds the longest-waiting job has waited: a ready job since it was "
+        "created (among the next countLimit to be claimed), a due SCHEDULED one since its "
+        "scheduled time; null when none waits."
     )
     count_limit: int = strawberry.field(
         description="Each count above stops at this value: a figure equal to it means 'at "
@@ -56,8 +60,9 @@ class QueueStats:
 
     @strawberry.field(
         description="Jobs finished per minute over the last `minutes` minutes (1-60), oldest "
-        "first, one point per minute (zeros included); the last is the current minute. "
-        "Each count stops at countLimit."
+        "first, one point per minute (zeros included); the last is the current minute. Of "
+        "each outcome the latest countLimit in the span are counted: past that many, the "
+        "earliest minutes fall short."
     )
     async def throughput(
         self, info: strawberry.Info[Context, None], minutes: int = 15

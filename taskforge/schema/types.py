@@ -71,10 +71,7 @@ class Connection(Generic[T]):
 
     @classmethod
     def build(cls, listing: pagination.Listing[P], convert: Callable[[P], T]) -> Connection[T]:
-        edges = [
-            Edge(cursor=pagination.encode(row.created_at, row.id), node=convert(row))
-            for row in listing.items
-        ]
+        edges = [Edge(cursor=listing.cursor(row), node=convert(row)) for row in listing.items]
         return cls(
             edges=edges,
             page_info=PageInfo(

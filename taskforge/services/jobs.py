@@ -235,7 +235,8 @@ async def list_jobs(
     finished: repo.Period = (None, None),
 ) -> Listing[records.Job]:
     """A page of the caller's jobs, newest first; ``created`` and ``finished`` are
-    [after, before) bounds (a finished bound leaves out jobs that have not ended)."""
+    [after, before) bounds (a finished bound leaves out jobs that have not ended, and
+    orders the page by finished time instead of creation)."""
     principal.require("jobs:read")
     org = principal.organization_id
     created = _period(created, "created")
@@ -259,7 +260,8 @@ async def list_jobs(
         created=created,
         finished=finished,
     )
-    return await paginate(svc, stmt, Job, first, after, records.Job.all)
+    key = repo.listing_key(finished)
+    return await paginate(svc, stmt, Job, first, after, records.Job.all, key)
 
 
 def _period(bounds: repo.Period, name: str) -> repo.Period:

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from taskforge.domain.enums import JobStatus
 from taskforge.domain.errors import InvalidInput
 from taskforge.persistence.common import queue_stats as repo
 from taskforge.services.base import Principal, Services
@@ -56,38 +57,51 @@ async def figures(
     cap, now = svc.settings.queue_stats_limit, svc.clock()
     async with svc.read() as session:
         rows = await repo.figures(session, principal.organization_id, queue_ids, cap, now)
+
+    def age(since: datetime | None) -> float | None:
+        return None if since is None else max(0.0, (now - since).total_seconds())
+
     return {
         row.id: Figures(
             queue_id=row.id,
-            waiting=row.waiting,
+            # ready now: PENDING ones, and SCHEDULED ones due (a claim promotes them)
+            waiting=min(cap, row.ready + row.due),
             running=row.running,
             scheduled=row.scheduled,
             succeeded_last_hour=row.succeeded,
             failed_last_hour=row.failed,
-            oldest_waiting_age=(
-                None
-                if row.oldest_waiting is None
-                else max(0.0, (now - row.oldest_waiting).total_seconds())
-            ),
+            # a ready job waits since it was created, a due one since it fell due
+            oldest_waiting_age=age(min(_times(row.oldest_ready, row.oldest_due), default=None)),
             count_limit=cap,
         )
         for row in rows
     }
 
 
+def _times(*found: datetime | None) -> list[datetime]:
+    return [at for at in found if at is not None]
+
+
 async def throughput(
     svc: Services, principal: Principal, queue_ids: list[uuid.UUID], minutes: int
 ) -> dict[uuid.UUID, list[Point]]:
     """Jobs of each of the caller's queues that ended per minute over the last
-    ``minutes`` minutes (the current one last), oldest first, zeros included."""
+    ``minutes`` minutes (the current one last), oldest first, zeros included. Of each
+    outcome the latest ``countLimit`` in the span are counted: past that many, the
+    earliest minutes fall short (one bounded probe per queue and outcome, whatever the
+    span)."""
     principal.require(READ)
     minutes = minutes_of(minutes)
     cap, now = svc.settings.queue_stats_limit, svc.clock()
-    current = now.replace(second=0, microsecond=0)
-    starts = [current - timedelta(minutes=minutes - 1 - i) for i in range(minutes)]
+    first = now.replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
+    span = (first, first + timedelta(minutes=minutes))
     async with svc.read() as session:
-        counts = await repo.throughput(session, principal.organization_id, queue_ids, cap, starts)
+        found = await repo.outcomes(session, principal.organization_id, queue_ids, cap, span)
+    starts = [first + timedelta(minutes=i) for i in range(minutes)]
     return {
-        queue_id: [Point(at, s, f) for at, (s, f) in zip(starts, pairs, strict=True)]
-        for queue_id, pairs in counts.items()
+        queue_id: [
+            Point(at, ended[JobStatus.SUCCEEDED].get(i, 0), ended[JobStatus.FAILED].get(i, 0))
+            for i, at in enumerate(starts)
+        ]
+        for queue_id, ended in found.items()
     }

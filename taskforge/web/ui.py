@@ -6,11 +6,19 @@ so they are cached for a year, and sent gzipped to the clients that accept it
 (``compressed.py``); ``index.html`` is revalidated on every load so that a
 new release is picked up at once. The page runs under a strict Content Security
 Policy: scripts, styles and connections from this origin only, nothing inline.
+
+Behind a proxy that forwards a path prefix (ASGI ``root_path``, e.g. ``/tf``), the page
+is served with its assets' addresses under that prefix and names it in
+``<meta name="taskforge-root">``, which the client reads for the GraphQL URL and its
+routes (``web/src/lib/root.ts``). The bundle is built with relative addresses
+(``./assets/...``): a page can be at any depth, so the server makes them absolute, and
+the scripts load their chunks relative to their own URL.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
+from html import escape
 from pathlib import Path
 
 from starlette.datastructures import Headers
@@ -53,13 +61,24 @@ PAGE_HEADERS = {
 IMMUTABLE = b"public, max-age=31536000, immutable"
 
 
-@cache
-def _index() -> bytes:
-    return (DASHBOARD / "index.html").read_bytes()
+# what the build writes for the bundle's own files (vite.config.ts: base "./")
+RELATIVE = ('src="./', 'href="./')
 
 
-async def index(_: Request) -> Response:
-    return HTMLResponse(_index(), headers=PAGE_HEADERS)
+@lru_cache(maxsize=8)  # one page per mount path (one in practice)
+def _index(root: str) -> bytes:
+    """index.html for a server mounted at ``root`` ("" or "/prefix")."""
+    html = (DASHBOARD / "index.html").read_text()
+    prefix = escape(root, quote=True)
+    for attribute in RELATIVE:
+        html = html.replace(attribute, f"{attribute[:-2]}{prefix}/")
+    meta = f'<meta name="taskforge-root" content="{prefix}" />'
+    return html.replace("<head>", f"<head>\n    {meta}", 1).encode()
+
+
+async def index(request: Request) -> Response:
+    root = request.scope.get("root_path", "").rstrip("/")
+    return HTMLResponse(_index(root), headers=PAGE_HEADERS)
 
 
 async def favicon(_: Request) -> Response:

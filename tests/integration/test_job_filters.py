@@ -4,6 +4,7 @@ tenant's workflow NOT_FOUND, bad bounds BAD_USER_INPUT."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -104,13 +105,52 @@ async def test_created_bounds(gql, timeline) -> None:
 async def test_finished_bounds(gql, timeline) -> None:
     t = timeline
     finished = await listed(gql, fa=iso(T0))
-    assert finished == [t["h3"], t["h1"]]  # only jobs that ended, newest created first
+    assert finished == [t["h3"], t["h1"]]  # only jobs that ended, newest finished first
     end_of_h1 = T0 + timedelta(hours=1, minutes=30)
     assert await listed(gql, fa=iso(end_of_h1)) == [t["h3"], t["h1"]]
     assert await listed(gql, fa=iso(end_of_h1 + timedelta(microseconds=1))) == [t["h3"]]
     assert await listed(gql, fb=iso(end_of_h1)) == []
     assert await listed(gql, fb=iso(end_of_h1 + timedelta(microseconds=1))) == [t["h1"]]
     assert await listed(gql, fa=iso(T0), ca=iso(T0 + timedelta(hours=2))) == [t["h3"]]
+
+
+async def test_a_finished_bound_lists_newest_finished_first(gql, svc, org, admin) -> None:
+    """Jobs created at T0..T0+3h, finished in another order, two at the same instant:
+    with a finished bound the pages (and their cursors) go by finished time, newest
+    first, then id."""
+    now = [T0]
+    svc.clock = lambda: now[0]
+    worker = await workers.register(
+        svc, admin, "w", WorkerType.GENERAL, [QueueWeight(org.queue.id, 1)]
+    )
+    made = []
+    for hour in range(4):
+        now[0] = T0 + timedelta(hours=hour)
+        [job] = await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")])
+        made.append(str(job.id))
+    now[0] = T0 + timedelta(hours=4)
+    claimed = {
+        str(c.job.id): c.execution_id
+        for c in await executions.claim(svc, admin, worker.id, None, 4)
+    }
+    for hour, ending in ((5, [2]), (6, [0, 3]), (7, [1])):
+        now[0] = T0 + timedelta(hours=hour)
+        await executions.complete(svc, admin, [(claimed[made[i]], None) for i in ending])
+    tied = sorted((made[0], made[3]), reverse=True)  # by id, newest first
+    assert await listed(gql, fa=iso(T0)) == [made[1], *tied, made[2]]
+    assert await listed(gql, fb=iso(T0 + timedelta(hours=7))) == [*tied, made[2]]
+    # a created bound only filters
+    assert await listed(gql, fa=iso(T0), ca=iso(T0 + timedelta(hours=1))) == [
+        made[1],
+        made[3],
+        made[2],
+    ]
+    # without a finished bound: by creation
+    assert await listed(gql, status=["SUCCEEDED"]) == made[::-1]
+    # a page ends inside the tie: the next starts after it, by id
+    page = (await gql.ok(JOBS, {"first": 2, "fa": iso(T0)}))["jobs"]
+    rest = await gql.ok(JOBS, {"first": 5, "fa": iso(T0), "after": page["pageInfo"]["endCursor"]})
+    assert [e["node"]["id"] for e in rest["jobs"]["edges"]] == [tied[1], made[2]]
 
 
 async def test_workflow_filter_pages(gql, timeline, svc, org) -> None:
@@ -171,3 +211,22 @@ async def test_bounds_out_of_order_are_bad_input(gql, after, before, field) -> N
     # a time without its offset
     body = await gql.raw(JOBS, {"first": 5, before: "2030-01-01T00:00:00"})
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def forged(at: str) -> str:
+    """A cursor as the server writes them, of a time no job can have."""
+    return base64.urlsafe_b64encode(f"{at}|{uuid.uuid4()}".encode()).decode()
+
+
+# aware, parseable, and beyond what the timestamp columns bind (year 1 at +14:00 is
+# before year 1 in UTC); a naive time
+FORGED_TIMES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2030-01-01T00:00:00")
+
+
+@pytest.mark.parametrize("at", FORGED_TIMES)
+async def test_a_forged_cursor_is_bad_input(gql, at) -> None:
+    body = await gql.raw(JOBS, {"first": 5, "after": forged(at)})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == "after"
+    assert body["data"] is None

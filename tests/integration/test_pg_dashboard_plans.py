@@ -1,7 +1,9 @@
 """PostgreSQL plans of the dashboard's reads, in custom and generic (prepared) plans:
 Queue.stats probes the index of each figure, with the queue in its condition, and never
-walks a queue's jobs; jobs(queueId) and jobs(workflowId) walk their own rows newest
-first, even when the tenant has many newer jobs."""
+walks a queue's jobs; jobs(queueId) walks the queue's own rows newest first and
+jobs(finishedAfter/Before) the tenant's jobs ended in the range, even when the tenant has
+many newer jobs, and every page after a cursor starts at it; jobs(workflowId) sorts the
+workflow's jobs."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import queue_stats
+from taskforge.persistence.common.paging import page_statement
+from taskforge.persistence.postgres import PostgresStore
 from taskforge.persistence.tables import Job
 from tests.conftest import new_org
 from tests.integration.test_pg_sampler_plan import nodes
@@ -136,31 +140,92 @@ async def test_queue_stats_probe_each_figures_index(tenant, pg_database) -> None
         # each probe with the queue in its index condition: a bounded range of its index
         probes = [n for n in nodes(plan) if str(n.get("Index Name", "")).startswith("idx_jobs")]
         assert all("queue_id = job_queues.id" in n["Index Cond"] for n in probes), (mode, plan)
-    minutes = [NOW.replace(second=0, microsecond=0) - timedelta(minutes=i) for i in range(15)]
-    throughput = queue_stats.throughput_statement(org.organization.id, queues, 10_000, minutes)
-    for mode, plan in (await plans(pg_database, throughput)).items():
-        assert reads_jobs(plan) == {"idx_jobs_outcomes"}, (mode, plan)
+    span = (NOW - timedelta(minutes=60), NOW)
+    # the busy queue has ~1,800 successes and ~450 failures in the span
+    for cap in (10_000, 10):
+        throughput = queue_stats.throughput_statement(
+            PostgresStore(), org.organization.id, queues, cap, span
+        )
+        for mode, plan in (await plans(pg_database, throughput)).items():
+            assert reads_jobs(plan) == {"idx_jobs_outcomes"}, (mode, plan)
+            # one range probe per queue and outcome
+            probes = [n for n in nodes(plan) if n.get("Index Name") == "idx_jobs_outcomes"]
+            assert len(probes) == 4, (mode, plan)
+            assert all(
+                "queue_id =" in n["Index Cond"] and "finished_at >=" in n["Index Cond"]
+                for n in probes
+            ), (mode, plan)
+            if cap == 10:  # far past ``cap`` rows: the latest of them, in the index's order
+                busy = [n for n in probes if str(org.queue.id) in n["Index Cond"]]
+                assert {n["Node Type"] for n in busy} <= {"Index Only Scan", "Index Scan"}
+                assert all(n["Scan Direction"] == "Backward" for n in busy), (mode, plan)
+
+
+LAST_DAYS = (NOW - timedelta(days=3, hours=2), None)  # the old workflow's jobs and after
+OLD = (NOW - timedelta(days=5), NOW - timedelta(days=3, minutes=30))  # quiet's, workflow's
 
 
 @pytest.mark.parametrize(
-    ("filters", "walks"),
+    ("filters", "walks", "sorts"),
     [
-        ({}, {"idx_jobs_org_created"}),
-        ({"queue_id": "quiet"}, {"idx_jobs_queue_created"}),
+        ({}, {"idx_jobs_org_created"}, set()),
+        ({"queue_id": "quiet"}, {"idx_jobs_queue_created"}, set()),
         # most of the tenant's jobs: either walk finds a page at once
-        ({"queue_id": "busy"}, {"idx_jobs_queue_created", "idx_jobs_org_created"}),
-        ({"workflow_id": "old"}, {"idx_jobs_workflow_created"}),
-        ({"statuses": ["SUCCEEDED"]}, {"idx_jobs_org_created"}),
+        ({"queue_id": "busy"}, {"idx_jobs_queue_created", "idx_jobs_org_created"}, set()),
+        ({"statuses": ["SUCCEEDED"]}, {"idx_jobs_org_created"}, set()),
+        # by finished time, newest first: a walk of the range asked for
+        ({"finished": LAST_DAYS}, {"idx_jobs_org_finished"}, set()),
+        ({"finished": OLD}, {"idx_jobs_org_finished"}, set()),
+        ({"finished": (None, OLD[1])}, {"idx_jobs_org_finished"}, set()),
+        # other filters are checked on the range's rows (or on the queue's, ANDed),
+        # which may then be sorted: at most the tenant's jobs that ended in the range
+        (
+            {"finished": OLD, "queue_id": "quiet"},
+            {"idx_jobs_org_finished", "idx_jobs_queue_created"},
+            {"Sort"},
+        ),
+        ({"finished": OLD, "statuses": ["FAILED"]}, {"idx_jobs_org_finished"}, {"Sort"}),
     ],
 )
-async def test_job_listings_walk_an_index_newest_first(tenant, pg_database, filters, walks) -> None:
+@pytest.mark.parametrize("after", [False, True])
+async def test_job_listings_walk_an_index_newest_first(
+    tenant, pg_database, filters, walks, sorts, after
+) -> None:
     org, quiet, workflow = tenant
     named = {"quiet": quiet, "busy": org.queue.id, "old": workflow}
     kw = {k: named.get(v, v) if isinstance(v, str) else v for k, v in filters.items()}
-    page = jobs_repo.listing(org.organization.id, **kw)
-    page = page.order_by(Job.created_at.desc(), Job.id.desc()).limit(51)
+    key = jobs_repo.listing_key(kw.get("finished", (None, None)))
+    # a page in the middle of the busy queue's jobs
+    cursor = (NOW - timedelta(minutes=30), uuid.uuid4()) if after else None
+    page = page_statement(jobs_repo.listing(org.organization.id, **kw), key, Job.id, 50, cursor)
     for mode, plan in (await plans(pg_database, page)).items():
         # a walk of the index in the page's order: no sort of the matching rows
         used = reads_jobs(plan)
-        assert len(used) == 1 and used <= walks, (mode, plan)
-        assert not [n for n in nodes(plan) if n["Node Type"] in ("Sort", "Incremental Sort")]
+        assert used <= walks, (mode, plan)
+        assert {n["Node Type"] for n in nodes(plan) if "Sort" in n["Node Type"]} <= sorts
+        if "finished" in kw:  # the range asked for bounds every scan of the index
+            assert "idx_jobs_org_finished" in used, (mode, plan)
+            scans = [n for n in nodes(plan) if n.get("Index Name") == "idx_jobs_org_finished"]
+            bounds = [b for b in kw["finished"] if b is not None]
+            assert all(n["Index Cond"].count("finished_at ") >= len(bounds) for n in scans)
+        else:
+            assert len(used) == 1, (mode, plan)
+            scans = [n for n in nodes(plan) if n.get("Index Name") in used]
+        if after:  # the walk starts at the cursor: its time bounds the index scan too
+            assert all(f"{key.key} <" in n["Index Cond"] for n in scans), (mode, plan)
+
+
+@pytest.mark.parametrize("statuses", [None, ["SUCCEEDED"]])
+@pytest.mark.parametrize("finished", [(None, None), LAST_DAYS])
+async def test_a_workflows_listing_sorts_its_jobs(tenant, pg_database, statuses, finished) -> None:
+    """jobs(workflowId) reads the workflow's jobs through idx_jobs_workflow_status and
+    sorts them (at most TASKFORGE_LIMIT_WORKFLOW_JOBS; a top-N sort for a page): never a
+    walk of the tenant's newer jobs, though the tenant's jobs are mostly newer."""
+    org, _, workflow = tenant
+    kw: dict[str, Any] = {"workflow_id": workflow, "statuses": statuses, "finished": finished}
+    key = jobs_repo.listing_key(finished)
+    page = page_statement(jobs_repo.listing(org.organization.id, **kw), key, Job.id, 50, None)
+    for mode, plan in (await plans(pg_database, page)).items():
+        assert reads_jobs(plan) == {"idx_jobs_workflow_status"}, (mode, plan)
+        [sort] = [n for n in nodes(plan) if "Sort" in n["Node Type"]]
+        assert sort["Node Type"] == "Sort", (mode, plan)

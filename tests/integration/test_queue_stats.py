@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from taskforge.domain.enums import WorkerType
-from taskforge.services import executions, jobs, queue_stats, queues, workers, workflows
+from taskforge.services import executions, fleet, jobs, queue_stats, queues, workers, workflows
 from taskforge.services.workers import QueueWeight
 from tests.conftest import admin_of, new_org
 from tests.helpers import asgi_client
@@ -179,11 +179,53 @@ async def test_figures_follow_the_clock(runtime, org, scene) -> None:
     assert nonzero(got["throughput"]) == {5: (1, 0)}
 
 
+async def test_due_scheduled_jobs_wait(runtime, org, scene) -> None:
+    """A SCHEDULED job whose time has come is claimable (a claim promotes it): it counts
+    as waiting, no longer as scheduled. The retry falls due 40 min after ``now``, the
+    delayed starts an hour after."""
+    scene.clock.now = scene.now + timedelta(minutes=45)
+    got = await stats(runtime, org, scene.queue_id, 1)
+    assert (got["waiting"], got["scheduled"]) == (5, 2)
+    # the workflow's step still waits longest
+    assert got["oldestWaitingAge"] == 240.0 + 45 * 60
+    scene.clock.now = scene.now + timedelta(hours=1)  # at the delayed starts' time: due
+    got = await stats(runtime, org, scene.queue_id, 1)
+    assert (got["waiting"], got["scheduled"], got["running"]) == (7, 0, 2)
+
+
+async def test_a_due_job_waits_since_its_time(runtime, svc, org, admin) -> None:
+    t = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    clock = Clock(svc, t)
+    delayed = jobs.NewJob(
+        queue_id=org.queue.id, job_type="t", scheduled_for=t + timedelta(minutes=10)
+    )
+    await jobs.enqueue(svc, admin, [delayed])
+    clock.now = t + timedelta(minutes=5)
+    got = await stats(runtime, org, org.queue.id, 1)
+    assert (got["waiting"], got["scheduled"], got["oldestWaitingAge"]) == (0, 1, None)
+    clock.now = t + timedelta(minutes=10)  # due at its very time
+    got = await stats(runtime, org, org.queue.id, 1)
+    assert (got["waiting"], got["scheduled"], got["oldestWaitingAge"]) == (1, 0, 0.0)
+    clock.now = t + timedelta(minutes=12)
+    await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")])
+    clock.now = t + timedelta(minutes=15)
+    got = await stats(runtime, org, org.queue.id, 1)
+    # it has waited since 10 min, the ready job since 12 min
+    assert (got["waiting"], got["scheduled"], got["oldestWaitingAge"]) == (2, 0, 300.0)
+    # a paused queue's jobs still wait
+    await fleet.pause_queue(svc, admin, org.queue.id)
+    got = await stats(runtime, org, org.queue.id, 1)
+    assert (got["waiting"], got["oldestWaitingAge"]) == (2, 300.0)
+    # past the limit, the sum of both kinds stops at it too
+    svc.settings.queue_stats_limit = 1
+    got = await stats(runtime, org, org.queue.id, 1)
+    assert (got["waiting"], got["oldestWaitingAge"]) == (1, 300.0)
+
+
 async def test_each_figure_stops_at_the_limit(runtime, svc, org, scene) -> None:
     svc.settings.queue_stats_limit = 2
     got = await stats(runtime, org, scene.queue_id)
-    got.pop("throughput")
-    assert got == {
+    assert {k: v for k, v in got.items() if k != "throughput"} == {
         "waiting": 2,
         "running": 2,
         "scheduled": 2,
@@ -193,9 +235,11 @@ async def test_each_figure_stops_at_the_limit(runtime, svc, org, scene) -> None:
         "oldestWaitingAge": 240.0,
         "countLimit": 2,
     }
+    # of each outcome the latest ones in the span: the two successes at -50 min and the
+    # step's at -3 min are three, so one at -50 min is left out
+    assert nonzero(got["throughput"]) == {9: (1, 0), 29: (0, 1), 56: (1, 0)}
     svc.settings.queue_stats_limit = 1
     assert nonzero((await stats(runtime, org, scene.queue_id))["throughput"]) == {
-        9: (1, 0),
         29: (0, 1),
         56: (1, 0),
     }
@@ -262,3 +306,31 @@ async def test_a_page_of_queues_reads_its_stats_in_fixed_statements(
     many = await reads(12)
     # the queues page, their figures, their throughput: whatever the number of queues
     assert few == many == (3, 2), (few, many)
+
+
+async def test_many_spans_cost_one_read(runtime, org, scene) -> None:
+    """Aliases of throughput with different spans, on a page of queues: the longest span
+    is read once (one statement) and each shorter one is its end, minute for minute."""
+    spans = [1, 2, 3, 5, 7, 10, 15, 20, 25, 30, 40, 45, 50, 55, 59, 60]
+    fields = " ".join(
+        f"t{m}: throughput(minutes: {m}) {{ minute succeeded failed }}" for m in spans
+    )
+    page = "{ queues(first: 50) { edges { node { id stats { waiting %s } } } } }"
+    one = page % "t15: throughput(minutes: 15) { minute }"
+    many = page % fields
+    async with asgi_client(runtime, org.api_key.secret) as gql:
+        await gql.ok("{ viewer { permissions } }")  # the key is known: no lookup
+        with statements(runtime) as seen:
+            await gql.ok(one)
+        with statements(runtime) as seen_many:
+            data = await gql.ok(many)
+    assert len(request_reads(seen_many)) == len(request_reads(seen)) == 3
+    [stats_of] = [
+        e["node"]["stats"]
+        for e in data["queues"]["edges"]
+        if e["node"]["id"] == str(scene.queue_id)
+    ]
+    longest = stats_of["t60"]
+    assert nonzero(longest) == {9: (2, 0), 29: (0, 1), 56: (1, 0)}
+    for m in spans:
+        assert stats_of[f"t{m}"] == longest[60 - m :], m

@@ -16,6 +16,7 @@ from taskforge.services.schedules import ScheduleSpec
 from tests.conftest import admin_of, new_org
 from tests.helpers import GraphQLClient, asgi_client
 from tests.integration.test_execution import Clock
+from tests.integration.test_job_filters import FORGED_TIMES, forged
 from tests.integration.test_queue_stats import request_reads
 from tests.integration.test_schedule_policies import FLOW, START, at
 from tests.integration.test_schedules import job_spec, run_until
@@ -112,6 +113,26 @@ async def test_bad_paging_is_bad_input(gql, svc, org, admin) -> None:
         [error] = body["errors"]
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert error["extensions"]["field"] == ("first" if after is None else "after")
+
+
+@pytest.mark.parametrize("when", FORGED_TIMES)
+async def test_a_forged_cursor_fails_its_field_alone(gql, svc, org, admin, clock, when) -> None:
+    """A cursor of a time out of range is BAD_USER_INPUT on its own field, before the
+    batch of pages is read: the other schedule's runs, asked for alongside, do not fail
+    with it (the schedules are non-null, so the data is null either way)."""
+    first = await schedules.create(svc, admin, job_spec(org, name="a"))
+    second = await schedules.create(svc, admin, job_spec(org, name="b"))
+    await run_until(svc, clock, at(9, 6), step=60)
+    query = """query($a: ID!, $b: ID!, $after: String) {
+      a: schedule(id: $a) { runs(first: 5, after: $after) { edges { node { occurrence } } } }
+      b: schedule(id: $b) { runs(first: 5) { edges { node { occurrence } } } } }"""
+    body = await gql.raw(query, {"a": str(first.id), "b": str(second.id), "after": forged(when)})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == "after"
+    assert error["path"] == ["a", "runs"]
+    ok = await gql.ok(query, {"a": str(first.id), "b": str(second.id)})
+    assert ok["b"]["runs"]["edges"] == [{"node": {"occurrence": iso(at(9, 5))}}]
 
 
 async def test_another_tenants_schedule_is_not_found(gql, svc, org, admin, clock) -> None:

@@ -1,6 +1,7 @@
 """The dashboard's bundle as the server serves it: index.html at ``/`` and at the client
 routes' paths (under a strict CSP, revalidated), hashed assets cached for good and
-gzipped for the clients that accept it, and every other unknown path still a 404."""
+gzipped for the clients that accept it, every other unknown path still a 404, and all
+of it behind a path prefix (ASGI root_path)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,16 @@ async def http(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+def served(root: str) -> bytes:
+    """The built index.html as a server mounted at ``root`` serves it: the bundle's
+    relative addresses under the mount path, which a meta element names."""
+    html = (ui.DASHBOARD / "index.html").read_text()
+    assert 'src="./assets/' in html and 'href="./assets/' in html  # built with base "./"
+    html = html.replace('src="./', f'src="{root}/').replace('href="./', f'href="{root}/')
+    meta = f'<meta name="taskforge-root" content="{root}" />'
+    return html.replace("<head>", f"<head>\n    {meta}", 1).encode()
+
+
 def test_the_bundle_is_in_the_package() -> None:
     assert ui.available()
 
@@ -38,7 +49,7 @@ async def test_client_routes_serve_index_html(http: httpx.AsyncClient, path: str
     resp = await http.get(path)
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/html")
-    assert resp.content == (ui.DASHBOARD / "index.html").read_bytes()
+    assert resp.content == served("")
     assert resp.headers["cache-control"] == "no-cache"
     csp = resp.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "style-src 'self'" in csp
@@ -89,6 +100,29 @@ async def test_the_switch_turns_it_off(tmp_path: Path) -> None:
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         assert (await client.get("/")).status_code == 404
+
+
+async def test_behind_a_path_prefix(tmp_path: Path) -> None:
+    """Mounted under /tf by a proxy: the page names /tf for the client (GraphQL URL,
+    routes) and its scripts, styles and icon load from /tf/..."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    transport = httpx.ASGITransport(app=create_app(settings), root_path="/tf")
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for path in ("/tf/", "/tf/jobs/1", "/tf/workflows"):
+            resp = await client.get(path)
+            assert resp.status_code == 200, path
+            assert resp.content == served("/tf"), path
+        refs = re.findall(r'(?:src|href)="([^"]+)"', resp.text)
+        assert len(refs) >= 3 and all(ref.startswith("/tf/") for ref in refs), refs
+        for ref in refs:
+            assert (await client.get(ref)).status_code == 200, ref
+
+
+async def test_the_page_names_no_prefix_at_the_root(http: httpx.AsyncClient) -> None:
+    html = (await http.get("/")).text
+    assert '<meta name="taskforge-root" content="" />' in html
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert refs and all(ref.startswith("/") and not ref.startswith("//") for ref in refs)
 
 
 async def main_script(http: httpx.AsyncClient) -> str:

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from taskforge.domain import validation
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.errors import InvalidInput, InvalidTransition
+from taskforge.domain.inputs import EARLIEST, LATEST
 from taskforge.domain.jobs import TERMINAL, can_transition, check_transition
 from taskforge.domain.queues import QueueSettings, RetryPolicy, validate_settings
 from taskforge.domain.tenancy import grants, validate_permissions
@@ -86,9 +87,38 @@ def test_queue_settings_validation_and_round_trip() -> None:
         validate_settings(QueueSettings(timeout_seconds=0))
 
 
-@given(st.datetimes(timezones=st.just(UTC)), st.uuids())
+# the times a record can hold: every timestamp taken in is checked against this range
+STORABLE = st.datetimes(
+    min_value=EARLIEST.replace(tzinfo=None),
+    max_value=LATEST.replace(tzinfo=None) - timedelta(microseconds=1),
+    timezones=st.just(UTC),
+)
+
+
+@given(STORABLE, st.uuids())
 def test_cursor_round_trip(at: datetime, ident) -> None:  # type: ignore[no-untyped-def]
     assert pagination.decode(pagination.encode(at, ident)) == (at, ident)
+
+
+# out of the range in UTC whatever their offset (at most 14 hours)
+OFFSET = timedelta(hours=14)
+
+
+@given(
+    st.one_of(
+        st.datetimes(max_value=EARLIEST.replace(tzinfo=None) - OFFSET - timedelta(microseconds=1)),
+        st.datetimes(min_value=LATEST.replace(tzinfo=None) + OFFSET),
+    ),
+    st.sampled_from([UTC, timezone(OFFSET), timezone(-OFFSET)]),
+    st.uuids(),
+)
+def test_a_cursor_of_a_time_no_record_holds_is_bad_input(  # type: ignore[no-untyped-def]
+    at: datetime, zone, ident
+) -> None:
+    """A forged cursor's time outside the storable range (e.g. year 1 at +14:00, before
+    year 1 in UTC) is refused before it reaches a database bind."""
+    with pytest.raises(InvalidInput):
+        pagination.decode(pagination.encode(at.replace(tzinfo=zone), ident))
 
 
 @pytest.mark.parametrize("cursor", ["", "!!!", "bm90LWEtY3Vyc29y"])

@@ -6,6 +6,7 @@ import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from "re
 import { ConnectionBanner } from "./components/ConnectionBanner";
 import { PageHeader } from "./components/PageHeader";
 import { logout, useCredential } from "./lib/auth";
+import { ROOT } from "./lib/root";
 import { SessionProvider, useSession } from "./lib/session";
 import LoginPage from "./pages/LoginPage";
 import NotFoundPage from "./pages/NotFoundPage";
@@ -87,7 +88,7 @@ function Authenticated() {
 
 export function App() {
   return (
-    <BrowserRouter>
+    <BrowserRouter basename={ROOT || undefined}>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
         <Route path="*" element={<Authenticated />} />

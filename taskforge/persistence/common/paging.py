@@ -1,4 +1,5 @@
-"""Keyset pagination, newest first, on (created_at, id)."""
+"""Keyset pagination, newest first, on (a time, id): created_at, or another time a
+listing is ordered by (a job's finished_at)."""
 
 from __future__ import annotations
 
@@ -20,20 +21,33 @@ class Page(Generic[T]):
     has_next: bool
 
 
+def page_statement(
+    stmt: Select[T],
+    key: InstrumentedAttribute[datetime],
+    ident: InstrumentedAttribute[uuid.UUID],
+    first: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> Select[T]:
+    """``stmt``'s rows after the cursor, newest first on (``key``, ``ident``), one more
+    than ``first`` (whether a next page exists)."""
+    if after is not None:
+        at, aid = after
+        # ``key <= at`` is implied by the rest, but stated: an index on the time then
+        # starts at the cursor, where the OR alone is a filter on every row before it
+        stmt = stmt.where(key <= at, or_(key < at, and_(key == at, ident < aid)))
+    return stmt.order_by(key.desc(), ident.desc()).limit(first + 1)
+
+
 async def fetch_page(
     session: AsyncSession,
     stmt: Select[T],
-    created: InstrumentedAttribute[datetime],
+    key: InstrumentedAttribute[datetime],
     ident: InstrumentedAttribute[uuid.UUID],
     first: int,
     after: tuple[datetime, uuid.UUID] | None,
 ) -> Page[T]:
-    if after is not None:
-        at, aid = after
-        stmt = stmt.where(or_(created < at, and_(created == at, ident < aid)))
-    rows = list(
-        (await session.scalars(stmt.order_by(created.desc(), ident.desc()).limit(first + 1))).all()
-    )
+    page = page_statement(stmt, key, ident, first, after)
+    rows = list((await session.scalars(page)).all())
     return Page(items=rows[:first], has_next=len(rows) > first)
 
 

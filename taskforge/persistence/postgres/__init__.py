@@ -4,9 +4,23 @@ row locks, SKIP LOCKED and advisory locks."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Insert, Table, bindparam, event, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Insert,
+    Integer,
+    Table,
+    bindparam,
+    cast,
+    event,
+    extract,
+    func,
+    literal,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -24,6 +38,7 @@ from taskforge.persistence.postgres import (
     retention,
     workflows,
 )
+from taskforge.persistence.types import UTCDateTime
 
 T = TypeVar("T", bound=GenerativeSelect)
 
@@ -92,3 +107,9 @@ class PostgresStore:
 
     def insert_ignore(self, table: Table) -> Insert:
         return postgresql.insert(table).on_conflict_do_nothing()
+
+    def minutes_since(self, column: Any, start: datetime) -> ColumnElement[int]:
+        # an interval's epoch is numeric (exact); floor, as the difference may hold
+        # fractions of a second
+        since = extract("epoch", column - literal(start, UTCDateTime()))
+        return cast(func.floor(since / 60), Integer)

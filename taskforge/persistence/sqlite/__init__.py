@@ -4,9 +4,10 @@ strategy is empty."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, event
+from sqlalchemy import ColumnElement, Insert, Integer, Table, cast, event, func, literal
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.selectable import GenerativeSelect
@@ -23,6 +24,7 @@ from taskforge.persistence.sqlite import (
     retention,
     workflows,
 )
+from taskforge.persistence.types import UTCDateTime
 
 T = TypeVar("T", bound=GenerativeSelect)
 
@@ -90,3 +92,13 @@ class SqliteStore:
 
     def insert_ignore(self, table: Table) -> Insert:
         return sqlite.insert(table).on_conflict_do_nothing()
+
+    def minutes_since(self, column: Any, start: datetime) -> ColumnElement[int]:
+        # whole seconds of the stored text ("YYYY-MM-DD HH:MM:SS.ffffff", UTC): its first
+        # 19 characters, since SQLite's date functions round a fraction to milliseconds
+        # (59.9999995 would be the next minute). ``start`` is a minute's start: the
+        # integer division of whole seconds is then the minute
+        def seconds(value: Any) -> ColumnElement[int]:
+            return cast(func.strftime("%s", func.substr(value, 1, 19)), Integer)
+
+        return (seconds(column) - seconds(literal(start, UTCDateTime()))) // 60

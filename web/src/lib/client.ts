@@ -16,8 +16,9 @@ import {
 } from "graphql-ws";
 import { authorization, getCredential, logout } from "./auth";
 import { isUnauthenticated } from "./errors";
+import { ROOT } from "./root";
 
-export const GRAPHQL_PATH = "/graphql";
+export const GRAPHQL_PATH = `${ROOT}/graphql`;
 
 /** graphql-ws close code the server uses for a refused or revoked credential. */
 const FORBIDDEN = 4403;
@@ -60,9 +61,9 @@ export interface Clients {
   dispose(): void;
 }
 
-export function websocketUrl(location: Pick<Location, "protocol" | "host">): string {
+export function websocketUrl(location: Pick<Location, "protocol" | "host">, path: string = GRAPHQL_PATH): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${GRAPHQL_PATH}`;
+  return `${scheme}//${location.host}${path}`;
 }
 
 /** graphql-ws's own wait doubles without a bound (17 minutes by the tenth retry): this

@@ -5,6 +5,7 @@
 // never the layout.
 import { memo, useCallback, useId, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type MouseEvent } from "react";
 import { useNavigate } from "react-router-dom";
+import { appHref, appPath } from "../lib/root";
 import { appearance, formatInt, groupTone, jobsText, summarize, type Counts } from "./appearance";
 import { collapse, expand, PAGE, showMore, unitsOf, visibleGraph, type Expansion, type Unit, type VisibleBlock, type VisibleCount } from "./collapse";
 import type { JobNode, WorkflowGraph } from "./graph";
@@ -60,7 +61,7 @@ const JobNodeView = memo(function JobNodeView({
   const name = `${job.label}: ${look.label}${critical ? ", on the critical path" : ""}`;
   const node = (
     <a
-      href={`/jobs/${job.id}`}
+      href={appHref(`/jobs/${job.id}`)}
       className={`dag-node ${look.className}${critical ? " critical" : ""}`}
       data-job={job.id}
       data-status={status}
@@ -89,7 +90,7 @@ const JobNodeView = memo(function JobNodeView({
   return (
     <>
       {node}
-      <a href={`/workflows/${job.childWorkflowId}`} className="dag-child" aria-label={`Child run of ${job.label}`} onClick={onOpen}>
+      <a href={appHref(`/workflows/${job.childWorkflowId}`)} className="dag-child" aria-label={`Child run of ${job.label}`} onClick={onOpen}>
         <text x={box.x + box.width - 8} y={box.y + 37} textAnchor="end">
           run ↗
         </text>
@@ -293,7 +294,7 @@ export const DagView = memo(function DagView({ graph, store, name }: { graph: Wo
       if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
       event.preventDefault();
       const href = event.currentTarget.getAttribute("href");
-      if (href) navigate(href);
+      if (href) navigate(appPath(href));
     },
     [navigate],
   );
