@@ -74,7 +74,9 @@ class Database:
                 session = await stack.enter_async_context(self._unit(self._sessions))
                 yield session
                 await _before_commit(session)
-            if session.info.get(EVENTS_WRITTEN):  # reached only once committed
+            # reached only once committed
+            self.store.committed(self.engine, session)
+            if session.info.get(EVENTS_WRITTEN):
                 self.event_commits += 1
         finally:
             WRITING.reset(token)
@@ -108,6 +110,7 @@ class Database:
             await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        await self.store.idle()
         await self.engine.dispose()
 
 

@@ -58,7 +58,16 @@ STORE = "taskforge.store"
 # so a writer never has to upgrade its lock mid-transaction (SQLITE_BUSY, not a wait)
 WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", default=False)
 
+# a write session's info: rows its bulk statements inserted, by table
+INSERTED = "taskforge.inserted"
+
 T = TypeVar("T", bound=GenerativeSelect)
+
+
+def note_inserted(session: AsyncSession, table: str, rows: int) -> None:
+    """Count rows a bulk statement of this transaction inserted (``Store.committed``)."""
+    counts: dict[str, int] = session.info.setdefault(INSERTED, {})
+    counts[table] = counts.get(table, 0) + rows
 
 
 class Executions(Protocol):
@@ -168,12 +177,19 @@ class Jobs(Protocol):
         back; SQLite: a multi-row INSERT ... RETURNING."""
         ...
 
-    async def insert_added(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    async def insert_added(
+        self,
+        session: AsyncSession,
+        rows: list[dict[str, Any]],
+        shared: Mapping[str, Any] | None = None,
+    ) -> None:
         """Insert jobs added to a running workflow (a template's mapped children, spawned
-        jobs): each row has ``jobs.ADDED_COLUMNS`` (flow columns optional: absent, none),
-        nothing read back. PostgreSQL: one statement of one array per column (10,000
-        mapped children in one acknowledgement: through SQLAlchemy's multi-row INSERT,
-        with every column returned, it took a second); SQLite: an executemany."""
+        jobs): each row has ``jobs.ADDED_COLUMNS`` but those in ``shared``, the values
+        every row has (a map's queue, type, workflow...: sent once, not per row; flow
+        columns optional: absent, none), nothing read back. PostgreSQL: one statement of
+        one array per column and one value per shared column (10,000 mapped children in
+        one acknowledgement: through SQLAlchemy's multi-row INSERT, with every column
+        returned, it took a second); SQLite: an executemany."""
         ...
 
 
@@ -337,6 +353,19 @@ class Dependencies(Protocol):
         dependency_type, condition, expression, status, created_at), in one statement."""
         ...
 
+    async def insert_into(
+        self,
+        session: AsyncSession,
+        org_id: uuid.UUID,
+        child_id: uuid.UUID,
+        parent_ids: Sequence[uuid.UUID],
+        now: datetime,
+    ) -> None:
+        """Insert an edge from each of these parents into one child (SEQUENTIAL,
+        SUCCEEDED, PENDING: a map template waiting for its children), in one statement.
+        PostgreSQL sends the parents' ids alone."""
+        ...
+
     async def pending_out(
         self, session: AsyncSession, parent_ids: Sequence[uuid.UUID]
     ) -> list[PendingEdge]:
@@ -458,6 +487,15 @@ class Store(Protocol):
 
     def read_options(self) -> dict[str, Any]:
         """Execution options of read-only sessions."""
+        ...
+
+    def committed(self, engine: AsyncEngine, session: AsyncSession) -> None:
+        """After a write transaction committed: upkeep its writes call for (PostgreSQL
+        analyzes a table a bulk insert has doubled, in the background)."""
+        ...
+
+    async def idle(self) -> None:
+        """Wait for the background upkeep under way (tests, shutdown)."""
         ...
 
     def serialize_writes(self) -> bool:

@@ -35,10 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import references, transitions, validation
 from taskforge.domain.enums import (
-    DependencyCondition,
     DependencyStatus,
-    DependencyType,
-    EdgeStatus,
     JobStatus,
 )
 from taskforge.domain.errors import InvalidInput
@@ -171,24 +168,27 @@ async def _expand(
             f"{field} has {len(items)} items: the workflow would hold {total} jobs, over"
             f" the limit of {limit} (TASKFORGE_LIMIT_WORKFLOW_JOBS)",
         )
-    rows = _rows(t, items, lookup, session.info.get(PAYLOAD_BYTES), now)
+    shared, rows = _rows(t, items, lookup, session.info.get(PAYLOAD_BYTES), now)
     if not await tenancy.consume_jobs_quota(session, t.organization_id, len(rows), now):
         raise _Refused(NO_QUOTA, f"{field}: the job quota of your subscription's period is used up")
     (queue,) = await queues.by_ids(session, t.organization_id, [t.queue_id])
     if queue.flow_control:  # the queue's keys and round-robin turns, as for any job
+        rows, shared = [{**shared, **row} for row in rows], {}
         await flow.keyed_rows(session, rows, {queue.id: queue.settings})
-    await jobs_repo.insert_added(session, rows)
-    await deps.insert_edges(session, [_edge(t, row["id"], now) for row in rows])
+    await jobs_repo.insert_added(session, rows, shared)
+    # each child's edge into its template: the template's rule waits for it
+    await deps.insert_into(session, t.organization_id, t.id, [row["id"] for row in rows], now)
     t.map_count = len(rows)
     t.dependency_status = DependencyStatus.WAITING  # now its children's too
     t.updated_at = now
-    return rows
+    return [{**shared, **row} for row in rows] if shared else rows
 
 
 def _rows(
     t: Job, items: list[Any], lookup: references.Lookup, limit: int | None, now: datetime
-) -> list[dict[str, Any]]:
-    """The children's rows, each payload resolved with its item (_Refused: one cannot)."""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The children's rows: the columns they share, and each one's own (its payload
+    resolved with its item; _Refused: one cannot)."""
     rows: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         name = mapped_name(t.name or t.job_type, index)
@@ -202,46 +202,26 @@ def _rows(
             raise _Refused(UNRESOLVED, f"{name}: {exc}") from None
         except InvalidInput as exc:
             raise _Refused(TOO_LARGE, f"{name}: {exc.message}") from None
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "organization_id": t.organization_id,
-                "project_id": t.project_id,
-                "queue_id": t.queue_id,
-                "workflow_id": t.workflow_id,
-                "name": name,
-                "job_type": t.job_type,
-                "payload": payload,
-                "payload_template": None,  # resolved once: its item never changes
-                "priority": t.priority,
-                "max_attempts": t.max_attempts,
-                "status": JobStatus.PENDING,
-                # no incoming edge: claimable at once
-                "dependency_status": DependencyStatus.NONE,
-                "attempts": 0,
-                "created_at": now,
-                "updated_at": now,
-                "trace_context": t.trace_context,
-                "map_parent_id": t.id,
-                "map_index": index,
-            }
-        )
-    return rows
-
-
-def _edge(t: Job, child: uuid.UUID, now: datetime) -> dict[str, Any]:
-    """A child's edge into its template: the template's rule waits for it."""
-    return {
-        "id": uuid.uuid4(),
+        rows.append({"id": uuid.uuid4(), "name": name, "payload": payload, "map_index": index})
+    shared = {
         "organization_id": t.organization_id,
-        "parent_job_id": child,
-        "child_job_id": t.id,
-        "dependency_type": DependencyType.SEQUENTIAL,
-        "condition": DependencyCondition.SUCCEEDED,
-        "expression": None,
-        "status": EdgeStatus.PENDING,
+        "project_id": t.project_id,
+        "queue_id": t.queue_id,
+        "workflow_id": t.workflow_id,
+        "job_type": t.job_type,
+        "payload_template": None,  # resolved once: its item never changes
+        "priority": t.priority,
+        "max_attempts": t.max_attempts,
+        "status": JobStatus.PENDING,
+        # no incoming edge: claimable at once
+        "dependency_status": DependencyStatus.NONE,
+        "attempts": 0,
         "created_at": now,
+        "updated_at": now,
+        "trace_context": t.trace_context,
+        "map_parent_id": t.id,
     }
+    return shared, rows
 
 
 async def _succeed(session: AsyncSession, t: Job, count: int, now: datetime) -> Event:

@@ -70,3 +70,49 @@ async def test_added_jobs_are_written_as_given(svc: Any, org: Any) -> None:
     assert (got["a[0]"].concurrency_key, got["a[0]"].fair_seq) == (None, 0)
     assert (got["a[2]"].concurrency_key, got["a[2]"].concurrency_max) == ("k", 1)
     assert got["a[2]"].fair_seq == 4
+
+
+async def test_shared_columns_are_written_to_every_row(svc: Any, org: Any) -> None:
+    """A map's children: the columns they share given once, each row its own."""
+    definition = {"name": "w", "jobs": [{"name": "a", "job_type": "t"}]}
+    wf = await workflows.create(svc, admin_of(org), org.project.id, definition)
+    now = svc.clock()
+    template = uuid.uuid4()
+    shared: dict[str, Any] = {
+        "organization_id": org.organization.id,
+        "project_id": org.project.id,
+        "queue_id": org.queue.id,
+        "workflow_id": wf.id,
+        "job_type": "t",
+        "priority": 3,
+        "max_attempts": 2,
+        "status": JobStatus.PENDING,
+        "dependency_status": DependencyStatus.NONE,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+        "trace_context": "tc",
+        "map_parent_id": template,
+    }
+    rows = [
+        {"id": uuid.uuid4(), "name": f"a[{i}]", "payload": {"i": i}, "map_index": i}
+        for i in range(3)
+    ]
+    async with svc.write() as session:
+        await jobs_repo.insert_added(session, rows, shared)
+    async with svc.read() as session:
+        got = {
+            j.id: j for j in await session.scalars(select(Job).where(Job.map_parent_id == template))
+        }
+    assert set(got) == {r["id"] for r in rows}
+    for row in rows:
+        job = got[row["id"]]
+        assert (job.name, job.payload, job.map_index) == (
+            row["name"],
+            row["payload"],
+            row["map_index"],
+        )
+        assert (job.queue_id, job.workflow_id, job.job_type) == (org.queue.id, wf.id, "t")
+        assert (job.priority, job.max_attempts, job.trace_context) == (3, 2, "tc")
+        assert (job.status, job.dependency_status) == (JobStatus.PENDING, DependencyStatus.NONE)
+        assert (job.concurrency_key, job.fair_seq, job.created_at) == (None, 0, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus
 from taskforge.domain.transitions import OPEN, STARTED
-from taskforge.persistence.store import store_of
+from taskforge.persistence.store import note_inserted, store_of
 from taskforge.persistence.tables import (
     DUE_PREDICATE,
     ENDED_PREDICATE,
@@ -47,7 +47,9 @@ QUEUES: Table = JobQueue.__table__  # type: ignore[assignment]
 async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Row[Any]]:
     """Insert and return the new rows, in the order given (no re-read)."""
     stmt = insert(JOBS).returning(*JOBS.c, sort_by_parameter_order=True)
-    return list(await session.execute(stmt, rows))
+    inserted = list(await session.execute(stmt, rows))
+    note_inserted(session, "jobs", len(inserted))
+    return inserted
 
 
 # what a job added to a running workflow is written with (``insert_added``); the flow
@@ -82,10 +84,12 @@ FLOW_DEFAULTS: dict[str, Any] = {
 }
 
 
-async def insert_added(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def insert_added(
+    session: AsyncSession, rows: list[dict[str, Any]], shared: Mapping[str, Any] | None = None
+) -> None:
     """Insert jobs added to a running workflow (``Store.jobs.insert_added``)."""
     if rows:
-        await store_of(session).jobs.insert_added(session, rows)
+        await store_of(session).jobs.insert_added(session, rows, shared)
 
 
 async def insert_in_queues(

@@ -36,6 +36,7 @@ from taskforge.persistence.postgres import (
     keys,
     outbox,
     retention,
+    statistics,
     workflows,
 )
 from taskforge.persistence.types import UTCDateTime
@@ -63,6 +64,7 @@ class PostgresStore:
         self.graph: store.Graph = graph
         self.dependencies: store.Dependencies = dependencies
         self.retention: store.Retention = retention
+        self.statistics = statistics.Statistics()
 
     def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
         # no pre-ping: it costs a round trip per checkout; recycle, and drop connections
@@ -75,6 +77,13 @@ class PostgresStore:
 
     def serialize_writes(self) -> bool:
         return False
+
+    def committed(self, engine: AsyncEngine, session: AsyncSession) -> None:
+        if inserted := session.info.get(store.INSERTED):
+            self.statistics.committed(engine, inserted)
+
+    async def idle(self) -> None:
+        await self.statistics.idle()
 
     def configure(self, engine: AsyncEngine) -> None:
         @event.listens_for(engine.sync_engine, "checkout")

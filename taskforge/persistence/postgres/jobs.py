@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -19,6 +21,7 @@ from taskforge.persistence.postgres.driver import (
     integrity_error,
     json_text,
 )
+from taskforge.persistence.store import note_inserted
 from taskforge.persistence.tables import (
     Job,
     JobQueue,
@@ -135,6 +138,7 @@ async def insert_in_queues(
         # only what the database decides comes back: returning every column cost more
         # than the insert's own round trip (1,000 rows decoded, each payload re-parsed)
         inserted = await driver.fetch(INSERT_IN_QUEUES_PG, org_id, *columns)
+        note_inserted(session, "jobs", len(inserted))
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise integrity_error(exc, INSERT_IN_QUEUES_PG) from exc
     projects = dict(map(tuple, inserted))
@@ -174,6 +178,7 @@ async def insert_rows(
     columns = _arrays(rows, _FLOW_COLUMNS)
     try:
         await driver.execute(INSERT_FLOW_PG, org_id, *columns)
+        note_inserted(session, "jobs", len(rows))
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise integrity_error(exc, INSERT_FLOW_PG) from exc
     return [_created(org_id, r, r["project_id"], _FLOW_COLUMNS) for r in rows]
@@ -188,22 +193,52 @@ _ADDED_TYPES = (
     *("text", "text", "int", "timestamptz", "timestamptz", "text", "uuid", "int"),
     *("text", "int", "text", "int", "int", "bigint"),
 )
-INSERT_ADDED_PG = f"""
+_ADDED_TYPE = dict(zip(_ADDED, _ADDED_TYPES, strict=True))
+
+
+@functools.cache
+def _insert_added_pg(shared: tuple[str, ...]) -> str:
+    """The statement for rows whose ``shared`` columns are one value each ($1...), the
+    others one array each."""
+    varying = [c for c in _ADDED if c not in shared]
+    params = {c: f"${i}::{_ADDED_TYPE[c]}" for i, c in enumerate(shared, 1)}
+    arrays = [f"${i}::{_ADDED_TYPE[c]}[]" for i, c in enumerate(varying, len(shared) + 1)]
+    values = [params.get(c, f"r.{c}") for c in _ADDED]
+    values[_ADDED.index("payload")] += "::jsonb"
+    return f"""
 INSERT INTO jobs ({", ".join(_ADDED)})
-SELECT {", ".join("r.payload::jsonb" if c == "payload" else f"r.{c}" for c in _ADDED)}
-FROM unnest({", ".join(f"${i}::{t}[]" for i, t in enumerate(_ADDED_TYPES, 1))})
-    AS r({", ".join(_ADDED)})
+SELECT {", ".join(values)}
+FROM unnest({", ".join(arrays)}) AS r({", ".join(varying)})
 """
 
 
-async def insert_added(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+def _added_value(column: str, value: Any) -> Any:
+    if column == "payload":
+        return json_text(value)
+    if column in ("status", "dependency_status"):  # enums as their stored names
+        return str(value)
+    return value
+
+
+async def insert_added(
+    session: AsyncSession, rows: list[dict[str, Any]], shared: Mapping[str, Any] | None = None
+) -> None:
     driver = await driver_connection(session)
     await session.flush()  # the driver does not autoflush
-    columns = [[r.get(c, FLOW_DEFAULTS.get(c)) for r in rows] for c in _ADDED]
-    columns[_ADDED.index("payload")] = [json_text(r["payload"]) for r in rows]
-    for name in ("status", "dependency_status"):  # enums as their stored names
-        columns[_ADDED.index(name)] = [str(r[name]) for r in rows]
+    common = dict(shared or {})
+    names = tuple(c for c in _ADDED if c in common)
+    args = [_added_value(c, common[c]) for c in names]
+    for c in _ADDED:
+        if c in common:
+            continue
+        if c in ("payload", "status", "dependency_status"):
+            args.append([_added_value(c, r[c]) for r in rows])
+        else:
+            default = FLOW_DEFAULTS.get(c)
+            args.append([r.get(c, default) for r in rows])
+    statement = _insert_added_pg(names)
     try:
-        await driver.execute(INSERT_ADDED_PG, *columns)
+        await driver.execute(statement, *args)
+        note_inserted(session, "jobs", len(rows))
     except asyncpg.IntegrityConstraintViolationError as exc:
-        raise integrity_error(exc, INSERT_ADDED_PG) from exc
+        raise integrity_error(exc, statement) from exc

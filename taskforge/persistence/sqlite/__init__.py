@@ -54,6 +54,12 @@ class SqliteStore:
         # with sleeps of up to 100 ms. Queuing them in-process hands the lock on at once.
         return True
 
+    def committed(self, engine: AsyncEngine, session: AsyncSession) -> None:
+        pass  # no cached plans to go stale: SQLite plans each statement anew
+
+    async def idle(self) -> None:
+        pass
+
     def configure(self, engine: AsyncEngine) -> None:
         sync = engine.sync_engine
         # how long a write waits for another process's lock before the database counts

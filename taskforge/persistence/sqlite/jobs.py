@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -46,7 +47,10 @@ async def insert_rows(
     return await insert_many(session, [{**r, "organization_id": org_id} for r in rows])
 
 
-async def insert_added(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+async def insert_added(
+    session: AsyncSession, rows: list[dict[str, Any]], shared: Mapping[str, Any] | None = None
+) -> None:
     columns = (*ADDED_COLUMNS, *FLOW_DEFAULTS)
-    values = [{c: r.get(c, FLOW_DEFAULTS.get(c)) for c in columns} for r in rows]
+    common = {**FLOW_DEFAULTS, **(shared or {})}
+    values = [{c: r[c] if c in r else common.get(c) for c in columns} for r in rows]
     await session.execute(insert(JOBS), values)
