@@ -15,7 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import records, transitions, validation
-from taskforge.domain.enums import ExecutionStatus, JobStatus, LogLevel, WorkerStatus
+from taskforge.domain.enums import (
+    DependencyStatus,
+    ExecutionStatus,
+    JobStatus,
+    LogLevel,
+    WorkerStatus,
+)
 from taskforge.domain.errors import Conflict, InvalidInput, NotFound, TaskForgeError
 from taskforge.domain.events import Event, ExecutionLogged, JobProgressed, JobStatusChanged
 from taskforge.domain.executions import (
@@ -243,11 +249,13 @@ async def _parents(
     session: AsyncSession, org: uuid.UUID, rows: Sequence[Any]
 ) -> dict[uuid.UUID, dict[str, Any]] | None:
     """The workflow jobs' parents' outputs by job name (one statement); None when none of
-    the jobs is in a workflow (nothing read)."""
-    in_workflows = [r.id for r in rows if r.workflow_id is not None]
+    the jobs is in a workflow (nothing read). A job without dependencies (NONE: a map's
+    child, made after its parent ended) has no parents to read."""
+    in_workflows = [r for r in rows if r.workflow_id is not None]
     if not in_workflows:
         return None
-    return await run_data.outputs_in(session, org, in_workflows)
+    having = [r.id for r in in_workflows if r.dependency_status != DependencyStatus.NONE]
+    return await run_data.outputs_in(session, org, having) if having else {}
 
 
 def _set_parents(claimed: list[Claimed], outputs: dict[uuid.UUID, dict[str, Any]]) -> None:

@@ -16,6 +16,7 @@ from taskforge.persistence.tables import Event, Job, JobDependency
 from taskforge.services import consistency, executions, job_admin, jobs, workflow_reads, workflows
 from tests.conftest import admin_of
 from tests.helpers import asgi_client, stored_events
+from tests.integration.test_workflow_data import parent_reads
 from tests.integration.workflow_driver import run, statuses, worker_for, workflow_status
 from tests.stored_format import payloads
 
@@ -90,8 +91,12 @@ async def test_a_template_makes_one_child_per_item_and_ends_with_them(svc, org, 
     stats = await workflow_reads.counts_of(svc, admin, [wf.id])
     assert sum(stats[wf.id].values()) == 6  # the children count in the workflow's stats
 
-    claimed = await executions.claim(svc, admin, w, None, 10)
+    with parent_reads() as reads:
+        claimed = await executions.claim(svc, admin, w, None, 10, parents=True)
     assert sorted(c.job.name for c in claimed) == ["score[0]", "score[1]", "score[2]"]
+    # children are made after their template's parents ended and have none of their own:
+    # nothing is read for ctx.parents
+    assert reads == [] and all(c.parents == {} for c in claimed)
     outputs = {c.execution_id: {"score": c.payload["id"] * 2} for c in claimed}
     await executions.complete(svc, admin, list(outputs.items()))
     ended = await rows_of(svc, wf.id)
