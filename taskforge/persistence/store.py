@@ -60,6 +60,10 @@ WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", defaul
 
 # a write session's info: rows its bulk statements inserted, by table
 INSERTED = "taskforge.inserted"
+# a write session's info: workflows' (status, counts) as a statement of this transaction
+# left them (the engine's refresh, a claim), for the events recorded next
+# (services/job_events.with_workflow_state)
+WORKFLOW_STATES = "taskforge.workflow_states"
 
 T = TypeVar("T", bound=GenerativeSelect)
 

@@ -21,13 +21,14 @@ from taskforge.domain.events import (
 )
 from taskforge.domain.workflows import stats
 from taskforge.metrics.server import pending
+from taskforge.persistence import store
 from taskforge.persistence.common import outbox
 from taskforge.persistence.common import workflows as workflows_repo
 from taskforge.persistence.tables import Job
 
-# a session's info: workflows' (status, counts) as the engine's refresh read them last
-# in this transaction, for the events recorded next (with_workflow_state)
-WORKFLOW_STATES = "taskforge.workflow_states"
+# a session's info: workflows' (status, counts) as the engine's refresh or a claim read
+# them last in this transaction, for the events recorded next (with_workflow_state)
+WORKFLOW_STATES = store.WORKFLOW_STATES
 # ... and the workflows whose jobs a child run's end moved in this transaction, in turn
 # (services/subworkflows.child_ended): a state read before is stale
 PARENTS_MOVED = "taskforge.parents_moved"

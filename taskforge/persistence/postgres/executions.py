@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,10 +18,12 @@ from taskforge.domain.enums import (
     ExecutionStatus,
     JobStatus,
     WorkerStatus,
+    WorkflowStatus,
 )
 from taskforge.domain.rows import Succeeded
 from taskforge.domain.transitions import RUNNING, STARTED
 from taskforge.persistence.common.executions import BEAT_EVERY
+from taskforge.persistence.common.workflows import decode_counts
 from taskforge.persistence.postgres.driver import (
     DriverRow,
     JobRow,
@@ -27,6 +31,7 @@ from taskforge.persistence.postgres.driver import (
     json_text,
     members,
 )
+from taskforge.persistence.store import WORKFLOW_STATES
 from taskforge.persistence.tables import (
     DUE_PREDICATE,
     READY_PREDICATE,
@@ -127,7 +132,10 @@ TYPED_TARGETS_PG = TARGETS_PG.format(ready=TYPED_READY_PROBE)
 # the result is read from the update alone, not from a join of the two (which a generic
 # plan, estimating 10 rows a side, may make a nested loop over every pair of the batch).
 # starts_edges: whether a job has PENDING outgoing PARALLEL edges, the only edges a start
-# decides (a fan-out's parent skips the engine on claim).
+# decides (a fan-out's parent skips the engine on claim). workflow_state, on one claimed
+# row per workflow: the workflow's status and job counts as this statement found them
+# (before its own claims, which the caller adds): the status events of the claim carry
+# them, without a read of their own per claim.
 CLAIM_PG = """
 WITH w AS (  -- the executions' worker: its deletion waits for this claim (no key checks)
     SELECT id FROM workers WHERE id = $4 FOR KEY SHARE
@@ -152,7 +160,17 @@ SELECT claimed.*, (
     WHERE e.parent_job_id = claimed.id AND e.status = 'PENDING'
         AND e.dependency_type = 'PARALLEL'
     LIMIT 1
-) IS NOT NULL AS starts_edges
+) IS NOT NULL AS starts_edges,
+CASE WHEN claimed.workflow_id IS NOT NULL
+    AND row_number() OVER (PARTITION BY claimed.workflow_id) = 1 THEN (
+    SELECT jsonb_build_array(w.status, coalesce(w.retained_counts::jsonb, (
+        SELECT jsonb_object_agg(status, n) FROM (
+            SELECT status, sum(delta) AS n FROM workflow_job_counts
+            WHERE workflow_id = w.id GROUP BY status
+        ) AS c
+    )))
+    FROM workflows w WHERE w.id = claimed.workflow_id
+) END AS workflow_state
 FROM claimed
 """
 
@@ -259,6 +277,27 @@ async def claim_targets(
     return status, [r for r in rows if r.queue_id is not None]
 
 
+def _workflow_states(session: AsyncSession, rows: list[Any]) -> None:
+    """The claimed workflows' states as the claim left them: read before its own claims,
+    each claimed job then counts PROCESSING rather than PENDING. Kept for the events
+    recorded next (a later statement's state replaces an earlier one's)."""
+    found = {r.workflow_id: r.workflow_state for r in rows if r.workflow_state is not None}
+    if not found:
+        return
+    claimed = Counter(r.workflow_id for r in rows if r.workflow_id in found)
+    known = session.info.setdefault(WORKFLOW_STATES, {})
+    for workflow_id, raw in found.items():
+        status, counts = json.loads(raw) if isinstance(raw, str) else raw
+        per_status = decode_counts(counts) if counts is not None else {}
+        n = claimed[workflow_id]
+        per_status[JobStatus.PENDING] = per_status.get(JobStatus.PENDING, 0) - n
+        per_status[JobStatus.PROCESSING] = per_status.get(JobStatus.PROCESSING, 0) + n
+        known[workflow_id] = (
+            WorkflowStatus(status),
+            {s: count for s, count in per_status.items() if count},
+        )
+
+
 async def claim(
     session: AsyncSession,
     queue_groups: Sequence[Sequence[uuid.UUID]],
@@ -296,6 +335,7 @@ async def claim(
                 *typed,
             )
         )
+        _workflow_states(session, rows)
         started = [(r, r.execution_id, r.starts_edges) for r in rows]
         # RETURNING has no order
         started.sort(key=lambda c: (-c[0].priority, c[0].fair_seq, c[0].created_at))
