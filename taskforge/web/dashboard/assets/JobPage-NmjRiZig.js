@@ -1,4 +1,4 @@
-import{_ as e,c as t,d as n,g as r,i,n as a,p as o,t as s,u as c,v as l}from"./index-RKJ-EQI7.js";import{t as u}from"./DataTable-B_QY6Hfw.js";import{a as d,i as f,n as p}from"./live-Ck5MMNZ6.js";import{c as m,i as h,n as g}from"./format-D2JSYuwx.js";import{n as _,t as v}from"./Time-BqWjxnkM.js";var y=l(e(),1),b=i(),x=t(`
+import{_ as e,c as t,d as n,g as r,i,n as a,p as o,t as s,u as c,v as l}from"./index-CyAaBT-l.js";import{t as u}from"./DataTable-TisLQFDd.js";import{a as d,i as f,n as p}from"./live-nnoOlFyU.js";import{c as m,i as h,n as g}from"./format-CMUESvfI.js";import{n as _,t as v}from"./Time-DFzSl0op.js";var y=l(e(),1),b=i(),x=t(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
     executionLogs(executionId: $executionId, after: $after) {
       cursor
