@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,n as r,p as i,t as a}from"./index-CyAaBT-l.js";import{t as o}from"./DataTable-TisLQFDd.js";import{n as s,t as c}from"./Sparkline-CDJQTg1x.js";import{c as l,r as u,t as d}from"./format-CMUESvfI.js";import{t as f}from"./Time-DFzSl0op.js";import{a as p,i as m,n as h,r as g}from"./live-nnoOlFyU.js";var _=n(),v=15,y=e(`
+import{c as e,d as t,i as n,n as r,p as i,t as a}from"./index-BrZcDuhW.js";import{t as o}from"./DataTable-CnielWKK.js";import{n as s,t as c}from"./Sparkline-CB-DT5XD.js";import{c as l,r as u,t as d}from"./format-CPMuzO4S.js";import{t as f}from"./Time-DYcXB6hi.js";import{a as p,i as m,n as h,r as g}from"./live-jm7IvYZY.js";var _=n(),v=15,y=e(`
   query Overview($minutes: Int!) {
     queues(first: 100) {
       totalCount

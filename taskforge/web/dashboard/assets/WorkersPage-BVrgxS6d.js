@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,m as r,n as i,p as a,t as o}from"./index-CyAaBT-l.js";import{t as s}from"./DataTable-TisLQFDd.js";import{t as c}from"./Pager-Be_Pftne.js";import{c as l,l as u}from"./format-CMUESvfI.js";import{n as d}from"./Time-DFzSl0op.js";import{n as f,r as p}from"./live-nnoOlFyU.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=e(`
+import{c as e,d as t,i as n,m as r,n as i,p as a,t as o}from"./index-BrZcDuhW.js";import{t as s}from"./DataTable-CnielWKK.js";import{t as c}from"./Pager-BpVSdA4T.js";import{c as l,l as u}from"./format-CPMuzO4S.js";import{n as d}from"./Time-DYcXB6hi.js";import{n as f,r as p}from"./live-jm7IvYZY.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=e(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount

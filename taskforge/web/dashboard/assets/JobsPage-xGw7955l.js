@@ -1,4 +1,4 @@
-import{_ as e,c as t,d as n,i as r,l as i,m as a,n as o,p as s,t as c,u as l,v as u}from"./index-CyAaBT-l.js";import{t as d}from"./DataTable-TisLQFDd.js";import{t as f}from"./queries-DbY8eUqI.js";import{c as p,l as m}from"./format-CMUESvfI.js";import{t as h}from"./Pager-Be_Pftne.js";import{n as g,t as _}from"./Time-DFzSl0op.js";import{a as v,i as y,n as b,t as x}from"./live-nnoOlFyU.js";var S=u(e(),1),C=r(),w=t(`
+import{_ as e,c as t,d as n,i as r,l as i,m as a,n as o,p as s,t as c,u as l,v as u}from"./index-BrZcDuhW.js";import{t as d}from"./DataTable-CnielWKK.js";import{t as f}from"./queries-C76dG8r3.js";import{c as p,l as m}from"./format-CPMuzO4S.js";import{t as h}from"./Pager-BpVSdA4T.js";import{n as g,t as _}from"./Time-DYcXB6hi.js";import{a as v,i as y,n as b,t as x}from"./live-jm7IvYZY.js";var S=u(e(),1),C=r(),w=t(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }
