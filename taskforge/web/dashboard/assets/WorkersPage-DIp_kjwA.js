@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,m as r,n as i,p as a,t as o}from"./index-BrZcDuhW.js";import{t as s}from"./DataTable-CnielWKK.js";import{t as c}from"./Pager-BpVSdA4T.js";import{c as l,l as u}from"./format-CPMuzO4S.js";import{n as d}from"./Time-DYcXB6hi.js";import{n as f,r as p}from"./live-jm7IvYZY.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=e(`
+import{c as e,d as t,i as n,m as r,n as i,p as a,t as o}from"./index-IafR5Zio.js";import{t as s}from"./DataTable-D7zmcMAB.js";import{t as c}from"./Pager-BANqjl85.js";import{c as l,l as u}from"./format-C2qd3KM5.js";import{n as d}from"./Time-DH4kOCP0.js";import{n as f,r as p}from"./live-B15eM5qL.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=e(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount
