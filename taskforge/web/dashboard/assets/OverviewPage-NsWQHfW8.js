@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,n as r,p as i,t as a}from"./index-IafR5Zio.js";import{t as o}from"./DataTable-D7zmcMAB.js";import{n as s,t as c}from"./Sparkline-1ml1Oe3l.js";import{c as l,r as u,t as d}from"./format-C2qd3KM5.js";import{t as f}from"./Time-DH4kOCP0.js";import{a as p,i as m,n as h,r as g}from"./live-B15eM5qL.js";var _=n(),v=15,y=100,b=e(`
+import{c as e,d as t,i as n,n as r,p as i,t as a}from"./index-Bf2RnzIa.js";import{t as o}from"./DataTable-CECJ4b5h.js";import{n as s,t as c}from"./Sparkline-D4-8C5tC.js";import{c as l,r as u,t as d}from"./format-B6vqKNFU.js";import{t as f}from"./Time-_tV4ELzm.js";import{a as p,i as m,n as h,r as g}from"./live-CrB7c_dL.js";var _=n(),v=15,y=100,b=e(`
   query Overview($minutes: Int!, $queues: Int!) {
     queues(first: $queues) {
       totalCount

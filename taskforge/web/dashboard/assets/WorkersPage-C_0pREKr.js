@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,m as r,n as i,p as a,t as o}from"./index-IafR5Zio.js";import{t as s}from"./DataTable-D7zmcMAB.js";import{t as c}from"./Pager-BANqjl85.js";import{c as l,l as u}from"./format-C2qd3KM5.js";import{n as d}from"./Time-DH4kOCP0.js";import{n as f,r as p}from"./live-B15eM5qL.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=e(`
+import{c as e,d as t,i as n,m as r,n as i,p as a,t as o}from"./index-Bf2RnzIa.js";import{t as s}from"./DataTable-CECJ4b5h.js";import{t as c}from"./Pager-Dhyj9djV.js";import{c as l,l as u}from"./format-B6vqKNFU.js";import{n as d}from"./Time-_tV4ELzm.js";import{n as f,r as p}from"./live-CrB7c_dL.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=e(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount

@@ -1,4 +1,4 @@
-import{_ as e,c as t,d as n,i as r,l as i,m as a,n as o,p as s,t as c,u as l,v as u}from"./index-IafR5Zio.js";import{t as d}from"./DataTable-D7zmcMAB.js";import{t as f}from"./queries-CsTapBeL.js";import{c as p,l as m}from"./format-C2qd3KM5.js";import{t as h}from"./Pager-BANqjl85.js";import{n as g,t as _}from"./Time-DH4kOCP0.js";import{a as v,i as y,n as b,t as x}from"./live-B15eM5qL.js";var S=u(e(),1),C=r(),w=t(`
+import{_ as e,c as t,d as n,i as r,l as i,m as a,n as o,p as s,t as c,u as l,v as u}from"./index-Bf2RnzIa.js";import{t as d}from"./DataTable-CECJ4b5h.js";import{t as f}from"./queries-Dl1MZiRi.js";import{c as p,l as m}from"./format-B6vqKNFU.js";import{t as h}from"./Pager-Dhyj9djV.js";import{n as g,t as _}from"./Time-_tV4ELzm.js";import{a as v,i as y,n as b,t as x}from"./live-CrB7c_dL.js";var S=u(e(),1),C=r(),w=t(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }
