@@ -23,6 +23,7 @@ from taskforge.domain.events import (
     BY_TYPE,
     Event,
     ExecutionLogged,
+    JobDeleted,
     JobProgressed,
     JobsReleased,
     JobStatusChanged,
@@ -36,8 +37,9 @@ from taskforge.domain.events import (
 Typed = Callable[[Event], bool]
 Relayed = Callable[[dict[str, Any]], bool]
 
-# a job's status changes, and its progress while it runs
-JOB_STATUS = frozenset({JobStatusChanged.type, JobProgressed.type})
+# a job's status changes, its progress while it runs, and its deletion (a list shown
+# from these events drops the row)
+JOB_STATUS = frozenset({JobStatusChanged.type, JobProgressed.type, JobDeleted.type})
 WORKFLOW_PROGRESS = frozenset({JobStatusChanged.type, WorkflowStatusChanged.type})
 SCHEDULER_TICKS = frozenset({ScheduleFired.type})
 JOBS_AVAILABLE = frozenset({JobStatusChanged.type, JobsReleased.type, QueueResumed.type})

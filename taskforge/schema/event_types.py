@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from taskforge.domain.events import (
+    JobDeleted,
     JobProgressed,
     JobStatusChanged,
     ScheduleFired,
@@ -114,4 +115,5 @@ def job_status_event(message: dict[str, Any]) -> JobStatusEvent:
         workflow_id=strawberry.ID(str(event.workflow_id)) if event.workflow_id else None,
         progress=event.progress if isinstance(event, JobProgressed) else None,
         progress_message=event.progress_message if isinstance(event, JobProgressed) else None,
+        deleted=isinstance(event, JobDeleted),
     )

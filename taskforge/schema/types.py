@@ -527,6 +527,10 @@ class JobStatusEvent:
         " `progress`, status unchanged); null on status changes.",
     )
     progress_message: str | None = None
+    deleted: bool = strawberry.field(
+        default=False,
+        description="The event is the job's deletion (`status`: its status when deleted).",
+    )
 
     @strawberry.field(description="The job now, or null if it was deleted since.")
     async def job(self, info: strawberry.Info[Context, None]) -> Job | None:

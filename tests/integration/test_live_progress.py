@@ -308,3 +308,27 @@ async def test_appends_to_one_execution_commit_in_the_order_they_began(runtime, 
         )
         by_message = {message: ident for message, ident in found.all()}
     assert by_message["first"] == first_id < by_message["second"]
+
+
+async def test_job_status_events_say_which_one_is_a_deletion(rt) -> None:
+    """A client that keeps rows from the events alone (no `job` per event) tells a
+    deletion from a status change by ``deleted`` (replayed here: the same events)."""
+    svc = rt.services
+    org = await new_org(svc)
+    admin = admin_of(org)
+    [job] = await jobs.enqueue(svc, admin, [jobs.NewJob(queue_id=org.queue.id, job_type="t")])
+    await jobs.cancel(svc, admin, job.id)
+    await jobs.delete(svc, admin, job.id)
+    query = """subscription($after: ID) {
+      jobStatusChanged(after: $after) { jobId status previousStatus deleted } }"""
+    async with (
+        served(rt) as base,
+        subscribe(base, org.api_key.secret, query, {"after": "0"}) as sub,
+    ):
+        got = [await data(sub, "jobStatusChanged") for _ in range(3)]
+    j = str(job.id)
+    assert got == [
+        {"jobId": j, "status": "PENDING", "previousStatus": None, "deleted": False},
+        {"jobId": j, "status": "CANCELLED", "previousStatus": "PENDING", "deleted": False},
+        {"jobId": j, "status": "CANCELLED", "previousStatus": "CANCELLED", "deleted": True},
+    ]

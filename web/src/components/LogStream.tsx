@@ -1,10 +1,15 @@
 // An execution's log, streamed: the stored entries first, then each as the worker sends
-// it (executionLogs, resumed from the last entry's cursor after a reconnect).
-import { useEffect, useRef, useState } from "react";
+// it (executionLogs, resumed from the last entry's cursor after a reconnect). A chatty
+// job can send thousands of lines a second: they are painted once per animation frame
+// (all that came since the last one together), only the newest MAX_ENTRIES are kept
+// (a ring buffer: the DOM never grows past it), and screen readers hear a short status
+// ("12 new lines", at most once every ANNOUNCE_MS), never the log itself.
+import { useCallback, useEffect, useRef, useState } from "react";
 import { graphql } from "../gql";
 import type { ExecutionLogsSubscription } from "../gql/graphql";
-import { useResumableSubscription } from "../lib/live";
 import { formatDateTime } from "../lib/format";
+import { useResumableSubscription, useThrottled } from "../lib/live";
+import { RingBuffer } from "../lib/ringBuffer";
 
 const ExecutionLogsDocument = graphql(`
   subscription ExecutionLogs($executionId: ID!, $after: String) {
@@ -18,35 +23,73 @@ const ExecutionLogsDocument = graphql(`
 type Entry = ExecutionLogsSubscription["executionLogs"]["node"];
 
 /** The most entries kept on screen: a long log shows its end. */
-export const MAX_ENTRIES = 2_000;
+export const MAX_ENTRIES = 5_000;
+/** The status line for screen readers changes at most this often. */
+export const ANNOUNCE_MS = 2_000;
 
-export function appendEntries(entries: readonly Entry[], entry: Entry, max = MAX_ENTRIES): readonly Entry[] {
-  const next = [...entries, entry];
-  return next.length > max ? next.slice(next.length - max) : next;
+export function newLinesStatus(count: number): string {
+  return count === 1 ? "1 new line" : `${count.toLocaleString()} new lines`;
 }
 
-export function LogStream({ executionId }: { executionId: string }) {
+export function LogStream({ executionId, max = MAX_ENTRIES }: { executionId: string; max?: number }) {
+  const buffer = useRef<RingBuffer<Entry> | null>(null);
+  if (buffer.current?.capacity !== max) buffer.current = new RingBuffer<Entry>(max);
   const [entries, setEntries] = useState<readonly Entry[]>([]);
   const [dropped, setDropped] = useState(false);
+  const [status, setStatus] = useState("");
+  const pending = useRef<Entry[]>([]);
+  const frame = useRef<number | null>(null);
+  const unannounced = useRef(0);
   const box = useRef<HTMLOListElement>(null);
   const follow = useRef(true);
 
-  useEffect(() => {
+  const announce = useThrottled(() => {
+    if (unannounced.current) setStatus(newLinesStatus(unannounced.current));
+    unannounced.current = 0;
+  }, ANNOUNCE_MS);
+
+  const flush = useCallback(() => {
+    frame.current = null;
+    const batch = pending.current;
+    if (!batch.length) return;
+    pending.current = [];
+    const kept = buffer.current!;
+    kept.push(batch);
+    setEntries(kept.toArray());
+    if (kept.dropped) setDropped(true);
+    unannounced.current += batch.length;
+    announce();
+  }, [announce]);
+
+  const reset = useCallback(() => {
+    if (frame.current !== null) cancelAnimationFrame(frame.current);
+    frame.current = null;
+    pending.current = [];
+    unannounced.current = 0;
+    buffer.current?.clear();
     setEntries([]);
     setDropped(false);
-  }, [executionId]);
+    setStatus("");
+  }, []);
+
+  useEffect(() => {
+    reset();
+    return () => {
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+      frame.current = null;
+    };
+  }, [executionId, reset]);
 
   useResumableSubscription({
     query: ExecutionLogsDocument,
     variables: { executionId },
     cursorKind: "opaque",
     cursorOf: (data) => data.executionLogs.cursor,
-    onEvent: (data) =>
-      setEntries((current) => {
-        if (current.length >= MAX_ENTRIES) setDropped(true);
-        return appendEntries(current, data.executionLogs.node);
-      }),
-    onResync: () => setEntries([]),
+    onEvent: (data) => {
+      pending.current.push(data.executionLogs.node);
+      if (frame.current === null) frame.current = requestAnimationFrame(flush);
+    },
+    onResync: reset,
   });
 
   useEffect(() => {
@@ -56,13 +99,12 @@ export function LogStream({ executionId }: { executionId: string }) {
 
   return (
     <>
-      {dropped && <p className="muted">Showing the last {MAX_ENTRIES.toLocaleString()} entries.</p>}
+      {dropped && <p className="muted">Showing the last {max.toLocaleString()} entries.</p>}
       <ol
         className="logs"
         ref={box}
         tabIndex={0}
         aria-label="Log entries"
-        aria-live="polite"
         onScroll={(e) => {
           const el = e.currentTarget;
           follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
@@ -76,6 +118,9 @@ export function LogStream({ executionId }: { executionId: string }) {
           </li>
         ))}
       </ol>
+      <p className="muted log-status" role="status" aria-live="polite">
+        {status}
+      </p>
     </>
   );
 }

@@ -1,7 +1,6 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import { canCancel, canRetry } from "../pages/JobPage";
 import { parsePayload } from "./EnqueueForm";
-import { appendEntries } from "./LogStream";
 import { Pager } from "./Pager";
 import { Sparkline, sumThroughput } from "./Sparkline";
 import { formatCount, formatDuration } from "../lib/format";
@@ -80,14 +79,6 @@ describe("formatting", () => {
     expect(formatDuration(1.234)).toBe("1.2 s");
     expect(formatDuration(125)).toBe("2 min 5 s");
     expect(formatDuration(7_500)).toBe("2 h 5 min");
-  });
-});
-
-describe("appendEntries", () => {
-  it("keeps the newest entries up to the limit", () => {
-    const entry = (id: string) => ({ id, level: "INFO" as const, message: id, loggedAt: "2026-12-07T10:00:00Z" });
-    const kept = ["1", "2", "3"].reduce((list, id) => appendEntries(list, entry(id), 2), [] as ReturnType<typeof appendEntries>);
-    expect(kept.map((e) => e.id)).toEqual(["2", "3"]);
   });
 });
 

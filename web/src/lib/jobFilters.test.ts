@@ -5,12 +5,19 @@ import {
   filtersToSearch,
   jobsVariables,
   matchesFilters,
+  mergeRead,
+  needsRead,
   NO_FILTERS,
+  patchRow,
   subscriptionVariables,
   totalChange,
+  wantsNewRow,
+  type JobEventLike,
   type JobFilters,
   type JobLike,
+  type JobRowLike,
 } from "./jobFilters";
+import type { JobStatus } from "../gql/graphql";
 
 const row = (id: string, patch: Partial<JobLike> = {}): JobLike => ({
   id,
@@ -20,6 +27,14 @@ const row = (id: string, patch: Partial<JobLike> = {}): JobLike => ({
   workflowId: null,
   createdAt: "2026-12-07T10:00:00.000Z",
   progress: null,
+  ...patch,
+});
+
+const listedRow = (id: string, patch: Partial<JobRowLike> = {}): JobRowLike => ({
+  ...row(id),
+  attempts: 0,
+  startedAt: null,
+  finishedAt: null,
   ...patch,
 });
 
@@ -84,28 +99,53 @@ describe("matchesFilters", () => {
   });
 });
 
-describe("applyJobEvent", () => {
-  const rows = [row("b"), row("a")];
+const ev = (jobId: string, status: JobStatus, previousStatus: JobStatus | null, patch: Partial<JobEventLike> = {}): JobEventLike => ({
+  jobId,
+  queueId: "q1",
+  workflowId: null,
+  jobType: "send_email",
+  status,
+  previousStatus,
+  progress: null,
+  occurredAt: "2026-12-07T10:05:00.000Z",
+  deleted: false,
+  ...patch,
+});
 
-  it("updates a listed job in place from the event's job", () => {
-    const next = applyJobEvent(
-      rows,
-      { jobId: "a", status: "PROCESSING", previousStatus: "PENDING", job: row("a", { status: "PROCESSING" }) },
-      NO_FILTERS,
-      50,
-    );
+describe("applyJobEvent", () => {
+  const rows = [listedRow("b"), listedRow("a")];
+
+  it("updates a listed job in place from the event's own fields", () => {
+    const next = applyJobEvent(rows, ev("a", "PROCESSING", "PENDING"), NO_FILTERS);
     expect(next.map((r) => [r.id, r.status])).toEqual([
       ["b", "PENDING"],
       ["a", "PROCESSING"],
     ]);
+    // a claim: one more attempt, started at the event's time
+    expect(next[1]).toMatchObject({ attempts: 1, startedAt: "2026-12-07T10:05:00.000Z", finishedAt: null });
     expect(rows[1].status).toBe("PENDING"); // a new array: React sees the change
+  });
+
+  it("stops the clock when the job ends, and clears it when an ended job is reopened", () => {
+    const running = listedRow("a", { status: "PROCESSING", attempts: 1, startedAt: "2026-12-07T10:01:00.000Z" });
+    const ended = patchRow(running, ev("a", "FAILED", "PROCESSING"));
+    expect(ended).toMatchObject({ status: "FAILED", attempts: 1, startedAt: running.startedAt, finishedAt: "2026-12-07T10:05:00.000Z" });
+    const reopened = patchRow(ended, ev("a", "PENDING", "FAILED"));
+    expect(reopened).toMatchObject({ status: "PENDING", attempts: 1, startedAt: null, finishedAt: null });
+    expect(needsRead(ended, ev("a", "PENDING", "FAILED"))).toBe(true); // its new attempt budget
+    expect(needsRead(running, ev("a", "SUCCEEDED", "PROCESSING"))).toBe(false);
+  });
+
+  it("counts an attempt once, even for an event the row already shows", () => {
+    const running = listedRow("a", { status: "PROCESSING", attempts: 2 });
+    expect(patchRow(running, ev("a", "PROCESSING", "SCHEDULED")).attempts).toBe(2);
   });
 
   it("drops a listed job that leaves the status filter; keeps one that stays in it", () => {
     const filters = { ...NO_FILTERS, statuses: ["PENDING" as const, "PROCESSING" as const] };
-    const left = applyJobEvent(rows, { jobId: "b", status: "SUCCEEDED", previousStatus: "PENDING" }, filters, 50);
+    const left = applyJobEvent(rows, ev("b", "SUCCEEDED", "PENDING"), filters);
     expect(left.map((r) => r.id)).toEqual(["a"]);
-    const stayed = applyJobEvent(rows, { jobId: "b", status: "PROCESSING", previousStatus: "PENDING" }, filters, 50);
+    const stayed = applyJobEvent(rows, ev("b", "PROCESSING", "PENDING"), filters);
     expect(stayed[0]).toMatchObject({ id: "b", status: "PROCESSING" });
   });
 
@@ -117,31 +157,62 @@ describe("applyJobEvent", () => {
   });
 
   it("takes progress from a progress event", () => {
-    const running = [row("a", { status: "PROCESSING" })];
-    const next = applyJobEvent(running, { jobId: "a", status: "PROCESSING", previousStatus: "PROCESSING", progress: 0.5 }, NO_FILTERS, 50);
+    const running = [listedRow("a", { status: "PROCESSING" })];
+    const next = applyJobEvent(running, ev("a", "PROCESSING", "PROCESSING", { progress: 0.5 }), NO_FILTERS);
     expect(next[0].progress).toBe(0.5);
   });
 
   it("drops a deleted job", () => {
-    expect(applyJobEvent(rows, { jobId: "a", status: "PENDING", job: null }, NO_FILTERS, 50).map((r) => r.id)).toEqual(["b"]);
+    expect(applyJobEvent(rows, ev("a", "PENDING", "PENDING", { deleted: true }), NO_FILTERS).map((r) => r.id)).toEqual(["b"]);
   });
 
-  it("puts a new matching job on top of the first page, keeping the page size", () => {
-    const created = { jobId: "c", status: "PENDING" as const, previousStatus: null, job: row("c") };
-    expect(applyJobEvent(rows, created, NO_FILTERS, 50).map((r) => r.id)).toEqual(["c", "b", "a"]);
-    expect(applyJobEvent(rows, created, NO_FILTERS, 2).map((r) => r.id)).toEqual(["c", "b"]);
+  it("leaves a job it does not list alone: the row is read, not made up", () => {
+    expect(applyJobEvent(rows, ev("c", "PENDING", null), NO_FILTERS)).toBe(rows);
+    expect(applyJobEvent(rows, ev("z", "SUCCEEDED", "PROCESSING"), NO_FILTERS)).toBe(rows);
+  });
+});
+
+describe("wantsNewRow", () => {
+  const rows = [row("b"), row("a")];
+
+  it("wants a new job that matches the filters, on the first page only", () => {
+    expect(wantsNewRow(rows, ev("c", "PENDING", null), NO_FILTERS)).toBe(true);
+    expect(wantsNewRow(rows, ev("c", "PENDING", null), { ...NO_FILTERS, jobType: "other" })).toBe(false);
+    expect(wantsNewRow(rows, ev("c", "PENDING", null), { ...NO_FILTERS, after: "cursor" })).toBe(false);
+    expect(wantsNewRow(rows, ev("c", "SCHEDULED", null), { ...NO_FILTERS, statuses: ["PENDING"] })).toBe(false);
+    // created after the range asked for (the event's time is its creation time)
+    expect(wantsNewRow(rows, ev("c", "PENDING", null), { ...NO_FILTERS, createdBefore: "2026-12-07T10:00:00.000Z" })).toBe(false);
   });
 
-  it("leaves out a new job that does not match, or when another page is shown", () => {
-    const created = { jobId: "c", status: "PENDING" as const, previousStatus: null, job: row("c", { jobType: "other" }) };
-    expect(applyJobEvent(rows, created, { ...NO_FILTERS, jobType: "send_email" }, 50)).toBe(rows);
-    const matching = { ...created, job: row("c") };
-    expect(applyJobEvent(rows, matching, { ...NO_FILTERS, after: "cursor" }, 50)).toBe(rows);
+  it("does not want a change of a job that is not new, nor one listed already", () => {
+    expect(wantsNewRow(rows, ev("z", "SUCCEEDED", "PROCESSING"), NO_FILTERS)).toBe(false);
+    expect(wantsNewRow(rows, ev("a", "PENDING", null), NO_FILTERS)).toBe(false);
+  });
+});
+
+describe("mergeRead", () => {
+  it("puts the new jobs read in their place, keeping the page size, and leaves the other rows as the events made them", () => {
+    const rows = [row("b", { createdAt: "2026-12-07T10:02:00.000Z", status: "SUCCEEDED" }), row("a")];
+    const read = [
+      row("d", { createdAt: "2026-12-07T10:04:00.000Z" }),
+      row("c", { createdAt: "2026-12-07T10:03:00.000Z" }),
+      row("b", { createdAt: "2026-12-07T10:02:00.000Z", status: "PROCESSING" }), // read before its last event came
+      row("a"),
+    ];
+    const next = mergeRead(rows, read, new Set(["c", "d"]), 50);
+    expect(next.map((r) => [r.id, r.status])).toEqual([
+      ["d", "PENDING"],
+      ["c", "PENDING"],
+      ["b", "SUCCEEDED"],
+      ["a", "PENDING"],
+    ]);
+    expect(mergeRead(rows, read, new Set(["c", "d"]), 3).map((r) => r.id)).toEqual(["d", "c", "b"]);
   });
 
-  it("ignores a change of a job that is not listed (it is not new)", () => {
-    const moved = { jobId: "z", status: "SUCCEEDED" as const, previousStatus: "PROCESSING" as const, job: row("z") };
-    expect(applyJobEvent(rows, moved, NO_FILTERS, 50)).toBe(rows);
+  it("replaces a row that needed a read, and changes nothing when nothing asked for was read", () => {
+    const rows = [row("b"), row("a", { status: "FAILED" })];
+    expect(mergeRead(rows, [row("a")], new Set(["a"]), 50)[1].status).toBe("PENDING");
+    expect(mergeRead(rows, [row("x")], new Set(["gone"]), 50)).toBe(rows);
   });
 });
 
@@ -149,7 +220,7 @@ describe("totalChange", () => {
   const pending = { ...NO_FILTERS, statuses: ["PENDING" as const] };
 
   it("counts a new matching job on any page, and not one that does not match", () => {
-    const created = { jobId: "c", status: "PENDING" as const, previousStatus: null, job: row("c") };
+    const created = ev("c", "PENDING", null);
     expect(totalChange(undefined, created, NO_FILTERS)).toBe(1);
     expect(totalChange(undefined, created, { ...NO_FILTERS, after: "cursor" })).toBe(1);
     expect(totalChange(undefined, created, { ...NO_FILTERS, jobType: "other" })).toBe(0);
@@ -157,17 +228,23 @@ describe("totalChange", () => {
 
   it("counts moves into and out of the status filter by the event's statuses", () => {
     // the job has moved on since: its events still add up
-    const later = row("a", { status: "SUCCEEDED" });
-    expect(totalChange(undefined, { jobId: "a", status: "PENDING", previousStatus: null, job: later }, pending)).toBe(1);
-    expect(totalChange(undefined, { jobId: "a", status: "PROCESSING", previousStatus: "PENDING", job: later }, pending)).toBe(-1);
-    expect(totalChange(undefined, { jobId: "a", status: "PROCESSING", previousStatus: "PROCESSING", job: later }, pending)).toBe(0);
-    expect(totalChange(undefined, { jobId: "a", status: "SUCCEEDED", previousStatus: "PROCESSING", job: later }, NO_FILTERS)).toBe(0);
+    expect(totalChange(undefined, ev("a", "PENDING", null), pending)).toBe(1);
+    expect(totalChange(undefined, ev("a", "PROCESSING", "PENDING"), pending)).toBe(-1);
+    expect(totalChange(undefined, ev("a", "PROCESSING", "PROCESSING"), pending)).toBe(0);
+    expect(totalChange(undefined, ev("a", "SUCCEEDED", "PROCESSING"), NO_FILTERS)).toBe(0);
   });
 
-  it("takes a listed job off when deleted, and cannot tell for one not listed", () => {
-    const deleted = { jobId: "a", status: "PENDING" as const, previousStatus: "PENDING" as const, job: null };
+  it("takes a deleted job off when it was counted, listed or not", () => {
+    const deleted = ev("a", "PENDING", "PENDING", { deleted: true });
     expect(totalChange(row("a"), deleted, NO_FILTERS)).toBe(-1);
+    expect(totalChange(undefined, deleted, NO_FILTERS)).toBe(-1);
     expect(totalChange(row("a"), { ...deleted, status: "FAILED" }, pending)).toBe(0); // was not counted
-    expect(totalChange(undefined, deleted, NO_FILTERS)).toBeNull();
+  });
+
+  it("cannot tell for a job it does not list under a creation time filter (its creation time is not in the event)", () => {
+    const ranged = { ...NO_FILTERS, createdAfter: "2026-12-01T00:00:00.000Z" };
+    expect(totalChange(undefined, ev("z", "PENDING", "PENDING", { deleted: true }), ranged)).toBeNull();
+    expect(totalChange(row("z"), ev("z", "PENDING", "PENDING", { deleted: true }), ranged)).toBe(-1);
+    expect(totalChange(undefined, ev("c", "PENDING", null), ranged)).toBe(1); // new: created at the event's time
   });
 });

@@ -110,6 +110,13 @@ export interface JobLike {
   progress?: number | null;
 }
 
+/** A listed row: what the events keep up to date besides the status. */
+export interface JobRowLike extends JobLike {
+  attempts: number;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+}
+
 export function matchesFilters(job: JobLike, filters: JobFilters): boolean {
   if (filters.queueId && job.queueId !== filters.queueId) return false;
   if (filters.workflowId && job.workflowId !== filters.workflowId) return false;
@@ -121,65 +128,141 @@ export function matchesFilters(job: JobLike, filters: JobFilters): boolean {
   return true;
 }
 
-export interface JobEventLike<Row extends JobLike> {
+/** A jobStatusChanged event as the list reads it: its own fields, never the job. */
+export interface JobEventLike {
   jobId: string;
+  queueId: string;
+  workflowId?: string | null;
+  jobType: string;
   status: JobStatus;
   previousStatus?: JobStatus | null;
   progress?: number | null;
-  job?: Row | null;
+  occurredAt: string;
+  /** The job's deletion (`status`: its status then). */
+  deleted?: boolean | null;
+}
+
+const ENDED: readonly JobStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "SKIPPED"];
+
+/** A job just created: its event is the first (no previous status). */
+export function isCreation(event: JobEventLike): boolean {
+  return event.previousStatus == null && !event.deleted;
+}
+
+/** The job as its event tells it, when the list does not have it: `createdAt` is only
+ * known for a creation (the event's time), else null. */
+function eventJob(event: JobEventLike): Omit<JobLike, "createdAt"> & { createdAt: string | null } {
+  return {
+    id: event.jobId,
+    status: event.status,
+    jobType: event.jobType,
+    queueId: event.queueId,
+    workflowId: event.workflowId ?? null,
+    createdAt: isCreation(event) ? event.occurredAt : null,
+  };
+}
+
+function hasTimeFilter(filters: JobFilters): boolean {
+  return filters.createdAfter !== null || filters.createdBefore !== null;
 }
 
 /**
- * The listed rows after a jobStatusChanged event: a listed job is updated in place (or
- * dropped once deleted or no longer matching the filters); a job just created that matches the filters is put on top of
- * the first page (the list is newest first), which keeps at most `limit` rows.
+ * The row after its event, from the event's fields alone (the server's own rules): a
+ * claim (to PROCESSING) counts an attempt and starts the clock, an end stops it, a
+ * reopened job (an ended one back to PENDING or SCHEDULED) has neither. Compared with
+ * the row's status rather than the event's previous one, so that an event the row
+ * already shows (a row read again after it) changes nothing twice.
  */
-export function applyJobEvent<Row extends JobLike>(
+export function patchRow<Row extends JobRowLike>(row: Row, event: JobEventLike): Row {
+  const next: Row = { ...row, status: event.status, progress: event.progress ?? row.progress };
+  const was = row.status;
+  if (event.status === "PROCESSING" && was !== "PROCESSING") {
+    next.attempts = row.attempts + 1;
+    next.startedAt = event.occurredAt;
+    next.finishedAt = null;
+    next.progress = null; // a new attempt's progress starts again
+  } else if (ENDED.includes(event.status) && !ENDED.includes(was)) {
+    next.finishedAt = event.occurredAt;
+  } else if (!ENDED.includes(event.status) && event.status !== "PROCESSING" && ENDED.includes(was)) {
+    next.startedAt = null;
+    next.finishedAt = null;
+  }
+  return next;
+}
+
+/** Whether the event leaves a listed row with a figure it cannot tell: a reopened job
+ * gets a new attempt budget (maxAttempts) the event does not carry. */
+export function needsRead(row: JobLike, event: JobEventLike): boolean {
+  return !event.deleted && ENDED.includes(row.status) && (event.status === "PENDING" || event.status === "SCHEDULED");
+}
+
+/**
+ * The listed rows after a jobStatusChanged event, from its own fields: a listed job is
+ * updated in place (patchRow), or dropped once deleted or no longer matching the
+ * filters. A job not listed is left to `wantsNewRow` (its row is read, not made up).
+ */
+export function applyJobEvent<Row extends JobRowLike>(rows: readonly Row[], event: JobEventLike, filters: JobFilters): readonly Row[] {
+  const index = rows.findIndex((row) => row.id === event.jobId);
+  if (index < 0) return rows;
+  const copy = rows.slice();
+  const next = event.deleted ? null : patchRow(rows[index], event);
+  // deleted, or no longer what the filters ask for (e.g. a status filter it left)
+  if (next === null || !matchesFilters(next, filters)) copy.splice(index, 1);
+  else copy[index] = next;
+  return copy;
+}
+
+/** Whether the event announces a job the first page shown should now list on top: just
+ * created and matching the filters (its creation time taken as the event's). */
+export function wantsNewRow(rows: readonly JobLike[], event: JobEventLike, filters: JobFilters): boolean {
+  if (filters.after !== null || !isCreation(event) || rows.some((row) => row.id === event.jobId)) return false;
+  return matchesFilters({ ...eventJob(event), createdAt: event.occurredAt }, filters);
+}
+
+/** Newest first, as the jobs query lists them (createdAt, then id). */
+function newerFirst(a: JobLike, b: JobLike): number {
+  const by = new Date(b.createdAt).getTime() - new Date(a.createdAt).getTime();
+  return by !== 0 ? by : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/**
+ * The rows after a read of the shown page (`read`, the server's rows now): the rows
+ * asked for (`wanted`: jobs announced new, rows that needed a read) are taken from it,
+ * new ones in their place in the order, at most `limit` rows; every other row stays as
+ * the events made it (an event that came during the read is not undone).
+ */
+export function mergeRead<Row extends JobLike>(
   rows: readonly Row[],
-  event: JobEventLike<Row>,
-  filters: JobFilters,
+  read: readonly Row[],
+  wanted: ReadonlySet<string>,
   limit: number,
 ): readonly Row[] {
-  const index = rows.findIndex((row) => row.id === event.jobId);
-  if (index >= 0) {
-    const current = rows[index];
-    const next =
-      event.job === null
-        ? null // deleted since
-        : (event.job ?? {
-            ...current,
-            status: event.status,
-            progress: event.progress ?? current.progress,
-          });
-    const copy = rows.slice();
-    // deleted, or no longer what the filters ask for (e.g. a status filter it left)
-    if (next === null || !matchesFilters(next, filters)) copy.splice(index, 1);
-    else copy[index] = next;
-    return copy;
-  }
-  const created = event.previousStatus == null;
-  if (!created || filters.after !== null || !event.job || !matchesFilters(event.job, filters)) {
-    return rows;
-  }
-  return [event.job, ...rows].slice(0, limit);
+  const taken = read.filter((row) => wanted.has(row.id));
+  if (!taken.length) return rows;
+  const byId = new Map(taken.map((row) => [row.id, row]));
+  const kept = rows.map((row) => byId.get(row.id) ?? row);
+  const listed = new Set(rows.map((row) => row.id));
+  const added = taken.filter((row) => !listed.has(row.id));
+  if (!added.length) return kept;
+  return [...kept, ...added].sort(newerFirst).slice(0, limit);
 }
 
 /**
  * How a jobStatusChanged event moves the number of jobs matching the filters (every
  * page's, not just the listed rows): +1, -1 or 0; null when the event cannot tell (a job
- * deleted, or deleted since, that is not listed: its fields are not known here). The
- * event's own statuses are compared, not the job's current one, so that the changes of
- * a job add up even when its events arrive after it moved on.
+ * not listed and not new under a creation time filter: its creation time is not in the
+ * event). The event's own statuses are compared, not the job's current one, so that
+ * the changes of a job add up even when its events arrive after it moved on.
  */
-export function totalChange<Row extends JobLike>(
-  listed: Row | undefined,
-  event: JobEventLike<Row>,
-  filters: JobFilters,
-): number | null {
-  const job = event.job ?? listed;
-  if (!job) return null;
+export function totalChange(listed: JobLike | undefined, event: JobEventLike, filters: JobFilters): number | null {
+  const fromEvent = eventJob(event);
+  const createdAt = listed?.createdAt ?? fromEvent.createdAt;
+  if (createdAt === null) {
+    if (hasTimeFilter(filters)) return null;
+  }
+  const job = { ...fromEvent, createdAt: createdAt ?? event.occurredAt };
   const counted = (status: JobStatus | null | undefined) => status != null && matchesFilters({ ...job, status }, filters);
-  if (event.job === null) return counted(event.status) ? -1 : 0; // gone: counted under its last status
+  if (event.deleted) return counted(event.status) ? -1 : 0; // gone: counted under its last status
   return Number(counted(event.status)) - Number(counted(event.previousStatus));
 }
 

@@ -25,3 +25,18 @@ export const JobRowFragment = graphql(`
     queue { id name }
   }
 `);
+
+/** A queue's live figures, as the Queues and Overview pages show them (the operation
+ * defines `$minutes`, the throughput's span). */
+export const QueueFiguresFragment = graphql(`
+  fragment QueueFigures on QueueStats {
+    waiting
+    running
+    scheduled
+    succeededLastHour
+    failedLastHour
+    oldestWaitingAge
+    countLimit
+    throughput(minutes: $minutes) { minute succeeded failed }
+  }
+`);

@@ -1,12 +1,14 @@
 // The jobs list: filtered by what the URL's query string says, newest first, paged by
-// cursor. Rows change status live (jobStatusChanged with the same queue and workflow;
-// the rest of the filters are applied here) and a new job matching the filters appears
-// on top of the first page. The total follows the same events (a change it cannot
-// work out, such as an unlisted job deleted, counts again, throttled). A cursor that
-// expired reloads the list.
+// cursor. Rows change live from jobStatusChanged (with the same queue and workflow; the
+// rest of the filters are applied here), from the event's own fields: the stream never
+// asks for the job, which would cost the server a read per event. New jobs matching the
+// filters, and rows an event cannot complete (a reopened job's attempt budget), are read
+// together: one read of the shown page at most once a second, however many events
+// announce them. The total follows the same events (a change it cannot work out counts
+// again, throttled). A cursor that expired reloads the list.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { useQuery } from "urql";
+import { useClient, useQuery } from "urql";
 import { DataTable } from "../components/DataTable";
 import { EnqueueForm } from "../components/EnqueueForm";
 import { ErrorBanner } from "../components/ErrorBanner";
@@ -23,8 +25,11 @@ import {
   filtersToSearch,
   jobsVariables,
   keepListed,
+  mergeRead,
+  needsRead,
   subscriptionVariables,
   totalChange,
+  wantsNewRow,
   type JobFilters,
 } from "../lib/jobFilters";
 import { useLiveTotal, useNow, useResumableSubscription, useThrottled } from "../lib/live";
@@ -32,6 +37,8 @@ import { useLiveTotal, useNow, useResumableSubscription, useThrottled } from "..
 const PAGE = 50;
 /** At most one recount per this many ms, however many deletions stream in. */
 const RECOUNT_MS = 2_000;
+/** At most one read of the shown page per this many ms, however many new jobs stream in. */
+export const READ_MS = 1_000;
 
 const JobsDocument = graphql(`
   query Jobs(
@@ -56,6 +63,34 @@ const JobsDocument = graphql(`
     ) {
       edges { node { ...JobRow } }
       pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+// the rows events announced, read together (its own operation: the list's result, and
+// the highlight of new rows, stay as they are)
+const JobsReadDocument = graphql(`
+  query JobsRead(
+    $first: Int!
+    $after: String
+    $queueId: ID
+    $status: [JobStatus!]
+    $jobType: String
+    $workflowId: ID
+    $createdAfter: DateTime
+    $createdBefore: DateTime
+  ) {
+    jobs(
+      first: $first
+      after: $after
+      queueId: $queueId
+      status: $status
+      jobType: $jobType
+      workflowId: $workflowId
+      createdAfter: $createdAfter
+      createdBefore: $createdBefore
+    ) {
+      edges { node { ...JobRow } }
     }
   }
 `);
@@ -89,10 +124,14 @@ const JobsLiveDocument = graphql(`
     jobStatusChanged(queueId: $queueId, workflowId: $workflowId, after: $after) {
       eventId
       jobId
+      queueId
+      workflowId
+      jobType
       status
       previousStatus
       progress
-      job { ...JobRow }
+      occurredAt
+      deleted
     }
   }
 `);
@@ -123,20 +162,58 @@ export default function JobsPage() {
   }, [refetch, refetchCount]);
   const recount = useThrottled(() => refetchCount({ requestPolicy: "network-only" }), RECOUNT_MS);
 
+  // the ids of jobs the next read is for: announced new, or rows an event left unsure
+  const client = useClient();
+  const wanted = useRef(new Set<string>());
+  const fresher = useRef(new Set<string>()); // of those, the new ones (highlighted)
+  const shown = useRef(variables);
+  shown.current = variables;
+  const read = useThrottled(() => {
+    const ids = wanted.current;
+    const created = fresher.current;
+    if (!ids.size) return;
+    wanted.current = new Set();
+    fresher.current = new Set();
+    const asked = shown.current;
+    void client
+      .query(JobsReadDocument, asked, { requestPolicy: "network-only" })
+      .toPromise()
+      .then((result) => {
+        // another page or other filters since: their own query lists them
+        if (!result.data || shown.current !== asked) return;
+        const got = result.data.jobs.edges.map((e) => e.node);
+        setRows((current) => {
+          const next = mergeRead(current, got, ids, PAGE);
+          if (next !== current) {
+            const added = next.filter((row) => created.has(row.id) && !current.some((c) => c.id === row.id));
+            if (added.length) setFresh((f) => keepListed(new Set([...f, ...added.map((row) => row.id)]), next));
+          }
+          return next;
+        });
+      });
+  }, READ_MS);
+  useEffect(() => {
+    wanted.current = new Set();
+    fresher.current = new Set();
+  }, [variables]);
+
   useResumableSubscription({
     query: JobsLiveDocument,
     variables: subscriptionVariables(filters),
     cursorOf: (event) => event.jobStatusChanged.eventId,
     onEvent: ({ jobStatusChanged: event }) => {
-      const change = totalChange(listed.current.find((row) => row.id === event.jobId), event, filters);
+      const row = listed.current.find((r) => r.id === event.jobId);
+      const change = totalChange(row, event, filters);
       if (change === null) recount();
       else addToTotal(change);
+      if (row ? needsRead(row, event) : wantsNewRow(listed.current, event, filters)) {
+        wanted.current.add(event.jobId);
+        if (!row) fresher.current.add(event.jobId);
+        read();
+      }
       setRows((current) => {
-        const next = applyJobEvent(current, event, filters, PAGE);
-        if (next !== current) {
-          const arrived = event.previousStatus == null && next[0]?.id === event.jobId;
-          setFresh((f) => keepListed(arrived ? new Set(f).add(event.jobId) : f, next));
-        }
+        const next = applyJobEvent(current, event, filters);
+        if (next !== current) setFresh((f) => keepListed(f, next));
         return next;
       });
     },

@@ -1,6 +1,7 @@
-// The overview: every queue's live figures (waiting, running, scheduled, finished in the
+// The overview: the queues' live figures (waiting, running, scheduled, finished in the
 // last hour, the oldest wait, the last 15 minutes' throughput), the running jobs and the
-// workers online. Live: a throttled refetch on job status events, and a slow poll for
+// workers online. The first QUEUES queues only: with more, the page says its totals are
+// theirs and leads to the Queues page, which pages through all. Live: a throttled refetch on job status events, and a slow poll for
 // the figures no event announces (time passing, workers' heartbeats).
 import { Link } from "react-router-dom";
 import { useQuery } from "urql";
@@ -16,10 +17,12 @@ import { formatCount, formatDuration } from "../lib/format";
 import { useNow, usePolling, useResumableSubscription, useThrottled } from "../lib/live";
 
 const MINUTES = 15;
+/** The queues read (the page size limit): beyond them, the figures say they are partial. */
+export const QUEUES = 100;
 
 const OverviewDocument = graphql(`
-  query Overview($minutes: Int!) {
-    queues(first: 100) {
+  query Overview($minutes: Int!, $queues: Int!) {
+    queues(first: $queues) {
       totalCount
       edges {
         node {
@@ -27,16 +30,7 @@ const OverviewDocument = graphql(`
           name
           priority
           isPaused
-          stats {
-            waiting
-            running
-            scheduled
-            succeededLastHour
-            failedLastHour
-            oldestWaitingAge
-            countLimit
-            throughput(minutes: $minutes) { minute succeeded failed }
-          }
+          stats { ...QueueFigures }
         }
       }
     }
@@ -60,7 +54,10 @@ type QueueRow = OverviewQuery["queues"]["edges"][number]["node"];
 type RunningRow = OverviewQuery["running"]["edges"][number]["node"];
 
 export default function OverviewPage() {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: OverviewDocument, variables: { minutes: MINUTES } });
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: OverviewDocument,
+    variables: { minutes: MINUTES, queues: QUEUES },
+  });
   const reload = useThrottled(() => refetch({ requestPolicy: "network-only" }), 2_000);
   useResumableSubscription({
     query: OverviewEventsDocument,
@@ -75,6 +72,8 @@ export default function OverviewPage() {
   const queues = data?.queues.edges.map((e) => e.node) ?? [];
   const running = data?.running.edges.map((e) => e.node) ?? [];
   const limit = queues[0]?.stats.countLimit;
+  const totalQueues = data?.queues.totalCount ?? 0;
+  const partial = totalQueues > queues.length;
   const sum = (pick: (q: QueueRow) => number) => queues.reduce((n, q) => n + pick(q), 0);
   const throughput = sumThroughput(queues.map((q) => q.stats.throughput));
 
@@ -85,6 +84,12 @@ export default function OverviewPage() {
       {!data && fetching && <p className="muted">Loading…</p>}
       {data && (
         <>
+          {partial && (
+            <p className="muted" role="note">
+              Figures of the first {queues.length.toLocaleString()} of {totalQueues.toLocaleString()} queues.{" "}
+              <Link to="/queues">All queues</Link>
+            </p>
+          )}
           <section aria-labelledby="totals" className="cards">
             <h2 id="totals" className="visually-hidden">
               Totals
@@ -108,7 +113,7 @@ export default function OverviewPage() {
 
           <h2>Queues</h2>
           <DataTable<QueueRow>
-            caption="Queues and their live figures"
+            caption={partial ? `The first ${queues.length} of ${totalQueues} queues and their live figures` : "Queues and their live figures"}
             rows={queues}
             rowKey={(q) => q.id}
             empty="No queues yet: create one with the createQueue mutation."

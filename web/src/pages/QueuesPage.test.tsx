@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { mockServer, renderWithSession } from "../test/mockServer";
-import QueuesPage from "./QueuesPage";
+import QueuesPage, { PAGE } from "./QueuesPage";
 
 function queue(id: string, name: string, paused: boolean, waiting: number) {
   return {
@@ -28,12 +28,18 @@ function queue(id: string, name: string, paused: boolean, waiting: number) {
   };
 }
 
-function server() {
+function server(total = 2) {
   let paused = false;
   return mockServer({
-    QueuesPage: () => ({
+    QueuesPage: (v) => ({
       data: {
-        queues: { totalCount: 2, edges: [queue("q1", "emails", paused, 10_000), queue("q2", "reports", true, 3)] },
+        queues: {
+          totalCount: total,
+          pageInfo: { hasNextPage: total > 2 && !v.after, endCursor: total > 2 && !v.after ? "page-2" : null },
+          edges: v.after
+            ? [queue("q3", "thumbnails", false, 0)]
+            : [queue("q1", "emails", paused, 10_000), queue("q2", "reports", true, 3)],
+        },
         workers: { edges: [{ node: { id: "w1", status: "ONLINE", queues: [{ queueId: "q1", isActive: true }] } }] },
       },
     }),
@@ -60,6 +66,18 @@ describe("QueuesPage", () => {
     const reports = screen.getByRole("link", { name: "reports" }).closest("tr")!;
     expect(within(reports).getByText("Paused")).toBeTruthy();
     expect(within(reports).getByRole("button", { name: "Resume queue reports" })).toBeTruthy();
+  });
+
+  it("pages through the queues, the shown page in the URL, and says how many there are", async () => {
+    const mock = server(3);
+    renderWithSession(<QueuesPage />, { client: mock.client, path: "/queues" });
+    expect(await screen.findByText("2 shown of 3")).toBeTruthy();
+    expect(mock.named("QueuesPage")[0].variables).toMatchObject({ first: PAGE, after: null });
+    fireEvent.click(screen.getByRole("button", { name: "Next page" }));
+    expect(await screen.findByRole("link", { name: "thumbnails" })).toBeTruthy();
+    expect(screen.getByText("1 shown of 3")).toBeTruthy();
+    expect(mock.named("QueuesPage").at(-1)!.variables).toMatchObject({ first: PAGE, after: "page-2" });
+    expect(screen.queryByRole("link", { name: "emails" })).toBeNull();
   });
 
   it("pauses a queue and shows it paused", async () => {

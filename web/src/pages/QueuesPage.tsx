@@ -1,12 +1,14 @@
 // The queues: each with its live figures (Queue.stats, counted up to countLimit), its
 // limits, the online workers serving it, and pause / resume. A queue's name leads to
-// its jobs. Live: refetched every few seconds (the figures move with time as well as
-// with events), and at once after a pause or resume.
-import { Link } from "react-router-dom";
+// its jobs. Paged by cursor (the page in the URL), PAGE at a time. Live: the shown page
+// refetched every few seconds (the figures move with time as well as with events), and
+// at once after a pause or resume.
+import { Link, useSearchParams } from "react-router-dom";
 import { useMutation, useQuery } from "urql";
 import { DataTable } from "../components/DataTable";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { PageHeader } from "../components/PageHeader";
+import { Pager } from "../components/Pager";
 import { Sparkline } from "../components/Sparkline";
 import { StatusBadge } from "../components/StatusBadge";
 import { Time } from "../components/Time";
@@ -18,11 +20,14 @@ import { describeConcurrency, describeRateLimit, queueFigures, workersPerQueue }
 
 const MINUTES = 15;
 const POLL_MS = 5_000;
+/** Queues a page (each one's figures cost the server a few counts). */
+export const PAGE = 50;
 
 const QueuesPageDocument = graphql(`
-  query QueuesPage($minutes: Int!) {
-    queues(first: 100) {
+  query QueuesPage($minutes: Int!, $first: Int!, $after: String) {
+    queues(first: $first, after: $after) {
       totalCount
+      pageInfo { hasNextPage endCursor }
       edges {
         node {
           id
@@ -34,16 +39,7 @@ const QueuesPageDocument = graphql(`
           settings { maxAttempts timeoutSeconds }
           concurrency { key max strategy }
           rateLimit { key limit period }
-          stats {
-            waiting
-            running
-            scheduled
-            succeededLastHour
-            failedLastHour
-            oldestWaitingAge
-            countLimit
-            throughput(minutes: $minutes) { minute succeeded failed }
-          }
+          stats { ...QueueFigures }
         }
       }
     }
@@ -64,7 +60,12 @@ const ResumeQueueDocument = graphql(`
 type QueueRow = QueuesPageQuery["queues"]["edges"][number]["node"];
 
 export default function QueuesPage() {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: QueuesPageDocument, variables: { minutes: MINUTES } });
+  const [search, setSearch] = useSearchParams();
+  const after = search.get("after") || null;
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: QueuesPageDocument,
+    variables: { minutes: MINUTES, first: PAGE, after },
+  });
   const [pauseState, pause] = useMutation(PauseQueueDocument);
   const [resumeState, resume] = useMutation(ResumeQueueDocument);
   usePolling(() => refetch({ requestPolicy: "network-only" }), POLL_MS);
@@ -156,6 +157,13 @@ export default function QueuesPage() {
                 ),
               },
             ]}
+          />
+          <Pager
+            pageInfo={data.queues.pageInfo}
+            after={after}
+            onPage={(next) => setSearch(next ? { after: next } : {})}
+            total={data.queues.totalCount}
+            shown={queues.length}
           />
           <p className="muted">
             A paused queue takes new jobs and starts none until it is resumed.

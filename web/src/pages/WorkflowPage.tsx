@@ -8,7 +8,7 @@ import { ErrorBanner } from "../components/ErrorBanner";
 import { PageHeader } from "../components/PageHeader";
 import { StatusBadge } from "../components/StatusBadge";
 import { Duration, Time } from "../components/Time";
-import type { ResumeAction } from "../gql/graphql";
+import type { ResumeAction, WorkflowStatus } from "../gql/graphql";
 import { useNow, usePolling, useThrottled } from "../lib/live";
 import { actionsFor, type WorkflowAction } from "../workflow/actions";
 import { DagView } from "../workflow/DagView";
@@ -24,13 +24,17 @@ import { ProgressBar } from "../workflow/ProgressBar";
 import { useLiveWorkflow } from "../workflow/useLiveWorkflow";
 
 const POLL_MS = 15_000;
+/** The statuses in which the workflow's jobs move by themselves (workers run them). */
+const MOVING: readonly WorkflowStatus[] = ["RUNNING"];
 
 export default function WorkflowPage() {
   const { id = "" } = useParams();
   const navigate = useNavigate();
   const [{ data, error }, refetch] = useQuery({ query: WorkflowDocument, variables: { id } });
   const reloadHeader = useThrottled(() => refetch({ requestPolicy: "network-only" }), 1_000);
-  const live = useLiveWorkflow(id, reloadHeader);
+  const pruned = Boolean(data?.workflow?.prunedAt);
+  // a pruned workflow has no graph and no job left to send events: none is read
+  const live = useLiveWorkflow(id, reloadHeader, { pause: pruned });
   const [actionError, setActionError] = useState<Error | string | null>(null);
   const [, start] = useMutation(StartWorkflowDocument);
   const [, cancel] = useMutation(CancelWorkflowDocument);
@@ -40,8 +44,16 @@ export default function WorkflowPage() {
   const [busy, setBusy] = useState(false);
   useNow(5_000); // re-render: the running time moves on
 
-  // the header's figures, read now and then, tell the graph whether it missed something
-  usePolling(reloadHeader, POLL_MS);
+  // The header's figures, read now and then while the jobs move, tell the graph whether
+  // it missed something (the fallback for events a subscription that was not yet
+  // listening did not get; the graph is read again only if the figures disagree with
+  // it, once per figures). Not for a workflow whose jobs stand still (not started,
+  // paused, ended: an operator's action or a status change reads the header at once) nor
+  // for a pruned one (its figures are the ones it had, its graph is empty).
+  const moving = !pruned && MOVING.includes(live.latest?.status ?? data?.workflow?.status ?? "RUNNING");
+  usePolling(() => {
+    if (moving) reloadHeader();
+  }, POLL_MS);
   useEffect(() => {
     const timer = setTimeout(reloadHeader, 3_000); // once the subscription surely listens
     return () => clearTimeout(timer);

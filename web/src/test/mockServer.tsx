@@ -66,13 +66,13 @@ export const MEMBER_VIEWER: Viewer = {
 };
 
 /** A websocket client whose subscriptions the test feeds: `push` hands an event to the
- * latest subscription to `field`. */
+ * latest subscription to `field`; `queryOf` shows what it asked for. */
 export function mockSocket() {
-  const sinks: { field: string; sink: Sink }[] = [];
+  const sinks: { field: string; sink: Sink; query: string }[] = [];
   const ws = {
     subscribe: (payload: { query: string }, sink: Sink) => {
       const field = /\{\s*(\w+)/.exec(payload.query)?.[1] ?? ""; // the operation's first field
-      const entry = { field, sink };
+      const entry = { field, sink, query: payload.query };
       sinks.push(entry);
       return () => {
         const index = sinks.indexOf(entry);
@@ -85,7 +85,13 @@ export function mockSocket() {
     if (!entry) throw new Error(`no subscription to ${field}`);
     entry.sink.next({ data: { [field]: data } });
   };
-  return { ws, push, subscribed: (field: string) => sinks.some((s) => s.field === field) };
+  return {
+    ws,
+    push,
+    subscribed: (field: string) => sinks.some((s) => s.field === field),
+    /** The document of the latest subscription to `field`. */
+    queryOf: (field: string) => sinks.filter((s) => s.field === field).at(-1)?.query,
+  };
 }
 
 export function renderWithSession(

@@ -9,7 +9,7 @@ import { SessionContextProvider } from "../lib/session";
 import { DagView } from "./DagView";
 import { layered } from "./fixtures";
 import type { GraphDoc } from "./graph";
-import { FIRST_LOAD_RETRY_MS, useLiveWorkflow } from "./useLiveWorkflow";
+import { FIRST_LOAD_RETRY_MS, useLiveWorkflow, type LiveWorkflow } from "./useLiveWorkflow";
 
 /** The server as the page sees it: graph reads answered when the test says, and the
  * workflowProgress subscription's sink to push events into. */
@@ -59,12 +59,15 @@ class FakeServer {
   }
 }
 
-function Harness() {
-  const live = useLiveWorkflow("w1");
+let shown: LiveWorkflow | null = null;
+
+function Harness({ pause = false }: { pause?: boolean }) {
+  const live = useLiveWorkflow("w1", undefined, { pause });
+  shown = live;
   return live.graph ? <DagView graph={live.graph} store={live.store} name="etl" /> : <p>loading</p>;
 }
 
-function setup() {
+function setup({ pause = false }: { pause?: boolean } = {}) {
   const server = new FakeServer();
   const frames: FrameRequestCallback[] = [];
   vi.stubGlobal("requestAnimationFrame", (fn: FrameRequestCallback) => frames.push(fn));
@@ -74,7 +77,7 @@ function setup() {
     <MemoryRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
       <Provider value={server.urql}>
         <SessionContextProvider value={{ clients, viewer: null, isAdmin: false }}>
-          <Harness />
+          <Harness pause={pause} />
         </SessionContextProvider>
       </Provider>
     </MemoryRouter>,
@@ -159,5 +162,36 @@ describe("useLiveWorkflow", () => {
     await server.answer(DOC);
     act(() => server.sinks.at(-1)!.next({ errors: [{ message: "gone", extensions: { code: "RESYNC_REQUIRED" } }] } as never));
     expect(server.urql.query).toHaveBeenCalledTimes(2);
+  });
+
+  it("reads the graph again once for figures it disagrees with, not on every check of the same figures", async () => {
+    vi.useFakeTimers();
+    try {
+      const { server } = setup();
+      await server.answer(DOC); // five jobs, all PENDING
+      // figures a read cannot match (a pruned workflow keeps the stats it had)
+      const frozen = { total: 9, completed: 9, completionPercentage: 100, counts: [{ status: "SUCCEEDED" as const, count: 9 }] };
+      act(() => shown!.verify(frozen));
+      act(() => vi.advanceTimersByTime(1_000));
+      expect(server.urql.query).toHaveBeenCalledTimes(2);
+      await server.answer(DOC);
+      for (let i = 0; i < 5; i++) {
+        act(() => shown!.verify(frozen)); // the header read every 15 s says the same
+        act(() => vi.advanceTimersByTime(15_000));
+      }
+      expect(server.urql.query).toHaveBeenCalledTimes(2);
+      // new figures are a new reason
+      act(() => shown!.verify({ ...frozen, counts: [{ status: "SUCCEEDED" as const, count: 10 }] }));
+      act(() => vi.advanceTimersByTime(1_000));
+      expect(server.urql.query).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("reads nothing and listens to nothing while paused", () => {
+    const { server } = setup({ pause: true });
+    expect(server.urql.query).not.toHaveBeenCalled();
+    expect(server.sinks).toHaveLength(0);
   });
 });

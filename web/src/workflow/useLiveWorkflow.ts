@@ -4,7 +4,10 @@
 // when an event names a job it does not hold (mapped children, spawned jobs), when the
 // subscription's cursor expired (RESYNC_REQUIRED), and when the server's counts stop
 // agreeing with the page's for a while (what a subscription that was not yet listening
-// when the graph was read would have missed).
+// when the graph was read would have missed): once per figures, so that counts a read
+// cannot make agree (a pruned workflow keeps the stats it had, its graph is empty) are
+// not a reason to read it again and again. `pause`: no reads, no subscription (a
+// pruned workflow has no graph left to draw and no job to send events).
 import type { CombinedError } from "@urql/core";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useClient } from "urql";
@@ -53,7 +56,20 @@ export function reuse(before: WorkflowGraph | null, next: WorkflowGraph): Workfl
   return { ...before, criticalPath: next.criticalPath, critical: next.critical, criticalEdges: next.criticalEdges, statuses: next.statuses };
 }
 
-export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowStatus) => void): LiveWorkflow {
+/** The figures a disagreement was about, as a key: the same figures again are not a new
+ * reason to read the graph. */
+function countsKey(stats: StatsLike): string {
+  return stats.counts
+    .map(({ status, count }) => `${status}:${count}`)
+    .sort()
+    .join();
+}
+
+export function useLiveWorkflow(
+  id: string,
+  onStatusChange?: (status: WorkflowStatus) => void,
+  { pause = false }: { pause?: boolean } = {},
+): LiveWorkflow {
   const client = useClient();
   const store = useMemo(() => new StatusStore(), [id]);
   const journal = useMemo(() => new Journal<StatusEvent>(), [id]);
@@ -165,27 +181,35 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
   reloadRef.current = reloadSoon;
 
   // Whether the page's counts agree with the server's latest figures (see SETTLE_MS).
-  const agreement = useRef<{ since: number | null; stats: StatsLike | null; timer: ReturnType<typeof setTimeout> | null }>({
-    since: null,
-    stats: null,
-    timer: null,
-  });
+  const agreement = useRef<{
+    since: number | null;
+    stats: StatsLike | null;
+    timer: ReturnType<typeof setTimeout> | null;
+    /** The figures the graph was last read again for (countsKey). */
+    readFor: string | null;
+  }>({ since: null, stats: null, timer: null, readFor: null });
   const check = useCallback(
     (stats: StatsLike) => {
       const a = agreement.current;
       a.stats = stats;
       const agree = () => a.stats !== null && countsAgree(store.total(), a.stats.counts);
+      const readAgain = () => {
+        const key = countsKey(a.stats!);
+        if (key === a.readFor) return; // read for these very figures already: no use
+        a.readFor = key;
+        reloadRef.current();
+      };
       if (agree()) a.since = null;
       else a.since ??= Date.now();
       if (a.since !== null && Date.now() - a.since >= BUSY_MS) {
         a.since = null;
-        reloadRef.current();
+        readAgain();
         return;
       }
       if (a.timer) clearTimeout(a.timer);
       a.timer = setTimeout(() => {
         a.timer = null;
-        if (!agree()) reloadRef.current();
+        if (!agree()) readAgain();
         a.since = null;
       }, SETTLE_MS);
     },
@@ -202,15 +226,17 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
 
   useEffect(() => {
     current.current = { id, graph: null, lastEventAt: 0, status: null };
+    agreement.current.readFor = null;
     setGraph(null);
     setLatest(null);
     setError(null);
-    void load();
-  }, [id, load]);
+    if (!pause) void load();
+  }, [id, load, pause]);
 
   useResumableSubscription({
     query: WorkflowProgressDocument,
     variables: { workflowId: id },
+    pause,
     cursorOf: (data) => data.workflowProgress.eventId,
     onEvent: ({ workflowProgress: event }) => {
       current.current.lastEventAt = Date.now();
@@ -222,10 +248,10 @@ export function useLiveWorkflow(id: string, onStatusChange?: (status: WorkflowSt
 
   const verify = useCallback(
     (stats: StatsLike) => {
-      if (!current.current.graph || Date.now() - current.current.lastEventAt < QUIET_MS) return;
+      if (pause || !current.current.graph || Date.now() - current.current.lastEventAt < QUIET_MS) return;
       checkRef.current(stats);
     },
-    [],
+    [pause],
   );
 
   return { graph, store, error, latest, reloadSoon, verify };

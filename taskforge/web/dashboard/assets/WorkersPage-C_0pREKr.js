@@ -1,4 +1,4 @@
-import{c as e,d as t,i as n,m as r,n as i,p as a,t as o}from"./index-RKJ-EQI7.js";import{t as s}from"./DataTable-B_QY6Hfw.js";import{t as c}from"./Pager-CIa07eSS.js";import{c as l,l as u}from"./format-D2JSYuwx.js";import{n as d}from"./Time-BqWjxnkM.js";import{n as f,r as p}from"./live-Ck5MMNZ6.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=e(`
+import{c as e,d as t,i as n,m as r,n as i,p as a,t as o}from"./index-Bf2RnzIa.js";import{t as s}from"./DataTable-CECJ4b5h.js";import{t as c}from"./Pager-Dhyj9djV.js";import{c as l,l as u}from"./format-B6vqKNFU.js";import{n as d}from"./Time-_tV4ELzm.js";import{n as f,r as p}from"./live-CrB7c_dL.js";var m=n(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=e(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount

@@ -1,4 +1,4 @@
-import{_ as e,c as t,d as n,g as r,h as i,i as a,n as o,p as s,s as c,t as l,u,v as d}from"./index-RKJ-EQI7.js";import{t as f}from"./DataTable-B_QY6Hfw.js";import{t as p}from"./Pager-CIa07eSS.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-Bqtthe0d.js";import{c as y,i as b,l as x,r as S}from"./format-D2JSYuwx.js";import{a as C,i as w,r as T}from"./live-Ck5MMNZ6.js";var E=d(e(),1),D=a(),O=20,k=t(`
+import{_ as e,c as t,d as n,g as r,h as i,i as a,n as o,p as s,s as c,t as l,u,v as d}from"./index-Bf2RnzIa.js";import{t as f}from"./DataTable-CECJ4b5h.js";import{t as p}from"./Pager-Dhyj9djV.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-BJhpuPOa.js";import{c as y,i as b,l as x,r as S}from"./format-B6vqKNFU.js";import{a as C,i as w,r as T}from"./live-CrB7c_dL.js";var E=d(e(),1),D=a(),O=20,k=t(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id

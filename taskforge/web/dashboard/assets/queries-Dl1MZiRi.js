@@ -1,4 +1,4 @@
-import{c as e}from"./index-RKJ-EQI7.js";var t=e(`
+import{c as e}from"./index-Bf2RnzIa.js";var t=e(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }
@@ -18,5 +18,16 @@ import{c as e}from"./index-RKJ-EQI7.js";var t=e(`
     finishedAt
     progress
     queue { id name }
+  }
+`),e(`
+  fragment QueueFigures on QueueStats {
+    waiting
+    running
+    scheduled
+    succeededLastHour
+    failedLastHour
+    oldestWaitingAge
+    countLimit
+    throughput(minutes: $minutes) { minute succeeded failed }
   }
 `);export{t};

@@ -1,4 +1,4 @@
-import{_ as e,c as t,d as n,h as r,i,m as a,n as o,p as s,t as c,v as l}from"./index-RKJ-EQI7.js";import{t as u}from"./DataTable-B_QY6Hfw.js";import{t as d}from"./Pager-CIa07eSS.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-Bqtthe0d.js";import{c as b,l as x}from"./format-D2JSYuwx.js";import{n as S}from"./Time-BqWjxnkM.js";import{a as C,i as w,n as T,r as E}from"./live-Ck5MMNZ6.js";var D=l(e(),1),O=i(),k=25,A=3,j=t(`
+import{_ as e,c as t,d as n,h as r,i,m as a,n as o,p as s,t as c,v as l}from"./index-Bf2RnzIa.js";import{t as u}from"./DataTable-CECJ4b5h.js";import{t as d}from"./Pager-Dhyj9djV.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-BJhpuPOa.js";import{c as b,l as x}from"./format-B6vqKNFU.js";import{n as S}from"./Time-_tV4ELzm.js";import{a as C,i as w,n as T,r as E}from"./live-CrB7c_dL.js";var D=l(e(),1),O=i(),k=25,A=3,j=t(`
   query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {
     schedules(first: $first, after: $after, status: $status, type: $type) {
       totalCount
