@@ -121,6 +121,12 @@ UNTYPED_TARGETS_PG = TARGETS_PG.format(ready=READY_PROBE)
 TYPED_TARGETS_PG = TARGETS_PG.format(ready=TYPED_READY_PROBE)
 
 
+# a workflow's job counts, one sum per status (FILTER: an aggregate without a grouping)
+_COUNTS = ", ".join(
+    f"'{status}', sum(delta) FILTER (WHERE status = '{status}')" for status in JobStatus
+)
+
+
 # "Has this job an edge like ..." is a scalar subquery with LIMIT 1, not EXISTS: the
 # planner may run an EXISTS as one hashed scan of every edge in that status (all
 # tenants' pending edges, on each claim); a scalar subquery is always an index probe
@@ -132,9 +138,9 @@ TYPED_TARGETS_PG = TARGETS_PG.format(ready=TYPED_READY_PROBE)
 # the result is read from the update alone, not from a join of the two (which a generic
 # plan, estimating 10 rows a side, may make a nested loop over every pair of the batch).
 # starts_edges: whether a job has PENDING outgoing PARALLEL edges, the only edges a start
-# decides (a fan-out's parent skips the engine on claim). workflow_state, on one claimed
-# row per workflow: the workflow's status and job counts as this statement found them
-# (before its own claims, which the caller adds): the status events of the claim carry
+# decides (a fan-out's parent skips the engine on claim). workflow_state: the job's
+# workflow's status and job counts as this statement found them (before its own claims,
+# which the caller adds), read once per workflow: the status events of the claim carry
 # them, without a read of their own per claim.
 CLAIM_PG = """
 WITH w AS (  -- the executions' worker: its deletion waits for this claim (no key checks)
@@ -154,6 +160,13 @@ WITH w AS (  -- the executions' worker: its deletion waits for this claim (no ke
     FROM claimed c
     LEFT JOIN unnest($6::uuid[], $7::timestamptz[]) AS d(queue_id, deadline)
         ON d.queue_id = c.queue_id
+), states AS MATERIALIZED (  -- once per workflow, by its primary key
+    SELECT w.id, jsonb_build_array(w.status, coalesce(w.retained_counts::jsonb, (
+        SELECT jsonb_build_object({counts}) FROM workflow_job_counts
+        WHERE workflow_id = w.id
+    ))) AS state
+    FROM workflows w
+    WHERE w.id = ANY(ARRAY(SELECT workflow_id FROM claimed WHERE workflow_id IS NOT NULL))
 )
 SELECT claimed.*, (
     SELECT true FROM job_dependencies e
@@ -161,18 +174,9 @@ SELECT claimed.*, (
         AND e.dependency_type = 'PARALLEL'
     LIMIT 1
 ) IS NOT NULL AS starts_edges,
-CASE WHEN claimed.workflow_id IS NOT NULL
-    AND row_number() OVER (PARTITION BY claimed.workflow_id) = 1 THEN (
-    SELECT jsonb_build_array(w.status, coalesce(w.retained_counts::jsonb, (
-        SELECT jsonb_object_agg(status, n) FROM (
-            SELECT status, sum(delta) AS n FROM workflow_job_counts
-            WHERE workflow_id = w.id GROUP BY status
-        ) AS c
-    )))
-    FROM workflows w WHERE w.id = claimed.workflow_id
-) END AS workflow_state
+(SELECT s.state FROM states s WHERE s.id = claimed.workflow_id) AS workflow_state
 FROM claimed
-"""
+""".replace("{counts}", _COUNTS)
 
 
 # The walk of a ready index that picks the jobs, in claim order ({columns}: what the
@@ -277,11 +281,12 @@ async def claim_targets(
     return status, [r for r in rows if r.queue_id is not None]
 
 
-def _workflow_states(session: AsyncSession, rows: list[Any]) -> None:
+def workflow_states(session: AsyncSession, rows: list[Any]) -> None:
     """The claimed workflows' states as the claim left them: read before its own claims,
     each claimed job then counts PROCESSING rather than PENDING. Kept for the events
     recorded next (a later statement's state replaces an earlier one's)."""
     found = {r.workflow_id: r.workflow_state for r in rows if r.workflow_state is not None}
+    # (each row carries its workflow's state: the last one read of each is decoded)
     if not found:
         return
     claimed = Counter(r.workflow_id for r in rows if r.workflow_id in found)
@@ -335,7 +340,7 @@ async def claim(
                 *typed,
             )
         )
-        _workflow_states(session, rows)
+        workflow_states(session, rows)
         started = [(r, r.execution_id, r.starts_edges) for r in rows]
         # RETURNING has no order
         started.sort(key=lambda c: (-c[0].priority, c[0].fair_seq, c[0].created_at))

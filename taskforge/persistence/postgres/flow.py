@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from taskforge.domain.enums import JobStatus
 from taskforge.domain.flow_claims import Candidate
 from taskforge.persistence.postgres.driver import JobRow, driver_connection
-from taskforge.persistence.postgres.executions import CLAIM_PG
+from taskforge.persistence.postgres.executions import CLAIM_PG, workflow_states
 from taskforge.persistence.tables import READY_PREDICATE, RUNNING_KEYED_PREDICATE
 
 # in the order given (a subquery's order is kept by the scan above it): two lockers of
@@ -126,4 +126,5 @@ async def start(
             list(deadlines.values()),
         )
     )
+    workflow_states(session, rows)
     return [(r, r.execution_id, r.starts_edges) for r in rows]
