@@ -2,7 +2,7 @@
 table at least as many rows as it had when this process last analyzed it (1,000 at
 least) has the table analyzed in the background, so that statements prepared when it
 was small stop planning sequential scans of it. Smaller writes leave it alone, and so
-does a transaction that rolled back."""
+does a transaction that rolled back. And no JIT on the service's connections."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
 from taskforge.persistence.postgres.statistics import Statistics
 from taskforge.persistence.store import note_inserted
@@ -82,3 +83,13 @@ async def test_a_rolled_back_insert_is_not_counted(fresh: Any, pg_database: str)
             note_inserted(session, "jobs", 5000)
             raise RuntimeError("the use case failed")
     assert await settled(fresh, pg_database) == before
+
+
+async def test_service_connections_plan_without_jit(pg_runtime: Any) -> None:
+    """JIT compilation, planned from row estimates a bulk insert can inflate, cost tens of
+    milliseconds on statements that run in one: the service's connections turn it off."""
+    svc = pg_runtime.services
+    async with svc.read() as session:
+        assert await session.scalar(text("SHOW jit")) == "off"
+    async with svc.write() as session:
+        assert await session.scalar(text("SHOW jit")) == "off"

@@ -68,8 +68,16 @@ class PostgresStore:
 
     def engine_kwargs(self, pool_size: int) -> dict[str, Any]:
         # no pre-ping: it costs a round trip per checkout; recycle, and drop connections
-        # known closed at checkout (configure)
-        return {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
+        # known closed at checkout (configure). No JIT: its compilation (tens of ms) is
+        # planned from row estimates, which a table filled a moment ago can put over
+        # jit_above_cost for statements that run in a millisecond; none of ours is a long
+        # analytical query that it would pay off for.
+        return {
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_recycle": 1800,
+            "connect_args": {"server_settings": {"jit": "off"}},
+        }
 
     def read_options(self) -> dict[str, Any]:
         # single-statement reads need no BEGIN/COMMIT round trips
