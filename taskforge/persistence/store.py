@@ -113,6 +113,7 @@ class Executions(Protocol):
         lease_until: datetime,
         deadlines: dict[uuid.UUID, datetime | None],
         job_types: Sequence[str] | None = None,
+        parents: bool = False,
     ) -> list[tuple[Any, uuid.UUID, bool | None]]:
         """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
         by job priority then age; they come back PROCESSING with their attempt counted and
@@ -122,7 +123,9 @@ class Executions(Protocol):
         Returns (job row with every job column, execution id, whether the start decides
         edges: PENDING outgoing PARALLEL edges; None where the store does not read it,
         SQLite, and the engine then looks). Two concurrent claims never take the same
-        job: SKIP LOCKED on PostgreSQL, one writer at a time on SQLite."""
+        job: SKIP LOCKED on PostgreSQL, one writer at a time on SQLite. ``parents``:
+        PostgreSQL's rows carry ``parent_outputs``, each workflow job's parents' outputs
+        by name (read by the claim itself; None: not read, the caller reads them)."""
         ...
 
     async def ack_rows(

@@ -221,6 +221,7 @@ async def _claim(
             deadlines,
             job_types,
             flow_queues,
+            parents,
         )
         events += [status_event(j, JobStatus.PENDING) for j, _, _ in claimed]
         events += throttled
@@ -248,14 +249,23 @@ async def _claim(
 async def _parents(
     session: AsyncSession, org: uuid.UUID, rows: Sequence[Any]
 ) -> dict[uuid.UUID, dict[str, Any]] | None:
-    """The workflow jobs' parents' outputs by job name (one statement); None when none of
-    the jobs is in a workflow (nothing read). A job without dependencies (NONE: a map's
-    child, made after its parent ended) has no parents to read."""
+    """The workflow jobs' parents' outputs by job name: as the claim read them
+    (``parent_outputs``, PostgreSQL), else in one statement; None when none of the jobs
+    is in a workflow (nothing read). A job without dependencies (NONE: a map's child,
+    made after its parent ended) has no parents to read."""
     in_workflows = [r for r in rows if r.workflow_id is not None]
     if not in_workflows:
         return None
-    having = [r.id for r in in_workflows if r.dependency_status != DependencyStatus.NONE]
-    return await run_data.outputs_in(session, org, having) if having else {}
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    unread: list[uuid.UUID] = []
+    for r in in_workflows:
+        if (outputs := getattr(r, "parent_outputs", None)) is not None:
+            found[r.id] = outputs
+        elif r.dependency_status != DependencyStatus.NONE:
+            unread.append(r.id)
+    if unread:
+        found |= await run_data.outputs_in(session, org, unread)
+    return found
 
 
 def _set_parents(claimed: list[Claimed], outputs: dict[uuid.UUID, dict[str, Any]]) -> None:
@@ -292,6 +302,7 @@ async def _claim_shares(
     deadlines: dict[uuid.UUID, datetime | None],
     job_types: list[str] | None,
     flow_queues: set[uuid.UUID],
+    parents: bool = False,
 ) -> tuple[list[tuple[Any, uuid.UUID, bool | None]], list[Event], bool]:
     """The claim split across the worker's queues by their weights (services.shares);
     queues with flow control are claimed by services/flow_claims. Returns the started
@@ -305,7 +316,7 @@ async def _claim_shares(
         ranked = _rank(queues)
         if flow_queues.isdisjoint(queues):
             rows = await repo.claim(
-                session, ranked, n, now, worker_id, lease_until, deadlines, job_types
+                session, ranked, n, now, worker_id, lease_until, deadlines, job_types, parents
             )
             flow_claims.check_plain(rows)
             return rows

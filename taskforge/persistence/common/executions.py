@@ -82,6 +82,7 @@ async def claim(
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
     job_types: Sequence[str] | None = None,
+    parents: bool = False,
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
     """Take up to ``limit`` ready jobs, group by group (queues of equal rank), each group
     by job priority then age; they come back PROCESSING with their attempt counted and
@@ -91,9 +92,10 @@ async def claim(
     Returns (job row with every job column, execution id, whether the start decides
     edges: PENDING outgoing PARALLEL edges; None where the store does not read it,
     SQLite, and the engine then looks). Two concurrent claims never take the same
-    job: SKIP LOCKED on PostgreSQL, one writer at a time on SQLite."""
+    job: SKIP LOCKED on PostgreSQL, one writer at a time on SQLite. ``parents``: see
+    ``Store.executions.claim``."""
     return await store_of(session).executions.claim(
-        session, queue_groups, limit, now, worker_id, lease_until, deadlines, job_types
+        session, queue_groups, limit, now, worker_id, lease_until, deadlines, job_types, parents
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections import Counter
@@ -121,6 +122,19 @@ UNTYPED_TARGETS_PG = TARGETS_PG.format(ready=READY_PROBE)
 TYPED_TARGETS_PG = TARGETS_PG.format(ready=TYPED_READY_PROBE)
 
 
+# parent_outputs (claims for a worker that asked for ctx.parents): a workflow job's
+# parents' outputs by name, one index probe of its edges per job, in the claim's own
+# statement rather than a read after it; none for a job without dependencies (NONE: a
+# map's child, made after its template's parents ended)
+PARENT_OUTPUTS = """CASE WHEN claimed.workflow_id IS NOT NULL
+    AND claimed.dependency_status <> 'NONE' THEN coalesce((
+    SELECT jsonb_object_agg(p.name, p.output)
+    FROM job_dependencies e JOIN jobs p ON p.id = e.parent_job_id
+    WHERE e.child_job_id = claimed.id AND e.organization_id = claimed.organization_id
+        AND p.name IS NOT NULL
+), '{}') END"""
+
+
 # a workflow's job counts, one sum per status (FILTER: an aggregate without a grouping)
 _COUNTS = ", ".join(
     f"'{status}', sum(delta) FILTER (WHERE status = '{status}')" for status in JobStatus
@@ -174,7 +188,8 @@ SELECT claimed.*, (
         AND e.dependency_type = 'PARALLEL'
     LIMIT 1
 ) IS NOT NULL AS starts_edges,
-(SELECT s.state FROM states s WHERE s.id = claimed.workflow_id) AS workflow_state
+(SELECT s.state FROM states s WHERE s.id = claimed.workflow_id) AS workflow_state,
+{parents} AS parent_outputs
 FROM claimed
 """.replace("{counts}", _COUNTS)
 
@@ -188,7 +203,7 @@ WALK_PG = """    SELECT {columns} FROM jobs
     FOR UPDATE SKIP LOCKED"""
 
 
-def _claim(queues: str, types: str = "", per_type: bool = False) -> str:
+def _claim(queues: str, types: str = "", per_type: bool = False, parents: bool = False) -> str:
     walk = WALK_PG.format(
         columns="id, priority, fair_seq, created_at, ctid AS at" if per_type else "id",
         queues=queues,
@@ -203,14 +218,26 @@ def _claim(queues: str, types: str = "", per_type: bool = False) -> str:
             f"{walk}\n    ) j\n"
             "    ORDER BY j.priority DESC, j.fair_seq, j.created_at, j.at LIMIT $2"
         )
-    return CLAIM_PG.format(picked=walk, processing=JobStatus.PROCESSING)
+    return CLAIM_PG.format(
+        picked=walk,
+        processing=JobStatus.PROCESSING,
+        parents=PARENT_OUTPUTS if parents else "NULL::jsonb",
+    )
 
 
-# one queue: "= $1" walks the index in claim order; "= ANY" would sort every ready row
-CLAIM_ONE_PG = _claim("= $1")
+@functools.cache
+def claim_statement(several: bool, job_types: int | None, parents: bool) -> str:
+    """The claim of one queue or several, of any type (None), of one type or several
+    (1, 2), with the parents' outputs or without.
 
-
-CLAIM_ANY_PG = _claim("= ANY($1::uuid[])")
+    One queue: "= $1" walks the index in claim order; "= ANY" would sort every ready row.
+    """
+    queues = "= ANY($1::uuid[])" if several else "= $1"
+    if job_types is None:
+        return _claim(queues, parents=parents)
+    if job_types == 1:
+        return _claim(queues, " AND job_type = $8", parents=parents)
+    return _claim(queues, " AND job_type = t.job_type", per_type=True, parents=parents)
 
 
 # Typed claims (the worker's handler types, $8) go by idx_jobs_ready_typed (queue, type,
@@ -223,13 +250,14 @@ CLAIM_ANY_PG = _claim("= ANY($1::uuid[])")
 # or, generic, scan the table. The rows locked beyond the $2 claimed stay locked until
 # the claim commits (concurrent claims skip them): a bounded cost, (types - 1) x $2 at
 # most, that an untyped claim does not pay.
-# Keyed by (several queues, several types).
+# (The claims without parents' outputs, keyed by (several queues, several types).)
 CLAIM_TYPED_PG = {
-    (False, False): _claim("= $1", " AND job_type = $8"),
-    (False, True): _claim("= $1", " AND job_type = t.job_type", per_type=True),
-    (True, False): _claim("= ANY($1::uuid[])", " AND job_type = $8"),
-    (True, True): _claim("= ANY($1::uuid[])", " AND job_type = t.job_type", per_type=True),
+    (several, multi): claim_statement(several, 2 if multi else 1, False)
+    for several in (False, True)
+    for multi in (False, True)
 }
+CLAIM_ONE_PG = claim_statement(False, None, False)
+CLAIM_ANY_PG = claim_statement(True, None, False)
 
 
 # What an acknowledgement checks, with both rows locked.
@@ -312,6 +340,7 @@ async def claim(
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
     job_types: Sequence[str] | None = None,
+    parents: bool = False,
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
     driver = await driver_connection(session)
     claimed: list[tuple[Any, uuid.UUID, bool | None]] = []
@@ -323,10 +352,8 @@ async def claim(
         if remaining <= 0:
             break
         queues: Any = group[0] if len(group) == 1 else group
-        if job_types is None:
-            sql = CLAIM_ONE_PG if len(group) == 1 else CLAIM_ANY_PG
-        else:
-            sql = CLAIM_TYPED_PG[len(group) > 1, len(job_types) > 1]
+        kinds = None if job_types is None else len(job_types)
+        sql = claim_statement(len(group) > 1, kinds if kinds is None else min(kinds, 2), parents)
         rows: list[Any] = JobRow.all(
             await driver.fetch(
                 sql,

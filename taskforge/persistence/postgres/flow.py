@@ -79,6 +79,7 @@ START_PG = CLAIM_PG.format(
     LIMIT $2
     FOR UPDATE SKIP LOCKED""",
     processing=JobStatus.PROCESSING,
+    parents="NULL::jsonb",  # the caller reads them
 )
 
 

@@ -133,6 +133,7 @@ async def claim(
     lease_until: datetime,
     deadlines: dict[uuid.UUID, datetime | None],
     job_types: Sequence[str] | None = None,
+    parents: bool = False,  # read by the caller here, in a statement of its own
 ) -> list[tuple[Any, uuid.UUID, bool | None]]:
     claimed: list[tuple[Any, uuid.UUID, bool | None]] = []
     for group in queue_groups:
