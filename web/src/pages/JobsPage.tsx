@@ -4,8 +4,10 @@
 // asks for the job, which would cost the server a read per event. New jobs matching the
 // filters, and rows an event cannot complete (a reopened job's attempt budget), are read
 // together: one read of the shown page at most once a second, however many events
-// announce them. The total follows the same events (a change it cannot work out counts
-// again, throttled). A cursor that expired reloads the list.
+// announce them. The total is only ever a count the server made: an event that changes
+// it counts again, throttled, rather than adding to it. A count read after a job was
+// saved already holds it while the job's event may still be on its way; added to that
+// count, the event would count the job twice. A cursor that expired reloads the list.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useClient, useQuery } from "urql";
@@ -32,11 +34,11 @@ import {
   wantsNewRow,
   type JobFilters,
 } from "../lib/jobFilters";
-import { useLiveTotal, useNow, useResumableSubscription, useThrottled } from "../lib/live";
+import { useNow, useResumableSubscription, useThrottled } from "../lib/live";
 
 const PAGE = 50;
-/** At most one recount per this many ms, however many deletions stream in. */
-const RECOUNT_MS = 2_000;
+/** At most one count per this many ms, however many events change the total. */
+export const RECOUNT_MS = 1_000;
 /** At most one read of the shown page per this many ms, however many new jobs stream in. */
 export const READ_MS = 1_000;
 
@@ -143,7 +145,7 @@ export default function JobsPage() {
   const { first: _first, after: _after, ...countVariables } = variables;
   const [{ data, error, fetching }, refetch] = useQuery({ query: JobsDocument, variables });
   const [{ data: count }, refetchCount] = useQuery({ query: JobsCountDocument, variables: countVariables });
-  const [total, addToTotal] = useLiveTotal(count, count?.jobs.totalCount);
+  const total = count?.jobs.totalCount;
   const [rows, setRows] = useState<readonly JobRowFragment[]>([]);
   const listed = useRef(rows);
   listed.current = rows;
@@ -203,9 +205,7 @@ export default function JobsPage() {
     cursorOf: (event) => event.jobStatusChanged.eventId,
     onEvent: ({ jobStatusChanged: event }) => {
       const row = listed.current.find((r) => r.id === event.jobId);
-      const change = totalChange(row, event, filters);
-      if (change === null) recount();
-      else addToTotal(change);
+      if (totalChange(row, event, filters) !== 0) recount();
       if (row ? needsRead(row, event) : wantsNewRow(listed.current, event, filters)) {
         wanted.current.add(event.jobId);
         if (!row) fresher.current.add(event.jobId);

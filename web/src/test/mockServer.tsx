@@ -101,12 +101,20 @@ export function renderWithSession(
     viewer = ADMIN_VIEWER,
     path = "/",
     ws = { subscribe: () => () => undefined },
-  }: { client: Client; viewer?: Viewer | null; path?: string; ws?: ReturnType<typeof mockSocket>["ws"] },
+    status = new ConnectionStatus(),
+  }: {
+    client: Client;
+    viewer?: Viewer | null;
+    path?: string;
+    ws?: ReturnType<typeof mockSocket>["ws"];
+    /** The socket's state (connecting unless the test sets it). */
+    status?: ConnectionStatus;
+  },
 ): RenderResult {
   const clients = {
     urql: client,
     ws,
-    status: new ConnectionStatus(),
+    status,
     dispose: () => undefined,
   } as unknown as Clients;
   return render(
