@@ -39,6 +39,7 @@ type Documents = {
     "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n": typeof types.JobRowFragmentDoc,
     "\n  fragment QueueFigures on QueueStats {\n    waiting\n    running\n    scheduled\n    succeededLastHour\n    failedLastHour\n    oldestWaitingAge\n    countLimit\n    throughput(minutes: $minutes) { minute succeeded failed }\n  }\n": typeof types.QueueFiguresFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      permissions\n      organization { id name }\n      user { id email name role }\n      apiKey { id name prefix }\n    }\n  }\n": typeof types.ViewerDocument,
+    "\n  mutation AcceptInvitation($token: String!, $name: String!, $password: String!) {\n    acceptInvitation(token: $token, name: $name, password: $password) { token expiresAt }\n  }\n": typeof types.AcceptInvitationDocument,
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id\n      jobType\n      name\n      status\n      statusReason\n      dependencyStatus\n      priority\n      attempts\n      maxAttempts\n      payload\n      output\n      error\n      createdAt\n      updatedAt\n      startedAt\n      finishedAt\n      scheduledFor\n      nextEligibleAt\n      waitingForHandler\n      progress\n      progressMessage\n      workflowId\n      queue { id name }\n      executions {\n        id\n        attempt\n        status\n        startedAt\n        finishedAt\n        duration\n        error\n        traceback\n        progress\n        worker { id name }\n      }\n    }\n  }\n": typeof types.JobDocument,
     "\n  subscription JobEvents($jobId: ID!, $after: ID) {\n    jobStatusChanged(jobId: $jobId, after: $after) { eventId status progress progressMessage }\n  }\n": typeof types.JobEventsDocument,
     "\n  mutation CancelJob($id: ID!) { cancelJob(id: $id) { id status statusReason } }\n": typeof types.CancelJobDocument,
@@ -99,6 +100,7 @@ const documents: Documents = {
     "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n": types.JobRowFragmentDoc,
     "\n  fragment QueueFigures on QueueStats {\n    waiting\n    running\n    scheduled\n    succeededLastHour\n    failedLastHour\n    oldestWaitingAge\n    countLimit\n    throughput(minutes: $minutes) { minute succeeded failed }\n  }\n": types.QueueFiguresFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      permissions\n      organization { id name }\n      user { id email name role }\n      apiKey { id name prefix }\n    }\n  }\n": types.ViewerDocument,
+    "\n  mutation AcceptInvitation($token: String!, $name: String!, $password: String!) {\n    acceptInvitation(token: $token, name: $name, password: $password) { token expiresAt }\n  }\n": types.AcceptInvitationDocument,
     "\n  query Job($id: ID!) {\n    job(id: $id) {\n      id\n      jobType\n      name\n      status\n      statusReason\n      dependencyStatus\n      priority\n      attempts\n      maxAttempts\n      payload\n      output\n      error\n      createdAt\n      updatedAt\n      startedAt\n      finishedAt\n      scheduledFor\n      nextEligibleAt\n      waitingForHandler\n      progress\n      progressMessage\n      workflowId\n      queue { id name }\n      executions {\n        id\n        attempt\n        status\n        startedAt\n        finishedAt\n        duration\n        error\n        traceback\n        progress\n        worker { id name }\n      }\n    }\n  }\n": types.JobDocument,
     "\n  subscription JobEvents($jobId: ID!, $after: ID) {\n    jobStatusChanged(jobId: $jobId, after: $after) { eventId status progress progressMessage }\n  }\n": types.JobEventsDocument,
     "\n  mutation CancelJob($id: ID!) { cancelJob(id: $id) { id status statusReason } }\n": types.CancelJobDocument,
@@ -248,6 +250,10 @@ export function graphql(source: "\n  fragment QueueFigures on QueueStats {\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Viewer {\n    viewer {\n      permissions\n      organization { id name }\n      user { id email name role }\n      apiKey { id name prefix }\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      permissions\n      organization { id name }\n      user { id email name role }\n      apiKey { id name prefix }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AcceptInvitation($token: String!, $name: String!, $password: String!) {\n    acceptInvitation(token: $token, name: $name, password: $password) { token expiresAt }\n  }\n"): (typeof documents)["\n  mutation AcceptInvitation($token: String!, $name: String!, $password: String!) {\n    acceptInvitation(token: $token, name: $name, password: $password) { token expiresAt }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,4 +1,4 @@
-import{c as e}from"./index-1V2m4BsK.js";var t=e(`
+import{p as e}from"./index-Kju_TSVZ.js";var t=e(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }
