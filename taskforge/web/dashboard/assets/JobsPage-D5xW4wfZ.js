@@ -1,4 +1,4 @@
-import{C as e,g as t,h as n,i as r,m as i,n as a,p as o,t as s,v as c,w as l,y as u}from"./index-Kju_TSVZ.js";import{t as d}from"./DataTable-CyhMj2Nx.js";import{t as f}from"./queries-DlU-Rseq.js";import{c as p,l as m}from"./format-Nk__2dG1.js";import{t as h}from"./Pager-DqF1oueV.js";import{n as g,t as _}from"./Time-B5sACGax.js";import{i as v,r as y,t as b}from"./live-Day4Ah8g.js";var x=l(e(),1),S=r(),C=o(`
+import{C as e,g as t,h as n,i as r,m as i,n as a,p as o,t as s,v as c,w as l,y as u}from"./index-WSAWCI3-.js";import{t as d}from"./DataTable-CG0RmIgX.js";import{t as f}from"./queries-B1jM-298.js";import{c as p,l as m}from"./format-FrswX_mG.js";import{t as h}from"./Pager-DBXmNEig.js";import{n as g,t as _}from"./Time-DnEwfdYA.js";import{i as v,r as y,t as b}from"./live-BfHHXSLH.js";var x=l(e(),1),S=r(),C=o(`
   mutation EnqueueJob($input: EnqueueJobInput!) {
     enqueueJob(input: $input) { id status jobType }
   }

@@ -1,4 +1,4 @@
-import{g as e,i as t,n,p as r,t as i,v as a}from"./index-Kju_TSVZ.js";import{t as o}from"./DataTable-CyhMj2Nx.js";import{n as s,t as c}from"./Sparkline-BDbCByWR.js";import{c as l,r as u,t as d}from"./format-Nk__2dG1.js";import{t as f}from"./Time-B5sACGax.js";import{i as p,n as m,r as h,t as g}from"./live-Day4Ah8g.js";var _=t(),v=15,y=100,b=r(`
+import{g as e,i as t,n,p as r,t as i,v as a}from"./index-WSAWCI3-.js";import{t as o}from"./DataTable-CG0RmIgX.js";import{n as s,t as c}from"./Sparkline-ChxOkSf3.js";import{c as l,r as u,t as d}from"./format-FrswX_mG.js";import{t as f}from"./Time-DnEwfdYA.js";import{i as p,n as m,r as h,t as g}from"./live-BfHHXSLH.js";var _=t(),v=15,y=100,b=r(`
   query Overview($minutes: Int!, $queues: Int!) {
     queues(first: $queues) {
       totalCount

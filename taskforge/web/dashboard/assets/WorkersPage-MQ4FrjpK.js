@@ -1,4 +1,4 @@
-import{g as e,i as t,n,p as r,t as i,v as a,y as o}from"./index-Kju_TSVZ.js";import{t as s}from"./DataTable-CyhMj2Nx.js";import{t as c}from"./Pager-DqF1oueV.js";import{c as l,l as u}from"./format-Nk__2dG1.js";import{n as d}from"./Time-B5sACGax.js";import{n as f,t as p}from"./live-Day4Ah8g.js";var m=t(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=r(`
+import{g as e,i as t,n,p as r,t as i,v as a,y as o}from"./index-WSAWCI3-.js";import{t as s}from"./DataTable-CG0RmIgX.js";import{t as c}from"./Pager-DBXmNEig.js";import{c as l,l as u}from"./format-FrswX_mG.js";import{n as d}from"./Time-DnEwfdYA.js";import{n as f,t as p}from"./live-BfHHXSLH.js";var m=t(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=r(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount
