@@ -35,10 +35,11 @@ function setup(
   counts: number[],
   read: () => unknown[] = () => [],
   status = new ConnectionStatus(),
+  page: () => unknown[] | Promise<unknown[]> = () => listed.map((id) => job(id)),
 ) {
   let seq = 0;
   const mock = mockServer({
-    Jobs: () => ({ data: { jobs: connection(listed.map((id) => job(id))) } }),
+    Jobs: async () => ({ data: { jobs: connection(await page()) } }),
     JobsRead: () => ({ data: { jobs: connection(read()) } }),
     JobsCount: () => ({ data: { jobs: { __typename: "JobConnection", totalCount: counts.shift() } } }),
     QueueChoices: () => ({ data: { queues: { __typename: "QueueConnection", edges: [] } } }),
@@ -128,6 +129,72 @@ describe("JobsPage's live rows", () => {
     event("a", "PROCESSING", "PENDING");
     expect(statusOf("a")).toBeUndefined(); // off the page at once
     await screen.findByText("1 shown of 1");
+  });
+});
+
+describe("JobsPage's reads and the events that pass them", () => {
+  it("keeps an event that came while the reload shortly after going live was on its way", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const connected = new ConnectionStatus();
+      connected.set("connected");
+      let answer: (rows: unknown[]) => void = () => undefined;
+      let reads = 0;
+      // the first read at once; the reload's read held back until the test lets it go
+      const page = () => (++reads === 1 ? [job("a")] : new Promise<unknown[]>((resolve) => (answer = resolve)));
+      const { mock, socket, event } = setup("/jobs", ["a"], [1, 1], () => [], connected, page);
+      await screen.findByText("1 shown of 1");
+      await waitFor(() => expect(socket.subscribed("jobStatusChanged")).toBe(true));
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(500);
+      });
+      await waitFor(() => expect(mock.named("Jobs")).toHaveLength(2)); // the reload went out
+      event("a", "PROCESSING", "PENDING"); // claimed after the reload read the job
+      expect(statusOf("a")).toBe("PROCESSING");
+      await act(async () => answer([job("a", "PENDING")])); // the reload's answer: the job before its claim
+      await waitFor(() => expect(mock.named("JobsCount")).toHaveLength(2));
+      expect(statusOf("a")).toBe("PROCESSING");
+      expect(screen.getByText("1 / 3")).toBeTruthy(); // one attempt, counted once
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("keeps an event that came while a new row's read was on its way", async () => {
+    let answer: (rows: unknown[]) => void = () => undefined;
+    const mock = mockServer({
+      Jobs: () => ({ data: { jobs: connection([job("a")]) } }),
+      JobsRead: () =>
+        new Promise((resolve) => (answer = (rows) => resolve({ data: { jobs: connection(rows) } }))),
+      JobsCount: () => ({ data: { jobs: { __typename: "JobConnection", totalCount: 1 } } }),
+      QueueChoices: () => ({ data: { queues: { __typename: "QueueConnection", edges: [] } } }),
+    });
+    const socket = mockSocket();
+    renderWithSession(<JobsPage />, { client: mock.client, path: "/jobs", ws: socket.ws });
+    await screen.findByText("1 shown of 1");
+    await waitFor(() => expect(socket.subscribed("jobStatusChanged")).toBe(true));
+    const push = (eventId: string, status: string, previousStatus: string | null) =>
+      act(() =>
+        socket.push("jobStatusChanged", {
+          __typename: "JobStatusEvent",
+          eventId,
+          jobId: "n",
+          queueId: "q1",
+          workflowId: null,
+          jobType: "send_email",
+          status,
+          previousStatus,
+          progress: null,
+          occurredAt: "2026-12-07T10:05:00Z",
+          deleted: false,
+        }),
+      );
+    push("1", "PENDING", null); // its read goes out
+    await waitFor(() => expect(mock.named("JobsRead")).toHaveLength(1));
+    push("2", "PROCESSING", "PENDING"); // not listed yet: nothing to change
+    await act(async () => answer([job("n", "PENDING", "2026-12-07T10:05:00Z"), job("a")]));
+    await waitFor(() => expect(statusOf("n")).toBeDefined());
+    expect(statusOf("n")).toBe("PROCESSING");
   });
 });
 

@@ -1,4 +1,4 @@
-import{g as e,i as t,n,p as r,t as i,v as a,y as o}from"./index-WSAWCI3-.js";import{t as s}from"./DataTable-CG0RmIgX.js";import{t as c}from"./Pager-DBXmNEig.js";import{c as l,l as u}from"./format-FrswX_mG.js";import{n as d}from"./Time-DnEwfdYA.js";import{n as f,t as p}from"./live-BfHHXSLH.js";var m=t(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=r(`
+import{g as e,i as t,n,p as r,t as i,v as a,y as o}from"./index-Pjv7t6-P.js";import{t as s}from"./DataTable-Dc2B3DSv.js";import{t as c}from"./Pager-ByO3o9l0.js";import{c as l,l as u}from"./format-DdDSQsQJ.js";import{n as d}from"./Time-D5i59nc5.js";import{n as f,t as p}from"./live-CBHxL4KL.js";var m=t(),h=50,g=5e3,_=[`ONLINE`,`DRAINING`,`OFFLINE`],v=r(`
   query WorkersPage($first: Int!, $after: String, $status: [WorkerStatus!]) {
     workers(first: $first, after: $after, status: $status) {
       totalCount

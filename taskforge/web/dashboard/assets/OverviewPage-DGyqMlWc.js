@@ -1,4 +1,4 @@
-import{g as e,i as t,n,p as r,t as i,v as a}from"./index-WSAWCI3-.js";import{t as o}from"./DataTable-CG0RmIgX.js";import{n as s,t as c}from"./Sparkline-ChxOkSf3.js";import{c as l,r as u,t as d}from"./format-FrswX_mG.js";import{t as f}from"./Time-DnEwfdYA.js";import{i as p,n as m,r as h,t as g}from"./live-BfHHXSLH.js";var _=t(),v=15,y=100,b=r(`
+import{g as e,i as t,n,p as r,t as i,v as a}from"./index-Pjv7t6-P.js";import{t as o}from"./DataTable-Dc2B3DSv.js";import{n as s,t as c}from"./Sparkline-g7XwkfhD.js";import{c as l,r as u,t as d}from"./format-DdDSQsQJ.js";import{t as f}from"./Time-D5i59nc5.js";import{i as p,n as m,r as h,t as g}from"./live-CBHxL4KL.js";var _=t(),v=15,y=100,b=r(`
   query Overview($minutes: Int!, $queues: Int!) {
     queues(first: $queues) {
       totalCount

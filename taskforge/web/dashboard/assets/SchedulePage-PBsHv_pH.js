@@ -1,4 +1,4 @@
-import{C as e,S as t,g as n,h as r,i,n as a,p as o,t as s,u as c,v as l,w as u,x as d}from"./index-WSAWCI3-.js";import{t as f}from"./DataTable-CG0RmIgX.js";import{t as p}from"./Pager-DBXmNEig.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-C_SOc_KQ.js";import{c as y,i as b,l as x,r as S}from"./format-FrswX_mG.js";import{i as C,n as w,r as T}from"./live-BfHHXSLH.js";var E=u(e(),1),D=i(),O=20,k=o(`
+import{C as e,S as t,g as n,h as r,i,n as a,p as o,t as s,u as c,v as l,w as u,x as d}from"./index-Pjv7t6-P.js";import{t as f}from"./DataTable-Dc2B3DSv.js";import{t as p}from"./Pager-ByO3o9l0.js";import{a as m,n as h,o as g,s as _,t as v}from"./ScheduleForm-C31BEhrK.js";import{c as y,i as b,l as x,r as S}from"./format-DdDSQsQJ.js";import{i as C,n as w,r as T}from"./live-CBHxL4KL.js";var E=u(e(),1),D=i(),O=20,k=o(`
   query Schedule($id: ID!) {
     schedule(id: $id) {
       id

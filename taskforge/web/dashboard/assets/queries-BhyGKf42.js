@@ -1,4 +1,4 @@
-import{p as e}from"./index-WSAWCI3-.js";var t=e(`
+import{p as e}from"./index-Pjv7t6-P.js";var t=e(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }

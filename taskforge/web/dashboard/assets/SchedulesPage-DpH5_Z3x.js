@@ -1,4 +1,4 @@
-import{C as e,g as t,i as n,n as r,p as i,t as a,v as o,w as s,x as c,y as l}from"./index-WSAWCI3-.js";import{t as u}from"./DataTable-CG0RmIgX.js";import{t as d}from"./Pager-DBXmNEig.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-C_SOc_KQ.js";import{c as b,l as x}from"./format-FrswX_mG.js";import{n as S}from"./Time-DnEwfdYA.js";import{i as C,n as w,r as T,t as E}from"./live-BfHHXSLH.js";var D=s(e(),1),O=n(),k=25,A=3,j=i(`
+import{C as e,g as t,i as n,n as r,p as i,t as a,v as o,w as s,x as c,y as l}from"./index-Pjv7t6-P.js";import{t as u}from"./DataTable-Dc2B3DSv.js";import{t as d}from"./Pager-ByO3o9l0.js";import{a as f,c as p,i as m,l as h,n as g,r as _,s as v,t as y}from"./ScheduleForm-C31BEhrK.js";import{c as b,l as x}from"./format-DdDSQsQJ.js";import{n as S}from"./Time-D5i59nc5.js";import{i as C,n as w,r as T,t as E}from"./live-CBHxL4KL.js";var D=s(e(),1),O=n(),k=25,A=3,j=i(`
   query Schedules($first: Int!, $after: String, $status: [ScheduleStatus!], $type: [ScheduleType!], $next: Int!) {
     schedules(first: $first, after: $after, status: $status, type: $type) {
       totalCount

@@ -1,4 +1,4 @@
-import{C as e,a as t,b as n,d as r,f as i,i as a,l as o,p as s,t as c,u as l,v as u,w as d,x as f}from"./index-WSAWCI3-.js";import{c as p}from"./admin--3S56lnN.js";var m=d(e(),1),h=a(),g=s(`
+import{C as e,a as t,b as n,d as r,f as i,i as a,l as o,p as s,t as c,u as l,v as u,w as d,x as f}from"./index-Pjv7t6-P.js";import{c as p}from"./admin-DKH1_cJR.js";var m=d(e(),1),h=a(),g=s(`
   mutation AcceptInvitation($token: String!, $name: String!, $password: String!) {
     acceptInvitation(token: $token, name: $name, password: $password) { token expiresAt }
   }
