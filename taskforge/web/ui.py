@@ -34,7 +34,16 @@ DASHBOARD = Path(__file__).parent / "dashboard"
 ASSETS = DASHBOARD / "assets"
 
 # the first path segment of each client route (web/src/routes.tsx) besides "/"
-CLIENT_PREFIXES = ("login", "jobs", "workflows", "schedules", "workers", "queues", "admin")
+CLIENT_PREFIXES = (
+    "login",
+    "invitation",
+    "jobs",
+    "workflows",
+    "schedules",
+    "workers",
+    "queues",
+    "admin",
+)
 
 CSP = "; ".join(
     (

@@ -1,13 +1,16 @@
 """Every page of the dashboard in a real browser, with something to show: axe-core finds
 no serious or critical accessibility violation on it, it raised no script error, and its
-screenshot is saved (test-artifacts/screenshots/test_page-<page>.png)."""
+screenshot is saved (test-artifacts/screenshots/test_page-<page>.png). And the way in
+for someone invited: the admin's link, opened elsewhere, signs them in."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.dashboard import (
     Site,
@@ -34,6 +37,7 @@ CREATE_SCHEDULE = """mutation($q: ID!) { createSchedule(input: {name: "hourly re
   type: CRON, expression: "0 * * * *", queueId: $q, jobType: "noop"}) { id } }"""
 WORKFLOW_STATUS = "query($id: ID!) { workflow(id: $id) { status } }"
 DEFAULT_QUEUE = "{ queues { edges { node { id name } } } }"
+INVITE = """mutation($e: String!) { inviteUser(email: $e, role: MEMBER) { token } }"""
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +108,60 @@ def test_login_page(tf: tuple[Site, dict[str, str]]) -> None:
     problems = accessibility_problems(page)
     assert not problems, "axe-core, serious or critical:\n" + "\n".join(problems)
     no_errors(page)
+
+
+def test_invitation_page(tf: tuple[Site, dict[str, str]]) -> None:
+    here, _ = tf
+    token = here.api.ok(INVITE, {"e": "axe@pages.test"})["inviteUser"]["token"]
+    page = here.page(signed_in=False)
+    page.goto(f"{here.base}/invitation#token={token}")
+    page.get_by_role("button", name="Join").wait_for()
+    assert page.get_by_label("Invitation token").count() == 0  # the link carries it
+    screenshot(page, "test_page", "invitation")
+    problems = accessibility_problems(page)
+    assert not problems, "axe-core, serious or critical:\n" + "\n".join(problems)
+    no_errors(page)
+
+
+def test_an_invited_person_joins_through_the_admin_link(tf: tuple[Site, dict[str, str]]) -> None:
+    here, _ = tf
+    admin = here.page()
+    admin.goto(here.base + "/admin")
+    settled(admin)
+    form = admin.get_by_role("form", name="Invite a user")
+    form.get_by_label("Email").fill("grace@pages.test")
+    form.get_by_role("button", name="Invite").click()
+    field = admin.get_by_label("Invitation link")
+    expect(field).to_have_value(re.compile("^" + re.escape(here.base + "/invitation#token=")))
+    link = field.input_value()
+    no_errors(admin)
+
+    invited = here.page(signed_in=False)  # another browser: nothing kept from the admin
+    invited.goto(link)
+    invited.get_by_label("Name").fill("Grace")
+    invited.get_by_label("Password", exact=True).fill("grace-horse-battery")
+    invited.get_by_label("Confirm the password").fill("grace-horse-battery")
+    invited.get_by_role("button", name="Join").click()
+    invited.wait_for_url(here.base + "/")
+    settled(invited)
+    expect(invited.locator(".app-header .who")).to_contain_text("grace@pages.test")
+    expect(invited.get_by_role("heading", name="Overview", level=1)).to_be_visible()
+    # signed in as the member invited, not as anyone else: no Admin in the navigation
+    navigation = invited.get_by_role("navigation", name="Main")
+    expect(navigation.get_by_role("link", name="Jobs")).to_be_visible()
+    expect(navigation.get_by_role("link", name="Admin")).to_have_count(0)
+    no_errors(invited)
+
+    # the link works once: opened again, the server refuses it and the page says why
+    again = here.page(signed_in=False)
+    again.goto(link)
+    again.get_by_label("Name").fill("Mallory")
+    again.get_by_label("Password", exact=True).fill("another-horse-battery")
+    again.get_by_label("Confirm the password").fill("another-horse-battery")
+    again.get_by_role("button", name="Join").click()
+    expect(again.get_by_role("alert")).to_contain_text("not valid")
+    assert "/invitation" in again.url
+    no_errors(again, allowed=lambda e: "NOT_FOUND" in e or "not found" in e)
 
 
 def test_the_check_sees_a_violation(tf: tuple[Site, dict[str, str]]) -> None:

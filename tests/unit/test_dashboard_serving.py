@@ -43,7 +43,15 @@ def test_the_bundle_is_in_the_package() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/login", "/jobs", "/jobs/7b1f6c1e-3d4a-4e8b-9c1f-0a2b3c4d5e6f", "/admin"]
+    "path",
+    [
+        "/",
+        "/login",
+        "/invitation",
+        "/jobs",
+        "/jobs/7b1f6c1e-3d4a-4e8b-9c1f-0a2b3c4d5e6f",
+        "/admin",
+    ],
 )
 async def test_client_routes_serve_index_html(http: httpx.AsyncClient, path: str) -> None:
     resp = await http.get(path)

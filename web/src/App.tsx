@@ -1,7 +1,8 @@
-// The shell: the login page for visitors without a credential; for the others a
+// The shell: the login page for visitors without a credential (and the invitation page,
+// where an invited person joins, for anyone holding the link); for the others a
 // header with the navigation, the page of the current route, and the live-connection
 // banner. Pages are loaded on first visit (routes.tsx).
-import { Suspense, type ReactNode } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from "react-router-dom";
 import { ConnectionBanner } from "./components/ConnectionBanner";
 import { PageHeader } from "./components/PageHeader";
@@ -11,6 +12,8 @@ import { SessionProvider, useSession } from "./lib/session";
 import LoginPage from "./pages/LoginPage";
 import NotFoundPage from "./pages/NotFoundPage";
 import { routes, type AppRoute } from "./routes";
+
+const InvitationPage = lazy(() => import("./pages/InvitationPage"));
 
 function Shell({ children }: { children: ReactNode }) {
   const { viewer, isAdmin } = useSession();
@@ -91,6 +94,14 @@ export function App() {
     <BrowserRouter basename={ROOT || undefined}>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
+        <Route
+          path="/invitation"
+          element={
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              <InvitationPage />
+            </Suspense>
+          }
+        />
         <Route path="*" element={<Authenticated />} />
       </Routes>
     </BrowserRouter>

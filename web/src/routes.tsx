@@ -2,7 +2,8 @@
 // navigation (none: reachable by links only) and whether only admins may open it.
 // A page lives in pages/<Name>Page.tsx (default export) and is loaded on first visit.
 // The server serves index.html for the first segment of each path here (see
-// taskforge/web/dashboard.py: CLIENT_PREFIXES): a new top-level path goes there too.
+// taskforge/web/ui.py: CLIENT_PREFIXES): a new top-level path goes there too, as do
+// the public /login and /invitation (App.tsx).
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
 
 export interface AppRoute {

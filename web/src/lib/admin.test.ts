@@ -1,4 +1,4 @@
-import { apiKeyState, auditTargetPath, expiryInstant, invitationState } from "./admin";
+import { apiKeyState, auditTargetPath, expiryInstant, invitationLink, invitationState, invitationToken } from "./admin";
 import { isAdmin } from "./session";
 
 const now = new Date("2026-12-07T12:00:00Z").getTime();
@@ -47,5 +47,20 @@ describe("expiryInstant", () => {
     expect(expiryInstant("")).toBeNull();
     expect(expiryInstant("garbage")).toBeNull();
     expect(expiryInstant("2027-01-01T09:30")).toBe(new Date(2027, 0, 1, 9, 30).toISOString());
+  });
+});
+
+describe("invitation links", () => {
+  it("point at the invitation page under the server's mount path, the token in the fragment", () => {
+    expect(invitationLink("tf_inv_a+b/c", "https://tf.example.com", "")).toBe("https://tf.example.com/invitation#token=tf_inv_a%2Bb%2Fc");
+    expect(invitationLink("abc", "https://example.com", "/taskforge")).toBe("https://example.com/taskforge/invitation#token=abc");
+  });
+
+  it("give their token back, or null", () => {
+    expect(invitationToken("#token=tf_inv_a%2Bb%2Fc")).toBe("tf_inv_a+b/c");
+    expect(invitationToken(new URL(invitationLink("x y", "https://e.com", "")).hash)).toBe("x y");
+    expect(invitationToken("")).toBeNull();
+    expect(invitationToken("#token=")).toBeNull();
+    expect(invitationToken("#other=1")).toBeNull();
   });
 });

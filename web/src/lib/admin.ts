@@ -1,5 +1,6 @@
-// Administration helpers: the permissions an API key may hold, an invitation's state,
-// and where an audit entry's target lives on the dashboard.
+// Administration helpers: the permissions an API key may hold, an invitation's state and
+// link, and where an audit entry's target lives on the dashboard.
+import { ROOT } from "./root";
 
 /** The server's permission names (taskforge.domain.tenancy.PERMISSIONS). */
 export const API_KEY_PERMISSIONS: { name: string; help: string }[] = [
@@ -24,6 +25,19 @@ export function invitationState(
   if (invitation.acceptedAt) return "ACCEPTED";
   if (invitation.revokedAt) return "REVOKED";
   return new Date(invitation.expiresAt).getTime() <= now ? "EXPIRED" : "PENDING";
+}
+
+/** The address an invited person opens to join: the dashboard's invitation page (under
+ * the path the server is mounted at), the token in the fragment, which the browser never
+ * sends to the server, so that it stays out of access logs. */
+export function invitationLink(token: string, origin: string = window.location.origin, root: string = ROOT): string {
+  return `${origin}${root}/invitation#token=${encodeURIComponent(token)}`;
+}
+
+/** The token of an invitation link's fragment ("#token=..."), or null. */
+export function invitationToken(hash: string): string | null {
+  const token = new URLSearchParams(hash.replace(/^#/, "")).get("token")?.trim();
+  return token || null;
 }
 
 /** A datetime-local value (the browser's time) as an instant, or null. */

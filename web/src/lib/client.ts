@@ -26,6 +26,16 @@ const FORBIDDEN = 4403;
 /** Asked over HTTP when the socket was refused: UNAUTHENTICATED there means logged out. */
 const CREDENTIAL_CHECK = "query CredentialCheck { viewer { permissions } }";
 
+/** A client of its own for a visitor not signed in yet (the login and invitation pages):
+ * no cache, no session, the credential to check if one is given. */
+export function anonymousClient(authorization?: string): Client {
+  return new Client({
+    url: GRAPHQL_PATH,
+    exchanges: [fetchExchange],
+    fetchOptions: authorization ? { headers: { Authorization: authorization } } : {},
+  });
+}
+
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "idle";
 
 /** Normal closure: graphql-ws closes a lazy socket so once no operation is left. */

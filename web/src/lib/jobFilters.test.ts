@@ -9,6 +9,7 @@ import {
   needsRead,
   NO_FILTERS,
   patchRow,
+  replayEvents,
   subscriptionVariables,
   totalChange,
   wantsNewRow,
@@ -213,6 +214,28 @@ describe("mergeRead", () => {
     const rows = [row("b"), row("a", { status: "FAILED" })];
     expect(mergeRead(rows, [row("a")], new Set(["a"]), 50)[1].status).toBe("PENDING");
     expect(mergeRead(rows, [row("x")], new Set(["gone"]), 50)).toBe(rows);
+  });
+});
+
+describe("replayEvents", () => {
+  it("brings rows read before the events up to date, the attempt counted once", () => {
+    const read = [listedRow("a"), listedRow("b")];
+    const events = [ev("a", "PROCESSING", "PENDING"), ev("b", "PENDING", "PENDING", { deleted: true })];
+    const next = replayEvents(read, events, NO_FILTERS);
+    expect(next.map((r) => [r.id, r.status, r.attempts])).toEqual([["a", "PROCESSING", 1]]);
+    // the same events again (the read held them already): nothing changes twice
+    expect(replayEvents(next, events, NO_FILTERS)).toEqual(next);
+  });
+
+  it("skips an event the row as read is past", () => {
+    const ended = listedRow("a", {
+      status: "SUCCEEDED",
+      attempts: 1,
+      startedAt: "2026-12-07T10:05:00.000Z",
+      finishedAt: "2026-12-07T10:06:00.000Z",
+    });
+    const late = ev("a", "PROCESSING", "PENDING", { occurredAt: "2026-12-07T10:05:00.000Z" });
+    expect(replayEvents([ended], [late], NO_FILTERS)).toEqual([ended]);
   });
 });
 

@@ -212,6 +212,32 @@ export function applyJobEvent<Row extends JobRowLike>(rows: readonly Row[], even
   return copy;
 }
 
+/**
+ * Rows a read brought, with the events received while it was on its way played again
+ * onto them (oldest first): what the read saw before them is brought up to date, and an
+ * event the read already holds changes nothing (patchRow compares with the row's status).
+ * An event older than the row as read (it started or ended after the event) is skipped:
+ * the read is past it, and playing it would count the attempt it started again.
+ */
+export function replayEvents<Row extends JobRowLike>(
+  rows: readonly Row[],
+  events: readonly JobEventLike[],
+  filters: JobFilters,
+): readonly Row[] {
+  let next = rows;
+  for (const event of events) {
+    const row = next.find((r) => r.id === event.jobId);
+    if (row && readAfter(row, event)) continue;
+    next = applyJobEvent(next, event, filters);
+  }
+  return next;
+}
+
+function readAfter(row: JobRowLike, event: JobEventLike): boolean {
+  const at = new Date(event.occurredAt).getTime();
+  return [row.startedAt, row.finishedAt].some((time) => time != null && new Date(time).getTime() > at);
+}
+
 /** Whether the event announces a job the first page shown should now list on top: just
  * created and matching the filters (its creation time taken as the event's). */
 export function wantsNewRow(rows: readonly JobLike[], event: JobEventLike, filters: JobFilters): boolean {

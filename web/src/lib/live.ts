@@ -109,23 +109,3 @@ export function useNow(ms: number): number {
   }, [ms]);
   return now;
 }
-
-/**
- * A total read from the server (`total`, from the query result `read`) kept in step
- * with live events: the changes `add`ed since that read count until the next read (a
- * new result object) replaces them. Never below zero.
- */
-export function useLiveTotal(
-  read: object | null | undefined,
-  total: number | null | undefined,
-): [number | undefined, (change: number) => void] {
-  const [drift, setDrift] = useState<{ of: object | null | undefined; by: number }>({ of: read, by: 0 });
-  const latest = useRef(read);
-  latest.current = read;
-  const add = useCallback((change: number) => {
-    if (!change) return;
-    setDrift((d) => ({ of: latest.current, by: (d.of === latest.current ? d.by : 0) + change }));
-  }, []);
-  if (total == null) return [undefined, add];
-  return [Math.max(0, total + (drift.of === read ? drift.by : 0)), add];
-}

@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
 import { ADMIN_VIEWER, MEMBER_VIEWER, mockServer, renderWithSession } from "../test/mockServer";
 import AdminPage from "./AdminPage";
 
@@ -36,6 +36,14 @@ function server() {
       },
     }),
     AdminInvitations: () => ({ data: { invitations: empty } }),
+    InviteUser: () => ({
+      data: {
+        inviteUser: {
+          token: "tf_inv_x+y",
+          invitation: { id: "inv-1", email: "grace@acme.test", role: "MEMBER", expiresAt: "2026-12-14T00:00:00Z" },
+        },
+      },
+    }),
     AdminApiKeys: () => ({ data: { apiKeys: empty, projects: { edges: [] } } }),
     AuditLog: () => ({ data: { auditLog: empty } }),
     AuditActors: () => ({ data: { users: { edges: [] }, apiKeys: { edges: [] } } }),
@@ -74,5 +82,17 @@ describe("AdminPage", () => {
     }
     const asked = new Set(mock.calls.map((c) => c.operationName));
     expect([...asked].sort()).toEqual(["AdminApiKeys", "AdminInvitations", "AdminUsage", "AdminUsers", "AuditActors", "AuditLog"]);
+  });
+
+  it("gives the link to the invitation page to send, the token in its fragment", async () => {
+    const mock = server();
+    renderWithSession(<AdminPage />, { client: mock.client, viewer: ADMIN_VIEWER });
+    const form = await screen.findByRole("form", { name: "Invite a user" });
+    fireEvent.change(form.querySelector("input[type=email]") as HTMLInputElement, { target: { value: "grace@acme.test" } });
+    fireEvent.submit(form);
+    const link = (await screen.findByLabelText("Invitation link")) as HTMLInputElement;
+    expect(link.value).toBe(`${window.location.origin}/invitation#token=tf_inv_x%2By`);
+    expect(screen.getByRole("region", { name: "Invitation for grace@acme.test" }).textContent).toMatch(/Send this link to grace@acme\.test/);
+    expect(mock.named("InviteUser")[0].variables).toEqual({ email: "grace@acme.test", role: "MEMBER" });
   });
 });

@@ -4,8 +4,13 @@
 // asks for the job, which would cost the server a read per event. New jobs matching the
 // filters, and rows an event cannot complete (a reopened job's attempt budget), are read
 // together: one read of the shown page at most once a second, however many events
-// announce them. The total follows the same events (a change it cannot work out counts
-// again, throttled). A cursor that expired reloads the list.
+// announce them. The total is only ever a count the server made: an event that changes
+// it counts again, throttled, rather than adding to it. A count read after a job was
+// saved already holds it while the job's event may still be on its way; added to that
+// count, the event would count the job twice. Rows a read brings (the list's, or the
+// rows of new jobs) get the events received while the read was on its way played again
+// onto them: the read may have run before them, and nothing else would bring them back.
+// A cursor that expired reloads the list.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useClient, useQuery } from "urql";
@@ -18,7 +23,8 @@ import { Pager } from "../components/Pager";
 import { StatusBadge } from "../components/StatusBadge";
 import { Duration, Time } from "../components/Time";
 import { graphql } from "../gql";
-import type { JobRowFragment } from "../gql/graphql";
+import type { JobRowFragment, JobsLiveSubscription } from "../gql/graphql";
+import { EventLog } from "../lib/eventLog";
 import {
   applyJobEvent,
   filtersFromSearch,
@@ -27,16 +33,19 @@ import {
   keepListed,
   mergeRead,
   needsRead,
+  replayEvents,
   subscriptionVariables,
   totalChange,
   wantsNewRow,
   type JobFilters,
 } from "../lib/jobFilters";
-import { useLiveTotal, useNow, useResumableSubscription, useThrottled } from "../lib/live";
+import { useNow, useResumableSubscription, useThrottled } from "../lib/live";
 
 const PAGE = 50;
-/** At most one recount per this many ms, however many deletions stream in. */
-const RECOUNT_MS = 2_000;
+
+type JobEvent = JobsLiveSubscription["jobStatusChanged"];
+/** At most one count per this many ms, however many events change the total. */
+export const RECOUNT_MS = 1_000;
 /** At most one read of the shown page per this many ms, however many new jobs stream in. */
 export const READ_MS = 1_000;
 
@@ -141,9 +150,9 @@ export default function JobsPage() {
   const filters = useMemo(() => filtersFromSearch(search), [search]);
   const variables = useMemo(() => jobsVariables(filters, PAGE), [filters]);
   const { first: _first, after: _after, ...countVariables } = variables;
-  const [{ data, error, fetching }, refetch] = useQuery({ query: JobsDocument, variables });
+  const [{ data, error, fetching, stale }, refetch] = useQuery({ query: JobsDocument, variables });
   const [{ data: count }, refetchCount] = useQuery({ query: JobsCountDocument, variables: countVariables });
-  const [total, addToTotal] = useLiveTotal(count, count?.jobs.totalCount);
+  const total = count?.jobs.totalCount;
   const [rows, setRows] = useState<readonly JobRowFragment[]>([]);
   const listed = useRef(rows);
   listed.current = rows;
@@ -151,12 +160,35 @@ export default function JobsPage() {
   const [enqueueing, setEnqueueing] = useState(false);
   useNow(5_000); // re-render: relative times and running durations move on
 
+  // the events received while reads were out; the list's read in flight (its mark)
+  const passing = useRef(new EventLog<JobEvent>());
+  const listRead = useRef<number | null>(null);
+  const shownFilters = useRef(filters);
+  shownFilters.current = filters;
+
   useEffect(() => {
-    setRows(data?.jobs.edges.map((e) => e.node) ?? []);
+    let next: readonly JobRowFragment[] = data?.jobs.edges.map((e) => e.node) ?? [];
+    if (data && listRead.current !== null) {
+      // a cached answer (an older one) keeps the mark for the network's
+      const events = stale ? passing.current.since(listRead.current) : passing.current.settle(listRead.current);
+      if (!stale) listRead.current = null;
+      next = replayEvents(next, events, shownFilters.current);
+      // new jobs announced meanwhile that the read missed: read with the next rows
+      for (const event of events) {
+        if (wantsNewRow(next, event, shownFilters.current)) {
+          wanted.current.add(event.jobId);
+          fresher.current.add(event.jobId);
+        }
+      }
+      if (wanted.current.size) read();
+    }
+    setRows(next);
     setFresh(new Set()); // the highlight is for jobs that arrived while watching this page
-  }, [data]);
+  }, [data]); // on each answer only: `stale` comes with it
 
   const reload = useCallback(() => {
+    // a read still out keeps its earlier mark: replaying an event the answer holds is harmless
+    if (listRead.current === null) listRead.current = passing.current.mark();
     refetch({ requestPolicy: "network-only" });
     refetchCount({ requestPolicy: "network-only" });
   }, [refetch, refetchCount]);
@@ -175,13 +207,19 @@ export default function JobsPage() {
     wanted.current = new Set();
     fresher.current = new Set();
     const asked = shown.current;
+    const mark = passing.current.mark();
     void client
       .query(JobsReadDocument, asked, { requestPolicy: "network-only" })
       .toPromise()
       .then((result) => {
+        const events = passing.current.settle(mark).filter((event) => ids.has(event.jobId));
         // another page or other filters since: their own query lists them
         if (!result.data || shown.current !== asked) return;
-        const got = result.data.jobs.edges.map((e) => e.node);
+        const got = replayEvents(
+          result.data.jobs.edges.map((e) => e.node),
+          events,
+          shownFilters.current,
+        );
         setRows((current) => {
           const next = mergeRead(current, got, ids, PAGE);
           if (next !== current) {
@@ -195,6 +233,9 @@ export default function JobsPage() {
   useEffect(() => {
     wanted.current = new Set();
     fresher.current = new Set();
+    // the list is read for these variables now: what earlier reads waited for is void
+    passing.current.clear();
+    listRead.current = passing.current.mark();
   }, [variables]);
 
   useResumableSubscription({
@@ -202,10 +243,9 @@ export default function JobsPage() {
     variables: subscriptionVariables(filters),
     cursorOf: (event) => event.jobStatusChanged.eventId,
     onEvent: ({ jobStatusChanged: event }) => {
+      passing.current.push(event);
       const row = listed.current.find((r) => r.id === event.jobId);
-      const change = totalChange(row, event, filters);
-      if (change === null) recount();
-      else addToTotal(change);
+      if (totalChange(row, event, filters) !== 0) recount();
       if (row ? needsRead(row, event) : wantsNewRow(listed.current, event, filters)) {
         wanted.current.add(event.jobId);
         if (!row) fresher.current.add(event.jobId);

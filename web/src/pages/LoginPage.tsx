@@ -1,12 +1,11 @@
 // Sign in with email and password (the `login` mutation's token), or paste an API key.
 // Either credential is checked against the server before it is kept.
-import { Client, fetchExchange } from "@urql/core";
 import { useState, type FormEvent } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router-dom";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { graphql } from "../gql";
 import { setCredential, useCredential } from "../lib/auth";
-import { GRAPHQL_PATH } from "../lib/client";
+import { anonymousClient } from "../lib/client";
 import { describeError } from "../lib/errors";
 import { ViewerDocument } from "../lib/session";
 
@@ -15,14 +14,6 @@ const LoginDocument = graphql(`
     login(email: $email, password: $password) { token expiresAt }
   }
 `);
-
-function anonymousClient(authorization?: string): Client {
-  return new Client({
-    url: GRAPHQL_PATH,
-    exchanges: [fetchExchange],
-    fetchOptions: authorization ? { headers: { Authorization: authorization } } : {},
-  });
-}
 
 /** Where to go after signing in: a path of this site only. Parsed the way the browser
  * would (`/\\evil.com` and a tab in `/\t/evil.com` make another site), then only the

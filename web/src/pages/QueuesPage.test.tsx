@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { mockServer, renderWithSession } from "../test/mockServer";
-import QueuesPage, { PAGE } from "./QueuesPage";
+import QueuesPage, { PAGE, WORKERS } from "./QueuesPage";
 
 function queue(id: string, name: string, paused: boolean, waiting: number) {
   return {
@@ -28,7 +28,7 @@ function queue(id: string, name: string, paused: boolean, waiting: number) {
   };
 }
 
-function server(total = 2) {
+function server(total = 2, online = 1) {
   let paused = false;
   return mockServer({
     QueuesPage: (v) => ({
@@ -40,7 +40,11 @@ function server(total = 2) {
             ? [queue("q3", "thumbnails", false, 0)]
             : [queue("q1", "emails", paused, 10_000), queue("q2", "reports", true, 3)],
         },
-        workers: { edges: [{ node: { id: "w1", status: "ONLINE", queues: [{ queueId: "q1", isActive: true }] } }] },
+        workers: {
+          totalCount: online,
+          pageInfo: { hasNextPage: online > WORKERS },
+          edges: [{ node: { id: "w1", status: "ONLINE", queues: [{ queueId: "q1", isActive: true }] } }],
+        },
       },
     }),
     PauseQueue: (v) => {
@@ -63,6 +67,8 @@ describe("QueuesPage", () => {
     expect(within(row).getByText("2 at a time for each payload.customer_id (others wait)")).toBeTruthy();
     expect(within(row).getByRole("link", { name: "1" }).getAttribute("href")).toBe("/workers");
     expect(screen.getByText(/Counts stop at 10,000/)).toBeTruthy();
+    expect(screen.queryByText(/Workers online:/)).toBeNull(); // all of them read
+    expect(mock.named("QueuesPage")[0].variables).toMatchObject({ workers: WORKERS });
     const reports = screen.getByRole("link", { name: "reports" }).closest("tr")!;
     expect(within(reports).getByText("Paused")).toBeTruthy();
     expect(within(reports).getByRole("button", { name: "Resume queue reports" })).toBeTruthy();
@@ -86,5 +92,15 @@ describe("QueuesPage", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Pause queue emails" }));
     await waitFor(() => expect(mock.named("PauseQueue").map((c) => c.variables)).toEqual([{ id: "q1" }]));
     expect(await screen.findByRole("button", { name: "Resume queue emails" })).toBeTruthy();
+  });
+
+  it("says a queue's workers are at least those counted when more are online than it reads", async () => {
+    const mock = server(2, 250);
+    renderWithSession(<QueuesPage />, { client: mock.client });
+    const row = (await screen.findByRole("link", { name: "emails" })).closest("tr")!;
+    expect(within(row).getByRole("link", { name: "1+" })).toBeTruthy();
+    const reports = screen.getByRole("link", { name: "reports" }).closest("tr")!;
+    expect(within(reports).getByRole("link", { name: "0+" })).toBeTruthy();
+    expect(screen.getByText(/Workers online: 250, of which the first 100 are counted per queue/)).toBeTruthy();
   });
 });

@@ -1,5 +1,6 @@
 // The queues: each with its live figures (Queue.stats, counted up to countLimit), its
-// limits, the online workers serving it, and pause / resume. A queue's name leads to
+// limits, the online workers serving it (counted among the first WORKERS online: with
+// more, the figures say "at least"), and pause / resume. A queue's name leads to
 // its jobs. Paged by cursor (the page in the URL), PAGE at a time. Live: the shown page
 // refetched every few seconds (the figures move with time as well as with events), and
 // at once after a pause or resume.
@@ -22,9 +23,11 @@ const MINUTES = 15;
 const POLL_MS = 5_000;
 /** Queues a page (each one's figures cost the server a few counts). */
 export const PAGE = 50;
+/** Online workers read to count each queue's (no count per queue on the server). */
+export const WORKERS = 100;
 
 const QueuesPageDocument = graphql(`
-  query QueuesPage($minutes: Int!, $first: Int!, $after: String) {
+  query QueuesPage($minutes: Int!, $first: Int!, $after: String, $workers: Int!) {
     queues(first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -43,7 +46,9 @@ const QueuesPageDocument = graphql(`
         }
       }
     }
-    workers(status: [ONLINE], first: 100) {
+    workers(status: [ONLINE], first: $workers) {
+      totalCount
+      pageInfo { hasNextPage }
       edges { node { id status queues { queueId isActive } } }
     }
   }
@@ -64,7 +69,7 @@ export default function QueuesPage() {
   const after = search.get("after") || null;
   const [{ data, error, fetching }, refetch] = useQuery({
     query: QueuesPageDocument,
-    variables: { minutes: MINUTES, first: PAGE, after },
+    variables: { minutes: MINUTES, first: PAGE, after, workers: WORKERS },
   });
   const [pauseState, pause] = useMutation(PauseQueueDocument);
   const [resumeState, resume] = useMutation(ResumeQueueDocument);
@@ -73,6 +78,8 @@ export default function QueuesPage() {
 
   const queues = data?.queues.edges.map((e) => e.node) ?? [];
   const serving = workersPerQueue(data?.workers.edges.map((e) => e.node) ?? []);
+  // more online than read: a queue's figure is those of the read ones serving it
+  const workersPartial = data?.workers.pageInfo.hasNextPage ?? false;
   const busy = pauseState.fetching || resumeState.fetching;
   const capped = queues.some((q) => queueFigures(q.stats).capped);
   const limit = queues[0]?.stats.countLimit;
@@ -145,7 +152,12 @@ export default function QueuesPage() {
                 key: "workers",
                 header: "Workers online",
                 className: "num",
-                render: (q) => <Link to="/workers">{serving.get(q.id) ?? 0}</Link>,
+                render: (q) => (
+                  <Link to="/workers">
+                    {formatCount(serving.get(q.id) ?? 0)}
+                    {workersPartial ? "+" : ""}
+                  </Link>
+                ),
               },
               {
                 key: "actions",
@@ -168,6 +180,8 @@ export default function QueuesPage() {
           <p className="muted">
             A paused queue takes new jobs and starts none until it is resumed.
             {capped && limit != null && ` Counts stop at ${formatCount(limit)}: “${formatCount(limit, limit)}” means at least that many.`}
+            {workersPartial &&
+              ` Workers online: ${formatCount(data.workers.totalCount)}, of which the first ${WORKERS} are counted per queue (“3+” means at least 3).`}
           </p>
         </>
       )}

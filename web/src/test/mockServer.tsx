@@ -15,7 +15,8 @@ export interface GraphQLAnswer {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
-export type Resolver = (variables: Record<string, unknown>) => GraphQLAnswer;
+/** The answer, or a promise of it: a test holds an answer back to let events in first. */
+export type Resolver = (variables: Record<string, unknown>) => GraphQLAnswer | Promise<GraphQLAnswer>;
 
 export interface Call {
   operationName: string;
@@ -43,7 +44,7 @@ export function mockServer(resolvers: Record<string, Resolver>) {
     const call = operationOf(String(url), init);
     calls.push(call);
     const resolver = resolvers[call.operationName];
-    const answer = resolver ? resolver(call.variables) : { errors: [{ message: `no answer for ${call.operationName}` }] };
+    const answer = resolver ? await resolver(call.variables) : { errors: [{ message: `no answer for ${call.operationName}` }] };
     return new Response(JSON.stringify(answer), { status: 200, headers: { "content-type": "application/json" } });
   });
   const client = new Client({ url: "http://dashboard.test/graphql", exchanges: [fetchExchange], fetch });
@@ -101,12 +102,20 @@ export function renderWithSession(
     viewer = ADMIN_VIEWER,
     path = "/",
     ws = { subscribe: () => () => undefined },
-  }: { client: Client; viewer?: Viewer | null; path?: string; ws?: ReturnType<typeof mockSocket>["ws"] },
+    status = new ConnectionStatus(),
+  }: {
+    client: Client;
+    viewer?: Viewer | null;
+    path?: string;
+    ws?: ReturnType<typeof mockSocket>["ws"];
+    /** The socket's state (connecting unless the test sets it). */
+    status?: ConnectionStatus;
+  },
 ): RenderResult {
   const clients = {
     urql: client,
     ws,
-    status: new ConnectionStatus(),
+    status,
     dispose: () => undefined,
   } as unknown as Clients;
   return render(

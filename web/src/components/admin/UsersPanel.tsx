@@ -1,10 +1,10 @@
 // The organization's users (role changes, deactivation) and its invitations (invite by
-// email and role, the single-use token shown once; revoke a pending one).
+// email and role, the link to join with shown once; revoke a pending one).
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../../gql";
 import type { AdminInvitationsQuery, AdminUsersQuery, UserRole } from "../../gql/graphql";
-import { invitationState } from "../../lib/admin";
+import { invitationLink, invitationState } from "../../lib/admin";
 import { useSession } from "../../lib/session";
 import { DataTable } from "../DataTable";
 import { ErrorBanner } from "../ErrorBanner";
@@ -187,12 +187,12 @@ function InvitationsPanel() {
       {sent && (
         <SecretOnce
           title={`Invitation for ${sent.email}`}
-          label="Invitation token"
-          secret={sent.token}
+          label="Invitation link"
+          secret={invitationLink(sent.token)}
           onDone={() => setSent(null)}
         >
-          Send this token to {sent.email}: they join with it through the <code>acceptInvitation</code> mutation
-          (token, name, password). It is shown only this once.
+          Send this link to {sent.email}: opening it, they choose a name and a password and are signed in. It works
+          once, and is shown only this once.
         </SecretOnce>
       )}
       <DataTable<InvitationRow>

@@ -1,4 +1,4 @@
-import{c as e}from"./index-Bf2RnzIa.js";var t=e(`
+import{p as e}from"./index-Pjv7t6-P.js";var t=e(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }

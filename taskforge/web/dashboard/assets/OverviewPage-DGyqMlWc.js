@@ -1,0 +1,27 @@
+import{g as e,i as t,n,p as r,t as i,v as a}from"./index-Pjv7t6-P.js";import{t as o}from"./DataTable-Dc2B3DSv.js";import{n as s,t as c}from"./Sparkline-g7XwkfhD.js";import{c as l,r as u,t as d}from"./format-DdDSQsQJ.js";import{t as f}from"./Time-D5i59nc5.js";import{i as p,n as m,r as h,t as g}from"./live-CBHxL4KL.js";var _=t(),v=15,y=100,b=r(`
+  query Overview($minutes: Int!, $queues: Int!) {
+    queues(first: $queues) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          priority
+          isPaused
+          stats { ...QueueFigures }
+        }
+      }
+    }
+    running: jobs(first: 10, status: [PROCESSING]) {
+      edges {
+        node { id jobType startedAt progress progressMessage queue { id name } }
+      }
+    }
+    online: workers(status: [ONLINE], first: 1) { totalCount }
+    draining: workers(status: [DRAINING], first: 1) { totalCount }
+  }
+`),x=r(`
+  subscription OverviewEvents($after: ID) {
+    jobStatusChanged(after: $after) { eventId jobId status }
+  }
+`);function S(){let[{data:t,error:r,fetching:y},S]=e({query:b,variables:{minutes:v,queues:100}}),w=p(()=>S({requestPolicy:`network-only`}),2e3);h({query:x,variables:{},cursorOf:e=>e.jobStatusChanged.eventId,onEvent:w,onResync:w}),m(w,15e3),g(5e3);let T=t?.queues.edges.map(e=>e.node)??[],E=t?.running.edges.map(e=>e.node)??[],D=T[0]?.stats.countLimit,O=t?.queues.totalCount??0,k=O>T.length,A=e=>T.reduce((t,n)=>t+e(n),0),j=s(T.map(e=>e.stats.throughput));return(0,_.jsxs)(_.Fragment,{children:[(0,_.jsx)(n,{title:`Overview`}),(0,_.jsx)(i,{error:r}),!t&&y&&(0,_.jsx)(`p`,{className:`muted`,children:`Loading…`}),t&&(0,_.jsxs)(_.Fragment,{children:[k&&(0,_.jsxs)(`p`,{className:`muted`,role:`note`,children:[`Figures of the first `,T.length.toLocaleString(),` of `,O.toLocaleString(),` queues.`,` `,(0,_.jsx)(a,{to:`/queues`,children:`All queues`})]}),(0,_.jsxs)(`section`,{"aria-labelledby":`totals`,className:`cards`,children:[(0,_.jsx)(`h2`,{id:`totals`,className:`visually-hidden`,children:`Totals`}),(0,_.jsx)(C,{label:`Waiting`,value:d(A(e=>e.stats.waiting))}),(0,_.jsx)(C,{label:`Running`,value:d(A(e=>e.stats.running))}),(0,_.jsx)(C,{label:`Scheduled`,value:d(A(e=>e.stats.scheduled))}),(0,_.jsx)(C,{label:`Succeeded in the last hour`,value:d(A(e=>e.stats.succeededLastHour))}),(0,_.jsx)(C,{label:`Failed in the last hour`,value:d(A(e=>e.stats.failedLastHour))}),(0,_.jsx)(C,{label:`Workers online`,value:t.online.totalCount.toLocaleString(),note:t.draining.totalCount?`${t.draining.totalCount} draining`:void 0,to:`/workers`}),(0,_.jsxs)(`div`,{className:`card stat`,children:[(0,_.jsxs)(`div`,{className:`label`,children:[`Throughput, last `,v,` minutes`]}),(0,_.jsx)(c,{points:j,label:`All queues`,width:240,height:40})]})]}),(0,_.jsx)(`h2`,{children:`Queues`}),(0,_.jsx)(o,{caption:k?`The first ${T.length} of ${O} queues and their live figures`:`Queues and their live figures`,rows:T,rowKey:e=>e.id,empty:`No queues yet: create one with the createQueue mutation.`,columns:[{key:`name`,header:`Queue`,render:e=>(0,_.jsxs)(_.Fragment,{children:[(0,_.jsx)(a,{to:`/jobs?queue=${encodeURIComponent(e.id)}`,children:e.name}),e.isPaused&&(0,_.jsxs)(_.Fragment,{children:[` `,(0,_.jsx)(l,{status:`PAUSED`})]})]})},{key:`priority`,header:`Priority`,className:`num`,render:e=>e.priority},{key:`waiting`,header:`Waiting`,className:`num`,render:e=>(0,_.jsx)(a,{to:`/jobs?queue=${encodeURIComponent(e.id)}&status=PENDING`,children:d(e.stats.waiting,D)})},{key:`running`,header:`Running`,className:`num`,render:e=>d(e.stats.running,D)},{key:`scheduled`,header:`Scheduled`,className:`num`,render:e=>d(e.stats.scheduled,D)},{key:`ok`,header:`Succeeded (1 h)`,className:`num`,render:e=>d(e.stats.succeededLastHour,D)},{key:`failed`,header:`Failed (1 h)`,className:`num`,render:e=>e.stats.failedLastHour>0?(0,_.jsx)(a,{to:`/jobs?queue=${encodeURIComponent(e.id)}&status=FAILED`,children:d(e.stats.failedLastHour,D)}):`0`},{key:`oldest`,header:`Oldest wait`,className:`num`,render:e=>u(e.stats.oldestWaitingAge)},{key:`throughput`,header:`Last ${v} min`,render:e=>(0,_.jsx)(c,{points:e.stats.throughput,label:e.name,width:120,height:24})}]}),(0,_.jsx)(`h2`,{children:`Running jobs`}),(0,_.jsx)(o,{caption:`Jobs running now (the ten newest)`,rows:E,rowKey:e=>e.id,empty:`No job is running.`,columns:[{key:`type`,header:`Type`,render:e=>(0,_.jsx)(a,{to:`/jobs/${e.id}`,children:e.jobType})},{key:`queue`,header:`Queue`,render:e=>e.queue.name},{key:`for`,header:`Running for`,render:e=>(0,_.jsx)(f,{start:e.startedAt})},{key:`progress`,header:`Progress`,render:e=>e.progress==null?(0,_.jsx)(`span`,{className:`muted`,children:`—`}):(0,_.jsxs)(_.Fragment,{children:[(0,_.jsx)(`progress`,{className:`progress`,max:1,value:e.progress,"aria-label":`Progress of ${e.jobType}`}),` `,Math.round(e.progress*100),`% `,e.progressMessage??``]})}]}),E.length===10&&(0,_.jsx)(`p`,{children:(0,_.jsx)(a,{to:`/jobs?status=PROCESSING`,children:`All running jobs`})})]})]})}function C({label:e,value:t,note:n,to:r}){return(0,_.jsxs)(`div`,{className:`card stat`,children:[(0,_.jsx)(`div`,{className:`label`,children:e}),(0,_.jsx)(`div`,{className:`value`,children:r?(0,_.jsx)(a,{to:r,children:t}):t}),n&&(0,_.jsx)(`div`,{className:`muted`,children:n})]})}export{y as QUEUES,S as default};
