@@ -27,7 +27,7 @@ from taskforge.domain.flow_claims import Candidate, RateWindow, decide, next_sta
 from taskforge.persistence.common import executions as repo
 from taskforge.persistence.common import flow as flow_repo
 from taskforge.persistence.store import store_of
-from taskforge.services.job_events import status_event
+from taskforge.services.job_events import WORKFLOW_STATES, status_event
 
 RATE_LIMITED = "rate_limited"
 
@@ -143,6 +143,11 @@ async def _flow_group(
         until = await _throttled_until(session, decision.throttled, starts, started, now)
         rows = await flow_repo.throttle(session, until, now)
         events = [status_event(r, JobStatus.PENDING, RATE_LIMITED) for r in rows]
+        # the start's workflow states no longer hold for the workflows of the throttled
+        # jobs (PENDING -> SCHEDULED): their events read them afresh
+        if known := session.info.get(WORKFLOW_STATES):
+            for r in rows:
+                known.pop(r.workflow_id, None)
     return started, events
 
 

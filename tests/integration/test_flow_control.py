@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from taskforge.domain.enums import ExecutionStatus, JobStatus, WorkerType
+from taskforge.domain.events import expand
 from taskforge.domain.flow import Concurrency, ConcurrencyStrategy, RateLimit
 from taskforge.persistence.tables import Event, Job, JobExecution, JobQueue
 from taskforge.services import executions, jobs, queues, workers, workflows
@@ -467,3 +468,30 @@ async def test_an_idempotent_repeat_names_the_same_rules(svc, admin, org) -> Non
     with pytest.raises(Exception) as caught:
         await jobs.enqueue(svc, admin, [spec(concurrency=Concurrency.parse("payload.c", 2))])
     assert getattr(caught.value, "code", None) == "CONFLICT"
+
+
+async def test_a_throttled_workflow_job_s_event_counts_it_scheduled(
+    svc, admin, org, worker
+) -> None:
+    """One claim starts a workflow job and throttles another of the same workflow: the
+    throttled job's event carries the workflow's counts after both changes."""
+    await set_rules(svc, admin, org.queue.id, rate_limit=RateLimit.parse("payload.c", 1, 60))
+    definition = {
+        "name": "rated",
+        "jobs": [{"name": f"s{i}", "job_type": "t", "payload": {"c": "a"}} for i in range(3)],
+    }
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    [started] = await claim(svc, admin, worker)
+    async with svc.read() as session:
+        rows = await session.scalars(
+            select(Event).where(Event.type == "job.status_changed").order_by(Event.id)
+        )
+        stored = [{"seq": 0, "span": r.span, "payload": r.payload} for r in rows]
+    payloads = [p for row in stored for p in expand(row)]
+    throttled = [p["payload"] for p in payloads if p["payload"].get("reason") == "rate_limited"]
+    assert len(throttled) == 2
+    for event in throttled:
+        assert event["workflow"]["stats"]["counts"]["SCHEDULED"] == 2, event
+        assert event["workflow"]["stats"]["counts"]["PROCESSING"] == 1, event
+        assert event["workflow"]["stats"]["counts"]["PENDING"] == 0, event
+    assert started.job.workflow_id == wf.id
