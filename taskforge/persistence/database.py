@@ -110,7 +110,7 @@ class Database:
             await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        await self.store.idle()
+        await self.store.idle(cancel_after=5.0)
         await self.engine.dispose()
 
 

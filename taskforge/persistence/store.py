@@ -501,8 +501,9 @@ class Store(Protocol):
         analyzes a table a bulk insert has doubled, in the background)."""
         ...
 
-    async def idle(self) -> None:
-        """Wait for the background upkeep under way (tests, shutdown)."""
+    async def idle(self, cancel_after: float | None = None) -> None:
+        """Wait for the background upkeep under way (tests); after ``cancel_after``
+        seconds (shutdown), what is still running is cancelled."""
         ...
 
     def serialize_writes(self) -> bool:

@@ -90,8 +90,8 @@ class PostgresStore:
         if inserted := session.info.get(store.INSERTED):
             self.statistics.committed(engine, inserted)
 
-    async def idle(self) -> None:
-        await self.statistics.idle()
+    async def idle(self, cancel_after: float | None = None) -> None:
+        await self.statistics.idle(cancel_after)
 
     def configure(self, engine: AsyncEngine) -> None:
         @event.listens_for(engine.sync_engine, "checkout")

@@ -131,7 +131,7 @@ PARENT_OUTPUTS = """CASE WHEN claimed.workflow_id IS NOT NULL
     SELECT jsonb_object_agg(p.name, p.output)
     FROM job_dependencies e JOIN jobs p ON p.id = e.parent_job_id
     WHERE e.child_job_id = claimed.id AND e.organization_id = claimed.organization_id
-        AND p.name IS NOT NULL
+        AND p.organization_id = claimed.organization_id AND p.name IS NOT NULL
 ), '{}') END"""
 
 

@@ -226,6 +226,7 @@ async def insert_added(
     driver = await driver_connection(session)
     await session.flush()  # the driver does not autoflush
     common = dict(shared or {})
+    assert not rows or common.keys().isdisjoint(rows[0]), "a column both shared and per row"
     names = tuple(c for c in _ADDED if c in common)
     args = [_added_value(c, common[c]) for c in names]
     for c in _ADDED:

@@ -51,10 +51,18 @@ class Statistics:
             task = asyncio.get_running_loop().create_task(self._analyze(engine, table))
             self._running[table] = task
 
-    async def idle(self) -> None:
-        """Wait for the ANALYZEs under way (tests, shutdown)."""
-        while self._running:
-            await asyncio.gather(*self._running.values(), return_exceptions=True)
+    async def idle(self, cancel_after: float | None = None) -> None:
+        """Wait for the ANALYZEs under way (tests); after ``cancel_after`` seconds
+        (shutdown), cancel those still running: an ANALYZE of a large table need not hold
+        up a stop."""
+        while tasks := list(self._running.values()):
+            _, pending = await asyncio.wait(tasks, timeout=cancel_after)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for table, task in list(self._running.items()):
+                if task.done():  # also one cancelled before it ever ran
+                    del self._running[table]
 
     async def _analyze(self, engine: AsyncEngine, table: str) -> None:
         try:
@@ -65,6 +73,9 @@ class Statistics:
                     text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
                     {"t": table},
                 )
+            if measured is not None and float(measured) == self._measured.get(table):
+                # unchanged: most likely not ours to analyze (PostgreSQL only warns)
+                log.info("analyzing %s left its statistics as they were", table)
             self._measured[table] = float(measured or 0)
         except Exception as exc:  # the plans stay as they were: slower, not wrong
             log.warning("analyzing %s after a bulk insert failed: %r", table, exc)

@@ -57,7 +57,7 @@ class SqliteStore:
     def committed(self, engine: AsyncEngine, session: AsyncSession) -> None:
         pass  # no cached plans to go stale: SQLite plans each statement anew
 
-    async def idle(self) -> None:
+    async def idle(self, cancel_after: float | None = None) -> None:
         pass
 
     def configure(self, engine: AsyncEngine) -> None:

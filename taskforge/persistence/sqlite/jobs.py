@@ -51,6 +51,7 @@ async def insert_added(
     session: AsyncSession, rows: list[dict[str, Any]], shared: Mapping[str, Any] | None = None
 ) -> None:
     columns = (*ADDED_COLUMNS, *FLOW_DEFAULTS)
+    assert not rows or (shared or {}).keys().isdisjoint(rows[0]), "a column both shared and per row"
     common = {**FLOW_DEFAULTS, **(shared or {})}
     values = [{c: r[c] if c in r else common.get(c) for c in columns} for r in rows]
     await session.execute(insert(JOBS), values)
