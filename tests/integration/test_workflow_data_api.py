@@ -150,7 +150,8 @@ async def test_a_claim_reads_parents_only_when_they_are_selected(
     with parent_reads() as reads:
         [report] = (await gql.ok(fragment, {"w": str(w)}))["claimJobs"]
     assert report["parentOutputs"] == {"load": None}  # load ended without output
-    assert reads == [1]
+    # SQLite: one read after the claim; PostgreSQL: the claim statement's own
+    assert reads == ([1] if svc.db.store.embedded else [])
 
 
 async def held(svc, admin, worker_id) -> list[Any]:  # type: ignore[no-untyped-def]
