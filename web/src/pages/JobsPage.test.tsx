@@ -1,6 +1,7 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import { cacheExchange, Client, fetchExchange } from "@urql/core";
 import { ConnectionStatus } from "../lib/client";
+import { EventLog } from "../lib/eventLog";
 import { mockServer, mockSocket, renderWithSession } from "../test/mockServer";
 import JobsPage, { READ_MS, RECOUNT_MS } from "./JobsPage";
 
@@ -249,6 +250,44 @@ describe("JobsPage's list read by urql's cache", () => {
     });
     expect(statusOf("a")).toBe("PROCESSING");
     expect(screen.getByText("1 / 3")).toBeTruthy();
+  });
+});
+
+describe("JobsPage's failed reads", () => {
+  it("keeps no event for a list read that failed", async () => {
+    const pushes = vi.spyOn(EventLog.prototype, "push");
+    try {
+      const mock = mockServer({
+        Jobs: () => ({ errors: [{ message: "database unavailable" }] }),
+        JobsCount: () => ({ data: { jobs: { __typename: "JobConnection", totalCount: 1 } } }),
+        QueueChoices: () => ({ data: { queues: { __typename: "QueueConnection", edges: [] } } }),
+      });
+      const socket = mockSocket();
+      renderWithSession(<JobsPage />, { client: mock.client, path: "/jobs", ws: socket.ws });
+      await screen.findByText(/database unavailable/);
+      await waitFor(() => expect(socket.subscribed("jobStatusChanged")).toBe(true));
+      for (const eventId of ["1", "2", "3"]) {
+        act(() =>
+          socket.push("jobStatusChanged", {
+            __typename: "JobStatusEvent",
+            eventId,
+            jobId: "a",
+            queueId: "q1",
+            workflowId: null,
+            jobType: "send_email",
+            status: "PROCESSING",
+            previousStatus: "PENDING",
+            progress: null,
+            occurredAt: "2026-12-07T10:05:00Z",
+            deleted: false,
+          }),
+        );
+      }
+      const log = pushes.mock.contexts[0] as EventLog<unknown>;
+      expect(log.size).toBe(0); // no read is out: nothing to keep
+    } finally {
+      pushes.mockRestore();
+    }
   });
 });
 

@@ -196,6 +196,15 @@ export default function JobsPage() {
     setFresh(new Set()); // the highlight is for jobs that arrived while watching this page
   }, [data]); // on each answer only: `stale` comes with it
 
+  // a failed read brings no rows to replay onto: its mark is closed, or every event from
+  // now on would be kept for it
+  useEffect(() => {
+    if (error && !stale && listRead.current !== null) {
+      passing.current.settle(listRead.current);
+      listRead.current = null;
+    }
+  }, [error]); // on each failed answer only
+
   // each read of the list, whoever sent it, opens the mark the answer will settle (the
   // operation goes out on this tick: no event can come in between)
   useEffect(() => {
@@ -265,7 +274,14 @@ export default function JobsPage() {
     variables: subscriptionVariables(filters),
     cursorOf: (event) => event.jobStatusChanged.eventId,
     onEvent: ({ jobStatusChanged: event }) => {
-      passing.current.push(event);
+      if (!passing.current.push(event)) {
+        // the reads out would miss events the log had to drop: read the list afresh
+        passing.current.clear();
+        listRead.current = null;
+        wanted.current = new Set();
+        fresher.current = new Set();
+        reload();
+      }
       const row = listed.current.find((r) => r.id === event.jobId);
       if (totalChange(row, event, filters) !== 0) recount();
       if (row ? needsRead(row, event) : wantsNewRow(listed.current, event, filters)) {
