@@ -1,5 +1,6 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import { mockServer, mockSocket, renderWithSession } from "../test/mockServer";
+import { RingBuffer } from "../lib/ringBuffer";
 import { LogStream, newLinesStatus } from "./LogStream";
 
 /** Animation frames the test runs by hand. */
@@ -70,6 +71,24 @@ describe("LogStream", () => {
     expect(items[0].textContent).toContain("line 151");
     expect(items[99].textContent).toContain("line 250");
     expect(screen.getByText("Showing the last 100 entries.")).toBeTruthy();
+  });
+
+  it("holds at most the ring's size of lines while no frame runs (a hidden tab)", async () => {
+    const pushes = vi.spyOn(RingBuffer.prototype, "push");
+    try {
+      const { frame, socket, line } = setup(100);
+      await waitFor(() => expect(socket.subscribed("executionLogs")).toBe(true));
+      for (let i = 0; i < 250; i++) line(); // no frame runs meanwhile
+      frame.run();
+      expect(pushes).toHaveBeenCalledTimes(1);
+      expect([...(pushes.mock.calls[0][0] as unknown[])]).toHaveLength(100); // the older ones were dropped
+      const items = screen.getByRole("list", { name: "Log entries" }).querySelectorAll("li");
+      expect(items[0].textContent).toContain("line 151");
+      expect(items[99].textContent).toContain("line 250");
+      expect(screen.getByText("Showing the last 100 entries.")).toBeTruthy();
+    } finally {
+      pushes.mockRestore();
+    }
   });
 
   it("tells screen readers how many lines came in a short status, not the log", async () => {

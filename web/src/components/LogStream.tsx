@@ -3,7 +3,9 @@
 // job can send thousands of lines a second: they are painted once per animation frame
 // (all that came since the last one together), only the newest MAX_ENTRIES are kept
 // (a ring buffer: the DOM never grows past it), and screen readers hear a short status
-// ("12 new lines", at most once every ANNOUNCE_MS), never the log itself.
+// ("12 new lines", at most once every ANNOUNCE_MS), never the log itself. While no frame
+// runs (a hidden tab) the lines waiting for one are held up to the same number, the
+// oldest dropped (and counted as such) past it.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { graphql } from "../gql";
 import type { ExecutionLogsSubscription } from "../gql/graphql";
@@ -38,6 +40,7 @@ export function LogStream({ executionId, max = MAX_ENTRIES }: { executionId: str
   const [dropped, setDropped] = useState(false);
   const [status, setStatus] = useState("");
   const pending = useRef<Entry[]>([]);
+  const skipped = useRef(0); // lines dropped from `pending` before any frame painted them
   const frame = useRef<number | null>(null);
   const unannounced = useRef(0);
   const box = useRef<HTMLOListElement>(null);
@@ -55,9 +58,11 @@ export function LogStream({ executionId, max = MAX_ENTRIES }: { executionId: str
     pending.current = [];
     const kept = buffer.current!;
     kept.push(batch);
+    kept.dropped += skipped.current;
+    unannounced.current += batch.length + skipped.current;
+    skipped.current = 0;
     setEntries(kept.toArray());
     if (kept.dropped) setDropped(true);
-    unannounced.current += batch.length;
     announce();
   }, [announce]);
 
@@ -65,6 +70,7 @@ export function LogStream({ executionId, max = MAX_ENTRIES }: { executionId: str
     if (frame.current !== null) cancelAnimationFrame(frame.current);
     frame.current = null;
     pending.current = [];
+    skipped.current = 0;
     unannounced.current = 0;
     buffer.current?.clear();
     setEntries([]);
@@ -86,7 +92,13 @@ export function LogStream({ executionId, max = MAX_ENTRIES }: { executionId: str
     cursorKind: "opaque",
     cursorOf: (data) => data.executionLogs.cursor,
     onEvent: (data) => {
-      pending.current.push(data.executionLogs.node);
+      const waiting = pending.current;
+      waiting.push(data.executionLogs.node);
+      // no frame while the tab is hidden: keep no more than the ring could show
+      if (waiting.length > (buffer.current?.capacity ?? max)) {
+        waiting.shift();
+        skipped.current += 1;
+      }
       if (frame.current === null) frame.current = requestAnimationFrame(flush);
     },
     onResync: reset,

@@ -36,7 +36,7 @@ type Documents = {
     "\n  mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) {\n    updateSchedule(id: $id, input: $input) { id name status nextRunAt updatedAt }\n  }\n": typeof types.UpdateScheduleDocument,
     "\n  query PreviewSchedule($type: ScheduleType!, $expression: String!, $timezone: String!, $count: Int!) {\n    previewSchedule(type: $type, expression: $expression, timezone: $timezone, count: $count)\n  }\n": typeof types.PreviewScheduleDocument,
     "\n  query QueueChoices {\n    queues(first: 100) { edges { node { id name isPaused } } }\n  }\n": typeof types.QueueChoicesDocument,
-    "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n": typeof types.JobRowFragmentDoc,
+    "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    updatedAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n": typeof types.JobRowFragmentDoc,
     "\n  fragment QueueFigures on QueueStats {\n    waiting\n    running\n    scheduled\n    succeededLastHour\n    failedLastHour\n    oldestWaitingAge\n    countLimit\n    throughput(minutes: $minutes) { minute succeeded failed }\n  }\n": typeof types.QueueFiguresFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      permissions\n      organization { id name }\n      user { id email name role }\n      apiKey { id name prefix }\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation AcceptInvitation($token: String!, $name: String!, $password: String!) {\n    acceptInvitation(token: $token, name: $name, password: $password) { token expiresAt }\n  }\n": typeof types.AcceptInvitationDocument,
@@ -97,7 +97,7 @@ const documents: Documents = {
     "\n  mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) {\n    updateSchedule(id: $id, input: $input) { id name status nextRunAt updatedAt }\n  }\n": types.UpdateScheduleDocument,
     "\n  query PreviewSchedule($type: ScheduleType!, $expression: String!, $timezone: String!, $count: Int!) {\n    previewSchedule(type: $type, expression: $expression, timezone: $timezone, count: $count)\n  }\n": types.PreviewScheduleDocument,
     "\n  query QueueChoices {\n    queues(first: 100) { edges { node { id name isPaused } } }\n  }\n": types.QueueChoicesDocument,
-    "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n": types.JobRowFragmentDoc,
+    "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    updatedAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n": types.JobRowFragmentDoc,
     "\n  fragment QueueFigures on QueueStats {\n    waiting\n    running\n    scheduled\n    succeededLastHour\n    failedLastHour\n    oldestWaitingAge\n    countLimit\n    throughput(minutes: $minutes) { minute succeeded failed }\n  }\n": types.QueueFiguresFragmentDoc,
     "\n  query Viewer {\n    viewer {\n      permissions\n      organization { id name }\n      user { id email name role }\n      apiKey { id name prefix }\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation AcceptInvitation($token: String!, $name: String!, $password: String!) {\n    acceptInvitation(token: $token, name: $name, password: $password) { token expiresAt }\n  }\n": types.AcceptInvitationDocument,
@@ -241,7 +241,7 @@ export function graphql(source: "\n  query QueueChoices {\n    queues(first: 100
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n"): (typeof documents)["\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n"];
+export function graphql(source: "\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    updatedAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n"): (typeof documents)["\n  fragment JobRow on Job {\n    id\n    jobType\n    name\n    status\n    queueId\n    workflowId\n    priority\n    attempts\n    maxAttempts\n    createdAt\n    updatedAt\n    startedAt\n    finishedAt\n    progress\n    queue { id name }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

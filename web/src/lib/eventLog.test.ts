@@ -33,4 +33,15 @@ describe("EventLog", () => {
     log.push("b");
     expect(log.settle(mark)).toEqual([]);
   });
+
+  it("keeps at most its limit, dropping the oldest and saying so", () => {
+    const log = new EventLog<string>(2);
+    const mark = log.mark();
+    expect(log.push("a")).toBe(true);
+    expect(log.push("b")).toBe(true);
+    expect(log.push("c")).toBe(false);
+    expect(log.size).toBe(2);
+    expect(log.settle(mark)).toEqual(["b", "c"]);
+    expect(log.size).toBe(0);
+  });
 });

@@ -4,9 +4,16 @@
 // before the answer did). Replacing rows with the answer would undo it, and nothing
 // would bring it back until the job's next event. So each read takes a mark when it goes
 // out, and on its answer the events received since the mark are played again onto the
-// rows it brought. Events are kept only while some read is out.
+// rows it brought. Events are kept only while some read is out, and at most `limit` of
+// them: past that the oldest are dropped, and `push` says so (the reads out can no longer
+// be replayed in full: the view must be read again).
+
+/** How many events a log keeps at most while reads are out. */
+export const EVENT_LOG_LIMIT = 10_000;
 
 export class EventLog<E> {
+  constructor(private readonly limit: number = EVENT_LOG_LIMIT) {}
+
   private seq = 0;
   private entries: { seq: number; event: E }[] = [];
   /** The marks of the reads still out, and how many reads hold each. */
@@ -18,9 +25,20 @@ export class EventLog<E> {
     return this.seq;
   }
 
-  push(event: E): void {
+  /** An event came. False if the log was full and dropped its oldest event: the reads
+   * out will miss it (the caller reads again, after `clear`). */
+  push(event: E): boolean {
     this.seq += 1;
-    if (this.open.size) this.entries.push({ seq: this.seq, event });
+    if (!this.open.size) return true;
+    this.entries.push({ seq: this.seq, event });
+    if (this.entries.length <= this.limit) return true;
+    this.entries.splice(0, this.entries.length - this.limit);
+    return false;
+  }
+
+  /** How many events are kept (for the reads out). */
+  get size(): number {
+    return this.entries.length;
   }
 
   /** The events received since `mark`, the read staying out (an answer that is not its

@@ -237,6 +237,24 @@ describe("replayEvents", () => {
     const late = ev("a", "PROCESSING", "PENDING", { occurredAt: "2026-12-07T10:05:00.000Z" });
     expect(replayEvents([ended], [late], NO_FILTERS)).toEqual([ended]);
   });
+
+  it("skips the claim of an attempt an automatic retry read as SCHEDULED already counts", () => {
+    // the retry keeps started_at: the row as read started at the claim's very time
+    const retrying = listedRow("a", {
+      status: "SCHEDULED",
+      attempts: 1,
+      startedAt: "2026-12-07T10:05:00.000Z",
+      finishedAt: null,
+      updatedAt: "2026-12-07T10:05:02.000Z",
+    });
+    const claim = ev("a", "PROCESSING", "PENDING", { occurredAt: "2026-12-07T10:05:00.000Z" });
+    const failed = ev("a", "SCHEDULED", "PROCESSING", { occurredAt: "2026-12-07T10:05:02.000Z" });
+    expect(replayEvents([retrying], [claim, failed], NO_FILTERS)).toEqual([retrying]);
+    // a claim after the read (the retry's) is played
+    const next = ev("a", "PROCESSING", "SCHEDULED", { occurredAt: "2026-12-07T10:05:12.000Z" });
+    const [claimed] = replayEvents([retrying], [claim, failed, next], NO_FILTERS);
+    expect([claimed.status, claimed.attempts]).toEqual(["PROCESSING", 2]);
+  });
 });
 
 describe("totalChange", () => {

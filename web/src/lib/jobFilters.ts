@@ -115,6 +115,8 @@ export interface JobRowLike extends JobLike {
   attempts: number;
   startedAt?: string | null;
   finishedAt?: string | null;
+  /** When the row as read last changed (the server's updated_at). */
+  updatedAt?: string | null;
 }
 
 export function matchesFilters(job: JobLike, filters: JobFilters): boolean {
@@ -216,8 +218,10 @@ export function applyJobEvent<Row extends JobRowLike>(rows: readonly Row[], even
  * Rows a read brought, with the events received while it was on its way played again
  * onto them (oldest first): what the read saw before them is brought up to date, and an
  * event the read already holds changes nothing (patchRow compares with the row's status).
- * An event older than the row as read (it started or ended after the event) is skipped:
- * the read is past it, and playing it would count the attempt it started again.
+ * An event no newer than the row as read (its last change, or its start or end, at the
+ * event's time or after) is skipped: the read is past it, and playing it would count the
+ * attempt it started again. An automatic retry keeps the attempt's start time, so a claim
+ * replayed over a row read as SCHEDULED is told apart only by the row's updatedAt.
  */
 export function replayEvents<Row extends JobRowLike>(
   rows: readonly Row[],
@@ -235,6 +239,7 @@ export function replayEvents<Row extends JobRowLike>(
 
 function readAfter(row: JobRowLike, event: JobEventLike): boolean {
   const at = new Date(event.occurredAt).getTime();
+  if (row.updatedAt != null && new Date(row.updatedAt).getTime() >= at) return true;
   return [row.startedAt, row.finishedAt].some((time) => time != null && new Date(time).getTime() > at);
 }
 

@@ -19,6 +19,7 @@ export const JobRowFragment = graphql(`
     attempts
     maxAttempts
     createdAt
+    updatedAt
     startedAt
     finishedAt
     progress

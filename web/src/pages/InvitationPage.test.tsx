@@ -49,6 +49,25 @@ describe("InvitationPage", () => {
     expect(bodies[0].variables).toEqual({ token: "tf_inv_a+b", name: "Grace", password: "correct horse" });
   });
 
+  it("takes the token out of the address bar as the page opens, and still joins with it", async () => {
+    window.history.replaceState(null, "", "/invitation?x=1#token=tf_inv_secret");
+    try {
+      const { bodies } = setup("/invitation#token=tf_inv_secret", {
+        errors: [{ message: "no such invitation", extensions: { code: "NOT_FOUND" } }],
+      });
+      expect(window.location.hash).toBe(""); // not left in the address bar or the history
+      expect(window.location.pathname + window.location.search).toBe("/invitation?x=1");
+      expect(screen.queryByLabelText("Invitation token")).toBeNull();
+      fill({ Name: "Grace", Password: "correct horse", "Confirm the password": "correct horse" });
+      expect((await screen.findByRole("alert")).textContent).toMatch(/not valid/);
+      expect(window.location.hash).toBe("");
+      expect(bodies[0].variables).toMatchObject({ token: "tf_inv_secret" });
+      expect(screen.queryByLabelText("Invitation token")).toBeNull(); // the token is kept for another try
+    } finally {
+      window.history.replaceState(null, "", "/");
+    }
+  });
+
   it("asks for the same password twice before asking the server", async () => {
     const { fetch } = setup("/invitation#token=abc", joined);
     fill({ Name: "Grace", Password: "correct horse", "Confirm the password": "correct horsf" });

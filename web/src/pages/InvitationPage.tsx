@@ -2,9 +2,11 @@
 // fragment (#token=..., never sent to the server, so never in its logs); the invited
 // person picks a name and a password (the `acceptInvitation` mutation), is signed in
 // with the token it answers (kept as the login page keeps its own) and lands on the
-// overview. Public: whoever holds the link has no credential yet.
+// overview. Public: whoever holds the link has no credential yet. The token is copied
+// from the fragment as the page opens and the fragment cleared (replaceState), so that it
+// stays neither in the address bar nor in the history, even if joining fails.
 import type { CombinedError } from "@urql/core";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate } from "react-router-dom";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { graphql } from "../gql";
@@ -44,7 +46,11 @@ export default function InvitationPage() {
   const location = useLocation();
   const navigate = useNavigate();
   const signedIn = useCredential() !== null;
-  const fromLink = invitationToken(location.hash);
+  const [fromLink] = useState(() => invitationToken(location.hash));
+  useEffect(() => {
+    const { pathname, search, hash } = window.location;
+    if (invitationToken(hash) !== null) window.history.replaceState(window.history.state, "", pathname + search);
+  }, []);
   const [typed, setTyped] = useState("");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");

@@ -1,5 +1,7 @@
 import { act, screen, waitFor } from "@testing-library/react";
+import { cacheExchange, Client, fetchExchange } from "@urql/core";
 import { ConnectionStatus } from "../lib/client";
+import { EventLog } from "../lib/eventLog";
 import { mockServer, mockSocket, renderWithSession } from "../test/mockServer";
 import JobsPage, { READ_MS, RECOUNT_MS } from "./JobsPage";
 
@@ -195,6 +197,97 @@ describe("JobsPage's reads and the events that pass them", () => {
     await act(async () => answer([job("n", "PENDING", "2026-12-07T10:05:00Z"), job("a")]));
     await waitFor(() => expect(statusOf("n")).toBeDefined());
     expect(statusOf("n")).toBe("PROCESSING");
+  });
+});
+
+describe("JobsPage's list read by urql's cache", () => {
+  it("keeps an event that came while the cache read the list again after a mutation returned a Job", async () => {
+    let answer: (rows: unknown[]) => void = () => undefined;
+    let reads = 0;
+    const mock = mockServer({
+      Jobs: () =>
+        ++reads === 1
+          ? { data: { jobs: connection([job("a")]) } }
+          : new Promise((resolve) => (answer = (rows) => resolve({ data: { jobs: connection(rows) } }))),
+      JobsCount: () => ({ data: { jobs: { __typename: "JobConnection", totalCount: 1 } } }),
+      QueueChoices: () => ({ data: { queues: { __typename: "QueueConnection", edges: [] } } }),
+      Touch: () => ({ data: { touch: { __typename: "Job", id: "z" } } }),
+    });
+    // the dashboard's own exchanges: the document cache re-runs the queries that listed a Job
+    const client = new Client({
+      url: "http://dashboard.test/graphql",
+      requestPolicy: "cache-and-network",
+      exchanges: [cacheExchange, fetchExchange],
+      fetch: mock.fetch,
+    });
+    const socket = mockSocket();
+    renderWithSession(<JobsPage />, { client, path: "/jobs", ws: socket.ws });
+    await screen.findByText("1 shown of 1");
+    await waitFor(() => expect(socket.subscribed("jobStatusChanged")).toBe(true));
+    await act(async () => {
+      await client.mutation("mutation Touch { touch { id } }", {}).toPromise();
+    });
+    await waitFor(() => expect(mock.named("Jobs")).toHaveLength(2)); // the cache read the list again
+    act(() =>
+      socket.push("jobStatusChanged", {
+        __typename: "JobStatusEvent",
+        eventId: "1",
+        jobId: "a",
+        queueId: "q1",
+        workflowId: null,
+        jobType: "send_email",
+        status: "PROCESSING",
+        previousStatus: "PENDING",
+        progress: null,
+        occurredAt: "2026-12-07T10:05:00Z",
+        deleted: false,
+      }),
+    );
+    expect(statusOf("a")).toBe("PROCESSING");
+    await act(async () => answer([job("a", "PENDING")])); // read before the claim
+    await act(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    expect(statusOf("a")).toBe("PROCESSING");
+    expect(screen.getByText("1 / 3")).toBeTruthy();
+  });
+});
+
+describe("JobsPage's failed reads", () => {
+  it("keeps no event for a list read that failed", async () => {
+    const pushes = vi.spyOn(EventLog.prototype, "push");
+    try {
+      const mock = mockServer({
+        Jobs: () => ({ errors: [{ message: "database unavailable" }] }),
+        JobsCount: () => ({ data: { jobs: { __typename: "JobConnection", totalCount: 1 } } }),
+        QueueChoices: () => ({ data: { queues: { __typename: "QueueConnection", edges: [] } } }),
+      });
+      const socket = mockSocket();
+      renderWithSession(<JobsPage />, { client: mock.client, path: "/jobs", ws: socket.ws });
+      await screen.findByText(/database unavailable/);
+      await waitFor(() => expect(socket.subscribed("jobStatusChanged")).toBe(true));
+      for (const eventId of ["1", "2", "3"]) {
+        act(() =>
+          socket.push("jobStatusChanged", {
+            __typename: "JobStatusEvent",
+            eventId,
+            jobId: "a",
+            queueId: "q1",
+            workflowId: null,
+            jobType: "send_email",
+            status: "PROCESSING",
+            previousStatus: "PENDING",
+            progress: null,
+            occurredAt: "2026-12-07T10:05:00Z",
+            deleted: false,
+          }),
+        );
+      }
+      const log = pushes.mock.contexts[0] as EventLog<unknown>;
+      expect(log.size).toBe(0); // no read is out: nothing to keep
+    } finally {
+      pushes.mockRestore();
+    }
   });
 });
 

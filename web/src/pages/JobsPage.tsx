@@ -10,10 +10,14 @@
 // count, the event would count the job twice. Rows a read brings (the list's, or the
 // rows of new jobs) get the events received while the read was on its way played again
 // onto them: the read may have run before them, and nothing else would bring them back.
-// A cursor that expired reloads the list.
+// A cursor that expired reloads the list. Every read of the list takes its mark as it
+// goes out, however it started: a reload, new filters, or urql's document cache reading
+// the list again on its own after a mutation answered with a Job.
+import type { DocumentNode } from "graphql";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { useClient, useQuery } from "urql";
+import { filter, pipe, subscribe } from "wonka";
 import { DataTable } from "../components/DataTable";
 import { EnqueueForm } from "../components/EnqueueForm";
 import { ErrorBanner } from "../components/ErrorBanner";
@@ -44,6 +48,11 @@ import { useNow, useResumableSubscription, useThrottled } from "../lib/live";
 const PAGE = 50;
 
 type JobEvent = JobsLiveSubscription["jobStatusChanged"];
+
+/** Whether a query is the list's (the Jobs operation, not JobsRead or JobsCount). */
+function isJobsList(query: DocumentNode): boolean {
+  return query.definitions.some((d) => d.kind === "OperationDefinition" && d.name?.value === "Jobs");
+}
 /** At most one count per this many ms, however many events change the total. */
 export const RECOUNT_MS = 1_000;
 /** At most one read of the shown page per this many ms, however many new jobs stream in. */
@@ -163,6 +172,7 @@ export default function JobsPage() {
   // the events received while reads were out; the list's read in flight (its mark)
   const passing = useRef(new EventLog<JobEvent>());
   const listRead = useRef<number | null>(null);
+  const client = useClient();
   const shownFilters = useRef(filters);
   shownFilters.current = filters;
 
@@ -186,6 +196,28 @@ export default function JobsPage() {
     setFresh(new Set()); // the highlight is for jobs that arrived while watching this page
   }, [data]); // on each answer only: `stale` comes with it
 
+  // a failed read brings no rows to replay onto: its mark is closed, or every event from
+  // now on would be kept for it
+  useEffect(() => {
+    if (error && !stale && listRead.current !== null) {
+      passing.current.settle(listRead.current);
+      listRead.current = null;
+    }
+  }, [error]); // on each failed answer only
+
+  // each read of the list, whoever sent it, opens the mark the answer will settle (the
+  // operation goes out on this tick: no event can come in between)
+  useEffect(() => {
+    const { unsubscribe } = pipe(
+      client.operations$,
+      filter((operation) => operation.kind === "query" && isJobsList(operation.query)),
+      subscribe(() => {
+        if (listRead.current === null) listRead.current = passing.current.mark();
+      }),
+    );
+    return unsubscribe;
+  }, [client]);
+
   const reload = useCallback(() => {
     // a read still out keeps its earlier mark: replaying an event the answer holds is harmless
     if (listRead.current === null) listRead.current = passing.current.mark();
@@ -195,7 +227,6 @@ export default function JobsPage() {
   const recount = useThrottled(() => refetchCount({ requestPolicy: "network-only" }), RECOUNT_MS);
 
   // the ids of jobs the next read is for: announced new, or rows an event left unsure
-  const client = useClient();
   const wanted = useRef(new Set<string>());
   const fresher = useRef(new Set<string>()); // of those, the new ones (highlighted)
   const shown = useRef(variables);
@@ -243,7 +274,14 @@ export default function JobsPage() {
     variables: subscriptionVariables(filters),
     cursorOf: (event) => event.jobStatusChanged.eventId,
     onEvent: ({ jobStatusChanged: event }) => {
-      passing.current.push(event);
+      if (!passing.current.push(event)) {
+        // the reads out would miss events the log had to drop: read the list afresh
+        passing.current.clear();
+        listRead.current = null;
+        wanted.current = new Set();
+        fresher.current = new Set();
+        reload();
+      }
       const row = listed.current.find((r) => r.id === event.jobId);
       if (totalChange(row, event, filters) !== 0) recount();
       if (row ? needsRead(row, event) : wantsNewRow(listed.current, event, filters)) {

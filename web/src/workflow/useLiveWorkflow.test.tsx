@@ -189,6 +189,28 @@ describe("useLiveWorkflow", () => {
     }
   });
 
+  it("reads the graph again for figures it read for once, after the counts agreed in between", async () => {
+    vi.useFakeTimers();
+    try {
+      const { server } = setup();
+      await server.answer(DOC); // five jobs, all PENDING
+      const ahead = { total: 5, completed: 0, completionPercentage: 0, counts: [{ status: "PROCESSING" as const, count: 5 }] };
+      const same = { total: 5, completed: 0, completionPercentage: 0, counts: [{ status: "PENDING" as const, count: 5 }] };
+      act(() => shown!.verify(ahead));
+      act(() => vi.advanceTimersByTime(1_000));
+      expect(server.urql.query).toHaveBeenCalledTimes(2);
+      await server.answer(DOC);
+      act(() => shown!.verify(same)); // the counts agree: the earlier read is done with
+      act(() => vi.advanceTimersByTime(1_000));
+      expect(server.urql.query).toHaveBeenCalledTimes(2);
+      act(() => shown!.verify(ahead)); // the same figures as before, a new disagreement
+      act(() => vi.advanceTimersByTime(1_000));
+      expect(server.urql.query).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("reads nothing and listens to nothing while paused", () => {
     const { server } = setup({ pause: true });
     expect(server.urql.query).not.toHaveBeenCalled();

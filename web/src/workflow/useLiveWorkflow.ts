@@ -199,8 +199,10 @@ export function useLiveWorkflow(
         a.readFor = key;
         reloadRef.current();
       };
-      if (agree()) a.since = null;
-      else a.since ??= Date.now();
+      if (agree()) {
+        a.since = null;
+        a.readFor = null; // agreed since: the same figures disagreeing again are a new reason
+      } else a.since ??= Date.now();
       if (a.since !== null && Date.now() - a.since >= BUSY_MS) {
         a.since = null;
         readAgain();
@@ -210,6 +212,7 @@ export function useLiveWorkflow(
       a.timer = setTimeout(() => {
         a.timer = null;
         if (!agree()) readAgain();
+        else a.readFor = null;
         a.since = null;
       }, SETTLE_MS);
     },

@@ -1,4 +1,4 @@
-import{g as e,i as t,n,p as r,t as i,v as a}from"./index-Pjv7t6-P.js";import{t as o}from"./DataTable-Dc2B3DSv.js";import{n as s,t as c}from"./Sparkline-g7XwkfhD.js";import{c as l,r as u,t as d}from"./format-DdDSQsQJ.js";import{t as f}from"./Time-D5i59nc5.js";import{i as p,n as m,r as h,t as g}from"./live-CBHxL4KL.js";var _=t(),v=15,y=100,b=r(`
+import{g as e,i as t,n,p as r,t as i,x as a}from"./index-X1LKmurv.js";import{t as o}from"./DataTable-Cv4UiN72.js";import{n as s,t as c}from"./Sparkline-KRKqJInB.js";import{c as l,r as u,t as d}from"./format-Boy2QifC.js";import{t as f}from"./Time-Bt9y9KMx.js";import{i as p,n as m,r as h,t as g}from"./live-BFyL_fks.js";var _=t(),v=15,y=100,b=r(`
   query Overview($minutes: Int!, $queues: Int!) {
     queues(first: $queues) {
       totalCount

@@ -1,4 +1,4 @@
-import{p as e}from"./index-Pjv7t6-P.js";var t=e(`
+import{p as e}from"./index-X1LKmurv.js";var t=e(`
   query QueueChoices {
     queues(first: 100) { edges { node { id name isPaused } } }
   }
@@ -14,6 +14,7 @@ import{p as e}from"./index-Pjv7t6-P.js";var t=e(`
     attempts
     maxAttempts
     createdAt
+    updatedAt
     startedAt
     finishedAt
     progress
