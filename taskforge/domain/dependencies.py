@@ -103,6 +103,28 @@ def evaluate_edge(
     return table.get(status, E.CANCELLED)
 
 
+SKIPPED_BY_OPERATOR = "skipped_by_operator"  # resumeWorkflow(SKIP_FAILED): counts as done
+
+
+def mapped_edge(status: JobStatus, reason: str | None = None) -> EdgeStatus:
+    """The state of a mapped child's edge into its map template. That edge is implied
+    by the child's ``map_parent_id`` (no row: see services/mapping): a SEQUENTIAL
+    SUCCEEDED edge read off the child's status, as a decided edge would be, except that
+    a step the operator skipped counts as done (as the edges out of it are resolved)."""
+    if status is J.SKIPPED and reason == SKIPPED_BY_OPERATOR:
+        return E.RESOLVED
+    return evaluate_edge(EdgeRule(T.SEQUENTIAL), status)
+
+
+# a mapped child's (status, whether the operator skipped it) -> its edge's state, for
+# the stores' probes of a template's children (each pair one probe of their index)
+MAPPED_EDGES: tuple[tuple[JobStatus, bool | None, EdgeStatus], ...] = tuple(
+    (status, operator, mapped_edge(status, SKIPPED_BY_OPERATOR if operator else None))
+    for status in J
+    for operator in ((False, True) if status is J.SKIPPED else (None,))
+)
+
+
 Outcome = tuple[DependencyStatus, JobStatus | None, str | None]
 _READY: Outcome = (D.SATISFIED, None, None)
 _WAIT: Outcome = (D.WAITING, None, None)

@@ -360,6 +360,16 @@ class Job(Base):
             postgresql_where=text("workflow_id IS NOT NULL"),
             sqlite_where=text("workflow_id IS NOT NULL"),
         ),
+        # a map template's children by status (migration 0038): which states its
+        # children's implied edges are in, a probe per status; partial, so only mapped
+        # children write entries
+        Index(
+            "idx_jobs_map_children",
+            "map_parent_id",
+            "status",
+            postgresql_where=text("map_parent_id IS NOT NULL"),
+            sqlite_where=text("map_parent_id IS NOT NULL"),
+        ),
         # the orphan check, and a queue's running jobs (Queue.stats: with the queue, not
         # the tenant's every running job, migration 0037); partial, so an attempt writes
         # it once, not on each change

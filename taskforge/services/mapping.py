@@ -7,8 +7,13 @@ One hook, ``on_ready``, inside the transaction of the engine's release
 - released the first time (its own dependencies met), a template **expands**: its list
   is resolved and one child per item is inserted (name ``T[i]``, the template's job
   type, queue, priority and attempts; its payload resolved with ``{{ item }}`` and
-  ``{{ index }}``), each with an edge into the template, which goes back to waiting
-  (WAITING): its trigger rule now waits for its children too. A list that is not one,
+  ``{{ index }}``), and the template goes back to waiting (WAITING): its trigger rule
+  now waits for its children too. Each child's edge into its template is implied by
+  its ``map_parent_id``, not a row: its state is read off the child's status
+  (``domain.dependencies.mapped_edge``), a probe of the children's index per status, so
+  an expansion inserts no edges and a child's end updates none (the engine re-decides
+  the template as for any edge decided). Graph reads, retries and the live view show
+  these edges as if they were rows (persistence/common/mapped_edges). A list that is not one,
   a reference that names nothing, a child's payload that cannot resolve or is too large,
   a workflow pushed over ``TASKFORGE_LIMIT_WORKFLOW_JOBS`` or a quota used up fail the
   template (FAILED, naming it and why), and no child is made.
@@ -41,7 +46,6 @@ from taskforge.domain.enums import (
 from taskforge.domain.errors import InvalidInput
 from taskforge.domain.events import Event, JobsReleased
 from taskforge.domain.workflows import mapped_name
-from taskforge.persistence.common import dependencies as deps
 from taskforge.persistence.common import jobs as jobs_repo
 from taskforge.persistence.common import mapping as repo
 from taskforge.persistence.common import queues, tenancy
@@ -176,8 +180,6 @@ async def _expand(
         rows, shared = [{**shared, **row} for row in rows], {}
         await flow.keyed_rows(session, rows, {queue.id: queue.settings})
     await jobs_repo.insert_added(session, rows, shared)
-    # each child's edge into its template: the template's rule waits for it
-    await deps.insert_into(session, t.organization_id, t.id, [row["id"] for row in rows], now)
     t.map_count = len(rows)
     t.dependency_status = DependencyStatus.WAITING  # now its children's too
     t.updated_at = now

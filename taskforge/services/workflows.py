@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge import tracing
 from taskforge.domain import records, run_input, transitions
-from taskforge.domain.dependencies import validate_edge
+from taskforge.domain.dependencies import SKIPPED_BY_OPERATOR, validate_edge
 from taskforge.domain.enums import (
     DependencyStatus,
     EdgeStatus,
@@ -283,9 +283,9 @@ async def resume(
         else:  # SKIP_FAILED: the failed steps count as done; their children go on
             for job in failed:
                 transitions.move(job, JobStatus.SKIPPED)
-                job.status_reason, job.updated_at = "skipped_by_operator", now
+                job.status_reason, job.updated_at = SKIPPED_BY_OPERATOR, now
             await session.flush()
-            events = [status_event(j, JobStatus.FAILED, "skipped_by_operator") for j in failed]
+            events = [status_event(j, JobStatus.FAILED, SKIPPED_BY_OPERATOR) for j in failed]
             children = await _resolve_out(session, [j.id for j in failed], now)
             events.append(await set_workflow_status(session, wf, WorkflowStatus.RUNNING, now))
             events += await reaggregate(session, children, now)

@@ -31,6 +31,7 @@ from taskforge.domain.enums import (
 from taskforge.domain.rows import PendingEdge, Released
 from taskforge.domain.transitions import NOT_STARTED
 from taskforge.persistence.common import jobs as jobs_repo
+from taskforge.persistence.common import mapped_edges
 from taskforge.persistence.store import store_of
 from taskforge.persistence.tables import Job, JobDependency
 
@@ -224,7 +225,8 @@ async def edges_touching(
             JobDependency.organization_id == org_id, column.in_(list(job_ids))
         )
     )
-    return list(rows)
+    implied = mapped_edges.into if upstream else mapped_edges.out_of
+    return [*rows, *await implied(session, org_id, job_ids)]
 
 
 async def edges_of_jobs(
@@ -238,17 +240,23 @@ async def edges_of_jobs(
             or_(JobDependency.parent_job_id.in_(ids), JobDependency.child_job_id.in_(ids)),
         )
     )
-    return list(rows)
+    return [
+        *rows,
+        *await mapped_edges.into(session, org_id, ids),
+        *await mapped_edges.out_of(session, org_id, ids),
+    ]
 
 
-async def edges_of_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[Row[Any]]:
+async def edges_of_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[Any]:
+    """A workflow's edges (rows, with its mapped children's implied ones)."""
     parent = JOBS.alias("parent")
     stmt = (
         select(EDGES)
         .join(parent, parent.c.id == EDGES.c.parent_job_id)
         .where(parent.c.workflow_id == workflow_id)
     )
-    return list(await session.execute(stmt))
+    rows: list[Any] = list(await session.execute(stmt))
+    return rows + await mapped_edges.of_workflow(session, workflow_id)
 
 
 async def reset_into(session: AsyncSession, child_ids: Sequence[uuid.UUID]) -> None:

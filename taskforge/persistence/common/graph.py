@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain.enums import EdgeStatus
 from taskforge.domain.rows import GraphEdge, GraphJob
 from taskforge.gc_pause import paused
+from taskforge.persistence.common import mapped_edges
 from taskforge.persistence.store import store_of
 
 
@@ -27,7 +30,15 @@ async def graph_of_workflow(
 ) -> tuple[list[GraphJob], list[GraphEdge]]:
     """A workflow's jobs (by creation, then name) and the edges leaving them."""
     with paused():
-        return await store_of(session).graph.graph_of_workflow(session, workflow_id)
+        jobs, edges = await store_of(session).graph.graph_of_workflow(session, workflow_id)
+        if any(j.map_parent_id is not None for j in jobs):  # mapped children's implied edges
+            skipped = [j.id for j in jobs if j.map_parent_id is not None and j.status == "SKIPPED"]
+            reasons = {
+                str(e.parent_job_id): EdgeStatus(e.status).value
+                for e in await mapped_edges.out_of(session, None, [UUID(i) for i in skipped])
+            }
+            edges = edges + mapped_edges.graph_edges(jobs, reasons)
+        return jobs, edges
 
 
 async def graph_step(
@@ -36,4 +47,9 @@ async def graph_step(
     """Edges into (upstream) or out of (downstream) these jobs (ids as text): one BFS
     step."""
     with paused():
-        return await store_of(session).graph.graph_step(session, org_id, job_ids, upstream=upstream)
+        edges = await store_of(session).graph.graph_step(
+            session, org_id, job_ids, upstream=upstream
+        )
+        implied = mapped_edges.into if upstream else mapped_edges.out_of
+        ids = [UUID(i) for i in job_ids]
+        return edges + mapped_edges.as_graph(await implied(session, org_id, ids))

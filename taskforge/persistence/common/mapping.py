@@ -1,6 +1,6 @@
 """Dynamic fan-out: map templates, the children they make, and jobs spawned at run time
 (services/mapping, services/spawning). Every statement is keyed by the jobs or workflows
-in hand; a template's children are found through their edges into it."""
+in hand; a template's children are found by their ``map_parent_id``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.persistence.tables import Job, JobDependency, Workflow
@@ -41,8 +41,7 @@ async def children_outputs(session: AsyncSession, template_id: uuid.UUID) -> lis
     """The outputs of a template's children, by index (None: a child without output)."""
     stmt = (
         select(JOBS.c.map_index, JOBS.c.output)
-        .select_from(EDGES.join(JOBS, JOBS.c.id == EDGES.c.parent_job_id))
-        .where(EDGES.c.child_job_id == template_id, JOBS.c.map_parent_id == template_id)
+        .where(JOBS.c.map_parent_id == template_id)
         .order_by(JOBS.c.map_index)
     )
     return [output for _, output in await session.execute(stmt)]
@@ -58,12 +57,20 @@ async def names_taken(
     return {name for name in await session.scalars(stmt) if name is not None}
 
 
-async def children_waiting(session: AsyncSession, parent_id: uuid.UUID) -> list[Row[Any]]:
-    """The children of a job (id, status, dependency_status), by its outgoing edges."""
-    stmt = (
-        select(JOBS.c.id, JOBS.c.status, JOBS.c.dependency_status)
+async def children_waiting(session: AsyncSession, parent_id: uuid.UUID) -> list[Any]:
+    """The children of a job (id, status, dependency_status), by its outgoing edges, and
+    its map template if it is a mapped child (its edge into it is implied)."""
+    columns = (JOBS.c.id, JOBS.c.status, JOBS.c.dependency_status)
+    by_edge = (
+        select(*columns)
         .select_from(EDGES.join(JOBS, JOBS.c.id == EDGES.c.child_job_id))
         .where(EDGES.c.parent_job_id == parent_id)
-        .order_by(JOBS.c.id)
     )
-    return list(await session.execute(stmt))
+    child = JOBS.alias("child")
+    template = select(*columns).where(
+        JOBS.c.id == select(child.c.map_parent_id).where(child.c.id == parent_id).scalar_subquery()
+    )
+    rows: dict[uuid.UUID, Any] = {}
+    for r in await session.execute(by_edge.union(template)):
+        rows[r.id] = r
+    return [rows[i] for i in sorted(rows)]

@@ -14,7 +14,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.dependencies import RELEASED_WHEN_ALL_RESOLVED, EdgeRule, evaluate_edge
+from taskforge.domain.dependencies import (
+    MAPPED_EDGES,
+    RELEASED_WHEN_ALL_RESOLVED,
+    SKIPPED_BY_OPERATOR,
+    TERMINAL,
+    EdgeRule,
+    evaluate_edge,
+    mapped_edge,
+)
 from taskforge.domain.enums import (
     DependencyCondition,
     DependencyStatus,
@@ -94,6 +102,9 @@ def _status_rules() -> str:
     return json.dumps(rules, sort_keys=True)
 
 
+_TERMINAL = ", ".join(f"'{s.value}'" for s in sorted(TERMINAL))
+
+
 # Children about to be decided, locked in id order: two parents of one child ending in
 # two transactions at once each see the other's edge still PENDING unless the second
 # waits for the first to commit before reading the edges. Only children that have not
@@ -122,7 +133,9 @@ ORDER BY id FOR NO KEY UPDATE
 # primary key (ARRAY: never a scan of the workflow index for their status). Then (the
 # count of the children's lock read first: children before workflows, the engine's
 # order) the workflows $4 the caller will refresh, which saves that refresh its own
-# locking round trip.
+# locking round trip. A mapped child that ended decides its template as an edge would
+# (the edge is implied, no row: see services/mapping), so the templates of the parents
+# that ended are returned and locked with the children.
 DECIDE_PG = f"""
 WITH pending AS MATERIALIZED (
     SELECT d.id, d.parent_job_id, d.child_job_id, d.dependency_type, d.condition,
@@ -143,9 +156,17 @@ WITH pending AS MATERIALIZED (
     ) AS x
     WHERE e.id = x.id AND x.outcome IS NOT NULL
     RETURNING e.child_job_id
+), mapped AS (
+    SELECT DISTINCT map_parent_id AS child_job_id FROM jobs
+    WHERE id = ANY(ARRAY(
+        SELECT id FROM unnest($1::uuid[], $2::text[]) AS p(id, status)
+        WHERE status IN ({_TERMINAL})
+    )) AND map_parent_id IS NOT NULL
+), children AS (
+    SELECT child_job_id FROM decided UNION SELECT child_job_id FROM mapped
 ), locked AS (
     SELECT id FROM jobs
-    WHERE id = ANY(ARRAY(SELECT DISTINCT child_job_id FROM decided))
+    WHERE id = ANY(ARRAY(SELECT child_job_id FROM children))
         AND {status_in(NOT_STARTED)}
     ORDER BY id FOR NO KEY UPDATE
 ), flows AS (
@@ -153,9 +174,9 @@ WITH pending AS MATERIALIZED (
     WHERE id = ANY($4::uuid[]) AND (SELECT count(*) FROM locked) >= 0
     ORDER BY id FOR NO KEY UPDATE
 )
-SELECT DISTINCT child_job_id, NULL::uuid AS id, NULL::uuid AS parent_job_id,
+SELECT child_job_id, NULL::uuid AS id, NULL::uuid AS parent_job_id,
     NULL AS dependency_type, NULL AS condition, NULL AS expression
-FROM decided
+FROM children
 WHERE (SELECT count(*) FROM flows) >= 0  -- a CTE that is not read is not run
 UNION ALL
 SELECT child_job_id, id, parent_job_id, dependency_type, condition, expression
@@ -172,15 +193,24 @@ FROM pending WHERE expression IS NOT NULL
 # all RESOLVED, took two (a probe below RESOLVED, then one for any edge), 20,000 for a
 # fan-out's release. Another trigger rule reads which statuses are present (``present``:
 # the lowest, then a probe for each status above it), a probe per status, never a count.
+# A map template that has expanded (map_count set) reads the statuses present always:
+# its edges' and its children's implied edges' (MAPPED_EDGES): the children's statuses
+# are walked as the edges' are, a probe of idx_jobs_map_children for the lowest status
+# above the last one found (ORDER BY ... LIMIT 1: an equality on the status, as in
+# EXISTS, was planned as a scan of every child when the statistics saw many); only
+# SKIPPED children are read one by one (for their reason: skipped by the operator, or
+# not). ``resolved`` is then whether all are RESOLVED (DECIDE_CHILDREN_PG's release).
 CHILDREN_PG = """
 SELECT {columns},
-    CASE WHEN s.low < 'RESOLVED' THEN s.low END AS first,
-    CASE WHEN s.low IS NULL OR s.low >= 'RESOLVED' THEN s.low IS NOT NULL END AS resolved,
-    CASE WHEN s.low = 'CANCELLED' THEN (
+    CASE WHEN j.map_count IS NULL AND s.low < 'RESOLVED' THEN s.low END AS first,
+    CASE WHEN j.map_count IS NOT NULL THEN m.present = ARRAY['RESOLVED']
+        WHEN s.low IS NULL OR s.low >= 'RESOLVED' THEN s.low IS NOT NULL END AS resolved,
+    CASE WHEN j.map_count IS NULL AND s.low = 'CANCELLED' THEN (
         SELECT true FROM job_dependencies e
         WHERE e.child_job_id = j.id AND e.status = 'FAILED' LIMIT 1
     ) IS NOT NULL END AS failed,
-    CASE WHEN j.trigger_rule <> '{default}' AND s.low IS NOT NULL THEN ARRAY[s.low::text] || ARRAY(
+    CASE WHEN j.map_count IS NOT NULL THEN m.present
+        WHEN j.trigger_rule <> '{default}' AND s.low IS NOT NULL THEN ARRAY[s.low::text] || ARRAY(
         SELECT v.status FROM unnest(ARRAY[{statuses}]) AS v(status)
         WHERE v.status > s.low AND EXISTS (
             SELECT FROM job_dependencies e WHERE e.child_job_id = j.id AND e.status = v.status
@@ -190,12 +220,45 @@ FROM jobs j LEFT JOIN LATERAL (
     SELECT e.status AS low FROM job_dependencies e
     WHERE e.child_job_id = j.id
     ORDER BY e.status LIMIT 1
-) s ON true
+) s ON j.map_count IS NULL
+LEFT JOIN LATERAL (
+    WITH RECURSIVE found(status) AS (
+        (SELECT c.status FROM jobs c WHERE c.map_parent_id = j.id ORDER BY c.status LIMIT 1)
+        UNION ALL
+        SELECT (
+            SELECT c.status FROM jobs c WHERE c.map_parent_id = j.id AND c.status > f.status
+            ORDER BY c.status LIMIT 1
+        ) FROM found f WHERE f.status IS NOT NULL
+    )
+    SELECT ARRAY(
+        SELECT v.status FROM unnest(ARRAY[{statuses}]) AS v(status)
+        WHERE EXISTS (
+            SELECT FROM job_dependencies e WHERE e.child_job_id = j.id AND e.status = v.status
+        )
+        UNION
+        SELECT CASE f.status {mapped} END FROM found f
+        WHERE f.status IS NOT NULL AND f.status <> 'SKIPPED'
+        UNION
+        SELECT CASE WHEN c.status_reason IS NOT DISTINCT FROM '{operator}'
+            THEN '{by_operator}' ELSE '{skipped}' END
+        FROM jobs c WHERE c.map_parent_id = j.id AND c.status = 'SKIPPED'
+            AND EXISTS (SELECT FROM found f WHERE f.status = 'SKIPPED')
+        ORDER BY 1
+    ) AS present
+) m ON j.map_count IS NOT NULL
 WHERE j.id = ANY($1::uuid[])
 """.format(
     columns=", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS),
     default=TriggerRule.ALL_SUCCESS.value,
     statuses=", ".join(f"'{status.value}'" for status in sorted(EdgeStatus)),
+    mapped=" ".join(
+        f"WHEN '{job.value}' THEN '{edge.value}'"
+        for job, operator, edge in MAPPED_EDGES
+        if operator is None
+    ),
+    operator=SKIPPED_BY_OPERATOR,
+    by_operator=mapped_edge(JobStatus.SKIPPED, SKIPPED_BY_OPERATOR).value,
+    skipped=mapped_edge(JobStatus.SKIPPED).value,
 )
 
 

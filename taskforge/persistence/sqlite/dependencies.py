@@ -10,14 +10,23 @@ from typing import Any
 
 from sqlalchemy import (
     Table,
+    and_,
     exists,
     insert,
+    or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.dependencies import RELEASED_WHEN_ALL_RESOLVED, EdgeRule, evaluate_edge
+from taskforge.domain.dependencies import (
+    MAPPED_EDGES,
+    RELEASED_WHEN_ALL_RESOLVED,
+    SKIPPED_BY_OPERATOR,
+    TERMINAL,
+    EdgeRule,
+    evaluate_edge,
+)
 from taskforge.domain.enums import (
     DependencyCondition,
     DependencyStatus,
@@ -104,6 +113,12 @@ async def decide(
             children.add(edge.child_job_id)
     for (outcome, parent_status), ids in decided.items():
         await set_status(session, ids, outcome, now, f"parent:{parent_status.value}")
+    # a mapped child that ended decides its template (its edge into it is implied)
+    if ended := [p for p, s in status_of.items() if s in TERMINAL]:
+        stmt = select(JOBS.c.map_parent_id).where(
+            JOBS.c.id.in_(ended), JOBS.c.map_parent_id.is_not(None)
+        )
+        children |= set(await session.scalars(stmt))
     return children, rest
 
 
@@ -141,8 +156,38 @@ async def children_state(
     ]
     found = await session.execute(select(JOBS.c.id, *probes).where(JOBS.c.id.in_(ids)))
     present = {r.id: {s for s in EdgeStatus if r._mapping[s.value]} for r in found}
-    rows = list(await session.execute(select(*ENGINE_COLUMNS).where(JOBS.c.id.in_(ids))))
+    rows = list(
+        await session.execute(select(*ENGINE_COLUMNS, JOBS.c.map_count).where(JOBS.c.id.in_(ids)))
+    )
+    if templates := [r.id for r in rows if r.map_count is not None]:
+        for template, statuses in (await _mapped_present(session, templates)).items():
+            present[template] = present.get(template, set()) | statuses
     return present, rows
+
+
+def _mapped_probe(status: JobStatus, operator: bool | None) -> Any:
+    child = JOBS.alias("child")
+    where = [child.c.map_parent_id == JOBS.c.id, child.c.status == status]
+    if operator is not None:
+        skipped = child.c.status_reason == SKIPPED_BY_OPERATOR
+        where.append(skipped if operator else or_(child.c.status_reason.is_(None), ~skipped))
+    return exists().where(and_(*where))
+
+
+async def _mapped_present(
+    session: AsyncSession, template_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, set[EdgeStatus]]:
+    """The states of these expanded templates' children's implied edges (a probe of
+    idx_jobs_map_children per child status)."""
+    probes = [
+        _mapped_probe(status, operator).label(f"p{i}")
+        for i, (status, operator, _) in enumerate(MAPPED_EDGES)
+    ]
+    found = await session.execute(select(JOBS.c.id, *probes).where(JOBS.c.id.in_(template_ids)))
+    return {
+        r.id: {edge for i, (_, _, edge) in enumerate(MAPPED_EDGES) if r._mapping[f"p{i}"]}
+        for r in found
+    }
 
 
 async def decide_children(
