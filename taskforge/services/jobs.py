@@ -203,6 +203,8 @@ async def delete(svc: Services, principal: Principal, job_id: uuid.UUID) -> uuid
         job = found(await repo.get(session, org, job_id), "job", job_id)
         deleted = status_event(job, job.status, kind=JobDeleted)
         children = await repo.delete_cascade(session, org, job_id)
+        if job.map_parent_id is not None:  # its implied edge into its template is gone
+            children.append(job.map_parent_id)
         # as the engine does: children locked, then their remaining edges read
         changes = await reaggregate(session, children, now)
         if job.job_type == WORKFLOW_JOB_TYPE:  # its child run would run for no one

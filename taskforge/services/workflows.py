@@ -287,6 +287,8 @@ async def resume(
             await session.flush()
             events = [status_event(j, JobStatus.FAILED, SKIPPED_BY_OPERATOR) for j in failed]
             children = await _resolve_out(session, [j.id for j in failed], now)
+            # a mapped child's implied edge into its template resolves by its status
+            children |= {j.map_parent_id for j in failed if j.map_parent_id is not None}
             events.append(await set_workflow_status(session, wf, WorkflowStatus.RUNNING, now))
             events += await reaggregate(session, children, now)
             events += await rederive(session, wf, now)

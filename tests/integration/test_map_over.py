@@ -13,7 +13,17 @@ from sqlalchemy import select
 
 from taskforge.domain.errors import InvalidInput
 from taskforge.persistence.tables import Event, Job, JobDependency
-from taskforge.services import consistency, executions, job_admin, jobs, workflow_reads, workflows
+from taskforge.services import (
+    consistency,
+    dependencies,
+    executions,
+    job_admin,
+    jobs,
+    workflow_reads,
+    workflows,
+)
+from taskforge.services.dependencies import Direction
+from taskforge.services.workflows import ResumeAction
 from tests.conftest import admin_of
 from tests.helpers import asgi_client, stored_events
 from tests.integration.test_workflow_data import parent_reads
@@ -383,3 +393,91 @@ async def test_live_events_cover_the_children(svc, org, admin) -> None:
     ended = [e for e in await status_events(svc) if e["jobId"] == template]
     assert [(e["status"], e["previousStatus"]) for e in ended] == [("SUCCEEDED", "PENDING")]
     assert ended[0]["workflow"]["stats"]["total"] == 6
+
+
+async def test_children_edges_are_implied_by_their_template_and_shown_as_edges(
+    svc, org, other_org, admin
+) -> None:
+    wf = await started(svc, admin, org, etl())
+    w = await worker_for(svc, admin, org.queue.id)
+    [extract] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    made = await rows_of(svc, wf.id)
+    template = made["score"].id
+    children = [made[f"score[{i}]"].id for i in range(3)]
+    async with svc.read() as session:  # no row per child: only extract's edge is stored
+        stored = list(
+            await session.scalars(
+                select(JobDependency).where(JobDependency.child_job_id == template)
+            )
+        )
+    assert [e.parent_job_id for e in stored] == [made["extract"].id]
+
+    shown = await dependencies.edges_of(svc, admin, [template])
+    implied = {e.parent_job_id: e for e in shown if e.parent_job_id in children}
+    assert set(implied) == set(children)
+    assert {
+        (e.child_job_id, e.status.value, e.dependency_type.value) for e in implied.values()
+    } == {(template, "PENDING", "SEQUENTIAL")}
+    again = await dependencies.edges_of(svc, admin, [children[1]])  # the same id each read
+    assert [e.id for e in again] == [implied[children[1]].id]
+    checked = await dependencies.check(svc, admin, template)
+    assert (checked.total, checked.resolved, checked.pending) == (4, 1, 3)
+    upstream = await dependencies.graph(svc, admin, template, Direction.UPSTREAM)
+    assert {uuid.UUID(j.id) for j in upstream.jobs} == {template, made["extract"].id, *children}
+    downstream = await dependencies.graph(svc, admin, children[0], Direction.DOWNSTREAM)
+    assert {uuid.UUID(j.id) for j in downstream.jobs} == {children[0], template, made["report"].id}
+    assert await dependencies.edges_of(svc, admin_of(other_org), [template]) == []
+
+    await run(svc, admin, w)
+    shown = await dependencies.edges_of(svc, admin, [template])
+    assert {e.status.value for e in shown} == {"RESOLVED"}
+    assert await workflow_status(svc, admin, wf.id) == "SUCCEEDED"
+
+
+async def test_a_failed_child_skipped_by_the_operator_lets_its_template_go_on(
+    svc, org, admin
+) -> None:
+    wf = await started(svc, admin, org, etl("MANUAL"))
+    w = await worker_for(svc, admin, org.queue.id)
+    await run(svc, admin, w, {"extract": {"rows": ROWS}, "score[1]": "fail"})
+    assert await workflow_status(svc, admin, wf.id) == "PAUSED"
+    await workflows.resume(svc, admin, wf.id, ResumeAction.SKIP_FAILED)
+    await run(svc, admin, w)
+    done = await statuses(svc, admin, wf.id)
+    assert done["score[1]"] == "SKIPPED"
+    assert done["score"] == done["report"] == "SUCCEEDED"
+    assert await workflow_status(svc, admin, wf.id) == "SUCCEEDED"
+
+
+async def test_retrying_a_failed_child_reopens_the_template_it_cancelled(svc, org, admin) -> None:
+    wf = await started(svc, admin, org, etl("CONTINUE_ON_FAILURE"))
+    w = await worker_for(svc, admin, org.queue.id)
+    await run(svc, admin, w, {"extract": {"rows": ROWS}, "score[1]": "fail"})
+    made = await rows_of(svc, wf.id)
+    assert made["score"].status.value == "CANCELLED"
+    await job_admin.retry(svc, admin, made["score[1]"].id)
+    assert (await statuses(svc, admin, wf.id))["score"] == "PENDING"
+    await run(svc, admin, w)
+    done = await statuses(svc, admin, wf.id)
+    assert done["score[1]"] == done["score"] == done["report"] == "SUCCEEDED"
+    assert await workflow_status(svc, admin, wf.id) == "SUCCEEDED"
+
+
+async def test_deleting_the_last_child_left_lets_the_template_end(svc, org, admin) -> None:
+    wf = await started(svc, admin, org, etl())
+    w = await worker_for(svc, admin, org.queue.id)
+    [extract] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    made = await rows_of(svc, wf.id)
+    claimed = await executions.claim(svc, admin, w, None, 10)
+    assert sorted(c.job.name for c in claimed) == ["score[0]", "score[1]", "score[2]"]
+    done = [(c.execution_id, None) for c in claimed if c.job.name != "score[2]"]
+    await executions.complete(svc, admin, done)
+    assert (await statuses(svc, admin, wf.id))["score"] == "PENDING"
+    await jobs.delete(svc, admin, made["score[2]"].id)  # the one still running
+    assert (await statuses(svc, admin, wf.id))["score"] == "SUCCEEDED"
+    await run(svc, admin, w)
+    done = await statuses(svc, admin, wf.id)
+    assert "score[2]" not in done
+    assert done["score"] == done["report"] == "SUCCEEDED"

@@ -140,6 +140,8 @@ async def incoming_counts(
         )
         for child, status, n in await session.execute(stmt):
             grouped[child][status] = n
+        for template, status, n in await mapped_edges.counts_into(session, ids):
+            grouped[template][status] = grouped[template].get(status, 0) + n
     return grouped
 
 

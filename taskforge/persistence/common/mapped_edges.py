@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.dependencies import mapped_edge
@@ -79,6 +79,22 @@ async def out_of(
     if org_id is not None:
         stmt = stmt.where(JOBS.c.organization_id == org_id)
     return [_edge(r) for r in await session.execute(stmt)]
+
+
+async def counts_into(
+    session: AsyncSession, template_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, EdgeStatus, int]]:
+    """The implied edges into these jobs (those that are map templates), counted per
+    (template, state)."""
+    stmt = (
+        select(JOBS.c.map_parent_id, JOBS.c.status, JOBS.c.status_reason, func.count())
+        .where(JOBS.c.map_parent_id.in_(list(template_ids)))
+        .group_by(JOBS.c.map_parent_id, JOBS.c.status, JOBS.c.status_reason)
+    )
+    return [
+        (template, mapped_edge(JobStatus(status), reason), n)
+        for template, status, reason, n in await session.execute(stmt)
+    ]
 
 
 async def of_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[JobDependency]:
