@@ -220,7 +220,7 @@ FROM jobs j LEFT JOIN LATERAL (
     SELECT e.status AS low FROM job_dependencies e
     WHERE e.child_job_id = j.id
     ORDER BY e.status LIMIT 1
-) s ON j.map_count IS NULL
+) s ON true
 LEFT JOIN LATERAL (
     WITH RECURSIVE found(status) AS (
         (SELECT c.status FROM jobs c WHERE c.map_parent_id = j.id ORDER BY c.status LIMIT 1)
@@ -245,7 +245,8 @@ LEFT JOIN LATERAL (
             AND EXISTS (SELECT FROM found f WHERE f.status = 'SKIPPED')
         ORDER BY 1
     ) AS present
-) m ON j.map_count IS NOT NULL
+    WHERE j.map_count IS NOT NULL  -- a one-time filter: nothing read for other jobs
+) m ON true
 WHERE j.id = ANY($1::uuid[])
 """.format(
     columns=", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS),
