@@ -44,12 +44,7 @@ async def graph_of_workflow(
 async def graph_step(
     session: AsyncSession, org_id: uuid.UUID, job_ids: Sequence[str], *, upstream: bool
 ) -> list[GraphEdge]:
-    """Edges into (upstream) or out of (downstream) these jobs (ids as text): one BFS
-    step."""
+    """Edges into (upstream) or out of (downstream) these jobs (ids as text), mapped
+    children's implied edges included: one BFS step."""
     with paused():
-        edges = await store_of(session).graph.graph_step(
-            session, org_id, job_ids, upstream=upstream
-        )
-        implied = mapped_edges.into if upstream else mapped_edges.out_of
-        ids = [UUID(i) for i in job_ids]
-        return edges + mapped_edges.as_graph(await implied(session, org_id, ids))
+        return await store_of(session).graph.graph_step(session, org_id, job_ids, upstream=upstream)

@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from taskforge.domain.dependencies import SKIPPED_BY_OPERATOR, mapped_edge
+from taskforge.domain.enums import JobStatus
 from taskforge.domain.rows import GraphEdge, GraphJob
+from taskforge.persistence.common.mapped_edges import edge_id
 from taskforge.persistence.postgres.driver import driver_connection
 
 # On PostgreSQL the graph reads run on the driver connection: for a 10,000-job workflow,
@@ -51,6 +54,24 @@ UPSTREAM_PG, DOWNSTREAM_PG = (
 )
 
 
+# mapped children's implied edges into their templates (persistence/common/mapped_edges),
+# in the same statement as the stored ones: the edge's id is the child's (made the
+# implied edge's id after the read) and its state read off the child's status
+_IMPLIED_SQL = (
+    "SELECT NULL, c.id::text, c.map_parent_id::text, 'SEQUENTIAL', 'SUCCEEDED',"
+    " CASE WHEN c.status = 'SKIPPED' AND c.status_reason IS NOT DISTINCT FROM"
+    f" '{SKIPPED_BY_OPERATOR}' THEN '{mapped_edge(JobStatus.SKIPPED, SKIPPED_BY_OPERATOR)}'"
+    " ELSE CASE c.status {cases} END END FROM jobs c WHERE c.organization_id = $1"
+).replace(
+    "{cases}",
+    " ".join(f"WHEN '{j.value}' THEN '{mapped_edge(j).value}'" for j in JobStatus),
+)
+UPSTREAM_PG += f" UNION ALL {_IMPLIED_SQL} AND c.map_parent_id = ANY($2::uuid[])"
+DOWNSTREAM_PG += (
+    f" UNION ALL {_IMPLIED_SQL} AND c.id = ANY($2::uuid[]) AND c.map_parent_id IS NOT NULL"
+)
+
+
 def _jobs(rows: Iterable[Any]) -> list[GraphJob]:
     return [GraphJob._make(r) for r in rows]
 
@@ -81,4 +102,7 @@ async def graph_step(
 ) -> list[GraphEdge]:
     driver = await driver_connection(session)
     sql = UPSTREAM_PG if upstream else DOWNSTREAM_PG
-    return _edges(await driver.fetch(sql, org_id, list(job_ids)))
+    return [
+        e if e.id is not None else e._replace(id=str(edge_id(uuid.UUID(e.parent_job_id))))
+        for e in _edges(await driver.fetch(sql, org_id, list(job_ids)))
+    ]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain import dag
 from taskforge.domain.rows import GraphEdge, GraphJob
+from taskforge.persistence.common import mapped_edges
 from taskforge.persistence.tables import Job, JobDependency
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
@@ -100,4 +101,6 @@ async def graph_step(
     stmt = select(*GRAPH_EDGE_COLUMNS).where(
         EDGES.c.organization_id == org_id, column.in_(_uuids(job_ids))
     )
-    return _edges(await session.execute(stmt))
+    implied = mapped_edges.into if upstream else mapped_edges.out_of  # mapped children's
+    more = mapped_edges.as_graph(await implied(session, org_id, _uuids(job_ids)))
+    return _edges(await session.execute(stmt)) + more
