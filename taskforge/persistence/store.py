@@ -386,6 +386,7 @@ class Dependencies(Protocol):
         parents: Sequence[tuple[uuid.UUID, JobStatus]],
         now: datetime,
         workflows: Iterable[uuid.UUID] = (),
+        mapped: Iterable[uuid.UUID] = (),
     ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
         """Decide the parents' PENDING edges without an expression by the parents'
         statuses alone (``evaluate_edge``; resolved_by ``parent:STATUS``) and return the
@@ -393,7 +394,10 @@ class Dependencies(Protocol):
         PENDING edges that have an expression, left for the caller (they need the
         parent's output). The same decisions on every store: one UPDATE on PostgreSQL
         (which takes the locks too), evaluated in Python on SQLite. ``workflows`` are
-        then locked as ``Workflows.lock_for_refresh`` locks them (after the children)."""
+        then locked as ``Workflows.lock_for_refresh`` locks them (after the children).
+        ``mapped``: the parents that may be mapped children (ended, in a workflow): the
+        templates of those that are come back and are locked with the children (their
+        implied edges into them decide them as a stored edge would)."""
         ...
 
     async def set_status(

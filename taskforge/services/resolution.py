@@ -131,7 +131,9 @@ async def settle(
     while frontier:
         decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)
         parents = [(m.id, m.status) for m in frontier.values()]
-        children, rest = await deps.decide(session, parents, now, workflows)
+        # ended jobs of workflows may be mapped children, deciding their templates
+        mapped = [m.id for m in frontier.values() if m.workflow_id and m.status in TERMINAL]
+        children, rest = await deps.decide(session, parents, now, workflows, mapped)
         workflows = frozenset()  # held from here on
         locked = frozenset(children)  # decide locked them
         for edge in rest:

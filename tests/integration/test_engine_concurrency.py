@@ -32,6 +32,7 @@ from taskforge.services import (
 )
 from tests.conftest import admin_of, new_org
 from tests.helpers import stored_events
+from tests.stored_format import payloads
 
 Parent = aliased(Job)
 
@@ -132,6 +133,55 @@ async def test_a_fan_in_acknowledged_by_two_workers_at_once_completes(
     await executions.complete(svc, admin, [(sink.execution_id, None)])
     done = await workflow_reads.get(svc, admin, wf.id)
     assert done.status.value == "SUCCEEDED"
+
+
+async def test_the_last_two_mapped_children_ending_at_once_end_their_template(
+    pg_runtime, monkeypatch
+) -> None:
+    """A mapped child's edge into its template is implied (no row): the two acks still
+    serialize (on the workflow's lock, and the template's), the later one sees the
+    earlier's child ended, and the template ends exactly once."""
+    svc = pg_runtime.services
+    org = await new_org(svc, "Race", Tier.ENTERPRISE)
+    admin = admin_of(org)
+    definition = {
+        "name": "map",
+        "jobs": [
+            {"name": "list", "job_type": "t"},
+            {
+                "name": "each",
+                "job_type": "t",
+                "map_over": "parents.list.output.items",
+                "depends_on": ["list"],
+            },
+            {"name": "after", "job_type": "t", "depends_on": ["each"]},
+        ],
+    }
+    wf = await workflows.create(svc, admin, org.project.id, definition, start=True)
+    w1, w2 = await register_workers(svc, admin, org.queue.id)
+    [parent] = await executions.claim(svc, admin, w1.id, None, 10)
+    await executions.complete(svc, admin, [(parent.execution_id, {"items": [1, 2]})])
+    first = await executions.claim(svc, admin, w1.id, None, 1)
+    second = await executions.claim(svc, admin, w2.id, None, 1)
+    assert sorted(c.job.name for c in first + second) == ["each[0]", "each[1]"]
+
+    meet_before(monkeypatch, "aggregate", 2)
+    await acknowledge_at_once(svc, admin, first + second)
+
+    [after] = await executions.claim(svc, admin, w1.id, None, 10)
+    assert after.job.name == "after"
+    async with svc.read() as session:
+        template = await session.scalar(
+            select(Job.id).where(Job.workflow_id == wf.id, Job.name == "each")
+        )
+        rows = await session.execute(
+            select(Event.type, Event.organization_id, Event.payload, Event.span).where(
+                Event.type == "job.status_changed"
+            )
+        )
+        ended = [p for row in rows for p in payloads(tuple(row))]
+    template_ends = [e for e in ended if e["jobId"] == str(template) and e["status"] == "SUCCEEDED"]
+    assert len(template_ends) == 1  # the template ended once
 
 
 async def test_the_last_two_jobs_ending_at_once_end_their_workflow(pg_runtime, monkeypatch) -> None:

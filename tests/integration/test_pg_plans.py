@@ -116,7 +116,7 @@ async def test_hot_statements_probe_edges_by_their_jobs(pg_runtime, pg_database)
             assert edge_accesses(json.loads(raw)[0]["Plan"]) == []
             children = await explain(conn, CHILDREN_PG, [j.id for j in mine])
             ids = [j.id for j in mine]
-            decide = await explain(conn, DECIDE_PG, ids, ["SUCCEEDED"] * len(ids), now, [])
+            decide = await explain(conn, DECIDE_PG, ids, ["SUCCEEDED"] * len(ids), now, [], [])
         finally:
             await tx.rollback()
     finally:

@@ -104,6 +104,7 @@ async def decide(
     parents: Sequence[tuple[uuid.UUID, JobStatus]],
     now: datetime,
     workflows: Iterable[uuid.UUID] = (),
+    mapped: Iterable[uuid.UUID] = (),
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     """Decide the parents' PENDING edges without an expression by the parents'
     statuses alone (``evaluate_edge``; resolved_by ``parent:STATUS``) and return the
@@ -111,8 +112,11 @@ async def decide(
     PENDING edges that have an expression, left for the caller (they need the
     parent's output). The same decisions on every store: one UPDATE on PostgreSQL
     (which takes the locks too), evaluated in Python on SQLite. ``workflows`` are then
-    locked as ``workflows.lock_for_refresh`` locks them (after the children)."""
-    return await store_of(session).dependencies.decide(session, parents, now, workflows)
+    locked as ``workflows.lock_for_refresh`` locks them (after the children).
+    ``mapped``: the parents that may be mapped children (ended, in a workflow): the
+    templates of those that are come back with the children, locked (their implied edges
+    decide them as a stored edge would)."""
+    return await store_of(session).dependencies.decide(session, parents, now, workflows, mapped)
 
 
 async def set_status(

@@ -18,7 +18,6 @@ from taskforge.domain.dependencies import (
     MAPPED_EDGES,
     RELEASED_WHEN_ALL_RESOLVED,
     SKIPPED_BY_OPERATOR,
-    TERMINAL,
     EdgeRule,
     evaluate_edge,
     mapped_edge,
@@ -102,9 +101,6 @@ def _status_rules() -> str:
     return json.dumps(rules, sort_keys=True)
 
 
-_TERMINAL = ", ".join(f"'{s.value}'" for s in sorted(TERMINAL))
-
-
 # Children about to be decided, locked in id order: two parents of one child ending in
 # two transactions at once each see the other's edge still PENDING unless the second
 # waits for the first to commit before reading the edges. Only children that have not
@@ -135,7 +131,8 @@ ORDER BY id FOR NO KEY UPDATE
 # order) the workflows $4 the caller will refresh, which saves that refresh its own
 # locking round trip. A mapped child that ended decides its template as an edge would
 # (the edge is implied, no row: see services/mapping), so the templates of the parents
-# that ended are returned and locked with the children.
+# that ended ($5: those of the parents that may be, ended and in a workflow) are
+# returned and locked with the children.
 DECIDE_PG = f"""
 WITH pending AS MATERIALIZED (
     SELECT d.id, d.parent_job_id, d.child_job_id, d.dependency_type, d.condition,
@@ -158,10 +155,7 @@ WITH pending AS MATERIALIZED (
     RETURNING e.child_job_id
 ), mapped AS (
     SELECT DISTINCT map_parent_id AS child_job_id FROM jobs
-    WHERE id = ANY(ARRAY(
-        SELECT id FROM unnest($1::uuid[], $2::text[]) AS p(id, status)
-        WHERE status IN ({_TERMINAL})
-    )) AND map_parent_id IS NOT NULL
+    WHERE id = ANY($5::uuid[]) AND map_parent_id IS NOT NULL
 ), children AS (
     SELECT child_job_id FROM decided UNION SELECT child_job_id FROM mapped
 ), locked AS (
@@ -370,11 +364,13 @@ async def decide(
     parents: Sequence[tuple[uuid.UUID, JobStatus]],
     now: datetime,
     workflows: Iterable[uuid.UUID] = (),
+    mapped: Iterable[uuid.UUID] = (),
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     ids = [p for p, _ in parents]
     driver = await driver_connection(session)
     await session.flush()
-    rows = await driver.fetch(DECIDE_PG, ids, [s.value for _, s in parents], now, sorted(workflows))
+    statuses = [s.value for _, s in parents]
+    rows = await driver.fetch(DECIDE_PG, ids, statuses, now, sorted(workflows), list(mapped))
     children = {r["child_job_id"] for r in rows if r["id"] is None}
     return children, _pending([r for r in rows if r["id"] is not None])
 

@@ -23,7 +23,6 @@ from taskforge.domain.dependencies import (
     MAPPED_EDGES,
     RELEASED_WHEN_ALL_RESOLVED,
     SKIPPED_BY_OPERATOR,
-    TERMINAL,
     EdgeRule,
     evaluate_edge,
 )
@@ -97,6 +96,7 @@ async def decide(
     parents: Sequence[tuple[uuid.UUID, JobStatus]],
     now: datetime,
     workflows: Iterable[uuid.UUID] = (),  # one write transaction at a time: no lock
+    mapped: Iterable[uuid.UUID] = (),
 ) -> tuple[set[uuid.UUID], list[PendingEdge]]:
     status_of = dict(parents)
     decided: dict[tuple[EdgeStatus, JobStatus], list[uuid.UUID]] = defaultdict(list)
@@ -114,9 +114,9 @@ async def decide(
     for (outcome, parent_status), ids in decided.items():
         await set_status(session, ids, outcome, now, f"parent:{parent_status.value}")
     # a mapped child that ended decides its template (its edge into it is implied)
-    if ended := [p for p, s in status_of.items() if s in TERMINAL]:
+    if maybe := list(mapped):
         stmt = select(JOBS.c.map_parent_id).where(
-            JOBS.c.id.in_(ended), JOBS.c.map_parent_id.is_not(None)
+            JOBS.c.id.in_(maybe), JOBS.c.map_parent_id.is_not(None)
         )
         children |= set(await session.scalars(stmt))
     return children, rest
