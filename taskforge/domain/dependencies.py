@@ -106,18 +106,23 @@ def evaluate_edge(
 SKIPPED_BY_OPERATOR = "skipped_by_operator"  # resumeWorkflow(SKIP_FAILED): counts as done
 
 
-def mapped_edge(status: JobStatus, reason: str | None = None) -> EdgeStatus:
+def mapped_edge(status: JobStatus, reason: str | None = None, held: bool = False) -> EdgeStatus:
     """The state of a mapped child's edge into its map template. That edge is implied
     by the child's ``map_parent_id`` (no row: see services/mapping): a SEQUENTIAL
     SUCCEEDED edge read off the child's status, as a decided edge would be, except that
-    a step the operator skipped counts as done (as the edges out of it are resolved)."""
+    a step the operator skipped counts as done (as the edges out of it are resolved), and
+    a failure the operator has not answered yet (``held``: its workflow's policy is
+    MANUAL, so the engine decides nothing from it) leaves the edge PENDING."""
     if status is J.SKIPPED and reason == SKIPPED_BY_OPERATOR:
         return E.RESOLVED
+    if status is J.FAILED and held:
+        return E.PENDING
     return evaluate_edge(EdgeRule(T.SEQUENTIAL), status)
 
 
 # a mapped child's (status, whether the operator skipped it) -> its edge's state, for
-# the stores' probes of a template's children (each pair one probe of their index)
+# the stores' probes of a template's children (each pair one probe of their index);
+# FAILED's is PENDING instead under a MANUAL policy (``mapped_edge``'s ``held``)
 MAPPED_EDGES: tuple[tuple[JobStatus, bool | None, EdgeStatus], ...] = tuple(
     (status, operator, mapped_edge(status, SKIPPED_BY_OPERATOR if operator else None))
     for status in J

@@ -89,7 +89,9 @@ async def create(
             )
         if parent.workflow_id != child.workflow_id:
             raise InvalidInput("both jobs must belong to the same workflow (or to none)")
-        if await repo.find(session, parent_id, child_id) is not None:
+        if await repo.find(session, parent_id, child_id) is not None or (
+            parent.map_parent_id == child_id  # a mapped child's implied edge
+        ):
             raise Conflict(f"job {child_id} already depends on job {parent_id}")
         await _check_acyclic_and_bounded(
             session, org, parent, child, limits.workflow_jobs, limits.dependency_depth

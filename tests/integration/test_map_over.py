@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from taskforge.domain.errors import InvalidInput
+from taskforge.domain.errors import Conflict, InvalidInput
+from taskforge.persistence.common import templates as templates_repo
 from taskforge.persistence.tables import Event, Job, JobDependency
 from taskforge.services import (
     consistency,
@@ -481,3 +482,62 @@ async def test_deleting_the_last_child_left_lets_the_template_end(svc, org, admi
     done = await statuses(svc, admin, wf.id)
     assert "score[2]" not in done
     assert done["score"] == done["report"] == "SUCCEEDED"
+
+
+async def test_a_failure_held_for_the_operator_leaves_the_template_waiting(svc, org, admin) -> None:
+    # MANUAL: a failed child decides nothing until the operator answers, though its
+    # siblings end after it
+    wf = await started(svc, admin, org, etl("MANUAL"))
+    w = await worker_for(svc, admin, org.queue.id)
+    [extract] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    claimed = {c.job.name: c for c in await executions.claim(svc, admin, w, None, 10)}
+    await executions.fail(svc, admin, [(claimed["score[1]"].execution_id, ("no", False))])
+    ok = [(claimed[n].execution_id, None) for n in ("score[0]", "score[2]")]
+    await executions.complete(svc, admin, ok)
+    made = await rows_of(svc, wf.id)
+    assert (made["score"].status.value, made["report"].status.value) == ("PENDING", "PENDING")
+    assert await workflow_status(svc, admin, wf.id) == "PAUSED"
+    shown = await dependencies.edges_of(svc, admin, [made["score[1]"].id])
+    assert [e.status.value for e in shown] == ["PENDING"]
+    await workflows.resume(svc, admin, wf.id, ResumeAction.RETRY_FAILED)
+    await run(svc, admin, w)
+    done = await statuses(svc, admin, wf.id)
+    assert done["score"] == done["report"] == "SUCCEEDED"
+    assert await workflow_status(svc, admin, wf.id) == "SUCCEEDED"
+
+
+async def test_mapped_children_are_no_leaves_of_a_run(svc, org, admin) -> None:
+    wf = await started(svc, admin, org, etl())
+    w = await worker_for(svc, admin, org.queue.id)
+    await run(svc, admin, w, {"extract": {"rows": ROWS}, "report": {"sent": True}})
+    async with svc.read() as session:
+        leaves = await templates_repo.leaf_outputs(session, wf.id)
+    assert leaves == {"report": {"sent": True}}  # what a workflow job's output lists
+
+
+async def test_an_edge_shown_from_both_ends_is_listed_once(svc, org, admin) -> None:
+    wf = await started(svc, admin, org, etl())
+    w = await worker_for(svc, admin, org.queue.id)
+    [extract] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    made = await rows_of(svc, wf.id)
+    shown = await dependencies.edges_of(svc, admin, [made["score"].id, made["score[0]"].id])
+    assert len({e.id for e in shown}) == len(shown) == 5  # extract's, 3 children's, report's
+    with pytest.raises(Conflict):  # the implied edge is there already
+        await dependencies.create(svc, admin, made["score[0]"].id, made["score"].id)
+
+
+async def test_a_deleted_template_leaves_its_children_as_plain_jobs(svc, org, admin) -> None:
+    wf = await started(svc, admin, org, etl())
+    w = await worker_for(svc, admin, org.queue.id)
+    [extract] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    made = await rows_of(svc, wf.id)
+    await jobs.delete(svc, admin, made["score"].id)
+    assert await dependencies.edges_of(svc, admin, [made["score[0]"].id]) == []
+    _, edges = await workflow_reads.graph_of(svc, admin, wf.id)
+    assert edges == []  # the template's own edges went with it; its children have none
+    await run(svc, admin, w)  # the children still run, as jobs of the workflow
+    done = await statuses(svc, admin, wf.id)
+    assert done["score[0]"] == "SUCCEEDED" and "score" not in done

@@ -246,11 +246,10 @@ async def edges_of_jobs(
             or_(JobDependency.parent_job_id.in_(ids), JobDependency.child_job_id.in_(ids)),
         )
     )
-    return [
-        *rows,
-        *await mapped_edges.into(session, org_id, ids),
-        *await mapped_edges.out_of(session, org_id, ids),
-    ]
+    implied = {e.id: e for e in await mapped_edges.into(session, org_id, ids)}
+    # a template and its child both in hand: their edge once
+    implied |= {e.id: e for e in await mapped_edges.out_of(session, org_id, ids)}
+    return [*rows, *implied.values()]
 
 
 async def edges_of_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[Any]:

@@ -8,13 +8,15 @@ import uuid
 from collections.abc import Sequence
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.enums import EdgeStatus
+from taskforge.domain.enums import EdgeStatus, FailurePolicy
 from taskforge.domain.rows import GraphEdge, GraphJob
 from taskforge.gc_pause import paused
 from taskforge.persistence.common import mapped_edges
 from taskforge.persistence.store import store_of
+from taskforge.persistence.tables import Workflow
 
 
 async def graph_jobs(
@@ -37,7 +39,11 @@ async def graph_of_workflow(
                 str(e.parent_job_id): EdgeStatus(e.status).value
                 for e in await mapped_edges.out_of(session, None, [UUID(i) for i in skipped])
             }
-            edges = edges + mapped_edges.graph_edges(jobs, reasons)
+            policy = await session.scalar(
+                select(Workflow.failure_policy).where(Workflow.id == workflow_id)
+            )
+            held = policy is FailurePolicy.MANUAL
+            edges = edges + mapped_edges.graph_edges(jobs, reasons, held)
         return jobs, edges
 
 

@@ -296,4 +296,11 @@ async def delete_cascade(
         )
     )
     await session.execute(delete(Job).where(Job.id == job_id, Job.organization_id == org_id))
+    # a deleted map template's children stay, as plain jobs: their implied edges into it
+    # go as stored edges do
+    await session.execute(
+        update(Job)
+        .where(Job.map_parent_id == job_id, Job.organization_id == org_id)
+        .values(map_parent_id=None, map_index=None)
+    )
     return children

@@ -16,12 +16,21 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.dependencies import mapped_edge
-from taskforge.domain.enums import DependencyCondition, DependencyType, EdgeStatus, JobStatus
+from taskforge.domain.enums import (
+    DependencyCondition,
+    DependencyType,
+    EdgeStatus,
+    FailurePolicy,
+    JobStatus,
+)
 from taskforge.domain.rows import GraphEdge
-from taskforge.persistence.tables import Job, JobDependency
+from taskforge.persistence.tables import Job, JobDependency, Workflow
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
+WORKFLOWS: Table = Workflow.__table__  # type: ignore[assignment]
 _NAMESPACE = uuid.UUID("6f1c1e0a-5b7e-4d59-9a3c-2f0d8e4b7a61")
+# a FAILED child's edge waits for the operator under a MANUAL policy (mapped_edge)
+_HELD = (WORKFLOWS.c.failure_policy == FailurePolicy.MANUAL).label("held")
 _COLUMNS = (
     JOBS.c.id,
     JOBS.c.organization_id,
@@ -30,7 +39,13 @@ _COLUMNS = (
     JOBS.c.status_reason,
     JOBS.c.created_at,
     JOBS.c.finished_at,
+    _HELD,
 )
+
+
+def _children() -> Any:
+    """A select of mapped children's edge columns (their workflow's policy joined)."""
+    return select(*_COLUMNS).select_from(JOBS.join(WORKFLOWS, WORKFLOWS.c.id == JOBS.c.workflow_id))
 
 
 def edge_id(child_id: uuid.UUID) -> uuid.UUID:
@@ -39,7 +54,7 @@ def edge_id(child_id: uuid.UUID) -> uuid.UUID:
 
 
 def _edge(row: Any) -> JobDependency:
-    status = mapped_edge(JobStatus(row.status), row.status_reason)
+    status = mapped_edge(JobStatus(row.status), row.status_reason, bool(row.held))
     decided = status is not EdgeStatus.PENDING
     return JobDependency(
         id=edge_id(row.id),
@@ -63,7 +78,7 @@ async def into(
     one per mapped child, by the children's index."""
     if not template_ids:
         return []
-    stmt = select(*_COLUMNS).where(JOBS.c.map_parent_id.in_(list(template_ids)))
+    stmt = _children().where(JOBS.c.map_parent_id.in_(list(template_ids)))
     if org_id is not None:
         stmt = stmt.where(JOBS.c.organization_id == org_id)
     return [_edge(r) for r in await session.execute(stmt.order_by(JOBS.c.map_index))]
@@ -75,7 +90,7 @@ async def out_of(
     """The implied edges out of these jobs (those that are mapped children), not stored."""
     if not job_ids:
         return []
-    stmt = select(*_COLUMNS).where(JOBS.c.id.in_(list(job_ids)), JOBS.c.map_parent_id.is_not(None))
+    stmt = _children().where(JOBS.c.id.in_(list(job_ids)), JOBS.c.map_parent_id.is_not(None))
     if org_id is not None:
         stmt = stmt.where(JOBS.c.organization_id == org_id)
     return [_edge(r) for r in await session.execute(stmt)]
@@ -86,22 +101,22 @@ async def counts_into(
 ) -> list[tuple[uuid.UUID, EdgeStatus, int]]:
     """The implied edges into these jobs (those that are map templates), counted per
     (template, state)."""
+    columns = (JOBS.c.map_parent_id, JOBS.c.status, JOBS.c.status_reason, _HELD)
     stmt = (
-        select(JOBS.c.map_parent_id, JOBS.c.status, JOBS.c.status_reason, func.count())
+        select(*columns, func.count())
+        .select_from(JOBS.join(WORKFLOWS, WORKFLOWS.c.id == JOBS.c.workflow_id))
         .where(JOBS.c.map_parent_id.in_(list(template_ids)))
-        .group_by(JOBS.c.map_parent_id, JOBS.c.status, JOBS.c.status_reason)
+        .group_by(*columns)
     )
     return [
-        (template, mapped_edge(JobStatus(status), reason), n)
-        for template, status, reason, n in await session.execute(stmt)
+        (template, mapped_edge(JobStatus(status), reason, bool(held)), n)
+        for template, status, reason, held, n in await session.execute(stmt)
     ]
 
 
 async def of_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[JobDependency]:
     """The implied edges of a workflow's mapped children."""
-    stmt = select(*_COLUMNS).where(
-        JOBS.c.workflow_id == workflow_id, JOBS.c.map_parent_id.is_not(None)
-    )
+    stmt = _children().where(JOBS.c.workflow_id == workflow_id, JOBS.c.map_parent_id.is_not(None))
     return [_edge(r) for r in await session.execute(stmt)]
 
 
@@ -120,16 +135,17 @@ def as_graph(edges: Sequence[JobDependency]) -> list[GraphEdge]:
     ]
 
 
-def graph_edges(jobs: Sequence[Any], status_of: dict[str, str]) -> list[GraphEdge]:
+def graph_edges(jobs: Sequence[Any], status_of: dict[str, str], held: bool) -> list[GraphEdge]:
     """A workflow graph's implied edges, from its jobs as the graph read them (GraphJob:
     ids as text, ``map_parent_id`` set on the mapped children). A graph job carries no
     status reason: ``status_of`` gives the edge state of the children skipped by the
-    operator (RESOLVED), the only ones whose reason matters."""
+    operator (RESOLVED), the only ones whose reason matters; ``held``: the workflow's
+    policy is MANUAL."""
     out: list[GraphEdge] = []
     for j in jobs:
         if j.map_parent_id is None:
             continue
-        status = status_of.get(j.id) or mapped_edge(JobStatus(j.status)).value
+        status = status_of.get(j.id) or mapped_edge(JobStatus(j.status), None, held).value
         out.append(
             GraphEdge(
                 str(edge_id(uuid.UUID(j.id))),

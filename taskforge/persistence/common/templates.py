@@ -170,10 +170,14 @@ async def nesting_of(
 
 
 async def leaf_outputs(session: AsyncSession, workflow_id: uuid.UUID) -> dict[str, Any]:
-    """The outputs of a run's succeeded jobs that no job depends on, by job name."""
+    """The outputs of a run's succeeded jobs that no job depends on, by job name (a
+    mapped child's template depends on it: its edge is implied, no row)."""
     edge = select(JobDependency.id).where(JobDependency.parent_job_id == Job.id).exists()
     stmt = select(Job.name, Job.output).where(
-        Job.workflow_id == workflow_id, Job.status == JobStatus.SUCCEEDED, ~edge
+        Job.workflow_id == workflow_id,
+        Job.status == JobStatus.SUCCEEDED,
+        Job.map_parent_id.is_(None),
+        ~edge,
     )
     return {name: output for name, output in await session.execute(stmt) if name is not None}
 

@@ -27,6 +27,7 @@ from taskforge.domain.enums import (
     DependencyStatus,
     DependencyType,
     EdgeStatus,
+    FailurePolicy,
     JobStatus,
     TriggerRule,
 )
@@ -178,6 +179,13 @@ FROM pending WHERE expression IS NOT NULL
 """
 
 
+# a FAILED mapped child's edge waits for the operator under a MANUAL policy (mapped_edge)
+_HELD = (
+    "(SELECT w.failure_policy FROM workflows w WHERE w.id = j.workflow_id)"
+    f" = '{FailurePolicy.MANUAL.value}'"
+)
+
+
 # A child's engine row and the edge statuses that decide it, in one statement of index
 # probes (scalar subqueries, never hashed into a scan of all edges: see postgres/executions).
 # The index on (child_job_id, status) is walked in status order, CANCELLED < FAILED <
@@ -249,8 +257,10 @@ WHERE j.id = ANY($1::uuid[])
     mapped=" ".join(
         f"WHEN '{job.value}' THEN '{edge.value}'"
         for job, operator, edge in MAPPED_EDGES
-        if operator is None
-    ),
+        if operator is None and job is not JobStatus.FAILED
+    )
+    + f" WHEN 'FAILED' THEN CASE WHEN {_HELD} THEN '{EdgeStatus.PENDING.value}'"
+    f" ELSE '{mapped_edge(JobStatus.FAILED).value}' END",
     operator=SKIPPED_BY_OPERATOR,
     by_operator=mapped_edge(JobStatus.SKIPPED, SKIPPED_BY_OPERATOR).value,
     skipped=mapped_edge(JobStatus.SKIPPED).value,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.dependencies import SKIPPED_BY_OPERATOR, mapped_edge
-from taskforge.domain.enums import JobStatus
+from taskforge.domain.enums import FailurePolicy, JobStatus
 from taskforge.domain.rows import GraphEdge, GraphJob
 from taskforge.persistence.common.mapped_edges import edge_id
 from taskforge.persistence.postgres.driver import driver_connection
@@ -64,7 +64,15 @@ _IMPLIED_SQL = (
     " ELSE CASE c.status {cases} END END FROM jobs c WHERE c.organization_id = $1"
 ).replace(
     "{cases}",
-    " ".join(f"WHEN '{j.value}' THEN '{mapped_edge(j).value}'" for j in JobStatus),
+    " ".join(
+        f"WHEN '{j.value}' THEN '{mapped_edge(j).value}'"
+        if j is not JobStatus.FAILED
+        # a failure waits for the operator under a MANUAL policy (mapped_edge's held)
+        else f"WHEN 'FAILED' THEN CASE WHEN (SELECT w.failure_policy FROM workflows w"
+        f" WHERE w.id = c.workflow_id) = '{FailurePolicy.MANUAL.value}'"
+        f" THEN '{mapped_edge(j, None, True).value}' ELSE '{mapped_edge(j).value}' END"
+        for j in JobStatus
+    ),
 )
 UPSTREAM_PG += f" UNION ALL {_IMPLIED_SQL} AND c.map_parent_id = ANY($2::uuid[])"
 DOWNSTREAM_PG += (

@@ -25,23 +25,26 @@ from taskforge.domain.dependencies import (
     SKIPPED_BY_OPERATOR,
     EdgeRule,
     evaluate_edge,
+    mapped_edge,
 )
 from taskforge.domain.enums import (
     DependencyCondition,
     DependencyStatus,
     DependencyType,
     EdgeStatus,
+    FailurePolicy,
     JobStatus,
 )
 from taskforge.domain.rows import PendingEdge, Released
 from taskforge.domain.transitions import NOT_STARTED
 from taskforge.persistence.common.dependencies import ENGINE_COLUMNS
-from taskforge.persistence.tables import Job, JobDependency
+from taskforge.persistence.tables import Job, JobDependency, Workflow
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
 
 
 EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
+WORKFLOWS: Table = Workflow.__table__  # type: ignore[assignment]
 
 
 async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -183,11 +186,20 @@ async def _mapped_present(
         _mapped_probe(status, operator).label(f"p{i}")
         for i, (status, operator, _) in enumerate(MAPPED_EDGES)
     ]
-    found = await session.execute(select(JOBS.c.id, *probes).where(JOBS.c.id.in_(template_ids)))
-    return {
-        r.id: {edge for i, (_, _, edge) in enumerate(MAPPED_EDGES) if r._mapping[f"p{i}"]}
-        for r in found
-    }
+    stmt = (
+        select(JOBS.c.id, WORKFLOWS.c.failure_policy, *probes)
+        .select_from(JOBS.outerjoin(WORKFLOWS, WORKFLOWS.c.id == JOBS.c.workflow_id))
+        .where(JOBS.c.id.in_(template_ids))
+    )
+    out: dict[uuid.UUID, set[EdgeStatus]] = {}
+    for r in await session.execute(stmt):
+        held = r.failure_policy == FailurePolicy.MANUAL  # a failure waits for the operator
+        out[r.id] = {
+            mapped_edge(status, SKIPPED_BY_OPERATOR if operator else None, held)
+            for i, (status, operator, _) in enumerate(MAPPED_EDGES)
+            if r._mapping[f"p{i}"]
+        }
+    return out
 
 
 async def decide_children(
