@@ -75,6 +75,18 @@ async def rows_of(svc: Any, workflow_id: uuid.UUID) -> dict[str, Job]:
         return {j.name: j for j in found}
 
 
+async def expanded(
+    svc: Any, admin: Any, org: Any, definition: dict[str, Any]
+) -> tuple[Any, uuid.UUID, dict[str, Job]]:
+    """The workflow started, extract run (its rows returned) and the template expanded:
+    (workflow, worker, jobs by name)."""
+    wf = await started(svc, admin, org, definition)
+    w = await worker_for(svc, admin, org.queue.id)
+    [extract] = await executions.claim(svc, admin, w, None, 10)
+    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    return wf, w, await rows_of(svc, wf.id)
+
+
 async def test_a_template_makes_one_child_per_item_and_ends_with_them(svc, org, admin) -> None:
     wf = await workflows.create(
         svc, admin, org.project.id, etl(), start=True, input={"day": "2030-01-02"}
@@ -323,11 +335,7 @@ GRAPH = """query($id: ID!) { workflow(id: $id) { stats { total } graph {
 async def test_the_graph_groups_mapped_children_under_their_template(
     runtime, svc, org, other_org, admin
 ) -> None:
-    wf = await started(svc, admin, org, etl())
-    w = await worker_for(svc, admin, org.queue.id)
-    [extract] = await executions.claim(svc, admin, w, None, 10)
-    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
-    made = await rows_of(svc, wf.id)
+    wf, _w, made = await expanded(svc, admin, org, etl())
     template = str(made["score"].id)
     children = [str(made[f"score[{i}]"].id) for i in range(3)]
     async with asgi_client(runtime, org.api_key.secret) as gql:
@@ -376,11 +384,7 @@ async def status_events(svc: Any) -> list[dict[str, Any]]:
 
 
 async def test_live_events_cover_the_children(svc, org, admin) -> None:
-    wf = await started(svc, admin, org, etl())
-    w = await worker_for(svc, admin, org.queue.id)
-    [extract] = await executions.claim(svc, admin, w, None, 10)
-    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
-    made = await rows_of(svc, wf.id)
+    _wf, w, made = await expanded(svc, admin, org, etl())
     children = {str(made[f"score[{i}]"].id) for i in range(3)}
     created = [e for e in await status_events(svc) if e["jobId"] in children]
     assert [(c["status"], c["previousStatus"]) for c in created] == [("PENDING", None)] * 3
@@ -399,11 +403,7 @@ async def test_live_events_cover_the_children(svc, org, admin) -> None:
 async def test_children_edges_are_implied_by_their_template_and_shown_as_edges(
     svc, org, other_org, admin
 ) -> None:
-    wf = await started(svc, admin, org, etl())
-    w = await worker_for(svc, admin, org.queue.id)
-    [extract] = await executions.claim(svc, admin, w, None, 10)
-    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
-    made = await rows_of(svc, wf.id)
+    wf, w, made = await expanded(svc, admin, org, etl())
     template = made["score"].id
     children = [made[f"score[{i}]"].id for i in range(3)]
     async with svc.read() as session:  # no row per child: only extract's edge is stored
@@ -466,11 +466,7 @@ async def test_retrying_a_failed_child_reopens_the_template_it_cancelled(svc, or
 
 
 async def test_deleting_the_last_child_left_lets_the_template_end(svc, org, admin) -> None:
-    wf = await started(svc, admin, org, etl())
-    w = await worker_for(svc, admin, org.queue.id)
-    [extract] = await executions.claim(svc, admin, w, None, 10)
-    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
-    made = await rows_of(svc, wf.id)
+    wf, w, made = await expanded(svc, admin, org, etl())
     claimed = await executions.claim(svc, admin, w, None, 10)
     assert sorted(c.job.name for c in claimed) == ["score[0]", "score[1]", "score[2]"]
     done = [(c.execution_id, None) for c in claimed if c.job.name != "score[2]"]
@@ -487,10 +483,7 @@ async def test_deleting_the_last_child_left_lets_the_template_end(svc, org, admi
 async def test_a_failure_held_for_the_operator_leaves_the_template_waiting(svc, org, admin) -> None:
     # MANUAL: a failed child decides nothing until the operator answers, though its
     # siblings end after it
-    wf = await started(svc, admin, org, etl("MANUAL"))
-    w = await worker_for(svc, admin, org.queue.id)
-    [extract] = await executions.claim(svc, admin, w, None, 10)
-    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
+    wf, w, _ = await expanded(svc, admin, org, etl("MANUAL"))
     claimed = {c.job.name: c for c in await executions.claim(svc, admin, w, None, 10)}
     await executions.fail(svc, admin, [(claimed["score[1]"].execution_id, ("no", False))])
     ok = [(claimed[n].execution_id, None) for n in ("score[0]", "score[2]")]
@@ -517,11 +510,7 @@ async def test_mapped_children_are_no_leaves_of_a_run(svc, org, admin) -> None:
 
 
 async def test_an_edge_shown_from_both_ends_is_listed_once(svc, org, admin) -> None:
-    wf = await started(svc, admin, org, etl())
-    w = await worker_for(svc, admin, org.queue.id)
-    [extract] = await executions.claim(svc, admin, w, None, 10)
-    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
-    made = await rows_of(svc, wf.id)
+    _wf, _w, made = await expanded(svc, admin, org, etl())
     shown = await dependencies.edges_of(svc, admin, [made["score"].id, made["score[0]"].id])
     assert len({e.id for e in shown}) == len(shown) == 5  # extract's, 3 children's, report's
     with pytest.raises(Conflict):  # the implied edge is there already
@@ -529,11 +518,7 @@ async def test_an_edge_shown_from_both_ends_is_listed_once(svc, org, admin) -> N
 
 
 async def test_a_deleted_template_leaves_its_children_as_plain_jobs(svc, org, admin) -> None:
-    wf = await started(svc, admin, org, etl())
-    w = await worker_for(svc, admin, org.queue.id)
-    [extract] = await executions.claim(svc, admin, w, None, 10)
-    await executions.complete(svc, admin, [(extract.execution_id, {"rows": ROWS})])
-    made = await rows_of(svc, wf.id)
+    wf, w, made = await expanded(svc, admin, org, etl())
     await jobs.delete(svc, admin, made["score"].id)
     assert await dependencies.edges_of(svc, admin, [made["score[0]"].id]) == []
     _, edges = await workflow_reads.graph_of(svc, admin, wf.id)
