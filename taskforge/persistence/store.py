@@ -360,19 +360,6 @@ class Dependencies(Protocol):
         dependency_type, condition, expression, status, created_at), in one statement."""
         ...
 
-    async def insert_into(
-        self,
-        session: AsyncSession,
-        org_id: uuid.UUID,
-        child_id: uuid.UUID,
-        parent_ids: Sequence[uuid.UUID],
-        now: datetime,
-    ) -> None:
-        """Insert an edge from each of these parents into one child (SEQUENTIAL,
-        SUCCEEDED, PENDING: a map template waiting for its children), in one statement.
-        PostgreSQL sends the parents' ids alone."""
-        ...
-
     async def pending_out(
         self, session: AsyncSession, parent_ids: Sequence[uuid.UUID]
     ) -> list[PendingEdge]:

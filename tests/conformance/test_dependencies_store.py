@@ -267,32 +267,3 @@ async def test_graph_steps_have_one_shape(svc: Any, org: Any) -> None:
         (str(edge["id"]), str(p), str(c), "SEQUENTIAL", "SUCCEEDED", "PENDING")
     ]
     assert other == []
-
-
-async def test_edges_into_one_child_from_many_parents(svc: Any, org: Any) -> None:
-    """insert_into: a PENDING SEQUENTIAL on-success edge from each parent, ids drawn."""
-    *parents, child = await _jobs(svc, org, 4)
-    async with svc.write() as session:
-        await deps.insert_into(session, org.organization.id, child, parents, NOW)
-        await deps.insert_into(session, org.organization.id, child, [], NOW)
-    async with svc.read() as session:
-        edges = list(
-            await session.scalars(select(JobDependency).where(JobDependency.child_job_id == child))
-        )
-    assert sorted(e.parent_job_id for e in edges) == sorted(parents)
-    assert len({e.id for e in edges}) == 3
-    for e in edges:
-        assert (e.dependency_type, e.condition, e.expression, e.status) == (
-            DependencyType.SEQUENTIAL,
-            DependencyCondition.SUCCEEDED,
-            None,
-            EdgeStatus.PENDING,
-        )
-        assert (e.organization_id, e.created_at) == (org.organization.id, NOW)
-
-
-async def test_edges_into_a_missing_child_are_refused(svc: Any, org: Any) -> None:
-    parents = await _jobs(svc, org, 2)
-    with pytest.raises(IntegrityError):
-        async with svc.write() as session:
-            await deps.insert_into(session, org.organization.id, uuid.uuid4(), parents, NOW)

@@ -59,18 +59,6 @@ async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     return await store_of(session).dependencies.insert_edges(session, rows)
 
 
-async def insert_into(
-    session: AsyncSession,
-    org_id: uuid.UUID,
-    child_id: uuid.UUID,
-    parent_ids: Sequence[uuid.UUID],
-    now: datetime,
-) -> None:
-    """An edge from each of these parents into one child (``Store.dependencies.insert_into``)."""
-    if parent_ids:
-        await store_of(session).dependencies.insert_into(session, org_id, child_id, parent_ids, now)
-
-
 async def get(session: AsyncSession, org_id: uuid.UUID, edge_id: uuid.UUID) -> JobDependency | None:
     return await session.scalar(
         select(JobDependency).where(

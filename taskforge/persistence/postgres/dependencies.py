@@ -54,16 +54,6 @@ SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[],
 """
 
 
-# edges from many parents into one child, from the parents' ids alone
-INSERT_INTO_PG = f"""
-INSERT INTO job_dependencies (id, organization_id, parent_job_id, child_job_id,
-    dependency_type, condition, expression, status, created_at)
-SELECT gen_random_uuid(), $1, p.id, $2, '{DependencyType.SEQUENTIAL}',
-    '{DependencyCondition.SUCCEEDED}', NULL, '{EdgeStatus.PENDING}', $3
-FROM unnest($4::uuid[]) AS p(id)
-"""
-
-
 _EDGE_COLUMNS = (
     "id",
     "organization_id",
@@ -329,22 +319,6 @@ async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
         note_inserted(session, "job_dependencies", len(rows))
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise integrity_error(exc, INSERT_EDGES_PG) from exc
-
-
-async def insert_into(
-    session: AsyncSession,
-    org_id: uuid.UUID,
-    child_id: uuid.UUID,
-    parent_ids: Sequence[uuid.UUID],
-    now: datetime,
-) -> None:
-    driver = await driver_connection(session)
-    await session.flush()  # the jobs they reference
-    try:
-        await driver.execute(INSERT_INTO_PG, org_id, child_id, now, list(parent_ids))
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        raise integrity_error(exc, INSERT_INTO_PG) from exc
-    note_inserted(session, "job_dependencies", len(parent_ids))
 
 
 def _pending(records: list[Any]) -> list[PendingEdge]:

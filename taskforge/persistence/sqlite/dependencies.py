@@ -28,9 +28,7 @@ from taskforge.domain.dependencies import (
     mapped_edge,
 )
 from taskforge.domain.enums import (
-    DependencyCondition,
     DependencyStatus,
-    DependencyType,
     EdgeStatus,
     FailurePolicy,
     JobStatus,
@@ -52,32 +50,6 @@ async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
         return
     await session.execute(insert(EDGES), rows)
     return
-
-
-async def insert_into(
-    session: AsyncSession,
-    org_id: uuid.UUID,
-    child_id: uuid.UUID,
-    parent_ids: Sequence[uuid.UUID],
-    now: datetime,
-) -> None:
-    await insert_edges(
-        session,
-        [
-            {
-                "id": uuid.uuid4(),
-                "organization_id": org_id,
-                "parent_job_id": parent,
-                "child_job_id": child_id,
-                "dependency_type": DependencyType.SEQUENTIAL,
-                "condition": DependencyCondition.SUCCEEDED,
-                "expression": None,
-                "status": EdgeStatus.PENDING,
-                "created_at": now,
-            }
-            for parent in parent_ids
-        ],
-    )
 
 
 async def pending_out(session: AsyncSession, parent_ids: Sequence[uuid.UUID]) -> list[PendingEdge]:
