@@ -120,17 +120,21 @@ async def of_workflow(session: AsyncSession, workflow_id: uuid.UUID) -> list[Job
     return [_edge(r) for r in await session.execute(stmt)]
 
 
+def _graph_edge(child_id: str, template_id: str, status: str) -> GraphEdge:
+    return GraphEdge(
+        str(edge_id(uuid.UUID(child_id))),
+        child_id,
+        template_id,
+        DependencyType.SEQUENTIAL.value,
+        DependencyCondition.SUCCEEDED.value,
+        status,
+    )
+
+
 def as_graph(edges: Sequence[JobDependency]) -> list[GraphEdge]:
     """Implied edges as a graph shows them."""
     return [
-        GraphEdge(
-            str(e.id),
-            str(e.parent_job_id),
-            str(e.child_job_id),
-            DependencyType.SEQUENTIAL.value,
-            DependencyCondition.SUCCEEDED.value,
-            EdgeStatus(e.status).value,
-        )
+        _graph_edge(str(e.parent_job_id), str(e.child_job_id), EdgeStatus(e.status).value)
         for e in edges
     ]
 
@@ -141,19 +145,12 @@ def graph_edges(jobs: Sequence[Any], status_of: dict[str, str], held: bool) -> l
     status reason: ``status_of`` gives the edge state of the children skipped by the
     operator (RESOLVED), the only ones whose reason matters; ``held``: the workflow's
     policy is MANUAL."""
-    out: list[GraphEdge] = []
-    for j in jobs:
-        if j.map_parent_id is None:
-            continue
-        status = status_of.get(j.id) or mapped_edge(JobStatus(j.status), None, held).value
-        out.append(
-            GraphEdge(
-                str(edge_id(uuid.UUID(j.id))),
-                j.id,
-                j.map_parent_id,
-                DependencyType.SEQUENTIAL.value,
-                DependencyCondition.SUCCEEDED.value,
-                status,
-            )
+    return [
+        _graph_edge(
+            j.id,
+            j.map_parent_id,
+            status_of.get(j.id) or mapped_edge(JobStatus(j.status), None, held).value,
         )
-    return out
+        for j in jobs
+        if j.map_parent_id is not None
+    ]

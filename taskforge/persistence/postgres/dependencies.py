@@ -15,7 +15,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.dependencies import (
-    MAPPED_EDGES,
     RELEASED_WHEN_ALL_RESOLVED,
     SKIPPED_BY_OPERATOR,
     EdgeRule,
@@ -169,11 +168,26 @@ FROM pending WHERE expression IS NOT NULL
 """
 
 
-# a FAILED mapped child's edge waits for the operator under a MANUAL policy (mapped_edge)
-_HELD = (
-    "(SELECT w.failure_policy FROM workflows w WHERE w.id = j.workflow_id)"
-    f" = '{FailurePolicy.MANUAL.value}'"
-)
+def mapped_edge_sql(status: str, reason: str, workflow_id: str) -> str:
+    """``domain.dependencies.mapped_edge`` as SQL: the state of a mapped child's implied
+    edge from its ``status``, ``reason`` and its workflow's id (expressions). A FAILED
+    child's waits for the operator under a MANUAL policy (its workflow's, read by key)."""
+    cases = " ".join(
+        f"WHEN '{job.value}' THEN '{mapped_edge(job).value}'"
+        for job in JobStatus
+        if job not in (JobStatus.SKIPPED, JobStatus.FAILED)
+    )
+    return (
+        f"CASE WHEN {status} = 'SKIPPED' THEN CASE WHEN {reason} IS NOT DISTINCT FROM"
+        f" '{SKIPPED_BY_OPERATOR}' THEN"
+        f" '{mapped_edge(JobStatus.SKIPPED, SKIPPED_BY_OPERATOR).value}'"
+        f" ELSE '{mapped_edge(JobStatus.SKIPPED).value}' END"
+        f" WHEN {status} = 'FAILED' THEN CASE WHEN (SELECT w.failure_policy FROM workflows w"
+        f" WHERE w.id = {workflow_id}) = '{FailurePolicy.MANUAL.value}'"
+        f" THEN '{mapped_edge(JobStatus.FAILED, None, True).value}'"
+        f" ELSE '{mapped_edge(JobStatus.FAILED).value}' END"
+        f" ELSE CASE {status} {cases} END END"
+    )
 
 
 # A child's engine row and the edge statuses that decide it, in one statement of index
@@ -186,7 +200,7 @@ _HELD = (
 # fan-out's release. Another trigger rule reads which statuses are present (``present``:
 # the lowest, then a probe for each status above it), a probe per status, never a count.
 # A map template that has expanded (map_count set) reads the statuses present always:
-# its edges' and its children's implied edges' (MAPPED_EDGES): the children's statuses
+# its edges' and its children's implied edges' (mapped_edge_sql): the children's statuses
 # are walked as the edges' are, a probe of idx_jobs_map_children for the lowest status
 # above the last one found (ORDER BY ... LIMIT 1: an equality on the status, as in
 # EXISTS, was planned as a scan of every child when the statistics saw many); only
@@ -228,12 +242,9 @@ LEFT JOIN LATERAL (
             SELECT FROM job_dependencies e WHERE e.child_job_id = j.id AND e.status = v.status
         )
         UNION
-        SELECT CASE f.status {mapped} END FROM found f
-        WHERE f.status IS NOT NULL AND f.status <> 'SKIPPED'
+        SELECT {found} FROM found f WHERE f.status IS NOT NULL AND f.status <> 'SKIPPED'
         UNION
-        SELECT CASE WHEN c.status_reason IS NOT DISTINCT FROM '{operator}'
-            THEN '{by_operator}' ELSE '{skipped}' END
-        FROM jobs c WHERE c.map_parent_id = j.id AND c.status = 'SKIPPED'
+        SELECT {skipped} FROM jobs c WHERE c.map_parent_id = j.id AND c.status = 'SKIPPED'
             AND EXISTS (SELECT FROM found f WHERE f.status = 'SKIPPED')
         ORDER BY 1
     ) AS present
@@ -244,16 +255,8 @@ WHERE j.id = ANY($1::uuid[])
     columns=", ".join(f"j.{c.name}" for c in ENGINE_COLUMNS),
     default=TriggerRule.ALL_SUCCESS.value,
     statuses=", ".join(f"'{status.value}'" for status in sorted(EdgeStatus)),
-    mapped=" ".join(
-        f"WHEN '{job.value}' THEN '{edge.value}'"
-        for job, operator, edge in MAPPED_EDGES
-        if operator is None and job is not JobStatus.FAILED
-    )
-    + f" WHEN 'FAILED' THEN CASE WHEN {_HELD} THEN '{EdgeStatus.PENDING.value}'"
-    f" ELSE '{mapped_edge(JobStatus.FAILED).value}' END",
-    operator=SKIPPED_BY_OPERATOR,
-    by_operator=mapped_edge(JobStatus.SKIPPED, SKIPPED_BY_OPERATOR).value,
-    skipped=mapped_edge(JobStatus.SKIPPED).value,
+    found=mapped_edge_sql("f.status", "NULL", "j.workflow_id"),
+    skipped=mapped_edge_sql("c.status", "c.status_reason", "j.workflow_id"),
 )
 
 

@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from taskforge.domain.dependencies import SKIPPED_BY_OPERATOR, mapped_edge
-from taskforge.domain.enums import FailurePolicy, JobStatus
 from taskforge.domain.rows import GraphEdge, GraphJob
 from taskforge.persistence.common.mapped_edges import edge_id
+from taskforge.persistence.postgres.dependencies import mapped_edge_sql
 from taskforge.persistence.postgres.driver import driver_connection
 
 # On PostgreSQL the graph reads run on the driver connection: for a 10,000-job workflow,
@@ -59,20 +58,8 @@ UPSTREAM_PG, DOWNSTREAM_PG = (
 # implied edge's id after the read) and its state read off the child's status
 _IMPLIED_SQL = (
     "SELECT NULL, c.id::text, c.map_parent_id::text, 'SEQUENTIAL', 'SUCCEEDED',"
-    " CASE WHEN c.status = 'SKIPPED' AND c.status_reason IS NOT DISTINCT FROM"
-    f" '{SKIPPED_BY_OPERATOR}' THEN '{mapped_edge(JobStatus.SKIPPED, SKIPPED_BY_OPERATOR)}'"
-    " ELSE CASE c.status {cases} END END FROM jobs c WHERE c.organization_id = $1"
-).replace(
-    "{cases}",
-    " ".join(
-        f"WHEN '{j.value}' THEN '{mapped_edge(j).value}'"
-        if j is not JobStatus.FAILED
-        # a failure waits for the operator under a MANUAL policy (mapped_edge's held)
-        else f"WHEN 'FAILED' THEN CASE WHEN (SELECT w.failure_policy FROM workflows w"
-        f" WHERE w.id = c.workflow_id) = '{FailurePolicy.MANUAL.value}'"
-        f" THEN '{mapped_edge(j, None, True).value}' ELSE '{mapped_edge(j).value}' END"
-        for j in JobStatus
-    ),
+    f" {mapped_edge_sql('c.status', 'c.status_reason', 'c.workflow_id')}"
+    " FROM jobs c WHERE c.organization_id = $1"
 )
 UPSTREAM_PG += f" UNION ALL {_IMPLIED_SQL} AND c.map_parent_id = ANY($2::uuid[])"
 DOWNSTREAM_PG += (
