@@ -280,21 +280,30 @@ async def test_logs_outlive_dropped_connections_in_order(runtime, org) -> None:
     down go after the reconnect, in order, never twice; the last ones wait for it."""
     svc, admin = runtime.services, admin_of(org)
 
+    survived = [asyncio.Event() for _ in range(3)]
+
     async def chatty(payload: dict[str, Any], ctx: JobContext) -> None:
         for i in range(40):
             ctx.log(f"{i}")
             await asyncio.sleep(0.05)
+            if i % 10 == 9 and i < 39:  # lines keep coming until the break is survived
+                await survived[i // 10].wait()
 
     job = await enqueue(runtime, org, "chatty")
     async with Running(runtime, org, ChannelWorker, {"chatty": chatty}) as running:
         worker = running.worker
         assert isinstance(worker, ChannelWorker)
-        for _ in range(3):  # break the socket while lines are buffered and sent
-            while worker._ws is None or not worker._running:
+        broken: Any = None
+        for k in range(3):  # break the socket while lines are buffered and sent
+            # a new connection each time: the broken one stays set until its reader sees it
+            while worker._ws is None or worker._ws is broken or not worker._running:
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.3)
-            if worker._ws is not None:
-                worker._ws.transport.abort()
+            broken = worker._ws
+            broken.transport.abort()
+            while worker.reconnects <= k:
+                await asyncio.sleep(0.01)
+            survived[k].set()
 
         async def ended() -> bool:
             return (await jobs.get(svc, admin, job.id)).status is JobStatus.SUCCEEDED
