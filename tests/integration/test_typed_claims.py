@@ -188,11 +188,13 @@ async def test_an_sdk_worker_leaves_the_types_it_cannot_run(runtime, org, transp
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop))
         try:
+            mine_ids = [j.id for j in created if j.job_type == "mine"]
 
-            async def mine_done() -> None:
-                while worker.processed < 3:
-                    assert not running.done(), running
-                    await asyncio.sleep(0.05)
+            async def mine_done() -> None:  # acknowledged, not only run (processed)
+                for i in mine_ids:
+                    while (await jobs.get(svc, admin, i)).status is not JobStatus.SUCCEEDED:
+                        assert not running.done(), running
+                        await asyncio.sleep(0.05)
 
             await asyncio.wait_for(mine_done(), 20)
             await asyncio.sleep(0.5)  # a few more claims and polls: still not taken
