@@ -61,6 +61,25 @@ async def test_a_bulk_workflow_has_its_tables_analyzed(fresh: Any, pg_database: 
     assert after["job_dependencies"] == before["job_dependencies"] + 1
 
 
+async def test_the_bodies_of_jobs_are_not_measured(fresh: Any, pg_database: str) -> None:
+    """The analysis measures the columns plans are made of, not payloads and outputs
+    (sorting their sample cost as much as the rest of the table)."""
+    org = await new_org(fresh)
+    conn = await asyncpg.connect(pg_database.replace("+asyncpg", ""))
+    try:
+        await conn.execute("DELETE FROM pg_statistic WHERE starelid = 'jobs'::regclass")
+        await job_service.enqueue(fresh, admin_of(org), [spec(org)] * 1000)
+        await fresh.db.store.idle()
+        measured = {
+            r["attname"]
+            for r in await conn.fetch("SELECT attname FROM pg_stats WHERE tablename = 'jobs'")
+        }
+    finally:
+        await conn.close()
+    assert {"id", "queue_id", "status", "workflow_id", "map_parent_id"} <= measured
+    assert measured.isdisjoint({"payload", "output", "error", "payload_template"})
+
+
 async def test_small_writes_add_up_and_the_next_analysis_waits_for_a_doubling(
     fresh: Any, pg_database: str
 ) -> None:
