@@ -90,9 +90,13 @@ async def test_a_dropped_connection_loses_nothing_and_runs_nothing_twice(runtime
     created = await enqueue(svc, org, ["t"] * 40)
     calls: collections.Counter[int] = collections.Counter()
 
+    held = asyncio.Event()  # the last jobs run until the third break is survived
+
     async def handler(payload: dict[str, Any], ctx: Any) -> None:
         calls[payload["i"]] += 1
         await asyncio.sleep(0.05)
+        if payload["i"] >= 32:
+            await held.wait()
 
     async with served(runtime) as base:
         client = Client(f"http://{base}", org.api_key.secret)
@@ -102,11 +106,16 @@ async def test_a_dropped_connection_loses_nothing_and_runs_nothing_twice(runtime
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop))
         try:
-            for _ in range(3):  # break the socket while jobs run and outcomes fly
-                while worker._ws is None or not worker._running:
+            broken: Any = None
+            for k in range(3):  # break the socket while jobs run and outcomes fly
+                # a new connection each time: the broken one stays set until its reader sees it
+                while worker._ws is None or worker._ws is broken or not worker._running:
                     await asyncio.sleep(0.01)
-                worker._ws.transport.abort()
-                await asyncio.sleep(0.1)
+                broken = worker._ws
+                broken.transport.abort()
+                while worker.reconnects <= k:
+                    await asyncio.sleep(0.01)
+            held.set()
             await until_ended(svc, org, [j.id for j in created], running)
         finally:
             stop.set()
