@@ -565,7 +565,10 @@ async def map_pair(b: Bench, args: argparse.Namespace, fig: dict[str, float]) ->
     fig["map expansion to first claim s"] = (first - expanded).total_seconds()
     fig["map children drain s"] = (last - first).total_seconds()
     fig["map children / independent"] = fig["map children drain s"] / fig[f"{name} drain s"]
-    fig["map / independent server CPU"] = fig["map server CPU s"] / fig[f"{name} server CPU s"]
+    # CPU is read in clock ticks (10 ms): a tiny --map may read none
+    fig["map / independent server CPU"] = fig["map server CPU s"] / max(
+        fig[f"{name} server CPU s"], 0.01
+    )
     print(f"map {args.map}: {drain.seconds:.2f} s ({fig['map / independent']:.2f}x)", flush=True)
 
 
