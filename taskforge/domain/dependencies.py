@@ -120,16 +120,6 @@ def mapped_edge(status: JobStatus, reason: str | None = None, held: bool = False
     return evaluate_edge(EdgeRule(T.SEQUENTIAL), status)
 
 
-# a mapped child's (status, whether the operator skipped it) -> its edge's state, for
-# the stores' probes of a template's children (each pair one probe of their index);
-# FAILED's is PENDING instead under a MANUAL policy (``mapped_edge``'s ``held``)
-MAPPED_EDGES: tuple[tuple[JobStatus, bool | None, EdgeStatus], ...] = tuple(
-    (status, operator, mapped_edge(status, SKIPPED_BY_OPERATOR if operator else None))
-    for status in J
-    for operator in ((False, True) if status is J.SKIPPED else (None,))
-)
-
-
 Outcome = tuple[DependencyStatus, JobStatus | None, str | None]
 _READY: Outcome = (D.SATISFIED, None, None)
 _WAIT: Outcome = (D.WAITING, None, None)

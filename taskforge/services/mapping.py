@@ -147,8 +147,9 @@ def without_templates(events: list[Event], handled: set[uuid.UUID]) -> list[Even
 async def _expand(
     svc: Services, session: AsyncSession, t: Job, lookup: references.Lookup, now: datetime
 ) -> list[dict[str, Any]]:
-    """Insert the template's children and their edges into it; returns their rows (none
-    for an empty list, and then nothing was written). _Refused: nothing written."""
+    """Insert the template's children (their edges into it are implied); returns their
+    rows (none for an empty list, and then nothing was written). _Refused: nothing
+    written."""
     source = references.map_source(t.map_over or "")
     field = f"{t.name}: map_over {source.source}"
     try:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.persistence.tables import Job, JobDependency, Workflow
@@ -70,7 +70,4 @@ async def children_waiting(session: AsyncSession, parent_id: uuid.UUID) -> list[
     template = select(*columns).where(
         JOBS.c.id == select(child.c.map_parent_id).where(child.c.id == parent_id).scalar_subquery()
     )
-    rows: dict[uuid.UUID, Any] = {}
-    for r in await session.execute(by_edge.union(template)):
-        rows[r.id] = r
-    return [rows[i] for i in sorted(rows)]
+    return list(await session.execute(by_edge.union(template).order_by(literal_column("id"))))

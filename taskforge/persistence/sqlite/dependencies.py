@@ -20,7 +20,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from taskforge.domain.dependencies import (
-    MAPPED_EDGES,
     RELEASED_WHEN_ALL_RESOLVED,
     SKIPPED_BY_OPERATOR,
     EdgeRule,
@@ -43,6 +42,13 @@ JOBS: Table = Job.__table__  # type: ignore[assignment]
 
 EDGES: Table = JobDependency.__table__  # type: ignore[assignment]
 WORKFLOWS: Table = Workflow.__table__  # type: ignore[assignment]
+# the probes of a template's children, one per (status, skipped by the operator or not:
+# None where the reason does not matter), each deciding one state of their implied edges
+_MAPPED_PROBES: tuple[tuple[JobStatus, bool | None], ...] = tuple(
+    (status, operator)
+    for status in JobStatus
+    for operator in ((False, True) if status is JobStatus.SKIPPED else (None,))
+)
 
 
 async def insert_edges(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -156,7 +162,7 @@ async def _mapped_present(
     idx_jobs_map_children per child status)."""
     probes = [
         _mapped_probe(status, operator).label(f"p{i}")
-        for i, (status, operator, _) in enumerate(MAPPED_EDGES)
+        for i, (status, operator) in enumerate(_MAPPED_PROBES)
     ]
     stmt = (
         select(JOBS.c.id, WORKFLOWS.c.failure_policy, *probes)
@@ -168,7 +174,7 @@ async def _mapped_present(
         held = r.failure_policy == FailurePolicy.MANUAL  # a failure waits for the operator
         out[r.id] = {
             mapped_edge(status, SKIPPED_BY_OPERATOR if operator else None, held)
-            for i, (status, operator, _) in enumerate(MAPPED_EDGES)
+            for i, (status, operator) in enumerate(_MAPPED_PROBES)
             if r._mapping[f"p{i}"]
         }
     return out
