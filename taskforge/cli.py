@@ -131,6 +131,7 @@ def serve(args: argparse.Namespace) -> None:
     if args.workers > 1:
         _serve_processes(settings, args.workers, args.log_level, options)
         return
+    asyncio.run(_waiting(lambda: _check_schema(settings), 60))
     app = create_app(settings, on_bootstrap=_print_bootstrap(settings))
     _tune_gc()
     uvicorn.run(app, **options)  # type: ignore[arg-type]
@@ -200,6 +201,24 @@ def _metrics_directory() -> None:
     made = tempfile.mkdtemp(prefix="taskforge-metrics-")
     atexit.register(shutil.rmtree, made, ignore_errors=True)
     os.environ[MULTIPROC_ENV] = made
+
+
+async def _check_schema(settings: Settings) -> None:
+    """On PostgreSQL, which ``serve`` does not migrate (``taskforge migrate``, once per
+    release): a schema older than this release stops it here, in one line, rather than
+    at its first statement on a missing table. The embedded database migrates itself."""
+    from taskforge.persistence.database import Database
+    from taskforge.persistence.migrate import behind
+    from taskforge.persistence.store import store_for
+
+    if store_for(settings.resolved_database_url).embedded:
+        return
+    db = Database(settings.resolved_database_url)
+    try:
+        if (why := await behind(db)) is not None:
+            raise SystemExit(f"error: {why}: run `taskforge migrate` first")
+    finally:
+        await db.dispose()
 
 
 async def _prepare(settings: Settings) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from taskforge.persistence.database import Database
@@ -20,6 +22,26 @@ def alembic_config(connection: Connection | None = None) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
+
+
+async def behind(db: Database) -> str | None:
+    """Why the database's schema is older than this code's (None: it is not): never
+    migrated, or at an earlier revision. A revision this code does not know is newer (a
+    release already migrated it, as during a rolling upgrade): not behind."""
+    async with db.read() as session:  # a database that cannot be reached: Unavailable
+        conn = await session.connection()
+        current = await conn.run_sync(
+            lambda c: MigrationContext.configure(c).get_current_revision()
+        )
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    if current == head:
+        return None
+    if current is None:
+        return f"the database has no schema yet (this release expects revision {head})"
+    if current in {r.revision for r in script.walk_revisions()}:
+        return f"the database's schema is at revision {current}, this release expects {head}"
+    return None
 
 
 async def upgrade(db: Database, revision: str = "head") -> None:

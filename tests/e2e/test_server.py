@@ -8,8 +8,10 @@ import subprocess
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 
-from tests.e2e.conftest import TASKFORGE, server
+from taskforge.persistence.migrate import alembic_config
+from tests.e2e.conftest import TASKFORGE, _pg, _url, server
 from tests.helpers import GraphQLClient, subscribe
 
 pytestmark = pytest.mark.e2e
@@ -99,3 +101,34 @@ async def test_second_start_does_not_bootstrap_again(server_env, tmp_path) -> No
             assert await reader.error('mutation { createProject(name: "x") { id } }') == (
                 "FORBIDDEN"
             )
+
+
+def test_serve_on_an_unmigrated_database_says_to_migrate(tmp_path) -> None:
+    """PostgreSQL is migrated by ``taskforge migrate``, not by ``serve``: a database
+    without the schema stops the server at once, in one line naming the command, not
+    with a traceback from its first statement."""
+    import os
+
+    db = f"taskforge_unmigrated_{os.getpid()}"
+    _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    _pg(f'CREATE DATABASE "{db}"')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKFORGE_")}
+    env["TASKFORGE_DATABASE_URL"] = _url(db)
+    try:
+        done = subprocess.run(
+            [*TASKFORGE, "serve", "--port", "0"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert done.stderr.strip().splitlines() == [
+        f"error: the database has no schema yet (this release expects revision {head}):"
+        " run `taskforge migrate` first"
+    ]

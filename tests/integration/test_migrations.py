@@ -4,11 +4,12 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 
 from taskforge.domain.enums import Tier, WorkerType
 from taskforge.persistence.database import Database
-from taskforge.persistence.migrate import alembic_config, upgrade
+from taskforge.persistence.migrate import alembic_config, behind, upgrade
 from taskforge.persistence.tables import Base
 from taskforge.runtime import Runtime
 from taskforge.services import executions, workers, workflow_reads, workflows
@@ -157,5 +158,27 @@ async def test_map_edges_are_stored_again_by_the_downgrade_and_dropped_by_the_up
     finally:
         if rt is not None:
             await rt.stop()
+        await db.dispose()
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_a_schema_behind_this_release_is_told_apart() -> None:
+    """``serve`` refuses a PostgreSQL database it was not migrated for: never migrated,
+    or at an earlier revision. A revision it does not know is a later release's (a
+    rolling upgrade migrated it): not behind."""
+    name = f"taskforge_migration_{uuid.uuid4().hex[:8]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    db = Database(_pg_url(name))
+    try:
+        assert "no schema yet" in (await behind(db) or "")
+        await upgrade(db, "0037")
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert f"at revision 0037, this release expects {head}" in (await behind(db) or "")
+        await upgrade(db, "head")
+        assert await behind(db) is None
+        async with db.write() as session:
+            await session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        assert await behind(db) is None
+    finally:
         await db.dispose()
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
